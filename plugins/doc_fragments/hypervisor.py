@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    """The `hypervisor` connection option, the same for every module (plugins/module_utils/_options.py)."""
+
+    DOCUMENTATION = r'''
+options:
+  hypervisor:
+    description:
+      - One hypervisor connection. The same dictionary works for every module of this collection and, as a list entry,
+        for the inventory plugin.
+      - Set it once for a play with C(module_defaults) and the C(group/pureboot.hypervisors.all) action group.
+      - Keep O(hypervisor.password), O(hypervisor.api_token_secret) and O(hypervisor.token) in Ansible Vault.
+      - Every suboption that names an environment variable falls back to it, so AWX credential types can inject them.
+    type: dict
+    suboptions:
+      name:
+        description:
+          - Label of the hypervisor in results, messages, inventory groups and the PureBoot registry.
+          - Defaults to the host part of O(hypervisor.api_url).
+        type: str
+      type:
+        description:
+          - The kind of hypervisor.
+          - Falls back to the E(PUREBOOT_HV_TYPE) environment variable.
+        type: str
+        choices: [proxmox]
+      api_url:
+        description:
+          - Address of the API.
+          - Proxmox VE, for example V(https://pve1.example.com:8006).
+          - Falls back to the E(PUREBOOT_HV_URL) environment variable.
+        type: str
+      username:
+        description:
+          - User to log in as, for example V(root@pam) on Proxmox VE.
+          - Falls back to the E(PUREBOOT_HV_USERNAME) environment variable.
+        type: str
+      password:
+        description:
+          - Password of O(hypervisor.username).
+          - Falls back to the E(PUREBOOT_HV_PASSWORD) environment variable.
+        type: str
+      api_token_id:
+        description:
+          - Proxmox VE API token id, V(user@realm!tokenname), used instead of a password.
+          - Falls back to the E(PUREBOOT_HV_TOKEN_ID) environment variable.
+        type: str
+      api_token_secret:
+        description:
+          - Secret of the Proxmox VE API token.
+          - Falls back to the E(PUREBOOT_HV_TOKEN_SECRET) environment variable.
+        type: str
+      token:
+        description:
+          - oVirt SSO access token, used instead of a username and password.
+          - Falls back to the E(PUREBOOT_HV_TOKEN) environment variable.
+        type: str
+      verify_ssl:
+        description:
+          - Verify the API's TLS certificate. Turn it off only for a lab.
+        type: bool
+        default: true
+      ca_file:
+        description:
+          - CA bundle to verify the API's certificate against.
+          - Falls back to the E(PUREBOOT_HV_CA_FILE) environment variable.
+        type: path
+      timeout:
+        description:
+          - Seconds to wait for each API request.
+        type: int
+        default: 30
+requirements:
+  - proxmoxer >= 2.0 and requests, for Proxmox VE
+'''

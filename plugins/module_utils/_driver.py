@@ -1,0 +1,304 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The HypervisorDriver contract every hypervisor type implements, and what its callers share.
+
+A driver speaks to one hypervisor through its SDK and answers in the normalised records of
+_records.py. It raises the typed errors of _errors.py and never talks to Ansible. Modules and the
+inventory plugin only ever use the methods below, so both hypervisor types behave the same.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from urllib.parse import urlsplit
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    BOOT_DEVICES, FIRMWARES, normalize_mac)
+
+# The keys of the `hypervisor` option (SPEC.md "Connection options").
+CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
+                   'verify_ssl', 'ca_file', 'timeout')
+SECRET_KEYS = ('password', 'api_token_secret', 'token')
+CREDENTIAL_KEYS = ('username', 'password', 'api_token_id', 'api_token_secret', 'token')
+
+# What a VM can be asked to look like; reconciled on every run.
+HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'description', 'tags')
+NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
+POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
+
+MAX_MEMORY_MB = 4 * 1024 * 1024
+MAX_CPU_CORES = 512
+
+
+class Connection(object):
+    """One validated `hypervisor` option: where the hypervisor is and how to log in."""
+
+    def __init__(self, options):
+        options = dict((k, v) for k, v in (options or {}).items() if v is not None)
+        unknown = sorted(set(options) - set(CONNECTION_KEYS))
+        if unknown:
+            raise InvalidInputError('unknown hypervisor option(s): {0}; known: {1}'.format(
+                ', '.join(unknown), ', '.join(CONNECTION_KEYS)), subject='hypervisor')
+        self.type = options.get('type')
+        self.api_url = (options.get('api_url') or '').rstrip('/')
+        parts = urlsplit(self.api_url)
+        self.name = options.get('name') or parts.hostname or self.api_url or 'hypervisor'
+        if not self.type:
+            raise InvalidInputError("option 'type' is required (proxmox or ovirt)", hypervisor=self.name)
+        if not self.api_url:
+            raise InvalidInputError("option 'api_url' is required", hypervisor=self.name)
+        if parts.scheme not in ('https', 'http') or not parts.hostname:
+            raise InvalidInputError("api_url '{0}' is not an http(s) URL".format(self.api_url), hypervisor=self.name)
+        self.scheme = parts.scheme
+        self.host = parts.hostname
+        try:
+            self.port = parts.port
+        except ValueError:
+            raise InvalidInputError("api_url '{0}' has an invalid port".format(self.api_url), hypervisor=self.name)
+        self.path = parts.path
+        self.username = options.get('username')
+        self.password = options.get('password')
+        self.api_token_id = options.get('api_token_id')
+        self.api_token_secret = options.get('api_token_secret')
+        self.token = options.get('token')
+        self.verify_ssl = bool(options.get('verify_ssl', True))
+        self.ca_file = options.get('ca_file')
+        try:
+            self.timeout = int(options.get('timeout', 30))
+        except (TypeError, ValueError):
+            raise InvalidInputError("option 'timeout' must be a number of seconds", hypervisor=self.name)
+        if self.timeout <= 0:
+            raise InvalidInputError("option 'timeout' must be greater than 0", hypervisor=self.name)
+        self.given = frozenset(options)
+
+    @property
+    def secrets(self):
+        """Every secret value of this connection, for redaction."""
+        return [v for v in (self.password, self.api_token_secret, self.token) if v]
+
+    def tls_verify(self):
+        """What HTTP clients take as `verify`: False, True, or the CA bundle's path."""
+        if not self.verify_ssl:
+            return False
+        return self.ca_file or True
+
+    def public(self):
+        """The connection without secrets, for results and the PureBoot registry."""
+        return {'name': self.name, 'type': self.type, 'api_url': self.api_url, 'username': self.username,
+                'verify_ssl': self.verify_ssl}
+
+
+class HypervisorDriver(object):
+    """The contract. Subclasses set TYPE, SDK and the credentials they take, and implement every method."""
+
+    TYPE = None
+    # (pip requirement, import name) of the SDK; a missing one fails with missing_required_lib()'s text.
+    SDK = None
+    # Credential sets that are enough to log in, and options that only other types take.
+    LOGINS = ()
+    FOREIGN_OPTIONS = ()
+    # Placement options of create that this type does not have.
+    FOREIGN_PLACEMENT = ()
+
+    def __init__(self, connection):
+        self.conn = connection
+        self.label = connection.name
+        for option in self.FOREIGN_OPTIONS:
+            if option in connection.given:
+                raise InvalidInputError("option '{0}' does not apply to {1} hypervisors".format(option, self.TYPE),
+                                        hypervisor=self.label)
+        if not any(all(key in connection.given for key in login) for login in self.LOGINS):
+            raise InvalidInputError('missing credentials: give {0}'.format(
+                ' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
+
+    # --------------------------------------------------------------- session
+    def connect(self):
+        """Log in (once); raises AuthError, TLSError, UnreachableError, TimeoutError_."""
+        raise NotImplementedError
+
+    def close(self):
+        """Log out and release the session; never raises."""
+
+    # ------------------------------------------------------------------ read
+    def facts(self):
+        """{'version', 'hosts': [{'name', 'status'}], 'host_count', 'vm_count', 'template_count'}."""
+        raise NotImplementedError
+
+    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+        """VM records matching the filters; filters apply before any per-VM detail is fetched."""
+        raise NotImplementedError
+
+    def get_vm(self, vm_id=None, name=None):
+        """The record of one VM by id or by exact name, or None; several VMs of that name: ConflictError."""
+        raise NotImplementedError
+
+    def list_templates(self, name=None, node=None, cluster=None):
+        """Template records matching the filters (name is a glob)."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- write
+    def create_vm(self, name, spec, timeout):
+        """Create a VM from spec['template'] with spec's placement and hardware; returns its record (stopped)."""
+        raise NotImplementedError
+
+    def apply_changes(self, vm, changes, timeout):
+        """Write the changes of diff_hardware() to the VM; returns the new record."""
+        raise NotImplementedError
+
+    def power(self, vm, action, timeout, wait=True):
+        """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
+        raise NotImplementedError
+
+    def delete_vm(self, vm, timeout, wait=True):
+        """Remove a stopped VM and its disks."""
+        raise NotImplementedError
+
+    def wait_for_status(self, vm, statuses, timeout):
+        """Poll until the VM's status is one of statuses; returns the record."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- shared
+    def validate_spec(self, spec):
+        """Refuse options of spec that this type does not have, and values out of range; shared checks here."""
+        for option in self.FOREIGN_PLACEMENT:
+            if spec.get(option) is not None:
+                raise InvalidInputError("option '{0}' does not apply to {1} hypervisors".format(option, self.TYPE),
+                                        hypervisor=self.label, subject=spec_subject(spec))
+        validate_hardware(spec, self.label)
+
+    def error(self, cls, message, subject=None, **kwargs):
+        """An error of class cls about subject on this hypervisor, with secrets removed."""
+        return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)
+
+
+def spec_subject(spec):
+    """How messages name the VM a spec is about."""
+    return "VM '{0}'".format(spec.get('name')) if spec.get('name') else 'VM'
+
+
+def vm_subject(vm):
+    """How messages name an existing VM: its name and id."""
+    return "VM '{0}' (id {1})".format(vm.get('name'), vm.get('id'))
+
+
+def validate_hardware(spec, hypervisor):
+    """Range and shape checks of the hardware options that hold for every hypervisor type."""
+    subject = spec_subject(spec)
+    cores = spec.get('cpu_cores')
+    if cores is not None and not 1 <= int(cores) <= MAX_CPU_CORES:
+        raise InvalidInputError('cpu_cores must be between 1 and {0}, got {1}'.format(MAX_CPU_CORES, cores),
+                                hypervisor=hypervisor, subject=subject)
+    memory = spec.get('memory_mb')
+    if memory is not None and not 16 <= int(memory) <= MAX_MEMORY_MB:
+        raise InvalidInputError('memory_mb must be between 16 and {0}, got {1}'.format(MAX_MEMORY_MB, memory),
+                                hypervisor=hypervisor, subject=subject)
+    if spec.get('firmware') is not None and spec['firmware'] not in FIRMWARES:
+        raise InvalidInputError('firmware must be one of {0}, got {1}'.format(', '.join(FIRMWARES), spec['firmware']),
+                                hypervisor=hypervisor, subject=subject)
+    for device in spec.get('boot_order') or ():
+        if device not in BOOT_DEVICES:
+            raise InvalidInputError('boot_order entries must be {0}, got {1}'.format(', '.join(BOOT_DEVICES), device),
+                                    hypervisor=hypervisor, subject=subject)
+    for index, nic in enumerate(spec.get('networks') or ()):
+        if nic.get('mac') is not None and normalize_mac(nic['mac']) is None:
+            raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
+                                    hypervisor=hypervisor, subject=subject)
+        vlan = nic.get('vlan')
+        if vlan is not None and not 1 <= int(vlan) <= 4094:
+            raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan),
+                                    hypervisor=hypervisor, subject=subject)
+
+
+def with_pxe_boot(boot_order):
+    """The boot order with network first (pxe_boot: true), the rest kept in their order."""
+    order = list(boot_order or ['disk'])
+    return ['network'] + [device for device in order if device != 'network']
+
+
+def _same_nic(current, desired):
+    """True when every field the user gave for a NIC matches the current NIC."""
+    for key in NETWORK_KEYS:
+        want = desired.get(key)
+        if want is None:
+            continue
+        have = current.get(key)
+        if key == 'mac':
+            want, have = normalize_mac(want), normalize_mac(have)
+        elif key == 'vlan':
+            want = int(want)
+        if want != have:
+            return False
+    return True
+
+
+def desired_nics(current_nics, desired_networks):
+    """The NIC list a VM should end up with: the current NICs, overridden by the given fields, in order."""
+    nics = []
+    for index, desired in enumerate(desired_networks):
+        base = dict(current_nics[index]) if index < len(current_nics) else {'name': None, 'mac': None, 'network': None,
+                                                                            'model': None, 'vlan': None}
+        for key in NETWORK_KEYS:
+            if desired.get(key) is not None:
+                base[key] = normalize_mac(desired[key]) if key == 'mac' else desired[key]
+        if base.get('vlan') is not None:
+            base['vlan'] = int(base['vlan'])
+        nics.append(base)
+    return nics
+
+
+def _canonical(key, value):
+    if key == 'tags':
+        return sorted(set(str(t).lower() for t in value or ()))
+    if key == 'description':
+        return value or ''
+    if key in ('cpu_cores', 'memory_mb') and value is not None:
+        return int(value)
+    return value
+
+
+def diff_hardware(vm, spec):
+    """{key: {'before', 'after'}} for each hardware key of spec (not None) that differs from the VM record.
+
+    This one comparison drives `changed`, check mode and --diff alike: nothing is written when it is empty.
+    """
+    changes = {}
+    for key in HARDWARE_KEYS:
+        want = spec.get(key)
+        if want is None:
+            continue
+        if key == 'networks':
+            current = vm.get('nics') or []
+            same = len(current) == len(want) and all(_same_nic(c, d) for c, d in zip(current, want))
+            if not same:
+                changes[key] = {'before': current, 'after': desired_nics(current, want)}
+            continue
+        before, after = _canonical(key, vm.get(key)), _canonical(key, want)
+        if before != after:
+            changes[key] = {'before': before, 'after': after}
+    return changes
+
+
+def apply_to_record(vm, changes):
+    """The record the VM will have once changes are written (check mode and --diff predict it this way)."""
+    after = dict(vm)
+    for key, change in changes.items():
+        after['nics' if key == 'networks' else key] = change['after']
+    return after
+
+
+def parallel_map(function, items, max_workers):
+    """[function(item) for item in items], run on up to max_workers threads; the first error is raised here."""
+    items = list(items)
+    if max_workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
+        return list(pool.map(function, items))
+
+
+__all__ = ['Connection', 'HypervisorDriver', 'HypervisorError', 'diff_hardware', 'apply_to_record', 'parallel_map',
+           'with_pxe_boot', 'validate_hardware', 'vm_subject', 'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']

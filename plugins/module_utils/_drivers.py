@@ -1,0 +1,32 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The registry of drivers by `type`: adding a hypervisor type means one driver file and one line here.
+
+Imports are static because Ansible packs a module with the module_utils it imports by name; each
+driver guards its own SDK import, so this costs nothing when an SDK is missing.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ProxmoxDriver
+
+DRIVERS = {
+    ProxmoxDriver.TYPE: ProxmoxDriver,
+}
+HYPERVISOR_TYPES = tuple(sorted(DRIVERS))
+
+
+def driver_for(options):
+    """A driver for one `hypervisor` option (a dict); raises InvalidInputError on bad options."""
+    connection = options if isinstance(options, Connection) else Connection(options)
+    driver_class = DRIVERS.get(connection.type)
+    if driver_class is None:
+        raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(
+            connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
+    return driver_class(connection)

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""Typed errors of the driver layer.
+
+Drivers never call fail_json: they raise one of these, and the module or inventory plugin turns
+it into one line. Every error carries a category from SPEC.md, the hypervisor's label and the
+object it is about, so the message always reads "<hypervisor>: <object>: <what happened>".
+"""
+
+from __future__ import annotations
+
+# The categories users see (SPEC.md "Errors"); `api` is whatever the server refused otherwise.
+AUTH = 'auth'
+TLS = 'tls'
+UNREACHABLE = 'unreachable'
+TIMEOUT = 'timeout'
+NOT_FOUND = 'not_found'
+CONFLICT = 'conflict'
+INVALID_INPUT = 'invalid_input'
+TASK_FAILED = 'task_failed'
+API = 'api'
+MISSING_LIBRARY = 'missing_library'
+
+CATEGORIES = (AUTH, TLS, UNREACHABLE, TIMEOUT, NOT_FOUND, CONFLICT, INVALID_INPUT, TASK_FAILED, API, MISSING_LIBRARY)
+
+REDACTED = '********'
+
+
+def redact(text, secrets):
+    """text with every secret replaced; secrets shorter than 4 characters are left alone (too common)."""
+    text = '' if text is None else str(text)
+    for secret in secrets or ():
+        if secret and len(str(secret)) >= 4:
+            text = text.replace(str(secret), REDACTED)
+    return text
+
+
+class HypervisorError(Exception):
+    """An error of the driver layer with its category, hypervisor label and object."""
+
+    category = API
+
+    def __init__(self, message, hypervisor=None, subject=None, category=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.hypervisor = hypervisor
+        self.subject = subject
+        if category is not None:
+            self.category = category
+        # Extra structured facts for results (never secrets): task log lines, available names, ...
+        self.details = details or {}
+
+    def __str__(self):
+        parts = [p for p in (self.hypervisor, self.subject, self.message) if p]
+        return ': '.join(parts)
+
+    def located(self, hypervisor=None, subject=None):
+        """Fill in the hypervisor and subject where the raiser did not know them; returns self."""
+        if not self.hypervisor:
+            self.hypervisor = hypervisor
+        if not self.subject:
+            self.subject = subject
+        return self
+
+    def scrubbed(self, secrets):
+        """Remove any secret from the texts; returns self."""
+        self.message = redact(self.message, secrets)
+        self.subject = redact(self.subject, secrets) if self.subject else self.subject
+        return self
+
+    def to_result(self):
+        """The error as result keys: msg, error_category and details."""
+        return {'msg': str(self), 'error_category': self.category, 'error_details': self.details}
+
+
+class AuthError(HypervisorError):
+    category = AUTH
+
+
+class TLSError(HypervisorError):
+    category = TLS
+
+
+class UnreachableError(HypervisorError):
+    category = UNREACHABLE
+
+
+class TimeoutError_(HypervisorError):
+    """Named with a trailing underscore so it never shadows the builtin TimeoutError."""
+
+    category = TIMEOUT
+
+
+class NotFoundError(HypervisorError):
+    category = NOT_FOUND
+
+
+class ConflictError(HypervisorError):
+    """The object is locked, busy, or a name is ambiguous or taken."""
+
+    category = CONFLICT
+
+
+class InvalidInputError(HypervisorError):
+    category = INVALID_INPUT
+
+
+class TaskFailedError(HypervisorError):
+    category = TASK_FAILED
+
+
+class ApiError(HypervisorError):
+    category = API
+
+
+class MissingLibraryError(HypervisorError):
+    """The SDK of the chosen driver is not installed; message is missing_required_lib()'s text."""
+
+    category = MISSING_LIBRARY

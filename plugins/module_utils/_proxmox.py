@@ -1,0 +1,642 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The Proxmox VE driver, on proxmoxer.
+
+What it does that Proxmox needs (see shared/backends.md): every VM of the cluster from one
+/cluster/resources call; VM ids from /cluster/nextid retried on collision; tasks watched until
+they end, failing at once on TASK ERROR with the last log lines; VM locks waited out within the
+timeout; a new login when the ticket expires; bounded retries for reads only.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
+    HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
+    TaskFailedError, TimeoutError_, TLSError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    nic_record, normalize_mac, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+
+try:
+    import proxmoxer
+    from proxmoxer.core import AuthenticationError as ProxmoxAuthenticationError
+    from proxmoxer.core import ResourceException
+    import requests
+    HAS_PROXMOXER = True
+except ImportError:
+    HAS_PROXMOXER = False
+
+DEFAULT_PORT = 8006
+READ_ATTEMPTS = 3
+ID_ATTEMPTS = 100
+TASK_LOG_LINES = 10
+LIST_WORKERS = 8
+# Proxmox's own OUI, used for the MACs of NICs this driver adds.
+PROXMOX_OUI = 'bc:24:11'
+NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa',
+              'ne2k_pci', 'pcnet', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em')
+DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
+BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
+TRANSIENT_STATUS = (502, 503, 504)
+
+
+def _split_props(value):
+    """'virtio=BC:..,bridge=vmbr0,tag=5' -> [('virtio', 'BC:..'), ('bridge', 'vmbr0'), ('tag', '5')]."""
+    pairs = []
+    for part in str(value or '').split(','):
+        if part:
+            key, val = part.split('=', 1) if '=' in part else (part, '')
+            pairs.append((key, val))
+    return pairs
+
+
+def parse_net(name, value):
+    """A netN config value as a NIC record, plus the options this driver does not manage (firewall, ...)."""
+    model = mac = bridge = vlan = None
+    other = []
+    for key, val in _split_props(value):
+        if key in NET_MODELS:
+            model, mac = key, val or None
+        elif key == 'model':
+            model = val
+        elif key == 'macaddr':
+            mac = val
+        elif key == 'bridge':
+            bridge = val
+        elif key == 'tag':
+            vlan = val
+        else:
+            other.append((key, val))
+    return nic_record(name, mac=mac, network=bridge, model=model, vlan=vlan), other
+
+
+def format_net(nic, other=()):
+    """A NIC record (plus unmanaged options) as a netN config value."""
+    mac = normalize_mac(nic.get('mac'))
+    parts = ['{0}={1}'.format(nic.get('model') or 'virtio', mac.upper() if mac else '')]
+    if nic.get('network'):
+        parts.append('bridge={0}'.format(nic['network']))
+    if nic.get('vlan') is not None:
+        parts.append('tag={0}'.format(int(nic['vlan'])))
+    parts.extend('{0}={1}'.format(k, v) if v else k for k, v in other)
+    return ','.join(parts)
+
+
+def _natural(key):
+    found = re.match(r'^(\D+)(\d+)$', key)
+    return (found.group(1), int(found.group(2))) if found else (key, 0)
+
+
+def _is_cdrom(value):
+    return 'media=cdrom' in str(value) or str(value).split(',', maxsplit=1)[0] in ('cdrom', 'none')
+
+
+def boot_devices(config):
+    """{'network': 'net0', 'disk': 'scsi0', 'cdrom': 'ide2'}: the first device of each kind in the config."""
+    found = {}
+    for key in sorted(config, key=_natural):
+        if re.match(r'^net\d+$', key):
+            found.setdefault('network', key)
+        elif re.match(r'^(scsi|virtio|sata|ide)\d+$', key):
+            found.setdefault('cdrom' if _is_cdrom(config[key]) else 'disk', key)
+    return found
+
+
+def parse_boot_order(config):
+    """The boot order as a list of network/disk/cdrom, from 'order=scsi0;net0' or the legacy 'cdn'."""
+    boot = str(config.get('boot') or '')
+    order = []
+    if boot.startswith('order=') or '=' in boot:
+        for key, val in _split_props(boot):
+            if key != 'order':
+                continue
+            for device in val.split(';'):
+                if re.match(r'^net\d+$', device):
+                    kind = 'network'
+                elif device in config:
+                    kind = 'cdrom' if _is_cdrom(config[device]) else 'disk'
+                else:
+                    continue
+                if kind not in order:
+                    order.append(kind)
+    elif boot:
+        for letter in boot:
+            kind = BOOT_LETTERS.get(letter)
+            if kind and kind not in order:
+                order.append(kind)
+    else:
+        # PVE's default when nothing is set: the first disk, the first CD-ROM, the first NIC.
+        devices = boot_devices(config)
+        order = [kind for kind in ('disk', 'cdrom', 'network') if kind in devices]
+    return order
+
+
+def _smbios_uuid(config):
+    for key, val in _split_props(config.get('smbios1')):
+        if key == 'uuid':
+            return val.lower()
+    return None
+
+
+def _tags(text):
+    return [t for t in re.split(r'[;, ]+', str(text or '')) if t]
+
+
+def _status(resource_status, lock=None, qmpstatus=None):
+    if lock == 'suspended':
+        return 'suspended'
+    if lock:
+        return 'locked'
+    if qmpstatus == 'paused':
+        return 'paused'
+    if resource_status in ('running', 'stopped'):
+        return resource_status
+    return 'unknown'
+
+
+def _node_of_path(path):
+    found = re.match(r'^nodes/([^/]+)', path)
+    return found.group(1) if found else None
+
+
+class ProxmoxDriver(HypervisorDriver):
+    TYPE = 'proxmox'
+    SDK = ('proxmoxer', 'proxmoxer')
+    LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
+    FOREIGN_OPTIONS = ('token',)
+    FOREIGN_PLACEMENT = ('cluster',)
+
+    def __init__(self, connection):
+        super(ProxmoxDriver, self).__init__(connection)
+        if not HAS_PROXMOXER:
+            raise MissingLibraryError(missing_required_lib('proxmoxer'), hypervisor=self.label)
+        if connection.api_token_id and '!' not in connection.api_token_id:
+            raise InvalidInputError("api_token_id must look like 'user@realm!tokenname'", hypervisor=self.label)
+        self._api = None
+        self._login_lock = threading.Lock()
+        self._version = None
+
+    # --------------------------------------------------------------- session
+    def _login(self):
+        conn = self.conn
+        kwargs = dict(host=conn.host, port=conn.port or DEFAULT_PORT, verify_ssl=conn.tls_verify(),
+                      timeout=conn.timeout)
+        if conn.api_token_id and conn.api_token_secret:
+            user, token_name = conn.api_token_id.split('!', 1)
+            kwargs.update(user=user, token_name=token_name, token_value=conn.api_token_secret)
+        else:
+            kwargs.update(user=conn.username, password=conn.password)
+        try:
+            return proxmoxer.ProxmoxAPI(**kwargs)
+        except ProxmoxAuthenticationError:
+            raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(exc, None)
+
+    def _session(self, renew=False):
+        with self._login_lock:
+            if renew or self._api is None:
+                self._api = self._login()
+            return self._api
+
+    def connect(self):
+        if self._version is None:
+            self._version = self._call('GET', 'version') or {}
+        return self._version
+
+    def close(self):
+        self._api = None
+
+    # --------------------------------------------------------------- requests
+    def _call(self, method, path, subject=None, **params):
+        """One API request: a new login on an expired ticket, and bounded retries for reads only."""
+        attempt, renewed = 0, False
+        while True:
+            attempt += 1
+            api = self._session()
+            try:
+                return getattr(api(path), method.lower())(**params)
+            except ResourceException as exc:
+                # A 401 means the request was not carried out, so asking again after a new login is safe.
+                if exc.status_code == 401 and not renewed and self.conn.password and not self.conn.api_token_id:
+                    renewed = True
+                    self._session(renew=True)
+                    continue
+                if method == 'GET' and exc.status_code in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
+                    self._backoff(attempt)
+                    continue
+                raise self._api_error(exc, path, subject)
+            except requests.exceptions.RequestException as exc:
+                transient = not isinstance(exc, requests.exceptions.SSLError)
+                if method == 'GET' and transient and attempt < READ_ATTEMPTS:
+                    self._backoff(attempt)
+                    continue
+                raise self._transport_error(exc, subject)
+
+    @staticmethod
+    def _backoff(attempt):
+        time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
+
+    def _transport_error(self, exc, subject):
+        text = str(exc)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.conn.api_url, _short(text)),
+                              subject)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout),
+                              subject)
+        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.conn.api_url, _short(text)), subject)
+
+    def _api_error(self, exc, path, subject):
+        """A ResourceException as a typed error, keeping PVE's own wording."""
+        status = exc.status_code
+        text = (exc.content or exc.status_message or '').strip()
+        if exc.errors and isinstance(exc.errors, dict):
+            fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(exc.errors.items()))
+            text = '{0} {1}'.format(text, fields).strip()
+        lowered = text.lower()
+        if status == 401:
+            return self.error(AuthError, 'authentication failed ({0})'.format(text), subject)
+        if status == 403:
+            return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
+        if status in (595, 596):
+            node = _node_of_path(path)
+            where = "node '{0}'".format(node) if node else self.conn.api_url
+            return self.error(UnreachableError, '{0} is unreachable ({1} {2})'.format(where, status, text), subject)
+        if status == 400:
+            return self.error(InvalidInputError, 'the hypervisor refused the request: {0}'.format(text), subject)
+        if 'already exists' in lowered:
+            return self.error(ConflictError, text, subject, details={'id_taken': True})
+        if 'is locked' in lowered or "can't lock file" in lowered:
+            return self.error(ConflictError, text, subject, details={'locked': True})
+        if 'does not exist' in lowered:
+            return self.error(NotFoundError, text, subject)
+        if 'no quorum' in lowered:
+            return self.error(ApiError, 'the cluster has lost quorum, so it refuses changes ({0})'.format(text), subject)
+        return self.error(ApiError, '{0} {1}'.format(status, text), subject)
+
+    # ------------------------------------------------------------------ read
+    def _resources(self):
+        return [r for r in self._call('GET', 'cluster/resources', type='vm') or [] if r.get('type') == 'qemu']
+
+    def _nodes(self):
+        return self._call('GET', 'nodes') or []
+
+    def facts(self):
+        version = self.connect()
+        nodes = self._nodes()
+        resources = self._resources()
+        templates = sum(1 for r in resources if r.get('template'))
+        return {'version': version.get('version'),
+                'hosts': [{'name': n.get('node'), 'status': n.get('status')} for n in sorted(nodes, key=lambda n: n.get('node'))],
+                'host_count': len(nodes), 'vm_count': len(resources) - templates, 'template_count': templates}
+
+    def _config(self, node, vmid, subject=None):
+        """The configuration as it will be once pending changes apply (PVE keeps a running VM's changes pending)."""
+        config = {}
+        for item in self._call('GET', 'nodes/{0}/qemu/{1}/pending'.format(node, vmid), subject) or []:
+            if item.get('delete'):
+                continue
+            config[item['key']] = item.get('pending', item.get('value'))
+        return config
+
+    def _guest_ips(self, node, vmid):
+        """Addresses the guest agent reports; none when the agent does not answer (best effort)."""
+        try:
+            answer = self._call('GET', 'nodes/{0}/qemu/{1}/agent/network-get-interfaces'.format(node, vmid)) or {}
+        except HypervisorError:
+            return []
+        ips = []
+        for iface in answer.get('result') or []:
+            for addr in iface.get('ip-addresses') or []:
+                ip = addr.get('ip-address')
+                if ip and not ip.startswith(('127.', 'fe80')) and ip != '::1':
+                    ips.append(ip)
+        return ips
+
+    def _record(self, resource, config=None, ips=None, qmpstatus=None):
+        cfg = config or {}
+        nics = [parse_net(key, cfg[key])[0] for key in sorted(cfg, key=_natural) if re.match(r'^net\d+$', key)]
+        if config is not None:
+            cores = int(cfg.get('cores', 1)) * int(cfg.get('sockets', 1))
+            memory = _memory_mb(cfg)
+        else:
+            cores = resource.get('maxcpu')
+            memory = int(resource['maxmem']) // (1024 * 1024) if resource.get('maxmem') else None
+        return vm_record(
+            id=str(resource['vmid']), name=resource.get('name') or cfg.get('name'), hypervisor=self.label,
+            hypervisor_type=self.TYPE, status=_status(resource.get('status'), resource.get('lock'), qmpstatus),
+            node=resource.get('node'), cluster=None, cpu_cores=cores, memory_mb=memory, nics=nics,
+            ip_addresses=ips or [], uuid=_smbios_uuid(cfg), template=resource.get('template'),
+            boot_order=parse_boot_order(cfg) if config is not None else [],
+            firmware=('uefi' if cfg.get('bios') == 'ovmf' else 'bios') if config is not None else None,
+            os_type=cfg.get('ostype'), tags=_tags(cfg.get('tags') if config is not None else resource.get('tags')),
+            description=cfg.get('description'))
+
+    def _detailed(self, resource):
+        node, vmid = resource['node'], resource['vmid']
+        config = self._config(node, vmid)
+        ips = []
+        if resource.get('status') == 'running' and str(config.get('agent', '0')).split(',', maxsplit=1)[0] in ('1', 'enabled=1'):
+            ips = self._guest_ips(node, vmid)
+        return self._record(resource, config, ips)
+
+    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False,
+                 details=True, max_workers=LIST_WORKERS):
+        # Filter on what /cluster/resources already says, then fetch configs only for what is left.
+        candidates = [r for r in self._resources()
+                      if vm_matches(self._record(r), name=name, status=status, node=node, tags=tags,
+                                    include_templates=include_templates)]
+        offline = set(n.get('node') for n in self._nodes() if n.get('status') != 'online') if details else set()
+        if not details:
+            return [self._record(r) for r in candidates]
+
+        def detail(resource):
+            # An offline node cannot answer for its VMs: report what the cluster knows.
+            if resource.get('node') in offline:
+                return self._record(resource)
+            return self._detailed(resource)
+        return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), max_workers)
+
+    def _find_resource(self, vm_id=None, name=None, templates=False):
+        resources = self._resources()
+        if vm_id is not None:
+            found = [r for r in resources if str(r['vmid']) == str(vm_id)]
+        else:
+            found = [r for r in resources if r.get('name') == name and bool(r.get('template')) == templates]
+        if len(found) > 1:
+            raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
+                name, ', '.join(str(r['vmid']) for r in found)), "VM '{0}'".format(name))
+        return found[0] if found else None
+
+    def get_vm(self, vm_id=None, name=None):
+        resource = self._find_resource(vm_id=vm_id, name=name)
+        if resource is None:
+            return None
+        node, vmid = resource['node'], resource['vmid']
+        subject = "VM '{0}' (id {1})".format(resource.get('name'), vmid)
+        current = self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
+        resource = dict(resource, status=current.get('status', resource.get('status')), lock=current.get('lock'))
+        config = self._config(node, vmid, subject)
+        ips = []
+        if current.get('status') == 'running' and current.get('agent'):
+            ips = self._guest_ips(node, vmid)
+        return self._record(resource, config, ips, qmpstatus=current.get('qmpstatus'))
+
+    def list_templates(self, name=None, node=None, cluster=None):
+        found = [r for r in self._resources() if r.get('template')]
+        found = [r for r in found if vm_matches(self._record(r), name=name, node=node, include_templates=True)]
+
+        def record(resource):
+            config = self._config(resource['node'], resource['vmid'])
+            maxdisk = resource.get('maxdisk') or 0
+            return template_record(
+                id=str(resource['vmid']), name=resource.get('name'), os_type=config.get('ostype'),
+                cpu_cores=int(config.get('cores', 1)) * int(config.get('sockets', 1)),
+                memory_mb=_memory_mb(config),
+                disk_gb=round(maxdisk / 1024 ** 3, 1) if maxdisk else None, node=resource.get('node'), cluster=None,
+                description=config.get('description'), hypervisor=self.label)
+        return parallel_map(record, sorted(found, key=lambda r: int(r['vmid'])), LIST_WORKERS)
+
+    # ----------------------------------------------------------------- tasks
+    def _wait_task(self, node, upid, timeout, subject):
+        """Wait for a task; raise TaskFailedError with its last log lines as soon as it ends in error."""
+        kind = upid.split(':')[5] if upid.count(':') > 5 else 'task'
+
+        def finished():
+            status = self._call('GET', 'nodes/{0}/tasks/{1}/status'.format(node, upid), subject) or {}
+            if status.get('status') != 'stopped':
+                return None
+            exit_status = status.get('exitstatus') or ''
+            if exit_status == 'OK' or exit_status.startswith('WARNINGS'):
+                return status
+            lines = self._task_log(node, upid, subject)
+            error_class = TaskFailedError
+            if 'is locked' in exit_status or "can't lock file" in exit_status:
+                error_class = ConflictError
+            raise self.error(error_class, 'task {0} failed: {1}; last log lines: {2}'.format(
+                kind, exit_status, ' | '.join(lines)), subject,
+                details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError})
+        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1,
+                        hypervisor=self.label, subject=subject)
+
+    def _task_log(self, node, upid, subject):
+        try:
+            lines = self._call('GET', 'nodes/{0}/tasks/{1}/log'.format(node, upid), subject, limit=1000) or []
+        except HypervisorError:
+            return []
+        return [line.get('t', '') for line in lines][-TASK_LOG_LINES:]
+
+    def _while_locked(self, action, timeout, subject):
+        """Run action(), waiting out a VM lock (backup, clone, migrate, ...) until timeout, then fail clearly."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return action()
+            except ConflictError as exc:
+                if not exc.details.get('locked'):
+                    raise
+                if time.monotonic() >= deadline:
+                    exc.message = 'still locked after {0}s: {1}'.format(int(timeout), exc.message)
+                    raise
+                time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
+
+    def _run_task(self, method, path, subject, timeout, params=None, wait=True):
+        """Start a task (waiting out locks) and wait for it to end."""
+        node = _node_of_path(path)
+
+        def attempt():
+            upid = self._call(method, path, subject, **(params or {}))
+            if wait and upid:
+                self._wait_task(node, upid, timeout, subject)
+            return upid
+        return self._while_locked(attempt, timeout, subject)
+
+    # ----------------------------------------------------------------- write
+    def _check_node(self, node, subject):
+        nodes = dict((n.get('node'), n.get('status')) for n in self._nodes())
+        if node not in nodes:
+            raise self.error(NotFoundError, "node '{0}' not found; available: {1}".format(
+                node, ', '.join(sorted(nodes)) or 'none'), subject)
+        if nodes[node] != 'online':
+            raise self.error(UnreachableError, "node '{0}' is {1}".format(node, nodes[node] or 'offline'), subject)
+
+    def _check_pool(self, pool, subject):
+        pools = [p.get('poolid') for p in self._call('GET', 'pools', subject) or []]
+        if pool not in pools:
+            raise self.error(NotFoundError, "pool '{0}' not found; available: {1}".format(
+                pool, ', '.join(sorted(pools)) or 'none'), subject)
+
+    def _check_storage(self, node, storage, subject):
+        stores = [s.get('storage') for s in self._call('GET', 'nodes/{0}/storage'.format(node), subject) or []]
+        if storage not in stores:
+            raise self.error(NotFoundError, "storage '{0}' not found on node '{1}'; available: {2}".format(
+                storage, node, ', '.join(sorted(stores)) or 'none'), subject)
+
+    def find_template(self, ref, subject):
+        """The template resource named or numbered ref, or NotFoundError listing the available ones."""
+        templates = [r for r in self._resources() if r.get('template')]
+        found = [r for r in templates if str(r['vmid']) == str(ref)] or [r for r in templates if r.get('name') == ref]
+        if not found:
+            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
+                ref, ', '.join(sorted(r.get('name') or str(r['vmid']) for r in templates)) or 'none'), subject)
+        if len(found) > 1:
+            raise self.error(ConflictError, "several templates are named '{0}': ids {1}; use the id".format(
+                ref, ', '.join(str(r['vmid']) for r in found)), subject)
+        return found[0]
+
+    def create_vm(self, name, spec, timeout):
+        spec = dict(spec, name=name)
+        subject = spec_subject(spec)
+        self.validate_spec(spec)
+        full = (spec.get('clone_mode') or 'full') == 'full'
+        if spec.get('storage') and not full:
+            raise self.error(InvalidInputError, "option 'storage' applies to full clones only (clone_mode: full)", subject)
+        template = self.find_template(spec.get('template'), subject)
+        source_node = template['node']
+        target = spec.get('node') or source_node
+        self._check_node(target, subject)
+        if spec.get('pool'):
+            self._check_pool(spec['pool'], subject)
+        if spec.get('storage'):
+            self._check_storage(target, spec['storage'], subject)
+        params = {'name': name, 'full': 1 if full else 0}
+        if target != source_node:
+            params['target'] = target
+        for option in ('storage', 'pool'):
+            if spec.get(option):
+                params[option] = spec[option]
+        vmid, upid = self._clone(source_node, template['vmid'], params, subject)
+        subject = "VM '{0}' (id {1})".format(name, vmid)
+        self._wait_task(source_node, upid, timeout, subject)
+        vm = self.get_vm(vm_id=vmid)
+        if vm is None:
+            raise self.error(ApiError, 'the clone finished but the VM is not listed', subject)
+        changes = diff_hardware(vm, spec)
+        return self.apply_changes(vm, changes, timeout) if changes else vm
+
+    def _clone(self, node, template_id, params, subject):
+        """Clone with the next free id; /cluster/nextid reserves nothing, so on a collision take the next one."""
+        candidate = int(self._call('GET', 'cluster/nextid', subject))
+        for _attempt in range(ID_ATTEMPTS):
+            try:
+                upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject,
+                                  newid=candidate, **params)
+                return candidate, upid
+            except ConflictError as exc:
+                if not exc.details.get('id_taken'):
+                    raise
+                candidate += 1
+        raise self.error(ConflictError, 'no free VM id found after {0} attempts'.format(ID_ATTEMPTS), subject)
+
+    def _config_changes(self, vm, config, changes, subject):
+        """The PUT /config parameters for changes, against the current config."""
+        params, delete = {}, []
+        if 'cpu_cores' in changes:
+            cores, sockets = int(changes['cpu_cores']['after']), int(config.get('sockets', 1))
+            if cores % sockets == 0:
+                params['cores'] = cores // sockets
+            else:
+                params.update(cores=cores, sockets=1)
+        if 'memory_mb' in changes:
+            params['memory'] = int(changes['memory_mb']['after'])
+        new_config = dict(config)
+        if 'networks' in changes:
+            current = [key for key in sorted(config, key=_natural) if re.match(r'^net\d+$', key)]
+            wanted = changes['networks']['after']
+            free = (i for i in range(64) if 'net{0}'.format(i) not in config)
+            for index, nic in enumerate(wanted):
+                key = current[index] if index < len(current) else 'net{0}'.format(next(free))
+                other = parse_net(key, config[key])[1] if key in config else []
+                if not nic.get('network'):
+                    raise self.error(InvalidInputError, 'networks[{0}].network (the bridge) is required for a new NIC'.format(
+                        index), subject)
+                nic = dict(nic, mac=nic.get('mac') or _new_mac())
+                params[key] = new_config[key] = format_net(nic, other)
+            for key in current[len(wanted):]:
+                delete.append(key)
+                new_config.pop(key, None)
+        if 'boot_order' in changes:
+            devices = boot_devices(new_config)
+            missing = [kind for kind in changes['boot_order']['after'] if kind not in devices]
+            if missing:
+                raise self.error(InvalidInputError, 'boot_order names {0} but the VM has no such device'.format(
+                    ', '.join(missing)), subject)
+            params['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after'])
+        if 'firmware' in changes:
+            params['bios'] = 'ovmf' if changes['firmware']['after'] == 'uefi' else 'seabios'
+        if 'description' in changes:
+            if changes['description']['after']:
+                params['description'] = changes['description']['after']
+            else:
+                delete.append('description')
+        if 'tags' in changes:
+            if changes['tags']['after']:
+                params['tags'] = ';'.join(changes['tags']['after'])
+            else:
+                delete.append('tags')
+        if delete:
+            params['delete'] = ','.join(delete)
+        return params
+
+    def apply_changes(self, vm, changes, timeout):
+        if not changes:
+            return vm
+        subject = vm_subject(vm)
+        node, vmid = vm['node'], vm['id']
+        params = self._config_changes(vm, self._config(node, vmid, subject), changes, subject)
+        path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
+        self._while_locked(lambda: self._call('PUT', path, subject, **params), timeout, subject)
+        return self.get_vm(vm_id=vmid)
+
+    def power(self, vm, action, timeout, wait=True):
+        subject = vm_subject(vm)
+        params = {}
+        if action == 'shutdown':
+            params = {'timeout': max(int(timeout), 1), 'forceStop': 0}
+        if action not in ('start', 'shutdown', 'stop', 'reboot'):
+            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(vm['node'], vm['id'], action), subject, timeout,
+                       params, wait=wait)
+        return self.get_vm(vm_id=vm['id']) or vm
+
+    def delete_vm(self, vm, timeout, wait=True):
+        subject = vm_subject(vm)
+        self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(vm['node'], vm['id']), subject, timeout,
+                       {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait)
+
+    def wait_for_status(self, vm, statuses, timeout):
+        def reached():
+            current = self.get_vm(vm_id=vm['id'])
+            return current if current and current['status'] in statuses else None
+        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
+                        subject=vm_subject(vm))
+
+
+def _memory_mb(config):
+    """Memory in MiB; PVE sends it as a string, older releases as 'current=N'."""
+    return int(str(config.get('memory', 512)).rsplit('=', maxsplit=1)[-1])
+
+
+def _new_mac():
+    return '{0}:{1:02x}:{2:02x}:{3:02x}'.format(PROXMOX_OUI, random.randint(0, 255), random.randint(0, 255),
+                                                random.randint(0, 255))
+
+
+def _short(text, limit=300):
+    """The first line of a transport error, cut to a readable length."""
+    text = str(text).splitlines()[0] if text else ''
+    return text if len(text) <= limit else text[:limit] + '...'

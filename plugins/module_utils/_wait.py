@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The one waiting helper of the driver layer: poll a predicate until it holds or time runs out."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import TimeoutError_
+
+
+def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=None, subject=None, clock=time.monotonic,
+             sleep=time.sleep):
+    """Call check() until it returns something other than None/False and return that.
+
+    The interval starts short (most waits end quickly against fast servers) and doubles up to
+    max_interval. check() may raise to stop early (a task that ended in error). When timeout
+    seconds pass, raise TimeoutError_ saying what was awaited.
+    """
+    deadline = clock() + max(timeout, 0)
+    delay = interval
+    while True:
+        result = check()
+        if result is not None and result is not False:
+            return result
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise TimeoutError_('timed out after {0}s waiting for {1}'.format(int(round(timeout)), what),
+                                hypervisor=hypervisor, subject=subject)
+        sleep(min(delay, remaining))
+        delay = min(delay * 2, max_interval)

@@ -1,0 +1,28 @@
+"""The `backend` fixture: the contract suite runs once per hypervisor type."""
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+
+
+@pytest.fixture(params=['proxmox'])
+def backend(request):
+    if request.param == 'proxmox':
+        return ProxmoxBackend(request.getfixturevalue('fakepve'), request.getfixturevalue('fakepve_cafile'))
+    raise ValueError(request.param)
+
+
+@pytest.fixture
+def driver(backend):
+    driver = backend.driver()
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def unused_tcp_port():
+    """A loopback port nothing listens on."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,134 @@
+"""Proxmox faults, caused with fakepve's injectors: each ends in the right category, saying where."""
+
+import threading
+import time
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, ConflictError, InvalidInputError, TaskFailedError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
+
+
+@pytest.fixture
+def pve(fakepve, fakepve_cafile):
+    return ProxmoxBackend(fakepve, fakepve_cafile)
+
+
+@pytest.fixture
+def driver(pve):
+    return pve.driver()
+
+
+def clone(pve, driver, name, **spec):
+    return driver.create_vm(name, dict({'template': pve.template}, **spec), timeout=600)
+
+
+def test_task_error_fails_at_once_with_the_last_log_lines(pve, driver):
+    vm = clone(pve, driver, 'fault-start')
+    pve.pve.vm(int(vm['id'])).start_error = 'QEMU exited with code 1'
+    started = time.monotonic()
+    with pytest.raises(TaskFailedError) as caught:
+        driver.power(vm, 'start', timeout=600)
+    assert time.monotonic() - started < 10, 'a failed task must not wait out the timeout'
+    text = str(caught.value)
+    assert text.startswith("pve-test: VM 'fault-start' (id {0}): task qmstart failed".format(vm['id']))
+    assert 'TASK ERROR: QEMU exited with code 1' in text
+    assert caught.value.details['task_log'][-1] == 'TASK ERROR: QEMU exited with code 1'
+
+
+def test_full_storage_fails_the_clone_task(pve, driver):
+    pve.pve.storages['local-lvm']['avail'] = 1 * GiB
+    with pytest.raises(TaskFailedError) as caught:
+        clone(pve, driver, 'fault-full')
+    assert "VM 'fault-full'" in str(caught.value) and 'No space left on device' in str(caught.value)
+    assert driver.get_vm(name='fault-full') is None, 'a failed clone leaves no VM behind'
+
+
+def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
+    with pytest.raises(InvalidInputError) as caught:
+        clone(pve, driver, 'not_a_dns_name!')
+    text = str(caught.value)
+    assert text.startswith("pve-test: VM 'not_a_dns_name!': the hypervisor refused the request: Parameter verification failed.")
+    assert 'name:' in text
+
+
+def test_offline_node_is_unreachable_and_named(pve, driver):
+    vm = clone(pve, driver, 'fault-offline', node='pve2')
+    pve.pve.set_node_offline('pve2')
+    with pytest.raises(UnreachableError) as caught:
+        driver.get_vm(vm_id=vm['id'])
+    assert "node 'pve2' is unreachable (595" in str(caught.value)
+    assert "VM 'fault-offline'" in str(caught.value)
+    # The rest of the cluster still lists; the VM on the offline node shows as unknown.
+    listed = dict((v['name'], v) for v in driver.list_vms())
+    assert listed['fault-offline']['status'] == 'unknown'
+    with pytest.raises(UnreachableError) as caught:
+        clone(pve, driver, 'fault-offline2', node='pve2')
+    assert "node 'pve2' is offline" in str(caught.value)
+
+
+def test_unknown_node_lists_the_nodes(pve, driver):
+    with pytest.raises(Exception) as caught:
+        clone(pve, driver, 'fault-node', node='pve9')
+    assert str(caught.value) == "pve-test: VM 'fault-node': node 'pve9' not found; available: pve1, pve2"
+    assert caught.value.category == 'not_found'
+
+
+def test_lost_quorum_refuses_changes(pve, driver):
+    vm = clone(pve, driver, 'fault-quorum')
+    pve.pve.lose_quorum()
+    with pytest.raises(ApiError) as caught:
+        driver.apply_changes(vm, {'memory_mb': {'before': 1024, 'after': 2048}}, timeout=5)
+    assert 'lost quorum' in str(caught.value)
+    assert driver.get_vm(vm_id=vm['id'])['memory_mb'] == 1024, 'reads still work without quorum'
+
+
+def test_ambiguous_name_lists_the_ids(pve, driver):
+    first = clone(pve, driver, 'twin')
+    second = clone(pve, driver, 'twin')
+    with pytest.raises(ConflictError) as caught:
+        driver.get_vm(name='twin')
+    assert 'ids {0}, {1}'.format(first['id'], second['id']) in str(caught.value)
+
+
+def test_api_token_login(pve):
+    pve.pve.apitokens['automation@pve!ci'] = 'f3b0c442-98fc-1c14-9afb-000000000001'
+    driver = pve.driver(username=None, password=None, api_token_id='automation@pve!ci',
+                        api_token_secret='f3b0c442-98fc-1c14-9afb-000000000001')
+    assert driver.facts()['template_count'] == 2
+    with pytest.raises(Exception) as caught:
+        pve.driver(username=None, password=None, api_token_id='automation@pve!ci', api_token_secret='nope-nope').connect()
+    assert caught.value.category == 'auth' and 'nope-nope' not in str(caught.value)
+
+
+def test_dropped_connections_are_retried_for_reads(pve, driver):
+    clone(pve, driver, 'fault-flaky')
+    pve.pve.flaky_network(drop_rate=0.3, seed=7)
+    for _round in range(5):
+        assert 'fault-flaky' in [v['name'] for v in driver.list_vms()]
+
+
+@pytest.mark.fakepve(time_scale=0.02)
+def test_slow_tasks_and_a_backup_lock_are_waited_out(pve, driver):
+    vm = clone(pve, driver, 'fault-slow')
+    pve.pve.vm(int(vm['id'])).start_secs = 20  # 0.4 s at this time scale
+    vm = driver.power(vm, 'start', timeout=60)
+    assert vm['status'] == 'running'
+    vm = driver.power(vm, 'stop', timeout=60)
+    # A backup holds the VM for about a second; start waits for it instead of failing.
+    pve.lock(vm)
+    threading.Timer(1.0, pve.unlock, [vm]).start()
+    started = time.monotonic()
+    assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
+    assert time.monotonic() - started >= 0.9
+
+
+def test_internal_config_lock_past_the_timeout(pve, driver):
+    vm = clone(pve, driver, 'fault-cfglock')
+    # What fakepve's hold_config_lock does: another task holds the config lock file.
+    pve.pve.vm(int(vm['id'])).lock_holder = 'scenario'
+    with pytest.raises(ConflictError) as caught:
+        driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1)
+    assert 'still locked after 1s' in str(caught.value) and "VM 'fault-cfglock'" in str(caught.value)
+    assert "can't lock file" in str(caught.value)

@@ -1,0 +1,1 @@
+"""pytest fixtures for this simulator (filled in by its author)."""

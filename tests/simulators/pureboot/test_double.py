@@ -1,0 +1,507 @@
+"""Tests of the PureBoot double itself, over real HTTPS with requests (verify = the double's certificate).
+
+verify is passed on every call rather than set on a Session: requests lets REQUESTS_CA_BUNDLE from the
+environment override Session.verify.
+"""
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+MAC = '52:54:00:ab:cd:ef'
+MAC_PATTERN = '^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$'
+
+
+class Api(object):
+    """A thin requests wrapper aimed at one double, authenticated with its API key by default."""
+
+    def __init__(self, double):
+        self.double = double
+        self.token = double.api_key
+        self.session = requests.Session()
+
+    def call(self, method, path, headers=None, auth=True, **kwargs):
+        """path is relative to /api/v1 unless it starts with '/health'."""
+        url = (self.double.url if path.startswith('/health') else self.double.api_url) + path
+        headers = dict(headers or {})
+        if auth and self.token:
+            headers.setdefault('Authorization', 'Bearer ' + self.token)
+        return self.session.request(method, url, headers=headers, verify=self.double.cafile, timeout=10, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.call('GET', path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.call('POST', path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.call('PATCH', path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.call('DELETE', path, **kwargs)
+
+    def create_node(self, mac=MAC, **fields):
+        fields['mac_address'] = mac
+        response = self.post('/nodes', json=fields)
+        assert response.status_code == 201, response.text
+        return response.json()['data']
+
+    def set_state(self, node_id, state, **extra):
+        extra['state'] = state
+        return self.patch('/nodes/{0}/state'.format(node_id), json=extra)
+
+    def login(self, username='admin', password='pureboot-admin'):
+        return self.post('/auth/login', json={'username': username, 'password': password}, auth=False)
+
+
+@pytest.fixture
+def api(pureboot_server):
+    client = Api(pureboot_server)
+    yield client
+    client.session.close()
+
+
+def _detail(response):
+    return response.json()['detail']
+
+
+# ---------------------------------------------------------------- auth
+
+def test_health_answers_without_auth(api, pureboot_cafile):
+    assert pureboot_cafile == api.double.cafile and os.path.isfile(pureboot_cafile)
+    response = api.get('/health', auth=False)
+    assert response.status_code == 200
+    assert response.json()['status'] == 'healthy'
+
+
+@pytest.mark.parametrize('headers, detail', [
+    ({}, 'Not authenticated'),
+    ({'X-API-Key': 'KEY'}, 'Not authenticated'),
+    ({'Authorization': 'Basic YWRtaW46cHVyZWJvb3Q='}, 'Invalid authentication scheme'),
+    ({'Authorization': 'bearer KEY'}, 'Invalid authentication scheme'),
+    ({'Authorization': 'Bearer not-a-jwt'}, 'Invalid or expired token'),
+    ({'Authorization': 'Bearer pb_live_0000abcd_' + '0' * 48}, 'API key not found'),
+])
+def test_401_details(api, headers, detail):
+    headers = dict((name, value.replace('KEY', api.double.api_key)) for name, value in headers.items())
+    response = api.get('/nodes', headers=headers, auth=False)
+    assert response.status_code == 401
+    assert response.json() == {'detail': detail}
+
+
+def test_api_key_format_and_disabling(api):
+    assert api.double.api_key.startswith('pb_live_')
+    prefix, key_id, secret = api.double.api_key.rsplit('_', 2)
+    assert prefix == 'pb_live' and len(key_id) == 8 and len(secret) == 48
+    int(key_id + secret, 16)
+    assert api.get('/nodes').status_code == 200
+    api.double.disable_api_key()
+    response = api.get('/nodes')
+    assert (response.status_code, _detail(response)) == (401, 'API key is disabled')
+    api.double.disable_api_key(active=True)
+    assert api.get('/nodes').status_code == 200
+
+
+def test_login_envelope_and_bearer_use(api):
+    response = api.login()
+    assert response.status_code == 200
+    body = response.json()
+    assert body['success'] is True and body['message'] == 'Login successful'
+    assert set(body['data']) == {'access_token', 'token_type', 'expires_in'}
+    assert body['data']['token_type'] == 'bearer' and body['data']['expires_in'] == 900
+    api.token = body['data']['access_token']
+    assert api.token.count('.') == 2
+    assert api.get('/nodes').status_code == 200
+
+
+def test_token_expiry_then_renewal_by_new_login(api):
+    api.token = api.login().json()['data']['access_token']
+    api.double.expire_tokens()
+    response = api.get('/nodes')
+    assert (response.status_code, _detail(response)) == (401, 'Invalid or expired token')
+    api.token = api.login().json()['data']['access_token']
+    assert api.get('/nodes').status_code == 200
+    api.token = api.double.api_key
+    assert api.get('/nodes').status_code == 200, 'API keys do not expire with the JWTs'
+
+
+@pytest.mark.pureboot(token_ttl=1)
+def test_token_ttl_is_honoured(api):
+    body = api.login().json()
+    assert body['data']['expires_in'] == 1
+    api.token = body['data']['access_token']
+    assert api.get('/nodes').status_code == 200
+    time.sleep(1.1)
+    assert api.get('/nodes').status_code == 401
+
+
+def test_wrong_credentials_then_lockout(api):
+    assert api.login(username='nobody').json() == {'detail': 'Invalid credentials'}
+    for _attempt in range(5):
+        response = api.login(password='wrong')
+        assert (response.status_code, _detail(response)) == (401, 'Invalid credentials')
+    response = api.login()
+    assert response.status_code == 423
+    assert _detail(response) == 'Account locked. Try again in 14 minutes.'
+    api.double.unlock('admin')
+    assert api.login().status_code == 200
+
+
+def test_login_body_validation(api):
+    response = api.post('/auth/login', json={'username': 'admin'}, auth=False)
+    assert response.status_code == 422
+    assert _detail(response) == [{'type': 'missing', 'loc': ['body', 'password'], 'msg': 'Field required',
+                                  'input': {'username': 'admin'}}]
+
+
+# ---------------------------------------------------------------- nodes
+
+def test_create_node_normalises_mac_and_fills_defaults(api):
+    response = api.post('/nodes', json={'mac_address': '52-54-00-AB-CD-EF', 'hostname': 'vm1'})
+    assert response.status_code == 201
+    body = response.json()
+    assert body['success'] is True and body['message'] == 'Node registered successfully'
+    node = body['data']
+    assert node['mac_address'] == MAC
+    assert (node['state'], node['arch'], node['boot_mode'], node['hostname']) == ('discovered', 'x86_64', 'bios', 'vm1')
+    assert node['tags'] == [] and node['install_attempts'] == 0
+    assert node['created_at'].endswith('Z') and 'T' in node['created_at']
+    assert set(node) >= {'id', 'ip_address', 'workflow_id', 'system_uuid', 'pi_model', 'group_id',
+                         'last_install_error', 'state_changed_at', 'updated_at', 'last_seen_at',
+                         'health_status', 'health_score'}
+    assert len(node['id']) == 36 and node['id'][14] == '4', 'a UUID4'
+    fetched = api.get('/nodes/' + node['id']).json()
+    assert fetched['data'] == node and fetched['message'] is None
+
+
+@pytest.mark.parametrize('second', ['52:54:00:AB:CD:EF', '52-54-00-ab-cd-ef', MAC])
+def test_duplicate_mac_is_409_with_normalised_mac(api, second):
+    api.create_node('52-54-00-Ab-cD-eF')
+    response = api.post('/nodes', json={'mac_address': second})
+    assert response.status_code == 409
+    assert response.json() == {'detail': 'Node with MAC 52:54:00:ab:cd:ef already exists'}
+    assert len(api.double.nodes) == 1
+
+
+def test_node_validation_errors_have_pydantic_shape(api):
+    response = api.post('/nodes', json={'mac_address': '52:54:00:ab:cd', 'arch': 'sparc', 'boot_mode': 'efi'})
+    assert response.status_code == 422
+    assert _detail(response) == [
+        {'type': 'string_pattern_mismatch', 'loc': ['body', 'mac_address'],
+         'msg': "String should match pattern '{0}'".format(MAC_PATTERN), 'input': '52:54:00:ab:cd',
+         'ctx': {'pattern': MAC_PATTERN}},
+        {'type': 'enum', 'loc': ['body', 'arch'], 'msg': "Input should be 'x86_64', 'arm64' or 'aarch64'",
+         'input': 'sparc', 'ctx': {'expected': "'x86_64', 'arm64' or 'aarch64'"}},
+        {'type': 'enum', 'loc': ['body', 'boot_mode'], 'msg': "Input should be 'bios', 'uefi' or 'pi'",
+         'input': 'efi', 'ctx': {'expected': "'bios', 'uefi' or 'pi'"}},
+    ]
+    missing = _detail(api.post('/nodes', json={'hostname': 'x'}))
+    assert missing == [{'type': 'missing', 'loc': ['body', 'mac_address'], 'msg': 'Field required', 'input': {'hostname': 'x'}}]
+    no_body = api.post('/nodes')
+    assert (no_body.status_code, _detail(no_body)[0]['loc']) == (422, ['body'])
+    bad_json = api.post('/nodes', data='{"mac_address": ', headers={'Content-Type': 'application/json'})
+    assert bad_json.status_code == 422 and _detail(bad_json)[0]['type'] == 'json_invalid'
+    wrong_type = _detail(api.post('/nodes', json={'mac_address': MAC, 'hostname': 42}))
+    assert wrong_type[0]['type'] == 'string_type' and wrong_type[0]['loc'] == ['body', 'hostname']
+    assert api.double.nodes == []
+
+
+def test_list_filters_and_quirks(api):
+    group = api.double.add_group('lab')
+    first = api.create_node(MAC, group_id=group['id'])
+    second = api.create_node('52:54:00:00:00:02', group_id='no-such-group')
+    api.double.add_node('52:54:00:00:00:03', state='retired', tags=['web'])
+    listing = api.get('/nodes').json()
+    assert listing['success'] is True and listing['total'] == 3 and len(listing['data']) == 3
+    assert second['group_id'] == 'no-such-group', 'group_id is not checked'
+
+    def ids(**params):
+        return [node['id'] for node in api.get('/nodes', params=params).json()['data']]
+    assert ids(group_id=group['id']) == [first['id']]
+    assert [node['mac_address'] for node in api.get('/nodes', params={'state': 'retired'}).json()['data']] == ['52:54:00:00:00:03']
+    assert len(ids(tag='WEB')) == 1
+    assert len(ids(mac_address=MAC, page=2, per_page=1)) == 3, 'no MAC filter, no pagination'
+
+
+def test_get_unknown_node_is_404(api):
+    response = api.get('/nodes/00000000-0000-4000-8000-000000000000')
+    assert response.status_code == 404 and response.json() == {'detail': 'Node not found'}
+
+
+def test_patch_changes_listed_fields_and_ignores_others(api):
+    node = api.create_node(hostname='old', vendor='QEMU')
+    response = api.patch('/nodes/' + node['id'], json={
+        'hostname': 'new', 'workflow_id': 'ubuntu-2404-server', 'vendor': None,
+        'mac_address': '52:54:00:99:99:99', 'arch': 'arm64', 'boot_mode': 'uefi', 'state': 'active', 'bogus': 1})
+    assert response.status_code == 200
+    data = response.json()['data']
+    assert (data['hostname'], data['workflow_id'], data['vendor']) == ('new', 'ubuntu-2404-server', None)
+    assert (data['mac_address'], data['arch'], data['boot_mode'], data['state']) == (MAC, 'x86_64', 'bios', 'discovered')
+    assert data['model'] is None
+    unchanged = api.patch('/nodes/' + node['id'], json={'arch': 'arm64'}).json()['data']
+    assert unchanged['updated_at'] == data['updated_at'], 'an all-ignored PATCH changes nothing'
+
+
+def test_state_transitions_allowed_forbidden_and_forced(api):
+    node = api.create_node()
+    response = api.set_state(node['id'], 'active')
+    assert response.status_code == 400
+    assert _detail(response) == ("Invalid state transition from 'discovered' to 'active'. "
+                                 "Valid transitions: ['pending', 'cloning_target', 'retired']")
+    response = api.set_state(node['id'], 'pending', comment='go')
+    assert response.status_code == 200
+    assert response.json()['message'] == 'Node transitioned to pending'
+    assert response.json()['data']['state'] == 'pending' and response.json()['data']['state_changed_at']
+    forced = api.set_state(node['id'], 'active', force=True)
+    assert forced.status_code == 200 and forced.json()['data']['state'] == 'active'
+    bad = api.set_state(node['id'], 'dancing')
+    assert bad.status_code == 422
+    assert _detail(bad)[0]['type'] == 'enum' and _detail(bad)[0]['loc'] == ['body', 'state']
+    assert _detail(bad)[0]['msg'].startswith("Input should be 'discovered', 'pending'")
+    assert api.set_state(node['id'], 'retired').status_code == 200
+    assert 'Valid transitions: []' in _detail(api.set_state(node['id'], 'active'))
+
+
+def test_install_failed_retry_is_refused_after_three_attempts(api):
+    node_id = api.create_node()['id']
+    assert api.set_state(node_id, 'pending').status_code == 200
+    for attempt in (1, 2, 3):
+        assert api.set_state(node_id, 'installing').json()['data']['install_attempts'] == attempt
+        assert api.set_state(node_id, 'install_failed', comment='disk').status_code == 200
+        retry = api.set_state(node_id, 'pending')
+        if attempt < 3:
+            assert retry.status_code == 200
+    assert retry.status_code == 400
+    assert _detail(retry) == 'Max install attempts (3) exceeded. Use force=true to reset and retry.'
+    assert api.get('/nodes/' + node_id).json()['data']['last_install_error'] == 'disk'
+    forced = api.set_state(node_id, 'pending', force=True).json()['data']
+    assert (forced['state'], forced['install_attempts']) == ('pending', 0)
+
+
+def test_delete_node_always_answers_500(api):
+    node = api.create_node()
+    for node_id in (node['id'], 'unknown'):
+        response = api.delete('/nodes/' + node_id)
+        assert response.status_code == 500
+        assert response.json() == {'detail': 'Internal Server Error'}
+    assert api.get('/nodes/' + node['id']).json()['data']['state'] == 'discovered'
+
+
+def test_retired_node_keeps_its_mac(api):
+    node = api.create_node()
+    assert api.set_state(node['id'], 'retired').status_code == 200
+    response = api.post('/nodes', json={'mac_address': MAC.upper()})
+    assert response.status_code == 409
+    match = [item for item in api.get('/nodes').json()['data'] if item['mac_address'] == MAC]
+    assert [item['state'] for item in match] == ['retired']
+    assert api.set_state(node['id'], 'discovered').status_code == 400
+    assert api.set_state(node['id'], 'discovered', force=True).json()['data']['state'] == 'discovered'
+
+
+def test_tags(api):
+    node_id = api.create_node()['id']
+    response = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': 'Web_Tier-1'})
+    assert response.status_code == 200 and response.json()['data']['tags'] == ['web_tier-1']
+    duplicate = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': 'WEB_TIER-1'})
+    assert duplicate.status_code == 409 and _detail(duplicate) == "Tag 'web_tier-1' already exists on node"
+    for bad in ('', 'a' * 51, 'has space', 'dot.ted'):
+        invalid = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': bad})
+        assert invalid.status_code == 422, bad
+    assert _detail(api.post('/nodes/{0}/tags'.format(node_id), json={'tag': ''}))[0]['type'] == 'string_too_short'
+    assert api.post('/nodes/nope/tags', json={'tag': 'x'}).status_code == 404
+    removed = api.delete('/nodes/{0}/tags/WEB_TIER-1'.format(node_id))
+    assert removed.status_code == 200 and removed.json()['data']['tags'] == []
+    missing = api.delete('/nodes/{0}/tags/web_tier-1'.format(node_id))
+    assert missing.status_code == 404 and _detail(missing) == "Tag 'web_tier-1' not found on node"
+
+
+def test_bulk_operations(api):
+    first = api.create_node()['id']
+    second = api.create_node('52:54:00:00:00:02')['id']
+    ids = [first, second, 'unknown-id']
+    added = api.post('/nodes/bulk/add-tag', json={'node_ids': ids, 'tag': 'Lab'}).json()
+    assert added['success'] is True and added['data'] == {'updated': 2, 'failed': 0, 'errors': []}
+    assert [node['tags'] for node in api.double.nodes] == [['lab'], ['lab']]
+    again = api.post('/nodes/bulk/add-tag', json={'node_ids': ids, 'tag': 'lab'}).json()
+    assert again['data']['updated'] == 0
+    removed = api.post('/nodes/bulk/remove-tag', json={'node_ids': [first], 'tag': 'LAB'}).json()
+    assert removed['data'] == {'updated': 1, 'failed': 0, 'errors': []}
+    group = api.double.add_group('racks')
+    assigned = api.post('/nodes/bulk/assign-group', json={'node_ids': ids, 'group_id': group['id']}).json()
+    assert assigned['data']['updated'] == 2 and api.double.groups[0]['node_count'] == 2
+    assert api.post('/nodes/bulk/assign-group', json={'node_ids': ids, 'group_id': 'nope'}).status_code == 404
+    api.set_state(second, 'pending')
+    changed = api.post('/nodes/bulk/change-state', json={'node_ids': ids, 'new_state': 'pending'}).json()
+    assert changed['data']['updated'] == 1 and changed['data']['failed'] == 1
+    assert changed['data']['errors'] == [{'node_id': second, 'error': "Invalid state transition from 'pending' to 'pending'"}]
+    invalid = api.post('/nodes/bulk/change-state', json={'node_ids': first, 'new_state': 'x'})
+    assert invalid.status_code == 422
+    assert [error['type'] for error in _detail(invalid)] == ['list_type', 'enum']
+
+
+def test_boot_auto_registers_unknown_mac(api):
+    response = api.get('/boot', params={'mac': '52-54-00-AA-BB-CC'}, auth=False)
+    assert response.status_code == 200
+    assert response.headers['Content-Type'].startswith('text/plain')
+    assert response.text.startswith('#!ipxe')
+    node = api.double.node_by_mac('52:54:00:aa:bb:cc')
+    assert (node['state'], node['boot_mode'], node['arch']) == ('discovered', 'bios', 'x86_64')
+    assert node['last_seen_at'] and node['ip_address'] == '127.0.0.1'
+    conflict = api.post('/nodes', json={'mac_address': '52:54:00:aa:bb:cc', 'boot_mode': 'uefi'})
+    assert conflict.status_code == 409
+    api.patch('/nodes/' + node['id'], json={'workflow_id': 'ubuntu-2404-server'})
+    api.set_state(node['id'], 'pending')
+    script = api.get('/boot', params={'mac': '52:54:00:aa:bb:cc'}, auth=False).text
+    assert 'ubuntu-2404-server' in script and 'kernel' in script
+    assert api.get('/boot', params={'mac': 'nonsense'}, auth=False).status_code == 400
+    assert api.get('/boot', auth=False).status_code == 422
+    assert len(api.double.nodes) == 1
+
+
+def test_advance_walks_the_state_machine(pureboot_server):
+    node = pureboot_server.add_node(MAC, state='pending', workflow_id='debian-12')
+    advanced = pureboot_server.advance(node['id'], 'active')
+    assert advanced['state'] == 'active' and advanced['install_attempts'] == 0
+    assert pureboot_server.advance(MAC, 'active')['state'] == 'active'
+    retired = pureboot_server.advance(MAC, 'retired')
+    assert retired['state'] == 'retired'
+    with pytest.raises(ValueError):
+        pureboot_server.advance(MAC, 'active')
+
+
+# ---------------------------------------------------------------- hypervisor registry, groups, workflows
+
+def test_hypervisor_registry_crud(api):
+    response = api.post('/hypervisors', json={'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve:8006',
+                                              'username': 'root@pam', 'password': 's3cret'})
+    assert response.status_code == 201
+    record = response.json()['data']
+    assert 'password' not in response.text and 's3cret' not in response.text
+    assert set(record) == {'id', 'name', 'type', 'api_url', 'username', 'verify_ssl', 'status', 'last_error',
+                           'last_sync_at', 'vm_count', 'host_count', 'created_at', 'updated_at'}
+    assert (record['verify_ssl'], record['status']) == (True, 'unknown')
+    assert api.double.stored_password('pve-lab') == base64.b64encode(b's3cret').decode()
+    assert api.post('/hypervisors', json={'name': 'pve-lab', 'type': 'ovirt', 'api_url': 'x'}).status_code == 409
+    bad = api.post('/hypervisors', json={'name': 'p', 'type': 'vmware'})
+    assert bad.status_code == 422
+    assert [(error['type'], error['loc'][-1]) for error in _detail(bad)] == [
+        ('string_too_short', 'name'), ('enum', 'type'), ('missing', 'api_url')]
+    path = '/hypervisors/' + record['id']
+    patched = api.patch(path, json={'type': 'ovirt', 'verify_ssl': False, 'password': 'n3w', 'api_url': 'https://pve2:8006'})
+    assert patched.status_code == 200
+    assert (patched.json()['data']['type'], patched.json()['data']['verify_ssl']) == ('proxmox', False)
+    assert api.double.stored_password(record['id']) == base64.b64encode(b'n3w').decode()
+    listing = api.get('/hypervisors').json()
+    assert listing['total'] == 1 and listing['data'][0]['api_url'] == 'https://pve2:8006'
+    deleted = api.delete(path)
+    assert deleted.status_code == 200 and deleted.json()['success'] is True
+    assert api.get(path).status_code == 404 and api.get('/hypervisors').json()['total'] == 0
+
+
+def test_hypervisor_placeholders_are_fixed(api):
+    record = api.double.add_hypervisor('engine', type='ovirt', api_url='https://engine/ovirt-engine/api')
+    tested = api.post('/hypervisors/{0}/test'.format(record['id'])).json()['data']
+    assert tested['success'] is True and tested['vm_count'] == 12
+    assert api.get('/hypervisors/{0}/vms'.format(record['id'])).json()['data'][0]['name'] == 'web-server-01'
+    assert api.get('/hypervisors/{0}/templates'.format(record['id'])).json()['total'] == 2
+    assert api.get('/hypervisors/nope/vms').status_code == 404
+
+
+def test_groups_and_workflows(api):
+    response = api.post('/groups', json={'name': 'web', 'description': 'front ends', 'default_workflow_id': 'debian-12'})
+    assert response.status_code == 201
+    group = response.json()['data']
+    assert (group['path'], group['depth'], group['parent_id'], group['auto_provision'], group['node_count']) == ('/web', 0, None, False, 0)
+    child = api.post('/groups', json={'name': 'web-eu', 'parent_id': group['id']}).json()['data']
+    assert (child['path'], child['depth']) == ('/web/web-eu', 1)
+    duplicate = api.post('/groups', json={'name': 'web'})
+    assert duplicate.status_code == 409 and _detail(duplicate) == "Group 'web' already exists"
+    assert api.get('/groups').json()['total'] == 2
+    assert api.get('/workflows').status_code == 500
+
+
+def test_unknown_path_and_method(api):
+    assert api.get('/nothing-here').status_code == 404
+    assert api.get('/nothing-here', auth=False).status_code == 401, 'auth is checked before routing'
+    assert api.call('PUT', '/nodes').json() == {'detail': 'Method Not Allowed'}
+
+
+# ---------------------------------------------------------------- faults and request log
+
+def test_fail_injection(api):
+    api.double.fail('POST', '/nodes', status=503, detail='maintenance')
+    response = api.post('/nodes', json={'mac_address': MAC})
+    assert (response.status_code, response.json()) == (503, {'detail': 'maintenance'})
+    assert api.double.nodes == []
+    assert api.post('/nodes', json={'mac_address': MAC}).status_code == 201
+    api.double.fail('*', '/nodes', status=502, times=2, text='<html>Bad Gateway</html>')
+    for _attempt in range(2):
+        proxied = api.get('/nodes')
+        assert proxied.status_code == 502 and proxied.headers['Content-Type'].startswith('text/plain')
+    assert api.get('/nodes').status_code == 200
+    api.double.fail('GET', '/health', times=None)
+    assert [api.get('/health').status_code for _attempt in range(3)] == [500, 500, 500]
+    api.double.clear_faults()
+    assert api.get('/health').status_code == 200
+
+
+def test_slow_delays_requests(api):
+    api.double.slow(0.3)
+    started = time.monotonic()
+    assert api.get('/health').status_code == 200
+    assert time.monotonic() - started >= 0.3
+    api.double.slow(0)
+
+
+def test_request_log_masks_passwords(api):
+    api.login()
+    api.create_node(hostname='vm1')
+    api.get('/nodes', params={'state': 'discovered'})
+    api.post('/hypervisors', json={'name': 'pve', 'type': 'proxmox', 'api_url': 'https://pve:8006', 'password': 'hunter2'})
+    log = api.double.requests
+    assert [(entry['method'], entry['path']) for entry in log] == [
+        ('POST', '/api/v1/auth/login'), ('POST', '/api/v1/nodes'), ('GET', '/api/v1/nodes'), ('POST', '/api/v1/hypervisors')]
+    assert log[0]['body'] == {'username': 'admin', 'password': '***'}
+    assert log[1]['body'] == {'hostname': 'vm1', 'mac_address': MAC} and log[1]['status'] == 201
+    assert log[2]['query'] == {'state': 'discovered'} and log[2]['body'] is None
+    assert log[3]['body']['password'] == '***' and 'hunter2' not in repr(log)
+    assert [entry['path'] for entry in api.double.writes()] == ['/api/v1/auth/login', '/api/v1/nodes', '/api/v1/hypervisors']
+    api.double.clear_requests()
+    assert api.double.requests == []
+
+
+@pytest.mark.pureboot(tls=False, password='other')
+def test_plain_http_option(pureboot_server):
+    assert pureboot_server.url.startswith('http://') and pureboot_server.cafile is None
+    response = requests.post(pureboot_server.api_url + '/auth/login', json={'username': 'admin', 'password': 'other'}, timeout=10)
+    assert response.status_code == 200
+
+
+def test_command_line_serves_until_sigterm(tmp_path):
+    cafile = str(tmp_path / 'ca.pem')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get('PYTHONPATH')] + sys.path)))
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot',
+         '--host', '127.0.0.1', '--port', '0', '--password', 'demo', '--cafile-out', cafile],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith('pureboot-double listening on https://127.0.0.1:'), process.stderr.read()
+        url, key = line.split(' ')[3], line.split('api_key=')[1]
+        response = requests.get(url + '/api/v1/nodes', headers={'Authorization': 'Bearer ' + key}, verify=cafile, timeout=10)
+        assert response.json() == {'success': True, 'data': [], 'total': 0}
+        assert requests.get(url + '/api/v1/boot', params={'mac': MAC}, verify=cafile, timeout=10).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()

@@ -1,0 +1,111 @@
+"""The shared parts of the driver contract: connection options, input checks and the desired-vs-current diff."""
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
+    Connection, apply_to_record, desired_nics, diff_hardware, parallel_map, validate_hardware, with_pxe_boot)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
+
+
+def vm(**fields):
+    base = dict(id='7', name='web', cpu_cores=2, memory_mb=2048, boot_order=['disk', 'network'], firmware='bios',
+                description='', tags=['a', 'b'],
+                nics=[nic_record('net0', '52:54:00:00:00:01', 'vmbr0', 'virtio'),
+                      nic_record('net1', '52:54:00:00:00:02', 'vmbr1', 'e1000', 20)])
+    base.update(fields)
+    return vm_record(**base)
+
+
+def test_connection_defaults_name_and_hides_secrets():
+    conn = Connection({'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006/', 'username': 'root@pam',
+                       'password': 's3cret-pass'})
+    expected = ('pve1.example.com', 'pve1.example.com', 8006, 30, True)
+    assert (conn.name, conn.host, conn.port, conn.timeout, conn.verify_ssl) == expected
+    assert conn.tls_verify() is True
+    assert 's3cret-pass' not in repr(conn.public())
+    assert conn.secrets == ['s3cret-pass']
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'api_url': 'https://x'}, "option 'type' is required"),
+    ({'type': 'proxmox'}, "option 'api_url' is required"),
+    ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an http(s) URL'),
+    ({'type': 'proxmox', 'api_url': 'https://x', 'colour': 1}, 'unknown hypervisor option(s): colour'),
+    ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be greater than 0"),
+    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: proxmox"),
+    ({'type': 'proxmox', 'api_url': 'https://x', 'username': 'root@pam'}, 'missing credentials: give username + password'
+                                                                          ' or api_token_id + api_token_secret'),
+    ({'type': 'proxmox', 'api_url': 'https://x', 'token': 'abcd', 'username': 'u', 'password': 'p'},
+     "option 'token' does not apply to proxmox hypervisors"),
+    ({'type': 'proxmox', 'api_url': 'https://x', 'api_token_id': 'root@pam', 'api_token_secret': 'abcd'},
+     "api_token_id must look like 'user@realm!tokenname'"),
+])
+def test_bad_connection_options_are_one_clear_line(options, message):
+    with pytest.raises(InvalidInputError) as caught:
+        driver_for(options)
+    assert message in str(caught.value)
+    assert '\n' not in str(caught.value)
+
+
+@pytest.mark.parametrize('spec, message', [
+    ({'cpu_cores': 0}, 'cpu_cores must be between 1 and 512, got 0'),
+    ({'memory_mb': 8}, 'memory_mb must be between 16'),
+    ({'firmware': 'coreboot'}, 'firmware must be one of bios, uefi'),
+    ({'boot_order': ['floppy']}, 'boot_order entries must be network, disk, cdrom'),
+    ({'networks': [{'mac': '52:54:00'}]}, "networks[0].mac '52:54:00' is not a MAC address"),
+    ({'networks': [{'vlan': 5000}]}, 'networks[0].vlan must be between 1 and 4094'),
+])
+def test_hardware_checks(spec, message):
+    with pytest.raises(InvalidInputError) as caught:
+        validate_hardware(dict(spec, name='web'), 'hv1')
+    assert str(caught.value).startswith("hv1: VM 'web': ")
+    assert message in str(caught.value)
+
+
+def test_identical_desired_state_has_no_changes():
+    assert diff_hardware(vm(), {'cpu_cores': 2, 'memory_mb': '2048', 'tags': ['B', 'a'], 'description': None,
+                                'boot_order': ['disk', 'network'], 'firmware': 'bios',
+                                'networks': [{'network': 'vmbr0'}, {'network': 'vmbr1', 'vlan': '20',
+                                                                    'mac': '52-54-00-00-00-02'}]}) == {}
+
+
+def test_only_the_keys_that_differ_are_changes():
+    changes = diff_hardware(vm(), {'cpu_cores': 4, 'memory_mb': 2048, 'description': 'new', 'tags': ['a']})
+    assert changes == {'cpu_cores': {'before': 2, 'after': 4}, 'description': {'before': '', 'after': 'new'},
+                       'tags': {'before': ['a', 'b'], 'after': ['a']}}
+    after = apply_to_record(vm(), changes)
+    assert (after['cpu_cores'], after['description'], after['tags']) == (4, 'new', ['a'])
+
+
+def test_network_changes_keep_what_was_not_given():
+    changes = diff_hardware(vm(), {'networks': [{'network': 'vmbr0'}, {'vlan': 30}, {'network': 'vmbr2'}]})
+    after = changes['networks']['after']
+    assert [n['network'] for n in after] == ['vmbr0', 'vmbr1', 'vmbr2']
+    assert after[1]['mac'] == '52:54:00:00:00:02' and after[1]['vlan'] == 30 and after[1]['model'] == 'e1000'
+    assert after[2]['mac'] is None
+    fewer = diff_hardware(vm(), {'networks': [{'network': 'vmbr0'}]})
+    assert [n['name'] for n in fewer['networks']['after']] == ['net0']
+
+
+def test_desired_nics_for_a_vm_without_nics():
+    assert desired_nics([], [{'network': 'ovirtmgmt', 'mac': 'AA:BB:CC:DD:EE:FF'}]) == [
+        {'name': None, 'mac': 'aa:bb:cc:dd:ee:ff', 'network': 'ovirtmgmt', 'model': None, 'vlan': None}]
+
+
+def test_pxe_boot_puts_network_first():
+    assert with_pxe_boot(['disk', 'cdrom', 'network']) == ['network', 'disk', 'cdrom']
+    assert with_pxe_boot(None) == ['network', 'disk']
+    assert with_pxe_boot(['network', 'disk']) == ['network', 'disk']
+
+
+def test_parallel_map_keeps_order_and_raises_in_the_caller():
+    assert parallel_map(lambda x: x * 2, range(20), 4) == [x * 2 for x in range(20)]
+
+    def boom(x):
+        if x == 3:
+            raise ValueError('three')
+        return x
+    with pytest.raises(ValueError, match='three'):
+        parallel_map(boom, range(5), 3)
