@@ -7,7 +7,7 @@ VENV        ?= .venv
 BIN         := $(VENV)/bin
 BUILD_ROOT  := $(CURDIR)/.build
 COLLECTION  := $(BUILD_ROOT)/ansible_collections/pureboot/hypervisors
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= tests
 
 .PHONY: venv build sanity pytest test demo lock clean
 
@@ -42,7 +42,7 @@ sanity: venv build
 
 pytest: venv build
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: sanity pytest
 

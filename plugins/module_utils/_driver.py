@@ -141,6 +141,10 @@ class HypervisorDriver(object):
         """Template records matching the filters (name is a glob)."""
         raise NotImplementedError
 
+    def find_template(self, ref, node=None, cluster=None, subject=None):
+        """The template record named (or numbered) ref where a VM would be created; NotFoundError lists the others."""
+        raise NotImplementedError
+
     # ----------------------------------------------------------------- write
     def create_vm(self, name, spec, timeout):
         """Create a VM from spec['template'] with spec's placement and hardware; returns its record (stopped)."""

@@ -73,8 +73,11 @@ class HypervisorError(Exception):
         return self
 
     def to_result(self):
-        """The error as result keys: msg, error_category and details."""
-        return {'msg': str(self), 'error_category': self.category, 'error_details': self.details}
+        """The error as result keys: msg, error_category, and error_details when there are any."""
+        result = {'msg': str(self), 'error_category': self.category}
+        if self.details:
+            result['error_details'] = self.details
+        return result
 
 
 class AuthError(HypervisorError):

@@ -396,20 +396,22 @@ class ProxmoxDriver(HypervisorDriver):
             ips = self._guest_ips(node, vmid)
         return self._record(resource, config, ips, qmpstatus=current.get('qmpstatus'))
 
+    def _template_record(self, resource):
+        config = self._config(resource['node'], resource['vmid'])
+        maxdisk = resource.get('maxdisk') or 0
+        return template_record(
+            id=str(resource['vmid']), name=resource.get('name'), os_type=config.get('ostype'),
+            cpu_cores=int(config.get('cores', 1)) * int(config.get('sockets', 1)), memory_mb=_memory_mb(config),
+            disk_gb=round(maxdisk / 1024 ** 3, 1) if maxdisk else None, node=resource.get('node'), cluster=None,
+            description=config.get('description'), hypervisor=self.label)
+
     def list_templates(self, name=None, node=None, cluster=None):
         found = [r for r in self._resources() if r.get('template')]
         found = [r for r in found if vm_matches(self._record(r), name=name, node=node, include_templates=True)]
+        return parallel_map(self._template_record, sorted(found, key=lambda r: int(r['vmid'])), LIST_WORKERS)
 
-        def record(resource):
-            config = self._config(resource['node'], resource['vmid'])
-            maxdisk = resource.get('maxdisk') or 0
-            return template_record(
-                id=str(resource['vmid']), name=resource.get('name'), os_type=config.get('ostype'),
-                cpu_cores=int(config.get('cores', 1)) * int(config.get('sockets', 1)),
-                memory_mb=_memory_mb(config),
-                disk_gb=round(maxdisk / 1024 ** 3, 1) if maxdisk else None, node=resource.get('node'), cluster=None,
-                description=config.get('description'), hypervisor=self.label)
-        return parallel_map(record, sorted(found, key=lambda r: int(r['vmid'])), LIST_WORKERS)
+    def find_template(self, ref, node=None, cluster=None, subject=None):
+        return self._template_record(self._template_resource(ref, subject))
 
     # ----------------------------------------------------------------- tasks
     def _wait_task(self, node, upid, timeout, subject):
@@ -486,7 +488,7 @@ class ProxmoxDriver(HypervisorDriver):
             raise self.error(NotFoundError, "storage '{0}' not found on node '{1}'; available: {2}".format(
                 storage, node, ', '.join(sorted(stores)) or 'none'), subject)
 
-    def find_template(self, ref, subject):
+    def _template_resource(self, ref, subject):
         """The template resource named or numbered ref, or NotFoundError listing the available ones."""
         templates = [r for r in self._resources() if r.get('template')]
         found = [r for r in templates if str(r['vmid']) == str(ref)] or [r for r in templates if r.get('name') == ref]
@@ -505,7 +507,7 @@ class ProxmoxDriver(HypervisorDriver):
         full = (spec.get('clone_mode') or 'full') == 'full'
         if spec.get('storage') and not full:
             raise self.error(InvalidInputError, "option 'storage' applies to full clones only (clone_mode: full)", subject)
-        template = self.find_template(spec.get('template'), subject)
+        template = self._template_resource(spec.get('template'), subject)
         source_node = template['node']
         target = spec.get('node') or source_node
         self._check_node(target, subject)

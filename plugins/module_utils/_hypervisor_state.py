@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""What pureboot_hypervisor does: test a connection live and report its facts, never a secret."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
+
+# Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
+CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
+
+
+def empty_report(connection):
+    """The `hypervisor` result before any test: where it is, nothing measured."""
+    report = {'name': connection.name, 'type': connection.type, 'api_url': connection.api_url, 'status': None,
+              'error': None, 'error_category': None, 'version': None, 'host_count': None, 'vm_count': None,
+              'template_count': None, 'hosts': [], 'latency_ms': None, 'last_sync_at': None}
+    return report
+
+
+def test_connection(connection):
+    """Log in, measure the first round trip and gather the facts; raises HypervisorError."""
+    driver = driver_for(connection)
+    try:
+        started = time.monotonic()
+        driver.connect()
+        latency_ms = int(round((time.monotonic() - started) * 1000))
+        facts = driver.facts()
+    finally:
+        driver.close()
+    report = empty_report(connection)
+    report.update(facts)
+    report.update(status='online', latency_ms=latency_ms, last_sync_at=_now())
+    return report
+
+
+def ensure_hypervisor(params, check_mode):
+    """The module result: the live test (state present), or only the connection's description (absent)."""
+    connection = Connection(params.get('hypervisor'))
+    if params['state'] == 'absent':
+        return {'changed': False, 'hypervisor': empty_report(connection)}
+    try:
+        report = test_connection(connection)
+    except HypervisorError as exc:
+        if params['fail_on_error'] or exc.category in CONFIGURATION_ERRORS:
+            raise
+        report = empty_report(connection)
+        report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
+    return {'changed': False, 'hypervisor': report}

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""What pureboot_vm does, for any hypervisor type: bring one VM to the requested state.
+
+One comparison of desired and current drives `changed`, check mode and --diff. In check mode only
+read requests are sent; the record the VM would have is predicted from the same comparison.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
+    HARDWARE_KEYS, apply_to_record, desired_nics, diff_hardware, vm_subject, with_pxe_boot)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import vm_record
+
+PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
+DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'boot_order', 'firmware',
+             'description', 'tags')
+# Changes a running VM only takes at its next start (on Proxmox they stay pending until then).
+COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware')
+STATES = ('present', 'running', 'stopped', 'restarted', 'absent')
+
+
+def diff_view(vm):
+    """The part of a record --diff shows."""
+    return dict((key, vm.get(key)) for key in DIFF_KEYS) if vm else {}
+
+
+def vm_spec(params, current=None):
+    """The desired hardware and placement from module parameters; pxe_boot puts network first."""
+    spec = dict((key, params.get(key)) for key in HARDWARE_KEYS + PLACEMENT_KEYS)
+    spec['name'] = params.get('name') or (current or {}).get('name')
+    if params.get('pxe_boot'):
+        spec['boot_order'] = with_pxe_boot(spec['boot_order'] or (current['boot_order'] if current else None))
+    return spec
+
+
+def find_vm(driver, params):
+    """The VM the parameters name (by id first), or None."""
+    if params.get('id'):
+        vm = driver.get_vm(vm_id=params['id'])
+        if vm and params.get('name') and vm['name'] != params['name']:
+            raise InvalidInputError("id {0} is VM '{1}', not '{2}'".format(params['id'], vm['name'], params['name']),
+                                    subject="VM '{0}'".format(params['name']))
+        return vm
+    return driver.get_vm(name=params['name'])
+
+
+def ensure_vm(driver, params, check_mode):
+    """Bring the VM to params['state']; returns the module result (changed, vm, diff, warnings)."""
+    driver.connect()
+    current = find_vm(driver, params)
+    if params['state'] == 'absent':
+        return ensure_absent(driver, current, params, check_mode)
+    warnings = []
+    if current is None:
+        vm = create(driver, params, check_mode)
+        changed = True
+    else:
+        spec = vm_spec(params, current)
+        driver.validate_spec(spec)
+        changes = diff_hardware(current, spec)
+        changed = bool(changes)
+        if not changes:
+            vm = current
+        elif check_mode:
+            vm = apply_to_record(current, changes)
+        else:
+            vm = driver.apply_changes(current, changes, params['wait_timeout'])
+        cold = sorted(set(changes) & set(COLD_KEYS))
+        if cold and current['status'] == 'running' and params['state'] != 'restarted':
+            warnings.append('{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start '
+                            '(state: restarted applies it now)'.format(driver.label, vm_subject(current), ', '.join(cold)))
+    vm, powered = ensure_power(driver, vm, params, check_mode)
+    return {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)},
+            'warnings': warnings}
+
+
+def create(driver, params, check_mode):
+    """Create the VM from its template, or in check mode predict its record after looking the template up."""
+    name = params.get('name')
+    subject = "VM '{0}'".format(name) if name else 'VM'
+    if not name:
+        raise NotFoundError('VM id {0} not found; to create a VM give its name and template'.format(params['id']),
+                            hypervisor=driver.label)
+    if not params.get('template'):
+        raise InvalidInputError('the VM does not exist; give template to create it', hypervisor=driver.label,
+                                subject=subject)
+    spec = vm_spec(params)
+    driver.validate_spec(spec)
+    if not check_mode:
+        return driver.create_vm(name, spec, params['wait_timeout'])
+    template = driver.find_template(spec['template'], node=spec.get('node'), cluster=spec.get('cluster'),
+                                    subject=subject)
+    return vm_record(
+        id=None, name=name, hypervisor=driver.label, hypervisor_type=driver.TYPE, status='stopped',
+        node=spec.get('node') or template.get('node'), cluster=spec.get('cluster') or template.get('cluster'),
+        cpu_cores=spec.get('cpu_cores') or template.get('cpu_cores'),
+        memory_mb=spec.get('memory_mb') or template.get('memory_mb'),
+        nics=desired_nics([], spec['networks']) if spec.get('networks') else [], boot_order=spec.get('boot_order'),
+        firmware=spec.get('firmware'), os_type=template.get('os_type'), tags=spec.get('tags'),
+        description=spec.get('description') if spec.get('description') is not None else template.get('description'))
+
+
+def power_action(status, state, force):
+    """(action, settle) to bring a VM from status to state: the power action to send, or a status to await."""
+    if state == 'running':
+        if status == 'running':
+            return None, None
+        return (None, 'running') if status == 'starting' else ('start', None)
+    if state == 'stopped':
+        if status == 'stopped':
+            return None, None
+        if status == 'stopping' and not force:
+            return None, 'stopped'
+        return ('stop' if force else 'shutdown'), None
+    if state == 'restarted':
+        if status == 'running':
+            return ('restart' if force else 'reboot'), None
+        return 'start', None
+    return None, None
+
+
+def ensure_power(driver, vm, params, check_mode):
+    """Send the power action the state asks for; returns (record, changed)."""
+    action, settle = power_action(vm['status'], params['state'], params.get('force'))
+    if settle:
+        if not check_mode and params['wait']:
+            vm = driver.wait_for_status(vm, [settle], params['wait_timeout'])
+        return vm, False
+    if action is None:
+        return vm, False
+    if check_mode:
+        return dict(vm, status='stopped' if action in ('stop', 'shutdown') else 'running'), True
+    timeout, wait = params['wait_timeout'], params['wait']
+    if action == 'restart':
+        vm = driver.power(vm, 'stop', timeout)
+        action = 'start'
+    return driver.power(vm, action, timeout, wait=wait), True
+
+
+def ensure_absent(driver, current, params, check_mode):
+    """Stop (gracefully unless force) and remove the VM; returns the record it had as `vm`."""
+    if current is None:
+        return {'changed': False, 'vm': {}, 'diff': {'before': {}, 'after': {}}}
+    if not check_mode:
+        timeout = params['wait_timeout']
+        vm = current
+        if vm['status'] != 'stopped':
+            vm = driver.power(vm, 'stop' if params.get('force') else 'shutdown', timeout)
+        driver.delete_vm(vm, timeout, wait=params['wait'])
+    return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}}

@@ -1,0 +1,153 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pureboot_hypervisor
+short_description: Test a Proxmox VE or oVirt/RHV connection and report its facts
+version_added: 0.1.0
+description:
+  - Logs in to the hypervisor given by O(hypervisor) and reports its status, version, hosts and how many VMs and
+    templates it has, with the latency of the first request.
+  - With O(fail_on_error=false) an unreachable or refusing hypervisor is reported with RV(hypervisor.status=error)
+    instead of failing the task, for health checks over many hypervisors.
+  - Nothing secret is ever returned.
+author:
+  - PureBoot contributors (@pureboot)
+options:
+  state:
+    description:
+      - V(present) tests the connection live.
+      - V(absent) only describes the connection, without contacting the hypervisor.
+    type: str
+    choices: [present, absent]
+    default: present
+  fail_on_error:
+    description:
+      - Fail the task when the hypervisor cannot be reached or refuses the login.
+      - With V(false) such a hypervisor is reported with RV(hypervisor.status=error), RV(hypervisor.error) and
+        RV(hypervisor.error_category). Wrong options (a missing credential, an unknown type) still fail.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - pureboot.hypervisors.hypervisor
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    support: full
+    membership:
+      - pureboot.hypervisors.all
+  check_mode:
+    support: full
+    details: The test only reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: pureboot.hypervisors.pureboot_vm_info
+'''
+
+EXAMPLES = r'''
+- name: Test the lab's Proxmox VE cluster
+  pureboot.hypervisors.pureboot_hypervisor:
+    hypervisor:
+      name: pve-lab
+      type: proxmox
+      api_url: https://pve1.example.com:8006
+      api_token_id: automation@pve!ansible
+      api_token_secret: "{{ vault_pve_token }}"
+  register: pve
+
+- name: Health of every hypervisor, without stopping at the first that is down
+  pureboot.hypervisors.pureboot_hypervisor:
+    hypervisor: "{{ item }}"
+    fail_on_error: false
+  loop: "{{ hypervisors }}"
+  loop_control:
+    label: "{{ item.name }}"
+  register: health
+'''
+
+RETURN = r'''
+hypervisor:
+  description: The connection and what the test found.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Name of the connection.
+      type: str
+      sample: pve-lab
+    type:
+      description: V(proxmox) or V(ovirt).
+      type: str
+      sample: proxmox
+    api_url:
+      description: Address of the API.
+      type: str
+      sample: https://pve1.example.com:8006
+    status:
+      description: V(online), or V(error) when O(fail_on_error=false) and the test failed; null with O(state=absent).
+      type: str
+      sample: online
+    error:
+      description: The error, one line, when RV(hypervisor.status=error).
+      type: str
+    error_category:
+      description: V(auth), V(tls), V(unreachable), V(timeout) or V(api), when RV(hypervisor.status=error).
+      type: str
+    version:
+      description: Version of the hypervisor's API.
+      type: str
+      sample: 9.0.10
+    host_count:
+      description: Number of hosts (Proxmox nodes, oVirt hosts).
+      type: int
+      sample: 2
+    vm_count:
+      description: Number of VMs, templates excluded.
+      type: int
+      sample: 12
+    template_count:
+      description: Number of templates.
+      type: int
+      sample: 3
+    hosts:
+      description: Each host with its C(name) and C(status).
+      type: list
+      elements: dict
+      sample: [{name: pve1, status: online}]
+    latency_ms:
+      description: Milliseconds the first request (with the login) took.
+      type: int
+      sample: 42
+    last_sync_at:
+      description: When the test ran (UTC, ISO 8601).
+      type: str
+      sample: '2026-11-25T12:00:00Z'
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state import ensure_hypervisor
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
+
+
+def main():
+    argument_spec = hypervisor_argument_spec()
+    argument_spec.update(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        fail_on_error=dict(type='bool', default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_module(module, lambda: ensure_hypervisor(module.params, module.check_mode))
+
+
+if __name__ == '__main__':
+    main()

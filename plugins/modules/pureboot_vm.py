@@ -1,0 +1,319 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pureboot_vm
+short_description: Create, reconfigure, power and remove a VM on Proxmox VE or oVirt/RHV
+version_added: 0.1.0
+description:
+  - Brings one virtual machine to the requested O(state) on the hypervisor given by O(hypervisor).
+  - A VM that does not exist is created from O(template) with the given placement and hardware, and left stopped
+    unless O(state=running).
+  - On later runs the hardware options that are given are compared with the VM and only the differences are written,
+    so a second run with the same options reports no change.
+  - The same options give the same results on Proxmox VE and on oVirt/RHV.
+author:
+  - PureBoot contributors (@pureboot)
+options:
+  name:
+    description:
+      - Name of the VM. It must be unique on the hypervisor; when several VMs share it the task fails and lists their
+        ids, so use O(id) instead.
+      - Required to create a VM.
+    type: str
+  id:
+    description:
+      - Id of an existing VM (Proxmox VMID, oVirt UUID). Takes precedence over O(name) to find the VM.
+    type: str
+  state:
+    description:
+      - V(present) makes sure the VM exists with the given hardware; a new VM is left stopped.
+      - V(running) and V(stopped) also set the power state. V(stopped) shuts the guest down gracefully unless
+        O(force=true).
+      - V(restarted) reboots a running VM (stop and start with O(force=true)) and starts a stopped one.
+      - V(absent) stops the VM if needed and removes it with its disks.
+    type: str
+    choices: [present, running, stopped, restarted, absent]
+    default: present
+  template:
+    description:
+      - Template to create the VM from, by name or id. Needed only when the VM does not exist yet.
+      - When the template is not found the task fails listing the available ones.
+    type: str
+  node:
+    description:
+      - Proxmox VE node to create the VM on. Defaults to the template's node.
+    type: str
+  cluster:
+    description:
+      - oVirt cluster to create the VM in. Required to create a VM on oVirt.
+    type: str
+  storage:
+    description:
+      - Proxmox VE storage or oVirt storage domain for the VM's disks (full clones only on Proxmox VE).
+    type: str
+  pool:
+    description:
+      - Proxmox VE resource pool to put a new VM in.
+    type: str
+  clone_mode:
+    description:
+      - V(full) copies the template's disks; V(linked) makes copy-on-write disks backed by the template.
+    type: str
+    choices: [full, linked]
+    default: full
+  cpu_cores:
+    description:
+      - Number of virtual CPUs.
+    type: int
+  memory_mb:
+    description:
+      - Memory in MiB.
+    type: int
+  networks:
+    description:
+      - The VM's NICs, in order. NICs beyond this list are removed.
+      - For each NIC only the keys that are given are compared with the VM.
+    type: list
+    elements: dict
+    suboptions:
+      network:
+        description:
+          - Proxmox VE bridge (V(vmbr0)) or oVirt vNIC profile or network (V(ovirtmgmt)).
+          - Required for a NIC the VM does not have yet.
+        type: str
+      vlan:
+        description:
+          - VLAN tag (Proxmox VE).
+        type: int
+      model:
+        description:
+          - NIC model, for example V(virtio) or V(e1000).
+        type: str
+      mac:
+        description:
+          - MAC address; any common notation, compared and returned lowercase with colons.
+        type: str
+  boot_order:
+    description:
+      - Boot devices in order.
+    type: list
+    elements: str
+    choices: [network, disk, cdrom]
+  firmware:
+    description:
+      - V(bios) or V(uefi).
+    type: str
+    choices: [bios, uefi]
+  description:
+    description:
+      - Description (notes) of the VM. An empty string removes it.
+    type: str
+  tags:
+    description:
+      - Tags of the VM; the list is compared as a set, case-insensitively.
+    type: list
+    elements: str
+  pxe_boot:
+    description:
+      - Put V(network) first in the boot order (after O(boot_order) if given, else the VM's current order), so the
+        VM boots from the network into PureBoot.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for hypervisor tasks and for the resulting power state. Creation always waits for the clone.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each step (clone, reconfiguration, power action, removal) and for a VM lock to clear.
+    type: int
+    default: 600
+  force:
+    description:
+      - Power off hard instead of a graceful shutdown for O(state=stopped) and O(state=absent), and stop and start
+        instead of a reboot for O(state=restarted).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - pureboot.hypervisors.hypervisor
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    support: full
+    membership:
+      - pureboot.hypervisors.all
+  check_mode:
+    support: full
+    details: Only read requests are sent to the hypervisor; the result predicts the VM's record.
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+notes:
+  - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
+    O(state=restarted) applies them at once.
+seealso:
+  - module: pureboot.hypervisors.pureboot_vm_info
+  - module: pureboot.hypervisors.pureboot_vm_template_info
+'''
+
+EXAMPLES = r'''
+- name: Create a VM from a template and start it
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor:
+      type: proxmox
+      api_url: https://pve1.example.com:8006
+      username: root@pam
+      password: "{{ vault_pve_password }}"
+    name: web-01
+    template: ubuntu-2404-tpl
+    node: pve1
+    cpu_cores: 2
+    memory_mb: 4096
+    networks:
+      - network: vmbr0
+        vlan: 20
+    tags: [web, lab]
+    state: running
+
+- name: Boot a VM from the network into PureBoot
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor: "{{ pve }}"
+    name: web-01
+    pxe_boot: true
+    state: restarted
+
+- name: Remove the VM, powering it off hard
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor: "{{ pve }}"
+    name: web-01
+    state: absent
+    force: true
+'''
+
+RETURN = r'''
+vm:
+  description:
+    - The VM's normalised record after the task, the same keys for every hypervisor type.
+    - In check mode, the record the VM would have. With O(state=absent), the record it had before removal (empty
+      when there was no such VM).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Proxmox VMID or oVirt UUID, as a string.
+      type: str
+      sample: '101'
+    name:
+      description: Name of the VM.
+      type: str
+      sample: web-01
+    hypervisor:
+      description: Name of the hypervisor connection.
+      type: str
+      sample: pve-lab
+    hypervisor_type:
+      description: V(proxmox) or V(ovirt).
+      type: str
+      sample: proxmox
+    status:
+      description: One of V(running), V(stopped), V(paused), V(suspended), V(starting), V(stopping), V(locked),
+        V(unknown).
+      type: str
+      sample: running
+    node:
+      description: Proxmox node or oVirt host the VM is on.
+      type: str
+      sample: pve1
+    cluster:
+      description: oVirt cluster of the VM.
+      type: str
+    cpu_cores:
+      description: Number of virtual CPUs.
+      type: int
+      sample: 2
+    memory_mb:
+      description: Memory in MiB.
+      type: int
+      sample: 4096
+    nics:
+      description: NICs in order, each with C(name), C(mac) (lowercase, colon-separated), C(network), C(model),
+        C(vlan).
+      type: list
+      elements: dict
+    ip_addresses:
+      description: Addresses the guest reports.
+      type: list
+      elements: str
+    uuid:
+      description: SMBIOS UUID of the VM.
+      type: str
+    template:
+      description: Whether this is a template.
+      type: bool
+    boot_order:
+      description: Boot devices in order.
+      type: list
+      elements: str
+      sample: [network, disk]
+    firmware:
+      description: V(bios) or V(uefi).
+      type: str
+    os_type:
+      description: Guest OS type as the hypervisor names it.
+      type: str
+    tags:
+      description: Tags of the VM.
+      type: list
+      elements: str
+    description:
+      description: Description of the VM.
+      type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
+    driver_from_module, hypervisor_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm
+
+
+def main():
+    argument_spec = hypervisor_argument_spec()
+    argument_spec.update(
+        name=dict(type='str'),
+        id=dict(type='str'),
+        state=dict(type='str', default='present', choices=list(STATES)),
+        template=dict(type='str'),
+        node=dict(type='str'),
+        cluster=dict(type='str'),
+        storage=dict(type='str'),
+        pool=dict(type='str'),
+        clone_mode=dict(type='str', default='full', choices=['full', 'linked']),
+        cpu_cores=dict(type='int'),
+        memory_mb=dict(type='int'),
+        networks=dict(type='list', elements='dict', options=dict(
+            network=dict(type='str'), vlan=dict(type='int'), model=dict(type='str'), mac=dict(type='str'))),
+        boot_order=dict(type='list', elements='str', choices=['network', 'disk', 'cdrom']),
+        firmware=dict(type='str', choices=['bios', 'uefi']),
+        description=dict(type='str'),
+        tags=dict(type='list', elements='str'),
+        pxe_boot=dict(type='bool', default=False),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=600),
+        force=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')], supports_check_mode=True)
+    run_module(module, lambda: ensure_vm(driver_from_module(module), module.params, module.check_mode))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pureboot_vm_info
+short_description: List the VMs of a Proxmox VE or oVirt/RHV hypervisor
+version_added: 0.1.0
+description:
+  - Lists VMs with their normalised records, the same keys for every hypervisor type.
+  - Filters are applied before per-VM details are fetched, so narrow lists are cheap on large clusters.
+author:
+  - PureBoot contributors (@pureboot)
+options:
+  name:
+    description:
+      - Exact name or shell-style glob (V(web-*)) of the VMs to list; case-sensitive.
+    type: str
+  status:
+    description:
+      - Only VMs in one of these statuses.
+    type: list
+    elements: str
+    choices: [running, stopped, paused, suspended, starting, stopping, locked, unknown]
+  node:
+    description:
+      - Only VMs on this Proxmox node or oVirt host.
+    type: str
+  cluster:
+    description:
+      - Only VMs of this oVirt cluster.
+    type: str
+  tags:
+    description:
+      - Only VMs that carry every one of these tags (case-insensitive).
+    type: list
+    elements: str
+  include_templates:
+    description:
+      - List templates too.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - pureboot.hypervisors.hypervisor
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  action_group:
+    support: full
+    membership:
+      - pureboot.hypervisors.all
+  check_mode:
+    support: full
+    details: This module only reads.
+  diff_mode:
+    support: N/A
+    details: This module only reads.
+  platform:
+    platforms: posix
+seealso:
+  - module: pureboot.hypervisors.pureboot_vm
+'''
+
+EXAMPLES = r'''
+- name: Running web VMs
+  pureboot.hypervisors.pureboot_vm_info:
+    hypervisor: "{{ pve }}"
+    name: "web-*"
+    status: running
+  register: web
+
+- name: Their MAC addresses
+  ansible.builtin.debug:
+    msg: "{{ web.vms | map(attribute='nics') | map('first') | map(attribute='mac') | list }}"
+'''
+
+RETURN = r'''
+vms:
+  description:
+    - The matching VMs, each a normalised record as M(pureboot.hypervisors.pureboot_vm) returns it in RV(ignore:vm).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: '101'
+      name: web-01
+      hypervisor: pve-lab
+      hypervisor_type: proxmox
+      status: running
+      node: pve1
+      cluster: null
+      cpu_cores: 2
+      memory_mb: 4096
+      nics:
+        - name: net0
+          mac: bc:24:11:5e:0a:01
+          network: vmbr0
+          model: virtio
+          vlan: 20
+      ip_addresses: [192.0.2.10]
+      uuid: 5f1c2d3e-0000-4000-8000-000000000101
+      template: false
+      boot_order: [network, disk]
+      firmware: bios
+      os_type: l26
+      tags: [lab, web]
+      description: ''
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
+    driver_from_module, hypervisor_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES
+
+
+def list_vms(module):
+    params = module.params
+    driver = driver_from_module(module)
+    vms = driver.list_vms(name=params['name'], status=params['status'], node=params['node'], cluster=params['cluster'],
+                          tags=params['tags'], include_templates=params['include_templates'])
+    return {'changed': False, 'vms': vms}
+
+
+def main():
+    argument_spec = hypervisor_argument_spec()
+    argument_spec.update(
+        name=dict(type='str'),
+        status=dict(type='list', elements='str', choices=list(VM_STATUSES)),
+        node=dict(type='str'),
+        cluster=dict(type='str'),
+        tags=dict(type='list', elements='str'),
+        include_templates=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_module(module, lambda: list_vms(module))
+
+
+if __name__ == '__main__':
+    main()

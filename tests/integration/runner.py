@@ -1,0 +1,77 @@
+"""Run real ansible-playbook against the collection as built by `make test`, and read what it did.
+
+The collection is found from this file's own location: tests run inside
+.../ansible_collections/pureboot/hypervisors, so the folder above ansible_collections is the
+collections path. Nothing of the user's own Ansible configuration is read.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import yaml
+
+COLLECTION = pathlib.Path(__file__).resolve().parents[2]
+COLLECTIONS_PATH = COLLECTION.parents[2]
+TARGETS = COLLECTION / 'tests' / 'integration' / 'targets'
+BIN = pathlib.Path(sys.executable).parent
+
+
+def ansible_env(tmp_path, extra=None):
+    """The environment of every ansible-* command: this collection, these targets, no user config."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith('ANSIBLE_') or key.startswith('PUREBOOT_'):
+            del env[key]
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
+        'ANSIBLE_ROLES_PATH': str(TARGETS),
+        'ANSIBLE_CONFIG': str(tmp_path / 'no-ansible.cfg'),
+        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
+        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_DEPRECATION_WARNINGS': '0',
+        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+        'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),
+    })
+    env.update(extra or {})
+    return env
+
+
+def write_vars(tmp_path, variables, name='vars.json'):
+    path = tmp_path / name
+    path.write_text(json.dumps(variables))
+    return path
+
+
+def role_play(role, tasks_from='main', check=False):
+    """A play on localhost running one target's task file."""
+    return [{'name': '{0} ({1})'.format(role, tasks_from), 'hosts': 'localhost', 'gather_facts': False,
+             'check_mode': check,
+             'tasks': [{'ansible.builtin.include_role': {'name': role, 'tasks_from': tasks_from}}]}]
+
+
+def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playbook.yml', timeout=600):
+    """ansible-playbook on localhost; returns the CompletedProcess (text output)."""
+    playbook = tmp_path / name
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False) if not isinstance(plays, str) else plays)
+    command = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(playbook)]
+    if variables is not None:
+        command += ['-e', '@{0}'.format(write_vars(tmp_path, variables, name + '.vars.json'))]
+    command += list(args)
+    return subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True, timeout=timeout,
+                          cwd=str(tmp_path), check=False)
+
+
+def assert_ok(result):
+    """The run passed; otherwise show its output."""
+    assert result.returncode == 0, 'ansible-playbook failed ({0}):\n{1}\n{2}'.format(
+        result.returncode, result.stdout[-12000:], result.stderr[-4000:])
+
+
+def read_results(tmp_path, name='results.json'):
+    return json.loads((tmp_path / name).read_text())
