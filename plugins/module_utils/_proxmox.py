@@ -639,6 +639,10 @@ def _new_mac():
 
 
 def _short(text, limit=300):
-    """The first line of a transport error, cut to a readable length."""
+    """The reason inside a transport error (urllib3 wraps it in several layers), cut to a readable length."""
     text = str(text).splitlines()[0] if text else ''
+    for pattern in (r'(certificate verify failed[^\'")(]*)', r'\[Errno -?\d+\] ([^\'")]+)', r'(timed out)', r'(SSL[^(]*error[^\'")(]*)'):
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found:
+            return found.group(1).strip()
     return text if len(text) <= limit else text[:limit] + '...'

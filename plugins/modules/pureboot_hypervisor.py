@@ -58,7 +58,7 @@ EXAMPLES = r'''
     hypervisor:
       name: pve-lab
       type: proxmox
-      api_url: https://pve1.example.com:8006
+      api_url: "{{ pve_api_url }}"  # https://pve1.example.com:8006
       api_token_id: automation@pve!ansible
       api_token_secret: "{{ vault_pve_token }}"
   register: pve

@@ -169,7 +169,7 @@ EXAMPLES = r'''
   pureboot.hypervisors.pureboot_vm:
     hypervisor:
       type: proxmox
-      api_url: https://pve1.example.com:8006
+      api_url: "{{ pve_api_url }}"  # https://pve1.example.com:8006
       username: root@pam
       password: "{{ vault_pve_password }}"
     name: web-01

@@ -8,7 +8,6 @@ request log, and causes the faults every hypervisor type must survive.
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 
 GiB = 1024 ** 3
-PVE_PASSWORD = 'secret'
 
 
 class ProxmoxBackend(object):
@@ -24,7 +23,7 @@ class ProxmoxBackend(object):
         self.pve = pve
         self.cafile = cafile
         self.placement = {'node': 'pve1'}
-        self.secrets = [PVE_PASSWORD]
+        self.secrets = [pve.password]
         pve.add_node('pve2')
         pve.storages['local-lvm']['volumes'] = {
             'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 8 * GiB, 'vmid': 9000},
@@ -41,7 +40,7 @@ class ProxmoxBackend(object):
 
     def connection(self, **overrides):
         options = {'type': 'proxmox', 'name': 'pve-test', 'api_url': self.pve.url, 'username': 'root@pam',
-                   'password': PVE_PASSWORD, 'ca_file': self.cafile}
+                   'password': self.pve.password, 'ca_file': self.cafile}
         options.update(overrides)
         return dict((k, v) for k, v in options.items() if v is not None)
 

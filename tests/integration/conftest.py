@@ -22,3 +22,12 @@ def target_vars(backend, tmp_path, **extra):
                  'results_file': str(tmp_path / 'results.json')}
     variables.update(extra)
     return variables
+
+
+@pytest.fixture
+def unused_tcp_port():
+    """A loopback port nothing listens on."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
