@@ -104,10 +104,15 @@ class HypervisorDriver(object):
     FOREIGN_OPTIONS = ()
     # Placement options of create that this type does not have.
     FOREIGN_PLACEMENT = ()
+    # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
+    DEFAULT_WORKERS = 8
 
     def __init__(self, connection):
         self.conn = connection
         self.label = connection.name
+        self.max_workers = self.DEFAULT_WORKERS
+        # Things worth telling the user that are not errors (an offline node skipped, ...), one line each.
+        self.warnings = []
         for option in self.FOREIGN_OPTIONS:
             if option in connection.given:
                 raise InvalidInputError("option '{0}' does not apply to {1} hypervisors".format(option, self.TYPE),

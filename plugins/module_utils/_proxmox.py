@@ -43,7 +43,6 @@ DEFAULT_PORT = 8006
 READ_ATTEMPTS = 3
 ID_ATTEMPTS = 100
 TASK_LOG_LINES = 10
-LIST_WORKERS = 8
 # Proxmox's own OUI, used for the MACs of NICs this driver adds.
 PROXMOX_OUI = 'bc:24:11'
 NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa',
@@ -355,7 +354,7 @@ class ProxmoxDriver(HypervisorDriver):
         return self._record(resource, config, ips)
 
     def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False,
-                 details=True, max_workers=LIST_WORKERS):
+                 details=True):
         # Filter on what /cluster/resources already says, then fetch configs only for what is left.
         candidates = [r for r in self._resources()
                       if vm_matches(self._record(r), name=name, status=status, node=node, tags=tags,
@@ -364,12 +363,16 @@ class ProxmoxDriver(HypervisorDriver):
         if not details:
             return [self._record(r) for r in candidates]
 
+        for node in sorted(offline & set(r.get('node') for r in candidates)):
+            self.warnings.append("{0}: node '{1}' is offline; its VMs are listed without their configuration".format(
+                self.label, node))
+
         def detail(resource):
             # An offline node cannot answer for its VMs: report what the cluster knows.
             if resource.get('node') in offline:
                 return self._record(resource)
             return self._detailed(resource)
-        return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), max_workers)
+        return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def _find_resource(self, vm_id=None, name=None, templates=False):
         resources = self._resources()
@@ -408,7 +411,7 @@ class ProxmoxDriver(HypervisorDriver):
     def list_templates(self, name=None, node=None, cluster=None):
         found = [r for r in self._resources() if r.get('template')]
         found = [r for r in found if vm_matches(self._record(r), name=name, node=node, include_templates=True)]
-        return parallel_map(self._template_record, sorted(found, key=lambda r: int(r['vmid'])), LIST_WORKERS)
+        return parallel_map(self._template_record, sorted(found, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def find_template(self, ref, node=None, cluster=None, subject=None):
         return self._template_record(self._template_resource(ref, subject))

@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: pureboot
+short_description: VMs of Proxmox VE and oVirt/RHV hypervisors, mapped to their PureBoot nodes
+version_added: 0.1.0
+author:
+  - PureBoot contributors (@pureboot)
+description:
+  - Makes every VM of the listed hypervisors a host, with its normalised record and, when a PureBoot server is
+    configured, the PureBoot node it maps to (by the MAC of its NICs, then by its SMBIOS UUID).
+  - Many hypervisors of both types can be listed in one source file; they are read in parallel.
+  - Filters are applied before per-VM details are fetched.
+  - An unreachable hypervisor is warned about and skipped, so the others still load, unless
+    O(strict_hypervisors=true). A Proxmox node that is offline is warned about; its VMs are listed without details.
+  - Source files must end in C(pureboot.yml) or C(pureboot.yaml).
+  - 'Default groups: C(pureboot_hypervisor_<name>), C(pureboot_type_<proxmox|ovirt>), C(pureboot_status_<status>),
+    and with PureBoot C(pureboot_state_<node state>) or C(pureboot_unregistered).'
+  - 'Host variables: C(pureboot_vm) (the normalised VM record: id, name, hypervisor, hypervisor_type, status, node,
+    cluster, cpu_cores, memory_mb, nics, ip_addresses, uuid, template, boot_order, firmware, os_type, tags,
+    description), C(pureboot_node) (id, state, group_id, workflow_id, ip_address, tags, hostname, mac_address; null
+    when no node matches; only with PureBoot), and C(ansible_host).'
+  - 'C(ansible_host) is, in this order of preference: the IP address PureBoot knows for the node, the first address
+    the guest reports, else unset (Ansible then uses the VM name). O(compose) can override it.'
+  - A VM whose name is already a host of another hypervisor becomes C(<hypervisor>_<name>), with a warning.
+  - Nothing secret is written to the inventory cache.
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin.
+    type: str
+    required: true
+    choices: [pureboot.hypervisors.pureboot]
+  hypervisors:
+    description:
+      - The hypervisor connections, each a dictionary with the keys of the modules' C(hypervisor) option
+        (C(name), C(type), C(api_url), C(username), C(password), C(api_token_id), C(api_token_secret), C(token),
+        C(verify_ssl), C(ca_file), C(timeout)).
+      - Secret values can be C(!vault) strings.
+      - Keys left out fall back to the same environment variables as the modules (C(PUREBOOT_HV_URL), ...).
+    type: list
+    elements: dict
+    required: true
+  pureboot:
+    description:
+      - The PureBoot server, to map each VM to its node; keys C(url), C(api_key) or C(username) and C(password),
+        C(verify_ssl), C(ca_file), C(timeout). Secret values can be C(!vault) strings.
+    type: dict
+  filters:
+    description:
+      - Which VMs become hosts, applied before any per-VM detail is fetched.
+      - C(name), an exact name or a glob; C(status), a list of statuses; C(tags), a list of tags a VM must all carry.
+    type: dict
+    default: {}
+  include_templates:
+    description: Make templates hosts too.
+    type: bool
+    default: false
+  max_workers:
+    description: Parallel requests, per hypervisor and across hypervisors.
+    type: int
+    default: 8
+  strict_hypervisors:
+    description: Fail when a hypervisor cannot be read, instead of warning and skipping it.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+# inventory/lab.pureboot.yml
+plugin: pureboot.hypervisors.pureboot
+hypervisors:
+  - name: pve-lab
+    type: proxmox
+    api_url: https://pve1.example.com:8006
+    api_token_id: automation@pve!inventory
+    api_token_secret: !vault |
+      $ANSIBLE_VAULT;1.1;AES256
+      ...
+  - name: rhv-prod
+    type: ovirt
+    api_url: https://engine.example.com/ovirt-engine/api
+    username: admin@internal
+    password: !vault |
+      $ANSIBLE_VAULT;1.1;AES256
+      ...
+pureboot:
+  url: https://pureboot.example.com
+  api_key: !vault |
+    $ANSIBLE_VAULT;1.1;AES256
+    ...
+filters:
+  status: [running, stopped]
+max_workers: 16
+keyed_groups:
+  - key: pureboot_vm.tags
+    prefix: tag
+compose:
+  workflow: pureboot_node.workflow_id | default(none)
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/pureboot-inventory
+'''
+
+import hashlib
+import json
+
+from ansible.errors import AnsibleError
+from ansible.inventory.group import to_safe_group_name
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
+    collect, index_nodes, node_for_vm, node_summary)
+
+PUREBOOT_SECRETS = ('api_key', 'password')
+
+
+def plain(value):
+    """Options with !vault values decrypted into plain strings (the drivers and HTTP clients need str)."""
+    if isinstance(value, dict):
+        return dict((str(k), plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def public_config(hypervisors, pureboot, rest):
+    """The configuration without its secrets, for the cache key."""
+    hvs = [dict((k, v) for k, v in hv.items() if k not in SECRET_KEYS) for hv in hypervisors]
+    pb = dict((k, v) for k, v in (pureboot or {}).items() if k not in PUREBOOT_SECRETS)
+    return json.dumps([hvs, pb, rest], sort_keys=True, default=str)
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = 'pureboot.hypervisors.pureboot'
+
+    def verify_file(self, path):
+        return super(InventoryModule, self).verify_file(path) and path.endswith(('pureboot.yml', 'pureboot.yaml'))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        hypervisors = plain(self.get_option('hypervisors') or [])
+        pureboot = plain(self.get_option('pureboot'))
+        settings = {'filters': plain(self.get_option('filters') or {}),
+                    'include_templates': self.get_option('include_templates')}
+        cache_key = '{0}_{1}'.format(self.get_cache_key(path), hashlib.sha256(
+            public_config(hypervisors, pureboot, settings).encode('utf-8')).hexdigest()[:16])
+
+        use_cache = self.get_option('cache') and cache
+        update_cache = self.get_option('cache') and not cache
+        data = None
+        if use_cache:
+            try:
+                data = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if data is None:
+            data = self._fetch(hypervisors, pureboot, settings)
+        if update_cache:
+            self._cache[cache_key] = data
+        self._populate(data)
+
+    def _fetch(self, hypervisors, pureboot, settings):
+        client = None
+        if pureboot:
+            # Imported here: a source file without PureBoot needs nothing of the PureBoot client.
+            from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+            client = PureBootClient.from_options(pureboot)
+        try:
+            return collect(hypervisors, settings['filters'], settings['include_templates'],
+                           self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
+        except HypervisorError as exc:
+            raise AnsibleError(str(exc))
+
+    def _group(self, name):
+        return self.inventory.add_group(to_safe_group_name(name, replacer='_', force=True, silent=True))
+
+    def _populate(self, data):
+        for skipped in data['skipped']:
+            self.display.warning('pureboot inventory: skipped {0}'.format(skipped['error']))
+        for warning in data['warnings']:
+            self.display.warning('pureboot inventory: {0}'.format(warning))
+        with_pureboot = data['nodes'] is not None
+        index = index_nodes(data['nodes']) if with_pureboot else None
+        owners = {}
+        strict = self.get_option('strict')
+        for vm in data['vms']:
+            host = vm['name'] or vm['id']
+            if host in owners and owners[host] != vm['hypervisor']:
+                renamed = '{0}_{1}'.format(vm['hypervisor'], host)
+                self.display.warning("pureboot inventory: VM '{0}' of {1} is also a VM of {2}; its host is '{3}'".format(
+                    host, vm['hypervisor'], owners[host], renamed))
+                host = renamed
+            owners[host] = vm['hypervisor']
+            self.inventory.add_host(host)
+            node = node_summary(node_for_vm(vm, index)) if with_pureboot else None
+            hostvars = {'pureboot_vm': vm}
+            if with_pureboot:
+                hostvars['pureboot_node'] = node
+            address = (node or {}).get('ip_address') or (vm['ip_addresses'][0] if vm['ip_addresses'] else None)
+            if address:
+                hostvars['ansible_host'] = address
+            for key, value in hostvars.items():
+                self.inventory.set_variable(host, key, value)
+            groups = ['pureboot_hypervisor_' + vm['hypervisor'], 'pureboot_type_' + vm['hypervisor_type'],
+                      'pureboot_status_' + vm['status']]
+            if with_pureboot:
+                groups.append('pureboot_state_' + node['state'] if node and node.get('state') else 'pureboot_unregistered')
+            for group in groups:
+                self.inventory.add_child(self._group(group), host)
+            variables = self.inventory.get_host(host).get_vars()
+            self._set_composite_vars(self.get_option('compose'), variables, host, strict=strict)
+            self._add_host_to_composed_groups(self.get_option('groups'), variables, host, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, host, strict=strict)

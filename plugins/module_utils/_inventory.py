@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""What the inventory plugin fetches, kept apart from Ansible so it can be tested and cached as plain data.
+
+The result holds VM records, the PureBoot nodes they map to, and the hypervisors that were skipped;
+it never holds a secret, so it can go into the inventory cache as it is.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import parallel_map
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import driver_from_plugin
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
+
+# The node fields hostvars carry (SPEC.md: id, state, group_id, workflow_id, ip_address, tags).
+NODE_KEYS = ('id', 'state', 'group_id', 'workflow_id', 'ip_address', 'tags', 'hostname', 'mac_address')
+FILTER_KEYS = ('name', 'status', 'tags')
+
+
+def index_nodes(nodes):
+    """Nodes by normalised MAC and by lowercase SMBIOS UUID, for matching many VMs at once."""
+    by_mac, by_uuid = {}, {}
+    for node in nodes or ():
+        mac = normalize_mac(node.get('mac_address'))
+        if mac:
+            by_mac[mac] = node
+        if node.get('system_uuid'):
+            by_uuid[str(node['system_uuid']).lower()] = node
+    return by_mac, by_uuid
+
+
+def node_for_vm(vm, index):
+    """The PureBoot node of a VM: by the MAC of any of its NICs first, then by its SMBIOS UUID; or None."""
+    by_mac, by_uuid = index
+    for nic in vm.get('nics') or ():
+        node = by_mac.get(normalize_mac(nic.get('mac')))
+        if node:
+            return node
+    if vm.get('uuid'):
+        return by_uuid.get(str(vm['uuid']).lower())
+    return None
+
+
+def node_summary(node):
+    """The part of a node that hostvars carry."""
+    return dict((key, node.get(key)) for key in NODE_KEYS) if node else None
+
+
+def _list_one(options, filters, include_templates, max_workers, strict):
+    """(label, records, warnings, error) of one hypervisor; an error is returned, or raised when strict."""
+    driver = driver_from_plugin(options)
+    driver.max_workers = max_workers
+    try:
+        vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
+                              include_templates=include_templates)
+        return driver.label, vms, list(driver.warnings), None
+    except HypervisorError as exc:
+        if strict or exc.category in (INVALID_INPUT, MISSING_LIBRARY):
+            raise
+        return driver.label, [], list(driver.warnings), str(exc)
+    finally:
+        driver.close()
+
+
+def collect(hypervisors, filters=None, include_templates=False, max_workers=8, strict=False, pureboot_client=None):
+    """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
+
+    Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...]}.
+    """
+    filters = dict((k, v) for k, v in (filters or {}).items() if v is not None)
+    unknown = sorted(set(filters) - set(FILTER_KEYS))
+    if unknown:
+        raise HypervisorError('unknown filter(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(FILTER_KEYS)),
+                              hypervisor='inventory', category=INVALID_INPUT)
+    answers = parallel_map(lambda options: _list_one(options, filters, include_templates, max_workers, strict),
+                           hypervisors, max(1, min(len(hypervisors), max_workers)))
+    data = {'vms': [], 'nodes': None, 'skipped': [], 'warnings': []}
+    for label, vms, warnings, error in answers:
+        data['vms'].extend(vms)
+        data['warnings'].extend(warnings)
+        if error:
+            data['skipped'].append({'hypervisor': label, 'error': error})
+    if pureboot_client is not None:
+        data['nodes'] = pureboot_client.list_nodes()
+    return data

@@ -1,0 +1,149 @@
+"""The inventory plugin through real ansible-inventory runs against fakepve (and every backend of the suite)."""
+
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env
+
+VAULT_PASSWORD = 'inventory-vault-pass'
+
+
+def ansible_inventory(tmp_path, source, *args, env=None):
+    path = tmp_path / 'lab.pureboot.yml'
+    path.write_text(source if isinstance(source, str) else yaml.safe_dump(source))
+    command = [str(BIN / 'ansible-inventory'), '-i', str(path), '--list'] + list(args)
+    extra = {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}
+    extra.update(env or {})
+    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=300,
+                          cwd=str(tmp_path), check=False)
+
+
+def unwrap(value):
+    """ansible-inventory marks variables from plugins as unsafe (never templated) in its JSON; read the values."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((k, unwrap(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def listing(result):
+    assert result.returncode == 0, result.stdout + result.stderr
+    return unwrap(json.loads(result.stdout))
+
+
+def groups_of(inventory, host):
+    return sorted(name for name, group in inventory.items() if host in (group.get('hosts') or []))
+
+
+@pytest.fixture
+def scene(backend):
+    """Three VMs: two running with tags, one stopped."""
+    driver = backend.driver()
+    made = {}
+    for name, tags, state in (('inv-web-1', ['web'], 'start'), ('inv-web-2', ['web', 'blue'], 'start'),
+                              ('inv-db-1', ['db'], None)):
+        vm = driver.create_vm(name, dict(backend.placement, template=backend.template, tags=tags), timeout=60)
+        made[name] = driver.power(vm, state, timeout=60) if state else vm
+    return made
+
+
+def source(backends, **options):
+    config = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [b.connection() for b in backends]}
+    config.update(options)
+    return config
+
+
+def test_list_groups_hostvars_and_constructed(backend, scene, tmp_path):
+    config = source([backend], keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}],
+                    compose={'memory_gb': 'pureboot_vm.memory_mb // 1024'},
+                    groups={'big': 'pureboot_vm.memory_mb >= 1024'})
+    inventory = listing(ansible_inventory(tmp_path, config))
+    hostvars = inventory['_meta']['hostvars']
+    assert sorted(hostvars) == ['inv-db-1', 'inv-web-1', 'inv-web-2']
+    label = backend.connection()['name']
+    assert groups_of(inventory, 'inv-web-2') == sorted([
+        'big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_running',
+        'pureboot_type_' + backend.kind, 'tag_blue', 'tag_web'])
+    assert groups_of(inventory, 'inv-db-1') == sorted([
+        'big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_stopped',
+        'pureboot_type_' + backend.kind, 'tag_db'])
+    web = hostvars['inv-web-1']
+    assert web['pureboot_vm'] == scene['inv-web-1']
+    assert web['pureboot_vm']['nics'][0]['mac'] == scene['inv-web-1']['nics'][0]['mac']
+    assert web['memory_gb'] == web['pureboot_vm']['memory_mb'] // 1024
+    assert 'pureboot_node' not in web
+
+
+def test_filters_apply(backend, scene, tmp_path):
+    inventory = listing(ansible_inventory(tmp_path, source([backend], filters={'name': 'inv-web-*', 'tags': ['blue']})))
+    assert sorted(inventory['_meta']['hostvars']) == ['inv-web-2']
+    inventory = listing(ansible_inventory(tmp_path, source([backend], filters={'status': ['stopped']})))
+    assert sorted(inventory['_meta']['hostvars']) == ['inv-db-1']
+
+
+def test_unreachable_hypervisor_is_skipped_with_a_warning(backend, scene, tmp_path, unused_tcp_port):
+    gone = dict(backend.connection(), name='gone', api_url='https://127.0.0.1:{0}'.format(unused_tcp_port))
+    config = source([backend])
+    config['hypervisors'].append(gone)
+    result = ansible_inventory(tmp_path, config)
+    inventory = listing(result)
+    assert sorted(inventory['_meta']['hostvars']) == ['inv-db-1', 'inv-web-1', 'inv-web-2']
+    assert 'skipped gone: cannot reach' in ' '.join(result.stderr.split())
+    config['strict_hypervisors'] = True
+    failed = ansible_inventory(tmp_path, config, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
+    assert failed.returncode != 0
+    assert 'gone: cannot reach https://127.0.0.1:{0}'.format(unused_tcp_port) in ' '.join(failed.stderr.split())
+
+
+def test_cache_hit_sends_no_request(backend, scene, tmp_path):
+    config = source([backend], cache=True, cache_plugin='ansible.builtin.jsonfile',
+                    cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
+    first = listing(ansible_inventory(tmp_path, config))
+    requests_after_first = backend.request_count()
+    second = listing(ansible_inventory(tmp_path, config))
+    assert backend.request_count() == requests_after_first, 'a cache hit talked to the hypervisor'
+    assert second == first
+    cached = ''.join(p.read_text() for p in (tmp_path / 'cache').iterdir())
+    assert 'inv-web-1' in cached
+    for secret in backend.secrets:
+        assert secret not in cached
+    changed = dict(config, filters={'status': ['stopped']})
+    assert sorted(listing(ansible_inventory(tmp_path, changed))['_meta']['hostvars']) == ['inv-db-1'], \
+        'a changed source file must not be answered from the old cache'
+
+
+def test_vault_encrypted_source(backend, scene, tmp_path):
+    (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
+    secret = backend.connection()['password']
+    encrypted = subprocess.run(
+        [str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(tmp_path / 'vault-pass'), secret],
+        env=ansible_env(tmp_path), capture_output=True, text=True, check=True).stdout
+    connection = dict(backend.connection(), password='@@VAULT@@')
+    text = yaml.safe_dump(source([backend]) | {'hypervisors': [connection]})
+    text = text.replace("'@@VAULT@@'", encrypted.strip().replace('\n', '\n    ')).replace('@@VAULT@@', encrypted.strip())
+    assert secret not in text
+    result = ansible_inventory(tmp_path, text, '--vault-password-file', str(tmp_path / 'vault-pass'))
+    inventory = listing(result)
+    assert sorted(inventory['_meta']['hostvars']) == ['inv-db-1', 'inv-web-1', 'inv-web-2']
+    assert secret not in result.stdout + result.stderr
+
+
+def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    driver = pve.driver()
+    driver.create_vm('on-pve1', {'template': pve.template}, timeout=60)
+    driver.create_vm('on-pve2', {'template': pve.template, 'node': 'pve2'}, timeout=60)
+    fakepve.set_node_offline('pve2')
+    result = ansible_inventory(tmp_path, source([pve]))
+    hostvars = listing(result)['_meta']['hostvars']
+    assert sorted(hostvars) == ['on-pve1', 'on-pve2']
+    assert hostvars['on-pve2']['pureboot_vm']['status'] == 'unknown'
+    assert hostvars['on-pve1']['pureboot_vm']['nics'], 'the online node still gives details'
+    assert "node 'pve2' is offline" in ' '.join(result.stderr.split())
