@@ -52,6 +52,10 @@ class ProxmoxBackend(object):
         return sum(1 for method, path, _body in self.pve.requests
                    if method != 'GET' and not path.endswith('/access/ticket'))
 
+    def request_count(self):
+        """Every request the server has seen, logins included."""
+        return len(self.pve.requests)
+
     def expire_login(self):
         self.pve.revoke_tickets()
 
