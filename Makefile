@@ -8,13 +8,14 @@ BIN         := $(VENV)/bin
 BUILD_ROOT  := $(CURDIR)/.build
 COLLECTION  := $(BUILD_ROOT)/ansible_collections/pureboot/hypervisors
 PYTEST_ARGS ?= tests
-# The fidelity test's copy of ovirt.ovirt (see below).
-OVIRT_COLLECTION   := $(VENV)/ovirt-collection
-ANSIBLE_WITH_OVIRT := ansible==12.3.0
+# ovirt.ovirt (the fidelity test) and community.proxmox (make bench), taken out of one `ansible` wheel; see below.
+ANCHORS             := $(VENV)/anchor-collections
+ANSIBLE_WITH_ANCHORS := ansible==12.3.0
+BENCH_ARGS          ?= --sizes 100,1000,5000
 
-.PHONY: venv build sanity pytest test demo lock clean
+.PHONY: venv build sanity pytest test bench demo lock clean
 
-venv: $(VENV)/.installed $(OVIRT_COLLECTION)/.extracted
+venv: $(VENV)/.installed $(ANCHORS)/.extracted
 
 $(VENV)/.installed: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,17 +23,18 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt
 	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
 	touch $@
 
-# The fidelity test runs the unmodified ovirt.ovirt collection against our oVirt simulator. The newest `ansible`
-# release that still ships it and installs with ansible-core 2.19 is 12.3.0; take only that collection (3 MB) out
-# of its wheel instead of installing the whole package (470 MB).
-
-$(OVIRT_COLLECTION)/.extracted: $(VENV)/.installed
-	rm -rf $(OVIRT_COLLECTION) && mkdir -p $(OVIRT_COLLECTION)/wheel
-	$(BIN)/python -m pip download --quiet --no-deps -d $(OVIRT_COLLECTION)/wheel $(ANSIBLE_WITH_OVIRT)
+# The fidelity test runs the unmodified ovirt.ovirt collection against our oVirt simulator, and make bench
+# compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release that
+# still ships ovirt.ovirt and installs with ansible-core 2.19 is 12.3.0: take only those two collections (4 MB)
+# out of its wheel instead of installing the whole package (470 MB).
+$(ANCHORS)/.extracted: $(VENV)/.installed
+	rm -rf $(ANCHORS) && mkdir -p $(ANCHORS)/wheel
+	$(BIN)/python -m pip download --quiet --no-deps -d $(ANCHORS)/wheel $(ANSIBLE_WITH_ANCHORS)
 	$(BIN)/python -c "import glob, sys, zipfile; wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); \
-	  [wheel.extract(n, sys.argv[2]) for n in wheel.namelist() if n.startswith('ansible_collections/ovirt/ovirt/')]" \
-	  $(OVIRT_COLLECTION)/wheel $(OVIRT_COLLECTION)
-	rm -rf $(OVIRT_COLLECTION)/wheel
+	  [wheel.extract(n, sys.argv[2]) for n in wheel.namelist() \
+	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/'))]" \
+	  $(ANCHORS)/wheel $(ANCHORS)
+	rm -rf $(ANCHORS)/wheel
 	touch $@
 
 # ansible-test and Ansible's imports need the tree at ansible_collections/<namespace>/<name>: copy what git
@@ -58,10 +60,18 @@ sanity: venv build
 
 pytest: venv build
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(OVIRT_COLLECTION) \
+	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
 	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: sanity pytest
+
+# Not part of make test: the inventory plugin against community.proxmox's and ovirt.ovirt's on N = 100, 1000 and
+# 5000 VMs at 10 ms per request; prints a table and writes docs/performance.{md,png,json}.
+bench: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
+	  $(BENCH_ARGS)
 
 demo:
 	@echo "make demo arrives with the roles and playbooks issue; until then run 'make test'." >&2

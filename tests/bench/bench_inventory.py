@@ -1,0 +1,252 @@
+"""make bench: the pureboot inventory plugin against community.proxmox's and ovirt.ovirt's, on the same data.
+
+For each N, fakepve and the oVirt simulator are filled with N VMs over several nodes / clusters and answer
+every request after a fixed latency standing for a real network. Each inventory plugin then runs as a real
+`ansible-inventory --list` process; we record its wall time, its peak memory (the child's own maxrss, from
+wait4) and the requests the server saw. The table goes to stdout and into docs/performance.md, the plot to
+docs/performance.png.
+
+    python tests/bench/bench_inventory.py --sizes 100,1000,5000 --latency 0.01
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import yaml
+
+from fakepve import FakePve
+from fakepve.certs import make_cert
+
+from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
+
+HERE = pathlib.Path(__file__).resolve()
+COLLECTION = HERE.parents[2]
+COLLECTIONS_PATH = COLLECTION.parents[2]
+BIN = pathlib.Path(sys.executable).parent
+PVE_NODES = ('pve1', 'pve2', 'pve3', 'pve4')
+OVIRT_CLUSTERS = ('Default', 'Cluster2', 'Cluster3')
+START, END = '<!-- bench:start -->', '<!-- bench:end -->'
+
+
+class ServedPve(object):
+    """A FakePve on its own event loop thread, with N running VMs spread over PVE_NODES."""
+
+    def __init__(self, count, latency, workdir):
+        self.certfile, self.keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
+        self.pve = FakePve(user='root@pam', password='bench-secret', host='127.0.0.1', port=0)
+        self.pve.max_requests = 10 ** 8
+        for node in PVE_NODES:
+            self.pve.add_node(node)
+        for index in range(count):
+            vmid = 1000 + index
+            vm = self.pve.add_vm(vmid, 'pve-vm{0:05d}'.format(index), node=PVE_NODES[index % len(PVE_NODES)],
+                                 status='running', config={
+                                     'cores': 2, 'memory': 2048, 'ostype': 'l26', 'agent': '1',
+                                     'net0': 'virtio=BC:24:11:{0:02X}:{1:02X}:{2:02X},bridge=vmbr0'.format(
+                                         index >> 16 & 255, index >> 8 & 255, index & 255),
+                                     'scsi0': 'local-lvm:vm-{0}-disk-0,size=8G'.format(vmid),
+                                     'smbios1': 'uuid=00000000-0000-4000-8000-{0:012d}'.format(vmid)})
+            vm.agent = {}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.pve.start(self.certfile, self.keyfile), self.loop).result(30)
+        # Latency is in PVE seconds, scaled by time_scale; reads start no task, so scale 1 is safe.
+        self.pve.time_scale = 1.0
+        self.pve.slow_network(latency)
+
+    def request_count(self):
+        return len(self.pve.requests)
+
+    def stop(self):
+        asyncio.run_coroutine_threadsafe(self.pve.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def served_ovirt(count, latency):
+    sim = OvirtEngineSimulator(password='bench-secret', seed='default', latency=0.0)
+    for cluster in OVIRT_CLUSTERS[1:]:
+        sim.state.add_cluster(cluster, 'Default')
+        sim.state.add_host('{0}-host1'.format(cluster.lower()), cluster)
+    sim.state.add_vms(count, list(OVIRT_CLUSTERS), template='rhel9-tpl', prefix='ovirt-vm', status='down',
+                      running_every=1)
+    sim.start()
+    sim.latency = latency
+    return sim
+
+
+def run_inventory(workdir, name, config, env=None):
+    """One ansible-inventory --list; returns (seconds, peak RSS in MiB, host count)."""
+    source = workdir / name
+    source.write_text(yaml.safe_dump(config))
+    environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+    environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
+                        'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
+                        'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true', 'ANSIBLE_NOCOLOR': '1',
+                        'ANSIBLE_DEPRECATION_WARNINGS': '0'})
+    environment.update(env or {})
+    output = workdir / (name + '.json')
+    started = time.monotonic()
+    with open(output, 'w') as stdout, open(workdir / (name + '.err'), 'w') as stderr:
+        process = subprocess.Popen([str(BIN / 'ansible-inventory'), '-i', str(source), '--list'], stdout=stdout,
+                                   stderr=stderr, env=environment, cwd=str(workdir))
+        _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if status != 0:
+        raise RuntimeError('{0} failed: {1}'.format(name, (workdir / (name + '.err')).read_text()[-2000:]))
+    hosts = len(json.loads(output.read_text())['_meta']['hostvars'])
+    return seconds, usage.ru_maxrss / 1024.0, hosts
+
+
+def measure(label, server, workdir, name, config, env=None):
+    before = server.request_count()
+    seconds, memory, hosts = run_inventory(workdir, name, config, env)
+    row = {'plugin': label, 'seconds': round(seconds, 2), 'peak_mib': round(memory, 1), 'hosts': hosts,
+           'requests': server.request_count() - before}
+    print('  {plugin:<38} {seconds:>8.2f} s {peak_mib:>8.1f} MiB {requests:>7} requests {hosts:>6} hosts'.format(**row),
+          flush=True)
+    return row
+
+
+class OvirtCounter(object):
+    def __init__(self, sim):
+        self.sim = sim
+
+    def request_count(self):
+        return len(self.sim.requests)
+
+
+def bench_size(count, latency, workdir, backends):
+    rows = []
+    pve = ServedPve(count, latency, workdir)
+    ovirt = served_ovirt(count, latency)
+    try:
+        pve_connection = {'name': 'pve-bench', 'type': 'proxmox', 'api_url': pve.pve.url, 'username': 'root@pam',
+                          'password': 'bench-secret', 'ca_file': pve.certfile}
+        ovirt_connection = {'name': 'ovirt-bench', 'type': 'ovirt', 'api_url': ovirt.url, 'username': ovirt.username,
+                            'password': 'bench-secret', 'ca_file': ovirt.cafile}
+        ours = {'plugin': 'pureboot.hypervisors.pureboot'}
+        if 'proxmox' in backends:
+            rows.extend(bench_proxmox(count, pve, pve_connection, ours, workdir))
+        if 'ovirt' in backends:
+            rows.extend(bench_ovirt(count, OvirtCounter(ovirt), ovirt, ovirt_connection, ours, workdir))
+        connections = [c for c, b in ((pve_connection, 'proxmox'), (ovirt_connection, 'ovirt')) if b in backends]
+        cached = dict(ours, hypervisors=connections, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                      cache_connection=str(workdir / 'cache'), cache_timeout=3600)
+        both = _Both(pve, OvirtCounter(ovirt))
+        measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached)
+        rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached),
+                         n=count, backend='all'))
+    finally:
+        pve.stop()
+        ovirt.stop()
+    return rows
+
+
+def bench_proxmox(count, pve, connection, ours, workdir):
+    return [dict(measure('pureboot (proxmox)', pve, workdir, 'ours.pureboot.yml', dict(ours, hypervisors=[connection])),
+                 n=count, backend='proxmox'),
+            # want_facts makes community.proxmox read each VM's config (MACs) and its guest agent (IPs).
+            dict(measure('community.proxmox.proxmox (want_facts)', pve, workdir, 'anchor.proxmox.yml', {
+                'plugin': 'community.proxmox.proxmox', 'url': pve.pve.url, 'user': 'root@pam',
+                'password': 'bench-secret', 'validate_certs': True, 'want_facts': True},
+                env={'REQUESTS_CA_BUNDLE': pve.certfile}), n=count, backend='proxmox')]
+
+
+def bench_ovirt(count, counter, ovirt, connection, ours, workdir):
+    return [dict(measure('pureboot (ovirt)', counter, workdir, 'ours-ovirt.pureboot.yml',
+                         dict(ours, hypervisors=[connection])), n=count, backend='ovirt'),
+            dict(measure('ovirt.ovirt.ovirt', counter, workdir, 'anchor.ovirt.yml', {
+                'plugin': 'ovirt.ovirt.ovirt', 'ovirt_url': ovirt.url, 'ovirt_username': ovirt.username,
+                'ovirt_password': 'bench-secret', 'ovirt_cafile': ovirt.cafile}), n=count, backend='ovirt')]
+
+
+class _Both(object):
+    def __init__(self, *servers):
+        self.servers = servers
+
+    def request_count(self):
+        return sum(s.request_count() for s in self.servers)
+
+
+def table(rows, latency):
+    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}.'.format(
+        latency * 1000, time.strftime('%Y-%m-%d')), '',
+        '| N | plugin | wall time (s) | peak memory (MiB) | requests | hosts |',
+        '|---:|---|---:|---:|---:|---:|']
+    for row in rows:
+        lines.append('| {n} | {plugin} | {seconds:.2f} | {peak_mib:.1f} | {requests} | {hosts} |'.format(**row))
+    speed = []
+    for count in sorted(set(r['n'] for r in rows)):
+        by = dict((r['plugin'], r) for r in rows if r['n'] == count)
+        for ours, anchor in (('pureboot (proxmox)', 'community.proxmox.proxmox (want_facts)'),
+                             ('pureboot (ovirt)', 'ovirt.ovirt.ovirt')):
+            if ours in by and anchor in by:
+                speed.append('| {0} | {1} | {2:.1f}x |'.format(count, anchor, by[anchor]['seconds'] / by[ours]['seconds']))
+    lines += ['', '| N | compared with | pureboot is faster by |', '|---:|---|---:|'] + speed
+    return '\n'.join(lines)
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for plugin in sorted(set(r['plugin'] for r in rows)):
+        points = sorted((r['n'], r['seconds']) for r in rows if r['plugin'] == plugin)
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker='o', label=plugin)
+    axes.set_xscale('log')
+    axes.set_yscale('log')
+    axes.set_xlabel('VMs (N)')
+    axes.set_ylabel('ansible-inventory --list wall time (s)')
+    axes.set_title('Inventory time against N (10 ms per request)')
+    axes.grid(True, which='both', alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(str(path), dpi=100)
+
+
+def write_doc(path, text):
+    doc = path.read_text()
+    start, end = doc.index(START) + len(START), doc.index(END)
+    path.write_text(doc[:start] + '\n' + text + '\n' + doc[end:])
+
+
+ANCHORS = []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', default='100,1000,5000')
+    parser.add_argument('--latency', type=float, default=0.01)
+    parser.add_argument('--anchors', required=True, help='folder holding ansible_collections/{community,ovirt}')
+    parser.add_argument('--backends', default='proxmox,ovirt')
+    parser.add_argument('--docs', help='docs folder to write performance.md and performance.png into')
+    args = parser.parse_args()
+    ANCHORS.append(args.anchors)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix='pureboot-bench-') as tmp:
+        for count in [int(n) for n in args.sizes.split(',')]:
+            print('N = {0}'.format(count), flush=True)
+            workdir = pathlib.Path(tmp) / str(count)
+            workdir.mkdir()
+            rows.extend(bench_size(count, args.latency, workdir, args.backends.split(',')))
+    text = table(rows, args.latency)
+    print(text)
+    if args.docs:
+        docs = pathlib.Path(args.docs)
+        (docs / 'performance.json').write_text(json.dumps(rows, indent=1) + '\n')
+        plot(rows, docs / 'performance.png')
+        write_doc(docs / 'performance.md', text)
+
+
+if __name__ == '__main__':
+    main()
