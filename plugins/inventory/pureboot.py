@@ -22,8 +22,8 @@ description:
     and with PureBoot C(pureboot_state_<node state>) or C(pureboot_unregistered).'
   - 'Host variables: C(pureboot_vm) (the normalised VM record: id, name, hypervisor, hypervisor_type, status, node,
     cluster, cpu_cores, memory_mb, nics, ip_addresses, uuid, template, boot_order, firmware, os_type, tags,
-    description), C(pureboot_node) (id, state, group_id, workflow_id, ip_address, tags, hostname, mac_address; null
-    when no node matches; only with PureBoot), and C(ansible_host).'
+    description), C(pureboot_node) (id, mac_address, hostname, state, arch, boot_mode, system_uuid, group_id,
+    workflow_id, tags, ip_address; null when no node matches; only with PureBoot), and C(ansible_host).'
   - 'C(ansible_host) is, in this order of preference: the IP address PureBoot knows for the node, the first address
     the guest reports, else unset (Ansible then uses the VM name). O(compose) can override it.'
   - A VM whose name is already a host of another hypervisor becomes C(<hypervisor>_<name>), with a warning.
@@ -117,8 +117,10 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
-    collect, index_nodes, node_for_vm, node_summary)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
+    NodeIndex, PureBootClient, pureboot_with_env_fallbacks)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
 
 PUREBOOT_SECRETS = ('api_key', 'password')
 
@@ -173,12 +175,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._populate(data)
 
     def _fetch(self, hypervisors, pureboot, settings):
-        client = None
-        if pureboot:
-            # Imported here: a source file without PureBoot needs nothing of the PureBoot client.
-            from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
-            client = PureBootClient.from_options(pureboot)
         try:
+            client = PureBootClient.from_options(pureboot_with_env_fallbacks(pureboot)) if pureboot else None
             return collect(hypervisors, settings['filters'], settings['include_templates'],
                            self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
         except HypervisorError as exc:
@@ -193,7 +191,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for warning in data['warnings']:
             self.display.warning('pureboot inventory: {0}'.format(warning))
         with_pureboot = data['nodes'] is not None
-        index = index_nodes(data['nodes']) if with_pureboot else None
+        index = NodeIndex(data['nodes']) if with_pureboot else None
         owners = {}
         strict = self.get_option('strict')
         for vm in data['vms']:
@@ -205,7 +203,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 host = renamed
             owners[host] = vm['hypervisor']
             self.inventory.add_host(host)
-            node = node_summary(node_for_vm(vm, index)) if with_pureboot else None
+            node = (node_view(index.for_vm(vm)) or None) if with_pureboot else None
             hostvars = {'pureboot_vm': vm}
             if with_pureboot:
                 hostvars['pureboot_node'] = node

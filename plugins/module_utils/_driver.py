@@ -39,7 +39,8 @@ class Connection(object):
     """One validated `hypervisor` option: where the hypervisor is and how to log in."""
 
     def __init__(self, options):
-        options = dict((k, v) for k, v in (options or {}).items() if v is not None)
+        # An empty string is "not given": AWX credential types inject unset inputs as empty variables.
+        options = dict((k, v) for k, v in (options or {}).items() if v is not None and v != '')
         unknown = sorted(set(options) - set(CONNECTION_KEYS))
         if unknown:
             raise InvalidInputError('unknown hypervisor option(s): {0}; known: {1}'.format(

@@ -15,6 +15,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_registry, registry_desired
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
@@ -48,16 +49,28 @@ def test_connection(connection):
     return report
 
 
-def ensure_hypervisor(params, check_mode):
-    """The module result: the live test (state present), or only the connection's description (absent)."""
+def ensure_hypervisor(params, check_mode, client=None):
+    """The module result: the live test (state present), or only the connection's description (absent).
+
+    With a PureBoot client the connection is also kept in PureBoot's hypervisor registry: created or
+    updated by name, deleted on absent; the password only with register_credentials.
+    """
     connection = Connection(params.get('hypervisor'))
     if params['state'] == 'absent':
-        return {'changed': False, 'hypervisor': empty_report(connection)}
-    try:
-        report = test_connection(connection)
-    except HypervisorError as exc:
-        if params['fail_on_error'] or exc.category in CONFIGURATION_ERRORS:
-            raise
         report = empty_report(connection)
-        report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
-    return {'changed': False, 'hypervisor': report}
+    else:
+        try:
+            report = test_connection(connection)
+        except HypervisorError as exc:
+            if params['fail_on_error'] or exc.category in CONFIGURATION_ERRORS:
+                raise
+            report = empty_report(connection)
+            report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
+    result = {'changed': False, 'hypervisor': report}
+    if client is not None:
+        registry = ensure_registry(client, registry_desired(connection, params.get('register_credentials')),
+                                   state=params['state'], password_update=params.get('password_update') or 'on_create',
+                                   check_mode=check_mode)
+        result.update(changed=registry['changed'], pureboot_registry=registry['registry'], diff=registry['diff'],
+                      warnings=registry['warnings'])
+    return result

@@ -16,40 +16,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import driver_from_plugin
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
-# The node fields hostvars carry (SPEC.md: id, state, group_id, workflow_id, ip_address, tags).
-NODE_KEYS = ('id', 'state', 'group_id', 'workflow_id', 'ip_address', 'tags', 'hostname', 'mac_address')
 FILTER_KEYS = ('name', 'status', 'tags')
-
-
-def index_nodes(nodes):
-    """Nodes by normalised MAC and by lowercase SMBIOS UUID, for matching many VMs at once."""
-    by_mac, by_uuid = {}, {}
-    for node in nodes or ():
-        mac = normalize_mac(node.get('mac_address'))
-        if mac:
-            by_mac[mac] = node
-        if node.get('system_uuid'):
-            by_uuid[str(node['system_uuid']).lower()] = node
-    return by_mac, by_uuid
-
-
-def node_for_vm(vm, index):
-    """The PureBoot node of a VM: by the MAC of any of its NICs first, then by its SMBIOS UUID; or None."""
-    by_mac, by_uuid = index
-    for nic in vm.get('nics') or ():
-        node = by_mac.get(normalize_mac(nic.get('mac')))
-        if node:
-            return node
-    if vm.get('uuid'):
-        return by_uuid.get(str(vm['uuid']).lower())
-    return None
-
-
-def node_summary(node):
-    """The part of a node that hostvars carry."""
-    return dict((key, node.get(key)) for key in NODE_KEYS) if node else None
 
 
 def _list_one(options, filters, include_templates, max_workers, strict):

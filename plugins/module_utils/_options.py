@@ -62,14 +62,22 @@ def hypervisor_argument_spec():
     return {'hypervisor': dict(type='dict', apply_defaults=True, options=hypervisor_suboptions())}
 
 
-def with_env_fallbacks(options, environ=None):
-    """A `hypervisor` dict from a plugin's configuration, completed from the environment like a module's."""
+def completed_from_env(options, variables, environ=None):
+    """options with each key of variables ({option: VARIABLE}) that is unset taken from the environment.
+
+    Plugins get no env_fallback from Ansible for options inside a list or dict; this gives them the modules' one.
+    """
     environ = os.environ if environ is None else environ
     completed = dict(options or {})
-    for option, variable in HYPERVISOR_ENV.items():
+    for option, variable in variables.items():
         if completed.get(option) is None and environ.get(variable):
             completed[option] = environ[variable]
     return completed
+
+
+def with_env_fallbacks(options, environ=None):
+    """A `hypervisor` dict from a plugin's configuration, completed from the environment like a module's."""
+    return completed_from_env(options, HYPERVISOR_ENV, environ)
 
 
 def driver_from_module(module):

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     HARDWARE_KEYS, apply_to_record, desired_nics, diff_hardware, vm_subject, with_pxe_boot)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    HypervisorError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_vm_node, retire_vm_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import vm_record
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
@@ -50,11 +52,17 @@ def find_vm(driver, params):
     return driver.get_vm(name=params['name'])
 
 
-def ensure_vm(driver, params, check_mode):
-    """Bring the VM to params['state']; returns the module result (changed, vm, diff, warnings)."""
+def ensure_vm(driver, params, check_mode, before_removal=None):
+    """Bring the VM to params['state']; returns the module result (changed, vm, diff, warnings).
+
+    before_removal(vm) runs before an existing VM is removed (and in check mode): the PureBoot node is
+    retired first, so a failure there leaves the VM in place and a re-run can still find the node.
+    """
     driver.connect()
     current = find_vm(driver, params)
     if params['state'] == 'absent':
+        if current is not None and before_removal is not None:
+            before_removal(current)
         return ensure_absent(driver, current, params, check_mode)
     warnings = []
     if current is None:
@@ -146,11 +154,55 @@ def ensure_power(driver, vm, params, check_mode):
 def ensure_absent(driver, current, params, check_mode):
     """Stop (gracefully unless force) and remove the VM; returns the record it had as `vm`."""
     if current is None:
-        return {'changed': False, 'vm': {}, 'diff': {'before': {}, 'after': {}}}
+        return {'changed': False, 'vm': {}, 'diff': {'before': {}, 'after': {}}, 'warnings': []}
     if not check_mode:
         timeout = params['wait_timeout']
         vm = current
         if vm['status'] != 'stopped':
             vm = driver.power(vm, 'stop' if params.get('force') else 'shutdown', timeout)
         driver.delete_vm(vm, timeout, wait=params['wait'])
-    return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}}
+    return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}, 'warnings': []}
+
+
+def ensure_vm_and_node(driver, client, params, check_mode):
+    """pureboot_vm with its PureBoot link: the VM first, then its node (or the node first on removal).
+
+    When the hypervisor step succeeded and PureBoot failed, the task fails with both facts: the VM's record
+    is in the result and the message says the VM is in place. A re-run finds the VM and finishes the node.
+    """
+    if client is None:
+        return ensure_vm(driver, params, check_mode)
+    node_options = params.get('pureboot_node') or {}
+    link = {}
+
+    def retire(vm):
+        try:
+            link.update(retire_vm_node(client, vm, node_options, check_mode))
+        except HypervisorError as exc:
+            exc.message = '{0} on {1} was left in place because PureBoot failed: {2}'.format(
+                vm_subject(vm), driver.label, exc.message)
+            exc.result = {'changed': False, 'vm': vm, 'pureboot_node': None}
+            raise
+
+    result = ensure_vm(driver, params, check_mode, before_removal=retire)
+    if params['state'] != 'absent':
+        vm = result['vm']
+        if check_mode and not any(nic.get('mac') for nic in vm['nics']):
+            result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
+                driver.label, "VM '{0}'".format(vm['name'])))
+            link = {'changed': True, 'pureboot_node': None, 'diff': {'before': None, 'after': None}, 'warnings': []}
+        else:
+            try:
+                link = ensure_vm_node(client, vm, node_options, check_mode)
+            except HypervisorError as exc:
+                exc.message = '{0} is {1} on {2}, but PureBoot failed: {3}'.format(
+                    vm_subject(vm), vm['status'], driver.label, exc.message)
+                exc.result = {'changed': result['changed'], 'vm': vm, 'pureboot_node': None}
+                raise
+    result['changed'] = result['changed'] or link.get('changed', False)
+    result['pureboot_node'] = link.get('pureboot_node')
+    result['warnings'] = result.get('warnings', []) + link.get('warnings', [])
+    node_diff = link.get('diff') or {}
+    result['diff']['before']['pureboot_node'] = node_diff.get('before')
+    result['diff']['after']['pureboot_node'] = node_diff.get('after')
+    return result

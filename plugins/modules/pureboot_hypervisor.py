@@ -14,6 +14,8 @@ description:
     templates it has, with the latency of the first request.
   - With O(fail_on_error=false) an unreachable or refusing hypervisor is reported with RV(hypervisor.status=error)
     instead of failing the task, for health checks over many hypervisors.
+  - With O(pureboot), the connection is also kept in PureBoot's hypervisor registry, so the PureBoot UI shows the
+    connections managed as code; it is created or updated by name, and deleted with O(state=absent).
   - Nothing secret is ever returned.
 author:
   - PureBoot contributors (@pureboot)
@@ -21,7 +23,8 @@ options:
   state:
     description:
       - V(present) tests the connection live.
-      - V(absent) only describes the connection, without contacting the hypervisor.
+      - V(absent) does not contact the hypervisor; with O(pureboot) it removes the connection from PureBoot's
+        registry.
     type: str
     choices: [present, absent]
     default: present
@@ -32,8 +35,22 @@ options:
         RV(hypervisor.error_category). Wrong options (a missing credential, an unknown type) still fail.
     type: bool
     default: true
+  register_credentials:
+    description:
+      - Send O(hypervisor.password) to PureBoot's registry too. PureBoot stores it only base64-encoded, so the
+        module warns whenever it is sent.
+    type: bool
+    default: false
+  password_update:
+    description:
+      - V(on_create) sends the password only when the registry entry is created (it cannot be read back to compare);
+        V(always) sends it on every run, which then always reports a change.
+    type: str
+    choices: [on_create, always]
+    default: on_create
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
+  - pureboot.hypervisors.pureboot
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -43,9 +60,10 @@ attributes:
       - pureboot.hypervisors.all
   check_mode:
     support: full
-    details: The test only reads.
+    details: The test only reads; the registry is compared but not written.
   diff_mode:
-    support: none
+    support: full
+    details: The PureBoot registry entry before and after.
   platform:
     platforms: posix
 seealso:
@@ -71,6 +89,13 @@ EXAMPLES = r'''
   loop_control:
     label: "{{ item.name }}"
   register: health
+
+- name: Keep the connection in PureBoot's registry
+  pureboot.hypervisors.pureboot_hypervisor:
+    hypervisor: "{{ pve }}"
+    pureboot:
+      url: "{{ pureboot_url }}"  # https://pureboot.example.com
+      api_key: "{{ vault_pureboot_api_key }}"
 '''
 
 RETURN = r'''
@@ -130,6 +155,17 @@ hypervisor:
       description: When the test ran (UTC, ISO 8601).
       type: str
       sample: '2026-11-25T12:00:00Z'
+pureboot_registry:
+  description: The connection's entry in PureBoot's hypervisor registry (never a password); null once removed.
+  returned: when O(pureboot) is given
+  type: dict
+  sample:
+    id: 3f2b6c1e-5a4d-4e8f-9b0a-1c2d3e4f5a6b
+    name: pve-lab
+    type: proxmox
+    api_url: https://pve1.example.com:8006
+    username: root@pam
+    verify_ssl: true
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -137,6 +173,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state import ensure_hypervisor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module, pureboot_argument_spec
 
 
 def main():
@@ -144,9 +181,12 @@ def main():
     argument_spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         fail_on_error=dict(type='bool', default=True),
+        register_credentials=dict(type='bool', default=False),
+        password_update=dict(type='str', default='on_create', choices=['on_create', 'always']),
     )
+    argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda: ensure_hypervisor(module.params, module.check_mode))
+    run_module(module, lambda: ensure_hypervisor(module.params, module.check_mode, client_from_module(module)))
 
 
 if __name__ == '__main__':

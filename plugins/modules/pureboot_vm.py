@@ -140,8 +140,51 @@ options:
         instead of a reboot for O(state=restarted).
     type: bool
     default: false
+  pureboot_node:
+    description:
+      - How the VM is registered as a PureBoot node, when O(pureboot) is given.
+      - The node is the VM's first NIC MAC, with the VM's name as hostname, its SMBIOS UUID as C(system_uuid), and
+        a boot mode from its firmware. A node that already exists for that MAC (PureBoot registers every MAC that
+        PXE-boots) is adopted; a retired one is brought back to C(discovered).
+      - Hostname, group, workflow and tags are kept in line on later runs. PureBoot cannot change a node's
+        architecture or boot mode; a difference there is reported as a warning, not pretended away.
+    type: dict
+    suboptions:
+      register:
+        description:
+          - Register the VM as a node and keep it in line. With V(false) the node matched by MAC, then SMBIOS UUID,
+            is only reported.
+        type: bool
+        default: true
+      hostname:
+        description: Hostname of the node. Defaults to the VM's name.
+        type: str
+      group:
+        description: PureBoot group of the node, by name or id.
+        type: str
+      group_id:
+        description: PureBoot group id of the node (instead of O(pureboot_node.group)). An empty string clears it.
+        type: str
+      workflow_id:
+        description: Workflow the node installs with (a workflow file name without extension). An empty string clears it.
+        type: str
+      tags:
+        description: Tags of the node; when given the list is authoritative.
+        type: list
+        elements: str
+      arch:
+        description: Architecture of a new node.
+        type: str
+        choices: [x86_64, arm64, aarch64]
+        default: x86_64
+      on_absent:
+        description: With O(state=absent), V(retire) the node (PureBoot keeps retired nodes) or V(keep) it as it is.
+        type: str
+        choices: [retire, keep]
+        default: retire
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
+  - pureboot.hypervisors.pureboot
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -159,6 +202,8 @@ attributes:
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
     O(state=restarted) applies them at once.
+  - When the VM step succeeds and PureBoot fails, the task fails with RV(vm) in its result and a message saying the
+    VM is in place; a re-run converges without creating another VM.
 seealso:
   - module: pureboot.hypervisors.pureboot_vm_info
   - module: pureboot.hypervisors.pureboot_vm_template_info
@@ -189,6 +234,21 @@ EXAMPLES = r'''
     name: web-01
     pxe_boot: true
     state: restarted
+
+- name: Create a VM, register it in PureBoot and boot it into a workflow
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor: "{{ pve }}"
+    pureboot:
+      url: "{{ pureboot_url }}"  # https://pureboot.example.com
+      api_key: "{{ vault_pureboot_api_key }}"
+    name: web-02
+    template: ubuntu-2404-tpl
+    pxe_boot: true
+    pureboot_node:
+      workflow_id: ubuntu-2404-server
+      tags: [web]
+    state: running
+  register: web02
 
 - name: Remove the VM, powering it off hard
   pureboot.hypervisors.pureboot_vm:
@@ -276,6 +336,45 @@ vm:
     description:
       description: Description of the VM.
       type: str
+pureboot_node:
+  description:
+    - The VM's PureBoot node after the task, when O(pureboot) is given; in check mode the node it would have.
+    - With O(state=absent), the node as retired (or kept).
+  returned: when O(pureboot) is given
+  type: dict
+  contains:
+    id:
+      description: Node id (a UUID).
+      type: str
+    mac_address:
+      description: The VM's first NIC MAC, lowercase.
+      type: str
+      sample: bc:24:11:5e:0a:01
+    hostname:
+      description: Hostname of the node.
+      type: str
+    state:
+      description: PureBoot state, for example V(discovered), V(installing), V(active), V(retired).
+      type: str
+    system_uuid:
+      description: SMBIOS UUID of the VM.
+      type: str
+    arch:
+      description: Architecture.
+      type: str
+    boot_mode:
+      description: V(bios) or V(uefi).
+      type: str
+    group_id:
+      description: PureBoot group id.
+      type: str
+    workflow_id:
+      description: Workflow of the node.
+      type: str
+    tags:
+      description: Tags of the node.
+      type: list
+      elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -283,7 +382,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
     driver_from_module, hypervisor_argument_spec)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module, pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import pureboot_node_suboptions
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 
 
 def main():
@@ -310,9 +411,12 @@ def main():
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
         force=dict(type='bool', default=False),
+        pureboot_node=dict(type='dict', options=pureboot_node_suboptions()),
     )
+    argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')], supports_check_mode=True)
-    run_module(module, lambda: ensure_vm(driver_from_module(module), module.params, module.check_mode))
+    run_module(module, lambda: ensure_vm_and_node(driver_from_module(module), client_from_module(module), module.params,
+                                                  module.check_mode))
 
 
 if __name__ == '__main__':

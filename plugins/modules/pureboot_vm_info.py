@@ -12,6 +12,7 @@ version_added: 0.1.0
 description:
   - Lists VMs with their normalised records, the same keys for every hypervisor type.
   - Filters are applied before per-VM details are fetched, so narrow lists are cheap on large clusters.
+  - With O(pureboot), each VM carries its PureBoot node, matched by the MACs of its NICs, then by its SMBIOS UUID.
 author:
   - PureBoot contributors (@pureboot)
 options:
@@ -45,6 +46,7 @@ options:
     default: false
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
+  - pureboot.hypervisors.pureboot
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
@@ -81,6 +83,7 @@ RETURN = r'''
 vms:
   description:
     - The matching VMs, each a normalised record as M(pureboot.hypervisors.pureboot_vm) returns it in RV(ignore:vm).
+    - With O(pureboot), each also has C(pureboot_node), its node (null when none matches).
   returned: always
   type: list
   elements: dict
@@ -108,6 +111,18 @@ vms:
       os_type: l26
       tags: [lab, web]
       description: ''
+      pureboot_node:
+        id: 0b9e4c1a-7f2d-4c55-9a51-2d0f3c7e8b11
+        mac_address: bc:24:11:5e:0a:01
+        hostname: web-01
+        state: active
+        arch: x86_64
+        boot_mode: bios
+        system_uuid: 5f1c2d3e-0000-4000-8000-000000000101
+        group_id: null
+        workflow_id: ubuntu-2404-server
+        tags: [web]
+        ip_address: 192.0.2.10
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -115,6 +130,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
     driver_from_module, hypervisor_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
+    NodeIndex, client_from_module, pureboot_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES
 
 
@@ -123,6 +141,12 @@ def list_vms(module):
     driver = driver_from_module(module)
     vms = driver.list_vms(name=params['name'], status=params['status'], node=params['node'], cluster=params['cluster'],
                           tags=params['tags'], include_templates=params['include_templates'])
+    client = client_from_module(module)
+    if client is not None:
+        # One listing of the nodes, matched locally: PureBoot has no MAC filter.
+        nodes = NodeIndex(client.list_nodes())
+        for vm in vms:
+            vm['pureboot_node'] = node_view(nodes.for_vm(vm)) or None
     return {'changed': False, 'vms': vms}
 
 
@@ -136,6 +160,7 @@ def main():
         tags=dict(type='list', elements='str'),
         include_templates=dict(type='bool', default=False),
     )
+    argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda: list_vms(module))
 

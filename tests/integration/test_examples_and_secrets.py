@@ -41,16 +41,18 @@ def pve(fakepve, fakepve_cafile):
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
 @pytest.mark.parametrize('module', MODULES)
-def test_examples_run_as_written(pve, tmp_path, module):
+def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
     connection = pve.connection()
     variables = {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
-                 'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')]}
+                 'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
+                 'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key}
     if module == 'pureboot_vm_info':
         pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
         pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
     play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': module_examples(module)}]
     # Examples that spell the connection out leave ca_file to the environment, as an AWX credential would.
-    result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile})
+    result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
+                                                          'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
 
 

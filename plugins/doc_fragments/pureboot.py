@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    """The `pureboot` server option (plugins/module_utils/_pureboot.py)."""
+
+    DOCUMENTATION = r'''
+options:
+  pureboot:
+    description:
+      - The PureBoot server. Without it (and without its environment variables) nothing is sent to PureBoot.
+      - Log in with O(pureboot.api_key), or with O(pureboot.username) and O(pureboot.password) (the login is renewed
+        when it expires). Keep them in Ansible Vault.
+    type: dict
+    suboptions:
+      url:
+        description:
+          - Address of the server, for example V(https://pureboot.example.com); the API is under C(/api/v1).
+          - Falls back to the E(PUREBOOT_URL) environment variable.
+        type: str
+      api_key:
+        description:
+          - An API key (V(pb_live_...)), sent as a Bearer token.
+          - Falls back to the E(PUREBOOT_API_KEY) environment variable.
+        type: str
+      username:
+        description:
+          - User to log in as, instead of an API key.
+          - Falls back to the E(PUREBOOT_USERNAME) environment variable.
+        type: str
+      password:
+        description:
+          - Password of O(pureboot.username).
+          - Falls back to the E(PUREBOOT_PASSWORD) environment variable.
+        type: str
+      verify_ssl:
+        description: Verify the server's TLS certificate.
+        type: bool
+        default: true
+      ca_file:
+        description:
+          - CA bundle to verify the server's certificate against.
+          - Falls back to the E(PUREBOOT_CA_FILE) environment variable.
+        type: path
+      timeout:
+        description: Seconds to wait for each request.
+        type: int
+        default: 30
+'''

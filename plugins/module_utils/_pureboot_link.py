@@ -1,0 +1,441 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The link between a VM and its PureBoot node, and between a hypervisor connection and PureBoot's registry.
+
+Planning is pure: desired_node() says what the node should look like, plan_node() compares it with
+the node PureBoot has and returns a plan (a dict) whose `changed`, `before` and `after` serve check
+mode and --diff alike. apply_node_plan() carries a plan out through the client and sends nothing when
+nothing differs. The same split holds for the registry (plan_registry / apply_registry_plan).
+
+What the server cannot do is said, not pretended: PATCH ignores arch and boot_mode, so a difference
+there is reported under `unfixable` with a warning; DELETE of a node always fails, so nodes are
+retired through the state endpoint; a retired node keeps its MAC, so it is revived instead of
+registered again.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ConflictError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
+    NODE_ARCHES, match_node, node_subject, registry_subject, valid_tag)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
+
+# The `pureboot_node` suboptions of pureboot_vm and their defaults.
+NODE_OPTION_DEFAULTS = {'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
+                        'tags': None, 'arch': 'x86_64', 'on_absent': 'retire'}
+ON_ABSENT = ('retire', 'keep')
+
+# What results, --diff and the inventory show of a node.
+NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id',
+                  'workflow_id', 'tags', 'ip_address')
+# Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
+LINK_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
+UNFIXABLE_FIELDS = ('arch', 'boot_mode')
+# POST /nodes does not take workflow_id: it is PATCHed right after.
+CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'system_uuid', 'group_id')
+
+REVIVE_STATE = 'discovered'
+RETIRED = 'retired'
+REVIVE_COMMENT = 'revived by pureboot.hypervisors: its VM exists again'
+RETIRE_COMMENT = 'retired by pureboot.hypervisors: its VM was removed'
+
+REGISTRY_VIEW_KEYS = ('id', 'name', 'type', 'api_url', 'username', 'verify_ssl')
+REGISTRY_PATCH_FIELDS = ('api_url', 'username', 'verify_ssl')
+PASSWORD_UPDATES = ('on_create', 'always')
+PASSWORD_WARNING = ('the hypervisor password is sent to PureBoot, which stores it base64-encoded (readable by anyone '
+                    'with access to its database), not encrypted')
+
+
+def pureboot_node_suboptions():
+    """The suboptions of pureboot_vm's `pureboot_node`, as AnsibleModule takes them."""
+    return {
+        'register': dict(type='bool', default=True),
+        'hostname': dict(type='str'),
+        'group': dict(type='str'),
+        'group_id': dict(type='str'),
+        'workflow_id': dict(type='str'),
+        'tags': dict(type='list', elements='str'),
+        'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
+        'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
+    }
+
+
+def node_options_with_defaults(node_options):
+    """pureboot_node with every key, defaults filled in where a value is None."""
+    options = dict(NODE_OPTION_DEFAULTS)
+    for key, value in (node_options or {}).items():
+        if key not in NODE_OPTION_DEFAULTS:
+            raise InvalidInputError("unknown pureboot_node option '{0}'; known: {1}".format(
+                key, ', '.join(sorted(NODE_OPTION_DEFAULTS))), subject='pureboot_node')
+        if value is not None:
+            options[key] = value
+    return options
+
+
+def vm_mac(vm):
+    """The MAC of the VM's first NIC that has one (normalised), or None."""
+    for nic in vm.get('nics') or ():
+        mac = normalize_mac(nic.get('mac'))
+        if mac:
+            return mac
+    return None
+
+
+def _vm_subject(vm):
+    return "VM '{0}'".format(vm.get('name')) if vm.get('name') else 'VM'
+
+
+def resolve_group_id(client, group):
+    """The id of the group named (or numbered, or at path) group; NotFoundError lists the available ones."""
+    groups = client.list_groups()
+    for key in ('id', 'name', 'path'):
+        for candidate in groups:
+            if candidate.get(key) == group:
+                return candidate['id']
+    raise client.error(NotFoundError, "group '{0}' not found; available: {1}".format(
+        group, ', '.join(sorted(g.get('name') or g.get('id') for g in groups)) or 'none'), 'pureboot_node.group')
+
+
+def _desired_tags(tags, subject):
+    """The tags as PureBoot stores them (lowercase, each once), or InvalidInputError naming the bad one."""
+    result = []
+    for tag in tags:
+        if not valid_tag(tag):
+            raise InvalidInputError("pureboot_node.tags: {0!r} is not a valid PureBoot tag (1-50 characters of letters, "
+                                    "digits, '-' and '_')".format(tag), subject=subject)
+        if tag.lower() not in result:
+            result.append(tag.lower())
+    return result
+
+
+def desired_node(vm, node_options, client=None):
+    """The node fields the VM should have. A key left out is not managed (PureBoot keeps its value).
+
+    Always: mac_address (the first NIC's MAC), hostname (the VM's name), arch, boot_mode; system_uuid when the VM's is
+    known; group_id and workflow_id when given ('' clears them); tags when given (then authoritative).
+    A group *name* is resolved to its id with client (a read).
+    """
+    options = node_options_with_defaults(node_options)
+    subject = _vm_subject(vm)
+    mac = vm_mac(vm)
+    if mac is None:
+        raise InvalidInputError('the VM has no NIC with a MAC address to register as a PureBoot node', subject=subject)
+    if options['arch'] not in NODE_ARCHES:
+        raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(
+            ', '.join(NODE_ARCHES), options['arch']), subject=subject)
+    if options['group'] is not None and options['group_id'] is not None:
+        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+    desired = {
+        'mac_address': mac,
+        'arch': options['arch'],
+        'boot_mode': 'uefi' if vm.get('firmware') == 'uefi' else 'bios',
+    }
+    if options['hostname'] or vm.get('name'):
+        desired['hostname'] = options['hostname'] or vm['name']
+    if vm.get('uuid'):
+        desired['system_uuid'] = str(vm['uuid']).lower()
+    if options['group']:
+        if client is None:
+            raise ValueError('desired_node needs the client to resolve a group name')
+        desired['group_id'] = resolve_group_id(client, options['group'])
+    elif options['group'] is not None or options['group_id'] is not None:
+        desired['group_id'] = options['group_id'] or None
+    if options['workflow_id'] is not None:
+        desired['workflow_id'] = options['workflow_id'] or None
+    if options['tags'] is not None:
+        desired['tags'] = _desired_tags(options['tags'], subject)
+    return desired
+
+
+def node_view(node):
+    """The part of a node results, --diff and the inventory show; {} for no node."""
+    if not node:
+        return {}
+    view = dict((key, node.get(key)) for key in NODE_VIEW_KEYS)
+    view['tags'] = list(view['tags'] or [])
+    return view
+
+
+def _same(key, have, want):
+    if key == 'system_uuid':
+        return str(have or '').lower() == str(want or '').lower()
+    return have == want
+
+
+def _is_linked(current, desired):
+    """True when the node already carries this VM's identity (its hostname or its SMBIOS UUID)."""
+    if current.get('hostname') and current.get('hostname') == desired.get('hostname'):
+        return True
+    return bool(desired.get('system_uuid')) and _same('system_uuid', current.get('system_uuid'), desired['system_uuid'])
+
+
+def _empty_plan(action, current, desired, subject):
+    return {'action': action, 'changed': False, 'subject': subject, 'node_id': (current or {}).get('id'),
+            'mac_address': (desired or {}).get('mac_address') or (current or {}).get('mac_address'),
+            'desired': desired, 'current': current, 'create': None, 'state': None, 'force': False, 'patch': {},
+            'add_tags': [], 'remove_tags': [], 'unfixable': {}, 'warnings': [], 'before': node_view(current),
+            'after': node_view(current)}
+
+
+def plan_node(current, desired):
+    """The plan that brings current (a node, or None) to desired (see desired_node). Pure.
+
+    action: create | adopt (a node exists for the MAC but is not this VM's yet, e.g. registered by an iPXE
+    boot) | revive (the node is retired: forced back to discovered, then updated) | update | none.
+    patch holds only the PATCHable fields that differ; add_tags/remove_tags only when tags are managed;
+    unfixable the arch/boot_mode differences the API cannot change (with a warning, not pretended in after).
+    """
+    subject = node_subject(mac=desired['mac_address'])
+    if current is None:
+        plan = _empty_plan('create', None, desired, subject)
+        plan['create'] = dict((key, desired[key]) for key in CREATE_FIELDS if desired.get(key) is not None)
+        if desired.get('workflow_id'):
+            plan['patch'] = {'workflow_id': desired['workflow_id']}
+        plan['add_tags'] = list(desired.get('tags') or [])
+        after = dict((key, desired.get(key)) for key in NODE_VIEW_KEYS)
+        after.update(state='discovered', tags=list(desired.get('tags') or []))
+        plan.update(changed=True, after=after)
+        return plan
+
+    plan = _empty_plan('none', current, desired, subject)
+    for key in LINK_PATCH_FIELDS:
+        if key in desired and not _same(key, current.get(key), desired[key]):
+            plan['patch'][key] = desired[key]
+    have_tags = [str(tag).lower() for tag in current.get('tags') or ()]
+    if desired.get('tags') is not None:
+        plan['add_tags'] = [tag for tag in desired['tags'] if tag not in have_tags]
+        plan['remove_tags'] = [tag for tag in have_tags if tag not in desired['tags']]
+    for key in UNFIXABLE_FIELDS:
+        if key in desired and current.get(key) != desired[key]:
+            plan['unfixable'][key] = {'before': current.get(key), 'after': desired[key]}
+            plan['warnings'].append(
+                "{0} (id {1}): {2} is '{3}' in PureBoot but the VM needs '{4}'; PureBoot's API cannot change the {2} "
+                "of a registered node (PATCH ignores it), so it is left as is: change it on the PureBoot server".format(
+                    subject, current.get('id'), key, current.get(key), desired[key]))
+
+    if current.get('state') == RETIRED:
+        plan.update(action='revive', state=REVIVE_STATE, force=True)
+    elif not _is_linked(current, desired):
+        plan['action'] = 'adopt'
+        other_uuid = current.get('system_uuid')
+        if other_uuid and desired.get('system_uuid') and not _same('system_uuid', other_uuid, desired['system_uuid']):
+            plan['warnings'].append(
+                "{0} (id {1}) was registered with SMBIOS UUID {2}, not this VM's {3}: another machine may use this MAC; "
+                "the node is adopted for this VM".format(subject, current.get('id'), other_uuid, desired['system_uuid']))
+    elif plan['patch'] or plan['add_tags'] or plan['remove_tags']:
+        plan['action'] = 'update'
+
+    changed = plan['action'] != 'none'
+    after = dict(plan['before'], **plan['patch'])
+    if plan['state']:
+        after['state'] = plan['state']
+    after['tags'] = [tag for tag in have_tags if tag not in plan['remove_tags']] + plan['add_tags']
+    plan.update(changed=changed, after=after)
+    return plan
+
+
+def plan_retire(current):
+    """The plan that retires current (PATCH state -> retired; DELETE is broken); none when absent or retired."""
+    subject = node_subject(current) if current else 'node'
+    plan = _empty_plan('none', current, None, subject)
+    if current and current.get('state') != RETIRED:
+        plan.update(action='retire', changed=True, state=RETIRED, after=dict(plan['before'], state=RETIRED))
+    return plan
+
+
+def apply_node_plan(client, plan):
+    """Carry out a plan of plan_node or plan_retire; returns the node as PureBoot has it afterwards.
+
+    Sends nothing when the plan changes nothing. When the create loses a race with an iPXE boot that
+    registered the MAC meanwhile (409), the node is found again and the plan is re-made in place for it.
+    """
+    if not plan['changed']:
+        return plan['current']
+    if plan['action'] == 'create':
+        try:
+            node = client.create_node(**plan['create'])
+        except ConflictError:
+            node = client.find_node(mac=plan['mac_address'])
+            if node is None:
+                raise
+            plan.update(plan_node(node, plan['desired']))
+            return apply_node_plan(client, plan)
+        plan['node_id'] = node['id']
+    node_id = plan['node_id']
+    if plan['state']:
+        comment = REVIVE_COMMENT if plan['state'] == REVIVE_STATE else RETIRE_COMMENT
+        client.set_node_state(node_id, plan['state'], comment=comment, force=plan['force'])
+    if plan['patch']:
+        client.update_node(node_id, **plan['patch'])
+    for tag in plan['add_tags']:
+        try:
+            client.add_node_tag(node_id, tag)
+        except ConflictError:
+            pass  # added meanwhile by someone else: the node has it, as wanted
+    for tag in plan['remove_tags']:
+        try:
+            client.remove_node_tag(node_id, tag)
+        except NotFoundError:
+            pass  # removed meanwhile: the node lacks it, as wanted
+    return client.get_node(node_id)
+
+
+def _node_result(plan, node, warnings=None):
+    return {'changed': plan['changed'], 'pureboot_node': node, 'diff': {'before': plan['before'], 'after': plan['after']},
+            'warnings': list(warnings or []) + plan['warnings'], 'action': plan['action']}
+
+
+def plan_vm_node(client, vm, node_options):
+    """Read what is needed (groups when named, the nodes) and plan the VM's node; the node is found by MAC."""
+    desired = desired_node(vm, node_options, client)
+    nodes = client.list_nodes()
+    current = match_node(nodes, mac=desired['mac_address'])
+    plan = plan_node(current, desired)
+    if current is None and desired.get('system_uuid'):
+        # The VM's MAC changed since its node was registered: PureBoot cannot change a MAC, so a new node it is.
+        other = match_node([n for n in nodes if n.get('state') != RETIRED], system_uuid=desired['system_uuid'])
+        if other:
+            plan['warnings'].append("{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}; a node for the VM's MAC {3} "
+                                    "is registered and the old one is left as is".format(
+                                        node_subject(other), other.get('id'), other.get('mac_address'),
+                                        desired['mac_address']))
+    return plan
+
+
+def find_vm_node(client, vm):
+    """The VM's node as SPEC.md matches it: by the first NIC's MAC, then by SMBIOS UUID; None without either."""
+    mac, system_uuid = vm_mac(vm), vm.get('uuid')
+    if mac is None and not system_uuid:
+        return None
+    return client.find_node(mac=mac, system_uuid=system_uuid)
+
+
+def ensure_vm_node(client, vm, node_options, check_mode=False):
+    """Register the VM as a node or keep its node in line; {'changed', 'pureboot_node', 'diff', 'warnings', 'action'}.
+
+    With register false nothing is written: the node matched by MAC, then SMBIOS UUID, is only reported.
+    In check mode the node is predicted from the plan (`after`).
+    """
+    options = node_options_with_defaults(node_options)
+    if not options['register']:
+        node = find_vm_node(client, vm)
+        plan = _empty_plan('none', node, None, node_subject(node) if node else 'node')
+        return _node_result(plan, node)
+    plan = plan_vm_node(client, vm, options)
+    if check_mode:
+        return _node_result(plan, plan['after'] if plan['changed'] else plan['current'])
+    return _node_result(plan, apply_node_plan(client, plan))
+
+
+def retire_vm_node(client, vm, node_options, check_mode=False):
+    """Retire the node of a VM being removed (matched by MAC, then SMBIOS UUID), unless on_absent is keep."""
+    options = node_options_with_defaults(node_options)
+    node = find_vm_node(client, vm)
+    if options['on_absent'] == 'keep' or not options['register']:
+        plan = _empty_plan('none', node, None, node_subject(node) if node else 'node')
+        return _node_result(plan, node)
+    plan = plan_retire(node)
+    if check_mode:
+        return _node_result(plan, plan['after'] or None)
+    return _node_result(plan, apply_node_plan(client, plan))
+
+
+# ------------------------------------------------------------------------- hypervisor registry
+
+def registry_desired(connection, register_credentials=False):
+    """The registry entry a hypervisor connection (_driver.Connection) should have; the password only when asked."""
+    desired = connection.public()
+    if register_credentials and connection.password:
+        desired['password'] = connection.password
+    return desired
+
+
+def registry_view(record):
+    """The part of a registry entry --diff shows (there is no password to show: the API never returns it)."""
+    if not record:
+        return {}
+    return dict((key, record.get(key)) for key in REGISTRY_VIEW_KEYS)
+
+
+def plan_registry(current, desired, state='present', password_update='on_create'):
+    """The plan that brings the registry entry current (or None) to desired (name, type, api_url, username,
+    verify_ssl, and password when it is to be sent). Pure.
+
+    action: create | update (PATCH of the differing fields) | delete (state absent) | none. The password
+    cannot be read back: it goes out on create, and on update only with password_update 'always' (which
+    then changes every run, like the user module's update_password). A different type cannot be PATCHed:
+    ConflictError. The plan holds the password inside create/patch/desired: never return the plan itself.
+    """
+    if password_update not in PASSWORD_UPDATES:
+        raise InvalidInputError('password_update must be one of {0}'.format(', '.join(PASSWORD_UPDATES)))
+    subject = registry_subject(desired.get('name'))
+    plan = {'action': 'none', 'changed': False, 'subject': subject, 'record_id': (current or {}).get('id'),
+            'desired': desired, 'current': current, 'password_update': password_update, 'create': None, 'patch': {},
+            'password_sent': False, 'warnings': [], 'before': registry_view(current), 'after': registry_view(current)}
+    password = desired.get('password')
+    if state == 'absent':
+        if current:
+            plan.update(action='delete', changed=True, after={})
+        return plan
+    if current is None:
+        plan['create'] = dict((key, desired[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl', 'password')
+                              if desired.get(key) is not None)
+        after = dict((key, desired.get(key)) for key in REGISTRY_VIEW_KEYS)
+        plan.update(action='create', changed=True, password_sent=bool(password), after=after)
+    else:
+        if desired.get('type') and desired['type'] != current.get('type'):
+            raise ConflictError("PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an "
+                                "entry: remove it first (state: absent), then add it again".format(
+                                    current.get('type'), desired['type']), subject=subject)
+        for key in REGISTRY_PATCH_FIELDS:
+            if desired.get(key) is not None and desired[key] != current.get(key):
+                plan['patch'][key] = desired[key]
+        after = dict(plan['before'], **plan['patch'])
+        if password and password_update == 'always':
+            plan['patch']['password'] = password
+            plan['password_sent'] = True
+        if plan['patch']:
+            plan.update(action='update', changed=True, after=after)
+    if plan['password_sent']:
+        plan['warnings'].append(PASSWORD_WARNING)
+    return plan
+
+
+def apply_registry_plan(client, plan):
+    """Carry out a plan of plan_registry; returns the entry as PureBoot answered (None once deleted).
+
+    A create that loses a race for the name (409) finds the entry and re-makes the plan in place as an update.
+    """
+    if not plan['changed']:
+        return plan['current']
+    if plan['action'] == 'delete':
+        client.delete_hypervisor(plan['record_id'])
+        return None
+    if plan['action'] == 'create':
+        try:
+            return client.create_hypervisor(**plan['create'])
+        except ConflictError:
+            current = client.find_hypervisor(plan['desired']['name'])
+            if current is None:
+                raise
+            plan.update(plan_registry(current, plan['desired'], password_update=plan['password_update']))
+            return apply_registry_plan(client, plan)
+    return client.update_hypervisor(plan['record_id'], **plan['patch'])
+
+
+def ensure_registry(client, desired, state='present', password_update='on_create', check_mode=False):
+    """Keep the registry entry named desired['name'] in line; {'changed', 'registry', 'diff', 'warnings', 'action'}."""
+    current = client.find_hypervisor(desired['name'])
+    plan = plan_registry(current, desired, state=state, password_update=password_update)
+    if check_mode:
+        record = (plan['after'] or None) if plan['changed'] else current
+    else:
+        record = apply_registry_plan(client, plan)
+    return {'changed': plan['changed'], 'registry': registry_view(record) if record else None,
+            'diff': {'before': plan['before'], 'after': plan['after']}, 'warnings': plan['warnings'],
+            'action': plan['action']}

@@ -1,0 +1,306 @@
+"""VM <-> node reconciliation and the hypervisor registry: pure planning, then applying against the PureBoot double."""
+
+import base64
+
+import pytest
+import requests
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ConflictError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
+    PASSWORD_WARNING, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node, plan_node,
+    plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
+
+MAC = '52:54:00:ab:cd:ef'
+UUID = '4c4c4544-0042-3510-8053-b4c04f4d3332'
+
+
+def make_vm(name='web1', mac='52:54:00:AB:CD:EF', uuid=UUID.upper(), firmware='uefi'):
+    nics = [nic_record('net0', mac=mac, network='vmbr0', model='virtio')] if mac else []
+    return vm_record(id='101', name=name, hypervisor='pve-lab', hypervisor_type='proxmox', status='stopped',
+                     nics=nics, uuid=uuid, firmware=firmware)
+
+
+def node(**fields):
+    base = {'id': 'n1', 'mac_address': MAC, 'hostname': 'web1', 'state': 'discovered', 'arch': 'x86_64',
+            'boot_mode': 'uefi', 'system_uuid': UUID, 'group_id': None, 'workflow_id': None, 'tags': []}
+    base.update(fields)
+    return base
+
+
+@pytest.fixture
+def client(pureboot_server):
+    return PureBootClient(pureboot_server.url, api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
+
+
+# ------------------------------------------------------------------------- desired_node (pure)
+
+def test_desired_node_from_the_vm_record():
+    assert desired_node(make_vm(), {}) == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
+                                           'system_uuid': UUID}
+    options = {'hostname': 'web1.lab', 'arch': 'arm64', 'group_id': 'g1', 'workflow_id': 'ubuntu-2404-server',
+               'tags': ['Web', 'prod', 'web']}
+    desired = desired_node(make_vm(firmware=None, uuid=None), options)
+    assert desired == {'mac_address': MAC, 'hostname': 'web1.lab', 'arch': 'arm64', 'boot_mode': 'bios',
+                       'group_id': 'g1', 'workflow_id': 'ubuntu-2404-server', 'tags': ['web', 'prod']}
+    cleared = desired_node(make_vm(), {'group_id': '', 'workflow_id': ''})
+    assert cleared['group_id'] is None and cleared['workflow_id'] is None
+
+
+def test_desired_node_refuses_what_pureboot_would():
+    with pytest.raises(InvalidInputError) as caught:
+        desired_node(make_vm(mac=None), {})
+    assert str(caught.value) == "VM 'web1': the VM has no NIC with a MAC address to register as a PureBoot node"
+    with pytest.raises(InvalidInputError) as caught:
+        desired_node(make_vm(), {'tags': ['ok', 'not ok']})
+    assert "'not ok' is not a valid PureBoot tag" in str(caught.value)
+    with pytest.raises(InvalidInputError):
+        desired_node(make_vm(), {'tags': ['x' * 51]})
+    with pytest.raises(InvalidInputError):
+        desired_node(make_vm(), {'group': 'web', 'group_id': 'g1'})
+    with pytest.raises(InvalidInputError):
+        desired_node(make_vm(), {'arch': 'sparc'})
+    with pytest.raises(InvalidInputError):
+        desired_node(make_vm(), {'colour': 'blue'})
+
+
+# ------------------------------------------------------------------------- plan_node (pure)
+
+def test_plan_create_puts_workflow_and_tags_after_the_post():
+    plan = plan_node(None, desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['a'], 'group_id': 'g1'}))
+    assert plan['action'] == 'create' and plan['changed']
+    assert plan['create'] == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
+                              'system_uuid': UUID, 'group_id': 'g1'}
+    assert plan['patch'] == {'workflow_id': 'w1'} and plan['add_tags'] == ['a']
+    assert plan['before'] == {} and plan['after']['state'] == 'discovered' and plan['after']['tags'] == ['a']
+
+
+def test_plan_none_when_in_line_and_only_differences_otherwise():
+    desired = desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['keep', 'new']})
+    current = node(system_uuid=UUID.upper(), workflow_id='w1', tags=['keep', 'new'], group_id='someone-elses')
+    plan = plan_node(current, desired)
+    assert plan['action'] == 'none' and not plan['changed'] and plan['before'] == plan['after']
+    plan = plan_node(dict(current, tags=['old', 'keep'], workflow_id='w0'), desired)
+    assert plan['action'] == 'update'
+    assert plan['patch'] == {'workflow_id': 'w1'}
+    assert (plan['add_tags'], plan['remove_tags']) == (['new'], ['old'])
+    assert plan['after']['tags'] == ['keep', 'new'] and plan['after']['workflow_id'] == 'w1'
+    untouched = plan_node(dict(current, tags=['old']), desired_node(make_vm(), {'workflow_id': 'w1'}))
+    assert untouched['action'] == 'none', 'tags not given are not managed'
+
+
+def test_plan_adopt_revive_and_unfixable():
+    desired = desired_node(make_vm(), {})
+    adopt = plan_node(node(hostname=None, system_uuid=None, boot_mode='bios'), desired)
+    assert adopt['action'] == 'adopt' and adopt['patch'] == {'hostname': 'web1', 'system_uuid': UUID}
+    assert adopt['unfixable'] == {'boot_mode': {'before': 'bios', 'after': 'uefi'}}
+    assert adopt['after']['boot_mode'] == 'bios', 'what PureBoot cannot change is not pretended'
+    assert "boot_mode is 'bios' in PureBoot but the VM needs 'uefi'" in adopt['warnings'][0]
+    foreign = plan_node(node(hostname='other', system_uuid='ffff'), desired)
+    assert foreign['action'] == 'adopt' and 'another machine may use this MAC' in foreign['warnings'][0]
+    revive = plan_node(node(state='retired'), desired)
+    assert (revive['action'], revive['state'], revive['force']) == ('revive', 'discovered', True)
+    assert revive['after']['state'] == 'discovered' and revive['changed']
+    only_unfixable = plan_node(node(arch='arm64'), desired)
+    assert only_unfixable['action'] == 'none' and not only_unfixable['changed'] and only_unfixable['unfixable']
+
+
+def test_plan_retire():
+    assert plan_retire(None)['action'] == 'none'
+    assert plan_retire(node(state='retired'))['action'] == 'none'
+    plan = plan_retire(node(state='active'))
+    assert (plan['action'], plan['state'], plan['force']) == ('retire', 'retired', False)
+    assert (plan['before']['state'], plan['after']['state']) == ('active', 'retired')
+
+
+# ------------------------------------------------------------------------- applying against the double
+
+def test_create_then_nothing_to_do(pureboot_server, client):
+    result = ensure_vm_node(client, make_vm(), {'workflow_id': 'ubuntu-2404-server', 'tags': ['web']})
+    assert result['changed'] and result['action'] == 'create'
+    created = pureboot_server.node_by_mac(MAC)
+    assert (created['hostname'], created['system_uuid'], created['boot_mode'], created['arch']) == (
+        'web1', UUID, 'uefi', 'x86_64')
+    assert (created['workflow_id'], created['tags'], created['state']) == ('ubuntu-2404-server', ['web'], 'discovered')
+    assert result['pureboot_node']['id'] == created['id']
+    pureboot_server.clear_requests()
+    plan = plan_vm_node(client, make_vm(), {'workflow_id': 'ubuntu-2404-server', 'tags': ['web']})
+    assert plan['action'] == 'none' and plan['before'] == plan['after']
+    assert apply_node_plan(client, plan)['id'] == created['id']
+    assert pureboot_server.writes() == []
+
+
+def test_changing_group_and_workflow_patches_only_those(pureboot_server, client):
+    group = pureboot_server.add_group('web-servers')
+    ensure_vm_node(client, make_vm(), {'workflow_id': 'w1', 'tags': ['web']})
+    pureboot_server.clear_requests()
+    result = ensure_vm_node(client, make_vm(), {'group': 'web-servers', 'workflow_id': 'w2', 'tags': ['web']})
+    assert result['changed'] and result['action'] == 'update'
+    writes = pureboot_server.writes()
+    assert [(w['method'], w['body']) for w in writes] == [('PATCH', {'group_id': group['id'], 'workflow_id': 'w2'})]
+    assert result['diff']['before']['workflow_id'] == 'w1' and result['diff']['after']['group_id'] == group['id']
+    assert result['pureboot_node']['group_id'] == group['id']
+
+
+def test_an_unknown_group_lists_the_available_ones(pureboot_server, client):
+    pureboot_server.add_group('web')
+    pureboot_server.add_group('db')
+    with pytest.raises(NotFoundError) as caught:
+        ensure_vm_node(client, make_vm(), {'group': 'mail'})
+    assert str(caught.value) == "pureboot (127.0.0.1): pureboot_node.group: group 'mail' not found; available: db, web"
+    assert pureboot_server.writes() == []
+
+
+def test_a_node_registered_by_an_ipxe_boot_is_adopted(pureboot_server, client):
+    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': '52-54-00-AB-CD-EF'},
+                          verify=pureboot_server.cafile, timeout=10)
+    assert answer.status_code == 200
+    pureboot_server.clear_requests()
+    result = ensure_vm_node(client, make_vm(firmware='bios'), {'tags': ['web']})
+    assert result['action'] == 'adopt' and result['changed'] and result['warnings'] == []
+    assert [(w['method'], w['path'].rsplit('/', 1)[-1]) for w in pureboot_server.writes()] == [
+        ('PATCH', pureboot_server.node_by_mac(MAC)['id']), ('POST', 'tags')]
+    adopted = pureboot_server.node_by_mac(MAC)
+    assert (adopted['hostname'], adopted['system_uuid'], adopted['tags']) == ('web1', UUID, ['web'])
+    assert len(pureboot_server.nodes) == 1
+
+
+def test_boot_mode_pureboot_cannot_change_is_a_warning_not_a_pretence(pureboot_server, client):
+    pureboot_server.add_node(MAC)  # registered as bios, as an iPXE boot does
+    result = ensure_vm_node(client, make_vm(firmware='uefi'), {})
+    assert result['action'] == 'adopt'
+    assert any('PureBoot\'s API cannot change the boot_mode' in warning for warning in result['warnings'])
+    assert result['pureboot_node']['boot_mode'] == 'bios'
+    assert all('boot_mode' not in (w['body'] or {}) for w in pureboot_server.writes())
+    pureboot_server.clear_requests()
+    again = ensure_vm_node(client, make_vm(firmware='uefi'), {})
+    assert not again['changed'] and again['warnings'] and pureboot_server.writes() == []
+
+
+def test_a_retired_node_is_revived_and_updated(pureboot_server, client):
+    old = pureboot_server.add_node(MAC, hostname='old-vm', state='retired', workflow_id='w0')
+    result = ensure_vm_node(client, make_vm(), {'workflow_id': 'w1'})
+    assert result['action'] == 'revive' and result['changed']
+    writes = pureboot_server.writes()
+    assert (writes[0]['path'], writes[0]['body']['state'], writes[0]['body']['force']) == (
+        '/api/v1/nodes/{0}/state'.format(old['id']), 'discovered', True)
+    assert writes[1]['body'] == {'hostname': 'web1', 'workflow_id': 'w1', 'system_uuid': UUID}
+    revived = pureboot_server.node_by_mac(MAC)
+    assert (revived['id'], revived['state'], revived['hostname'], revived['workflow_id']) == (
+        old['id'], 'discovered', 'web1', 'w1')
+
+
+def test_a_create_racing_an_ipxe_registration_adopts_the_node(pureboot_server, client):
+    plan = plan_vm_node(client, make_vm(firmware='bios'), {'tags': ['web']})
+    assert plan['action'] == 'create'
+    pureboot_server.add_node(MAC)  # the VM PXE-booted between the plan and the POST
+    result = apply_node_plan(client, plan)
+    assert plan['action'] == 'adopt', 'the plan is re-made for the node found'
+    assert [w['status'] for w in pureboot_server.writes()][0] == 409
+    assert (result['hostname'], result['tags']) == ('web1', ['web'])
+    assert len(pureboot_server.nodes) == 1
+
+
+def test_managed_tags_are_authoritative(pureboot_server, client):
+    pureboot_server.add_node(MAC, hostname='web1', system_uuid=UUID, boot_mode='uefi', tags=['old', 'keep'])
+    result = ensure_vm_node(client, make_vm(), {'tags': ['Keep', 'new']})
+    assert result['action'] == 'update'
+    assert sorted((w['method'], w['path'].rsplit('/', 1)[-1]) for w in pureboot_server.writes()) == [
+        ('DELETE', 'old'), ('POST', 'tags')]
+    assert pureboot_server.node_by_mac(MAC)['tags'] == ['keep', 'new']
+
+
+def test_check_mode_and_register_false_send_no_write(pureboot_server, client):
+    result = ensure_vm_node(client, make_vm(), {'workflow_id': 'w1'}, check_mode=True)
+    assert result['changed'] and result['pureboot_node']['workflow_id'] == 'w1'
+    assert pureboot_server.writes() == [] and pureboot_server.nodes == []
+    pureboot_server.add_node(MAC, hostname='x')
+    result = ensure_vm_node(client, make_vm(), {'register': False, 'workflow_id': 'w1'})
+    assert not result['changed'] and result['pureboot_node']['hostname'] == 'x'
+    assert pureboot_server.writes() == []
+
+
+def test_retire_through_the_state_endpoint_never_delete(pureboot_server, client):
+    ensure_vm_node(client, make_vm(), {})
+    pureboot_server.advance(pureboot_server.node_by_mac(MAC)['id'], 'active')
+    assert not retire_vm_node(client, make_vm(), {'on_absent': 'keep'})['changed']
+    checked = retire_vm_node(client, make_vm(), {}, check_mode=True)
+    assert checked['changed'] and checked['pureboot_node']['state'] == 'retired'
+    assert pureboot_server.node_by_mac(MAC)['state'] == 'active'
+    result = retire_vm_node(client, make_vm(), {})
+    assert result['changed'] and result['pureboot_node']['state'] == 'retired'
+    assert result['diff'] == {'before': dict(result['diff']['before'], state='active'),
+                              'after': dict(result['diff']['before'], state='retired')}
+    pureboot_server.clear_requests()
+    assert not retire_vm_node(client, make_vm(), {})['changed']
+    assert pureboot_server.writes() == []
+    # The VM's MAC may be gone already (NIC removed): the SMBIOS UUID still finds the node.
+    assert retire_vm_node(client, make_vm(mac=None), {})['pureboot_node']['state'] == 'retired'
+    writes = [w for w in pureboot_server.requests if w['method'] == 'DELETE']
+    assert writes == []
+
+
+# ------------------------------------------------------------------------- registry
+
+DESIRED = {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam',
+           'verify_ssl': True}
+
+
+def test_plan_registry_pure():
+    create = plan_registry(None, DESIRED)
+    assert create['action'] == 'create' and create['create'] == DESIRED and not create['password_sent']
+    current = dict(DESIRED, id='h1', status='online')
+    assert plan_registry(current, DESIRED)['action'] == 'none'
+    assert plan_registry(current, dict(DESIRED, password='s3cret!'))['action'] == 'none', 'on_create by default'
+    update = plan_registry(current, dict(DESIRED, verify_ssl=False, username=None, password='s3cret!'),
+                           password_update='always')
+    assert update['patch'] == {'verify_ssl': False, 'password': 's3cret!'} and update['warnings'] == [PASSWORD_WARNING]
+    assert 's3cret!' not in repr(update['before']) + repr(update['after'])
+    assert plan_registry(current, DESIRED, state='absent')['action'] == 'delete'
+    assert plan_registry(None, DESIRED, state='absent')['action'] == 'none'
+    with pytest.raises(ConflictError):
+        plan_registry(current, dict(DESIRED, type='ovirt'))
+
+
+def test_registry_desired_from_a_connection():
+    connection = Connection({'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam',
+                             'password': 'pve-pass'})
+    assert registry_desired(connection) == {'name': 'pve1', 'type': 'proxmox', 'api_url': 'https://pve1:8006',
+                                            'username': 'root@pam', 'verify_ssl': True}
+    assert registry_desired(connection, register_credentials=True)['password'] == 'pve-pass'
+
+
+def test_registry_create_update_delete(pureboot_server, client):
+    result = ensure_registry(client, DESIRED)
+    assert result['changed'] and result['registry']['name'] == 'pve-lab' and result['warnings'] == []
+    assert pureboot_server.stored_password('pve-lab') is None, 'no password unless register_credentials'
+    pureboot_server.clear_requests()
+    assert not ensure_registry(client, DESIRED)['changed'] and pureboot_server.writes() == []
+    result = ensure_registry(client, dict(DESIRED, api_url='https://pve2:8006', password='pve-pass'))
+    assert result['changed'] and result['diff']['after']['api_url'] == 'https://pve2:8006'
+    assert [w['body'] for w in pureboot_server.writes()] == [{'api_url': 'https://pve2:8006'}]
+    assert pureboot_server.stored_password('pve-lab') is None
+    result = ensure_registry(client, dict(DESIRED, api_url='https://pve2:8006', password='pve-pass'),
+                             password_update='always')
+    assert result['changed'] and result['warnings'] == [PASSWORD_WARNING]
+    assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
+    pureboot_server.clear_requests()
+    result = ensure_registry(client, DESIRED, state='absent', check_mode=True)
+    assert result['changed'] and pureboot_server.writes() == []
+    result = ensure_registry(client, DESIRED, state='absent')
+    assert result['changed'] and result['registry'] is None and pureboot_server.hypervisors == []
+    assert not ensure_registry(client, DESIRED, state='absent')['changed']
+
+
+def test_registry_password_on_create_and_a_create_race(pureboot_server, client):
+    result = ensure_registry(client, dict(DESIRED, password='pve-pass'))
+    assert result['warnings'] == [PASSWORD_WARNING]
+    assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
+    plan = plan_registry(None, dict(DESIRED, name='ovirt-lab', type='ovirt', api_url='https://engine/ovirt-engine/api'))
+    pureboot_server.add_hypervisor('ovirt-lab', type='ovirt', api_url='https://old-engine/ovirt-engine/api')
+    record = apply_registry_plan(client, plan)
+    assert plan['action'] == 'update' and record['api_url'] == 'https://engine/ovirt-engine/api'
+    assert len(pureboot_server.hypervisors) == 2
