@@ -182,7 +182,7 @@ def main():
         state=dict(type='str', default='present', choices=['present', 'absent']),
         fail_on_error=dict(type='bool', default=True),
         register_credentials=dict(type='bool', default=False),
-        password_update=dict(type='str', default='on_create', choices=['on_create', 'always']),
+        password_update=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
     )
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -147,3 +147,27 @@ def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path)
     assert hostvars['on-pve2']['pureboot_vm']['status'] == 'unknown'
     assert hostvars['on-pve1']['pureboot_vm']['nics'], 'the online node still gives details'
     assert "node 'pve2' is offline" in ' '.join(result.stderr.split())
+
+
+def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
+    web = scene['inv-web-1']
+    # inv-web-1 PXE-booted (PureBoot knows its MAC and address); inv-db-1 is known only by its SMBIOS UUID.
+    import requests
+    requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': web['nics'][0]['mac']},
+                 verify=pureboot_server.cafile, timeout=10).raise_for_status()
+    pureboot_server.add_node('52:54:00:00:99:01', system_uuid=scene['inv-db-1']['uuid'].upper(), hostname='db')
+    pureboot_server.advance(pureboot_server.node_by_mac('52:54:00:00:99:01')['id'], 'active')
+    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': pureboot_server.api_key,
+                                         'ca_file': pureboot_server.cafile})
+    result = ansible_inventory(tmp_path, config)
+    inventory = listing(result)
+    hostvars = inventory['_meta']['hostvars']
+    assert hostvars['inv-web-1']['pureboot_node']['mac_address'] == web['nics'][0]['mac']
+    assert hostvars['inv-web-1']['pureboot_node']['state'] == 'discovered'
+    assert hostvars['inv-web-1']['ansible_host'] == '127.0.0.1', 'the address PureBoot knows comes first'
+    assert hostvars['inv-db-1']['pureboot_node']['hostname'] == 'db'
+    assert hostvars['inv-web-2']['pureboot_node'] is None
+    assert sorted(inventory['pureboot_state_discovered']['hosts']) == ['inv-web-1']
+    assert sorted(inventory['pureboot_state_active']['hosts']) == ['inv-db-1']
+    assert sorted(inventory['pureboot_unregistered']['hosts']) == ['inv-web-2']
+    assert pureboot_server.api_key not in result.stdout + result.stderr
