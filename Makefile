@@ -73,9 +73,11 @@ bench: venv build
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(BENCH_ARGS)
 
-demo:
-	@echo "make demo arrives with the roles and playbooks issue; until then run 'make test'." >&2
-	@exit 1
+# The demo playbook against fakepve, the oVirt simulator and the PureBoot double, started and stopped here.
+demo: venv build
+	rm -rf $(BUILD_ROOT)/demo
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python -m ansible_collections.pureboot.hypervisors.tests.simulators.demo --dir $(BUILD_ROOT)/demo
 
 # Rebuild the pinned test requirements from tests/requirements.in.
 lock:

@@ -79,15 +79,14 @@ EXAMPLES = r'''
       api_url: "{{ pve_api_url }}"  # https://pve1.example.com:8006
       api_token_id: automation@pve!ansible
       api_token_secret: "{{ vault_pve_token }}"
-  register: pve
+  register: lab
 
 - name: Health of every hypervisor, without stopping at the first that is down
   pureboot.hypervisors.pureboot_hypervisor:
-    hypervisor: "{{ item }}"
+    # Loop over names, not connections: a failed loop item is printed whole, secrets included.
+    hypervisor: "{{ hypervisors | selectattr('name', 'equalto', item) | first }}"
     fail_on_error: false
-  loop: "{{ hypervisors }}"
-  loop_control:
-    label: "{{ item.name }}"
+  loop: "{{ hypervisors | map(attribute='name') | list }}"
   register: health
 
 - name: Keep the connection in PureBoot's registry

@@ -1,0 +1,65 @@
+"""make demo: start the simulators, play pureboot.hypervisors.demo against them, show the inventory, stop them.
+
+    python -m ansible_collections.pureboot.hypervisors.tests.simulators.demo --dir DIR
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import yaml
+
+from ansible_collections.pureboot.hypervisors.tests.simulators import launch
+
+COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
+BIN = pathlib.Path(sys.executable).parent
+
+
+def environment(directory):
+    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_')))
+    env.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_HOME': str(directory / 'ansible-home'),
+                'ANSIBLE_CONFIG': str(directory / 'no-ansible.cfg'), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+                'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot,host_list',
+                'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))})
+    return env
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--dir', required=True, type=pathlib.Path)
+    parser.add_argument('--delay', type=float, default=0.2, help='seconds the simulators take per state change')
+    args = parser.parse_args()
+    started = time.monotonic()
+    directory = args.dir.resolve()
+    servers = launch.start(directory, args.delay)
+    try:
+        env = environment(directory)
+        variables = directory / 'demo-vars.json'
+        variables.write_text(json.dumps({'hypervisors': servers['hypervisors'], 'pureboot': servers['pureboot']}))
+        play = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                               'pureboot.hypervisors.demo', '-e', '@' + str(variables)], env=env, cwd=str(directory),
+                              check=False)
+        if play.returncode != 0:
+            raise SystemExit('the demo playbook failed ({0})'.format(play.returncode))
+        source = directory / 'demo.pureboot.yml'
+        source.write_text(yaml.safe_dump({'plugin': 'pureboot.hypervisors.pureboot',
+                                          'hypervisors': list(servers['hypervisors'].values()),
+                                          'pureboot': servers['pureboot'], 'filters': {'name': 'demo-*'}}))
+        print('\nThe inventory graph, VMs grouped by hypervisor, type, power status and PureBoot state:\n', flush=True)
+        graph = subprocess.run([str(BIN / 'ansible-inventory'), '-i', str(source), '--graph'], env=env,
+                               cwd=str(directory), check=False)
+        if graph.returncode != 0:
+            raise SystemExit('ansible-inventory failed ({0})'.format(graph.returncode))
+        print('\nDemo done in {0:.0f}s: 2 hypervisors tested and registered in PureBoot, 4 VMs created from templates, '
+              'registered as PureBoot nodes and PXE-booted; the nodes with a workflow are queued for install.'.format(
+                  time.monotonic() - started), flush=True)
+    finally:
+        launch.stop(directory)
+
+
+if __name__ == '__main__':
+    main()
