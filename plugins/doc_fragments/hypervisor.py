@@ -29,16 +29,18 @@ options:
           - The kind of hypervisor.
           - Falls back to the E(PUREBOOT_HV_TYPE) environment variable.
         type: str
-        choices: [proxmox]
+        choices: [ovirt, proxmox]
       api_url:
         description:
           - Address of the API.
           - Proxmox VE, for example V(https://pve1.example.com:8006).
+          - oVirt / RHV, the engine's API, for example V(https://engine.example.com/ovirt-engine/api); a bare
+            V(https://engine.example.com) means that path.
           - Falls back to the E(PUREBOOT_HV_URL) environment variable.
         type: str
       username:
         description:
-          - User to log in as, for example V(root@pam) on Proxmox VE.
+          - User to log in as, for example V(root@pam) on Proxmox VE or V(admin@internal) on oVirt / RHV.
           - Falls back to the E(PUREBOOT_HV_USERNAME) environment variable.
         type: str
       password:
@@ -58,7 +60,8 @@ options:
         type: str
       token:
         description:
-          - oVirt SSO access token, used instead of a username and password.
+          - oVirt / RHV SSO access token, used instead of a username and password. With a username and password too,
+            a new token is fetched when this one expires. A token given here is never logged out.
           - Falls back to the E(PUREBOOT_HV_TOKEN) environment variable.
         type: str
       verify_ssl:
@@ -73,9 +76,10 @@ options:
         type: path
       timeout:
         description:
-          - Seconds to wait for each API request.
+          - Seconds to wait for each API request (waits for tasks and power states have their own timeouts).
         type: int
         default: 30
 requirements:
   - proxmoxer >= 2.0 and requests, for Proxmox VE
+  - ovirt-engine-sdk-python >= 4.6, for oVirt/RHV
 '''

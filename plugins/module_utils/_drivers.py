@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import OvirtDriver
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ProxmoxDriver
 
 DRIVERS = {
+    OvirtDriver.TYPE: OvirtDriver,
     ProxmoxDriver.TYPE: ProxmoxDriver,
 }
 HYPERVISOR_TYPES = tuple(sorted(DRIVERS))

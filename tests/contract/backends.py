@@ -1,8 +1,8 @@
 """The backends the driver contract suite runs against, behind one small interface.
 
-Each adapter seeds its server with the same scene (two hosts, a template with one NIC and one
-disk), hands out connection options and drivers, counts write requests from the server's own
-request log, and causes the faults every hypervisor type must survive.
+Each adapter seeds its server with the same scene (two hosts, no VMs, a BIOS template with one core,
+1 GiB, one NIC and one disk, and a second template), hands out connection options and drivers, counts
+write requests from the server's own request log, and causes the faults every hypervisor type must survive.
 """
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
@@ -18,6 +18,8 @@ class ProxmoxBackend(object):
     other_template = 'debian-12-tpl'
     network = 'vmbr0'
     second_network = 'vmbr1'
+    # PVE wants VM names to be DNS names.
+    refused_name = 'bad_name!'
 
     def __init__(self, pve, cafile):
         self.pve = pve
@@ -65,3 +67,54 @@ class ProxmoxBackend(object):
 
     def unlock(self, vm):
         self.pve.unlock(int(vm['id']))
+
+
+SSO_PATHS = ('/ovirt-engine/sso/oauth/token', '/ovirt-engine/services/sso-logout')
+
+
+class OvirtBackend(object):
+    """The oVirt engine simulator over HTTPS, verified against its CA; its default seed without the VMs."""
+
+    kind = 'ovirt'
+    template = 'debian12-tpl'
+    other_template = 'rhel9-tpl'
+    network = 'ovirtmgmt'
+    second_network = 'vlan100'
+    # The engine allows letters, digits, '_', '-' and '.' in VM names.
+    refused_name = 'bad name!'
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.placement = {'cluster': 'Default'}
+        self.secrets = [engine.password]
+        engine.remove_all_vms()
+        # Boot from the disk, then the network, as the Proxmox scene's template does.
+        engine.set_template_boot(self.template, ['hd', 'network'])
+
+    def connection(self, **overrides):
+        options = {'type': 'ovirt', 'name': 'ovirt-test', 'api_url': self.engine.url, 'username': self.engine.username,
+                   'password': self.engine.password, 'ca_file': self.engine.cafile}
+        options.update(overrides)
+        return dict((k, v) for k, v in options.items() if v is not None)
+
+    def driver(self, **overrides):
+        return driver_for(self.connection(**overrides))
+
+    def write_count(self):
+        """Requests that could change something (SSO logins and logouts excluded)."""
+        return sum(1 for entry in list(self.engine.requests)
+                   if entry['method'] != 'GET' and entry['path'] not in SSO_PATHS)
+
+    def request_count(self):
+        """Every request the server has seen, logins included."""
+        return len(self.engine.requests)
+
+    def expire_login(self):
+        self.engine.expire_tokens()
+
+    def lock(self, vm):
+        """Hold the VM image_locked, as a long disk operation does."""
+        self.engine.hold_lock(vm['id'])
+
+    def unlock(self, vm):
+        self.engine.release_lock(vm['id'])

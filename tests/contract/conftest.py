@@ -2,13 +2,15 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 
 
-@pytest.fixture(params=['proxmox'])
+@pytest.fixture(params=['proxmox', 'ovirt'])
 def backend(request):
     if request.param == 'proxmox':
         return ProxmoxBackend(request.getfixturevalue('fakepve'), request.getfixturevalue('fakepve_cafile'))
+    if request.param == 'ovirt':
+        return OvirtBackend(request.getfixturevalue('ovirt_engine'))
     raise ValueError(request.param)
 
 

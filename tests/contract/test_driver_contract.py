@@ -43,7 +43,9 @@ def test_templates_are_listed_with_their_hardware(backend, driver):
     template = templates[backend.template]
     assert template['hypervisor'] == driver.label
     assert template['cpu_cores'] >= 1 and template['memory_mb'] >= 512
-    assert [t['name'] for t in driver.list_templates(name='debian-*')] == [backend.other_template]
+    other_glob = backend.other_template[:4] + '*'
+    assert not backend.template.startswith(backend.other_template[:4]), 'the scene needs templates told apart by the glob'
+    assert [t['name'] for t in driver.list_templates(name=other_glob)] == [backend.other_template]
 
 
 def test_lifecycle_clone_reconfigure_start_stop_delete(backend, driver):

@@ -2,15 +2,17 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 
-BACKENDS = ['proxmox']
+BACKENDS = ['proxmox', 'ovirt']
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     if request.param == 'proxmox':
         return ProxmoxBackend(request.getfixturevalue('fakepve'), request.getfixturevalue('fakepve_cafile'))
+    if request.param == 'ovirt':
+        return OvirtBackend(request.getfixturevalue('ovirt_engine'))
     raise ValueError(request.param)
 
 

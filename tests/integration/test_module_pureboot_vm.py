@@ -30,7 +30,7 @@ def test_check_mode_sends_no_write(backend, tmp_path):
 def test_bad_input_is_one_clear_line(backend, tmp_path):
     writes = backend.write_count()
     result = run_playbook(tmp_path, role_play('module_pureboot_vm', 'errors'),
-                          target_vars(backend, tmp_path, refused_name='bad_name!'))
+                          target_vars(backend, tmp_path, refused_name=backend.refused_name))
     assert_ok(result)
     assert 'Traceback' not in result.stdout + result.stderr
     # Only the create with a name the hypervisor refuses reaches it (and is refused); nothing was made.

@@ -5,6 +5,7 @@ Request bodies are parsed only by the SDK's reader (``ovirtsdk4.reader.Reader``)
 """
 
 import copy
+import re
 
 from ovirtsdk4 import types
 from ovirtsdk4.reader import Reader
@@ -30,6 +31,10 @@ VM_DEVICE_TYPES = {
     'hostdevices': types.HostDevice, 'affinitylabels': types.AffinityLabel, 'permissions': types.Permission,
     'floppies': types.Floppy, 'mediateddevices': types.VmMediatedDevice, 'sessions': types.Session,
 }
+
+
+# The engine's rule for tag names (the same as for VM names), worded in its message as letters, digits, '_', '-'.
+TAG_NAME_RE = re.compile(r'^[\w.-]{1,50}$')
 
 
 def _bool(value, default):
@@ -154,9 +159,11 @@ class ApiRouter:
         state.advance(vm)
         if len(rest) == 1:
             if method == 'GET':
+                if _bool(query.get('next_run'), False) and vm.next_run is not None:
+                    return 200, self.render.vm(self._next_run_shadow(vm), follow, all_content)
                 return 200, self.render.vm(vm, follow, all_content)
             if method == 'PUT':
-                state.update_vm(vm, self.read(body, types.Vm))
+                state.update_vm(vm, self.read(body, types.Vm), next_run=_bool(query.get('next_run'), False))
                 return 200, self.render.vm(vm, all_content=True)
             if method == 'DELETE':
                 state.remove_vm(vm, detach_only=_bool(query.get('detach_only'), False))
@@ -170,6 +177,13 @@ class ApiRouter:
         if rel not in render.LINKS['vms']:
             raise SimError(404, 'Unknown path', reason='Not Found')
         return self.vm_sub(method, vm, rel, rest[2:], query, body, follow)
+
+    def _next_run_shadow(self, vm):
+        """The VM entity as it will be at its next start, for rendering only (same devices, own render cache)."""
+        shadow = copy.copy(vm)
+        shadow.obj = self.state.next_run_view(vm)
+        shadow.cache = {}
+        return shadow
 
     def vm_sub(self, method, vm, rel, rest, query, body, follow):
         state = self.state
@@ -404,6 +418,9 @@ class ApiRouter:
             wanted = self.read(body, types.Tag)
             if not wanted.name:
                 raise SimError(400, 'Tag [name] required for add', reason='Incomplete parameters')
+            if not TAG_NAME_RE.match(wanted.name):
+                raise SimError(400, "[Invalid tag name. Only 'A-Z', 'a-z', '0-9', '_' and '-' characters are valid, "
+                                    "Attribute: tag.name]")
             if any(tag.name == wanted.name for tag in state.tags.values()):
                 raise SimError(409, '[Cannot add Tag. Tag name is in use.]')
             return 201, render.write(state.add_tag(wanted.name, wanted.description).obj)

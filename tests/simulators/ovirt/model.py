@@ -53,7 +53,11 @@ READ_ONLY_VM_FIELDS = frozenset((
     'sessions', 'snapshots', 'statistics', 'tags', 'watchdogs', 'dynamic_cpu', 'payloads', 'origin',
 ))
 
-VM_NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
+# The engine's ValidName rule: letters of any script, digits, '_', '-' and '.'.
+# What the engine changes on a running VM at once; every other change waits for its next start.
+LIVE_VM_FIELDS = frozenset(('name', 'description', 'comment'))
+
+VM_NAME_RE = re.compile(r'^[\w.-]+$')
 VM_NAME_MAX = 64
 
 
@@ -264,6 +268,7 @@ class Vm(Entity):
         self.tags = []          # Tag entities
         self.devices = {}       # rel -> [Device]
         self.pending = []       # [(monotonic deadline, status)]
+        self.next_run = None    # types.Vm: the configuration kept for the next start (changes made while running)
 
     @property
     def status(self):
@@ -851,8 +856,11 @@ class EngineState:
 
     # ---- VM life cycle --------------------------------------------------------------------------
 
-    def _build_vm(self, body, cluster, tpl, copy_nics=True, clone=False, lock_for=0.0):
-        """Create the VM entity from ``tpl`` overlaid with the client's ``body``."""
+    def _build_vm(self, body, cluster, tpl, copy_nics=True, clone=False, lock_for=0.0, disk_domains=None):
+        """Create the VM entity from ``tpl`` overlaid with the client's ``body``.
+
+        ``disk_domains``: {template disk id: storage domain} for the copies the client placed explicitly.
+        """
         obj = blank(types.Vm)
         obj.__dict__.update(_creation_time=now_utc(), _origin='ovirt', _next_run_configuration_exists=False,
                             _run_once=False, _has_illegal_images=False, _use_latest_template_version=False,
@@ -878,8 +886,9 @@ class EngineState:
                 vm.nics.append(Device(vm, 'nics', new))
         domain = self.default_storage(cluster.datacenter)
         for position, tpl_disk in enumerate(tpl.disks):
+            target = (disk_domains or {}).get(tpl_disk.id) or tpl_disk.storage_domain or domain
             disk = self.new_disk('%s_Disk%d' % (obj.name, position + 1), tpl_disk.obj.provisioned_size,
-                                 tpl_disk.storage_domain or domain, locked_now=lock_for > 0)
+                                 target, locked_now=lock_for > 0)
             if not clone:
                 disk.obj.actual_size = disk.obj.total_size = 200 * MIB
             vm.disks.append(disk)
@@ -900,8 +909,10 @@ class EngineState:
     @staticmethod
     def _check_name(name, action):
         if not name or not VM_NAME_RE.match(name):
+            # Bean validation of VmStatic: the engine appends the attribute it refused.
             raise SimError(400, "[Can not %s VM. The given name contains special characters. Only lower-case and "
-                                "upper-case letters, numbers, '_', '-', '.' are allowed.]" % action)
+                                "upper-case letters, numbers, '_', '-', '.' are allowed., Attribute: vmStatic.name]"
+                           % action)
         if len(name) > VM_NAME_MAX:
             raise SimError(400, '[Cannot %s VM. The given name is too long.]' % action)
 
@@ -947,10 +958,35 @@ class EngineState:
             raise SimError(409, '[Cannot add VM. The VM name is already in use, please choose a unique name '
                                 'and try again.]')
         self._check_memory(body, 'add')
+        disk_domains = self._disk_domains(body, cluster, tpl, clone)
         delay = self.delays['image_locked']
-        vm = self._build_vm(body, cluster, tpl, clone=clone, lock_for=delay)
+        vm = self._build_vm(body, cluster, tpl, clone=clone, lock_for=delay, disk_domains=disk_domains)
         self._schedule(vm, [('image_locked', delay), ('down', 0)])
         return vm
+
+    def _disk_domains(self, body, cluster, tpl, clone):
+        """Where the client asked for the copies of the template's disks (``disk_attachments`` of the new VM)."""
+        placed = {}
+        for attachment in body.disk_attachments or ():
+            disk = attachment.disk
+            if disk is None or not disk.storage_domains:
+                continue
+            if disk.id not in [tpl_disk.id for tpl_disk in tpl.disks]:
+                raise SimError(404, 'Entity not found: Disk: id=%s' % disk.id)
+            wanted = disk.storage_domains[0]
+            domain = next((sd for sd in self.storage_domains.values()
+                           if sd.id == wanted.id or (wanted.name and sd.name == wanted.name)), None)
+            if domain is None:
+                raise SimError(404, 'Entity not found: Storage Domain: %s' % (wanted.id or wanted.name))
+            if domain.datacenter is not cluster.datacenter:
+                raise SimError(409, "[Cannot add VM. Storage Domain doesn't exist.]")
+            tpl_disk = next(tpl_disk for tpl_disk in tpl.disks if tpl_disk.id == disk.id)
+            if not clone and domain is not tpl_disk.storage_domain:
+                # A thin copy is a layer over the template's image, so it lives where that image does.
+                raise SimError(409, "[Cannot add VM. The selected Template doesn't exist on the destination "
+                                    "Storage Domain.]")
+            placed[disk.id] = domain
+        return placed
 
     @staticmethod
     def _check_memory(body, action):
@@ -958,8 +994,12 @@ class EngineState:
         if body.memory and policy is not None and policy.guaranteed and policy.guaranteed > body.memory:
             raise SimError(409, '[Cannot %s VM. Physical Memory Guaranteed cannot exceed Memory Size.]' % action)
 
-    def update_vm(self, vm, body):
-        """PUT /vms/{id}: merge the writable attributes of ``body``."""
+    def update_vm(self, vm, body, next_run=False):
+        """PUT /vms/{id}: merge the writable attributes of ``body``.
+
+        Like the engine, a running VM takes at once only what can change live (name, description, comment);
+        the rest (or everything, with ``next_run``) is kept as its next-run configuration, applied when it stops.
+        """
         self.advance(vm)
         if vm.status == 'image_locked':
             raise locked('edit')
@@ -976,11 +1016,46 @@ class EngineState:
                     raise conflict('edit', 'Changing the data center of a VM is not supported.')
                 vm.cluster = cluster
                 vm.obj.cluster = ref(types.Cluster, cluster)
-        merge_struct(vm.obj, body, skip=READ_ONLY_VM_FIELDS)
-        if body.memory is not None and body.memory_policy is None and vm.obj.memory_policy.max < vm.obj.memory:
-            vm.obj.memory_policy.max = vm.obj.memory
+        cold = [key.lstrip('_') for key, value in body.__dict__.items()
+                if value is not None and key.lstrip('_') not in READ_ONLY_VM_FIELDS | LIVE_VM_FIELDS]
+        if vm.status in RUNNING_STATES and (cold or next_run):
+            target = vm.next_run if vm.next_run is not None else copy_struct(vm.obj)
+            self._merge_config(target, body)
+            vm.next_run = target
+            vm.obj.next_run_configuration_exists = True
+            live = blank(types.Vm)
+            live.__dict__.update((key, value) for key, value in body.__dict__.items()
+                                 if key.lstrip('_') in LIVE_VM_FIELDS and not next_run)
+            self._merge_config(vm.obj, live)
+        else:
+            self._merge_config(vm.obj, body)
         vm.touch()
         return vm
+
+    @staticmethod
+    def _merge_config(obj, body):
+        merge_struct(obj, body, skip=READ_ONLY_VM_FIELDS)
+        if body.memory is not None and body.memory_policy is None and obj.memory_policy.max < obj.memory:
+            obj.memory_policy.max = obj.memory
+
+    def _apply_next_run(self, vm):
+        """The configuration kept for the next start becomes the VM's own (it stopped, or rebooted cold)."""
+        if vm.next_run is None:
+            return
+        vm.obj = self.next_run_view(vm)
+        vm.obj.next_run_configuration_exists = False
+        vm.next_run = None
+        vm.touch()
+
+    def next_run_view(self, vm):
+        """The VM as it will be at its next start (GET ?next_run=true), or the VM itself when nothing waits."""
+        if vm.next_run is None:
+            return vm.obj
+        view = copy_struct(vm.obj)
+        for key in vm.next_run.__dict__:
+            if key.lstrip('_') not in READ_ONLY_VM_FIELDS:
+                view.__dict__[key] = copy_struct(vm.next_run.__dict__[key])
+        return view
 
     def remove_vm(self, vm, detach_only=False):
         self.advance(vm)
@@ -996,6 +1071,39 @@ class EngineState:
             for disk in vm.disks:
                 self.disks.pop(disk.id, None)
         del self.vms[vm.id]
+
+    def remove_all_vms(self):
+        """Forget every VM (and its disks and MACs): a scene with infrastructure and templates only."""
+        with self.lock:
+            for vm in list(self.vms.values()):
+                for nic in vm.nics:
+                    self.macs_in_use.discard(nic.obj.mac.address if nic.obj.mac else None)
+                for disk in vm.disks:
+                    self.disks.pop(disk.id, None)
+            self.vms.clear()
+
+    def set_template_boot(self, name, devices):
+        with self.lock:
+            versions = self.template_versions(name)
+            if not versions:
+                raise KeyError('template %r not found' % name)
+            for tpl in versions:
+                tpl.obj.os.boot = types.Boot(devices=[types.BootDevice(device) for device in devices])
+                tpl.touch()
+
+    def hold_lock(self, vm):
+        """Keep a VM image_locked until release_lock(), as a long disk operation (snapshot, move) does."""
+        with self.lock:
+            self.advance(vm)
+            if vm.status != 'down':
+                raise ValueError('only a VM that is down can be held locked, %s is %s' % (vm.name, vm.status))
+            vm.pending = []
+            self._set_status(vm, 'image_locked')
+
+    def release_lock(self, vm):
+        with self.lock:
+            vm.pending = []
+            self._set_status(vm, 'down')
 
     # ---- status and timed transitions -----------------------------------------------------------
 
@@ -1025,6 +1133,7 @@ class EngineState:
                 obj.start_time = None
                 obj.stop_time = now_utc()
                 obj.stop_reason = None
+                self._apply_next_run(vm)
         disk_status = types.DiskStatus.LOCKED if status == 'image_locked' else types.DiskStatus.OK
         for disk in vm.disks:
             disk.obj.status = disk_status
@@ -1084,6 +1193,8 @@ class EngineState:
         elif action == 'reboot':
             if status != 'up':
                 raise conflict(verb, 'VM is not up.')
+            # With a next-run configuration the engine reboots cold, so the VM starts with it.
+            self._apply_next_run(vm)
             self._schedule(vm, [('reboot_in_progress', delays['reboot_in_progress']), ('up', 0)])
         elif action == 'reset':
             if status != 'up':

@@ -202,6 +202,27 @@ class OvirtEngineSimulator:
             self.state.advance(vm)
             return vm
 
+    def vm_by_id(self, vm_id):
+        with self.state.lock:
+            vm = self.state.vms[vm_id]
+            self.state.advance(vm)
+            return vm
+
+    def remove_all_vms(self):
+        """Drop every VM: the scene keeps its data centers, clusters, hosts, networks and templates."""
+        self.state.remove_all_vms()
+
+    def hold_lock(self, vm_id):
+        """Keep the VM (down) image_locked until release_lock(vm_id): every action on it answers 409."""
+        self.state.hold_lock(self.vm_by_id(vm_id))
+
+    def release_lock(self, vm_id):
+        self.state.release_lock(self.vm_by_id(vm_id))
+
+    def set_template_boot(self, name, devices):
+        """Set the boot devices ('hd', 'network', 'cdrom') of every version of the template called name."""
+        self.state.set_template_boot(name, devices)
+
     def set_delays(self, seconds=None, **per_state):
         self.state.set_delays(seconds, **per_state)
 

@@ -365,6 +365,25 @@ def test_update_vm(connection):
     assert error.value.code == 409 and 'name is already in use' in error.value.fault.detail
 
 
+def test_changes_to_a_running_vm_wait_for_its_next_start(connection):
+    vms_service = connection.system_service().vms_service()
+    vm_service = vms_service.vm_service(vms_service.list(search='name=web01')[0].id)
+    vm_service.update(types.Vm(description='live', memory=8 * GIB,
+                               cpu=types.Cpu(topology=types.CpuTopology(cores=4))))
+    now = vm_service.get()
+    assert (now.description, now.memory, now.cpu.topology.cores) == ('live', 4 * GIB, 2)
+    assert now.next_run_configuration_exists
+    pending = vm_service.get(next_run=True)
+    assert (pending.description, pending.memory, pending.cpu.topology.cores) == ('live', 8 * GIB, 4)
+    assert pending.status == types.VmStatus.UP and pending.id == now.id
+    vm_service.stop()
+    stopped = vm_service.get()
+    assert (stopped.memory, stopped.cpu.topology.cores, stopped.next_run_configuration_exists) == (8 * GIB, 4, False)
+    # Stopped: a change is the VM's own at once, and there is nothing kept for later.
+    vm_service.update(types.Vm(memory=2 * GIB))
+    assert vm_service.get(next_run=True).memory == vm_service.get().memory == 2 * GIB
+
+
 def test_nics_add_update_remove(connection):
     vms_service = connection.system_service().vms_service()
     vm_service = vms_service.vm_service(vms_service.list(search='name=web02')[0].id)
@@ -416,6 +435,9 @@ def test_tags(connection, ovirt_engine):
     with pytest.raises(sdk.NotFoundError):
         tags_service.add(types.Tag(name='unknown'))
     assert ovirt_engine.vm('web02').tags[-1].name == 'pxe'
+    with pytest.raises(sdk.Error) as error:
+        connection.system_service().tags_service().add(types.Tag(name='not a tag!'))
+    assert error.value.code == 400 and 'Invalid tag name' in error.value.fault.detail
 
 
 def test_infrastructure_collections(connection):

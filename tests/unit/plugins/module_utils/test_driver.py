@@ -34,7 +34,11 @@ def test_connection_defaults_name_and_hides_secrets():
     ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an http(s) URL'),
     ({'type': 'proxmox', 'api_url': 'https://x', 'colour': 1}, 'unknown hypervisor option(s): colour'),
     ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be greater than 0"),
-    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: proxmox"),
+    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: ovirt, proxmox"),
+    ({'type': 'ovirt', 'api_url': 'https://x', 'username': 'admin@internal'},
+     'missing credentials: give username + password or token'),
+    ({'type': 'ovirt', 'api_url': 'https://x', 'token': 'abcd', 'api_token_id': 'a@pve!b', 'api_token_secret': 'c'},
+     "option 'api_token_id' does not apply to ovirt hypervisors"),
     ({'type': 'proxmox', 'api_url': 'https://x', 'username': 'root@pam'}, 'missing credentials: give username + password'
                                                                           ' or api_token_id + api_token_secret'),
     ({'type': 'proxmox', 'api_url': 'https://x', 'token': 'abcd', 'username': 'u', 'password': 'p'},

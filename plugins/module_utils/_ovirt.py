@@ -1,0 +1,795 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The oVirt / RHV driver, on ovirtsdk4.
+
+What it does that oVirt needs (see shared/backends.md): VMs come with their NICs, guest addresses and
+tags in one search (`follow=nics,reported_devices,tags`), and the vNIC profiles, clusters and hosts they
+point at are read once each, so listing costs the same number of requests for 1 VM or thousands;
+templates are looked up in the cluster's data center, the latest version standing for a name; a new VM
+is `image_locked` until its disks exist, and a locked VM is waited out within the timeout; the SDK logs
+in again when its token expires; reads are retried (bounded) on transient faults, writes never.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
+    POWER_ACTIONS, HypervisorDriver, diff_hardware, spec_subject, vm_subject)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
+    TimeoutError_, TLSError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    name_matches, nic_record, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+
+try:
+    import ovirtsdk4 as sdk
+    from ovirtsdk4 import types as otypes
+    HAS_OVIRTSDK4 = True
+except ImportError:
+    HAS_OVIRTSDK4 = False
+
+API_PATH = '/ovirt-engine/api'
+MIB = 1024 ** 2
+GIB = 1024 ** 3
+READ_ATTEMPTS = 3
+TRANSIENT_CODES = (502, 503, 504)
+# Sub-collections embedded in every VM answer, so a listing needs no request per VM.
+VM_FOLLOW = 'nics,reported_devices,tags'
+TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
+BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
+
+# Engine VM status -> record status (SPEC.md). Anything else is 'unknown'.
+VM_STATUS = {
+    'up': 'running', 'migrating': 'running', 'down': 'stopped', 'paused': 'paused', 'suspended': 'suspended',
+    'powering_up': 'starting', 'wait_for_launch': 'starting', 'reboot_in_progress': 'starting',
+    'restoring_state': 'starting', 'powering_down': 'stopping', 'saving_state': 'stopping', 'image_locked': 'locked',
+}
+TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
+BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
+UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
+NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
+
+# libcurl error codes, as the SDK reports transport failures.
+CURL_UNREACHABLE = (6, 7, 52, 55, 56)
+CURL_TIMEOUT = (28,)
+CURL_TLS = (35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91)
+
+_CURL_ERROR = re.compile(r"\(\s*(?:<[^>]*>\s*,\s*)?(\d+)\s*,\s*['\"](.*?)['\"]\s*\)")
+_PLAIN_SEARCH_VALUE = re.compile(r'^[\w.*-]+$')
+TAG_NAME = re.compile(r'^[\w.-]+$')
+
+
+def _natural(name):
+    """'nic10' sorts after 'nic9'."""
+    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name or '')]
+
+
+def _search_value(value):
+    """A value for the engine's search language: bare when that is safe, quoted otherwise (None if impossible)."""
+    value = str(value)
+    if _PLAIN_SEARCH_VALUE.match(value):
+        return value
+    if '"' in value:
+        return None
+    return '"{0}"'.format(value)
+
+
+def _name_search(pattern):
+    """The search clause for a name glob: the engine knows only '*', so cut the glob at any other wildcard."""
+    cut = min([i for i in (pattern.find('?'), pattern.find('[')) if i >= 0] or [len(pattern)])
+    prefix = pattern[:cut] if cut == len(pattern) else pattern[:cut].rstrip('*') + '*'
+    value = _search_value(prefix) if prefix.strip('*') else None
+    return 'name={0}'.format(value) if value else None
+
+
+def _one_line(text):
+    return ' '.join(str(text or '').split())
+
+
+def _fault_text(exc):
+    """The engine's own words from an SDK error, without the SDK's "Fault reason is ... Fault detail is ..." wrapping."""
+    fault = getattr(exc, 'fault', None)
+    if fault is not None and (fault.detail or fault.reason):
+        text = fault.detail or fault.reason
+        text = text.strip()
+        if text.startswith('[') and text.endswith(']'):
+            text = text[1:-1]
+        return _one_line(text)
+    text = _one_line(exc)
+    sso = re.match(r'^Error during SSO \w+ \S* ?: (.*)$', text)
+    if sso:
+        return re.sub(r'\.+$', '.', sso.group(1))
+    message = re.search(r'HTTP response message is "([^"]*)"', text)
+    code = getattr(exc, 'code', None)
+    if code and message:
+        return 'HTTP {0} {1}'.format(code, message.group(1))
+    return text
+
+
+def _curl_error(exc):
+    """(libcurl code, its message) from an SDK transport error, or (None, text)."""
+    found = _CURL_ERROR.search(str(exc))
+    if found:
+        return int(found.group(1)), _one_line(found.group(2))
+    return None, _one_line(exc)
+
+
+def _bios_type(vm, cluster):
+    """The VM's effective firmware type: cluster_default means the cluster's type."""
+    value = vm.bios.type.value if vm.bios is not None and vm.bios.type is not None else None
+    if value in (None, 'cluster_default'):
+        value = (cluster or {}).get('bios_type')
+    return value
+
+
+def _cpu_count(entity):
+    topology = entity.cpu.topology if entity.cpu is not None else None
+    if topology is None:
+        return None
+    return (topology.sockets or 1) * (topology.cores or 1) * (topology.threads or 1)
+
+
+def _guest_ips(vm):
+    """Addresses the guest agent reports, without loopback and link-local ones."""
+    ips = []
+    for device in vm.reported_devices or ():
+        for ip in device.ips or ():
+            address = ip.address
+            if address and not address.startswith(('127.', 'fe80')) and address != '::1' and address not in ips:
+                ips.append(address)
+    return ips
+
+
+def _ref_id(ref):
+    return ref.id if ref is not None else None
+
+
+class OvirtDriver(HypervisorDriver):
+    TYPE = 'ovirt'
+    SDK = ('ovirt-engine-sdk-python', 'ovirtsdk4')
+    LOGINS = (('username', 'password'), ('token',))
+    FOREIGN_OPTIONS = ('api_token_id', 'api_token_secret')
+    # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here.
+    FOREIGN_PLACEMENT = ('node', 'pool')
+
+    def __init__(self, connection):
+        super(OvirtDriver, self).__init__(connection)
+        if not HAS_OVIRTSDK4:
+            raise MissingLibraryError(missing_required_lib('ovirt-engine-sdk-python'), hypervisor=self.label)
+        if connection.verify_ssl and connection.ca_file and not os.path.exists(connection.ca_file):
+            raise InvalidInputError("ca_file '{0}' does not exist".format(connection.ca_file), hypervisor=self.label)
+        path = connection.path.rstrip('/')
+        # The SDK needs the API's own URL; a bare engine address means its standard path.
+        self.url = connection.api_url if path else connection.api_url + API_PATH
+        self._sdk_connection = None
+        self._lock = threading.Lock()
+        self._lookups = {}
+        self._refreshed = set()
+        self._api = None
+
+    # --------------------------------------------------------------- session
+    def _session(self):
+        with self._lock:
+            if self._sdk_connection is None:
+                conn = self.conn
+                self._sdk_connection = sdk.Connection(
+                    url=self.url, username=conn.username, password=conn.password, token=conn.token,
+                    insecure=not conn.verify_ssl, ca_file=conn.ca_file if conn.verify_ssl else None,
+                    timeout=conn.timeout)
+            return self._sdk_connection
+
+    def connect(self):
+        if self._api is None:
+            self._api = self._read(lambda system: system.get())
+        version = self._api.product_info.version if self._api.product_info is not None else None
+        return {'version': _version_text(version), 'product': self._api.product_info.name if self._api.product_info else None}
+
+    def close(self):
+        with self._lock:
+            connection, self._sdk_connection = self._sdk_connection, None
+        if connection is None:
+            return
+        try:
+            # A token the user gave stays theirs: only a session this driver opened is logged out.
+            connection.close(logout=not self.conn.token)
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass  # closing is best effort; the engine expires the session anyway
+
+    # --------------------------------------------------------------- requests
+    def _read(self, request, subject=None):
+        """A read: request(system_service) with bounded retries on transient faults."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return request(self._session().system_service())
+            except sdk.Error as exc:
+                if attempt < READ_ATTEMPTS and _transient(exc):
+                    time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
+                    continue
+                raise self._sdk_error(exc, subject)
+
+    def _write(self, request, subject=None):
+        """A write: sent once; the SDK itself repeats it only after a 401 (the engine did nothing then)."""
+        try:
+            return request(self._session().system_service())
+        except sdk.Error as exc:
+            raise self._sdk_error(exc, subject)
+
+    def _sdk_error(self, exc, subject):
+        """Every SDK exception becomes one typed error here, in the engine's own words, on one line."""
+        code = getattr(exc, 'code', None)
+        text = _fault_text(exc)
+        if isinstance(exc, sdk.AuthError) or code in (401, 403):
+            if code == 403:
+                return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
+            if self.conn.token and not (self.conn.username and self.conn.password):
+                # The SDK then tries a login without credentials; what matters is the token.
+                return self.error(AuthError, 'authentication failed: the SSO token was refused (expired or revoked?)',
+                                  subject)
+            return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
+        if code is None:
+            curl_code, reason = _curl_error(exc)
+            if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
+                return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.url, self.conn.timeout),
+                                  subject)
+            if curl_code in CURL_TLS or re.search(r'SSL|certificate', reason):
+                return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, reason), subject)
+            if isinstance(exc, sdk.ConnectionError) or curl_code in CURL_UNREACHABLE:
+                return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, reason), subject)
+            return self.error(ApiError, 'unexpected answer from {0}: {1}'.format(self.url, reason), subject)
+        if code == 404 or isinstance(exc, sdk.NotFoundError):
+            return self.error(NotFoundError, text, subject)
+        if code == 409:
+            return self.error(ConflictError, text, subject, details={'locked': 'locked' in text.lower()})
+        if code == 400:
+            return self.error(InvalidInputError, 'the engine refused the request: {0}'.format(text), subject)
+        return self.error(ApiError, 'the engine failed the request (HTTP {0}): {1}'.format(code, text), subject)
+
+    def _while_locked(self, action, deadline, subject):
+        """Run action(), waiting out a locked VM (disks being made, a snapshot, ...) until deadline, then fail clearly."""
+        started = time.monotonic()
+        while True:
+            try:
+                return action()
+            except ConflictError as exc:
+                if not exc.details.get('locked'):
+                    raise
+                if time.monotonic() >= deadline:
+                    exc.message = 'still locked after {0}s: {1}'.format(int(round(deadline - started)), exc.message)
+                    raise
+                time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
+
+    # --------------------------------------------------------------- lookups
+    def _lookup(self, kind, refresh=False):
+        """{id: {...}} of clusters, hosts, vNIC profiles or storage domains: one request each, kept for the session."""
+        with self._lock:
+            cached = None if refresh else self._lookups.get(kind)
+        if cached is not None:
+            return cached
+        if kind == 'clusters':
+            found = dict((c.id, {'id': c.id, 'name': c.name, 'dc_id': _ref_id(c.data_center),
+                                 'dc_name': c.data_center.name if c.data_center is not None else None,
+                                 'bios_type': c.bios_type.value if c.bios_type is not None else None})
+                         for c in self._read(lambda system: system.clusters_service().list(follow='data_center')))
+        elif kind == 'hosts':
+            found = dict((h.id, {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None})
+                         for h in self._read(lambda system: system.hosts_service().list()))
+        elif kind == 'profiles':
+            found = dict((p.id, {'id': p.id, 'name': p.name,
+                                 'network': p.network.name if p.network is not None else None,
+                                 'dc_id': _ref_id(p.network.data_center) if p.network is not None else None})
+                         for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network')))
+        elif kind == 'storage_domains':
+            found = dict((s.id, {'id': s.id, 'name': s.name, 'dc_ids': [d.id for d in s.data_centers or ()]})
+                         for s in self._read(lambda system: system.storage_domains_service().list()))
+        else:
+            raise ValueError(kind)
+        with self._lock:
+            self._lookups[kind] = found
+        return found
+
+    def _lookup_ids(self, kind, ids):
+        """The lookup of kind, read again if one of ids is new to it (made since it was read).
+
+        At most once per session: an id that stays unknown (an object this user may not see) must not cost a
+        request per VM.
+        """
+        table = self._lookup(kind)
+        if kind not in self._refreshed and any(i is not None and i not in table for i in ids):
+            self._refreshed.add(kind)
+            table = self._lookup(kind, refresh=True)
+        return table
+
+    def _matching(self, kind, wanted):
+        """(entries of a lookup for which wanted(entry) holds, every entry); read again once when none does."""
+        entries = list(self._lookup(kind).values())
+        found = [e for e in entries if wanted(e)]
+        if not found:
+            # Made since the lookup was read, perhaps.
+            entries = list(self._lookup(kind, refresh=True).values())
+            found = [e for e in entries if wanted(e)]
+        return found, entries
+
+    def _cluster(self, name, subject):
+        """The cluster called name, or NotFoundError listing the clusters."""
+        found, clusters = self._matching('clusters', lambda c: name in (c['name'], c['id']))
+        if not found:
+            raise self.error(NotFoundError, "cluster '{0}' not found; available: {1}".format(
+                name, ', '.join(sorted(c['name'] for c in clusters)) or 'none'), subject)
+        return found[0]
+
+    def _profile(self, name, dc_id, subject):
+        """The vNIC profile called name in data center dc_id; NotFoundError lists the profiles there."""
+        found, profiles = self._matching('profiles', lambda p: p['name'] == name and p['dc_id'] == dc_id)
+        if not found:
+            raise self.error(NotFoundError, "vNIC profile '{0}' not found; available: {1}".format(
+                name, ', '.join(sorted(set(p['name'] for p in profiles if p['dc_id'] == dc_id))) or 'none'), subject)
+        if len(found) > 1:
+            raise self.error(ConflictError, "several vNIC profiles are named '{0}' (networks {1}); give each profile a "
+                                            "unique name".format(name, ', '.join(sorted(p['network'] for p in found))),
+                             subject)
+        return found[0]
+
+    def _storage_domain(self, name, dc_id, subject):
+        """The storage domain called name attached to data center dc_id; NotFoundError lists those there."""
+        found, domains = self._matching('storage_domains', lambda d: name in (d['name'], d['id']) and dc_id in d['dc_ids'])
+        if not found:
+            raise self.error(NotFoundError, "storage domain '{0}' not found; available: {1}".format(
+                name, ', '.join(sorted(d['name'] for d in domains if dc_id in d['dc_ids'])) or 'none'), subject)
+        return found[0]
+
+    # ----------------------------------------------------------------- records
+    def _vm_record(self, vm):
+        clusters = self._lookup_ids('clusters', [_ref_id(vm.cluster)])
+        hosts = self._lookup_ids('hosts', [_ref_id(vm.host)])
+        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in vm.nics or ()])
+        cluster = clusters.get(_ref_id(vm.cluster))
+        host = hosts.get(_ref_id(vm.host))
+        nics = []
+        for nic in sorted(vm.nics or (), key=lambda n: _natural(n.name)):
+            profile = profiles.get(_ref_id(nic.vnic_profile))
+            nics.append(nic_record(nic.name, mac=nic.mac.address if nic.mac is not None else None,
+                                   network=profile['name'] if profile else None,
+                                   model=nic.interface.value if nic.interface is not None else None))
+        boot = vm.os.boot.devices if vm.os is not None and vm.os.boot is not None else None
+        return vm_record(
+            id=vm.id, name=vm.name, hypervisor=self.label, hypervisor_type=self.TYPE,
+            status=VM_STATUS.get(vm.status.value if vm.status is not None else None, 'unknown'),
+            node=host['name'] if host else None, cluster=cluster['name'] if cluster else None,
+            cpu_cores=_cpu_count(vm), memory_mb=vm.memory // MIB if vm.memory else None, nics=nics,
+            ip_addresses=_guest_ips(vm), uuid=vm.id, template=False,
+            boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
+            firmware='uefi' if _bios_type(vm, cluster) in UEFI_BIOS_TYPES else 'bios',
+            os_type=vm.os.type if vm.os is not None else None, tags=sorted(t.name for t in vm.tags or ()),
+            description=vm.description or None)
+
+    def _template_vm_record(self, template):
+        """A template as a VM record (template: true), for listings that include templates."""
+        clusters = self._lookup_ids('clusters', [_ref_id(template.cluster)])
+        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in template.nics or ()])
+        cluster = clusters.get(_ref_id(template.cluster))
+        nics = []
+        for nic in sorted(template.nics or (), key=lambda n: _natural(n.name)):
+            profile = profiles.get(_ref_id(nic.vnic_profile))
+            nics.append(nic_record(nic.name, network=profile['name'] if profile else None,
+                                   model=nic.interface.value if nic.interface is not None else None))
+        boot = template.os.boot.devices if template.os is not None and template.os.boot is not None else None
+        return vm_record(
+            id=template.id, name=template.name, hypervisor=self.label, hypervisor_type=self.TYPE,
+            status=TEMPLATE_STATUS.get(template.status.value if template.status is not None else None, 'unknown'),
+            node=None, cluster=cluster['name'] if cluster else None, cpu_cores=_cpu_count(template),
+            memory_mb=template.memory // MIB if template.memory else None, nics=nics, ip_addresses=[], uuid=None,
+            template=True, boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
+            firmware='uefi' if _bios_type(template, cluster) in UEFI_BIOS_TYPES else 'bios',
+            os_type=template.os.type if template.os is not None else None, tags=[],
+            description=template.description or None)
+
+    def _template_record(self, template):
+        cluster = self._lookup_ids('clusters', [_ref_id(template.cluster)]).get(_ref_id(template.cluster))
+        disks = [a.disk for a in template.disk_attachments or () if a.disk is not None]
+        size = disks[0].provisioned_size if disks and disks[0].provisioned_size else None
+        return template_record(
+            id=template.id, name=template.name, os_type=template.os.type if template.os is not None else None,
+            cpu_cores=_cpu_count(template), memory_mb=template.memory // MIB if template.memory else None,
+            disk_gb=round(size / GIB, 1) if size else None, node=None, cluster=cluster['name'] if cluster else None,
+            description=template.description or None, hypervisor=self.label)
+
+    # ------------------------------------------------------------------ read
+    def facts(self):
+        version = self.connect()['version']
+        hosts = sorted(self._lookup('hosts', refresh=True).values(), key=lambda h: _natural(h['name']))
+        summary = self._api.summary.vms if self._api.summary is not None else None
+        if summary is not None and summary.total is not None:
+            vm_count = summary.total
+        else:
+            vm_count = len(self._read(lambda system: system.vms_service().list()))
+        return {'version': version,
+                'hosts': [{'name': h['name'], 'status': h['status']} for h in hosts],
+                'host_count': len(hosts), 'vm_count': vm_count,
+                'template_count': len(self._latest_templates(self._templates()))}
+
+    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+        clauses = []
+        if name:
+            clauses.append(_name_search(name))
+        if cluster and _search_value(cluster):
+            clauses.append('cluster={0}'.format(_search_value(cluster)))
+        engine_statuses = _engine_statuses(status)
+        if engine_statuses is not None and len(engine_statuses) == 1:
+            clauses.append('status={0}'.format(engine_statuses[0]))
+        search = ' and '.join(c for c in clauses if c) or None
+        vms = self._read(lambda system: system.vms_service().list(search=search, case_sensitive=True, follow=VM_FOLLOW))
+        records = [self._vm_record(vm) for vm in vms]
+        if include_templates:
+            records.extend(self._template_vm_record(t) for t in self._latest_templates(self._templates()))
+        found = [r for r in records if vm_matches(r, name=name, status=status, node=node, cluster=cluster, tags=tags,
+                                                  include_templates=include_templates)]
+        return sorted(found, key=lambda r: (r['template'], _natural(r['name']), r['id']))
+
+    def _vm_by_id(self, vm_id, subject=None):
+        """The SDK VM with its NICs, guest IPs and tags, or None; the configuration it will have at its next start."""
+        if not re.match(r'^[0-9a-fA-F-]{36}$', str(vm_id)):
+            return None  # not an oVirt id, so no such VM
+        try:
+            vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW), subject)
+            if vm.next_run_configuration_exists:
+                # Changes to a running VM that the engine keeps for its next start: compare against those.
+                vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW, next_run=True), subject)
+        except NotFoundError:
+            return None
+        return vm
+
+    def get_vm(self, vm_id=None, name=None):
+        if vm_id is not None:
+            vm = self._vm_by_id(vm_id)
+            return self._vm_record(vm) if vm is not None else None
+        value = _search_value(name)
+        if not value:
+            return None  # a name the engine cannot hold
+        found = [vm for vm in self._read(lambda system: system.vms_service().list(
+            search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW)) if vm.name == name]
+        if len(found) > 1:
+            raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
+                name, ', '.join(sorted(vm.id for vm in found))), "VM '{0}'".format(name))
+        if not found:
+            return None
+        if found[0].next_run_configuration_exists:
+            return self._vm_record(self._vm_by_id(found[0].id))
+        return self._vm_record(found[0])
+
+    def _templates(self, dc_name=None):
+        """Every template (of one data center), with NICs and disks; Blank is left out."""
+        search = 'datacenter={0}'.format(_search_value(dc_name)) if dc_name and _search_value(dc_name) else None
+        templates = self._read(lambda system: system.templates_service().list(search=search, follow=TEMPLATE_FOLLOW))
+        return [t for t in templates if t.id != BLANK_TEMPLATE_ID]
+
+    def _latest_templates(self, templates):
+        """One template per name and data center: the latest version stands for the name."""
+        clusters = self._lookup_ids('clusters', [_ref_id(t.cluster) for t in templates])
+        latest = {}
+        for template in templates:
+            key = (template.name, (clusters.get(_ref_id(template.cluster)) or {}).get('dc_id'))
+            if key not in latest or _version(template) > _version(latest[key]):
+                latest[key] = template
+        return sorted(latest.values(), key=lambda t: (_natural(t.name), t.id))
+
+    def list_templates(self, name=None, node=None, cluster=None):
+        if node:
+            return []  # oVirt templates live in a data center, not on a host
+        dc_name = self._cluster(cluster, None)['dc_name'] if cluster else None
+        return [self._template_record(t) for t in self._latest_templates(self._templates(dc_name))
+                if name_matches(t.name, name)]
+
+    def _find_template(self, ref, cluster, subject):
+        """The SDK template named (latest version) or numbered ref in the cluster's data center; NotFoundError lists them."""
+        dc_name = cluster['dc_name'] if cluster else None
+        if str(ref) in ('Blank', BLANK_TEMPLATE_ID):
+            # Blank belongs to every data center: a VM with no disk, made for installing over the network.
+            return self._read(lambda system: system.templates_service().template_service(BLANK_TEMPLATE_ID).get(
+                follow=TEMPLATE_FOLLOW), subject)
+        templates = self._templates(dc_name)
+        by_id = [t for t in templates if t.id == str(ref)]
+        if by_id:
+            return by_id[0]
+        latest = [t for t in self._latest_templates(templates) if t.name == ref]
+        if not latest:
+            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
+                ref, ', '.join(sorted(set(t.name for t in templates), key=_natural)) or 'none'), subject)
+        if len(latest) > 1:
+            raise self.error(ConflictError, "templates named '{0}' exist in several data centers; give the cluster".format(
+                ref), subject)
+        return latest[0]
+
+    def find_template(self, ref, node=None, cluster=None, subject=None):
+        return self._template_record(self._find_template(ref, self._placement(cluster, subject), subject))
+
+    def _placement(self, cluster, subject):
+        """The cluster a new VM goes to: required on oVirt, and one that exists."""
+        if not cluster:
+            clusters = ', '.join(sorted(c['name'] for c in self._lookup('clusters').values())) or 'none'
+            raise self.error(InvalidInputError, "option 'cluster' is required to create a VM on ovirt; available: "
+                                                "{0}".format(clusters), subject)
+        return self._cluster(cluster, subject)
+
+    # ----------------------------------------------------------------- write
+    def validate_spec(self, spec):
+        super(OvirtDriver, self).validate_spec(spec)
+        subject = spec_subject(spec)
+        for index, nic in enumerate(spec.get('networks') or ()):
+            if nic.get('vlan') is not None:
+                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to ovirt; use a vNIC profile '
+                                                    'of the VLAN network'.format(index), subject)
+            if nic.get('model') is not None and nic['model'] not in NIC_MODELS:
+                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
+                    index, ', '.join(NIC_MODELS), nic['model']), subject)
+        # The engine's rule for tag names, checked here so a bad tag is refused before the VM is made.
+        bad_tags = [str(tag) for tag in spec.get('tags') or () if not TAG_NAME.match(str(tag))]
+        if bad_tags:
+            raise self.error(InvalidInputError, "tags may hold letters, digits, '_', '-' and '.', got {0}".format(
+                ', '.join(repr(tag) for tag in bad_tags)), subject)
+
+    def create_vm(self, name, spec, timeout):
+        deadline = time.monotonic() + timeout
+        spec = dict(spec, name=name)
+        subject = spec_subject(spec)
+        self.validate_spec(spec)
+        cluster = self._placement(spec.get('cluster'), subject)
+        template = self._find_template(spec.get('template'), cluster, subject)
+        # Check every name the VM needs before anything is made, so a typo leaves nothing behind.
+        for nic in spec.get('networks') or ():
+            if nic.get('network'):
+                self._profile(nic['network'], cluster['dc_id'], subject)
+        body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id))
+        if spec.get('storage'):
+            domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject)
+            body.disk_attachments = [
+                otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
+                for a in template.disk_attachments or () if a.disk is not None]
+        full = (spec.get('clone_mode') or 'full') == 'full'
+        created = self._write(lambda system: system.vms_service().add(body, clone=full), subject)
+        subject = vm_subject({'name': name, 'id': created.id})
+        # The engine answers at once and makes the disks while the VM is image_locked.
+        vm = wait_for(lambda: self._unlocked(created.id, subject), _remaining(deadline),
+                      'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
+        changes = diff_hardware(vm, spec)
+        return self._apply(vm, changes, deadline) if changes else vm
+
+    def _unlocked(self, vm_id, subject):
+        vm = self._vm_by_id(vm_id, subject)
+        if vm is None:
+            raise self.error(TaskFailedError, 'the engine removed the new VM while making its disks; its events say why',
+                             subject)
+        return self._vm_record(vm) if vm.status is None or vm.status.value != 'image_locked' else None
+
+    def apply_changes(self, vm, changes, timeout):
+        if not changes:
+            return vm
+        return self._apply(vm, changes, time.monotonic() + timeout)
+
+    def _apply(self, vm, changes, deadline):
+        subject = vm_subject(vm)
+
+        def write():
+            # Each step compares with what the engine has now, so a step repeated after a lock changes nothing twice.
+            current = self._vm_by_id(vm['id'], subject)
+            if current is None:
+                raise self.error(NotFoundError, 'the VM is gone', subject)
+            update = self._vm_update(current, changes)
+            if update is not None:
+                self._write(lambda system: _vm_service(system, vm['id']).update(update), subject)
+            if 'networks' in changes:
+                self._apply_nics(current, changes['networks']['after'], subject)
+            if 'tags' in changes:
+                self._apply_tags(current, changes['tags']['after'], subject)
+        self._while_locked(write, deadline, subject)
+        return self.get_vm(vm_id=vm['id'])
+
+    @staticmethod
+    def _vm_update(current, changes):
+        """The PUT body for the VM's own fields in changes, or None when there are none."""
+        update = otypes.Vm()
+        touched = False
+        if 'cpu_cores' in changes:
+            total = int(changes['cpu_cores']['after'])
+            topology = current.cpu.topology if current.cpu is not None and current.cpu.topology else otypes.CpuTopology()
+            sockets, threads = topology.sockets or 1, topology.threads or 1
+            if total % (sockets * threads) == 0:
+                topology = otypes.CpuTopology(sockets=sockets, cores=total // (sockets * threads), threads=threads)
+            else:
+                topology = otypes.CpuTopology(sockets=1, cores=total, threads=1)
+            update.cpu = otypes.Cpu(topology=topology)
+            touched = True
+        if 'memory_mb' in changes:
+            memory = int(changes['memory_mb']['after']) * MIB
+            policy = current.memory_policy
+            # The engine refuses guaranteed memory above the memory, and memory above the maximum.
+            guaranteed = min(policy.guaranteed, memory) if policy is not None and policy.guaranteed else memory
+            maximum = max(policy.max, memory) if policy is not None and policy.max else memory * 4
+            update.memory = memory
+            update.memory_policy = otypes.MemoryPolicy(guaranteed=guaranteed, max=maximum)
+            touched = True
+        if 'boot_order' in changes:
+            devices = [otypes.BootDevice(dict((v, k) for k, v in BOOT_DEVICE.items())[d])
+                       for d in changes['boot_order']['after']]
+            update.os = otypes.OperatingSystem(boot=otypes.Boot(devices=devices))
+            touched = True
+        if 'firmware' in changes:
+            bios = otypes.BiosType.Q35_OVMF if changes['firmware']['after'] == 'uefi' else otypes.BiosType.Q35_SEA_BIOS
+            update.bios = otypes.Bios(type=bios)
+            touched = True
+        if 'description' in changes:
+            update.description = changes['description']['after'] or ''
+            touched = True
+        return update if touched else None
+
+    def _apply_nics(self, current, wanted, subject):
+        """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added."""
+        def nics_service(system):
+            return _vm_service(system, current.id).nics_service()
+        nics = sorted(self._read(lambda system: nics_service(system).list(), subject), key=lambda n: _natural(n.name))
+        dc_id = self._lookup('clusters').get(_ref_id(current.cluster), {}).get('dc_id')
+        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in nics])
+        for nic in nics[len(wanted):]:
+            if nic.plugged and current.status is not None and current.status.value != 'down':
+                # The engine removes only an unplugged NIC from a running VM.
+                self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).update(
+                    otypes.Nic(plugged=False)), subject)
+            self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).remove(), subject)
+        taken = [n.name for n in nics[:len(wanted)]]
+        for index, desired in enumerate(wanted):
+            profile = self._profile(desired['network'], dc_id, subject) if desired.get('network') else None
+            if index < len(nics):
+                nic = nics[index]
+                body = otypes.Nic()
+                touched = False
+                if profile is not None and (profiles.get(_ref_id(nic.vnic_profile)) or {}).get('id') != profile['id']:
+                    body.vnic_profile = otypes.VnicProfile(id=profile['id'])
+                    touched = True
+                if desired.get('model') and (nic.interface is None or nic.interface.value != desired['model']):
+                    body.interface = otypes.NicInterface(desired['model'])
+                    touched = True
+                if desired.get('mac') and (nic.mac is None or (nic.mac.address or '').lower() != desired['mac']):
+                    body.mac = otypes.Mac(address=desired['mac'])
+                    touched = True
+                if touched:
+                    self._write(lambda system, nic_id=nic.id, body=body: nics_service(system).nic_service(nic_id).update(body),
+                                subject)
+                continue
+            if profile is None:
+                raise self.error(InvalidInputError, 'networks[{0}].network (the vNIC profile) is required for a new NIC'.format(
+                    index), subject)
+            name = _new_nic_name(taken)
+            taken.append(name)
+            body = otypes.Nic(name=name, vnic_profile=otypes.VnicProfile(id=profile['id']),
+                              interface=otypes.NicInterface(desired.get('model') or 'virtio'),
+                              mac=otypes.Mac(address=desired['mac']) if desired.get('mac') else None)
+            self._write(lambda system, body=body: nics_service(system).add(body), subject)
+
+    def _apply_tags(self, current, wanted, subject):
+        """Give the VM exactly the wanted tags (by name, case-insensitive); tags that do not exist yet are made."""
+        def assigned_service(system):
+            return _vm_service(system, current.id).tags_service()
+        assigned = self._read(lambda system: assigned_service(system).list(), subject)
+        wanted_lower = [t.lower() for t in wanted]
+        for tag in assigned:
+            if tag.name.lower() not in wanted_lower:
+                self._write(lambda system, tag_id=tag.id: assigned_service(system).tag_service(tag_id).remove(), subject)
+        have = set(t.name.lower() for t in assigned)
+        missing = [t for t in wanted if t.lower() not in have]
+        if not missing:
+            return
+        existing = dict((t.name.lower(), t) for t in self._read(lambda system: system.tags_service().list(), subject))
+        for name in missing:
+            tag = existing.get(name.lower())
+            if tag is None:
+                try:
+                    tag = self._write(lambda system, name=name: system.tags_service().add(otypes.Tag(name=name)), subject)
+                except ConflictError:
+                    # Made meanwhile by another run: use that one.
+                    tags = self._read(lambda system: system.tags_service().list(), subject)
+                    tag = next((t for t in tags if t.name.lower() == name.lower()), None)
+                    if tag is None:
+                        raise
+            self._write(lambda system, tag_id=tag.id: assigned_service(system).add(otypes.Tag(id=tag_id)), subject)
+
+    def power(self, vm, action, timeout, wait=True):
+        subject = vm_subject(vm)
+        if action not in POWER_ACTIONS:
+            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+        deadline = time.monotonic() + timeout
+        self._while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject),
+                           deadline, subject)
+        if not wait:
+            return self.get_vm(vm_id=vm['id']) or vm
+        target = 'stopped' if action in ('shutdown', 'stop') else 'running'
+        seen = set()
+
+        def reached():
+            current = self.get_vm(vm_id=vm['id'])
+            if current is None:
+                raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
+            if current['status'] == target:
+                return current
+            if target == 'running' and current['status'] == 'stopped' and 'starting' in seen:
+                raise self.error(TaskFailedError, "the VM went down while starting; the engine's events say why", subject)
+            seen.add(current['status'])
+            return None
+        return wait_for(reached, _remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
+                        subject=subject)
+
+    def delete_vm(self, vm, timeout, wait=True):
+        subject = vm_subject(vm)
+        deadline = time.monotonic() + timeout
+        self._while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject),
+                           deadline, subject)
+        if wait:
+            # The engine removes the disks after answering; the VM is gone once they are.
+            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
+                     'the VM to be removed', hypervisor=self.label, subject=subject)
+
+    def wait_for_status(self, vm, statuses, timeout):
+        def reached():
+            current = self.get_vm(vm_id=vm['id'])
+            return current if current and current['status'] in statuses else None
+        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
+                        subject=vm_subject(vm))
+
+
+def _remaining(deadline):
+    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
+    return max(deadline - time.monotonic(), 0.0)
+
+
+def _vm_service(system, vm_id):
+    return system.vms_service().vm_service(str(vm_id))
+
+
+def _transient(exc):
+    """True for faults worth asking again for a read: a busy proxy, a dropped connection, a slow answer."""
+    code = getattr(exc, 'code', None)
+    if code in TRANSIENT_CODES:
+        return True
+    if code is None:
+        curl_code = _curl_error(exc)[0]
+        return isinstance(exc, (sdk.ConnectionError, sdk.TimeoutError)) or curl_code in (52, 55, 56) + CURL_TIMEOUT
+    return False
+
+
+def _engine_statuses(status):
+    """The engine statuses behind record statuses (a name or a list), or None when there is no filter."""
+    if not status:
+        return None
+    wanted = [status] if isinstance(status, str) else list(status)
+    return sorted(engine for engine, record in VM_STATUS.items() if record in wanted)
+
+
+def _version(template):
+    return template.version.version_number if template.version is not None and template.version.version_number else 0
+
+
+def _version_text(version):
+    if version is None:
+        return None
+    if version.full_version:
+        return version.full_version
+    return '.'.join(str(part) for part in (version.major, version.minor, version.build) if part is not None)
+
+
+def _new_nic_name(taken):
+    """nicN after the highest N in use, so a new NIC sorts after the others."""
+    numbers = [int(found.group(1)) for found in (re.match(r'^nic(\d+)$', name or '') for name in taken) if found]
+    number = max(numbers + [len(taken)]) + 1
+    return 'nic{0}'.format(number)
