@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     BOOT_DEVICES, FIRMWARES, normalize_mac)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 # The keys of the `hypervisor` option (SPEC.md "Connection options").
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
@@ -170,7 +171,11 @@ class HypervisorDriver(object):
 
     def wait_for_status(self, vm, statuses, timeout):
         """Poll until the VM's status is one of statuses; returns the record."""
-        raise NotImplementedError
+        def reached():
+            current = self.get_vm(vm_id=vm['id'])
+            return current if current and current['status'] in statuses else None
+        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
+                        subject=vm_subject(vm))
 
     # ---------------------------------------------------------------- shared
     def validate_spec(self, spec):

@@ -31,7 +31,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TimeoutError_, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     name_matches, nic_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
     import ovirtsdk4 as sdk
@@ -257,20 +257,6 @@ class OvirtDriver(HypervisorDriver):
         if code == 400:
             return self.error(InvalidInputError, 'the engine refused the request: {0}'.format(text), subject)
         return self.error(ApiError, 'the engine failed the request (HTTP {0}): {1}'.format(code, text), subject)
-
-    def _while_locked(self, action, deadline, subject):
-        """Run action(), waiting out a locked VM (disks being made, a snapshot, ...) until deadline, then fail clearly."""
-        started = time.monotonic()
-        while True:
-            try:
-                return action()
-            except ConflictError as exc:
-                if not exc.details.get('locked'):
-                    raise
-                if time.monotonic() >= deadline:
-                    exc.message = 'still locked after {0}s: {1}'.format(int(round(deadline - started)), exc.message)
-                    raise
-                time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
 
     # --------------------------------------------------------------- lookups
     def _lookup(self, kind, refresh=False):
@@ -594,7 +580,7 @@ class OvirtDriver(HypervisorDriver):
                 self._apply_nics(current, changes['networks']['after'], subject)
             if 'tags' in changes:
                 self._apply_tags(current, changes['tags']['after'], subject)
-        self._while_locked(write, deadline, subject)
+        retry_while_locked(write, deadline)
         return self.get_vm(vm_id=vm['id'])
 
     @staticmethod
@@ -710,8 +696,8 @@ class OvirtDriver(HypervisorDriver):
         if action not in POWER_ACTIONS:
             raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
         deadline = time.monotonic() + timeout
-        self._while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject),
-                           deadline, subject)
+        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject),
+                           deadline)
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action in ('shutdown', 'stop') else 'running'
@@ -733,19 +719,12 @@ class OvirtDriver(HypervisorDriver):
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
         deadline = time.monotonic() + timeout
-        self._while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject),
-                           deadline, subject)
+        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject),
+                           deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
             wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
                      'the VM to be removed', hypervisor=self.label, subject=subject)
-
-    def wait_for_status(self, vm, statuses, timeout):
-        def reached():
-            current = self.get_vm(vm_id=vm['id'])
-            return current if current and current['status'] in statuses else None
-        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
-                        subject=vm_subject(vm))
 
 
 def _remaining(deadline):

@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TaskFailedError, TimeoutError_, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     nic_record, normalize_mac, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
     import proxmoxer
@@ -445,20 +445,6 @@ class ProxmoxDriver(HypervisorDriver):
             return []
         return [line.get('t', '') for line in lines][-TASK_LOG_LINES:]
 
-    def _while_locked(self, action, timeout, subject):
-        """Run action(), waiting out a VM lock (backup, clone, migrate, ...) until timeout, then fail clearly."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return action()
-            except ConflictError as exc:
-                if not exc.details.get('locked'):
-                    raise
-                if time.monotonic() >= deadline:
-                    exc.message = 'still locked after {0}s: {1}'.format(int(timeout), exc.message)
-                    raise
-                time.sleep(min(1.0, max(deadline - time.monotonic(), 0.05)))
-
     def _run_task(self, method, path, subject, timeout, params=None, wait=True):
         """Start a task (waiting out locks) and wait for it to end."""
         node = _node_of_path(path)
@@ -468,7 +454,7 @@ class ProxmoxDriver(HypervisorDriver):
             if wait and upid:
                 self._wait_task(node, upid, timeout, subject)
             return upid
-        return self._while_locked(attempt, timeout, subject)
+        return retry_while_locked(attempt, time.monotonic() + timeout)
 
     # ----------------------------------------------------------------- write
     def _check_node(self, node, subject):
@@ -604,7 +590,7 @@ class ProxmoxDriver(HypervisorDriver):
         node, vmid = vm['node'], vm['id']
         params = self._config_changes(vm, self._config(node, vmid, subject), changes, subject)
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
-        self._while_locked(lambda: self._call('PUT', path, subject, **params), timeout, subject)
+        retry_while_locked(lambda: self._call('PUT', path, subject, **params), time.monotonic() + timeout)
         return self.get_vm(vm_id=vmid)
 
     def power(self, vm, action, timeout, wait=True):
@@ -622,13 +608,6 @@ class ProxmoxDriver(HypervisorDriver):
         subject = vm_subject(vm)
         self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(vm['node'], vm['id']), subject, timeout,
                        {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait)
-
-    def wait_for_status(self, vm, statuses, timeout):
-        def reached():
-            current = self.get_vm(vm_id=vm['id'])
-            return current if current and current['status'] in statuses else None
-        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
-                        subject=vm_subject(vm))
 
 
 def _memory_mb(config):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import TimeoutError_
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, TimeoutError_
 
 
 def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=None, subject=None, clock=time.monotonic,
@@ -33,3 +33,22 @@ def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=N
                                 hypervisor=hypervisor, subject=subject)
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_interval)
+
+
+def retry_while_locked(action, deadline, clock=time.monotonic, sleep=time.sleep):
+    """Run action() again while it fails with a ConflictError marked locked (a backup, a clone, a migration,
+    the hypervisor's own config lock), until deadline (a clock() value); then re-raise it saying how long.
+
+    Only refusals are retried: a locked VM refuses a write without doing it, so asking again is safe.
+    """
+    started = clock()
+    while True:
+        try:
+            return action()
+        except ConflictError as exc:
+            if not exc.details.get('locked'):
+                raise
+            if clock() >= deadline:
+                exc.message = 'still locked after {0}s: {1}'.format(int(round(deadline - started)), exc.message)
+                raise
+            sleep(min(1.0, max(deadline - clock(), 0.05)))
