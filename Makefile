@@ -13,7 +13,7 @@ ANCHORS             := $(VENV)/anchor-collections
 ANSIBLE_WITH_ANCHORS := ansible==12.3.0
 BENCH_ARGS          ?= --sizes 100,1000,5000
 
-.PHONY: venv build sanity pytest test bench demo lock clean
+.PHONY: venv build sanity pytest test bench stress demo lock clean
 
 venv: $(VENV)/.installed $(ANCHORS)/.extracted
 
@@ -64,6 +64,11 @@ pytest: venv build
 	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: sanity pytest
+
+# Not part of make test: the reliability suite at full size (more dropped connections, more VMs, 5000-VM inventory).
+stress: venv build
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH PUREBOOT_STRESS=1 \
+	  $(CURDIR)/$(BIN)/python -m pytest tests/reliability $(STRESS_ARGS)
 
 # Not part of make test: the inventory plugin against community.proxmox's and ovirt.ovirt's on N = 100, 1000 and
 # 5000 VMs at 10 ms per request; prints a table and writes docs/performance.{md,png,json}.
