@@ -65,7 +65,7 @@ options:
   max_workers:
     description: Parallel requests, per hypervisor and across hypervisors.
     type: int
-    default: 8
+    default: 16
   strict_hypervisors:
     description: Fail when a hypervisor cannot be read, instead of warning and skipping it.
     type: bool

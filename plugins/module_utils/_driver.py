@@ -107,7 +107,7 @@ class HypervisorDriver(object):
     # Placement options of create that this type does not have.
     FOREIGN_PLACEMENT = ()
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
-    DEFAULT_WORKERS = 8
+    DEFAULT_WORKERS = 16
 
     def __init__(self, connection):
         self.conn = connection

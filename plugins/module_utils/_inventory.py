@@ -36,7 +36,7 @@ def _list_one(options, filters, include_templates, max_workers, strict):
         driver.close()
 
 
-def collect(hypervisors, filters=None, include_templates=False, max_workers=8, strict=False, pureboot_client=None):
+def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None):
     """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
 
     Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...]}.
