@@ -14,6 +14,7 @@ inventory plugin only ever use the methods below, so both hypervisor types behav
 from __future__ import annotations
 
 import concurrent.futures
+import os
 from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
@@ -33,6 +34,8 @@ NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
 POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
 
 MAX_MEMORY_MB = 4 * 1024 * 1024
+# Seconds per API request; far larger values overflow the socket layer's timeout.
+MAX_REQUEST_TIMEOUT = 3600
 MAX_CPU_CORES = 512
 
 
@@ -74,8 +77,13 @@ class Connection(object):
             self.timeout = int(options.get('timeout', 30))
         except (TypeError, ValueError):
             raise InvalidInputError("option 'timeout' must be a number of seconds", hypervisor=self.name)
-        if self.timeout <= 0:
-            raise InvalidInputError("option 'timeout' must be greater than 0", hypervisor=self.name)
+        if not 1 <= self.timeout <= MAX_REQUEST_TIMEOUT:
+            raise InvalidInputError("option 'timeout' must be between 1 and {0} seconds, got {1}".format(
+                MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.name)
+        # A missing CA file would surface deep in the TLS stack as an OSError: say what is wrong instead.
+        if self.verify_ssl and self.ca_file and not os.path.isfile(self.ca_file):
+            raise InvalidInputError("ca_file '{0}' does not exist or is not a file".format(self.ca_file),
+                                    hypervisor=self.name)
         self.given = frozenset(options)
 
     @property

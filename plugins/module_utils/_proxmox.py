@@ -410,7 +410,8 @@ class ProxmoxDriver(HypervisorDriver):
 
     def list_templates(self, name=None, node=None, cluster=None):
         found = [r for r in self._resources() if r.get('template')]
-        found = [r for r in found if vm_matches(self._record(r), name=name, node=node, include_templates=True)]
+        found = [r for r in found if vm_matches(self._record(r), name=name, node=node, cluster=cluster,
+                                                include_templates=True)]
         return parallel_map(self._template_record, sorted(found, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def find_template(self, ref, node=None, cluster=None, subject=None):

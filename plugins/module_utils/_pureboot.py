@@ -28,6 +28,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_,
     TLSError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import MAX_REQUEST_TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import completed_from_env
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
@@ -248,8 +249,9 @@ class PureBootClient(object):
             self.timeout = float(timeout if timeout is not None else DEFAULT_TIMEOUT)
         except (TypeError, ValueError):
             raise InvalidInputError("option 'timeout' must be a number of seconds", hypervisor=self.label)
-        if self.timeout <= 0:
-            raise InvalidInputError("option 'timeout' must be greater than 0", hypervisor=self.label)
+        if not 0 < self.timeout <= MAX_REQUEST_TIMEOUT:
+            raise InvalidInputError("option 'timeout' must be more than 0 and at most {0} seconds, got {1}".format(
+                MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.label)
         if verify_ssl and ca_file and not os.path.isfile(ca_file):
             raise InvalidInputError("ca_file '{0}' does not exist".format(ca_file), hypervisor=self.label)
         if not HAS_REQUESTS:

@@ -25,6 +25,7 @@ DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nic
 # Changes a running VM only takes at its next start (on Proxmox they stay pending until then).
 COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware')
 STATES = ('present', 'running', 'stopped', 'restarted', 'absent')
+MAX_WAIT_TIMEOUT = 7 * 24 * 3600
 
 
 def diff_view(vm):
@@ -58,6 +59,9 @@ def ensure_vm(driver, params, check_mode, before_removal=None):
     before_removal(vm) runs before an existing VM is removed (and in check mode): the PureBoot node is
     retired first, so a failure there leaves the VM in place and a re-run can still find the node.
     """
+    if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
+        raise InvalidInputError('wait_timeout must be between 1 and {0} seconds, got {1}'.format(
+            MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label)
     driver.connect()
     current = find_vm(driver, params)
     if params['state'] == 'absent':
