@@ -23,9 +23,15 @@ DEFAULT_SECRETS = {'fakepve': ('password', HV_PASSWORD), 'ovirt_engine': ('passw
                    'pureboot': ('password', PUREBOOT_PASSWORD)}
 
 
+SUITE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def pytest_collection_modifyitems(items):
     """Give every test of this suite the passwords above, keeping the other options its own markers set."""
+    # pytest calls this hook with every collected item, not only this directory's: leave the others alone.
     for item in items:
+        if not str(item.path).startswith(SUITE_DIR + os.sep):
+            continue
         for name, (option, value) in DEFAULT_SECRETS.items():
             marker = item.get_closest_marker(name)
             options = dict(marker.kwargs) if marker else {}
