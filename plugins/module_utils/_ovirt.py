@@ -187,7 +187,10 @@ class OvirtDriver(HypervisorDriver):
                 self._sdk_connection = sdk.Connection(
                     url=self.url, username=conn.username, password=conn.password, token=conn.token,
                     insecure=not conn.verify_ssl, ca_file=conn.ca_file if conn.verify_ssl else None,
-                    timeout=conn.timeout)
+                    timeout=conn.timeout,
+                    # One request per connection: libcurl sends a request again by itself when a reused
+                    # connection dies before the answer, which would carry a write out twice.
+                    headers={'Connection': 'close'})
             return self._sdk_connection
 
     def connect(self):

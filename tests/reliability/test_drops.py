@@ -18,7 +18,6 @@ import pytest
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import NATIVE_DROPS, case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, PASSED, DropProxy
-from ansible_collections.pureboot.hypervisors.tests.reliability.known_bugs import RESEND_SIGNS, TOLERATED
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (
     one_line, run_phases, scaled, task_results)
 from ansible_collections.pureboot.hypervisors.tests.reliability.scene import Scene
@@ -140,10 +139,6 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
     finally:
         hypervisor.stop()
         pureboot.stop()
-    # A known bug may show under random drops (it is pinned by its own case): only its own signs are forgiven.
-    tolerated = TOLERATED.get(case_id('fault', backend.kind, 'drops_5pct'))
-    shown = [p for p in problems if tolerated and any(sign in p for sign in RESEND_SIGNS)]
-    problems = [p for p in problems if p not in shown]
     record(case_id('fault', backend.kind, 'drops_5pct'), 'fault', hypervisor=backend.kind,
            fault='{0:.0%} of all requests lost on the hypervisor and PureBoot (reads before or after the server, writes '
                  'after the server acted), creating and starting {1} VMs'.format(DROP_RATE, VMS),
@@ -153,7 +148,7 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
            converged=not not_converged, phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),
            extra={'hypervisor': during['hypervisor'], 'pureboot': during['pureboot'],
                   'creates_per_vm': sorted(set(creates.values())), 'nodes_per_mac': sorted(set(registered.values()))},
-           problems=problems + shown, known_bug=tolerated if shown else None)
+           problems=problems)
     for side in ('hypervisor', 'pureboot'):
         assert during[side]['lost_request'] + during[side]['lost_answer'] > 0, 'nothing was dropped on ' + side
     assert not problems, '\n'.join(problems)
