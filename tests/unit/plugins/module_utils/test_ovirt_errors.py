@@ -73,6 +73,11 @@ def test_a_bare_engine_address_means_the_api_path(driver):
     (sdk.Error("Error while sending HTTP request: (60, 'SSL certificate problem: unable to get local issuer "
                "certificate')"), 'tls', 'TLS verification failed for https://engine.example.com/ovirt-engine/api: SSL '
                                         'certificate problem: unable to get local issuer certificate'),
+    # A connection dropped in the middle of the answer: OpenSSL words it, but it is no certificate problem.
+    (sdk.Error("Failed to read response: [(<pycurl.Curl object at 0x7f00>, 56, 'OpenSSL SSL_read: OpenSSL/3.6.5: "
+               "error:0A000126:SSL routines::unexpected eof while reading, errno 0')]"), 'unreachable',
+     'cannot reach https://engine.example.com/ovirt-engine/api: OpenSSL SSL_read: OpenSSL/3.6.5: error:0A000126:SSL '
+     'routines::unexpected eof while reading, errno 0'),
 ])
 def test_sdk_errors_become_one_typed_line(driver, error, category, text):
     mapped = driver._sdk_error(error, "VM 'web1'")  # pylint: disable=protected-access
