@@ -87,7 +87,7 @@ def served_ovirt(count, latency):
 def run_inventory(workdir, name, config, env=None, verbose=False):
     """One ansible-inventory --list; returns (seconds, peak RSS in MiB, host count, the plugin's own seconds or None)."""
     source = workdir / name
-    source.write_text(yaml.safe_dump(config))
+    source.write_text(json.dumps(config) if name.endswith('.json') else yaml.safe_dump(config))
     environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
     environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
                         'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
@@ -149,10 +149,23 @@ def bench_size(count, latency, workdir, backends):
         measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached)
         rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached, verbose=True),
                          n=count, backend='all'))
+        # What ansible-core alone takes for the same hosts, groups and hostvars: the floor of any inventory source.
+        rows.append(dict(measure('static JSON file, same hosts (reference)', both, workdir, 'static.json',
+                                 static_inventory(workdir / 'cached.pureboot.yml.json')), n=count, backend='all'))
     finally:
         pve.stop()
         ovirt.stop()
     return rows
+
+
+def static_inventory(listing_path):
+    """The hosts, groups and hostvars of an `ansible-inventory --list` output, as a static inventory file."""
+    text = listing_path.read_text()
+    listing = json.loads(text[text.index('{'):])
+    hostvars = listing.pop('_meta')['hostvars']
+    groups = dict((name, {'hosts': dict((host, None) for host in group.get('hosts', []))})
+                  for name, group in listing.items() if name not in ('all', 'ungrouped'))
+    return {'all': {'hosts': hostvars, 'children': groups}}
 
 
 def bench_proxmox(count, pve, connection, ours, workdir):
