@@ -13,6 +13,8 @@ object it is about, so the message always reads "<hypervisor>: <object>: <what h
 
 from __future__ import annotations
 
+import re
+
 # The categories users see (SPEC.md "Errors"); `api` is whatever the server refused otherwise.
 AUTH = 'auth'
 TLS = 'tls'
@@ -37,6 +39,27 @@ def redact(text, secrets):
         if secret and len(str(secret)) >= 4:
             text = text.replace(str(secret), REDACTED)
     return text
+
+
+# What a transport failure comes down to, found inside the layers requests and urllib3 wrap it in.
+_TRANSPORT_REASONS = (
+    (re.compile(r'(certificate verify failed[^\'")(]*)', re.IGNORECASE), None),
+    (re.compile(r'Remote end closed connection without response|Connection aborted', re.IGNORECASE),
+     'the connection was closed before an answer came'),
+    (re.compile(r'\[Errno -?\d+\] ([^\'")]+)'), None),
+    (re.compile(r'(timed out)', re.IGNORECASE), None),
+    (re.compile(r'(SSL[^(]*error[^\'")(]*)', re.IGNORECASE), None),
+)
+
+
+def transport_reason(exc, limit=200):
+    """The reason of a transport error (connection refused, closed, certificate, ...) as one short line."""
+    text = ' '.join(str(exc).split())
+    for pattern, wording in _TRANSPORT_REASONS:
+        found = pattern.search(text)
+        if found:
+            return wording or found.group(1).strip()
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 class HypervisorError(Exception):

@@ -25,7 +25,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    TaskFailedError, TimeoutError_, TLSError, UnreachableError)
+    TaskFailedError, TimeoutError_, TLSError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     nic_record, normalize_mac, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
@@ -198,12 +198,26 @@ class ProxmoxDriver(HypervisorDriver):
             kwargs.update(user=user, token_name=token_name, token_value=conn.api_token_secret)
         else:
             kwargs.update(user=conn.username, password=conn.password)
-        try:
-            return proxmoxer.ProxmoxAPI(**kwargs)
-        except ProxmoxAuthenticationError:
-            raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
-        except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, None)
+        # A ticket request changes nothing on the server: it is retried like a read.
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return proxmoxer.ProxmoxAPI(**kwargs)
+            except ProxmoxAuthenticationError as exc:
+                found = re.search(r'code: (\d+)', str(exc))
+                status = int(found.group(1)) if found else 401
+                if status in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
+                    self._backoff(attempt)
+                    continue
+                if status == 401:
+                    raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
+                raise self.error(ApiError, 'the login was refused with HTTP {0}'.format(status))
+            except requests.exceptions.RequestException as exc:
+                if not isinstance(exc, requests.exceptions.SSLError) and attempt < READ_ATTEMPTS:
+                    self._backoff(attempt)
+                    continue
+                raise self._transport_error(exc, None)
 
     def _session(self, renew=False):
         with self._login_lock:
@@ -250,14 +264,13 @@ class ProxmoxDriver(HypervisorDriver):
         time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
 
     def _transport_error(self, exc, subject):
-        text = str(exc)
         if isinstance(exc, requests.exceptions.SSLError):
-            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.conn.api_url, _short(text)),
+            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.conn.api_url, transport_reason(exc)),
                               subject)
         if isinstance(exc, requests.exceptions.Timeout):
             return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout),
                               subject)
-        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.conn.api_url, _short(text)), subject)
+        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.conn.api_url, transport_reason(exc)), subject)
 
     def _api_error(self, exc, path, subject):
         """A ResourceException as a typed error, keeping PVE's own wording."""
@@ -619,13 +632,3 @@ def _memory_mb(config):
 def _new_mac():
     return '{0}:{1:02x}:{2:02x}:{3:02x}'.format(PROXMOX_OUI, random.randint(0, 255), random.randint(0, 255),
                                                 random.randint(0, 255))
-
-
-def _short(text, limit=300):
-    """The reason inside a transport error (urllib3 wraps it in several layers), cut to a readable length."""
-    text = str(text).splitlines()[0] if text else ''
-    for pattern in (r'(certificate verify failed[^\'")(]*)', r'\[Errno -?\d+\] ([^\'")]+)', r'(timed out)', r'(SSL[^(]*error[^\'")(]*)'):
-        found = re.search(pattern, text, re.IGNORECASE)
-        if found:
-            return found.group(1).strip()
-    return text if len(text) <= limit else text[:limit] + '...'

@@ -27,7 +27,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_,
-    TLSError, UnreachableError)
+    TLSError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import MAX_REQUEST_TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import completed_from_env
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
@@ -161,17 +161,6 @@ def _plain(text, limit=200):
     text = re.sub(r'<[^>]*>', ' ', str(text or ''))
     text = ' '.join(text.split())
     return text if len(text) <= limit else text[:limit] + '...'
-
-
-def _transport_reason(exc):
-    """The reason inside a requests exception (urllib3 nests it several layers deep)."""
-    text = str(exc)
-    for pattern in (r'(certificate verify failed[^\'")(]*)', r'\[Errno -?\d+\] ([^\'")]+)', r'(timed out)',
-                    r'(SSL[^(]*error[^\'")(]*)'):
-        found = re.search(pattern, text, re.IGNORECASE)
-        if found:
-            return found.group(1).strip()
-    return _plain(text)
 
 
 def node_subject(node=None, mac=None, node_id=None):
@@ -378,11 +367,11 @@ class PureBootClient(object):
 
     def _transport_error(self, exc, subject):
         if isinstance(exc, requests.exceptions.SSLError):
-            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, _transport_reason(exc)),
+            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, transport_reason(exc)),
                               subject)
         if isinstance(exc, requests.exceptions.Timeout):
             return self.error(TimeoutError_, 'no answer from {0} within {1:g}s'.format(self.url, self.timeout), subject)
-        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, _transport_reason(exc)), subject)
+        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, transport_reason(exc)), subject)
 
     def _http_error(self, method, path, response, subject):
         """An HTTP error answer as a typed error, keeping the server's own wording."""

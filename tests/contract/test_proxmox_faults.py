@@ -102,6 +102,28 @@ def test_api_token_login(pve):
     assert caught.value.category == 'auth' and 'nope-nope' not in str(caught.value)
 
 
+def test_a_login_refused_by_a_restarting_proxy_is_asked_again(pve, driver):
+    pve.pve.fail('POST', '/access/ticket', 503, 'Service Unavailable', times=2)
+    retries = []
+    driver._backoff = retries.append  # pylint: disable=protected-access  # count retries, skip their pauses
+    assert driver.connect()['version']
+    assert retries == [1, 2]
+
+
+def test_a_login_failing_otherwise_is_not_called_an_authentication_failure(pve, driver):
+    pve.pve.fail('POST', '/access/ticket', 500, 'Internal Server Error')
+    with pytest.raises(ApiError) as caught:
+        driver.connect()
+    assert str(caught.value) == 'pve-test: the login was refused with HTTP 500'
+
+
+def test_wrong_password_is_an_authentication_failure(pve):
+    with pytest.raises(Exception) as caught:
+        pve.driver(password='not-the-password').connect()
+    assert caught.value.category == 'auth'
+    assert str(caught.value) == "pve-test: authentication failed for user 'root@pam'"
+
+
 def test_dropped_connections_are_retried_for_reads(pve, driver):
     clone(pve, driver, 'fault-flaky')
     pve.pve.flaky_network(drop_rate=0.2)
