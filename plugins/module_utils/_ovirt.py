@@ -249,11 +249,10 @@ class OvirtDriver(HypervisorDriver):
                 return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.url, self.conn.timeout),
                                   subject)
             # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof").
-            if curl_code in CURL_UNREACHABLE:
-                return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, reason), subject)
-            if curl_code in CURL_TLS or re.search(r'SSL|certificate', reason):
+            dropped = curl_code in CURL_UNREACHABLE
+            if curl_code in CURL_TLS or (not dropped and re.search(r'SSL|certificate', reason)):
                 return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, reason), subject)
-            if isinstance(exc, sdk.ConnectionError):
+            if dropped or isinstance(exc, sdk.ConnectionError):
                 return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, reason), subject)
             return self.error(ApiError, 'unexpected answer from {0}: {1}'.format(self.url, reason), subject)
         if code == 404 or isinstance(exc, sdk.NotFoundError):

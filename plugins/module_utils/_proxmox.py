@@ -207,15 +207,13 @@ class ProxmoxDriver(HypervisorDriver):
             except ProxmoxAuthenticationError as exc:
                 found = re.search(r'code: (\d+)', str(exc))
                 status = int(found.group(1)) if found else 401
-                if status in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
-                    self._backoff(attempt)
+                if self._may_ask_again(attempt, status=status):
                     continue
                 if status == 401:
                     raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
                 raise self.error(ApiError, 'the login was refused with HTTP {0}'.format(status))
             except requests.exceptions.RequestException as exc:
-                if not isinstance(exc, requests.exceptions.SSLError) and attempt < READ_ATTEMPTS:
-                    self._backoff(attempt)
+                if self._may_ask_again(attempt, exc=exc):
                     continue
                 raise self._transport_error(exc, None)
 
@@ -248,16 +246,21 @@ class ProxmoxDriver(HypervisorDriver):
                     renewed = True
                     self._session(renew=True)
                     continue
-                if method == 'GET' and exc.status_code in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
-                    self._backoff(attempt)
+                if method == 'GET' and self._may_ask_again(attempt, status=exc.status_code):
                     continue
                 raise self._api_error(exc, path, subject)
             except requests.exceptions.RequestException as exc:
-                transient = not isinstance(exc, requests.exceptions.SSLError)
-                if method == 'GET' and transient and attempt < READ_ATTEMPTS:
-                    self._backoff(attempt)
+                if method == 'GET' and self._may_ask_again(attempt, exc=exc):
                     continue
                 raise self._transport_error(exc, subject)
+
+    def _may_ask_again(self, attempt, status=None, exc=None):
+        """After a failed read or login: back off and say True when it may be asked again (bounded)."""
+        transient = status in TRANSIENT_STATUS if exc is None else not isinstance(exc, requests.exceptions.SSLError)
+        if transient and attempt < READ_ATTEMPTS:
+            self._backoff(attempt)
+            return True
+        return False
 
     @staticmethod
     def _backoff(attempt):
