@@ -207,11 +207,6 @@ def module_cases(module, spec):
     return cases
 
 
-def all_cases():
-    """{module: [Case]} for every module."""
-    return dict((module, module_cases(module, module_spec(module)['argument_spec'])) for module in MODULES)
-
-
 def expectation(case, backend=None):
     """What the case must answer: fail, fail_or_converted, empty, ok or any (see the module docstring).
 

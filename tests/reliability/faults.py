@@ -72,6 +72,15 @@ def lost_write_answer(scene):
                 after_phase1=after_phase1, measure=lambda: {'starts_received': len(starts())}, verify=verify)
 
 
+@fault('hypervisor', 'lock_timeout', 'the VM stays locked past wait_timeout (2 s): a backup lock on Proxmox, '
+       'image_locked on oVirt', 'conflict')
+def lock_timeout(scene):
+    vm = scene.create_vm()
+    scene.backend.lock(vm)
+    return Play(scene.vm_task('running', wait_timeout=2), lambda: scene.backend.unlock(vm),
+                text='still locked after 2s', phase2=scene.vm_task('running'), state='running')
+
+
 # ================================================================== Proxmox (fakepve's own fault injectors)
 
 @fault('proxmox', 'lost_quorum', 'the cluster loses quorum (/etc/pve read-only) during a create', 'api')
@@ -106,14 +115,6 @@ def proxmox_task_error(scene):
     def lift():
         fake.start_error = None
     return Play(scene.vm_task('running'), lift, text='TASK ERROR: QEMU exited with code 1', state='running')
-
-
-@fault('proxmox', 'lock_timeout', 'a backup lock is held past wait_timeout (2 s)', 'conflict')
-def proxmox_lock_timeout(scene):
-    vm = scene.create_vm()
-    scene.backend.lock(vm)
-    return Play(scene.vm_task('running', wait_timeout=2), lambda: scene.backend.unlock(vm),
-                text='still locked after 2s', phase2=scene.vm_task('running'), state='running')
 
 
 @fault('proxmox', 'ticket_expiry', 'the login ticket expires (1 s lifetime) while a 2 s start task runs', None,
@@ -194,14 +195,6 @@ def ovirt_task_error(scene):
     def lift():
         state.vm_action = original
     return Play(scene.vm_task('running'), lift, text='went down while starting', state='running')
-
-
-@fault('ovirt', 'lock_timeout', 'the VM stays image_locked past wait_timeout (2 s)', 'conflict')
-def ovirt_lock_timeout(scene):
-    vm = scene.create_vm()
-    scene.backend.lock(vm)
-    return Play(scene.vm_task('running', wait_timeout=2), lambda: scene.backend.unlock(vm),
-                text='still locked after 2s', phase2=scene.vm_task('running'), state='running')
 
 
 @fault('ovirt', 'token_expiry', 'the SSO token expires (1 s lifetime) while a 2 s start is awaited', None,
@@ -286,7 +279,3 @@ def pureboot_token_expiry(scene):
         assert logins() >= 2, 'the one-second token never had to be renewed'
     return Play(scene.vm_task(pureboot_node={'tags': ['a1', 'b2', 'c3'], 'workflow_id': 'wf-reliability'}),
                 lambda: scene.double.slow(0), after_phase1=after_phase1, measure=lambda: {'logins': logins()})
-
-
-def faults_for(kind):
-    return [f for f in FAULTS if f.kind == kind]

@@ -13,9 +13,6 @@ import argparse
 import json
 import pathlib
 
-SECTION_TITLES = {'fault': 'Faults', 'load': 'Load', 'secrets': 'Secrets audit', 'input': 'Bad input'}
-
-
 def cell(value, limit=None):
     """A table cell: one line, pipes escaped, optionally cut."""
     if value is None or value == '':
