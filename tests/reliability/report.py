@@ -13,6 +13,7 @@ import argparse
 import json
 import pathlib
 
+
 def cell(value, limit=None):
     """A table cell: one line, pipes escaped, optionally cut."""
     if value is None or value == '':
