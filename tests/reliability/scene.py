@@ -2,7 +2,10 @@
 looked at afterwards (how many VMs of a name, how many nodes for a MAC, which creates reached the server).
 """
 
+import contextlib
 from urllib.parse import parse_qs
+
+from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import DropProxy
 
 OVIRT_API = '/ovirt-engine/api'
 
@@ -33,12 +36,20 @@ class Scene(object):
 
     def through_proxy(self, **options):
         """Send the tasks' hypervisor requests through a DropProxy (stopped after the test); returns it."""
-        from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import \
-            DropProxy  # pylint: disable=import-outside-toplevel
         connection = self.backend.connection()
-        proxy = DropProxy(connection['api_url'], connection['ca_file'], **options).start()
-        self.request.addfinalizer(proxy.stop)
+        proxy = self._proxy(connection['api_url'], connection['ca_file'], **options)
         self.hv = dict(self.hv, api_url=proxy.url, ca_file=proxy.cafile)
+        return proxy
+
+    def pureboot_through_proxy(self, **options):
+        """The same for the tasks' PureBoot requests."""
+        proxy = self._proxy(self.double.url, self.double.cafile, **options)
+        self.pb = dict(self.pb, url=proxy.url, ca_file=proxy.cafile)
+        return proxy
+
+    def _proxy(self, url, ca_file, **options):
+        proxy = DropProxy(url, ca_file, **options).start()
+        self.request.addfinalizer(proxy.stop)
         return proxy
 
     # ------------------------------------------------------------ tasks
@@ -52,31 +63,31 @@ class Scene(object):
         return {'pureboot.hypervisors.pureboot_vm': self.vm_args(state, name, **options)}
 
     # ------------------------------------------------------------ set-up through the driver
+    @contextlib.contextmanager
+    def _driver(self):
+        driver = self.backend.driver()
+        try:
+            yield driver
+        finally:
+            driver.close()
+
     def create_vm(self, name=None, **placement):
         spec = dict(self.backend.placement, template=self.backend.template)
         spec.update(placement)
-        driver = self.backend.driver()
-        try:
+        with self._driver() as driver:
             self.vm = driver.create_vm(name or self.name, spec, timeout=60)
-        finally:
-            driver.close()
         return self.vm
 
     # ------------------------------------------------------------ looking
     def vms(self, name=None):
         """The VMs called name (default: the scene's) that the hypervisor has."""
-        driver = self.backend.driver()
-        try:
-            return [vm for vm in driver.list_vms(name=name or self.name) if vm['name'] == (name or self.name)]
-        finally:
-            driver.close()
+        name = name or self.name
+        with self._driver() as driver:
+            return [vm for vm in driver.list_vms(name=name) if vm['name'] == name]
 
     def all_vms(self):
-        driver = self.backend.driver()
-        try:
+        with self._driver() as driver:
             return driver.list_vms()
-        finally:
-            driver.close()
 
     def nodes(self, name=None, mac=None):
         """PureBoot's nodes for a VM: by hostname (default the scene's VM name), or by MAC."""

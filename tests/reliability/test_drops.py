@@ -17,7 +17,7 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import NATIVE_DROPS, case_id
-from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, PASSED, DropProxy
+from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, PASSED
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (
     one_line, run_phases, scaled, task_results)
 from ansible_collections.pureboot.hypervisors.tests.reliability.scene import Scene
@@ -92,12 +92,7 @@ def converge_problems(scene, names, results):
 
 
 def start_proxies(scene, **options):
-    hypervisor = DropProxy(scene.backend.connection()['api_url'], scene.backend.connection()['ca_file'], seed=SEED,
-                           **options).start()
-    pureboot = DropProxy(scene.double.url, scene.double.cafile, seed=SEED + 1, **options).start()
-    scene.hv = dict(scene.hv, api_url=hypervisor.url, ca_file=hypervisor.cafile)
-    scene.pb = dict(scene.pb, url=pureboot.url, ca_file=pureboot.cafile)
-    return hypervisor, pureboot
+    return scene.through_proxy(seed=SEED, **options), scene.pureboot_through_proxy(seed=SEED + 1, **options)
 
 
 @pytest.mark.parametrize('backend', BACKENDS, indirect=True)
