@@ -75,3 +75,21 @@ def assert_ok(result):
 
 def read_results(tmp_path, name='results.json'):
     return json.loads((tmp_path / name).read_text())
+
+
+def vault(tmp_path, *args, stdin=None):
+    """ansible-vault with the password in tmp_path/vault-pass; returns what it printed."""
+    command = [str(BIN / 'ansible-vault')] + list(args) + ['--vault-password-file', str(tmp_path / 'vault-pass')]
+    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, check=True,
+                          input=stdin, cwd=str(tmp_path)).stdout
+
+
+def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml', timeout=300):
+    """ansible-inventory --list over one pureboot source (a dict or its YAML text) written to tmp_path/name."""
+    path = tmp_path / name
+    path.write_text(source if isinstance(source, str) else yaml.safe_dump(source))
+    command = [str(BIN / 'ansible-inventory'), '-i', str(path), '--list'] + list(args)
+    extra = {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}
+    extra.update(env or {})
+    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=timeout,
+                          cwd=str(tmp_path), check=False)

@@ -6,14 +6,13 @@ inline `!vault` string, opened with --vault-password-file.
 
 import ast
 import pathlib
-import subprocess
 
 import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, COLLECTION, ansible_env, assert_ok, run_playbook)
+    COLLECTION, assert_ok, run_playbook, vault)
 
 PVE_PASSWORD = 'Pve-Vault-Pa55-7319'
 TOKEN_ID = 'automation@pve!ansible'
@@ -54,12 +53,6 @@ def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
     result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
                                                           'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
-
-
-def vault(tmp_path, *args, stdin=None):
-    command = [str(BIN / 'ansible-vault')] + list(args) + ['--vault-password-file', str(tmp_path / 'vault-pass')]
-    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, check=True,
-                          input=stdin, cwd=str(tmp_path)).stdout
 
 
 SECRETS_PLAY = '''

@@ -1,24 +1,13 @@
 """The inventory plugin through real ansible-inventory runs against fakepve (and every backend of the suite)."""
 
 import json
-import subprocess
 
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, vault
 
 VAULT_PASSWORD = 'inventory-vault-pass'
-
-
-def ansible_inventory(tmp_path, source, *args, env=None):
-    path = tmp_path / 'lab.pureboot.yml'
-    path.write_text(source if isinstance(source, str) else yaml.safe_dump(source))
-    command = [str(BIN / 'ansible-inventory'), '-i', str(path), '--list'] + list(args)
-    extra = {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}
-    extra.update(env or {})
-    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=300,
-                          cwd=str(tmp_path), check=False)
 
 
 def unwrap(value):
@@ -121,9 +110,7 @@ def test_cache_hit_sends_no_request(backend, scene, tmp_path):
 def test_vault_encrypted_source(backend, scene, tmp_path):
     (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
     secret = backend.connection()['password']
-    encrypted = subprocess.run(
-        [str(BIN / 'ansible-vault'), 'encrypt_string', '--vault-password-file', str(tmp_path / 'vault-pass'), secret],
-        env=ansible_env(tmp_path), capture_output=True, text=True, check=True).stdout
+    encrypted = vault(tmp_path, 'encrypt_string', secret)
     connection = dict(backend.connection(), password='@@VAULT@@')
     text = yaml.safe_dump(source([backend]) | {'hypervisors': [connection]})
     text = text.replace("'@@VAULT@@'", encrypted.strip().replace('\n', '\n    ')).replace('@@VAULT@@', encrypted.strip())

@@ -9,14 +9,13 @@
 """
 
 import json
-import subprocess
 import time
 
 import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import STRESS, one_line, run_phases, scaled
 from ansible_collections.pureboot.hypervisors.tests.reliability.scene import Scene
@@ -100,14 +99,11 @@ def test_inventory_over_thousands_of_vms(backend, pureboot_server, request, tmp_
     with_node = made[::2]
     for name, mac in with_node:
         pureboot_server.add_node(mac, hostname=name)
-    source = tmp_path / 'load.pureboot.yml'
-    source.write_text(yaml.safe_dump({'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [scene.hv],
-                                      'pureboot': scene.pb}))
+    source = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [scene.hv], 'pureboot': scene.pb}
     before = backend.request_count()
     started = time.monotonic()
-    result = subprocess.run([str(BIN / 'ansible-inventory'), '-i', str(source), '--list'], capture_output=True, text=True,
-                            env=ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'}),
-                            cwd=str(tmp_path), timeout=800, check=False)
+    result = ansible_inventory(tmp_path, source, name='load.pureboot.yml', timeout=800,
+                               env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
     seconds = time.monotonic() - started
     problems = []
     hostvars = {}

@@ -10,13 +10,12 @@ stderr at -vvvv, the log file, the registered results, and the inventory cache.
 
 import json
 import re
-import subprocess
 
 import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, vault
 from ansible_collections.pureboot.hypervisors.tests.reliability.bad_input import MODULES
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import run_phases
@@ -66,12 +65,6 @@ class Issued(object):
 def secrets_of(scene, token):
     return [scene.hv['password'], token, scene.double.api_key, scene.double.password, WRONG_PASSWORD, WRONG_TOKEN,
             WRONG_API_KEY, VAULT_PASSWORD]
-
-
-def vault(tmp_path, *args, stdin=None):
-    command = [str(BIN / 'ansible-vault')] + list(args) + ['--vault-password-file', str(tmp_path / 'vault-pass')]
-    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, check=True,
-                          input=stdin, cwd=str(tmp_path)).stdout
 
 
 def module_tasks(scene, token_login):
@@ -220,14 +213,10 @@ def test_inventory_at_vvvv_with_failures_shows_no_secret(backend, pureboot_serve
     ]
     text, failures = '', 0
     for index, (_label, content) in enumerate(runs):
-        path = tmp_path / 'audit{0}.pureboot.yml'.format(index)
-        path.write_text(content)
         assert scene.hv['password'] not in content and pureboot_server.password not in content
-        result = subprocess.run(
-            [str(BIN / 'ansible-inventory'), '-i', str(path), '--list', '-vvvv', '--vault-password-file',
-             str(tmp_path / 'vault-pass')], capture_output=True, text=True, cwd=str(tmp_path), check=False,
-            env=ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',
-                                       'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}))
+        result = ansible_inventory(tmp_path, content, '-vvvv', '--vault-password-file', str(tmp_path / 'vault-pass'),
+                                   name='audit{0}.pureboot.yml'.format(index),
+                                   env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
         failures += result.returncode != 0 or 'skipped' in result.stderr
         text += result.stdout + result.stderr
         if index == 0:
