@@ -14,10 +14,12 @@ inventory plugin only ever use the methods below, so both hypervisor types behav
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 from urllib.parse import urlsplit
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, HypervisorError, InvalidInputError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     BOOT_DEVICES, FIRMWARES, normalize_mac)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
@@ -37,6 +39,9 @@ MAX_MEMORY_MB = 4 * 1024 * 1024
 # Seconds per API request; far larger values overflow the socket layer's timeout.
 MAX_REQUEST_TIMEOUT = 3600
 MAX_CPU_CORES = 512
+# What the SDKs raise, outside their own exceptions, when they read another server's answer as their API's:
+# they index the JSON they get without checking it (KeyError), or get HTML (JSONDecodeError).
+FOREIGN_ANSWER_ERRORS = (KeyError, json.JSONDecodeError)
 
 
 class Connection(object):
@@ -57,8 +62,13 @@ class Connection(object):
             raise InvalidInputError("option 'type' is required (proxmox or ovirt)", hypervisor=self.name)
         if not self.api_url:
             raise InvalidInputError("option 'api_url' is required", hypervisor=self.name)
-        if parts.scheme not in ('https', 'http') or not parts.hostname:
-            raise InvalidInputError("api_url '{0}' is not an http(s) URL".format(self.api_url), hypervisor=self.name)
+        if parts.scheme == 'http':
+            # Both APIs are served over TLS only; plain http would send the password in clear, or be
+            # quietly switched to https by an SDK while the http URL is registered in PureBoot.
+            raise InvalidInputError("api_url '{0}' uses plain http; hypervisor APIs are reached over https only: "
+                                    "use https://".format(self.api_url), hypervisor=self.name)
+        if parts.scheme != 'https' or not parts.hostname:
+            raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
         self.scheme = parts.scheme
         self.host = parts.hostname
         try:
@@ -107,6 +117,8 @@ class HypervisorDriver(object):
     """The contract. Subclasses set TYPE, SDK and the credentials they take, and implement every method."""
 
     TYPE = None
+    # What users call the server, with its article, for messages: 'an oVirt engine'.
+    PRODUCT = None
     # (pip requirement, import name) of the SDK; a missing one fails with missing_required_lib()'s text.
     SDK = None
     # Credential sets that are enough to log in, and options that only other types take.
@@ -197,6 +209,12 @@ class HypervisorDriver(object):
     def error(self, cls, message, subject=None, **kwargs):
         """An error of class cls about subject on this hypervisor, with secrets removed."""
         return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)
+
+    def not_this_api(self, detail, subject=None):
+        """The error for an answer this type's API never gives: the URL points at another server (a wrong type,
+        a PureBoot or web server, a wrong path), which the user must be told as such, not as a KeyError."""
+        return self.error(ApiError, '{0} does not answer as {1} API ({2})'.format(
+            self.conn.api_url, self.PRODUCT, detail), subject)
 
 
 def spec_subject(spec):

@@ -25,7 +25,7 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS, HypervisorDriver, diff_hardware, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
     TimeoutError_, TLSError, UnreachableError)
@@ -158,6 +158,7 @@ def _ref_id(ref):
 
 class OvirtDriver(HypervisorDriver):
     TYPE = 'ovirt'
+    PRODUCT = 'an oVirt engine'
     SDK = ('ovirt-engine-sdk-python', 'ovirtsdk4')
     LOGINS = (('username', 'password'), ('token',))
     FOREIGN_OPTIONS = ('api_token_id', 'api_token_secret')
@@ -195,7 +196,13 @@ class OvirtDriver(HypervisorDriver):
 
     def connect(self):
         if self._api is None:
-            self._api = self._read(lambda system: system.get())
+            try:
+                api = self._read(lambda system: system.get())
+            except NotFoundError:
+                raise self.not_this_api('{0} answers HTTP 404'.format(self.url))
+            if api is None or api.product_info is None:
+                raise self.not_this_api('its API root names no product')
+            self._api = api
         version = self._api.product_info.version if self._api.product_info is not None else None
         return {'version': _version_text(version), 'product': self._api.product_info.name if self._api.product_info else None}
 
@@ -223,6 +230,8 @@ class OvirtDriver(HypervisorDriver):
                     time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
                     continue
                 raise self._sdk_error(exc, subject)
+            except FOREIGN_ANSWER_ERRORS as exc:
+                raise self._not_ovirt(exc, subject)
 
     def _write(self, request, subject=None):
         """A write: sent once; the SDK itself repeats it only after a 401 (the engine did nothing then)."""
@@ -230,6 +239,14 @@ class OvirtDriver(HypervisorDriver):
             return request(self._session().system_service())
         except sdk.Error as exc:
             raise self._sdk_error(exc, subject)
+        except FOREIGN_ANSWER_ERRORS as exc:
+            raise self._not_ovirt(exc, subject)
+
+    def _not_ovirt(self, exc, subject):
+        # The SDK takes access_token out of the SSO login's answer without checking it.
+        if isinstance(exc, KeyError):
+            return self.not_this_api('its SSO login answer has no {0}'.format(exc), subject)
+        return self.not_this_api('its SSO login answer is not JSON', subject)
 
     def _sdk_error(self, exc, subject):
         """Every SDK exception becomes one typed error here, in the engine's own words, on one line."""

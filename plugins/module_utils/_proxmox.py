@@ -22,7 +22,7 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
     TaskFailedError, TimeoutError_, TLSError, UnreachableError, transport_reason)
@@ -50,6 +50,8 @@ NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i825
 DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
 BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
 TRANSIENT_STATUS = (502, 503, 504)
+# A login answered so comes from a server without the Proxmox VE API at that address.
+NO_SUCH_PATH = (404, 405, 501)
 
 
 def _split_props(value):
@@ -173,6 +175,7 @@ def _node_of_path(path):
 
 class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
+    PRODUCT = 'a Proxmox VE'
     SDK = ('proxmoxer', 'proxmoxer')
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
     FOREIGN_OPTIONS = ('token',)
@@ -211,7 +214,11 @@ class ProxmoxDriver(HypervisorDriver):
                     continue
                 if status == 401:
                     raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
+                if status in NO_SUCH_PATH:
+                    raise self.not_this_api('its login answers HTTP {0}'.format(status))
                 raise self.error(ApiError, 'the login was refused with HTTP {0}'.format(status))
+            except FOREIGN_ANSWER_ERRORS:
+                raise self.not_this_api('its login answer holds no ticket')
             except requests.exceptions.RequestException as exc:
                 if self._may_ask_again(attempt, exc=exc):
                     continue
@@ -225,7 +232,10 @@ class ProxmoxDriver(HypervisorDriver):
 
     def connect(self):
         if self._version is None:
-            self._version = self._call('GET', 'version') or {}
+            version = self._call('GET', 'version')
+            if not isinstance(version, dict) or 'version' not in version:
+                raise self.not_this_api('GET version answers no version')
+            self._version = version
         return self._version
 
     def close(self):
@@ -249,6 +259,8 @@ class ProxmoxDriver(HypervisorDriver):
                 if method == 'GET' and self._may_ask_again(attempt, status=exc.status_code):
                     continue
                 raise self._api_error(exc, path, subject)
+            except FOREIGN_ANSWER_ERRORS:
+                raise self.not_this_api('{0} {1}: the answer holds no data'.format(method, path), subject)
             except requests.exceptions.RequestException as exc:
                 if method == 'GET' and self._may_ask_again(attempt, exc=exc):
                     continue

@@ -31,7 +31,9 @@ def test_connection_defaults_name_and_hides_secrets():
 @pytest.mark.parametrize('options, message', [
     ({'api_url': 'https://x'}, "option 'type' is required"),
     ({'type': 'proxmox'}, "option 'api_url' is required"),
-    ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an http(s) URL'),
+    ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an https URL'),
+    ({'type': 'proxmox', 'api_url': 'http://pve.example.com:8006'}, 'uses plain http; hypervisor APIs are reached over https only'),
+    ({'type': 'ovirt', 'api_url': 'http://engine.example.com/ovirt-engine/api'}, 'uses plain http'),
     ({'type': 'proxmox', 'api_url': 'https://x', 'colour': 1}, 'unknown hypervisor option(s): colour'),
     ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be between 1 and 3600 seconds, got 0"),
     ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 10 ** 12}, "'timeout' must be between 1 and 3600 seconds"),
