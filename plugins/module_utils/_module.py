@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, redact
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options
 
 
 def hypervisor_label(module):
@@ -18,8 +19,13 @@ def hypervisor_label(module):
 
 
 def run_module(module, work):
-    """exit_json with work()'s result, or fail_json with one clear line; never a traceback, never a secret."""
+    """exit_json with work()'s result, or fail_json with one clear line; never a traceback, never a secret.
+
+    The module's `hypervisor` option is completed from the environment first, so work() sees the connection
+    it will use.
+    """
     try:
+        hypervisor_options(module)
         result = work()
     except HypervisorError as exc:
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)
