@@ -1,6 +1,7 @@
 # pureboot.hypervisors: set-up, tests and demo. Every target makes its own virtualenv first.
 #   make test   sanity + the whole test suite (what CI runs)
 #   make demo   the demo playbook against the bundled simulators (see README)
+#   make docs   the collection's HTML documentation site (antsibull-docs, Sphinx), in .build/docs-site
 
 PYTHON      ?= python3
 VENV        ?= .venv
@@ -63,7 +64,7 @@ pytest: venv build
 	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
 	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: sanity pytest
+test: sanity docs-lint pytest
 
 # Not part of make test: the reliability suite at full size (more dropped connections, more VMs, 5000-VM inventory).
 stress: venv build
@@ -83,6 +84,44 @@ demo: venv build
 	rm -rf $(BUILD_ROOT)/demo
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python -m ansible_collections.pureboot.hypervisors.tests.simulators.demo --dir $(BUILD_ROOT)/demo
+
+# The collection's documentation site, the ecosystem's way: `antsibull-docs sphinx-init` writes a Sphinx project
+# for the collection, antsibull-docs its pages, Sphinx the HTML: every module, plugin and role, in
+# $(DOCS_SITE)/build/html (under the build root, never committed). The tools come from docs/site/requirements.txt
+# in their own virtualenv; ansible-doc is the test virtualenv's. make test runs antsibull-docs' linter (docs-lint).
+.PHONY: docs docs-lint docs-lock
+DOCS_VENV := $(VENV)/docs
+DOCS_SITE := $(BUILD_ROOT)/docs-site
+DOCS_ENV  := PATH=$(CURDIR)/$(DOCS_VENV)/bin:$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)
+
+$(DOCS_VENV)/.installed: docs/site/requirements.txt
+	rm -rf $(DOCS_VENV)
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/site/requirements.txt
+	touch $@
+
+# The plugins' and roles' documentation: schema, markup, references to this collection and to ansible.builtin,
+# and the RST made from it.
+docs-lint: venv build $(DOCS_VENV)/.installed
+	cd $(COLLECTION) && $(DOCS_ENV) antsibull-docs lint-collection-docs --plugin-docs \
+	  --validate-collection-refs dependent --disallow-unknown-collection-refs .
+
+docs: venv build $(DOCS_VENV)/.installed
+	rm -rf $(DOCS_SITE) && mkdir -m 700 $(DOCS_SITE)
+	$(DOCS_ENV) antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error \
+	  --project pureboot.hypervisors --title pureboot.hypervisors --copyright 'PureBoot contributors' \
+	  --dest-dir $(DOCS_SITE) pureboot.hypervisors
+	cat docs/site/conf_offline.py >> $(DOCS_SITE)/conf.py
+	cd $(DOCS_SITE) && $(DOCS_ENV) ./build.sh
+	$(DOCS_VENV)/bin/python docs/site/check_pages.py $(COLLECTION) $(DOCS_SITE)/build/html
+
+# Rebuild docs/site/requirements.txt from docs/site/requirements.in.
+docs-lock:
+	rm -rf $(BUILD_ROOT)/docs-lockvenv
+	$(PYTHON) -m venv $(BUILD_ROOT)/docs-lockvenv
+	$(BUILD_ROOT)/docs-lockvenv/bin/pip install --quiet -r docs/site/requirements.in
+	{ echo "# Pinned documentation tools (generated from docs/site/requirements.in with 'make docs-lock'; Python 3.11)."; \
+	  $(BUILD_ROOT)/docs-lockvenv/bin/pip freeze | grep -v '^pip='; } > docs/site/requirements.txt
 
 # Rebuild the pinned test requirements from tests/requirements.in.
 lock:
