@@ -64,7 +64,56 @@ pytest: venv build
 	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
 	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: sanity docs-lint pytest
+test: sanity docs-lint pytest matrix-edges
+
+# The ansible-core x Python matrix (noxfile.py): ansible-test sanity, the unit and contract suites and the
+# integration smoke (tests marked `smoke`) on ansible-core 2.16 to 2.21, each cell (core, Python) in its own
+# virtualenv made by nox under $(MATRIX_HOME). `make matrix` runs every cell and prints a core x Python x suite
+# table (MATRIX_SELECT='-t core-2.16' or MATRIX_SUITES=units narrow it); `make test` runs the units and smoke
+# suites on the oldest and the newest core (matrix-edges). See docs/testing.md.
+.PHONY: matrix matrix-edges matrix-lock matrix-deps
+NOX_VENV      := $(VENV)/nox
+MATRIX_HOME   := $(CURDIR)/$(VENV)/matrix
+MATRIX_SELECT ?= --sessions cell
+MATRIX_SUITES ?= sanity units smoke
+# Pythons that pyenv has but does not select answer to their pythonX.Y names only from their own folders:
+# add those after PATH, so that nox finds every Python of the matrix.
+MATRIX_PATH   := $(PATH)$(shell command -v pyenv >/dev/null 2>&1 && for v in 3.11 3.12 3.13; do \
+                   d=$$(pyenv prefix $$v 2>/dev/null) && printf ':%s/bin' "$$d"; done)
+NOX           := PATH='$(MATRIX_PATH)' $(CURDIR)/$(NOX_VENV)/bin/nox --noxfile $(COLLECTION)/noxfile.py \
+                   --envdir $(MATRIX_HOME)/cells --download-python never --error-on-missing-interpreters \
+                   --reuse-venv yes
+
+$(NOX_VENV)/.installed: tests/matrix/requirements-nox.txt
+	rm -rf $(NOX_VENV)
+	$(PYTHON) -m venv $(NOX_VENV)
+	$(NOX_VENV)/bin/python -m pip install --quiet -r tests/matrix/requirements-nox.txt
+	touch $@
+
+# The system packages the cells' virtualenvs build against (bindep.txt, profile `test`; ovirt-engine-sdk-python
+# has no wheels and compiles against libxml2): installed from Debian's packages when one is missing.
+matrix-deps: venv
+	@missing="$$($(BIN)/bindep -b test)" || { echo "bindep.txt (test): installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; }
+
+# $(call run-matrix,name,nox selection,suites): run those cells, then print their table; fail if any suite failed.
+define run-matrix
+rm -rf $(BUILD_ROOT)/matrix-$(1) && mkdir -p $(BUILD_ROOT)/matrix-$(1)
+cd $(COLLECTION) && $(NOX) --list --json $(2) > $(BUILD_ROOT)/matrix-$(1)/cells.json
+cd $(COLLECTION) && status=0; PUREBOOT_MATRIX_RESULTS=$(BUILD_ROOT)/matrix-$(1) $(NOX) $(2) -- $(3) || status=$$?; \
+  $(CURDIR)/$(NOX_VENV)/bin/python tests/matrix/table.py $(BUILD_ROOT)/matrix-$(1) $(3) || status=1; exit $$status
+endef
+
+matrix: venv build $(NOX_VENV)/.installed matrix-deps
+	$(call run-matrix,all,$(MATRIX_SELECT),$(MATRIX_SUITES))
+
+matrix-edges: venv build $(NOX_VENV)/.installed matrix-deps
+	$(call run-matrix,edges,--tags edges,units smoke)
+
+# Rebuild tests/matrix/requirements-<core>.txt (the cells' pins) from tests/matrix/requirements.in.
+matrix-lock: $(NOX_VENV)/.installed
+	PATH='$(MATRIX_PATH)' $(NOX_VENV)/bin/nox --noxfile noxfile.py --envdir $(BUILD_ROOT)/lock \
+	  --download-python never --error-on-missing-interpreters --sessions lock
 
 # Not part of make test: the reliability suite at full size (more dropped connections, more VMs, 5000-VM inventory).
 stress: venv build

@@ -136,6 +136,7 @@ def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path)
     assert "node 'pve2' is offline" in ' '.join(result.stderr.split())
 
 
+@pytest.mark.smoke
 def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
     web = scene['inv-web-1']
     # inv-web-1 PXE-booted (PureBoot knows its MAC and address); inv-db-1 is known only by its SMBIOS UUID.

@@ -1,10 +1,13 @@
 """pureboot_vm through real ansible-playbook runs against each backend."""
 
+import pytest
+
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     assert_ok, read_results, role_play, run_playbook)
 
 
+@pytest.mark.smoke
 def test_lifecycle_every_task_twice(backend, tmp_path):
     result = run_playbook(tmp_path, role_play('module_pureboot_vm'), target_vars(backend, tmp_path), args=['--diff'])
     assert_ok(result)
