@@ -96,7 +96,6 @@ def answer_text(case, result, outcome):
     return '; '.join([said] + warnings)
 
 
-@pytest.mark.pureboot(max_failed_logins=100000)
 @pytest.mark.parametrize('module', MODULES)
 @pytest.mark.parametrize('backend', BACKENDS, indirect=True)
 def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pureboot_server, tmp_path, record):

@@ -2,7 +2,7 @@
 
 Each test gets its own started double (HTTPS on 127.0.0.1, a free port, a fresh API key and the user
 admin / pureboot-admin), stopped afterwards. Constructor options can be set per test with the marker
-@pytest.mark.pureboot(password=..., token_ttl=..., lockout_seconds=..., tls=...).
+@pytest.mark.pureboot(password=..., token_ttl=..., max_failed_logins=..., tls=...).
 """
 
 import pytest

@@ -1,11 +1,15 @@
 """A contract double of the PureBoot server, for tests only.
 
 It reproduces the REST contract in pureboot-api.md, quirks included: Bearer-only auth with API keys
-and 15-minute JWTs, the success envelopes, FastAPI/pydantic-shaped 422 errors, the 409 on a duplicate
-MAC, PATCH silently ignoring the fields it does not know, the node state machine, the DELETE that always
-answers 500, and the hypervisor registry that keeps passwords base64-encoded. State lives in memory
-behind one lock; every request is recorded (with passwords masked) so tests can count and inspect calls.
-Faults (fail, slow, expire_tokens) are injected from the test.
+and 15-minute JWTs (failed logins never lock the account), the success envelopes, FastAPI/pydantic-shaped
+422 errors (the validators' `value_error`s, and the whole body, password included, echoed for a bad
+hypervisor type), 500s in text/plain, the web UI's catch-all that answers 200 to any unknown GET (so a
+wrong URL looks like a working server), the 409 on a duplicate MAC, PATCH silently ignoring the fields it
+does not know, the node state machine, the DELETE that always answers 500, the endpoints that need no
+login (boot, report, ipxe, auth/refresh) through which anyone can register a node and set its details, and
+the hypervisor registry that keeps passwords base64-encoded. State lives in memory behind one lock; every
+request is recorded (with passwords masked) so tests can count and inspect calls. Faults (fail, slow,
+expire_tokens) are injected from the test.
 """
 
 import base64
@@ -13,6 +17,7 @@ import copy
 import hashlib
 import hmac
 import http
+import http.cookies
 import json
 import math
 import re
@@ -61,12 +66,25 @@ NODE_FIELDS = ('id', 'mac_address', 'hostname', 'ip_address', 'state', 'workflow
 HYPERVISOR_FIELDS = ('id', 'name', 'type', 'api_url', 'username', 'verify_ssl', 'status', 'last_error',
                      'last_sync_at', 'vm_count', 'host_count', 'created_at', 'updated_at')
 GROUP_FIELDS = ('id', 'name', 'description', 'parent_id', 'path', 'depth', 'default_workflow_id',
-                'auto_provision', 'node_count', 'children_count', 'created_at', 'updated_at')
+                'auto_provision', 'effective_workflow_id', 'effective_auto_provision', 'node_count',
+                'children_count', 'created_at', 'updated_at')
 
-# Paths the real server's auth middleware lets through without a token. The boot endpoints must be
-# public: an iPXE client booting a VM has no credentials.
-PUBLIC_PATHS = ('/health', API + '/auth/login', API + '/boot')
-PUBLIC_PREFIXES = (API + '/boot/',)
+# Paths the real server's auth middleware lets through without a token (everything else needs one, the web
+# UI's paths included). The boot endpoints must be public: an iPXE client booting a machine has no
+# credentials, and neither has a booted node reporting itself. So anyone on the provisioning network can
+# register a node, set its IP, hostname, vendor, model, serial and SMBIOS UUID.
+PUBLIC_PATHS = ('/', '/health', '/api/docs', '/api/redoc', '/api/openapi.json', API + '/auth/login',
+                API + '/auth/refresh', API + '/boot', API + '/ipxe', API + '/report')
+PUBLIC_PREFIXES = ('/assets', API + '/boot/', API + '/ipxe/')
+PUBLIC_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.gif', '.svg', '.ico', '.css', '.js', '.woff', '.woff2', '.ttf', '.eot')
+
+# What the web UI's catch-all route answers for any GET no API route takes, with a 200: under /api/ a
+# JSON error, elsewhere (a wrong URL prefix) the UI, or this when the UI is not built.
+UNKNOWN_API_PATH = {'error': 'Not found'}
+FRONTEND_NOT_BUILT = {'error': "Frontend not built. Run 'npm run build' in frontend directory."}
+SERVER_ERROR = 'Internal Server Error'
+REFRESH_COOKIE = 'refresh_token'
+REFRESH_TTL = 7 * 24 * 3600
 
 # Placeholder answers of the real server's hypervisor stubs (it never talks to a hypervisor).
 STUB_TEST = {
@@ -143,18 +161,21 @@ class ValidationFailed(Exception):
 
 
 class Field(object):
-    """One field of a request model, with the checks pydantic would make."""
+    """One field of a request model, with the checks pydantic would make.
 
-    def __init__(self, kind='str', required=False, default=_MISSING, nullable=False, choices=None,
-                 pattern=None, min_length=None, max_length=None):
+    check is the model's own field validator: a function of the (type-checked) value that returns the text of
+    its ValueError, or None when the value is good. pydantic reports such an error as a `value_error`.
+    """
+
+    def __init__(self, kind='str', required=False, default=_MISSING, nullable=False, min_length=None,
+                 max_length=None, check=None):
         self.kind = kind
         self.required = required
         self.default = default
         self.nullable = nullable
-        self.choices = choices
-        self.pattern = pattern
         self.min_length = min_length
         self.max_length = max_length
+        self.check = check
 
 
 def _error(kind, loc, msg, value, ctx=None):
@@ -165,11 +186,42 @@ def _error(kind, loc, msg, value, ctx=None):
     return err
 
 
-def _expected(choices):
-    quoted = ["'{0}'".format(choice) for choice in choices]
-    if len(quoted) == 1:
-        return quoted[0]
-    return '{0} or {1}'.format(', '.join(quoted[:-1]), quoted[-1])
+def _value_error(loc, text, value):
+    # A ValueError raised by a validator: FastAPI's JSON encoder turns the exception in ctx into {}.
+    return _error('value_error', loc, 'Value error, ' + text, value, {'error': {}})
+
+
+def _set_text(values):
+    # How the server's validators print their set of valid values (a Python set literal, in this order).
+    return '{' + ', '.join("'{0}'".format(value) for value in values) + '}'
+
+
+def _mac_problem(value):
+    if not re.match(MAC_PATTERN, value):
+        return 'Invalid MAC address format: {0}'.format(value)
+    return None
+
+
+def _one_of(label, valid, shown):
+    def problem(value):
+        if value not in valid:
+            return 'Invalid {0}: {1}. Must be one of {2}'.format(label, value, shown)
+        return None
+    return problem
+
+
+def _tag_problem(value):
+    if not value or len(value) > 50:
+        return 'Tag must be 1-50 characters'
+    if not re.match(TAG_PATTERN, value):
+        return 'Tag can only contain letters, numbers, hyphens, underscores'
+    return None
+
+
+def _group_name_problem(value):
+    if not value or len(value) > 100:
+        return 'Name must be 1-100 characters'
+    return None
 
 
 def _plural(count):
@@ -185,9 +237,6 @@ def _check_str(field, value, loc):
     if field.max_length is not None and len(value) > field.max_length:
         return [_error('string_too_long', loc, 'String should have at most {0} {1}'.format(
             field.max_length, _plural(field.max_length)), value, {'max_length': field.max_length})]
-    if field.pattern is not None and not re.search(field.pattern, value):
-        return [_error('string_pattern_mismatch', loc, "String should match pattern '{0}'".format(field.pattern),
-                       value, {'pattern': field.pattern})]
     return []
 
 
@@ -208,11 +257,6 @@ def check_value(field, value, loc):
     """Validate one value; returns (clean value, errors)."""
     if value is None and field.nullable:
         return None, []
-    if field.choices is not None:
-        if isinstance(value, str) and value in field.choices:
-            return value, []
-        expected = _expected(field.choices)
-        return None, [_error('enum', loc, 'Input should be {0}'.format(expected), value, {'expected': expected})]
     if field.kind == 'bool':
         return _coerce_bool(value, loc)
     if field.kind == 'str_list':
@@ -224,6 +268,10 @@ def check_value(field, value, loc):
                 errors.append(_error('string_type', tuple(loc) + (index,), 'Input should be a valid string', item))
         return list(value), errors
     errors = _check_str(field, value, loc)
+    if not errors and field.check is not None:
+        problem = field.check(value)
+        if problem:
+            errors = [_value_error(loc, problem, value)]
     return value, errors
 
 
@@ -258,12 +306,17 @@ def _opt_str(**kwargs):
     return Field('str', nullable=True, **kwargs)
 
 
-TAG_FIELD = Field('str', required=True, min_length=1, max_length=50, pattern=TAG_PATTERN)
+ARCHES = ('x86_64', 'arm64', 'aarch64')
+BOOT_MODES = ('bios', 'uefi', 'pi')
+HYPERVISOR_TYPES = ('ovirt', 'proxmox')
+_state_problem = _one_of('state', STATES, repr(list(STATES)))
+
+TAG_FIELD = Field('str', required=True, check=_tag_problem)
 NODE_CREATE = {
-    'mac_address': Field('str', required=True, pattern=MAC_PATTERN),
+    'mac_address': Field('str', required=True, check=_mac_problem),
     'hostname': _opt_str(default=None),
-    'arch': Field(choices=('x86_64', 'arm64', 'aarch64'), default='x86_64'),
-    'boot_mode': Field(choices=('bios', 'uefi', 'pi'), default='bios'),
+    'arch': Field('str', default='x86_64', check=_one_of('architecture', ARCHES, _set_text(ARCHES))),
+    'boot_mode': Field('str', default='bios', check=_one_of('boot mode', BOOT_MODES, _set_text(BOOT_MODES))),
     'group_id': _opt_str(default=None),
     'vendor': _opt_str(default=None),
     'model': _opt_str(default=None),
@@ -273,19 +326,24 @@ NODE_CREATE = {
 }
 NODE_UPDATE = dict((name, _opt_str()) for name in (
     'hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model'))
+# What a booted node reports about itself (POST /report, no login): it creates or updates the node by MAC.
+NODE_REPORT_FIELDS = ('ip_address', 'hostname', 'vendor', 'model', 'serial_number', 'system_uuid')
+NODE_REPORT = dict([('mac_address', Field('str', required=True, check=_mac_problem))]
+                   + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS])
 STATE_CHANGE = {
-    'state': Field(required=True, choices=STATES),
+    'state': Field('str', required=True, check=_state_problem),
     'comment': _opt_str(default=None),
     'force': Field('bool', default=False),
 }
 TAG_CREATE = {'tag': TAG_FIELD}
 BULK_TAG = {'node_ids': Field('str_list', required=True), 'tag': TAG_FIELD}
 BULK_GROUP = {'node_ids': Field('str_list', required=True), 'group_id': _opt_str(default=None)}
-BULK_STATE = {'node_ids': Field('str_list', required=True), 'new_state': Field(required=True, choices=STATES)}
+BULK_STATE = {'node_ids': Field('str_list', required=True), 'new_state': Field('str', required=True, check=_state_problem)}
 LOGIN = {'username': Field('str', required=True), 'password': Field('str', required=True)}
+# The type is checked after the fields, by the model as a whole (model_post_init): see _create_hypervisor.
 HYPERVISOR_CREATE = {
     'name': Field('str', required=True, min_length=2, max_length=100),
-    'type': Field(required=True, choices=('ovirt', 'proxmox')),
+    'type': Field('str', required=True),
     'api_url': Field('str', required=True),
     'username': _opt_str(default=None),
     'password': _opt_str(default=None),
@@ -299,11 +357,12 @@ HYPERVISOR_UPDATE = {
     'verify_ssl': Field('bool', nullable=True),
 }
 GROUP_CREATE = {
-    'name': Field('str', required=True, min_length=1, max_length=100),
+    'name': Field('str', required=True, check=_group_name_problem),
     'description': _opt_str(default=None),
     'parent_id': _opt_str(default=None),
     'default_workflow_id': _opt_str(default=None),
-    'auto_provision': Field('bool', default=False),
+    # None: inherit from the parent group (effective_auto_provision says what applies).
+    'auto_provision': Field('bool', default=None, nullable=True),
 }
 
 
@@ -312,14 +371,26 @@ GROUP_CREATE = {
 class Request(object):
     """What a route handler sees of one request."""
 
-    def __init__(self, method, path, query, body, json_error, client_ip):
+    def __init__(self, method, path, query, body, json_error, client_ip, headers=None):
         self.method = method
         self.path = path
         self.query = query
         self.body = body
         self.json_error = json_error
         self.client_ip = client_ip
+        self.headers = headers if headers is not None else {}
         self.params = {}
+        # Extra (name, value) headers of the answer, e.g. the refresh token's Set-Cookie.
+        self.response_headers = []
+
+    def cookie(self, name):
+        """The value of a cookie the client sent, or None."""
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(self.headers.get('Cookie') or '')
+        except http.cookies.CookieError:
+            return None
+        return cookies[name].value if name in cookies else None
 
     def param(self, name):
         """The last value of a query parameter, or None when absent or empty."""
@@ -329,8 +400,18 @@ class Request(object):
         return value or None
 
 
+def _is_public(path):
+    """Whether the auth middleware lets path through without a token."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or path.endswith(PUBLIC_EXTENSIONS)
+
+
 def _json_response(status, payload):
     return status, 'application/json', json.dumps(payload).encode('utf-8')
+
+
+def _server_error(text=SERVER_ERROR):
+    # Starlette's answer to an unhandled exception: plain text, not JSON.
+    return 500, 'text/plain; charset=utf-8', text.encode('utf-8')
 
 
 def _one(data, message=None):
@@ -389,10 +470,12 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = 0
         raw = self.rfile.read(length) if length > 0 else b''
-        status, content_type, payload = self.server.double.handle(
+        status, content_type, payload, extra_headers = self.server.double.handle(
             self.command, self.path, self.headers, raw, self.client_address[0])
         self.send_response(status)
         self.send_header('Content-Type', content_type)
+        for name, value in extra_headers:
+            self.send_header(name, value)
         self.send_header('Content-Length', str(len(payload)))
         self.end_headers()
         if self.command != 'HEAD':
@@ -412,10 +495,14 @@ class PureBootDouble(object):
 
     Attributes after start(): url (https://127.0.0.1:PORT; the API is under /api/v1), api_url, cafile
     (the self-signed certificate, its own CA), api_key, username, password.
+
+    Failed logins never lock an account, as on the current server (its failure counter is rolled back with
+    the failed request). max_failed_logins=N turns the lock-out its code intends on (423 from the next
+    attempt after N failures, for lockout_seconds), so a client's handling of a 423 can be tested.
     """
 
     def __init__(self, host='127.0.0.1', port=0, username='admin', password='pureboot-admin', api_key=None,
-                 tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=5, verbose=False):
+                 tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=None, verbose=False):
         self.host = host
         self.port = port
         self.username = username
@@ -432,6 +519,7 @@ class PureBootDouble(object):
         self._certdir = None
         self._jwt_secret = secrets.token_bytes(32)
         self._tokens = {}          # jti -> expiry (epoch seconds)
+        self._refresh_tokens = {}  # refresh token (the login's cookie) -> (username, expiry)
         self._users = {}           # username -> {'id', 'password', 'failures', 'locked_until'}
         self._api_keys = {}        # prefix -> {'secret', 'active'}
         self._nodes = {}           # id -> node dict (insertion order is the listing order)
@@ -640,7 +728,8 @@ class PureBootDouble(object):
         """Answer the next `times` requests whose path ends with path_suffix with an error.
 
         method '*' matches any method; times=None fails forever. The body is {"detail": detail}
-        (default: the status phrase), or text/plain `text` when given (a proxy's error page).
+        (default: the status phrase), or text/plain `text` when given (a proxy's error page). A 500 is
+        text/plain "Internal Server Error" unless text is given, as the real server's crashes are.
         """
         with self._lock:
             self._faults.append({'method': method.upper(), 'suffix': path_suffix, 'status': status,
@@ -677,7 +766,7 @@ class PureBootDouble(object):
     # ---------------------------------------------------------------- request handling
 
     def handle(self, method, target, headers, raw, client_ip):
-        """Answer one HTTP request: returns (status, content type, body bytes). Never raises."""
+        """Answer one HTTP request: returns (status, content type, body bytes, extra headers). Never raises."""
         split = urlsplit(target)
         path = unquote(split.path)
         query = dict((name, values[-1] if len(values) == 1 else values)
@@ -693,28 +782,31 @@ class PureBootDouble(object):
         with self._lock:
             self._log.append(entry)
             latency = self._latency
+        request = Request(method, path, query, body, json_error, client_ip, headers)
         try:
             if latency:
                 time.sleep(latency)
-            response = self._dispatch(Request(method, path, query, body, json_error, client_ip), headers)
+            response = self._dispatch(request)
         except ApiError as exc:
-            response = _json_response(exc.status, {'detail': exc.detail})
+            response = _server_error() if exc.status == 500 else _json_response(exc.status, {'detail': exc.detail})
         except ValidationFailed as exc:
             response = _json_response(422, {'detail': exc.errors})
         except Exception:
-            # Whatever went wrong in the double, the client sees what FastAPI would show: no traceback.
-            response = _json_response(500, {'detail': 'Internal Server Error'})
+            # Whatever went wrong in the double, the client sees what the server shows: no traceback.
+            response = _server_error()
         entry['status'] = response[0]
-        return response
+        return response + (request.response_headers,)
 
-    def _dispatch(self, request, headers):
+    def _dispatch(self, request):
         fault = self._take_fault(request.method, request.path)
         if fault:
             if fault['text'] is not None:
                 return fault['status'], 'text/plain; charset=utf-8', fault['text'].encode('utf-8')
+            if fault['status'] == 500:
+                return _server_error()
             return _json_response(fault['status'], {'detail': fault['detail']})
-        if request.path not in PUBLIC_PATHS and not request.path.startswith(PUBLIC_PREFIXES):
-            self._authenticate(headers.get('Authorization'))
+        if not _is_public(request.path):
+            self._authenticate(request.headers.get('Authorization'))
         handler = self._route(request)
         with self._lock:
             result = handler(request)
@@ -734,23 +826,30 @@ class PureBootDouble(object):
         return None
 
     def _route(self, request):
-        path_matched = False
         for method, pattern, handler in self._routes:
             match = pattern.match(request.path)
-            if match:
-                path_matched = True
-                if method == request.method or (method == 'GET' and request.method == 'HEAD'):
-                    request.params = match.groupdict()
-                    return handler
-        if path_matched:
-            raise ApiError(405, 'Method Not Allowed')
-        raise ApiError(404, 'Not Found')
+            if match and (method == request.method or (method == 'GET' and request.method == 'HEAD')):
+                request.params = match.groupdict()
+                return handler
+        # The web UI's catch-all is a GET route for every path, after the API's: it takes any GET no API
+        # route took (with a 200), and makes any other method on an unknown path a 405. There is no 404.
+        if request.method in ('GET', 'HEAD'):
+            return self._catch_all
+        raise ApiError(405, 'Method Not Allowed')
+
+    def _catch_all(self, request):
+        if request.path[1:].startswith('api/'):
+            return 200, dict(UNKNOWN_API_PATH)
+        return 200, dict(FRONTEND_NOT_BUILT)
 
     def _build_routes(self):
         table = [
             ('GET', '/health', self._health),
             ('POST', API + '/auth/login', self._login),
+            ('POST', API + '/auth/refresh', self._refresh),
             ('GET', API + '/boot', self._boot),
+            ('GET', API + '/ipxe/boot.ipxe', self._ipxe_chain),
+            ('POST', API + '/report', self._report),
             ('GET', API + '/nodes', self._list_nodes),
             ('POST', API + '/nodes', self._create_node),
             ('POST', API + '/nodes/bulk/add-tag', self._bulk_add_tag),
@@ -845,16 +944,41 @@ class PureBootDouble(object):
             minutes = int(user['locked_until'] - now) // 60
             raise ApiError(423, 'Account locked. Try again in {0} minutes.'.format(minutes))
         if not hmac.compare_digest(user['password'].encode(), data['password'].encode()):
-            # The failure that reaches the limit is still a 401; the lock shows from the next attempt on.
-            user['failures'] += 1
-            if user['failures'] >= self.max_failed_logins:
-                user['locked_until'] = now + self.lockout_seconds
+            # On the current server the counted failure is rolled back with the failed request: no lock-out.
+            if self.max_failed_logins is not None:
+                # The failure that reaches the limit is still a 401; the lock shows from the next attempt on.
+                user['failures'] += 1
+                if user['failures'] >= self.max_failed_logins:
+                    user['locked_until'] = now + self.lockout_seconds
             raise ApiError(401, 'Invalid credentials')
         user['failures'] = 0
         user['locked_until'] = 0.0
-        token = self._issue_jwt(data['username'])
-        return 200, {'success': True, 'message': 'Login successful',
-                     'data': {'access_token': token, 'token_type': 'bearer', 'expires_in': int(self.token_ttl)}}
+        self._set_refresh_cookie(request, data['username'])
+        return 200, self._token_answer(data['username'], 'Login successful')
+
+    def _token_answer(self, username, message):
+        token = self._issue_jwt(username)
+        return {'success': True, 'message': message,
+                'data': {'access_token': token, 'token_type': 'bearer', 'expires_in': int(self.token_ttl)}}
+
+    def _set_refresh_cookie(self, request, username):
+        refresh_token = secrets.token_urlsafe(32)
+        self._refresh_tokens[refresh_token] = (username, time.time() + REFRESH_TTL)
+        request.response_headers.append(('Set-Cookie', '{0}={1}; HttpOnly; Max-Age={2}; Path=/; SameSite=lax'.format(
+            REFRESH_COOKIE, refresh_token, REFRESH_TTL)))
+
+    def _refresh(self, request):
+        # Public: the refresh token travels in the login's httpOnly cookie, not as a Bearer token.
+        refresh_token = request.cookie(REFRESH_COOKIE)
+        if not refresh_token:
+            raise ApiError(401, 'No refresh token')
+        username, expiry = self._refresh_tokens.pop(refresh_token, (None, 0.0))
+        if username is None:
+            raise ApiError(401, 'Invalid refresh token')
+        if expiry < time.time():
+            raise ApiError(401, 'Refresh token expired')
+        self._set_refresh_cookie(request, username)
+        return 200, self._token_answer(username, 'Token refreshed')
 
     # ---- misc
 
@@ -905,7 +1029,9 @@ class PureBootDouble(object):
 
     @staticmethod
     def _node_view(node):
-        return dict((name, copy.deepcopy(node[name])) for name in NODE_FIELDS)
+        view = dict((name, copy.deepcopy(node[name])) for name in NODE_FIELDS)
+        view['tags'] = sorted(view['tags'])
+        return view
 
     def _list_nodes(self, request):
         state = request.param('state')
@@ -1114,6 +1240,29 @@ class PureBootDouble(object):
                                 'initrd {2}/files/workflows/{0}/initrd\nboot\n'.format(node['workflow_id'], mac, self.api_url))
         return _script(200, _local_boot_script('State: {0} - booting from local disk'.format(node['state'])))
 
+    def _ipxe_chain(self, request):
+        # What a PXE ROM chains to first: the boot endpoint, with what iPXE knows of the machine.
+        return _script(200, '#!ipxe\n# PureBoot - chain to the boot endpoint\n'
+                            'chain {0}/boot?mac=${{net0/mac}}&uuid=${{uuid}}&vendor=${{manufacturer:uristring}}'
+                            '&model=${{product:uristring}}&serial=${{serial:uristring}}\n'.format(self.api_url))
+
+    def _report(self, request):
+        # A booted node reporting itself, without login: creates the node or updates it by MAC, with
+        # whatever it says (an empty value leaves the field as it is).
+        data = self._body(request, NODE_REPORT)
+        mac = normalize_mac(data['mac_address'])
+        node = self._node_by_mac(mac)
+        if node is None:
+            node = self._new_node(mac)
+            self._nodes[node['id']] = node
+        now = utc_now()
+        for name in NODE_REPORT_FIELDS:
+            if data[name]:
+                node[name] = data[name]
+        node['last_seen_at'] = now
+        node['updated_at'] = now
+        return 200, _one(self._node_view(node), 'Status reported successfully')
+
     # ---- hypervisor registry
 
     def _new_hypervisor(self, name, kind, api_url, username, password, verify_ssl):
@@ -1144,6 +1293,10 @@ class PureBootDouble(object):
 
     def _create_hypervisor(self, request):
         data = self._body(request, HYPERVISOR_CREATE)
+        if data['type'] not in HYPERVISOR_TYPES:
+            # Checked by the model as a whole once its fields passed (model_post_init), so pydantic reports
+            # it at loc ["body"] with the whole body as input: the password in clear, echoed to the caller.
+            raise ValidationFailed([_value_error(('body',), "Type must be 'ovirt' or 'proxmox'", request.body)])
         if self._name_taken(data['name']):
             raise ApiError(409, "Hypervisor with name '{0}' already exists".format(data['name']))
         record = self._new_hypervisor(data['name'], data['type'], data['api_url'], data['username'],
@@ -1199,14 +1352,28 @@ class PureBootDouble(object):
             'id': str(uuid.uuid4()), 'name': name, 'description': None, 'parent_id': parent_id,
             'path': '{0}/{1}'.format(parent['path'], name) if parent else '/' + name,
             'depth': parent['depth'] + 1 if parent else 0, 'default_workflow_id': None,
-            'auto_provision': False, 'created_at': now, 'updated_at': now,
+            'auto_provision': None, 'created_at': now, 'updated_at': now,
         }
 
     def _group_view(self, group):
         view = dict(group)
         view['node_count'] = sum(1 for node in self._nodes.values() if node['group_id'] == group['id'])
         view['children_count'] = sum(1 for other in self._groups.values() if other['parent_id'] == group['id'])
+        view['effective_workflow_id'], view['effective_auto_provision'] = self._effective_settings(group)
         return dict((name, view[name]) for name in GROUP_FIELDS)
+
+    def _effective_settings(self, group):
+        """(workflow, auto_provision) that apply to group: its own, else the nearest ancestor's; False by default."""
+        workflow_id, auto_provision = None, None
+        seen = set()
+        while group is not None and group['id'] not in seen:
+            seen.add(group['id'])
+            if workflow_id is None:
+                workflow_id = group['default_workflow_id']
+            if auto_provision is None:
+                auto_provision = group['auto_provision']
+            group = self._groups.get(group['parent_id']) if group['parent_id'] else None
+        return workflow_id, bool(auto_provision)
 
     def _list_groups(self, request):
         return 200, _many([self._group_view(group) for group in self._groups.values()])

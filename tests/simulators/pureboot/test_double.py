@@ -141,14 +141,22 @@ def test_token_ttl_is_honoured(api):
     assert api.get('/nodes').status_code == 401
 
 
-def test_wrong_credentials_then_lockout(api):
+def test_failed_logins_never_lock_the_account(api):
     assert api.login(username='nobody').json() == {'detail': 'Invalid credentials'}
-    for _attempt in range(5):
+    for _attempt in range(7):
         response = api.login(password='wrong')
         assert (response.status_code, _detail(response)) == (401, 'Invalid credentials')
     response = api.login()
-    assert response.status_code == 423
-    assert _detail(response) == 'Account locked. Try again in 14 minutes.'
+    assert response.status_code == 200, 'the current server rolls its failure counter back: no 423'
+    assert response.json()['message'] == 'Login successful'
+
+
+@pytest.mark.pureboot(max_failed_logins=2)
+def test_the_lockout_the_code_intends_can_be_turned_on(api):
+    for _attempt in range(2):
+        assert api.login(password='wrong').status_code == 401
+    response = api.login()
+    assert (response.status_code, _detail(response)) == (423, 'Account locked. Try again in 14 minutes.')
     api.double.unlock('admin')
     assert api.login().status_code == 200
 
@@ -189,17 +197,19 @@ def test_duplicate_mac_is_409_with_normalised_mac(api, second):
     assert len(api.double.nodes) == 1
 
 
-def test_node_validation_errors_have_pydantic_shape(api):
+def test_node_validation_errors_are_the_validators_value_errors(api):
     response = api.post('/nodes', json={'mac_address': '52:54:00:ab:cd', 'arch': 'sparc', 'boot_mode': 'efi'})
     assert response.status_code == 422
     assert _detail(response) == [
-        {'type': 'string_pattern_mismatch', 'loc': ['body', 'mac_address'],
-         'msg': "String should match pattern '{0}'".format(MAC_PATTERN), 'input': '52:54:00:ab:cd',
-         'ctx': {'pattern': MAC_PATTERN}},
-        {'type': 'enum', 'loc': ['body', 'arch'], 'msg': "Input should be 'x86_64', 'arm64' or 'aarch64'",
-         'input': 'sparc', 'ctx': {'expected': "'x86_64', 'arm64' or 'aarch64'"}},
-        {'type': 'enum', 'loc': ['body', 'boot_mode'], 'msg': "Input should be 'bios', 'uefi' or 'pi'",
-         'input': 'efi', 'ctx': {'expected': "'bios', 'uefi' or 'pi'"}},
+        {'type': 'value_error', 'loc': ['body', 'mac_address'],
+         'msg': 'Value error, Invalid MAC address format: 52:54:00:ab:cd', 'input': '52:54:00:ab:cd',
+         'ctx': {'error': {}}},
+        {'type': 'value_error', 'loc': ['body', 'arch'],
+         'msg': "Value error, Invalid architecture: sparc. Must be one of {'x86_64', 'arm64', 'aarch64'}",
+         'input': 'sparc', 'ctx': {'error': {}}},
+        {'type': 'value_error', 'loc': ['body', 'boot_mode'],
+         'msg': "Value error, Invalid boot mode: efi. Must be one of {'bios', 'uefi', 'pi'}",
+         'input': 'efi', 'ctx': {'error': {}}},
     ]
     missing = _detail(api.post('/nodes', json={'hostname': 'x'}))
     assert missing == [{'type': 'missing', 'loc': ['body', 'mac_address'], 'msg': 'Field required', 'input': {'hostname': 'x'}}]
@@ -262,8 +272,8 @@ def test_state_transitions_allowed_forbidden_and_forced(api):
     assert forced.status_code == 200 and forced.json()['data']['state'] == 'active'
     bad = api.set_state(node['id'], 'dancing')
     assert bad.status_code == 422
-    assert _detail(bad)[0]['type'] == 'enum' and _detail(bad)[0]['loc'] == ['body', 'state']
-    assert _detail(bad)[0]['msg'].startswith("Input should be 'discovered', 'pending'")
+    assert _detail(bad)[0]['type'] == 'value_error' and _detail(bad)[0]['loc'] == ['body', 'state']
+    assert _detail(bad)[0]['msg'].startswith("Value error, Invalid state: dancing. Must be one of ['discovered', 'pending'")
     assert api.set_state(node['id'], 'retired').status_code == 200
     assert 'Valid transitions: []' in _detail(api.set_state(node['id'], 'active'))
 
@@ -284,12 +294,13 @@ def test_install_failed_retry_is_refused_after_three_attempts(api):
     assert (forced['state'], forced['install_attempts']) == ('pending', 0)
 
 
-def test_delete_node_always_answers_500(api):
+def test_delete_node_always_answers_500_in_plain_text(api):
     node = api.create_node()
     for node_id in (node['id'], 'unknown'):
         response = api.delete('/nodes/' + node_id)
         assert response.status_code == 500
-        assert response.json() == {'detail': 'Internal Server Error'}
+        assert response.headers['Content-Type'].startswith('text/plain')
+        assert response.text == 'Internal Server Error'
     assert api.get('/nodes/' + node['id']).json()['data']['state'] == 'discovered'
 
 
@@ -310,10 +321,13 @@ def test_tags(api):
     assert response.status_code == 200 and response.json()['data']['tags'] == ['web_tier-1']
     duplicate = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': 'WEB_TIER-1'})
     assert duplicate.status_code == 409 and _detail(duplicate) == "Tag 'web_tier-1' already exists on node"
-    for bad in ('', 'a' * 51, 'has space', 'dot.ted'):
+    for bad, text in (('', 'Tag must be 1-50 characters'), ('a' * 51, 'Tag must be 1-50 characters'),
+                      ('has space', 'Tag can only contain letters, numbers, hyphens, underscores'),
+                      ('dot.ted', 'Tag can only contain letters, numbers, hyphens, underscores')):
         invalid = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': bad})
         assert invalid.status_code == 422, bad
-    assert _detail(api.post('/nodes/{0}/tags'.format(node_id), json={'tag': ''}))[0]['type'] == 'string_too_short'
+        assert _detail(invalid) == [{'type': 'value_error', 'loc': ['body', 'tag'], 'msg': 'Value error, ' + text,
+                                     'input': bad, 'ctx': {'error': {}}}]
     assert api.post('/nodes/nope/tags', json={'tag': 'x'}).status_code == 404
     removed = api.delete('/nodes/{0}/tags/WEB_TIER-1'.format(node_id))
     assert removed.status_code == 200 and removed.json()['data']['tags'] == []
@@ -342,17 +356,19 @@ def test_bulk_operations(api):
     assert changed['data']['errors'] == [{'node_id': second, 'error': "Invalid state transition from 'pending' to 'pending'"}]
     invalid = api.post('/nodes/bulk/change-state', json={'node_ids': first, 'new_state': 'x'})
     assert invalid.status_code == 422
-    assert [error['type'] for error in _detail(invalid)] == ['list_type', 'enum']
+    assert [error['type'] for error in _detail(invalid)] == ['list_type', 'value_error']
 
 
 def test_boot_auto_registers_unknown_mac(api):
-    response = api.get('/boot', params={'mac': '52-54-00-AA-BB-CC'}, auth=False)
+    hardware = {'vendor': 'QEMU', 'model': 'Standard PC', 'serial': 'SN-1', 'uuid': 'u-1'}
+    response = api.get('/boot', params=dict(hardware, mac='52-54-00-AA-BB-CC'), auth=False)
     assert response.status_code == 200
     assert response.headers['Content-Type'].startswith('text/plain')
-    assert response.text.startswith('#!ipxe')
+    assert response.text.startswith('#!ipxe') and 'exit' in response.text, 'boot from local disk'
     node = api.double.node_by_mac('52:54:00:aa:bb:cc')
     assert (node['state'], node['boot_mode'], node['arch']) == ('discovered', 'bios', 'x86_64')
     assert node['last_seen_at'] and node['ip_address'] == '127.0.0.1'
+    assert (node['vendor'], node['model'], node['serial_number'], node['system_uuid']) == ('QEMU', 'Standard PC', 'SN-1', 'u-1')
     conflict = api.post('/nodes', json={'mac_address': '52:54:00:aa:bb:cc', 'boot_mode': 'uefi'})
     assert conflict.status_code == 409
     api.patch('/nodes/' + node['id'], json={'workflow_id': 'ubuntu-2404-server'})
@@ -362,6 +378,28 @@ def test_boot_auto_registers_unknown_mac(api):
     assert api.get('/boot', params={'mac': 'nonsense'}, auth=False).status_code == 400
     assert api.get('/boot', auth=False).status_code == 422
     assert len(api.double.nodes) == 1
+
+
+def test_boot_of_a_known_mac_updates_last_seen_and_ip_and_fills_only_empty_fields(api):
+    node = api.double.add_node(MAC, vendor='Dell', ip_address='192.0.2.1', state='active')
+    assert node['last_seen_at'] is None
+    script = api.get('/boot', params={'mac': MAC, 'vendor': 'QEMU', 'model': 'm1', 'uuid': 'planted-uuid'}, auth=False).text
+    assert script.startswith('#!ipxe') and 'State: active' in script and 'exit' in script
+    seen = api.double.node_by_mac(MAC)
+    assert seen['last_seen_at'] and seen['ip_address'] == '127.0.0.1', "the caller's address"
+    assert (seen['vendor'], seen['model'], seen['system_uuid']) == ('Dell', 'm1', 'planted-uuid'), 'filled where empty'
+    assert api.get('/boot', params={'mac': MAC, 'uuid': 'other'}, auth=False).status_code == 200
+    assert api.double.node_by_mac(MAC)['system_uuid'] == 'planted-uuid', 'never overwritten'
+
+
+@pytest.mark.parametrize('state, expected', [
+    ('discovered', 'exit'), ('installing', 'exit'), ('installed', 'exit'), ('active', 'exit'), ('retired', 'exit'),
+    ('pending', 'Awaiting workflow assignment')])
+def test_boot_script_by_state(api, state, expected):
+    api.double.add_node(MAC, state=state)
+    response = api.get('/boot', params={'mac': MAC}, auth=False)
+    assert response.status_code == 200 and response.text.startswith('#!ipxe') and expected in response.text
+    assert 'kernel' not in response.text
 
 
 def test_advance_walks_the_state_machine(pureboot_server):
@@ -391,7 +429,7 @@ def test_hypervisor_registry_crud(api):
     bad = api.post('/hypervisors', json={'name': 'p', 'type': 'vmware'})
     assert bad.status_code == 422
     assert [(error['type'], error['loc'][-1]) for error in _detail(bad)] == [
-        ('string_too_short', 'name'), ('enum', 'type'), ('missing', 'api_url')]
+        ('string_too_short', 'name'), ('missing', 'api_url')], 'the type is checked only once the fields pass'
     path = '/hypervisors/' + record['id']
     patched = api.patch(path, json={'type': 'ovirt', 'verify_ssl': False, 'password': 'n3w', 'api_url': 'https://pve2:8006'})
     assert patched.status_code == 200
@@ -402,6 +440,17 @@ def test_hypervisor_registry_crud(api):
     deleted = api.delete(path)
     assert deleted.status_code == 200 and deleted.json()['success'] is True
     assert api.get(path).status_code == 404 and api.get('/hypervisors').json()['total'] == 0
+
+
+def test_a_bad_hypervisor_type_echoes_the_whole_body_password_included(api):
+    body = {'name': 'esx-lab', 'type': 'vmware', 'api_url': 'https://esx', 'password': 'Echoed-Secret-1'}
+    response = api.post('/hypervisors', json=body)
+    assert response.status_code == 422
+    assert _detail(response) == [{'type': 'value_error', 'loc': ['body'], 'msg': "Value error, Type must be 'ovirt' or 'proxmox'",
+                                  'input': body, 'ctx': {'error': {}}}]
+    assert 'Echoed-Secret-1' in response.text, 'the real server echoes it: clients must never show input'
+    assert 'Echoed-Secret-1' not in repr(api.double.requests), 'the request log still masks it'
+    assert api.double.hypervisors == []
 
 
 def test_hypervisor_placeholders_are_fixed(api):
@@ -417,19 +466,92 @@ def test_groups_and_workflows(api):
     response = api.post('/groups', json={'name': 'web', 'description': 'front ends', 'default_workflow_id': 'debian-12'})
     assert response.status_code == 201
     group = response.json()['data']
-    assert (group['path'], group['depth'], group['parent_id'], group['auto_provision'], group['node_count']) == ('/web', 0, None, False, 0)
+    assert (group['path'], group['depth'], group['parent_id'], group['auto_provision'], group['node_count']) == ('/web', 0, None, None, 0)
+    assert (group['effective_workflow_id'], group['effective_auto_provision']) == ('debian-12', False)
     child = api.post('/groups', json={'name': 'web-eu', 'parent_id': group['id']}).json()['data']
     assert (child['path'], child['depth']) == ('/web/web-eu', 1)
+    assert (child['default_workflow_id'], child['effective_workflow_id']) == (None, 'debian-12'), 'inherited'
+    own = api.post('/groups', json={'name': 'web-us', 'parent_id': group['id'], 'default_workflow_id': 'rhel-9',
+                                    'auto_provision': True}).json()['data']
+    assert (own['effective_workflow_id'], own['effective_auto_provision']) == ('rhel-9', True)
     duplicate = api.post('/groups', json={'name': 'web'})
     assert duplicate.status_code == 409 and _detail(duplicate) == "Group 'web' already exists"
-    assert api.get('/groups').json()['total'] == 2
-    assert api.get('/workflows').status_code == 500
+    unnamed = api.post('/groups', json={'name': ''})
+    assert _detail(unnamed)[0]['msg'] == 'Value error, Name must be 1-100 characters'
+    assert api.get('/groups').json()['total'] == 3
+    workflows = api.get('/workflows')
+    assert (workflows.status_code, workflows.text) == (500, 'Internal Server Error')
 
 
-def test_unknown_path_and_method(api):
-    assert api.get('/nothing-here').status_code == 404
+def test_an_unknown_api_path_answers_200_with_an_error(api):
+    for path in ('/nothing-here', '/nodes/{0}/state'.format('some-id'), '/ipxe/no-such-file'):
+        response = api.get(path)
+        assert (response.status_code, response.json()) == (200, {'error': 'Not found'}), path
     assert api.get('/nothing-here', auth=False).status_code == 401, 'auth is checked before routing'
     assert api.call('PUT', '/nodes').json() == {'detail': 'Method Not Allowed'}
+    assert api.post('/nothing-here').status_code == 405, 'the catch-all takes GET only: no 404 either way'
+
+
+def test_a_path_outside_the_api_reaches_the_web_uis_catch_all(api):
+    url = api.double.url + '/wrong/api/v1/nodes'
+    headers = {'Authorization': 'Bearer ' + api.double.api_key}
+    response = api.session.get(url, headers=headers, verify=api.double.cafile, timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {'error': "Frontend not built. Run 'npm run build' in frontend directory."}
+    assert api.session.get(url, verify=api.double.cafile, timeout=10).status_code == 401, 'the UI is behind auth too'
+    root = api.session.get(api.double.url + '/', verify=api.double.cafile, timeout=10)
+    assert root.status_code == 200 and root.json()['error'].startswith('Frontend not built'), '/ is public'
+    login = api.session.post(api.double.url + '/wrong/api/v1/auth/login', json={'username': 'admin', 'password': 'x'},
+                             verify=api.double.cafile, timeout=10)
+    assert (login.status_code, login.json()) == (401, {'detail': 'Not authenticated'}), 'a wrong prefix is not public'
+
+
+def test_tags_come_back_sorted(api):
+    node_id = api.create_node()['id']
+    for tag in ('web', 'Alpha', 'db'):
+        tags = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': tag}).json()['data']['tags']
+    assert tags == ['alpha', 'db', 'web']
+    assert api.get('/nodes').json()['data'][0]['tags'] == ['alpha', 'db', 'web']
+
+
+# ---------------------------------------------------------------- endpoints that need no login
+
+def test_report_needs_no_login_and_creates_or_updates_by_mac(api):
+    response = api.post('/report', auth=False, json={'mac_address': '52-54-00-AB-CD-EF', 'ip_address': '198.51.100.7',
+                                                     'hostname': 'planted', 'system_uuid': 'u-1'})
+    assert response.status_code == 200
+    body = response.json()
+    assert body['success'] is True and body['message'] == 'Status reported successfully'
+    node = api.double.node_by_mac(MAC)
+    assert body['data']['id'] == node['id'] and node['state'] == 'discovered'
+    assert (node['ip_address'], node['hostname'], node['system_uuid']) == ('198.51.100.7', 'planted', 'u-1')
+    assert node['last_seen_at']
+    again = api.post('/report', auth=False, json={'mac_address': MAC, 'ip_address': '198.51.100.8', 'vendor': 'QEMU',
+                                                  'hostname': ''}).json()['data']
+    assert (again['id'], again['ip_address'], again['vendor'], again['hostname']) == (node['id'], '198.51.100.8', 'QEMU',
+                                                                                      'planted')
+    bad = api.post('/report', auth=False, json={'mac_address': 'nope'})
+    assert bad.status_code == 422 and _detail(bad)[0]['msg'] == 'Value error, Invalid MAC address format: nope'
+    assert len(api.double.nodes) == 1
+
+
+def test_ipxe_files_need_no_login(api):
+    response = api.get('/ipxe/boot.ipxe', auth=False)
+    assert response.status_code == 200 and response.headers['Content-Type'].startswith('text/plain')
+    assert response.text.startswith('#!ipxe') and api.double.api_url + '/boot?mac=${net0/mac}' in response.text
+
+
+def test_refresh_needs_no_bearer_token_but_the_login_cookie(api):
+    refused = api.post('/auth/refresh', auth=False)
+    assert (refused.status_code, _detail(refused)) == (401, 'No refresh token'), 'reached the endpoint, not the middleware'
+    assert api.login().status_code == 200
+    assert 'refresh_token' in api.session.cookies
+    refreshed = api.post('/auth/refresh', auth=False)
+    assert refreshed.status_code == 200 and refreshed.json()['message'] == 'Token refreshed'
+    api.token = refreshed.json()['data']['access_token']
+    assert api.get('/nodes').status_code == 200
+    api.session.cookies.set('refresh_token', 'forged')
+    assert _detail(api.post('/auth/refresh', auth=False)) == 'Invalid refresh token'
 
 
 # ---------------------------------------------------------------- faults and request log
@@ -446,7 +568,12 @@ def test_fail_injection(api):
         assert proxied.status_code == 502 and proxied.headers['Content-Type'].startswith('text/plain')
     assert api.get('/nodes').status_code == 200
     api.double.fail('GET', '/health', times=None)
-    assert [api.get('/health').status_code for _attempt in range(3)] == [500, 500, 500]
+    answers = [api.get('/health') for _attempt in range(3)]
+    assert [(answer.status_code, answer.text) for answer in answers] == [(500, 'Internal Server Error')] * 3
+    assert answers[0].headers['Content-Type'].startswith('text/plain'), 'a 500 is never JSON'
+    api.double.clear_faults()
+    api.double.fail('GET', '/health', 500, text='Traceback ...')
+    assert api.get('/health').text == 'Traceback ...'
     api.double.clear_faults()
     assert api.get('/health').status_code == 200
 
