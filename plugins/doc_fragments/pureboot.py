@@ -20,6 +20,10 @@ options:
       url:
         description:
           - Address of the server, for example V(https://pureboot.example.com); the API is under C(/api/v1).
+          - A URL that does not answer as PureBoot's API (a wrong path, another web server) fails the task with one line
+            saying so; PureBoot's web UI answers any unknown address with a success, so every answer is checked.
+          - V(http://) is accepted for this machine (V(localhost), C(127.0.0.0/8), V(::1)); for any other host only with
+            O(pureboot.allow_insecure_http=true).
           - Falls back to the E(PUREBOOT_URL) environment variable.
         type: str
       api_key:
@@ -38,7 +42,10 @@ options:
           - Falls back to the E(PUREBOOT_PASSWORD) environment variable.
         type: str
       verify_ssl:
-        description: Verify the server's TLS certificate.
+        description:
+          - Verify the server's TLS certificate.
+          - With V(false) the task warns once that the traffic, credentials included, can be read and changed on the
+            way; give O(pureboot.ca_file) instead where you can.
         type: bool
         default: true
       ca_file:
@@ -50,4 +57,11 @@ options:
         description: Seconds to wait for each request.
         type: int
         default: 30
+      allow_insecure_http:
+        description:
+          - Accept an V(http://) O(pureboot.url) to another machine, for a server that is only reachable that way.
+          - The API key or password and every answer then cross the network unencrypted; the task warns once.
+          - Not needed for V(http://) to this machine.
+        type: bool
+        default: false
 '''

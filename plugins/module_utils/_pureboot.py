@@ -12,10 +12,17 @@ no MAC filter on /nodes (nodes are matched here), PATCH silently ignoring fields
 (refused here instead), and a DELETE of nodes that always fails (there is no method for it: retire).
 Errors are the typed errors of _errors.py, naming the server as "pureboot (<host>)". Reads are retried
 on transient faults; writes never are, except after a refused token, when the server did not act.
+
+A 200 proves nothing: the server answers 200 {"error": "Not found"} to an unknown API path, and its web
+UI answers 200 to anything else, so every answer is checked for the envelope and the fields used before
+it is used, and a wrong URL fails as one line that says so. Nodes belong to a VM only by the MAC of one
+of its NICs: anyone on the provisioning network can register a node with any MAC and SMBIOS UUID.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import random
 import re
@@ -24,6 +31,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_,
@@ -34,7 +42,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
 
 try:
     import requests
-    import urllib3
+    import requests.adapters
+    import urllib3.connectionpool
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
@@ -49,7 +58,7 @@ BACKOFF_SECONDS = 0.2
 RENEW_MARGIN_SECONDS = 60
 
 # The `pureboot` option (SPEC.md "Connection options") and the environment variables AWX can inject.
-PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout')
+PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
 PUREBOOT_ENV = {
     'url': 'PUREBOOT_URL',
     'api_key': 'PUREBOOT_API_KEY',
@@ -70,6 +79,19 @@ NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', '
 HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
 HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
 TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_-]{1,50}$')
+
+# The text fields of each kind of record the collection reads, and its list fields (null or a list): an answer
+# whose records lack them is not PureBoot's. /health answers its record without the success envelope.
+RECORD_FIELDS = {
+    'node': ('id', 'mac_address'),
+    'hypervisor': ('id', 'name'),
+    'group': ('id', 'name'),
+    'token': ('access_token',),
+    'health': ('status',),
+}
+LIST_FIELDS = {'node': ('tags',)}
+BARE_RECORDS = ('health',)
+LOCAL_HOSTNAMES = ('localhost',)
 
 # 401 details of the server, as a person reads them.
 AUTH_REASONS = {
@@ -102,6 +124,7 @@ def pureboot_suboptions():
         ('verify_ssl', dict(type='bool', default=True)),
         ('ca_file', dict(type='path')),
         ('timeout', dict(type='int', default=DEFAULT_TIMEOUT)),
+        ('allow_insecure_http', dict(type='bool', default=False)),
     ))
 
 
@@ -120,9 +143,17 @@ def pureboot_with_env_fallbacks(options, environ=None):
 
 
 def client_from_module(module):
-    """The PureBoot client for a module's `pureboot` option, or None when PureBoot is not configured."""
+    """The PureBoot client for a module's `pureboot` option, or None when PureBoot is not configured.
+
+    What the client warns about (plain http, no TLS verification) is said once, through module.warn.
+    """
     options = module.params.get('pureboot')
-    return PureBootClient.from_options(options) if pureboot_requested(options) else None
+    if not pureboot_requested(options):
+        return None
+    client = PureBootClient.from_options(options)
+    for warning in client.warnings:
+        module.warn(warning)
+    return client
 
 
 def pureboot_requested(options):
@@ -163,6 +194,12 @@ def _plain(text, limit=200):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
+def _snippet(value, limit=120):
+    """A decoded JSON answer as one short line, for saying what came instead of PureBoot's."""
+    text = ' '.join(json.dumps(value, sort_keys=True, default=str).split())
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
 def node_subject(node=None, mac=None, node_id=None):
     """How messages name a node: by its MAC when known, else by id."""
     node = node or {}
@@ -173,37 +210,64 @@ def node_subject(node=None, mac=None, node_id=None):
 
 
 class NodeIndex(object):
-    """Nodes by normalised MAC and by lowercase SMBIOS UUID, to match one VM or thousands against one listing."""
+    """Nodes by normalised MAC, to match one VM or thousands against one listing.
+
+    A node is a VM's node only by the MAC of one of the VM's NICs. Its SMBIOS UUID proves nothing on its own:
+    GET /api/v1/boot?mac=...&uuid=... registers a node with any MAC and any UUID without a login. So the UUID
+    only confirms: among the VM's NICs that have a node, the node that carries the VM's UUID is preferred.
+    Retired nodes are matched too (a re-created VM with the same MAC brings its retired node back).
+    """
 
     def __init__(self, nodes):
-        self.by_mac, self.by_uuid = {}, {}
+        self.by_mac = {}
         for node in nodes or ():
             mac = normalize_mac(node.get('mac_address'))
             if mac:
                 self.by_mac.setdefault(mac, node)
-            system_uuid = str(node.get('system_uuid') or '').lower()
-            # Among nodes sharing a UUID a non-retired one wins: a re-created VM keeps its UUID on some hypervisors.
-            if system_uuid and (system_uuid not in self.by_uuid or self.by_uuid[system_uuid].get('state') == 'retired'):
-                self.by_uuid[system_uuid] = node
 
     def match(self, mac=None, system_uuid=None):
-        """The node with this MAC (or the first of several MACs that has one), else with this SMBIOS UUID, else None."""
-        macs = [mac] if isinstance(mac, str) else list(mac or ())
-        for wanted in macs:
+        """The node of one of these MACs (a MAC or a list, in order), confirmed by system_uuid when several have
+        one; None when no MAC has a node, whatever the UUID."""
+        candidates = []
+        for wanted in [mac] if isinstance(mac, str) else list(mac or ()):
             node = self.by_mac.get(normalize_mac(wanted))
-            if node:
-                return node
-        return self.by_uuid.get(str(system_uuid).lower()) if system_uuid else None
+            if node is not None and all(node is not other for other in candidates):
+                candidates.append(node)
+        wanted_uuid = str(system_uuid or '').lower()
+        if wanted_uuid:
+            for node in candidates:
+                if str(node.get('system_uuid') or '').lower() == wanted_uuid:
+                    return node
+        return candidates[0] if candidates else None
 
     def for_vm(self, vm):
-        """A VM's node: by the MACs of its NICs in order, then by its SMBIOS UUID."""
-        return self.match(mac=[nic.get('mac') for nic in vm.get('nics') or () if nic.get('mac')],
-                          system_uuid=vm.get('uuid'))
+        """A VM's node: by the MACs of its NICs in order, its SMBIOS UUID confirming one (see match)."""
+        return self.match(mac=vm_macs(vm), system_uuid=vm.get('uuid'))
+
+
+def vm_macs(vm):
+    """The normalised MACs of a VM's NICs, in order (NICs without one left out)."""
+    macs = []
+    for nic in vm.get('nics') or ():
+        mac = normalize_mac(nic.get('mac'))
+        if mac and mac not in macs:
+            macs.append(mac)
+    return macs
 
 
 def match_node(nodes, mac=None, system_uuid=None):
-    """The node of nodes with this MAC (or the first of several MACs), else with this SMBIOS UUID, else None."""
+    """The node of nodes with this MAC (or one of several MACs), confirmed by system_uuid; never by UUID alone."""
     return NodeIndex(nodes).match(mac=mac, system_uuid=system_uuid)
+
+
+def is_loopback(host):
+    """True for a host name or address that never leaves this machine: localhost, 127.0.0.0/8, ::1."""
+    if str(host or '').lower() in LOCAL_HOSTNAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def valid_tag(tag):
@@ -213,11 +277,45 @@ def valid_tag(tag):
 
 # ------------------------------------------------------------------------- the client
 
+if HAS_REQUESTS:
+    class _UnverifiedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+        """An HTTPS pool that does not warn on every request that the certificate was not verified.
+
+        Used only by a client whose user set verify_ssl false; the client says so once, in its own words.
+        This replaces urllib3.disable_warnings() (which silences every library in the process) and
+        warnings.catch_warnings() around requests (which swaps the process-wide filters, so threads running
+        at the same time, the inventory plugin's among them, would lose or gain warnings): it changes nothing
+        outside this client's own connections.
+        """
+
+        def _validate_conn(self, conn):
+            # HTTPSConnectionPool's version connects early, so that a TLS failure is raised where urllib3 turns
+            # it into its own error, then warns when the certificate was not verified: connect, do not warn.
+            urllib3.connectionpool.HTTPConnectionPool._validate_conn(self, conn)  # pylint: disable=protected-access
+            if getattr(conn, 'sock', None) is None:
+                conn.connect()
+
+    class _UnverifiedHTTPSAdapter(requests.adapters.HTTPAdapter):
+        """The requests adapter whose HTTPS pools (direct or through a proxy) are _UnverifiedHTTPSConnectionPool."""
+
+        @staticmethod
+        def _quiet(manager):
+            manager.pool_classes_by_scheme = dict(manager.pool_classes_by_scheme, https=_UnverifiedHTTPSConnectionPool)
+            return manager
+
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self._quiet(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            return self._quiet(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+
 class PureBootClient(object):
     """One PureBoot server. Safe to share between threads (the inventory plugin does)."""
 
     def __init__(self, url, api_key=None, username=None, password=None, verify_ssl=True, ca_file=None,
-                 timeout=DEFAULT_TIMEOUT, label=None):
+                 timeout=DEFAULT_TIMEOUT, label=None, allow_insecure_http=False):
         url = (url or '').strip().rstrip('/')
         if not url:
             raise InvalidInputError("option 'url' is required", hypervisor=label or DEFAULT_LABEL)
@@ -229,6 +327,17 @@ class PureBootClient(object):
             raise InvalidInputError("url '{0}' is not an http(s) URL".format(url), hypervisor=label or DEFAULT_LABEL)
         self.url = url
         self.label = '{0} ({1})'.format(label or DEFAULT_LABEL, parts.hostname)
+        # What the user should know about this connection, said once per run by the caller (module.warn,
+        # display.warning): the client has no channel of its own.
+        self.warnings = []
+        if parts.scheme == 'http' and not is_loopback(parts.hostname):
+            if not allow_insecure_http:
+                raise InvalidInputError(
+                    "url '{0}' is plain http to another machine: the API key or password and every answer would cross "
+                    "the network unencrypted; use https, or set allow_insecure_http: true to accept that".format(url),
+                    hypervisor=self.label)
+            self.warnings.append('{0}: {1} is plain http (allow_insecure_http): the API key or password and every '
+                                 'answer cross the network unencrypted'.format(self.label, url))
         self.api_key = api_key or None
         self.username = username or None
         self.password = password or None
@@ -247,10 +356,13 @@ class PureBootClient(object):
             raise MissingLibraryError(missing_required_lib('requests'), hypervisor=self.label)
         # Passed on every request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
         self.verify = (ca_file or True) if verify_ssl else False
-        if self.verify is False:
-            # The user chose not to verify; urllib3's warning on every request would only bury the output.
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._session = requests.Session()
+        if self.verify is False and parts.scheme == 'https':
+            self.warnings.append('{0}: the TLS certificate of {1} is not verified (verify_ssl: false): anyone on the '
+                                 'way can read and change the traffic, credentials included; give ca_file '
+                                 'instead'.format(self.label, url))
+            # Said once above: urllib3's own warning on every request would only bury the output.
+            self._session.mount('https://', _UnverifiedHTTPSAdapter())
         self._login_lock = threading.Lock()
         self._token = None
         self._renew_at = 0.0
@@ -264,9 +376,18 @@ class PureBootClient(object):
         if unknown:
             raise InvalidInputError('unknown option(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(PUREBOOT_KEYS)),
                                     hypervisor=label or DEFAULT_LABEL)
+        switches = {}
+        for key, default in (('verify_ssl', True), ('allow_insecure_http', False)):
+            try:
+                # A plugin's YAML may give 'false' as text: bool('false') would be True.
+                switches[key] = boolean(options.get(key, default), strict=True)
+            except TypeError:
+                raise InvalidInputError("option '{0}' must be true or false, got {1!r}".format(key, options[key]),
+                                        hypervisor=label or DEFAULT_LABEL)
         return cls(options.get('url'), api_key=options.get('api_key'), username=options.get('username'),
-                   password=options.get('password'), verify_ssl=options.get('verify_ssl', True),
-                   ca_file=options.get('ca_file'), timeout=options.get('timeout', DEFAULT_TIMEOUT), label=label)
+                   password=options.get('password'), verify_ssl=switches['verify_ssl'], ca_file=options.get('ca_file'),
+                   timeout=options.get('timeout', DEFAULT_TIMEOUT), label=label,
+                   allow_insecure_http=switches['allow_insecure_http'])
 
     @property
     def secrets(self):
@@ -301,20 +422,25 @@ class PureBootClient(object):
                 self._login()
 
     def _login(self):
-        """POST /auth/login; the caller holds the lock. Not retried: failures count towards the lockout."""
+        """POST /auth/login; the caller holds the lock. Not retried: a lock-out, where it works, counts failures."""
         subject = "user '{0}'".format(self.username)
         data = self._send('POST', API_PREFIX + '/auth/login', subject, body={'username': self.username,
-                                                                             'password': self.password}, auth=False)
-        token = (data or {}).get('access_token')
-        if not token:
-            raise self.error(AuthError, 'login answered without an access token', subject)
-        lifetime = float((data or {}).get('expires_in') or 900)
-        self._token = token
+                                                                             'password': self.password},
+                          auth=False, record='token')
+        try:
+            lifetime = float(data.get('expires_in') or 900)
+        except (TypeError, ValueError):
+            lifetime = 900.0
+        self._token = data['access_token']
         self._renew_at = self._clock() + lifetime - min(RENEW_MARGIN_SECONDS, lifetime / 10.0)
 
     # --------------------------------------------------------------- requests
-    def _send(self, method, path, subject=None, params=None, body=None, auth=True):
-        """One API call: the unwrapped `data`. Retries reads on transient faults; a refused JWT logs in once more."""
+    def _send(self, method, path, subject=None, params=None, body=None, auth=True, record=None, many=False):
+        """One API call: the unwrapped `data`, checked to be what the caller reads (see _unwrap).
+
+        Retries reads on transient faults; a refused JWT logs in once more. Redirects are not followed: a POST
+        would come back as a GET, and the credentials would go where the redirect says.
+        """
         url = self.url + path
         attempt, renewed = 0, False
         while True:
@@ -326,7 +452,7 @@ class PureBootClient(object):
                 headers['Authorization'] = 'Bearer ' + token
             try:
                 response = self._session.request(method, url, params=params, json=body, headers=headers,
-                                                 verify=self.verify, timeout=self.timeout)
+                                                 verify=self.verify, timeout=self.timeout, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 # Connection failures before an answer are worth another try for reads; a TLS failure or a
                 # timeout (the user's bound) is not.
@@ -345,25 +471,57 @@ class PureBootClient(object):
             if method == 'GET' and status in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
                 self._backoff(attempt)
                 continue
-            if status >= 400:
-                raise self._http_error(method, path, response, subject)
-            return self._unwrap(response, subject)
+            if status >= 300:
+                raise self._http_error(method, path, response, subject, auth, many)
+            return self._unwrap(method, path, response, record, many)
 
     @staticmethod
     def _backoff(attempt):
         time.sleep(BACKOFF_SECONDS * (2 ** (attempt - 1)) * (0.5 + random.random()))
 
-    def _unwrap(self, response, subject):
-        if not response.content:
-            return None
+    def not_pureboot(self, method, path, detail):
+        """The error for an answer PureBoot's API never gives: the url points at another server, or a wrong path of
+        this one (its web UI answers 200 to any GET), which the user must be told as such, in one line."""
+        return self.error(ApiError, '{0} does not answer as a PureBoot API ({1} {2}: {3})'.format(
+            self.url, method, path, detail))
+
+    def _unwrap(self, method, path, response, record, many):
+        """The `data` of a success envelope, checked to be what the collection reads.
+
+        record names the kind of record (a key of RECORD_FIELDS; None when data is not read), many says data is a
+        list of them. /health answers its record bare, without the envelope.
+        """
         try:
             payload = response.json()
         except ValueError:
-            raise self.error(ApiError, 'unexpected answer (not JSON, HTTP {0}): {1}'.format(
-                response.status_code, _plain(response.text)), subject)
-        if isinstance(payload, dict) and 'data' in payload:
-            return payload['data']
-        return payload
+            raise self.not_pureboot(method, path, 'HTTP {0}, not JSON: {1}'.format(
+                response.status_code, _plain(response.text) or 'an empty body'))
+        if record in BARE_RECORDS:
+            data = payload
+        elif isinstance(payload, dict) and payload.get('success') is True and 'data' in payload:
+            data = payload['data']
+        else:
+            raise self.not_pureboot(method, path, 'answered {0}'.format(_snippet(payload)))
+        if record is None:
+            return data
+        if not many:
+            self._check_record(method, path, data, record, 'the answer')
+            return data
+        if not isinstance(data, list):
+            raise self.not_pureboot(method, path, 'data is not a list: {0}'.format(_snippet(data)))
+        for index, item in enumerate(data):
+            self._check_record(method, path, item, record, 'item {0}'.format(index))
+        return data
+
+    def _check_record(self, method, path, item, record, where):
+        if not isinstance(item, dict):
+            raise self.not_pureboot(method, path, '{0} is not an object: {1}'.format(where, _snippet(item)))
+        for field in RECORD_FIELDS[record]:
+            if not isinstance(item.get(field), str) or not item[field]:
+                raise self.not_pureboot(method, path, '{0} has no {1}'.format(where, field))
+        for field in LIST_FIELDS.get(record, ()):
+            if item.get(field) is not None and not isinstance(item[field], list):
+                raise self.not_pureboot(method, path, '{0} has a {1} that is not a list'.format(where, field))
 
     def _transport_error(self, exc, subject):
         if isinstance(exc, requests.exceptions.SSLError):
@@ -373,8 +531,12 @@ class PureBootClient(object):
             return self.error(TimeoutError_, 'no answer from {0} within {1:g}s'.format(self.url, self.timeout), subject)
         return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, transport_reason(exc)), subject)
 
-    def _http_error(self, method, path, response, subject):
-        """An HTTP error answer as a typed error, keeping the server's own wording."""
+    def _http_error(self, method, path, response, subject, auth=True, many=False):
+        """An HTTP error answer as a typed error, keeping the server's own wording.
+
+        Answers PureBoot never gives where the collection asks (a redirect, a 405, a 404 for a listing, a
+        login endpoint that wants a token) mean the url is not PureBoot's API: not_pureboot.
+        """
         status = response.status_code
         try:
             detail = response.json().get('detail')
@@ -383,6 +545,13 @@ class PureBootClient(object):
         if detail is None:
             detail = _plain(response.text) or response.reason or ''
         text = validation_text(detail) if isinstance(detail, list) else str(detail)
+        if status < 400:
+            return self.not_pureboot(method, path, 'HTTP {0}, redirected to {1}; set url to where the API answers'.format(
+                status, response.headers.get('Location') or 'nowhere'))
+        if status == 405 or (status == 404 and many):
+            return self.not_pureboot(method, path, 'HTTP {0} {1}'.format(status, text))
+        if status == 401 and not auth and text == 'Not authenticated':
+            return self.not_pureboot(method, path, 'HTTP 401 Not authenticated, where PureBoot needs no login')
         if status == 401:
             reason = AUTH_REASONS.get(text, text)
             if self.api_key:
@@ -407,44 +576,48 @@ class PureBootClient(object):
         return self.error(ApiError, 'HTTP {0} on {1} {2}: {3}'.format(status, method, path, text), subject,
                           details={'status': status})
 
-    def _api(self, method, path, subject=None, params=None, body=None):
-        return self._send(method, API_PREFIX + path, subject, params=params, body=body)
+    def _api(self, method, path, subject=None, params=None, body=None, record=None, many=False):
+        return self._send(method, API_PREFIX + path, subject, params=params, body=body, record=record, many=many)
 
     # --------------------------------------------------------------- server
     def health(self):
         """GET /health (no auth): {'status': 'healthy', ...}."""
-        return self._send('GET', '/health', 'health check', auth=False)
+        return self._send('GET', '/health', 'health check', auth=False, record='health')
 
     # --------------------------------------------------------------- nodes
     def list_nodes(self, state=None, group_id=None, tag=None):
         """Every node (retired ones included), filtered by the server on state, group and tag."""
         params = dict((key, value) for key, value in (('state', state), ('group_id', group_id), ('tag', tag))
                       if value is not None)
-        return self._api('GET', '/nodes', 'nodes', params=params or None) or []
+        return self._api('GET', '/nodes', 'nodes', params=params or None, record='node', many=True)
 
     def get_node(self, node_id):
         """One node by id; NotFoundError when there is none."""
-        return self._api('GET', '/nodes/{0}'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id))
+        return self._api('GET', '/nodes/{0}'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
+                         record='node')
 
-    def find_node(self, mac=None, system_uuid=None):
-        """The node with this MAC (any notation), else with this SMBIOS UUID, or None (see match_node)."""
-        if mac is not None and isinstance(mac, str) and normalize_mac(mac) is None:
-            raise self.error(InvalidInputError, "'{0}' is not a MAC address".format(mac), 'node')
-        if mac is None and system_uuid is None:
-            raise self.error(InvalidInputError, 'find_node needs a MAC or an SMBIOS UUID', 'node')
-        return match_node(self.list_nodes(), mac=mac, system_uuid=system_uuid)
+    def find_node(self, mac, system_uuid=None):
+        """The node with this MAC (any notation; or one of a list of MACs), or None; system_uuid only confirms
+        one of several (see NodeIndex). A node is never found by its UUID alone: anyone can set it."""
+        macs = [mac] if isinstance(mac, str) else list(mac or ())
+        if not macs:
+            raise self.error(InvalidInputError, 'a node is found by its MAC, and none was given', 'node')
+        for wanted in macs:
+            if normalize_mac(wanted) is None:
+                raise self.error(InvalidInputError, "'{0}' is not a MAC address".format(wanted), 'node')
+        return match_node(self.list_nodes(), mac=macs, system_uuid=system_uuid)
 
     def create_node(self, **fields):
         """POST /nodes with the given fields (None ones left out); ConflictError when the MAC is registered."""
         self._known(fields, NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
         body = dict((key, value) for key, value in fields.items() if value is not None)
-        return self._api('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body=body)
+        return self._api('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body=body, record='node')
 
     def update_node(self, node_id, **fields):
         """PATCH only the given fields (None clears one); fields PATCH would silently ignore are refused here."""
         subject = node_subject(node_id=node_id)
         self._known(fields, NODE_PATCH_FIELDS, 'changed', subject)
-        return self._api('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, body=fields)
+        return self._api('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, body=fields, record='node')
 
     def set_node_state(self, node_id, state, comment=None, force=False):
         """PATCH /nodes/{id}/state; a transition the state machine forbids is an InvalidInputError (400)."""
@@ -452,24 +625,24 @@ class PureBootClient(object):
         if comment is not None:
             body['comment'] = comment
         return self._api('PATCH', '/nodes/{0}/state'.format(quote(str(node_id), safe='')),
-                         node_subject(node_id=node_id), body=body)
+                         node_subject(node_id=node_id), body=body, record='node')
 
     def add_node_tag(self, node_id, tag):
         """POST /nodes/{id}/tags; ConflictError when the node has it already."""
         return self._api('POST', '/nodes/{0}/tags'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
-                         body={'tag': tag})
+                         body={'tag': tag}, record='node')
 
     def remove_node_tag(self, node_id, tag):
         """DELETE /nodes/{id}/tags/{tag}; NotFoundError when the node does not have it."""
         return self._api('DELETE', '/nodes/{0}/tags/{1}'.format(quote(str(node_id), safe=''), quote(str(tag), safe='')),
-                         node_subject(node_id=node_id))
+                         node_subject(node_id=node_id), record='node')
 
     # There is deliberately no delete_node: the server's DELETE /nodes/{id} always answers 500. Retire instead.
 
     # --------------------------------------------------------------- hypervisor registry
     def list_hypervisors(self):
         """Every entry of the registry (never with a password)."""
-        return self._api('GET', '/hypervisors', 'hypervisor registry') or []
+        return self._api('GET', '/hypervisors', 'hypervisor registry', record='hypervisor', many=True)
 
     def find_hypervisor(self, name):
         """The registry entry named exactly name, or None."""
@@ -483,13 +656,14 @@ class PureBootClient(object):
         subject = registry_subject(fields.get('name'))
         self._known(fields, HYPERVISOR_CREATE_FIELDS, 'registered', subject)
         body = dict((key, value) for key, value in fields.items() if value is not None)
-        return self._api('POST', '/hypervisors', subject, body=body)
+        return self._api('POST', '/hypervisors', subject, body=body, record='hypervisor')
 
     def update_hypervisor(self, hypervisor_id, **fields):
         """PATCH only the given fields (the type cannot change)."""
         subject = registry_subject(fields.get('name'), hypervisor_id)
         self._known(fields, HYPERVISOR_PATCH_FIELDS, 'changed', subject)
-        return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields)
+        return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields,
+                         record='hypervisor')
 
     def delete_hypervisor(self, hypervisor_id):
         """DELETE /hypervisors/{id}."""
@@ -499,7 +673,7 @@ class PureBootClient(object):
     # --------------------------------------------------------------- groups
     def list_groups(self):
         """Every device group."""
-        return self._api('GET', '/groups', 'groups') or []
+        return self._api('GET', '/groups', 'groups', record='group', many=True)
 
     def find_group(self, name_or_id):
         """The group with this id, name or path ('/parent/child'), or None."""
@@ -526,5 +700,5 @@ def registry_subject(name=None, hypervisor_id=None):
 
 
 __all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions', 'pureboot_with_env_fallbacks',
-           'pureboot_requested', 'match_node', 'valid_tag', 'validation_text', 'node_subject', 'registry_subject',
-           'NODE_STATES', 'NODE_ARCHES', 'NODE_BOOT_MODES', 'NODE_PATCH_FIELDS']
+           'pureboot_requested', 'NodeIndex', 'match_node', 'vm_macs', 'is_loopback', 'valid_tag', 'validation_text',
+           'node_subject', 'registry_subject', 'NODE_STATES', 'NODE_ARCHES', 'NODE_BOOT_MODES', 'NODE_PATCH_FIELDS']

@@ -15,6 +15,9 @@ What the server cannot do is said, not pretended: PATCH ignores arch and boot_mo
 there is reported under `unfixable` with a warning; DELETE of a node always fails, so nodes are
 retired through the state endpoint; a retired node keeps its MAC, so it is revived instead of
 registered again.
+
+A node is a VM's node only by the MAC of one of the VM's NICs (_pureboot.NodeIndex): PureBoot lets anyone
+register a node with any MAC and SMBIOS UUID without a login, so a UUID alone never links a node to a VM.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ConflictError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    NODE_ARCHES, match_node, node_subject, registry_subject, valid_tag)
+    NODE_ARCHES, match_node, node_subject, registry_subject, valid_tag, vm_macs)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults.
@@ -291,34 +294,38 @@ def _node_result(plan, node, warnings=None):
 
 
 def plan_vm_node(client, vm, node_options):
-    """Read what is needed (groups when named, the nodes) and plan the VM's node; the node is found by MAC."""
+    """Read what is needed (groups when named, the nodes) and plan the VM's node; the node is found by MAC only."""
     desired = desired_node(vm, node_options, client)
     nodes = client.list_nodes()
     current = match_node(nodes, mac=desired['mac_address'])
     plan = plan_node(current, desired)
     if current is None and desired.get('system_uuid'):
-        # The VM's MAC changed since its node was registered: PureBoot cannot change a MAC, so a new node it is.
-        other = match_node([n for n in nodes if n.get('state') != RETIRED], system_uuid=desired['system_uuid'])
+        # The VM's MAC changed since its node was registered, or someone registered its UUID under another MAC
+        # (no login needed): either way that node is not the VM's, and it is left as it is. Said, not acted on.
+        wanted_uuid, own_macs = desired['system_uuid'].lower(), vm_macs(vm)
+        other = next((n for n in nodes if n.get('state') != RETIRED and normalize_mac(n.get('mac_address')) not in own_macs
+                      and str(n.get('system_uuid') or '').lower() == wanted_uuid), None)
         if other:
-            plan['warnings'].append("{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}; a node for the VM's MAC {3} "
-                                    "is registered and the old one is left as is".format(
-                                        node_subject(other), other.get('id'), other.get('mac_address'),
-                                        desired['mac_address']))
+            plan['warnings'].append("{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}, on none of its NICs: it is "
+                                    "not this VM's node and is left as is; a node for the VM's MAC {3} is "
+                                    "registered".format(node_subject(other), other.get('id'), other.get('mac_address'),
+                                                        desired['mac_address']))
     return plan
 
 
 def find_vm_node(client, vm):
-    """The VM's node as SPEC.md matches it: by the first NIC's MAC, then by SMBIOS UUID; None without either."""
-    mac, system_uuid = vm_mac(vm), vm.get('uuid')
-    if mac is None and not system_uuid:
+    """The VM's node as SPEC.md matches it: by the MACs of its NICs, the SMBIOS UUID only confirming one of
+    several; None when the VM has no MAC (its UUID alone never finds a node)."""
+    macs = vm_macs(vm)
+    if not macs:
         return None
-    return client.find_node(mac=mac, system_uuid=system_uuid)
+    return client.find_node(mac=macs, system_uuid=vm.get('uuid'))
 
 
 def ensure_vm_node(client, vm, node_options, check_mode=False):
     """Register the VM as a node or keep its node in line; {'changed', 'pureboot_node', 'diff', 'warnings', 'action'}.
 
-    With register false nothing is written: the node matched by MAC, then SMBIOS UUID, is only reported.
+    With register false nothing is written: the node matched by the VM's MACs is only reported.
     In check mode the node is predicted from the plan (`after`).
     """
     options = node_options_with_defaults(node_options)
@@ -333,7 +340,7 @@ def ensure_vm_node(client, vm, node_options, check_mode=False):
 
 
 def retire_vm_node(client, vm, node_options, check_mode=False):
-    """Retire the node of a VM being removed (matched by MAC, then SMBIOS UUID), unless on_absent is keep."""
+    """Retire the node of a VM being removed (matched by the MACs of its NICs), unless on_absent is keep."""
     options = node_options_with_defaults(node_options)
     node = find_vm_node(client, vm)
     if options['on_absent'] == 'keep' or not options['register']:

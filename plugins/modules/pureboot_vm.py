@@ -152,8 +152,8 @@ options:
     suboptions:
       register:
         description:
-          - Register the VM as a node and keep it in line. With V(false) the node matched by MAC, then SMBIOS UUID,
-            is only reported.
+          - Register the VM as a node and keep it in line. With V(false) the node with the MAC of one of the VM's
+            NICs is only reported (its SMBIOS UUID only confirms one of several, never replaces the MAC).
         type: bool
         default: true
       hostname:

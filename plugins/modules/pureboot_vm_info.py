@@ -12,7 +12,9 @@ version_added: 0.1.0
 description:
   - Lists VMs with their normalised records, the same keys for every hypervisor type.
   - Filters are applied before per-VM details are fetched, so narrow lists are cheap on large clusters.
-  - With O(pureboot), each VM carries its PureBoot node, matched by the MACs of its NICs, then by its SMBIOS UUID.
+  - With O(pureboot), each VM carries its PureBoot node, the node with the MAC of one of its NICs. The SMBIOS UUID
+    only confirms one of several; a node whose MAC is on none of the VM's NICs is never the VM's node, whatever its
+    UUID (PureBoot registers nodes with any MAC and UUID without a login).
 author:
   - PureBoot contributors (@pureboot)
 options:

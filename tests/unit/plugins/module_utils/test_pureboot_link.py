@@ -7,11 +7,11 @@ import requests
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+    ApiError, ConflictError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex, PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
-    PASSWORD_WARNING, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node, plan_node,
-    plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
+    PASSWORD_WARNING, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node, find_vm_node,
+    plan_node, plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 MAC = '52:54:00:ab:cd:ef'
@@ -237,10 +237,72 @@ def test_retire_through_the_state_endpoint_never_delete(pureboot_server, client)
     pureboot_server.clear_requests()
     assert not retire_vm_node(client, make_vm(), {})['changed']
     assert pureboot_server.writes() == []
-    # The VM's MAC may be gone already (NIC removed): the SMBIOS UUID still finds the node.
-    assert retire_vm_node(client, make_vm(mac=None), {})['pureboot_node']['state'] == 'retired'
     writes = [w for w in pureboot_server.requests if w['method'] == 'DELETE']
     assert writes == []
+
+
+# ------------------------------------------------------------------------- a node planted without login
+
+def plant(pureboot_server, mac, uuid=UUID):
+    """What anyone on the provisioning network can do, without a login: register a node with any MAC and UUID."""
+    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': mac, 'uuid': uuid},
+                          verify=pureboot_server.cafile, timeout=10)
+    assert answer.status_code == 200
+    return pureboot_server.node_by_mac(mac)
+
+
+def test_a_node_planted_with_the_vms_uuid_is_never_attached_to_the_vm(pureboot_server, client):
+    planted = plant(pureboot_server, '52:54:00:66:66:66')
+    assert planted['system_uuid'] == UUID
+    assert find_vm_node(client, make_vm()) is None
+    reported = ensure_vm_node(client, make_vm(), {'register': False})
+    assert reported['pureboot_node'] is None and not reported['changed']
+    result = ensure_vm_node(client, make_vm(), {'workflow_id': 'w1', 'tags': ['web']})
+    assert result['action'] == 'create' and result['pureboot_node']['mac_address'] == MAC
+    assert any('52:54:00:66:66:66, on none of its NICs: it is not this VM\'s node' in w for w in result['warnings'])
+    untouched = pureboot_server.node_by_mac('52:54:00:66:66:66')
+    assert (untouched['hostname'], untouched['workflow_id'], untouched['tags'], untouched['state']) == (
+        None, None, [], 'discovered')
+    retired = retire_vm_node(client, make_vm(), {})
+    assert retired['pureboot_node']['mac_address'] == MAC and retired['pureboot_node']['state'] == 'retired'
+    assert pureboot_server.node_by_mac('52:54:00:66:66:66')['state'] == 'discovered', 'the planted node is not retired'
+
+
+def test_a_vm_without_a_mac_has_no_node_whatever_its_uuid(pureboot_server, client):
+    plant(pureboot_server, '52:54:00:66:66:66')
+    pureboot_server.clear_requests()
+    assert find_vm_node(client, make_vm(mac=None)) is None
+    result = retire_vm_node(client, make_vm(mac=None), {})
+    assert not result['changed'] and result['pureboot_node'] is None
+    assert pureboot_server.writes() == []
+    assert pureboot_server.node_by_mac('52:54:00:66:66:66')['state'] == 'discovered'
+
+
+def test_a_node_on_a_second_nic_is_the_vms_node(pureboot_server, client):
+    vm = make_vm()
+    vm['nics'].append(nic_record('net1', mac='52:54:00:00:00:02', network='vmbr1', model='virtio'))
+    second = pureboot_server.add_node('52:54:00:00:00:02', system_uuid=UUID)
+    assert find_vm_node(client, vm)['id'] == second['id']
+    assert NodeIndex(client.list_nodes()).for_vm(vm)['id'] == second['id']
+
+
+# ------------------------------------------------------------------------- a URL that is not PureBoot's API
+
+@pytest.mark.parametrize('work', [
+    lambda client: ensure_vm_node(client, make_vm(), {}),
+    lambda client: ensure_vm_node(client, make_vm(), {'register': False}),
+    lambda client: ensure_vm_node(client, make_vm(), {'group': 'web'}),
+    lambda client: retire_vm_node(client, make_vm(), {}),
+    lambda client: ensure_registry(client, DESIRED),
+    lambda client: NodeIndex(client.list_nodes()).for_vm(make_vm()),
+], ids=['pureboot_vm', 'register_false', 'group', 'absent', 'pureboot_hypervisor', 'pureboot_vm_info'])
+def test_what_the_modules_do_with_a_wrong_url_is_one_api_error_not_an_attribute_error(pureboot_server, work):
+    wrong = PureBootClient(pureboot_server.url + '/wrong', api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
+    with pytest.raises(ApiError) as caught:
+        work(wrong)
+    assert str(caught.value).startswith('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ('.format(
+        pureboot_server.url))
+    assert pureboot_server.writes() == []
 
 
 # ------------------------------------------------------------------------- registry
