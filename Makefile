@@ -11,12 +11,12 @@ COLLECTION  := $(BUILD_ROOT)/ansible_collections/pureboot/hypervisors
 PYTEST_ARGS ?= tests
 # ovirt.ovirt (the fidelity test) and community.proxmox (make bench), taken out of one `ansible` wheel; see below.
 ANCHORS             := $(VENV)/anchor-collections
-ANSIBLE_WITH_ANCHORS := ansible==12.3.0
+ANCHORS_ANSIBLE      := 14.5.0
 BENCH_ARGS          ?= --sizes 100,1000,5000
 
 .PHONY: venv build sanity pytest test bench stress demo lock clean
 
-venv: $(VENV)/.installed $(ANCHORS)/.extracted
+venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)
 
 $(VENV)/.installed: tests/requirements.txt requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,16 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt
 	touch $@
 
 # The fidelity test runs the unmodified ovirt.ovirt collection against our oVirt simulator, and make bench
-# compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release that
-# still ships ovirt.ovirt and installs with ansible-core 2.19 is 12.3.0: take only those two collections (4 MB)
-# out of its wheel instead of installing the whole package (470 MB).
-$(ANCHORS)/.extracted: $(VENV)/.installed
+# compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release, 14.5.0,
+# ships the newest of both: ovirt.ovirt 3.2.2 and community.proxmox 2.0.0. The package itself installs only with
+# ansible-core 2.21 on Python 3.12 or newer, but the two collections run on ansible-core 2.19 and Python 3.11
+# (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those two collections
+# (5 MB) out of it instead of installing the whole package (190 MB). The stamp names the release, so changing
+# ANCHORS_ANSIBLE extracts again.
+$(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE): $(VENV)/.installed
 	rm -rf $(ANCHORS) && mkdir -p $(ANCHORS)/wheel
-	$(BIN)/python -m pip download --quiet --no-deps -d $(ANCHORS)/wheel $(ANSIBLE_WITH_ANCHORS)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+	  -d $(ANCHORS)/wheel ansible==$(ANCHORS_ANSIBLE)
 	$(BIN)/python -c "import glob, sys, zipfile; wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); \
 	  [wheel.extract(n, sys.argv[2]) for n in wheel.namelist() \
 	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/'))]" \

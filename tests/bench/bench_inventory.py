@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import pathlib
+import platform
 import re
 import subprocess
 import sys
@@ -130,6 +131,7 @@ class OvirtCounter(object):
 
 def bench_size(count, latency, workdir, backends):
     rows = []
+    LOAD[count] = [os.getloadavg()[0]]
     pve = ServedPve(count, latency, workdir)
     ovirt = served_ovirt(count, latency)
     try:
@@ -155,6 +157,7 @@ def bench_size(count, latency, workdir, backends):
     finally:
         pve.stop()
         ovirt.stop()
+        LOAD[count].append(os.getloadavg()[0])
     return rows
 
 
@@ -194,11 +197,27 @@ class _Both(object):
         return sum(s.request_count() for s in self.servers)
 
 
+def anchor_versions():
+    """'community.proxmox 2.0.0, ovirt.ovirt 3.2.2': the compared collections, as found in the anchors folder."""
+    found = []
+    for root in ANCHORS:
+        for manifest in sorted(pathlib.Path(root).glob('ansible_collections/*/*/MANIFEST.json')):
+            info = json.loads(manifest.read_text())['collection_info']
+            found.append('{namespace}.{name} {version}'.format(**info))
+    return ', '.join(found)
+
+
 def table(rows, latency):
+    from ansible.release import __version__ as ansible_core
+    load = '; '.join('N = {0}: {1:.2f} to {2:.2f}'.format(count, *LOAD[count]) for count in sorted(LOAD))
     lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}. Wall time is the whole'.format(
         latency * 1000, time.strftime('%Y-%m-%d')),
         '`ansible-inventory --list` process; for the cached run, "plugin" is the time the plugin itself took (its `-vvv`',
         'line), the rest being ansible-inventory starting and writing its JSON.', '',
+        'Compared with {0}, on ansible-core {1} and Python {2} ({3} CPUs).'.format(
+            anchor_versions(), ansible_core, platform.python_version(), os.cpu_count()),
+        'Load average (1 minute) of the machine, shared with other work, as each N started and ended: {0}.'.format(load),
+        '',
         '| N | plugin | wall time (s) | peak memory (MiB) | requests | hosts |',
         '|---:|---|---:|---:|---:|---:|']
     for row in rows:
@@ -241,6 +260,7 @@ def write_doc(path, text):
 
 
 ANCHORS = []
+LOAD = {}  # N -> [load average when its measurements started, when they ended]
 
 
 def main():

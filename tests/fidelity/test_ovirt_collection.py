@@ -3,8 +3,8 @@ against it through real ``ansible-playbook`` / ``ansible-inventory`` runs (ovirt
 ovirt_vm create/re-create/running/stopped/absent, ovirt_vm_info, and the ovirt.ovirt.ovirt inventory plugin).
 
 ovirt.ovirt is found through ``$OVIRT_COLLECTION_PATH`` (a directory holding ``ansible_collections/ovirt/ovirt``)
-or in the installed ``ansible`` package (``ansible==12.3.0``, the last release shipping it that installs with
-ansible-core 2.19).  Without either, the tests are skipped and say so.
+or on ``sys.path``. ``make`` takes it out of the newest ``ansible`` wheel (see ANCHORS in the Makefile) and sets
+``$OVIRT_COLLECTION_PATH``.  Without either, the tests are skipped and say so.
 """
 
 import json
@@ -36,7 +36,7 @@ def ansible_env(tmp_path):
     """Environment for ansible runs that reads no user or project configuration."""
     root = ovirt_collection_root()
     if root is None:
-        pytest.skip('ovirt.ovirt not found: set OVIRT_COLLECTION_PATH or pip install ansible==12.3.0')
+        pytest.skip('ovirt.ovirt not found: set OVIRT_COLLECTION_PATH (make does) to a folder holding it')
     config = tmp_path / 'ansible.cfg'
     config.write_text('[defaults]\n')
     env = {key: value for key, value in os.environ.items() if not key.startswith('ANSIBLE_')}
