@@ -17,6 +17,10 @@ options:
       - Set it once for a play with C(module_defaults) and the C(group/pureboot.hypervisors.all) action group.
       - Keep O(hypervisor.password), O(hypervisor.api_token_secret) and O(hypervisor.token) in Ansible Vault.
       - Every suboption that names an environment variable falls back to it, so AWX credential types can inject them.
+      - A credential goes only to the system it was given for. E(PUREBOOT_HV_TYPE) and E(PUREBOOT_HV_URL) fill
+        O(hypervisor.type) and O(hypervisor.api_url) where unset; the other variables fill a connection only when
+        E(PUREBOOT_HV_TYPE) is unset or equals its type and E(PUREBOOT_HV_URL) is unset or equals its URL, and the
+        credentials only when the connection names none of its own.
     type: dict
     suboptions:
       name:
@@ -32,7 +36,7 @@ options:
         choices: [ovirt, proxmox]
       api_url:
         description:
-          - Address of the API.
+          - Address of the API, V(https://) only (both APIs are served over TLS; V(http://) is refused).
           - Proxmox VE, for example V(https://pve1.example.com:8006).
           - oVirt / RHV, the engine's API, for example V(https://engine.example.com/ovirt-engine/api); a bare
             V(https://engine.example.com) means that path.

@@ -24,8 +24,14 @@ description:
     cluster, cpu_cores, memory_mb, nics, ip_addresses, uuid, template, boot_order, firmware, os_type, tags,
     description), C(pureboot_node) (id, mac_address, hostname, state, arch, boot_mode, system_uuid, group_id,
     workflow_id, tags, ip_address; null when no node matches; only with PureBoot), and C(ansible_host).'
-  - 'C(ansible_host) is, in this order of preference: the IP address PureBoot knows for the node, the first address
-    the guest reports, else unset (Ansible then uses the VM name). O(compose) can override it.'
+  - 'C(ansible_host) is the first address the hypervisor reports for the VM (its guest agent or reported devices).
+    When it reports none, C(ansible_host) stays unset (Ansible then uses the VM name), or with
+    O(trust_pureboot_ip=true) it is the address PureBoot knows for the node. O(compose) can override it.'
+  - A VM's PureBoot node is the node with the MAC address of one of its NICs; the SMBIOS UUID never replaces the MAC.
+  - Every value taken from a hypervisor or from PureBoot is marked unsafe, so neither a play nor O(compose),
+    O(groups) and O(keyed_groups) ever template it.
+  - The inventory cache is keyed by the effective connections (environment variables included, secrets hashed),
+    and with a file cache plugin its file is made readable by its owner only.
   - A VM whose name is already a host of another hypervisor becomes C(<hypervisor>_<name>), with a warning.
   - Nothing secret is written to the inventory cache.
 extends_documentation_fragment:
@@ -50,7 +56,9 @@ options:
   pureboot:
     description:
       - The PureBoot server, to map each VM to its node; keys C(url), C(api_key) or C(username) and C(password),
-        C(verify_ssl), C(ca_file), C(timeout). Secret values can be C(!vault) strings.
+        C(verify_ssl), C(ca_file), C(timeout), C(allow_insecure_http). Secret values can be C(!vault) strings.
+      - C(http://) is accepted for a loopback host only, unless C(allow_insecure_http=true), which is warned about
+        (the API key or password would travel in clear).
     type: dict
   filters:
     description:
@@ -68,6 +76,13 @@ options:
     default: 16
   strict_hypervisors:
     description: Fail when a hypervisor cannot be read, instead of warning and skipping it.
+    type: bool
+    default: false
+  trust_pureboot_ip:
+    description:
+      - Use the IP address PureBoot knows for a VM's node as C(ansible_host) when the hypervisor reports none.
+      - PureBoot learns that address from requests that need no login (C(/api/v1/boot), C(/api/v1/report)), so
+        anyone on the provisioning network can set it. Turn this on only where that network is trusted.
     type: bool
     default: false
 '''
@@ -110,20 +125,25 @@ cache_connection: ~/.cache/pureboot-inventory
 
 import hashlib
 import json
+import os
 import time
 
 from ansible.errors import AnsibleError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
     NodeIndex, PureBootClient, pureboot_with_env_fallbacks)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
+from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 
-PUREBOOT_SECRETS = ('api_key', 'password')
+# A slow, salted hash: the cache key covers the secrets (a changed password must not be answered from the
+# cache) but must not let whoever reads the cache directory test guesses of them quickly.
+CACHE_KEY_SALT = b'pureboot.hypervisors inventory cache'
+CACHE_KEY_ROUNDS = 100000
 
 
 def plain(value):
@@ -137,11 +157,20 @@ def plain(value):
     return str(value)
 
 
-def public_config(hypervisors, pureboot, rest):
-    """The configuration without its secrets, for the cache key."""
-    hvs = [dict((k, v) for k, v in hv.items() if k not in SECRET_KEYS) for hv in hypervisors]
-    pb = dict((k, v) for k, v in (pureboot or {}).items() if k not in PUREBOOT_SECRETS)
-    return json.dumps([hvs, pb, rest], sort_keys=True, default=str)
+def cache_fingerprint(hypervisors, pureboot, settings):
+    """What the cached data depends on (the effective connections, secrets included), as a hash."""
+    config = json.dumps([hypervisors, pureboot, settings], sort_keys=True, default=str).encode('utf-8')
+    return hashlib.pbkdf2_hmac('sha256', config, CACHE_KEY_SALT, CACHE_KEY_ROUNDS).hex()[:32]
+
+
+def hypervisor_address(vm, node, trust_pureboot_ip):
+    """ansible_host: what the hypervisor reports; PureBoot's address (set by unauthenticated requests) only
+    when the user trusts it and the hypervisor reports none."""
+    if vm['ip_addresses']:
+        return vm['ip_addresses'][0]
+    if trust_pureboot_ip and node:
+        return node.get('ip_address') or None
+    return None
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -154,12 +183,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        hypervisors = plain(self.get_option('hypervisors') or [])
+        # The connections as they will be used: the environment's values (AWX credentials) are part of them.
+        hypervisors = [with_env_fallbacks(entry) for entry in plain(self.get_option('hypervisors') or [])]
         pureboot = plain(self.get_option('pureboot'))
+        pureboot = pureboot_with_env_fallbacks(pureboot) if pureboot else None
         settings = {'filters': plain(self.get_option('filters') or {}),
                     'include_templates': self.get_option('include_templates')}
-        cache_key = '{0}_{1}'.format(self.get_cache_key(path), hashlib.sha256(
-            public_config(hypervisors, pureboot, settings).encode('utf-8')).hexdigest()[:16])
+        cache_key = '{0}_{1}'.format(self.get_cache_key(path), cache_fingerprint(hypervisors, pureboot, settings))
 
         started = time.monotonic()
         use_cache = self.get_option('cache') and cache
@@ -174,18 +204,40 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             data = self._fetch(hypervisors, pureboot, settings)
         if update_cache:
             self._cache[cache_key] = data
+            self._write_cache_owner_only(cache_key)
         self._populate(data)
         # Shown at -vvv; make bench reads it to tell this plugin's time from ansible-inventory's own.
         self.display.vvv('pureboot inventory: {0} hosts in {1:.3f}s ({2})'.format(
             len(data['vms']), time.monotonic() - started, 'cache hit' if use_cache and not update_cache else 'fetched'))
 
+    def _write_cache_owner_only(self, cache_key):
+        """Write the cache now and make its file readable by its owner only.
+
+        Ansible would write it after parse(), and its file cache plugins make every file 0644; the data holds no
+        secret, but VM names, addresses and nodes are nobody else's business.
+        """
+        self.update_cache_if_changed()
+        # File cache plugins keep the data in cache_connection, in a file whose name ends with the key (the
+        # prefix in front differs between ansible-core versions); other cache plugins have no directory here.
+        directory = os.path.expanduser(os.path.expandvars(self.get_option('cache_connection') or ''))
+        if directory and os.path.isdir(directory):
+            for name in os.listdir(directory):
+                if name.endswith(cache_key):
+                    os.chmod(os.path.join(directory, name), 0o600)
+
     def _fetch(self, hypervisors, pureboot, settings):
+        client = None
         try:
-            client = PureBootClient.from_options(pureboot_with_env_fallbacks(pureboot)) if pureboot else None
+            client = PureBootClient.from_options(pureboot) if pureboot else None
+            for warning in client.warnings if client else ():
+                self.display.warning('pureboot inventory: {0}'.format(warning))
             return collect(hypervisors, settings['filters'], settings['include_templates'],
                            self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
         except HypervisorError as exc:
             raise AnsibleError(str(exc))
+        finally:
+            if client is not None:
+                client.close()
 
     def _group(self, name):
         return self.inventory.add_group(to_safe_group_name(name, replacer='_', force=True, silent=True))
@@ -199,6 +251,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         index = NodeIndex(data['nodes']) if with_pureboot else None
         owners = {}
         strict = self.get_option('strict')
+        trust_pureboot_ip = self.get_option('trust_pureboot_ip')
         for vm in data['vms']:
             host = vm['name'] or vm['id']
             if host in owners and owners[host] != vm['hypervisor']:
@@ -207,16 +260,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     host, vm['hypervisor'], owners[host], renamed))
                 host = renamed
             owners[host] = vm['hypervisor']
+            host = make_unsafe(host)
             self.inventory.add_host(host)
             node = (node_view(index.for_vm(vm)) or None) if with_pureboot else None
             hostvars = {'pureboot_vm': vm}
             if with_pureboot:
                 hostvars['pureboot_node'] = node
-            address = (node or {}).get('ip_address') or (vm['ip_addresses'][0] if vm['ip_addresses'] else None)
+            address = hypervisor_address(vm, node, trust_pureboot_ip)
             if address:
                 hostvars['ansible_host'] = address
             for key, value in hostvars.items():
-                self.inventory.set_variable(host, key, value)
+                self.inventory.set_variable(host, key, make_unsafe(value))
             groups = ['pureboot_hypervisor_' + vm['hypervisor'], 'pureboot_type_' + vm['hypervisor_type'],
                       'pureboot_status_' + vm['status']]
             if with_pureboot:

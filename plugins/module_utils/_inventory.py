@@ -15,14 +15,14 @@ from __future__ import annotations
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import parallel_map
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import driver_from_plugin
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 
 FILTER_KEYS = ('name', 'status', 'tags')
 
 
 def _list_one(options, filters, include_templates, max_workers, strict):
     """(label, records, warnings, error) of one hypervisor; an error is returned, or raised when strict."""
-    driver = driver_from_plugin(options)
+    driver = driver_for(options)
     driver.max_workers = max_workers
     try:
         vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
@@ -38,6 +38,8 @@ def _list_one(options, filters, include_templates, max_workers, strict):
 
 def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None):
     """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
+
+    hypervisors are complete `hypervisor` dicts: the caller has applied the environment's fallbacks.
 
     Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...]}.
     """

@@ -118,8 +118,3 @@ def hypervisor_options(module):
 def driver_from_module(module):
     """The driver for a module's `hypervisor` option (run_module has completed it from the environment)."""
     return driver_for(module.params.get('hypervisor') or {})
-
-
-def driver_from_plugin(options, environ=None):
-    """The driver for one `hypervisor` entry of a plugin's configuration."""
-    return driver_for(with_env_fallbacks(options, environ))

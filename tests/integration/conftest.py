@@ -1,5 +1,9 @@
 """Backends for the integration targets: the same adapters the driver contract suite uses."""
 
+import json
+import os
+import sys
+
 import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
@@ -33,3 +37,41 @@ def unused_tcp_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------------ the security cases (test_security.py)
+# Outcome per case of test_security.CASES; written to $PUREBOOT_SECURITY_REPORT at the end for
+# security_report.py, which renders docs/security.md. Only items marked security_case are looked at.
+SECURITY_OUTCOMES = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'security_case(id): the case of test_security.CASES this test shows')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
+    report = yield
+    marker = item.get_closest_marker('security_case')
+    if marker is None:
+        return
+    outcome = report.get_result()
+    if outcome.when == 'call' or outcome.failed:
+        runs = SECURITY_OUTCOMES.setdefault(marker.args[0], {})
+        runs[item.nodeid] = outcome.passed and runs.get(item.nodeid, True)
+
+
+def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
+    path = os.environ.get('PUREBOOT_SECURITY_REPORT')
+    if not path or not SECURITY_OUTCOMES:
+        return
+    import ansible.release
+    from ansible_collections.pureboot.hypervisors.tests.integration.test_security import CASES
+    cases = []
+    for case_id, (attack, answer) in CASES.items():
+        runs = SECURITY_OUTCOMES.get(case_id, {})
+        cases.append({'id': case_id, 'attack': attack, 'answer': answer, 'tests': sorted(runs),
+                      'passed': bool(runs) and all(runs.values())})
+    with open(path, 'w') as out:
+        json.dump({'ansible_core': ansible.release.__version__, 'python': sys.version.split()[0], 'cases': cases},
+                  out, indent=1)

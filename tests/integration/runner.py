@@ -84,11 +84,12 @@ def vault(tmp_path, *args, stdin=None):
                           input=stdin, cwd=str(tmp_path)).stdout
 
 
-def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml', timeout=300):
-    """ansible-inventory --list over one pureboot source (a dict or its YAML text) written to tmp_path/name."""
+def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml', timeout=300, action='--list'):
+    """ansible-inventory --list (or action: '--host', then the host in args) over one pureboot source (a dict or
+    its YAML text) written to tmp_path/name."""
     path = tmp_path / name
     path.write_text(source if isinstance(source, str) else yaml.safe_dump(source))
-    command = [str(BIN / 'ansible-inventory'), '-i', str(path), '--list'] + list(args)
+    command = [str(BIN / 'ansible-inventory'), '-i', str(path), action] + list(args)
     extra = {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}
     extra.update(env or {})
     return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=timeout,

@@ -112,6 +112,8 @@ class OvirtEngineSimulator:
         self.state.set_delays(delay)
         self.router = ApiRouter(self.state, username)
         self.requests = []
+        # The user name of every SSO password login, to see whose credentials reached this engine.
+        self.sso_logins = []
         self._tokens = {}
         self._faults = []
         self._meta_lock = threading.Lock()
@@ -310,6 +312,8 @@ class OvirtEngineSimulator:
             return 400, JSON_TYPE, json.dumps({'error_code': 'invalid_grant',
                                                'error': 'Unsupported grant type %s' % form.get('grant_type')})
         user, password = form.get('username', ''), form.get('password', '')
+        with self._meta_lock:
+            self.sso_logins.append(user)
         if not (self._valid_user(user) and secrets.compare_digest(password, self.password)):
             return 400, JSON_TYPE, json.dumps({
                 'error': 'access_denied',
