@@ -15,7 +15,6 @@ import pytest
 import requests
 
 MAC = '52:54:00:ab:cd:ef'
-MAC_PATTERN = '^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$'
 
 
 class Api(object):
