@@ -12,7 +12,7 @@ author:
   - PureBoot contributors (@pureboot)
 description:
   - Makes every VM of the listed hypervisors a host, with its normalised record and, when a PureBoot server is
-    configured, the PureBoot node it maps to (by the MAC of its NICs, then by its SMBIOS UUID).
+    configured, the PureBoot node it maps to (by the MAC of one of its NICs; the SMBIOS UUID never replaces the MAC).
   - Many hypervisors of both types can be listed in one source file; they are read in parallel.
   - Filters are applied before per-VM details are fetched.
   - An unreachable hypervisor is warned about and skipped, so the others still load, unless
