@@ -134,9 +134,9 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import with_env_fallbacks
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    NodeIndex, PureBootClient, pureboot_with_env_fallbacks)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
+    pureboot_with_env_fallbacks, with_env_fallbacks)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex, PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 

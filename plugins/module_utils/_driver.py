@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, HypervisorError, InvalidInputError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
+    MAX_REQUEST_TIMEOUT, READS, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     BOOT_DEVICES, FIRMWARES, normalize_mac)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
@@ -28,7 +30,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import 
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
                    'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
-CREDENTIAL_KEYS = ('username', 'password', 'api_token_id', 'api_token_secret', 'token')
 
 # What a VM can be asked to look like; reconciled on every run.
 HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'description', 'tags')
@@ -36,8 +37,6 @@ NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
 POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
 
 MAX_MEMORY_MB = 4 * 1024 * 1024
-# Seconds per API request; far larger values overflow the socket layer's timeout.
-MAX_REQUEST_TIMEOUT = 3600
 MAX_CPU_CORES = 512
 # What the SDKs raise, outside their own exceptions, when they read another server's answer as their API's:
 # they index the JSON they get without checking it (KeyError), or get HTML (JSONDecodeError).
@@ -132,6 +131,8 @@ class HypervisorDriver(object):
     def __init__(self, connection):
         self.conn = connection
         self.label = connection.name
+        # When a read is asked again (_http.py: one policy for every client).
+        self.retry = READS
         self.max_workers = self.DEFAULT_WORKERS
         # Things worth telling the user that are not errors (an offline node skipped, ...), one line each.
         self.warnings = []
@@ -209,6 +210,11 @@ class HypervisorDriver(object):
     def error(self, cls, message, subject=None, **kwargs):
         """An error of class cls about subject on this hypervisor, with secrets removed."""
         return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)
+
+    def transport_error(self, failure, reason, subject=None, url=None):
+        """The typed error of a transport failure (_http.TLS, TIMEOUT, DROPPED) talking to url (the API's)."""
+        return transport_error(failure, reason, url or self.conn.api_url, self.conn.timeout, hypervisor=self.label,
+                               subject=subject).scrubbed(self.conn.secrets)
 
     def not_this_api(self, detail, subject=None):
         """The error for an answer this type's API never gives: the URL points at another server (a wrong type,

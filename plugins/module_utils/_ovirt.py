@@ -17,7 +17,6 @@ in again when its token expires; reads are retried (bounded) on transient faults
 from __future__ import annotations
 
 import os
-import random
 import re
 import threading
 import time
@@ -27,8 +26,8 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
-    TimeoutError_, TLSError, UnreachableError)
+    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     name_matches, nic_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
@@ -43,8 +42,6 @@ except ImportError:
 API_PATH = '/ovirt-engine/api'
 MIB = 1024 ** 2
 GIB = 1024 ** 3
-READ_ATTEMPTS = 3
-TRANSIENT_CODES = (502, 503, 504)
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
 VM_FOLLOW = 'nics,reported_devices,tags'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
@@ -226,8 +223,8 @@ class OvirtDriver(HypervisorDriver):
             try:
                 return request(self._session().system_service())
             except sdk.Error as exc:
-                if attempt < READ_ATTEMPTS and _transient(exc):
-                    time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
+                code = getattr(exc, 'code', None)
+                if self.retry.again(attempt, status=code, failure=None if code else _sdk_failure(exc)):
                     continue
                 raise self._sdk_error(exc, subject)
             except FOREIGN_ANSWER_ERRORS as exc:
@@ -261,16 +258,9 @@ class OvirtDriver(HypervisorDriver):
                                   subject)
             return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
         if code is None:
-            curl_code, reason = _curl_error(exc)
-            if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
-                return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.url, self.conn.timeout),
-                                  subject)
-            # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof").
-            dropped = curl_code in CURL_UNREACHABLE
-            if curl_code in CURL_TLS or (not dropped and re.search(r'SSL|certificate', reason)):
-                return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, reason), subject)
-            if dropped or isinstance(exc, sdk.ConnectionError):
-                return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, reason), subject)
+            failure, reason = _sdk_failure(exc), _curl_error(exc)[1]
+            if failure is not None:
+                return self.transport_error(failure, reason, subject, url=self.url)
             return self.error(ApiError, 'unexpected answer from {0}: {1}'.format(self.url, reason), subject)
         if code == 404 or isinstance(exc, sdk.NotFoundError):
             return self.error(NotFoundError, text, subject)
@@ -758,15 +748,18 @@ def _vm_service(system, vm_id):
     return system.vms_service().vm_service(str(vm_id))
 
 
-def _transient(exc):
-    """True for faults worth asking again for a read: a busy proxy, a dropped connection, a slow answer."""
-    code = getattr(exc, 'code', None)
-    if code in TRANSIENT_CODES:
-        return True
-    if code is None:
-        curl_code = _curl_error(exc)[0]
-        return isinstance(exc, (sdk.ConnectionError, sdk.TimeoutError)) or curl_code in (52, 55, 56) + CURL_TIMEOUT
-    return False
+def _sdk_failure(exc):
+    """The transport failure (_http.TLS, TIMEOUT or DROPPED) of an SDK error that has no HTTP code, or None."""
+    curl_code, reason = _curl_error(exc)
+    if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
+        return TIMEOUT
+    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof").
+    dropped = curl_code in CURL_UNREACHABLE
+    if curl_code in CURL_TLS or (not dropped and re.search(r'SSL|certificate', reason)):
+        return TLS
+    if dropped or isinstance(exc, sdk.ConnectionError):
+        return DROPPED
+    return None
 
 
 def _engine_statuses(status):

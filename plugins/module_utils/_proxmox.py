@@ -25,7 +25,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     FOREIGN_ANSWER_ERRORS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    TaskFailedError, TimeoutError_, TLSError, UnreachableError, transport_reason)
+    TaskFailedError, UnreachableError, transport_reason)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     nic_record, normalize_mac, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
@@ -40,7 +41,6 @@ except ImportError:
     HAS_PROXMOXER = False
 
 DEFAULT_PORT = 8006
-READ_ATTEMPTS = 3
 ID_ATTEMPTS = 100
 TASK_LOG_LINES = 10
 # Proxmox's own OUI, used for the MACs of NICs this driver adds.
@@ -49,7 +49,6 @@ NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i825
               'ne2k_pci', 'pcnet', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em')
 DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
 BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
-TRANSIENT_STATUS = (502, 503, 504)
 # A login answered so comes from a server without the Proxmox VE API at that address.
 NO_SUCH_PATH = (404, 405, 501)
 
@@ -210,7 +209,7 @@ class ProxmoxDriver(HypervisorDriver):
             except ProxmoxAuthenticationError as exc:
                 found = re.search(r'code: (\d+)', str(exc))
                 status = int(found.group(1)) if found else 401
-                if self._may_ask_again(attempt, status=status):
+                if self.retry.again(attempt, status=status):
                     continue
                 if status == 401:
                     raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
@@ -220,9 +219,10 @@ class ProxmoxDriver(HypervisorDriver):
             except FOREIGN_ANSWER_ERRORS:
                 raise self.not_this_api('its login answer holds no ticket')
             except requests.exceptions.RequestException as exc:
-                if self._may_ask_again(attempt, exc=exc):
+                failure = requests_failure(exc)
+                if self.retry.again(attempt, failure=failure):
                     continue
-                raise self._transport_error(exc, None)
+                raise self.transport_error(failure, transport_reason(exc))
 
     def _session(self, renew=False):
         with self._login_lock:
@@ -256,36 +256,16 @@ class ProxmoxDriver(HypervisorDriver):
                     renewed = True
                     self._session(renew=True)
                     continue
-                if method == 'GET' and self._may_ask_again(attempt, status=exc.status_code):
+                if method == 'GET' and self.retry.again(attempt, status=exc.status_code):
                     continue
                 raise self._api_error(exc, path, subject)
             except FOREIGN_ANSWER_ERRORS:
                 raise self.not_this_api('{0} {1}: the answer holds no data'.format(method, path), subject)
             except requests.exceptions.RequestException as exc:
-                if method == 'GET' and self._may_ask_again(attempt, exc=exc):
+                failure = requests_failure(exc)
+                if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
-                raise self._transport_error(exc, subject)
-
-    def _may_ask_again(self, attempt, status=None, exc=None):
-        """After a failed read or login: back off and say True when it may be asked again (bounded)."""
-        transient = status in TRANSIENT_STATUS if exc is None else not isinstance(exc, requests.exceptions.SSLError)
-        if transient and attempt < READ_ATTEMPTS:
-            self._backoff(attempt)
-            return True
-        return False
-
-    @staticmethod
-    def _backoff(attempt):
-        time.sleep(0.2 * (2 ** (attempt - 1)) * (0.5 + random.random()))
-
-    def _transport_error(self, exc, subject):
-        if isinstance(exc, requests.exceptions.SSLError):
-            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.conn.api_url, transport_reason(exc)),
-                              subject)
-        if isinstance(exc, requests.exceptions.Timeout):
-            return self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout),
-                              subject)
-        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.conn.api_url, transport_reason(exc)), subject)
+                raise self.transport_error(failure, transport_reason(exc), subject)
 
     def _api_error(self, exc, path, subject):
         """A ResourceException as a typed error, keeping PVE's own wording."""

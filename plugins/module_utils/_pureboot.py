@@ -24,7 +24,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import random
 import re
 import threading
 import time
@@ -34,10 +33,10 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_,
-    TLSError, UnreachableError, transport_reason)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import MAX_REQUEST_TIMEOUT
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import completed_from_env
+    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, transport_reason)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import PUREBOOT_ENV
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
+    MAX_REQUEST_TIMEOUT, READS, requests_failure, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
 try:
@@ -51,22 +50,11 @@ except ImportError:
 API_PREFIX = '/api/v1'
 DEFAULT_LABEL = 'pureboot'
 DEFAULT_TIMEOUT = 30
-READ_ATTEMPTS = 3
-TRANSIENT_STATUS = (502, 503, 504)
-BACKOFF_SECONDS = 0.2
 # Log in again this long before the token runs out (at most a tenth of its lifetime).
 RENEW_MARGIN_SECONDS = 60
 
-# The `pureboot` option (SPEC.md "Connection options") and the environment variables AWX can inject.
+# The `pureboot` option (SPEC.md "Connection options"); its environment variables are in _env.py.
 PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
-PUREBOOT_ENV = {
-    'url': 'PUREBOOT_URL',
-    'api_key': 'PUREBOOT_API_KEY',
-    'username': 'PUREBOOT_USERNAME',
-    'password': 'PUREBOOT_PASSWORD',
-    # Not in SPEC.md's list; the counterpart of PUREBOOT_HV_CA_FILE, so AWX can inject a CA for PureBoot too.
-    'ca_file': 'PUREBOOT_CA_FILE',
-}
 
 NODE_STATES = ('discovered', 'pending', 'installing', 'install_failed', 'installed', 'active', 'reprovision',
                'deprovisioning', 'migrating', 'serving_source', 'cloning_target', 'retired')
@@ -135,11 +123,6 @@ def pureboot_argument_spec():
     credentials); pureboot_requested() then tells whether PureBoot is configured.
     """
     return {'pureboot': dict(type='dict', apply_defaults=True, options=pureboot_suboptions())}
-
-
-def pureboot_with_env_fallbacks(options, environ=None):
-    """A `pureboot` dict from a plugin's configuration, completed from the environment like a module's."""
-    return completed_from_env(options, PUREBOOT_ENV, environ)
 
 
 def client_from_module(module):
@@ -357,6 +340,8 @@ class PureBootClient(object):
         # Passed on every request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
         self.verify = (ca_file or True) if verify_ssl else False
         self._session = requests.Session()
+        # When a read is asked again (_http.py: one policy for every client).
+        self.retry = READS
         if self.verify is False and parts.scheme == 'https':
             self.warnings.append('{0}: the TLS certificate of {1} is not verified (verify_ssl: false): anyone on the '
                                  'way can read and change the traffic, credentials included; give ca_file '
@@ -370,7 +355,7 @@ class PureBootClient(object):
 
     @classmethod
     def from_options(cls, options, label=None):
-        """A client from the `pureboot` option dict (apply pureboot_with_env_fallbacks() first in plugins)."""
+        """A client from the `pureboot` option dict (apply _env.pureboot_with_env_fallbacks() first in plugins)."""
         options = dict((key, value) for key, value in (options or {}).items() if value is not None)
         unknown = sorted(set(options) - set(PUREBOOT_KEYS))
         if unknown:
@@ -454,30 +439,22 @@ class PureBootClient(object):
                 response = self._session.request(method, url, params=params, json=body, headers=headers,
                                                  verify=self.verify, timeout=self.timeout, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                # Connection failures before an answer are worth another try for reads; a TLS failure or a
-                # timeout (the user's bound) is not.
-                transient = (isinstance(exc, requests.exceptions.ConnectionError)
-                             and not isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.Timeout)))
-                if method == 'GET' and transient and attempt < READ_ATTEMPTS:
-                    self._backoff(attempt)
+                failure = requests_failure(exc)
+                if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
-                raise self._transport_error(exc, subject)
+                raise transport_error(failure, transport_reason(exc), self.url, self.timeout, hypervisor=self.label,
+                                      subject=subject).scrubbed(self.secrets)
             status = response.status_code
             if status == 401 and auth and not self.api_key and not renewed:
                 # A 401 means the server did not act, so even a write is safe to send again after a new login.
                 renewed = True
                 self._renew(token)
                 continue
-            if method == 'GET' and status in TRANSIENT_STATUS and attempt < READ_ATTEMPTS:
-                self._backoff(attempt)
+            if method == 'GET' and self.retry.again(attempt, status=status):
                 continue
             if status >= 300:
                 raise self._http_error(method, path, response, subject, auth, many)
             return self._unwrap(method, path, response, record, many)
-
-    @staticmethod
-    def _backoff(attempt):
-        time.sleep(BACKOFF_SECONDS * (2 ** (attempt - 1)) * (0.5 + random.random()))
 
     def not_pureboot(self, method, path, detail):
         """The error for an answer PureBoot's API never gives: the url points at another server, or a wrong path of
@@ -522,14 +499,6 @@ class PureBootClient(object):
         for field in LIST_FIELDS.get(record, ()):
             if item.get(field) is not None and not isinstance(item[field], list):
                 raise self.not_pureboot(method, path, '{0} has a {1} that is not a list'.format(where, field))
-
-    def _transport_error(self, exc, subject):
-        if isinstance(exc, requests.exceptions.SSLError):
-            return self.error(TLSError, 'TLS verification failed for {0}: {1}'.format(self.url, transport_reason(exc)),
-                              subject)
-        if isinstance(exc, requests.exceptions.Timeout):
-            return self.error(TimeoutError_, 'no answer from {0} within {1:g}s'.format(self.url, self.timeout), subject)
-        return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(self.url, transport_reason(exc)), subject)
 
     def _http_error(self, method, path, response, subject, auth=True, many=False):
         """An HTTP error answer as a typed error, keeping the server's own wording.
@@ -699,6 +668,6 @@ def registry_subject(name=None, hypervisor_id=None):
     return 'registry entry {0}'.format(hypervisor_id)
 
 
-__all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions', 'pureboot_with_env_fallbacks',
+__all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions',
            'pureboot_requested', 'NodeIndex', 'match_node', 'vm_macs', 'is_loopback', 'valid_tag', 'validation_text',
            'node_subject', 'registry_subject', 'NODE_STATES', 'NODE_ARCHES', 'NODE_BOOT_MODES', 'NODE_PATCH_FIELDS']

@@ -16,7 +16,9 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
     PUREBOOT_KEYS, NodeIndex, PureBootClient, is_loopback, match_node, pureboot_argument_spec, pureboot_requested,
-    pureboot_with_env_fallbacks, validation_text)
+    validation_text)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
 
 MAC = '52:54:00:ab:cd:ef'
 UUID = '4c4c4544-0042-3510-8053-b4c04f4d3332'
@@ -25,7 +27,7 @@ UUID = '4c4c4544-0042-3510-8053-b4c04f4d3332'
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch):
     """Retries keep their shape but not their wait: the suite stays fast."""
-    monkeypatch.setattr(_pureboot, 'BACKOFF_SECONDS', 0.01)
+    monkeypatch.setattr(READS, 'base_delay', 0.01)
 
 
 def key_client(double, **kwargs):

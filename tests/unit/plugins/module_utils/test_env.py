@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import with_env_fallbacks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import with_env_fallbacks
 
 PVE_ENV = {
     'PUREBOOT_HV_TYPE': 'proxmox',
