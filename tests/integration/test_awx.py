@@ -94,8 +94,12 @@ def inject(credential_type, inputs, private_data_dir, runner_root=None):
         handle, path = tempfile.mkstemp(dir=str(env_dir))
         with os.fdopen(handle, 'w') as out:
             out.write(templates.from_string(template).render(values))
-        job_path = pathlib.Path(runner_root or private_data_dir) / 'env' / os.path.basename(path)
-        filenames[label.split('.', 1)[1]] = str(job_path)
+        job_path = str(pathlib.Path(runner_root or private_data_dir) / 'env' / os.path.basename(path))
+        # `template` names the one file (tower.filename), `template.<name>` one of several (tower.filename.<name>).
+        if '.' in label:
+            filenames[label.split('.', 1)[1]] = job_path
+        else:
+            filenames = job_path
     values['tower'] = {'filename': filenames}
     return dict((name, templates.from_string(template).render(values))
                 for name, template in definition['injectors']['env'].items())
@@ -115,8 +119,7 @@ def credentials_env(backend, pureboot_server, private_data_dir, runner_root=None
 
 
 def test_credential_types_inject_exactly_the_modules_fallbacks(backend, pureboot_server, tmp_path):
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import HYPERVISOR_ENV
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PUREBOOT_ENV
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import HYPERVISOR_ENV, PUREBOOT_ENV
     private = tmp_path / 'runner'
     connection = backend.connection()
     hv_env = inject('credential_type_hypervisor.yml', {
@@ -287,7 +290,7 @@ def test_provision_job_and_inventory_update_streamed_like_awx(backend, pureboot_
            dict(backend.placement, name='awx-db-1', hypervisor='pve-lab', template=backend.template, tags=['db'],
                 state='present')]
     # The connection's name only: everything else comes from the attached credentials.
-    codes, errors, (status, stdout, events, _), runner_root = awx_job(
+    codes, errors, (status, stdout, events, _artifact_dir), runner_root = awx_job(
         tmp_path, backend, pureboot_server, project_collections,
         {'vm_provision_hypervisors': {'pve-lab': {'name': 'pve-lab'}}, 'vm_provision_vms': vms})
     assert codes == (0, 0, 0) and status == 'successful', errors[-4000:] + stdout[-8000:]
