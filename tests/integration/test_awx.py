@@ -198,7 +198,7 @@ def lay_out(private_data_dir, runner_root, collections, envvars):
     """The private data directory AWX writes before a run: project/, the installed collections, env/envvars."""
     (private_data_dir / 'project').mkdir(parents=True, exist_ok=True)
     shutil.copytree(str(collections), str(private_data_dir / 'requirements_collections'))
-    # AWX puts the project's collections first; ANSIBLE_COLLECTIONS_PATH, the name ansible-core 2.19 still reads.
+    # AWX puts the project's collections first in the collections path (ANSIBLE_COLLECTIONS_PATH for ansible-core).
     envvars = dict(envvars, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([
         str(runner_root / 'requirements_collections'), '~/.ansible/collections', '/usr/share/ansible/collections']))
     (private_data_dir / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
