@@ -123,6 +123,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/pureboot-inventory
 '''
 
+import contextlib
 import hashlib
 import json
 import os
@@ -226,18 +227,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     os.chmod(os.path.join(directory, name), 0o600)
 
     def _fetch(self, hypervisors, pureboot, settings):
-        client = None
         try:
-            client = PureBootClient.from_options(pureboot) if pureboot else None
-            for warning in client.warnings if client else ():
-                self.display.warning('pureboot inventory: {0}'.format(warning))
-            return collect(hypervisors, settings['filters'], settings['include_templates'],
-                           self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
+            with PureBootClient.from_options(pureboot) if pureboot else contextlib.nullcontext() as client:
+                for warning in client.warnings if client else ():
+                    self.display.warning('pureboot inventory: {0}'.format(warning))
+                return collect(hypervisors, settings['filters'], settings['include_templates'],
+                               self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
         except HypervisorError as exc:
             raise AnsibleError(str(exc))
-        finally:
-            if client is not None:
-                client.close()
 
     def _group(self, name):
         return self.inventory.add_group(to_safe_group_name(name, replacer='_', force=True, silent=True))

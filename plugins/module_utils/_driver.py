@@ -19,11 +19,11 @@ import os
 from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, HypervisorError, InvalidInputError)
+    ApiError, InvalidInputError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
     MAX_REQUEST_TIMEOUT, READS, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, FIRMWARES, normalize_mac)
+    BOOT_DEVICES, FIRMWARES, describe_vm, normalize_mac)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 # The keys of the `hypervisor` option (SPEC.md "Connection options").
@@ -55,8 +55,11 @@ class Connection(object):
                 ', '.join(unknown), ', '.join(CONNECTION_KEYS)), subject='hypervisor')
         self.type = options.get('type')
         self.api_url = (options.get('api_url') or '').rstrip('/')
-        parts = urlsplit(self.api_url)
-        self.name = options.get('name') or parts.hostname or self.api_url or 'hypervisor'
+        self.name = connection_label(options)
+        try:
+            parts = urlsplit(self.api_url)
+        except ValueError:
+            raise InvalidInputError("api_url '{0}' is not a valid URL".format(self.api_url), hypervisor=self.name)
         if not self.type:
             raise InvalidInputError("option 'type' is required (proxmox or ovirt)", hypervisor=self.name)
         if not self.api_url:
@@ -113,13 +116,11 @@ class Connection(object):
 
 
 class HypervisorDriver(object):
-    """The contract. Subclasses set TYPE, SDK and the credentials they take, and implement every method."""
+    """The contract. Subclasses set TYPE, PRODUCT and the credentials they take, and implement every method."""
 
     TYPE = None
     # What users call the server, with its article, for messages: 'an oVirt engine'.
     PRODUCT = None
-    # (pip requirement, import name) of the SDK; a missing one fails with missing_required_lib()'s text.
-    SDK = None
     # Credential sets that are enough to log in, and options that only other types take.
     LOGINS = ()
     FOREIGN_OPTIONS = ()
@@ -145,6 +146,12 @@ class HypervisorDriver(object):
                 ' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
 
     # --------------------------------------------------------------- session
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     def connect(self):
         """Log in (once); raises AuthError, TLSError, UnreachableError, TimeoutError_."""
         raise NotImplementedError
@@ -225,12 +232,22 @@ class HypervisorDriver(object):
 
 def spec_subject(spec):
     """How messages name the VM a spec is about."""
-    return "VM '{0}'".format(spec.get('name')) if spec.get('name') else 'VM'
+    return describe_vm(spec.get('name'))
 
 
 def vm_subject(vm):
     """How messages name an existing VM: its name and id."""
-    return "VM '{0}' (id {1})".format(vm.get('name'), vm.get('id'))
+    return describe_vm(vm.get('name'), vm.get('id'))
+
+
+def connection_label(options):
+    """How messages name a connection (a `hypervisor` dict): its name, else the host of its api_url."""
+    api_url = (options.get('api_url') or '').rstrip('/')
+    try:
+        host = urlsplit(api_url).hostname
+    except ValueError:  # a malformed address, e.g. an unclosed IPv6 bracket: name it as given
+        host = None
+    return options.get('name') or host or api_url or 'hypervisor'
 
 
 def validate_hardware(spec, hypervisor):
@@ -347,5 +364,5 @@ def parallel_map(function, items, max_workers):
         return list(pool.map(function, items))
 
 
-__all__ = ['Connection', 'HypervisorDriver', 'HypervisorError', 'diff_hardware', 'apply_to_record', 'parallel_map',
+__all__ = ['Connection', 'HypervisorDriver', 'diff_hardware', 'apply_to_record', 'parallel_map',
            'with_pxe_boot', 'validate_hardware', 'vm_subject', 'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']

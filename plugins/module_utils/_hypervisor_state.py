@@ -35,14 +35,11 @@ def empty_report(connection):
 
 def test_connection(connection):
     """Log in, measure the first round trip and gather the facts; raises HypervisorError."""
-    driver = driver_for(connection)
-    try:
+    with driver_for(connection) as driver:
         started = time.monotonic()
         driver.connect()
         latency_ms = int(round((time.monotonic() - started) * 1000))
         facts = driver.facts()
-    finally:
-        driver.close()
     report = empty_report(connection)
     report.update(facts)
     report.update(status='online', latency_ms=latency_ms, last_sync_at=_now())

@@ -22,18 +22,16 @@ FILTER_KEYS = ('name', 'status', 'tags')
 
 def _list_one(options, filters, include_templates, max_workers, strict):
     """(label, records, warnings, error) of one hypervisor; an error is returned, or raised when strict."""
-    driver = driver_for(options)
-    driver.max_workers = max_workers
-    try:
-        vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
-                              include_templates=include_templates)
-        return driver.label, vms, list(driver.warnings), None
-    except HypervisorError as exc:
-        if strict or exc.category in (INVALID_INPUT, MISSING_LIBRARY):
-            raise
-        return driver.label, [], list(driver.warnings), str(exc)
-    finally:
-        driver.close()
+    with driver_for(options) as driver:
+        driver.max_workers = max_workers
+        try:
+            vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
+                                  include_templates=include_templates)
+            return driver.label, vms, list(driver.warnings), None
+        except HypervisorError as exc:
+            if strict or exc.category in (INVALID_INPUT, MISSING_LIBRARY):
+                raise
+            return driver.label, [], list(driver.warnings), str(exc)
 
 
 def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None):

@@ -8,33 +8,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import traceback
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import connection_label
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, redact
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module
 
 
 def hypervisor_label(module):
-    """The hypervisor's name for messages, as the driver would call it."""
-    options = module.params.get('hypervisor') or {}
-    return options.get('name') or (options.get('api_url') or '').split('//')[-1].split('/')[0].split(':')[0] or 'hypervisor'
+    """The hypervisor's name for messages, as the driver calls it."""
+    return connection_label(module.params.get('hypervisor') or {})
 
 
-def run_module(module, work):
-    """exit_json with work()'s result, or fail_json with one clear line; never a traceback, never a secret.
+def run_module(module, work, driver=True):
+    """exit_json with the result of work(driver, client), or fail_json with one clear line; never a secret.
 
-    The module's `hypervisor` option is completed from the environment first, so work() sees the connection
-    it will use.
+    The runner owns the connections: it completes the `hypervisor` option from the environment, opens the driver
+    (unless driver=False: work then gets None) and the PureBoot client (None when `pureboot` is not configured),
+    and closes both when work() is done or failed, so an oVirt SSO session is always logged out. An unexpected
+    exception (a bug of ours, an SDK surprise) is still one line; its traceback goes to Ansible, shown at -vvv.
     """
     try:
         hypervisor_options(module)
-        result = work()
+        with driver_for(module.params['hypervisor']) if driver else contextlib.nullcontext() as opened:
+            with client_from_module(module) or contextlib.nullcontext() as client:
+                result = work(opened, client)
     except HypervisorError as exc:
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)
         module.fail_json(**dict(error.to_result(), **getattr(exc, 'result', {})))
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        # A bug of ours or an SDK surprise: still one line, naming where it happened, and no traceback.
         message = redact('{0}: unexpected {1}: {2}'.format(hypervisor_label(module), type(exc).__name__, exc),
                          module.no_log_values)
-        module.fail_json(msg=message.splitlines()[0] if message else message, error_category='api')
+        module.fail_json(msg=message.splitlines()[0] if message else message, error_category='api',
+                         exception=redact(traceback.format_exc(), module.no_log_values))
     for warning in result.pop('warnings', []):
         module.warn(warning)
     module.exit_json(**result)

@@ -5,7 +5,7 @@
 # Private to this collection (leading underscore): no stability promise to other collections.
 
 """The `hypervisor` option, written once: its argument spec for modules, its completion from the environment
-(the rule is in _env.py), and the adapter from a module to a driver.
+(the rule is in _env.py).
 
 Documented in plugins/doc_fragments/hypervisor.py; keep the two in step.
 """
@@ -13,7 +13,7 @@ Documented in plugins/doc_fragments/hypervisor.py; keep the two in step.
 from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES, driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import with_env_fallbacks
 
 
@@ -58,8 +58,3 @@ def hypervisor_options(module):
             module.no_log_values.add(completed[key])
     module.params['hypervisor'] = completed
     return completed
-
-
-def driver_from_module(module):
-    """The driver for a module's `hypervisor` option (run_module has completed it from the environment)."""
-    return driver_for(module.params.get('hypervisor') or {})

@@ -16,7 +16,6 @@ in again when its token expires; reads are retried (bounded) on transient faults
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -29,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    name_matches, nic_record, template_record, vm_matches, vm_record)
+    describe_vm, name_matches, nic_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -156,7 +155,6 @@ def _ref_id(ref):
 class OvirtDriver(HypervisorDriver):
     TYPE = 'ovirt'
     PRODUCT = 'an oVirt engine'
-    SDK = ('ovirt-engine-sdk-python', 'ovirtsdk4')
     LOGINS = (('username', 'password'), ('token',))
     FOREIGN_OPTIONS = ('api_token_id', 'api_token_secret')
     # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here.
@@ -166,8 +164,6 @@ class OvirtDriver(HypervisorDriver):
         super(OvirtDriver, self).__init__(connection)
         if not HAS_OVIRTSDK4:
             raise MissingLibraryError(missing_required_lib('ovirt-engine-sdk-python'), hypervisor=self.label)
-        if connection.verify_ssl and connection.ca_file and not os.path.exists(connection.ca_file):
-            raise InvalidInputError("ca_file '{0}' does not exist".format(connection.ca_file), hypervisor=self.label)
         path = connection.path.rstrip('/')
         # The SDK needs the API's own URL; a bare engine address means its standard path.
         self.url = connection.api_url if path else connection.api_url + API_PATH
@@ -461,7 +457,7 @@ class OvirtDriver(HypervisorDriver):
             search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW)) if vm.name == name]
         if len(found) > 1:
             raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
-                name, ', '.join(sorted(vm.id for vm in found))), "VM '{0}'".format(name))
+                name, ', '.join(sorted(vm.id for vm in found))), describe_vm(name))
         if not found:
             return None
         if found[0].next_run_configuration_exists:

@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TaskFailedError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    nic_record, normalize_mac, template_record, vm_matches, vm_record)
+    describe_vm, nic_record, normalize_mac, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -175,7 +175,6 @@ def _node_of_path(path):
 class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
     PRODUCT = 'a Proxmox VE'
-    SDK = ('proxmoxer', 'proxmoxer')
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
     FOREIGN_OPTIONS = ('token',)
     FOREIGN_PLACEMENT = ('cluster',)
@@ -390,7 +389,7 @@ class ProxmoxDriver(HypervisorDriver):
             found = [r for r in resources if r.get('name') == name and bool(r.get('template')) == templates]
         if len(found) > 1:
             raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
-                name, ', '.join(str(r['vmid']) for r in found)), "VM '{0}'".format(name))
+                name, ', '.join(str(r['vmid']) for r in found)), describe_vm(name))
         return found[0] if found else None
 
     def get_vm(self, vm_id=None, name=None):
@@ -398,7 +397,7 @@ class ProxmoxDriver(HypervisorDriver):
         if resource is None:
             return None
         node, vmid = resource['node'], resource['vmid']
-        subject = "VM '{0}' (id {1})".format(resource.get('name'), vmid)
+        subject = describe_vm(resource.get('name'), vmid)
         current = self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
         resource = dict(resource, status=current.get('status', resource.get('status')), lock=current.get('lock'))
         config = self._config(node, vmid, subject)
@@ -520,7 +519,7 @@ class ProxmoxDriver(HypervisorDriver):
             if spec.get(option):
                 params[option] = spec[option]
         vmid, upid = self._clone(source_node, template['vmid'], params, subject)
-        subject = "VM '{0}' (id {1})".format(name, vmid)
+        subject = describe_vm(name, vmid)
         self._wait_task(source_node, upid, timeout, subject)
         vm = self.get_vm(vm_id=vmid)
         if vm is None:

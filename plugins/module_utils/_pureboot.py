@@ -56,10 +56,7 @@ RENEW_MARGIN_SECONDS = 60
 # The `pureboot` option (SPEC.md "Connection options"); its environment variables are in _env.py.
 PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
 
-NODE_STATES = ('discovered', 'pending', 'installing', 'install_failed', 'installed', 'active', 'reprovision',
-               'deprovisioning', 'migrating', 'serving_source', 'cloning_target', 'retired')
 NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
-NODE_BOOT_MODES = ('bios', 'uefi', 'pi')
 # What POST /nodes takes, and the only fields PATCH /nodes/{id} changes (it ignores any other with a 200).
 NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
                       'system_uuid', 'pi_model')
@@ -379,6 +376,12 @@ class PureBootClient(object):
         """Every secret this client holds, for redaction."""
         return [value for value in (self.api_key, self.password, self._token) if value]
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     def close(self):
         """Release pooled connections; never raises."""
         try:
@@ -670,4 +673,4 @@ def registry_subject(name=None, hypervisor_id=None):
 
 __all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions',
            'pureboot_requested', 'NodeIndex', 'match_node', 'vm_macs', 'is_loopback', 'valid_tag', 'validation_text',
-           'node_subject', 'registry_subject', 'NODE_STATES', 'NODE_ARCHES', 'NODE_BOOT_MODES', 'NODE_PATCH_FIELDS']
+           'node_subject', 'registry_subject', 'NODE_ARCHES', 'NODE_PATCH_FIELDS']

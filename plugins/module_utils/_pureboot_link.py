@@ -26,7 +26,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ConflictError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
     NODE_ARCHES, match_node, node_subject, registry_subject, valid_tag, vm_macs)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults.
 NODE_OPTION_DEFAULTS = {'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
@@ -89,10 +89,6 @@ def vm_mac(vm):
     return None
 
 
-def _vm_subject(vm):
-    return "VM '{0}'".format(vm.get('name')) if vm.get('name') else 'VM'
-
-
 def resolve_group_id(client, group):
     """The id of the group named (or numbered, or at path) group; NotFoundError lists the available ones."""
     groups = client.list_groups()
@@ -124,7 +120,7 @@ def desired_node(vm, node_options, client=None):
     A group *name* is resolved to its id with client (a read).
     """
     options = node_options_with_defaults(node_options)
-    subject = _vm_subject(vm)
+    subject = describe_vm(vm.get('name'))
     mac = vm_mac(vm)
     if mac is None:
         raise InvalidInputError('the VM has no NIC with a MAC address to register as a PureBoot node', subject=subject)

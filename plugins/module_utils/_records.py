@@ -17,7 +17,6 @@ FIRMWARES = ('bios', 'uefi')
 
 VM_KEYS = ('id', 'name', 'hypervisor', 'hypervisor_type', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb',
            'nics', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'tags', 'description')
-NIC_KEYS = ('name', 'mac', 'network', 'model', 'vlan')
 TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', 'node', 'cluster', 'description',
                  'hypervisor')
 
@@ -90,3 +89,14 @@ def vm_matches(record, name=None, status=None, node=None, cluster=None, tags=Non
     if cluster and record['cluster'] != cluster:
         return False
     return tags_match(record['tags'], tags)
+
+
+def describe_vm(name=None, vm_id=None):
+    """How every message names a VM: VM 'web-1' (id 104), VM 'web-1', VM 104, or VM when nothing is known."""
+    if name and vm_id not in (None, ''):
+        return "VM '{0}' (id {1})".format(name, vm_id)
+    if name:
+        return "VM '{0}'".format(name)
+    if vm_id not in (None, ''):
+        return 'VM {0}'.format(vm_id)
+    return 'VM'

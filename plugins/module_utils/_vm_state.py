@@ -17,7 +17,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_vm_node, retire_vm_node
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import vm_record
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, vm_record
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
 DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'boot_order', 'firmware',
@@ -48,7 +48,7 @@ def find_vm(driver, params):
         vm = driver.get_vm(vm_id=params['id'])
         if vm and params.get('name') and vm['name'] != params['name']:
             raise InvalidInputError("id {0} is VM '{1}', not '{2}'".format(params['id'], vm['name'], params['name']),
-                                    subject="VM '{0}'".format(params['name']))
+                                    subject=describe_vm(params['name']))
         return vm
     return driver.get_vm(name=params['name'])
 
@@ -95,7 +95,7 @@ def ensure_vm(driver, params, check_mode, before_removal=None):
 def create(driver, params, check_mode):
     """Create the VM from its template, or in check mode predict its record after looking the template up."""
     name = params.get('name')
-    subject = "VM '{0}'".format(name) if name else 'VM'
+    subject = describe_vm(name)
     if not name:
         raise NotFoundError('VM id {0} not found; to create a VM give its name and template'.format(params['id']),
                             hypervisor=driver.label)
@@ -193,7 +193,7 @@ def ensure_vm_and_node(driver, client, params, check_mode):
         vm = result['vm']
         if check_mode and not any(nic.get('mac') for nic in vm['nics']):
             result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
-                driver.label, "VM '{0}'".format(vm['name'])))
+                driver.label, describe_vm(vm['name'])))
             link = {'changed': True, 'pureboot_node': None, 'diff': {'before': None, 'after': None}, 'warnings': []}
         else:
             try:

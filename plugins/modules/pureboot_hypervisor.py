@@ -51,21 +51,16 @@ options:
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot
+  - pureboot.hypervisors.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership:
-      - pureboot.hypervisors.all
   check_mode:
     support: full
     details: The test only reads; the registry is compared but not written.
   diff_mode:
     support: full
     details: The PureBoot registry entry before and after.
-  platform:
-    platforms: posix
 seealso:
   - module: pureboot.hypervisors.pureboot_vm_info
 '''
@@ -172,7 +167,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state import ensure_hypervisor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module, pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
 
 
 def main():
@@ -185,7 +180,8 @@ def main():
     )
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda: ensure_hypervisor(module.params, module.check_mode, client_from_module(module)))
+    # The live test opens (and closes) its own driver: state=absent needs none.
+    run_module(module, lambda _driver, client: ensure_hypervisor(module.params, module.check_mode, client), driver=False)
 
 
 if __name__ == '__main__':

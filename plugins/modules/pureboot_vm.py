@@ -185,20 +185,15 @@ options:
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot
+  - pureboot.hypervisors.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
-  action_group:
-    support: full
-    membership:
-      - pureboot.hypervisors.all
   check_mode:
     support: full
     details: Only read requests are sent to the hypervisor; the result predicts the VM's record.
   diff_mode:
     support: full
-  platform:
-    platforms: posix
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
     O(state=restarted) applies them at once.
@@ -380,9 +375,8 @@ pureboot_node:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    driver_from_module, hypervisor_argument_spec)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module, pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import pureboot_node_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 
@@ -415,8 +409,7 @@ def main():
     )
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, required_one_of=[('name', 'id')], supports_check_mode=True)
-    run_module(module, lambda: ensure_vm_and_node(driver_from_module(module), client_from_module(module), module.params,
-                                                  module.check_mode))
+    run_module(module, lambda driver, client: ensure_vm_and_node(driver, client, module.params, module.check_mode))
 
 
 if __name__ == '__main__':

@@ -49,21 +49,10 @@ options:
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot
+  - pureboot.hypervisors.attributes
+  - pureboot.hypervisors.attributes.info_module
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership:
-      - pureboot.hypervisors.all
-  check_mode:
-    support: full
-    details: This module only reads.
-  diff_mode:
-    support: N/A
-    details: This module only reads.
-  platform:
-    platforms: posix
 seealso:
   - module: pureboot.hypervisors.pureboot_vm
 '''
@@ -130,20 +119,16 @@ vms:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    driver_from_module, hypervisor_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    NodeIndex, client_from_module, pureboot_argument_spec)
+    NodeIndex, pureboot_argument_spec)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES
 
 
-def list_vms(module):
-    params = module.params
-    driver = driver_from_module(module)
+def list_vms(driver, client, params):
     vms = driver.list_vms(name=params['name'], status=params['status'], node=params['node'], cluster=params['cluster'],
                           tags=params['tags'], include_templates=params['include_templates'])
-    client = client_from_module(module)
     if client is not None:
         # One listing of the nodes, matched locally: PureBoot has no MAC filter.
         nodes = NodeIndex(client.list_nodes())
@@ -164,7 +149,7 @@ def main():
     )
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda: list_vms(module))
+    run_module(module, lambda driver, client: list_vms(driver, client, module.params))
 
 
 if __name__ == '__main__':

@@ -28,21 +28,10 @@ options:
     type: str
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
+  - pureboot.hypervisors.attributes
+  - pureboot.hypervisors.attributes.info_module
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
-attributes:
-  action_group:
-    support: full
-    membership:
-      - pureboot.hypervisors.all
-  check_mode:
-    support: full
-    details: This module only reads.
-  diff_mode:
-    support: N/A
-    details: This module only reads.
-  platform:
-    platforms: posix
 seealso:
   - module: pureboot.hypervisors.pureboot_vm
 '''
@@ -109,13 +98,10 @@ templates:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    driver_from_module, hypervisor_argument_spec)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 
 
-def list_templates(module):
-    params = module.params
-    driver = driver_from_module(module)
+def list_templates(driver, params):
     return {'changed': False,
             'templates': driver.list_templates(name=params['name'], node=params['node'], cluster=params['cluster'])}
 
@@ -124,7 +110,7 @@ def main():
     argument_spec = hypervisor_argument_spec()
     argument_spec.update(name=dict(type='str'), node=dict(type='str'), cluster=dict(type='str'))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda: list_templates(module))
+    run_module(module, lambda driver, _client: list_templates(driver, module.params))
 
 
 if __name__ == '__main__':

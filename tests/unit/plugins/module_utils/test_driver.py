@@ -3,7 +3,8 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    Connection, apply_to_record, desired_nics, diff_hardware, parallel_map, validate_hardware, with_pxe_boot)
+    Connection, apply_to_record, connection_label, desired_nics, diff_hardware, parallel_map, validate_hardware,
+    with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
@@ -117,3 +118,14 @@ def test_parallel_map_keeps_order_and_raises_in_the_caller():
         return x
     with pytest.raises(ValueError, match='three'):
         parallel_map(boom, range(5), 3)
+
+
+@pytest.mark.parametrize('options, label', [
+    ({'name': 'pve-lab', 'api_url': 'https://pve1.example.com:8006'}, 'pve-lab'),
+    ({'api_url': 'https://pve1.example.com:8006/'}, 'pve1.example.com'),
+    ({'api_url': 'https://[fd00::5]:8006'}, 'fd00::5'),
+    ({'api_url': 'https://[fd00::5:8006'}, 'https://[fd00::5:8006'),
+    ({}, 'hypervisor'),
+])
+def test_one_way_to_name_a_connection(options, label):
+    assert connection_label(options) == label

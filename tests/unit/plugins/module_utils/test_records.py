@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    VM_KEYS, name_matches, nic_record, normalize_mac, vm_matches, vm_record)
+    VM_KEYS, describe_vm, name_matches, nic_record, normalize_mac, vm_matches, vm_record)
 
 
 @pytest.mark.parametrize('given, expected', [
@@ -53,3 +53,10 @@ def test_vm_filters():
     template = vm_record(id='2', name='tpl', template=True)
     assert not vm_matches(template)
     assert vm_matches(template, include_templates=True)
+
+
+@pytest.mark.parametrize('name, vm_id, text', [
+    ('web-1', '104', "VM 'web-1' (id 104)"), ('web-1', None, "VM 'web-1'"), (None, '104', 'VM 104'), (None, None, 'VM'),
+])
+def test_one_way_to_name_a_vm(name, vm_id, text):
+    assert describe_vm(name, vm_id) == text
