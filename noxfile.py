@@ -96,12 +96,31 @@ def pytest_counts(junit_file):
     return ', '.join(counts)
 
 
+def sanity_summary():
+    """'N tests' or 'failed: <test>, ...' from ansible-test's junit files, and whether there is an ignore file."""
+    names, failed = [], []
+    for report in sorted(COLLECTION.glob('tests/output/junit/ansible-test-sanity-*.xml')):
+        for case in xml.etree.ElementTree.parse(str(report)).getroot().iter('testcase'):
+            names.append(case.get('name'))
+            if case.find('failure') is not None or case.find('error') is not None:
+                failed.append(case.get('name'))
+    ignore_files = sorted(path.name for path in COLLECTION.glob('tests/sanity/ignore-*.txt'))
+    ignores = 'ignore files: ' + ', '.join(ignore_files) if ignore_files else 'no ignore file'
+    if failed:
+        return 'failed: {0}; {1}'.format(', '.join(failed), ignores)
+    return '{0} tests, {1}'.format(len(names), ignores)
+
+
 def run_sanity(session, python):
     env = {'HOME': str(ansible_test_home(session)),
            # downloads stay in the user's pip cache, shared with every other virtualenv
            'PIP_CACHE_DIR': os.environ.get('PIP_CACHE_DIR') or str(pathlib.Path.home() / '.cache' / 'pip')}
-    session.run('ansible-test', 'sanity', '--local', '--python', python, '--color', 'no', env=env)
-    return 'no ignore entries' if not list(COLLECTION.glob('tests/sanity/ignore-*.txt')) else 'with ignore entries'
+    shutil.rmtree(str(COLLECTION / 'tests' / 'output' / 'junit'), ignore_errors=True)
+    try:
+        session.run('ansible-test', 'sanity', '--local', '--python', python, '--color', 'no', '--junit', env=env)
+    finally:
+        session.log('sanity on Python {0}: {1}'.format(python, sanity_summary()))
+    return sanity_summary()
 
 
 def run_pytest(session, label, suite, *args):
@@ -145,7 +164,8 @@ def cell(session, core):
             status = 'passed'
         except nox.command.CommandFailed:
             status = 'failed'
-            detail = pytest_counts(results_dir() / '{0}-{1}.xml'.format(label, suite)) if suite != 'sanity' else ''
+            detail = sanity_summary() if suite == 'sanity' else pytest_counts(
+                results_dir() / '{0}-{1}.xml'.format(label, suite))
         outcome['suites'][suite] = {'status': status, 'detail': detail, 'seconds': round(time.monotonic() - started)}
         (results_dir() / '{0}.json'.format(label)).write_text(json.dumps(outcome, indent=2))
 
