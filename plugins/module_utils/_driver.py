@@ -13,6 +13,7 @@ inventory plugin only ever use the methods below, so both hypervisor types behav
 
 from __future__ import annotations
 
+import abc
 import concurrent.futures
 import json
 import os
@@ -115,17 +116,20 @@ class Connection(object):
                 'verify_ssl': self.verify_ssl}
 
 
-class HypervisorDriver(object):
-    """The contract. Subclasses set TYPE, PRODUCT and the credentials they take, and implement every method."""
+class HypervisorDriver(abc.ABC):
+    """The contract: every hypervisor type implements the abstract methods and answers in the records of _records.py.
+
+    Subclasses set TYPE, PRODUCT, LOGINS and FOREIGN. What a type does not have is refused by one rule here
+    (refuse_foreign), for connection options, placement options and filters alike, so types cannot drift apart.
+    """
 
     TYPE = None
     # What users call the server, with its article, for messages: 'an oVirt engine'.
     PRODUCT = None
-    # Credential sets that are enough to log in, and options that only other types take.
+    # Credential sets that are enough to log in.
     LOGINS = ()
-    FOREIGN_OPTIONS = ()
-    # Placement options of create that this type does not have.
-    FOREIGN_PLACEMENT = ()
+    # Options this type does not have: of the connection, of a new VM's placement, of the VM and template filters.
+    FOREIGN = {'connection': (), 'placement': (), 'vm_filters': (), 'template_filters': ()}
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
     DEFAULT_WORKERS = 16
 
@@ -137,13 +141,18 @@ class HypervisorDriver(object):
         self.max_workers = self.DEFAULT_WORKERS
         # Things worth telling the user that are not errors (an offline node skipped, ...), one line each.
         self.warnings = []
-        for option in self.FOREIGN_OPTIONS:
-            if option in connection.given:
-                raise InvalidInputError("option '{0}' does not apply to {1} hypervisors".format(option, self.TYPE),
-                                        hypervisor=self.label)
+        self.refuse_foreign('connection', dict((key, True) for key in connection.given))
         if not any(all(key in connection.given for key in login) for login in self.LOGINS):
             raise InvalidInputError('missing credentials: give {0}'.format(
                 ' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
+
+    def refuse_foreign(self, kind, given, subject=None):
+        """Fail with one line when given ({option: value}) sets an option of kind that this type does not have."""
+        for option in self.FOREIGN[kind]:
+            if given.get(option) not in (None, '', [], ()):
+                what = 'filter' if kind.endswith('filters') else 'option'
+                raise InvalidInputError("{0} '{1}' does not apply to {2} hypervisors".format(what, option, self.TYPE),
+                                        hypervisor=self.label, subject=subject)
 
     # --------------------------------------------------------------- session
     def __enter__(self):
@@ -152,50 +161,71 @@ class HypervisorDriver(object):
     def __exit__(self, *exc_info):
         self.close()
 
+    @abc.abstractmethod
     def connect(self):
-        """Log in (once); raises AuthError, TLSError, UnreachableError, TimeoutError_."""
-        raise NotImplementedError
+        """Log in (once); returns server_record(version, product); raises AuthError, TLSError, UnreachableError,
+        TimeoutError_, or ApiError when the URL answers as another kind of server."""
 
+    @abc.abstractmethod
     def close(self):
         """Log out and release the session; never raises."""
 
     # ------------------------------------------------------------------ read
+    @abc.abstractmethod
     def facts(self):
         """{'version', 'hosts': [{'name', 'status'}], 'host_count', 'vm_count', 'template_count'}."""
-        raise NotImplementedError
 
     def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
-        """VM records matching the filters; filters apply before any per-VM detail is fetched."""
-        raise NotImplementedError
+        """vm_record()s matching the filters; filters apply before any per-VM detail is fetched. A filter this type
+        does not have fails."""
+        self.refuse_foreign('vm_filters', {'node': node, 'cluster': cluster})
+        return self._list_vms(name=name, status=status, node=node, cluster=cluster, tags=tags,
+                              include_templates=include_templates)
 
+    @abc.abstractmethod
+    def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+        """list_vms() once its filters are known to apply."""
+
+    @abc.abstractmethod
     def get_vm(self, vm_id=None, name=None):
-        """The record of one VM by id or by exact name, or None; several VMs of that name: ConflictError."""
-        raise NotImplementedError
+        """The vm_record() of one VM by id or by exact name, or None; several VMs of that name: ConflictError."""
 
     def list_templates(self, name=None, node=None, cluster=None):
-        """Template records matching the filters (name is a glob)."""
-        raise NotImplementedError
+        """template_record()s matching the filters (name is a glob). A filter this type does not have fails."""
+        self.refuse_foreign('template_filters', {'node': node, 'cluster': cluster})
+        return self._list_templates(name=name, node=node, cluster=cluster)
 
+    @abc.abstractmethod
+    def _list_templates(self, name=None, node=None, cluster=None):
+        """list_templates() once its filters are known to apply."""
+
+    @abc.abstractmethod
     def find_template(self, ref, node=None, cluster=None, subject=None):
-        """The template record named (or numbered) ref where a VM would be created; NotFoundError lists the others."""
-        raise NotImplementedError
+        """The template_record() named (or numbered) ref where a VM would be created; NotFoundError lists the others."""
 
     # ----------------------------------------------------------------- write
+    @abc.abstractmethod
+    def preflight(self, spec):
+        """Every check a new VM needs before the first write, reads included (template, node, cluster, storage,
+        pool, networks): a typo fails here and leaves nothing behind. Check mode runs it too. Returns what
+        create_vm() needs of what it looked up (private to the type)."""
+
+    @abc.abstractmethod
     def create_vm(self, name, spec, timeout):
-        """Create a VM from spec['template'] with spec's placement and hardware; returns its record (stopped)."""
-        raise NotImplementedError
+        """preflight(), then create the VM from spec['template'] with spec's placement and hardware; returns its
+        vm_record() (stopped)."""
 
+    @abc.abstractmethod
     def apply_changes(self, vm, changes, timeout):
-        """Write the changes of diff_hardware() to the VM; returns the new record."""
-        raise NotImplementedError
+        """Write the changes of diff_hardware() to the VM; returns the new vm_record()."""
 
+    @abc.abstractmethod
     def power(self, vm, action, timeout, wait=True):
         """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def delete_vm(self, vm, timeout, wait=True):
         """Remove a stopped VM and its disks."""
-        raise NotImplementedError
 
     def wait_for_status(self, vm, statuses, timeout):
         """Poll until the VM's status is one of statuses; returns the record."""
@@ -207,11 +237,8 @@ class HypervisorDriver(object):
 
     # ---------------------------------------------------------------- shared
     def validate_spec(self, spec):
-        """Refuse options of spec that this type does not have, and values out of range; shared checks here."""
-        for option in self.FOREIGN_PLACEMENT:
-            if spec.get(option) is not None:
-                raise InvalidInputError("option '{0}' does not apply to {1} hypervisors".format(option, self.TYPE),
-                                        hypervisor=self.label, subject=spec_subject(spec))
+        """Refuse options of spec that this type does not have, and values out of range, without a request."""
+        self.refuse_foreign('placement', spec, subject=spec_subject(spec))
         validate_hardware(spec, self.label)
 
     def error(self, cls, message, subject=None, **kwargs):

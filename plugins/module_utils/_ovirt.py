@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, name_matches, nic_record, template_record, vm_matches, vm_record)
+    describe_vm, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -156,9 +156,10 @@ class OvirtDriver(HypervisorDriver):
     TYPE = 'ovirt'
     PRODUCT = 'an oVirt engine'
     LOGINS = (('username', 'password'), ('token',))
-    FOREIGN_OPTIONS = ('api_token_id', 'api_token_secret')
-    # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here.
-    FOREIGN_PLACEMENT = ('node', 'pool')
+    # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here, and templates
+    # belong to a data center, not to a host.
+    FOREIGN = {'connection': ('api_token_id', 'api_token_secret'), 'placement': ('node', 'pool'), 'vm_filters': (),
+               'template_filters': ('node',)}
 
     def __init__(self, connection):
         super(OvirtDriver, self).__init__(connection)
@@ -196,8 +197,7 @@ class OvirtDriver(HypervisorDriver):
             if api is None or api.product_info is None:
                 raise self.not_this_api('its API root names no product')
             self._api = api
-        version = self._api.product_info.version if self._api.product_info is not None else None
-        return {'version': _version_text(version), 'product': self._api.product_info.name if self._api.product_info else None}
+        return server_record(version=_version_text(self._api.product_info.version), product=self._api.product_info.name)
 
     def close(self):
         with self._lock:
@@ -415,7 +415,7 @@ class OvirtDriver(HypervisorDriver):
                 'host_count': len(hosts), 'vm_count': vm_count,
                 'template_count': len(self._latest_templates(self._templates()))}
 
-    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+    def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         clauses = []
         if name:
             clauses.append(_name_search(name))
@@ -480,9 +480,7 @@ class OvirtDriver(HypervisorDriver):
                 latest[key] = template
         return sorted(latest.values(), key=lambda t: (_natural(t.name), t.id))
 
-    def list_templates(self, name=None, node=None, cluster=None):
-        if node:
-            return []  # oVirt templates live in a data center, not on a host
+    def _list_templates(self, name=None, node=None, cluster=None):
         dc_name = self._cluster(cluster, None)['dc_name'] if cluster else None
         return [self._template_record(t) for t in self._latest_templates(self._templates(dc_name))
                 if name_matches(t.name, name)]
@@ -535,20 +533,25 @@ class OvirtDriver(HypervisorDriver):
             raise self.error(InvalidInputError, "tags may hold letters, digits, '_', '-' and '.', got {0}".format(
                 ', '.join(repr(tag) for tag in bad_tags)), subject)
 
+    def preflight(self, spec):
+        self.validate_spec(spec)
+        subject = spec_subject(spec)
+        cluster = self._placement(spec.get('cluster'), subject)
+        template = self._find_template(spec.get('template'), cluster, subject)
+        for nic in spec.get('networks') or ():
+            if nic.get('network'):
+                self._profile(nic['network'], cluster['dc_id'], subject)
+        domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
+        return {'cluster': cluster, 'template': template, 'domain': domain}
+
     def create_vm(self, name, spec, timeout):
         deadline = time.monotonic() + timeout
         spec = dict(spec, name=name)
         subject = spec_subject(spec)
-        self.validate_spec(spec)
-        cluster = self._placement(spec.get('cluster'), subject)
-        template = self._find_template(spec.get('template'), cluster, subject)
-        # Check every name the VM needs before anything is made, so a typo leaves nothing behind.
-        for nic in spec.get('networks') or ():
-            if nic.get('network'):
-                self._profile(nic['network'], cluster['dc_id'], subject)
+        checked = self.preflight(spec)
+        cluster, template, domain = checked['cluster'], checked['template'], checked['domain']
         body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id))
-        if spec.get('storage'):
-            domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject)
+        if domain is not None:
             body.disk_attachments = [
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
                 for a in template.disk_attachments or () if a.disk is not None]

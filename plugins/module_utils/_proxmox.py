@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TaskFailedError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, nic_record, normalize_mac, template_record, vm_matches, vm_record)
+    describe_vm, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -176,8 +176,9 @@ class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
     PRODUCT = 'a Proxmox VE'
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
-    FOREIGN_OPTIONS = ('token',)
-    FOREIGN_PLACEMENT = ('cluster',)
+    # A Proxmox cluster is the connection itself: no cluster option anywhere.
+    FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',),
+               'template_filters': ('cluster',)}
 
     def __init__(self, connection):
         super(ProxmoxDriver, self).__init__(connection)
@@ -234,7 +235,7 @@ class ProxmoxDriver(HypervisorDriver):
             version = self._call('GET', 'version')
             if not isinstance(version, dict) or 'version' not in version:
                 raise self.not_this_api('GET version answers no version')
-            self._version = version
+            self._version = server_record(version=version['version'], product='Proxmox VE')
         return self._version
 
     def close(self):
@@ -360,16 +361,12 @@ class ProxmoxDriver(HypervisorDriver):
             ips = self._guest_ips(node, vmid)
         return self._record(resource, config, ips)
 
-    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False,
-                 details=True):
+    def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         # Filter on what /cluster/resources already says, then fetch configs only for what is left.
         candidates = [r for r in self._resources()
                       if vm_matches(self._record(r), name=name, status=status, node=node, tags=tags,
                                     include_templates=include_templates)]
-        offline = set(n.get('node') for n in self._nodes() if n.get('status') != 'online') if details else set()
-        if not details:
-            return [self._record(r) for r in candidates]
-
+        offline = set(n.get('node') for n in self._nodes() if n.get('status') != 'online')
         for node in sorted(offline & set(r.get('node') for r in candidates)):
             self.warnings.append("{0}: node '{1}' is offline; its VMs are listed without their configuration".format(
                 self.label, node))
@@ -415,7 +412,7 @@ class ProxmoxDriver(HypervisorDriver):
             disk_gb=round(maxdisk / 1024 ** 3, 1) if maxdisk else None, node=resource.get('node'), cluster=None,
             description=config.get('description'), hypervisor=self.label)
 
-    def list_templates(self, name=None, node=None, cluster=None):
+    def _list_templates(self, name=None, node=None, cluster=None):
         found = [r for r in self._resources() if r.get('template')]
         found = [r for r in found if vm_matches(self._record(r), name=name, node=node, cluster=cluster,
                                                 include_templates=True)]
@@ -497,21 +494,27 @@ class ProxmoxDriver(HypervisorDriver):
                 ref, ', '.join(str(r['vmid']) for r in found)), subject)
         return found[0]
 
-    def create_vm(self, name, spec, timeout):
-        spec = dict(spec, name=name)
-        subject = spec_subject(spec)
+    def preflight(self, spec):
         self.validate_spec(spec)
+        subject = spec_subject(spec)
         full = (spec.get('clone_mode') or 'full') == 'full'
         if spec.get('storage') and not full:
             raise self.error(InvalidInputError, "option 'storage' applies to full clones only (clone_mode: full)", subject)
         template = self._template_resource(spec.get('template'), subject)
-        source_node = template['node']
-        target = spec.get('node') or source_node
+        target = spec.get('node') or template['node']
         self._check_node(target, subject)
         if spec.get('pool'):
             self._check_pool(spec['pool'], subject)
         if spec.get('storage'):
             self._check_storage(target, spec['storage'], subject)
+        return {'template': template, 'target': target, 'full': full}
+
+    def create_vm(self, name, spec, timeout):
+        spec = dict(spec, name=name)
+        subject = spec_subject(spec)
+        checked = self.preflight(spec)
+        template, target, full = checked['template'], checked['target'], checked['full']
+        source_node = template['node']
         params = {'name': name, 'full': 1 if full else 0}
         if target != source_node:
             params['target'] = target

@@ -19,6 +19,8 @@ VM_KEYS = ('id', 'name', 'hypervisor', 'hypervisor_type', 'status', 'node', 'clu
            'nics', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'tags', 'description')
 TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', 'node', 'cluster', 'description',
                  'hypervisor')
+# What HypervisorDriver.connect() answers, the same for every type.
+SERVER_KEYS = ('version', 'product')
 
 _MAC = re.compile(r'^([0-9A-Fa-f]{2})([:-]?)([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})$')
 
@@ -59,6 +61,14 @@ def template_record(**fields):
     if unknown:
         raise KeyError('unknown template record keys: {0}'.format(', '.join(sorted(unknown))))
     return dict((key, fields.get(key)) for key in TEMPLATE_KEYS)
+
+
+def server_record(**fields):
+    """A connect() answer with every key of SERVER_KEYS."""
+    unknown = set(fields) - set(SERVER_KEYS)
+    if unknown:
+        raise KeyError('unknown server record keys: {0}'.format(', '.join(sorted(unknown))))
+    return dict((key, fields.get(key)) for key in SERVER_KEYS)
 
 
 def name_matches(name, pattern):

@@ -103,9 +103,10 @@ def create(driver, params, check_mode):
         raise InvalidInputError('the VM does not exist; give template to create it', hypervisor=driver.label,
                                 subject=subject)
     spec = vm_spec(params)
-    driver.validate_spec(spec)
     if not check_mode:
         return driver.create_vm(name, spec, params['wait_timeout'])
+    # The checks of the real run, so check mode fails where it would.
+    driver.preflight(dict(spec, name=name))
     template = driver.find_template(spec['template'], node=spec.get('node'), cluster=spec.get('cluster'),
                                     subject=subject)
     return vm_record(

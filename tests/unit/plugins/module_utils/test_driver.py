@@ -129,3 +129,34 @@ def test_parallel_map_keeps_order_and_raises_in_the_caller():
 ])
 def test_one_way_to_name_a_connection(options, label):
     assert connection_label(options) == label
+
+
+@pytest.mark.parametrize('options, call, message', [
+    ({'type': 'proxmox', 'username': 'root@pam', 'password': 'x'}, lambda d: d.list_vms(cluster='Default'),
+     "pve: filter 'cluster' does not apply to proxmox hypervisors"),
+    ({'type': 'proxmox', 'username': 'root@pam', 'password': 'x'}, lambda d: d.list_templates(cluster='Default'),
+     "pve: filter 'cluster' does not apply to proxmox hypervisors"),
+    ({'type': 'ovirt', 'token': 'x'}, lambda d: d.list_templates(node='host1'),
+     "pve: filter 'node' does not apply to ovirt hypervisors"),
+    ({'type': 'ovirt', 'token': 'x'}, lambda d: d.validate_spec({'name': 'web', 'pool': 'lab'}),
+     "pve: VM 'web': option 'pool' does not apply to ovirt hypervisors"),
+], ids=['proxmox-vm-cluster', 'proxmox-template-cluster', 'ovirt-template-node', 'ovirt-pool'])
+def test_what_a_type_does_not_have_fails_by_one_rule_before_any_request(options, call, message):
+    # Port 9 of a loopback address: nothing answers there, so any request would fail otherwise.
+    driver = driver_for(dict(options, name='pve', api_url='https://127.0.0.1:9'))
+    with pytest.raises(InvalidInputError) as caught:
+        call(driver)
+    assert str(caught.value) == message
+
+
+def test_a_type_that_leaves_out_part_of_the_contract_cannot_be_made():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver
+
+    class Partial(HypervisorDriver):
+        TYPE = 'partial'
+
+        def connect(self):
+            return {}
+
+    with pytest.raises(TypeError, match='abstract'):
+        Partial(Connection({'type': 'proxmox', 'api_url': 'https://x'}))  # pylint: disable=abstract-class-instantiated
