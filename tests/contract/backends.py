@@ -3,6 +3,9 @@
 Each adapter seeds its server with the same scene (two hosts, no VMs, a BIOS template with one core,
 1 GiB, one NIC and one disk, and a second template), hands out connection options and drivers, counts
 write requests from the server's own request log, and causes the faults every hypervisor type must survive.
+
+The `backend` fixture (tests/conftest.py) runs a test once per entry of BACKENDS; adding a hypervisor type
+to every suite (contract, integration, reliability) means one adapter here, listed in BACKEND_CLASSES.
 """
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
@@ -20,6 +23,11 @@ class ProxmoxBackend(object):
     second_network = 'vmbr1'
     # PVE wants VM names to be DNS names.
     refused_name = 'bad_name!'
+
+    @classmethod
+    def from_fixtures(cls, fixture):
+        """The adapter over the servers pytest's fixtures start (fixture: request.getfixturevalue)."""
+        return cls(fixture('fakepve'), fixture('fakepve_cafile'))
 
     def __init__(self, pve, cafile):
         self.pve = pve
@@ -83,6 +91,11 @@ class OvirtBackend(object):
     # The engine allows letters, digits, '_', '-' and '.' in VM names.
     refused_name = 'bad name!'
 
+    @classmethod
+    def from_fixtures(cls, fixture):
+        """The adapter over the server pytest's fixtures start (fixture: request.getfixturevalue)."""
+        return cls(fixture('ovirt_engine'))
+
     def __init__(self, engine):
         self.engine = engine
         self.placement = {'cluster': 'Default'}
@@ -118,3 +131,8 @@ class OvirtBackend(object):
 
     def unlock(self, vm):
         self.engine.release_lock(vm['id'])
+
+
+# Every hypervisor type the suites run against, by its `type`.
+BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend))
+BACKENDS = list(BACKEND_CLASSES)

@@ -1,23 +1,13 @@
-"""Backends for the integration targets: the same adapters the driver contract suite uses."""
+"""What the integration targets share: their variables, and the report of the security cases.
+
+The `backend` fixture (one per hypervisor type) and `unused_tcp_port` come from tests/conftest.py.
+"""
 
 import json
 import os
 import sys
 
 import pytest
-
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
-
-BACKENDS = ['proxmox', 'ovirt']
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request):
-    if request.param == 'proxmox':
-        return ProxmoxBackend(request.getfixturevalue('fakepve'), request.getfixturevalue('fakepve_cafile'))
-    if request.param == 'ovirt':
-        return OvirtBackend(request.getfixturevalue('ovirt_engine'))
-    raise ValueError(request.param)
 
 
 def target_vars(backend, tmp_path, **extra):
@@ -28,15 +18,6 @@ def target_vars(backend, tmp_path, **extra):
                  'results_file': str(tmp_path / 'results.json')}
     variables.update(extra)
     return variables
-
-
-@pytest.fixture
-def unused_tcp_port():
-    """A loopback port nothing listens on."""
-    import socket
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 # ------------------------------------------------------------------ the security cases (test_security.py)

@@ -1,9 +1,10 @@
 """Fixtures and hooks of the reliability suite.
 
-The `backend` fixture is the integration suite's (one per hypervisor type in BACKENDS), so every test here
-runs against each hypervisor type as soon as its backend is added there. Tests record what they measured
-with `record`; the hooks below add whether the test passed, and write everything to the JSON file named by
-PUREBOOT_RELIABILITY_REPORT at the end (tests/reliability/report.py renders docs/reliability.md from it).
+The `backend` fixture is every suite's (tests/conftest.py, one per hypervisor type in BACKENDS of
+tests/contract/backends.py), so every test here runs against each hypervisor type as soon as its adapter is
+added. Tests record what they measured with `record`; the hooks below add whether the test passed, and write
+everything to the JSON file named by PUREBOOT_RELIABILITY_REPORT at the end (tests/reliability/report.py
+renders docs/reliability.md from it).
 """
 
 import os
@@ -11,8 +12,6 @@ import sys
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import (  # pylint: disable=unused-import
-    backend, unused_tcp_port)
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import RECORDER, REPORT_ENV
 
 # Passwords no message could contain by chance (fakepve's default 'secret' is a word of many messages), so a

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook
 from ansible_collections.pureboot.hypervisors.tests.reliability.bad_input import (
     MODULES, expectation, module_cases, module_spec)

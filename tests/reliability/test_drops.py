@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import NATIVE_DROPS, case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, PASSED
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (

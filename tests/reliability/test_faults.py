@@ -6,7 +6,7 @@ the state asked for, and its node registered once in PureBoot.
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import fault_kinds
 from ansible_collections.pureboot.hypervisors.tests.reliability.faults import FAULTS
 from ansible_collections.pureboot.hypervisors.tests.reliability.known_bugs import KNOWN_BUGS

@@ -14,7 +14,7 @@ import time
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import STRESS, one_line, run_phases, scaled

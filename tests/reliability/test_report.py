@@ -3,7 +3,7 @@ the page shows a passing run; and report.py counts what it is given."""
 
 import re
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import SECTIONS, all_case_ids
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import DOC
 from ansible_collections.pureboot.hypervisors.tests.reliability.report import render

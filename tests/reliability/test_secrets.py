@@ -14,7 +14,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.conftest import BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, vault
 from ansible_collections.pureboot.hypervisors.tests.reliability.bad_input import MODULES
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import case_id
