@@ -23,6 +23,8 @@ class ProxmoxBackend(object):
     second_network = 'vmbr1'
     # PVE wants VM names to be DNS names.
     refused_name = 'bad_name!'
+    # The locks lock() can put a VM under, each with what PVE says when a write meets it.
+    locks = {'backup': 'VM is locked (backup)', 'config': "can't lock file"}
 
     @classmethod
     def from_fixtures(cls, fixture):
@@ -69,12 +71,25 @@ class ProxmoxBackend(object):
     def expire_login(self):
         self.pve.revoke_tickets()
 
-    def lock(self, vm):
-        """Leave the VM locked, as an interrupted backup does."""
-        self.pve.snapshot_lock(int(vm['id']), 'backup')
+    def lock(self, vm, kind='backup'):
+        """Lock the VM: 'backup' leaves the lock in its config, as an interrupted backup does; 'config' holds
+        its config lock file, as another task does for the length of a change."""
+        if kind == 'backup':
+            self.pve.snapshot_lock(int(vm['id']), 'backup')
+        elif kind == 'config':
+            # What fakepve's hold_config_lock does, without its event loop: at time scale 0 nobody waits on the
+            # lock, so setting and clearing its holder is the whole of it.
+            self.pve.vm(int(vm['id'])).lock_holder = 'scenario'
+        else:
+            raise ValueError(kind)
 
-    def unlock(self, vm):
-        self.pve.unlock(int(vm['id']))
+    def unlock(self, vm, kind='backup'):
+        if kind == 'backup':
+            self.pve.unlock(int(vm['id']))
+        elif kind == 'config':
+            self.pve.vm(int(vm['id'])).lock_holder = None
+        else:
+            raise ValueError(kind)
 
 
 SSO_PATHS = ('/ovirt-engine/sso/oauth/token', '/ovirt-engine/services/sso-logout')
@@ -90,6 +105,8 @@ class OvirtBackend(object):
     second_network = 'vlan100'
     # The engine allows letters, digits, '_', '-' and '.' in VM names.
     refused_name = 'bad name!'
+    # The locks lock() can put a VM under, each with what the engine says when a write meets it.
+    locks = {'image': 'VM is locked'}
 
     @classmethod
     def from_fixtures(cls, fixture):
@@ -125,11 +142,15 @@ class OvirtBackend(object):
     def expire_login(self):
         self.engine.expire_tokens()
 
-    def lock(self, vm):
+    def lock(self, vm, kind='image'):
         """Hold the VM image_locked, as a long disk operation does."""
+        if kind != 'image':
+            raise ValueError(kind)
         self.engine.hold_lock(vm['id'])
 
-    def unlock(self, vm):
+    def unlock(self, vm, kind='image'):
+        if kind != 'image':
+            raise ValueError(kind)
         self.engine.release_lock(vm['id'])
 
 

@@ -5,6 +5,8 @@ hypervisor it is talking to beyond the names the backend adapter hands out.
 """
 
 import concurrent.futures
+import threading
+import time
 
 import pytest
 
@@ -12,6 +14,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     AuthError, ConflictError, InvalidInputError, NotFoundError, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_KEYS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, BACKENDS
 
 
 def create(backend, driver, name, **hardware):
@@ -145,14 +148,35 @@ def test_expired_login_is_renewed(backend, driver):
     assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
 
 
-def test_locked_vm_fails_clearly_after_the_timeout(backend, driver):
+# Every lock each backend can put a VM under: a hypervisor type whose locks differ (Proxmox's backup lock in
+# the VM's config and the config lock file a task holds) has a case per lock.
+LOCKS = [(kind, lock) for kind in BACKENDS for lock in BACKEND_CLASSES[kind].locks]
+
+
+@pytest.mark.parametrize('backend, lock', LOCKS, indirect=['backend'])
+def test_a_lock_held_past_the_timeout_fails_every_write_clearly(backend, driver, lock):
     vm = create(backend, driver, 'contract-locked')
-    backend.lock(vm)
-    with pytest.raises(ConflictError) as caught:
-        driver.power(vm, 'start', timeout=1)
-    assert_clean_message(caught.value, backend, 'contract-locked', 'lock')
-    backend.unlock(vm)
+    backend.lock(vm, lock)
+    writes = {'start': lambda: driver.power(vm, 'start', timeout=1),
+              'reconfigure': lambda: driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1),
+              'delete': lambda: driver.delete_vm(vm, timeout=1)}
+    for write in writes.values():
+        with pytest.raises(ConflictError) as caught:
+            write()
+        assert_clean_message(caught.value, backend, "VM 'contract-locked' (id {0}): still locked after 1s: ".format(vm['id']),
+                             backend.locks[lock])
+    backend.unlock(vm, lock)
     assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
+
+
+@pytest.mark.parametrize('backend, lock', LOCKS, indirect=['backend'])
+def test_a_lock_released_before_the_timeout_is_waited_out(backend, driver, lock):
+    vm = create(backend, driver, 'contract-waits')
+    backend.lock(vm, lock)
+    threading.Timer(1.0, backend.unlock, [vm, lock]).start()
+    started = time.monotonic()
+    assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
+    assert time.monotonic() - started >= 0.9
 
 
 def test_wrong_password_is_an_auth_error_without_the_password(backend):

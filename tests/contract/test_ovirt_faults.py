@@ -1,6 +1,5 @@
 """oVirt faults and engine behaviour, caused with the simulator: each ends in the right category, saying where."""
 
-import threading
 import time
 
 import pytest
@@ -56,28 +55,6 @@ def test_token_login_never_logs_the_token_out(ovirt):
         ovirt.driver(username=None, password=None, token=token).connect()
     assert str(caught.value) == 'ovirt-test: authentication failed: the SSO token was refused (expired or revoked?)'
     assert token not in str(caught.value)
-
-
-def test_locked_vm_is_waited_out(ovirt, driver):
-    vm = create(ovirt, driver, 'fault-lock')
-    ovirt.lock(vm)
-    assert driver.get_vm(vm_id=vm['id'])['status'] == 'locked'
-    threading.Timer(1.0, ovirt.unlock, [vm]).start()
-    started = time.monotonic()
-    assert driver.power(vm, 'start', timeout=30)['status'] == 'running'
-    assert time.monotonic() - started >= 0.9
-
-
-def test_locked_vm_past_the_timeout(ovirt, driver):
-    vm = create(ovirt, driver, 'fault-lock2')
-    ovirt.lock(vm)
-    with pytest.raises(ConflictError) as caught:
-        driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1)
-    assert str(caught.value) == ("ovirt-test: VM 'fault-lock2' (id {0}): still locked after 1s: Cannot edit VM: VM is "
-                                 "locked. Please try again in a few minutes.".format(vm['id']))
-    with pytest.raises(ConflictError) as caught:
-        driver.delete_vm(vm, timeout=1)
-    assert 'still locked after 1s: Cannot remove VM: VM is locked' in str(caught.value)
 
 
 def test_unknown_cluster_lists_the_clusters_and_writes_nothing(ovirt, driver):

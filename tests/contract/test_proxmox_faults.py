@@ -1,6 +1,5 @@
 """Proxmox faults, caused with fakepve's injectors: each ends in the right category, saying where."""
 
-import threading
 import time
 
 import pytest
@@ -138,25 +137,10 @@ def test_dropped_connections_are_retried_for_reads(pve, driver):
 
 
 @pytest.mark.fakepve(time_scale=0.02)
-def test_slow_tasks_and_a_backup_lock_are_waited_out(pve, driver):
+def test_slow_tasks_are_waited_for(pve, driver):
     vm = clone(pve, driver, 'fault-slow')
     pve.pve.vm(int(vm['id'])).start_secs = 20  # 0.4 s at this time scale
+    started = time.monotonic()
     vm = driver.power(vm, 'start', timeout=60)
     assert vm['status'] == 'running'
-    vm = driver.power(vm, 'stop', timeout=60)
-    # A backup holds the VM for about a second; start waits for it instead of failing.
-    pve.lock(vm)
-    threading.Timer(1.0, pve.unlock, [vm]).start()
-    started = time.monotonic()
-    assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
-    assert time.monotonic() - started >= 0.9
-
-
-def test_internal_config_lock_past_the_timeout(pve, driver):
-    vm = clone(pve, driver, 'fault-cfglock')
-    # What fakepve's hold_config_lock does: another task holds the config lock file.
-    pve.pve.vm(int(vm['id'])).lock_holder = 'scenario'
-    with pytest.raises(ConflictError) as caught:
-        driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1)
-    assert 'still locked after 1s' in str(caught.value) and "VM 'fault-cfglock'" in str(caught.value)
-    assert "can't lock file" in str(caught.value)
+    assert time.monotonic() - started >= 0.35, 'the start task takes 0.4 s (asyncio may wake a tick early)'
