@@ -16,15 +16,14 @@ guess whether a request it sent on a stale connection was carried out (it never 
 
 import http.client
 import random
-import shutil
 import socket
 import ssl
 import struct
-import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
 
 # Headers that belong to one connection, not to the request (RFC 9110 7.6.1), plus those the proxy rewrites.
 HOP_BY_HOP = frozenset(('connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailers',
@@ -32,29 +31,17 @@ HOP_BY_HOP = frozenset(('connection', 'keep-alive', 'proxy-authenticate', 'proxy
 PASSED, LOST_REQUEST, LOST_ANSWER = 'passed', 'lost_request', 'lost_answer'
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(QuietServer):
     def __init__(self, address, proxy):
         self.proxy = proxy
         super().__init__(address, _Handler)
 
-    def handle_error(self, request, client_address):
-        """A client giving up on a connection is routine here."""
 
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TLSHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'chaos-proxy'
     sys_version = ''
     timeout = 120
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
 
     def _body(self):
         if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
@@ -127,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         """The proxy keeps its own log."""
 
 
-class DropProxy(object):
+class DropProxy(BackgroundServer):
     """https://127.0.0.1:PORT in front of `upstream` (an https URL whose certificate `upstream_cafile` verifies).
 
     drop_rate: share of requests lost (0 to 1); methods: the methods that may be lost (None: all);
@@ -140,6 +127,7 @@ class DropProxy(object):
 
     def __init__(self, upstream, upstream_cafile, drop_rate=0.0, methods=None, answer_share=0.5, seed=0,
                  max_consecutive=None, write_answer_share=None):
+        super().__init__('chaos-proxy')
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port or 443
         self.upstream_path = parts.path.rstrip('/')
@@ -154,11 +142,6 @@ class DropProxy(object):
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.log = []
-        self._server = None
-        self._thread = None
-        self._certdir = None
-        self.cafile = None
-        self.port = None
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -166,31 +149,8 @@ class DropProxy(object):
         """The proxy's address, with the upstream URL's path (so /ovirt-engine/api stays where it was)."""
         return 'https://127.0.0.1:{0}{1}'.format(self.port, self.upstream_path)
 
-    def start(self):
-        from fakepve.certs import make_cert  # pylint: disable=import-outside-toplevel
-        self._certdir = tempfile.mkdtemp(prefix='chaos-proxy-')
-        certfile, keyfile = make_cert(self._certdir, name='chaos-proxy', hosts=('127.0.0.1',))[:2]
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(certfile, keyfile)
-        server = _Server(('127.0.0.1', 0), self)
-        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-        self.cafile = certfile
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
-                                        name='chaos-proxy-{0}'.format(self.port), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(10)
-            self._server = None
-        if self._certdir:
-            shutil.rmtree(self._certdir, ignore_errors=True)
-            self._certdir = None
+    def make_server(self, address):
+        return _Server(address, self)
 
     # ------------------------------------------------------------ decisions and log
     def lose_next(self, method, path_suffix, fate=LOST_ANSWER):
@@ -236,8 +196,3 @@ class DropProxy(object):
         """The requests the server received (answered or not)."""
         return [e for e in self.entries() if e['fate'] in (PASSED, LOST_ANSWER)]
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()

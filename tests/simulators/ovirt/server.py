@@ -13,15 +13,11 @@ The unmodified ovirtsdk4 talks to it as to a real engine::
 import base64
 import json
 import secrets
-import shutil
-import socket
-import ssl
-import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
 from . import render
 from .api import ApiRouter, is_action
 from .model import API, EngineState, SimError
@@ -32,7 +28,7 @@ XML_TYPE = 'application/xml;charset=UTF-8'
 JSON_TYPE = 'application/json'
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TLSHandler):
     """Hands each request to the simulator; never lets an exception reach the client as a traceback."""
 
     protocol_version = 'HTTP/1.1'
@@ -71,28 +67,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the per-request stderr log (the simulator keeps its own request log)."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, simulator, context):
+class _Server(QuietServer):
+    def __init__(self, address, simulator):
         self.simulator = simulator
-        self.context = context
         super().__init__(address, _Handler)
 
-    def get_request(self):
-        sock, address = self.socket.accept()
-        # Headers and body go out in separate writes: without this, Nagle's algorithm and the client's
-        # delayed ACK add ~40 ms to every answer.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # The TLS handshake runs in the request's thread (on first read), not in the accept loop.
-        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
-    def handle_error(self, request, client_address):
-        """Broken connections and failed handshakes are the client's business: no traceback on stderr."""
-
-
-class OvirtEngineSimulator:
+class OvirtEngineSimulator(BackgroundServer):
     """A simulated oVirt engine on https://127.0.0.1:PORT/ovirt-engine/api (port 0 picks a free one).
 
     ``seed``: 'default' (see ``EngineState.seed_default``), None (only the Blank template), or a dict for
@@ -102,8 +83,7 @@ class OvirtEngineSimulator:
 
     def __init__(self, host='127.0.0.1', port=0, username='admin@internal', password='ovirt-secret',
                  seed='default', delay=0.0, latency=0.0, token_ttl=3600.0, cert_dir=None):
-        self.host = host
-        self.port = port
+        super().__init__('ovirt-sim', host, port, cert_dir=cert_dir)
         self.username = username
         self.password = password
         self.latency = float(latency)
@@ -117,11 +97,6 @@ class OvirtEngineSimulator:
         self._tokens = {}
         self._faults = []
         self._meta_lock = threading.Lock()
-        self._server = None
-        self._thread = None
-        self._cert_dir = cert_dir
-        self._own_cert_dir = None
-        self.cafile = None
         if seed == 'default':
             self.state.seed_default()
         elif isinstance(seed, dict):
@@ -135,38 +110,8 @@ class OvirtEngineSimulator:
     def url(self):
         return 'https://%s:%d%s' % (self.host, self.port, API)
 
-    def start(self):
-        """Create the certificate, bind the port and serve in a background thread; returns self."""
-        from fakepve.certs import make_cert  # pylint: disable=import-outside-toplevel
-        directory = self._cert_dir
-        if directory is None:
-            directory = self._own_cert_dir = tempfile.mkdtemp(prefix='ovirt-sim-')
-        certfile, keyfile = make_cert(directory, name='ovirt-sim', hosts=(self.host,))[:2]
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(certfile, keyfile)
-        self.cafile = certfile
-        self._server = _Server((self.host, self.port), self, context)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.05},
-                                        name='ovirt-sim', daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=10)
-            self._server = None
-        if self._own_cert_dir:
-            shutil.rmtree(self._own_cert_dir, ignore_errors=True)
-            self._own_cert_dir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+    def make_server(self, address):
+        return _Server(address, self)
 
     # ---- seeding (delegated to the state) ------------------------------------------------------------
 

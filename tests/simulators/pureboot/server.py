@@ -22,17 +22,15 @@ import json
 import math
 import re
 import secrets
-import shutil
 import socket
-import ssl
-import tempfile
 import threading
 import time
 import uuid
 from collections import deque
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
 
 API = '/api/v1'
 MAC_PATTERN = r'^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$'
@@ -422,23 +420,27 @@ def _many(items):
     return {'success': True, 'data': items, 'total': len(items)}
 
 
-class _Server(ThreadingHTTPServer):
-    """ThreadingHTTPServer that remembers open connections so stop() can close idle keep-alives."""
-
-    daemon_threads = True
+class _Server(QuietServer):
+    """A QuietServer that remembers open connections so closing it also closes idle keep-alives."""
 
     def __init__(self, address, handler, double):
         self.double = double
         self.connections = set()
         self.connections_lock = threading.Lock()
-        ThreadingHTTPServer.__init__(self, address, handler)
+        QuietServer.__init__(self, address, handler)
 
-    def handle_error(self, request, client_address):
-        # A client dropping the connection or failing the TLS handshake is routine here: stay quiet.
-        pass
+    def server_close(self):
+        QuietServer.server_close(self)
+        with self.connections_lock:
+            open_connections = list(self.connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(TLSHandler):
     """Reads the request, hands it to the double, writes its answer; nothing else."""
 
     protocol_version = 'HTTP/1.1'
@@ -447,12 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
 
     def setup(self):
-        BaseHTTPRequestHandler.setup(self)
-        # Headers and body go out in two writes: without NODELAY, Nagle plus delayed ACKs cost 40 ms a request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # The handshake happens here, in this connection's thread, not in the accept loop.
-        if isinstance(self.connection, ssl.SSLSocket):
-            self.connection.do_handshake()
+        TLSHandler.setup(self)
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
 
@@ -460,7 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.connections_lock:
             self.server.connections.discard(self.connection)
         try:
-            BaseHTTPRequestHandler.finish(self)
+            TLSHandler.finish(self)
         except OSError:
             pass
 
@@ -485,12 +482,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):
         if self.server.double.verbose:
-            BaseHTTPRequestHandler.log_message(self, format, *args)
+            TLSHandler.log_message(self, format, *args)
 
 
 # ---------------------------------------------------------------- the double
 
-class PureBootDouble(object):
+class PureBootDouble(BackgroundServer):
     """An in-memory PureBoot server on 127.0.0.1, over HTTPS by default.
 
     Attributes after start(): url (https://127.0.0.1:PORT; the API is under /api/v1), api_url, cafile
@@ -503,20 +500,14 @@ class PureBootDouble(object):
 
     def __init__(self, host='127.0.0.1', port=0, username='admin', password='pureboot-admin', api_key=None,
                  tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=None, verbose=False):
-        self.host = host
-        self.port = port
+        super().__init__('pureboot', host, port, tls=tls)
         self.username = username
         self.password = password
-        self.tls = tls
         self.token_ttl = token_ttl
         self.lockout_seconds = lockout_seconds
         self.max_failed_logins = max_failed_logins
         self.verbose = verbose
-        self.cafile = None
         self._lock = threading.RLock()
-        self._server = None
-        self._thread = None
-        self._certdir = None
         self._jwt_secret = secrets.token_bytes(32)
         self._tokens = {}          # jti -> expiry (epoch seconds)
         self._refresh_tokens = {}  # refresh token (the login's cookie) -> (username, expiry)
@@ -545,56 +536,9 @@ class PureBootDouble(object):
         """Base URL of the REST API."""
         return self.url + API
 
-    def start(self):
-        """Bind (port 0 picks a free one), then serve in a daemon thread; returns self."""
-        server = _Server((self.host, self.port), _Handler, self)
-        try:
-            if self.tls:
-                from fakepve.certs import make_cert
-                self._certdir = tempfile.mkdtemp(prefix='pureboot-double-')
-                certfile, keyfile = make_cert(self._certdir, name='pureboot', hosts=(self.host,))[:2]
-                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-                context.load_cert_chain(certfile, keyfile)
-                server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-                self.cafile = certfile
-        except BaseException:
-            server.server_close()
-            self._remove_certdir()
-            raise
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
-                                        name='pureboot-double-{0}'.format(self.port), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        """Stop serving, close open connections and remove the certificate."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with server.connections_lock:
-            open_connections = list(server.connections)
-        for connection in open_connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._thread.join(10)
-        self._remove_certdir()
-
-    def _remove_certdir(self):
-        if self._certdir:
-            shutil.rmtree(self._certdir, ignore_errors=True)
-            self._certdir = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+    def make_server(self, address):
+        # Stopping closes the connections it remembers too (_Server.server_close).
+        return _Server(address, _Handler, self)
 
     # ---- seeding and inspection
 
