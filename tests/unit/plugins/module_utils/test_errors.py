@@ -1,47 +1,10 @@
-"""The waiting helper and the typed errors."""
+"""The typed errors: their one-line text and result, redaction, and what a transport failure comes down to."""
 
 import pytest
 import requests
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    CATEGORIES, REDACTED, ConflictError, HypervisorError, TaskFailedError, TimeoutError_, redact, transport_reason)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
-
-
-class FakeClock(object):
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def test_wait_for_returns_the_first_truthy_answer_with_growing_intervals():
-    clock = FakeClock()
-    answers = iter([None, False, None, None, {'done': True}])
-    assert wait_for(lambda: next(answers), 60, 'x', interval=0.25, max_interval=1, clock=clock, sleep=clock.sleep) == {
-        'done': True}
-    assert clock.sleeps == [0.25, 0.5, 1, 1]
-
-
-def test_wait_for_times_out_saying_what_it_waited_for():
-    clock = FakeClock()
-    with pytest.raises(TimeoutError_) as caught:
-        wait_for(lambda: None, 5, 'VM to stop', hypervisor='hv', subject="VM 'a'", clock=clock, sleep=clock.sleep)
-    assert str(caught.value) == "hv: VM 'a': timed out after 5s waiting for VM to stop"
-    assert clock.now == 5
-
-
-def test_wait_for_lets_a_check_stop_early():
-    def check():
-        raise TaskFailedError('task failed')
-    with pytest.raises(TaskFailedError):
-        wait_for(check, 60, 'task')
+    CATEGORIES, REDACTED, ConflictError, HypervisorError, redact, transport_reason)
 
 
 def test_error_text_and_result():
