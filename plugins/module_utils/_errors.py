@@ -76,6 +76,8 @@ class HypervisorError(Exception):
             self.category = category
         # Extra structured facts for results (never secrets): task log lines, available names, ...
         self.details = details or {}
+        # What was done before the failure, for the failed task's result (see after()).
+        self.partial_result = {}
 
     def __str__(self):
         parts = [p for p in (self.hypervisor, self.subject, self.message) if p]
@@ -87,6 +89,13 @@ class HypervisorError(Exception):
             self.hypervisor = hypervisor
         if not self.subject:
             self.subject = subject
+        return self
+
+    def after(self, done, partial_result):
+        """This error as the failure of a later step: the message first says what was done (done), and the
+        result keys partial_result go with the failure; returns self."""
+        self.message = '{0}: {1}'.format(done, self.message)
+        self.partial_result = dict(partial_result)
         return self
 
     def scrubbed(self, secrets):

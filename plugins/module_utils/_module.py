@@ -38,7 +38,7 @@ def run_module(module, work, driver=True):
                 result = work(opened, client)
     except HypervisorError as exc:
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)
-        module.fail_json(**dict(error.to_result(), **getattr(exc, 'result', {})))
+        module.fail_json(**dict(error.to_result(), **error.partial_result))
     except Exception as exc:  # pylint: disable=broad-exception-caught
         message = redact('{0}: unexpected {1}: {2}'.format(hypervisor_label(module), type(exc).__name__, exc),
                          module.no_log_values)

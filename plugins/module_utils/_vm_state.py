@@ -53,20 +53,19 @@ def find_vm(driver, params):
     return driver.get_vm(name=params['name'])
 
 
-def ensure_vm(driver, params, check_mode, before_removal=None):
-    """Bring the VM to params['state']; returns the module result (changed, vm, diff, warnings).
-
-    before_removal(vm) runs before an existing VM is removed (and in check mode): the PureBoot node is
-    retired first, so a failure there leaves the VM in place and a re-run can still find the node.
-    """
+def locate_vm(driver, params):
+    """Check the options that need no request, log in, and find the VM the parameters name (None when absent)."""
     if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         raise InvalidInputError('wait_timeout must be between 1 and {0} seconds, got {1}'.format(
             MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label)
     driver.connect()
-    current = find_vm(driver, params)
+    return find_vm(driver, params)
+
+
+def ensure_vm(driver, params, check_mode, current):
+    """Bring the VM (current: its record, or None) to params['state']; returns the module result (changed, vm,
+    diff, warnings)."""
     if params['state'] == 'absent':
-        if current is not None and before_removal is not None:
-            before_removal(current)
         return ensure_absent(driver, current, params, check_mode)
     warnings = []
     if current is None:
@@ -120,40 +119,42 @@ def create(driver, params, check_mode):
 
 
 def power_action(status, state, force):
-    """(action, settle) to bring a VM from status to state: the power action to send, or a status to await."""
+    """(actions, settle) to bring a VM from status to state: the power actions to send in order, or a status to
+    await. A decision table, no request."""
     if state == 'running':
         if status == 'running':
-            return None, None
-        return (None, 'running') if status == 'starting' else ('start', None)
+            return [], None
+        return ([], 'running') if status == 'starting' else (['start'], None)
     if state == 'stopped':
         if status == 'stopped':
-            return None, None
+            return [], None
         if status == 'stopping' and not force:
-            return None, 'stopped'
-        return ('stop' if force else 'shutdown'), None
+            return [], 'stopped'
+        return (['stop'] if force else ['shutdown']), None
     if state == 'restarted':
         if status == 'running':
-            return ('restart' if force else 'reboot'), None
-        return 'start', None
-    return None, None
+            # A forced restart is a hard stop and a start: the guest gets no say.
+            return (['stop', 'start'] if force else ['reboot']), None
+        return ['start'], None
+    return [], None
 
 
 def ensure_power(driver, vm, params, check_mode):
-    """Send the power action the state asks for; returns (record, changed)."""
-    action, settle = power_action(vm['status'], params['state'], params.get('force'))
+    """Send the power actions the state asks for; returns (record, changed)."""
+    actions, settle = power_action(vm['status'], params['state'], params.get('force'))
     if settle:
         if not check_mode and params['wait']:
             vm = driver.wait_for_status(vm, [settle], params['wait_timeout'])
         return vm, False
-    if action is None:
+    if not actions:
         return vm, False
     if check_mode:
-        return dict(vm, status='stopped' if action in ('stop', 'shutdown') else 'running'), True
-    timeout, wait = params['wait_timeout'], params['wait']
-    if action == 'restart':
-        vm = driver.power(vm, 'stop', timeout)
-        action = 'start'
-    return driver.power(vm, action, timeout, wait=wait), True
+        return dict(vm, status='stopped' if actions[-1] in ('stop', 'shutdown') else 'running'), True
+    for index, action in enumerate(actions):
+        # Every action but the last must be over before the next one is sent.
+        last = index == len(actions) - 1
+        vm = driver.power(vm, action, params['wait_timeout'], wait=params['wait'] if last else True)
+    return vm, True
 
 
 def ensure_absent(driver, current, params, check_mode):
@@ -169,45 +170,47 @@ def ensure_absent(driver, current, params, check_mode):
     return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}, 'warnings': []}
 
 
+NO_NODE = {'changed': False, 'pureboot_node': None, 'diff': {'before': None, 'after': None}, 'warnings': []}
+
+
 def ensure_vm_and_node(driver, client, params, check_mode):
-    """pureboot_vm with its PureBoot link: the VM first, then its node (or the node first on removal).
+    """pureboot_vm: the VM, and with PureBoot its node: after the VM, or before it on removal.
 
-    When the hypervisor step succeeded and PureBoot failed, the task fails with both facts: the VM's record
-    is in the result and the message says the VM is in place. A re-run finds the VM and finishes the node.
+    When one step succeeded and the PureBoot step failed, the task fails with both facts: the message says what
+    was done, and the result holds the VM's record. A re-run finds the VM and finishes the node.
     """
+    current = locate_vm(driver, params)
     if client is None:
-        return ensure_vm(driver, params, check_mode)
+        return ensure_vm(driver, params, check_mode, current)
     node_options = params.get('pureboot_node') or {}
-    link = {}
-
-    def retire(vm):
-        try:
-            link.update(retire_vm_node(client, vm, node_options, check_mode))
-        except HypervisorError as exc:
-            exc.message = '{0} on {1} was left in place because PureBoot failed: {2}'.format(
-                vm_subject(vm), driver.label, exc.message)
-            exc.result = {'changed': False, 'vm': vm, 'pureboot_node': None}
-            raise
-
-    result = ensure_vm(driver, params, check_mode, before_removal=retire)
-    if params['state'] != 'absent':
-        vm = result['vm']
-        if check_mode and not any(nic.get('mac') for nic in vm['nics']):
-            result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
-                driver.label, describe_vm(vm['name'])))
-            link = {'changed': True, 'pureboot_node': None, 'diff': {'before': None, 'after': None}, 'warnings': []}
-        else:
+    if params['state'] == 'absent':
+        link = NO_NODE
+        if current is not None:
             try:
-                link = ensure_vm_node(client, vm, node_options, check_mode)
+                link = retire_vm_node(client, current, node_options, check_mode)
             except HypervisorError as exc:
-                exc.message = '{0} is {1} on {2}, but PureBoot failed: {3}'.format(
-                    vm_subject(vm), vm['status'], driver.label, exc.message)
-                exc.result = {'changed': result['changed'], 'vm': vm, 'pureboot_node': None}
-                raise
-    result['changed'] = result['changed'] or link.get('changed', False)
-    result['pureboot_node'] = link.get('pureboot_node')
-    result['warnings'] = result.get('warnings', []) + link.get('warnings', [])
+                raise exc.after('{0} on {1} was left in place because PureBoot failed'.format(
+                    vm_subject(current), driver.label), {'changed': False, 'vm': current, 'pureboot_node': None})
+        return with_node(ensure_vm(driver, params, check_mode, current), link)
+    result = ensure_vm(driver, params, check_mode, current)
+    vm = result['vm']
+    if check_mode and not any(nic.get('mac') for nic in vm['nics']):
+        result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
+            driver.label, describe_vm(vm['name'])))
+        return with_node(result, dict(NO_NODE, changed=True))
+    try:
+        link = ensure_vm_node(client, vm, node_options, check_mode)
+    except HypervisorError as exc:
+        raise exc.after('{0} is {1} on {2}, but PureBoot failed'.format(vm_subject(vm), vm['status'], driver.label),
+                        {'changed': result['changed'], 'vm': vm, 'pureboot_node': None})
+    return with_node(result, link)
+
+
+def with_node(result, link):
+    """The module result of the VM step with the node step's merged in (changed, pureboot_node, diff, warnings)."""
+    merged = dict(result, changed=result['changed'] or link['changed'], pureboot_node=link['pureboot_node'],
+                  warnings=list(result.get('warnings', [])) + list(link['warnings']))
     node_diff = link.get('diff') or {}
-    result['diff']['before']['pureboot_node'] = node_diff.get('before')
-    result['diff']['after']['pureboot_node'] = node_diff.get('after')
-    return result
+    merged['diff'] = {'before': dict(result['diff']['before'], pureboot_node=node_diff.get('before')),
+                      'after': dict(result['diff']['after'], pureboot_node=node_diff.get('after'))}
+    return merged
