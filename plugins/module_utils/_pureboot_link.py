@@ -7,9 +7,11 @@
 """The link between a VM and its PureBoot node, and between a hypervisor connection and PureBoot's registry.
 
 Planning is pure: desired_node() says what the node should look like, plan_node() compares it with
-the node PureBoot has and returns a plan (a dict) whose `changed`, `before` and `after` serve check
-mode and --diff alike. apply_node_plan() carries a plan out through the client and sends nothing when
-nothing differs. The same split holds for the registry (plan_registry / apply_registry_plan).
+the node PureBoot has and returns a NodePlan whose `changed`, `before` and `after` serve check mode and
+--diff alike. apply_node_plan() carries a plan out through the client, sends nothing when nothing
+differs, and returns what it did (Applied: the plan finally carried out and the node afterwards). The
+same split holds for the registry (plan_registry -> RegistryPlan -> apply_registry_plan). Plans are
+frozen values: nothing changes one after it is made, and a RegistryPlan never shows the password it holds.
 
 What the server cannot do is said, not pretended: PATCH ignores arch and boot_mode, so a difference
 there is reported under `unfixable` with a warning; DELETE of a node always fails, so nodes are
@@ -21,6 +23,9 @@ register a node with any MAC and SMBIOS UUID without a login, so a UUID alone ne
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Union
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ConflictError, InvalidInputError, NotFoundError)
@@ -173,110 +178,163 @@ def _is_linked(current, desired):
     return bool(desired.get('system_uuid')) and _same('system_uuid', current.get('system_uuid'), desired['system_uuid'])
 
 
-def _empty_plan(action, current, desired, subject):
-    return {'action': action, 'changed': False, 'subject': subject, 'node_id': (current or {}).get('id'),
-            'mac_address': (desired or {}).get('mac_address') or (current or {}).get('mac_address'),
-            'desired': desired, 'current': current, 'create': None, 'state': None, 'force': False, 'patch': {},
-            'add_tags': [], 'remove_tags': [], 'unfixable': {}, 'warnings': [], 'before': node_view(current),
-            'after': node_view(current)}
+@dataclass(frozen=True)
+class NodePlan:
+    """What to do to one node (made by plan_node or plan_retire, never changed afterwards).
+
+    action: create | adopt | revive | update | retire | none. create holds the POST's fields (action create only);
+    state is the state the node is forced to first (revive, retire), with force; patch only the PATCHable fields
+    that differ; add_tags/remove_tags only when tags are managed; unfixable the arch/boot_mode differences the API
+    cannot change (said in warnings, not pretended in after). before/after are node views for --diff and check mode.
+    """
+
+    action: str
+    subject: str
+    desired: Optional[dict]
+    current: Optional[dict]
+    before: dict
+    after: dict
+    create: Optional[dict] = None
+    state: Optional[str] = None
+    force: bool = False
+    patch: dict = field(default_factory=dict)
+    add_tags: tuple = ()
+    remove_tags: tuple = ()
+    unfixable: dict = field(default_factory=dict)
+    warnings: tuple = ()
+
+    @property
+    def changed(self):
+        return self.action != 'none'
+
+    @property
+    def node_id(self):
+        """The id of the node the plan is for; None before a create."""
+        return (self.current or {}).get('id')
+
+    @property
+    def mac_address(self):
+        return (self.desired or {}).get('mac_address') or (self.current or {}).get('mac_address')
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What an apply function did: the plan finally carried out (a second one when a create met a 409, see
+    apply_node_plan) and the record as PureBoot has it afterwards (None once deleted, or when there is none)."""
+
+    plan: Union[NodePlan, RegistryPlan]
+    record: Optional[dict]
+
+
+def _unchanged_node_plan(current, subject):
+    """The plan that leaves current (a node, or None) as it is."""
+    return NodePlan(action='none', subject=subject, desired=None, current=current, before=node_view(current),
+                    after=node_view(current))
 
 
 def plan_node(current, desired):
-    """The plan that brings current (a node, or None) to desired (see desired_node). Pure.
+    """The NodePlan that brings current (a node, or None) to desired (see desired_node). Pure.
 
     action: create | adopt (a node exists for the MAC but is not this VM's yet, e.g. registered by an iPXE
     boot) | revive (the node is retired: forced back to discovered, then updated) | update | none.
-    patch holds only the PATCHable fields that differ; add_tags/remove_tags only when tags are managed;
-    unfixable the arch/boot_mode differences the API cannot change (with a warning, not pretended in after).
     """
     subject = node_subject(mac=desired['mac_address'])
+    desired_tags = list(desired.get('tags') or [])
     if current is None:
-        plan = _empty_plan('create', None, desired, subject)
-        plan['create'] = dict((key, desired[key]) for key in CREATE_FIELDS if desired.get(key) is not None)
-        if desired.get('workflow_id'):
-            plan['patch'] = {'workflow_id': desired['workflow_id']}
-        plan['add_tags'] = list(desired.get('tags') or [])
         after = dict((key, desired.get(key)) for key in NODE_VIEW_KEYS)
-        after.update(state='discovered', tags=list(desired.get('tags') or []))
-        plan.update(changed=True, after=after)
-        return plan
+        after.update(state='discovered', tags=desired_tags)
+        return NodePlan(action='create', subject=subject, desired=desired, current=None, before={}, after=after,
+                        create=dict((key, desired[key]) for key in CREATE_FIELDS if desired.get(key) is not None),
+                        patch={'workflow_id': desired['workflow_id']} if desired.get('workflow_id') else {},
+                        add_tags=tuple(desired_tags))
 
-    plan = _empty_plan('none', current, desired, subject)
-    for key in LINK_PATCH_FIELDS:
-        if key in desired and not _same(key, current.get(key), desired[key]):
-            plan['patch'][key] = desired[key]
+    patch = dict((key, desired[key]) for key in LINK_PATCH_FIELDS
+                 if key in desired and not _same(key, current.get(key), desired[key]))
     have_tags = [str(tag).lower() for tag in current.get('tags') or ()]
+    add_tags, remove_tags = (), ()
     if desired.get('tags') is not None:
-        plan['add_tags'] = [tag for tag in desired['tags'] if tag not in have_tags]
-        plan['remove_tags'] = [tag for tag in have_tags if tag not in desired['tags']]
+        add_tags = tuple(tag for tag in desired['tags'] if tag not in have_tags)
+        remove_tags = tuple(tag for tag in have_tags if tag not in desired['tags'])
+    unfixable, warnings = {}, []
     for key in UNFIXABLE_FIELDS:
         if key in desired and current.get(key) != desired[key]:
-            plan['unfixable'][key] = {'before': current.get(key), 'after': desired[key]}
-            plan['warnings'].append(
+            unfixable[key] = {'before': current.get(key), 'after': desired[key]}
+            warnings.append(
                 "{0} (id {1}): {2} is '{3}' in PureBoot but the VM needs '{4}'; PureBoot's API cannot change the {2} "
                 "of a registered node (PATCH ignores it), so it is left as is: change it on the PureBoot server".format(
                     subject, current.get('id'), key, current.get(key), desired[key]))
 
+    state, force = None, False
     if current.get('state') == RETIRED:
-        plan.update(action='revive', state=REVIVE_STATE, force=True)
+        action, state, force = 'revive', REVIVE_STATE, True
     elif not _is_linked(current, desired):
-        plan['action'] = 'adopt'
+        action = 'adopt'
         other_uuid = current.get('system_uuid')
         if other_uuid and desired.get('system_uuid') and not _same('system_uuid', other_uuid, desired['system_uuid']):
-            plan['warnings'].append(
+            warnings.append(
                 "{0} (id {1}) was registered with SMBIOS UUID {2}, not this VM's {3}: another machine may use this MAC; "
                 "the node is adopted for this VM".format(subject, current.get('id'), other_uuid, desired['system_uuid']))
-    elif plan['patch'] or plan['add_tags'] or plan['remove_tags']:
-        plan['action'] = 'update'
+    elif patch or add_tags or remove_tags:
+        action = 'update'
+    else:
+        action = 'none'
 
-    changed = plan['action'] != 'none'
-    after = dict(plan['before'], **plan['patch'])
-    if plan['state']:
-        after['state'] = plan['state']
-    after['tags'] = [tag for tag in have_tags if tag not in plan['remove_tags']] + plan['add_tags']
-    plan.update(changed=changed, after=after)
-    return plan
+    before = node_view(current)
+    after = dict(before, **patch)
+    if state:
+        after['state'] = state
+    after['tags'] = [tag for tag in have_tags if tag not in remove_tags] + list(add_tags)
+    return NodePlan(action=action, subject=subject, desired=desired, current=current, before=before, after=after,
+                    state=state, force=force, patch=patch, add_tags=add_tags, remove_tags=remove_tags,
+                    unfixable=unfixable, warnings=tuple(warnings))
 
 
 def plan_retire(current):
-    """The plan that retires current (PATCH state -> retired; DELETE is broken); none when absent or retired."""
+    """The NodePlan that retires current (PATCH state -> retired; DELETE is broken); none when absent or retired."""
     subject = node_subject(current) if current else 'node'
-    plan = _empty_plan('none', current, None, subject)
-    if current and current.get('state') != RETIRED:
-        plan.update(action='retire', changed=True, state=RETIRED, after=dict(plan['before'], state=RETIRED))
-    return plan
+    if not current or current.get('state') == RETIRED:
+        return _unchanged_node_plan(current, subject)
+    before = node_view(current)
+    return NodePlan(action='retire', subject=subject, desired=None, current=current, before=before,
+                    after=dict(before, state=RETIRED), state=RETIRED)
 
 
 def apply_node_plan(client, plan):
-    """Carry out a plan of plan_node or plan_retire; returns the node as PureBoot has it afterwards.
+    """Carry out a NodePlan of plan_node or plan_retire; returns Applied(plan carried out, node afterwards).
 
-    Sends nothing when the plan changes nothing. When the create loses a race with an iPXE boot that
-    registered the MAC meanwhile (409), the node is found again and the plan is re-made in place for it.
+    Sends nothing when the plan changes nothing.
     """
-    if not plan['changed']:
-        return plan['current']
-    if plan['action'] == 'create':
+    if plan.action == 'create':
         try:
-            node = client.create_node(**plan['create'])
+            created = client.create_node(**plan.create)
         except ConflictError:
-            node = client.find_node(mac=plan['mac_address'])
-            if node is None:
+            # The MAC was registered between the plan and the POST: the VM PXE-booted meanwhile and its iPXE
+            # request registered the node (PureBoot does that without a login). The node exists now, so it is
+            # brought in line instead: one second attempt, planned against that node, which is never a create.
+            found = client.find_node(mac=plan.mac_address)
+            if found is None:
                 raise
-            plan.update(plan_node(node, plan['desired']))
-            return apply_node_plan(client, plan)
-        plan['node_id'] = node['id']
-    node_id = plan['node_id']
-    if plan['state']:
-        comment = REVIVE_COMMENT if plan['state'] == REVIVE_STATE else RETIRE_COMMENT
-        client.set_node_state(node_id, plan['state'], comment=comment, force=plan['force'])
-    if plan['patch']:
-        client.update_node(node_id, **plan['patch'])
-    for tag in plan['add_tags']:
+            plan = plan_node(found, plan.desired)
+        else:
+            return Applied(plan, _carry_out_node_changes(client, plan, created['id']))
+    if not plan.changed:
+        return Applied(plan, plan.current)
+    return Applied(plan, _carry_out_node_changes(client, plan, plan.node_id))
+
+
+def _carry_out_node_changes(client, plan, node_id):
+    """The writes after the create (if any) of plan on node node_id: state, PATCH, tags; the node afterwards."""
+    if plan.state:
+        comment = REVIVE_COMMENT if plan.state == REVIVE_STATE else RETIRE_COMMENT
+        client.set_node_state(node_id, plan.state, comment=comment, force=plan.force)
+    if plan.patch:
+        client.update_node(node_id, **plan.patch)
+    for tag in plan.add_tags:
         try:
             client.add_node_tag(node_id, tag)
         except ConflictError:
             pass  # added meanwhile by someone else: the node has it, as wanted
-    for tag in plan['remove_tags']:
+    for tag in plan.remove_tags:
         try:
             client.remove_node_tag(node_id, tag)
         except NotFoundError:
@@ -284,9 +342,9 @@ def apply_node_plan(client, plan):
     return client.get_node(node_id)
 
 
-def _node_result(plan, node, warnings=None):
-    return {'changed': plan['changed'], 'pureboot_node': node, 'diff': {'before': plan['before'], 'after': plan['after']},
-            'warnings': list(warnings or []) + plan['warnings'], 'action': plan['action']}
+def _node_result(plan, node):
+    return {'changed': plan.changed, 'pureboot_node': node, 'diff': {'before': plan.before, 'after': plan.after},
+            'warnings': list(plan.warnings), 'action': plan.action}
 
 
 def plan_vm_node(client, vm, node_options):
@@ -302,10 +360,10 @@ def plan_vm_node(client, vm, node_options):
         other = next((n for n in nodes if n.get('state') != RETIRED and normalize_mac(n.get('mac_address')) not in own_macs
                       and str(n.get('system_uuid') or '').lower() == wanted_uuid), None)
         if other:
-            plan['warnings'].append("{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}, on none of its NICs: it is "
-                                    "not this VM's node and is left as is; a node for the VM's MAC {3} is "
-                                    "registered".format(node_subject(other), other.get('id'), other.get('mac_address'),
-                                                        desired['mac_address']))
+            plan = replace(plan, warnings=plan.warnings + (
+                "{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}, on none of its NICs: it is not this VM's node "
+                "and is left as is; a node for the VM's MAC {3} is registered".format(
+                    node_subject(other), other.get('id'), other.get('mac_address'), desired['mac_address']),))
     return plan
 
 
@@ -327,12 +385,12 @@ def ensure_vm_node(client, vm, node_options, check_mode=False):
     options = node_options_with_defaults(node_options)
     if not options['register']:
         node = find_vm_node(client, vm)
-        plan = _empty_plan('none', node, None, node_subject(node) if node else 'node')
-        return _node_result(plan, node)
+        return _node_result(_unchanged_node_plan(node, node_subject(node) if node else 'node'), node)
     plan = plan_vm_node(client, vm, options)
     if check_mode:
-        return _node_result(plan, plan['after'] if plan['changed'] else plan['current'])
-    return _node_result(plan, apply_node_plan(client, plan))
+        return _node_result(plan, plan.after if plan.changed else plan.current)
+    applied = apply_node_plan(client, plan)
+    return _node_result(applied.plan, applied.record)
 
 
 def retire_vm_node(client, vm, node_options, check_mode=False):
@@ -340,12 +398,12 @@ def retire_vm_node(client, vm, node_options, check_mode=False):
     options = node_options_with_defaults(node_options)
     node = find_vm_node(client, vm)
     if options['on_absent'] == 'keep' or not options['register']:
-        plan = _empty_plan('none', node, None, node_subject(node) if node else 'node')
-        return _node_result(plan, node)
+        return _node_result(_unchanged_node_plan(node, node_subject(node) if node else 'node'), node)
     plan = plan_retire(node)
     if check_mode:
-        return _node_result(plan, plan['after'] or None)
-    return _node_result(plan, apply_node_plan(client, plan))
+        return _node_result(plan, plan.after or None)
+    applied = apply_node_plan(client, plan)
+    return _node_result(applied.plan, applied.record)
 
 
 # ------------------------------------------------------------------------- hypervisor registry
@@ -365,70 +423,105 @@ def registry_view(record):
     return dict((key, record.get(key)) for key in REGISTRY_VIEW_KEYS)
 
 
+@dataclass(frozen=True)
+class RegistryPlan:
+    """What to do to one registry entry (made by plan_registry, never changed afterwards).
+
+    action: create | update | delete | none. desired, create and patch never hold the password: it is kept
+    apart in `password`, set only when it is to be sent, left out of repr() and str(), and joined to the
+    request only by create_fields()/patch_fields() as the request goes out.
+    """
+
+    action: str
+    subject: str
+    desired: dict
+    current: Optional[dict]
+    before: dict
+    after: dict
+    password_update: str
+    create: Optional[dict] = None
+    patch: dict = field(default_factory=dict)
+    warnings: tuple = ()
+    password: Optional[str] = field(default=None, repr=False)
+
+    @property
+    def changed(self):
+        return self.action != 'none'
+
+    @property
+    def record_id(self):
+        return (self.current or {}).get('id')
+
+    @property
+    def sends_password(self):
+        return self.password is not None
+
+    def create_fields(self):
+        """The body of the POST, with the password when it is sent."""
+        return dict(self.create, password=self.password) if self.sends_password else dict(self.create)
+
+    def patch_fields(self):
+        """The body of the PATCH, with the password when it is sent."""
+        return dict(self.patch, password=self.password) if self.sends_password else dict(self.patch)
+
+
 def plan_registry(current, desired, state='present', password_update='on_create'):
-    """The plan that brings the registry entry current (or None) to desired (name, type, api_url, username,
+    """The RegistryPlan that brings the registry entry current (or None) to desired (name, type, api_url, username,
     verify_ssl, and password when it is to be sent). Pure.
 
     action: create | update (PATCH of the differing fields) | delete (state absent) | none. The password
     cannot be read back: it goes out on create, and on update only with password_update 'always' (which
     then changes every run, like the user module's update_password). A different type cannot be PATCHed:
-    ConflictError. The plan holds the password inside create/patch/desired: never return the plan itself.
+    ConflictError.
     """
     if password_update not in PASSWORD_UPDATES:
         raise InvalidInputError('password_update must be one of {0}'.format(', '.join(PASSWORD_UPDATES)))
-    subject = registry_subject(desired.get('name'))
-    plan = {'action': 'none', 'changed': False, 'subject': subject, 'record_id': (current or {}).get('id'),
-            'desired': desired, 'current': current, 'password_update': password_update, 'create': None, 'patch': {},
-            'password_sent': False, 'warnings': [], 'before': registry_view(current), 'after': registry_view(current)}
-    password = desired.get('password')
+    password = desired.get('password') or None
+    public = dict((key, value) for key, value in desired.items() if key != 'password')
+    before = registry_view(current)
+    known = dict(subject=registry_subject(public.get('name')), desired=public, current=current, before=before,
+                 password_update=password_update)
     if state == 'absent':
         if current:
-            plan.update(action='delete', changed=True, after={})
-        return plan
+            return RegistryPlan(action='delete', after={}, **known)
+        return RegistryPlan(action='none', after=registry_view(current), **known)
     if current is None:
-        plan['create'] = dict((key, desired[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl', 'password')
-                              if desired.get(key) is not None)
-        after = dict((key, desired.get(key)) for key in REGISTRY_VIEW_KEYS)
-        plan.update(action='create', changed=True, password_sent=bool(password), after=after)
-    else:
-        if desired.get('type') and desired['type'] != current.get('type'):
-            raise ConflictError("PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an "
-                                "entry: remove it first (state: absent), then add it again".format(
-                                    current.get('type'), desired['type']), subject=subject)
-        for key in REGISTRY_PATCH_FIELDS:
-            if desired.get(key) is not None and desired[key] != current.get(key):
-                plan['patch'][key] = desired[key]
-        after = dict(plan['before'], **plan['patch'])
-        if password and password_update == 'always':
-            plan['patch']['password'] = password
-            plan['password_sent'] = True
-        if plan['patch']:
-            plan.update(action='update', changed=True, after=after)
-    if plan['password_sent']:
-        plan['warnings'].append(PASSWORD_WARNING)
-    return plan
+        create = dict((key, public[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl')
+                      if public.get(key) is not None)
+        after = dict((key, public.get(key)) for key in REGISTRY_VIEW_KEYS)
+        return RegistryPlan(action='create', after=after, create=create, password=password,
+                            warnings=(PASSWORD_WARNING,) if password else (), **known)
+    if public.get('type') and public['type'] != current.get('type'):
+        raise ConflictError("PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an "
+                            "entry: remove it first (state: absent), then add it again".format(
+                                current.get('type'), public['type']), subject=known['subject'])
+    patch = dict((key, public[key]) for key in REGISTRY_PATCH_FIELDS
+                 if public.get(key) is not None and public[key] != current.get(key))
+    sent_password = password if password_update == 'always' else None
+    return RegistryPlan(action='update' if patch or sent_password else 'none', after=dict(before, **patch), patch=patch,
+                        password=sent_password, warnings=(PASSWORD_WARNING,) if sent_password else (), **known)
 
 
 def apply_registry_plan(client, plan):
-    """Carry out a plan of plan_registry; returns the entry as PureBoot answered (None once deleted).
-
-    A create that loses a race for the name (409) finds the entry and re-makes the plan in place as an update.
-    """
-    if not plan['changed']:
-        return plan['current']
-    if plan['action'] == 'delete':
-        client.delete_hypervisor(plan['record_id'])
-        return None
-    if plan['action'] == 'create':
+    """Carry out a RegistryPlan; returns Applied(plan carried out, entry as PureBoot answered, None once deleted)."""
+    if plan.action == 'create':
         try:
-            return client.create_hypervisor(**plan['create'])
+            return Applied(plan, client.create_hypervisor(**plan.create_fields()))
         except ConflictError:
-            current = client.find_hypervisor(plan['desired']['name'])
+            # The name was taken between the read and the POST (another run registered the same connection):
+            # the entry exists now, so it is brought in line instead. One second attempt, planned against that
+            # entry, which is never a create.
+            current = client.find_hypervisor(plan.desired['name'])
             if current is None:
                 raise
-            plan.update(plan_registry(current, plan['desired'], password_update=plan['password_update']))
-            return apply_registry_plan(client, plan)
-    return client.update_hypervisor(plan['record_id'], **plan['patch'])
+            desired = dict(plan.desired, password=plan.password) if plan.sends_password else plan.desired
+            plan = plan_registry(current, desired, password_update=plan.password_update)
+    if plan.action == 'delete':
+        client.delete_hypervisor(plan.record_id)
+        return Applied(plan, None)
+    if plan.action == 'update':
+        return Applied(plan, client.update_hypervisor(plan.record_id, **plan.patch_fields()))
+    return Applied(plan, plan.current)
 
 
 def ensure_registry(client, desired, state='present', password_update='on_create', check_mode=False):
@@ -436,9 +529,10 @@ def ensure_registry(client, desired, state='present', password_update='on_create
     current = client.find_hypervisor(desired['name'])
     plan = plan_registry(current, desired, state=state, password_update=password_update)
     if check_mode:
-        record = (plan['after'] or None) if plan['changed'] else current
+        record = (plan.after or None) if plan.changed else current
     else:
-        record = apply_registry_plan(client, plan)
-    return {'changed': plan['changed'], 'registry': registry_view(record) if record else None,
-            'diff': {'before': plan['before'], 'after': plan['after']}, 'warnings': plan['warnings'],
-            'action': plan['action']}
+        applied = apply_registry_plan(client, plan)
+        plan, record = applied.plan, applied.record
+    return {'changed': plan.changed, 'registry': registry_view(record) if record else None,
+            'diff': {'before': plan.before, 'after': plan.after}, 'warnings': list(plan.warnings),
+            'action': plan.action}

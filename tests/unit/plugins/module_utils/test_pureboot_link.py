@@ -1,6 +1,7 @@
 """VM <-> node reconciliation and the hypervisor registry: pure planning, then applying against the PureBoot double."""
 
 import base64
+import dataclasses
 
 import pytest
 import requests
@@ -10,8 +11,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, ConflictError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex, PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
-    PASSWORD_WARNING, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node, find_vm_node,
-    plan_node, plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
+    PASSWORD_WARNING, Applied, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node,
+    find_vm_node, plan_node, plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 MAC = '52:54:00:ab:cd:ef'
@@ -71,49 +72,58 @@ def test_desired_node_refuses_what_pureboot_would():
 
 def test_plan_create_puts_workflow_and_tags_after_the_post():
     plan = plan_node(None, desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['a'], 'group_id': 'g1'}))
-    assert plan['action'] == 'create' and plan['changed']
-    assert plan['create'] == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
+    assert plan.action == 'create' and plan.changed
+    assert plan.create == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
                               'system_uuid': UUID, 'group_id': 'g1'}
-    assert plan['patch'] == {'workflow_id': 'w1'} and plan['add_tags'] == ['a']
-    assert plan['before'] == {} and plan['after']['state'] == 'discovered' and plan['after']['tags'] == ['a']
+    assert plan.patch == {'workflow_id': 'w1'} and plan.add_tags == ('a',)
+    assert plan.before == {} and plan.after['state'] == 'discovered' and plan.after['tags'] == ['a']
 
 
 def test_plan_none_when_in_line_and_only_differences_otherwise():
     desired = desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['keep', 'new']})
     current = node(system_uuid=UUID.upper(), workflow_id='w1', tags=['keep', 'new'], group_id='someone-elses')
     plan = plan_node(current, desired)
-    assert plan['action'] == 'none' and not plan['changed'] and plan['before'] == plan['after']
+    assert plan.action == 'none' and not plan.changed and plan.before == plan.after
     plan = plan_node(dict(current, tags=['old', 'keep'], workflow_id='w0'), desired)
-    assert plan['action'] == 'update'
-    assert plan['patch'] == {'workflow_id': 'w1'}
-    assert (plan['add_tags'], plan['remove_tags']) == (['new'], ['old'])
-    assert plan['after']['tags'] == ['keep', 'new'] and plan['after']['workflow_id'] == 'w1'
+    assert plan.action == 'update'
+    assert plan.patch == {'workflow_id': 'w1'}
+    assert (plan.add_tags, plan.remove_tags) == (('new',), ('old',))
+    assert plan.after['tags'] == ['keep', 'new'] and plan.after['workflow_id'] == 'w1'
     untouched = plan_node(dict(current, tags=['old']), desired_node(make_vm(), {'workflow_id': 'w1'}))
-    assert untouched['action'] == 'none', 'tags not given are not managed'
+    assert untouched.action == 'none', 'tags not given are not managed'
 
 
 def test_plan_adopt_revive_and_unfixable():
     desired = desired_node(make_vm(), {})
     adopt = plan_node(node(hostname=None, system_uuid=None, boot_mode='bios'), desired)
-    assert adopt['action'] == 'adopt' and adopt['patch'] == {'hostname': 'web1', 'system_uuid': UUID}
-    assert adopt['unfixable'] == {'boot_mode': {'before': 'bios', 'after': 'uefi'}}
-    assert adopt['after']['boot_mode'] == 'bios', 'what PureBoot cannot change is not pretended'
-    assert "boot_mode is 'bios' in PureBoot but the VM needs 'uefi'" in adopt['warnings'][0]
+    assert adopt.action == 'adopt' and adopt.patch == {'hostname': 'web1', 'system_uuid': UUID}
+    assert adopt.unfixable == {'boot_mode': {'before': 'bios', 'after': 'uefi'}}
+    assert adopt.after['boot_mode'] == 'bios', 'what PureBoot cannot change is not pretended'
+    assert "boot_mode is 'bios' in PureBoot but the VM needs 'uefi'" in adopt.warnings[0]
     foreign = plan_node(node(hostname='other', system_uuid='ffff'), desired)
-    assert foreign['action'] == 'adopt' and 'another machine may use this MAC' in foreign['warnings'][0]
+    assert foreign.action == 'adopt' and 'another machine may use this MAC' in foreign.warnings[0]
     revive = plan_node(node(state='retired'), desired)
-    assert (revive['action'], revive['state'], revive['force']) == ('revive', 'discovered', True)
-    assert revive['after']['state'] == 'discovered' and revive['changed']
+    assert (revive.action, revive.state, revive.force) == ('revive', 'discovered', True)
+    assert revive.after['state'] == 'discovered' and revive.changed
     only_unfixable = plan_node(node(arch='arm64'), desired)
-    assert only_unfixable['action'] == 'none' and not only_unfixable['changed'] and only_unfixable['unfixable']
+    assert only_unfixable.action == 'none' and not only_unfixable.changed and only_unfixable.unfixable
 
 
 def test_plan_retire():
-    assert plan_retire(None)['action'] == 'none'
-    assert plan_retire(node(state='retired'))['action'] == 'none'
+    assert plan_retire(None).action == 'none' and plan_retire(None).after == {}
+    assert plan_retire(node(state='retired')).action == 'none'
     plan = plan_retire(node(state='active'))
-    assert (plan['action'], plan['state'], plan['force']) == ('retire', 'retired', False)
-    assert (plan['before']['state'], plan['after']['state']) == ('active', 'retired')
+    assert (plan.action, plan.state, plan.force, plan.node_id) == ('retire', 'retired', False, 'n1')
+    assert (plan.before['state'], plan.after['state']) == ('active', 'retired')
+
+
+def test_a_plan_is_not_changed_once_made():
+    plan = plan_node(None, desired_node(make_vm(), {}))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.action = 'none'
+    registry_plan = plan_registry(None, dict(DESIRED, password='s3cret!'))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        registry_plan.password = None
 
 
 # ------------------------------------------------------------------------- applying against the double
@@ -128,8 +138,9 @@ def test_create_then_nothing_to_do(pureboot_server, client):
     assert result['pureboot_node']['id'] == created['id']
     pureboot_server.clear_requests()
     plan = plan_vm_node(client, make_vm(), {'workflow_id': 'ubuntu-2404-server', 'tags': ['web']})
-    assert plan['action'] == 'none' and plan['before'] == plan['after']
-    assert apply_node_plan(client, plan)['id'] == created['id']
+    assert plan.action == 'none' and plan.before == plan.after
+    applied = apply_node_plan(client, plan)
+    assert applied.plan is plan and applied.record['id'] == created['id']
     assert pureboot_server.writes() == []
 
 
@@ -195,13 +206,26 @@ def test_a_retired_node_is_revived_and_updated(pureboot_server, client):
 
 def test_a_create_racing_an_ipxe_registration_adopts_the_node(pureboot_server, client):
     plan = plan_vm_node(client, make_vm(firmware='bios'), {'tags': ['web']})
-    assert plan['action'] == 'create'
+    assert plan.action == 'create'
     pureboot_server.add_node(MAC)  # the VM PXE-booted between the plan and the POST
-    result = apply_node_plan(client, plan)
-    assert plan['action'] == 'adopt', 'the plan is re-made for the node found'
-    assert [w['status'] for w in pureboot_server.writes()][0] == 409
-    assert (result['hostname'], result['tags']) == ('web1', ['web'])
+    pureboot_server.clear_requests()
+    applied = apply_node_plan(client, plan)
+    assert applied.plan.action == 'adopt', 'a second plan is made for the node found'
+    assert plan.action == 'create', 'the first plan is left as it was'
+    assert applied.plan.before['id'] == pureboot_server.node_by_mac(MAC)['id'] and applied.plan.after['hostname'] == 'web1'
+    assert [(w['method'], w['status']) for w in pureboot_server.writes()] == [
+        ('POST', 409), ('PATCH', 200), ('POST', 200)], 'one create, then the adopted node is brought in line'
+    assert (applied.record['hostname'], applied.record['tags']) == ('web1', ['web'])
     assert len(pureboot_server.nodes) == 1
+
+
+def test_a_create_refused_for_a_node_that_cannot_be_found_is_not_tried_again(pureboot_server, client):
+    plan = plan_vm_node(client, make_vm(), {})
+    pureboot_server.fail('POST', '/nodes', status=409, detail='MAC address already registered', times=None)
+    with pytest.raises(ConflictError):
+        apply_node_plan(client, plan)
+    assert [w['method'] for w in pureboot_server.writes()] == ['POST'], 'one attempt: nothing to bring in line'
+    assert pureboot_server.nodes == []
 
 
 def test_managed_tags_are_authoritative(pureboot_server, client):
@@ -313,16 +337,20 @@ DESIRED = {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve1:8006',
 
 def test_plan_registry_pure():
     create = plan_registry(None, DESIRED)
-    assert create['action'] == 'create' and create['create'] == DESIRED and not create['password_sent']
+    assert create.action == 'create' and create.create_fields() == DESIRED and not create.sends_password
     current = dict(DESIRED, id='h1', status='online')
-    assert plan_registry(current, DESIRED)['action'] == 'none'
-    assert plan_registry(current, dict(DESIRED, password='s3cret!'))['action'] == 'none', 'on_create by default'
+    assert plan_registry(current, DESIRED).action == 'none'
+    on_create = plan_registry(current, dict(DESIRED, password='s3cret!'))
+    assert on_create.action == 'none' and not on_create.sends_password, 'on_create by default'
     update = plan_registry(current, dict(DESIRED, verify_ssl=False, username=None, password='s3cret!'),
                            password_update='always')
-    assert update['patch'] == {'verify_ssl': False, 'password': 's3cret!'} and update['warnings'] == [PASSWORD_WARNING]
-    assert 's3cret!' not in repr(update['before']) + repr(update['after'])
-    assert plan_registry(current, DESIRED, state='absent')['action'] == 'delete'
-    assert plan_registry(None, DESIRED, state='absent')['action'] == 'none'
+    assert update.patch_fields() == {'verify_ssl': False, 'password': 's3cret!'} and update.warnings == (PASSWORD_WARNING,)
+    only_password = plan_registry(current, dict(DESIRED, password='s3cret!'), password_update='always')
+    assert only_password.action == 'update' and only_password.patch_fields() == {'password': 's3cret!'}
+    assert only_password.before == only_password.after, 'the password is never shown, so the diff shows no change'
+    deletion = plan_registry(current, dict(DESIRED, password='s3cret!'), state='absent')
+    assert deletion.action == 'delete' and deletion.record_id == 'h1' and not deletion.sends_password
+    assert plan_registry(None, DESIRED, state='absent').action == 'none'
     with pytest.raises(ConflictError):
         plan_registry(current, dict(DESIRED, type='ovirt'))
 
@@ -361,8 +389,45 @@ def test_registry_password_on_create_and_a_create_race(pureboot_server, client):
     result = ensure_registry(client, dict(DESIRED, password='pve-pass'))
     assert result['warnings'] == [PASSWORD_WARNING]
     assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
-    plan = plan_registry(None, dict(DESIRED, name='ovirt-lab', type='ovirt', api_url='https://engine/ovirt-engine/api'))
+    plan = plan_registry(None, dict(DESIRED, name='ovirt-lab', type='ovirt', api_url='https://engine/ovirt-engine/api',
+                                    password='engine-pass'))
     pureboot_server.add_hypervisor('ovirt-lab', type='ovirt', api_url='https://old-engine/ovirt-engine/api')
-    record = apply_registry_plan(client, plan)
-    assert plan['action'] == 'update' and record['api_url'] == 'https://engine/ovirt-engine/api'
+    pureboot_server.clear_requests()
+    applied = apply_registry_plan(client, plan)
+    assert plan.action == 'create', 'the first plan is left as it was'
+    assert applied.plan.action == 'update' and applied.record['api_url'] == 'https://engine/ovirt-engine/api'
+    assert [(w['method'], w['status'], w['body']) for w in pureboot_server.writes()][1:] == [
+        ('PATCH', 200, {'api_url': 'https://engine/ovirt-engine/api', 'username': 'root@pam'})], 'no password: on_create'
+    assert pureboot_server.writes()[0]['status'] == 409
+    assert pureboot_server.stored_password('ovirt-lab') is None, 'on_create: the entry was created by someone else'
     assert len(pureboot_server.hypervisors) == 2
+
+
+def test_a_registry_create_race_with_password_update_always_sends_the_password(pureboot_server, client):
+    plan = plan_registry(None, dict(DESIRED, password='pve-pass'), password_update='always')
+    pureboot_server.add_hypervisor('pve-lab', api_url='https://pve1:8006', username='root@pam')
+    applied = apply_registry_plan(client, plan)
+    assert applied.plan.action == 'update' and applied.plan.warnings == (PASSWORD_WARNING,)
+    assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
+
+
+def test_a_registry_create_refused_for_an_entry_that_cannot_be_found_is_not_tried_again(pureboot_server, client):
+    plan = plan_registry(None, DESIRED)
+    pureboot_server.fail('POST', '/hypervisors', status=409, detail='name already registered', times=None)
+    with pytest.raises(ConflictError):
+        apply_registry_plan(client, plan)
+    assert [w['method'] for w in pureboot_server.writes()] == ['POST']
+    assert pureboot_server.hypervisors == []
+
+
+@pytest.mark.parametrize('make_plan', [
+    lambda: plan_registry(None, dict(DESIRED, password='s3cret!')),
+    lambda: plan_registry(dict(DESIRED, id='h1'), dict(DESIRED, api_url='https://pve2:8006', password='s3cret!'),
+                          password_update='always'),
+], ids=['create', 'update'])
+def test_a_registry_plan_never_shows_its_password(make_plan):
+    plan = make_plan()
+    assert plan.sends_password and plan.password == 's3cret!'
+    shown = repr(plan) + str(plan) + repr(Applied(plan, None)) + str(Applied(plan, None)) + '{0}'.format(plan)
+    assert 's3cret!' not in shown
+    assert 's3cret!' not in repr((plan.desired, plan.create, plan.patch, plan.before, plan.after, plan.warnings))
