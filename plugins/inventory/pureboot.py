@@ -134,11 +134,10 @@ from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect, inventory_hosts
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
     pureboot_with_env_fallbacks, with_env_fallbacks)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex, PureBootClient
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 
 # A slow, salted hash: the cache key covers the secrets (a changed password must not be answered from the
@@ -162,16 +161,6 @@ def cache_fingerprint(hypervisors, pureboot, settings):
     """What the cached data depends on (the effective connections, secrets included), as a hash."""
     config = json.dumps([hypervisors, pureboot, settings], sort_keys=True, default=str).encode('utf-8')
     return hashlib.pbkdf2_hmac('sha256', config, CACHE_KEY_SALT, CACHE_KEY_ROUNDS).hex()[:32]
-
-
-def hypervisor_address(vm, node, trust_pureboot_ip):
-    """ansible_host: what the hypervisor reports; PureBoot's address (set by unauthenticated requests) only
-    when the user trusts it and the hypervisor reports none."""
-    if vm['ip_addresses']:
-        return vm['ip_addresses'][0]
-    if trust_pureboot_ip and node:
-        return node.get('ip_address') or None
-    return None
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -240,41 +229,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return self.inventory.add_group(to_safe_group_name(name, replacer='_', force=True, silent=True))
 
     def _populate(self, data):
-        for skipped in data['skipped']:
-            self.display.warning('pureboot inventory: skipped {0}'.format(skipped['error']))
-        for warning in data['warnings']:
+        """Add collect()'s data to the inventory: what to add is decided by inventory_hosts(); here every value
+        is marked unsafe on its way in, then the constructed options (compose, groups, keyed_groups) apply."""
+        hosts, warnings = inventory_hosts(data, self.get_option('trust_pureboot_ip'))
+        for warning in warnings:
             self.display.warning('pureboot inventory: {0}'.format(warning))
-        with_pureboot = data['nodes'] is not None
-        index = NodeIndex(data['nodes']) if with_pureboot else None
-        owners = {}
         strict = self.get_option('strict')
-        trust_pureboot_ip = self.get_option('trust_pureboot_ip')
-        for vm in data['vms']:
-            host = vm['name'] or vm['id']
-            if host in owners and owners[host] != vm['hypervisor']:
-                renamed = '{0}_{1}'.format(vm['hypervisor'], host)
-                self.display.warning("pureboot inventory: VM '{0}' of {1} is also a VM of {2}; its host is '{3}'".format(
-                    host, vm['hypervisor'], owners[host], renamed))
-                host = renamed
-            owners[host] = vm['hypervisor']
-            host = make_unsafe(host)
-            self.inventory.add_host(host)
-            node = (node_view(index.for_vm(vm)) or None) if with_pureboot else None
-            hostvars = {'pureboot_vm': vm}
-            if with_pureboot:
-                hostvars['pureboot_node'] = node
-            address = hypervisor_address(vm, node, trust_pureboot_ip)
-            if address:
-                hostvars['ansible_host'] = address
-            for key, value in hostvars.items():
-                self.inventory.set_variable(host, key, make_unsafe(value))
-            groups = ['pureboot_hypervisor_' + vm['hypervisor'], 'pureboot_type_' + vm['hypervisor_type'],
-                      'pureboot_status_' + vm['status']]
-            if with_pureboot:
-                groups.append('pureboot_state_' + node['state'] if node and node.get('state') else 'pureboot_unregistered')
-            for group in groups:
-                self.inventory.add_child(self._group(group), host)
-            variables = self.inventory.get_host(host).get_vars()
-            self._set_composite_vars(self.get_option('compose'), variables, host, strict=strict)
-            self._add_host_to_composed_groups(self.get_option('groups'), variables, host, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, host, strict=strict)
+        for host in hosts:
+            name = make_unsafe(host.name)
+            self.inventory.add_host(name)
+            for key, value in host.variables.items():
+                self.inventory.set_variable(name, key, make_unsafe(value))
+            for group in host.groups:
+                self.inventory.add_child(self._group(group), name)
+            variables = self.inventory.get_host(name).get_vars()
+            self._set_composite_vars(self.get_option('compose'), variables, name, strict=strict)
+            self._add_host_to_composed_groups(self.get_option('groups'), variables, name, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, name, strict=strict)

@@ -1,0 +1,170 @@
+"""The inventory's decisions, without Ansible: which hosts the fetched data makes (names, ansible_host, the
+PureBoot node, default groups, warnings), and collect()'s refusal of filters it does not know."""
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, HypervisorError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
+    FILTER_KEYS, collect, inventory_hosts)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import NODE_VIEW_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
+
+MAC = '52:54:00:00:00:01'
+UUID = 'c0ffee00-0000-4000-8000-000000000001'
+
+
+def vm(name, hypervisor='pve-lab', macs=(MAC,), **fields):
+    fields.setdefault('id', '100')
+    fields.setdefault('status', 'running')
+    fields.setdefault('hypervisor_type', 'proxmox')
+    nics = [nic_record('net{0}'.format(number), mac, 'vmbr0') for number, mac in enumerate(macs)]
+    return vm_record(name=name, hypervisor=hypervisor, nics=nics, **fields)
+
+
+def node(mac=MAC, **fields):
+    """A node as PureBoot lists it, with a key the inventory must not show (node_view keeps NODE_VIEW_KEYS)."""
+    return dict({'id': 'node-1', 'mac_address': mac, 'hostname': None, 'state': 'active', 'ip_address': None,
+                 'tags': ['pxe'], 'created_at': '2026-01-01T00:00:00Z'}, **fields)
+
+
+def fetched(vms, nodes=None, skipped=(), warnings=()):
+    """collect()'s data; nodes None: no PureBoot configured."""
+    return {'vms': list(vms), 'nodes': nodes, 'skipped': list(skipped), 'warnings': list(warnings)}
+
+
+def one_host(data, trust_pureboot_ip=False):
+    hosts, _warnings = inventory_hosts(data, trust_pureboot_ip)
+    assert len(hosts) == 1
+    return hosts[0]
+
+
+# Host names
+
+def test_a_host_is_named_after_its_vm_and_a_vm_without_a_name_after_its_id():
+    hosts, warnings = inventory_hosts(fetched([vm('web'), vm(None, id='7e2a')]))
+    assert [host.name for host in hosts] == ['web', '7e2a']
+    assert warnings == []
+
+
+def test_a_name_taken_on_another_hypervisor_is_prefixed_with_its_hypervisor_and_warned_about():
+    first = vm('db', hypervisor='pve-lab', id='100')
+    second = vm('db', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f')
+    hosts, warnings = inventory_hosts(fetched([first, second]))
+    assert [(host.name, host.variables['pureboot_vm']['id']) for host in hosts] == [('db', '100'), ('rhv_db', '5d1f')]
+    assert warnings == ["VM 'db' of rhv is also a VM of pve-lab; its host is 'rhv_db'"]
+
+
+def test_the_hypervisors_that_were_skipped_and_their_warnings_come_before_the_renames():
+    data = fetched([vm('db'), vm('db', hypervisor='rhv', hypervisor_type='ovirt')],
+                   skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
+                   warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"])
+    _hosts, warnings = inventory_hosts(data)
+    assert warnings == ['skipped gone: cannot reach https://127.0.0.1:9',
+                        "pve-lab: node 'pve2' is offline; its VMs are listed without details",
+                        "VM 'db' of rhv is also a VM of pve-lab; its host is 'rhv_db'"]
+
+
+# ansible_host
+
+@pytest.mark.parametrize('vm_addresses, node_address, trust_pureboot_ip, expected', [
+    (['192.0.2.5', '198.51.100.5'], '10.0.0.9', False, '192.0.2.5'),
+    (['192.0.2.5'], '10.0.0.9', True, '192.0.2.5'),
+    ([], '10.0.0.9', False, None),
+    ([], '10.0.0.9', True, '10.0.0.9'),
+    ([], None, True, None),
+], ids=['hypervisor-first', 'hypervisor-even-if-pureboot-trusted', 'pureboot-not-trusted', 'pureboot-trusted',
+        'nobody-knows'])
+def test_ansible_host_is_the_hypervisors_first_address_then_pureboots_only_when_trusted(
+        vm_addresses, node_address, trust_pureboot_ip, expected):
+    host = one_host(fetched([vm('web', ip_addresses=vm_addresses)], nodes=[node(ip_address=node_address)]),
+                    trust_pureboot_ip)
+    assert host.variables.get('ansible_host') == expected
+    assert ('ansible_host' in host.variables) == (expected is not None)
+
+
+def test_a_trusted_pureboot_address_needs_the_vms_own_node():
+    # The only node with an address has another MAC: it is not this VM's, so its address is not the VM's either.
+    host = one_host(fetched([vm('web')], nodes=[node('52:54:00:00:00:99', ip_address='10.0.0.9')]), True)
+    assert 'ansible_host' not in host.variables
+
+
+def test_without_pureboot_trusting_it_changes_nothing():
+    host = one_host(fetched([vm('web')]), trust_pureboot_ip=True)
+    assert set(host.variables) == {'pureboot_vm'}
+
+
+# Default groups
+
+def test_the_default_groups_with_pureboot_name_the_hypervisor_type_status_and_node_state():
+    host = one_host(fetched([vm('web', hypervisor='pve-lab', status='stopped')], nodes=[node(state='installing')]))
+    # Raw names: the plugin turns them into Ansible's group names (pve-lab becomes pve_lab there).
+    assert host.groups == ['pureboot_hypervisor_pve-lab', 'pureboot_type_proxmox', 'pureboot_status_stopped',
+                           'pureboot_state_installing']
+
+
+def test_without_pureboot_there_is_no_node_variable_and_no_state_group():
+    host = one_host(fetched([vm('web', hypervisor='rhv', hypervisor_type='ovirt')]))
+    assert host.groups == ['pureboot_hypervisor_rhv', 'pureboot_type_ovirt', 'pureboot_status_running']
+    assert 'pureboot_node' not in host.variables
+
+
+@pytest.mark.parametrize('nodes', [[], [node('52:54:00:00:00:99')], [node(state=None)]],
+                         ids=['no-nodes', 'another-mac', 'node-without-state'])
+def test_with_pureboot_a_vm_without_a_node_or_its_state_is_unregistered(nodes):
+    host = one_host(fetched([vm('web')], nodes=nodes))
+    assert host.groups[-1] == 'pureboot_unregistered'
+    assert len(host.groups) == 4
+
+
+# The PureBoot node: only by a NIC's MAC
+
+def test_the_node_is_the_one_with_the_mac_of_one_of_the_vms_nics_and_shows_only_the_node_view():
+    host = one_host(fetched([vm('web', macs=('52:54:00:00:00:0a', MAC))],
+                            nodes=[node('52:54:00:00:00:99', id='other'), node(MAC.upper(), workflow_id='ubuntu')]))
+    assert host.variables['pureboot_node']['id'] == 'node-1'
+    assert host.variables['pureboot_node']['workflow_id'] == 'ubuntu'
+    assert set(host.variables['pureboot_node']) == set(NODE_VIEW_KEYS)
+
+
+def test_a_node_with_the_vms_uuid_but_another_mac_is_not_its_node():
+    # Anyone can register a node with any SMBIOS UUID (GET /api/v1/boot needs no login): the UUID alone proves nothing.
+    host = one_host(fetched([vm('web', uuid=UUID)], nodes=[node('52:54:00:00:00:99', system_uuid=UUID)]))
+    assert host.variables['pureboot_node'] is None
+    assert host.groups[-1] == 'pureboot_unregistered'
+
+
+def test_when_two_nics_have_a_node_the_vms_uuid_picks_one_else_the_first_nic_wins():
+    macs = ('52:54:00:00:00:0a', '52:54:00:00:00:0b')
+    nodes = [node(macs[0], id='first'), node(macs[1], id='second', system_uuid=UUID.upper())]
+    assert one_host(fetched([vm('web', macs=macs, uuid=UUID)], nodes=nodes)).variables['pureboot_node']['id'] == 'second'
+    assert one_host(fetched([vm('web', macs=macs)], nodes=nodes)).variables['pureboot_node']['id'] == 'first'
+
+
+def test_the_vm_record_is_the_fetched_one():
+    record = vm('web', ip_addresses=['192.0.2.5'], tags=['db'])
+    assert one_host(fetched([record])).variables['pureboot_vm'] == record
+
+
+# collect(): filters
+
+def unreachable_proxmox():
+    """A complete connection to a loopback port where nothing answers: any request fails as unreachable."""
+    return {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://127.0.0.1:9', 'username': 'root@pam',
+            'password': 'x', 'api_token_id': None, 'api_token_secret': None, 'token': None, 'verify_ssl': True,
+            'ca_file': None, 'timeout': 5}
+
+
+@pytest.mark.parametrize('filters, unknown', [({'colour': 'red'}, 'colour'),
+                                              ({'name': 'web*', 'tag': ['db'], 'cluster': 'c1'}, 'cluster, tag')])
+def test_unknown_filter_keys_fail_with_one_line_before_any_hypervisor_is_asked(filters, unknown):
+    # strict: had a hypervisor been asked first, its unreachable error would be the one raised.
+    with pytest.raises(HypervisorError) as caught:
+        collect([unreachable_proxmox()], filters, strict=True)
+    assert caught.value.category == INVALID_INPUT
+    assert str(caught.value) == 'inventory: unknown filter(s) {0}; known: {1}'.format(unknown, ', '.join(FILTER_KEYS))
+    assert '\n' not in str(caught.value)
+
+
+def test_filters_left_empty_are_not_filters():
+    # A source file's `filters: {colour: }` (None) is no filter at all, known or not.
+    assert collect([], {'colour': None, 'name': None}) == {'vms': [], 'nodes': None, 'skipped': [], 'warnings': []}
