@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import unwrap
+
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ovirt', 'vm_lifecycle.yml')
 MARKER = os.path.join('ansible_collections', 'ovirt', 'ovirt', 'MANIFEST.json')
 
@@ -62,17 +64,6 @@ def run_ansible(tool, args, env, cwd):
                           capture_output=True, text=True, timeout=300, check=False)
 
 
-def plain(value):
-    """ansible-inventory --list output without the ``__ansible_unsafe`` wrappers of ansible-core 2.19."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
 def test_vm_lifecycle_with_ovirt_ovirt(ovirt_engine, ansible_env, tmp_path):
     # Short locks make ovirt_vm really wait for the unlock and the start (its 1 s polls); longer delays of the
     # other states would only cost its fixed 3 s polls.
@@ -116,7 +107,7 @@ def test_inventory_plugin_lists_the_vms(ovirt_engine, ansible_env, tmp_path):
     ]))
     result = run_ansible('inventory', ['-i', str(source), '--list'], ansible_env, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    inventory = plain(json.loads(result.stdout))
+    inventory = unwrap(json.loads(result.stdout))
     hostvars = inventory['_meta']['hostvars']
     assert sorted(hostvars) == ['db01', 'web01', 'web02']
     assert sorted(inventory['cluster_Default']['hosts']) == ['db01', 'web01', 'web02']

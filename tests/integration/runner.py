@@ -94,3 +94,21 @@ def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml'
     extra.update(env or {})
     return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=timeout,
                           cwd=str(tmp_path), check=False)
+
+
+def unwrap(value):
+    """value with the {"__ansible_unsafe": ...} wrappers ansible-inventory's JSON may put around unsafe values (as
+    some ansible-core versions do) replaced by what they wrap."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((k, unwrap(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def listing(result):
+    """The inventory a successful ansible-inventory --list run printed, its values unwrapped."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    return unwrap(json.loads(result.stdout))

@@ -24,8 +24,7 @@ import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env)
-from ansible_collections.pureboot.hypervisors.tests.integration.test_inventory_pureboot import unwrap
+    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, unwrap)
 
 AWX = COLLECTION / 'extensions' / 'awx'
 

@@ -1,29 +1,11 @@
 """The inventory plugin through real ansible-inventory runs against fakepve (and every backend of the suite)."""
 
-import json
-
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, vault
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, listing, vault
 
 VAULT_PASSWORD = 'inventory-vault-pass'
-
-
-def unwrap(value):
-    """ansible-inventory marks variables from plugins as unsafe (never templated) in its JSON; read the values."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((k, unwrap(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
-def listing(result):
-    assert result.returncode == 0, result.stdout + result.stderr
-    return unwrap(json.loads(result.stdout))
 
 
 def groups_of(inventory, host):
