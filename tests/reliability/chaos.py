@@ -38,9 +38,7 @@ class _Server(QuietServer):
 
 
 class _Handler(TLSHandler):
-    protocol_version = 'HTTP/1.1'
     server_version = 'chaos-proxy'
-    sys_version = ''
     timeout = 120
 
     def _body(self):

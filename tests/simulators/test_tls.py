@@ -12,8 +12,6 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.tls import Backgr
 
 
 class _Hello(TLSHandler):
-    protocol_version = 'HTTP/1.1'
-
     def do_GET(self):  # noqa: N802 (http.server's naming)
         body = b'hello'
         self.send_response(200)

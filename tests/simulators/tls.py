@@ -33,7 +33,11 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class TLSHandler(BaseHTTPRequestHandler):
-    """Sets up each connection in its own thread: no Nagle delay, and the TLS handshake done there."""
+    """Sets up each connection in its own thread: no Nagle delay, and the TLS handshake done there. Keep-alive
+    HTTP/1.1, as the real servers speak; the Server header names no Python version (set server_version)."""
+
+    protocol_version = 'HTTP/1.1'
+    sys_version = ''
 
     def setup(self):
         super().setup()

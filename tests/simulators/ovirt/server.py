@@ -31,9 +31,7 @@ JSON_TYPE = 'application/json'
 class _Handler(TLSHandler):
     """Hands each request to the simulator; never lets an exception reach the client as a traceback."""
 
-    protocol_version = 'HTTP/1.1'
     server_version = 'ovirt-engine-simulator'
-    sys_version = ''
     timeout = 120  # seconds a connection may stay idle, so stuck clients do not pin threads forever
 
     def _serve(self, method):

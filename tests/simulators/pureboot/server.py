@@ -443,9 +443,7 @@ class _Server(QuietServer):
 class _Handler(TLSHandler):
     """Reads the request, hands it to the double, writes its answer; nothing else."""
 
-    protocol_version = 'HTTP/1.1'
     server_version = 'uvicorn'
-    sys_version = ''
     timeout = 60
 
     def setup(self):
