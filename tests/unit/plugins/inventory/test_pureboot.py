@@ -96,3 +96,81 @@ def test_values_from_the_hypervisor_and_pureboot_are_never_templated(populate):
                               compose={'described': 'pureboot_vm.description', 'named': 'pureboot_node.hostname'})
     variables = hosts['web']['vars']
     assert (variables['described'], variables['named']) == ('{{ 6 * 7 }}', '{{ 7 * 6 }}')
+
+
+# The marking itself does not survive JSON: this script runs populate.py's population in a process of its own, as
+# the tests above do, and reports which strings of the variables it set are marked unsafe. Where this ansible-core
+# trusts anything (2.19 and later: a template is run only when tagged as trusted), every string of the data is made
+# a trusted template first, so a string is reported unsafe only when the plugin's marking took the trust away.
+MARKING_SCRIPT = r'''
+import json
+import sys
+
+from ansible.plugins.loader import init_plugin_loader
+
+request = json.load(sys.stdin)
+init_plugin_loader([request['collections_path']])
+sys.path.insert(0, request['populate_dir'])
+import populate  # noqa: E402 (populate.py, beside the test, once the loader is set up)
+
+try:
+    from ansible.template import is_trusted_as_template, trust_as_template
+except ImportError:  # ansible-core 2.16 to 2.18: only an AnsibleUnsafe value is never templated.
+    from ansible.utils.unsafe_proxy import AnsibleUnsafe
+    is_trusted_as_template = trust_as_template = None
+
+
+def trusted(value):
+    if isinstance(value, dict):
+        return dict((key, trusted(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    return trust_as_template(value) if trust_as_template and isinstance(value, str) else value
+
+
+def is_unsafe(value):
+    return not is_trusted_as_template(value) if is_trusted_as_template else isinstance(value, AnsibleUnsafe)
+
+
+def strings(value, path):
+    """(path, string) of every string value in value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, '{0}.{1}'.format(path, key))
+    elif isinstance(value, (list, tuple)):
+        for number, item in enumerate(value):
+            yield from strings(item, '{0}[{1}]'.format(path, number))
+    elif isinstance(value, str):
+        yield path, value
+
+
+hosts = populate.populate(request['source'], trusted(request['data']))
+json.dump(dict((str(name), dict((path, is_unsafe(text)) for key in ('pureboot_vm', 'pureboot_node', 'ansible_host')
+                                 if key in host['vars'] for path, text in strings(host['vars'][key], key)))
+               for name, host in hosts.items()), sys.stdout)
+'''
+
+
+def test_every_string_holding_a_brace_is_marked_unsafe_in_the_hostvars_and_no_other(tmp_path):
+    source = tmp_path / 'lab.pureboot.yml'
+    source.write_text(yaml.safe_dump({'plugin': 'pureboot.hypervisors.pureboot', 'trust_pureboot_ip': True,
+                                      'hypervisors': [{'name': 'pve-lab', 'type': 'proxmox',
+                                                       'api_url': 'https://127.0.0.1:9'}]}))
+    # Braces at every depth a hypervisor or PureBoot fills in: a name, a description, a tag, a node's hostname and
+    # tags (set by anyone through PureBoot's /api/v1/report), the address PureBoot reports, used as ansible_host.
+    # (The host name itself is not looked at: ansible-core 2.19 and later take any trust off it in add_host.)
+    record = vm('web-{{ 1 }}', description='{{ lookup("pipe", "id") }}', tags=['db', 'x}'], os_type='l26')
+    node_of_record = node(hostname='{% if 1 %}h{% endif %}', tags=['pxe', '{#'], ip_address='10.0.0.{{ 9 }}')
+    request = {'collections_path': COLLECTIONS_PATH, 'populate_dir': str(pathlib.Path(POPULATE).parent),
+               'source': str(source), 'data': data([record], nodes=[node_of_record])}
+    done = subprocess.run([sys.executable, '-c', MARKING_SCRIPT], input=json.dumps(request), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    marking = json.loads(done.stdout)
+    assert list(marking) == ['web-{{ 1 }}']
+    strings = marking['web-{{ 1 }}']
+    unsafe = sorted(path for path, is_unsafe in strings.items() if is_unsafe)
+    assert unsafe == ['ansible_host', 'pureboot_node.hostname', 'pureboot_node.ip_address', 'pureboot_node.tags[1]',
+                      'pureboot_vm.description', 'pureboot_vm.name', 'pureboot_vm.tags[1]']
+    # The others were looked at too: a string without a brace cannot be a template and is left as it is.
+    assert {'pureboot_vm.os_type', 'pureboot_vm.tags[0]', 'pureboot_node.id', 'pureboot_vm.nics[0].mac'} <= set(strings)
