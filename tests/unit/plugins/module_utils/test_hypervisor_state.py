@@ -108,8 +108,8 @@ def test_a_mistake_in_the_task_fails_even_with_fail_on_error_false(options, mess
 def test_absent_tests_nothing(fakepve, fakepve_cafile):
     fakepve.requests.clear()
     result = ensure_hypervisor(params(pve_options(fakepve, fakepve_cafile), state='absent'), check_mode=False)
-    assert result == {'changed': False, 'hypervisor': dict(NOTHING_MEASURED, name='pve-lab', type='proxmox',
-                                                              api_url=fakepve.url)}
+    assert result == {'changed': False,
+                      'hypervisor': dict(NOTHING_MEASURED, name='pve-lab', type='proxmox', api_url=fakepve.url)}
     assert list(fakepve.requests) == []
 
 

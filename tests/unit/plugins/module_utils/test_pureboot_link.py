@@ -74,7 +74,7 @@ def test_plan_create_puts_workflow_and_tags_after_the_post():
     plan = plan_node(None, desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['a'], 'group_id': 'g1'}))
     assert plan.action == 'create' and plan.changed
     assert plan.create == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
-                              'system_uuid': UUID, 'group_id': 'g1'}
+                           'system_uuid': UUID, 'group_id': 'g1'}
     assert plan.patch == {'workflow_id': 'w1'} and plan.add_tags == ('a',)
     assert plan.before == {} and plan.after['state'] == 'discovered' and plan.after['tags'] == ['a']
 
