@@ -193,4 +193,3 @@ class DropProxy(BackgroundServer):
     def reached_server(self):
         """The requests the server received (answered or not)."""
         return [e for e in self.entries() if e['fate'] in (PASSED, LOST_ANSWER)]
-

@@ -79,8 +79,8 @@ class BackgroundServer(object):
         server = self.make_server((self.host, self.port))
         try:
             if self.tls:
-                server.socket = self._server_context().wrap_socket(server.socket, server_side=True,
-                                                            do_handshake_on_connect=False)
+                context = self._server_context()
+                server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         except BaseException:
             server.server_close()
             self._remove_own_cert_dir()

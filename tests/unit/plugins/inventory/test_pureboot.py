@@ -5,6 +5,9 @@ value marked unsafe, the constructed options (compose, keyed_groups) applied, th
 loader loads the plugin, which reads a real source file, so its options are Ansible's; only the fetch is left out:
 the data it would return is given as it is. That runs in a process of its own (populate.py), where the loader can
 be set up first.
+
+This directory is a package (an empty __init__.py), so pytest imports this file and module_utils/test_pureboot.py
+under different names.
 """
 
 import json

@@ -3,13 +3,14 @@ at any depth; everything else is left as it is, with its type."""
 
 import pytest
 
+from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 
 try:  # ansible-core 2.19 and later: data is templated only when tagged as trusted; wrap_var removes the tag.
     from ansible.template import is_trusted_as_template, trust_as_template
 except ImportError:  # ansible-core 2.16 to 2.18: wrap_var makes an AnsibleUnsafe copy.
-    from ansible.utils.unsafe_proxy import AnsibleUnsafe
-    is_trusted_as_template = None
+    is_trusted_as_template = trust_as_template = None
 
 
 def trusted(value):
