@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    ansible_inventory, assert_ok, run_playbook)
+    ansible_inventory, assert_ok, listing, run_playbook)
 
 # case id -> (what an attacker or a mistake does, what the collection answers)
 CASES = {
@@ -75,22 +75,6 @@ def case(case_id):
     """Tie a test to its case of CASES (conftest.py records the outcome per case)."""
     assert case_id in CASES, case_id
     return pytest.mark.security_case(case_id)
-
-
-def unwrap(value):
-    """ansible-inventory (2.16-2.18) prints unsafe strings as {"__ansible_unsafe": ...}: read the values."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((k, unwrap(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
-def listing(result):
-    assert result.returncode == 0, result.stdout + result.stderr
-    return unwrap(json.loads(result.stdout))
 
 
 def one_line(text):
