@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, connection_label
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
+    INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_registry, registry_desired
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
@@ -25,12 +26,28 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
 
 
+def _unmeasured(name, hypervisor_type, api_url):
+    return {'name': name, 'type': hypervisor_type, 'api_url': api_url, 'status': None, 'error': None,
+            'error_category': None, 'version': None, 'host_count': None, 'vm_count': None, 'template_count': None,
+            'hosts': [], 'latency_ms': None, 'last_sync_at': None}
+
+
 def empty_report(connection):
     """The `hypervisor` result before any test: where it is, nothing measured."""
-    report = {'name': connection.name, 'type': connection.type, 'api_url': connection.api_url, 'status': None,
-              'error': None, 'error_category': None, 'version': None, 'host_count': None, 'vm_count': None,
-              'template_count': None, 'hosts': [], 'latency_ms': None, 'last_sync_at': None}
-    return report
+    return _unmeasured(connection.name, connection.type, connection.api_url)
+
+
+def absent_report(options):
+    """The `hypervisor` result of state absent: the connection as given, nothing measured.
+
+    Removal goes by name only (the registry entry's), so neither type nor api_url is needed, nor a credential;
+    a name is, or an api_url to take it from, as everywhere else.
+    """
+    if not options.get('name') and not options.get('api_url'):
+        raise InvalidInputError('state absent removes the connection by name: give hypervisor.name',
+                                hypervisor=connection_label(options))
+    return _unmeasured(connection_label(options), options.get('type') or None,
+                       (options.get('api_url') or '').rstrip('/') or None)
 
 
 def test_connection(connection):
@@ -52,10 +69,14 @@ def ensure_hypervisor(params, check_mode, client=None):
     With a PureBoot client the connection is also kept in PureBoot's hypervisor registry: created or
     updated by name, deleted on absent; the password only with register_credentials.
     """
-    connection = Connection(params.get('hypervisor'))
+    options = params.get('hypervisor') or {}
     if params['state'] == 'absent':
-        report = empty_report(connection)
+        report = absent_report(options)
+        desired = {'name': report['name']}
     else:
+        require_where(options)
+        connection = Connection(options)
+        desired = registry_desired(connection, params.get('register_credentials'))
         try:
             report = test_connection(connection)
         except HypervisorError as exc:
@@ -65,9 +86,8 @@ def ensure_hypervisor(params, check_mode, client=None):
             report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
     result = {'changed': False, 'hypervisor': report}
     if client is not None:
-        registry = ensure_registry(client, registry_desired(connection, params.get('register_credentials')),
-                                   state=params['state'], password_update=params.get('password_update') or 'on_create',
-                                   check_mode=check_mode)
+        registry = ensure_registry(client, desired, state=params['state'],
+                                   password_update=params.get('password_update') or 'on_create', check_mode=check_mode)
         result.update(changed=registry['changed'], pureboot_registry=registry['registry'], diff=registry['diff'],
                       warnings=registry['warnings'])
     return result

@@ -14,7 +14,7 @@ import traceback
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import connection_label
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, redact
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options, require_where
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client_from_module
 
 
@@ -23,18 +23,21 @@ def hypervisor_label(module):
     return connection_label(module.params.get('hypervisor') or {})
 
 
-def run_module(module, work, driver=True):
+def run_module(module, work, driver=True, pureboot=True):
     """exit_json with the result of work(driver, client), or fail_json with one clear line; never a secret.
 
     The runner owns the connections: it completes the `hypervisor` option from the environment, opens the driver
-    (unless driver=False: work then gets None) and the PureBoot client (None when `pureboot` is not configured),
+    (unless driver=False: work then gets None) and the PureBoot client (None when `pureboot` is not configured,
+    or pureboot=False: a module that accepts the option only so group defaults apply never contacts PureBoot),
     and closes both when work() is done or failed, so an oVirt SSO session is always logged out. An unexpected
     exception (a bug of ours, an SDK surprise) is still one line; its traceback goes to Ansible, shown at -vvv.
     """
     try:
         hypervisor_options(module)
+        if driver:
+            require_where(module.params['hypervisor'])
         with driver_for(module.params['hypervisor']) if driver else contextlib.nullcontext() as opened:
-            with client_from_module(module) or contextlib.nullcontext() as client:
+            with (client_from_module(module) if pureboot else None) or contextlib.nullcontext() as client:
                 result = work(opened, client)
     except HypervisorError as exc:
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)

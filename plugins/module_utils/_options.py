@@ -12,9 +12,10 @@ Documented in plugins/doc_fragments/hypervisor.py; keep the two in step.
 
 from __future__ import annotations
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS, connection_label
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import with_env_fallbacks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import HYPERVISOR_ENV, WHERE_KEYS, with_env_fallbacks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 
 
 def hypervisor_suboptions():
@@ -58,3 +59,17 @@ def hypervisor_options(module):
             module.no_log_values.add(completed[key])
     module.params['hypervisor'] = completed
     return completed
+
+
+def require_where(options):
+    """Fail with one line when a completed `hypervisor` dict does not say where the hypervisor is (type, api_url).
+
+    Both can come from the task or from the environment (an AWX credential, an ad-hoc run), so the message names
+    the environment variable too: a user who set neither learns both ways at once.
+    """
+    for key in WHERE_KEYS:
+        if not (options or {}).get(key):
+            choices = ' ({0})'.format(' or '.join(HYPERVISOR_TYPES)) if key == 'type' else ''
+            raise InvalidInputError("option '{0}' is required{1}: set it in the connection or in the {2} environment "
+                                    "variable".format(key, choices, HYPERVISOR_ENV[key]),
+                                    hypervisor=connection_label(options or {}))

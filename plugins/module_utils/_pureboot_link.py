@@ -488,7 +488,8 @@ def plan_registry(current, desired, state='present', password_update='on_create'
     if current is None:
         create = dict((key, public[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl')
                       if public.get(key) is not None)
-        after = dict((key, public.get(key)) for key in REGISTRY_VIEW_KEYS)
+        # PureBoot gives the id: --diff shows no `id` rather than a null the entry will never have.
+        after = dict((key, public.get(key)) for key in REGISTRY_VIEW_KEYS if key != 'id')
         return RegistryPlan(action='create', after=after, create=create, password=password,
                             warnings=(PASSWORD_WARNING,) if password else (), **known)
     if public.get('type') and public['type'] != current.get('type'):

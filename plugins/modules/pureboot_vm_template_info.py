@@ -11,6 +11,8 @@ short_description: List the VM templates of a Proxmox VE or oVirt/RHV hypervisor
 version_added: 0.1.0
 description:
   - Lists the templates VMs can be created from, with their hardware.
+  - O(pureboot) is accepted, so that a play's C(module_defaults) for the C(group/pureboot.hypervisors.all) action
+    group apply to this module too, and ignored: templates have no PureBoot node, and PureBoot is never contacted.
 author:
   - PureBoot contributors (@pureboot)
 options:
@@ -28,6 +30,7 @@ options:
     type: str
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
+  - pureboot.hypervisors.pureboot
   - pureboot.hypervisors.attributes
   - pureboot.hypervisors.attributes.info_module
   - ansible.builtin.action_common_attributes
@@ -99,6 +102,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
 
 
 def list_templates(driver, params):
@@ -109,8 +113,10 @@ def list_templates(driver, params):
 def main():
     argument_spec = hypervisor_argument_spec()
     argument_spec.update(name=dict(type='str'), node=dict(type='str'), cluster=dict(type='str'))
+    # Only so that group module_defaults with `pureboot` apply here too (see DOCUMENTATION); never used.
+    argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda driver, _client: list_templates(driver, module.params))
+    run_module(module, lambda driver, _client: list_templates(driver, module.params), pureboot=False)
 
 
 if __name__ == '__main__':

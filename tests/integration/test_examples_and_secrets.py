@@ -55,6 +55,34 @@ def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
     assert_ok(result)
 
 
+# What docs/getting-started.md and docs/modules.md tell users to write once per play.
+GROUP_DEFAULTS = {'group/pureboot.hypervisors.all': {
+    'hypervisor': '{{ pve }}',
+    'pureboot': {'url': '{{ pureboot_url }}', 'api_key': '{{ vault_pureboot_api_key }}'}}}
+
+
+@pytest.mark.fakepve(password=PVE_PASSWORD)
+def test_every_module_and_its_examples_run_under_the_documented_group_defaults(pve, pureboot_server, tmp_path):
+    connection = pve.connection()
+    variables = {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
+                 'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
+                 'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key}
+    pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
+    pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
+    # Each module once with nothing but the defaults, then its EXAMPLES (which spell some options out), in one run.
+    plays = [{'name': module, 'hosts': 'localhost', 'gather_facts': False, 'module_defaults': GROUP_DEFAULTS,
+              'tasks': [{'name': module + ' with the group defaults alone', 'pureboot.hypervisors.' + module:
+                         {'name': 'web-01'} if module == 'pureboot_vm' else {}}] + module_examples(module)}
+             for module in ('pureboot_vm_template_info', 'pureboot_hypervisor', 'pureboot_vm_info', 'pureboot_vm')]
+    result = run_playbook(tmp_path, plays, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
+                                                           'PUREBOOT_CA_FILE': pureboot_server.cafile})
+    assert_ok(result)
+    assert 'Unsupported parameters' not in result.stdout
+    # The defaults' PureBoot reached the modules that use it: the registry entry and web-01's node exist.
+    assert connection['name'] in [entry['name'] for entry in pureboot_server.hypervisors]
+    assert any(node['hostname'] == 'web-02' for node in pureboot_server.nodes)
+
+
 SECRETS_PLAY = '''
 - hosts: localhost
   gather_facts: false

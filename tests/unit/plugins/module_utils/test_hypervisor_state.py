@@ -140,3 +140,38 @@ def test_a_failed_test_with_fail_on_error_false_still_keeps_the_registry(fakepve
                                       fail_on_error=False), check_mode=False, client=client)
     assert result['hypervisor']['status'] == 'error' and result['changed']
     assert [entry['name'] for entry in pureboot_server.hypervisors] == ['pve-lab']
+
+
+def test_absent_removes_by_name_without_type_url_or_credentials(fakepve, fakepve_cafile, pureboot_server, client):
+    ensure_hypervisor(params(pve_options(fakepve, fakepve_cafile)), check_mode=False, client=client)
+    assert [entry['name'] for entry in pureboot_server.hypervisors] == ['pve-lab']
+    fakepve.requests.clear()
+    by_name = params({'name': 'pve-lab'}, state='absent')
+    checked = ensure_hypervisor(by_name, check_mode=True, client=client)
+    assert checked['changed'] and checked['diff']['after'] == {} and len(pureboot_server.hypervisors) == 1
+    removed = ensure_hypervisor(by_name, check_mode=False, client=client)
+    assert removed['changed'] and removed['pureboot_registry'] is None and pureboot_server.hypervisors == []
+    assert removed['hypervisor'] == dict(NOTHING_MEASURED, name='pve-lab', type=None, api_url=None)
+    assert not ensure_hypervisor(by_name, check_mode=False, client=client)['changed']
+    assert list(fakepve.requests) == [], 'removal never contacts the hypervisor'
+
+
+def test_absent_needs_a_name_or_an_address_to_take_it_from():
+    with pytest.raises(InvalidInputError) as caught:
+        ensure_hypervisor(params({'type': 'proxmox'}, state='absent'), check_mode=False)
+    assert str(caught.value) == 'hypervisor: state absent removes the connection by name: give hypervisor.name'
+
+
+def test_present_without_type_names_its_environment_variable():
+    with pytest.raises(InvalidInputError) as caught:
+        ensure_hypervisor(params({'name': 'pve-lab', 'api_url': 'https://127.0.0.1:1'}), check_mode=False)
+    assert 'PUREBOOT_HV_TYPE' in str(caught.value)
+
+
+def test_the_diff_of_a_new_registry_entry_shows_no_id_it_does_not_have_yet(fakepve, fakepve_cafile, client):
+    options = pve_options(fakepve, fakepve_cafile)
+    for check_mode in (True, False):
+        result = ensure_hypervisor(params(options), check_mode=check_mode, client=client)
+        assert result['diff']['before'] == {}
+        assert 'id' not in result['diff']['after'] and result['diff']['after']['name'] == 'pve-lab'
+    assert result['pureboot_registry']['id'], 'the real entry has its id'

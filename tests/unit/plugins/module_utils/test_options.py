@@ -8,8 +8,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import CONNECTION_KEYS, SECRET_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    hypervisor_argument_spec, hypervisor_options, hypervisor_suboptions)
+    hypervisor_argument_spec, hypervisor_options, hypervisor_suboptions, require_where)
 
 
 class Module(object):
@@ -72,3 +73,24 @@ def test_without_a_hypervisor_option_the_environment_makes_the_whole_connection(
     assert hypervisor_options(module) == {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api',
                                           'token': 'sso-token-from-awx'}
     assert module.no_log_values == {'sso-token-from-awx'}
+
+
+@pytest.mark.parametrize('options, missing, variable', [
+    ({}, "option 'type' is required (ovirt or proxmox)", 'PUREBOOT_HV_TYPE'),
+    ({'type': 'proxmox', 'name': 'pve-lab'}, "option 'api_url' is required", 'PUREBOOT_HV_URL'),
+], ids=['nothing-given', 'no-url'])
+def test_a_connection_that_does_not_say_where_names_the_environment_variable_too(clean_env, options, missing,
+                                                                                  variable):
+    # An ad-hoc run (ansible localhost -m ...) with no hypervisor option and no PUREBOOT_HV_*: the user must learn
+    # that the environment can give it, as an AWX credential does.
+    with pytest.raises(InvalidInputError) as caught:
+        require_where(hypervisor_options(Module(options)))
+    text = str(caught.value)
+    assert missing in text and variable in text and '\n' not in text
+    assert text.startswith(options.get('name', 'hypervisor') + ': ')
+
+
+def test_a_connection_with_type_and_url_from_the_environment_says_where(clean_env):
+    clean_env.setenv('PUREBOOT_HV_TYPE', 'proxmox')
+    clean_env.setenv('PUREBOOT_HV_URL', 'https://pve.example.com:8006')
+    assert require_where(hypervisor_options(Module(None))) is None
