@@ -17,6 +17,8 @@ description:
   - With O(pureboot), the connection is also kept in PureBoot's hypervisor registry, so the PureBoot UI shows the
     connections managed as code; it is created or updated by name, and deleted with O(state=absent).
   - Nothing secret is ever returned.
+  - The connection test changes nothing; with O(pureboot) the task reports a change when the registry entry is
+    created, updated or removed.
 author:
   - PureBoot contributors (@pureboot)
 options:
@@ -24,7 +26,8 @@ options:
     description:
       - V(present) tests the connection live.
       - V(absent) does not contact the hypervisor; with O(pureboot) it removes the connection from PureBoot's
-        registry.
+        registry by O(hypervisor.name) alone (or the host of O(hypervisor.api_url) when no name is given): neither
+        O(hypervisor.type) nor a credential is needed.
     type: str
     choices: [present, absent]
     default: present
