@@ -221,7 +221,11 @@ class NodeIndex(object):
         return candidates[0] if candidates else None
 
     def for_vm(self, vm):
-        """A VM's node: by the MACs of its NICs in order, its SMBIOS UUID confirming one (see match)."""
+        """A VM's node: by the MACs of its NICs in order, its SMBIOS UUID confirming one (see match).
+
+        The one rule for "this VM's node": pureboot_vm_info and the inventory show it, pureboot_vm registers or
+        updates it and retires it on removal (_pureboot_link.plan_vm_node, find_vm_node).
+        """
         return self.match(mac=vm_macs(vm), system_uuid=vm.get('uuid'))
 
 

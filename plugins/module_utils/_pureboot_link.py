@@ -30,7 +30,7 @@ from typing import Optional, Union
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ConflictError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    NODE_ARCHES, match_node, node_subject, registry_subject, valid_tag, vm_macs)
+    NODE_ARCHES, NodeIndex, node_subject, registry_subject, valid_tag, vm_macs)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults.
@@ -117,16 +117,16 @@ def _desired_tags(tags, subject):
     return result
 
 
-def desired_node(vm, node_options, client=None):
+def desired_node(vm, node_options, client=None, mac=None):
     """The node fields the VM should have. A key left out is not managed (PureBoot keeps its value).
 
-    Always: mac_address (the first NIC's MAC), hostname (the VM's name), arch, boot_mode; system_uuid when the VM's is
-    known; group_id and workflow_id when given ('' clears them); tags when given (then authoritative).
-    A group *name* is resolved to its id with client (a read).
+    Always: mac_address (mac: the MAC of the VM's node when it has one, see plan_vm_node; else the first NIC's MAC),
+    hostname (the VM's name), arch, boot_mode; system_uuid when the VM's is known; group_id and workflow_id when given
+    ('' clears them); tags when given (then authoritative). A group *name* is resolved to its id with client (a read).
     """
     options = node_options_with_defaults(node_options)
     subject = describe_vm(vm.get('name'))
-    mac = vm_mac(vm)
+    mac = normalize_mac(mac) or vm_mac(vm)
     if mac is None:
         raise InvalidInputError('the VM has no NIC with a MAC address to register as a PureBoot node', subject=subject)
     if options['arch'] not in NODE_ARCHES:
@@ -348,10 +348,16 @@ def _node_result(plan, node):
 
 
 def plan_vm_node(client, vm, node_options):
-    """Read what is needed (groups when named, the nodes) and plan the VM's node; the node is found by MAC only."""
-    desired = desired_node(vm, node_options, client)
+    """Read what is needed (groups when named, the nodes) and plan the VM's node.
+
+    The VM's node is the one rule of NodeIndex.for_vm (a node with the MAC of one of its NICs), the same the info
+    module and the inventory show and state absent retires; only when there is none is the first NIC's MAC
+    registered. So a node PureBoot registered for the VM's second NIC (it PXE-booted from there) is the one kept
+    in line, not a second node beside it.
+    """
     nodes = client.list_nodes()
-    current = match_node(nodes, mac=desired['mac_address'])
+    current = NodeIndex(nodes).for_vm(vm)
+    desired = desired_node(vm, node_options, client, mac=(current or {}).get('mac_address'))
     plan = plan_node(current, desired)
     if current is None and desired.get('system_uuid'):
         # The VM's MAC changed since its node was registered, or someone registered its UUID under another MAC
@@ -368,12 +374,11 @@ def plan_vm_node(client, vm, node_options):
 
 
 def find_vm_node(client, vm):
-    """The VM's node as SPEC.md matches it: by the MACs of its NICs, the SMBIOS UUID only confirming one of
-    several; None when the VM has no MAC (its UUID alone never finds a node)."""
-    macs = vm_macs(vm)
-    if not macs:
+    """The VM's node by the one rule of NodeIndex.for_vm: by the MACs of its NICs, the SMBIOS UUID only confirming
+    one of several; None when the VM has no MAC (its UUID alone never finds a node)."""
+    if not vm_macs(vm):
         return None
-    return client.find_node(mac=macs, system_uuid=vm.get('uuid'))
+    return NodeIndex(client.list_nodes()).for_vm(vm)
 
 
 def ensure_vm_node(client, vm, node_options, check_mode=False):

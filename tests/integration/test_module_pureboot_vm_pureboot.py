@@ -8,7 +8,7 @@ import requests
 
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    assert_ok, read_results, role_play, run_playbook)
+    ansible_inventory, assert_ok, listing, read_results, role_play, run_playbook)
 
 
 def api_key_login(double):
@@ -146,3 +146,31 @@ def test_hypervisor_registry_sync(backend, pureboot_server, tmp_path):
     assert with_password['changed'] and pureboot_server.stored_password(connection['name'])
     assert 'base64' in run.stdout + run.stderr
     assert connection['password'] not in run.stdout + run.stderr
+
+
+def test_the_node_of_the_second_nic_is_the_one_managed_shown_and_retired(backend, pureboot_server, tmp_path):
+    """One rule for "this VM's node" in pureboot_vm (register, retire), pureboot_vm_info and the inventory."""
+    driver = backend.driver()
+    vm = driver.create_vm('itest-2nic', dict(backend.placement, template=backend.template,
+                                             networks=[{'network': backend.network},
+                                                       {'network': backend.second_network}]), timeout=60)
+    macs = [nic['mac'] for nic in vm['nics']]
+    assert len(macs) == 2
+    # It PXE-booted from its second NIC: PureBoot registered that MAC on its own.
+    boot = requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': macs[1]}, verify=pureboot_server.cafile,
+                        timeout=10)
+    assert boot.status_code == 200
+    booted = pureboot_server.node_by_mac(macs[1])
+    pb = api_key_login(pureboot_server)
+    assert_ok(run_playbook(tmp_path, vm_play(backend, pureboot_server, pb, name='itest-2nic')))
+    managed = read_results(tmp_path)
+    assert not managed.get('failed'), managed.get('msg')
+    assert managed['pureboot_node']['id'] == booted['id'] and managed['pureboot_node']['hostname'] == 'itest-2nic'
+    assert pureboot_server.node_by_mac(macs[0]) is None, 'a second node was registered beside the VM\'s own'
+    inventory = listing(ansible_inventory(tmp_path, {'plugin': 'pureboot.hypervisors.pureboot',
+                                                     'hypervisors': [backend.connection()], 'pureboot': pb}))
+    assert inventory['_meta']['hostvars']['itest-2nic']['pureboot_node']['id'] == booted['id']
+    assert_ok(run_playbook(tmp_path, vm_play(backend, pureboot_server, pb, name='itest-2nic', state='absent')))
+    removed = read_results(tmp_path)
+    assert removed['changed'] and removed['pureboot_node']['id'] == booted['id']
+    assert [n['state'] for n in pureboot_server.nodes if n['mac_address'] in macs] == ['retired']

@@ -310,6 +310,34 @@ def test_a_node_on_a_second_nic_is_the_vms_node(pureboot_server, client):
     assert NodeIndex(client.list_nodes()).for_vm(vm)['id'] == second['id']
 
 
+def test_one_rule_for_the_vms_node_registers_shows_and_retires_the_node_of_its_second_nic(pureboot_server, client):
+    # The VM PXE-booted from its second NIC (the provisioning network), so PureBoot registered that MAC, with the
+    # VM's UUID, as iPXE sends it. What pureboot_vm manages, what the info module and the inventory show
+    # (NodeIndex.for_vm) and what removal retires must be that one node: no second node for the first NIC.
+    vm = make_vm()
+    second_mac = '52:54:00:00:00:02'
+    vm['nics'].append(nic_record('net1', mac=second_mac, network='vmbr1', model='virtio'))
+    booted = plant(pureboot_server, second_mac)
+    result = ensure_vm_node(client, vm, {'workflow_id': 'w1'})
+    # It carries the VM's UUID already, so it counts as linked: an update (hostname, workflow), not an adoption.
+    assert result['action'] == 'update' and result['pureboot_node']['id'] == booted['id']
+    assert result['pureboot_node']['mac_address'] == second_mac and result['pureboot_node']['hostname'] == 'web1'
+    assert pureboot_server.node_by_mac(MAC) is None, 'no second node was registered for the first NIC'
+    assert NodeIndex(client.list_nodes()).for_vm(vm)['id'] == booted['id']
+    assert not ensure_vm_node(client, vm, {'workflow_id': 'w1'})['changed'], 'converged on that node'
+    retired = retire_vm_node(client, vm, {})
+    assert retired['changed'] and retired['pureboot_node']['id'] == booted['id']
+    assert [n['state'] for n in pureboot_server.nodes if n['mac_address'] in (MAC, second_mac)] == ['retired']
+
+
+def test_with_no_node_on_any_nic_the_first_nics_mac_is_registered(pureboot_server, client):
+    vm = make_vm()
+    vm['nics'].append(nic_record('net1', mac='52:54:00:00:00:02', network='vmbr1', model='virtio'))
+    result = ensure_vm_node(client, vm, {})
+    assert result['action'] == 'create' and result['pureboot_node']['mac_address'] == MAC
+    assert pureboot_server.node_by_mac('52:54:00:00:00:02') is None
+
+
 # ------------------------------------------------------------------------- a URL that is not PureBoot's API
 
 @pytest.mark.parametrize('work', [
