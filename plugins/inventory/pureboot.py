@@ -17,6 +17,8 @@ description:
   - Filters are applied before per-VM details are fetched.
   - An unreachable hypervisor is warned about and skipped, so the others still load, unless
     O(strict_hypervisors=true). A Proxmox node that is offline is warned about; its VMs are listed without details.
+  - A PureBoot server that cannot be read (a wrong key, unreachable) is warned about and the VMs load without node
+    data, unless O(strict_pureboot=true).
   - Source files must end in C(pureboot.yml) or C(pureboot.yaml).
   - 'Default groups: C(pureboot_hypervisor_<name>), C(pureboot_type_<proxmox|ovirt>), C(pureboot_status_<status>),
     and with PureBoot C(pureboot_state_<node state>) or C(pureboot_unregistered).'
@@ -32,7 +34,9 @@ description:
     O(groups) and O(keyed_groups) ever template it.
   - The inventory cache is keyed by the effective connections (environment variables included, secrets hashed),
     and with a file cache plugin its file is made readable by its owner only.
-  - A VM whose name is already a host of another hypervisor becomes C(<hypervisor>_<name>), with a warning.
+  - No VM is dropped. Several VMs of one name on one hypervisor each become C(<name>_<id>), with a warning; a name
+    that is unique again is plain again. A VM whose name is already a host of another hypervisor becomes
+    C(<hypervisor>_<name>), with a warning.
   - Nothing secret is written to the inventory cache.
 extends_documentation_fragment:
   - ansible.builtin.constructed
@@ -45,7 +49,8 @@ options:
     choices: [pureboot.hypervisors.pureboot]
   hypervisors:
     description:
-      - The hypervisor connections, each a dictionary with the keys of the modules' C(hypervisor) option
+      - The hypervisor connections (at least one; an empty list fails), each a dictionary with the keys of the
+        modules' C(hypervisor) option
         (C(name), C(type), C(api_url), C(username), C(password), C(api_token_id), C(api_token_secret), C(token),
         C(verify_ssl), C(ca_file), C(timeout)).
       - Secret values can be C(!vault) strings.
@@ -63,7 +68,11 @@ options:
   filters:
     description:
       - Which VMs become hosts, applied before any per-VM detail is fetched.
-      - C(name), an exact name or a glob; C(status), a list of statuses; C(tags), a list of tags a VM must all carry.
+      - C(name), an exact name or a glob; C(status), a list of statuses (C(running), C(stopped), C(paused),
+        C(suspended), C(starting), C(stopping), C(locked), C(unknown)); C(tags), a list of tags a VM must all carry.
+      - The values are checked as the options of the same name of M(pureboot.hypervisors.pureboot_vm_info) are;
+        an unknown key or value (a misspelt status such as C(runing)) fails the source with one line instead of
+        giving an empty inventory.
     type: dict
     default: {}
   include_templates:
@@ -76,6 +85,15 @@ options:
     default: 16
   strict_hypervisors:
     description: Fail when a hypervisor cannot be read, instead of warning and skipping it.
+    type: bool
+    default: false
+  strict_pureboot:
+    description:
+      - Fail when O(pureboot) is given but cannot be read (unreachable, a wrong key, an error answer), instead of
+        warning and loading the VMs without node data.
+      - Without it such hosts have no C(pureboot_node) variable and are in no C(pureboot_state_*) or
+        C(pureboot_unregistered) group, so a play cannot take them for VMs without a node.
+      - A mistake in O(pureboot) itself (no C(url), plain C(http://) to another machine) always fails.
     type: bool
     default: false
   trust_pureboot_ip:
@@ -174,7 +192,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         self._read_config_data(path)
         # The connections as they will be used: the environment's values (AWX credentials) are part of them.
-        hypervisors = [with_env_fallbacks(entry) for entry in plain(self.get_option('hypervisors') or [])]
+        # An entry that is not a dict is left as it is for collect() to refuse in one line.
+        hypervisors = [with_env_fallbacks(entry) if isinstance(entry, dict) else entry
+                       for entry in plain(self.get_option('hypervisors') or [])]
         pureboot = plain(self.get_option('pureboot'))
         pureboot = pureboot_with_env_fallbacks(pureboot) if pureboot else None
         settings = {'filters': plain(self.get_option('filters') or {}),
@@ -221,7 +241,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 for warning in client.warnings if client else ():
                     self.display.warning('pureboot inventory: {0}'.format(warning))
                 return collect(hypervisors, settings['filters'], settings['include_templates'],
-                               self.get_option('max_workers'), self.get_option('strict_hypervisors'), client)
+                               self.get_option('max_workers'), self.get_option('strict_hypervisors'), client,
+                               strict_pureboot=self.get_option('strict_pureboot'))
         except HypervisorError as exc:
             raise AnsibleError(str(exc))
 

@@ -14,16 +14,52 @@ the inventory from it (host names, variables, default groups, warnings); the plu
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import Counter, namedtuple
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import parallel_map
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where, vm_filter_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
 
 FILTER_KEYS = ('name', 'status', 'tags')
+# Errors in the source file itself, not in a hypervisor or PureBoot: they fail the source even when not strict.
+CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
+LABEL = 'inventory'
+
+
+def validate_filters(filters):
+    """The `filters` option checked as pureboot_vm_info checks its options (the same spec), with values normalised
+    (a single status becomes a list); filters left empty (None) are no filters. One line on a wrong value: a typo
+    such as `status: [runing]` must fail, not give an empty inventory."""
+    given = dict((key, value) for key, value in (filters or {}).items() if value is not None)
+    unknown = sorted(set(given) - set(FILTER_KEYS))
+    if unknown:
+        raise HypervisorError('unknown filter(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(FILTER_KEYS)),
+                              hypervisor=LABEL, category=INVALID_INPUT)
+    spec = dict((key, option) for key, option in vm_filter_suboptions().items() if key in FILTER_KEYS)
+    checked = ArgumentSpecValidator(spec).validate(given)
+    if checked.error_messages:
+        raise HypervisorError('filters: {0}'.format('; '.join(checked.error_messages)), hypervisor=LABEL,
+                              category=INVALID_INPUT)
+    return dict((key, value) for key, value in checked.validated_parameters.items() if value is not None)
+
+
+def validate_hypervisors(hypervisors):
+    """At least one connection, each saying where its hypervisor is: a source that cannot list anything fails
+    instead of giving an empty inventory."""
+    if not hypervisors:
+        raise HypervisorError("'hypervisors' lists no connection; give at least one", hypervisor=LABEL,
+                              category=INVALID_INPUT)
+    for options in hypervisors:
+        if not isinstance(options, dict):
+            raise HypervisorError("every entry of 'hypervisors' must be a dictionary (a connection)", hypervisor=LABEL,
+                                  category=INVALID_INPUT)
+        require_where(options)
 
 
 def _list_one(options, filters, include_templates, max_workers, strict):
@@ -35,33 +71,39 @@ def _list_one(options, filters, include_templates, max_workers, strict):
                                   include_templates=include_templates)
             return driver.label, vms, list(driver.warnings), None
         except HypervisorError as exc:
-            if strict or exc.category in (INVALID_INPUT, MISSING_LIBRARY):
+            if strict or exc.category in CONFIGURATION_ERRORS:
                 raise
             return driver.label, [], list(driver.warnings), str(exc)
 
 
-def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None):
+def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None,
+            strict_pureboot=False):
     """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
 
-    hypervisors are complete `hypervisor` dicts: the caller has applied the environment's fallbacks.
+    hypervisors are complete `hypervisor` dicts: the caller has applied the environment's fallbacks. The source's
+    own mistakes (filters, connections) fail before any request.
 
-    Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...]}.
+    Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...],
+    'pureboot_error': None or the one line why PureBoot could not be read}. PureBoot failing (a wrong key, the
+    server down) is like a hypervisor failing: the VMs still load, without node data, unless strict_pureboot.
     """
-    filters = dict((k, v) for k, v in (filters or {}).items() if v is not None)
-    unknown = sorted(set(filters) - set(FILTER_KEYS))
-    if unknown:
-        raise HypervisorError('unknown filter(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(FILTER_KEYS)),
-                              hypervisor='inventory', category=INVALID_INPUT)
+    filters = validate_filters(filters)
+    validate_hypervisors(hypervisors)
     answers = parallel_map(lambda options: _list_one(options, filters, include_templates, max_workers, strict),
                            hypervisors, max(1, min(len(hypervisors), max_workers)))
-    data = {'vms': [], 'nodes': None, 'skipped': [], 'warnings': []}
+    data = {'vms': [], 'nodes': None, 'skipped': [], 'warnings': [], 'pureboot_error': None}
     for label, vms, warnings, error in answers:
         data['vms'].extend(vms)
         data['warnings'].extend(warnings)
         if error:
             data['skipped'].append({'hypervisor': label, 'error': error})
     if pureboot_client is not None:
-        data['nodes'] = pureboot_client.list_nodes()
+        try:
+            data['nodes'] = pureboot_client.list_nodes()
+        except HypervisorError as exc:
+            if strict_pureboot or exc.category in CONFIGURATION_ERRORS:
+                raise
+            data['pureboot_error'] = str(exc)
     return data
 
 
@@ -90,28 +132,62 @@ def default_groups(vm, node, with_pureboot):
     return groups
 
 
-def inventory_hosts(data, trust_pureboot_ip=False):
-    """The hosts collect()'s data makes, in the order of its VMs, and the warnings to show: ([InventoryHost], [str]).
+def host_names(vms):
+    """The host name of each VM, in the order of vms, and the warnings about names that are not the VM's own.
 
-    A host is named after its VM (its id when it has no name). A name that is already a host of another
-    hypervisor becomes '<hypervisor>_<name>', with a warning: VMs of different hypervisors never merge into one
-    host. With PureBoot (data['nodes'] not None) every host has pureboot_node: its node, matched only by the MAC of
-    one of its NICs, or None.
+    No VM may vanish, and a host name must not quietly move to another VM:
+    1. A host is named after its VM (its id when it has no name).
+    2. Several VMs of one name on one hypervisor: each one's host is '<name>_<id>' (a VM id is unique on its
+       hypervisor), with a warning. Each of those names keeps pointing at the same VM when another VM of that
+       name appears or one goes; once the name is unique again, its VM's host is '<name>' again.
+    3. A name that is already a host of another hypervisor (listed earlier) becomes '<hypervisor>_<name>'.
+    4. Should the result still be taken (a VM literally named like another's host), '_<id>' is added to it.
     """
-    warnings = ['skipped {0}'.format(skipped['error']) for skipped in data['skipped']]
-    warnings.extend(data['warnings'])
-    with_pureboot = data['nodes'] is not None
-    index = NodeIndex(data['nodes']) if with_pureboot else None
+    names_per_hypervisor = Counter((vm['hypervisor'], vm['name'] or vm['id']) for vm in vms)
+    warnings = []
     owners = {}
-    hosts = []
-    for vm in data['vms']:
-        name = vm['name'] or vm['id']
+    names = []
+    for vm in vms:
+        own = vm['name'] or vm['id']
+        name = own
+        if names_per_hypervisor[(vm['hypervisor'], own)] > 1:
+            name = '{0}_{1}'.format(own, vm['id'])
+            warnings.append("{0} has {1} VMs named '{2}'; the host of the one with id {3} is '{4}'".format(
+                vm['hypervisor'], names_per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name))
         if name in owners and owners[name] != vm['hypervisor']:
             renamed = '{0}_{1}'.format(vm['hypervisor'], name)
             warnings.append("VM '{0}' of {1} is also a VM of {2}; its host is '{3}'".format(
                 name, vm['hypervisor'], owners[name], renamed))
             name = renamed
+        while name in owners:
+            taken, name = name, '{0}_{1}'.format(name, vm['id'])
+            warnings.append("VM '{0}' (id {1}) of {2}: host name '{3}' is taken; its host is '{4}'".format(
+                own, vm['id'], vm['hypervisor'], taken, name))
         owners[name] = vm['hypervisor']
+        names.append(name)
+    return names, warnings
+
+
+def inventory_hosts(data, trust_pureboot_ip=False):
+    """The hosts collect()'s data makes, in the order of its VMs, and the warnings to show: ([InventoryHost], [str]).
+
+    Host names: host_names(). With PureBoot read (data['nodes'] not None) every host has pureboot_node: its node,
+    matched only by the MAC of one of its NICs (NodeIndex.for_vm), or None. When PureBoot was configured but could
+    not be read (data['pureboot_error']), no host has pureboot_node and no node-state group is made: null and
+    pureboot_unregistered would claim the VM has no node, which nobody knows.
+    """
+    warnings = ['skipped {0}'.format(skipped['error']) for skipped in data['skipped']]
+    warnings.extend(data['warnings'])
+    if data.get('pureboot_error'):
+        warnings.append('PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
+                        'pureboot_unregistered group (strict_pureboot makes this fail): {0}'.format(
+                            data['pureboot_error']))
+    names, naming_warnings = host_names(data['vms'])
+    warnings.extend(naming_warnings)
+    with_pureboot = data['nodes'] is not None
+    index = NodeIndex(data['nodes']) if with_pureboot else None
+    hosts = []
+    for name, vm in zip(names, data['vms']):
         node = (node_view(index.for_vm(vm)) or None) if with_pureboot else None
         variables = {'pureboot_vm': vm}
         if with_pureboot:

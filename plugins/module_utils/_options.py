@@ -16,6 +16,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import HYPERVISOR_ENV, WHERE_KEYS, with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES
 
 
 def hypervisor_suboptions():
@@ -73,3 +74,15 @@ def require_where(options):
             raise InvalidInputError("option '{0}' is required{1}: set it in the connection or in the {2} environment "
                                     "variable".format(key, choices, HYPERVISOR_ENV[key]),
                                     hypervisor=connection_label(options or {}))
+
+
+def vm_filter_suboptions():
+    """The VM filters, as AnsibleModule takes them: pureboot_vm_info's options, and the inventory's `filters`
+    (_inventory.validate_filters checks those with this same spec), so a value one refuses the other refuses too."""
+    return {
+        'name': dict(type='str'),
+        'status': dict(type='list', elements='str', choices=list(VM_STATUSES)),
+        'node': dict(type='str'),
+        'cluster': dict(type='str'),
+        'tags': dict(type='list', elements='str'),
+    }

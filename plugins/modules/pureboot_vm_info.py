@@ -119,11 +119,11 @@ vms:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
+    hypervisor_argument_spec, vm_filter_suboptions)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
     NodeIndex, pureboot_argument_spec)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import node_view
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES
 
 
 def list_vms(driver, client, params):
@@ -139,14 +139,8 @@ def list_vms(driver, client, params):
 
 def main():
     argument_spec = hypervisor_argument_spec()
-    argument_spec.update(
-        name=dict(type='str'),
-        status=dict(type='list', elements='str', choices=list(VM_STATUSES)),
-        node=dict(type='str'),
-        cluster=dict(type='str'),
-        tags=dict(type='list', elements='str'),
-        include_templates=dict(type='bool', default=False),
-    )
+    argument_spec.update(vm_filter_suboptions())
+    argument_spec.update(include_templates=dict(type='bool', default=False))
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     run_module(module, lambda driver, client: list_vms(driver, client, module.params))

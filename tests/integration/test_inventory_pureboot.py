@@ -146,3 +146,51 @@ def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
     assert 'pureboot_state_active' not in inventory
     assert sorted(inventory['pureboot_unregistered']['hosts']) == ['inv-db-1', 'inv-web-2']
     assert pureboot_server.api_key not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_path):
+    # Proxmox lets two VMs share a name; each must be a host, under a name that says which.
+    driver = backend.driver()
+    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60) for _ in range(2)]
+    result = ansible_inventory(tmp_path, source([backend]))
+    hostvars = listing(result)['_meta']['hostvars']
+    expected = dict(('dup_{0}'.format(vm['id']), vm['id']) for vm in made)
+    assert dict((name, hostvars[name]['pureboot_vm']['id']) for name in expected) == expected
+    assert sorted(hostvars) == sorted(['inv-db-1', 'inv-web-1', 'inv-web-2'] + list(expected))
+    for name in expected:
+        assert "VMs named 'dup'; the host of the one with id {0} is '{1}'".format(
+            expected[name], name) in ' '.join(result.stderr.split())
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'filters': {'status': ['runing']}}, 'inventory: filters: value of status must be one or more of: running,'),
+    ({'filters': {'colour': 'red'}}, 'inventory: unknown filter(s) colour; known: name, status, tags'),
+    ({'hypervisors': []}, "inventory: 'hypervisors' lists no connection; give at least one"),
+], ids=['misspelt-status', 'unknown-filter', 'no-hypervisors'])
+def test_a_source_mistake_fails_in_one_line_instead_of_an_empty_inventory(backend, tmp_path, options, message):
+    config = dict(source([backend]), **options)
+    failed = ansible_inventory(tmp_path, config, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
+    assert failed.returncode != 0
+    assert message in ' '.join(failed.stderr.split())
+    assert backend.connection()['password'] not in failed.stdout + failed.stderr
+
+
+def test_pureboot_failing_loads_the_vms_without_node_data_unless_strict(backend, scene, pureboot_server, tmp_path):
+    wrong_key = 'pb_live_' + 'w' * 32
+    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': wrong_key,
+                                         'ca_file': pureboot_server.cafile})
+    result = ansible_inventory(tmp_path, config)
+    inventory = listing(result)
+    hostvars = inventory['_meta']['hostvars']
+    assert sorted(hostvars) == ['inv-db-1', 'inv-web-1', 'inv-web-2'], 'the VMs still load'
+    assert all('pureboot_node' not in variables for variables in hostvars.values())
+    assert 'pureboot_unregistered' not in inventory, 'no VM is claimed to have no node'
+    warning = ' '.join(result.stderr.split())
+    assert 'PureBoot could not be read, so the hosts have no pureboot_node' in warning
+    assert 'authentication with the API key failed' in warning
+    config['strict_pureboot'] = True
+    failed = ansible_inventory(tmp_path, config, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
+    assert failed.returncode != 0
+    assert 'authentication with the API key failed' in ' '.join(failed.stderr.split())
+    assert wrong_key not in result.stdout + result.stderr + failed.stdout + failed.stderr

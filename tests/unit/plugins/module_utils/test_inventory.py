@@ -3,9 +3,10 @@ PureBoot node, default groups, warnings), and collect()'s refusal of filters it 
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, HypervisorError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import AUTH, INVALID_INPUT, HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
-    FILTER_KEYS, collect, inventory_hosts)
+    FILTER_KEYS, collect, inventory_hosts, validate_filters)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import NODE_VIEW_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
@@ -27,9 +28,10 @@ def node(mac=MAC, **fields):
                  'tags': ['pxe'], 'created_at': '2026-01-01T00:00:00Z'}, **fields)
 
 
-def fetched(vms, nodes=None, skipped=(), warnings=()):
-    """collect()'s data; nodes None: no PureBoot configured."""
-    return {'vms': list(vms), 'nodes': nodes, 'skipped': list(skipped), 'warnings': list(warnings)}
+def fetched(vms, nodes=None, skipped=(), warnings=(), pureboot_error=None):
+    """collect()'s data; nodes None: no PureBoot configured (or, with pureboot_error, not read)."""
+    return {'vms': list(vms), 'nodes': nodes, 'skipped': list(skipped), 'warnings': list(warnings),
+            'pureboot_error': pureboot_error}
 
 
 def one_host(data, trust_pureboot_ip=False):
@@ -167,4 +169,101 @@ def test_unknown_filter_keys_fail_with_one_line_before_any_hypervisor_is_asked(f
 
 def test_filters_left_empty_are_not_filters():
     # A source file's `filters: {colour: }` (None) is no filter at all, known or not.
-    assert collect([], {'colour': None, 'name': None}) == {'vms': [], 'nodes': None, 'skipped': [], 'warnings': []}
+    assert validate_filters({'colour': None, 'name': None}) == {}
+
+
+@pytest.mark.parametrize('filters, message', [
+    ({'status': ['runing']}, 'value of status must be one or more of: running, stopped, paused, suspended, starting, '
+                             'stopping, locked, unknown. Got no match for: runing'),
+    ({'status': 'runing'}, 'Got no match for: runing'),
+    ({'tags': {'web': True}}, "tags"),
+], ids=['misspelt-status', 'misspelt-single-status', 'tags-not-a-list'])
+def test_a_wrong_filter_value_fails_with_one_line_before_any_hypervisor_is_asked(filters, message):
+    # The same spec as pureboot_vm_info's options: a typo fails instead of making an empty inventory.
+    with pytest.raises(HypervisorError) as caught:
+        collect([unreachable_proxmox()], filters, strict=True)
+    assert caught.value.category == INVALID_INPUT
+    assert str(caught.value).startswith('inventory: filters: ') and message in str(caught.value)
+    assert '\n' not in str(caught.value)
+
+
+def test_filter_values_are_normalised_as_the_modules_options_are():
+    assert validate_filters({'status': 'running', 'tags': ['web'], 'name': 'web-*'}) == {
+        'status': ['running'], 'tags': ['web'], 'name': 'web-*'}
+
+
+@pytest.mark.parametrize('hypervisors, message', [
+    ([], "inventory: 'hypervisors' lists no connection; give at least one"),
+    (['pve-lab'], "inventory: every entry of 'hypervisors' must be a dictionary (a connection)"),
+    ([{'name': 'pve-lab', 'api_url': 'https://127.0.0.1:9'}], "pve-lab: option 'type' is required (ovirt or proxmox): "
+                                                                "set it in the connection or in the PUREBOOT_HV_TYPE "
+                                                                "environment variable"),
+], ids=['none', 'not-a-dict', 'no-type'])
+def test_a_source_that_can_list_nothing_fails_instead_of_giving_an_empty_inventory(hypervisors, message):
+    with pytest.raises(HypervisorError) as caught:
+        collect(hypervisors)
+    assert str(caught.value) == message and caught.value.category == INVALID_INPUT
+
+
+# collect(): PureBoot failing
+
+def test_pureboot_failing_leaves_the_vms_without_node_data_unless_strict(pureboot_server):
+    wrong_key = PureBootClient(pureboot_server.url, api_key='pb_live_' + 'x' * 32, ca_file=pureboot_server.cafile)
+    # The hypervisor is skipped (nothing listens there), as before; PureBoot refuses the key.
+    data = collect([unreachable_proxmox()], pureboot_client=wrong_key)
+    assert [skipped['hypervisor'] for skipped in data['skipped']] == ['pve-lab']
+    assert data['nodes'] is None and data['pureboot_error'].startswith('pureboot (127.0.0.1): ')
+    assert 'authentication with the API key failed' in data['pureboot_error']
+    with pytest.raises(HypervisorError) as caught:
+        collect([unreachable_proxmox()], pureboot_client=wrong_key, strict_pureboot=True)
+    assert caught.value.category == AUTH
+
+
+def test_pureboot_not_read_gives_no_node_variable_and_no_node_state_group_and_says_why():
+    data = fetched([vm('web')], pureboot_error='pureboot (127.0.0.1): authentication with the API key failed: x')
+    hosts, warnings = inventory_hosts(data)
+    assert [host.name for host in hosts] == ['web']
+    assert 'pureboot_node' not in hosts[0].variables
+    assert hosts[0].groups == ['pureboot_hypervisor_pve-lab', 'pureboot_type_proxmox', 'pureboot_status_running']
+    assert warnings == ['PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
+                        'pureboot_unregistered group (strict_pureboot makes this fail): pureboot (127.0.0.1): '
+                        'authentication with the API key failed: x']
+
+
+# Host names: no VM vanishes
+
+def dups(*ids, hypervisor='pve-lab'):
+    return [vm('dup', hypervisor=hypervisor, id=vm_id) for vm_id in ids]
+
+
+def names_of(vms):
+    hosts, warnings = inventory_hosts(fetched(vms))
+    return dict((host.name, host.variables['pureboot_vm']['id']) for host in hosts), warnings
+
+
+def test_same_named_vms_on_one_hypervisor_each_get_a_host_named_with_their_id_and_a_warning():
+    hosts, warnings = names_of(dups('150', '151'))
+    assert hosts == {'dup_150': '150', 'dup_151': '151'}
+    assert warnings == ["pve-lab has 2 VMs named 'dup'; the host of the one with id 150 is 'dup_150'",
+                        "pve-lab has 2 VMs named 'dup'; the host of the one with id 151 is 'dup_151'"]
+
+
+def test_the_names_of_same_named_vms_are_stable_when_one_appears_or_goes():
+    assert names_of(dups('151', '150'))[0] == {'dup_150': '150', 'dup_151': '151'}, 'listing order does not matter'
+    assert names_of(dups('150', '151', '152'))[0] == {'dup_150': '150', 'dup_151': '151', 'dup_152': '152'}
+    three_less_one = names_of(dups('150', '152') + [vm('web', id='160')])[0]
+    assert three_less_one == {'dup_150': '150', 'dup_152': '152', 'web': '160'}
+    assert names_of(dups('152')) == ({'dup': '152'}, []), 'unique again: plain again'
+
+
+def test_same_named_vms_of_two_hypervisors_keep_the_rule_of_each():
+    hosts, _warnings = names_of(dups('150', '151') + [vm('dup', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f')])
+    assert hosts == {'dup_150': '150', 'dup_151': '151', 'dup': '5d1f'}
+    hosts, _warnings = names_of([vm('dup', id='100')] + dups('5d1f', '6e2a', hypervisor='rhv'))
+    assert hosts == {'dup': '100', 'dup_5d1f': '5d1f', 'dup_6e2a': '6e2a'}
+
+
+def test_a_vm_named_like_another_vms_host_still_gets_a_host_of_its_own():
+    hosts, warnings = names_of(dups('150', '151') + [vm('dup_150', id='200')])
+    assert hosts == {'dup_150': '150', 'dup_151': '151', 'dup_150_200': '200'}
+    assert warnings[-1] == "VM 'dup_150' (id 200) of pve-lab: host name 'dup_150' is taken; its host is 'dup_150_200'"
