@@ -1,9 +1,13 @@
 """Roles and playbooks: ansible-lint (production profile), and the playbooks run by FQCN."""
 
 import json
+import re
 import subprocess
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, ansible_env
+import yaml
+
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
+    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, assert_ok, run_playbook)
 
 
 def tool_env(tmp_path):
@@ -51,3 +55,55 @@ def test_playbooks_by_fqcn(backend, pureboot_server, tmp_path):
                           'decommission_force': True})
     assert backend.driver().get_vm(name='fqcn-1') is None
     assert pureboot_server.node_by_mac(vm['nics'][0]['mac'])['state'] == 'retired'
+
+
+def task_names(node):
+    """Every task and play name in a parsed playbook or task file (blocks and handlers included)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from task_names(item)
+    elif isinstance(node, dict):
+        # Only plays, tasks and blocks are reached here (module arguments are never walked into).
+        if isinstance(node.get('name'), str):
+            yield node['name']
+        for key in ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'block', 'rescue', 'always'):
+            yield from task_names(node.get(key))
+
+
+def test_task_names_are_plain_text_so_they_render_whole():
+    # A templated name renders with the value of the moment: 'Wait until every PureBoot node reaches ' when the
+    # variable is empty, and ansible-lint cannot tell. Names say what a task does; values go in its arguments.
+    files = sorted(COLLECTION.glob('roles/*/tasks/*.yml')) + sorted(COLLECTION.glob('playbooks/*.yml')) + sorted(
+        COLLECTION.glob('extensions/molecule/*/*.yml'))
+    assert files
+    templated = [(str(path.relative_to(COLLECTION)), name) for path in files
+                 for name in task_names(yaml.safe_load(path.read_text())) if '{{' in name or '{%' in name]
+    assert templated == []
+
+
+def summary_table(output, variable):
+    """The list a debug task printed for `variable` (the default callback prints it as JSON)."""
+    start = output.index('"{0}": ['.format(variable)) + len(variable) + 5
+    end = output.index('\n    ]', start)
+    return json.loads('[' + output[start:end] + ']')
+
+
+def test_the_registry_summary_table_lines_up_whatever_the_values(backend, tmp_path):
+    # oVirt's version (4.5.7-1.el9) is longer than its heading; the table must still line up under the headings.
+    long_name = dict(backend.connection(), name='a-hypervisor-named-at-length')
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.include_role': {
+        'name': 'pureboot.hypervisors.hypervisor_registry'}}]}]
+    result = run_playbook(tmp_path, play, {'hypervisor_registry_hypervisors': [backend.connection(), long_name]})
+    assert_ok(result)
+    table = summary_table(result.stdout, 'hypervisor_registry_table')
+    assert len(table) == 3
+    headings = [(m.start(), m.end()) for m in re.finditer(r'\S+', table[0])]
+    assert len(headings) == 8
+    for row in table[1:]:
+        cells = [(m.start(), m.end()) for m in re.finditer(r'\S+', row)][:8]
+        # HYPERVISOR, TYPE, STATUS and VERSION are left-aligned, the counts and the latency right-aligned.
+        assert [cell[0] for cell in cells[:4]] == [heading[0] for heading in headings[:4]], (table[0], row)
+        assert [cell[1] for cell in cells[4:]] == [heading[1] for heading in headings[4:]], (table[0], row)
+    # A count of zero is a count: '-' is for what was not measured (a hypervisor that could not be read).
+    vm_count = str(backend.driver().facts()['vm_count'])
+    assert [row.split()[5] for row in table[1:]] == [vm_count, vm_count], table
