@@ -1,7 +1,8 @@
 """Fixtures shared by every test: the servers the suites talk to over HTTPS on 127.0.0.1, and the backends.
 
-fakepve's own pytest plugin (fakepve, fakepve_url, fakepve_cafile) is loaded by its entry point; the
-oVirt engine simulator and the PureBoot double register theirs here.
+fakepve's own pytest plugin (fakepve, fakepve_url, fakepve_cafile) is loaded by its entry point; its `fakepve`
+is replaced by the one of tests/simulators/fakepve_net (per-node bridges, SDN vnets). The oVirt engine simulator and
+the PureBoot double register theirs here.
 """
 
 import socket
@@ -11,6 +12,7 @@ import pytest
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, BACKENDS
 
 pytest_plugins = [
+    'ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.fixtures',
     'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.fixtures',
     'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.fixtures',
 ]

@@ -17,14 +17,15 @@ import abc
 import concurrent.futures
 import json
 import os
+import re
 from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, InvalidInputError)
+    ApiError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
     MAX_REQUEST_TIMEOUT, READS, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, FIRMWARES, describe_vm, normalize_mac)
+    BOOT_DEVICES, FIRMWARES, describe_vm, normalize_mac, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 # The keys of the `hypervisor` option (SPEC.md "Connection options").
@@ -38,6 +39,11 @@ NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
 POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
 
 MAX_MEMORY_MB = 4 * 1024 * 1024
+# The VM tags every hypervisor type stores as given: what Proxmox VE (pve-tag) and the oVirt engine both accept.
+# Proxmox splits a tag at ';', ',' and spaces and keeps tags lowercase, so other tags would never converge; tags
+# are compared and returned lowercase on every type.
+VM_TAG = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,49}$')
+VM_TAG_RULE = "1-50 letters, digits, '_', '-' or '.', not starting with '-' or '.'"
 MAX_CPU_CORES = 512
 # What the SDKs raise, outside their own exceptions, when they read another server's answer as their API's:
 # they index the JSON they get without checking it (KeyError), or get HTML (JSONDecodeError).
@@ -177,8 +183,9 @@ class HypervisorDriver(abc.ABC):
 
     def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         """vm_record()s matching the filters; filters apply before any per-VM detail is fetched. A filter this type
-        does not have fails."""
+        does not have fails, and so does a node or cluster that does not exist (check_filters)."""
         self.refuse_foreign('vm_filters', {'node': node, 'cluster': cluster})
+        self.check_filters(node=node, cluster=cluster)
         return self._list_vms(name=name, status=status, node=node, cluster=cluster, tags=tags,
                               include_templates=include_templates)
 
@@ -193,7 +200,24 @@ class HypervisorDriver(abc.ABC):
     def list_templates(self, name=None, node=None, cluster=None):
         """template_record()s matching the filters (name is a glob). A filter this type does not have fails."""
         self.refuse_foreign('template_filters', {'node': node, 'cluster': cluster})
+        self.check_filters(node=node, cluster=cluster)
         return self._list_templates(name=name, node=node, cluster=cluster)
+
+    def check_filters(self, node=None, cluster=None):
+        """A node or cluster filter must name one that exists: a typo fails with one line listing the names there
+        are, the same in every module and on every type, instead of answering an empty list that reads as "none"."""
+        if node:
+            check_named('node', node, self.node_names(), self.label)
+        if cluster:
+            check_named('cluster', cluster, self.cluster_names(), self.label)
+
+    def node_names(self):
+        """The names of the hosts VMs run on (Proxmox nodes, oVirt hosts); by default those facts() lists."""
+        return [host['name'] for host in self.facts()['hosts']]
+
+    def cluster_names(self):
+        """The names of the clusters; a type without clusters refuses the option (FOREIGN) and keeps this."""
+        return []
 
     @abc.abstractmethod
     def _list_templates(self, name=None, node=None, cluster=None):
@@ -209,6 +233,31 @@ class HypervisorDriver(abc.ABC):
         """Every check a new VM needs before the first write, reads included (template, node, cluster, storage,
         pool, networks): a typo fails here and leaves nothing behind. Check mode runs it too. Returns what
         create_vm() needs of what it looked up (private to the type)."""
+
+    def predict_vm(self, spec, checked):
+        """The vm_record() create_vm(spec) will return, from what preflight(spec) looked up (checked), without a
+        request: check mode shows it and the PureBoot node is previewed from it. Equal to the real result key by key,
+        but for what the hypervisor assigns: id, uuid and MACs are None.
+
+        By default: checked['clone'], the record a VM cloned from the template has before create_vm() reconfigures
+        it (the type's preflight puts it there), with the changes of diff_hardware() applied; a new NIC gets the
+        name new_nic_name() gives and the model virtio, as the drivers add it."""
+        clone = vm_record(**dict(checked['clone'], id=None, uuid=None, status='stopped', template=False,
+                                 ip_addresses=[], name=spec.get('name')))
+        predicted = apply_to_record(clone, diff_hardware(clone, spec))
+        nics = []
+        for nic in predicted['nics']:
+            nic = dict(nic, mac=None, model=nic.get('model') or 'virtio')
+            if not nic.get('name'):
+                nic['name'] = self.new_nic_name([n['name'] for n in nics])
+            nics.append(nic)
+        predicted['nics'] = nics
+        predicted['tags'] = normalize_tags(predicted['tags'])
+        return predicted
+
+    def new_nic_name(self, taken):
+        """The name create_vm() gives a NIC it adds after the NICs named taken; None when the type does not say."""
+        return None
 
     @abc.abstractmethod
     def create_vm(self, name, spec, timeout):
@@ -277,6 +326,33 @@ def connection_label(options):
     return options.get('name') or host or api_url or 'hypervisor'
 
 
+def check_named(kind, name, available, hypervisor, subject=None):
+    """Fail with one line when name (of a node, cluster, bridge ...) is not among available, listing them."""
+    available = sorted(set(a for a in available if a))
+    if name not in available:
+        raise NotFoundError("{0} '{1}' not found; available: {2}".format(
+            kind, name, ', '.join(available) or 'none'), hypervisor=hypervisor, subject=subject)
+
+
+def check_boot_order(spec, nics, hypervisor, devices=None):
+    """The boot order of spec names only devices the VM will have (nics: its NICs; devices: the other boot device
+    kinds it has, when the type knows them), checked before anything is written."""
+    order = spec.get('boot_order') or ()
+    subject = spec_subject(spec)
+    if 'network' in order and not nics:
+        if spec.get('pxe_boot'):
+            # pxe_boot put network first: say that, not that the user's boot_order is wrong.
+            raise InvalidInputError('pxe_boot needs a NIC to boot from the network, and the VM has none; give networks',
+                                    hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('boot_order names network, and the VM has no NIC; give networks',
+                                hypervisor=hypervisor, subject=subject)
+    if devices is not None:
+        missing = [kind for kind in order if kind != 'network' and kind not in devices]
+        if missing:
+            raise InvalidInputError('boot_order names {0}, and the VM has no such device'.format(', '.join(missing)),
+                                    hypervisor=hypervisor, subject=subject)
+
+
 def validate_hardware(spec, hypervisor):
     """Range and shape checks of the hardware options that hold for every hypervisor type."""
     subject = spec_subject(spec)
@@ -291,10 +367,20 @@ def validate_hardware(spec, hypervisor):
     if spec.get('firmware') is not None and spec['firmware'] not in FIRMWARES:
         raise InvalidInputError('firmware must be one of {0}, got {1}'.format(', '.join(FIRMWARES), spec['firmware']),
                                 hypervisor=hypervisor, subject=subject)
-    for device in spec.get('boot_order') or ():
+    boot_order = spec.get('boot_order') or ()
+    for device in boot_order:
         if device not in BOOT_DEVICES:
             raise InvalidInputError('boot_order entries must be {0}, got {1}'.format(', '.join(BOOT_DEVICES), device),
                                     hypervisor=hypervisor, subject=subject)
+    repeated = sorted(set(device for device in boot_order if list(boot_order).count(device) > 1))
+    if repeated:
+        # A hypervisor boots from each device once: a repeated entry is stored once and would differ on every run.
+        raise InvalidInputError('boot_order names {0} more than once; give each device once'.format(
+            ', '.join(repeated)), hypervisor=hypervisor, subject=subject)
+    bad_tags = [str(tag) for tag in spec.get('tags') or () if not VM_TAG.match(str(tag))]
+    if bad_tags:
+        raise InvalidInputError('tags must be {0}; got {1}'.format(VM_TAG_RULE, ', '.join(repr(tag) for tag in bad_tags)),
+                                hypervisor=hypervisor, subject=subject)
     for index, nic in enumerate(spec.get('networks') or ()):
         if nic.get('mac') is not None and normalize_mac(nic['mac']) is None:
             raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
@@ -342,9 +428,14 @@ def desired_nics(current_nics, desired_networks):
     return nics
 
 
+def normalize_tags(tags):
+    """Tags as every type returns them: lowercase, each once, sorted."""
+    return sorted(set(str(t).lower() for t in tags or ()))
+
+
 def _canonical(key, value):
     if key == 'tags':
-        return sorted(set(str(t).lower() for t in value or ()))
+        return normalize_tags(value)
     if key == 'description':
         return value or ''
     if key in ('cpu_cores', 'memory_mb') and value is not None:
@@ -392,4 +483,4 @@ def parallel_map(function, items, max_workers):
 
 
 __all__ = ['Connection', 'HypervisorDriver', 'diff_hardware', 'apply_to_record', 'parallel_map',
-           'with_pxe_boot', 'validate_hardware', 'vm_subject', 'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']
+           'with_pxe_boot', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject', 'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']

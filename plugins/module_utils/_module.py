@@ -39,6 +39,8 @@ def run_module(module, work, driver=True, pureboot=True):
         with driver_for(module.params['hypervisor']) if driver else contextlib.nullcontext() as opened:
             with (client_from_module(module) if pureboot else None) or contextlib.nullcontext() as client:
                 result = work(opened, client)
+                # What the driver noticed on the way (a node it could not read, ...): said, not failed on.
+                driver_warnings = list(getattr(opened, 'warnings', None) or ())
     except HypervisorError as exc:
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)
         module.fail_json(**dict(error.to_result(), **error.partial_result))
@@ -47,6 +49,7 @@ def run_module(module, work, driver=True, pureboot=True):
                          module.no_log_values)
         module.fail_json(msg=message.splitlines()[0] if message else message, error_category='api',
                          exception=redact(traceback.format_exc(), module.no_log_values))
-    for warning in result.pop('warnings', []):
+    warnings = list(result.pop('warnings', []))
+    for warning in warnings + [w for w in driver_warnings if w not in warnings]:
         module.warn(warning)
     module.exit_json(**result)

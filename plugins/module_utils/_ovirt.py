@@ -23,12 +23,12 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, diff_hardware, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
+    describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -52,6 +52,12 @@ VM_STATUS = {
     'powering_up': 'starting', 'wait_for_launch': 'starting', 'reboot_in_progress': 'starting',
     'restoring_state': 'starting', 'powering_down': 'stopping', 'saving_state': 'stopping', 'image_locked': 'locked',
 }
+# Engine host status -> HOST_STATUSES (_records.py); the states on the way up or being installed are 'unknown'.
+HOST_STATUS = {
+    'up': 'online', 'maintenance': 'maintenance', 'preparing_for_maintenance': 'maintenance', 'down': 'offline',
+    'non_responsive': 'offline', 'non_operational': 'offline', 'error': 'offline', 'install_failed': 'offline',
+    'kdumping': 'offline', 'reboot': 'offline',
+}
 TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
@@ -64,7 +70,6 @@ CURL_TLS = (35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91)
 
 _CURL_ERROR = re.compile(r"\(\s*(?:<[^>]*>\s*,\s*)?(\d+)\s*,\s*['\"](.*?)['\"]\s*\)")
 _PLAIN_SEARCH_VALUE = re.compile(r'^[\w.*-]+$')
-TAG_NAME = re.compile(r'^[\w.-]+$')
 
 
 def _natural(name):
@@ -370,11 +375,12 @@ class OvirtDriver(HypervisorDriver):
             os_type=vm.os.type if vm.os is not None else None, tags=sorted(t.name for t in vm.tags or ()),
             description=vm.description or None)
 
-    def _template_vm_record(self, template):
-        """A template as a VM record (template: true), for listings that include templates."""
+    def _template_vm_record(self, template, cluster=None):
+        """A template as a VM record (template: true), for listings that include templates; with cluster (a lookup
+        entry), as a VM made from it in that cluster starts out (firmware 'cluster default' is that cluster's)."""
         clusters = self._lookup_ids('clusters', [_ref_id(template.cluster)])
         profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in template.nics or ()])
-        cluster = clusters.get(_ref_id(template.cluster))
+        cluster = cluster or clusters.get(_ref_id(template.cluster))
         nics = []
         for nic in sorted(template.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
@@ -402,6 +408,12 @@ class OvirtDriver(HypervisorDriver):
             description=template.description or None, hypervisor=self.label)
 
     # ------------------------------------------------------------------ read
+    def node_names(self):
+        return [h['name'] for h in self._lookup('hosts', refresh=True).values()]
+
+    def cluster_names(self):
+        return [c['name'] for c in self._lookup('clusters', refresh=True).values()]
+
     def facts(self):
         version = self.connect()['version']
         hosts = sorted(self._lookup('hosts', refresh=True).values(), key=lambda h: _natural(h['name']))
@@ -411,7 +423,7 @@ class OvirtDriver(HypervisorDriver):
         else:
             vm_count = len(self._read(lambda system: system.vms_service().list()))
         return {'version': version,
-                'hosts': [{'name': h['name'], 'status': h['status']} for h in hosts],
+                'hosts': [host_record(h['name'], HOST_STATUS.get(h['status'], 'unknown')) for h in hosts],
                 'host_count': len(hosts), 'vm_count': vm_count,
                 'template_count': len(self._latest_templates(self._templates()))}
 
@@ -527,11 +539,6 @@ class OvirtDriver(HypervisorDriver):
             if nic.get('model') is not None and nic['model'] not in NIC_MODELS:
                 raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
                     index, ', '.join(NIC_MODELS), nic['model']), subject)
-        # The engine's rule for tag names, checked here so a bad tag is refused before the VM is made.
-        bad_tags = [str(tag) for tag in spec.get('tags') or () if not TAG_NAME.match(str(tag))]
-        if bad_tags:
-            raise self.error(InvalidInputError, "tags may hold letters, digits, '_', '-' and '.', got {0}".format(
-                ', '.join(repr(tag) for tag in bad_tags)), subject)
 
     def preflight(self, spec):
         self.validate_spec(spec)
@@ -542,7 +549,16 @@ class OvirtDriver(HypervisorDriver):
             if nic.get('network'):
                 self._profile(nic['network'], cluster['dc_id'], subject)
         domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
-        return {'cluster': cluster, 'template': template, 'domain': domain}
+        # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and firmware;
+        # no host until it runs, no tags, and no description (create_vm sends the given one or none).
+        clone = dict(self._template_vm_record(template, cluster), node=None, tags=[],
+                     description=spec.get('description') or None)
+        checked = {'cluster': cluster, 'template': template, 'domain': domain, 'clone': clone}
+        check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
+        return checked
+
+    def new_nic_name(self, taken):
+        return _new_nic_name(taken)
 
     def create_vm(self, name, spec, timeout):
         deadline = time.monotonic() + timeout
@@ -550,7 +566,9 @@ class OvirtDriver(HypervisorDriver):
         subject = spec_subject(spec)
         checked = self.preflight(spec)
         cluster, template, domain = checked['cluster'], checked['template'], checked['domain']
-        body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id))
+        # The description is sent, empty when not given: what an engine would copy from the template is not left to it.
+        body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id),
+                         description=spec.get('description') or '')
         if domain is not None:
             body.disk_attachments = [
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))

@@ -22,13 +22,14 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject,
+    vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
     TaskFailedError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
+    describe_vm, host_record, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
@@ -49,6 +50,8 @@ NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i825
               'ne2k_pci', 'pcnet', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em')
 DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
 BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
+# The interface types of GET /nodes/{node}/network a NIC can be attached to.
+BRIDGE_TYPES = ('bridge', 'OVSBridge')
 # A login answered so comes from a server without the Proxmox VE API at that address.
 NO_SUCH_PATH = (404, 405, 501)
 
@@ -278,7 +281,7 @@ class ProxmoxDriver(HypervisorDriver):
         if status == 401:
             return self.error(AuthError, 'authentication failed ({0})'.format(text), subject)
         if status == 403:
-            return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
+            return self.error(AuthError, 'permission denied: {0}'.format(text), subject, details={'forbidden': True})
         if status in (595, 596):
             node = _node_of_path(path)
             where = "node '{0}'".format(node) if node else self.conn.api_url
@@ -308,8 +311,12 @@ class ProxmoxDriver(HypervisorDriver):
         resources = self._resources()
         templates = sum(1 for r in resources if r.get('template'))
         return {'version': version.get('version'),
-                'hosts': [{'name': n.get('node'), 'status': n.get('status')} for n in sorted(nodes, key=lambda n: n.get('node'))],
+                # PVE says online, offline or unknown: the words of HOST_STATUSES already.
+                'hosts': [host_record(n.get('node'), n.get('status')) for n in sorted(nodes, key=lambda n: n.get('node'))],
                 'host_count': len(nodes), 'vm_count': len(resources) - templates, 'template_count': templates}
+
+    def node_names(self):
+        return [n.get('node') for n in self._nodes()]
 
     def _config(self, node, vmid, subject=None):
         """The configuration as it will be once pending changes apply (PVE keeps a running VM's changes pending)."""
@@ -464,9 +471,7 @@ class ProxmoxDriver(HypervisorDriver):
     # ----------------------------------------------------------------- write
     def _check_node(self, node, subject):
         nodes = dict((n.get('node'), n.get('status')) for n in self._nodes())
-        if node not in nodes:
-            raise self.error(NotFoundError, "node '{0}' not found; available: {1}".format(
-                node, ', '.join(sorted(nodes)) or 'none'), subject)
+        check_named('node', node, nodes, self.label, subject)
         if nodes[node] != 'online':
             raise self.error(UnreachableError, "node '{0}' is {1}".format(node, nodes[node] or 'offline'), subject)
 
@@ -482,6 +487,36 @@ class ProxmoxDriver(HypervisorDriver):
             raise self.error(NotFoundError, "storage '{0}' not found on node '{1}'; available: {2}".format(
                 storage, node, ', '.join(sorted(stores)) or 'none'), subject)
 
+    def _check_bridges(self, node, networks, subject):
+        """Each NIC's network is a bridge of the node or an SDN vnet of the cluster; a user who may not read the
+        node's networks (Sys.Audit) gets a warning and the check is skipped, as PVE would still take the VM."""
+        wanted = [nic['network'] for nic in networks or () if nic.get('network')]
+        if not wanted:
+            return
+        try:
+            interfaces = self._call('GET', 'nodes/{0}/network'.format(node), subject) or []
+        except AuthError as exc:
+            if not exc.details.get('forbidden'):
+                raise
+            self.warnings.append("{0}: {1}: the bridges of node '{2}' could not be read ({3}), so {4} was not "
+                                 "checked".format(self.label, subject, node, exc.message, ', '.join(sorted(set(wanted)))))
+            return
+        bridges = [i.get('iface') for i in interfaces if i.get('type') in BRIDGE_TYPES]
+        missing = [bridge for bridge in wanted if bridge not in bridges]
+        if not missing:
+            return
+        try:
+            vnets = [v.get('vnet') for v in self._call('GET', 'cluster/sdn/vnets', subject) or []]
+        except AuthError as exc:
+            if not exc.details.get('forbidden'):
+                raise
+            vnets = []
+        for bridge in missing:
+            if bridge not in vnets:
+                raise self.error(NotFoundError, "bridge '{0}' not found on node '{1}' (nor an SDN vnet); available: "
+                                                "{2}".format(bridge, node, ', '.join(sorted(set(bridges + vnets))) or 'none'),
+                                 subject)
+
     def _template_resource(self, ref, subject):
         """The template resource named or numbered ref, or NotFoundError listing the available ones."""
         templates = [r for r in self._resources() if r.get('template')]
@@ -493,6 +528,13 @@ class ProxmoxDriver(HypervisorDriver):
             raise self.error(ConflictError, "several templates are named '{0}': ids {1}; use the id".format(
                 ref, ', '.join(str(r['vmid']) for r in found)), subject)
         return found[0]
+
+    def validate_spec(self, spec):
+        super(ProxmoxDriver, self).validate_spec(spec)
+        for index, nic in enumerate(spec.get('networks') or ()):
+            if nic.get('model') is not None and nic['model'] not in NET_MODELS:
+                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
+                    index, ', '.join(NET_MODELS), nic['model']), spec_subject(spec))
 
     def preflight(self, spec):
         self.validate_spec(spec)
@@ -507,7 +549,46 @@ class ProxmoxDriver(HypervisorDriver):
             self._check_pool(spec['pool'], subject)
         if spec.get('storage'):
             self._check_storage(target, spec['storage'], subject)
-        return {'template': template, 'target': target, 'full': full}
+        self._check_bridges(target, spec.get('networks'), subject)
+        # What the clone will hold: the template's configuration; the boot order may name only its devices.
+        config = dict(self._config(template['node'], template['vmid'], subject))
+        config.pop('template', None)
+        checked = {'template': template, 'target': target, 'full': full, 'config': config}
+        predicted = self.predict_vm(spec, checked)
+        devices = boot_devices(self._predicted_config(spec, checked))
+        check_boot_order(spec, predicted['nics'], self.label, devices=[kind for kind in devices if kind != 'network'])
+        return checked
+
+    def _predicted_config(self, spec, checked):
+        """The clone's configuration once create_vm() has written spec's changes: the template's, with the PUT
+        /config parameters _config_changes() makes applied, as PVE applies them."""
+        config = dict(checked['config'])
+        clone = self._record(self._clone_resource(spec, checked), config)
+        changes = diff_hardware(clone, spec)
+        if not changes:
+            return config
+        subject = spec_subject(spec)
+        # The boot order is checked against the devices (check_boot_order), not here.
+        params = self._config_changes(clone, config, dict((k, v) for k, v in changes.items() if k != 'boot_order'),
+                                      subject)
+        for key in (params.pop('delete', '') or '').split(','):
+            config.pop(key, None)
+        config.update(params)
+        if 'boot_order' in changes:
+            devices = boot_devices(config)
+            config['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after']
+                                                 if kind in devices)
+        return config
+
+    def _clone_resource(self, spec, checked):
+        """The /cluster/resources entry the clone will have (its id is not known before)."""
+        return {'vmid': '', 'name': spec.get('name'), 'node': checked['target'], 'status': 'stopped', 'template': 0}
+
+    def predict_vm(self, spec, checked):
+        record = self._record(self._clone_resource(spec, checked), self._predicted_config(spec, checked))
+        # What PVE assigns: the id, a new SMBIOS UUID and new MACs for the clone's NICs.
+        record.update(id=None, uuid=None, nics=[dict(nic, mac=None) for nic in record['nics']])
+        return record
 
     def create_vm(self, name, spec, timeout):
         spec = dict(spec, name=name)

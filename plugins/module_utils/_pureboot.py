@@ -532,7 +532,10 @@ class PureBootClient(object):
             reason = AUTH_REASONS.get(text, text)
             if self.api_key:
                 return self.error(AuthError, 'authentication with the API key failed: {0}'.format(reason), subject)
-            return self.error(AuthError, "authentication failed for user '{0}': {1}".format(self.username, reason), subject)
+            user = "user '{0}'".format(self.username)
+            if subject == user:  # the login names the user as its subject already: say it once
+                return self.error(AuthError, 'authentication failed: {0}'.format(reason), subject)
+            return self.error(AuthError, 'authentication failed for {0}: {1}'.format(user, reason), subject)
         if status == 403:
             return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
         if status == 423:

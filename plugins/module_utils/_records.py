@@ -14,6 +14,8 @@ import re
 VM_STATUSES = ('running', 'stopped', 'paused', 'suspended', 'starting', 'stopping', 'locked', 'unknown')
 BOOT_DEVICES = ('network', 'disk', 'cdrom')
 FIRMWARES = ('bios', 'uefi')
+# A hypervisor host's (Proxmox node's, oVirt host's) status, the same words for every type.
+HOST_STATUSES = ('online', 'offline', 'maintenance', 'unknown')
 
 VM_KEYS = ('id', 'name', 'hypervisor', 'hypervisor_type', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb',
            'nics', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'tags', 'description')
@@ -43,10 +45,17 @@ def vm_record(**fields):
     record = dict((key, fields.get(key)) for key in VM_KEYS)
     for key in ('nics', 'ip_addresses', 'boot_order', 'tags'):
         record[key] = list(record[key] or [])
+    # Tags are compared case-insensitively and Proxmox VE keeps them lowercase: every type returns them so.
+    record['tags'] = sorted(set(str(tag).lower() for tag in record['tags']))
     record['template'] = bool(record['template'])
     if record['status'] not in VM_STATUSES:
         record['status'] = 'unknown'
     return record
+
+
+def host_record(name, status):
+    """One host of HypervisorDriver.facts(): its name and a status of HOST_STATUSES (else 'unknown')."""
+    return {'name': name, 'status': status if status in HOST_STATUSES else 'unknown'}
 
 
 def nic_record(name, mac=None, network=None, model=None, vlan=None):

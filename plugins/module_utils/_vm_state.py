@@ -13,11 +13,12 @@ read requests are sent; the record the VM would have is predicted from the same 
 from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    HARDWARE_KEYS, apply_to_record, desired_nics, diff_hardware, vm_subject, with_pxe_boot)
+    HARDWARE_KEYS, apply_to_record, check_boot_order, diff_hardware, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_vm_node, retire_vm_node
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, vm_record
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
+    desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
 DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'boot_order', 'firmware',
@@ -37,6 +38,8 @@ def vm_spec(params, current=None):
     """The desired hardware and placement from module parameters; pxe_boot puts network first."""
     spec = dict((key, params.get(key)) for key in HARDWARE_KEYS + PLACEMENT_KEYS)
     spec['name'] = params.get('name') or (current or {}).get('name')
+    # Kept so a boot order pxe_boot made is blamed on pxe_boot, not on a boot_order the user never gave.
+    spec['pxe_boot'] = bool(params.get('pxe_boot'))
     if params.get('pxe_boot'):
         spec['boot_order'] = with_pxe_boot(spec['boot_order'] or (current['boot_order'] if current else None))
     return spec
@@ -58,6 +61,9 @@ def locate_vm(driver, params):
     if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         raise InvalidInputError('wait_timeout must be between 1 and {0} seconds, got {1}'.format(
             MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label)
+    if not params.get('name') and not params.get('id'):
+        # name: "" passes Ansible's required_one_of; it names no VM.
+        raise InvalidInputError("name is empty: give the VM's name (or its id)", hypervisor=driver.label)
     driver.connect()
     return find_vm(driver, params)
 
@@ -75,6 +81,7 @@ def ensure_vm(driver, params, check_mode, current):
         spec = vm_spec(params, current)
         driver.validate_spec(spec)
         changes = diff_hardware(current, spec)
+        check_boot_order(spec, apply_to_record(current, changes)['nics'], driver.label)
         changed = bool(changes)
         if not changes:
             vm = current
@@ -101,21 +108,11 @@ def create(driver, params, check_mode):
     if not params.get('template'):
         raise InvalidInputError('the VM does not exist; give template to create it', hypervisor=driver.label,
                                 subject=subject)
-    spec = vm_spec(params)
+    spec = dict(vm_spec(params), name=name)
     if not check_mode:
         return driver.create_vm(name, spec, params['wait_timeout'])
-    # The checks of the real run, so check mode fails where it would.
-    driver.preflight(dict(spec, name=name))
-    template = driver.find_template(spec['template'], node=spec.get('node'), cluster=spec.get('cluster'),
-                                    subject=subject)
-    return vm_record(
-        id=None, name=name, hypervisor=driver.label, hypervisor_type=driver.TYPE, status='stopped',
-        node=spec.get('node') or template.get('node'), cluster=spec.get('cluster') or template.get('cluster'),
-        cpu_cores=spec.get('cpu_cores') or template.get('cpu_cores'),
-        memory_mb=spec.get('memory_mb') or template.get('memory_mb'),
-        nics=desired_nics([], spec['networks']) if spec.get('networks') else [], boot_order=spec.get('boot_order'),
-        firmware=spec.get('firmware'), os_type=template.get('os_type'), tags=spec.get('tags'),
-        description=spec.get('description') if spec.get('description') is not None else template.get('description'))
+    # The checks of the real run, so check mode fails where it would, and the record the real run returns.
+    return driver.predict_vm(spec, driver.preflight(spec))
 
 
 def power_action(status, state, force):
@@ -183,6 +180,9 @@ def ensure_vm_and_node(driver, client, params, check_mode):
     if client is None:
         return ensure_vm(driver, params, check_mode, current)
     node_options = params.get('pureboot_node') or {}
+    if params['state'] != 'absent':
+        # PureBoot's preconditions (it answers, the login works, the group exists) before the VM is touched.
+        node_options = checked_node_options(client, node_options, describe_vm(params.get('name')))
     if params['state'] == 'absent':
         link = NO_NODE
         if current is not None:
@@ -197,7 +197,7 @@ def ensure_vm_and_node(driver, client, params, check_mode):
     if check_mode and not any(nic.get('mac') for nic in vm['nics']):
         result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
             driver.label, describe_vm(vm['name'])))
-        return with_node(result, dict(NO_NODE, changed=True))
+        return with_node(result, preview_node(client, vm, node_options))
     try:
         link = ensure_vm_node(client, vm, node_options, check_mode)
     except HypervisorError as exc:
@@ -214,3 +214,36 @@ def with_node(result, link):
     merged['diff'] = {'before': dict(result['diff']['before'], pureboot_node=node_diff.get('before')),
                       'after': dict(result['diff']['after'], pureboot_node=node_diff.get('after'))}
     return merged
+
+
+def checked_node_options(client, node_options, subject):
+    """pureboot_node checked against PureBoot before the first write, reads only: the options are known and valid,
+    the login works, and a group named by name exists (then given as its id, so it is not looked up twice).
+
+    PureBoot's GET /workflows is broken (pureboot-api.md), so a workflow_id cannot be checked: it is stored as given.
+    """
+    options = node_options_with_defaults(node_options)
+    if not options['register']:
+        return node_options
+    if options['group'] is not None and options['group_id'] is not None:
+        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+    # The same rules the node gets later, on a stand-in VM: the arch and the tags are checked now.
+    desired_node({'name': 'vm', 'nics': [{'mac': '00:00:00:00:00:00'}]}, dict(options, group=None, group_id=None))
+    if options['group']:
+        return dict(node_options, group=None, group_id=resolve_group_id(client, options['group']))
+    # No group to look up: one read all the same, so a wrong URL or login fails before the VM is made.
+    client.list_groups()
+    return node_options
+
+
+def preview_node(client, vm, node_options):
+    """Check mode for a VM not made yet: the node PureBoot would get, its MAC unknown (the hypervisor assigns it)."""
+    options = node_options_with_defaults(node_options)
+    if not options['register'] or not vm['nics']:
+        return dict(NO_NODE, changed=bool(options['register'] and vm['nics']))
+    # desired_node wants a MAC: a stand-in, replaced by None in what is shown.
+    stand_in = dict(vm, nics=[dict(vm['nics'][0], mac='00:00:00:00:00:00')] + list(vm['nics'][1:]))
+    plan = plan_node(None, desired_node(stand_in, options, client))
+    node = dict(plan.after, mac_address=None)
+    return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node})
+

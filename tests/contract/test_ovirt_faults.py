@@ -244,6 +244,6 @@ def test_a_tag_the_engine_refuses_is_refused_before_anything_is_made(ovirt, driv
     writes = ovirt.write_count()
     with pytest.raises(InvalidInputError) as caught:
         create(ovirt, driver, 'fault-tag', tags=['web', 'not a tag!'])
-    assert str(caught.value) == ("ovirt-test: VM 'fault-tag': tags may hold letters, digits, '_', '-' and '.', "
-                                 "got 'not a tag!'")
+    assert str(caught.value) == ("ovirt-test: VM 'fault-tag': tags must be 1-50 letters, digits, '_', '-' or '.', "
+                                 "not starting with '-' or '.'; got 'not a tag!'")
     assert ovirt.write_count() == writes

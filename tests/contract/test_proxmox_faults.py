@@ -5,7 +5,7 @@ import time
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, ConflictError, InvalidInputError, TaskFailedError, UnreachableError)
+    ApiError, ConflictError, InvalidInputError, NotFoundError, TaskFailedError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import RetryPolicy
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
 
@@ -144,3 +144,24 @@ def test_slow_tasks_are_waited_for(pve, driver):
     vm = driver.power(vm, 'start', timeout=60)
     assert vm['status'] == 'running'
     assert time.monotonic() - started >= 0.35, 'the start task takes 0.4 s (asyncio may wake a tick early)'
+
+
+def test_a_bridge_is_checked_on_the_target_node_before_the_clone(pve, driver):
+    pve.pve.bridges['pve2'] = ['vmbr0']
+    writes = pve.write_count()
+    with pytest.raises(NotFoundError) as caught:
+        clone(pve, driver, 'fault-bridge', node='pve2', networks=[{'network': 'vmbr1'}])
+    assert str(caught.value) == ("pve-test: VM 'fault-bridge': bridge 'vmbr1' not found on node 'pve2' (nor an SDN "
+                                 "vnet); available: vmbr0, vnet1")
+    assert pve.write_count() == writes
+    # The same bridge exists on pve1, and an SDN vnet is a bridge on every node.
+    vm = clone(pve, driver, 'fault-bridge', node='pve1', networks=[{'network': 'vmbr1'}, {'network': 'vnet1'}])
+    assert [nic['network'] for nic in vm['nics']] == ['vmbr1', 'vnet1']
+
+
+def test_networks_the_user_may_not_read_are_a_warning_not_a_failure(pve, driver):
+    pve.pve.fail('GET', '/network', status=403, message='Permission check failed (/nodes/pve1, Sys.Audit)')
+    vm = clone(pve, driver, 'fault-audit', networks=[{'network': 'vmbr1'}])
+    assert [nic['network'] for nic in vm['nics']] == ['vmbr1']
+    assert driver.warnings == ["pve-test: VM 'fault-audit': the bridges of node 'pve1' could not be read (permission "
+                               "denied: Permission check failed (/nodes/pve1, Sys.Audit)), so vmbr1 was not checked"]

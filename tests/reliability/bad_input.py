@@ -7,7 +7,9 @@ pureboot_node, and any added later), then gets:
 - wrong_type: a value of the wrong type for its `type` (a string for an int, a dict for a list, ...);
 - wrong_element: for lists of dicts or ints, an element of the wrong type;
 - out_of_range: for ints, -1 and 2**40; for the options in OUT_OF_RANGE, a value of the right type that no
-  hypervisor or PureBoot takes (an ftp:// URL, a MAC that is not one, a tag with spaces, ...);
+  hypervisor or PureBoot takes (an ftp:// URL, a MAC that is not one, a tag with spaces, tags Proxmox would
+  split into others, ...);
+- repeated: for pureboot_vm's lists of strings, one element twice (a boot device, a tag);
 - unknown_name: for choices, a value that is not one; for dicts, a key that does not exist; for strings that
   name an object (template, node, cluster, group, ...), a name that does not exist;
 - and for each module an option it does not have.
@@ -36,6 +38,8 @@ OUT_OF_RANGE = {
     'api_token_id': 'token-without-realm',
     'tags': ['not a tag!'],
 }
+# Tags a hypervisor would store as other tags (Proxmox splits at spaces and lowercases).
+SPLIT_TAGS = ['a', 'B', 'has space']
 # The VM name a hypervisor refuses (not a DNS name); only where `name` names the VM to create.
 REFUSED_VM_NAME = 'not_a_dns_name!'
 
@@ -195,6 +199,12 @@ def module_cases(module, spec):
             add('out_of_range', OUT_OF_RANGE[name])
         elif module == 'pureboot_vm' and path == ('name',):
             add('out_of_range', REFUSED_VM_NAME)
+        if name == 'tags':
+            # What Proxmox would split into other tags (a;b;has;space): accepted, it could never converge.
+            add('out_of_range', SPLIT_TAGS, variant='split')
+        if module == 'pureboot_vm' and kind == 'list' and elements in (None, 'str'):
+            # The same element twice: stored once, so it must be refused or converge.
+            add('repeated', [(option_spec.get('choices') or ['twice'])[0]] * 2)
         if option_spec.get('choices'):
             add('unknown_name', ['no-such-choice'] if kind == 'list' else 'no-such-choice')
         elif option_spec.get('options'):
@@ -222,11 +232,11 @@ def expectation(case, backend=None):
         return 'fail_or_converted' if case.type in ('str', 'path') else 'fail'
     if case.kind == 'wrong_element':
         return 'fail'
+    if case.kind == 'repeated':
+        # A boot device twice means nothing; a tag twice is the tag once (tags are a set).
+        return 'fail' if option == 'boot_order' else 'ok'
     if option in FILTERS.get(case.module, ()):
         return 'empty'
-    if case.kind == 'out_of_range' and option == 'tags' and backend == 'ovirt':
-        # The oVirt simulator takes any tag name; what a real engine refuses is not known here.
-        return 'any'
     if case.kind == 'out_of_range':
         return 'any' if case.variant == 'high' and case.path[-1] in LARGE_IS_VALID else 'fail'
     return NOT_NAMES.get(option, 'fail')

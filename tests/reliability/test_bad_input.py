@@ -4,8 +4,9 @@ The cases come from the modules' own argument specs (bad_input.py), so a new opt
 anyone adding it here. Each case is the module's valid base task with one mistake in it, run against live
 servers (a hypervisor and the PureBoot double) so mistakes that only the driver layer or the server can see
 get there. Every answer must be one clear line: no traceback, not the catch-all of an unexpected exception,
-naming the hypervisor or PureBoot when it comes from the driver layer, no secret; and each case must answer
-what expectation() says. What was tried and the exact message go into docs/reliability.md.
+naming the hypervisor or PureBoot when it comes from the driver layer, no secret; each case must answer
+what expectation() says; and every case a module accepts converges: the same task run again reports
+changed: false. What was tried and the exact message go into docs/reliability.md.
 """
 
 import concurrent.futures
@@ -114,6 +115,16 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
         with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
             answers = list(pool.map(run, enumerate(cases)))
 
+        # Every input a module accepts converges: the same task again changes nothing.
+        def run_again(answer):
+            case, args, result, _output, _seconds = answer
+            again, _stdout, _stderr, _code = runner.run(module, args, 'again-' + case.case_id(backend.kind).replace('/', '_'))
+            return case, again
+
+        accepted = [a for a in answers if a[2] is not None and not a[2].get('failed')]
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            second_runs = dict((case.case_id(backend.kind), again) for case, again in pool.map(run_again, accepted))
+
     problems = []
     for case, args, result, output, seconds in answers:
         case_id = case.case_id(backend.kind)
@@ -122,6 +133,10 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
         issues = clear_line_problems(result, labels_for(args), output, secrets)
         if not meets(expected, outcome, (result or {}).get('error_category')):
             issues.append('expected {0}, answered {1}'.format(expected, outcome))
+        again = second_runs.get(case_id)
+        if again is not None and (again.get('failed') or again.get('changed')):
+            issues.append('accepted, but the same task again answered {0}'.format(
+                'failed: ' + one_line(again.get('msg'), 200) if again.get('failed') else 'changed: true'))
         known = KNOWN_BUGS.get(case_id)
         record(case_id, 'input', module=module, option=case.option, kind=case.kind, value=case.shown_value(),
                expected=expected, outcome=outcome, category=(result or {}).get('error_category'),
