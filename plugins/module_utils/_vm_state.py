@@ -58,7 +58,7 @@ def locate_vm(driver, params):
     if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
         raise InvalidInputError('wait_timeout must be between 1 and {0} seconds, got {1}'.format(
             MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label)
-    driver.connect()
+    driver.open()
     return find_vm(driver, params)
 
 
