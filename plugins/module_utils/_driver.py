@@ -172,6 +172,12 @@ class HypervisorDriver(abc.ABC):
         """Log in (once); returns server_record(version, product); raises AuthError, TLSError, UnreachableError,
         TimeoutError_, or ApiError when the URL answers as another kind of server."""
 
+    def open(self):
+        """Log in (once) with the checks of connect(), without reading the server's version: what a module needs
+        before its first real request. A type whose login answer already proves its API overrides this to save
+        the version read; the default is connect()."""
+        self.connect()
+
     @abc.abstractmethod
     def close(self):
         """Log out and release the session; never raises."""

@@ -7,9 +7,11 @@
 """The Proxmox VE driver, on proxmoxer.
 
 What it does that Proxmox needs (see shared/backends.md): every VM of the cluster from one
-/cluster/resources call; VM ids from /cluster/nextid retried on collision; tasks watched until
-they end, failing at once on TASK ERROR with the last log lines; VM locks waited out within the
-timeout; a new login when the ticket expires; bounded retries for reads only.
+/cluster/resources call; VM ids spread over the free ids above /cluster/nextid, so that parallel creates
+rarely pick the same one, and a collision retried with another; tasks watched until they end, failing at
+once on TASK ERROR with the last log lines; VM and storage locks waited out within the timeout; a new
+login when the ticket expires; bounded retries for reads only; a write whose answer was lost is read back
+(the VM by id and name, its tasks), never sent again blindly.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import random
 import re
 import threading
 import time
+import zlib
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -27,7 +30,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
     TaskFailedError, UnreachableError, transport_reason)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import TLS, requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
@@ -43,6 +46,16 @@ except ImportError:
 
 DEFAULT_PORT = 8006
 ID_ATTEMPTS = 100
+# A new VM's id is one of the first ID_WINDOW free ids from /cluster/nextid on, chosen by its name: forks
+# creating VMs at the same moment all get the same nextid, and would all but one collide on it.
+ID_WINDOW = 1000
+# Seconds between two clones refused because the storage lock was held by another clone.
+STORAGE_LOCK_PAUSE = 1.0
+# What the answer of a lost write is read back as: the task types of each write, as their UPIDs name them.
+POWER_TASKS = {'start': 'qmstart', 'stop': 'qmstop', 'shutdown': 'qmshutdown', 'reboot': 'qmreboot'}
+POWER_RESULTS = {'start': 'running', 'stop': 'stopped', 'shutdown': 'stopped'}
+# Seconds a node's clock may differ from ours when a task's start time is compared with when we sent its request.
+CLOCK_SLACK = 30
 TASK_LOG_LINES = 10
 # Proxmox's own OUI, used for the MACs of NICs this driver adds.
 PROXMOX_OUI = 'bc:24:11'
@@ -175,6 +188,28 @@ def _node_of_path(path):
     return found.group(1) if found else None
 
 
+def free_vmid(lowest, taken, skip):
+    """The free id (not in taken) that comes after skip other free ids, counting from lowest on."""
+    vmid = int(lowest)
+    while True:
+        if vmid not in taken:
+            if skip == 0:
+                return vmid
+            skip -= 1
+        vmid += 1
+
+
+def name_offset(name, window=ID_WINDOW):
+    """Where in the window of free ids the VM called name starts looking: the same for the same name, spread
+    over the window for different names (CRC-32, not a secret)."""
+    return zlib.crc32(str(name).encode('utf-8')) % window
+
+
+def lost_answer(exc):
+    """True when exc is a write whose connection failed or timed out before its answer: the server may have acted."""
+    return getattr(exc, 'unanswered', False)
+
+
 class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
     PRODUCT = 'a Proxmox VE'
@@ -192,6 +227,8 @@ class ProxmoxDriver(HypervisorDriver):
         self._api = None
         self._login_lock = threading.Lock()
         self._version = None
+        # The VM listing of this run, until the next write: a lookup right after another reuses it.
+        self._listing = None
 
     # --------------------------------------------------------------- session
     def _login(self):
@@ -241,6 +278,14 @@ class ProxmoxDriver(HypervisorDriver):
             self._version = server_record(version=version['version'], product='Proxmox VE')
         return self._version
 
+    def open(self):
+        # A password login's answer proves a Proxmox VE API already (_login says what else answered); an API
+        # token sends nothing to log in, so its check is connect()'s version read.
+        if self.conn.api_token_id and self.conn.api_token_secret:
+            self.connect()
+        else:
+            self._session()
+
     def close(self):
         self._api = None
 
@@ -248,6 +293,8 @@ class ProxmoxDriver(HypervisorDriver):
     def _call(self, method, path, subject=None, **params):
         """One API request: a new login on an expired ticket, and bounded retries for reads only."""
         attempt, renewed = 0, False
+        if method != 'GET':
+            self._listing = None
         while True:
             attempt += 1
             api = self._session()
@@ -268,7 +315,10 @@ class ProxmoxDriver(HypervisorDriver):
                 failure = requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
-                raise self.transport_error(failure, transport_reason(exc), subject)
+                error = self.transport_error(failure, transport_reason(exc), subject)
+                # A write may have been carried out: the callers that can read its effect back do (lost_answer).
+                error.unanswered = method != 'GET' and failure != TLS
+                raise error
 
     def _api_error(self, exc, path, subject):
         """A ResourceException as a typed error, keeping PVE's own wording."""
@@ -386,7 +436,7 @@ class ProxmoxDriver(HypervisorDriver):
         return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def _find_resource(self, vm_id=None, name=None, templates=False):
-        resources = self._resources()
+        resources = self._listing = self._resources()
         if vm_id is not None:
             found = [r for r in resources if str(r['vmid']) == str(vm_id)]
         else:
@@ -400,11 +450,17 @@ class ProxmoxDriver(HypervisorDriver):
         resource = self._find_resource(vm_id=vm_id, name=name)
         if resource is None:
             return None
-        node, vmid = resource['node'], resource['vmid']
-        subject = describe_vm(resource.get('name'), vmid)
+        return self._vm_at(resource['node'], resource['vmid'], resource)
+
+    def _vm_at(self, node, vmid, resource=None):
+        """The record of VM vmid on node from its current status and configuration. Without its /cluster/resources
+        entry (a VM this run just acted on, whose place is known) the name and template flag come from those."""
+        subject = describe_vm((resource or {}).get('name'), vmid)
         current = self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
-        resource = dict(resource, status=current.get('status', resource.get('status')), lock=current.get('lock'))
         config = self._config(node, vmid, subject)
+        resource = dict(resource or {'vmid': vmid, 'node': node, 'name': current.get('name') or config.get('name'),
+                                     'template': 1 if config.get('template') else 0},
+                        status=current.get('status', (resource or {}).get('status')), lock=current.get('lock'))
         ips = []
         if current.get('status') == 'running' and current.get('agent'):
             ips = self._guest_ips(node, vmid)
@@ -457,16 +513,38 @@ class ProxmoxDriver(HypervisorDriver):
             return []
         return [line.get('t', '') for line in lines][-TASK_LOG_LINES:]
 
-    def _run_task(self, method, path, subject, timeout, params=None, wait=True):
-        """Start a task (waiting out locks) and wait for it to end."""
+    def _run_task(self, method, path, subject, timeout, params=None, wait=True, read_back=None):
+        """Start a task (waiting out locks) and wait for it to end.
+
+        When the request went out and its answer was lost, read_back(sent_at) says what the server did: the
+        UPID of the task it started, None when the write's effect is there already, or False when it never
+        arrived (then, and only then, the request is sent again, once).
+        """
         node = _node_of_path(path)
+        deadline = time.monotonic() + timeout
 
         def attempt():
-            upid = self._call(method, path, subject, **(params or {}))
+            sent_at = time.time()
+            try:
+                upid = self._call(method, path, subject, **(params or {}))
+            except HypervisorError as exc:
+                if read_back is None or not lost_answer(exc):
+                    raise
+                upid = read_back(sent_at)
+                if upid is False:
+                    upid = self._call(method, path, subject, **(params or {}))
             if wait and upid:
-                self._wait_task(node, upid, timeout, subject)
+                self._wait_task(node, upid, max(deadline - time.monotonic(), 1), subject)
             return upid
-        return retry_while_locked(attempt, time.monotonic() + timeout)
+        return retry_while_locked(attempt, deadline)
+
+    def _task_of(self, node, vmid, kind, sent_at, subject):
+        """The UPID of the newest task of kind for VM vmid started since sent_at (less CLOCK_SLACK: the node's
+        clock is not ours), or None."""
+        tasks = self._call('GET', 'nodes/{0}/tasks'.format(node), subject, vmid=vmid, limit=20) or []
+        recent = [t for t in tasks if t.get('type') == kind and int(t.get('starttime') or 0) >= sent_at - CLOCK_SLACK]
+        recent.sort(key=lambda t: int(t.get('starttime') or 0))
+        return recent[-1]['upid'] if recent else None
 
     # ----------------------------------------------------------------- write
     def _check_node(self, node, subject):
@@ -517,9 +595,14 @@ class ProxmoxDriver(HypervisorDriver):
                                                 "{2}".format(bridge, node, ', '.join(sorted(set(bridges + vnets))) or 'none'),
                                  subject)
 
+    def _recent_resources(self):
+        """The VM listing this run read last, when no write was sent since (the template lookup right after the
+        VM's own lookup needs no second one); else a fresh one."""
+        return self._listing if self._listing is not None else self._resources()
+
     def _template_resource(self, ref, subject):
         """The template resource named or numbered ref, or NotFoundError listing the available ones."""
-        templates = [r for r in self._resources() if r.get('template')]
+        templates = [r for r in self._recent_resources() if r.get('template')]
         found = [r for r in templates if str(r['vmid']) == str(ref)] or [r for r in templates if r.get('name') == ref]
         if not found:
             raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
@@ -602,28 +685,95 @@ class ProxmoxDriver(HypervisorDriver):
         for option in ('storage', 'pool'):
             if spec.get(option):
                 params[option] = spec[option]
-        vmid, upid = self._clone(source_node, template['vmid'], params, subject)
-        subject = describe_vm(name, vmid)
-        self._wait_task(source_node, upid, timeout, subject)
-        vm = self.get_vm(vm_id=vmid)
-        if vm is None:
-            raise self.error(ApiError, 'the clone finished but the VM is not listed', subject)
+        vmid = self._clone(source_node, template['vmid'], params, subject, time.monotonic() + timeout)
+        # The clone task ended well, so the VM is stopped and unlocked where it was made: its configuration is
+        # all there is left to read.
+        resource = {'vmid': vmid, 'node': target, 'name': name, 'status': 'stopped', 'template': 0}
+        vm = self._record(resource, self._config(target, vmid, describe_vm(name, vmid)))
         changes = diff_hardware(vm, spec)
         return self.apply_changes(vm, changes, timeout) if changes else vm
 
-    def _clone(self, node, template_id, params, subject):
-        """Clone with the next free id; /cluster/nextid reserves nothing, so on a collision take the next one."""
-        candidate = int(self._call('GET', 'cluster/nextid', subject))
+    def _clone(self, node, template_id, params, subject, deadline):
+        """Clone the template to a free id and wait for the clone to end; returns the new VM's id.
+
+        /cluster/nextid reserves nothing: every fork of a play creating VMs at the same moment gets the same id
+        from it. So each VM starts at the place its name gives in the window of free ids from there on, and
+        after a collision (the clone refuses a taken id: the clone itself is the claim, never a VM found there)
+        tries another place at random. A clone whose answer was lost is read back, never sent again blindly;
+        one that failed because another clone held the storage lock is started again, until deadline.
+        """
+        name = params['name']
+        lowest = int(self._call('GET', 'cluster/nextid', subject))
+        taken = set(int(r['vmid']) for r in self._recent_resources())
+        candidate = free_vmid(lowest, taken, name_offset(name))
         for _attempt in range(ID_ATTEMPTS):
-            try:
-                upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject,
-                                  newid=candidate, **params)
-                return candidate, upid
-            except ConflictError as exc:
-                if not exc.details.get('id_taken'):
-                    raise
-                candidate += 1
+            outcome = self._clone_once(node, template_id, candidate, params, subject, deadline)
+            if outcome == 'done':
+                return candidate
+            if outcome == 'taken':
+                taken.add(candidate)
+                taken.update(int(r['vmid']) for r in self._made_meanwhile(name, subject))
+                candidate = free_vmid(lowest, taken, random.randrange(ID_WINDOW))
         raise self.error(ConflictError, 'no free VM id found after {0} attempts'.format(ID_ATTEMPTS), subject)
+
+    def _clone_once(self, node, template_id, vmid, params, subject, deadline):
+        """One clone to vmid: 'done' once it ended well, 'taken' when the id was, 'again' when it must be sent again
+        (a lock held elsewhere, or a request that never arrived). Until the clone is made, messages name the VM
+        by its name only: the id is not its own yet."""
+        try:
+            upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject, newid=vmid,
+                              **params)
+        except ConflictError as exc:
+            if exc.details.get('id_taken'):
+                return 'taken'
+            # The source is locked (a clone of a VM that is no template locks it): wait as for any lock.
+            if exc.details.get('locked') and time.monotonic() + STORAGE_LOCK_PAUSE < deadline:
+                time.sleep(STORAGE_LOCK_PAUSE * (0.5 + random.random()))
+                return 'again'
+            raise
+        except HypervisorError as exc:
+            if not lost_answer(exc):
+                raise
+            return self._clone_read_back(vmid, params['name'], subject, deadline)
+        try:
+            self._wait_task(node, upid, max(deadline - time.monotonic(), 1), describe_vm(params['name'], vmid))
+        except ConflictError as exc:
+            # The clone task could not take a lock in time: on a storage that serialises allocations another
+            # full clone holds it ("can't lock file '/var/lock/pve-manager/pve-storage-...' - got timeout"). PVE
+            # removed the half-made VM; start the clone again once the other may be done.
+            if not exc.details.get('locked') or time.monotonic() + STORAGE_LOCK_PAUSE >= deadline:
+                raise
+            time.sleep(STORAGE_LOCK_PAUSE * (0.5 + random.random()))
+            return 'again'
+        return 'done'
+
+    def _clone_read_back(self, vmid, name, subject, deadline):
+        """After a clone request whose answer was lost. PVE writes the new VM's configuration, locked, before it
+        answers: a VM with this id and this name is the clone (wait until its lock is gone); one with another name
+        took the id first; none means the request never arrived, or the clone failed at once: send it again."""
+        def settled():
+            resource = self._find_resource(vm_id=vmid)
+            if resource is None:
+                return 'again'
+            if resource.get('name') != name or resource.get('template'):
+                return 'taken'
+            return None if resource.get('lock') else 'done'
+        return wait_for(settled, max(deadline - time.monotonic(), 1), 'the clone to VM id {0}'.format(vmid),
+                        hypervisor=self.label, subject=subject)
+
+    def _made_meanwhile(self, name, subject):
+        """The VM listing after a collision, to take from it; a VM of our name made meanwhile by another client
+        (another controller running the same play) is not made a second time."""
+        resources = self._find_resource_listing()
+        same = [r for r in resources if r.get('name') == name and not r.get('template')]
+        if same:
+            raise self.error(ConflictError, 'VM {0!r} was made meanwhile by another client (id {1}); not making a '
+                                            'second one'.format(name, same[0]['vmid']), subject)
+        return resources
+
+    def _find_resource_listing(self):
+        self._listing = self._resources()
+        return self._listing
 
     def _config_changes(self, vm, config, changes, subject):
         """The PUT /config parameters for changes, against the current config."""
@@ -682,8 +832,20 @@ class ProxmoxDriver(HypervisorDriver):
         node, vmid = vm['node'], vm['id']
         params = self._config_changes(vm, self._config(node, vmid, subject), changes, subject)
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
-        retry_while_locked(lambda: self._call('PUT', path, subject, **params), time.monotonic() + timeout)
-        return self.get_vm(vm_id=vmid)
+
+        def write():
+            try:
+                self._call('PUT', path, subject, **params)
+            except HypervisorError as exc:
+                if not lost_answer(exc):
+                    raise
+                # PUT /config answers once the change is written: read it back, and send it again only when the
+                # configuration does not hold it yet (the request never arrived).
+                wanted = dict((key, change['after']) for key, change in changes.items())
+                if diff_hardware(self._vm_at(node, vmid), wanted):
+                    self._call('PUT', path, subject, **params)
+        retry_while_locked(write, time.monotonic() + timeout)
+        return self._vm_at(node, vmid)
 
     def power(self, vm, action, timeout, wait=True):
         subject = vm_subject(vm)
@@ -692,14 +854,42 @@ class ProxmoxDriver(HypervisorDriver):
             params = {'timeout': max(int(timeout), 1), 'forceStop': 0}
         if action not in ('start', 'shutdown', 'stop', 'reboot'):
             raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
-        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(vm['node'], vm['id'], action), subject, timeout,
-                       params, wait=wait)
-        return self.get_vm(vm_id=vm['id']) or vm
+        node, vmid = vm['node'], vm['id']
+
+        def read_back(sent_at):
+            upid = self._task_of(node, vmid, POWER_TASKS[action], sent_at, subject)
+            if upid:
+                return upid
+            status = self._current(node, vmid, subject).get('status')
+            return None if status == POWER_RESULTS.get(action) else False
+        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout,
+                       params, wait=wait, read_back=read_back)
+        # A power action changes the status only (pending changes that a start applies were read as the
+        # configuration already): read that, not the whole VM again.
+        try:
+            current = self._current(node, vmid, subject)
+        except NotFoundError:
+            return vm
+        ips = []
+        if current.get('status') == 'running' and current.get('agent'):
+            ips = self._guest_ips(node, vmid)
+        return dict(vm, status=_status(current.get('status'), current.get('lock'), current.get('qmpstatus')),
+                    ip_addresses=ips)
+
+    def _current(self, node, vmid, subject):
+        return self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
 
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
-        self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(vm['node'], vm['id']), subject, timeout,
-                       {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait)
+        node, vmid = vm['node'], vm['id']
+
+        def read_back(sent_at):
+            upid = self._task_of(node, vmid, 'qmdestroy', sent_at, subject)
+            if upid:
+                return upid
+            return None if self._find_resource(vm_id=vmid) is None else False
+        self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout,
+                       {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back)
 
 
 def _memory_mb(config):

@@ -64,7 +64,7 @@ def locate_vm(driver, params):
     if not params.get('name') and not params.get('id'):
         # name: "" passes Ansible's required_one_of; it names no VM.
         raise InvalidInputError("name is empty: give the VM's name (or its id)", hypervisor=driver.label)
-    driver.connect()
+    driver.open()
     return find_vm(driver, params)
 
 

@@ -1,7 +1,8 @@
-"""How the Proxmox driver reads and writes PVE's config strings."""
+"""How the Proxmox driver reads and writes PVE's config strings, and picks VM ids."""
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import UnreachableError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import (
-    boot_devices, format_net, parse_boot_order, parse_net)
+    ID_WINDOW, boot_devices, format_net, free_vmid, lost_answer, name_offset, parse_boot_order, parse_net)
 
 
 def test_parse_net_reads_model_mac_bridge_vlan_and_keeps_the_rest():
@@ -23,3 +24,26 @@ def test_boot_order_forms():
     assert parse_boot_order(dict(config, boot='ncd')) == ['network', 'disk', 'cdrom']
     assert parse_boot_order(config) == ['disk', 'cdrom', 'network']
     assert boot_devices(config) == {'disk': 'scsi0', 'cdrom': 'ide2', 'network': 'net0'}
+
+
+def test_free_vmid_skips_taken_ids():
+    assert free_vmid(100, set(), 0) == 100
+    assert free_vmid(100, {100, 101, 103}, 0) == 102
+    assert free_vmid(100, {100, 101, 103}, 1) == 104
+    assert free_vmid(100, {101}, 2) == 103
+
+
+def test_name_offset_is_stable_per_name_and_spread_over_the_window():
+    assert name_offset('web-01') == name_offset('web-01')
+    offsets = set(name_offset('load-{0:02d}'.format(i)) for i in range(1, 101))
+    assert all(0 <= o < ID_WINDOW for o in offsets)
+    # 100 names in a window of 1000: a few may share a place, most must not.
+    assert len(offsets) >= 90
+    assert name_offset('x', window=7) < 7
+
+
+def test_lost_answer_is_only_a_write_that_went_unanswered():
+    plain = UnreachableError('cannot reach')
+    assert not lost_answer(plain)
+    plain.unanswered = True
+    assert lost_answer(plain)

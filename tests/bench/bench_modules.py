@@ -1,0 +1,339 @@
+"""make bench, module section: the five-task VM lifecycle with our modules and with the anchors', on the same servers.
+
+One playbook per collection and hypervisor type: clone a VM from a template, start it, read it with the info
+module, stop it (gracefully), remove it; every task is run twice in a row, and the second run of each is the
+"no-op re-run" (nothing left to do). Each playbook runs as a real `ansible-playbook` process against fakepve or
+the oVirt simulator, every request answered after the same latency. We count the requests each task sent (the
+server's own log, split at the task starts a small callback writes down), the writes among them (logins and
+logouts excluded) and the wall time.
+
+    python tests/bench/bench_modules.py --anchors .venv/anchor-collections --latency 0.01
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import yaml
+
+from fakepve import FakePve
+from fakepve.certs import make_cert
+
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
+from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
+
+HERE = pathlib.Path(__file__).resolve()
+COLLECTION = HERE.parents[2]
+COLLECTIONS_PATH = COLLECTION.parents[2]
+BIN = pathlib.Path(sys.executable).parent
+START, END = '<!-- bench-modules:start -->', '<!-- bench-modules:end -->'
+STEPS = ('create', 'start', 'info', 'stop', 'remove')
+VM_NAME = 'bench-vm'
+PASSWORD = 'bench-secret'
+# Requests that open or close a session: never counted as writes.
+SESSION_PATHS = ('/access/ticket', '/sso/oauth/token', '/sso-logout')
+
+# Writes the task start times next to the playbook, so requests can be split per task.
+CALLBACK = '''
+import json, os, time
+from ansible.plugins.callback import CallbackBase
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'aggregate'
+    CALLBACK_NAME = 'task_marks'
+    CALLBACK_NEEDS_ENABLED = True
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        with open(os.environ['BENCH_MARKS'], 'a') as marks:
+            marks.write(json.dumps({'task': task.get_name(), 'time': time.time()}) + '\\n')
+'''
+
+
+class TimedLog(list):
+    """A server's request log that also notes when each request arrived (wall clock, as the callback's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+
+    def append(self, item):
+        self.times.append(time.time())
+        super().append(item)
+
+
+class ServedPve(object):
+    """fakepve on its own event loop, with the contract scene (two nodes, two templates)."""
+
+    def __init__(self, latency, workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.certfile, keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
+        self.pve = FakePve(user='root@pam', password=PASSWORD, host='127.0.0.1', port=0)
+        self.pve.max_requests = 10 ** 8
+        self.pve.requests = TimedLog()
+        self.backend = ProxmoxBackend(self.pve, self.certfile)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.pve.start(self.certfile, keyfile), self.loop).result(30)
+        # Latency is in PVE seconds, scaled by time_scale: at 1 tasks also take their PVE time (a start, a shutdown).
+        self.pve.time_scale = 1.0
+        self.pve.slow_network(latency)
+
+    def log(self):
+        """[(time, method, path)] of every request."""
+        return [(t, method, path) for t, (method, path, _body) in zip(self.pve.requests.times, self.pve.requests)]
+
+    def stop(self):
+        asyncio.run_coroutine_threadsafe(self.pve.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+class ServedOvirt(object):
+    def __init__(self, latency):
+        self.engine = OvirtEngineSimulator(password=PASSWORD, seed='default', latency=latency)
+        self.engine.requests = TimedLog()
+        self.engine.start()
+        self.backend = OvirtBackend(self.engine)
+
+    def log(self):
+        return [(t, entry['method'], entry['path']) for t, entry in zip(self.engine.requests.times, self.engine.requests)]
+
+    def stop(self):
+        self.engine.stop()
+
+
+# ----------------------------------------------------------------------------------------------- playbooks
+def twice(tasks):
+    """Each task, then the same task again (its no-op re-run)."""
+    doubled = []
+    for step, task in zip(STEPS, tasks):
+        doubled.append(dict(task, name='{0} 1'.format(step)))
+        doubled.append(dict(task, name='{0} 2'.format(step)))
+    return doubled
+
+
+def ours(backend):
+    hv = backend.connection(password=PASSWORD)
+    vm = {'hypervisor': hv, 'name': VM_NAME}
+    module = 'pureboot.hypervisors.pureboot_vm'
+    return twice([
+        {module: dict(vm, template=backend.template, state='present', **backend.placement)},
+        {module: dict(vm, state='running')},
+        {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv, 'name': VM_NAME}},
+        {module: dict(vm, state='stopped')},
+        {module: dict(vm, state='absent')},
+    ])
+
+
+def community_proxmox(served):
+    pve = served.pve
+    auth = {'api_host': '127.0.0.1', 'api_port': pve.port, 'api_user': 'root@pam', 'api_password': PASSWORD,
+            'validate_certs': True}
+    module = 'community.proxmox.proxmox_kvm'
+    # Its clone is idempotent only with an explicit newid: without one its re-run clones a second VM of the name.
+    return twice([
+        {module: dict(auth, name=VM_NAME, clone=served.backend.template, newid=100, node='pve1', full=True,
+                      timeout=120)},
+        {module: dict(auth, name=VM_NAME, state='started', timeout=120)},
+        {'community.proxmox.proxmox_vm_info': dict(auth, name=VM_NAME)},
+        {module: dict(auth, name=VM_NAME, state='stopped', timeout=120)},
+        {module: dict(auth, name=VM_NAME, state='absent', timeout=120)},
+    ])
+
+
+def ovirt_ovirt(served):
+    engine = served.engine
+    auth = '{{ ovirt_auth }}'
+    module = 'ovirt.ovirt.ovirt_vm'
+    login = {'name': 'log in', 'ovirt.ovirt.ovirt_auth': {
+        'url': engine.url, 'username': engine.username, 'password': PASSWORD, 'ca_file': engine.cafile,
+        'insecure': False}}
+    logout = {'name': 'log out', 'ovirt.ovirt.ovirt_auth': {'state': 'absent', 'ovirt_auth': auth}}
+    return [login] + twice([
+        {module: {'auth': auth, 'name': VM_NAME, 'template': served.backend.template, 'cluster': 'Default',
+                  'state': 'present', 'poll_interval': 1}},
+        {module: {'auth': auth, 'name': VM_NAME, 'state': 'running', 'poll_interval': 1}},
+        {'ovirt.ovirt.ovirt_vm_info': {'auth': auth, 'pattern': 'name={0}'.format(VM_NAME)}},
+        {module: {'auth': auth, 'name': VM_NAME, 'state': 'stopped', 'poll_interval': 1}},
+        {module: {'auth': auth, 'name': VM_NAME, 'state': 'absent', 'poll_interval': 1}},
+    ]) + [logout]
+
+
+# ----------------------------------------------------------------------------------------------- running
+def run_play(folder, label, tasks, env=None):
+    """Run tasks as one play in folder; returns (seconds, [(task name, start time)], end time)."""
+    (folder / 'callbacks').mkdir(parents=True)
+    (folder / 'callbacks' / 'task_marks.py').write_text(CALLBACK)
+    playbook = folder / 'play.yml'
+    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
+    marks = folder / 'marks.jsonl'
+    environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+    environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
+                        'ANSIBLE_HOME': str(folder / 'ansible-home'), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
+                        'ANSIBLE_CALLBACK_PLUGINS': str(folder / 'callbacks'),
+                        'ANSIBLE_CALLBACKS_ENABLED': 'task_marks', 'ANSIBLE_NOCOLOR': '1',
+                        'ANSIBLE_PYTHON_INTERPRETER': sys.executable, 'ANSIBLE_DEPRECATION_WARNINGS': '0',
+                        'ANSIBLE_LOCALHOST_WARNING': '0', 'BENCH_MARKS': str(marks)})
+    environment.update(env or {})
+    started = time.monotonic()
+    result = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(playbook)],
+                            env=environment, cwd=str(folder), capture_output=True, text=True, timeout=1800,
+                            check=False)
+    seconds = time.monotonic() - started
+    ended = time.time()
+    if result.returncode != 0:
+        raise RuntimeError('{0} failed:\n{1}'.format(label, (result.stdout + result.stderr)[-4000:]))
+    starts = [json.loads(line) for line in marks.read_text().splitlines()]
+    return seconds, [(mark['task'], mark['time']) for mark in starts], ended
+
+
+def per_task(log, starts, ended):
+    """{task name: (requests, writes)}: requests that arrived between a task's start and the next one's."""
+    bounds = [t for _name, t in starts[1:]] + [ended]
+    counts = {}
+    for (name, begin), end in zip(starts, bounds):
+        hits = [(method, path) for t, method, path in log if begin <= t < end]
+        writes = [1 for method, path in hits if method != 'GET' and not path.split('?', 1)[0].endswith(SESSION_PATHS)]
+        counts[name] = (len(hits), len(writes))
+        if SHOW_REQUESTS:
+            print('    {0}: {1}'.format(name, ', '.join('{0} {1}'.format(m, p) for m, p in hits)))
+    return counts
+
+
+def measure(label, kind, served, workdir, tasks, env=None):
+    seconds, starts, ended = run_play(workdir / '{0}-{1}'.format(kind, label), label, tasks, env)
+    counts = per_task(served.log(), starts, ended)
+    row = {'collection': label, 'type': kind, 'seconds': round(seconds, 2), 'steps': {}}
+    for step in STEPS:
+        row['steps'][step] = {'first': counts['{0} 1'.format(step)], 'again': counts['{0} 2'.format(step)]}
+    # The anchor's own log-in and log-out tasks (ovirt_auth) belong to its lifecycle.
+    session = [counts[name] for name in ('log in', 'log out') if name in counts]
+    row['session_requests'] = sum(c[0] for c in session)
+    row['lifecycle_requests'] = sum(row['steps'][s]['first'][0] for s in STEPS) + row['session_requests']
+    row['lifecycle_writes'] = sum(row['steps'][s]['first'][1] for s in STEPS)
+    row['noop_requests'] = sum(row['steps'][s]['again'][0] for s in STEPS)
+    row['noop_writes'] = sum(row['steps'][s]['again'][1] for s in STEPS)
+    print('  {collection:<26} {type:<8} lifecycle {lifecycle_requests:>4} requests ({lifecycle_writes} writes), '
+          'no-op re-run {noop_requests:>4} requests ({noop_writes} writes), {seconds:>6.2f} s'.format(**row), flush=True)
+    return row
+
+
+def bench(latency, workdir, backends):
+    rows = []
+    if 'proxmox' in backends:
+        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)),
+                            ('community.proxmox', community_proxmox)):
+            served = ServedPve(latency, workdir / ('pve-' + label))
+            try:
+                rows.append(measure(label, 'proxmox', served, workdir, make(served),
+                                    env={'REQUESTS_CA_BUNDLE': served.certfile}))
+            finally:
+                served.stop()
+    if 'ovirt' in backends:
+        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)):
+            served = ServedOvirt(latency)
+            try:
+                rows.append(measure(label, 'ovirt', served, workdir, make(served)))
+            finally:
+                served.stop()
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------- report
+def anchor_versions():
+    found = []
+    for root in ANCHORS:
+        for manifest in sorted(pathlib.Path(root).glob('ansible_collections/*/*/MANIFEST.json')):
+            info = json.loads(manifest.read_text())['collection_info']
+            found.append('{namespace}.{name} {version}'.format(**info))
+    return ', '.join(found)
+
+
+def table(rows, latency, load):
+    from ansible.release import __version__ as ansible_core
+    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}, against {2}, on ansible-core {3} '
+             'and Python {4} ({5} CPUs); load average (1 minute) {6:.2f} at the start and {7:.2f} at the end.'.format(
+                 latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(), ansible_core,
+                 platform.python_version(), os.cpu_count(), load[0], load[1]), '',
+             '| type | collection | lifecycle requests | lifecycle writes | no-op re-run requests | no-op re-run writes '
+             '| wall time, both runs (s) |',
+             '|---|---|---:|---:|---:|---:|---:|']
+    for row in rows:
+        lines.append('| {type} | {collection} | {lifecycle_requests} | {lifecycle_writes} | {noop_requests} '
+                     '| {noop_writes} | {seconds:.2f} |'.format(**row))
+    lines += ['', 'Requests per task, first run / no-op re-run (writes in brackets):', '',
+              '| type | collection | ' + ' | '.join(STEPS) + ' | log in + out |',
+              '|---|---|' + '---:|' * (len(STEPS) + 1)]
+    for row in rows:
+        cells = ['{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1],
+                                                row['steps'][s]['again'][0], row['steps'][s]['again'][1])
+                 for s in STEPS]
+        lines.append('| {0} | {1} | {2} | {3} |'.format(row['type'], row['collection'], ' | '.join(cells),
+                                                      row['session_requests'] or '–'))
+    return '\n'.join(lines)
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    labels = ['{0}\n{1}'.format(r['type'], r['collection']) for r in rows]
+    positions = range(len(rows))
+    axes.bar([p - 0.2 for p in positions], [r['lifecycle_requests'] for r in rows], width=0.4, label='lifecycle')
+    axes.bar([p + 0.2 for p in positions], [r['noop_requests'] for r in rows], width=0.4, label='no-op re-run')
+    axes.set_xticks(list(positions))
+    axes.set_xticklabels(labels, fontsize=8)
+    axes.set_ylabel('requests (5 tasks)')
+    axes.set_title('Five-task VM lifecycle: requests per collection')
+    axes.grid(True, axis='y', alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(str(path), dpi=100)
+
+
+def write_doc(path, text):
+    doc = path.read_text()
+    start, end = doc.index(START) + len(START), doc.index(END)
+    path.write_text(doc[:start] + '\n' + text + '\n' + doc[end:])
+
+
+ANCHORS = []
+SHOW_REQUESTS = []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--latency', type=float, default=0.01)
+    parser.add_argument('--anchors', required=True, help='folder holding ansible_collections/{community,ovirt}')
+    parser.add_argument('--backends', default='proxmox,ovirt')
+    parser.add_argument('--docs', help='docs folder to write performance.md and performance-modules.png into')
+    parser.add_argument('--show-requests', action='store_true', help='print every request of every task')
+    args = parser.parse_args()
+    ANCHORS.append(args.anchors)
+    if args.show_requests:
+        SHOW_REQUESTS.append(True)
+    load = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory(prefix='pureboot-bench-modules-') as tmp:
+        rows = bench(args.latency, pathlib.Path(tmp), args.backends.split(','))
+    load.append(os.getloadavg()[0])
+    text = table(rows, args.latency, load)
+    print(text)
+    if args.docs:
+        docs = pathlib.Path(args.docs)
+        (docs / 'performance-modules.json').write_text(json.dumps(rows, indent=1) + '\n')
+        plot(rows, docs / 'performance-modules.png')
+        write_doc(docs / 'performance.md', text)
+
+
+if __name__ == '__main__':
+    main()
