@@ -152,7 +152,8 @@ def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
 def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_path):
     # Proxmox lets two VMs share a name; each must be a host, under a name that says which.
     driver = backend.driver()
-    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60) for _ in range(2)]
+    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60),
+            driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60)]
     result = ansible_inventory(tmp_path, source([backend]))
     hostvars = listing(result)['_meta']['hostvars']
     expected = dict(('dup_{0}'.format(vm['id']), vm['id']) for vm in made)
