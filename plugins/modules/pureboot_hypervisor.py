@@ -26,7 +26,7 @@ options:
     description:
       - V(present) tests the connection live.
       - V(absent) does not contact the hypervisor; with O(pureboot) it removes the connection from PureBoot's
-        registry by O(hypervisor.name) alone (or the host of O(hypervisor.api_url) when no name is given): neither
+        registry by O(hypervisor.name) alone (or the host of O(hypervisor.api_url) when no name is given); neither
         O(hypervisor.type) nor a credential is needed.
     type: str
     choices: [present, absent]

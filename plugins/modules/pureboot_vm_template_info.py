@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Lists the templates VMs can be created from, with their hardware.
   - O(pureboot) is accepted, so that a play's C(module_defaults) for the C(group/pureboot.hypervisors.all) action
-    group apply to this module too, and ignored: templates have no PureBoot node, and PureBoot is never contacted.
+    group apply to this module too, and ignored; templates have no PureBoot node, and PureBoot is never contacted.
 author:
   - PureBoot contributors (@pureboot)
 options:

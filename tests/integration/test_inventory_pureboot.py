@@ -1,9 +1,18 @@
 """The inventory plugin through real ansible-inventory runs against fakepve (and every backend of the suite)."""
 
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+import ansible.release
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, listing, vault
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
+    COLLECTION, ansible_inventory, listing, vault)
 
 VAULT_PASSWORD = 'inventory-vault-pass'
 
@@ -152,7 +161,8 @@ def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
 def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_path):
     # Proxmox lets two VMs share a name; each must be a host, under a name that says which.
     driver = backend.driver()
-    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60) for _ in range(2)]
+    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60),
+            driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60)]
     result = ansible_inventory(tmp_path, source([backend]))
     hostvars = listing(result)['_meta']['hostvars']
     expected = dict(('dup_{0}'.format(vm['id']), vm['id']) for vm in made)
@@ -194,3 +204,31 @@ def test_pureboot_failing_loads_the_vms_without_node_data_unless_strict(backend,
     assert failed.returncode != 0
     assert 'authentication with the API key failed' in ' '.join(failed.stderr.split())
     assert wrong_key not in result.stdout + result.stderr + failed.stdout + failed.stderr
+
+
+def documented_recipes():
+    """The commands docs/inventory.md gives for plain JSON: {'jq' or 'python3': the program after the pipe}."""
+    text = (COLLECTION / 'docs' / 'inventory.md').read_text()
+    section = text[text.index('### `ansible-inventory --list` on ansible-core 2.19'):]
+    recipes = {}
+    for block in re.findall(r'```sh\n(.*?)```', section, re.S):
+        command = shlex.split(block.replace('\\\n', ' '))
+        pipe = command.index('|')
+        recipes[command[pipe + 1]] = command[pipe + 1:]
+    return recipes
+
+
+@pytest.mark.parametrize('tool', ['jq', 'python3'])
+def test_the_documented_recipes_give_plain_json(backend, scene, tmp_path, tool):
+    result = ansible_inventory(tmp_path, source([backend]))
+    wrapped = '"__ansible_unsafe"' in result.stdout
+    assert wrapped == (tuple(int(part) for part in ansible.release.__version__.split('.')[:2]) >= (2, 19))
+    command = documented_recipes()[tool]
+    if tool == 'jq' and shutil.which('jq') is None:
+        pytest.skip('jq is not installed here; the python3 recipe is tested instead')
+    if tool == 'python3':
+        command = [sys.executable] + command[1:]
+    plain = subprocess.run(command, input=result.stdout, capture_output=True, text=True, timeout=60, check=True)
+    assert '__ansible_unsafe' not in plain.stdout
+    assert json.loads(plain.stdout) == listing(result)
+    assert json.loads(plain.stdout)['_meta']['hostvars']['inv-web-1']['pureboot_vm']['name'] == 'inv-web-1'

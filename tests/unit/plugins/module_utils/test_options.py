@@ -80,7 +80,7 @@ def test_without_a_hypervisor_option_the_environment_makes_the_whole_connection(
     ({'type': 'proxmox', 'name': 'pve-lab'}, "option 'api_url' is required", 'PUREBOOT_HV_URL'),
 ], ids=['nothing-given', 'no-url'])
 def test_a_connection_that_does_not_say_where_names_the_environment_variable_too(clean_env, options, missing,
-                                                                                  variable):
+                                                                                 variable):
     # An ad-hoc run (ansible localhost -m ...) with no hypervisor option and no PUREBOOT_HV_*: the user must learn
     # that the environment can give it, as an AWX credential does.
     with pytest.raises(InvalidInputError) as caught:
