@@ -165,3 +165,12 @@ def test_networks_the_user_may_not_read_are_a_warning_not_a_failure(pve, driver)
     assert [nic['network'] for nic in vm['nics']] == ['vmbr1']
     assert driver.warnings == ["pve-test: VM 'fault-audit': the bridges of node 'pve1' could not be read (permission "
                                "denied: Permission check failed (/nodes/pve1, Sys.Audit)), so vmbr1 was not checked"]
+
+
+def test_a_proxy_error_page_is_said_in_words_not_as_its_raw_body(pve, driver):
+    pve.pve.fail('GET', '/pools', status=502, message='<html><body><h1>502 Bad Gateway</h1>nginx</body></html>',
+                 html=True, times=None)
+    with pytest.raises(ApiError) as caught:
+        clone(pve, driver, 'fault-proxy', pool='lab')
+    assert str(caught.value) == ("pve-test: VM 'fault-proxy': 502 Bad Gateway (not the API's answer: 502 Bad Gateway "
+                                 "nginx)")
