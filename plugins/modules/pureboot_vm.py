@@ -117,7 +117,7 @@ options:
   tags:
     description:
       - Tags of the VM; the list is compared as a set, case-insensitively, and returned lowercase.
-      - Each tag is 1-50 letters, digits, V(_), V(-) or V(.), not starting with V(-) or V(.): what every hypervisor
+      - Each tag is 1-50 letters, digits, V(_), V(-) or V(.), not starting with V(-) or V(.), which every hypervisor
         type stores as given (Proxmox VE would split V(has space) into two tags).
     type: list
     elements: str
@@ -203,9 +203,9 @@ attributes:
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
     O(state=restarted) applies them at once.
-  - Every read-only precondition is checked before the first write, in check mode too: the template, node, cluster,
-    storage, pool, each NIC's bridge (or SDN vnet) or vNIC profile and model, the boot devices, the tags, and with
-    O(pureboot) the login and the group. PureBoot cannot list workflows, so O(pureboot_node.workflow_id) is stored as
+  - Every read-only precondition is checked before the first write, in check mode too, namely the template, node,
+    cluster, storage, pool, each NIC's bridge (or SDN vnet) or vNIC profile and model, the boot devices, the tags, and
+    with O(pureboot) the login and the group. PureBoot cannot list workflows, so O(pureboot_node.workflow_id) is stored as
     given. A Proxmox user who may not read a node's networks gets a warning and the bridge is not checked.
   - When the VM step succeeds and PureBoot fails, the task fails with RV(vm) in its result and a message saying the
     VM is in place; a re-run converges without creating another VM.
