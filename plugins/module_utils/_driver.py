@@ -489,4 +489,5 @@ def parallel_map(function, items, max_workers):
 
 
 __all__ = ['Connection', 'HypervisorDriver', 'diff_hardware', 'apply_to_record', 'parallel_map',
-           'with_pxe_boot', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject', 'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']
+           'with_pxe_boot', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject',
+           'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']

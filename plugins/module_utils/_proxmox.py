@@ -324,8 +324,15 @@ class ProxmoxDriver(HypervisorDriver):
         """A ResourceException as a typed error, keeping PVE's own wording."""
         status = exc.status_code
         text = (exc.content or exc.status_message or '').strip()
-        if exc.errors and isinstance(exc.errors, dict):
-            fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(exc.errors.items()))
+        errors = exc.errors
+        if isinstance(errors, dict) and set(errors) == {'errors'} and isinstance(errors['errors'], (bytes, str)):
+            # proxmoxer's stand-in for a body that is not JSON (a proxy's HTML error page): its words, not its bytes.
+            body = errors['errors'].decode('utf-8', 'replace') if isinstance(errors['errors'], bytes) else errors['errors']
+            body = ' '.join(re.sub(r'<[^>]*>', ' ', body).split())
+            text = '{0} (not the API\'s answer: {1})'.format(text, body[:120] + ('...' if len(body) > 120 else ''))
+            errors = None
+        if errors and isinstance(errors, dict):
+            fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(errors.items()))
             text = '{0} {1}'.format(text, fields).strip()
         lowered = text.lower()
         if status == 401:

@@ -180,6 +180,18 @@ def _snippet(value, limit=120):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
+def _answer_in_words(payload):
+    """What a JSON answer without PureBoot's envelope says, in words rather than its raw body: its error text when it
+    has one (a web UI's catch-all, a proxy), else the shape it has."""
+    if isinstance(payload, dict):
+        for key in ('error', 'message', 'detail'):
+            if isinstance(payload.get(key), str) and payload[key].strip():
+                return 'answered with an error: {0}'.format(_plain(payload[key]))
+        return "answered JSON without PureBoot's envelope (keys: {0})".format(
+            _plain(', '.join(sorted(str(k) for k in payload))) or 'none')
+    return "answered a JSON {0}, not PureBoot's envelope".format('list' if isinstance(payload, list) else 'value')
+
+
 def node_subject(node=None, mac=None, node_id=None):
     """How messages name a node: by its MAC when known, else by id."""
     node = node or {}
@@ -485,7 +497,7 @@ class PureBootClient(object):
         elif isinstance(payload, dict) and payload.get('success') is True and 'data' in payload:
             data = payload['data']
         else:
-            raise self.not_pureboot(method, path, 'answered {0}'.format(_snippet(payload)))
+            raise self.not_pureboot(method, path, _answer_in_words(payload))
         if record is None:
             return data
         if not many:

@@ -246,4 +246,3 @@ def preview_node(client, vm, node_options):
     plan = plan_node(None, desired_node(stand_in, options, client))
     node = dict(plan.after, mac_address=None)
     return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node})
-

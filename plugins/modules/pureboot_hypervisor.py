@@ -140,7 +140,10 @@ hypervisor:
       type: int
       sample: 3
     hosts:
-      description: Each host with its C(name) and C(status).
+      description:
+        - Each host with its C(name) and C(status).
+        - C(status) is the same word on every hypervisor type, V(online), V(offline), V(maintenance) or V(unknown)
+          (an oVirt host V(up) is V(online); one installing or connecting is V(unknown)).
       type: list
       elements: dict
       sample: [{name: pve1, status: online}]

@@ -100,7 +100,8 @@ options:
         type: str
   boot_order:
     description:
-      - Boot devices in order.
+      - Boot devices in order, each once. A device the VM will not have (V(network) without a NIC) fails before
+        anything is written.
     type: list
     elements: str
     choices: [network, disk, cdrom]
@@ -115,13 +116,15 @@ options:
     type: str
   tags:
     description:
-      - Tags of the VM; the list is compared as a set, case-insensitively.
+      - Tags of the VM; the list is compared as a set, case-insensitively, and returned lowercase.
+      - Each tag is 1-50 letters, digits, V(_), V(-) or V(.), not starting with V(-) or V(.), which every hypervisor
+        type stores as given (Proxmox VE would split V(has space) into two tags).
     type: list
     elements: str
   pxe_boot:
     description:
       - Put V(network) first in the boot order (after O(boot_order) if given, else the VM's current order), so the
-        VM boots from the network into PureBoot.
+        VM boots from the network into PureBoot. The VM needs a NIC for that.
     type: bool
     default: false
   wait:
@@ -191,12 +194,19 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only read requests are sent to the hypervisor; the result predicts the VM's record.
+    details:
+      - Only read requests are sent to the hypervisor and PureBoot, and every check of the real run is made.
+      - RV(vm) is the record the real run returns, but for what the hypervisor assigns (C(id), C(uuid), MACs are
+        null); for a new VM RV(pureboot_node) previews its node with a null C(mac_address).
   diff_mode:
     support: full
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
     O(state=restarted) applies them at once.
+  - Every read-only precondition is checked before the first write, in check mode too, namely the template, node,
+    cluster, storage, pool, each NIC's bridge (or SDN vnet) or vNIC profile and model, the boot devices, the tags, and
+    with O(pureboot) the login and the group. PureBoot cannot list workflows, so O(pureboot_node.workflow_id) is stored as
+    given. A Proxmox user who may not read a node's networks gets a warning and the bridge is not checked.
   - When the VM step succeeds and PureBoot fails, the task fails with RV(vm) in its result and a message saying the
     VM is in place; a re-run converges without creating another VM.
 seealso:

@@ -31,10 +31,13 @@ options:
   node:
     description:
       - Only VMs on this Proxmox node or oVirt host.
+      - A node that does not exist fails the task with the list of those that do.
     type: str
   cluster:
     description:
       - Only VMs of this oVirt cluster.
+      - A cluster that does not exist fails the task with the list of those that do; on Proxmox VE, which places VMs
+        by node, the filter fails as not applying.
     type: str
   tags:
     description:

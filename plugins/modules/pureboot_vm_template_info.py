@@ -22,11 +22,12 @@ options:
     type: str
   node:
     description:
-      - Only templates on this Proxmox node.
+      - Only templates on this Proxmox node; a node that does not exist fails with the list of those that do.
     type: str
   cluster:
     description:
-      - Only templates usable in this oVirt cluster (those of its data center).
+      - Only templates usable in this oVirt cluster (those of its data center); a cluster that does not exist fails
+        with the list of those that do.
     type: str
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor

@@ -219,3 +219,12 @@ def test_parallel_clones_pick_ids_apart(pve):
     clones = [1 for method, path, _body in pve.pve.requests if method == 'POST' and path.endswith('/clone')]
     # Taking nextid as it comes, the ten collided into 18 clone requests here; spread by name, a few at most.
     assert len(clones) <= 13, len(clones)
+
+
+def test_a_proxy_error_page_is_said_in_words_not_as_its_raw_body(pve, driver):
+    pve.pve.fail('GET', '/pools', status=502, message='<html><body><h1>502 Bad Gateway</h1>nginx</body></html>',
+                 html=True, times=None)
+    with pytest.raises(ApiError) as caught:
+        clone(pve, driver, 'fault-proxy', pool='lab')
+    assert str(caught.value) == ("pve-test: VM 'fault-proxy': 502 Bad Gateway (not the API's answer: 502 Bad Gateway "
+                                 "nginx)")

@@ -3,10 +3,10 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    Connection, apply_to_record, connection_label, desired_nics, diff_hardware, parallel_map, validate_hardware,
-    with_pxe_boot)
+    Connection, apply_to_record, check_boot_order, check_named, connection_label, desired_nics, diff_hardware,
+    normalize_tags, parallel_map, validate_hardware, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 
@@ -65,6 +65,11 @@ def test_bad_connection_options_are_one_clear_line(options, message):
     ({'boot_order': ['floppy']}, 'boot_order entries must be network, disk, cdrom'),
     ({'networks': [{'mac': '52:54:00'}]}, "networks[0].mac '52:54:00' is not a MAC address"),
     ({'networks': [{'vlan': 5000}]}, 'networks[0].vlan must be between 1 and 4094'),
+    ({'boot_order': ['disk', 'network', 'disk']}, 'boot_order names disk more than once; give each device once'),
+    ({'tags': ['a', 'B', 'has space']}, "got 'has space'"),
+    ({'tags': ['a;b']}, "tags must be 1-50 letters, digits, '_', '-' or '.', not starting with '-' or '.'; got 'a;b'"),
+    ({'tags': ['-lead']}, "got '-lead'"),
+    ({'tags': ['x' * 51]}, 'tags must be 1-50'),
 ])
 def test_hardware_checks(spec, message):
     with pytest.raises(InvalidInputError) as caught:
@@ -160,3 +165,37 @@ def test_a_type_that_leaves_out_part_of_the_contract_cannot_be_made():
 
     with pytest.raises(TypeError, match='abstract'):
         Partial(Connection({'type': 'proxmox', 'api_url': 'https://x'}))  # pylint: disable=abstract-class-instantiated
+
+
+def test_tags_that_every_type_stores_as_given_are_accepted():
+    validate_hardware({'name': 'web', 'tags': ['a', 'B', 'x_1.2-3', '_u', 'x' * 50]}, 'hv1')
+    assert normalize_tags(['B', 'a', 'b']) == ['a', 'b']
+    assert diff_hardware(vm(tags=['a', 'b']), {'tags': ['B', 'A', 'a']}) == {}
+
+
+def test_check_named_lists_what_exists():
+    check_named('node', 'pve1', ['pve2', 'pve1'], 'hv1')
+    with pytest.raises(NotFoundError) as caught:
+        check_named('node', 'pve9', ['pve2', 'pve1', None], 'hv1', "VM 'web'")
+    assert str(caught.value) == "hv1: VM 'web': node 'pve9' not found; available: pve1, pve2"
+    with pytest.raises(NotFoundError) as caught:
+        check_named('cluster', 'c', [], 'hv1')
+    assert str(caught.value) == "hv1: cluster 'c' not found; available: none"
+
+
+@pytest.mark.parametrize('spec, nics, devices, message', [
+    ({'boot_order': ['network', 'disk'], 'pxe_boot': True}, [], None,
+     'pxe_boot needs a NIC to boot from the network, and the VM has none; give networks'),
+    ({'boot_order': ['network', 'disk']}, [], None, 'boot_order names network, and the VM has no NIC; give networks'),
+    ({'boot_order': ['cdrom', 'disk']}, [{'name': 'net0'}], ['disk'], 'boot_order names cdrom, and the VM has no such device'),
+])
+def test_the_boot_order_names_only_devices_the_vm_has(spec, nics, devices, message):
+    with pytest.raises(InvalidInputError) as caught:
+        check_boot_order(dict(spec, name='web'), nics, 'hv1', devices=devices)
+    assert str(caught.value) == "hv1: VM 'web': " + message
+
+
+def test_a_boot_order_the_vm_can_follow_passes():
+    check_boot_order({'name': 'web', 'boot_order': ['network', 'disk']}, [{'name': 'net0'}], 'hv1', devices=['disk'])
+    check_boot_order({'name': 'web', 'boot_order': ['disk', 'cdrom']}, [], 'hv1')
+    check_boot_order({'name': 'web'}, [], 'hv1', devices=[])

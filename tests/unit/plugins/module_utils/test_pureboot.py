@@ -444,8 +444,8 @@ def wrong_url_error(client, call):
 def test_a_wrong_url_prefix_fails_with_one_line_naming_the_server(pureboot_server, call, request_line):
     client = PureBootClient(pureboot_server.url + '/wrong', api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
     text = wrong_url_error(client, call)
-    assert text == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ({1}: answered {{"error": '
-                    '"Frontend not built. Run \'npm run build\' in frontend directory."}})'.format(
+    assert text == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ({1}: answered with an error: '
+                    'Frontend not built. Run \'npm run build\' in frontend directory.)'.format(
                         pureboot_server.url, request_line))
     assert pureboot_server.writes() == []
 
@@ -453,7 +453,7 @@ def test_a_wrong_url_prefix_fails_with_one_line_naming_the_server(pureboot_serve
 def test_an_unknown_api_path_answering_200_is_not_taken_for_data(pureboot_server):
     client = PureBootClient(pureboot_server.url + '/api', api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
     text = wrong_url_error(client, lambda c: c.list_nodes())
-    assert text.endswith('/api does not answer as a PureBoot API (GET /api/v1/nodes: answered {"error": "Not found"})')
+    assert text.endswith('/api does not answer as a PureBoot API (GET /api/v1/nodes: answered with an error: Not found)')
 
 
 def test_a_wrong_url_with_a_login_says_so_not_bad_credentials(pureboot_server):
@@ -486,8 +486,8 @@ def test_another_web_server_is_not_taken_for_pureboot(pureboot_server, status, b
     ({'success': True, 'data': [{'id': 'n1'}], 'total': 1}, 'item 0 has no mac_address'),
     ({'success': True, 'data': [{'id': 'n1', 'mac_address': MAC, 'tags': 'web'}], 'total': 1},
      'item 0 has a tags that is not a list'),
-    ({'data': [], 'total': 0}, 'answered {"data": [], "total": 0}'),
-    ([], 'answered []'),
+    ({'data': [], 'total': 0}, "answered JSON without PureBoot's envelope (keys: data, total)"),
+    ([], "answered a JSON list, not PureBoot's envelope"),
 ])
 def test_answers_without_the_fields_used_are_refused(pureboot_server, data, said):
     # What a server on the way could answer with a 200: served as text/plain by the double, it is still JSON.
@@ -599,8 +599,8 @@ def test_a_module_given_a_wrong_pureboot_url_fails_with_one_line_about_pureboot(
                      'ca_file': pureboot_server.cafile}}, tmp_path)
     assert result['failed'] and result['error_category'] == 'api'
     assert result['msg'] == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API (GET '
-                             '/api/v1/hypervisors: answered {{"error": "Frontend not built. Run \'npm run build\' '
-                             'in frontend directory."}})'.format(pureboot_server.url))
+                             '/api/v1/hypervisors: answered with an error: Frontend not built. Run \'npm run build\' '
+                             'in frontend directory.)'.format(pureboot_server.url))
     assert pureboot_server.api_key not in json.dumps(result)
 
 

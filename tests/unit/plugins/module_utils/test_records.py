@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    VM_KEYS, describe_vm, name_matches, nic_record, normalize_mac, vm_matches, vm_record)
+    HOST_STATUSES, VM_KEYS, describe_vm, host_record, name_matches, nic_record, normalize_mac, vm_matches, vm_record)
 
 
 @pytest.mark.parametrize('given, expected', [
@@ -60,3 +60,15 @@ def test_vm_filters():
 ])
 def test_one_way_to_name_a_vm(name, vm_id, text):
     assert describe_vm(name, vm_id) == text
+
+
+def test_tags_are_returned_lowercase_sorted_and_once():
+    assert vm_record(name='web', tags=['Web', 'lab', 'web']).get('tags') == ['lab', 'web']
+
+
+@pytest.mark.parametrize('status, expected', [
+    ('online', 'online'), ('offline', 'offline'), ('maintenance', 'maintenance'), ('up', 'unknown'), (None, 'unknown'),
+])
+def test_host_status_is_one_of_the_common_words(status, expected):
+    assert host_record('h1', status) == {'name': 'h1', 'status': expected}
+    assert expected in HOST_STATUSES

@@ -1,10 +1,14 @@
-"""The pure parts of pureboot_vm's state logic: the power decision table and how the node step joins the result."""
+"""pureboot_vm's state logic: the power decision table, how the node step joins the result, and the PureBoot
+checks and preview made before the VM is written (against the PureBoot double).
+"""
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, HypervisorError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import (
-    NO_NODE, power_action, vm_spec, with_node)
+    NO_NODE, checked_node_options, power_action, preview_node, vm_spec, with_node)
 
 
 @pytest.mark.parametrize('status, state, force, expected', [
@@ -52,3 +56,51 @@ def test_pxe_boot_puts_the_network_first():
     params = {'name': 'web', 'template': 'tpl', 'pxe_boot': True, 'boot_order': None}
     spec = vm_spec(params, {'boot_order': ['disk', 'network']})
     assert spec['boot_order'][0] == 'network'
+
+
+def test_the_spec_says_when_pxe_boot_made_the_boot_order():
+    assert vm_spec({'name': 'web', 'pxe_boot': True})['pxe_boot'] is True
+    assert vm_spec({'name': 'web', 'pxe_boot': True})['boot_order'] == ['network', 'disk']
+    assert vm_spec({'name': 'web', 'boot_order': ['disk']})['pxe_boot'] is False
+
+
+@pytest.fixture
+def client(pureboot_server):
+    pureboot_server.add_group('lab-web')
+    return PureBootClient(url=pureboot_server.url, api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
+
+
+def test_node_options_are_checked_with_reads_only(pureboot_server, client):
+    checked = checked_node_options(client, {'group': 'lab-web', 'workflow_id': 'w1'}, "VM 'web'")
+    group_id = next(g['id'] for g in pureboot_server.groups if g['name'] == 'lab-web')
+    assert checked == {'group': None, 'group_id': group_id, 'workflow_id': 'w1'}
+    assert checked_node_options(client, {}, "VM 'web'") == {}
+    assert checked_node_options(client, {'register': False, 'group': 'nope'}, "VM 'web'") == {'register': False,
+                                                                                              'group': 'nope'}
+    assert pureboot_server.writes() == []
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'group': 'lab-wbe'}, "group 'lab-wbe' not found; available: lab-web"),
+    ({'group': 'lab-web', 'group_id': 'x'}, 'give group or group_id, not both'),
+    ({'tags': ['has space']}, 'is not a valid PureBoot tag'),
+    ({'arch': 'mips'}, 'pureboot_node.arch must be one of'),
+    ({'colour': 'red'}, "unknown pureboot_node option 'colour'"),
+])
+def test_wrong_node_options_fail_before_anything_is_written(pureboot_server, client, options, message):
+    with pytest.raises(HypervisorError) as caught:
+        checked_node_options(client, options, "VM 'web'")
+    assert message in str(caught.value) and '\n' not in str(caught.value)
+    assert pureboot_server.writes() == []
+
+
+def test_the_node_of_a_vm_not_made_yet_is_previewed(client):
+    vm = vm_record(name='web', firmware='uefi', nics=[nic_record('net0', None, 'vmbr0', 'virtio')], uuid=None)
+    preview = preview_node(client, vm, {'group': 'lab-web', 'tags': ['Web']})
+    assert preview['changed'] is True
+    node = preview['pureboot_node']
+    assert (node['mac_address'], node['hostname'], node['boot_mode'], node['state'], node['tags']) == (
+        None, 'web', 'uefi', 'discovered', ['web'])
+    assert node['group_id'] and preview['diff']['after'] == node
+    assert preview_node(client, vm_record(name='web', nics=[]), {})['pureboot_node'] is None
+    assert preview_node(client, vm, {'register': False})['changed'] is False
