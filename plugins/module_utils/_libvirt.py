@@ -72,6 +72,8 @@ BRIDGE_PREFIX = 'bridge:'
 # A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
 AGENT_CHANNEL = 'org.qemu.guest_agent.0'
+# Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
+PRESS_INTERVAL = 3.0
 
 
 # ------------------------------------------------------------------------------------------------- URIs
@@ -507,6 +509,11 @@ def guest_addresses(interfaces):
             if not (parsed.is_loopback or parsed.is_link_local):
                 found.append(ip)
     return found
+
+
+def _remaining(deadline):
+    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
+    return max(deadline - time.monotonic(), 0.0)
 
 
 def _connection_lost(exc):
@@ -1056,27 +1063,57 @@ class LibvirtDriver(HypervisorDriver):
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:
             raise self.error(NotFoundError, 'the VM is gone', subject)
-        requests = {
-            'start': lambda _conn: dom.create(),
-            'shutdown': lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN),
-            'stop': lambda _conn: dom.destroy(),
-            'reboot': lambda _conn: dom.reboot(libvirt.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN),
-        }
-        self._write(requests[action], subject)
+        if action == 'reboot':
+            # A shutdown and a start, not libvirt's reboot: that one keeps the QEMU process, so a changed definition
+            # would wait for yet another start, and a press the guest ignored (still booting) would turn its next
+            # shutdown into a reboot.
+            self._shutdown(dom, vm, deadline, subject)
+            action = 'start'
+        elif action == 'shutdown':
+            if not wait:
+                self._write(lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN), subject)
+                return self.get_vm(vm_id=vm['id']) or vm
+            return self._shutdown(dom, vm, deadline, subject)
+        if action == 'start':
+            self._write(lambda _conn: dom.create(), subject)
+        else:
+            self._write(lambda _conn: dom.destroy(), subject)
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
-        target = 'stopped' if action in ('shutdown', 'stop') else 'running'
+        target = 'stopped' if action == 'stop' else 'running'
+        return wait_for(lambda: self._in_status(vm, target, subject), _remaining(deadline),
+                        'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
-        def reached():
-            current = self.get_vm(vm_id=vm['id'])
-            if current is None:
-                raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target),
-                                 subject)
-            return current if current['status'] == target else None
-        what = 'status {0}'.format(target)
-        if action == 'shutdown':
-            what += ' (the guest ignores the ACPI power button until its OS handles it; force: true stops it hard)'
-        return wait_for(reached, max(deadline - time.monotonic(), 0.0), what, hypervisor=self.label, subject=subject)
+    def _in_status(self, vm, target, subject):
+        current = self.get_vm(vm_id=vm['id'])
+        if current is None:
+            raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
+        return current if current['status'] == target else None
+
+    def _shutdown(self, dom, vm, deadline, subject):
+        """Press the ACPI power button until the guest has shut down (or the deadline passed); returns the record.
+
+        A guest listens to the button only once its OS runs: a press while it boots is lost, so the button is
+        pressed again every PRESS_INTERVAL seconds, as a person at the console would.
+        """
+        pressed = [None]
+
+        def press():
+            try:
+                self._write(lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN), subject)
+            except ConflictError:
+                pass  # it went down meanwhile ("domain is not running")
+            pressed[0] = time.monotonic()
+
+        def stopped():
+            current = self._in_status(vm, 'stopped', subject)
+            if current is None and time.monotonic() - pressed[0] >= PRESS_INTERVAL:
+                press()
+            return current
+        press()
+        return wait_for(stopped, _remaining(deadline),
+                        'status stopped (a guest ignores the ACPI power button until its OS handles it; '
+                        'force: true stops it hard)', hypervisor=self.label, subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
