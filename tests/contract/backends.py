@@ -213,6 +213,13 @@ class LibvirtBackend(object):
     locks = {}
     # One connection is one libvirt host.
     scene_hosts = 1
+    # What this scene cannot show, and why (test_driver_contract.skip_unless_shown).
+    cannot_show = {
+        'password': "the private libvirtd's socket asks for no SASL login, so there is no password to get wrong",
+        'tls': 'the private libvirtd listens in its own network namespace, where this process opens no TLS connection',
+        'credentials': 'libvirt logs in with the socket, SSH keys or TLS client certificates: no credential of the '
+                       'collection is required (username without password is refused; see the unit tests)',
+    }
 
     @classmethod
     def from_fixtures(cls, fixture):
