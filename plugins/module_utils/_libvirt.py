@@ -550,6 +550,13 @@ class LibvirtDriver(HypervisorDriver):
         if not HAS_LIBVIRT:
             raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
         self.transport = uri_transport(self.parts)
+        # The ACPI power button is QEMU's; libvirt's test driver knows only its default shutdown.
+        self._shutdown_flags = 0 if self.parts.scheme == 'test' else libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+        # Undefine removes the domain's saved state, snapshot and checkpoint metadata and UEFI variables with it
+        # (the test driver has no NVRAM or checkpoints).
+        self._undefine_flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        if self.parts.scheme != 'test':
+            self._undefine_flags |= libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
         self._conn = None
         self._lock = threading.RLock()
         self._pki_dir = None
@@ -1071,7 +1078,7 @@ class LibvirtDriver(HypervisorDriver):
             action = 'start'
         elif action == 'shutdown':
             if not wait:
-                self._write(lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN), subject)
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
                 return self.get_vm(vm_id=vm['id']) or vm
             return self._shutdown(dom, vm, deadline, subject)
         if action == 'start':
@@ -1100,7 +1107,7 @@ class LibvirtDriver(HypervisorDriver):
 
         def press():
             try:
-                self._write(lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN), subject)
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
             except ConflictError:
                 pass  # it went down meanwhile ("domain is not running")
             pressed[0] = time.monotonic()
@@ -1130,6 +1137,4 @@ class LibvirtDriver(HypervisorDriver):
             except NotFoundError:
                 continue  # removed by an earlier run
             self._write(lambda _conn, volume=volume: volume.delete(0), subject)
-        flags = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                 libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
-        self._write(lambda _conn: dom.undefineFlags(flags), subject)
+        self._write(lambda _conn: dom.undefineFlags(self._undefine_flags), subject)
