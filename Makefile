@@ -18,7 +18,7 @@ BENCH_ARGS          ?= --sizes 100,1000,5000
 
 venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)
 
-$(VENV)/.installed: tests/requirements.txt requirements.txt
+$(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
@@ -41,6 +41,24 @@ $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE): $(VENV)/.installed
 	  $(ANCHORS)/wheel $(ANCHORS)
 	rm -rf $(ANCHORS)/wheel
 	touch $@
+
+# The system packages of bindep.txt's profile `libvirt`: the real libvirtd and QEMU the libvirt tests and the demo
+# start (tests/simulators/libvirtd), and the headers libvirt-python (tests/requirements.txt, source only on PyPI)
+# builds against, so checked before the virtualenv is filled, with a bindep of its own. As root with apt (as on CI)
+# the missing ones are installed; otherwise make stops with one line naming them.
+.PHONY: libvirt-deps
+BINDEP_VENV := $(VENV)/bindep
+
+$(BINDEP_VENV)/.installed:
+	$(PYTHON) -m venv $(BINDEP_VENV)
+	$(BINDEP_VENV)/bin/python -m pip install --quiet bindep==2.14.0
+	touch $@
+
+libvirt-deps: $(BINDEP_VENV)/.installed
+	@missing="$$($(BINDEP_VENV)/bin/bindep -b libvirt)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then echo "bindep.txt (libvirt): installing" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "bindep.txt (libvirt): missing system packages, install them as root:" $$missing; exit 1; fi; }
 
 # ansible-test and Ansible's imports need the tree at ansible_collections/<namespace>/<name>: copy what git
 # knows (committed and new, not ignored) there, as a git repo so ansible-test checks exactly those files.

@@ -13,6 +13,7 @@ from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL
 pytest_plugins = [
     'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.fixtures',
     'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.fixtures',
+    'ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures',
 ]
 
 
