@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS, BACKEND_CLASSES
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, BACKENDS
 
 pytest_plugins = [
     'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.fixtures',
@@ -17,7 +17,7 @@ pytest_plugins = [
 ]
 
 
-@pytest.fixture(params=ALL_BACKENDS)
+@pytest.fixture(params=BACKENDS)
 def backend(request):
     """The adapter of one hypervisor type (tests/contract/backends.py): a test using it runs once per type.
 

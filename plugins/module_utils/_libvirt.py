@@ -804,10 +804,11 @@ class LibvirtDriver(HypervisorDriver):
 
     def facts(self):
         version = self.connect()['version']
-        records = self._all_records()
-        templates = sum(1 for r in records if r['template'])
+        # Counting needs the definitions (the template marker), not the guests' addresses.
+        domains = len(self._domains())
+        templates = len(self._templates())
         return {'version': version, 'hosts': [{'name': self._host_name(), 'status': 'online'}], 'host_count': 1,
-                'vm_count': len(records) - templates, 'template_count': templates}
+                'vm_count': max(domains - templates, 0), 'template_count': templates}
 
     def _all_records(self, name=None, status=None):
         """Records of the domains whose name and status match (both known before any definition is read)."""

@@ -307,9 +307,10 @@ class LibvirtBackend(object):
         raise ValueError(kind)
 
 
-# Every hypervisor type the suites run against, by its `type`. ALL_BACKENDS feed the `backend` fixture (the contract
-# and integration suites); the reliability suite runs on BACKENDS, the HTTP APIs, whose faults (dropped connections,
-# 5xx answers, slow answers) its proxies inject: a libvirt RPC connection cannot be given the same faults.
+# Every hypervisor type, by its `type`. The contract suite runs on ALL_BACKENDS (tests/contract/conftest.py); the
+# integration and reliability suites on BACKENDS, the HTTP APIs, whose faults (dropped connections, 5xx answers,
+# slow answers) their proxies inject and whose scenes have logins and TLS; an integration test that holds on libvirt
+# too takes ALL_BACKENDS itself (@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)).
 BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend, LibvirtBackend))
 ALL_BACKENDS = list(BACKEND_CLASSES)
 BACKENDS = [kind for kind in ALL_BACKENDS if kind != LibvirtBackend.kind]
