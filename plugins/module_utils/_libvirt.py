@@ -72,6 +72,8 @@ BRIDGE_PREFIX = 'bridge:'
 # A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
 AGENT_CHANNEL = 'org.qemu.guest_agent.0'
+# Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
+PRESS_INTERVAL = 3.0
 
 
 # ------------------------------------------------------------------------------------------------- URIs
@@ -509,6 +511,11 @@ def guest_addresses(interfaces):
     return found
 
 
+def _remaining(deadline):
+    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
+    return max(deadline - time.monotonic(), 0.0)
+
+
 def _connection_lost(exc):
     """True when a libvirt error says the connection to the daemon is gone (closed by it, a restart, a network cut)."""
     text = exc.get_error_message() or ''
@@ -543,6 +550,13 @@ class LibvirtDriver(HypervisorDriver):
         if not HAS_LIBVIRT:
             raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
         self.transport = uri_transport(self.parts)
+        # The ACPI power button is QEMU's; libvirt's test driver knows only its default shutdown.
+        self._shutdown_flags = 0 if self.parts.scheme == 'test' else libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+        # Undefine removes the domain's saved state, snapshot and checkpoint metadata and UEFI variables with it
+        # (the test driver has no NVRAM or checkpoints).
+        self._undefine_flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        if self.parts.scheme != 'test':
+            self._undefine_flags |= libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
         self._conn = None
         self._lock = threading.RLock()
         self._pki_dir = None
@@ -790,10 +804,11 @@ class LibvirtDriver(HypervisorDriver):
 
     def facts(self):
         version = self.connect()['version']
-        records = self._all_records()
-        templates = sum(1 for r in records if r['template'])
+        # Counting needs the definitions (the template marker), not the guests' addresses.
+        domains = len(self._domains())
+        templates = len(self._templates())
         return {'version': version, 'hosts': [{'name': self._host_name(), 'status': 'online'}], 'host_count': 1,
-                'vm_count': len(records) - templates, 'template_count': templates}
+                'vm_count': max(domains - templates, 0), 'template_count': templates}
 
     def _all_records(self, name=None, status=None):
         """Records of the domains whose name and status match (both known before any definition is read)."""
@@ -1056,27 +1071,57 @@ class LibvirtDriver(HypervisorDriver):
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:
             raise self.error(NotFoundError, 'the VM is gone', subject)
-        requests = {
-            'start': lambda _conn: dom.create(),
-            'shutdown': lambda _conn: dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN),
-            'stop': lambda _conn: dom.destroy(),
-            'reboot': lambda _conn: dom.reboot(libvirt.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN),
-        }
-        self._write(requests[action], subject)
+        if action == 'reboot':
+            # A shutdown and a start, not libvirt's reboot: that one keeps the QEMU process, so a changed definition
+            # would wait for yet another start, and a press the guest ignored (still booting) would turn its next
+            # shutdown into a reboot.
+            self._shutdown(dom, vm, deadline, subject)
+            action = 'start'
+        elif action == 'shutdown':
+            if not wait:
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
+                return self.get_vm(vm_id=vm['id']) or vm
+            return self._shutdown(dom, vm, deadline, subject)
+        if action == 'start':
+            self._write(lambda _conn: dom.create(), subject)
+        else:
+            self._write(lambda _conn: dom.destroy(), subject)
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
-        target = 'stopped' if action in ('shutdown', 'stop') else 'running'
+        target = 'stopped' if action == 'stop' else 'running'
+        return wait_for(lambda: self._in_status(vm, target, subject), _remaining(deadline),
+                        'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
-        def reached():
-            current = self.get_vm(vm_id=vm['id'])
-            if current is None:
-                raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target),
-                                 subject)
-            return current if current['status'] == target else None
-        what = 'status {0}'.format(target)
-        if action == 'shutdown':
-            what += ' (the guest ignores the ACPI power button until its OS handles it; force: true stops it hard)'
-        return wait_for(reached, max(deadline - time.monotonic(), 0.0), what, hypervisor=self.label, subject=subject)
+    def _in_status(self, vm, target, subject):
+        current = self.get_vm(vm_id=vm['id'])
+        if current is None:
+            raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
+        return current if current['status'] == target else None
+
+    def _shutdown(self, dom, vm, deadline, subject):
+        """Press the ACPI power button until the guest has shut down (or the deadline passed); returns the record.
+
+        A guest listens to the button only once its OS runs: a press while it boots is lost, so the button is
+        pressed again every PRESS_INTERVAL seconds, as a person at the console would.
+        """
+        pressed = [None]
+
+        def press():
+            try:
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
+            except ConflictError:
+                pass  # it went down meanwhile ("domain is not running")
+            pressed[0] = time.monotonic()
+
+        def stopped():
+            current = self._in_status(vm, 'stopped', subject)
+            if current is None and time.monotonic() - pressed[0] >= PRESS_INTERVAL:
+                press()
+            return current
+        press()
+        return wait_for(stopped, _remaining(deadline),
+                        'status stopped (a guest ignores the ACPI power button until its OS handles it; '
+                        'force: true stops it hard)', hypervisor=self.label, subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
@@ -1093,6 +1138,4 @@ class LibvirtDriver(HypervisorDriver):
             except NotFoundError:
                 continue  # removed by an earlier run
             self._write(lambda _conn, volume=volume: volume.delete(0), subject)
-        flags = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                 libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
-        self._write(lambda _conn: dom.undefineFlags(flags), subject)
+        self._write(lambda _conn: dom.undefineFlags(self._undefine_flags), subject)

@@ -1,13 +1,18 @@
 """pureboot_vm_info, pureboot_vm_template_info and pureboot_hypervisor through real ansible-playbook runs."""
 
+import pytest
+
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, role_play, run_playbook
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_vm_info_filters(backend, tmp_path):
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_info'), target_vars(backend, tmp_path)))
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_template_info(backend, tmp_path):
     writes = backend.write_count()
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_template_info'), target_vars(backend, tmp_path)))

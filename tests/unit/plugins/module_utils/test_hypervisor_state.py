@@ -93,7 +93,7 @@ def test_an_unreachable_hypervisor_is_a_report_with_fail_on_error_false(fakepve_
 
 
 @pytest.mark.parametrize('options, message', [
-    ({'type': 'libvirt', 'api_url': 'https://127.0.0.1:1'}, "unknown hypervisor type 'libvirt'"),
+    ({'type': 'vmware', 'api_url': 'https://127.0.0.1:1'}, "unknown hypervisor type 'vmware'"),
     ({'type': 'proxmox', 'api_url': 'http://127.0.0.1:1'}, 'uses plain http'),
     ({'type': 'proxmox', 'api_url': 'https://127.0.0.1:1', 'colour': 'blue'}, 'unknown hypervisor option(s): colour'),
 ], ids=['unknown-type', 'plain-http', 'unknown-option'])
