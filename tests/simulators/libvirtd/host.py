@@ -31,6 +31,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
@@ -106,6 +107,16 @@ def why_unusable():
     if missing:
         return 'a private libvirtd needs these packages (bindep.txt, profile libvirt): ' + ', '.join(missing)
     return None
+
+
+def short_base_dir(preferred):
+    """preferred (made if missing), or a new directory under /tmp when preferred's path would make the daemon's
+    socket path too long for a unix socket (108 bytes, with sock/libvirt-admin-sock appended)."""
+    preferred = os.path.abspath(str(preferred))
+    if len(preferred) <= 60:
+        os.makedirs(preferred, exist_ok=True)
+        return preferred
+    return tempfile.mkdtemp(prefix=NETNS_PREFIX, dir='/tmp')
 
 
 def _command(name):
