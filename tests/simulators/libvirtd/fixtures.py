@@ -11,11 +11,11 @@ packages first, they fail instead, so a missing package never passes unnoticed.
 """
 
 import os
-import tempfile
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, why_unusable
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import (
+    PrivateLibvirtd, short_base_dir, why_unusable)
 
 # The scene every session's daemon starts with.
 LIBVIRT_POOL = 'pbh-pool'
@@ -38,10 +38,7 @@ def require_private_libvirtd():
 
 def private_base_dir(tmp_path_factory):
     """A directory for one daemon; under /tmp when pytest's own would make the socket path too long."""
-    base = tmp_path_factory.mktemp('libvirt')
-    if len(str(base)) > 60:
-        base = tempfile.mkdtemp(prefix='pbh-lv-', dir='/tmp')
-    return base
+    return short_base_dir(tmp_path_factory.mktemp('libvirt'))
 
 
 @pytest.fixture(scope='session')

@@ -23,12 +23,15 @@ guests as root. The launcher binds a copy of /etc/passwd and /etc/group that add
 machine's own user database is left as it is.
 """
 
+import contextlib
+import ctypes
 import os
 import secrets
 import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
@@ -73,6 +76,7 @@ QEMU_DRIVER_ID = 64055
 # categories log each entry point at debug level: one line per RPC a client makes). api_calls() reads it.
 API_LOG_FILTERS = '1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host 1:libvirt.nodedev'
 NETNS_PREFIX = 'pbh-lv-'
+CLONE_NEWNET = 0x40000000
 
 
 class LibvirtHostError(Exception):
@@ -103,6 +107,16 @@ def why_unusable():
     if missing:
         return 'a private libvirtd needs these packages (bindep.txt, profile libvirt): ' + ', '.join(missing)
     return None
+
+
+def short_base_dir(preferred):
+    """preferred (made if missing), or a new directory under /tmp when preferred's path would make the daemon's
+    socket path too long for a unix socket (108 bytes, with sock/libvirt-admin-sock appended)."""
+    preferred = os.path.abspath(str(preferred))
+    if len(preferred) <= 60:
+        os.makedirs(preferred, exist_ok=True)
+        return preferred
+    return tempfile.mkdtemp(prefix=NETNS_PREFIX, dir='/tmp')
 
 
 def _command(name):
@@ -202,6 +216,24 @@ class PrivateLibvirtd(object):
         """argv run inside this daemon's network namespace (for subprocess)."""
         return ['ip', 'netns', 'exec', self.netns] + [str(arg) for arg in argv]
 
+    @contextlib.contextmanager
+    def inside(self):
+        """Run the body with the calling thread in the daemon's network namespace: a socket made there (a test
+        server's listening socket) belongs to the namespace and stays there after the thread comes back, so a
+        server can live in this process, its state at hand, and still be reached only from the namespace."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open('/proc/thread-self/ns/net') as own, open('/run/netns/' + self.netns) as target:
+            if libc.setns(target.fileno(), CLONE_NEWNET) != 0:
+                raise LibvirtHostError('cannot enter network namespace {0}: {1}'.format(
+                    self.netns, os.strerror(ctypes.get_errno())))
+            try:
+                yield
+            finally:
+                if libc.setns(own.fileno(), CLONE_NEWNET) != 0:
+                    # Carrying on in the wrong namespace would send a test's traffic where it must not go.
+                    os.write(2, 'cannot return from network namespace {0}\n'.format(self.netns).encode())
+                    os._exit(70)
+
     def _end_processes(self, timeout):
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pid in self.netns_pids():
@@ -276,7 +308,7 @@ class PrivateLibvirtd(object):
                                          shlex.quote(os.path.join(base, 'virtlogd.pid'))),
             # exec: libvirtd keeps this process's id, the one PrivateLibvirtd started.
             'exec {0} -f {1} -p {2}'.format(_command('libvirtd'), shlex.quote(os.path.join(etc, 'libvirtd.conf')),
-                                           shlex.quote(os.path.join(base, 'libvirtd.pid'))),
+                                            shlex.quote(os.path.join(base, 'libvirtd.pid'))),
             '']
         _write(os.path.join(base, 'launch.sh'), '\n'.join(lines))
 

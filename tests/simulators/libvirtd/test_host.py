@@ -2,7 +2,9 @@
 
 import json
 import os
+import socket
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -162,3 +164,22 @@ def test_missing_requirements_names_the_packages(monkeypatch, tmp_path):
     monkeypatch.setattr(os, 'geteuid', lambda: 0)
     assert host_module.why_unusable() == ('a private libvirtd needs these packages (bindep.txt, profile libvirt): '
                                           + ', '.join(missing))
+
+
+def test_inside_puts_a_server_in_the_namespace_and_comes_back(libvirt_host):
+    before = os.readlink('/proc/thread-self/ns/net')
+    with libvirt_host.inside():
+        assert os.readlink('/proc/thread-self/ns/net') != before
+        server = socket.socket()
+        server.bind(('127.0.0.1', 0))
+        server.listen(1)
+    assert os.readlink('/proc/thread-self/ns/net') == before
+    port = server.getsockname()[1]
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(('127.0.0.1', port), timeout=5).close()
+        reach = libvirt_host.netns_command([sys.executable, '-c',
+                                            'import socket; socket.create_connection(("127.0.0.1", {0}), 5)'.format(port)])
+        assert subprocess.run(reach, capture_output=True, check=False).returncode == 0
+    finally:
+        server.close()
