@@ -473,9 +473,9 @@ def volume_xml(name, capacity, backing=None, fmt='qcow2'):
     return ET.tostring(volume, encoding='unicode')
 
 
-def disk_volume_name(vm_name, target, template_volume):
-    """The name of a new VM's copy of one template disk: <vm>-<target>.qcow2, e.g. web-1-vda.qcow2."""
-    del template_volume  # the target names the disk; the template's own volume name may be anything
+def disk_volume_name(vm_name, target):
+    """The name of a new VM's copy of one template disk: <vm>-<target>.qcow2, e.g. web-1-vda.qcow2 (named by the
+    disk's target, as the template's own volume name may be anything)."""
     return '{0}-{1}.qcow2'.format(vm_name, target)
 
 
@@ -992,7 +992,7 @@ class LibvirtDriver(HypervisorDriver):
             raise self.error(ConflictError, 'a domain of this name exists already', subject)
         if pool is not None:
             taken = set(self._read(lambda _conn: pool.listVolumes(), subject))
-            clashes = [disk_volume_name(spec['name'], d['target'], d['volume']) for d in disks]
+            clashes = [disk_volume_name(spec['name'], d['target']) for d in disks]
             clashes = [name for name in clashes if name in taken]
             if clashes:
                 raise self.error(ConflictError, "storage pool '{0}' holds volume(s) {1} already; remove them or use "
@@ -1015,7 +1015,7 @@ class LibvirtDriver(HypervisorDriver):
         try:
             sources = {}
             for disk in checked['disks']:
-                volume_name = disk_volume_name(name, disk['target'], disk['volume'])
+                volume_name = disk_volume_name(name, disk['target'])
                 self._clone_volume(checked['pool'], disk, volume_name, linked, subject)
                 made.append(volume_name)
                 sources[disk['target']] = (checked['pool_name'], volume_name)

@@ -19,6 +19,7 @@ def test_template_info(backend, tmp_path):
     assert backend.write_count() == writes
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_hypervisor_connection_test(backend, tmp_path, unused_tcp_port):
-    variables = target_vars(backend, tmp_path, unused_url='https://127.0.0.1:{0}'.format(unused_tcp_port))
+    variables = target_vars(backend, tmp_path, unused_url=backend.api_url_at('127.0.0.1', unused_tcp_port))
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_hypervisor'), variables))

@@ -60,3 +60,23 @@ def libvirt_host(tmp_path_factory):
 def libvirt_uri(libvirt_host):
     """The URI the collection connects with: qemu+unix:///system?socket=<the daemon's socket>."""
     return libvirt_host.uri
+
+
+# The login of the SASL-protected daemon (libvirt_sasl_host); a test secret, never a real one.
+LIBVIRT_SASL_LOGIN = ('pbh-tester', 'Sasl-Test-Passw0rd-7')
+
+
+@pytest.fixture(scope='session')
+def libvirt_sasl_host(tmp_path_factory):
+    """A second session daemon, like libvirt_host, whose read-write socket asks for a SASL login (LIBVIRT_SASL_LOGIN):
+    the driver contract and integration suites' libvirt scene (tests/contract/backends.py LibvirtBackend)."""
+    require_private_libvirtd()
+    host = PrivateLibvirtd(private_base_dir(tmp_path_factory), sasl_login=LIBVIRT_SASL_LOGIN)
+    host.start()
+    try:
+        host.define_pool(LIBVIRT_POOL)
+        host.define_network(LIBVIRT_NETWORK, LIBVIRT_NETWORK_ADDRESS)
+        host.define_network(LIBVIRT_SECOND_NETWORK)
+        yield host
+    finally:
+        host.stop()

@@ -57,11 +57,16 @@ REQUIRED_COMMANDS = (
     ('iptables', 'iptables'),
     ('ip', 'iproute2'),
     ('unshare', 'util-linux'),
+    ('saslpasswd2', 'sasl2-bin'),
 )
 # The QEMU driver itself is a loadable module of libvirtd; the NIC ROMs are what a guest PXE-boots with.
 REQUIRED_FILES = (
     ('/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so', 'libvirt-daemon-driver-qemu'),
     ('/usr/lib/ipxe/qemu/efi-virtio.rom', 'ipxe-qemu'),
+    # UEFI firmware for guests with firmware: uefi (libvirt picks it by its descriptors), and the SCRAM mechanism
+    # of the SASL-protected daemon.
+    ('/usr/share/OVMF/OVMF_CODE_4M.fd', 'ovmf'),
+    ('/usr/lib/x86_64-linux-gnu/sasl2/libscram.so', 'libsasl2-modules'),
 )
 SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -131,9 +136,12 @@ class PrivateLibvirtd(object):
     socket's full path must stay under 108 bytes). log_filters: libvirtd's log_filters.
     """
 
-    def __init__(self, base_dir, log_filters=API_LOG_FILTERS):
+    def __init__(self, base_dir, log_filters=API_LOG_FILTERS, sasl_login=None):
         self.base_dir = os.path.abspath(str(base_dir))
         self.log_filters = log_filters
+        # (user, password): the read-write socket then asks for a SASL login (SCRAM-SHA-256 against a sasldb of
+        # this daemon's own, in a /etc/sasl2 bound for it alone), as a remote host's daemon would.
+        self.sasl_login = sasl_login
         self.netns = NETNS_PREFIX + secrets.token_hex(4)
         self.socket_path = os.path.join(self.base_dir, 'sock', 'libvirt-sock')
         self.uri = 'qemu+unix:///system?socket=' + self.socket_path
@@ -277,7 +285,7 @@ class PrivateLibvirtd(object):
             'unix_sock_rw_perms = "0700"',
             'unix_sock_admin_perms = "0700"',
             'auth_unix_ro = "none"',
-            'auth_unix_rw = "none"',
+            'auth_unix_rw = "{0}"'.format('sasl' if self.sasl_login else 'none'),
             'listen_tls = 0',
             'listen_tcp = 0',
             'log_filters = "{0}"'.format(self.log_filters),
@@ -304,6 +312,8 @@ class PrivateLibvirtd(object):
         for key, target in BOUND_DIRS:
             # mkdir -p only creates a missing mount point (an empty directory) where the package made none.
             lines.append('mkdir -p {1} && mount --bind {0} {1}'.format(shlex.quote(os.path.join(base, key)), target))
+        if self.sasl_login:
+            lines.append('mkdir -p /etc/sasl2 && mount --bind {0} /etc/sasl2'.format(shlex.quote(self._write_sasl())))
         lines += [
             '{0} -f {1} -p {2} &'.format(_command('virtlogd'), shlex.quote(os.path.join(etc, 'virtlogd.conf')),
                                          shlex.quote(os.path.join(base, 'virtlogd.pid'))),
@@ -313,6 +323,31 @@ class PrivateLibvirtd(object):
             '']
         _write(os.path.join(base, 'launch.sh'), '\n'.join(lines))
 
+    def _write_sasl(self):
+        """libvirt's SASL config and a sasldb holding the one login; returns the folder to bind on /etc/sasl2."""
+        folder = os.path.join(self.base_dir, 'sasl2')
+        os.makedirs(folder, exist_ok=True)
+        database = os.path.join(folder, 'passwd.db')
+        _write(os.path.join(folder, 'libvirt.conf'), 'mech_list: scram-sha-256\nsasldb_path: {0}\n'.format(database))
+        user, password = self.sasl_login
+        result = subprocess.run([_command('saslpasswd2'), '-p', '-c', '-a', 'libvirt', '-f', database, user],
+                                input=password, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise LibvirtHostError('saslpasswd2 failed: {0}'.format((result.stderr or result.stdout).strip()))
+        return folder
+
+    def _open(self):
+        """A new libvirt connection to this daemon, logged in with sasl_login when it asks for one."""
+        if not self.sasl_login:
+            return libvirt.open(self.uri)
+        user, password = self.sasl_login
+
+        def answer(credentials, _opaque):
+            for credential in credentials:
+                credential[4] = user if credential[0] == libvirt.VIR_CRED_AUTHNAME else password
+            return 0
+        return libvirt.openAuth(self.uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], answer, None], 0)
+
     def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
         last_error = 'no socket yet'
@@ -321,7 +356,7 @@ class PrivateLibvirtd(object):
                 raise LibvirtHostError('libvirtd exited ({0}) at start: {1}'.format(self._process.returncode, self._last_errors()))
             if os.path.exists(self.socket_path):
                 try:
-                    conn = libvirt.open(self.uri)
+                    conn = self._open()
                     conn.getLibVersion()
                     conn.close()
                     return
@@ -343,7 +378,7 @@ class PrivateLibvirtd(object):
     def connect(self):
         """A libvirt connection to this daemon, kept and reused; closed by stop()."""
         if self._connection is None or not self._connection.isAlive():
-            self._connection = libvirt.open(self.uri)
+            self._connection = self._open()
         return self._connection
 
     def define_pool(self, name, path=None):
