@@ -25,6 +25,7 @@ import json
 import os
 import pathlib
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -106,8 +107,8 @@ def measure(host, label, scenario, repeat, once, check):
         runs.append({'seconds': seconds, 'calls': calls})
     row = {'scenario': scenario, 'collection': label, 'seconds': round(statistics.median(r['seconds'] for r in runs), 2),
            'requests': int(statistics.median(len(r['calls']) for r in runs)), 'runs': repeat,
-           'top_calls': collections.Counter(runs[-1]['calls']).most_common(4)}
-    print('  {scenario:<10} {collection:<34} {seconds:>7.2f} s {requests:>6} API calls   top: {0}'.format(
+           'top_calls': collections.Counter(runs[-1]['calls']).most_common(5)}
+    print('  {scenario:<10} {collection:<38} {seconds:>7.2f} s {requests:>6} RPCs   top: {0}'.format(
         ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row), flush=True)
     return row
 
@@ -178,7 +179,7 @@ def table(rows, count, repeat, versions):
             date.today().isoformat(), versions, _version(libvirt.getVersion()), importlib.metadata.version('libvirt-python'),
             ansible.release.__version__, platform.python_version(), os.cpu_count(), repeat),
         '',
-        '| scenario | collection | wall time (s) | libvirt API calls | most frequent calls |',
+        '| scenario | collection | wall time (s) | RPCs to libvirtd | most frequent RPCs |',
         '|---|---|---:|---:|---|',
     ]
     for row in rows:
@@ -205,6 +206,7 @@ def main():
     parser.add_argument('--docs', help='docs folder: write the table into performance.md')
     parser.add_argument('--domains', type=int, default=50, help='domains in the inventory scenario')
     parser.add_argument('--repeat', type=int, default=3, help='runs per scenario and collection (median reported)')
+    parser.add_argument('--keep', action='store_true', help='keep the work folder (playbooks, outputs, daemon logs)')
     args = parser.parse_args()
     problem = why_unusable()
     if problem:
@@ -212,6 +214,19 @@ def main():
     versions = 'community.libvirt {0}'.format(collection_version(args.anchors, 'community', 'libvirt'))
     workdir = pathlib.Path(tempfile.mkdtemp(prefix='pbh-bench-libvirt-'))
     env = environment(workdir, args.anchors)
+    try:
+        rows = bench(workdir, env, args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = table(rows, args.domains, args.repeat, versions)
+    print('\n' + text)
+    if args.docs:
+        write_doc(pathlib.Path(args.docs) / 'performance.md', text)
+
+
+def bench(workdir, env, args):
+    """Both scenarios, both collections, on one private libvirtd; returns the table's rows."""
     with PrivateLibvirtd(short_base_dir(workdir / 'libvirtd')) as host:
         host.define_pool(POOL)
         host.define_network(NETWORK)
@@ -220,10 +235,7 @@ def main():
         print('private libvirtd {0} (namespace {1}); work in {2}'.format(host.uri, host.netns, workdir), flush=True)
         rows = lifecycle_rows(host, workdir, env, 'community.libvirt', template_disk, args.repeat)
         rows += inventory_rows(host, workdir, env, 'community.libvirt', args.domains, args.repeat)
-    text = table(rows, args.domains, args.repeat, versions)
-    print('\n' + text)
-    if args.docs:
-        write_doc(pathlib.Path(args.docs) / 'performance.md', text)
+    return rows
 
 
 if __name__ == '__main__':

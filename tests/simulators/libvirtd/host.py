@@ -81,6 +81,12 @@ QEMU_DRIVER_ID = 64055
 # categories log each entry point at debug level), which name them. api_calls() reads it.
 API_LOG_FILTERS = ('1:rpc.netserverprogram 1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host '
                    '1:libvirt.nodedev')
+# The RPCs of a connection itself, which run no public API function in the daemon: named as libvirt's remote
+# protocol (remote_protocol.x) names them; any other such RPC is 'proc <number>'.
+CONNECTION_PROCEDURES = {'1': 'REMOTE_PROC_CONNECT_OPEN', '2': 'REMOTE_PROC_CONNECT_CLOSE',
+                         '60': 'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE', '66': 'REMOTE_PROC_AUTH_LIST',
+                         '67': 'REMOTE_PROC_AUTH_SASL_INIT', '68': 'REMOTE_PROC_AUTH_SASL_START',
+                         '69': 'REMOTE_PROC_AUTH_SASL_STEP'}
 NETNS_PREFIX = 'pbh-lv-'
 CLONE_NEWNET = 0x40000000
 
@@ -504,7 +510,7 @@ class PrivateLibvirtd(object):
     def rpc_calls(self, since=0):
         """Every RPC the daemon dispatched for its clients since the mark, in order, each named by the public API
         function it ran (e.g. 'virConnectListAllDomains', 'virDomainCreate') or, for those that run none (a
-        connection's open, authentication and close), 'proc <n>' (its remote protocol procedure number). Read from
+        connection's open, authentication and close), by CONNECTION_PROCEDURES or as 'proc <number>'. Read from
         libvirtd's own log (API_LOG_FILTERS), so it counts what reached the daemon, whichever client sent it."""
         with open(self.api_log, 'rb') as log:
             log.seek(since)
@@ -519,8 +525,9 @@ class PrivateLibvirtd(object):
                 continue
             thread, function = fields[1], parts[1].split(':', 1)[0]
             if function == 'virNetServerProgramDispatch':
+                procedure = parts[2].rsplit('proc=', 1)[-1].strip()
                 pending[thread] = len(calls)
-                calls.append('proc ' + parts[2].rsplit('proc=', 1)[-1].strip())
+                calls.append(CONNECTION_PROCEDURES.get(procedure, 'proc ' + procedure))
             elif function.startswith('vir') and thread in pending:
                 # The API the daemon runs for that RPC; the calls it makes on its own (virDomainFree when it drops
                 # a reference) come with no RPC and are not counted.
@@ -530,7 +537,7 @@ class PrivateLibvirtd(object):
     def api_calls(self, since=0):
         """The public API functions the daemon ran for its clients' RPCs since the mark, in order: rpc_calls()
         without a connection's own open, authentication and close."""
-        return [call for call in self.rpc_calls(since) if not call.startswith('proc ')]
+        return [call for call in self.rpc_calls(since) if call.startswith('vir')]
 
 
 def _read(path):
