@@ -133,7 +133,12 @@ def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
     assert client_pki_files(str(pki)) == {'clientcert.pem': str(pki / 'clientcert.pem'),
                                           'clientkey.pem': str(pki / 'clientkey.pem')}
     assert client_pki_files(euid=1000, home=str(tmp_path)) == {}
-    assert LibvirtDriver(connection(api_url=api_url, verify_ssl=False))._uri() == api_url + '?no_verify=1'
+    # Not verifying: libvirt still loads a CA file, so it gets a placeholder that vouches for nothing.
+    unverified = LibvirtDriver(connection(api_url=api_url, verify_ssl=False))
+    uri = unverified._uri()
+    assert uri.startswith(api_url + '?no_verify=1&pkipath=/')
+    assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == _libvirt.PLACEHOLDER_CA
+    unverified.close()
 
 
 def test_username_without_password_is_missing_credentials():
