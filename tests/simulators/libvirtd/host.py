@@ -326,7 +326,8 @@ class PrivateLibvirtd(object):
                                          shlex.quote(os.path.join(base, 'virtlogd.pid'))),
             # exec: libvirtd keeps this process's id, the one PrivateLibvirtd started.
             'exec {0} -f {1}{3} -p {2}'.format(_command('libvirtd'), shlex.quote(os.path.join(etc, 'libvirtd.conf')),
-                                            shlex.quote(os.path.join(base, 'libvirtd.pid')), ' --listen' if self.tls else ''),
+                                               shlex.quote(os.path.join(base, 'libvirtd.pid')),
+                                               ' --listen' if self.tls else ''),
             '']
         _write(os.path.join(base, 'launch.sh'), '\n'.join(lines))
 

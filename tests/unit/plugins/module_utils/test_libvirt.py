@@ -257,9 +257,8 @@ def test_states_and_addresses():
     assert domain_status(libvirt.VIR_DOMAIN_SHUTDOWN) == 'stopping'
     assert domain_status(libvirt.VIR_DOMAIN_PMSUSPENDED) == 'suspended'
     assert domain_status(libvirt.VIR_DOMAIN_NOSTATE) == 'unknown'
-    answer = {'lo': {'addrs': [{'addr': '127.0.0.1'}]},
-              'eth0': {'hwaddr': '52:54:00:aa:bb:01', 'addrs': [{'addr': '192.0.2.10'}, {'addr': 'fe80::1'},
-                                                                 {'addr': '2001:db8::10'}, {'addr': 'not-an-ip'}]}}
+    addresses = [{'addr': '192.0.2.10'}, {'addr': 'fe80::1'}, {'addr': '2001:db8::10'}, {'addr': 'not-an-ip'}]
+    answer = {'lo': {'addrs': [{'addr': '127.0.0.1'}]}, 'eth0': {'hwaddr': '52:54:00:aa:bb:01', 'addrs': addresses}}
     assert guest_addresses(answer) == ['192.0.2.10', '2001:db8::10']
 
 
