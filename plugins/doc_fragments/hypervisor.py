@@ -78,8 +78,8 @@ options:
       verify_ssl:
         description:
           - Verify the API's TLS certificate. Turn it off only for a lab.
-          - On libvirt, V(false) adds C(no_verify=1) to the URI: no check of the daemon's TLS certificate
-            (V(qemu+tls://)) or of the SSH host key (V(qemu+ssh://)).
+          - On libvirt, V(false) adds C(no_verify=1) to the URI, so that neither the daemon's TLS certificate
+            (V(qemu+tls://)) nor the SSH host key (V(qemu+ssh://)) is checked.
         type: bool
         default: true
       ca_file:

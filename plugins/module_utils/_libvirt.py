@@ -63,6 +63,23 @@ LOCAL_TRANSPORTS = ('', 'unix')
 SSH_TRANSPORTS = ('ssh', 'libssh', 'libssh2')
 URI_EXAMPLES = 'qemu:///system, qemu+ssh://root@kvm1.example.com/system or qemu+tls://kvm1.example.com/system'
 
+# libvirt loads a CA file for TLS even when told not to verify the daemon (no_verify=1). With verify_ssl: false and no
+# ca_file, it gets this one: a self-signed CA certificate whose private key was thrown away when it was made, so it
+# vouches for nothing.
+PLACEHOLDER_CA = """
+-----BEGIN CERTIFICATE-----
+MIIBjTCCATOgAwIBAgIBATAKBggqhkjOPQQDAjBDMUEwPwYDVQQDDDhwdXJlYm9v
+dC5oeXBlcnZpc29ycyBwbGFjZWhvbGRlciBDQSwgaXRzIGtleSB0aHJvd24gYXdh
+eTAgFw0yNjAxMDEwMDAwMDBaGA8yMTI2MDEwMTAwMDAwMFowQzFBMD8GA1UEAww4
+cHVyZWJvb3QuaHlwZXJ2aXNvcnMgcGxhY2Vob2xkZXIgQ0EsIGl0cyBrZXkgdGhy
+b3duIGF3YXkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASIrGyiGzpnJ43yssmZ
+oQJZPntcqomlKTmreAcEM2qleMAntzXV9Ek9mhJezmEhYWivuPmzI6JMOPd4V+lB
+cWq0oxYwFDASBgNVHRMBAf8ECDAGAQH/AgEAMAoGCCqGSM49BAMCA0gAMEUCIElz
+RVmvOg1PqsDO7xwCMcF5IBFqJTgC3J3F3J0pcEk9AiEA6ViBK5DBnFTz2QMhCuRz
+Ag+/bOX3l9xKR8KVIOn7sMk=
+-----END CERTIFICATE-----
+""".lstrip()
+
 KIB_PER_MIB = 1024
 GIB = 1024 ** 3
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
@@ -577,17 +594,22 @@ class LibvirtDriver(HypervisorDriver):
         elif self.transport == 'tls':
             if not self.conn.verify_ssl:
                 extra.append(('no_verify', '1'))
-            if self.conn.ca_file and 'pkipath' not in params:
-                extra.append(('pkipath', self._pki_path(params.get('pkipath'))))
+            if 'pkipath' not in params and (self.conn.ca_file or not self.conn.verify_ssl):
+                extra.append(('pkipath', self._pki_path()))
         return uri_with_params(self.parts, extra)
 
-    def _pki_path(self, user_pkipath):
-        """A private folder holding ca_file as cacert.pem beside the client certificate and key libvirt would use:
-        libvirt takes its CA, certificate and key from one folder only."""
+    def _pki_path(self):
+        """A private folder holding ca_file (or, not verifying, PLACEHOLDER_CA) as cacert.pem beside the client
+        certificate and key libvirt would use: libvirt takes its CA, certificate and key from one folder only."""
         if self._pki_dir is None:
             self._pki_dir = tempfile.mkdtemp(prefix='pbh-libvirt-pki-')
-            shutil.copyfile(self.conn.ca_file, os.path.join(self._pki_dir, 'cacert.pem'))
-            for name, path in client_pki_files(user_pkipath).items():
+            cacert = os.path.join(self._pki_dir, 'cacert.pem')
+            if self.conn.ca_file and self.conn.verify_ssl:
+                shutil.copyfile(self.conn.ca_file, cacert)
+            else:
+                with open(cacert, 'w') as out:
+                    out.write(PLACEHOLDER_CA)
+            for name, path in client_pki_files().items():
                 os.symlink(os.path.abspath(path), os.path.join(self._pki_dir, name))
         return self._pki_dir
 
@@ -705,6 +727,8 @@ class LibvirtDriver(HypervisorDriver):
                 'Permission denied (publickey' in text:
             if not self.conn.username and 'SASL' in text.upper():
                 text += '; the daemon asks for a SASL login: give username and password'
+            # libvirt words it "authentication failed: authentication failed" already: say it once.
+            text = re.sub(r'^(authentication failed:?\s*)+', '', text, flags=re.IGNORECASE) or 'the daemon refused the login'
             return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
         if code in (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_ERR_OPERATION_DENIED):
             return self.error(AuthError, 'permission denied: {0}'.format(text), subject)

@@ -201,7 +201,7 @@ attributes:
     support: full
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
-    O(state=restarted) applies them at once. libvirt does the same: the change goes into the domain's persistent
+    O(state=restarted) applies them at once. libvirt does the same, as the change goes into the domain's persistent
     definition, which a running domain takes at its next start.
   - On libvirt a template is a shut-off domain whose metadata holds
     C(<pbh:template xmlns:pbh="https://pureboot.io/xmlns/hypervisors/1"/>); a new VM gets copies (or overlays) of its

@@ -198,7 +198,8 @@ def libvirt_boot_image(path, size=1024 * 1024):
 
 
 class LibvirtBackend(object):
-    """A private libvirtd with QEMU (tests/simulators/libvirtd) whose socket asks for a SASL login; guests run under TCG."""
+    """A private libvirtd with QEMU (tests/simulators/libvirtd) as a remote host: over TLS, verified against its CA,
+    with a SASL login; guests run under TCG."""
 
     kind = 'libvirt'
     template = 'ubuntu-2404-tpl'
@@ -217,16 +218,12 @@ class LibvirtBackend(object):
     # the scene's guest is a BIOS boot sector (ACPI_GUEST_BOOT_SECTOR), which UEFI firmware does not boot, and a
     # guest without an OS ignores the power button. The contract suite switches a libvirt VM to uefi and starts it.
     target_vars = {'lifecycle_firmware': 'bios'}
-    # What this scene cannot show, and why (test_driver_contract.skip_unless_shown).
-    cannot_show = {
-        'tls': 'the private libvirtd listens in its own network namespace, where this process opens no TLS connection',
-    }
 
     @classmethod
     def from_fixtures(cls, fixture):
         """The adapter over the daemon pytest's fixture starts (fixture: request.getfixturevalue)."""
         from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_SASL_LOGIN
-        return cls(fixture('libvirt_sasl_host'), LIBVIRT_SASL_LOGIN)
+        return cls(fixture('libvirt_remote_host'), LIBVIRT_SASL_LOGIN)
 
     def __init__(self, host, login):
         self.host = host
@@ -265,8 +262,9 @@ class LibvirtBackend(object):
             boot=('hd', 'network'), template=True, description=description))
 
     def connection(self, **overrides):
-        options = {'type': 'libvirt', 'name': 'kvm-test', 'api_url': self.host.uri, 'username': self.username,
-                   'password': self.password}
+        options = {'type': 'libvirt', 'name': 'kvm-test', 'ca_file': self.host.tls_cafile,
+                   'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
+                   'username': self.username, 'password': self.password}
         options.update(overrides)
         return dict((k, v) for k, v in options.items() if v is not None)
 

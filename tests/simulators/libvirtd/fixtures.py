@@ -62,16 +62,17 @@ def libvirt_uri(libvirt_host):
     return libvirt_host.uri
 
 
-# The login of the SASL-protected daemon (libvirt_sasl_host); a test secret, never a real one.
+# The login of the daemon that stands for a remote host (libvirt_remote_host); a test secret, never a real one.
 LIBVIRT_SASL_LOGIN = ('pbh-tester', 'Sasl-Test-Passw0rd-7')
 
 
 @pytest.fixture(scope='session')
-def libvirt_sasl_host(tmp_path_factory):
-    """A second session daemon, like libvirt_host, whose read-write socket asks for a SASL login (LIBVIRT_SASL_LOGIN):
-    the driver contract and integration suites' libvirt scene (tests/contract/backends.py LibvirtBackend)."""
+def libvirt_remote_host(tmp_path_factory):
+    """A second session daemon, like libvirt_host, that stands for a remote host: it listens with TLS (reached from
+    this namespace through host.tls_relay(), verified against host.tls_cafile) and every socket asks for a SASL
+    login (LIBVIRT_SASL_LOGIN). The driver contract and integration suites' libvirt scene (LibvirtBackend)."""
     require_private_libvirtd()
-    host = PrivateLibvirtd(private_base_dir(tmp_path_factory), sasl_login=LIBVIRT_SASL_LOGIN)
+    host = PrivateLibvirtd(private_base_dir(tmp_path_factory), sasl_login=LIBVIRT_SASL_LOGIN, tls=True)
     host.start()
     try:
         host.define_pool(LIBVIRT_POOL)

@@ -142,12 +142,17 @@ class PrivateLibvirtd(object):
     socket's full path must stay under 108 bytes). log_filters: libvirtd's log_filters.
     """
 
-    def __init__(self, base_dir, log_filters=API_LOG_FILTERS, sasl_login=None):
+    def __init__(self, base_dir, log_filters=API_LOG_FILTERS, sasl_login=None, tls=False):
         self.base_dir = os.path.abspath(str(base_dir))
         self.log_filters = log_filters
         # (user, password): the read-write socket then asks for a SASL login (SCRAM-SHA-256 against a sasldb of
         # this daemon's own, in a /etc/sasl2 bound for it alone), as a remote host's daemon would.
         self.sasl_login = sasl_login
+        # tls: the daemon also listens with TLS on 127.0.0.1:TLS_PORT of its namespace (a CA and server certificate
+        # of its own, tls_cafile; no client certificate asked); tls_relay() reaches it from this namespace.
+        self.tls = tls
+        self.tls_cafile = os.path.join(self.base_dir, 'pki', 'cacert.pem')
+        self._relay = None
         self.netns = NETNS_PREFIX + secrets.token_hex(4)
         self.socket_path = os.path.join(self.base_dir, 'sock', 'libvirt-sock')
         self.uri = 'qemu+unix:///system?socket=' + self.socket_path
@@ -185,6 +190,9 @@ class PrivateLibvirtd(object):
         return self
 
     def stop(self, timeout=15):
+        if getattr(self, '_relay', None) is not None:
+            self._relay.close()
+            self._relay = None
         """End every process in the namespace (libvirtd, virtlogd, dnsmasq, QEMU), then delete the namespace.
 
         Safe to call twice and after a failed start. Leaves base_dir (logs, images) for the test's tmp cleanup.
@@ -292,11 +300,11 @@ class PrivateLibvirtd(object):
             'unix_sock_admin_perms = "0700"',
             'auth_unix_ro = "none"',
             'auth_unix_rw = "{0}"'.format('sasl' if self.sasl_login else 'none'),
-            'listen_tls = 0',
+            'listen_tls = {0}'.format(1 if self.tls else 0),
             'listen_tcp = 0',
             'log_filters = "{0}"'.format(self.log_filters),
             'log_outputs = "1:file:{0}"'.format(self.api_log),
-            '')))
+            '')) + (self._tls_config() if self.tls else ''))
         _write(os.path.join(etc, 'virtlogd.conf'), 'log_outputs = "3:file:{0}"\n'.format(os.path.join(log_dir, 'virtlogd.log')))
         # Guests run as root without a security driver or cgroups: no libvirt-qemu user, no AppArmor profile, no
         # systemd on these machines. The daemon is private to the test; nothing else runs guests through it.
@@ -324,10 +332,31 @@ class PrivateLibvirtd(object):
             '{0} -f {1} -p {2} &'.format(_command('virtlogd'), shlex.quote(os.path.join(etc, 'virtlogd.conf')),
                                          shlex.quote(os.path.join(base, 'virtlogd.pid'))),
             # exec: libvirtd keeps this process's id, the one PrivateLibvirtd started.
-            'exec {0} -f {1} -p {2}'.format(_command('libvirtd'), shlex.quote(os.path.join(etc, 'libvirtd.conf')),
-                                            shlex.quote(os.path.join(base, 'libvirtd.pid'))),
+            'exec {0} -f {1}{3} -p {2}'.format(_command('libvirtd'), shlex.quote(os.path.join(etc, 'libvirtd.conf')),
+                                               shlex.quote(os.path.join(base, 'libvirtd.pid')),
+                                               ' --listen' if self.tls else ''),
             '']
         _write(os.path.join(base, 'launch.sh'), '\n'.join(lines))
+
+    def _tls_config(self):
+        """libvirtd.conf's TLS lines, after making a CA and a server certificate for 127.0.0.1 under base_dir/pki."""
+        folder = os.path.dirname(self.tls_cafile)
+        make_tls_pki(folder)
+        return '\n'.join((
+            'listen_addr = "127.0.0.1"', 'tls_port = "{0}"'.format(TLS_PORT),
+            'auth_tls = "{0}"'.format('sasl' if self.sasl_login else 'none'),
+            # The collection's side is what the tests look at: it verifies the daemon; no client certificate.
+            'tls_no_verify_certificate = 1',
+            'ca_file = "{0}"'.format(self.tls_cafile),
+            'cert_file = "{0}"'.format(os.path.join(folder, 'servercert.pem')),
+            'key_file = "{0}"'.format(os.path.join(folder, 'serverkey.pem')), ''))
+
+    def tls_relay(self):
+        """A port on 127.0.0.1 of this process's namespace whose connections are relayed to the daemon's TLS port in
+        its namespace (so a test, and the ansible-playbook it runs, can speak TLS to the daemon); closed by stop()."""
+        if self._relay is None:
+            self._relay = TLSRelay(self)
+        return self._relay.port
 
     def _write_sasl(self):
         """libvirt's SASL config and a sasldb holding the one login; returns the folder to bind on /etc/sasl2."""
@@ -552,3 +581,107 @@ def _write(path, text):
 
 def _has_entry(database, name):
     return any(line.split(':', 1)[0] == name for line in database.splitlines())
+
+
+# The daemon's TLS port in its namespace (libvirt's default).
+TLS_PORT = 16514
+
+
+def make_tls_pki(folder):
+    """A CA (cacert.pem) and a server certificate and key for 127.0.0.1 signed by it (servercert.pem, serverkey.pem),
+    as libvirtd checks them at start: a CA with keyCertSign, a server certificate that is no CA, for serverAuth."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    import ipaddress  # pylint: disable=import-outside-toplevel
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # pylint: disable=import-outside-toplevel
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def usage(**allowed):
+        names = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment', 'key_agreement',
+                 'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
+        return x509.KeyUsage(**dict((name, allowed.get(name, False)) for name in names))
+
+    def certificate(subject, key, issuer, issuer_key, extensions):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=7)))
+        for extension, critical in extensions:
+            builder = builder.add_extension(extension, critical=critical)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'pureboot.hypervisors test libvirt CA')])
+    ca = certificate(ca_name, ca_key, ca_name, ca_key, [
+        (x509.BasicConstraints(ca=True, path_length=None), True), (usage(key_cert_sign=True, crl_sign=True), True)])
+    server = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]), server_key, ca_name, ca_key, [
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (usage(digital_signature=True, key_encipherment=True), True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), False)])
+    os.makedirs(folder, exist_ok=True)
+    pem = serialization.Encoding.PEM
+    _write(os.path.join(folder, 'cacert.pem'), ca.public_bytes(pem).decode())
+    _write(os.path.join(folder, 'servercert.pem'), server.public_bytes(pem).decode())
+    _write(os.path.join(folder, 'serverkey.pem'), server_key.private_bytes(
+        pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode())
+    os.chmod(os.path.join(folder, 'serverkey.pem'), 0o600)
+
+
+class TLSRelay(object):
+    """Listens on 127.0.0.1 (a free port) of this process's namespace and relays each connection, byte for byte, to
+    127.0.0.1:TLS_PORT inside the daemon's namespace (its socket made there with PrivateLibvirtd.inside()). TLS
+    runs end to end between the client and libvirtd: the relay sees only ciphertext."""
+
+    def __init__(self, host):
+        import socket  # pylint: disable=import-outside-toplevel
+        import threading  # pylint: disable=import-outside-toplevel
+        self._socket, self._threading, self._host = socket, threading, host
+        self._listener = socket.socket()
+        self._listener.bind(('127.0.0.1', 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, name='tls-relay', daemon=True).start()
+
+    def close(self):
+        try:
+            self._listener.close()
+        except OSError:
+            pass
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return  # closed
+            self._threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        try:
+            with self._host.inside():
+                upstream = self._socket.create_connection(('127.0.0.1', TLS_PORT), timeout=10)
+            upstream.settimeout(None)
+        except (OSError, LibvirtHostError):
+            client.close()
+            return
+        self._threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    def _pump(self, source, target):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                try:
+                    end.shutdown(self._socket.SHUT_RDWR)
+                except OSError:
+                    pass

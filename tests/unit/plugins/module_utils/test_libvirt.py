@@ -133,7 +133,12 @@ def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
     assert client_pki_files(str(pki)) == {'clientcert.pem': str(pki / 'clientcert.pem'),
                                           'clientkey.pem': str(pki / 'clientkey.pem')}
     assert client_pki_files(euid=1000, home=str(tmp_path)) == {}
-    assert LibvirtDriver(connection(api_url=api_url, verify_ssl=False))._uri() == api_url + '?no_verify=1'
+    # Not verifying: libvirt still loads a CA file, so it gets a placeholder that vouches for nothing.
+    unverified = LibvirtDriver(connection(api_url=api_url, verify_ssl=False))
+    uri = unverified._uri()
+    assert uri.startswith(api_url + '?no_verify=1&pkipath=/')
+    assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == _libvirt.PLACEHOLDER_CA
+    unverified.close()
 
 
 def test_username_without_password_is_missing_credentials():
@@ -252,9 +257,8 @@ def test_states_and_addresses():
     assert domain_status(libvirt.VIR_DOMAIN_SHUTDOWN) == 'stopping'
     assert domain_status(libvirt.VIR_DOMAIN_PMSUSPENDED) == 'suspended'
     assert domain_status(libvirt.VIR_DOMAIN_NOSTATE) == 'unknown'
-    answer = {'lo': {'addrs': [{'addr': '127.0.0.1'}]},
-              'eth0': {'hwaddr': '52:54:00:aa:bb:01', 'addrs': [{'addr': '192.0.2.10'}, {'addr': 'fe80::1'},
-                                                                 {'addr': '2001:db8::10'}, {'addr': 'not-an-ip'}]}}
+    addresses = [{'addr': '192.0.2.10'}, {'addr': 'fe80::1'}, {'addr': '2001:db8::10'}, {'addr': 'not-an-ip'}]
+    answer = {'lo': {'addrs': [{'addr': '127.0.0.1'}]}, 'eth0': {'hwaddr': '52:54:00:aa:bb:01', 'addrs': addresses}}
     assert guest_addresses(answer) == ['192.0.2.10', '2001:db8::10']
 
 
