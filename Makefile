@@ -16,7 +16,7 @@ BENCH_ARGS          ?= --sizes 100,1000,5000
 
 .PHONY: venv build sanity pytest test bench stress demo lock clean
 
-venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)
+venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
 $(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
 	$(PYTHON) -m venv $(VENV)
@@ -30,14 +30,16 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
 # ansible-core 2.21 on Python 3.12 or newer, but the two collections run on ansible-core 2.19 and Python 3.11
 # (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those two collections
 # (5 MB) out of it instead of installing the whole package (190 MB). The stamp names the release, so changing
-# ANCHORS_ANSIBLE extracts again.
-$(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE): $(VENV)/.installed
+# ANCHORS_ANSIBLE extracts again. make bench-libvirt compares with community.libvirt, taken out the same way (the
+# stamp's -libvirt makes a virtualenv extracted before it came extract again).
+$(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt: $(VENV)/.installed
 	rm -rf $(ANCHORS) && mkdir -p $(ANCHORS)/wheel
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
 	  -d $(ANCHORS)/wheel ansible==$(ANCHORS_ANSIBLE)
 	$(BIN)/python -c "import glob, sys, zipfile; wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); \
 	  [wheel.extract(n, sys.argv[2]) for n in wheel.namelist() \
-	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/'))]" \
+	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/', \
+	                    'ansible_collections/community/libvirt/'))]" \
 	  $(ANCHORS)/wheel $(ANCHORS)
 	rm -rf $(ANCHORS)/wheel
 	touch $@
@@ -149,6 +151,15 @@ bench: venv build
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(BENCH_ARGS)
+
+# Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
+# against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
+# inventory of 50 domains; prints a table and writes it into docs/performance.md.
+.PHONY: bench-libvirt
+bench-libvirt: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs
 
 # The demo playbook against fakepve, the oVirt simulator and the PureBoot double, started and stopped here.
 demo: venv build

@@ -3,7 +3,7 @@
 One daemon per test session (tests/simulators/libvirtd/host.py): started inside its own network namespace,
 with a dir storage pool and two networks made through it, and stopped, its namespace deleted, at the end of
 the session, whether the tests passed or not. Tests seed templates with libvirt_host.seed_template(...) and
-clear what they made with libvirt_host.remove_domains(keep=...).
+clear what they made with libvirt_host.remove_domains(names=...) (or keep=...).
 
 Where no private daemon can run (not root, or a package of bindep.txt's `libvirt` profile missing) the tests
 that use it are skipped with one line naming what is missing; on CI (CI=true), where `make test` installs the

@@ -77,9 +77,16 @@ BOUND_DIRS = (('etc', '/etc/libvirt'), ('run', '/run/libvirt'), ('lib', '/var/li
 QEMU_DRIVER_USER = 'libvirt-qemu'
 QEMU_DRIVER_ID = 64055
 
-# libvirtd's log: warnings and errors, and every public API call the daemon serves (the `libvirt.*` log
-# categories log each entry point at debug level: one line per RPC a client makes). api_calls() reads it.
-API_LOG_FILTERS = '1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host 1:libvirt.nodedev'
+# libvirtd's log: every RPC the daemon dispatches (rpc.netserverprogram) and every public API call (the libvirt.*
+# categories log each entry point at debug level), which name them. api_calls() reads it.
+API_LOG_FILTERS = ('1:rpc.netserverprogram 1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host '
+                   '1:libvirt.nodedev')
+# The RPCs of a connection itself, which run no public API function in the daemon: named as libvirt's remote
+# protocol (remote_protocol.x) names them; any other such RPC is 'proc <number>'.
+CONNECTION_PROCEDURES = {'1': 'REMOTE_PROC_CONNECT_OPEN', '2': 'REMOTE_PROC_CONNECT_CLOSE',
+                         '60': 'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE', '66': 'REMOTE_PROC_AUTH_LIST',
+                         '67': 'REMOTE_PROC_AUTH_SASL_INIT', '68': 'REMOTE_PROC_AUTH_SASL_START',
+                         '69': 'REMOTE_PROC_AUTH_SASL_STEP'}
 NETNS_PREFIX = 'pbh-lv-'
 CLONE_NEWNET = 0x40000000
 
@@ -496,12 +503,12 @@ class PrivateLibvirtd(object):
             name, memory_mb=memory_mb, vcpus=vcpus, disks=[disk], networks=[network], nic_model=nic_model,
             boot=boot, template=True, description=description))
 
-    def remove_domains(self, keep=()):
-        """Destroy and undefine every domain whose name is not in keep, and delete its disk images: what the
-        tests made is gone, the seeded templates stay."""
+    def remove_domains(self, keep=(), names=None):
+        """Destroy and undefine every domain whose name is not in keep (only those in names, when given), and
+        delete its disk images: what a test made is gone, the seeded templates stay."""
         conn = self.connect()
         for domain in conn.listAllDomains():
-            if domain.name() in keep:
+            if domain.name() in keep or (names is not None and domain.name() not in names):
                 continue
             disks = [node.get('file') for node in ET.fromstring(domain.XMLDesc()).findall('devices/disk/source')]
             if domain.isActive():
@@ -516,24 +523,50 @@ class PrivateLibvirtd(object):
 
     # ------------------------------------------------------------------ what the daemon served
 
+    def domains_on_network(self, network):
+        """The names of the domains with a NIC on this libvirt network."""
+        names = []
+        for domain in self.connect().listAllDomains():
+            sources = ET.fromstring(domain.XMLDesc()).findall("devices/interface[@type='network']/source")
+            if any(source.get('network') == network for source in sources):
+                names.append(domain.name())
+        return names
+
     def log_mark(self):
         """A position in the API log: pass it to api_calls() to see only what came after."""
         return os.path.getsize(self.api_log) if os.path.exists(self.api_log) else 0
 
-    def api_calls(self, since=0):
-        """The public libvirt API functions the daemon ran for its clients since the mark, in order (e.g.
-        'virConnectListAllDomains', 'virDomainCreate'): one per RPC a client made. Read from libvirtd's own log
-        (API_LOG_FILTERS), so it counts what reached the daemon, whichever client sent it."""
+    def rpc_calls(self, since=0):
+        """Every RPC the daemon dispatched for its clients since the mark, in order, each named by the public API
+        function it ran (e.g. 'virConnectListAllDomains', 'virDomainCreate') or, for those that run none (a
+        connection's open, authentication and close), by CONNECTION_PROCEDURES or as 'proc <number>'. Read from
+        libvirtd's own log (API_LOG_FILTERS), so it counts what reached the daemon, whichever client sent it."""
         with open(self.api_log, 'rb') as log:
             log.seek(since)
             text = log.read().decode('utf-8', 'replace')
         calls = []
+        pending = {}  # thread -> index in calls of the RPC it dispatched and has not named yet
         for line in text.splitlines():
-            # "<time>: <thread>: debug : virDomainCreate:670 : dom=0x..., (VM: name=..."
-            fields = line.split(' : ', 2)
-            if len(fields) == 3 and fields[0].endswith('debug') and fields[1].startswith('vir'):
-                calls.append(fields[1].split(':', 1)[0])
+            # "<time>: <thread>: debug : <function>:<line> : <message>"
+            fields = line.split(': ', 2)
+            parts = line.split(' : ', 2)
+            if len(fields) < 3 or len(parts) < 3 or not parts[0].endswith('debug'):
+                continue
+            thread, function = fields[1], parts[1].split(':', 1)[0]
+            if function == 'virNetServerProgramDispatch':
+                procedure = parts[2].rsplit('proc=', 1)[-1].strip()
+                pending[thread] = len(calls)
+                calls.append(CONNECTION_PROCEDURES.get(procedure, 'proc ' + procedure))
+            elif function.startswith('vir') and thread in pending:
+                # The API the daemon runs for that RPC; the calls it makes on its own (virDomainFree when it drops
+                # a reference) come with no RPC and are not counted.
+                calls[pending.pop(thread)] = function
         return calls
+
+    def api_calls(self, since=0):
+        """The public API functions the daemon ran for its clients' RPCs since the mark, in order: rpc_calls()
+        without a connection's own open, authentication and close."""
+        return [call for call in self.rpc_calls(since) if call.startswith('vir')]
 
 
 def _read(path):

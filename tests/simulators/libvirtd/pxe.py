@@ -75,7 +75,8 @@ class PxeLab(object):
             self.double.stop()
             self.double = None
         if self.network is not None:
-            self.host.remove_domains()
+            # The template and the VMs made from it: every domain on the lab's network, and no other.
+            self.host.remove_domains(names=self.host.domains_on_network(self.network_name))
             if self.network.isActive():
                 self.network.destroy()
             self.network.undefine()

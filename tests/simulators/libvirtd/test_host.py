@@ -99,7 +99,7 @@ def test_seeded_template_is_shut_off_marked_and_has_a_qcow2_disk(libvirt_host):
         assert nic.find('source').get('network') == LIBVIRT_NETWORK
         assert nic.find('mac').get('address').startswith('52:54:00:')
     finally:
-        libvirt_host.remove_domains()
+        libvirt_host.remove_domains(names=['seed-check-tpl'])
     assert 'seed-check-tpl' not in [dom.name() for dom in libvirt_host.connect().listAllDomains()]
     assert not os.path.exists(disk)
 
@@ -118,7 +118,7 @@ def test_a_guest_runs_under_qemu_inside_the_namespace(libvirt_host):
                                    capture_output=True, text=True, check=True).stdout
             assert 'vnet' in ports
     finally:
-        libvirt_host.remove_domains()
+        libvirt_host.remove_domains(names=['guest-check'])
 
 
 def test_api_calls_counts_what_reached_the_daemon(libvirt_host):
@@ -127,6 +127,29 @@ def test_api_calls_counts_what_reached_the_daemon(libvirt_host):
     conn.listAllDomains()
     conn.networkLookupByName(LIBVIRT_NETWORK).XMLDesc()
     assert libvirt_host.api_calls(mark) == ['virConnectListAllDomains', 'virNetworkLookupByName', 'virNetworkGetXMLDesc']
+
+
+def test_api_calls_counts_rpcs_not_the_daemons_own_calls(libvirt_host):
+    conn = libvirt_host.connect()
+    for name in ('stats-a', 'stats-b'):
+        conn.defineXML(libvirt_host.domain_xml(name, networks=[LIBVIRT_NETWORK]))
+    try:
+        mark = libvirt_host.log_mark()
+        assert len(conn.getAllDomainStats()) >= 2
+        # One RPC, although the daemon calls virDomainFree once per domain it answered with.
+        assert libvirt_host.api_calls(mark) == libvirt_host.rpc_calls(mark) == ['virConnectGetAllDomainStats']
+        mark = libvirt_host.log_mark()
+        other = libvirt.open(libvirt_host.uri)
+        other.listAllDomains()
+        other.close()
+        # A connection's own RPCs (open, close) count as RPCs, named by the remote protocol, and are no API call.
+        calls = libvirt_host.rpc_calls(mark)
+        assert calls[0] == 'REMOTE_PROC_AUTH_LIST' and 'REMOTE_PROC_CONNECT_OPEN' in calls
+        assert calls[-1] == 'REMOTE_PROC_CONNECT_CLOSE'
+        assert 'virConnectListAllDomains' in calls and not [call for call in calls if call.startswith('proc ')]
+        assert libvirt_host.api_calls(mark) == [call for call in calls if call.startswith('vir')]
+    finally:
+        libvirt_host.remove_domains(names=['stats-a', 'stats-b'])
 
 
 def test_stop_ends_every_process_and_deletes_the_namespace(tmp_path_factory):
@@ -159,8 +182,9 @@ def test_missing_requirements_names_the_packages(monkeypatch, tmp_path):
     assert host_module.missing_requirements() == []
     monkeypatch.setattr(host_module, 'SYSTEM_PATH', str(tmp_path))
     missing = host_module.missing_requirements()
-    assert missing == ['dnsmasq-base', 'iproute2', 'iptables', 'libvirt-clients', 'libvirt-daemon', 'qemu-system-x86',
-                       'qemu-utils', 'util-linux']
+    # Every command's package, once each and sorted; the files' packages are still there.
+    assert missing == sorted(set(package for _command, package in host_module.REQUIRED_COMMANDS))
+    assert {'libvirt-daemon', 'qemu-system-x86', 'dnsmasq-base', 'iproute2'} <= set(missing)
     monkeypatch.setattr(os, 'geteuid', lambda: 0)
     assert host_module.why_unusable() == ('a private libvirtd needs these packages (bindep.txt, profile libvirt): '
                                           + ', '.join(missing))
