@@ -150,7 +150,8 @@ hypervisor:
       type: str
       sample: '2026-11-25T12:00:00Z'
 pureboot_registry:
-  description: The connection's entry in PureBoot's hypervisor registry (never a password); null once removed.
+  description: The connection's entry in PureBoot's hypervisor registry (never a password); null once removed, and
+    null for a libvirt connection, which PureBoot's registry does not take (the task warns instead).
   returned: when O(pureboot) is given
   type: dict
   sample:

@@ -235,22 +235,6 @@ EXAMPLES = r'''
     tags: [web, lab]
     state: running
 
-- name: Create a VM on a libvirt/KVM host over SSH, as a linked clone on a libvirt network
-  pureboot.hypervisors.pureboot_vm:
-    hypervisor:
-      type: libvirt
-      name: kvm1
-      api_url: qemu+ssh://root@kvm1.example.com/system
-    name: web-02
-    template: ubuntu-2404-tpl
-    clone_mode: linked
-    storage: vms
-    networks:
-      - network: default
-      - network: bridge:br0
-    pxe_boot: true
-    state: running
-
 - name: Boot a VM from the network into PureBoot
   pureboot.hypervisors.pureboot_vm:
     hypervisor: "{{ pve }}"

@@ -140,3 +140,15 @@ def test_a_failed_test_with_fail_on_error_false_still_keeps_the_registry(fakepve
                                       fail_on_error=False), check_mode=False, client=client)
     assert result['hypervisor']['status'] == 'error' and result['changed']
     assert [entry['name'] for entry in pureboot_server.hypervisors] == ['pve-lab']
+
+
+def test_a_type_the_registry_does_not_take_is_tested_and_not_registered(pureboot_server, client):
+    pytest.importorskip('libvirt')
+    options = {'type': 'libvirt', 'name': 'kvm1', 'api_url': 'test:///default'}
+    for check_mode in (True, False):
+        result = ensure_hypervisor(params(options), check_mode=check_mode, client=client)
+        assert result['hypervisor']['status'] == 'online' and not result['changed']
+        assert result['pureboot_registry'] is None
+        assert result['warnings'] == ["kvm1: PureBoot's hypervisor registry takes ovirt and proxmox connections only; "
+                                      "this libvirt connection is not registered there"]
+    assert pureboot_server.writes() == [] and pureboot_server.hypervisors == []
