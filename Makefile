@@ -16,9 +16,9 @@ BENCH_ARGS          ?= --sizes 100,1000,5000
 
 .PHONY: venv build sanity pytest test bench stress demo lock clean
 
-venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)
+venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
-$(VENV)/.installed: tests/requirements.txt requirements.txt
+$(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
@@ -28,19 +28,39 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt
 # compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release, 14.5.0,
 # ships the newest of both: ovirt.ovirt 3.2.2 and community.proxmox 2.0.0. The package itself installs only with
 # ansible-core 2.21 on Python 3.12 or newer, but the two collections run on ansible-core 2.19 and Python 3.11
-# (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those two collections
-# (5 MB) out of it instead of installing the whole package (190 MB). The stamp names the release, so changing
-# ANCHORS_ANSIBLE extracts again.
-$(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE): $(VENV)/.installed
+# (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those collections
+# (5 MB) out of it instead of installing the whole package (190 MB); make bench-libvirt's community.libvirt 2.3.0
+# too. The stamp names the release, so changing ANCHORS_ANSIBLE extracts again (and its -libvirt, added with
+# community.libvirt, makes a virtualenv extracted before then extract again).
+$(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt: $(VENV)/.installed
 	rm -rf $(ANCHORS) && mkdir -p $(ANCHORS)/wheel
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
 	  -d $(ANCHORS)/wheel ansible==$(ANCHORS_ANSIBLE)
 	$(BIN)/python -c "import glob, sys, zipfile; wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + '/*.whl')[0]); \
 	  [wheel.extract(n, sys.argv[2]) for n in wheel.namelist() \
-	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/'))]" \
+	   if n.startswith(('ansible_collections/ovirt/ovirt/', 'ansible_collections/community/proxmox/', \
+	                    'ansible_collections/community/libvirt/'))]" \
 	  $(ANCHORS)/wheel $(ANCHORS)
 	rm -rf $(ANCHORS)/wheel
 	touch $@
+
+# The system packages of bindep.txt's profile `libvirt`: the real libvirtd and QEMU the libvirt tests and the demo
+# start (tests/simulators/libvirtd), and the headers libvirt-python (tests/requirements.txt, source only on PyPI)
+# builds against, so checked before the virtualenv is filled, with a bindep of its own. As root with apt (as on CI)
+# the missing ones are installed; otherwise make stops with one line naming them.
+.PHONY: libvirt-deps
+BINDEP_VENV := $(VENV)/bindep
+
+$(BINDEP_VENV)/.installed:
+	$(PYTHON) -m venv $(BINDEP_VENV)
+	$(BINDEP_VENV)/bin/python -m pip install --quiet bindep==2.14.0
+	touch $@
+
+libvirt-deps: $(BINDEP_VENV)/.installed
+	@missing="$$($(BINDEP_VENV)/bin/bindep -b libvirt)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then echo "bindep.txt (libvirt): installing" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "bindep.txt (libvirt): missing system packages, install them as root:" $$missing; exit 1; fi; }
 
 # ansible-test and Ansible's imports need the tree at ansible_collections/<namespace>/<name>: copy what git
 # knows (committed and new, not ignored) there, as a git repo so ansible-test checks exactly those files.
@@ -131,6 +151,15 @@ bench: venv build
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(BENCH_ARGS)
+
+# Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
+# against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
+# inventory of 50 domains; prints a table and writes it into docs/performance.md.
+.PHONY: bench-libvirt
+bench-libvirt: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs
 
 # The demo playbook against fakepve, the oVirt simulator and the PureBoot double, started and stopped here.
 demo: venv build

@@ -15,6 +15,7 @@ pytest_plugins = [
     'ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.fixtures',
     'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.fixtures',
     'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.fixtures',
+    'ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures',
 ]
 
 

@@ -33,18 +33,25 @@ options:
           - The kind of hypervisor.
           - Falls back to the E(PUREBOOT_HV_TYPE) environment variable.
         type: str
-        choices: [ovirt, proxmox]
+        choices: [libvirt, ovirt, proxmox]
       api_url:
         description:
-          - Address of the API, V(https://) only (both APIs are served over TLS; V(http://) is refused).
+          - Address of the API. Proxmox VE and oVirt / RHV, V(https://) only (both APIs are served over TLS;
+            V(http://) is refused).
           - Proxmox VE, for example V(https://pve1.example.com:8006).
           - oVirt / RHV, the engine's API, for example V(https://engine.example.com/ovirt-engine/api); a bare
             V(https://engine.example.com) means that path.
+          - libvirt / KVM, a libvirt URI of the host's QEMU driver, for example V(qemu:///system) (this machine),
+            V(qemu+ssh://root@kvm1.example.com/system) (SSH, with the controller's keys or agent; add
+            V(?keyfile=/path/to/key) for another key) or V(qemu+tls://kvm1.example.com/system) (TLS with a client
+            certificate). V(qemu+tcp://) sends everything in cleartext and is accepted to a loopback address only.
           - Falls back to the E(PUREBOOT_HV_URL) environment variable.
         type: str
       username:
         description:
           - User to log in as, for example V(root@pam) on Proxmox VE or V(admin@internal) on oVirt / RHV.
+          - On libvirt, the SASL user, given to the daemon only when it asks for a SASL login (with
+            O(hypervisor.password)); the SSH user is part of the URI.
           - Falls back to the E(PUREBOOT_HV_USERNAME) environment variable.
         type: str
       password:
@@ -71,11 +78,16 @@ options:
       verify_ssl:
         description:
           - Verify the API's TLS certificate. Turn it off only for a lab.
+          - On libvirt, V(false) adds C(no_verify=1) to the URI, so that neither the daemon's TLS certificate
+            (V(qemu+tls://)) nor the SSH host key (V(qemu+ssh://)) is checked.
         type: bool
         default: true
       ca_file:
         description:
           - CA bundle to verify the API's certificate against.
+          - On libvirt (V(qemu+tls://)), the CA that signed the daemon's certificate; the client certificate and
+            key stay where libvirt looks for them (C(pkipath) of the URI, C(/etc/pki/libvirt/) for root,
+            C(~/.pki/libvirt/) otherwise).
           - Falls back to the E(PUREBOOT_HV_CA_FILE) environment variable.
         type: path
       timeout:
@@ -86,4 +98,5 @@ options:
 requirements:
   - proxmoxer >= 2.0 and requests, for Proxmox VE
   - ovirt-engine-sdk-python >= 4.6, for oVirt/RHV
+  - libvirt-python >= 9.0, for libvirt / KVM (it builds against the system's libvirt headers)
 '''

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: pureboot
-short_description: VMs of Proxmox VE and oVirt/RHV hypervisors, mapped to their PureBoot nodes
+short_description: VMs of Proxmox VE, oVirt/RHV and libvirt/KVM hypervisors, mapped to their PureBoot nodes
 version_added: 0.1.0
 author:
   - PureBoot contributors (@pureboot)
@@ -20,7 +20,7 @@ description:
   - A PureBoot server that cannot be read (a wrong key, unreachable) is warned about and the VMs load without node
     data, unless O(strict_pureboot=true).
   - Source files must end in C(pureboot.yml) or C(pureboot.yaml).
-  - 'Default groups: C(pureboot_hypervisor_<name>), C(pureboot_type_<proxmox|ovirt>), C(pureboot_status_<status>),
+  - 'Default groups: C(pureboot_hypervisor_<name>), C(pureboot_type_<proxmox|ovirt|libvirt>), C(pureboot_status_<status>),
     and with PureBoot C(pureboot_state_<node state>) or C(pureboot_unregistered).'
   - 'Host variables: C(pureboot_vm) (the normalised VM record: id, name, hypervisor, hypervisor_type, status, node,
     cluster, cpu_cores, memory_mb, nics, ip_addresses, uuid, template, boot_order, firmware, os_type, tags,
@@ -123,6 +123,9 @@ hypervisors:
     password: !vault |
       $ANSIBLE_VAULT;1.1;AES256
       ...
+  - name: kvm1
+    type: libvirt
+    api_url: qemu+ssh://root@kvm1.example.com/system
 pureboot:
   url: https://pureboot.example.com
   api_key: !vault |

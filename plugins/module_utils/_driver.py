@@ -32,6 +32,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import 
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
                    'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
+# Hypervisor types whose api_url is not an https URL but a URI of their own, checked by their driver.
+URI_TYPES = ('libvirt',)
 
 # What a VM can be asked to look like; reconciled on every run.
 HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'description', 'tags')
@@ -68,15 +70,16 @@ class Connection(object):
         except ValueError:
             raise InvalidInputError("api_url '{0}' is not a valid URL".format(self.api_url), hypervisor=self.name)
         if not self.type:
-            raise InvalidInputError("option 'type' is required (proxmox or ovirt)", hypervisor=self.name)
+            raise InvalidInputError("option 'type' is required (proxmox, ovirt or libvirt)", hypervisor=self.name)
         if not self.api_url:
             raise InvalidInputError("option 'api_url' is required", hypervisor=self.name)
-        if parts.scheme == 'http':
+        # A libvirt api_url is a libvirt URI (qemu:///system, qemu+ssh://...), which its driver checks.
+        if self.type not in URI_TYPES and parts.scheme == 'http':
             # Both APIs are served over TLS only; plain http would send the password in clear, or be
             # quietly switched to https by an SDK while the http URL is registered in PureBoot.
             raise InvalidInputError("api_url '{0}' uses plain http; hypervisor APIs are reached over https only: "
                                     "use https://".format(self.api_url), hypervisor=self.name)
-        if parts.scheme != 'https' or not parts.hostname:
+        if self.type not in URI_TYPES and (parts.scheme != 'https' or not parts.hostname):
             raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
         self.scheme = parts.scheme
         self.host = parts.hostname

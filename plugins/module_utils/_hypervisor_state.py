@@ -20,6 +20,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_lin
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
+# The types PureBoot's hypervisor registry takes (pureboot-api.md: any other `type` is refused with 422).
+REGISTRY_TYPES = ('ovirt', 'proxmox')
 
 
 def _now():
@@ -85,7 +87,13 @@ def ensure_hypervisor(params, check_mode, client=None):
             report = empty_report(connection)
             report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
     result = {'changed': False, 'hypervisor': report}
-    if client is not None:
+    unregistrable = params['state'] == 'present' and connection.type not in REGISTRY_TYPES
+    if client is not None and unregistrable:
+        # Nothing to keep in line: PureBoot would refuse the entry, and the connection works without it.
+        result.update(pureboot_registry=None, warnings=[
+            "{0}: PureBoot's hypervisor registry takes {1} connections only; this {2} connection is not registered "
+            "there".format(connection.name, ' and '.join(REGISTRY_TYPES), connection.type)])
+    elif client is not None:
         registry = ensure_registry(client, desired, state=params['state'],
                                    password_update=params.get('password_update') or 'on_create', check_mode=check_mode)
         result.update(changed=registry['changed'], pureboot_registry=registry['registry'], diff=registry['diff'],

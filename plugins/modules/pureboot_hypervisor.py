@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: pureboot_hypervisor
-short_description: Test a Proxmox VE or oVirt/RHV connection and report its facts
+short_description: Test a Proxmox VE, oVirt/RHV or libvirt/KVM connection and report its facts
 version_added: 0.1.0
 description:
   - Logs in to the hypervisor given by O(hypervisor) and reports its status, version, hosts and how many VMs and
@@ -106,7 +106,7 @@ hypervisor:
       type: str
       sample: pve-lab
     type:
-      description: V(proxmox) or V(ovirt).
+      description: V(proxmox), V(ovirt) or V(libvirt).
       type: str
       sample: proxmox
     api_url:
@@ -128,7 +128,7 @@ hypervisor:
       type: str
       sample: 9.0.10
     host_count:
-      description: Number of hosts (Proxmox nodes, oVirt hosts).
+      description: Number of hosts (Proxmox nodes, oVirt hosts; 1 on libvirt, where a connection is one host).
       type: int
       sample: 2
     vm_count:
@@ -156,7 +156,8 @@ hypervisor:
       type: str
       sample: '2026-11-25T12:00:00Z'
 pureboot_registry:
-  description: The connection's entry in PureBoot's hypervisor registry (never a password); null once removed.
+  description: The connection's entry in PureBoot's hypervisor registry (never a password); null once removed, and
+    null for a libvirt connection, which PureBoot's registry does not take (the task warns instead).
   returned: when O(pureboot) is given
   type: dict
   sample:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: pureboot_vm
-short_description: Create, reconfigure, power and remove a VM on Proxmox VE or oVirt/RHV
+short_description: Create, reconfigure, power and remove a VM on Proxmox VE, oVirt/RHV or libvirt/KVM
 version_added: 0.1.0
 description:
   - Brings one virtual machine to the requested O(state) on the hypervisor given by O(hypervisor).
@@ -15,7 +15,7 @@ description:
     unless O(state=running).
   - On later runs the hardware options that are given are compared with the VM and only the differences are written,
     so a second run with the same options reports no change.
-  - The same options give the same results on Proxmox VE and on oVirt/RHV.
+  - The same options give the same results on Proxmox VE, on oVirt/RHV and on libvirt/KVM.
 author:
   - PureBoot contributors (@pureboot)
 options:
@@ -27,7 +27,8 @@ options:
     type: str
   id:
     description:
-      - Id of an existing VM (Proxmox VMID, oVirt UUID). Takes precedence over O(name) to find the VM.
+      - Id of an existing VM (Proxmox VMID, oVirt UUID, libvirt domain UUID). Takes precedence over O(name) to find
+        the VM.
     type: str
   state:
     description:
@@ -47,6 +48,7 @@ options:
   node:
     description:
       - Proxmox VE node to create the VM on. Defaults to the template's node.
+      - On libvirt one connection is one host, so the node is that host's name, and another one fails.
     type: str
   cluster:
     description:
@@ -55,6 +57,7 @@ options:
   storage:
     description:
       - Proxmox VE storage or oVirt storage domain for the VM's disks (full clones only on Proxmox VE).
+      - On libvirt, the storage pool of the VM's disk volumes; defaults to the pool of the template's disk.
     type: str
   pool:
     description:
@@ -63,6 +66,7 @@ options:
   clone_mode:
     description:
       - V(full) copies the template's disks; V(linked) makes copy-on-write disks backed by the template.
+      - On libvirt, a linked clone's disk is a qcow2 overlay whose backing file is the template's volume.
     type: str
     choices: [full, linked]
     default: full
@@ -84,11 +88,12 @@ options:
       network:
         description:
           - Proxmox VE bridge (V(vmbr0)) or oVirt vNIC profile or network (V(ovirtmgmt)).
+          - On libvirt, a libvirt network (V(default)), or V(bridge:<name>) for a bridge of the host (V(bridge:br0)).
           - Required for a NIC the VM does not have yet.
         type: str
       vlan:
         description:
-          - VLAN tag (Proxmox VE).
+          - VLAN tag (Proxmox VE). Not on oVirt or libvirt, where the network (or its portgroup) gives the VLAN.
         type: int
       model:
         description:
@@ -202,11 +207,19 @@ attributes:
     support: full
 notes:
   - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
-    O(state=restarted) applies them at once.
+    O(state=restarted) applies them at once. libvirt does the same, as the change goes into the domain's persistent
+    definition, which a running domain takes at its next start.
   - Every read-only precondition is checked before the first write, in check mode too, namely the template, node,
-    cluster, storage, pool, each NIC's bridge (or SDN vnet) or vNIC profile and model, the boot devices, the tags, and
-    with O(pureboot) the login and the group. PureBoot cannot list workflows, so O(pureboot_node.workflow_id) is stored as
-    given. A Proxmox user who may not read a node's networks gets a warning and the bridge is not checked.
+    cluster, storage, pool, each NIC's bridge (or SDN vnet), vNIC profile or libvirt network and model, the boot devices,
+    the tags, and with O(pureboot) the login and the group. PureBoot cannot list workflows, so
+    O(pureboot_node.workflow_id) is stored as given. A Proxmox user who may not read a node's networks gets a warning
+    and the bridge is not checked.
+  - On libvirt a template is a shut-off domain whose metadata holds
+    C(<pbh:template xmlns:pbh="https://pureboot.io/xmlns/hypervisors/1"/>); a new VM gets copies (or overlays) of its
+    disk volumes, a new UUID and new MACs. Tags live in the domain's metadata, the description in its description.
+  - On libvirt, V(stopped) presses the ACPI power button (again every few seconds, until the guest's OS acts on it),
+    O(force=true) stops the domain at once, and V(restarted) is a shutdown and a start, so a changed definition
+    takes effect.
   - When the VM step succeeds and PureBoot fails, the task fails with RV(vm) in its result and a message saying the
     VM is in place; a re-run converges without creating another VM.
 seealso:
@@ -273,7 +286,7 @@ vm:
   type: dict
   contains:
     id:
-      description: Proxmox VMID or oVirt UUID, as a string.
+      description: Proxmox VMID, oVirt UUID or libvirt domain UUID, as a string.
       type: str
       sample: '101'
     name:
@@ -285,7 +298,7 @@ vm:
       type: str
       sample: pve-lab
     hypervisor_type:
-      description: V(proxmox) or V(ovirt).
+      description: V(proxmox), V(ovirt) or V(libvirt).
       type: str
       sample: proxmox
     status:
@@ -294,7 +307,7 @@ vm:
       type: str
       sample: running
     node:
-      description: Proxmox node or oVirt host the VM is on.
+      description: Proxmox node, oVirt host or libvirt host the VM is on.
       type: str
       sample: pve1
     cluster:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: pureboot_vm_info
-short_description: List the VMs of a Proxmox VE or oVirt/RHV hypervisor
+short_description: List the VMs of a Proxmox VE, oVirt/RHV or libvirt/KVM hypervisor
 version_added: 0.1.0
 description:
   - Lists VMs with their normalised records, the same keys for every hypervisor type.
@@ -30,7 +30,7 @@ options:
     choices: [running, stopped, paused, suspended, starting, stopping, locked, unknown]
   node:
     description:
-      - Only VMs on this Proxmox node or oVirt host.
+      - Only VMs on this Proxmox node, oVirt host or libvirt host.
       - A node that does not exist fails the task with the list of those that do.
     type: str
   cluster:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: pureboot_vm_template_info
-short_description: List the VM templates of a Proxmox VE or oVirt/RHV hypervisor
+short_description: List the VM templates of a Proxmox VE, oVirt/RHV or libvirt/KVM hypervisor
 version_added: 0.1.0
 description:
   - Lists the templates VMs can be created from, with their hardware.
@@ -22,7 +22,8 @@ options:
     type: str
   node:
     description:
-      - Only templates on this Proxmox node; a node that does not exist fails with the list of those that do.
+      - Only templates on this Proxmox node (or libvirt host); a node that does not exist fails with the list of those
+        that do.
     type: str
   cluster:
     description:
@@ -60,7 +61,7 @@ templates:
   elements: dict
   contains:
     id:
-      description: Proxmox VMID or oVirt UUID of the template, as a string.
+      description: Proxmox VMID, oVirt UUID or libvirt domain UUID of the template, as a string.
       type: str
       sample: '9000'
     name:
@@ -84,7 +85,7 @@ templates:
       type: float
       sample: 8.0
     node:
-      description: Proxmox node the template is on.
+      description: Proxmox node or libvirt host the template is on.
       type: str
       sample: pve1
     cluster:

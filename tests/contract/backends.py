@@ -8,6 +8,11 @@ The `backend` fixture (tests/conftest.py) runs a test once per entry of BACKENDS
 to every suite (contract, integration, reliability) means one adapter here, listed in BACKEND_CLASSES.
 """
 
+import os
+import re
+import subprocess
+import tempfile
+
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 
 GiB = 1024 ** 3
@@ -25,6 +30,8 @@ class ProxmoxBackend(object):
     refused_name = 'bad_name!'
     # The locks lock() can put a VM under, each with what PVE says when a write meets it.
     locks = {'backup': 'VM is locked (backup)', 'config': "can't lock file"}
+    # Nodes of the scene (a PVE cluster of pve1 and pve2).
+    scene_hosts = 2
 
     @classmethod
     def from_fixtures(cls, fixture):
@@ -58,6 +65,11 @@ class ProxmoxBackend(object):
 
     def driver(self, **overrides):
         return driver_for(self.connection(**overrides))
+
+    @staticmethod
+    def api_url_at(host, port):
+        """The api_url of a server of this type at host:port."""
+        return 'https://{0}:{1}'.format(host, port)
 
     def write_count(self):
         """Requests that could change something (logins excluded)."""
@@ -107,6 +119,8 @@ class OvirtBackend(object):
     refused_name = 'bad name!'
     # The locks lock() can put a VM under, each with what the engine says when a write meets it.
     locks = {'image': 'VM is locked'}
+    # Hosts of the simulator's default seed.
+    scene_hosts = 2
 
     @classmethod
     def from_fixtures(cls, fixture):
@@ -129,6 +143,11 @@ class OvirtBackend(object):
 
     def driver(self, **overrides):
         return driver_for(self.connection(**overrides))
+
+    @staticmethod
+    def api_url_at(host, port):
+        """The api_url of a server of this type at host:port."""
+        return 'https://{0}:{1}'.format(host, port)
 
     def write_count(self):
         """Requests that could change something (SSO logins and logouts excluded)."""
@@ -154,6 +173,145 @@ class OvirtBackend(object):
         self.engine.release_lock(vm['id'])
 
 
-# Every hypervisor type the suites run against, by its `type`.
-BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend))
-BACKENDS = list(BACKEND_CLASSES)
+# The guest of the libvirt scene's templates: a boot sector that does what an OS does with the ACPI power button
+# (powers off), so graceful shutdown and reboot are real. 16-bit code, loaded at 0x7c00 by SeaBIOS:
+#   cli; ds = ss = 0; sp = 0x7c00
+#   eax = PCI config dword 00:01.3 register 0x40 (ports 0xcf8/0xcfc): PIIX4's PM I/O base (PMBA); bx = base
+#   out PM1a_EN (bx+2) <- 0x0100 (PWRBTN_EN); sti
+#   loop: hlt (woken by the BIOS timer); in PM1a_STS (bx); until PWRBTN_STS (0x0100) is set
+#   out PM1a_CNT (bx+4) <- 0x2000 (SLP_EN, SLP_TYP 0: QEMU's soft off); cli; hlt
+ACPI_GUEST_BOOT_SECTOR = bytes.fromhex(
+    'fa31c08ed88ed0bc007cbaf80c66b8400b008066efbafc0c66ed83e0c089c38d5702b80001effbf489daeda9000174f78d57'
+    '04b80020effaf4ebfd')
+# libvirt API calls (libvirtd's log) that change nothing; every other call counts as a write.
+LIBVIRT_READ_CALL = re.compile(r'(Lookup|Get|List|Is[A-Z]|NumOf|Open|Close|XMLDesc|Capabilities|InterfaceAddresses|'
+                               r'Info|Stats|Event|Callback|Ref$|Free$|Alive|Compare)')
+
+
+def libvirt_boot_image(path, size=1024 * 1024):
+    """A raw disk image of size bytes that boots into ACPI_GUEST_BOOT_SECTOR."""
+    image = bytearray(size)
+    image[:len(ACPI_GUEST_BOOT_SECTOR)] = ACPI_GUEST_BOOT_SECTOR
+    image[510:512] = b'\x55\xaa'
+    with open(path, 'wb') as out:
+        out.write(bytes(image))
+
+
+class LibvirtBackend(object):
+    """A private libvirtd with QEMU (tests/simulators/libvirtd) as a remote host: over TLS, verified against its CA,
+    with a SASL login; guests run under TCG."""
+
+    kind = 'libvirt'
+    template = 'ubuntu-2404-tpl'
+    other_template = 'debian-12-tpl'
+    network = 'pbh-net'
+    second_network = 'pbh-net2'
+    pool = 'pbh-pool'
+    # A VM's name also names its disk volumes (files in the pool): no slash, no space.
+    refused_name = 'bad name/!'
+    # libvirt leaves no lock on a domain that a user could meet later: a job holds the domain's state change lock
+    # only for the length of one call (libvirt itself then waits up to 30 s), so there is no lock to put a VM under.
+    locks = {}
+    # One connection is one libvirt host.
+    scene_hosts = 1
+    # The integration targets' lifecycle restarts and stops the VM gracefully after switching it to lifecycle_firmware:
+    # the scene's guest is a BIOS boot sector (ACPI_GUEST_BOOT_SECTOR), which UEFI firmware does not boot, and a
+    # guest without an OS ignores the power button. The contract suite switches a libvirt VM to uefi and starts it.
+    target_vars = {'lifecycle_firmware': 'bios'}
+
+    @classmethod
+    def from_fixtures(cls, fixture):
+        """The adapter over the daemon pytest's fixture starts (fixture: request.getfixturevalue)."""
+        from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_SASL_LOGIN
+        return cls(fixture('libvirt_remote_host'), LIBVIRT_SASL_LOGIN)
+
+    def __init__(self, host, login):
+        self.host = host
+        self.username, self.password = login
+        self.placement = {}
+        self.secrets = [self.password]
+        self._reset()
+        self.mark = host.log_mark()
+
+    def _reset(self):
+        """The scene: no domain but the two templates (made again, with fresh disks), no volume but theirs."""
+        import libvirt
+        conn = self.host.connect()
+        for domain in conn.listAllDomains(0):
+            if domain.isActive():
+                domain.destroy()
+            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM |
+                                 libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+        pool = conn.storagePoolLookupByName(self.pool)
+        pool.refresh(0)
+        for volume in pool.listAllVolumes(0):
+            volume.delete(0)
+        # Boot from the disk, then the network, as the Proxmox scene's template does.
+        self._seed(self.template, memory_mb=1024, vcpus=1, description='Ubuntu 24.04 base')
+        self._seed(self.other_template, memory_mb=2048, vcpus=2, nic_model='e1000')
+
+    def _seed(self, name, memory_mb, vcpus, nic_model='virtio', description=None):
+        path = os.path.join(self.host.pool_path(self.pool), name + '.qcow2')
+        with tempfile.TemporaryDirectory() as scratch:
+            raw = os.path.join(scratch, 'boot.raw')
+            libvirt_boot_image(raw)
+            subprocess.run(['qemu-img', 'convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, path], check=True)
+        self.host.connect().storagePoolLookupByName(self.pool).refresh(0)
+        self.host.connect().defineXML(self.host.domain_xml(
+            name, memory_mb=memory_mb, vcpus=vcpus, disks=[path], networks=[self.network], nic_model=nic_model,
+            boot=('hd', 'network'), template=True, description=description))
+
+    def connection(self, **overrides):
+        options = {'type': 'libvirt', 'name': 'kvm-test', 'ca_file': self.host.tls_cafile,
+                   'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
+                   'username': self.username, 'password': self.password}
+        options.update(overrides)
+        return dict((k, v) for k, v in options.items() if v is not None)
+
+    def driver(self, **overrides):
+        return driver_for(self.connection(**overrides))
+
+    @staticmethod
+    def api_url_at(host, port):
+        """The api_url of a libvirtd at host:port: qemu+tcp (accepted to a loopback address only)."""
+        return 'qemu+tcp://{0}:{1}/system'.format(host, port)
+
+    def write_count(self):
+        """API calls that could change something, as libvirtd logged them (the scene's own seeding excluded)."""
+        return sum(1 for call in self.host.api_calls(self.mark) if not LIBVIRT_READ_CALL.search(call))
+
+    def request_count(self):
+        """Every API call libvirtd served since the scene was seeded."""
+        return len(self.host.api_calls(self.mark))
+
+    def expire_login(self):
+        """End every client connection from the daemon's side (virt-admin client-disconnect), as a daemon restart
+        or a keepalive timeout does: a libvirt session has no login that expires, but its connection can end."""
+        admin = 'libvirtd:///system?socket=' + os.path.join(os.path.dirname(self.host.socket_path), 'libvirt-admin-sock')
+        listing = subprocess.run(['virt-admin', '-c', admin, 'srv-clients-list', 'libvirtd'], capture_output=True,
+                                 text=True, check=True).stdout
+        for line in listing.splitlines():
+            fields = line.split()
+            if fields and fields[0].isdigit():
+                subprocess.run(['virt-admin', '-c', admin, 'client-disconnect', 'libvirtd', fields[0]],
+                               capture_output=True, text=True, check=True)
+        # The fixture's own connection was one of them: let it notice now, so the fixture opens a new one.
+        try:
+            self.host.connect().getLibVersion()
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+    def lock(self, vm, kind=None):
+        raise ValueError(kind)
+
+    def unlock(self, vm, kind=None):
+        raise ValueError(kind)
+
+
+# Every hypervisor type, by its `type`. The contract suite runs on ALL_BACKENDS (tests/contract/conftest.py); the
+# integration and reliability suites on BACKENDS, the HTTP APIs, whose faults (dropped connections, 5xx answers,
+# slow answers) their proxies inject and whose scenes have logins and TLS; an integration test that holds on libvirt
+# too takes ALL_BACKENDS itself (@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)).
+BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend, LibvirtBackend))
+ALL_BACKENDS = list(BACKEND_CLASSES)
+BACKENDS = [kind for kind in ALL_BACKENDS if kind != LibvirtBackend.kind]

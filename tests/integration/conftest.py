@@ -15,7 +15,10 @@ def target_vars(backend, tmp_path, **extra):
     variables = {'hv': backend.connection(), 'hv_type': backend.kind, 'template': backend.template,
                  'other_template': backend.other_template, 'network': backend.network,
                  'second_network': backend.second_network, 'placement': backend.placement,
+                 'scene_hosts': backend.scene_hosts,
                  'results_file': str(tmp_path / 'results.json')}
+    # What a backend's scene needs the targets to do differently (LibvirtBackend.target_vars says why).
+    variables.update(getattr(backend, 'target_vars', {}))
     variables.update(extra)
     return variables
 

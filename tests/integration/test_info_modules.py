@@ -2,23 +2,29 @@
 
 import subprocess
 
+import pytest
+
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     BIN, ansible_env, assert_ok, role_play, run_playbook)
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_vm_info_filters(backend, tmp_path):
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_info'), target_vars(backend, tmp_path)))
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_template_info(backend, tmp_path):
     writes = backend.write_count()
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_template_info'), target_vars(backend, tmp_path)))
     assert backend.write_count() == writes
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_hypervisor_connection_test(backend, tmp_path, unused_tcp_port):
-    variables = target_vars(backend, tmp_path, unused_url='https://127.0.0.1:{0}'.format(unused_tcp_port))
+    variables = target_vars(backend, tmp_path, unused_url=backend.api_url_at('127.0.0.1', unused_tcp_port))
     assert_ok(run_playbook(tmp_path, role_play('module_pureboot_hypervisor'), variables))
 
 

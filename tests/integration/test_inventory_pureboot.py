@@ -11,6 +11,7 @@ import ansible.release
 import pytest
 import yaml
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     COLLECTION, ansible_inventory, listing, vault)
 
@@ -39,6 +40,7 @@ def source(backends, **options):
     return config
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_list_groups_hostvars_and_constructed(backend, scene, tmp_path):
     config = source([backend], keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}],
                     compose={'memory_gb': 'pureboot_vm.memory_mb // 1024'},
@@ -60,6 +62,7 @@ def test_list_groups_hostvars_and_constructed(backend, scene, tmp_path):
     assert 'pureboot_node' not in web
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_filters_apply(backend, scene, tmp_path):
     inventory = listing(ansible_inventory(tmp_path, source([backend], filters={'name': 'inv-web-*', 'tags': ['blue']})))
     assert sorted(inventory['_meta']['hostvars']) == ['inv-web-2']
@@ -81,6 +84,7 @@ def test_unreachable_hypervisor_is_skipped_with_a_warning(backend, scene, tmp_pa
     assert 'gone: cannot reach https://127.0.0.1:{0}'.format(unused_tcp_port) in ' '.join(failed.stderr.split())
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_cache_hit_sends_no_request(backend, scene, tmp_path):
     config = source([backend], cache=True, cache_plugin='ansible.builtin.jsonfile',
                     cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
@@ -98,6 +102,7 @@ def test_cache_hit_sends_no_request(backend, scene, tmp_path):
         'a changed source file must not be answered from the old cache'
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_vault_encrypted_source(backend, scene, tmp_path):
     (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
     secret = backend.connection()['password']
@@ -128,6 +133,7 @@ def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path)
 
 
 @pytest.mark.smoke
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
     web = scene['inv-web-1']
     # inv-web-1 PXE-booted (PureBoot knows its MAC and address); inv-db-1's UUID is on a node of another MAC,

@@ -2,12 +2,14 @@
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     assert_ok, read_results, role_play, run_playbook)
 
 
 @pytest.mark.smoke
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_lifecycle_every_task_twice(backend, tmp_path):
     result = run_playbook(tmp_path, role_play('module_pureboot_vm'), target_vars(backend, tmp_path), args=['--diff'])
     assert_ok(result)
@@ -18,6 +20,7 @@ def test_lifecycle_every_task_twice(backend, tmp_path):
     assert backend.driver().get_vm(name='itest-vm') is None
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_check_mode_sends_no_write(backend, tmp_path):
     driver = backend.driver()
     existing = driver.create_vm('itest-existing', dict(backend.placement, template=backend.template), timeout=60)
@@ -30,6 +33,7 @@ def test_check_mode_sends_no_write(backend, tmp_path):
     assert driver.get_vm(name='itest-existing') == existing
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_bad_input_is_one_clear_line(backend, tmp_path):
     writes = backend.write_count()
     result = run_playbook(tmp_path, role_play('module_pureboot_vm', 'errors'),

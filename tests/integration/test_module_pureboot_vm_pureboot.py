@@ -6,6 +6,7 @@ The PureBoot double's request log shows exactly what was written to PureBoot.
 import pytest
 import requests
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     ansible_inventory, assert_ok, listing, read_results, role_play, run_playbook)
@@ -39,6 +40,7 @@ def vm_play(backend, double, pb, name='itest-pb', **options):
     return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [dict(task, ignore_errors=True), dump]}]
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_node_lifecycle(backend, pureboot_server, tmp_path):
     group = pureboot_server.add_group('lab-web')
     variables = target_vars(backend, tmp_path, pb=api_key_login(pureboot_server), group='lab-web')
@@ -68,6 +70,7 @@ def test_node_lifecycle(backend, pureboot_server, tmp_path):
     assert [v['name'] for v in backend.driver().list_vms()] == ['itest-linked']
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_auto_registered_node_is_adopted(backend, pureboot_server, tmp_path):
     vm = backend.driver().create_vm('itest-pxe', dict(backend.placement, template=backend.template), timeout=60)
     mac = vm['nics'][0]['mac']

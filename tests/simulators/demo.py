@@ -14,6 +14,7 @@ import time
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.simulators import launch
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd import demo_pxe
 
 COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
 BIN = pathlib.Path(sys.executable).parent
@@ -54,9 +55,11 @@ def main():
                                cwd=str(directory), check=False)
         if graph.returncode != 0:
             raise SystemExit('ansible-inventory failed ({0})'.format(graph.returncode))
+        pxe_request = demo_pxe.run(directory / 'libvirt', env, BIN)
         print('\nDemo done in {0:.0f}s: 2 hypervisors tested and registered in PureBoot, 4 VMs created from templates, '
-              'registered as PureBoot nodes and PXE-booted; the nodes with a workflow are queued for install.'.format(
-                  time.monotonic() - started), flush=True)
+              'registered as PureBoot nodes and PXE-booted; the nodes with a workflow are queued for install.{1}'.format(
+                  time.monotonic() - started, ' On libvirt, a VM PXE-booted into PureBoot for real.' if pxe_request else ''),
+              flush=True)
     finally:
         launch.stop(directory)
 

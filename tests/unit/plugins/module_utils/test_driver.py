@@ -39,7 +39,7 @@ def test_connection_defaults_name_and_hides_secrets():
     ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be between 1 and 3600 seconds, got 0"),
     ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 10 ** 12}, "'timeout' must be between 1 and 3600 seconds"),
     ({'type': 'proxmox', 'api_url': 'https://x', 'ca_file': '/nonexistent/ca.pem'}, "ca_file '/nonexistent/ca.pem' does not exist"),
-    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: ovirt, proxmox"),
+    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: libvirt, ovirt, proxmox"),
     ({'type': 'ovirt', 'api_url': 'https://x', 'username': 'admin@internal'},
      'missing credentials: give username + password or token'),
     ({'type': 'ovirt', 'api_url': 'https://x', 'token': 'abcd', 'api_token_id': 'a@pve!b', 'api_token_secret': 'c'},

@@ -8,11 +8,13 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 
 # One working set of credentials per type; port 9 of a loopback address, where nothing answers, so any request
 # made while building a driver would fail the test.
-LOGINS = {'proxmox': {'username': 'root@pam', 'password': 'x'}, 'ovirt': {'token': 'x'}}
+LOGINS = {'proxmox': {'username': 'root@pam', 'password': 'x'}, 'ovirt': {'token': 'x'}, 'libvirt': {}}
+# libvirt's api_url is a libvirt URI.
+URLS = {'libvirt': 'qemu+tcp://127.0.0.1:9/system'}
 
 
 def options(kind, **extra):
-    return dict(LOGINS[kind], name='hv-' + kind, type=kind, api_url='https://127.0.0.1:9', **extra)
+    return dict(LOGINS[kind], name='hv-' + kind, type=kind, api_url=URLS.get(kind, 'https://127.0.0.1:9'), **extra)
 
 
 def test_every_registered_type_is_a_driver_of_that_type():
@@ -25,7 +27,7 @@ def test_every_registered_type_is_a_driver_of_that_type():
 def test_driver_for_builds_the_types_driver_without_a_request(kind):
     driver = driver_for(options(kind))
     assert type(driver) is DRIVERS[kind]  # pylint: disable=unidiomatic-typecheck
-    assert driver.label == 'hv-' + kind and driver.conn.api_url == 'https://127.0.0.1:9'
+    assert driver.label == 'hv-' + kind and driver.conn.api_url == URLS.get(kind, 'https://127.0.0.1:9')
 
 
 def test_driver_for_takes_a_connection_as_it_is():

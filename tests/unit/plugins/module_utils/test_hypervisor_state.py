@@ -93,7 +93,7 @@ def test_an_unreachable_hypervisor_is_a_report_with_fail_on_error_false(fakepve_
 
 
 @pytest.mark.parametrize('options, message', [
-    ({'type': 'libvirt', 'api_url': 'https://127.0.0.1:1'}, "unknown hypervisor type 'libvirt'"),
+    ({'type': 'vmware', 'api_url': 'https://127.0.0.1:1'}, "unknown hypervisor type 'vmware'"),
     ({'type': 'proxmox', 'api_url': 'http://127.0.0.1:1'}, 'uses plain http'),
     ({'type': 'proxmox', 'api_url': 'https://127.0.0.1:1', 'colour': 'blue'}, 'unknown hypervisor option(s): colour'),
 ], ids=['unknown-type', 'plain-http', 'unknown-option'])
@@ -175,3 +175,15 @@ def test_the_diff_of_a_new_registry_entry_shows_no_id_it_does_not_have_yet(fakep
         assert result['diff']['before'] == {}
         assert 'id' not in result['diff']['after'] and result['diff']['after']['name'] == 'pve-lab'
     assert result['pureboot_registry']['id'], 'the real entry has its id'
+
+
+def test_a_type_the_registry_does_not_take_is_tested_and_not_registered(pureboot_server, client):
+    pytest.importorskip('libvirt')
+    options = {'type': 'libvirt', 'name': 'kvm1', 'api_url': 'test:///default'}
+    for check_mode in (True, False):
+        result = ensure_hypervisor(params(options), check_mode=check_mode, client=client)
+        assert result['hypervisor']['status'] == 'online' and not result['changed']
+        assert result['pureboot_registry'] is None
+        assert result['warnings'] == ["kvm1: PureBoot's hypervisor registry takes ovirt and proxmox connections only; "
+                                      "this libvirt connection is not registered there"]
+    assert pureboot_server.writes() == [] and pureboot_server.hypervisors == []

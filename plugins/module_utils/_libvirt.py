@@ -1,0 +1,1165 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The libvirt / KVM driver, on libvirt-python.
+
+One connection is one libvirt host (a libvirtd with its QEMU driver): `api_url` is a libvirt URI, `node` is the
+host's name and there is no cluster. A template is a shut-off domain whose <metadata> holds the collection's
+marker (TEMPLATE_MARKER); a VM made from it gets clones of its disk volumes (a qcow2 overlay for linked clones,
+a copy for full ones), a new UUID and new MACs. Hardware, tags and description live in the domain's persistent
+definition, which is read, changed and defined again in one write; a running domain takes the change at its
+next start, as on the other types. Reads are retried (bounded) on a lost connection, after opening a new one;
+writes never are. libvirt's errors become the collection's typed errors in one place (_libvirt_error).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
+    POWER_ACTIONS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
+    TimeoutError_, TLSError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    describe_vm, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+
+try:
+    import libvirt
+    HAS_LIBVIRT = True
+except ImportError:
+    HAS_LIBVIRT = False
+else:
+    # libvirt-python prints every error to stderr by default; here each one is raised and translated instead,
+    # and a module's output must be its JSON only.
+    libvirt.registerErrorHandler(lambda _context, _error: None, None)
+
+# The collection's namespace in a domain's <metadata>: <pbh:template/> marks a template, <pbh:vm> holds a VM's tags.
+PBH_NS = 'https://pureboot.io/xmlns/hypervisors/1'
+PBH_PREFIX = 'pbh'
+TEMPLATE_MARKER = '<pbh:template xmlns:pbh="{0}"/>'.format(PBH_NS)
+LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0'
+
+# Which libvirt drivers and transports an api_url may name. `qemu` is the hypervisor this driver manages; `test`
+# is libvirt's in-process test driver (test:///default), for trying playbooks out without a daemon.
+URI_DRIVERS = ('qemu', 'test')
+REMOTE_TRANSPORTS = ('ssh', 'libssh', 'libssh2', 'tls', 'tcp')
+LOCAL_TRANSPORTS = ('', 'unix')
+SSH_TRANSPORTS = ('ssh', 'libssh', 'libssh2')
+URI_EXAMPLES = 'qemu:///system, qemu+ssh://root@kvm1.example.com/system or qemu+tls://kvm1.example.com/system'
+
+# libvirt loads a CA file for TLS even when told not to verify the daemon (no_verify=1). With verify_ssl: false and no
+# ca_file, it gets this one: a self-signed CA certificate whose private key was thrown away when it was made, so it
+# vouches for nothing.
+PLACEHOLDER_CA = """
+-----BEGIN CERTIFICATE-----
+MIIBjTCCATOgAwIBAgIBATAKBggqhkjOPQQDAjBDMUEwPwYDVQQDDDhwdXJlYm9v
+dC5oeXBlcnZpc29ycyBwbGFjZWhvbGRlciBDQSwgaXRzIGtleSB0aHJvd24gYXdh
+eTAgFw0yNjAxMDEwMDAwMDBaGA8yMTI2MDEwMTAwMDAwMFowQzFBMD8GA1UEAww4
+cHVyZWJvb3QuaHlwZXJ2aXNvcnMgcGxhY2Vob2xkZXIgQ0EsIGl0cyBrZXkgdGhy
+b3duIGF3YXkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASIrGyiGzpnJ43yssmZ
+oQJZPntcqomlKTmreAcEM2qleMAntzXV9Ek9mhJezmEhYWivuPmzI6JMOPd4V+lB
+cWq0oxYwFDASBgNVHRMBAf8ECDAGAQH/AgEAMAoGCCqGSM49BAMCA0gAMEUCIElz
+RVmvOg1PqsDO7xwCMcF5IBFqJTgC3J3F3J0pcEk9AiEA6ViBK5DBnFTz2QMhCuRz
+Ag+/bOX3l9xKR8KVIOn7sMk=
+-----END CERTIFICATE-----
+""".lstrip()
+
+KIB_PER_MIB = 1024
+GIB = 1024 ** 3
+BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
+LIBVIRT_BOOT_DEVICE = dict((record, libvirt_name) for libvirt_name, record in BOOT_DEVICE.items())
+NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'vmxnet3')
+BRIDGE_PREFIX = 'bridge:'
+# A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
+SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
+AGENT_CHANNEL = 'org.qemu.guest_agent.0'
+# Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
+PRESS_INTERVAL = 3.0
+
+
+# ------------------------------------------------------------------------------------------------- URIs
+def check_uri(api_url, label):
+    """The parts of a libvirt URI (urlsplit), after the collection's rules; InvalidInputError when it breaks one.
+
+    qemu+tcp sends the SASL password and everything else in cleartext, so it is accepted to a loopback host only.
+    """
+    try:
+        parts = urlsplit(api_url)
+    except ValueError:
+        parts = None
+    scheme = parts.scheme if parts is not None else ''
+    driver, _plus, transport = scheme.partition('+')
+    if parts is None or driver not in URI_DRIVERS or transport not in REMOTE_TRANSPORTS + LOCAL_TRANSPORTS:
+        raise InvalidInputError("api_url '{0}' is not a libvirt URI; use {1}".format(api_url, URI_EXAMPLES),
+                                hypervisor=label)
+    try:
+        host = parts.hostname
+        parts.port  # pylint: disable=pointless-statement
+    except ValueError:
+        raise InvalidInputError("api_url '{0}' has an invalid port".format(api_url), hypervisor=label)
+    if transport == 'tcp' and not is_loopback(host):
+        raise InvalidInputError("api_url '{0}': qemu+tcp sends the password and all data in cleartext, so it is "
+                                "accepted to a loopback address only; use qemu+tls:// or qemu+ssh://".format(api_url),
+                                hypervisor=label)
+    if transport in SSH_TRANSPORTS + ('tls',) and not host:
+        raise InvalidInputError("api_url '{0}' names no host".format(api_url), hypervisor=label)
+    return parts
+
+
+def uri_transport(parts):
+    """The transport a libvirt URI uses: '' (local socket), unix, ssh, tls, tcp, ...; qemu://host/ means tls."""
+    transport = parts.scheme.partition('+')[2]
+    if not transport and parts.hostname:
+        return 'tls'
+    return transport
+
+
+def is_loopback(host):
+    """True for no host (libvirt then means this machine), localhost and loopback addresses."""
+    if not host or host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def uri_with_params(parts, extra):
+    """The URI of parts with the query parameters of extra added (those the URI already sets are kept)."""
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    given = set(key for key, _value in params)
+    params.extend((key, value) for key, value in extra if key not in given)
+    query = '&'.join('{0}={1}'.format(quote(key, safe=''), quote(value, safe='/')) for key, value in params)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def client_pki_files(pkipath=None, euid=None, home=None):
+    """The client certificate and key libvirt would use for TLS: {name in a pkipath: path}, existing files only."""
+    if pkipath:
+        candidates = {'clientcert.pem': os.path.join(pkipath, 'clientcert.pem'),
+                      'clientkey.pem': os.path.join(pkipath, 'clientkey.pem')}
+    elif (os.geteuid() if euid is None else euid) == 0:
+        candidates = {'clientcert.pem': '/etc/pki/libvirt/clientcert.pem',
+                      'clientkey.pem': '/etc/pki/libvirt/private/clientkey.pem'}
+    else:
+        base = os.path.join(home or os.path.expanduser('~'), '.pki', 'libvirt')
+        candidates = {'clientcert.pem': os.path.join(base, 'clientcert.pem'),
+                      'clientkey.pem': os.path.join(base, 'clientkey.pem')}
+    return dict((name, path) for name, path in candidates.items() if os.path.isfile(path))
+
+
+# ------------------------------------------------------------------------------------------ domain XML
+def _one_line(text):
+    return ' '.join(str(text or '').split())
+
+
+def _int(text, default=None):
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def memory_kib(element):
+    """A <memory>/<currentMemory> element's size in KiB (its unit attribute, KiB by default)."""
+    if element is None or _int(element.text) is None:
+        return None
+    units = {'b': 1.0 / 1024, 'bytes': 1.0 / 1024, 'k': 1, 'kib': 1, 'kb': 1000.0 / 1024, 'm': 1024, 'mib': 1024,
+             'mb': 1000.0 ** 2 / 1024, 'g': 1024 ** 2, 'gib': 1024 ** 2, 'gb': 1000.0 ** 3 / 1024, 't': 1024 ** 3,
+             'tib': 1024 ** 3, 'tb': 1000.0 ** 4 / 1024}
+    factor = units.get((element.get('unit') or 'KiB').lower())
+    return int(_int(element.text) * factor) if factor else None
+
+
+def parse_domain(xml_text):
+    """The facts of a domain definition this driver works with, as plain data.
+
+    The XML comes from the hypervisor: it is parsed, never evaluated (ElementTree resolves no external entities).
+    """
+    root = ET.fromstring(xml_text)
+    os_element = root.find('os')
+    boot = [BOOT_DEVICE[b.get('dev')] for b in (os_element.findall('boot') if os_element is not None else ())
+            if b.get('dev') in BOOT_DEVICE]
+    devices = root.find('devices')
+    device_boot = []
+    disks, nics = [], []
+    agent = False
+    for device in list(devices) if devices is not None else ():
+        order = _int(device.find('boot').get('order')) if device.find('boot') is not None else None
+        if device.tag == 'disk':
+            source = device.find('source')
+            driver = device.find('driver')
+            target = device.find('target')
+            disks.append({'device': device.get('device') or 'disk', 'type': device.get('type'),
+                          'pool': source.get('pool') if source is not None else None,
+                          'volume': source.get('volume') if source is not None else None,
+                          'path': (source.get('file') or source.get('dev')) if source is not None else None,
+                          'format': driver.get('type') if driver is not None else None,
+                          'target': target.get('dev') if target is not None else None})
+            if order is not None:
+                device_boot.append((order, 'cdrom' if device.get('device') == 'cdrom' else 'disk'))
+        elif device.tag == 'interface':
+            nics.append(_parse_interface(device, len(nics)))
+            if order is not None:
+                device_boot.append((order, 'network'))
+        elif device.tag == 'channel':
+            target = device.find('target')
+            if target is not None and target.get('name') == AGENT_CHANNEL:
+                agent = True
+    if device_boot and not boot:
+        # Per-device <boot order='N'/> instead of <os><boot dev=.../>: the same list, in that order.
+        for _order, kind in sorted(device_boot):
+            if kind not in boot:
+                boot.append(kind)
+    loader = os_element.find('loader') if os_element is not None else None
+    uefi = os_element is not None and (os_element.get('firmware') == 'efi' or (
+        loader is not None and loader.get('type') == 'pflash'))
+    vcpu = root.find('vcpu')
+    pbh = _pbh_element(root)
+    osinfo = root.find('metadata/{{{0}}}libosinfo/{{{0}}}os'.format(LIBOSINFO_NS))
+    return {
+        'name': root.findtext('name'), 'uuid': (root.findtext('uuid') or '').lower() or None,
+        'type': root.get('type'), 'vcpus': _int(vcpu.text) if vcpu is not None else None,
+        'memory_kib': memory_kib(root.find('memory')), 'boot_order': boot, 'firmware': 'uefi' if uefi else 'bios',
+        'description': root.findtext('description') or None,
+        'template': pbh is not None and pbh.tag == _pbh('template'),
+        'tags': [t.text for t in pbh.findall(_pbh('tag')) if t.text] if pbh is not None else [],
+        'os_type': osinfo.get('id') if osinfo is not None else None,
+        'disks': disks, 'nics': nics, 'agent': agent,
+    }
+
+
+def _parse_interface(element, index):
+    source = element.find('source')
+    kind = element.get('type')
+    network = None
+    if source is not None and kind == 'network':
+        network = source.get('network')
+    elif source is not None and kind == 'bridge':
+        network = BRIDGE_PREFIX + (source.get('bridge') or '')
+    mac = element.find('mac')
+    model = element.find('model')
+    return {'name': 'net{0}'.format(index), 'mac': normalize_mac(mac.get('address')) if mac is not None else None,
+            'network': network, 'model': model.get('type') if model is not None else None}
+
+
+def _pbh(tag):
+    return '{{{0}}}{1}'.format(PBH_NS, tag)
+
+
+def _pbh_element(root):
+    metadata = root.find('metadata')
+    if metadata is None:
+        return None
+    for child in metadata:
+        if child.tag in (_pbh('template'), _pbh('vm')):
+            return child
+    return None
+
+
+def _child(parent, tag, first=False):
+    """parent's <tag> child, made when missing (first: as its first child)."""
+    element = parent.find(tag)
+    if element is None:
+        element = ET.Element(tag)
+        if first:
+            parent.insert(0, element)
+        else:
+            parent.append(element)
+    return element
+
+
+def _set_tags(root, tags):
+    """The VM's <pbh:vm> metadata with these tags (a template's marker is replaced: a VM is no template)."""
+    metadata = root.find('metadata')
+    if metadata is None:
+        metadata = ET.SubElement(root, 'metadata')
+    old = _pbh_element(root)
+    if old is not None:
+        metadata.remove(old)
+    vm = ET.SubElement(metadata, _pbh('vm'))
+    for tag in tags:
+        ET.SubElement(vm, _pbh('tag')).text = str(tag)
+
+
+def _set_memory(root, mib):
+    for tag in ('memory', 'currentMemory'):
+        element = _child(root, tag)
+        element.set('unit', 'KiB')
+        element.text = str(int(mib) * KIB_PER_MIB)
+
+
+def _set_cores(root, cores):
+    vcpu = _child(root, 'vcpu')
+    vcpu.text = str(int(cores))
+    vcpu.attrib.pop('current', None)
+    topology = root.find('cpu/topology')
+    if topology is not None:
+        # One socket of `cores` cores: a topology must multiply out to the vCPU count.
+        topology.attrib.update({'sockets': '1', 'cores': str(int(cores)), 'threads': '1'})
+        if 'dies' in topology.attrib:
+            topology.set('dies', '1')
+
+
+def _set_boot_order(root, order):
+    os_element = _child(root, 'os')
+    for boot in os_element.findall('boot'):
+        os_element.remove(boot)
+    # libvirt refuses <os><boot> beside per-device <boot order>: the collection writes the <os> form only.
+    devices = root.find('devices')
+    for device in list(devices) if devices is not None else ():
+        for boot in device.findall('boot'):
+            device.remove(boot)
+    position = 1 if os_element.find('type') is not None else 0
+    for offset, kind in enumerate(order):
+        element = ET.Element('boot', {'dev': LIBVIRT_BOOT_DEVICE[kind]})
+        os_element.insert(position + offset, element)
+
+
+def _set_firmware(root, firmware):
+    os_element = _child(root, 'os')
+    for tag in ('loader', 'nvram'):
+        for element in os_element.findall(tag):
+            os_element.remove(element)
+    if firmware == 'uefi':
+        # libvirt picks the UEFI build that fits the machine (firmware autoselection) and makes the VM's NVRAM.
+        os_element.set('firmware', 'efi')
+    else:
+        os_element.attrib.pop('firmware', None)
+
+
+def _set_description(root, description):
+    element = root.find('description')
+    if not description:
+        if element is not None:
+            root.remove(element)
+        return
+    if element is None:
+        element = ET.Element('description')
+        # <description> belongs after <name>/<uuid>/<title> by libvirt's schema order; libvirt accepts it anywhere.
+        root.insert(min(2, len(root)), element)
+    element.text = description
+
+
+def _interface_element(nic):
+    network = nic.get('network') or ''
+    if network.startswith(BRIDGE_PREFIX):
+        element = ET.Element('interface', {'type': 'bridge'})
+        ET.SubElement(element, 'source', {'bridge': network[len(BRIDGE_PREFIX):]})
+    else:
+        element = ET.Element('interface', {'type': 'network'})
+        ET.SubElement(element, 'source', {'network': network})
+    return element
+
+
+def _set_nics(root, wanted):
+    """Make the domain's interfaces the wanted list, in order: changed ones rewritten in place (keeping what the
+    collection does not manage), new ones added (libvirt gives them a MAC when none is asked), extra ones removed."""
+    devices = _child(root, 'devices')
+    current = devices.findall('interface')
+    for index, nic in enumerate(wanted):
+        if index < len(current):
+            element = current[index]
+            have = _parse_interface(element, index)
+            if nic.get('network') and nic['network'] != have['network']:
+                replacement = _interface_element(nic)
+                element.set('type', replacement.get('type'))
+                source = element.find('source')
+                if source is not None:
+                    element.remove(source)
+                element.insert(0, replacement.find('source'))
+                # The port of the old network or bridge means nothing on the new one.
+                for stale in ('target', 'vlan', 'virtualport'):
+                    for child in element.findall(stale):
+                        element.remove(child)
+        else:
+            element = _interface_element(nic)
+            if current:
+                devices.insert(list(devices).index(current[-1]) + 1 + index - len(current), element)
+            else:
+                devices.append(element)
+        if nic.get('mac'):
+            _child(element, 'mac').set('address', normalize_mac(nic['mac']))
+        if nic.get('model'):
+            _child(element, 'model').set('type', nic['model'])
+        elif element.find('model') is None:
+            _child(element, 'model').set('type', 'virtio')
+    for element in current[len(wanted):]:
+        devices.remove(element)
+
+
+def apply_hardware(root, changes):
+    """Write the changes of diff_hardware() into a domain definition (an ElementTree root), in place."""
+    if 'cpu_cores' in changes:
+        _set_cores(root, changes['cpu_cores']['after'])
+    if 'memory_mb' in changes:
+        _set_memory(root, changes['memory_mb']['after'])
+    if 'networks' in changes:
+        _set_nics(root, changes['networks']['after'])
+    if 'boot_order' in changes:
+        _set_boot_order(root, changes['boot_order']['after'])
+    if 'firmware' in changes:
+        _set_firmware(root, changes['firmware']['after'])
+    if 'description' in changes:
+        _set_description(root, changes['description']['after'])
+    if 'tags' in changes:
+        _set_tags(root, changes['tags']['after'])
+    return root
+
+
+def clone_definition(template_xml, name, disk_sources, domain_type=None):
+    """The definition of a new VM made from a template's: its name, no UUID (libvirt makes one), no MACs (libvirt
+    makes new ones), its own disk volumes (disk_sources: {target dev: (pool, volume)}), no template marker, and
+    nothing that belongs to the template's own instance (NVRAM file, agent socket path, SMBIOS UUID)."""
+    root = ET.fromstring(template_xml)
+    if domain_type:
+        root.set('type', domain_type)
+    _child(root, 'name').text = name
+    for tag in ('uuid', 'genid'):
+        for element in root.findall(tag):
+            root.remove(element)
+    for entry in root.findall("sysinfo/system/entry[@name='uuid']"):
+        root.find('sysinfo/system').remove(entry)
+    os_element = root.find('os')
+    if os_element is not None:
+        for nvram in os_element.findall('nvram'):
+            os_element.remove(nvram)
+    devices = _child(root, 'devices')
+    for disk in devices.findall('disk'):
+        target = disk.find('target')
+        dev = target.get('dev') if target is not None else None
+        if dev in disk_sources:
+            pool, volume = disk_sources[dev]
+            disk.set('type', 'volume')
+            source = disk.find('source')
+            if source is not None:
+                disk.remove(source)
+            disk.insert(1 if disk.find('driver') is not None else 0, ET.Element('source', {'pool': pool, 'volume': volume}))
+            driver = disk.find('driver')
+            if driver is not None:
+                driver.set('type', 'qcow2')
+            for backing in disk.findall('backingStore'):
+                disk.remove(backing)
+    for interface in devices.findall('interface'):
+        for tag in ('mac', 'target', 'alias'):
+            for element in interface.findall(tag):
+                interface.remove(element)
+    for channel in devices.findall('channel'):
+        source = channel.find('source')
+        if channel.get('type') == 'unix' and source is not None and source.get('path'):
+            channel.remove(source)
+    metadata = root.find('metadata')
+    marker = _pbh_element(root)
+    if marker is not None:
+        metadata.remove(marker)
+    return root
+
+
+def to_xml(root):
+    ET.register_namespace(PBH_PREFIX, PBH_NS)
+    return ET.tostring(root, encoding='unicode')
+
+
+def volume_xml(name, capacity, backing=None, fmt='qcow2'):
+    """A new volume's definition; backing ({'path', 'format'}) makes it a qcow2 overlay of that volume."""
+    volume = ET.Element('volume')
+    ET.SubElement(volume, 'name').text = name
+    ET.SubElement(volume, 'capacity', {'unit': 'bytes'}).text = str(int(capacity))
+    target = ET.SubElement(volume, 'target')
+    ET.SubElement(target, 'format', {'type': fmt})
+    if backing:
+        store = ET.SubElement(volume, 'backingStore')
+        ET.SubElement(store, 'path').text = backing['path']
+        ET.SubElement(store, 'format', {'type': backing['format'] or 'raw'})
+    return ET.tostring(volume, encoding='unicode')
+
+
+def disk_volume_name(vm_name, target):
+    """The name of a new VM's copy of one template disk: <vm>-<target>.qcow2, e.g. web-1-vda.qcow2 (named by the
+    disk's target, as the template's own volume name may be anything)."""
+    return '{0}-{1}.qcow2'.format(vm_name, target)
+
+
+# ----------------------------------------------------------------------------------------------- states
+def domain_status(state, reason=None):
+    """A libvirt domain state (and its reason) as a record status."""
+    if not HAS_LIBVIRT:
+        return 'unknown'
+    if state == libvirt.VIR_DOMAIN_PAUSED and reason == libvirt.VIR_DOMAIN_PAUSED_STARTING_UP:
+        return 'starting'
+    return {
+        libvirt.VIR_DOMAIN_RUNNING: 'running', libvirt.VIR_DOMAIN_BLOCKED: 'running',
+        libvirt.VIR_DOMAIN_PAUSED: 'paused', libvirt.VIR_DOMAIN_SHUTDOWN: 'stopping',
+        libvirt.VIR_DOMAIN_SHUTOFF: 'stopped', libvirt.VIR_DOMAIN_CRASHED: 'stopped',
+        libvirt.VIR_DOMAIN_PMSUSPENDED: 'suspended',
+    }.get(state, 'unknown')
+
+
+def guest_addresses(interfaces):
+    """Addresses of virDomainInterfaceAddresses' answer, without loopback and link-local ones."""
+    found = []
+    for _name, details in sorted((interfaces or {}).items()):
+        for address in (details or {}).get('addrs') or ():
+            ip = address.get('addr')
+            if not ip or ip in found:
+                continue
+            try:
+                parsed = ipaddress.ip_address(ip)
+            except ValueError:
+                continue
+            if not (parsed.is_loopback or parsed.is_link_local):
+                found.append(ip)
+    return found
+
+
+def _remaining(deadline):
+    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
+    return max(deadline - time.monotonic(), 0.0)
+
+
+def _connection_lost(exc):
+    """True when a libvirt error says the connection to the daemon is gone (closed by it, a restart, a network cut)."""
+    text = exc.get_error_message() or ''
+    return exc.get_error_domain() in (libvirt.VIR_FROM_RPC, libvirt.VIR_FROM_REMOTE) and (
+        exc.get_error_code() in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT)
+        or 'client socket is closed' in text) or exc.get_error_code() == libvirt.VIR_ERR_INVALID_CONN
+
+
+def _not_sent(exc):
+    """True when the request never reached the daemon (the socket was already closed): sending it again is safe."""
+    text = exc.get_error_message() or ''
+    return 'client socket is closed' in text or 'Cannot write data' in text
+
+
+class LibvirtDriver(HypervisorDriver):
+    TYPE = 'libvirt'
+    PRODUCT = 'a libvirt daemon'
+    # libvirt needs no credentials of the collection: SSH keys, TLS client certificates or the local socket's
+    # permissions log in. username + password are for SASL, when the daemon asks for it (checked in __init__).
+    LOGINS = ((),)
+    # One connection is one host: no cluster, and Proxmox's resource pools do not exist (storage names the
+    # libvirt storage pool).
+    FOREIGN = {'connection': ('api_token_id', 'api_token_secret', 'token'), 'placement': ('cluster', 'pool'),
+               'vm_filters': ('cluster',), 'template_filters': ('cluster',)}
+
+    def __init__(self, connection):
+        super(LibvirtDriver, self).__init__(connection)
+        if bool(connection.username) != bool(connection.password):
+            raise InvalidInputError('missing credentials: give username + password (SASL), or neither (SSH keys, TLS '
+                                    'client certificates, the local socket)', hypervisor=self.label)
+        self.parts = check_uri(connection.api_url, self.label)
+        if not HAS_LIBVIRT:
+            raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
+        self.transport = uri_transport(self.parts)
+        # The ACPI power button is QEMU's; libvirt's test driver knows only its default shutdown.
+        self._shutdown_flags = 0 if self.parts.scheme == 'test' else libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+        # Undefine removes the domain's saved state, snapshot and checkpoint metadata and UEFI variables with it
+        # (the test driver has no NVRAM or checkpoints).
+        self._undefine_flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        if self.parts.scheme != 'test':
+            self._undefine_flags |= libvirt.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM
+        self._conn = None
+        self._lock = threading.RLock()
+        self._pki_dir = None
+        self._hostname = None
+        self._version = None
+        self._kvm = {}
+
+    # --------------------------------------------------------------- session
+    def _uri(self):
+        """The URI libvirt is given: api_url plus what the connection options mean for its transport."""
+        extra = []
+        params = dict(parse_qsl(self.parts.query))
+        if self.transport in SSH_TRANSPORTS:
+            # Never wait for a password prompt: a module has no terminal. verify_ssl false skips the host key check.
+            extra.append(('no_tty', '1'))
+            if not self.conn.verify_ssl:
+                extra.append(('no_verify', '1'))
+        elif self.transport == 'tls':
+            if not self.conn.verify_ssl:
+                extra.append(('no_verify', '1'))
+            if 'pkipath' not in params and (self.conn.ca_file or not self.conn.verify_ssl):
+                extra.append(('pkipath', self._pki_path()))
+        return uri_with_params(self.parts, extra)
+
+    def _pki_path(self):
+        """A private folder holding ca_file (or, not verifying, PLACEHOLDER_CA) as cacert.pem beside the client
+        certificate and key libvirt would use: libvirt takes its CA, certificate and key from one folder only."""
+        if self._pki_dir is None:
+            self._pki_dir = tempfile.mkdtemp(prefix='pbh-libvirt-pki-')
+            cacert = os.path.join(self._pki_dir, 'cacert.pem')
+            if self.conn.ca_file and self.conn.verify_ssl:
+                shutil.copyfile(self.conn.ca_file, cacert)
+            else:
+                with open(cacert, 'w') as out:
+                    out.write(PLACEHOLDER_CA)
+            for name, path in client_pki_files().items():
+                os.symlink(os.path.abspath(path), os.path.join(self._pki_dir, name))
+        return self._pki_dir
+
+    def _auth_callback(self, credentials, _opaque):
+        for credential in credentials:
+            if credential[0] == libvirt.VIR_CRED_AUTHNAME:
+                credential[4] = self.conn.username
+            elif credential[0] == libvirt.VIR_CRED_PASSPHRASE:
+                credential[4] = self.conn.password
+            else:
+                return -1
+        return 0
+
+    def _open(self):
+        """A new libvirt connection, opened within the timeout; the SASL callback only when credentials are given."""
+        uri = self._uri()
+        outcome = {}
+
+        def open_connection():
+            try:
+                if self.conn.username:
+                    auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], self._auth_callback, None]
+                    outcome['conn'] = libvirt.openAuth(uri, auth, 0)
+                else:
+                    outcome['conn'] = libvirt.open(uri)
+            except libvirt.libvirtError as exc:
+                outcome['error'] = exc
+        # libvirt has no connect timeout of its own: an SSH or TLS handshake to a silent host would hang.
+        worker = threading.Thread(target=open_connection, name='libvirt-open', daemon=True)
+        worker.start()
+        worker.join(self.conn.timeout)
+        if worker.is_alive():
+            raise self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout))
+        if 'error' in outcome:
+            raise self._libvirt_error(outcome['error'], None, connecting=True)
+        return outcome['conn']
+
+    def _session(self, renew=False):
+        with self._lock:
+            if self._conn is not None and (renew or not self._alive(self._conn)):
+                self._drop()
+            if self._conn is None:
+                self._conn = self._open()
+            return self._conn
+
+    @staticmethod
+    def _alive(conn):
+        try:
+            return conn.isAlive() == 1
+        except libvirt.libvirtError:
+            return False
+
+    def _drop(self):
+        connection, self._conn = self._conn, None
+        if connection is not None:
+            try:
+                connection.close()
+            except libvirt.libvirtError:
+                pass  # the connection is gone already
+
+    def connect(self):
+        if self._version is None:
+            version = self._read(lambda conn: conn.getLibVersion())
+            self._version = server_record(version='{0}.{1}.{2}'.format(version // 1000000, version // 1000 % 1000,
+                                                                       version % 1000), product='libvirt')
+        return self._version
+
+    def close(self):
+        with self._lock:
+            self._drop()
+            pki_dir, self._pki_dir = self._pki_dir, None
+        if pki_dir:
+            shutil.rmtree(pki_dir, ignore_errors=True)
+
+    # --------------------------------------------------------------- requests
+    def _read(self, request, subject=None):
+        """A read: request(connection), asked again on a new connection (bounded) when the old one was lost."""
+        attempt = 0
+        while True:
+            attempt += 1
+            conn = self._session()
+            try:
+                return request(conn)
+            except libvirt.libvirtError as exc:
+                if _connection_lost(exc):
+                    with self._lock:
+                        if self._conn is conn:
+                            self._drop()
+                    if self.retry.again(attempt, failure=DROPPED):
+                        continue
+                raise self._libvirt_error(exc, subject)
+
+    def _write(self, request, subject=None):
+        """A write: sent once, or once more on a new connection only when the old one was closed before it left."""
+        for attempt in (1, 2):
+            conn = self._session()
+            try:
+                return request(conn)
+            except libvirt.libvirtError as exc:
+                if _connection_lost(exc):
+                    with self._lock:
+                        if self._conn is conn:
+                            self._drop()
+                    if attempt == 1 and _not_sent(exc):
+                        continue
+                raise self._libvirt_error(exc, subject)
+        return None  # not reached: the second attempt returns or raises
+
+    def _libvirt_error(self, exc, subject, connecting=False):
+        """Every libvirt error becomes one typed error here, in libvirt's own words, on one line."""
+        code, domain = exc.get_error_code(), exc.get_error_domain()
+        text = _one_line(exc.get_error_message() or exc)
+        url = self.conn.api_url
+        if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE) or \
+                'Permission denied (publickey' in text:
+            if not self.conn.username and 'SASL' in text.upper():
+                text += '; the daemon asks for a SASL login: give username and password'
+            # libvirt words it "authentication failed: authentication failed" already: say it once.
+            text = re.sub(r'^(authentication failed:?\s*)+', '', text, flags=re.IGNORECASE) or 'the daemon refused the login'
+            return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
+        if code in (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_ERR_OPERATION_DENIED):
+            return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
+        if code == libvirt.VIR_ERR_GNUTLS_ERROR or re.search(r'certificate|\bTLS\b|GnuTLS', text) or \
+                'Host key verification failed' in text:
+            return self.error(TLSError, 'TLS or SSH host verification failed for {0}: {1}'.format(url, text), subject)
+        if code in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_NO_STORAGE_VOL,
+                    libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_INTERFACE):
+            return self.error(NotFoundError, text, subject)
+        if code == libvirt.VIR_ERR_OPERATION_TIMEOUT:
+            # The domain's state change lock, held by another job (a migration, a backup, a save).
+            return self.error(ConflictError, text, subject, details={'locked': True})
+        if code == libvirt.VIR_ERR_DOM_EXIST or 'already exists' in text:
+            return self.error(ConflictError, text, subject)
+        if code in (libvirt.VIR_ERR_XML_ERROR, libvirt.VIR_ERR_XML_DETAIL, libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+                    libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_XML_INVALID_SCHEMA):
+            return self.error(InvalidInputError, 'libvirt refused the request: {0}'.format(text), subject)
+        if connecting or _connection_lost(exc) or domain in (libvirt.VIR_FROM_SSH, libvirt.VIR_FROM_LIBSSH):
+            return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(url, text), subject)
+        if code == libvirt.VIR_ERR_OPERATION_INVALID:
+            return self.error(ConflictError, text, subject)
+        return self.error(ApiError, 'libvirt failed the request: {0}'.format(text), subject)
+
+    # ------------------------------------------------------------------ host
+    def _host_name(self):
+        if self._hostname is None:
+            self._hostname = self._read(lambda conn: conn.getHostname())
+        return self._hostname
+
+    def _domain_type(self, template_type, arch, machine):
+        """The template's domain type, or qemu (TCG) when it asks for kvm and this host cannot run KVM."""
+        if template_type != 'kvm':
+            return template_type or 'qemu'
+        key = (arch, machine)
+        if key not in self._kvm:
+            try:
+                self._session().getDomainCapabilities(None, arch, machine, 'kvm', 0)
+                self._kvm[key] = True
+            except libvirt.libvirtError as exc:
+                if _connection_lost(exc):
+                    raise self._libvirt_error(exc, None)
+                self._kvm[key] = False  # libvirt: KVM is not supported (no usable /dev/kvm)
+        return 'kvm' if self._kvm[key] else 'qemu'
+
+    # ------------------------------------------------------------------ read
+    def _domains(self):
+        """Every domain of the host (one request)."""
+        return self._read(lambda conn: conn.listAllDomains(0))
+
+    def _states(self):
+        """{uuid: (state, reason)} of every domain, in one request."""
+        stats = self._read(lambda conn: conn.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE, 0))
+        return dict((dom.UUIDString().lower(), (values.get('state.state'), values.get('state.reason')))
+                    for dom, values in stats)
+
+    def _definition(self, dom, subject=None, secure=False):
+        """The domain's persistent definition (what it has at its next start), parsed."""
+        flags = libvirt.VIR_DOMAIN_XML_INACTIVE | (libvirt.VIR_DOMAIN_XML_SECURE if secure else 0)
+        text = self._read(lambda _conn: dom.XMLDesc(flags), subject)
+        try:
+            return text, parse_domain(text)
+        except ET.ParseError as exc:
+            raise self.error(ApiError, 'the definition of the domain is not XML: {0}'.format(exc), subject)
+
+    def _addresses(self, dom, facts):
+        """Guest addresses: from the guest agent where one runs, else from the DHCP leases of libvirt networks."""
+        sources = []
+        if facts['agent']:
+            sources.append(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT)
+        if any(n['network'] and not n['network'].startswith(BRIDGE_PREFIX) for n in facts['nics']):
+            sources.append(libvirt.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE)
+        for source in sources:
+            try:
+                found = guest_addresses(self._read(lambda _conn, source=source: dom.interfaceAddresses(source, 0)))
+            except (AuthError, ConflictError, ApiError, NotFoundError):
+                continue  # the agent is not running (yet): best effort, as on the other types
+            if found:
+                return found
+        return []
+
+    def _record(self, facts, state, addresses=None):
+        status = domain_status(*state) if state else 'unknown'
+        return vm_record(
+            id=facts['uuid'], name=facts['name'], hypervisor=self.label, hypervisor_type=self.TYPE, status=status,
+            node=self._host_name(), cluster=None, cpu_cores=facts['vcpus'],
+            memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
+            nics=[nic_record(n['name'], mac=n['mac'], network=n['network'], model=n['model']) for n in facts['nics']],
+            ip_addresses=addresses or [], uuid=facts['uuid'], template=facts['template'],
+            boot_order=facts['boot_order'], firmware=facts['firmware'], os_type=facts['os_type'], tags=facts['tags'],
+            description=facts['description'])
+
+    def _detailed(self, dom, state):
+        _text, facts = self._definition(dom)
+        addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not \
+            facts['template'] else []
+        return self._record(facts, state, addresses)
+
+    def facts(self):
+        version = self.connect()['version']
+        # Counting needs the definitions (the template marker), not the guests' addresses.
+        domains = len(self._domains())
+        templates = len(self._templates())
+        return {'version': version, 'hosts': [{'name': self._host_name(), 'status': 'online'}], 'host_count': 1,
+                'vm_count': max(domains - templates, 0), 'template_count': templates}
+
+    def _all_records(self, name=None, status=None):
+        """Records of the domains whose name and status match (both known before any definition is read)."""
+        states = self._states()
+        candidates = [dom for dom in self._domains() if name_matches(dom.name(), name)]
+        if status:
+            wanted = [status] if isinstance(status, str) else list(status)
+            candidates = [dom for dom in candidates
+                          if domain_status(*states.get(dom.UUIDString().lower(), (None, None))) in wanted]
+        return parallel_map(lambda dom: self._detailed(dom, states.get(dom.UUIDString().lower())), candidates,
+                            self.max_workers)
+
+    def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+        if node and node != self._host_name():
+            return []
+        found = [r for r in self._all_records(name=name, status=status)
+                 if vm_matches(r, name=name, status=status, node=node, tags=tags, include_templates=include_templates)]
+        return sorted(found, key=lambda r: (r['template'], r['name'], r['id']))
+
+    def _lookup(self, vm_id=None, name=None):
+        """The libvirt domain of this UUID or name, or None."""
+        def find(conn):
+            try:
+                if vm_id is not None:
+                    return conn.lookupByUUIDString(str(vm_id))
+                return conn.lookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG):
+                    return None
+                raise
+        if vm_id is not None and not re.match(r'^[0-9a-fA-F-]{32,36}$', str(vm_id)):
+            return None  # not a UUID, so no such domain
+        return self._read(find, describe_vm(name, vm_id))
+
+    def get_vm(self, vm_id=None, name=None):
+        dom = self._lookup(vm_id=vm_id, name=name)
+        if dom is None:
+            return None
+        subject = describe_vm(dom.name(), dom.UUIDString())
+        state = tuple(self._read(lambda _conn: dom.state(0), subject))
+        return self._detailed(dom, state)
+
+    def _templates(self):
+        """(domain, facts) of every template: domains whose metadata holds the template marker."""
+        def definition(dom):
+            try:
+                return dom, self._definition(dom)[1]
+            except NotFoundError:
+                return dom, None  # undefined meanwhile
+        pairs = parallel_map(definition, self._domains(), self.max_workers)
+        return sorted([(dom, facts) for dom, facts in pairs if facts and facts['template']],
+                      key=lambda pair: pair[1]['name'])
+
+    def _disk_bytes(self, facts):
+        """The capacity of the template's first disk, or None when it cannot be read."""
+        disks = [d for d in facts['disks'] if d['device'] == 'disk']
+        if not disks:
+            return None
+        try:
+            volume = self._volume(disks[0], None)
+            return self._read(lambda _conn: volume.info())[1]
+        except (NotFoundError, InvalidInputError, ApiError):
+            return None
+
+    def _template_record(self, facts):
+        size = self._disk_bytes(facts)
+        return template_record(
+            id=facts['uuid'], name=facts['name'], os_type=facts['os_type'], cpu_cores=facts['vcpus'],
+            memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
+            disk_gb=round(size / GIB, 1) if size else None, node=self._host_name(), cluster=None,
+            description=facts['description'], hypervisor=self.label)
+
+    def _list_templates(self, name=None, node=None, cluster=None):
+        if node and node != self._host_name():
+            return []
+        found = [facts for _dom, facts in self._templates() if name_matches(facts['name'], name)]
+        return parallel_map(self._template_record, found, self.max_workers)
+
+    def _find_template(self, ref, subject):
+        """(domain, facts, XML with secrets) of the template named or with UUID ref; NotFoundError lists them."""
+        templates = self._templates()
+        found = [pair for pair in templates if pair[1]['uuid'] == str(ref).lower()] or \
+            [pair for pair in templates if pair[1]['name'] == ref]
+        if not found:
+            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
+                ref, ', '.join(facts['name'] for _dom, facts in templates) or 'none'), subject)
+        dom = found[0][0]
+        text, facts = self._definition(dom, subject, secure=True)
+        return dom, facts, text
+
+    def find_template(self, ref, node=None, cluster=None, subject=None):
+        self._check_node(node, subject)
+        return self._template_record(self._find_template(ref, subject)[1])
+
+    # ---------------------------------------------------------------- lookups
+    def _check_node(self, node, subject):
+        if node and node != self._host_name():
+            raise self.error(NotFoundError, "node '{0}' not found; this libvirt host is '{1}'".format(
+                node, self._host_name()), subject)
+
+    def _pool(self, name, subject):
+        """The active storage pool called name; NotFoundError lists the pools."""
+        def find(conn):
+            try:
+                return conn.storagePoolLookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+                    return None
+                raise
+        pool = self._read(find, subject)
+        if pool is None:
+            names = self._read(lambda conn: sorted(p.name() for p in conn.listAllStoragePools(0)), subject)
+            raise self.error(NotFoundError, "storage pool '{0}' not found; available: {1}".format(
+                name, ', '.join(names) or 'none'), subject)
+        if not self._read(lambda _conn: pool.isActive(), subject):
+            raise self.error(ConflictError, "storage pool '{0}' is not active".format(name), subject)
+        return pool
+
+    def _volume(self, disk, subject):
+        """The storage volume behind a disk of a definition (by pool and volume, or by path)."""
+        if disk['type'] == 'volume' and disk['pool'] and disk['volume']:
+            pool = self._pool(disk['pool'], subject)
+            return self._read(lambda _conn: pool.storageVolLookupByName(disk['volume']), subject)
+        if disk['path']:
+            return self._read(lambda conn: conn.storageVolLookupByPath(disk['path']), subject)
+        raise self.error(InvalidInputError, "disk {0} has no source to clone".format(disk['target']), subject)
+
+    def _check_network(self, network, index, subject):
+        """A NIC's network exists: a libvirt network by name, or a host bridge (bridge:<name>)."""
+        if network.startswith(BRIDGE_PREFIX):
+            bridge = network[len(BRIDGE_PREFIX):]
+            if not SAFE_NAME.match(bridge):
+                raise self.error(InvalidInputError, "networks[{0}].network: '{1}' is not a bridge name".format(
+                    index, bridge), subject)
+            return
+        names = self._read(lambda conn: sorted(n.name() for n in conn.listAllNetworks(0)), subject)
+        if network not in names:
+            raise self.error(NotFoundError, "network '{0}' not found; available: {1}".format(
+                network, ', '.join(names) or 'none'), subject)
+
+    # ----------------------------------------------------------------- write
+    def validate_spec(self, spec):
+        super(LibvirtDriver, self).validate_spec(spec)
+        subject = spec_subject(spec)
+        if spec.get('name') and not SAFE_NAME.match(str(spec['name'])):
+            # The name also names the VM's disk volumes (files in the pool): no path separators, no spaces.
+            raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got "
+                                                "{0!r}".format(spec['name']), subject)
+        for index, nic in enumerate(spec.get('networks') or ()):
+            if nic.get('vlan') is not None:
+                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to libvirt; use a libvirt '
+                                                    'network (or its portgroup) of the VLAN'.format(index), subject)
+            if nic.get('model') is not None and nic['model'] not in NIC_MODELS:
+                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
+                    index, ', '.join(NIC_MODELS), nic['model']), subject)
+
+    def preflight(self, spec):
+        self.validate_spec(spec)
+        subject = spec_subject(spec)
+        self._check_node(spec.get('node'), subject)
+        template_dom, template, template_xml = self._find_template(spec.get('template'), subject)
+        if self._read(lambda _conn: template_dom.isActive(), subject):
+            raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(
+                template['name']), subject)
+        disks = []
+        for disk in template['disks']:
+            if disk['device'] != 'disk':
+                continue  # CD-ROMs (an installer ISO) are shared, not cloned
+            volume = self._volume(disk, subject)
+            path = self._read(lambda _conn, volume=volume: volume.path(), subject)
+            source_pool = self._read(lambda _conn, volume=volume: volume.storagePoolLookupByVolume(), subject)
+            disks.append({'target': disk['target'], 'volume': volume, 'path': path, 'format': disk['format'],
+                          'pool': source_pool.name(), 'capacity': self._read(lambda _conn, volume=volume: volume.info()[1],
+                                                                             subject)})
+        pool_name = spec.get('storage') or (disks[0]['pool'] if disks else None)
+        pool = self._pool(pool_name, subject) if pool_name else None
+        for index, nic in enumerate(spec.get('networks') or ()):
+            if nic.get('network'):
+                self._check_network(nic['network'], index, subject)
+        if spec.get('name') and self._lookup(name=spec['name']) is not None:
+            raise self.error(ConflictError, 'a domain of this name exists already', subject)
+        if pool is not None:
+            taken = set(self._read(lambda _conn: pool.listVolumes(), subject))
+            clashes = [disk_volume_name(spec['name'], d['target']) for d in disks]
+            clashes = [name for name in clashes if name in taken]
+            if clashes:
+                raise self.error(ConflictError, "storage pool '{0}' holds volume(s) {1} already; remove them or use "
+                                                "another name".format(pool_name, ', '.join(clashes)), subject)
+        return {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool,
+                'pool_name': pool_name}
+
+    def create_vm(self, name, spec, timeout):
+        # Every step answers when it is done (a full copy included): there is no task to wait for.
+        del timeout
+        spec = dict(spec, name=name)
+        subject = spec_subject(spec)
+        checked = self.preflight(spec)
+        root = ET.fromstring(checked['template_xml'])
+        os_type = root.find('os/type')
+        domain_type = self._domain_type(root.get('type'), os_type.get('arch') if os_type is not None else None,
+                                        os_type.get('machine') if os_type is not None else None)
+        linked = (spec.get('clone_mode') or 'full') == 'linked'
+        made = []
+        try:
+            sources = {}
+            for disk in checked['disks']:
+                volume_name = disk_volume_name(name, disk['target'])
+                self._clone_volume(checked['pool'], disk, volume_name, linked, subject)
+                made.append(volume_name)
+                sources[disk['target']] = (checked['pool_name'], volume_name)
+            new_root = clone_definition(checked['template_xml'], name, sources, domain_type)
+            # The hardware asked for goes into the one definition written: a new VM costs one define.
+            changes = diff_hardware(self._record(parse_domain(to_xml(new_root)), None), spec)
+            apply_hardware(new_root, changes)
+            dom = self._write(lambda conn: conn.defineXML(to_xml(new_root)), subject)
+        except Exception:
+            # Nothing of a failed create stays behind, so a re-run starts from scratch.
+            self._remove_volumes(checked['pool'], made)
+            raise
+        subject = describe_vm(name, dom.UUIDString())
+        vm = self.get_vm(vm_id=dom.UUIDString())
+        if vm is None:
+            raise self.error(TaskFailedError, 'the domain was defined but is not listed', subject)
+        return vm
+
+    def _clone_volume(self, pool, disk, volume_name, linked, subject):
+        if linked:
+            # A qcow2 overlay: the template's volume is its read-only backing file, the new VM writes to the overlay.
+            definition = volume_xml(volume_name, disk['capacity'], backing={'path': disk['path'], 'format': disk['format']})
+            self._write(lambda _conn: pool.createXML(definition, 0), subject)
+        else:
+            definition = volume_xml(volume_name, disk['capacity'])
+            self._write(lambda _conn: pool.createXMLFrom(definition, disk['volume'], 0), subject)
+
+    def _remove_volumes(self, pool, names):
+        for volume_name in names:
+            try:
+                self._write(lambda _conn, volume_name=volume_name: pool.storageVolLookupByName(volume_name).delete(0))
+            except Exception:  # pylint: disable=broad-exception-caught
+                self.warnings.append('{0}: volume {1} of a failed create could not be removed'.format(
+                    self.label, volume_name))
+
+    def apply_changes(self, vm, changes, timeout):
+        if not changes:
+            return vm
+        subject = vm_subject(vm)
+        dom = self._lookup(vm_id=vm['id'])
+        if dom is None:
+            raise self.error(NotFoundError, 'the VM is gone', subject)
+        text, _facts = self._definition(dom, subject, secure=True)
+        root = apply_hardware(ET.fromstring(text), changes)
+        self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
+        return self.get_vm(vm_id=vm['id'])
+
+    def power(self, vm, action, timeout, wait=True):
+        subject = vm_subject(vm)
+        if action not in POWER_ACTIONS:
+            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+        deadline = time.monotonic() + timeout
+        dom = self._lookup(vm_id=vm['id'])
+        if dom is None:
+            raise self.error(NotFoundError, 'the VM is gone', subject)
+        if action == 'reboot':
+            # A shutdown and a start, not libvirt's reboot: that one keeps the QEMU process, so a changed definition
+            # would wait for yet another start, and a press the guest ignored (still booting) would turn its next
+            # shutdown into a reboot.
+            self._shutdown(dom, vm, deadline, subject)
+            action = 'start'
+        elif action == 'shutdown':
+            if not wait:
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
+                return self.get_vm(vm_id=vm['id']) or vm
+            return self._shutdown(dom, vm, deadline, subject)
+        if action == 'start':
+            self._write(lambda _conn: dom.create(), subject)
+        else:
+            self._write(lambda _conn: dom.destroy(), subject)
+        if not wait:
+            return self.get_vm(vm_id=vm['id']) or vm
+        target = 'stopped' if action == 'stop' else 'running'
+        return wait_for(lambda: self._in_status(vm, target, subject), _remaining(deadline),
+                        'status {0}'.format(target), hypervisor=self.label, subject=subject)
+
+    def _in_status(self, vm, target, subject):
+        current = self.get_vm(vm_id=vm['id'])
+        if current is None:
+            raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
+        return current if current['status'] == target else None
+
+    def _shutdown(self, dom, vm, deadline, subject):
+        """Press the ACPI power button until the guest has shut down (or the deadline passed); returns the record.
+
+        A guest listens to the button only once its OS runs: a press while it boots is lost, so the button is
+        pressed again every PRESS_INTERVAL seconds, as a person at the console would.
+        """
+        pressed = [None]
+
+        def press():
+            try:
+                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
+            except ConflictError:
+                pass  # it went down meanwhile ("domain is not running")
+            pressed[0] = time.monotonic()
+
+        def stopped():
+            current = self._in_status(vm, 'stopped', subject)
+            if current is None and time.monotonic() - pressed[0] >= PRESS_INTERVAL:
+                press()
+            return current
+        press()
+        return wait_for(stopped, _remaining(deadline),
+                        'status stopped (a guest ignores the ACPI power button until its OS handles it; '
+                        'force: true stops it hard)', hypervisor=self.label, subject=subject)
+
+    def delete_vm(self, vm, timeout, wait=True):
+        subject = vm_subject(vm)
+        dom = self._lookup(vm_id=vm['id'])
+        if dom is None:
+            return
+        _text, facts = self._definition(dom, subject)
+        # The disks first: a re-run after a failure here still finds the domain, and removes what is left.
+        for disk in facts['disks']:
+            if disk['device'] != 'disk':
+                continue  # a CD-ROM's ISO is shared
+            try:
+                volume = self._volume(disk, subject)
+            except NotFoundError:
+                continue  # removed by an earlier run
+            self._write(lambda _conn, volume=volume: volume.delete(0), subject)
+        self._write(lambda _conn: dom.undefineFlags(self._undefine_flags), subject)

@@ -1,0 +1,359 @@
+"""The libvirt driver's own rules: URIs, the domain XML it reads and writes, and libvirt's errors as typed errors.
+
+The whole lifecycle also runs here on libvirt's in-process test driver (test:///default), which answers in
+microseconds; the contract suite runs it on a real libvirtd with QEMU (tests/contract).
+"""
+
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+libvirt = pytest.importorskip('libvirt')
+
+# pylint: disable=wrong-import-position
+from ansible_collections.pureboot.hypervisors.plugins.module_utils import _libvirt
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, diff_hardware
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TLSError,
+    UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
+    LibvirtDriver, apply_hardware, check_uri, client_pki_files, clone_definition, domain_status, guest_addresses,
+    parse_domain, to_xml, uri_transport, volume_xml)
+
+SECRET = 'S3cret-Sasl-42'
+
+DOMAIN = """<domain type='kvm'>
+  <name>web-1</name>
+  <uuid>0F5A3C2E-1111-4222-8333-444455556666</uuid>
+  <genid>11111111-2222-3333-4444-555555555555</genid>
+  <description>front end</description>
+  <metadata>
+    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
+      <libosinfo:os id="http://ubuntu.com/ubuntu/24.04"/>
+    </libosinfo:libosinfo>
+    <pbh:vm xmlns:pbh="https://pureboot.io/xmlns/hypervisors/1"><pbh:tag>web</pbh:tag><pbh:tag>lab</pbh:tag></pbh:vm>
+  </metadata>
+  <memory unit='GiB'>2</memory>
+  <currentMemory unit='KiB'>2097152</currentMemory>
+  <vcpu placement='static'>2</vcpu>
+  <sysinfo type='smbios'><system><entry name='uuid'>0f5a3c2e-1111-4222-8333-444455556666</entry>
+    <entry name='serial'>ABC</entry></system></sysinfo>
+  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
+    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>
+    <nvram>/var/lib/libvirt/qemu/nvram/web-1_VARS.fd</nvram>
+  </os>
+  <cpu mode='host-passthrough'><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>
+  <devices>
+    <disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='vms' volume='web-1-vda.qcow2'/>
+      <target dev='vda' bus='virtio'/><boot order='2'/></disk>
+    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/isos/install.iso'/>
+      <target dev='sda' bus='sata'/></disk>
+    <interface type='network'><mac address='52:54:00:AA:BB:01'/><source network='default'/>
+      <target dev='vnet3'/><model type='virtio'/><boot order='1'/></interface>
+    <interface type='bridge'><mac address='52:54:00:aa:bb:02'/><source bridge='br0'/><model type='e1000'/></interface>
+    <channel type='unix'><source mode='bind' path='/run/libvirt/qemu/channel/1-web-1/org.qemu.guest_agent.0'/>
+      <target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+  </devices>
+</domain>"""
+
+
+def connection(**overrides):
+    options = {'type': 'libvirt', 'name': 'kvm1', 'api_url': 'qemu+ssh://root@kvm1.example.com/system'}
+    options.update(overrides)
+    return Connection(dict((k, v) for k, v in options.items() if v is not None))
+
+
+def libvirt_error(code, domain, message):
+    """A libvirtError carrying the error libvirt would set (its err tuple: code, domain, message, level, ...)."""
+    error = libvirt.libvirtError(message)
+    error.err = (code, domain, message, libvirt.VIR_ERR_ERROR, None, None, None, 0, 0)
+    return error
+
+
+# ------------------------------------------------------------------------------------------------- URIs
+@pytest.mark.parametrize('uri, transport', [
+    ('qemu:///system', ''),
+    ('qemu+unix:///system?socket=/run/x/libvirt-sock', 'unix'),
+    ('qemu+ssh://root@kvm1.example.com/system', 'ssh'),
+    ('qemu+libssh2://root@kvm1.example.com:2222/system?known_hosts=/k', 'libssh2'),
+    ('qemu+tls://kvm1.example.com/system', 'tls'),
+    ('qemu://kvm1.example.com/system', 'tls'),
+    ('qemu+tcp://127.0.0.1:16509/system', 'tcp'),
+    ('qemu+tcp://localhost/system', 'tcp'),
+    ('qemu+tcp://[::1]/system', 'tcp'),
+    ('test:///default', ''),
+])
+def test_libvirt_uris_are_accepted(uri, transport):
+    assert uri_transport(check_uri(uri, 'kvm1')) == transport
+
+
+@pytest.mark.parametrize('uri', ['https://kvm1.example.com', 'xen:///system', 'qemu+ext:///system?command=/bin/sh',
+                                 'lxc:///', 'qemu+ssh:///system', 'qemu+tls:///system', 'qemu+tcp://h:99999/system'])
+def test_other_uris_are_refused_in_one_line(uri):
+    with pytest.raises(InvalidInputError) as caught:
+        check_uri(uri, 'kvm1')
+    assert str(caught.value).startswith('kvm1: ') and '\n' not in str(caught.value)
+
+
+@pytest.mark.parametrize('host', ['kvm1.example.com', '10.0.0.5', '[fe80::1]'])
+def test_qemu_tcp_to_another_host_is_refused_for_sending_cleartext(host):
+    with pytest.raises(InvalidInputError) as caught:
+        LibvirtDriver(connection(api_url='qemu+tcp://{0}/system'.format(host), username='admin', password=SECRET))
+    text = str(caught.value)
+    assert 'cleartext' in text and 'qemu+tls://' in text and 'qemu+ssh://' in text
+    assert SECRET not in text
+
+
+def test_ssh_uris_never_prompt_and_skip_host_keys_only_when_asked():
+    assert LibvirtDriver(connection())._uri() == 'qemu+ssh://root@kvm1.example.com/system?no_tty=1'
+    assert LibvirtDriver(connection(verify_ssl=False))._uri() == \
+        'qemu+ssh://root@kvm1.example.com/system?no_tty=1&no_verify=1'
+    given = 'qemu+ssh://root@kvm1.example.com/system?keyfile=/home/a/.ssh/id_kvm&no_tty=0'
+    assert LibvirtDriver(connection(api_url=given))._uri() == given
+
+
+def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('CA')
+    pki = tmp_path / 'pki'
+    pki.mkdir()
+    (pki / 'clientcert.pem').write_text('CERT')
+    (pki / 'clientkey.pem').write_text('KEY')
+    api_url = 'qemu+tls://kvm1.example.com/system'
+    driver = LibvirtDriver(connection(api_url=api_url, ca_file=str(ca_file), verify_ssl=True))
+    driver.parts = check_uri(api_url + '?pkipath_client=1', 'kvm1')  # an unrelated parameter is kept as given
+    uri = driver._uri()
+    folder = uri.split('pkipath=')[1]
+    assert uri.startswith(api_url + '?pkipath_client=1&pkipath=/')
+    assert open(os.path.join(folder, 'cacert.pem')).read() == 'CA'
+    driver.close()
+    assert not os.path.exists(folder)
+    assert client_pki_files(str(pki)) == {'clientcert.pem': str(pki / 'clientcert.pem'),
+                                          'clientkey.pem': str(pki / 'clientkey.pem')}
+    assert client_pki_files(euid=1000, home=str(tmp_path)) == {}
+    # Not verifying: libvirt still loads a CA file, so it gets a placeholder that vouches for nothing.
+    unverified = LibvirtDriver(connection(api_url=api_url, verify_ssl=False))
+    uri = unverified._uri()
+    assert uri.startswith(api_url + '?no_verify=1&pkipath=/')
+    assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == _libvirt.PLACEHOLDER_CA
+    unverified.close()
+
+
+def test_username_without_password_is_missing_credentials():
+    with pytest.raises(InvalidInputError) as caught:
+        LibvirtDriver(connection(username='admin'))
+    assert 'missing credentials' in str(caught.value)
+    LibvirtDriver(connection())  # no credentials at all: SSH keys, TLS certificates or the socket log in
+
+
+@pytest.mark.parametrize('option', ['token', 'api_token_secret'])
+def test_foreign_connection_options_are_refused(option):
+    with pytest.raises(InvalidInputError) as caught:
+        driver_for(dict(type='libvirt', name='kvm1', api_url='qemu:///system', **{option: SECRET}))
+    assert "'{0}' does not apply to libvirt".format(option) in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_a_missing_binding_fails_with_missing_required_lib(monkeypatch):
+    monkeypatch.setattr(_libvirt, 'HAS_LIBVIRT', False)
+    with pytest.raises(MissingLibraryError) as caught:
+        LibvirtDriver(connection())
+    assert 'libvirt-python' in str(caught.value)
+
+
+# ------------------------------------------------------------------------------------------ domain XML
+def test_a_definition_is_read_into_the_record_fields():
+    facts = parse_domain(DOMAIN)
+    assert (facts['name'], facts['uuid'], facts['vcpus'], facts['memory_kib']) == (
+        'web-1', '0f5a3c2e-1111-4222-8333-444455556666', 2, 2 * 1024 * 1024)
+    assert facts['boot_order'] == ['network', 'disk']  # from the devices' <boot order>
+    assert facts['firmware'] == 'uefi' and facts['agent'] and not facts['template']
+    assert facts['tags'] == ['web', 'lab'] and facts['description'] == 'front end'
+    assert facts['os_type'] == 'http://ubuntu.com/ubuntu/24.04'
+    assert [(n['name'], n['mac'], n['network'], n['model']) for n in facts['nics']] == [
+        ('net0', '52:54:00:aa:bb:01', 'default', 'virtio'), ('net1', '52:54:00:aa:bb:02', 'bridge:br0', 'e1000')]
+    assert [(d['device'], d['type'], d['pool'], d['volume'], d['path']) for d in facts['disks']] == [
+        ('disk', 'volume', 'vms', 'web-1-vda.qcow2', None), ('cdrom', 'file', None, None, '/isos/install.iso')]
+
+
+def test_the_template_marker_and_firmware_autoselection_are_recognised():
+    facts = parse_domain("<domain type='qemu'><name>t</name><metadata>{0}</metadata><os firmware='efi'><type>hvm</type>"
+                         "<boot dev='hd'/><boot dev='cdrom'/></os></domain>".format(_libvirt.TEMPLATE_MARKER))
+    assert facts['template'] and facts['firmware'] == 'uefi' and facts['boot_order'] == ['disk', 'cdrom']
+    assert facts['memory_kib'] is None and facts['nics'] == [] and facts['tags'] == []
+
+
+def record_of(xml_text):
+    facts = parse_domain(xml_text)
+    return {'cpu_cores': facts['vcpus'], 'memory_mb': facts['memory_kib'] // 1024,
+            'nics': [dict(n, vlan=None) for n in facts['nics']], 'boot_order': facts['boot_order'],
+            'firmware': facts['firmware'], 'description': facts['description'], 'tags': facts['tags']}
+
+
+def test_changes_are_written_so_that_reading_back_shows_no_difference():
+    wanted = {'cpu_cores': 4, 'memory_mb': 3072, 'boot_order': ['disk', 'network'], 'firmware': 'bios',
+              'description': 'rebuilt', 'tags': ['db'],
+              'networks': [{'network': 'bridge:br1'}, {'network': 'default', 'model': 'e1000'},
+                           {'network': 'isolated', 'mac': '52:54:00:CC:DD:03'}]}
+    before = record_of(DOMAIN)
+    changes = diff_hardware(before, wanted)
+    assert set(changes) == set(wanted)
+    root = apply_hardware(ET.fromstring(DOMAIN), changes)
+    written = to_xml(root)
+    assert diff_hardware(record_of(written), wanted) == {}
+    after = parse_domain(written)
+    # The first NIC keeps its MAC on its new bridge; the old network's port (target) is gone.
+    assert after['nics'][0]['mac'] == '52:54:00:aa:bb:01' and after['nics'][0]['network'] == 'bridge:br1'
+    assert root.find('devices/interface/target') is None
+    assert after['nics'][2]['mac'] == '52:54:00:cc:dd:03'
+    # The topology still multiplies out to the vCPUs; per-device boot orders made way for <os><boot>.
+    assert root.find('cpu/topology').attrib == {'sockets': '1', 'dies': '1', 'cores': '4', 'threads': '1'}
+    assert root.findall('devices/*/boot') == [] and root.find('os/loader') is None and root.find('os/nvram') is None
+    assert root.find('currentMemory').text == str(3072 * 1024)
+    # Other metadata stays as it was.
+    assert after['os_type'] == 'http://ubuntu.com/ubuntu/24.04'
+
+
+def test_fewer_networks_remove_the_last_nics_and_uefi_asks_libvirt_for_its_firmware():
+    before = record_of(DOMAIN)
+    changes = diff_hardware(dict(before, firmware='bios'), {'networks': [{'network': 'default'}], 'firmware': 'uefi'})
+    root = apply_hardware(ET.fromstring(DOMAIN), changes)
+    assert [n['network'] for n in parse_domain(to_xml(root))['nics']] == ['default']
+    assert root.find('os').get('firmware') == 'efi'
+    empty = apply_hardware(ET.fromstring(DOMAIN), {'description': {'before': 'front end', 'after': ''},
+                                                   'tags': {'before': ['web'], 'after': []}})
+    assert empty.find('description') is None and parse_domain(to_xml(empty))['tags'] == []
+
+
+def test_a_clone_gets_new_identity_and_its_own_volumes():
+    template = DOMAIN.replace("<pbh:vm xmlns:pbh=\"https://pureboot.io/xmlns/hypervisors/1\"><pbh:tag>web</pbh:tag>"
+                              "<pbh:tag>lab</pbh:tag></pbh:vm>", _libvirt.TEMPLATE_MARKER)
+    assert parse_domain(template)['template']
+    root = clone_definition(template, 'web-2', {'vda': ('fast', 'web-2-vda.qcow2')}, domain_type='qemu')
+    facts = parse_domain(to_xml(root))
+    assert (facts['name'], facts['uuid'], facts['type'], facts['template']) == ('web-2', None, 'qemu', False)
+    assert root.find('genid') is None and root.find("sysinfo/system/entry[@name='uuid']") is None
+    assert root.find("sysinfo/system/entry[@name='serial']") is not None
+    assert [n['mac'] for n in facts['nics']] == [None, None]  # libvirt makes new ones
+    assert root.find('os/nvram') is None and root.find('devices/channel/source') is None
+    assert [(d['pool'], d['volume'], d['path']) for d in facts['disks']] == [
+        ('fast', 'web-2-vda.qcow2', None), (None, None, '/isos/install.iso')]  # the ISO is shared
+
+
+def test_volumes_are_overlays_or_copies():
+    overlay = ET.fromstring(volume_xml('a-vda.qcow2', 8 * 1024 ** 3, backing={'path': '/p/t.img', 'format': 'raw'}))
+    assert overlay.findtext('backingStore/path') == '/p/t.img'
+    assert overlay.find('backingStore/format').get('type') == 'raw'
+    assert overlay.find('target/format').get('type') == 'qcow2' and overlay.findtext('capacity') == str(8 * 1024 ** 3)
+    assert ET.fromstring(volume_xml('b-vda.qcow2', 1024)).find('backingStore') is None
+
+
+def test_states_and_addresses():
+    assert domain_status(libvirt.VIR_DOMAIN_RUNNING) == 'running'
+    assert domain_status(libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP) == 'starting'
+    assert domain_status(libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER) == 'paused'
+    assert domain_status(libvirt.VIR_DOMAIN_SHUTDOWN) == 'stopping'
+    assert domain_status(libvirt.VIR_DOMAIN_PMSUSPENDED) == 'suspended'
+    assert domain_status(libvirt.VIR_DOMAIN_NOSTATE) == 'unknown'
+    addresses = [{'addr': '192.0.2.10'}, {'addr': 'fe80::1'}, {'addr': '2001:db8::10'}, {'addr': 'not-an-ip'}]
+    answer = {'lo': {'addrs': [{'addr': '127.0.0.1'}]}, 'eth0': {'hwaddr': '52:54:00:aa:bb:01', 'addrs': addresses}}
+    assert guest_addresses(answer) == ['192.0.2.10', '2001:db8::10']
+
+
+# ---------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize('code, domain, message, expected', [
+    (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_FROM_AUTH, 'authentication failed: SASL(-13): user not found', AuthError),
+    (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_FROM_ACCESS, "access denied: 'domain' 'write'", AuthError),
+    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
+     'Cannot recv data: root@kvm1: Permission denied (publickey,password).', AuthError),
+    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot recv data: Host key verification failed.', TLSError),
+    (libvirt.VIR_ERR_GNUTLS_ERROR, libvirt.VIR_FROM_RPC, 'The certificate is not trusted.', TLSError),
+    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot read CA certificate /etc/pki/CA/cacert.pem', TLSError),
+    (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_QEMU, "Domain not found: no domain with matching name 'x'",
+     NotFoundError),
+    (libvirt.VIR_ERR_OPERATION_TIMEOUT, libvirt.VIR_FROM_QEMU,
+     'Timed out during operation: cannot acquire state change lock', ConflictError),
+    (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_FROM_QEMU, 'Requested operation is not valid: domain is not running',
+     ConflictError),
+    (libvirt.VIR_ERR_XML_ERROR, libvirt.VIR_FROM_DOMAIN, 'XML error: bad MAC', InvalidInputError),
+    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
+     "Failed to connect socket to '/run/libvirt/libvirt-sock': Connection refused", UnreachableError),
+    (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_RPC, 'client socket is closed', UnreachableError),
+    (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_QEMU, 'qemu unexpectedly closed the monitor', ApiError),
+])
+def test_libvirt_errors_become_typed_one_line_errors(code, domain, message, expected):
+    driver = LibvirtDriver(connection(username='admin', password=SECRET))
+    error = driver._libvirt_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
+    assert type(error) is expected  # pylint: disable=unidiomatic-typecheck
+    text = str(error)
+    assert text.startswith("kvm1: VM 'web-1': ") and '\n' not in text and SECRET not in text
+
+
+def test_a_lost_connection_is_told_from_a_request_that_never_left():
+    assert _libvirt._connection_lost(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
+                                                   'Cannot write data: Broken pipe'))
+    assert _libvirt._not_sent(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
+                                            'Cannot write data: Broken pipe'))
+    ended = libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'End of file while reading data')
+    assert _libvirt._connection_lost(ended) and not _libvirt._not_sent(ended)
+    assert not _libvirt._connection_lost(libvirt_error(libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_QEMU, 'no domain'))
+
+
+# ------------------------------------------------------------------------ the lifecycle on test:///default
+@pytest.fixture
+def test_host():
+    """libvirt's in-process test driver with a template (its marker, one disk volume, one NIC on `default`)."""
+    conn = libvirt.open('test:///default')
+    pool = conn.storagePoolLookupByName('default-pool')
+    if 'tpl.qcow2' not in pool.listVolumes():
+        pool.createXML("<volume><name>tpl.qcow2</name><capacity>1048576</capacity>"
+                       "<target><format type='qcow2'/></target></volume>", 0)
+    conn.defineXML("""<domain type='test'><name>tpl</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
+      <metadata>{0}</metadata><os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
+      <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
+      <source pool='default-pool' volume='tpl.qcow2'/><target dev='vda' bus='virtio'/></disk>
+      <interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
+      </domain>""".format(_libvirt.TEMPLATE_MARKER))
+    yield conn
+    for dom in conn.listAllDomains(0):
+        if dom.name() not in ('test', 'tpl'):
+            if dom.isActive():
+                dom.destroy()
+            dom.undefine()
+    conn.close()
+
+
+def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefined-outer-name
+    pool = test_host.storagePoolLookupByName('default-pool')
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        assert driver.facts()['template_count'] == 1 and driver.facts()['host_count'] == 1
+        assert [t['name'] for t in driver.list_templates()] == ['tpl']
+        vm = driver.create_vm('unit-1', {'template': 'tpl', 'cpu_cores': 2, 'tags': ['x'], 'clone_mode': 'linked',
+                                         'networks': [{'network': 'default'}, {'network': 'bridge:br0'}]}, 10)
+        assert (vm['cpu_cores'], vm['tags'], vm['template'], vm['status']) == (2, ['x'], False, 'stopped')
+        assert [n['network'] for n in vm['nics']] == ['default', 'bridge:br0'] and all(n['mac'] for n in vm['nics'])
+        assert 'unit-1-vda.qcow2' in pool.listVolumes()
+        with pytest.raises(ConflictError):
+            driver.create_vm('unit-1', {'template': 'tpl'}, 10)
+        with pytest.raises(NotFoundError) as caught:
+            driver.create_vm('unit-2', {'template': 'tpl', 'networks': [{'network': 'nope'}]}, 10)
+        assert "network 'nope' not found; available: default" in str(caught.value)
+        with pytest.raises(NotFoundError) as caught:
+            driver.create_vm('unit-2', {'template': 'tpl', 'storage': 'nope'}, 10)
+        assert 'available: default-pool' in str(caught.value)
+        with pytest.raises(InvalidInputError):
+            driver.create_vm('unit-2', {'template': 'tpl', 'cluster': 'c1'}, 10)
+        assert driver.get_vm(name='unit-2') is None and 'unit-2-vda.qcow2' not in pool.listVolumes()
+        vm = driver.apply_changes(vm, diff_hardware(vm, {'memory_mb': 2048, 'description': 'd'}), 10)
+        assert (vm['memory_mb'], vm['description']) == (2048, 'd')
+        assert driver.list_vms(name='unit-*', tags=['X'])[0]['id'] == vm['id']
+        assert driver.list_vms(node='elsewhere') == []
+        assert driver.power(vm, 'start', 10)['status'] == 'running'
+        assert driver.list_vms(name='unit-*', status='stopped') == []
+        assert driver.power(vm, 'reboot', 10)['status'] == 'running'
+        assert driver.power(vm, 'stop', 10)['status'] == 'stopped'
+        driver.delete_vm(vm, 10)
+        assert driver.get_vm(vm_id=vm['id']) is None and 'unit-1-vda.qcow2' not in pool.listVolumes()
+        assert driver.get_vm(vm_id='not-a-uuid') is None
