@@ -196,7 +196,7 @@ def test_filter_values_are_normalised_as_the_modules_options_are():
     ([], "inventory: 'hypervisors' lists no connection; give at least one"),
     (['pve-lab'], "inventory: every entry of 'hypervisors' must be a dictionary (a connection)"),
     ([{'name': 'pve-lab', 'api_url': 'https://127.0.0.1:9'}],
-     "pve-lab: option 'type' is required (ovirt or proxmox): set it in the connection or in the PUREBOOT_HV_TYPE "
+     "pve-lab: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the PUREBOOT_HV_TYPE "
      "environment variable"),
 ], ids=['none', 'not-a-dict', 'no-type'])
 def test_a_source_that_can_list_nothing_fails_instead_of_giving_an_empty_inventory(hypervisors, message):

@@ -349,7 +349,9 @@ def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefin
         vm = driver.apply_changes(vm, diff_hardware(vm, {'memory_mb': 2048, 'description': 'd'}), 10)
         assert (vm['memory_mb'], vm['description']) == (2048, 'd')
         assert driver.list_vms(name='unit-*', tags=['X'])[0]['id'] == vm['id']
-        assert driver.list_vms(node='elsewhere') == []
+        with pytest.raises(NotFoundError) as caught:
+            driver.list_vms(node='elsewhere')
+        assert "node 'elsewhere' not found; available: vm" in str(caught.value)
         assert driver.power(vm, 'start', 10)['status'] == 'running'
         assert driver.list_vms(name='unit-*', status='stopped') == []
         assert driver.power(vm, 'reboot', 10)['status'] == 'running'

@@ -76,7 +76,7 @@ def test_without_a_hypervisor_option_the_environment_makes_the_whole_connection(
 
 
 @pytest.mark.parametrize('options, missing, variable', [
-    ({}, "option 'type' is required (ovirt or proxmox)", 'PUREBOOT_HV_TYPE'),
+    ({}, "option 'type' is required (libvirt or ovirt or proxmox)", 'PUREBOOT_HV_TYPE'),
     ({'type': 'proxmox', 'name': 'pve-lab'}, "option 'api_url' is required", 'PUREBOOT_HV_URL'),
 ], ids=['nothing-given', 'no-url'])
 def test_a_connection_that_does_not_say_where_names_the_environment_variable_too(clean_env, options, missing,
