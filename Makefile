@@ -28,10 +28,10 @@ $(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
 # compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release, 14.5.0,
 # ships the newest of both: ovirt.ovirt 3.2.2 and community.proxmox 2.0.0. The package itself installs only with
 # ansible-core 2.21 on Python 3.12 or newer, but the two collections run on ansible-core 2.19 and Python 3.11
-# (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those two collections
-# (5 MB) out of it instead of installing the whole package (190 MB). The stamp names the release, so changing
-# ANCHORS_ANSIBLE extracts again. make bench-libvirt compares with community.libvirt, taken out the same way (the
-# stamp's -libvirt makes a virtualenv extracted before it came extract again).
+# (they ask for 2.14 and 2.17 or newer): download its wheel for Python 3.12 and take only those collections
+# (5 MB) out of it instead of installing the whole package (190 MB); make bench-libvirt's community.libvirt 2.3.0
+# too. The stamp names the release, so changing ANCHORS_ANSIBLE extracts again (and its -libvirt, added with
+# community.libvirt, makes a virtualenv extracted before then extract again).
 $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt: $(VENV)/.installed
 	rm -rf $(ANCHORS) && mkdir -p $(ANCHORS)/wheel
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \

@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH
 from ansible_collections.pureboot.hypervisors.tests.integration.test_roles_and_playbooks import tool_env
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import why_unusable
 
 
 @pytest.mark.parametrize('scenario', ['hypervisor_registry', 'vm_provision'])
@@ -34,3 +35,8 @@ def test_demo_runs(tmp_path):
     for name in ('demo-web-1', 'demo-web-2', 'demo-app-1', 'demo-app-2'):
         assert name in output
     assert 'demo-pve-pass' not in output and 'demo-ovirt-pass' not in output
+    # The libvirt step: a VM PXE-booted into PureBoot on a private libvirtd, wherever one can run.
+    if why_unusable() is None:
+        assert "The VM's iPXE asked PureBoot for its boot script" in output and 'GET /api/v1/boot?mac=52:54:00:' in output
+    else:
+        assert 'libvirt PXE step skipped: ' + why_unusable() in output

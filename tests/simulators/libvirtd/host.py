@@ -190,13 +190,13 @@ class PrivateLibvirtd(object):
         return self
 
     def stop(self, timeout=15):
-        if getattr(self, '_relay', None) is not None:
-            self._relay.close()
-            self._relay = None
         """End every process in the namespace (libvirtd, virtlogd, dnsmasq, QEMU), then delete the namespace.
 
         Safe to call twice and after a failed start. Leaves base_dir (logs, images) for the test's tmp cleanup.
         """
+        if self._relay is not None:
+            self._relay.close()
+            self._relay = None
         if self._connection is not None:
             try:
                 self._connection.close()
