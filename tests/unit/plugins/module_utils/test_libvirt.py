@@ -359,3 +359,12 @@ def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefin
         driver.delete_vm(vm, 10)
         assert driver.get_vm(vm_id=vm['id']) is None and 'unit-1-vda.qcow2' not in pool.listVolumes()
         assert driver.get_vm(vm_id='not-a-uuid') is None
+
+
+def test_a_kvm_template_runs_under_tcg_where_the_host_cannot_run_kvm():
+    # libvirt's test driver has no domain capabilities, as a host without a usable /dev/kvm has no KVM in them.
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        assert driver._domain_type('kvm', 'x86_64', None) == 'qemu'
+        assert driver._domain_type('qemu', 'x86_64', None) == 'qemu'
+        assert driver._domain_type(None, 'x86_64', None) == 'qemu'
+        assert driver._kvm == {('x86_64', None): False}  # asked once per architecture and machine
