@@ -35,6 +35,6 @@ def test_an_ad_hoc_run_without_a_connection_says_which_environment_variables_giv
                             text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert result.returncode != 0
     output = ' '.join(result.stdout.split())
-    assert "hypervisor: option 'type' is required (ovirt or proxmox): set it in the connection or in the " \
+    assert "hypervisor: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the " \
            "PUREBOOT_HV_TYPE environment variable" in output, result.stdout + result.stderr
     assert 'Traceback' not in result.stdout + result.stderr
