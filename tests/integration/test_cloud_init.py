@@ -1,0 +1,115 @@
+"""pureboot_vm's cloud_init through real ansible-playbook runs, read back from what reached the hypervisor."""
+
+import base64
+import hashlib
+import json
+from urllib.parse import unquote
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook
+
+PASSWORD = 'Cl0ud-init-S3cret'
+KEY = 'ssh-ed25519 ' + base64.b64encode(b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))).decode() + \
+    ' deploy@ci-test'
+USER_DATA = '#cloud-config\npackages: [htop]\n'
+
+
+def cloud_init(**overrides):
+    settings = {'user': 'deploy', 'password': PASSWORD, 'ssh_keys': [KEY],
+                'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}],
+                'nameservers': ['192.0.2.53'], 'search_domains': ['lab.example.com']}
+    settings.update(overrides)
+    return settings
+
+
+def play(tasks):
+    """A play of pureboot_vm tasks ((name, extra options, check mode)); their results go to results.json in order."""
+    steps = []
+    for name, options, check in tasks:
+        module = dict({'hypervisor': '{{ hv }}', 'name': 'ci-vm', 'template': '{{ template }}'}, **options)
+        steps.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name,
+                      'check_mode': check})
+    registered = ', '.join(name for name, _options, _check in tasks)
+    steps.append({'name': 'results', 'ansible.builtin.copy': {
+        'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
+    return [{'name': 'cloud_init', 'hosts': 'localhost', 'gather_facts': False, 'tasks': steps}]
+
+
+def run(backend, tmp_path, tasks, args=('--diff',)):
+    placement = dict(backend.placement)
+    for step in tasks:
+        step[1].update(placement)
+    result = run_playbook(tmp_path, play(tasks), target_vars(backend, tmp_path), args=list(args))
+    assert_ok(result)
+    output = result.stdout + result.stderr
+    assert PASSWORD not in output and KEY.split()[1] not in output, 'a secret reached the output'
+    results = json.loads((tmp_path / 'results.json').read_text())
+    return results, output
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_proxmox_cloud_init_reaches_the_vm_config(backend, tmp_path):
+    results, output = run(backend, tmp_path, [
+        ('preview', {'cloud_init': cloud_init()}, True),
+        ('create', {'cloud_init': cloud_init()}, False),
+        ('again', {'cloud_init': cloud_init()}, False),
+        ('change', {'cloud_init': cloud_init(nameservers=['192.0.2.54'], ip_config=[{'address': 'dhcp'}])}, False),
+        ('kept', {'cloud_init': cloud_init(password='Other-pa55word', nameservers=['192.0.2.54'],
+                                                        ip_config=[{'address': 'dhcp'}])}, False),
+    ])
+    preview, create, again, change, kept = results
+    assert preview['changed'] and create['changed']
+    # Check mode predicted what the real run returns.
+    assert preview['cloud_init'] == create['cloud_init']
+    assert create['cloud_init']['password'] == '********'
+    assert create['cloud_init']['ssh_keys'][0].startswith('ssh-ed25519 SHA256:')
+    assert not again['changed'] and again['cloud_init'] == create['cloud_init']
+    assert change['changed'] and change['diff']['after']['cloud_init']['nameservers'] == ['192.0.2.54']
+    assert change['diff']['before']['cloud_init']['nameservers'] == ['192.0.2.53']
+    assert 'cloud_init changed (ip_config, nameservers); the guest reads it at its next boot' in output
+    # update_password on_create: a password set before is not written again.
+    assert not kept['changed']
+    # What PVE holds: the drive and the ci* keys, sshkeys URL-encoded.
+    config = backend.pve.vm(int(create['vm']['id'])).config
+    drive = [key for key in config if str(config[key]).split(',')[0].endswith('cloudinit')]
+    assert drive, config
+    assert config['ciuser'] == 'deploy'
+    assert unquote(config['sshkeys']).strip() == KEY and ' ' not in config['sshkeys']
+    assert config['ipconfig0'] == 'ip=dhcp'
+    assert config['nameserver'] == '192.0.2.54' and config['searchdomain'] == 'lab.example.com'
+    assert config.get('cipassword')
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_proxmox_user_data_needs_its_snippet(backend, tmp_path):
+    result = run_playbook(tmp_path, play([('create', {'cloud_init': {'user_data': USER_DATA}, 'node': 'pve1'},
+                                           False)]), target_vars(backend, tmp_path))
+    assert result.returncode != 0
+    assert "needs a storage whose content allows snippets on node 'pve1'" in result.stdout
+    assert backend.driver().get_vm(name='ci-vm') is None, 'a VM was made before the check failed'
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
+    name = 'snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(USER_DATA.encode()).hexdigest()[:16])
+    backend.pve.storages['local']['content'] = 'iso,vztmpl,backup,snippets'
+    backend.pve.storages['local'].setdefault('volumes', {})[name] = {'content': 'snippets', 'format': 'raw',
+                                                                      'size': len(USER_DATA), 'ctime': 0}
+    results, _output = run(backend, tmp_path, [
+        ('preview', {'cloud_init': cloud_init(user_data=USER_DATA)}, True),
+        ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+        ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+    ])
+    preview, create, again = results
+    assert preview['cloud_init'] == create['cloud_init'] == again['cloud_init'] and not again['changed']
+    assert create['cloud_init']['user_data'] == 'sha256:' + name.split('-')[-1][:-len('.yaml')]
+    assert backend.pve.vm(int(create['vm']['id'])).config['cicustom'] == 'user=local:' + name
+    # Another document is another snippet, which is not there: one line says where it must be, nothing is written.
+    writes = backend.write_count()
+    result = run_playbook(tmp_path, play([('other', dict(backend.placement, cloud_init=cloud_init(
+        user_data=USER_DATA + 'timezone: UTC\n')), False)]), target_vars(backend, tmp_path))
+    assert result.returncode != 0 and backend.write_count() == writes
+    assert "cloud_init.user_data: the snippet 'local:snippets/pureboot-user-data-" in result.stdout
+    assert "is not on node 'pve1'; PVE's API cannot upload snippets" in result.stdout
