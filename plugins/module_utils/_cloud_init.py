@@ -387,6 +387,86 @@ def pve_free_drive_slot(config):
     return None
 
 
+# ----------------------------------------------------------------- oVirt
+def ovirt_fields(settings, current_fields=None):
+    """The VM's `initialization` (plain fields, the driver makes the SDK types) holding settings over what it holds
+    now (current_fields, as ovirt_read_fields gives it): the engine replaces the whole initialization on update, so
+    what the user did not give is kept from before. NIC N of ip_config is the guest's ethN, oVirt's own naming."""
+    fields = dict(current_fields or {})
+    fields.pop('root_password', None)
+    if settings.get('user') is not None:
+        fields['user_name'] = settings['user']
+    if settings.get('password'):
+        fields['root_password'] = settings['password']
+    if settings.get('ssh_keys') is not None:
+        fields['authorized_ssh_keys'] = '\n'.join(settings['ssh_keys']) + '\n' if settings['ssh_keys'] else ''
+    if settings.get('nameservers') is not None:
+        fields['dns_servers'] = ' '.join(settings['nameservers'])
+    if settings.get('search_domains') is not None:
+        fields['dns_search'] = ' '.join(settings['search_domains'])
+    if settings.get('user_data') is not None:
+        fields['custom_script'] = settings['user_data']
+    if settings.get('ip_config') is not None:
+        nics = []
+        for index, entry in enumerate(settings['ip_config']):
+            nic = {'name': 'eth{0}'.format(index), 'boot_protocol': 'none', 'ipv6_boot_protocol': 'none'}
+            for family, address_key, gateway_key, prefix in ((4, 'address', 'gateway', ''), (6, 'address6', 'gateway6',
+                                                                                             '6')):
+                value = entry.get(address_key)
+                if value == 'dhcp':
+                    nic[('ipv6_' if family == 6 else '') + 'boot_protocol'] = 'dhcp'
+                elif value:
+                    interface = ipaddress.ip_interface(value)
+                    nic[('ipv6_' if family == 6 else '') + 'boot_protocol'] = 'static'
+                    nic['address' + prefix] = str(interface.ip)
+                    nic['netmask' + prefix] = (str(interface.netmask) if family == 4
+                                               else str(interface.network.prefixlen))
+                    if entry.get(gateway_key):
+                        nic['gateway' + prefix] = entry[gateway_key]
+            nics.append(nic)
+        fields['nic_configurations'] = nics
+    return fields
+
+
+def _ovirt_address(address, netmask):
+    try:
+        return str(ipaddress.ip_interface('{0}/{1}'.format(address, netmask)))
+    except ValueError:
+        return '{0}/{1}'.format(address, netmask)  # kept as read: differs from every valid desired value
+
+
+def ovirt_settings(fields):
+    """The cloud-init settings of a VM whose `initialization` has fields (plain, as ovirt_fields makes them; None:
+    none). The engine never answers root_password, so a password counts as set once the VM has an initialization
+    (the update_password rule then writes it once, with the first settings)."""
+    settings = empty_settings()
+    fields = fields or {}
+    if not any(value not in (None, '', []) for value in fields.values()):
+        return settings
+    settings['password_set'] = True
+    settings['user'] = fields.get('user_name') or None
+    keys = [' '.join(line.split()) for line in str(fields.get('authorized_ssh_keys') or '').splitlines()
+            if line.strip()]
+    settings['ssh_keys'] = keys or None
+    settings['nameservers'] = str(fields.get('dns_servers') or '').split() or None
+    settings['search_domains'] = [d.lower().rstrip('.') for d in str(fields.get('dns_search') or '').split()] or None
+    settings['user_data'] = fields.get('custom_script') or None
+    entries = []
+    for nic in sorted(fields.get('nic_configurations') or (), key=lambda n: str(n.get('name'))):
+        entry = dict((key, None) for key in IP_KEYS)
+        for prefix, protocol_key, address_key, gateway_key in (('', 'boot_protocol', 'address', 'gateway'),
+                                                               ('6', 'ipv6_boot_protocol', 'address6', 'gateway6')):
+            if nic.get(protocol_key) == 'dhcp':
+                entry[address_key] = 'dhcp'
+            elif nic.get('address' + prefix):
+                entry[address_key] = _ovirt_address(nic['address' + prefix], nic.get('netmask' + prefix) or
+                                                    ('32' if not prefix else '128'))
+                entry[gateway_key] = nic.get('gateway' + prefix) or None
+        entries.append(entry)
+    settings['ip_config'] = entries or None
+    return settings
+
+
 # --------------------------------------------------------------- NoCloud
 def nocloud_files(settings, instance_id, hostname, macs=()):
     """The files of a NoCloud seed (libvirt) for settings: {'meta-data', 'user-data', 'network-config'} as text;
@@ -457,4 +537,4 @@ def _multipart(documents):
 
 __all__ = ['cloud_init_suboptions', 'normalize_cloud_init', 'redacted', 'diff_cloud_init', 'merged',
            'empty_settings', 'pve_params', 'pve_settings', 'pve_has_drive', 'pve_free_drive_slot', 'nocloud_files',
-           'key_fingerprint', 'digest']
+           'key_fingerprint', 'digest', 'ovirt_fields', 'ovirt_settings']

@@ -113,3 +113,34 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     assert result.returncode != 0 and backend.write_count() == writes
     assert "cloud_init.user_data: the snippet 'local:snippets/pureboot-user-data-" in result.stdout
     assert "is not on node 'pve1'; PVE's API cannot upload snippets" in result.stdout
+
+
+@pytest.mark.parametrize('backend', ['ovirt'], indirect=True)
+def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp_path):
+    results, output = run(backend, tmp_path, [
+        ('preview', {'cloud_init': cloud_init()}, True),
+        ('create', {'cloud_init': cloud_init()}, False),
+        ('again', {'cloud_init': cloud_init()}, False),
+        ('start', {'cloud_init': cloud_init(), 'state': 'running'}, False),
+        ('change', {'cloud_init': cloud_init(search_domains=['other.example.com']), 'state': 'running'}, False),
+    ])
+    preview, create, again, start, change = results
+    assert preview['changed'] and preview['cloud_init'] == create['cloud_init']
+    assert not again['changed'] and again['cloud_init'] == create['cloud_init']
+    assert start['changed'] and start['cloud_init'] == create['cloud_init']
+    assert change['changed'] and change['cloud_init']['search_domains'] == ['other.example.com']
+    assert 'cloud_init changed (search_domains); the guest reads it at its first boot only' in output
+    vm = backend.engine.state.vm_by_name('ci-vm')
+    # What the engine received: the first request with the password, none after it (update_password: on_create).
+    received = vm.initializations_received
+    assert received[0].root_password == PASSWORD and all(r.root_password is None for r in received[1:])
+    assert len(received) == 2
+    booted = vm.first_boot_initialization
+    assert booted.user_name == 'deploy' and booted.root_password == PASSWORD
+    assert booted.authorized_ssh_keys.strip() == KEY and booted.dns_servers == '192.0.2.53'
+    assert booted.dns_search == 'lab.example.com'
+    nic = booted.nic_configurations[0]
+    assert (nic.name, nic.boot_protocol.value, nic.ip.address, nic.ip.netmask, nic.ip.gateway) == (
+        'eth0', 'static', '192.0.2.10', '255.255.255.0', '192.0.2.1')
+    # The change reached the VM, not the boot that happened before it.
+    assert vm.obj.initialization.dns_search == 'other.example.com'

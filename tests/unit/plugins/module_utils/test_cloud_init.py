@@ -167,3 +167,23 @@ def test_nocloud_files():
 def test_an_empty_list_is_the_same_as_none_read_back():
     desired = normalize_cloud_init({'ssh_keys': [], 'ip_config': [], 'nameservers': []})
     assert diff_cloud_init(empty_settings(), desired) == {}
+
+
+def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    desired = full(ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': '2001:db8::10/64'},
+                              {'address': 'dhcp'}])
+    fields = ovirt_fields(desired)
+    assert fields['user_name'] == 'deploy' and fields['root_password'] == 'Tr1cky-pa55'
+    assert fields['nic_configurations'][0] == {
+        'name': 'eth0', 'boot_protocol': 'static', 'address': '192.0.2.10', 'netmask': '255.255.255.0',
+        'gateway': '192.0.2.1', 'ipv6_boot_protocol': 'static', 'address6': '2001:db8::10', 'netmask6': '64'}
+    assert fields['nic_configurations'][1]['boot_protocol'] == 'dhcp'
+    # The engine answers without the password.
+    read = ovirt_settings(dict(fields, root_password=None))
+    assert read['password_set'] is True
+    assert diff_cloud_init(read, desired) == {}
+    # Only the user given: the rest is kept from before, and the password not sent again.
+    kept = ovirt_fields(normalize_cloud_init({'user': 'admin'}), dict(fields, root_password=None))
+    assert kept['user_name'] == 'admin' and kept['dns_servers'] == '192.0.2.53' and 'root_password' not in kept
+    assert ovirt_settings(None) == empty_settings() and ovirt_settings({'user_name': ''}) == empty_settings()
