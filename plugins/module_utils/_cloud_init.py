@@ -179,7 +179,8 @@ def _user_data(text, hypervisor, subject):
     if text.split('\n', 1)[0].strip() != CLOUD_CONFIG_HEADER:
         raise _invalid("user_data must be a cloud-config document: its first line is '{0}'".format(
             CLOUD_CONFIG_HEADER), hypervisor, subject)
-    return text if text.endswith('\n') else text + '\n'
+    # One newline at the end, as every type stores it back.
+    return text.rstrip('\n') + '\n'
 
 
 def _key_blob(key):
@@ -492,6 +493,11 @@ def nocloud_files(settings, instance_id, hostname, macs=()):
         config['chpasswd'] = {'expire': False}
     if settings.get('password'):
         config['ssh_pwauth'] = True
+    if (settings.get('nameservers') or settings.get('search_domains')) and not settings.get('ip_config'):
+        # Without an interface to put them on in network-config, DNS goes to resolv.conf.
+        config['manage_resolv_conf'] = True
+        config['resolv_conf'] = {'nameservers': list(settings.get('nameservers') or ()),
+                                 'searchdomains': list(settings.get('search_domains') or ())}
     user_data = CLOUD_CONFIG_HEADER + '\n' + json.dumps(config, indent=2, sort_keys=True) + '\n'
     if settings.get('user_data'):
         user_data = _multipart([user_data, settings['user_data']])
@@ -525,6 +531,163 @@ def network_config(settings, macs=()):
     return {'version': 2, 'ethernets': ethernets}
 
 
+def nocloud_settings(files):
+    """The settings a NoCloud seed's files (as nocloud_files writes them) hold, canonical; the seed comes from the
+    hypervisor's storage, so it is read defensively: what cannot be read counts as no setting."""
+    settings = empty_settings()
+    ours, user_data = _user_data_parts(files.get('user-data') or '')
+    try:
+        config = json.loads(ours) if ours else {}
+    except ValueError:
+        config = {}
+    if not isinstance(config, dict):
+        config = {}
+    users = [u for u in config.get('users') or () if isinstance(u, dict)]
+    user = users[0] if users else {}
+    settings['user'] = user.get('name') or None
+    keys = user.get('ssh_authorized_keys') or config.get('ssh_authorized_keys') or []
+    settings['ssh_keys'] = [' '.join(str(k).split()) for k in keys if str(k).strip()] or None
+    settings['password_set'] = bool(user.get('plain_text_passwd') or config.get('password'))
+    resolv = config.get('resolv_conf') if isinstance(config.get('resolv_conf'), dict) else {}
+    settings['user_data'] = user_data
+    try:
+        network = json.loads(files.get('network-config') or '{}')
+    except ValueError:
+        network = {}
+    ethernets = network.get('ethernets') if isinstance(network, dict) else None
+    entries = []
+    dns = {}
+    for name in sorted(ethernets or {}, key=lambda n: int(n[3:]) if n[3:].isdigit() else 0):
+        item = ethernets[name] if isinstance(ethernets[name], dict) else {}
+        entry = dict((key, None) for key in IP_KEYS)
+        for family, address_key, gateway_key in (('4', 'address', 'gateway'), ('6', 'address6', 'gateway6')):
+            if item.get('dhcp' + family):
+                entry[address_key] = 'dhcp'
+            for address in item.get('addresses') or ():
+                if (':' in str(address)) == (family == '6'):
+                    entry[address_key] = str(address)
+            entry[gateway_key] = item.get('gateway' + family) or None
+        entries.append(entry)
+        dns = dns or (item.get('nameservers') if isinstance(item.get('nameservers'), dict) else {})
+    settings['ip_config'] = entries or None
+    settings['nameservers'] = list(dns.get('addresses') or resolv.get('nameservers') or ()) or None
+    settings['search_domains'] = list(dns.get('search') or resolv.get('searchdomains') or ()) or None
+    return settings
+
+
+def _user_data_parts(text):
+    """(our cloud-config's JSON, the user's user_data or None) of a user-data nocloud_files wrote."""
+    if text.startswith(CLOUD_CONFIG_HEADER + '\n'):
+        return text[len(CLOUD_CONFIG_HEADER) + 1:], None
+    boundary = re.match(r'Content-Type: multipart/mixed; boundary="([^"]+)"', text)
+    if not boundary:
+        return None, None
+    parts = []
+    for chunk in text.split('--' + boundary.group(1))[1:]:
+        if chunk.startswith('--'):
+            break
+        body = chunk.split('\n\n', 1)[1] if '\n\n' in chunk else ''
+        parts.append(body.rstrip('\n') + '\n')
+    ours = parts[0][len(CLOUD_CONFIG_HEADER) + 1:] if parts and parts[0].startswith(CLOUD_CONFIG_HEADER) else None
+    return ours, (parts[1] if len(parts) > 1 else None)
+
+
+# An ISO9660 image (ECMA-119) of a few small files in its root directory, written and read here so the seed needs
+# no external tool. Names are ISO9660 ones (META-DATA;1), which Linux shows as meta-data (its default map=normal),
+# where cloud-init looks for them; the volume identifier is the label cloud-init finds the seed by.
+SECTOR = 2048
+SEED_LABEL = 'cidata'
+# A fixed date: the same settings give the same image, byte for byte.
+_ISO_DATE = bytes([100, 1, 1, 0, 0, 0, 0])
+_ISO_LONG_DATE = b'2000010100000000\x00'
+
+
+def _both16(value):
+    return value.to_bytes(2, 'little') + value.to_bytes(2, 'big')
+
+
+def _both32(value):
+    return value.to_bytes(4, 'little') + value.to_bytes(4, 'big')
+
+
+def _dir_record(identifier, extent, size, directory=False):
+    length = 33 + len(identifier) + (1 - len(identifier) % 2)
+    record = (bytes([length, 0]) + _both32(extent) + _both32(size) + _ISO_DATE + bytes([2 if directory else 0, 0, 0])
+              + _both16(1) + bytes([len(identifier)]) + identifier)
+    return record + b'\x00' * (length - len(record))
+
+
+def _pad(data, size):
+    return data + b'\x00' * (size - len(data))
+
+
+def iso9660(files, label=SEED_LABEL):
+    """The bytes of an ISO9660 image of files ({name: text}) in its root directory, its volume labelled label."""
+    names = sorted(files)
+    root_extent, first_file = 20, 21
+    extents, position = {}, first_file
+    contents = dict((name, files[name].encode('utf-8')) for name in names)
+    for name in names:
+        extents[name] = position
+        position += max(1, -(-len(contents[name]) // SECTOR))
+    total = position
+    root = _dir_record(b'\x00', root_extent, SECTOR, True) + _dir_record(b'\x01', root_extent, SECTOR, True)
+    for name in names:
+        root += _dir_record((name.upper() + ';1').encode('ascii'), extents[name], len(contents[name]))
+    if len(root) > SECTOR:
+        raise ValueError('too many files for one directory sector')
+    path_l = bytes([1, 0]) + root_extent.to_bytes(4, 'little') + (1).to_bytes(2, 'little') + b'\x00\x00'
+    path_m = bytes([1, 0]) + root_extent.to_bytes(4, 'big') + (1).to_bytes(2, 'big') + b'\x00\x00'
+    text = lambda value, size: value.encode('ascii').ljust(size, b' ')  # noqa: E731
+    pvd = (bytes([1]) + b'CD001' + bytes([1, 0]) + text('LINUX', 32) + text(label, 32) + b'\x00' * 8
+           + _both32(total) + b'\x00' * 32 + _both16(1) + _both16(1) + _both16(SECTOR) + _both32(10)
+           + (18).to_bytes(4, 'little') + b'\x00' * 4 + (19).to_bytes(4, 'big') + b'\x00' * 4
+           + _dir_record(b'\x00', root_extent, SECTOR, True) + text('', 128) + text('', 128)
+           + text('PUREBOOT', 128) + text('PUREBOOT.HYPERVISORS', 128) + text('', 37 * 3)
+           + _ISO_LONG_DATE * 2 + b'0' * 16 + b'\x00' + b'0' * 16 + b'\x00' + bytes([1, 0]))
+    terminator = bytes([255]) + b'CD001' + bytes([1])
+    image = [b'\x00' * (16 * SECTOR), _pad(pvd, SECTOR), _pad(terminator, SECTOR), _pad(path_l, SECTOR),
+             _pad(path_m, SECTOR), _pad(root, SECTOR)]
+    for name in names:
+        data = contents[name]
+        image.append(_pad(data, max(1, -(-len(data) // SECTOR)) * SECTOR))
+    return b''.join(image)
+
+
+def read_iso9660(image, limit=1024 * 1024):
+    """(label, {name: text}) of the files in the root directory of an ISO9660 image, names as Linux shows them
+    (lowercase, without ';1'); None when image is not one. The image comes from the hypervisor: every offset is
+    checked against its length, and files past limit bytes are not read."""
+    if len(image) < 17 * SECTOR or image[16 * SECTOR + 1:16 * SECTOR + 6] != b'CD001' or image[16 * SECTOR] != 1:
+        return None
+    pvd = image[16 * SECTOR:17 * SECTOR]
+    label = pvd[40:72].decode('ascii', 'replace').strip()
+    root = pvd[156:190]
+    extent, size = int.from_bytes(root[2:6], 'little'), int.from_bytes(root[10:14], 'little')
+    directory = image[extent * SECTOR:extent * SECTOR + min(size, limit)]
+    files, offset = {}, 0
+    while offset < len(directory):
+        length = directory[offset]
+        if length == 0:
+            # Records do not cross sectors: the rest of this one is padding.
+            offset = (offset // SECTOR + 1) * SECTOR
+            continue
+        record = directory[offset:offset + length]
+        offset += length
+        if len(record) < 34:
+            break
+        name_length = record[32]
+        name = record[33:33 + name_length]
+        if record[25] & 2 or name in (b'\x00', b'\x01'):
+            continue
+        start, data_size = int.from_bytes(record[2:6], 'little'), int.from_bytes(record[10:14], 'little')
+        if data_size > limit or (start * SECTOR + data_size) > len(image):
+            continue
+        shown = name.decode('ascii', 'replace').split(';')[0].rstrip('.').lower()
+        files[shown] = image[start * SECTOR:start * SECTOR + data_size].decode('utf-8', 'replace')
+    return label, files
+
+
 def _multipart(documents):
     boundary = '==PUREBOOT-' + digest(''.join(documents)) + '=='
     lines = ['Content-Type: multipart/mixed; boundary="{0}"'.format(boundary), 'MIME-Version: 1.0', '']
@@ -537,4 +700,5 @@ def _multipart(documents):
 
 __all__ = ['cloud_init_suboptions', 'normalize_cloud_init', 'redacted', 'diff_cloud_init', 'merged',
            'empty_settings', 'pve_params', 'pve_settings', 'pve_has_drive', 'pve_free_drive_slot', 'nocloud_files',
-           'key_fingerprint', 'digest', 'ovirt_fields', 'ovirt_settings']
+           'key_fingerprint', 'digest', 'ovirt_fields', 'ovirt_settings', 'nocloud_settings', 'iso9660',
+           'read_iso9660']

@@ -187,3 +187,38 @@ def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
     kept = ovirt_fields(normalize_cloud_init({'user': 'admin'}), dict(fields, root_password=None))
     assert kept['user_name'] == 'admin' and kept['dns_servers'] == '192.0.2.53' and 'root_password' not in kept
     assert ovirt_settings(None) == empty_settings() and ovirt_settings({'user_name': ''}) == empty_settings()
+
+
+def test_nocloud_files_read_back_as_the_same_settings():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import nocloud_settings
+    macs = ['52:54:00:00:00:01', '52:54:00:00:00:02']
+    for desired in (full(), full(user_data=None, ip_config=None), full(user=None, password=None, user_data=None),
+                    full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64',
+                                     'gateway6': '2001:db8::1'}])):
+        read = nocloud_settings(nocloud_files(desired, 'iid', 'web', macs))
+        assert diff_cloud_init(read, dict(desired, update_password='on_create')) == {}, desired
+        assert read['password_set'] is bool(desired['password'])
+    assert nocloud_settings({'user-data': 'garbage', 'network-config': '[1]'}) == empty_settings()
+
+
+def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
+    import io
+
+    import pycdlib
+
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import iso9660, read_iso9660
+    files = nocloud_files(full(), 'iid-7', 'web', ['52:54:00:00:00:01'])
+    image = iso9660(files)
+    assert image == iso9660(files), 'the same settings give the same image'
+    assert len(image) % 2048 == 0
+    assert read_iso9660(image) == ('cidata', files)
+    assert read_iso9660(b'\0' * 40000) is None and read_iso9660(image[:16 * 2048 + 100]) is None
+    # An independent reader: pycdlib finds the label and each file with its contents.
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(image))
+    assert iso.pvd.volume_identifier.decode().strip() == 'cidata'
+    for name, text in files.items():
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, iso_path='/{0};1'.format(name.upper()))
+        assert out.getvalue().decode() == text
+    iso.close()
