@@ -531,9 +531,10 @@ def network_config(settings, macs=()):
     return {'version': 2, 'ethernets': ethernets}
 
 
-def nocloud_settings(files):
+def nocloud_settings(files, with_password=False):
     """The settings a NoCloud seed's files (as nocloud_files writes them) hold, canonical; the seed comes from the
-    hypervisor's storage, so it is read defensively: what cannot be read counts as no setting."""
+    hypervisor's storage, so it is read defensively: what cannot be read counts as no setting. with_password: the
+    password too (to write a seed again with it), which never goes into a result."""
     settings = empty_settings()
     ours, user_data = _user_data_parts(files.get('user-data') or '')
     try:
@@ -548,6 +549,8 @@ def nocloud_settings(files):
     keys = user.get('ssh_authorized_keys') or config.get('ssh_authorized_keys') or []
     settings['ssh_keys'] = [' '.join(str(k).split()) for k in keys if str(k).strip()] or None
     settings['password_set'] = bool(user.get('plain_text_passwd') or config.get('password'))
+    if with_password and settings['password_set']:
+        settings['password'] = str(user.get('plain_text_passwd') or config.get('password'))
     resolv = config.get('resolv_conf') if isinstance(config.get('resolv_conf'), dict) else {}
     settings['user_data'] = user_data
     try:
@@ -573,6 +576,17 @@ def nocloud_settings(files):
     settings['nameservers'] = list(dns.get('addresses') or resolv.get('nameservers') or ()) or None
     settings['search_domains'] = list(dns.get('search') or resolv.get('searchdomains') or ()) or None
     return settings
+
+
+def nocloud_seed(current, desired, change, hostname, macs):
+    """The files of the seed that holds desired over current (nocloud_settings(..., with_password=True) of the seed
+    there is, or empty_settings()): what the user did not give is kept, and the password only when change writes
+    none. The instance-id follows the contents, so cloud-init applies a changed seed at the next boot."""
+    settings = dict((key, desired.get(key) if desired.get(key) is not None else current.get(key))
+                    for key in SETTING_KEYS)
+    settings['password'] = desired.get('password') if change.get('password') else current.get('password')
+    instance = 'pureboot-' + digest(json.dumps([settings, hostname, list(macs)], sort_keys=True))
+    return nocloud_files(settings, instance, hostname, macs)
 
 
 def _user_data_parts(text):
@@ -700,5 +714,5 @@ def _multipart(documents):
 
 __all__ = ['cloud_init_suboptions', 'normalize_cloud_init', 'redacted', 'diff_cloud_init', 'merged',
            'empty_settings', 'pve_params', 'pve_settings', 'pve_has_drive', 'pve_free_drive_slot', 'nocloud_files',
-           'key_fingerprint', 'digest', 'ovirt_fields', 'ovirt_settings', 'nocloud_settings', 'iso9660',
+           'key_fingerprint', 'digest', 'ovirt_fields', 'ovirt_settings', 'nocloud_settings', 'nocloud_seed', 'iso9660',
            'read_iso9660']

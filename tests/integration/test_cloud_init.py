@@ -144,3 +144,63 @@ def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp
         'eth0', 'static', '192.0.2.10', '255.255.255.0', '192.0.2.1')
     # The change reached the VM, not the boot that happened before it.
     assert vm.obj.initialization.dns_search == 'other.example.com'
+
+
+@pytest.mark.parametrize('backend', ['libvirt'], indirect=True)
+def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
+    import io
+    import xml.etree.ElementTree as ET
+
+    import pycdlib
+    # (Check mode of a new libvirt VM fails before cloud_init is looked at, KeyError 'clone' in predict_vm, a bug of
+    # the libvirt driver's preflight outside this test: the preview here is of a change to an existing VM.)
+    results, output = run(backend, tmp_path, [
+        ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+        ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+        ('preview', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, True),
+        ('change', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, False),
+    ])
+    create, again, preview, change = results
+    assert create['changed'] and create['cloud_init']['password'] == '********'
+    assert not again['changed'] and again['cloud_init'] == create['cloud_init']
+    assert preview['changed'] and preview['cloud_init'] == change['cloud_init']
+    assert change['changed'] and change['cloud_init']['nameservers'] == ['192.0.2.54']
+    assert 'cloud_init changed (nameservers); the guest reads it at its next boot' in output
+    conn = backend.host.connect()
+    dom = conn.lookupByName('ci-vm')
+    cdroms = [d for d in ET.fromstring(dom.XMLDesc(0)).findall('devices/disk') if d.get('device') == 'cdrom']
+    assert [(d.find('source').get('pool'), d.find('source').get('volume')) for d in cdroms] == [
+        (backend.pool, 'ci-vm-cidata.iso')]
+    assert cdroms[0].find('readonly') is not None
+    # The seed as a guest's cloud-init finds it: an ISO9660 volume labelled cidata with the NoCloud files.
+    volume = conn.storagePoolLookupByName(backend.pool).storageVolLookupByName('ci-vm-cidata.iso')
+    stream = conn.newStream(0)
+    volume.download(stream, 0, volume.info()[1], 0)
+    image = b''
+    while True:
+        chunk = stream.recv(1 << 16)
+        if not chunk:
+            break
+        image += chunk
+    stream.finish()
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(image))
+    assert iso.pvd.volume_identifier.decode().strip() == 'cidata'
+    files = {}
+    for name in ('meta-data', 'user-data', 'network-config'):
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, iso_path='/{0};1'.format(name.upper()))
+        files[name] = out.getvalue().decode()
+    iso.close()
+    meta = json.loads(files['meta-data'])
+    assert meta['local-hostname'] == 'ci-vm' and meta['instance-id'].startswith('pureboot-')
+    assert 'packages: [htop]' in files['user-data'] and PASSWORD in files['user-data'] and KEY in files['user-data']
+    network = json.loads(files['network-config'])['ethernets']['eth0']
+    mac = ET.fromstring(dom.XMLDesc(0)).find('devices/interface/mac').get('address')
+    assert network['match'] == {'macaddress': mac} and network['addresses'] == ['192.0.2.10/24']
+    assert network['nameservers'] == {'addresses': ['192.0.2.54'], 'search': ['lab.example.com']}
+    # Removing the VM removes its seed.
+    removed = run_playbook(tmp_path, play([('remove', {'state': 'absent'}, False)]), target_vars(backend, tmp_path))
+    assert_ok(removed)
+    conn.storagePoolLookupByName(backend.pool).refresh(0)
+    assert 'ci-vm-cidata.iso' not in conn.storagePoolLookupByName(backend.pool).listVolumes()
