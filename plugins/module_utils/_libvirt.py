@@ -538,6 +538,7 @@ def attach_seed(root, pool_name, volume_name):
     devices.insert(position, disk)
     return True
 
+
 # ----------------------------------------------------------------------------------------------- states
 def domain_status(state, reason=None):
     """A libvirt domain state (and its reason) as a record status."""
