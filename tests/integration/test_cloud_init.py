@@ -7,8 +7,10 @@ from urllib.parse import unquote
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
+    ansible_inventory, assert_ok, listing, run_playbook)
 
 PASSWORD = 'Cl0ud-init-S3cret'
 KEY = 'ssh-ed25519 ' + base64.b64encode(b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))).decode() + \
@@ -57,7 +59,7 @@ def test_proxmox_cloud_init_reaches_the_vm_config(backend, tmp_path):
         ('again', {'cloud_init': cloud_init()}, False),
         ('change', {'cloud_init': cloud_init(nameservers=['192.0.2.54'], ip_config=[{'address': 'dhcp'}])}, False),
         ('kept', {'cloud_init': cloud_init(password='Other-pa55word', nameservers=['192.0.2.54'],
-                                                        ip_config=[{'address': 'dhcp'}])}, False),
+                                           ip_config=[{'address': 'dhcp'}])}, False),
     ])
     preview, create, again, change, kept = results
     assert preview['changed'] and create['changed']
@@ -73,7 +75,7 @@ def test_proxmox_cloud_init_reaches_the_vm_config(backend, tmp_path):
     assert not kept['changed']
     # What PVE holds: the drive and the ci* keys, sshkeys URL-encoded.
     config = backend.pve.vm(int(create['vm']['id'])).config
-    drive = [key for key in config if str(config[key]).split(',')[0].endswith('cloudinit')]
+    drive = [key for key in config if str(config[key]).split(',', maxsplit=1)[0].endswith('cloudinit')]
     assert drive, config
     assert config['ciuser'] == 'deploy'
     assert unquote(config['sshkeys']).strip() == KEY and ' ' not in config['sshkeys']
@@ -95,8 +97,8 @@ def test_proxmox_user_data_needs_its_snippet(backend, tmp_path):
 def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     name = 'snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(USER_DATA.encode()).hexdigest()[:16])
     backend.pve.storages['local']['content'] = 'iso,vztmpl,backup,snippets'
-    backend.pve.storages['local'].setdefault('volumes', {})[name] = {'content': 'snippets', 'format': 'raw',
-                                                                      'size': len(USER_DATA), 'ctime': 0}
+    volumes = backend.pve.storages['local'].setdefault('volumes', {})
+    volumes[name] = {'content': 'snippets', 'format': 'raw', 'size': len(USER_DATA), 'ctime': 0}
     results, _output = run(backend, tmp_path, [
         ('preview', {'cloud_init': cloud_init(user_data=USER_DATA)}, True),
         ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
@@ -104,7 +106,7 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     ])
     preview, create, again = results
     assert preview['cloud_init'] == create['cloud_init'] == again['cloud_init'] and not again['changed']
-    assert create['cloud_init']['user_data'] == 'sha256:' + name.split('-')[-1][:-len('.yaml')]
+    assert create['cloud_init']['user_data'] == 'sha256:' + name.rsplit('-', maxsplit=1)[-1][:-len('.yaml')]
     assert backend.pve.vm(int(create['vm']['id'])).config['cicustom'] == 'user=local:' + name
     # Another document is another snippet, which is not there: one line says where it must be, nothing is written.
     writes = backend.write_count()
@@ -204,3 +206,16 @@ def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
     assert_ok(removed)
     conn.storagePoolLookupByName(backend.pool).refresh(0)
     assert 'ci-vm-cidata.iso' not in conn.storagePoolLookupByName(backend.pool).listVolumes()
+
+
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
+def test_inventory_takes_the_cloud_init_user_and_address_only_when_asked(backend, tmp_path):
+    results, _output = run(backend, tmp_path, [('create', {'cloud_init': cloud_init()}, False)])
+    assert results[0]['changed']
+    source = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [backend.connection()]}
+    plain = listing(ansible_inventory(tmp_path, source))['_meta']['hostvars']['ci-vm']
+    assert 'ansible_user' not in plain and 'ansible_host' not in plain
+    asked = listing(ansible_inventory(tmp_path, dict(source, use_cloud_init=True)))['_meta']['hostvars']['ci-vm']
+    # The VM is stopped, so the hypervisor reports no address: the static cloud-init one serves.
+    assert (asked['ansible_user'], asked['ansible_host']) == ('deploy', '192.0.2.10')
+    assert PASSWORD not in json.dumps(asked)
