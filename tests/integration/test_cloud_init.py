@@ -219,3 +219,25 @@ def test_inventory_takes_the_cloud_init_user_and_address_only_when_asked(backend
     # The VM is stopped, so the hypervisor reports no address: the static cloud-init one serves.
     assert (asked['ansible_user'], asked['ansible_host']) == ('deploy', '192.0.2.10')
     assert PASSWORD not in json.dumps(asked)
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_role_vm_provision_takes_cloud_init_per_vm(backend, tmp_path):
+    connection = backend.connection()
+    vms = [dict(backend.placement, name='ci-role-1', hypervisor='hv', template=backend.template, pxe_boot=False,
+                cloud_init={'user': 'deploy', 'ssh_keys': [KEY], 'ip_config': [{'address': 'dhcp'}]}),
+           dict(backend.placement, name='ci-role-2', hypervisor='hv', template=backend.template, state='present')]
+    plays = [{'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'pureboot.hypervisors.vm_provision'}]}]
+    variables = {'vm_provision_hypervisors': {'hv': connection}, 'vm_provision_vms': vms,
+                 'vm_provision_cloud_init_passwords': {'ci-role-1': PASSWORD}}
+    for _run in range(2):
+        result = run_playbook(tmp_path, plays, variables, args=['-v'])
+        assert_ok(result)
+        assert PASSWORD not in result.stdout + result.stderr
+    assert 'changed=0' in result.stdout, 'the second run changed something'
+    first = backend.driver().get_vm(name='ci-role-1')
+    config = backend.pve.vm(int(first['id'])).config
+    assert config['ciuser'] == 'deploy' and config['cipassword'] == PASSWORD and config['ipconfig0'] == 'ip=dhcp'
+    assert first['boot_order'][0] != 'network', 'pxe_boot: false per VM'
+    second = backend.driver().get_vm(name='ci-role-2')
+    assert 'ciuser' not in backend.pve.vm(int(second['id'])).config and second['boot_order'][0] == 'network'
