@@ -241,3 +241,18 @@ def test_role_vm_provision_takes_cloud_init_per_vm(backend, tmp_path):
     assert first['boot_order'][0] != 'network', 'pxe_boot: false per VM'
     second = backend.driver().get_vm(name='ci-role-2')
     assert 'ciuser' not in backend.pve.vm(int(second['id'])).config and second['boot_order'][0] == 'network'
+
+
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
+def test_check_mode_of_a_cloud_init_change_sends_no_write_and_shows_it_redacted(backend, tmp_path):
+    run(backend, tmp_path, [('create', {'cloud_init': cloud_init()}, False)])
+    writes = backend.write_count()
+    results, output = run(backend, tmp_path, [
+        ('preview', {'cloud_init': cloud_init(ssh_keys=[KEY, KEY.replace('deploy@', 'other@')],
+                                              update_password='always')}, True)])
+    assert backend.write_count() == writes, 'check mode sent a write request'
+    preview = results[0]
+    assert preview['changed']
+    before, after = preview['diff']['before']['cloud_init'], preview['diff']['after']['cloud_init']
+    assert len(before['ssh_keys']) == 1 and len(after['ssh_keys']) == 2
+    assert after['password'] == '********' and 'ssh_keys, password' in output
