@@ -49,7 +49,7 @@ def cloud_init_suboptions():
     return dict(
         user=dict(type='str'),
         password=dict(type='str', no_log=True),
-        update_password=dict(type='str', choices=list(UPDATE_PASSWORD), default='on_create'),
+        update_password=dict(type='str', choices=list(UPDATE_PASSWORD), default='on_create', no_log=False),
         ssh_keys=dict(type='list', elements='str', no_log=False),
         ip_config=dict(type='list', elements='dict', options=dict(
             address=dict(type='str'), gateway=dict(type='str'), address6=dict(type='str'),
@@ -248,8 +248,8 @@ def diff_cloud_init(current, desired):
     current = current or {}
     keys = [key for key in SETTING_KEYS
             if desired.get(key) is not None and _comparable(desired, key) != _comparable(current, key)]
-    password = bool(desired.get('password')) and (desired.get('update_password') == 'always'
-                                                   or not current.get('password_set'))
+    rewrite = desired.get('update_password') == 'always' or not current.get('password_set')
+    password = bool(desired.get('password')) and rewrite
     if not keys and not password:
         return {}
     return {'keys': keys, 'password': password}
@@ -369,13 +369,13 @@ def pve_settings(config, nic_keys, snippet_digest=None):
 
 
 def pve_has_drive(config):
-    """The config key of the VM's cloud-init drive ('ide2', 'scsi1', ...) or None."""
+    """The config key of the VM's cloud-init drive ('ide2', 'scsi1', ...) or None: a drive whose volume is
+    <storage>:cloudinit (as written), or one PVE allocated for it (<storage>:vm-<id>-cloudinit)."""
     for key in sorted(config):
-        if re.match(r'^(ide|sata|scsi|virtio)\d+$', key) and str(config[key]).split(',')[0].endswith(':cloudinit'):
-            return key
-    # PVE names an allocated cloud-init volume vm-<id>-cloudinit: it is the drive too.
-    for key in sorted(config):
-        if re.match(r'^(ide|sata|scsi|virtio)\d+$', key) and '-cloudinit' in str(config[key]).split(',')[0]:
+        if not re.match(r'^(ide|sata|scsi|virtio)\d+$', key):
+            continue
+        volume = str(config[key]).split(',', maxsplit=1)[0]
+        if volume.endswith(':cloudinit') or '-cloudinit' in volume:
             return key
     return None
 
@@ -652,7 +652,9 @@ def iso9660(files, label=SEED_LABEL):
         raise ValueError('too many files for one directory sector')
     path_l = bytes([1, 0]) + root_extent.to_bytes(4, 'little') + (1).to_bytes(2, 'little') + b'\x00\x00'
     path_m = bytes([1, 0]) + root_extent.to_bytes(4, 'big') + (1).to_bytes(2, 'big') + b'\x00\x00'
-    text = lambda value, size: value.encode('ascii').ljust(size, b' ')  # noqa: E731
+
+    def text(value, size):
+        return value.encode('ascii').ljust(size, b' ')
     pvd = (bytes([1]) + b'CD001' + bytes([1, 0]) + text('LINUX', 32) + text(label, 32) + b'\x00' * 8
            + _both32(total) + b'\x00' * 32 + _both16(1) + _both16(1) + _both16(SECTOR) + _both32(10)
            + (18).to_bytes(4, 'little') + b'\x00' * 4 + (19).to_bytes(4, 'big') + b'\x00' * 4

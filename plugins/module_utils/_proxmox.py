@@ -969,8 +969,8 @@ class ProxmoxDriver(HypervisorDriver):
                 config = self._config(node, vmid, subject)
                 again = diff_cloud_init(self._cloud_init_of(config)[0], dict(settings, update_password='on_create'))
                 if again or not pve_has_drive(config):
-                    self._call('PUT', path, subject, **params_for(config, dict(again or {'keys': [], 'password': False},
-                                                                            password=change['password'])))
+                    left = dict(again or {'keys': []}, password=change['password'])
+                    self._call('PUT', path, subject, **params_for(config, left))
         retry_while_locked(write, deadline)
         return self.read_cloud_init(vm)
 
