@@ -389,12 +389,18 @@ def pve_free_drive_slot(config):
 
 
 # ----------------------------------------------------------------- oVirt
-def ovirt_fields(settings, current_fields=None):
+def ovirt_fields(settings, current_fields=None, host_name=None):
     """The VM's `initialization` (plain fields, the driver makes the SDK types) holding settings over what it holds
-    now (current_fields, as ovirt_read_fields gives it): the engine replaces the whole initialization on update, so
-    what the user did not give is kept from before. NIC N of ip_config is the guest's ethN, oVirt's own naming."""
+    now (current_fields, as _ovirt._initialization_fields gives it): the engine replaces the whole initialization on
+    update, so what the user did not give is kept from before. NIC N of ip_config is the guest's ethN, oVirt's own
+    naming.
+
+    host_name (the VM's name) is the guest's hostname, as the other types give it; it also shows that the VM has an
+    initialization when the engine answers nothing else of it (a password alone, which it never answers)."""
     fields = dict(current_fields or {})
     fields.pop('root_password', None)
+    if host_name:
+        fields['host_name'] = host_name
     if settings.get('user') is not None:
         fields['user_name'] = settings['user']
     if settings.get('password'):

@@ -780,7 +780,7 @@ class OvirtDriver(HypervisorDriver):
             if current is None:
                 raise self.error(NotFoundError, 'the VM is gone', subject)
             wanted = dict(settings, password=settings.get('password') if change.get('password') else None)
-            fields = ovirt_fields(wanted, _initialization_fields(current.initialization))
+            fields = ovirt_fields(wanted, _initialization_fields(current.initialization), host_name=current.name)
             body = otypes.Vm(initialization=_initialization(fields))
             self._write(lambda system: _vm_service(system, vm['id']).update(body), subject)
         retry_while_locked(write, time.monotonic() + timeout)
@@ -842,7 +842,8 @@ def _initialization_fields(initialization):
     if initialization is None:
         return None
     fields = dict((key, getattr(initialization, key, None)) for key in (
-        'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search', 'custom_script'))
+        'host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search',
+        'custom_script'))
     nics = []
     for nic in initialization.nic_configurations or ():
         item = {'name': nic.name,
@@ -872,6 +873,6 @@ def _initialization(fields):
                                     version=otypes.IpVersion.V6)
         nics.append(config)
     return otypes.Initialization(
-        user_name=fields.get('user_name'), root_password=fields.get('root_password'),
+        host_name=fields.get('host_name'), user_name=fields.get('user_name'), root_password=fields.get('root_password'),
         authorized_ssh_keys=fields.get('authorized_ssh_keys'), dns_servers=fields.get('dns_servers'),
         dns_search=fields.get('dns_search'), custom_script=fields.get('custom_script'), nic_configurations=nics)

@@ -222,3 +222,13 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
         iso.get_file_from_iso_fp(out, iso_path='/{0};1'.format(name.upper()))
         assert out.getvalue().decode() == text
     iso.close()
+
+
+def test_ovirt_a_password_alone_still_counts_as_set_once_written():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    desired = normalize_cloud_init({'password': 'Only-a-pa55word'})
+    fields = ovirt_fields(desired, None, host_name='web')
+    # What the engine answers: everything but the password.
+    read = ovirt_settings(dict(fields, root_password=None))
+    assert read['password_set'] is True and diff_cloud_init(read, desired) == {}
+
