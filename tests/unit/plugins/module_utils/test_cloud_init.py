@@ -231,4 +231,3 @@ def test_ovirt_a_password_alone_still_counts_as_set_once_written():
     # What the engine answers: everything but the password.
     read = ovirt_settings(dict(fields, root_password=None))
     assert read['password_set'] is True and diff_cloud_init(read, desired) == {}
-
