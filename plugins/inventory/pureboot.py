@@ -28,7 +28,8 @@ description:
     workflow_id, tags, ip_address; null when no node matches; only with PureBoot), and C(ansible_host).'
   - 'C(ansible_host) is the first address the hypervisor reports for the VM (its guest agent or reported devices).
     When it reports none, C(ansible_host) stays unset (Ansible then uses the VM name), or with
-    O(trust_pureboot_ip=true) it is the address PureBoot knows for the node. O(compose) can override it.'
+    O(use_cloud_init=true) the static cloud-init address of the VM, or with O(trust_pureboot_ip=true) the address
+    PureBoot knows for the node. O(compose) can override it.'
   - A VM's PureBoot node is the node with the MAC address of one of its NICs; the SMBIOS UUID never replaces the MAC.
   - Every value taken from a hypervisor or from PureBoot is marked unsafe, so neither a play nor O(compose),
     O(groups) and O(keyed_groups) ever template it.
@@ -94,6 +95,14 @@ options:
       - Without it such hosts have no C(pureboot_node) variable and are in no C(pureboot_state_*) or
         C(pureboot_unregistered) group, so a play cannot take them for VMs without a node.
       - A mistake in O(pureboot) itself (no C(url), plain C(http://) to another machine) always fails.
+    type: bool
+    default: false
+  use_cloud_init:
+    description:
+      - Read the cloud-init settings of each VM (as O(pureboot.hypervisors.pureboot_vm#module:cloud_init) sets them),
+        one more request per VM. Its cloud-init user becomes C(ansible_user), and its first static address
+        (C(ip_config), IPv4 before IPv6) is C(ansible_host) when the hypervisor reports no address for the VM.
+      - Off by default, as the user of a play is usually the play's own choice. The password is never read.
     type: bool
     default: false
   trust_pureboot_ip:
@@ -202,6 +211,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         pureboot = pureboot_with_env_fallbacks(pureboot) if pureboot else None
         settings = {'filters': plain(self.get_option('filters') or {}),
                     'include_templates': self.get_option('include_templates')}
+        if self.get_option('use_cloud_init'):
+            # Only when on, so the cache keys of sources without the option stay what they were.
+            settings['use_cloud_init'] = True
         cache_key = '{0}_{1}'.format(self.get_cache_key(path), cache_fingerprint(hypervisors, pureboot, settings))
 
         started = time.monotonic()
@@ -245,7 +257,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     self.display.warning('pureboot inventory: {0}'.format(warning))
                 return collect(hypervisors, settings['filters'], settings['include_templates'],
                                self.get_option('max_workers'), self.get_option('strict_hypervisors'), client,
-                               strict_pureboot=self.get_option('strict_pureboot'))
+                               strict_pureboot=self.get_option('strict_pureboot'),
+                               use_cloud_init=bool(settings.get('use_cloud_init')))
         except HypervisorError as exc:
             raise AnsibleError(str(exc))
 

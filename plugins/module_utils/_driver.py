@@ -293,6 +293,30 @@ class HypervisorDriver(abc.ABC):
         return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
                         subject=vm_subject(vm))
 
+    # ------------------------------------------------------------ cloud-init
+    # When the guest reads changed cloud-init settings (the warning pureboot_vm gives): 'next_boot' (a new
+    # instance-id makes cloud-init apply them again) or 'first_boot' (the type hands them over at the first start
+    # only). The settings are those of _cloud_init.py, compared there; a type overrides the three methods below.
+    CLOUD_INIT_APPLIES = 'next_boot'
+
+    def check_cloud_init(self, settings, node=None, template=None, subject=None):
+        """Every read-only check the cloud_init settings (canonical) need before the first write (a storage for the
+        snippets, ...), for a VM on node (None: a new VM's, made from template). A type without cloud-init refuses
+        the option."""
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
+                         subject)
+
+    def read_cloud_init(self, vm):
+        """The cloud-init settings the VM holds, canonical (_cloud_init.empty_settings() when none): the password
+        only as password_set, user_data as user_data_digest where the hypervisor does not give it back."""
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
+                         vm_subject(vm))
+
+    def write_cloud_init(self, vm, settings, change, timeout):
+        """Write change (_cloud_init.diff_cloud_init) of settings to the VM; returns read_cloud_init() after."""
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
+                         vm_subject(vm))
+
     # ---------------------------------------------------------------- shared
     def validate_spec(self, spec):
         """Refuse options of spec that this type does not have, and values out of range, without a request."""

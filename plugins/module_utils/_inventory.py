@@ -62,38 +62,76 @@ def validate_hypervisors(hypervisors):
         require_where(options)
 
 
-def _list_one(options, filters, include_templates, max_workers, strict):
-    """(label, records, warnings, error) of one hypervisor; an error is returned, or raised when strict."""
+def cloud_init_host(settings):
+    """What a host takes from a VM's cloud-init settings: {'user', 'address'}, the address being the first static one
+    of ip_config (IPv4 before IPv6) without its prefix; nothing secret."""
+    address = None
+    for entry in (settings or {}).get('ip_config') or ():
+        for key in ('address', 'address6'):
+            if not address and entry.get(key) and entry[key] != 'dhcp':
+                address = str(entry[key]).split('/', maxsplit=1)[0]
+    return {'user': (settings or {}).get('user') or None, 'address': address}
+
+
+def _cloud_init_of(driver, vms, max_workers):
+    """{VM id: cloud_init_host()} of the VMs (templates excluded), one more read each; a VM whose settings cannot be
+    read is left out, with a warning."""
+    def read(vm):
+        try:
+            return vm['id'], cloud_init_host(driver.read_cloud_init(vm)), None
+        except HypervisorError as exc:
+            return vm['id'], None, 'cloud-init settings of {0} not read: {1}'.format(vm['name'], exc)
+    found, warnings = {}, []
+    for vm_id, host, warning in parallel_map(read, [vm for vm in vms if not vm['template']], max_workers):
+        if warning:
+            warnings.append(warning)
+        elif host['user'] or host['address']:
+            found[vm_id] = host
+    return found, warnings
+
+
+def _list_one(options, filters, include_templates, max_workers, strict, use_cloud_init=False):
+    """(label, records, warnings, error, cloud-init hosts) of one hypervisor; an error is returned, or raised when
+    strict."""
     with driver_for(options) as driver:
         driver.max_workers = max_workers
         try:
             vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
                                   include_templates=include_templates)
-            return driver.label, vms, list(driver.warnings), None
+            if use_cloud_init:
+                hosts, warnings = _cloud_init_of(driver, vms, max_workers)
+                return driver.label, vms, list(driver.warnings) + warnings, None, hosts
+            return driver.label, vms, list(driver.warnings), None, {}
         except HypervisorError as exc:
             if strict or exc.category in CONFIGURATION_ERRORS:
                 raise
-            return driver.label, [], list(driver.warnings), str(exc)
+            return driver.label, [], list(driver.warnings), str(exc), {}
 
 
 def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None,
-            strict_pureboot=False):
+            strict_pureboot=False, use_cloud_init=False):
     """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
 
     hypervisors are complete `hypervisor` dicts: the caller has applied the environment's fallbacks. The source's
     own mistakes (filters, connections) fail before any request.
 
     Returns {'vms': [...], 'nodes': [...] or None, 'skipped': [{'hypervisor', 'error'}], 'warnings': [...],
-    'pureboot_error': None or the one line why PureBoot could not be read}. PureBoot failing (a wrong key, the
+    'pureboot_error': None or the one line why PureBoot could not be read, 'cloud_init': {'<hypervisor> <VM id>':
+    cloud_init_host()} with use_cloud_init}. PureBoot failing (a wrong key, the
     server down) is like a hypervisor failing: the VMs still load, without node data, unless strict_pureboot.
     """
     filters = validate_filters(filters)
     validate_hypervisors(hypervisors)
-    answers = parallel_map(lambda options: _list_one(options, filters, include_templates, max_workers, strict),
+    answers = parallel_map(lambda options: _list_one(options, filters, include_templates, max_workers, strict,
+                                                     use_cloud_init),
                            hypervisors, max(1, min(len(hypervisors), max_workers)))
     data = {'vms': [], 'nodes': None, 'skipped': [], 'warnings': [], 'pureboot_error': None}
-    for label, vms, warnings, error in answers:
+    if use_cloud_init:
+        data['cloud_init'] = {}
+    for label, vms, warnings, error, cloud_init in answers:
         data['vms'].extend(vms)
+        for vm_id, host in cloud_init.items():
+            data['cloud_init']['{0} {1}'.format(label, vm_id)] = host
         data['warnings'].extend(warnings)
         if error:
             data['skipped'].append({'hypervisor': label, 'error': error})
@@ -192,7 +230,13 @@ def inventory_hosts(data, trust_pureboot_ip=False):
         variables = {'pureboot_vm': vm}
         if with_pureboot:
             variables['pureboot_node'] = node
-        address = hypervisor_address(vm, node, trust_pureboot_ip)
+        # With use_cloud_init: the VM's cloud-init user, and its static address where the hypervisor reports
+        # none (set by whoever configured the VM, so before what PureBoot learnt from unauthenticated requests).
+        cloud_init = (data.get('cloud_init') or {}).get('{0} {1}'.format(vm['hypervisor'], vm['id'])) or {}
+        if cloud_init.get('user'):
+            variables['ansible_user'] = cloud_init['user']
+        address = hypervisor_address(vm, None, False) or cloud_init.get('address') or \
+            hypervisor_address(vm, node, trust_pureboot_ip)
         if address:
             variables['ansible_host'] = address
         hosts.append(InventoryHost(name, variables, default_groups(vm, node, with_pureboot)))

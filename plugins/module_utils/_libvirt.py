@@ -29,6 +29,8 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+    SEED_LABEL, empty_settings, iso9660, nocloud_seed, nocloud_settings, read_iso9660)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     POWER_ACTIONS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
@@ -494,6 +496,47 @@ def disk_volume_name(vm_name, target):
     """The name of a new VM's copy of one template disk: <vm>-<target>.qcow2, e.g. web-1-vda.qcow2 (named by the
     disk's target, as the template's own volume name may be anything)."""
     return '{0}-{1}.qcow2'.format(vm_name, target)
+
+
+# ------------------------------------------------------------------------------------------- cloud-init
+# A VM's NoCloud seed: the volume <vm>-cidata.iso in the pool of its first disk, attached as a read-only CD-ROM.
+SEED_MAX_BYTES = 1024 * 1024
+
+
+def seed_volume_name(vm_name):
+    return '{0}-cidata.iso'.format(vm_name)
+
+
+def is_seed_disk(disk, vm_name):
+    """True for the CD-ROM of a definition that is the VM's own seed volume."""
+    name = disk.get('volume') or os.path.basename(disk.get('path') or '')
+    return disk.get('device') == 'cdrom' and name == seed_volume_name(vm_name)
+
+
+def attach_seed(root, pool_name, volume_name):
+    """The definition with the seed attached as a CD-ROM (on the IDE bus of a pc machine, SATA on q35); unchanged
+    when it is attached already. Returns True when it changed."""
+    devices = _child(root, 'devices')
+    for disk in devices.findall('disk'):
+        source = disk.find('source')
+        if disk.get('device') == 'cdrom' and source is not None and source.get('volume') == volume_name:
+            return False
+    os_type = root.find('os/type')
+    bus = 'sata' if os_type is not None and 'q35' in (os_type.get('machine') or '') else 'ide'
+    prefix = 'sd' if bus == 'sata' else 'hd'
+    taken = set(t.get('dev') for t in devices.findall('disk/target'))
+    letters = 'cdbefghijklmnopqrstuvwxyz' if bus == 'ide' else 'abcdefghijklmnopqrstuvwxyz'
+    dev = next(prefix + letter for letter in letters if prefix + letter not in taken)
+    disk = ET.Element('disk', {'type': 'volume', 'device': 'cdrom'})
+    ET.SubElement(disk, 'driver', {'name': 'qemu', 'type': 'raw'})
+    ET.SubElement(disk, 'source', {'pool': pool_name, 'volume': volume_name})
+    ET.SubElement(disk, 'target', {'dev': dev, 'bus': bus})
+    ET.SubElement(disk, 'readonly')
+    # After the last disk, so device order (and names the guest gives) of the disks stay as they were.
+    disks = devices.findall('disk')
+    position = list(devices).index(disks[-1]) + 1 if disks else 0
+    devices.insert(position, disk)
+    return True
 
 
 # ----------------------------------------------------------------------------------------------- states
@@ -1147,6 +1190,92 @@ class LibvirtDriver(HypervisorDriver):
                         'status stopped (a guest ignores the ACPI power button until its OS handles it; '
                         'force: true stops it hard)', hypervisor=self.label, subject=subject)
 
+    # ------------------------------------------------------------ cloud-init
+    def check_cloud_init(self, settings, node=None, template=None, subject=None):
+        """Nothing to look up before the VM exists: its seed goes into the pool of its own disk."""
+
+    def _seed(self, vm, subject):
+        """(domain, definition text, facts, the seed's disk or None) of the VM."""
+        dom = self._lookup(vm_id=vm['id'])
+        if dom is None:
+            raise self.error(NotFoundError, 'the VM is gone', subject)
+        text, facts = self._definition(dom, subject, secure=True)
+        seed = next((disk for disk in facts['disks'] if is_seed_disk(disk, facts['name'])), None)
+        return dom, text, facts, seed
+
+    def _seed_files(self, seed, subject):
+        """The files of the seed volume, read through libvirt (no access to the host's files needed); {} when it is
+        not a NoCloud image."""
+        try:
+            volume = self._volume(seed, subject)
+        except NotFoundError:
+            return {}
+
+        def download(conn):
+            size = min(volume.info()[1], SEED_MAX_BYTES)
+            stream = conn.newStream(0)
+            volume.download(stream, 0, size, 0)
+            chunks, received = [], 0
+            while received < size:
+                chunk = stream.recv(65536)
+                if not chunk or not isinstance(chunk, bytes):
+                    break
+                chunks.append(chunk)
+                received += len(chunk)
+            stream.finish()
+            return b''.join(chunks)
+        found = read_iso9660(self._read(download, subject))
+        return found[1] if found and found[0] == SEED_LABEL else {}
+
+    def read_cloud_init(self, vm):
+        subject = vm_subject(vm)
+        _dom, _text, _facts, seed = self._seed(vm, subject)
+        return nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
+
+    def write_cloud_init(self, vm, settings, change, timeout):
+        # Every call answers when it is done: there is no task to wait for.
+        del timeout
+        subject = vm_subject(vm)
+        _dom, text, facts, seed = self._seed(vm, subject)
+        current = nocloud_settings(self._seed_files(seed, subject), with_password=True) if seed else empty_settings()
+        files = nocloud_seed(current, settings, change, facts['name'], [nic['mac'] for nic in facts['nics']])
+        image = iso9660(files)
+        if len(image) > SEED_MAX_BYTES:
+            raise self.error(InvalidInputError, 'cloud_init makes a seed of {0} bytes; at most {1}'.format(
+                len(image), SEED_MAX_BYTES), subject)
+        first_disk = next((disk for disk in facts['disks'] if disk['device'] == 'disk'), None)
+        if first_disk is None:
+            raise self.error(InvalidInputError, 'cloud_init needs a disk to put its seed beside; the VM has none',
+                             subject)
+        pool = self._read(lambda _conn: self._volume(first_disk, subject).storagePoolLookupByVolume(), subject)
+        pool_name = self._read(lambda _conn: pool.name(), subject)
+        name = seed_volume_name(facts['name'])
+
+        def find(_conn):
+            try:
+                return pool.storageVolLookupByName(name)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                    return None
+                raise
+        volume = self._read(find, subject)
+        if volume is None:
+            volume = self._write(lambda _conn: pool.createXML(volume_xml(name, SEED_MAX_BYTES, fmt='raw'), 0), subject)
+        data = image + b'\0' * (SEED_MAX_BYTES - len(image))
+
+        def upload(conn):
+            stream = conn.newStream(0)
+            volume.upload(stream, 0, len(data), 0)
+            offset = 0
+            while offset < len(data):
+                offset += stream.send(data[offset:offset + 65536])
+            stream.finish()
+        self._write(upload, subject)
+        root = ET.fromstring(text)
+        if attach_seed(root, pool_name, name):
+            self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
+        return self.read_cloud_init(vm)
+
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
         dom = self._lookup(vm_id=vm['id'])
@@ -1155,8 +1284,8 @@ class LibvirtDriver(HypervisorDriver):
         _text, facts = self._definition(dom, subject)
         # The disks first: a re-run after a failure here still finds the domain, and removes what is left.
         for disk in facts['disks']:
-            if disk['device'] != 'disk':
-                continue  # a CD-ROM's ISO is shared
+            if disk['device'] != 'disk' and not is_seed_disk(disk, facts['name']):
+                continue  # a CD-ROM's ISO is shared; the VM's own cloud-init seed is not
             try:
                 volume = self._volume(disk, subject)
             except NotFoundError:

@@ -22,6 +22,8 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+    ovirt_fields, ovirt_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
@@ -755,6 +757,35 @@ class OvirtDriver(HypervisorDriver):
             wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
                      'the VM to be removed', hypervisor=self.label, subject=subject)
 
+    # ------------------------------------------------------------ cloud-init
+    # The VM's `initialization`, kept on the VM (as ovirt.ovirt's cloud_init_persist does): the engine hands it to
+    # the guest at the VM's first start only (its "initial run").
+    CLOUD_INIT_APPLIES = 'first_boot'
+
+    def check_cloud_init(self, settings, node=None, template=None, subject=None):
+        """Nothing to look up: the engine takes every setting as given."""
+
+    def read_cloud_init(self, vm):
+        subject = vm_subject(vm)
+        current = self._vm_by_id(vm['id'], subject)
+        if current is None:
+            raise self.error(NotFoundError, 'the VM is gone', subject)
+        return ovirt_settings(_initialization_fields(current.initialization))
+
+    def write_cloud_init(self, vm, settings, change, timeout):
+        subject = vm_subject(vm)
+
+        def write():
+            current = self._vm_by_id(vm['id'], subject)
+            if current is None:
+                raise self.error(NotFoundError, 'the VM is gone', subject)
+            wanted = dict(settings, password=settings.get('password') if change.get('password') else None)
+            fields = ovirt_fields(wanted, _initialization_fields(current.initialization), host_name=current.name)
+            body = otypes.Vm(initialization=_initialization(fields))
+            self._write(lambda system: _vm_service(system, vm['id']).update(body), subject)
+        retry_while_locked(write, time.monotonic() + timeout)
+        return self.read_cloud_init(vm)
+
 
 def _remaining(deadline):
     """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
@@ -804,3 +835,44 @@ def _new_nic_name(taken):
     numbers = [int(found.group(1)) for found in (re.match(r'^nic(\d+)$', name or '') for name in taken) if found]
     number = max(numbers + [len(taken)]) + 1
     return 'nic{0}'.format(number)
+
+
+def _initialization_fields(initialization):
+    """The plain fields of an SDK Initialization (_cloud_init.ovirt_fields' form), or None."""
+    if initialization is None:
+        return None
+    fields = dict((key, getattr(initialization, key, None)) for key in (
+        'host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search',
+        'custom_script'))
+    nics = []
+    for nic in initialization.nic_configurations or ():
+        item = {'name': nic.name,
+                'boot_protocol': nic.boot_protocol.value if nic.boot_protocol is not None else None,
+                'ipv6_boot_protocol': nic.ipv6_boot_protocol.value if nic.ipv6_boot_protocol is not None else None}
+        for ip, suffix in ((nic.ip, ''), (nic.ipv6, '6')):
+            if ip is not None:
+                item.update({'address' + suffix: ip.address, 'netmask' + suffix: ip.netmask,
+                             'gateway' + suffix: ip.gateway})
+        nics.append(item)
+    fields['nic_configurations'] = nics
+    return fields
+
+
+def _initialization(fields):
+    """The SDK Initialization of plain fields (_cloud_init.ovirt_fields)."""
+    nics = []
+    for nic in fields.get('nic_configurations') or ():
+        config = otypes.NicConfiguration(name=nic['name'], on_boot=True,
+                                         boot_protocol=otypes.BootProtocol(nic.get('boot_protocol') or 'none'),
+                                         ipv6_boot_protocol=otypes.BootProtocol(nic.get('ipv6_boot_protocol') or 'none'))
+        if nic.get('address'):
+            config.ip = otypes.Ip(address=nic['address'], netmask=nic.get('netmask'), gateway=nic.get('gateway'),
+                                  version=otypes.IpVersion.V4)
+        if nic.get('address6'):
+            config.ipv6 = otypes.Ip(address=nic['address6'], netmask=nic.get('netmask6'), gateway=nic.get('gateway6'),
+                                    version=otypes.IpVersion.V6)
+        nics.append(config)
+    return otypes.Initialization(
+        host_name=fields.get('host_name'), user_name=fields.get('user_name'), root_password=fields.get('root_password'),
+        authorized_ssh_keys=fields.get('authorized_ssh_keys'), dns_servers=fields.get('dns_servers'),
+        dns_search=fields.get('dns_search'), custom_script=fields.get('custom_script'), nic_configurations=nics)

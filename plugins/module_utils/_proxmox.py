@@ -24,6 +24,8 @@ import zlib
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+    diff_cloud_init, digest, pve_free_drive_slot, pve_has_drive, pve_params, pve_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject,
     vm_subject)
@@ -897,6 +899,80 @@ class ProxmoxDriver(HypervisorDriver):
             return None if self._find_resource(vm_id=vmid) is None else False
         self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout,
                        {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back)
+
+    # ------------------------------------------------------------ cloud-init
+    # The VM's cloud-init drive and its ci* settings; user_data as a snippet (cicustom user=...) that must already be
+    # on a storage whose content allows snippets: PVE's API cannot upload snippets (upload takes iso, vztmpl, import).
+    def check_cloud_init(self, settings, node=None, template=None, subject=None):
+        if not settings.get('user_data'):
+            return
+        if node is None and template:
+            node = self._template_resource(template, subject)['node']
+        self._user_data_snippet(node, settings['user_data'], subject)
+
+    def _user_data_snippet(self, node, user_data, subject):
+        """The volume id of the snippet holding user_data on node: snippets/pureboot-user-data-<digest>.yaml on the
+        first storage (by name) there whose content allows snippets. It must be there: one line says where."""
+        stores = self._call('GET', 'nodes/{0}/storage'.format(node), subject, content='snippets', enabled=1) or []
+        names = sorted(str(s.get('storage')) for s in stores if s.get('storage') and
+                       'snippets' in str(s.get('content', 'snippets')).split(','))
+        if not names:
+            raise self.error(NotFoundError, "cloud_init.user_data needs a storage whose content allows snippets on node "
+                                            "'{0}', and none does; add 'snippets' to a storage's content".format(node),
+                             subject)
+        name = 'snippets/pureboot-user-data-{0}.yaml'.format(digest(user_data))
+        volid = '{0}:{1}'.format(names[0], name)
+        content = self._call('GET', 'nodes/{0}/storage/{1}/content'.format(node, names[0]), subject,
+                             content='snippets') or []
+        if volid not in [str(item.get('volid')) for item in content]:
+            raise self.error(NotFoundError, "cloud_init.user_data: the snippet '{0}' is not on node '{1}'; PVE's API "
+                                            "cannot upload snippets: copy the document to {2} of storage '{3}' "
+                                            "first (docs/cloud-init.md)".format(volid, node, name, names[0]), subject)
+        return volid
+
+    def _cloud_init_of(self, config):
+        nic_keys = sorted((key for key in config if re.match(r'^net\d+$', key)), key=_natural)
+        found = re.search(r'(?:^|,)user=[^,]*pureboot-user-data-([0-9a-f]{16})\.yaml', str(config.get('cicustom') or ''))
+        snippet = found.group(1) if found else ('other' if 'user=' in str(config.get('cicustom') or '') else None)
+        return pve_settings(config, nic_keys, snippet), nic_keys
+
+    def read_cloud_init(self, vm):
+        return self._cloud_init_of(self._config(vm['node'], vm['id'], vm_subject(vm)))[0]
+
+    def write_cloud_init(self, vm, settings, change, timeout):
+        subject = vm_subject(vm)
+        node, vmid = vm['node'], vm['id']
+        path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
+        deadline = time.monotonic() + timeout
+
+        def params_for(config, change):
+            params, delete = pve_params(settings, change, config, self._cloud_init_of(config)[1])
+            if 'user_data' in change['keys']:
+                params['cicustom'] = 'user=' + self._user_data_snippet(node, settings['user_data'], subject)
+            if not pve_has_drive(config):
+                # The drive goes on the storage of the VM's first disk, as PVE's GUI proposes.
+                disks = [key for key in sorted(config, key=_natural) if key.startswith(DISK_PREFIXES) and
+                         re.match(r'^[a-z]+\d+$', key) and not _is_cdrom(config[key])]
+                storage = str(config[disks[0]]).split(':', 1)[0] if disks else 'local-lvm'
+                params[pve_free_drive_slot(config)] = '{0}:cloudinit'.format(storage)
+            if delete:
+                params['delete'] = ','.join(delete)
+            return params
+
+        def write():
+            try:
+                self._call('PUT', path, subject, **params_for(self._config(node, vmid, subject), change))
+            except HypervisorError as exc:
+                if not lost_answer(exc):
+                    raise
+                # Read back: sent again (from the config as it is now, so no second drive) only when not all there.
+                config = self._config(node, vmid, subject)
+                again = diff_cloud_init(self._cloud_init_of(config)[0], dict(settings, update_password='on_create'))
+                if again or not pve_has_drive(config):
+                    left = dict(again or {'keys': []}, password=change['password'])
+                    self._call('PUT', path, subject, **params_for(config, left))
+        retry_while_locked(write, deadline)
+        return self.read_cloud_init(vm)
 
 
 def _memory_mb(config):

@@ -12,6 +12,8 @@ read requests are sent; the record the VM would have is predicted from the same 
 
 from __future__ import annotations
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+    diff_cloud_init, empty_settings, merged, normalize_cloud_init, redacted)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     HARDWARE_KEYS, apply_to_record, check_boot_order, diff_hardware, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
@@ -74,6 +76,11 @@ def ensure_vm(driver, params, check_mode, current):
     if params['state'] == 'absent':
         return ensure_absent(driver, current, params, check_mode)
     warnings = []
+    # cloud_init is checked before the first write, reads included (a Proxmox user_data snippet's storage).
+    cloud_init = normalize_cloud_init(params.get('cloud_init'), driver.label, describe_vm(params.get('name')))
+    if cloud_init is not None:
+        driver.check_cloud_init(cloud_init, node=(current or {}).get('node') or params.get('node'),
+                                template=params.get('template'), subject=describe_vm(params.get('name')))
     if current is None:
         vm = create(driver, params, check_mode)
         changed = True
@@ -93,9 +100,45 @@ def ensure_vm(driver, params, check_mode, current):
         if cold and current['status'] == 'running' and params['state'] != 'restarted':
             warnings.append('{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start '
                             '(state: restarted applies it now)'.format(driver.label, vm_subject(current), ', '.join(cold)))
+    ci_result = None
+    if cloud_init is not None:
+        # Before the power step: a new VM that is started right away boots with its settings.
+        ci_result = ensure_cloud_init(driver, vm, cloud_init, check_mode, current is None, params['wait_timeout'])
+        changed = changed or ci_result['changed']
+        warnings.extend(ci_result['warnings'])
     vm, powered = ensure_power(driver, vm, params, check_mode)
-    return {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)},
-            'warnings': warnings}
+    result = {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)},
+              'warnings': warnings}
+    if ci_result is not None:
+        result['cloud_init'] = ci_result['after']
+        if current is not None:
+            result['diff']['before']['cloud_init'] = ci_result['before']
+        result['diff']['after']['cloud_init'] = ci_result['after']
+    return result
+
+
+def ensure_cloud_init(driver, vm, desired, check_mode, new, timeout):
+    """Bring the VM's cloud-init settings to desired (canonical): {'changed', 'before', 'after', 'warnings'}, before
+    and after redacted (_cloud_init.redacted). In check mode a VM not made yet holds none; nothing is written."""
+    if check_mode and vm.get('id') is None:
+        current = empty_settings()
+    else:
+        current = driver.read_cloud_init(vm)
+    change = diff_cloud_init(current, desired)
+    if not change:
+        return {'changed': False, 'before': redacted(current), 'after': redacted(current), 'warnings': []}
+    if check_mode:
+        after = merged(current, desired, change)
+    else:
+        after = driver.write_cloud_init(vm, desired, change, timeout)
+    warnings = []
+    if not new:
+        what = ', '.join(change['keys'] + (['password'] if change['password'] else []))
+        when = ('at its next boot' if driver.CLOUD_INIT_APPLIES == 'next_boot' else
+                'at its first boot only: a guest that has booted before keeps the settings it has')
+        warnings.append('{0}: {1}: cloud_init changed ({2}); the guest reads it {3}'.format(
+            driver.label, vm_subject(vm), what, when))
+    return {'changed': True, 'before': redacted(current), 'after': redacted(after), 'warnings': warnings}
 
 
 def create(driver, params, check_mode):

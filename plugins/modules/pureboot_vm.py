@@ -132,6 +132,73 @@ options:
         VM boots from the network into PureBoot. The VM needs a NIC for that.
     type: bool
     default: false
+  cloud_init:
+    description:
+      - First-boot settings for a VM made from a template that is a ready image (no PureBoot install), given to the
+        guest's cloud-init. Only the suboptions that are given are compared with the VM and written.
+      - Proxmox VE, the VM's cloud-init drive (added when it has none) and its C(ci*) settings. oVirt, the VM's
+        C(initialization), which the engine hands to the guest at its first start only. libvirt, a NoCloud seed
+        volume (label C(cidata)) in the pool of the VM's disk, attached as a CD-ROM.
+      - A change on an existing VM is written and reported with a warning saying when the guest reads it.
+      - Results and C(--diff) show the password as a mask, SSH keys as their fingerprints and O(cloud_init.user_data)
+        as its digest.
+    type: dict
+    suboptions:
+      user:
+        description: User cloud-init creates (or configures) in the guest.
+        type: str
+      password:
+        description:
+          - Password of O(cloud_init.user). No hypervisor gives it back, so it is never compared; see
+            O(cloud_init.update_password).
+        type: str
+      update_password:
+        description:
+          - V(on_create) writes O(cloud_init.password) only when the VM has no cloud-init password yet (a new VM, or
+            one without one), so a second run reports no change.
+          - V(always) writes it on every run, which then always reports a change.
+        type: str
+        choices: [on_create, always]
+        default: on_create
+      ssh_keys:
+        description: OpenSSH public keys of O(cloud_init.user), one a line each; the list is authoritative.
+        type: list
+        elements: str
+      ip_config:
+        description:
+          - One entry per NIC, in the order of the VM's NICs.
+        type: list
+        elements: dict
+        suboptions:
+          address:
+            description: IPv4 address with its prefix length (V(192.0.2.10/24)), or V(dhcp).
+            type: str
+          gateway:
+            description: IPv4 gateway; only with a static O(cloud_init.ip_config[].address).
+            type: str
+          address6:
+            description: IPv6 address with its prefix length (V(2001:db8::10/64)), or V(dhcp).
+            type: str
+          gateway6:
+            description: IPv6 gateway; only with a static O(cloud_init.ip_config[].address6).
+            type: str
+      nameservers:
+        description: DNS servers (IP addresses).
+        type: list
+        elements: str
+      search_domains:
+        description: DNS search domains.
+        type: list
+        elements: str
+      user_data:
+        description:
+          - A whole cloud-config document (its first line is C(#cloud-config)) for what the suboptions above do not
+            cover; at most 64 KiB.
+          - On Proxmox VE it is used as a snippet (C(cicustom user=...)), which PVE's API cannot upload, so it must
+            already be at C(snippets/pureboot-user-data-<digest>.yaml) of the first storage of the node (by name)
+            whose content allows snippets, <digest> being the first 16 hex digits of the SHA-256 of the document
+            (ending with one newline); the task fails with one line saying where otherwise.
+        type: str
   wait:
     description:
       - Wait for hypervisor tasks and for the resulting power state. Creation always waits for the clone.
@@ -268,6 +335,25 @@ EXAMPLES = r'''
     state: running
   register: web02
 
+- name: Create a VM from a ready image, configured by cloud-init at its first boot
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor: "{{ pve }}"
+    name: app-01
+    template: ubuntu-2404-cloud
+    networks:
+      - network: vmbr0
+    cloud_init:
+      user: deploy
+      password: "{{ vault_deploy_password }}"
+      ssh_keys:
+        - "{{ lookup('ansible.builtin.file', 'files/deploy.pub') }}"
+      ip_config:
+        - address: 192.0.2.10/24
+          gateway: 192.0.2.1
+      nameservers: [192.0.2.53]
+      search_domains: [lab.example.com]
+    state: running
+
 - name: Remove the VM, powering it off hard
   pureboot.hypervisors.pureboot_vm:
     hypervisor: "{{ pve }}"
@@ -354,6 +440,16 @@ vm:
     description:
       description: Description of the VM.
       type: str
+cloud_init:
+  description:
+    - The VM's cloud-init settings after the task (in check mode, the settings it would have), redacted.
+    - C(password) is a mask when a password is set, else null; C(ssh_keys) are fingerprints (C(ssh-ed25519
+      SHA256:...)); C(user_data) is C(sha256:) and the first 16 hex digits of the document's SHA-256.
+  returned: when O(cloud_init) is given and O(state) is not V(absent)
+  type: dict
+  sample: {user: deploy, password: '********', ssh_keys: ['ssh-ed25519 SHA256:n1pB6Xk...'],
+           ip_config: [{address: 192.0.2.10/24, gateway: 192.0.2.1, address6: null, gateway6: null}],
+           nameservers: [192.0.2.53], search_domains: [lab.example.com], user_data: null}
 pureboot_node:
   description:
     - The VM's PureBoot node after the task, when O(pureboot) is given; in check mode the node it would have.
@@ -397,6 +493,7 @@ pureboot_node:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import cloud_init_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
@@ -425,6 +522,7 @@ def main():
         description=dict(type='str'),
         tags=dict(type='list', elements='str'),
         pxe_boot=dict(type='bool', default=False),
+        cloud_init=dict(type='dict', options=cloud_init_suboptions()),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),
         force=dict(type='bool', default=False),

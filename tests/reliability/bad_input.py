@@ -37,6 +37,22 @@ OUT_OF_RANGE = {
     'mac': '52:54:00:zz:00:01',
     'api_token_id': 'token-without-realm',
     'tags': ['not a tag!'],
+    # cloud_init (pureboot_vm): an address without its prefix, a gateway that is a name, keys and DNS that are not.
+    'user': 'Root Admin',
+    'ssh_keys': ['ssh-rsa AAAA%%%not-base64'],
+    'address': '192.0.2.10',
+    'gateway': 'router.example.com',
+    'address6': '192.0.2.10/24',
+    'gateway6': '192.0.2.1',
+    'nameservers': ['dns.example.com'],
+    'search_domains': ['not a domain!'],
+    'user_data': 'packages: [htop]',
+}
+# The element a list option is given twice (repeated), where the list's elements have a form of their own.
+REPEATED = {
+    'ssh_keys': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f twice@example',
+    'nameservers': '192.0.2.53',
+    'search_domains': 'lab.example.com',
 }
 # Tags a hypervisor would store as other tags (Proxmox splits at spaces and lowercases).
 SPLIT_TAGS = ['a', 'B', 'has space']
@@ -44,7 +60,8 @@ SPLIT_TAGS = ['a', 'B', 'has space']
 REFUSED_VM_NAME = 'not_a_dns_name!'
 
 # Strings that are labels or free text, not names of something that must exist: no unknown_name case.
-FREE_TEXT = frozenset(('hypervisor.name', 'description', 'pureboot_node.hostname', 'pureboot_node.workflow_id'))
+FREE_TEXT = frozenset(('hypervisor.name', 'description', 'pureboot_node.hostname', 'pureboot_node.workflow_id',
+                       'cloud_init.password'))
 # Filters of the info modules: a name that matches nothing is an empty answer, not an error.
 FILTERS = {
     'pureboot_vm_info': frozenset(('name', 'node', 'cluster', 'tags')),
@@ -204,7 +221,7 @@ def module_cases(module, spec):
             add('out_of_range', SPLIT_TAGS, variant='split')
         if module == 'pureboot_vm' and kind == 'list' and elements in (None, 'str'):
             # The same element twice: stored once, so it must be refused or converge.
-            add('repeated', [(option_spec.get('choices') or ['twice'])[0]] * 2)
+            add('repeated', [(option_spec.get('choices') or [REPEATED.get(name, 'twice')])[0]] * 2)
         if option_spec.get('choices'):
             add('unknown_name', ['no-such-choice'] if kind == 'list' else 'no-such-choice')
         elif option_spec.get('options'):
@@ -252,4 +269,7 @@ NOT_NAMES = {
     # A tag nobody used before is just a new tag.
     'pureboot_node.tags': 'ok',
     'tags': 'ok',
+    # cloud-init makes the user in the guest, and a search domain is any domain name: new ones are fine.
+    'cloud_init.user': 'ok',
+    'cloud_init.search_domains': 'ok',
 }

@@ -2,7 +2,8 @@
 
 The secrets come from Ansible Vault (a vault-encrypted vars file, an inline !vault string in the inventory
 source) and are: the hypervisor password, the Proxmox API token secret or the oVirt SSO token, the PureBoot
-API key and password, the wrong passwords and keys of the failing tasks, the vault password; and the session
+API key and password, a VM's cloud-init password, the wrong passwords and keys of the failing tasks, the vault
+password; and the session
 secrets the servers hand out while the tasks run (Proxmox tickets and CSRF tokens, oVirt SSO tokens,
 PureBoot JWTs), recorded on the servers as they are issued. Every byte Ansible writes is scanned: stdout and
 stderr at -vvvv, the log file, the registered results, and the inventory cache.
@@ -27,6 +28,8 @@ TOKEN_SECRET = '5e0c1a2b-7d3e-4f60-8a9b-reliability01'
 WRONG_PASSWORD = 'Wrong-Reliab1lity-0042'
 WRONG_TOKEN = 'wrong-token-reliab1lity-0043'
 WRONG_API_KEY = 'pb_live_0badc0de_' + 'f' * 48
+# pureboot_vm's cloud_init.password: written to the hypervisor, never shown.
+CLOUD_INIT_PASSWORD = 'Cloud-Init-Reliab1lity-0044'
 JWT = re.compile(r'eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}')
 
 
@@ -64,7 +67,7 @@ class Issued(object):
 
 def secrets_of(scene, token):
     return [scene.hv['password'], token, scene.double.api_key, scene.double.password, WRONG_PASSWORD, WRONG_TOKEN,
-            WRONG_API_KEY, VAULT_PASSWORD]
+            WRONG_API_KEY, VAULT_PASSWORD, CLOUD_INIT_PASSWORD]
 
 
 def module_tasks(scene, token_login):
@@ -77,6 +80,7 @@ def module_tasks(scene, token_login):
     no_ca = "{{ hv | combine({'ca_file': omit}) }}"
     gone_pb = dict(pb_key, url='https://127.0.0.1:9')
     vm = dict(scene.backend.placement, template=scene.backend.template)
+    cloud_init = {'user': 'deploy', 'password': '{{ cloud_init_password }}', 'nameservers': ['192.0.2.53']}
     return {
         'pureboot_hypervisor': [
             {'hypervisor': hv, 'pureboot': pb_login, 'register_credentials': True},
@@ -96,6 +100,12 @@ def module_tasks(scene, token_login):
             dict(vm, hypervisor=hv, pureboot=pb_key, name='secret-tags', pureboot_node={'tags': ['audit']}),
             dict(vm, hypervisor=hv, pureboot=gone_pb, name='secret-vm'),
             dict(vm, hypervisor=hv, pureboot=pb_key, name='secret-vm', state='absent'),
+            # cloud_init: written (on every run: update_password always), refused with its password in the task,
+            # and sent with a wrong login.
+            dict(vm, hypervisor=hv, name='secret-ci', cloud_init=dict(cloud_init, update_password='always')),
+            dict(vm, hypervisor=hv, name='secret-ci', cloud_init=dict(cloud_init, ip_config=[{'address': '192.0.2.10'}])),
+            dict(vm, hypervisor=wrong_hv, name='secret-ci', cloud_init=cloud_init),
+            dict(vm, hypervisor=hv, name='secret-ci', state='absent'),
         ],
         'pureboot_vm_info': [
             {'hypervisor': hv, 'pureboot': pb_login},
@@ -145,7 +155,7 @@ def test_modules_at_vvvv_with_failures_show_no_secret(backend, pureboot_server, 
     (tmp_path / 'secrets.yml').write_text(yaml.safe_dump({
         'hv': scene.hv, 'token_secret': token, 'pureboot_api_key': pureboot_server.api_key,
         'pureboot_password': pureboot_server.password, 'wrong_password': WRONG_PASSWORD, 'wrong_token': WRONG_TOKEN,
-        'wrong_api_key': WRONG_API_KEY, 'token_login': token_login}))
+        'wrong_api_key': WRONG_API_KEY, 'token_login': token_login, 'cloud_init_password': CLOUD_INIT_PASSWORD}))
     vault(tmp_path, 'encrypt', 'secrets.yml')
     pureboot_server.fail('DELETE', '', status=502, detail='Bad Gateway', times=None)
     pureboot_server.fail('POST', '/tags', status=500, detail='Internal Server Error', times=None)

@@ -8,14 +8,21 @@ exists on one node and not on another. NetworkedPve keeps them as state, the way
 - ``pve.bridges[node]``: the node's Linux bridges, [vmbr0, vmbr1] by default for every node (add_node included);
 - ``pve.vnets``: {vnet: zone} of the cluster's SDN vnets, {'vnet1': 'zone1'} by default.
 
+It also answers a VM's cloud-init password as PVE does: GET .../config and .../pending never give ``cipassword``
+back, only the mask PVE sends (PVE::API2::Qemu); the model keeps what was written, for tests to read.
+
 The requests go through fakepve's own routing, so its schema checks, permissions, unknown-node answer and
 injected faults (``pve.fail('GET', '/network', status=403)``) apply to them as to every other path.
 """
 
-from fakepve.server import FakePve
+import json
+
+from fakepve.server import FakePve, ok
 
 DEFAULT_BRIDGES = ('vmbr0', 'vmbr1')
 DEFAULT_VNETS = {'vnet1': 'zone1'}
+# What PVE answers in place of a VM's cloud-init password.
+CIPASSWORD_MASK = '**********'
 # What `type` asks for (PVE's network interface types and its two bridge aliases).
 BRIDGE_TYPES = ('bridge', 'OVSBridge')
 
@@ -56,3 +63,19 @@ class NetworkedPve(FakePve):
     async def _vnet_index(self, _values, _user):
         return [{'vnet': vnet, 'zone': zone, 'type': 'vnet', 'digest': '0' * 40}
                 for vnet, zone in sorted(self.vnets.items())]
+
+    # PVE hides the cloud-init password in every answer; fakepve's handlers answer the config as stored.
+    async def _config_get(self, request):
+        answer = json.loads((await super(NetworkedPve, self)._config_get(request)).text)['data']
+        if answer.get('cipassword'):
+            answer['cipassword'] = CIPASSWORD_MASK
+        return ok(answer)
+
+    async def _pending(self, request):
+        answer = json.loads((await super(NetworkedPve, self)._pending(request)).text)['data']
+        for item in answer:
+            if item.get('key') == 'cipassword':
+                for field in ('value', 'pending'):
+                    if item.get(field):
+                        item[field] = CIPASSWORD_MASK
+        return ok(answer)

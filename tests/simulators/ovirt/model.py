@@ -269,6 +269,12 @@ class Vm(Entity):
         self.devices = {}       # rel -> [Device]
         self.pending = []       # [(monotonic deadline, status)]
         self.next_run = None    # types.Vm: the configuration kept for the next start (changes made while running)
+        # cloud-init: every `initialization` a client sent, as sent (passwords included, for tests to read), and the
+        # one the guest was handed at the VM's first start (the engine's "initial run"); None before that.
+        self.initializations_received = []
+        self.root_password = None
+        self.first_boot_initialization = None
+        self.started_once = False
 
     @property
     def status(self):
@@ -893,7 +899,21 @@ class EngineState:
                 disk.obj.actual_size = disk.obj.total_size = 200 * MIB
             vm.disks.append(disk)
         self.vms[vm.id] = vm
+        self._take_initialization(vm, body)
         return vm
+
+    @staticmethod
+    def _take_initialization(vm, body):
+        """A client's `initialization` replaces the VM's, as on the engine; the root password is kept aside, since
+        the engine never answers it, and recorded with the rest of what arrived."""
+        if body is None or body.initialization is None:
+            return
+        vm.initializations_received.append(copy_struct(body.initialization))
+        stored = copy_struct(body.initialization)
+        vm.root_password = stored.root_password or vm.root_password
+        stored.root_password = None
+        vm.obj.initialization = stored
+        vm.touch()
 
     @staticmethod
     def _apply_memory_defaults(obj, body):
@@ -1009,6 +1029,7 @@ class EngineState:
                 raise SimError(409, '[Cannot edit VM. The VM name is already in use, please choose a unique name '
                                     'and try again.]')
         self._check_memory(body, 'edit')
+        self._take_initialization(vm, body)
         if body.cluster is not None and (body.cluster.id or body.cluster.name):
             cluster = self._resolve_cluster(body.cluster)
             if cluster is not vm.cluster:
@@ -1179,6 +1200,12 @@ class EngineState:
             if status == 'suspended':
                 self._schedule(vm, [('restoring_state', delays['restoring_state']), ('up', 0)])
             else:
+                if not vm.started_once:
+                    # The engine's initial run: the guest gets the VM's initialization this once.
+                    vm.started_once = True
+                    if vm.obj.initialization is not None:
+                        vm.first_boot_initialization = copy_struct(vm.obj.initialization)
+                        vm.first_boot_initialization.root_password = vm.root_password
                 self._place(vm)
                 self._schedule(vm, [('wait_for_launch', delays['wait_for_launch']),
                                     ('powering_up', delays['powering_up']), ('up', 0)])

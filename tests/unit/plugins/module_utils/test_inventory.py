@@ -267,3 +267,30 @@ def test_a_vm_named_like_another_vms_host_still_gets_a_host_of_its_own():
     hosts, warnings = names_of(dups('150', '151') + [vm('dup_150', id='200')])
     assert hosts == {'dup_150': '150', 'dup_151': '151', 'dup_150_200': '200'}
     assert warnings[-1] == "VM 'dup_150' (id 200) of pve-lab: host name 'dup_150' is taken; its host is 'dup_150_200'"
+
+
+# cloud-init (use_cloud_init)
+
+def test_cloud_init_host_takes_the_user_and_the_first_static_address():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import cloud_init_host
+    settings = {'user': 'deploy', 'password_set': True,
+                'ip_config': [{'address': 'dhcp', 'address6': '2001:db8::10/64'}, {'address': '192.0.2.10/24'}]}
+    assert cloud_init_host(settings) == {'user': 'deploy', 'address': '2001:db8::10'}
+    assert cloud_init_host({'ip_config': [{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64'}]}) == {
+        'user': None, 'address': '192.0.2.10'}
+    assert cloud_init_host(None) == {'user': None, 'address': None}
+
+
+def test_cloud_init_user_and_address_only_when_read_and_the_hypervisor_address_first():
+    reported = vm('web', ip_addresses=['198.51.100.7'])
+    silent = vm('db', id='101')
+    data = dict(fetched([reported, silent], nodes=[node(ip_address='203.0.113.9', mac='52:54:00:00:00:09')]),
+                cloud_init={'pve-lab 100': {'user': 'deploy', 'address': '192.0.2.10'},
+                            'pve-lab 101': {'user': None, 'address': '192.0.2.11'}})
+    hosts, _warnings = inventory_hosts(data, trust_pureboot_ip=True)
+    web, db = hosts
+    assert (web.variables['ansible_user'], web.variables['ansible_host']) == ('deploy', '198.51.100.7')
+    assert 'ansible_user' not in db.variables and db.variables['ansible_host'] == '192.0.2.11'
+    # Without the option (no cloud_init in the data) nothing of it appears.
+    plain_hosts, _warnings = inventory_hosts(fetched([silent]))
+    assert 'ansible_user' not in plain_hosts[0].variables and 'ansible_host' not in plain_hosts[0].variables

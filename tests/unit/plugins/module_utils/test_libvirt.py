@@ -368,3 +368,28 @@ def test_a_kvm_template_runs_under_tcg_where_the_host_cannot_run_kvm():
         assert driver._domain_type('qemu', 'x86_64', None) == 'qemu'
         assert driver._domain_type(None, 'x86_64', None) == 'qemu'
         assert driver._kvm == {('x86_64', None): False}  # asked once per architecture and machine
+
+
+# ------------------------------------------------------------------ cloud-init seed
+def test_the_seed_is_attached_once_as_a_read_only_cdrom_after_the_disks():
+    import xml.etree.ElementTree as ET
+
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
+        attach_seed, is_seed_disk, parse_domain)
+    root = ET.fromstring(
+        "<domain type='kvm'><name>web</name><os><type machine='pc'>hvm</type></os><devices>"
+        "<disk type='volume' device='disk'><source pool='p' volume='web-vda.qcow2'/><target dev='vda' bus='virtio'/>"
+        "</disk><disk type='file' device='cdrom'><source file='/iso/x.iso'/><target dev='hdc' bus='ide'/></disk>"
+        "<interface type='network'><source network='default'/></interface></devices></domain>")
+    assert attach_seed(root, 'p', 'web-cidata.iso') is True
+    assert attach_seed(root, 'p', 'web-cidata.iso') is False
+    devices = [child.tag for child in root.find('devices')]
+    assert devices == ['disk', 'disk', 'disk', 'interface']
+    seed = root.find('devices').findall('disk')[2]
+    assert seed.find('target').attrib == {'dev': 'hdd', 'bus': 'ide'} and seed.find('readonly') is not None
+    facts = parse_domain(ET.tostring(root, encoding='unicode'))
+    assert [is_seed_disk(d, 'web') for d in facts['disks']] == [False, False, True]
+    # q35 has no IDE: SATA.
+    q35 = ET.fromstring("<domain><name>db</name><os><type machine='pc-q35-8.2'>hvm</type></os><devices/></domain>")
+    attach_seed(q35, 'p', 'db-cidata.iso')
+    assert q35.find('devices/disk/target').attrib == {'dev': 'sda', 'bus': 'sata'}

@@ -116,3 +116,21 @@ def test_new_nic_names_sort_after_the_others():
     assert _new_nic_name(['nic1']) == 'nic2'
     assert _new_nic_name(['nic1', 'nic7']) == 'nic8'
     assert _new_nic_name(['eth0']) == 'nic2'
+
+
+def test_initialization_fields_round_trip_through_the_sdk_types():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+        diff_cloud_init, normalize_cloud_init, ovirt_fields, ovirt_settings)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import (
+        _initialization, _initialization_fields)
+    desired = normalize_cloud_init({'user': 'deploy', 'password': 'Init-pa55word', 'nameservers': ['192.0.2.53'],
+                                    'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1',
+                                                   'address6': 'dhcp'}]})
+    initialization = _initialization(ovirt_fields(desired))
+    nic = initialization.nic_configurations[0]
+    assert (nic.name, nic.boot_protocol.value, nic.ipv6_boot_protocol.value, nic.ip.version.value) == (
+        'eth0', 'static', 'dhcp', 'v4')
+    fields = _initialization_fields(initialization)
+    assert fields['root_password'] == 'Init-pa55word'
+    assert diff_cloud_init(ovirt_settings(dict(fields, root_password=None)), desired) == {}
+    assert _initialization_fields(None) is None

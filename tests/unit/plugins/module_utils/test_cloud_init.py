@@ -1,0 +1,233 @@
+"""cloud_init: the checks of the suboptions, the canonical form, the comparison, redaction and the per-type formats."""
+
+import base64
+import hashlib
+import json
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
+    diff_cloud_init, empty_settings, key_fingerprint, merged, nocloud_files, normalize_cloud_init, pve_free_drive_slot,
+    pve_has_drive, pve_params, pve_settings, redacted)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+
+KEY_BLOB = b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))
+KEY = 'ssh-ed25519 ' + base64.b64encode(KEY_BLOB).decode() + ' alice@laptop'
+KEY2 = 'ssh-ed25519 ' + base64.b64encode(KEY_BLOB[:-1] + b'\x01').decode() + ' bob'
+
+
+def full(**overrides):
+    options = dict(user='deploy', password='Tr1cky-pa55', ssh_keys=[KEY], update_password='on_create',
+                   ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}, {'address': 'DHCP'}],
+                   nameservers=['192.0.2.53'], search_domains=['Lab.Example.com.'],
+                   user_data='#cloud-config\npackages: [htop]')
+    options.update(overrides)
+    return normalize_cloud_init(options, 'pve1', "VM 'web'")
+
+
+def test_normalize_gives_canonical_settings():
+    settings = full(ssh_keys=['  ' + KEY.replace(' ', '   ') + '\n'])
+    assert settings['ssh_keys'] == [KEY]
+    assert settings['ip_config'] == [
+        {'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': None, 'gateway6': None},
+        {'address': 'dhcp', 'gateway': None, 'address6': None, 'gateway6': None}]
+    assert settings['search_domains'] == ['lab.example.com']
+    assert settings['user_data'] == '#cloud-config\npackages: [htop]\n'
+    assert normalize_cloud_init(None) is None and normalize_cloud_init({}) is None
+
+
+@pytest.mark.parametrize('overrides, message', [
+    ({'user': 'Root Admin'}, 'cloud_init: user must be 1-32 lowercase letters'),
+    ({'password': 'two\nlines'}, 'cloud_init: password must be one line'),
+    ({'ssh_keys': ['not a key']}, 'ssh_keys[0] is not an OpenSSH public key'),
+    ({'ssh_keys': ['ssh-rsa AAAA%%%']}, 'ssh_keys[0] is not an OpenSSH public key'),
+    ({'ssh_keys': [KEY + '\nssh-rsa AAAA']}, 'ssh_keys[0] is not an OpenSSH public key'),
+    ({'ip_config': [{'address': '192.0.2.10'}]}, "ip_config[0].address '192.0.2.10' needs a prefix length"),
+    ({'ip_config': [{'address': '2001:db8::1/64'}]}, "ip_config[0].address '2001:db8::1/64' is not an IPv4 address"),
+    ({'ip_config': [{'address6': '10.0.0.1/8'}]}, 'ip_config[0].address6 '),
+    ({'ip_config': [{'address': 'dhcp', 'gateway': '192.0.2.1'}]}, 'ip_config[0].gateway needs a static address'),
+    ({'ip_config': [{'address': '192.0.2.9/24', 'gateway': 'router'}]}, "ip_config[0].gateway 'router' is not an IP"),
+    ({'ip_config': [{}]}, 'ip_config[0] needs address or address6'),
+    ({'ip_config': [{'address': 'dhcp', 'mask': 1}]}, 'ip_config[0]: unknown key(s) mask'),
+    ({'nameservers': ['dns.example.com']}, "nameservers[0] 'dns.example.com' is not an IP address"),
+    ({'search_domains': ['bad_domain!']}, "search_domains[0] 'bad_domain!' is not a domain name"),
+    ({'user_data': 'packages: [htop]'}, "user_data must be a cloud-config document: its first line is '#cloud-config'"),
+    ({'user_data': '#cloud-config\n' + 'x' * 70000}, 'user_data is larger than 64 KiB'),
+    ({'update_password': 'sometimes'}, 'update_password must be one of on_create, always'),
+])
+def test_bad_suboptions_fail_with_one_line_and_no_secret(overrides, message):
+    with pytest.raises(InvalidInputError) as caught:
+        full(**overrides)
+    text = caught.value.message
+    assert message in text and '\n' not in text
+    assert 'Tr1cky-pa55' not in text
+    assert (caught.value.hypervisor, caught.value.subject) == ('pve1', "VM 'web'")
+
+
+def test_key_fingerprint_is_ssh_keygen_sha256():
+    expected = base64.b64encode(hashlib.sha256(KEY_BLOB).digest()).decode().rstrip('=')
+    assert key_fingerprint(KEY) == 'ssh-ed25519 SHA256:' + expected
+
+
+def test_redacted_hides_password_keys_and_user_data():
+    view = redacted(full())
+    shown = json.dumps(view)
+    assert view['password'] == '********' and 'Tr1cky-pa55' not in shown
+    assert KEY.split()[1] not in shown and 'alice@laptop' not in shown
+    assert 'htop' not in shown and view['user_data'].startswith('sha256:')
+    assert redacted(dict(empty_settings(), password_set=True))['password'] == '********'
+    assert redacted(empty_settings())['password'] is None
+
+
+def test_diff_compares_only_given_settings_and_password_by_rule():
+    desired = full(user_data=None)
+    current = merged(empty_settings(), desired, {'password': True})
+    assert current['password_set'] is True
+    assert diff_cloud_init(current, desired) == {}
+    # on_create: a password set before is never compared (the hypervisor cannot tell it).
+    assert diff_cloud_init(current, dict(desired, password='other-pass')) == {}
+    assert diff_cloud_init(current, dict(desired, update_password='always')) == {'keys': [], 'password': True}
+    assert diff_cloud_init(dict(current, password_set=False), desired) == {'keys': [], 'password': True}
+    changed = diff_cloud_init(current, full(user_data=None, ssh_keys=[KEY, KEY2], nameservers=['192.0.2.54']))
+    assert changed == {'keys': ['ssh_keys', 'nameservers'], 'password': False}
+    # Not given: not compared.
+    assert diff_cloud_init(current, normalize_cloud_init({'user': 'deploy'})) == {}
+    assert diff_cloud_init(current, None) == {}
+
+
+def test_user_data_compared_by_digest_when_only_that_is_read_back():
+    desired = full()
+    current = merged(empty_settings(), desired, {'password': True})
+    read_back = dict(current, user_data=None, user_data_digest=redacted(desired)['user_data'][len('sha256:'):])
+    assert diff_cloud_init(read_back, desired) == {}
+    assert diff_cloud_init(read_back, full(user_data='#cloud-config\npackages: [vim]\n'))['keys'] == ['user_data']
+
+
+def test_pve_params_and_read_back_round_trip():
+    desired = full(user_data=None)
+    config = {'net0': 'virtio=BC:24:11:00:00:01,bridge=vmbr0', 'net2': 'virtio=BC:24:11:00:00:02,bridge=vmbr1',
+              'ipconfig5': 'ip=dhcp'}
+    change = diff_cloud_init(empty_settings(), desired)
+    params, delete = pve_params(desired, change, config, ['net0', 'net2'])
+    assert params['ciuser'] == 'deploy' and params['cipassword'] == 'Tr1cky-pa55'
+    # PVE's 'urlencoded' format: spaces as %20, newline as %0A, '@' and '+' and '/' encoded.
+    assert params['sshkeys'].startswith('ssh-ed25519%20') and params['sshkeys'].endswith('alice%40laptop%0A')
+    assert ' ' not in params['sshkeys'] and '+' not in params['sshkeys'].split('%20')[1].replace('%2B', '')
+    assert params['ipconfig0'] == 'ip=192.0.2.10/24,gw=192.0.2.1' and params['ipconfig2'] == 'ip=dhcp'
+    assert params['nameserver'] == '192.0.2.53' and params['searchdomain'] == 'lab.example.com'
+    assert delete == ['ipconfig5']
+    # What PVE answers: the config as written, the password masked.
+    stored = dict(config, **params)
+    stored['cipassword'] = '**********'
+    stored.pop('ipconfig5')
+    read = pve_settings(stored, ['net0', 'net2'])
+    assert read['password_set'] is True
+    assert diff_cloud_init(read, desired) == {}
+
+
+def test_pve_read_back_is_defensive():
+    read = pve_settings({'ipconfig0': 'ip=bogus,gw=,junk', 'nameserver': '  ', 'sshkeys': '%ZZ'}, ['net0'])
+    assert read['ip_config'] == [{'address': 'bogus', 'gateway': None, 'address6': None, 'gateway6': None}]
+    assert read['nameservers'] is None and read['password_set'] is False
+    assert pve_settings({}, ['net0'])['ip_config'] is None
+
+
+def test_pve_clearing_lists_deletes_keys():
+    desired = normalize_cloud_init({'ssh_keys': [], 'nameservers': [], 'search_domains': []})
+    current = dict(empty_settings(), ssh_keys=[KEY], nameservers=['192.0.2.53'], search_domains=['x.org'])
+    params, delete = pve_params(desired, diff_cloud_init(current, desired), {}, [])
+    assert params == {} and delete == ['sshkeys', 'nameserver', 'searchdomain']
+
+
+def test_pve_drive_found_and_placed():
+    assert pve_has_drive({'ide2': 'local-lvm:vm-101-cloudinit,media=cdrom'}) == 'ide2'
+    assert pve_has_drive({'scsi3': 'local:cloudinit'}) == 'scsi3'
+    assert pve_has_drive({'ide2': 'none,media=cdrom', 'scsi0': 'local:vm-1-disk-0'}) is None
+    assert pve_free_drive_slot({'ide2': 'none,media=cdrom'}) == 'ide0'
+    assert pve_free_drive_slot({}) == 'ide2'
+
+
+def test_nocloud_files():
+    files = nocloud_files(full(), 'iid-1', 'web', macs=['52:54:00:00:00:01', '52:54:00:00:00:02'])
+    assert json.loads(files['meta-data']) == {'instance-id': 'iid-1', 'local-hostname': 'web'}
+    user_data = files['user-data']
+    assert user_data.startswith('Content-Type: multipart/mixed') and 'packages: [htop]' in user_data
+    first = user_data.split('#cloud-config\n', 1)[1].split('\n--', 1)[0]
+    config = json.loads(first)
+    assert config['users'][1]['name'] == 'deploy' and config['users'][1]['ssh_authorized_keys'] == [KEY]
+    network = json.loads(files['network-config'])
+    assert network['ethernets']['eth0']['match'] == {'macaddress': '52:54:00:00:00:01'}
+    assert network['ethernets']['eth0']['addresses'] == ['192.0.2.10/24']
+    assert network['ethernets']['eth0']['gateway4'] == '192.0.2.1'
+    assert network['ethernets']['eth1']['dhcp4'] is True
+    plain = nocloud_files(full(user_data=None), 'iid-2', 'web')
+    assert plain['user-data'].startswith('#cloud-config\n') and json.loads(plain['network-config'])['ethernets'] == {}
+
+
+def test_an_empty_list_is_the_same_as_none_read_back():
+    desired = normalize_cloud_init({'ssh_keys': [], 'ip_config': [], 'nameservers': []})
+    assert diff_cloud_init(empty_settings(), desired) == {}
+
+
+def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    desired = full(ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': '2001:db8::10/64'},
+                              {'address': 'dhcp'}])
+    fields = ovirt_fields(desired)
+    assert fields['user_name'] == 'deploy' and fields['root_password'] == 'Tr1cky-pa55'
+    assert fields['nic_configurations'][0] == {
+        'name': 'eth0', 'boot_protocol': 'static', 'address': '192.0.2.10', 'netmask': '255.255.255.0',
+        'gateway': '192.0.2.1', 'ipv6_boot_protocol': 'static', 'address6': '2001:db8::10', 'netmask6': '64'}
+    assert fields['nic_configurations'][1]['boot_protocol'] == 'dhcp'
+    # The engine answers without the password.
+    read = ovirt_settings(dict(fields, root_password=None))
+    assert read['password_set'] is True
+    assert diff_cloud_init(read, desired) == {}
+    # Only the user given: the rest is kept from before, and the password not sent again.
+    kept = ovirt_fields(normalize_cloud_init({'user': 'admin'}), dict(fields, root_password=None))
+    assert kept['user_name'] == 'admin' and kept['dns_servers'] == '192.0.2.53' and 'root_password' not in kept
+    assert ovirt_settings(None) == empty_settings() and ovirt_settings({'user_name': ''}) == empty_settings()
+
+
+def test_nocloud_files_read_back_as_the_same_settings():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import nocloud_settings
+    macs = ['52:54:00:00:00:01', '52:54:00:00:00:02']
+    for desired in (full(), full(user_data=None, ip_config=None), full(user=None, password=None, user_data=None),
+                    full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64',
+                                     'gateway6': '2001:db8::1'}])):
+        read = nocloud_settings(nocloud_files(desired, 'iid', 'web', macs))
+        assert diff_cloud_init(read, dict(desired, update_password='on_create')) == {}, desired
+        assert read['password_set'] is bool(desired['password'])
+    assert nocloud_settings({'user-data': 'garbage', 'network-config': '[1]'}) == empty_settings()
+
+
+def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
+    import io
+
+    import pycdlib
+
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import iso9660, read_iso9660
+    files = nocloud_files(full(), 'iid-7', 'web', ['52:54:00:00:00:01'])
+    image = iso9660(files)
+    assert image == iso9660(files), 'the same settings give the same image'
+    assert len(image) % 2048 == 0
+    assert read_iso9660(image) == ('cidata', files)
+    assert read_iso9660(b'\0' * 40000) is None and read_iso9660(image[:16 * 2048 + 100]) is None
+    # An independent reader: pycdlib finds the label and each file with its contents.
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(image))
+    assert iso.pvd.volume_identifier.decode().strip() == 'cidata'
+    for name, text in files.items():
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, iso_path='/{0};1'.format(name.upper()))
+        assert out.getvalue().decode() == text
+    iso.close()
+
+
+def test_ovirt_a_password_alone_still_counts_as_set_once_written():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    desired = normalize_cloud_init({'password': 'Only-a-pa55word'})
+    fields = ovirt_fields(desired, None, host_name='web')
+    # What the engine answers: everything but the password.
+    read = ovirt_settings(dict(fields, root_password=None))
+    assert read['password_set'] is True and diff_cloud_init(read, desired) == {}
