@@ -30,13 +30,13 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, parallel_map, spec_subject, vm_subject)
+    POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
     TimeoutError_, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
+    describe_vm, host_record, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 try:
@@ -831,7 +831,8 @@ class LibvirtDriver(HypervisorDriver):
         # Counting needs the definitions (the template marker), not the guests' addresses.
         domains = len(self._domains())
         templates = len(self._templates())
-        return {'version': version, 'hosts': [{'name': self._host_name(), 'status': 'online'}], 'host_count': 1,
+        # The host answered, so it is online: a libvirt host has no maintenance mode of its own.
+        return {'version': version, 'hosts': [host_record(self._host_name(), 'online')], 'host_count': 1,
                 'vm_count': max(domains - templates, 0), 'template_count': templates}
 
     def _all_records(self, name=None, status=None):
@@ -929,9 +930,9 @@ class LibvirtDriver(HypervisorDriver):
 
     # ---------------------------------------------------------------- lookups
     def _check_node(self, node, subject):
-        if node and node != self._host_name():
-            raise self.error(NotFoundError, "node '{0}' not found; this libvirt host is '{1}'".format(
-                node, self._host_name()), subject)
+        # The same line as the node filters (check_filters) and the other types: the host is the one node there is.
+        if node:
+            check_named('node', node, [self._host_name()], self.label, subject)
 
     def _pool(self, name, subject):
         """The active storage pool called name; NotFoundError lists the pools."""
