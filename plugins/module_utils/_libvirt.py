@@ -32,13 +32,13 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
     SEED_LABEL, empty_settings, iso9660, nocloud_seed, nocloud_settings, read_iso9660)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS, HypervisorDriver, diff_hardware, parallel_map, spec_subject, vm_subject)
+    POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
     TimeoutError_, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
+    describe_vm, host_record, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 try:
@@ -874,7 +874,8 @@ class LibvirtDriver(HypervisorDriver):
         # Counting needs the definitions (the template marker), not the guests' addresses.
         domains = len(self._domains())
         templates = len(self._templates())
-        return {'version': version, 'hosts': [{'name': self._host_name(), 'status': 'online'}], 'host_count': 1,
+        # The host answered, so it is online: a libvirt host has no maintenance mode of its own.
+        return {'version': version, 'hosts': [host_record(self._host_name(), 'online')], 'host_count': 1,
                 'vm_count': max(domains - templates, 0), 'template_count': templates}
 
     def _all_records(self, name=None, status=None):
@@ -972,9 +973,9 @@ class LibvirtDriver(HypervisorDriver):
 
     # ---------------------------------------------------------------- lookups
     def _check_node(self, node, subject):
-        if node and node != self._host_name():
-            raise self.error(NotFoundError, "node '{0}' not found; this libvirt host is '{1}'".format(
-                node, self._host_name()), subject)
+        # The same line as the node filters (check_filters) and the other types: the host is the one node there is.
+        if node:
+            check_named('node', node, [self._host_name()], self.label, subject)
 
     def _pool(self, name, subject):
         """The active storage pool called name; NotFoundError lists the pools."""
@@ -1064,8 +1065,33 @@ class LibvirtDriver(HypervisorDriver):
             if clashes:
                 raise self.error(ConflictError, "storage pool '{0}' holds volume(s) {1} already; remove them or use "
                                                 "another name".format(pool_name, ', '.join(clashes)), subject)
-        return {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool,
-                'pool_name': pool_name}
+        checked = {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool,
+                   'pool_name': pool_name}
+        # The boot order may name only devices the new VM will have: its NICs as predicted, the template's disks.
+        kinds = set('cdrom' if disk['device'] == 'cdrom' else 'disk' for disk in template['disks'])
+        check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label, devices=sorted(kinds))
+        return checked
+
+    def _new_definition(self, name, spec, checked, domain_type=None):
+        """The definition create_vm() defines for a VM called name from what preflight(spec) looked up (checked):
+        the template's, cloned onto the new volumes, with spec's hardware written in."""
+        sources = dict((disk['target'], (checked['pool_name'], disk_volume_name(name, disk['target'])))
+                       for disk in checked['disks'])
+        root = clone_definition(checked['template_xml'], name, sources, domain_type)
+        # The hardware asked for goes into the one definition written: a new VM costs one define.
+        return apply_hardware(root, diff_hardware(self._record(parse_domain(to_xml(root)), None), spec))
+
+    def predict_vm(self, spec, checked):
+        # The record of the very definition create_vm() would define, read back as get_vm() reads it; libvirt
+        # assigns the UUID and the MACs of the NICs.
+        facts = parse_domain(to_xml(self._new_definition(spec.get('name'), spec, checked)))
+        record = self._record(facts, (libvirt.VIR_DOMAIN_SHUTOFF, 0))
+        record.update(id=None, uuid=None, nics=[dict(nic, mac=None) for nic in record['nics']])
+        return record
+
+    def new_nic_name(self, taken):
+        # A NIC is named by its place among the domain's interfaces (_parse_interface): net0, net1, ...
+        return 'net{0}'.format(len(taken))
 
     def create_vm(self, name, spec, timeout):
         # Every step answers when it is done (a full copy included): there is no task to wait for.
@@ -1080,16 +1106,11 @@ class LibvirtDriver(HypervisorDriver):
         linked = (spec.get('clone_mode') or 'full') == 'linked'
         made = []
         try:
-            sources = {}
             for disk in checked['disks']:
                 volume_name = disk_volume_name(name, disk['target'])
                 self._clone_volume(checked['pool'], disk, volume_name, linked, subject)
                 made.append(volume_name)
-                sources[disk['target']] = (checked['pool_name'], volume_name)
-            new_root = clone_definition(checked['template_xml'], name, sources, domain_type)
-            # The hardware asked for goes into the one definition written: a new VM costs one define.
-            changes = diff_hardware(self._record(parse_domain(to_xml(new_root)), None), spec)
-            apply_hardware(new_root, changes)
+            new_root = self._new_definition(name, spec, checked, domain_type)
             dom = self._write(lambda conn: conn.defineXML(to_xml(new_root)), subject)
         except Exception:
             # Nothing of a failed create stays behind, so a re-run starts from scratch.

@@ -59,8 +59,9 @@ def test_every_module_closes_its_libvirt_connection_on_success_and_on_failure(li
     vm = {'hypervisor': hv, 'name': 'lifecycle-lv', 'template': backend.template}
     tasks = [
         ('template_info', {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': hv}}, 'ok'),
+        # Issue 14: a node filter naming no node fails (listing the host) instead of answering an empty list.
         ('template_info unknown node', {'pureboot.hypervisors.pureboot_vm_template_info': {
-            'hypervisor': hv, 'node': 'no-such-node'}}, 'ok'),
+            'hypervisor': hv, 'node': 'no-such-node'}}, 'failed'),
         ('vm present', {'pureboot.hypervisors.pureboot_vm': vm}, 'ok'),
         ('vm unknown template', {'pureboot.hypervisors.pureboot_vm': dict(
             vm, name='lifecycle-lv-2', template='no-such-template')}, 'failed'),

@@ -28,8 +28,9 @@ def case_id(section, kind, name):
     return '{0}/{1}/{2}'.format(section, kind, name)
 
 
-def all_case_ids(backends):
-    """Every case id the suite makes with these backends."""
+def all_case_ids(backends, input_backends=None):
+    """Every case id the suite makes with these backends; the bad-input cases with input_backends (by default the
+    same), as they need no fault proxy and run on libvirt too."""
     ids = []
     for fault in FAULTS:
         ids += [fault.case_id(kind) for kind in fault_kinds(fault, backends)]
@@ -40,7 +41,7 @@ def all_case_ids(backends):
         ids += [case_id('load', kind, name) for name in LOAD_CASES]
         ids += [case_id('secrets', kind, target) for target in SECRET_TARGETS]
     specs = dict((module, module_spec(module)['argument_spec']) for module in MODULES)
-    for kind in backends:
+    for kind in input_backends or backends:
         for module in MODULES:
             ids += [case.case_id(kind) for case in module_cases(module, specs[module])]
     return ids

@@ -229,7 +229,9 @@ How the cases are made:
   filled with thousands of VMs, half of them known to PureBoot.
 - **Bad input** cases are generated from the modules' own argument specs (`bad_input.py`): every option,
   suboptions included, gets a value of the wrong type, an out-of-range value and an unknown name where those
-  apply, against live servers. Every answer must be one line, without traceback, without the catch-all
+  apply, against live servers (on libvirt too: the tests' own libvirtd, `tests/simulators/libvirtd`, over
+  qemu+tls with a SASL login), and every input a module accepts is run again and must report no change. Every
+  answer must be one line, without traceback, without the catch-all
   "unexpected <Exception>" of a bug, naming the hypervisor or PureBoot when it comes from the driver layer,
   without a secret. "expected" is what the case must answer: `fail`; `fail_or_converted` (Ansible itself turns a
   list given to a string option into its text); `empty` (a filter that matches nothing); `ok`; `any`.

@@ -4,6 +4,7 @@ included; every precondition fails before the first write; filters fail with the
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.harness import ModuleRunner
 
 # What the hypervisor or PureBoot assigns, so check mode cannot know it.
@@ -31,6 +32,7 @@ def runner(tmp_path):
         yield opened
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_check_mode_predicts_the_real_run_for_every_template(backend, pureboot_server, runner):
     pureboot_server.add_group('lab-web')
     for index, template in enumerate((backend.template, backend.other_template)):
@@ -56,6 +58,7 @@ def test_check_mode_predicts_the_real_run_for_every_template(backend, pureboot_s
         assert again['changed'] is False, again
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 @pytest.mark.parametrize('mistake, expected', [
     ({'pureboot_node': {'group': 'lab-wbe'}}, "group 'lab-wbe' not found; available: lab-web"),
     ({'pureboot': {'password': 'Not-The-Pass-1'}}, 'authentication failed'),
@@ -82,6 +85,7 @@ def test_every_precondition_fails_before_the_first_write(backend, pureboot_serve
         assert backend.write_count() == writes and len(pureboot_server.nodes) == nodes, 'written before failing'
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_an_unknown_node_is_said_alike_by_every_module(backend, runner):
     if backend.kind == 'ovirt':
         pytest.skip('pureboot_vm places oVirt VMs by cluster, not by host')
@@ -91,9 +95,12 @@ def test_an_unknown_node_is_said_alike_by_every_module(backend, runner):
         result, _out, _err, _rc = runner.run(module, dict(extra, hypervisor=backend.connection(), node='pve9'), module)
         assert result['failed'], result
         answers.append(result['msg'][result['msg'].find("node 'pve9'"):])
-    assert answers == ["node 'pve9' not found; available: pve1, pve2"] * 3
+    # A libvirt connection is one host: the node there is, as its daemon names itself (read past the driver).
+    nodes = backend.host.connect().getHostname() if backend.kind == 'libvirt' else 'pve1, pve2'
+    assert answers == ["node 'pve9' not found; available: " + nodes] * 3
 
 
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_an_unknown_cluster_is_said_alike_by_every_module(backend, runner):
     answers = []
     for module in ('pureboot_vm_info', 'pureboot_vm_template_info'):
@@ -103,4 +110,5 @@ def test_an_unknown_cluster_is_said_alike_by_every_module(backend, runner):
         answers.append(result['msg'])
     assert answers[0] == answers[1]
     assert answers[0].endswith({'proxmox': "filter 'cluster' does not apply to proxmox hypervisors",
-                                'ovirt': "cluster 'Nonexistent' not found; available: Default"}[backend.kind])
+                                'ovirt': "cluster 'Nonexistent' not found; available: Default",
+                                'libvirt': "filter 'cluster' does not apply to libvirt hypervisors"}[backend.kind])

@@ -310,12 +310,14 @@ def test_host():
     if 'tpl.qcow2' not in pool.listVolumes():
         pool.createXML("<volume><name>tpl.qcow2</name><capacity>1048576</capacity>"
                        "<target><format type='qcow2'/></target></volume>", 0)
-    conn.defineXML("""<domain type='test'><name>tpl</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
-      <metadata>{0}</metadata><os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
-      <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
-      <source pool='default-pool' volume='tpl.qcow2'/><target dev='vda' bus='virtio'/></disk>
-      <interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
-      </domain>""".format(_libvirt.TEMPLATE_MARKER))
+    # The test driver's state lives as long as the process: the template of an earlier test is still there.
+    if 'tpl' not in [dom.name() for dom in conn.listAllDomains(0)]:
+        conn.defineXML("""<domain type='test'><name>tpl</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
+          <metadata>{0}</metadata><os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
+          <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
+          <source pool='default-pool' volume='tpl.qcow2'/><target dev='vda' bus='virtio'/></disk>
+          <interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
+          </domain>""".format(_libvirt.TEMPLATE_MARKER))
     yield conn
     for dom in conn.listAllDomains(0):
         if dom.name() not in ('test', 'tpl'):
@@ -351,7 +353,8 @@ def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefin
         assert driver.list_vms(name='unit-*', tags=['X'])[0]['id'] == vm['id']
         with pytest.raises(NotFoundError) as caught:
             driver.list_vms(node='elsewhere')
-        assert "node 'elsewhere' not found; available: vm" in str(caught.value)
+        # The test driver names the host as this machine is named.
+        assert "node 'elsewhere' not found; available: {0}".format(test_host.getHostname()) in str(caught.value)
         assert driver.power(vm, 'start', 10)['status'] == 'running'
         assert driver.list_vms(name='unit-*', status='stopped') == []
         assert driver.power(vm, 'reboot', 10)['status'] == 'running'
@@ -368,6 +371,46 @@ def test_a_kvm_template_runs_under_tcg_where_the_host_cannot_run_kvm():
         assert driver._domain_type('qemu', 'x86_64', None) == 'qemu'
         assert driver._domain_type(None, 'x86_64', None) == 'qemu'
         assert driver._kvm == {('x86_64', None): False}  # asked once per architecture and machine
+
+
+def test_check_mode_predicts_the_record_create_vm_returns(test_host):  # pylint: disable=redefined-outer-name
+    spec = {'template': 'tpl', 'name': 'unit-3', 'cpu_cores': 2, 'tags': ['Web'], 'firmware': 'uefi',
+            'networks': [{'network': 'default'}, {'network': 'bridge:br0', 'model': 'e1000'}],
+            'pxe_boot': True, 'boot_order': ['network', 'disk']}
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        domains = len(test_host.listAllDomains(0))
+        predicted = driver.predict_vm(spec, driver.preflight(spec))
+        assert len(test_host.listAllDomains(0)) == domains, 'the prediction defined a domain'
+        assert predicted['id'] is None and predicted['uuid'] is None
+        assert [(n['name'], n['mac'], n['model']) for n in predicted['nics']] == [('net0', None, 'virtio'),
+                                                                                  ('net1', None, 'e1000')]
+        real = driver.create_vm('unit-3', spec, 10)
+        for key in set(real) - {'id', 'uuid', 'ip_addresses', 'nics'}:
+            assert predicted[key] == real[key], key
+        assert [dict(n, mac=None) for n in real['nics']] == predicted['nics']
+        assert (real['tags'], real['firmware'], real['boot_order']) == (['web'], 'uefi', ['network', 'disk'])
+        assert driver.new_nic_name(['net0', 'net1']) == 'net2'
+
+
+@pytest.mark.parametrize('mistake, expected', [
+    ({'networks': [], 'pxe_boot': True, 'boot_order': ['network', 'disk']}, 'pxe_boot needs a NIC'),
+    ({'networks': [], 'boot_order': ['network']}, 'boot_order names network, and the VM has no NIC'),
+    ({'boot_order': ['cdrom', 'disk']}, 'boot_order names cdrom, and the VM has no such device'),
+    ({'node': 'elsewhere'}, "node 'elsewhere' not found; available: {host}"),
+])
+def test_a_wrong_boot_order_or_node_fails_before_any_write(test_host, mistake, expected):  # pylint: disable=redefined-outer-name
+    pool = test_host.storagePoolLookupByName('default-pool')
+    expected = expected.format(host=test_host.getHostname())
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        with pytest.raises((InvalidInputError, NotFoundError)) as caught:
+            driver.create_vm('unit-4', dict(mistake, template='tpl'), 10)
+        assert expected in str(caught.value) and "VM 'unit-4'" in str(caught.value)
+        assert driver.get_vm(name='unit-4') is None and 'unit-4-vda.qcow2' not in pool.listVolumes()
+
+
+def test_the_host_status_is_a_common_word(test_host):  # pylint: disable=redefined-outer-name
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        assert driver.facts()['hosts'] == [{'name': test_host.getHostname(), 'status': 'online'}]
 
 
 # ------------------------------------------------------------------ cloud-init seed
