@@ -8,7 +8,9 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, ConflictError, InvalidInputError, TaskFailedError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import RetryPolicy
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
+from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, DropProxy
 from ansible_collections.pureboot.hypervisors.tests.simulators.pve_storage_lock import hold_storage_locks
 
 
@@ -198,3 +200,98 @@ def test_parallel_clones_pick_ids_apart(pve):
     clones = [1 for method, path, _body in pve.pve.requests if method == 'POST' and path.endswith('/clone')]
     # Taking nextid as it comes, the ten collided into 18 clone requests here; spread by name, a few at most.
     assert len(clones) <= 13, len(clones)
+
+
+PRIVILEGES = {'VM.Audit', 'VM.Allocate', 'VM.Clone', 'VM.Config.Disk', 'VM.Config.CPU', 'VM.Config.Memory',
+              'VM.Config.Network', 'VM.Config.Options', 'VM.PowerMgmt', 'Datastore.AllocateSpace', 'Datastore.Audit',
+              'Sys.Audit'}
+
+
+def test_an_id_taken_by_a_vm_we_cannot_see_is_never_taken_over(pve):
+    """Another team's VM sits at the very id our VM's name picks, and our user may not see it (PVE leaves a VM
+    out of /cluster/resources without VM.Audit, though it may allocate the id): the clone itself refuses the id,
+    the driver tries another, and the other VM is left as it was."""
+    name = 'mine'
+    foreign = free_vmid(100, set(), name_offset(name))
+    pve.pve.add_vm(foreign, 'someone-else', node='pve1', config={'cores': 4, 'memory': 4096, 'description': 'theirs'})
+    before = dict(pve.pve.vm(foreign).config)
+    pve.pve.users['ci@pve'] = 'ci-secret'
+    grants = [(path, PRIVILEGES) for path in ('/nodes', '/storage', '/vms/9000', '/vms/9001')]
+    grants += [('/vms/{0}'.format(vmid), PRIVILEGES) for vmid in range(100, 100 + ID_WINDOW + 10) if vmid != foreign]
+    # PVE checks VM.Allocate on the new id before it looks whether the id is free: without it the clone would be
+    # refused as forbidden, not as taken.
+    grants.append(('/vms/{0}'.format(foreign), {'VM.Allocate'}))
+    pve.pve.acl = {'ci@pve': grants}
+    with pve.driver(username='ci@pve', password='ci-secret') as driver:
+        assert foreign not in [int(vm['id']) for vm in driver.list_vms()], 'the test needs a VM this user cannot see'
+        vm = driver.create_vm(name, {'template': pve.template}, timeout=60)
+    assert int(vm['id']) != foreign and vm['name'] == name
+    assert pve.pve.vm(foreign).name == 'someone-else' and pve.pve.vm(foreign).config == before
+    refused = [body for method, path, body in pve.pve.requests if method == 'POST' and path.endswith('/clone')]
+    assert len(refused) == 2, 'one clone refused on the taken id, one made'
+
+
+def test_two_clients_making_the_same_vm_at_once_make_it_once(pve):
+    """Two controllers run the same play at the same moment: both pick the same id for the name, one clone wins,
+    the other is refused the id and, reading the cluster again, finds the VM made meanwhile: it stops there."""
+    outcomes, errors = [], []
+
+    def create():
+        try:
+            with pve.driver() as driver:
+                outcomes.append(driver.create_vm('twice', {'template': pve.template}, timeout=60))
+        except ConflictError as exc:
+            errors.append(str(exc))
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [vm.name for vm in pve.pve.vms].count('twice') == 1
+    assert len(outcomes) + len(errors) == 2 and outcomes
+    assert all('was made meanwhile by another client' in text for text in errors)
+
+
+@pytest.fixture
+def proxy(pve):
+    """A DropProxy in front of fakepve, losing only the requests a test scripts with lose_next()."""
+    dropper = DropProxy(pve.pve.url, pve.cafile).start()
+    yield dropper
+    dropper.stop()
+
+
+@pytest.mark.parametrize('fate', [LOST_ANSWER, LOST_REQUEST])
+def test_a_lost_clone_answer_is_read_back_not_sent_again_blindly(pve, proxy, fate):
+    proxy.lose_next('POST', '/clone', fate)
+    with pve.driver(api_url=proxy.url, ca_file=proxy.cafile) as driver:
+        vm = driver.create_vm('lost-clone', {'template': pve.template}, timeout=60)
+    assert [v.name for v in pve.pve.vms].count('lost-clone') == 1 and vm['name'] == 'lost-clone'
+    reached = [e for e in proxy.reached_server() if e['method'] == 'POST' and e['path'].endswith('/clone')]
+    # An answer lost after the server acted: one clone, read back. A request lost before it: sent again, once.
+    assert len(reached) == 1
+    assert len([e for e in proxy.entries() if e['path'].endswith('/clone')]) == (1 if fate == LOST_ANSWER else 2)
+
+
+@pytest.mark.parametrize('action, path, status', [('start', '/status/start', 'running'),
+                                                  ('stop', '/status/stop', 'stopped')])
+@pytest.mark.parametrize('fate', [LOST_ANSWER, LOST_REQUEST])
+def test_a_lost_power_answer_is_read_back(pve, proxy, action, path, status, fate):
+    with pve.driver(api_url=proxy.url, ca_file=proxy.cafile) as driver:
+        vm = driver.create_vm('lost-power', {'template': pve.template}, timeout=60)
+        if action == 'stop':
+            vm = driver.power(vm, 'start', timeout=60)
+        proxy.lose_next('POST', path, fate)
+        vm = driver.power(vm, action, timeout=60)
+    assert vm['status'] == status
+    reached = [e for e in proxy.reached_server() if e['method'] == 'POST' and e['path'].endswith(path)]
+    assert len(reached) == 1
+
+
+@pytest.mark.parametrize('fate', [LOST_ANSWER, LOST_REQUEST])
+def test_a_lost_destroy_answer_is_read_back(pve, proxy, fate):
+    with pve.driver(api_url=proxy.url, ca_file=proxy.cafile) as driver:
+        vm = driver.create_vm('lost-destroy', {'template': pve.template}, timeout=60)
+        proxy.lose_next('DELETE', '/qemu/{0}'.format(vm['id']), fate)
+        driver.delete_vm(vm, timeout=60)
+    assert pve.pve.vm(int(vm['id'])) is None
+    assert len([e for e in proxy.reached_server() if e['method'] == 'DELETE']) == 1
