@@ -573,6 +573,7 @@ class OvirtDriver(HypervisorDriver):
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
                 for a in template.disk_attachments or () if a.disk is not None]
         full = (spec.get('clone_mode') or 'full') == 'full'
+
         def made():
             # The engine adds the VM (image_locked) before it answers: one of this name is the new one.
             found = self._read(lambda system: system.vms_service().list(
@@ -758,6 +759,7 @@ class OvirtDriver(HypervisorDriver):
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
         deadline = time.monotonic() + timeout
+
         def removed():
             current = self._vm_by_id(vm['id'], subject)
             return True if current is None or (current.status is not None and current.status.value == 'image_locked') \

@@ -353,8 +353,8 @@ def table(rows, latency, load):
         cells = ['{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1],
                                                 row['steps'][s]['again'][0], row['steps'][s]['again'][1])
                  for s in STEPS]
-        lines.append('| {0} | {1} | {2} | {3} |'.format(row['type'], row['collection'], ' | '.join(cells),
-                                                      row['session_requests'] or '–'))
+        lines.append('| {0} | {1} | {2} | {3} |'.format(
+            row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
     return '\n'.join(lines)
 
 

@@ -242,7 +242,7 @@ def test_two_clients_making_the_same_vm_at_once_make_it_once(pve):
                 outcomes.append(driver.create_vm('twice', {'template': pve.template}, timeout=60))
         except ConflictError as exc:
             errors.append(str(exc))
-    threads = [threading.Thread(target=create) for _ in range(2)]
+    threads = [threading.Thread(target=create) for _client in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
