@@ -295,3 +295,17 @@ def test_a_lost_destroy_answer_is_read_back(pve, proxy, fate):
         driver.delete_vm(vm, timeout=60)
     assert pve.pve.vm(int(vm['id'])) is None
     assert len([e for e in proxy.reached_server() if e['method'] == 'DELETE']) == 1
+
+
+def test_open_sends_only_the_login_and_an_api_token_reads_the_version(pve):
+    """A module logs in with open(): after a password login (whose ticket proves the API) nothing else; an API
+    token sends nothing to log in, so it reads the version as connect() does, to find out what answers."""
+    start = len(pve.pve.requests)
+    with pve.driver() as driver:
+        driver.open()
+    assert [path for _method, path, _body in pve.pve.requests[start:]] == ['/api2/json/access/ticket']
+    pve.pve.apitokens['root@pam!ci'] = 'token-secret'
+    start = len(pve.pve.requests)
+    with pve.driver(username=None, password=None, api_token_id='root@pam!ci', api_token_secret='token-secret') as driver:
+        driver.open()
+    assert [path for _method, path, _body in pve.pve.requests[start:]] == ['/api2/json/version']
