@@ -786,9 +786,10 @@ def _sdk_failure(exc):
     curl_code, reason = _curl_error(exc)
     if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
         return TIMEOUT
-    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof").
-    dropped = curl_code in CURL_UNREACHABLE
-    if curl_code in CURL_TLS or (not dropped and re.search(r'SSL|certificate', reason)):
+    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof"); a handshake the
+    # server cut (out of connection slots, restarting) is 35 in the socket's own words: dropped, not a certificate.
+    dropped = curl_code in CURL_UNREACHABLE or bool(re.search(r'reset by peer|Connection refused', reason))
+    if not dropped and (curl_code in CURL_TLS or re.search(r'SSL|certificate', reason)):
         return TLS
     if dropped or isinstance(exc, sdk.ConnectionError):
         return DROPPED

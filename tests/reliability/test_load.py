@@ -49,7 +49,7 @@ def test_forks_create_distinct_vms_each_registered_once(backend, pureboot_server
                  if rerun[host].get('failed') or rerun[host].get('changed')]
     vms = [vm for vm in scene.all_vms() if vm['name'] in hosts]
     ids = [vm['id'] for vm in vms]
-    if sorted(vm['name'] for vm in vms) != hosts:
+    if sorted(vm['name'] for vm in vms) != sorted(hosts):
         problems.append('VMs: {0}'.format(sorted(vm['name'] for vm in vms)))
     if len(set(ids)) != len(ids):
         problems.append('ids are shared: {0}'.format(sorted(ids)))
