@@ -61,6 +61,10 @@ HOST_STATUS = {
     'kdumping': 'offline', 'reboot': 'offline',
 }
 TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
+# The record statuses that show a power action was taken, for reading back one whose answer was lost (a reboot
+# shows only while the engine reports it).
+ACTION_STATUSES = {'start': ('starting', 'running'), 'stop': ('stopping', 'stopped'),
+                   'shutdown': ('stopping', 'stopped'), 'reboot': ('starting',)}
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
@@ -233,11 +237,21 @@ class OvirtDriver(HypervisorDriver):
             except FOREIGN_ANSWER_ERRORS as exc:
                 raise self._not_ovirt(exc, subject)
 
-    def _write(self, request, subject=None):
-        """A write: sent once; the SDK itself repeats it only after a 401 (the engine did nothing then)."""
+    def _write(self, request, subject=None, read_back=None):
+        """A write: sent once; the SDK itself repeats it only after a 401 (the engine did nothing then).
+
+        When the connection failed or timed out before the answer, the engine may have acted. read_back() (when
+        given) then looks: it returns what the write would have answered when its effect is there, or False when
+        the write did not arrive, which is then sent again, once. Never sent again without that look.
+        """
         try:
             return request(self._session().system_service())
         except sdk.Error as exc:
+            if read_back is not None and getattr(exc, 'code', None) is None and _sdk_failure(exc) in (DROPPED, TIMEOUT):
+                found = read_back()
+                if found is not False:
+                    return found
+                return self._write(request, subject)
             raise self._sdk_error(exc, subject)
         except FOREIGN_ANSWER_ERRORS as exc:
             raise self._not_ovirt(exc, subject)
@@ -308,6 +322,9 @@ class OvirtDriver(HypervisorDriver):
         At most once per session: an id that stays unknown (an object this user may not see) must not cost a
         request per VM.
         """
+        if all(i is None for i in ids):
+            # Nothing to name (a VM that runs on no host, has no NIC): no request.
+            return {}
         table = self._lookup(kind)
         if kind not in self._refreshed and any(i is not None and i not in table for i in ids):
             self._refreshed.add(kind)
@@ -576,7 +593,14 @@ class OvirtDriver(HypervisorDriver):
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
                 for a in template.disk_attachments or () if a.disk is not None]
         full = (spec.get('clone_mode') or 'full') == 'full'
-        created = self._write(lambda system: system.vms_service().add(body, clone=full), subject)
+
+        def made():
+            # The engine adds the VM (image_locked) before it answers: one of this name is the new one.
+            found = self._read(lambda system: system.vms_service().list(
+                search='name={0}'.format(_search_value(name)), case_sensitive=True), subject)
+            found = [vm for vm in found if vm.name == name]
+            return found[0] if found else False
+        created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
         vm = wait_for(lambda: self._unlocked(created.id, subject), _remaining(deadline),
@@ -727,8 +751,13 @@ class OvirtDriver(HypervisorDriver):
         if action not in POWER_ACTIONS:
             raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
         deadline = time.monotonic() + timeout
-        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject),
-                           deadline)
+
+        def under_way():
+            # The engine changes the status before it answers: a VM on its way is the action's answer.
+            current = self.get_vm(vm_id=vm['id'])
+            return True if current is not None and current['status'] in ACTION_STATUSES.get(action, ()) else False
+        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject,
+                                               read_back=under_way), deadline)
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action in ('shutdown', 'stop') else 'running'
@@ -750,8 +779,13 @@ class OvirtDriver(HypervisorDriver):
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
         deadline = time.monotonic() + timeout
-        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject),
-                           deadline)
+
+        def removed():
+            current = self._vm_by_id(vm['id'], subject)
+            return True if current is None or (current.status is not None and current.status.value == 'image_locked') \
+                else False
+        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject,
+                                               read_back=removed), deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
             wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
@@ -801,9 +835,10 @@ def _sdk_failure(exc):
     curl_code, reason = _curl_error(exc)
     if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
         return TIMEOUT
-    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof").
-    dropped = curl_code in CURL_UNREACHABLE
-    if curl_code in CURL_TLS or (not dropped and re.search(r'SSL|certificate', reason)):
+    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof"); a handshake the
+    # server cut (out of connection slots, restarting) is 35 in the socket's own words: dropped, not a certificate.
+    dropped = curl_code in CURL_UNREACHABLE or bool(re.search(r'reset by peer|Connection refused', reason))
+    if not dropped and (curl_code in CURL_TLS or re.search(r'SSL|certificate', reason)):
         return TLS
     if dropped or isinstance(exc, sdk.ConnectionError):
         return DROPPED

@@ -444,6 +444,11 @@ class ProxmoxDriver(HypervisorDriver):
             return self._detailed(resource)
         return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), self.max_workers)
 
+    def _recent_resources(self):
+        """The VM listing this run read last, when no write was sent since (the template lookup right after the
+        VM's own lookup needs no second one); else a fresh one."""
+        return self._listing if self._listing is not None else self._resources()
+
     def _find_resource(self, vm_id=None, name=None, templates=False):
         resources = self._listing = self._resources()
         if vm_id is not None:
@@ -603,11 +608,6 @@ class ProxmoxDriver(HypervisorDriver):
                 raise self.error(NotFoundError, "bridge '{0}' not found on node '{1}' (nor an SDN vnet); available: "
                                                 "{2}".format(bridge, node, ', '.join(sorted(set(bridges + vnets))) or 'none'),
                                  subject)
-
-    def _recent_resources(self):
-        """The VM listing this run read last, when no write was sent since (the template lookup right after the
-        VM's own lookup needs no second one); else a fresh one."""
-        return self._listing if self._listing is not None else self._resources()
 
     def _template_resource(self, ref, subject):
         """The template resource named or numbered ref, or NotFoundError listing the available ones."""

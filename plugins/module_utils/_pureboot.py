@@ -33,10 +33,11 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, transport_reason)
+    ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
+    transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import PUREBOOT_ENV
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    MAX_REQUEST_TIMEOUT, READS, requests_failure, transport_error)
+    MAX_REQUEST_TIMEOUT, READS, TLS, requests_failure, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
 try:
@@ -461,8 +462,11 @@ class PureBootClient(object):
                 failure = requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
-                raise transport_error(failure, transport_reason(exc), self.url, self.timeout, hypervisor=self.label,
-                                      subject=subject).scrubbed(self.secrets)
+                error = transport_error(failure, transport_reason(exc), self.url, self.timeout, hypervisor=self.label,
+                                        subject=subject).scrubbed(self.secrets)
+                # A write may have been carried out: _write() reads its effect back.
+                error.unanswered = method != 'GET' and failure != TLS
+                raise error
             status = response.status_code
             if status == 401 and auth and not self.api_key and not renewed:
                 # A 401 means the server did not act, so even a write is safe to send again after a new login.
@@ -570,6 +574,26 @@ class PureBootClient(object):
     def _api(self, method, path, subject=None, params=None, body=None, record=None, many=False):
         return self._send(method, API_PREFIX + path, subject, params=params, body=body, record=record, many=many)
 
+    def _write(self, method, path, subject, body, read_back):
+        """A node write, sent once. When its connection failed before the answer, the server may have acted:
+        read_back() looks (with reads, retried as any) and returns the node as the write left it, or None when
+        the write did not arrive, which is then sent again, once. Never sent again without that look: a second
+        POST /nodes would register the MAC twice, or fail on the first one's 409."""
+        try:
+            return self._api(method, path, subject, body=body, record='node')
+        except HypervisorError as exc:
+            if not getattr(exc, 'unanswered', False):
+                raise
+            found = read_back()
+            if found is not None:
+                return found
+            return self._api(method, path, subject, body=body, record='node')
+
+    def _node_if(self, node_id, holds):
+        """The node when holds(node) is true of it now, else None."""
+        node = self.get_node(node_id)
+        return node if holds(node) else None
+
     # --------------------------------------------------------------- server
     def health(self):
         """GET /health (no auth): {'status': 'healthy', ...}."""
@@ -602,31 +626,36 @@ class PureBootClient(object):
         """POST /nodes with the given fields (None ones left out); ConflictError when the MAC is registered."""
         self._known(fields, NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
         body = dict((key, value) for key, value in fields.items() if value is not None)
-        return self._api('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body=body, record='node')
+        return self._write('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body,
+                           lambda: self.find_node(fields['mac_address']))
 
     def update_node(self, node_id, **fields):
         """PATCH only the given fields (None clears one); fields PATCH would silently ignore are refused here."""
         subject = node_subject(node_id=node_id)
         self._known(fields, NODE_PATCH_FIELDS, 'changed', subject)
-        return self._api('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, body=fields, record='node')
+        return self._write('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, fields,
+                           lambda: self._node_if(node_id, lambda node: all(
+                               (node.get(key) or None) == (value or None) for key, value in fields.items())))
 
     def set_node_state(self, node_id, state, comment=None, force=False):
         """PATCH /nodes/{id}/state; a transition the state machine forbids is an InvalidInputError (400)."""
         body = {'state': state, 'force': bool(force)}
         if comment is not None:
             body['comment'] = comment
-        return self._api('PATCH', '/nodes/{0}/state'.format(quote(str(node_id), safe='')),
-                         node_subject(node_id=node_id), body=body, record='node')
+        return self._write('PATCH', '/nodes/{0}/state'.format(quote(str(node_id), safe='')),
+                           node_subject(node_id=node_id), body,
+                           lambda: self._node_if(node_id, lambda node: node.get('state') == state))
 
     def add_node_tag(self, node_id, tag):
         """POST /nodes/{id}/tags; ConflictError when the node has it already."""
-        return self._api('POST', '/nodes/{0}/tags'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
-                         body={'tag': tag}, record='node')
+        return self._write('POST', '/nodes/{0}/tags'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
+                           {'tag': tag}, lambda: self._node_if(node_id, lambda node: tag in (node.get('tags') or ())))
 
     def remove_node_tag(self, node_id, tag):
         """DELETE /nodes/{id}/tags/{tag}; NotFoundError when the node does not have it."""
-        return self._api('DELETE', '/nodes/{0}/tags/{1}'.format(quote(str(node_id), safe=''), quote(str(tag), safe='')),
-                         node_subject(node_id=node_id), record='node')
+        return self._write('DELETE', '/nodes/{0}/tags/{1}'.format(quote(str(node_id), safe=''), quote(str(tag), safe='')),
+                           node_subject(node_id=node_id), None,
+                           lambda: self._node_if(node_id, lambda node: tag not in (node.get('tags') or ())))
 
     # There is deliberately no delete_node: the server's DELETE /nodes/{id} always answers 500. Retire instead.
 

@@ -35,6 +35,7 @@ COLLECTION = HERE.parents[2]
 COLLECTIONS_PATH = COLLECTION.parents[2]
 BIN = pathlib.Path(sys.executable).parent
 START, END = '<!-- bench-modules:start -->', '<!-- bench-modules:end -->'
+PARALLEL_START, PARALLEL_END = '<!-- bench-parallel:start -->', '<!-- bench-parallel:end -->'
 STEPS = ('create', 'start', 'info', 'stop', 'remove')
 VM_NAME = 'bench-vm'
 PASSWORD = 'bench-secret'
@@ -248,6 +249,81 @@ def bench(latency, workdir, backends):
     return rows
 
 
+# ----------------------------------------------------------------------------------------------- parallel creates
+def parallel_play(served, hosts):
+    """One play creating a VM per host of hosts, all at once (as many forks as hosts)."""
+    backend = served.backend
+    task = {'pureboot.hypervisors.pureboot_vm': dict(
+        backend.placement, hypervisor=backend.connection(password=PASSWORD), name='{{ inventory_hostname }}',
+        template=backend.template, state='present')}
+    return [{'hosts': 'all', 'gather_facts': False, 'tasks': [task]}]
+
+
+def run_parallel(folder, plays):
+    """Run each (hosts, play) as its own ansible-playbook process, all at the same time (one controller each)."""
+    processes = []
+    for index, (hosts, play) in enumerate(plays):
+        inventory = folder / 'hosts-{0}.yml'.format(index)
+        inventory.write_text(yaml.safe_dump({'all': {'hosts': dict((h, {}) for h in hosts), 'vars': {
+            'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}))
+        playbook = folder / 'play-{0}.yml'.format(index)
+        playbook.write_text(yaml.safe_dump(play))
+        environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+        environment.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
+                            'ANSIBLE_HOME': str(folder / 'ansible-home-{0}'.format(index)), 'ANSIBLE_NOCOLOR': '1',
+                            'ANSIBLE_HOST_KEY_CHECKING': '0'})
+        log = open(folder / 'run-{0}.log'.format(index), 'w')
+        processes.append((subprocess.Popen(
+            [str(BIN / 'ansible-playbook'), '-i', str(inventory), '--forks', str(len(hosts)), str(playbook)],
+            env=environment, cwd=str(folder), stdout=log, stderr=subprocess.STDOUT), log))
+    failed = []
+    for index, (process, log) in enumerate(processes):
+        if process.wait(timeout=1800) != 0:
+            failed.append(index)
+        log.close()
+    return failed
+
+
+def bench_parallel(latency, workdir, sizes, controllers):
+    """N VMs created at once on one Proxmox cluster: clone requests per VM and wall time, by one controller
+    (one play, N forks) or several (the hosts split over that many ansible-playbook processes)."""
+    rows = []
+    for count in sizes:
+        for parts in controllers:
+            folder = workdir / 'parallel-{0}-{1}'.format(count, parts)
+            served = ServedPve(latency, folder)
+            try:
+                names = ['par-{0:03d}'.format(i) for i in range(1, count + 1)]
+                groups = [names[i::parts] for i in range(parts)]
+                started = time.monotonic()
+                failed = run_parallel(folder, [(hosts, parallel_play(served, hosts)) for hosts in groups])
+                seconds = time.monotonic() - started
+                clones = sum(1 for _t, method, path in served.log() if method == 'POST' and path.endswith('/clone'))
+                made = [vm for vm in served.pve.vms if vm.name in names]
+                row = {'n': count, 'controllers': parts, 'seconds': round(seconds, 1), 'clones': clones,
+                       'clones_per_vm': round(clones / float(count), 2), 'vms': len(made),
+                       'distinct_ids': len(set(vm.vmid for vm in made)), 'failed_controllers': len(failed),
+                       'load': round(os.getloadavg()[0], 2)}
+            finally:
+                served.stop()
+            print('  N = {n:>3}, {controllers} controller(s): {clones} clone requests ({clones_per_vm} per VM), '
+                  '{vms} VMs, {distinct_ids} ids, {seconds} s'.format(**row), flush=True)
+            rows.append(row)
+    return rows
+
+
+def parallel_table(rows, latency):
+    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}: N VMs cloned from one template on one '
+             'fakepve cluster at the same moment, by one `ansible-playbook` with N forks, or by two at once each '
+             'with half of them.'.format(latency * 1000, time.strftime('%Y-%m-%d')), '',
+             '| N | controllers | clone requests | per VM | VMs made | distinct ids | failed runs | wall time (s) '
+             '| load average |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    for row in rows:
+        lines.append('| {n} | {controllers} | {clones} | {clones_per_vm:.2f} | {vms} | {distinct_ids} '
+                     '| {failed_controllers} | {seconds:.1f} | {load:.2f} |'.format(**row))
+    return '\n'.join(lines)
+
+
 # ----------------------------------------------------------------------------------------------- report
 def anchor_versions():
     found = []
@@ -277,8 +353,8 @@ def table(rows, latency, load):
         cells = ['{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1],
                                                 row['steps'][s]['again'][0], row['steps'][s]['again'][1])
                  for s in STEPS]
-        lines.append('| {0} | {1} | {2} | {3} |'.format(row['type'], row['collection'], ' | '.join(cells),
-                                                      row['session_requests'] or '–'))
+        lines.append('| {0} | {1} | {2} | {3} |'.format(
+            row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
     return '\n'.join(lines)
 
 
@@ -301,9 +377,9 @@ def plot(rows, path):
     figure.savefig(str(path), dpi=100)
 
 
-def write_doc(path, text):
+def write_doc(path, text, start_mark=START, end_mark=END):
     doc = path.read_text()
-    start, end = doc.index(START) + len(START), doc.index(END)
+    start, end = doc.index(start_mark) + len(start_mark), doc.index(end_mark)
     path.write_text(doc[:start] + '\n' + text + '\n' + doc[end:])
 
 
@@ -318,21 +394,35 @@ def main():
     parser.add_argument('--backends', default='proxmox,ovirt')
     parser.add_argument('--docs', help='docs folder to write performance.md and performance-modules.png into')
     parser.add_argument('--show-requests', action='store_true', help='print every request of every task')
+    parser.add_argument('--parallel', default='10,20,50,100',
+                        help='N of the parallel-create runs (empty: none)')
+    parser.add_argument('--controllers', default='1,2', help='how many ansible-playbook processes share each N')
+    parser.add_argument('--no-lifecycle', action='store_true', help='only the parallel creates')
     args = parser.parse_args()
     ANCHORS.append(args.anchors)
     if args.show_requests:
         SHOW_REQUESTS.append(True)
     load = [os.getloadavg()[0]]
+    sizes = [int(n) for n in args.parallel.split(',') if n]
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-modules-') as tmp:
-        rows = bench(args.latency, pathlib.Path(tmp), args.backends.split(','))
-    load.append(os.getloadavg()[0])
-    text = table(rows, args.latency, load)
-    print(text)
-    if args.docs:
-        docs = pathlib.Path(args.docs)
-        (docs / 'performance-modules.json').write_text(json.dumps(rows, indent=1) + '\n')
-        plot(rows, docs / 'performance-modules.png')
-        write_doc(docs / 'performance.md', text)
+        rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','))
+        load.append(os.getloadavg()[0])
+        parallel = bench_parallel(args.latency, pathlib.Path(tmp), sizes,
+                                  [int(n) for n in args.controllers.split(',')]) if sizes else []
+    docs = pathlib.Path(args.docs) if args.docs else None
+    if rows:
+        text = table(rows, args.latency, load)
+        print(text)
+        if docs:
+            (docs / 'performance-modules.json').write_text(json.dumps(rows, indent=1) + '\n')
+            plot(rows, docs / 'performance-modules.png')
+            write_doc(docs / 'performance.md', text)
+    if parallel:
+        text = parallel_table(parallel, args.latency)
+        print(text)
+        if docs:
+            (docs / 'performance-parallel.json').write_text(json.dumps(parallel, indent=1) + '\n')
+            write_doc(docs / 'performance.md', text, PARALLEL_START, PARALLEL_END)
 
 
 if __name__ == '__main__':

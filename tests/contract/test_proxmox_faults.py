@@ -1,6 +1,5 @@
 """Proxmox faults, caused with fakepve's injectors: each ends in the right category, saying where."""
 
-import threading
 import time
 
 import pytest
@@ -9,7 +8,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, ConflictError, InvalidInputError, NotFoundError, TaskFailedError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import RetryPolicy
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
-from ansible_collections.pureboot.hypervisors.tests.simulators.pve_storage_lock import hold_storage_locks
 
 
 @pytest.fixture
@@ -167,58 +165,6 @@ def test_networks_the_user_may_not_read_are_a_warning_not_a_failure(pve, driver)
     assert [nic['network'] for nic in vm['nics']] == ['vmbr1']
     assert driver.warnings == ["pve-test: VM 'fault-audit': the bridges of node 'pve1' could not be read (permission "
                                "denied: Permission check failed (/nodes/pve1, Sys.Audit)), so vmbr1 was not checked"]
-
-
-def test_parallel_full_clones_wait_for_the_storage_lock(pve):
-    """Two full clones on one storage at once: PVE's second clone task fails with "can't lock file ... got timeout"
-    while the first copies; the driver starts it again instead of failing, and both VMs are made once."""
-    hold_storage_locks(pve.pve, copy_secs=20, wait_secs=5)
-    pve.pve.time_scale = 0.05  # a copy takes 1 s, a clone gives up on the lock after 0.25 s
-    results, errors = {}, []
-
-    def create(name):
-        try:
-            with pve.driver() as driver:
-                results[name] = driver.create_vm(name, {'template': pve.template}, timeout=60)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            errors.append(exc)
-    threads = [threading.Thread(target=create, args=('locked-{0}'.format(i),)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
-    assert pve.pve.storage_lock_timeouts >= 1, 'the second clone never met the lock: the test shows nothing'
-    names = sorted(vm.name for vm in pve.pve.vms if vm.name.startswith('locked-'))
-    assert names == ['locked-0', 'locked-1']
-    assert results['locked-0']['id'] != results['locked-1']['id']
-    failed = [t for t in pve.pve.tasklog if t['type'] == 'qmclone' and t.get('exitstatus') not in (None, 'OK')]
-    assert all("can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout" in t['exitstatus']
-               for t in failed) and failed
-
-
-def test_parallel_clones_pick_ids_apart(pve):
-    """Ten clones at once: every one ends with its own id, nearly all on their first clone request."""
-    names = ['spread-{0:02d}'.format(i) for i in range(10)]
-    errors = []
-
-    def create(name):
-        try:
-            with pve.driver() as driver:
-                driver.create_vm(name, {'template': pve.template}, timeout=60)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            errors.append(exc)
-    threads = [threading.Thread(target=create, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
-    made = [vm for vm in pve.pve.vms if vm.name in names]
-    assert sorted(vm.name for vm in made) == names and len(set(vm.vmid for vm in made)) == 10
-    clones = [1 for method, path, _body in pve.pve.requests if method == 'POST' and path.endswith('/clone')]
-    # Taking nextid as it comes, the ten collided into 18 clone requests here; spread by name, a few at most.
-    assert len(clones) <= 13, len(clones)
 
 
 def test_a_proxy_error_page_is_said_in_words_not_as_its_raw_body(pve, driver):

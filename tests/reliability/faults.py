@@ -51,7 +51,7 @@ def fault(kind, name, summary, category, marks=()):
 # ================================================================== every hypervisor type
 
 @fault('hypervisor', 'lost_write_answer', 'the connection drops after the hypervisor carried out a start, before '
-       'its answer (a DropProxy loses exactly that answer)', 'unreachable')
+       'its answer (a DropProxy loses exactly that answer): the start is read back (its task, the VM status)', None)
 def lost_write_answer(scene):
     scene.create_vm()
     proxy = scene.through_proxy()
@@ -68,7 +68,7 @@ def lost_write_answer(scene):
     def verify():
         # The re-run finds the VM running: it sends no start at all.
         return [] if len(starts()) == 1 else ['{0} starts reached the hypervisor'.format(len(starts()))]
-    return Play(scene.vm_task('running'), lambda: None, text='cannot reach', state='running',
+    return Play(scene.vm_task('running'), lambda: None, state='running',
                 after_phase1=after_phase1, measure=lambda: {'starts_received': len(starts())}, verify=verify)
 
 

@@ -3,8 +3,10 @@
 - drops_5pct: a DropProxy in front of the hypervisor and another in front of PureBoot lose 5% of every
   request: reads half before the server sees them and half after it answered, writes always after the server
   carried them out (a write lost before the server is harmless; fakepve's own drops below cover it). VMs are
-  created and started under that. Tasks may fail, but only as `unreachable`; the re-run converges (each VM once, running, its node
-  once); and no write ever reached a server twice: the proxies saw every request in plain text.
+  created and started under that. A write whose answer was lost is read back (the VM by name and id, the task
+  by its UPID, the node by MAC), so at most one task in 40 may fail, and only as `unreachable`; the re-run
+  converges (each VM once, running, its node once); and no write ever reached a server twice: the proxies saw
+  every request in plain text.
 - drops_reads: 5% of the reads lost (never the same read more than twice in a row, as the collection
   retries a read three times): every info module and the connection test must succeed.
 - drops_native (Proxmox): fakepve's own flaky_network, which drops requests before reading them, seeded.
@@ -26,6 +28,8 @@ DROP_RATE = 0.05
 # Seeded so the default run (a few hundred requests) loses some on both sides; the stress run loses dozens.
 SEED = 20284
 VMS = scaled(5, 40)
+# Tasks of drops_5pct that may fail on their first run: one in 40 (none in the default run's 5).
+MAX_FAILED = VMS // 40
 READ_ROUNDS = scaled(3, 40)
 READ_VMS = 10
 # Requests that are logins: sent again after a refused or lost one by design (they change nothing).
@@ -115,6 +119,9 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
         categories = sorted(set(r.get('error_category') for r in failed))
         problems = ['{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300)) for r in failed
                     if r.get('error_category') != 'unreachable' or '\n' in str(r.get('msg'))]
+        if len(failed) > MAX_FAILED:
+            problems.append('{0} of {1} tasks failed on their first run, more than {2}'.format(
+                len(failed), len(names), MAX_FAILED))
         not_converged = converge_problems(scene, names, task_results(second['p2_0']))
         problems += not_converged
         creates = {}
@@ -137,7 +144,8 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
     record(case_id('fault', backend.kind, 'drops_5pct'), 'fault', hypervisor=backend.kind,
            fault='{0:.0%} of all requests lost on the hypervisor and PureBoot (reads before or after the server, writes '
                  'after the server acted), creating and starting {1} VMs'.format(DROP_RATE, VMS),
-           expected='unreachable, or ridden out', category=', '.join(c or '' for c in categories) or None,
+           expected='ridden out ({0} of {1} may fail, as unreachable)'.format(MAX_FAILED, VMS),
+           category=', '.join(c or '' for c in categories) or None,
            message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (
                ': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
            converged=not not_converged, phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),

@@ -27,6 +27,9 @@ class QuietServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a hundred clients connecting at once (make stress) would find their
+    # connections reset, which no real web server's backlog (hundreds) does.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         """A broken connection is the client's business: no traceback on stderr."""

@@ -78,6 +78,10 @@ def test_a_bare_engine_address_means_the_api_path(driver):
                "error:0A000126:SSL routines::unexpected eof while reading, errno 0')]"), 'unreachable',
      'cannot reach https://engine.example.com/ovirt-engine/api: OpenSSL SSL_read: OpenSSL/3.6.5: error:0A000126:SSL '
      'routines::unexpected eof while reading, errno 0'),
+    # A handshake the server cut (its backlog full): curl's SSL connect error, but no certificate problem.
+    (sdk.Error("Failed to read response: [(<pycurl.Curl object at 0x7f00>, 35, 'Recv failure: Connection reset by "
+               "peer')]"), 'unreachable',
+     'cannot reach https://engine.example.com/ovirt-engine/api: Recv failure: Connection reset by peer'),
 ])
 def test_sdk_errors_become_one_typed_line(driver, error, category, text):
     mapped = driver._sdk_error(error, "VM 'web1'")  # pylint: disable=protected-access
