@@ -339,7 +339,7 @@ EXAMPLES = r'''
   pureboot.hypervisors.pureboot_vm:
     hypervisor: "{{ pve }}"
     name: app-01
-    template: ubuntu-2404-cloud
+    template: ubuntu-2404-tpl
     networks:
       - network: vmbr0
     cloud_init:

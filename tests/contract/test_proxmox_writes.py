@@ -100,13 +100,18 @@ def test_an_id_taken_by_a_vm_we_cannot_see_is_never_taken_over(pve):
 
 
 def test_two_clients_making_the_same_vm_at_once_make_it_once(pve):
-    """Two controllers run the same play at the same moment: both pick the same id for the name, one clone wins,
-    the other is refused the id and, reading the cluster again, finds the VM made meanwhile: it stops there."""
+    """Two controllers run the same play at the same moment: as pureboot_vm does, each looks the VM up by name
+    (neither finds it: the barrier holds both until both looked), then creates it from the same listing. Both pick
+    the same id for the name, one clone wins, the other is refused the id and, reading the cluster again, finds the
+    VM made meanwhile: it stops there. (A controller looking up after the other's clone began finds the VM.)"""
     outcomes, errors = [], []
+    both_looked = threading.Barrier(2, timeout=30)
 
     def create():
         try:
             with pve.driver() as driver:
+                assert driver.get_vm(name='twice') is None
+                both_looked.wait()
                 outcomes.append(driver.create_vm('twice', {'template': pve.template}, timeout=60))
         except ConflictError as exc:
             errors.append(str(exc))
