@@ -139,6 +139,10 @@ class HypervisorDriver(abc.ABC):
     LOGINS = ()
     # Options this type does not have: of the connection, of a new VM's placement, of the VM and template filters.
     FOREIGN = {'connection': (), 'placement': (), 'vm_filters': (), 'template_filters': ()}
+    # The NIC models a VM of this type may have (networks[].model).
+    NIC_MODELS = ()
+    # Where the type has no per-NIC VLAN tag (networks[].vlan): what to use instead, for the message; None: it has.
+    VLAN_INSTEAD = None
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
     DEFAULT_WORKERS = 16
 
@@ -320,8 +324,16 @@ class HypervisorDriver(abc.ABC):
     # ---------------------------------------------------------------- shared
     def validate_spec(self, spec):
         """Refuse options of spec that this type does not have, and values out of range, without a request."""
-        self.refuse_foreign('placement', spec, subject=spec_subject(spec))
+        subject = spec_subject(spec)
+        self.refuse_foreign('placement', spec, subject=subject)
         validate_hardware(spec, self.label)
+        for index, nic in enumerate(spec.get('networks') or ()):
+            if nic.get('vlan') is not None and self.VLAN_INSTEAD:
+                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to {1}; {2}'.format(
+                    index, self.TYPE, self.VLAN_INSTEAD), subject)
+            if nic.get('model') is not None and nic['model'] not in self.NIC_MODELS:
+                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
+                    index, ', '.join(self.NIC_MODELS), nic['model']), subject)
 
     def error(self, cls, message, subject=None, **kwargs):
         """An error of class cls about subject on this hypervisor, with secrets removed."""

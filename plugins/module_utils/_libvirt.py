@@ -600,6 +600,8 @@ class LibvirtDriver(HypervisorDriver):
     # libvirt storage pool).
     FOREIGN = {'connection': ('api_token_id', 'api_token_secret', 'token'), 'placement': ('cluster', 'pool'),
                'vm_filters': ('cluster',), 'template_filters': ('cluster',)}
+    NIC_MODELS = NIC_MODELS
+    VLAN_INSTEAD = 'use a libvirt network (or its portgroup) of the VLAN'
 
     def __init__(self, connection):
         super(LibvirtDriver, self).__init__(connection)
@@ -728,6 +730,18 @@ class LibvirtDriver(HypervisorDriver):
             shutil.rmtree(pki_dir, ignore_errors=True)
 
     # --------------------------------------------------------------- requests
+    def _read_unless_missing(self, request, missing, subject=None):
+        """A read of one object: request(connection), or None when libvirt answers one of the error codes in
+        missing (no such domain, pool, volume)."""
+        def find(conn):
+            try:
+                return request(conn)
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() in missing:
+                    return None
+                raise
+        return self._read(find, subject)
+
     def _read(self, request, subject=None):
         """A read: request(connection), asked again on a new connection (bounded) when the old one was lost."""
         attempt = 0
@@ -898,18 +912,11 @@ class LibvirtDriver(HypervisorDriver):
 
     def _lookup(self, vm_id=None, name=None):
         """The libvirt domain of this UUID or name, or None."""
-        def find(conn):
-            try:
-                if vm_id is not None:
-                    return conn.lookupByUUIDString(str(vm_id))
-                return conn.lookupByName(name)
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG):
-                    return None
-                raise
         if vm_id is not None and not re.match(r'^[0-9a-fA-F-]{32,36}$', str(vm_id)):
             return None  # not a UUID, so no such domain
-        return self._read(find, describe_vm(name, vm_id))
+        return self._read_unless_missing(
+            lambda conn: conn.lookupByUUIDString(str(vm_id)) if vm_id is not None else conn.lookupByName(name),
+            (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG), describe_vm(name, vm_id))
 
     def get_vm(self, vm_id=None, name=None):
         dom = self._lookup(vm_id=vm_id, name=name)
@@ -979,14 +986,8 @@ class LibvirtDriver(HypervisorDriver):
 
     def _pool(self, name, subject):
         """The active storage pool called name; NotFoundError lists the pools."""
-        def find(conn):
-            try:
-                return conn.storagePoolLookupByName(name)
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-                    return None
-                raise
-        pool = self._read(find, subject)
+        pool = self._read_unless_missing(lambda conn: conn.storagePoolLookupByName(name),
+                                         (libvirt.VIR_ERR_NO_STORAGE_POOL,), subject)
         if pool is None:
             names = self._read(lambda conn: sorted(p.name() for p in conn.listAllStoragePools(0)), subject)
             raise self.error(NotFoundError, "storage pool '{0}' not found; available: {1}".format(
@@ -1025,13 +1026,6 @@ class LibvirtDriver(HypervisorDriver):
             # The name also names the VM's disk volumes (files in the pool): no path separators, no spaces.
             raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got "
                                                 "{0!r}".format(spec['name']), subject)
-        for index, nic in enumerate(spec.get('networks') or ()):
-            if nic.get('vlan') is not None:
-                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to libvirt; use a libvirt '
-                                                    'network (or its portgroup) of the VLAN'.format(index), subject)
-            if nic.get('model') is not None and nic['model'] not in NIC_MODELS:
-                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
-                    index, ', '.join(NIC_MODELS), nic['model']), subject)
 
     def preflight(self, spec):
         self.validate_spec(spec)
@@ -1272,14 +1266,8 @@ class LibvirtDriver(HypervisorDriver):
         pool_name = self._read(lambda _conn: pool.name(), subject)
         name = seed_volume_name(facts['name'])
 
-        def find(_conn):
-            try:
-                return pool.storageVolLookupByName(name)
-            except libvirt.libvirtError as exc:
-                if exc.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
-                    return None
-                raise
-        volume = self._read(find, subject)
+        volume = self._read_unless_missing(lambda _conn: pool.storageVolLookupByName(name),
+                                           (libvirt.VIR_ERR_NO_STORAGE_VOL,), subject)
         if volume is None:
             volume = self._write(lambda _conn: pool.createXML(volume_xml(name, SEED_MAX_BYTES, fmt='raw'), 0), subject)
         data = image + b'\0' * (SEED_MAX_BYTES - len(image))

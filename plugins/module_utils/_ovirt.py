@@ -171,6 +171,8 @@ class OvirtDriver(HypervisorDriver):
     # belong to a data center, not to a host.
     FOREIGN = {'connection': ('api_token_id', 'api_token_secret'), 'placement': ('node', 'pool'), 'vm_filters': (),
                'template_filters': ('node',)}
+    NIC_MODELS = NIC_MODELS
+    VLAN_INSTEAD = 'use a vNIC profile of the VLAN network'
 
     def __init__(self, connection):
         super(OvirtDriver, self).__init__(connection)
@@ -548,17 +550,6 @@ class OvirtDriver(HypervisorDriver):
         return self._cluster(cluster, subject)
 
     # ----------------------------------------------------------------- write
-    def validate_spec(self, spec):
-        super(OvirtDriver, self).validate_spec(spec)
-        subject = spec_subject(spec)
-        for index, nic in enumerate(spec.get('networks') or ()):
-            if nic.get('vlan') is not None:
-                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to ovirt; use a vNIC profile '
-                                                    'of the VLAN network'.format(index), subject)
-            if nic.get('model') is not None and nic['model'] not in NIC_MODELS:
-                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
-                    index, ', '.join(NIC_MODELS), nic['model']), subject)
-
     def preflight(self, spec):
         self.validate_spec(spec)
         subject = spec_subject(spec)

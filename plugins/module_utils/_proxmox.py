@@ -219,6 +219,7 @@ class ProxmoxDriver(HypervisorDriver):
     # A Proxmox cluster is the connection itself: no cluster option anywhere.
     FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',),
                'template_filters': ('cluster',)}
+    NIC_MODELS = NET_MODELS
 
     def __init__(self, connection):
         super(ProxmoxDriver, self).__init__(connection)
@@ -620,13 +621,6 @@ class ProxmoxDriver(HypervisorDriver):
             raise self.error(ConflictError, "several templates are named '{0}': ids {1}; use the id".format(
                 ref, ', '.join(str(r['vmid']) for r in found)), subject)
         return found[0]
-
-    def validate_spec(self, spec):
-        super(ProxmoxDriver, self).validate_spec(spec)
-        for index, nic in enumerate(spec.get('networks') or ()):
-            if nic.get('model') is not None and nic['model'] not in NET_MODELS:
-                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
-                    index, ', '.join(NET_MODELS), nic['model']), spec_subject(spec))
 
     def preflight(self, spec):
         self.validate_spec(spec)

@@ -197,10 +197,11 @@ class _Both(object):
         return sum(s.request_count() for s in self.servers)
 
 
-def anchor_versions():
-    """'community.proxmox 2.0.0, ovirt.ovirt 3.2.2': the compared collections, as found in the anchors folder."""
+def anchor_versions(roots=None):
+    """'community.proxmox 2.0.0, ovirt.ovirt 3.2.2': the compared collections, as found in the anchors folders
+    (roots; by default this bench's)."""
     found = []
-    for root in ANCHORS:
+    for root in ANCHORS if roots is None else roots:
         for manifest in sorted(pathlib.Path(root).glob('ansible_collections/*/*/MANIFEST.json')):
             info = json.loads(manifest.read_text())['collection_info']
             found.append('{namespace}.{name} {version}'.format(**info))

@@ -27,6 +27,7 @@ import yaml
 from fakepve import FakePve
 from fakepve.certs import make_cert
 
+from ansible_collections.pureboot.hypervisors.tests.bench.bench_inventory import anchor_versions
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
 
@@ -325,20 +326,11 @@ def parallel_table(rows, latency):
 
 
 # ----------------------------------------------------------------------------------------------- report
-def anchor_versions():
-    found = []
-    for root in ANCHORS:
-        for manifest in sorted(pathlib.Path(root).glob('ansible_collections/*/*/MANIFEST.json')):
-            info = json.loads(manifest.read_text())['collection_info']
-            found.append('{namespace}.{name} {version}'.format(**info))
-    return ', '.join(found)
-
-
 def table(rows, latency, load):
     from ansible.release import __version__ as ansible_core
     lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}, against {2}, on ansible-core {3} '
              'and Python {4} ({5} CPUs); load average (1 minute) {6:.2f} at the start and {7:.2f} at the end.'.format(
-                 latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(), ansible_core,
+                 latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(ANCHORS), ansible_core,
                  platform.python_version(), os.cpu_count(), load[0], load[1]), '',
              '| type | collection | lifecycle requests | lifecycle writes | no-op re-run requests | no-op re-run writes '
              '| wall time, both runs (s) |',

@@ -18,7 +18,28 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers impo
 GiB = 1024 ** 3
 
 
-class ProxmoxBackend(object):
+class Backend(object):
+    """What every adapter shares: connection options from its base_connection() (overrides win, None drops a key)
+    and drivers over them."""
+
+    def base_connection(self):
+        raise NotImplementedError
+
+    def connection(self, **overrides):
+        options = self.base_connection()
+        options.update(overrides)
+        return dict((k, v) for k, v in options.items() if v is not None)
+
+    def driver(self, **overrides):
+        return driver_for(self.connection(**overrides))
+
+    @staticmethod
+    def api_url_at(host, port):
+        """The api_url of a server of this type at host:port."""
+        return 'https://{0}:{1}'.format(host, port)
+
+
+class ProxmoxBackend(Backend):
     """fakepve over HTTPS, verified against its CA."""
 
     kind = 'proxmox'
@@ -57,19 +78,9 @@ class ProxmoxBackend(object):
             'scsi0': 'local-lvm:base-9001-disk-0,size=4G', 'net0': 'e1000=BC:24:11:00:90:01,bridge=vmbr0'})
         pve.pools.setdefault('lab', set())
 
-    def connection(self, **overrides):
-        options = {'type': 'proxmox', 'name': 'pve-test', 'api_url': self.pve.url, 'username': 'root@pam',
-                   'password': self.pve.password, 'ca_file': self.cafile}
-        options.update(overrides)
-        return dict((k, v) for k, v in options.items() if v is not None)
-
-    def driver(self, **overrides):
-        return driver_for(self.connection(**overrides))
-
-    @staticmethod
-    def api_url_at(host, port):
-        """The api_url of a server of this type at host:port."""
-        return 'https://{0}:{1}'.format(host, port)
+    def base_connection(self):
+        return {'type': 'proxmox', 'name': 'pve-test', 'api_url': self.pve.url, 'username': 'root@pam',
+                'password': self.pve.password, 'ca_file': self.cafile}
 
     def write_count(self):
         """Requests that could change something (logins excluded)."""
@@ -107,7 +118,7 @@ class ProxmoxBackend(object):
 SSO_PATHS = ('/ovirt-engine/sso/oauth/token', '/ovirt-engine/services/sso-logout')
 
 
-class OvirtBackend(object):
+class OvirtBackend(Backend):
     """The oVirt engine simulator over HTTPS, verified against its CA; its default seed without the VMs."""
 
     kind = 'ovirt'
@@ -135,19 +146,9 @@ class OvirtBackend(object):
         # Boot from the disk, then the network, as the Proxmox scene's template does.
         engine.set_template_boot(self.template, ['hd', 'network'])
 
-    def connection(self, **overrides):
-        options = {'type': 'ovirt', 'name': 'ovirt-test', 'api_url': self.engine.url, 'username': self.engine.username,
-                   'password': self.engine.password, 'ca_file': self.engine.cafile}
-        options.update(overrides)
-        return dict((k, v) for k, v in options.items() if v is not None)
-
-    def driver(self, **overrides):
-        return driver_for(self.connection(**overrides))
-
-    @staticmethod
-    def api_url_at(host, port):
-        """The api_url of a server of this type at host:port."""
-        return 'https://{0}:{1}'.format(host, port)
+    def base_connection(self):
+        return {'type': 'ovirt', 'name': 'ovirt-test', 'api_url': self.engine.url, 'username': self.engine.username,
+                'password': self.engine.password, 'ca_file': self.engine.cafile}
 
     def write_count(self):
         """Requests that could change something (SSO logins and logouts excluded)."""
@@ -199,7 +200,7 @@ def libvirt_boot_image(path, size=1024 * 1024):
         out.write(bytes(image))
 
 
-class LibvirtBackend(object):
+class LibvirtBackend(Backend):
     """A private libvirtd with QEMU (tests/simulators/libvirtd) as a remote host: over TLS, verified against its CA,
     with a SASL login; guests run under TCG."""
 
@@ -263,15 +264,10 @@ class LibvirtBackend(object):
             name, memory_mb=memory_mb, vcpus=vcpus, disks=[path], networks=[self.network], nic_model=nic_model,
             boot=('hd', 'network'), template=True, description=description))
 
-    def connection(self, **overrides):
-        options = {'type': 'libvirt', 'name': 'kvm-test', 'ca_file': self.host.tls_cafile,
-                   'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
-                   'username': self.username, 'password': self.password}
-        options.update(overrides)
-        return dict((k, v) for k, v in options.items() if v is not None)
-
-    def driver(self, **overrides):
-        return driver_for(self.connection(**overrides))
+    def base_connection(self):
+        return {'type': 'libvirt', 'name': 'kvm-test', 'ca_file': self.host.tls_cafile,
+                'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
+                'username': self.username, 'password': self.password}
 
     @staticmethod
     def api_url_at(host, port):

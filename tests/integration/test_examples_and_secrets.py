@@ -38,22 +38,23 @@ def pve(fakepve, fakepve_cafile):
     return backend
 
 
-def example_files(playbook_dir):
-    """The files the EXAMPLES read beside their playbook (the cloud_init example's SSH public key)."""
+def example_variables(pve, pureboot_server, playbook_dir):
+    """The variables the EXAMPLES use, and the files they read beside their playbook (the cloud_init example's SSH
+    public key)."""
     (playbook_dir / 'files').mkdir(exist_ok=True)
     (playbook_dir / 'files' / 'deploy.pub').write_text(
         'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVtZrbRVM9DEHVfYZ4o7kpVd1jVXCE0vdl8ZC9fQ6Jt deploy@example\n')
+    connection = pve.connection()
+    return {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
+            'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
+            'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key,
+            'vault_deploy_password': 'Cloud-Init-Example-1'}
 
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
 @pytest.mark.parametrize('module', MODULES)
 def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
-    connection = pve.connection()
-    example_files(tmp_path)
-    variables = {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
-                 'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
-                 'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key,
-                 'vault_deploy_password': 'Cloud-Init-Example-1'}
+    variables = example_variables(pve, pureboot_server, tmp_path)
     if module == 'pureboot_vm_info':
         pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
         pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
@@ -72,12 +73,8 @@ GROUP_DEFAULTS = {'group/pureboot.hypervisors.all': {
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
 def test_every_module_and_its_examples_run_under_the_documented_group_defaults(pve, pureboot_server, tmp_path):
-    connection = pve.connection()
-    example_files(tmp_path)
-    variables = {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
-                 'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
-                 'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key,
-                 'vault_deploy_password': 'Cloud-Init-Example-1'}
+    variables = example_variables(pve, pureboot_server, tmp_path)
+    connection = variables['pve']
     pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
     pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
     # Each module once with nothing but the defaults, then its EXAMPLES (which spell some options out), in one run.

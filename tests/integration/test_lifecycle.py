@@ -15,6 +15,19 @@ def sessions(engine):
     return logins, logouts
 
 
+def outcomes(tmp_path, tasks):
+    """Run tasks ((name, task, _expected), each allowed to fail) in one play: {name: 'ok' or 'failed'}."""
+    plays = []
+    for name, task, _expected in tasks:
+        plays.append(dict(task, name=name, register='outcome', ignore_errors=True))
+        plays.append({'name': 'record ' + name, 'ansible.builtin.set_fact': {
+            'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"}})
+    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600',
+                                           'content': '{{ outcomes | to_json }}'}})
+    assert_ok(run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}]))
+    return read_results(tmp_path)
+
+
 def test_every_module_logs_out_on_success_and_on_failure(ovirt_engine, pureboot_server, tmp_path):
     backend = OvirtBackend(ovirt_engine)
     hv = backend.connection()
@@ -36,16 +49,7 @@ def test_every_module_logs_out_on_success_and_on_failure(ovirt_engine, pureboot_
             'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent', pureboot=pb)}, 'ok'),
     ]
-    plays = []
-    for name, task, _expected in tasks:
-        plays.append(dict(task, name=name, register='outcome', ignore_errors=True))
-        plays.append({'name': 'record ' + name, 'ansible.builtin.set_fact': {
-            'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"}})
-    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600',
-                                           'content': '{{ outcomes | to_json }}'}})
-    result = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}])
-    assert_ok(result)
-    assert read_results(tmp_path) == dict((name, expected) for name, _task, expected in tasks)
+    assert outcomes(tmp_path, tasks) == dict((name, expected) for name, _task, expected in tasks)
     logins, logouts = sessions(ovirt_engine)
     assert logins >= len(tasks) - 1, 'each task logs in (the unknown cluster too)'
     assert logins == logouts, '{0} SSO logins but {1} logouts'.format(logins, logouts)
@@ -71,17 +75,8 @@ def test_every_module_closes_its_libvirt_connection_on_success_and_on_failure(li
         ('hypervisor test', {'pureboot.hypervisors.pureboot_hypervisor': {'hypervisor': hv}}, 'ok'),
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent')}, 'ok'),
     ]
-    plays = []
-    for name, task, _expected in tasks:
-        plays.append(dict(task, name=name, register='outcome', ignore_errors=True))
-        plays.append({'name': 'record ' + name, 'ansible.builtin.set_fact': {
-            'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"}})
-    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600',
-                                           'content': '{{ outcomes | to_json }}'}})
     mark = libvirt_remote_host.log_mark()
-    result = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}])
-    assert_ok(result)
-    assert read_results(tmp_path) == dict((name, expected) for name, _task, expected in tasks)
+    assert outcomes(tmp_path, tasks) == dict((name, expected) for name, _task, expected in tasks)
     calls = libvirt_remote_host.rpc_calls(mark)
     opens, closes = calls.count('REMOTE_PROC_CONNECT_OPEN'), calls.count('REMOTE_PROC_CONNECT_CLOSE')
     # The wrong password's connection is refused during its login, before it is open.

@@ -41,11 +41,11 @@ def private_base_dir(tmp_path_factory):
     return short_base_dir(tmp_path_factory.mktemp('libvirt'))
 
 
-@pytest.fixture(scope='session')
-def libvirt_host(tmp_path_factory):
-    """The session's started PrivateLibvirtd with LIBVIRT_POOL, LIBVIRT_NETWORK and LIBVIRT_SECOND_NETWORK."""
+def started_host(tmp_path_factory, **options):
+    """A started PrivateLibvirtd (options: its sasl_login, tls) with the scene's pool and networks, yielded for the
+    session and stopped after."""
     require_private_libvirtd()
-    host = PrivateLibvirtd(private_base_dir(tmp_path_factory))
+    host = PrivateLibvirtd(private_base_dir(tmp_path_factory), **options)
     host.start()
     try:
         host.define_pool(LIBVIRT_POOL)
@@ -54,6 +54,12 @@ def libvirt_host(tmp_path_factory):
         yield host
     finally:
         host.stop()
+
+
+@pytest.fixture(scope='session')
+def libvirt_host(tmp_path_factory):
+    """The session's started PrivateLibvirtd with LIBVIRT_POOL, LIBVIRT_NETWORK and LIBVIRT_SECOND_NETWORK."""
+    yield from started_host(tmp_path_factory)
 
 
 @pytest.fixture(scope='session')
@@ -71,13 +77,4 @@ def libvirt_remote_host(tmp_path_factory):
     """A second session daemon, like libvirt_host, that stands for a remote host: it listens with TLS (reached from
     this namespace through host.tls_relay(), verified against host.tls_cafile) and every socket asks for a SASL
     login (LIBVIRT_SASL_LOGIN). The driver contract and integration suites' libvirt scene (LibvirtBackend)."""
-    require_private_libvirtd()
-    host = PrivateLibvirtd(private_base_dir(tmp_path_factory), sasl_login=LIBVIRT_SASL_LOGIN, tls=True)
-    host.start()
-    try:
-        host.define_pool(LIBVIRT_POOL)
-        host.define_network(LIBVIRT_NETWORK, LIBVIRT_NETWORK_ADDRESS)
-        host.define_network(LIBVIRT_SECOND_NETWORK)
-        yield host
-    finally:
-        host.stop()
+    yield from started_host(tmp_path_factory, sasl_login=LIBVIRT_SASL_LOGIN, tls=True)
