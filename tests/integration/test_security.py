@@ -15,14 +15,17 @@ import time
 import pytest
 import requests
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     ansible_inventory, assert_ok, listing, run_playbook)
 
 # case id -> (what an attacker or a mistake does, what the collection answers)
 CASES = {
     'unsafe-hypervisor-values': (
-        "A VM description on the hypervisor is `{{ lookup('pipe', ...) }}`; a play reads the host variable, and "
-        "`compose`/`keyed_groups` use it, through `ansible-inventory --list`, `--host` and `ansible-playbook`.",
+        "A VM description on the hypervisor (Proxmox, oVirt or libvirt) is `{{ lookup('pipe', ...) }}`; a play reads "
+        "the host variable, and `compose`/`keyed_groups` use it, through `ansible-inventory --list`, `--host` and "
+        "`ansible-playbook`. A Proxmox VM's cloud-init user is the same, read with `use_cloud_init: true` as "
+        "`ansible_user`.",
         'The value is marked unsafe: shown as the literal text, never templated; no command runs on the controller.'),
     'unsafe-pureboot-values': (
         "Without login, `POST /api/v1/report` sets a VM's node hostname to `{{ lookup('pipe', ...) }}`; a play and "
@@ -46,8 +49,10 @@ CASES = {
         'A task names an oVirt engine with no credentials while `PUREBOOT_HV_*` hold a Proxmox host\'s.',
         "The module fails with one line (missing credentials) and the engine receives no login at all."),
     'hypervisor-plain-http': (
-        'A hypervisor `api_url` is `http://` (a module task and an inventory entry).',
-        'Refused with one line saying hypervisor APIs are reached over https only; no request is sent.'),
+        'A hypervisor `api_url` is `http://` (a module task and an inventory entry), or a libvirt URI is '
+        '`qemu+tcp://` to a host other than loopback (cleartext, password included).',
+        'Refused with one line saying hypervisor APIs are reached over https only (libvirt: use qemu+tls:// or '
+        'qemu+ssh://); no request is sent.'),
     'pureboot-plain-http': (
         'The PureBoot URL is `http://` on a host other than loopback.',
         'Refused with one line naming the `allow_insecure_http` opt-in, before any request; no credential is sent. '
@@ -127,6 +132,7 @@ def assert_nothing_ran(marker_dir):
 # ----------------------------------------------------------------------------------------- 1: unsafe values
 
 @pytest.mark.smoke
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 @case('unsafe-hypervisor-values')
 def test_hypervisor_values_are_never_templated(backend, tmp_path, marker_dir):
     hostile = PAYLOAD.format(marker_dir / 'description')
@@ -146,6 +152,7 @@ def test_hypervisor_values_are_never_templated(backend, tmp_path, marker_dir):
 
 
 @pytest.mark.smoke
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 @case('unsafe-pureboot-values')
 def test_pureboot_node_values_are_never_templated(backend, pureboot_server, tmp_path, marker_dir):
     vm = backend.driver().create_vm('hostile-node', dict(backend.placement, template=backend.template), timeout=60)
@@ -162,6 +169,23 @@ def test_pureboot_node_values_are_never_templated(backend, pureboot_server, tmp_
     read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', 'hostile-node',
                         {'hostname': 'pureboot_node.hostname', 'node_name': 'node_name'})
     assert read == {'hostname': hostile, 'node_name': hostile}
+    assert_nothing_ran(marker_dir)
+
+
+@case('unsafe-hypervisor-values')
+def test_cloud_init_values_are_never_templated(fakepve, fakepve_cafile, tmp_path, marker_dir):
+    """A hypervisor user sets a Proxmox VM's cloud-init user to a template; use_cloud_init makes it ansible_user,
+    the variable Ansible reads to connect."""
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    hostile = PAYLOAD.format(marker_dir / 'ciuser')
+    vm = pve.driver().create_vm('hostile-ci', dict(pve.placement, template=pve.template), timeout=60)
+    fakepve.vm(int(vm['id'])).config.update(ciuser=hostile, ide2='local-lvm:cloudinit,media=cdrom')
+    config = source([pve.connection()], use_cloud_init=True)
+    inventory = listing(ansible_inventory(tmp_path, config))
+    assert inventory['_meta']['hostvars']['hostile-ci']['ansible_user'] == hostile
+    read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', 'hostile-ci', {'user': 'ansible_user'})
+    assert read == {'user': hostile}
     assert_nothing_ran(marker_dir)
 
 
@@ -196,6 +220,7 @@ def test_pureboot_reports_never_decide_ansible_host_unless_trusted(backend, pure
 
 
 @pytest.mark.smoke
+@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 @case('uuid-alone-never-links')
 def test_a_node_claiming_only_the_vms_uuid_is_not_its_node(backend, pureboot_server, tmp_path):
     vm = backend.driver().create_vm('uuid-target', dict(backend.placement, template=backend.template), timeout=60)
@@ -283,6 +308,15 @@ def test_plain_http_hypervisor_urls_are_refused(fakepve, fakepve_cafile, tmp_pat
     assert 'uses plain http' in one_line(result.stderr)
     assert fakepve.requests == [], 'a request went out over plain http'
     assert fakepve.password not in result.stdout + result.stderr
+    # libvirt's cleartext transport: refused before any name lookup or connection (.invalid never resolves).
+    tcp = {'type': 'libvirt', 'name': 'kvm-plain', 'api_url': 'qemu+tcp://kvm1.invalid/system',
+           'username': 'admin', 'password': 'Libvirt-Sasl-Secret-9'}
+    play = [{'hosts': 'localhost', 'gather_facts': False,
+             'tasks': [{'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': tcp}}]}]
+    result = run_playbook(tmp_path, play)
+    assert result.returncode != 0
+    assert 'qemu+tcp sends the password and all data in cleartext' in one_line(result.stdout)
+    assert 'Libvirt-Sasl-Secret-9' not in result.stdout + result.stderr
 
 
 @case('pureboot-plain-http')
