@@ -30,8 +30,8 @@ BOOT_TIMEOUT = 180
 
 
 @pytest.fixture
-def pxe_lab(libvirt_host):
-    with PxeLab(libvirt_host, LIBVIRT_POOL) as lab:
+def pxe_lab(libvirt_host, tmp_path):
+    with PxeLab(libvirt_host, LIBVIRT_POOL, workflows_dir=str(tmp_path / 'workflows')) as lab:
         yield lab
 
 
@@ -100,6 +100,10 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
 
     # A pending node with a workflow gets the install script: after a reset the VM boots again, its iPXE
     # fetches the workflow's kernel from PureBoot, and last_seen_at moves on while the state stays pending.
+    # The workflow file as on a real server: kernel and initrd through PureBoot's /api/v1/files (which needs the
+    # login iPXE cannot send: the double answers 401, as the real server does, after logging the request).
+    double.write_workflow(WORKFLOW, install_method='kernel', kernel_path='/workflows/{0}/vmlinuz'.format(WORKFLOW),
+                          initrd_path='/workflows/{0}/initrd'.format(WORKFLOW), cmdline='ip=dhcp')
     double.update_node(node['id'], workflow_id=WORKFLOW)
     double.advance(node['id'], 'pending')
     double.clear_requests()
@@ -110,6 +114,7 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
         [(e['method'], e['path'], e['query']) for e in double.requests])
     second_boot = pxe_lab.boot_requests(mac)[0]
     assert second_boot['status'] == 200
+    assert [e['status'] for e in log if e['path'] == kernel_path][0] == 401
     node = double.node_by_mac(mac)
     assert node['state'] == 'pending'
     assert parse_time(node['last_seen_at']) > first_seen

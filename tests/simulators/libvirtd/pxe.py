@@ -27,8 +27,10 @@ BOOT_PATH = '/api/v1/boot'
 class PxeLab(object):
     """The PXE network, TFTP root, PureBoot double and template on a started PrivateLibvirtd (see the module)."""
 
-    def __init__(self, host, pool, network='pbh-pxe', address='192.168.177.1', template='pxe-tpl'):
+    def __init__(self, host, pool, network='pbh-pxe', address='192.168.177.1', template='pxe-tpl', **double_options):
+        """double_options: more PureBootDouble options (workflows_dir, install_timeout, ...)."""
         self.host = host
+        self.double_options = double_options
         self.pool = pool
         self.network_name = network
         self.address = address
@@ -51,11 +53,11 @@ class PxeLab(object):
             os.chmod(self.tftp_root, 0o755)
             self.network = self.host.define_network(self.network_name, self.address, tftp_root=self.tftp_root,
                                                     bootp_file=BOOT_FILE)
-            with self.host.inside():
-                self.double = PureBootDouble(host='0.0.0.0', tls=False).start()
             # The URL the double writes into its iPXE scripts (a workflow's kernel and initrd) is the one guests
-            # reach it on, as a real server is configured with its public address.
-            self.double.host = self.address
+            # reach it on, as a real server is configured with its public address (PUREBOOT_HOST).
+            with self.host.inside():
+                self.double = PureBootDouble(host='0.0.0.0', tls=False, advertise_host=self.address,
+                                             **self.double_options).start()
             self.boot_script = '#!ipxe\nchain http://{0}:{1}{2}?mac=${{net0/mac}}&uuid=${{uuid}}\n'.format(
                 self.address, self.double.port, BOOT_PATH)
             path = os.path.join(self.tftp_root, BOOT_FILE)

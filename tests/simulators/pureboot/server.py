@@ -7,13 +7,16 @@ hypervisor type), 500s in text/plain, the web UI's catch-all that answers 200 to
 wrong URL looks like a working server), the 409 on a duplicate MAC, PATCH silently ignoring the fields it
 does not know, the node state machine, the DELETE that always answers 500, the endpoints that need no
 login (boot, report, ipxe, auth/refresh) through which anyone can register a node and set its details, and
-the hypervisor registry that keeps passwords base64-encoded. State lives in memory behind one lock; every
+the hypervisor registry that keeps passwords base64-encoded, and the install flow: workflow files read from a
+workflows directory by file name, /boot's answer per node state, the installer's events on /report. State lives
+in memory behind one lock; every
 request is recorded (with passwords masked) so tests can count and inspect calls. Faults (fail, slow,
 expire_tokens) are injected from the test.
 """
 
 import base64
 import copy
+import os
 import hashlib
 import hmac
 import http
@@ -29,6 +32,8 @@ import uuid
 from collections import deque
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
 
@@ -99,6 +104,36 @@ STUB_TEMPLATES = [
     {'id': 'tpl-001', 'name': 'rhel-9-template', 'os_type': 'rhel_9x64', 'cpu_cores': 2, 'memory_mb': 4096},
     {'id': 'tpl-002', 'name': 'ubuntu-2204-template', 'os_type': 'ubuntu_22_04', 'cpu_cores': 2, 'memory_mb': 2048},
 ]
+
+# ---- the install flow (docs/pureboot-server.md, "The install flow"; in this repository's docs/provisioning.md)
+
+# What /boot answers a known node per state (section "Endpoints that need no login"): these boot from the local disk;
+# pending gets its workflow's install script; installing is the quirk below (install_timeout).
+LOCAL_BOOT_STATES = ('discovered', 'installing', 'installed', 'active', 'retired')
+# Install methods a workflow file may name (section "The install flow", "Facts a client needs").
+INSTALL_METHODS = ('kernel', 'chain', 'sanboot', 'image', 'clone')
+# Workflow files are looked up by file name, with one of these extensions, in the workflows directory.
+WORKFLOW_EXTENSIONS = ('.yaml', '.yml', '.json')
+# The variables filled into a workflow's cmdline and boot_url (same section), as ${name}.
+WORKFLOW_VARIABLES = ('server', 'node_id', 'mac', 'ip')
+# The real server's default install timeout in minutes; any value but 0 makes /boot of an installing node crash
+# (its SQLite naive/aware datetime comparison; section "The install flow", "Facts a client needs").
+DEFAULT_INSTALL_TIMEOUT = 60
+# What an installer reports on POST /report (section "The install flow", step 4): the state each event moves a
+# node from, and to. install_failed is handled on its own (the 3-attempt rule); the events without an entry only log.
+EVENT_TRANSITIONS = {
+    'install_started': ('pending', 'installing'),
+    'install_complete': ('installing', 'installed'),
+    'first_boot': ('installed', 'active'),
+}
+EVENT_MESSAGES = {
+    'install_started': 'Installation started',
+    'install_complete': 'Installation completed',
+    'first_boot': 'First boot - node now active',
+}
+# The events that only log (boot_started, install_progress, heartbeat, ...), and any event in the wrong state, are
+# answered 200 with this message and change nothing.
+EVENT_LOGGED = 'Event logged'
 
 _MISSING = object()
 _TRUE_WORDS = frozenset(('1', 'on', 't', 'true', 'y', 'yes'))
@@ -326,8 +361,9 @@ NODE_UPDATE = dict((name, _opt_str()) for name in (
     'hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model'))
 # What a booted node reports about itself (POST /report, no login): it creates or updates the node by MAC.
 NODE_REPORT_FIELDS = ('ip_address', 'hostname', 'vendor', 'model', 'serial_number', 'system_uuid')
+# An installer adds the event it reports (the install flow's events, below) and, with install_failed, a message.
 NODE_REPORT = dict([('mac_address', Field('str', required=True, check=_mac_problem))]
-                   + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS])
+                   + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS + ('event', 'message')])
 STATE_CHANGE = {
     'state': Field('str', required=True, check=_state_problem),
     'comment': _opt_str(default=None),
@@ -494,11 +530,22 @@ class PureBootDouble(BackgroundServer):
     Failed logins never lock an account, as on the current server (its failure counter is rolled back with
     the failed request). max_failed_logins=N turns the lock-out its code intends on (423 from the next
     attempt after N failures, for lockout_seconds), so a client's handling of a 423 can be tested.
+
+    The install flow's settings, as the real server's configuration has them: workflows_dir, the directory of
+    workflow files (None: no workflow exists); advertise_host and advertise_port, the address its iPXE scripts
+    give for itself (PUREBOOT_HOST and PORT; default: where it listens), always over plain http; install_timeout
+    in minutes (any value but 0 makes /boot of an installing node answer 500, as on the real server).
     """
 
     def __init__(self, host='127.0.0.1', port=0, username='admin', password='pureboot-admin', api_key=None,
-                 tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=None, verbose=False):
+                 tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=None, verbose=False,
+                 workflows_dir=None, advertise_host=None, advertise_port=None, install_timeout=DEFAULT_INSTALL_TIMEOUT):
         super().__init__('pureboot', host, port, tls=tls)
+        self.workflows_dir = workflows_dir
+        self.advertise_host = advertise_host
+        self.advertise_port = advertise_port
+        self.install_timeout = install_timeout
+        self._events = []          # what installers reported: {'mac', 'event', 'from_state', 'to_state', 'message'}
         self.username = username
         self.password = password
         self.token_ttl = token_ttl
@@ -533,6 +580,13 @@ class PureBootDouble(BackgroundServer):
     def api_url(self):
         """Base URL of the REST API."""
         return self.url + API
+
+    @property
+    def server_url(self):
+        """The server's address as its iPXE scripts give it (and ${server} in a workflow): http://HOST:PORT with
+        the configured PUREBOOT_HOST and PORT (advertise_host, advertise_port), plain http whatever it listens on
+        (docs/pureboot-server.md, "The install flow": the scripts advertise the server as configured)."""
+        return 'http://{0}:{1}'.format(self.advertise_host or self.host, self.advertise_port or self.port)
 
     def make_server(self, address):
         # Stopping closes the connections it remembers too (_Server.server_close).
@@ -643,6 +697,24 @@ class PureBootDouble(BackgroundServer):
         with self._lock:
             node = self._node_by_mac(normalize_mac(mac))
             return copy.deepcopy(node) if node else None
+
+    @property
+    def events(self):
+        """What installers reported on POST /report with an event, in order: {'mac', 'event', 'from_state',
+        'to_state', 'message'} (to_state == from_state when the event changed nothing)."""
+        with self._lock:
+            return [dict(event) for event in self._events]
+
+    def write_workflow(self, workflow_id, **fields):
+        """Write a workflow file <workflows_dir>/<workflow_id>.yaml with these fields (kernel_path, initrd_path,
+        cmdline, install_method, boot_url, ...), as an administrator puts one on the server; returns its path."""
+        if not self.workflows_dir:
+            raise ValueError('this double has no workflows_dir')
+        os.makedirs(self.workflows_dir, exist_ok=True)
+        path = os.path.join(self.workflows_dir, workflow_id + '.yaml')
+        with open(path, 'w') as handle:
+            yaml.safe_dump(dict(fields, id=fields.get('id', workflow_id)), handle, sort_keys=False)
+        return path
 
     @property
     def groups(self):
@@ -802,6 +874,7 @@ class PureBootDouble(BackgroundServer):
             ('PATCH', API + '/nodes/{node_id}', self._update_node),
             ('DELETE', API + '/nodes/{node_id}', self._delete_node),
             ('PATCH', API + '/nodes/{node_id}/state', self._change_state),
+            ('POST', API + '/nodes/{node_id}/installed', self._installed_callback),
             ('POST', API + '/nodes/{node_id}/tags', self._add_tag),
             ('DELETE', API + '/nodes/{node_id}/tags/{tag}', self._remove_tag),
             ('GET', API + '/hypervisors', self._list_hypervisors),
@@ -1149,6 +1222,8 @@ class PureBootDouble(BackgroundServer):
     # ---- boot
 
     def _boot(self, request):
+        # docs/pureboot-server.md, "Endpoints that need no login" and "The install flow": what a PXE-booting machine's
+        # iPXE fetches. It never changes a node's state.
         if 'mac' not in request.query:
             raise ValidationFailed([_error('missing', ('query', 'mac'), 'Field required', None)])
         mac = request.param('mac') or ''
@@ -1159,7 +1234,8 @@ class PureBootDouble(BackgroundServer):
         node = self._node_by_mac(mac)
         hardware = (('vendor', 'vendor'), ('model', 'model'), ('serial', 'serial_number'), ('uuid', 'system_uuid'))
         if node is None:
-            # An unknown machine booting is registered on the spot, with the defaults (bios, x86_64).
+            # An unknown machine booting is registered on the spot, discovered, with the defaults (bios, x86_64),
+            # the caller's address and what its iPXE says of its hardware; it boots from its disk.
             node = self._new_node(mac)
             node['ip_address'] = request.client_ip
             node['last_seen_at'] = now
@@ -1167,34 +1243,90 @@ class PureBootDouble(BackgroundServer):
                 node[name] = request.param(param)
             self._nodes[node['id']] = node
             return _script(200, _local_boot_script('Node registered - booting from local disk'))
+        # A known one: last seen now, at the caller's address; hardware details only where the node has none.
         node['last_seen_at'] = now
         node['ip_address'] = request.client_ip
         for param, name in hardware:
             if request.param(param) and not node[name]:
                 node[name] = request.param(param)
+        if node['state'] == 'installing' and self.install_timeout:
+            # The real server's install-timeout check compares a naive with an aware datetime and crashes.
+            raise ApiError(500, SERVER_ERROR)
         if node['state'] == 'pending':
             if not node['workflow_id']:
-                return _script(200, '#!ipxe\n# PureBoot - Pending (no workflow assigned)\n# Node: {0}\n'
-                                    'echo Awaiting workflow assignment\nsleep 10\nchain {1}/boot?mac={0}\n'.format(
-                                        mac, self.api_url))
-            return _script(200, '#!ipxe\n# PureBoot - Installing {0}\n# Node: {1}\n# Workflow: {0}\n'
-                                'echo Starting installation...\nkernel {2}/files/workflows/{0}/vmlinuz ip=dhcp\n'
-                                'initrd {2}/files/workflows/{0}/initrd\nboot\n'.format(node['workflow_id'], mac, self.api_url))
+                return _script(200, _no_workflow_script(mac, self.server_url))
+            return _script(200, self._install_script(node))
         return _script(200, _local_boot_script('State: {0} - booting from local disk'.format(node['state'])))
 
+    def _workflow(self, workflow_id):
+        """The workflow file named workflow_id (file name without extension) as a dict, or None when there is none.
+
+        Looked up by file name only, never by the id inside it (docs/pureboot-server.md, "The install flow"). A name that
+        is not a plain file name (a path, a dot file) is no workflow: node fields come from anyone."""
+        if not self.workflows_dir or not workflow_id or os.path.basename(workflow_id) != workflow_id \
+                or workflow_id.startswith('.'):
+            return None
+        for extension in WORKFLOW_EXTENSIONS:
+            path = os.path.join(self.workflows_dir, workflow_id + extension)
+            if os.path.isfile(path):
+                with open(path) as handle:
+                    text = handle.read()
+                try:
+                    data = json.loads(text) if extension == '.json' else yaml.safe_load(text)
+                except ValueError:
+                    return None
+                return data if isinstance(data, dict) else None
+        return None
+
+    def _install_script(self, node):
+        # docs/pureboot-server.md, "The install flow", step 3 and "Facts a client needs": the workflow's kernel and initrd
+        # (through /api/v1/files/..., which needs a login iPXE cannot send), or a chain/sanboot to its boot_url;
+        # ${server}, ${node_id}, ${mac}, ${ip} filled into cmdline and boot_url. A missing workflow shows only here.
+        workflow = self._workflow(node['workflow_id'])
+        mac = node['mac_address']
+        if workflow is None:
+            return _workflow_error_script(mac, "Workflow '{0}' not found".format(node['workflow_id']))
+        values = {'server': self.server_url, 'node_id': node['id'], 'mac': mac, 'ip': node['ip_address'] or ''}
+        method = workflow.get('install_method') or 'kernel'
+        cmdline = _fill(workflow.get('cmdline') or '', values)
+        boot_url = _fill(workflow.get('boot_url') or '', values)
+        header = '#!ipxe\n# PureBoot - Installing {0}\n# Node: {1}\n# Method: {2}\necho Starting installation...\n'.format(
+            node['workflow_id'], mac, method)
+        if method not in INSTALL_METHODS:
+            return _workflow_error_script(mac, 'Unknown install method: {0}'.format(method))
+        if method in ('chain', 'sanboot'):
+            if not boot_url:
+                return _workflow_error_script(mac, '{0} method requires boot_url'.format(method))
+            return header + '{0} {1} || goto error\n'.format(method, boot_url) + _FAILED_TAIL
+        if method == 'kernel':
+            files = self.server_url + API + '/files'
+            kernel = files + '/' + str(workflow.get('kernel_path') or '').lstrip('/')
+            initrd = files + '/' + str(workflow.get('initrd_path') or '').lstrip('/')
+            return header + 'kernel {0} || goto error\ninitrd {1} || goto error\nboot\n'.format(
+                ' '.join(part for part in (kernel, cmdline) if part), initrd) + _FAILED_TAIL
+        # image and clone boot the server's own deploy environment, also from /api/v1/files (the page names these
+        # methods only; their details are not this collection's concern).
+        deploy = self.server_url + API + '/files/tftp/deploy'
+        return header + ('kernel {0}/vmlinuz-virt pureboot.server={1} pureboot.node_id={2} pureboot.mac={3} '
+                         'pureboot.mode={4} || goto error\ninitrd {0}/initramfs-virt || goto error\nboot\n').format(
+            deploy, self.server_url, node['id'], mac, method) + _FAILED_TAIL
+
     def _ipxe_chain(self, request):
-        # What a PXE ROM chains to first: the boot endpoint, with what iPXE knows of the machine.
+        # What a PXE ROM chains to first: the boot endpoint at the advertised address, with what iPXE knows of the machine.
         return _script(200, '#!ipxe\n# PureBoot - chain to the boot endpoint\n'
                             'chain {0}/boot?mac=${{net0/mac}}&uuid=${{uuid}}&vendor=${{manufacturer:uristring}}'
-                            '&model=${{product:uristring}}&serial=${{serial:uristring}}\n'.format(self.api_url))
+                            '&model=${{product:uristring}}&serial=${{serial:uristring}}\n'.format(self.server_url + API))
 
     def _report(self, request):
-        # A booted node reporting itself, without login: creates the node or updates it by MAC, with
-        # whatever it says (an empty value leaves the field as it is).
+        # docs/pureboot-server.md, "Endpoints that need no login": a booted node reporting itself, without login, creates
+        # the node or updates it by MAC with whatever it says (an empty value leaves the field as it is).
+        # With an event ("The install flow", step 4) the MAC must be known (404), and the event may move the node.
         data = self._body(request, NODE_REPORT)
         mac = normalize_mac(data['mac_address'])
         node = self._node_by_mac(mac)
         if node is None:
+            if data['event']:
+                raise ApiError(404, 'Node with MAC {0} not found'.format(mac))
             node = self._new_node(mac)
             self._nodes[node['id']] = node
         now = utc_now()
@@ -1203,7 +1335,46 @@ class PureBootDouble(BackgroundServer):
                 node[name] = data[name]
         node['last_seen_at'] = now
         node['updated_at'] = now
-        return 200, _one(self._node_view(node), 'Status reported successfully')
+        message = 'Status reported successfully'
+        if data['event']:
+            message = self._install_event(node, data['event'], data['message'])
+        return 200, _one(self._node_view(node), message)
+
+    def _install_event(self, node, event, text):
+        """Apply one installer event to node (docs/pureboot-server.md, "The install flow", step 4); returns the answer's
+        message. An event in the wrong state, or one that only logs, changes nothing: "Event logged"."""
+        from_state = node['state']
+        message = EVENT_LOGGED
+        if event in EVENT_TRANSITIONS and from_state == EVENT_TRANSITIONS[event][0]:
+            self._transition(node, EVENT_TRANSITIONS[event][1])
+            if event == 'install_started':
+                # A new install begins: its attempts count from zero.
+                node['install_attempts'] = 0
+            message = EVENT_MESSAGES[event]
+        elif event == 'install_failed' and from_state == 'installing':
+            # One more attempt; the node stays installing (its installer may retry) until the third, which moves
+            # it to install_failed with the error kept.
+            node['install_attempts'] += 1
+            node['last_install_error'] = text
+            if node['install_attempts'] >= MAX_INSTALL_ATTEMPTS:
+                self._transition(node, 'install_failed')
+                message = 'Installation failed after {0} attempts'.format(node['install_attempts'])
+            else:
+                message = 'Installation failed (attempt {0}), will retry'.format(node['install_attempts'])
+        self._events.append({'mac': node['mac_address'], 'event': event, 'from_state': from_state,
+                             'to_state': node['state'], 'message': text})
+        return message
+
+    def _installed_callback(self, request):
+        # docs/pureboot-server.md, "The install flow", "Facts a client needs": this login-protected callback crashes (500)
+        # for a pending node (pending -> installed is no allowed transition and the server does not catch it).
+        node = self._node_or_404(request)
+        if node['state'] == 'pending':
+            raise ApiError(500, SERVER_ERROR)
+        if node['state'] == 'installing':
+            self._transition(node, 'installed')
+            return 200, _one(self._node_view(node), 'Node marked as installed')
+        return 200, _one(None, 'Callback received')
 
     # ---- hypervisor registry
 
@@ -1354,3 +1525,26 @@ def _script(status, text):
 
 def _local_boot_script(note):
     return '#!ipxe\n# PureBoot - Boot from local disk\necho {0}\nexit\n'.format(note)
+
+
+# What an install script does when its kernel, initrd or chain fails: wait, then boot from the disk.
+_FAILED_TAIL = ':error\necho *** BOOT FAILED ***\nsleep 30 || shell\nexit\n'
+
+
+def _no_workflow_script(mac, server_url):
+    # A pending node without a workflow waits and asks again (docs/pureboot-server.md, "Endpoints that need no login").
+    return ('#!ipxe\n# PureBoot - Pending (no workflow assigned)\n# Node: {0}\necho Awaiting workflow assignment\n'
+            'sleep 10\nchain {1}{2}/boot?mac={0}\n').format(mac, server_url, API)
+
+
+def _workflow_error_script(mac, error):
+    # A workflow that cannot be used shows only at boot time, as this script (docs/pureboot-server.md, "The install flow").
+    return ('#!ipxe\n# PureBoot - Installation Error\n# MAC: {0}\n# Error: {1}\necho *** ERROR ***\necho Error: {1}\n'
+            'echo Booting from local disk in 30 seconds...\nsleep 30 || shell\nexit\n').format(mac, error)
+
+
+def _fill(text, values):
+    """${name} of WORKFLOW_VARIABLES replaced by values[name]; anything else left as it is."""
+    for name in WORKFLOW_VARIABLES:
+        text = text.replace('${' + name + '}', str(values[name]))
+    return text

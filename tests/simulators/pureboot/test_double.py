@@ -4,7 +4,9 @@ verify is passed on every call rather than set on a Session: requests lets REQUE
 environment override Session.verify.
 """
 
+import ast
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -370,10 +372,6 @@ def test_boot_auto_registers_unknown_mac(api):
     assert (node['vendor'], node['model'], node['serial_number'], node['system_uuid']) == ('QEMU', 'Standard PC', 'SN-1', 'u-1')
     conflict = api.post('/nodes', json={'mac_address': '52:54:00:aa:bb:cc', 'boot_mode': 'uefi'})
     assert conflict.status_code == 409
-    api.patch('/nodes/' + node['id'], json={'workflow_id': 'ubuntu-2404-server'})
-    api.set_state(node['id'], 'pending')
-    script = api.get('/boot', params={'mac': '52:54:00:aa:bb:cc'}, auth=False).text
-    assert 'ubuntu-2404-server' in script and 'kernel' in script
     assert api.get('/boot', params={'mac': 'nonsense'}, auth=False).status_code == 400
     assert api.get('/boot', auth=False).status_code == 422
     assert len(api.double.nodes) == 1
@@ -391,14 +389,6 @@ def test_boot_of_a_known_mac_updates_last_seen_and_ip_and_fills_only_empty_field
     assert api.double.node_by_mac(MAC)['system_uuid'] == 'planted-uuid', 'never overwritten'
 
 
-@pytest.mark.parametrize('state, expected', [
-    ('discovered', 'exit'), ('installing', 'exit'), ('installed', 'exit'), ('active', 'exit'), ('retired', 'exit'),
-    ('pending', 'Awaiting workflow assignment')])
-def test_boot_script_by_state(api, state, expected):
-    api.double.add_node(MAC, state=state)
-    response = api.get('/boot', params={'mac': MAC}, auth=False)
-    assert response.status_code == 200 and response.text.startswith('#!ipxe') and expected in response.text
-    assert 'kernel' not in response.text
 
 
 def test_advance_walks_the_state_machine(pureboot_server):
@@ -537,7 +527,8 @@ def test_report_needs_no_login_and_creates_or_updates_by_mac(api):
 def test_ipxe_files_need_no_login(api):
     response = api.get('/ipxe/boot.ipxe', auth=False)
     assert response.status_code == 200 and response.headers['Content-Type'].startswith('text/plain')
-    assert response.text.startswith('#!ipxe') and api.double.api_url + '/boot?mac=${net0/mac}' in response.text
+    advertised = 'http://127.0.0.1:{0}/api/v1'.format(api.double.port)
+    assert response.text.startswith('#!ipxe') and advertised + '/boot?mac=${net0/mac}' in response.text
 
 
 def test_refresh_needs_no_bearer_token_but_the_login_cookie(api):
@@ -631,3 +622,277 @@ def test_command_line_serves_until_sigterm(tmp_path):
             process.wait()
         process.stdout.close()
         process.stderr.close()
+
+
+# ---------------------------------------------------------------- the install flow
+# Each test below states one rule of the PureBoot server contract (docs/pureboot-server.md, sections "Nodes",
+# "Endpoints that need no login" and "The install flow") in the page's own terms, written out here rather than
+# read from the double, and checks the double against it over HTTP.
+
+# "Transitions:" of section "Nodes", as the page lists them; every state but retired may also go to retired.
+PAGE_TRANSITIONS = {
+    'discovered': {'pending', 'cloning_target'}, 'pending': {'installing'},
+    'installing': {'installed', 'install_failed'}, 'install_failed': {'pending'},
+    'installed': {'active', 'reprovision'},
+    'active': {'reprovision', 'deprovisioning', 'migrating', 'serving_source', 'cloning_target'},
+    'reprovision': {'pending'}, 'deprovisioning': {'retired'}, 'migrating': {'active'}, 'serving_source': {'active'},
+    'cloning_target': {'installed'}, 'retired': set(),
+}
+PAGE_STATES = sorted(PAGE_TRANSITIONS)
+
+
+def _allowed_by_page(from_state, to_state):
+    return to_state in PAGE_TRANSITIONS[from_state] or (to_state == 'retired' and from_state != 'retired')
+
+
+def _report(api, event, mac=MAC, **fields):
+    return api.post('/report', auth=False, json=dict(fields, mac_address=mac, event=event))
+
+
+def _boot(api, mac=MAC):
+    return api.get('/boot', params={'mac': mac}, auth=False)
+
+
+def test_every_transition_is_allowed_or_refused_as_the_page_lists(api):
+    mismatches = []
+    for from_state in PAGE_STATES:
+        for to_state in PAGE_STATES:
+            node = api.double.add_node('52:54:00:00:{0:02x}:{1:02x}'.format(PAGE_STATES.index(from_state),
+                                                                           PAGE_STATES.index(to_state)), state=from_state)
+            response = api.set_state(node['id'], to_state)
+            expected = 200 if _allowed_by_page(from_state, to_state) else 400
+            if response.status_code != expected:
+                mismatches.append((from_state, to_state, response.status_code))
+            elif expected == 400:
+                # The 400 names the states the node could go to, in a list.
+                valid = _detail(response).split('Valid transitions: ')[1]
+                listed = set(ast.literal_eval(valid))  # a Python list literal, as the server prints it
+                if listed != PAGE_TRANSITIONS[from_state] | ({'retired'} if from_state != 'retired' else set()):
+                    mismatches.append((from_state, to_state, valid))
+    assert mismatches == []
+
+
+def test_force_skips_the_checks_and_resets_the_attempts(api):
+    node = api.double.add_node(MAC, state='install_failed', install_attempts=3, last_install_error='disk')
+    forced = api.set_state(node['id'], 'active', force=True)
+    assert forced.status_code == 200
+    assert (forced.json()['data']['state'], forced.json()['data']['install_attempts']) == ('active', 0)
+
+
+@pytest.mark.parametrize('attempts, expected', [(2, 200), (3, 400)])
+def test_install_failed_to_pending_is_refused_after_three_attempts_unless_forced(api, attempts, expected):
+    node = api.double.add_node(MAC, state='install_failed', install_attempts=attempts)
+    response = api.set_state(node['id'], 'pending')
+    assert response.status_code == expected
+    if expected == 400:
+        assert 'force=true' in _detail(response)
+        assert api.set_state(node['id'], 'pending', force=True).json()['data']['state'] == 'pending'
+
+
+# (state before, event, state after, answer's message) - section "The install flow", step 4.
+EVENT_RULES = [
+    ('pending', 'install_started', 'installing', 'Installation started'),
+    ('installing', 'install_complete', 'installed', 'Installation completed'),
+    ('installed', 'first_boot', 'active', 'First boot - node now active'),
+    # An event in the wrong state: 200 "Event logged", nothing changes.
+    ('discovered', 'install_started', 'discovered', 'Event logged'),
+    ('installing', 'install_started', 'installing', 'Event logged'),
+    ('pending', 'install_complete', 'pending', 'Event logged'),
+    ('active', 'install_complete', 'active', 'Event logged'),
+    ('installing', 'first_boot', 'installing', 'Event logged'),
+    ('pending', 'install_failed', 'pending', 'Event logged'),
+    # The events that only log, in any state.
+    ('pending', 'boot_started', 'pending', 'Event logged'),
+    ('installing', 'install_progress', 'installing', 'Event logged'),
+    ('active', 'heartbeat', 'active', 'Event logged'),
+    ('installed', 'heartbeat', 'installed', 'Event logged'),
+]
+
+
+@pytest.mark.parametrize('before, event, after, message', EVENT_RULES)
+def test_report_event_moves_the_node_as_the_page_says(api, before, event, after, message):
+    api.double.add_node(MAC, state=before, install_attempts=2)
+    response = _report(api, event)
+    assert response.status_code == 200, response.text
+    assert response.json()['message'] == message
+    assert response.json()['data']['state'] == after
+    assert api.double.events[-1] == {'mac': MAC, 'event': event, 'from_state': before, 'to_state': after, 'message': None}
+
+
+def test_install_started_resets_the_attempts(api):
+    api.double.add_node(MAC, state='pending', install_attempts=2)
+    assert _report(api, 'install_started').json()['data']['install_attempts'] == 0
+
+
+def test_install_failed_counts_an_attempt_and_the_third_fails_the_install(api):
+    api.double.add_node(MAC, state='pending')
+    _report(api, 'install_started')
+    seen = []
+    for attempt in (1, 2, 3):
+        data = _report(api, 'install_failed', message='no disk {0}'.format(attempt)).json()['data']
+        seen.append((data['state'], data['install_attempts']))
+    assert seen == [('installing', 1), ('installing', 2), ('install_failed', 3)]
+    node = api.double.node_by_mac(MAC)
+    assert node['last_install_error'] == 'no disk 3'
+    # And the 3-attempt rule then holds for the admin's retry.
+    assert api.set_state(node['id'], 'pending').status_code == 400
+
+
+def test_an_event_for_an_unknown_mac_is_404_and_registers_nothing(api):
+    response = _report(api, 'install_started')
+    assert response.status_code == 404 and _detail(response) == 'Node with MAC {0} not found'.format(MAC)
+    assert api.double.nodes == [] and api.double.events == []
+
+
+def test_report_needs_no_login_and_sets_what_it_says_with_an_event_too(api):
+    api.double.add_node(MAC, state='pending')
+    data = _report(api, 'install_started', ip_address='198.51.100.9', hostname='inst').json()['data']
+    assert (data['state'], data['ip_address'], data['hostname']) == ('installing', '198.51.100.9', 'inst')
+
+
+# What GET /boot answers a known node per state (section "Endpoints that need no login"): a local boot (exit), or
+# for pending its workflow's script or, without a workflow, a "no workflow" script. installing: see the quirk below.
+@pytest.mark.parametrize('state', ['discovered', 'installed', 'active', 'retired'])
+def test_boot_answers_a_local_boot(api, state):
+    api.double.add_node(MAC, state=state)
+    response = _boot(api)
+    assert response.status_code == 200 and response.headers['Content-Type'].startswith('text/plain')
+    assert response.text.startswith('#!ipxe') and response.text.rstrip().endswith('exit')
+    assert 'kernel' not in response.text and 'chain' not in response.text
+
+
+def test_boot_of_a_pending_node_without_workflow_answers_the_no_workflow_script(api):
+    api.double.add_node(MAC, state='pending')
+    text = _boot(api).text
+    assert text.startswith('#!ipxe') and 'no workflow' in text and 'kernel' not in text
+    assert api.double.node_by_mac(MAC)['state'] == 'pending', '/boot never changes the state'
+
+
+def test_boot_of_an_installing_node_answers_500_unless_the_install_timeout_is_0(api):
+    api.double.add_node(MAC, state='installing')
+    crashed = _boot(api)
+    assert (crashed.status_code, crashed.headers['Content-Type'].split(';')[0], crashed.text) == (
+        500, 'text/plain', 'Internal Server Error')
+    api.double.install_timeout = 0
+    answered = _boot(api)
+    assert answered.status_code == 200 and answered.text.rstrip().endswith('exit')
+
+
+@pytest.fixture
+def workflows(api, tmp_path):
+    """The double's workflows directory (tmp_path/workflows), as an administrator fills it."""
+    api.double.workflows_dir = str(tmp_path / 'workflows')
+    os.makedirs(api.double.workflows_dir)
+    return api.double.workflows_dir
+
+
+def _pending_node(api, workflow_id):
+    return api.double.add_node(MAC, state='pending', workflow_id=workflow_id, ip_address='192.0.2.50')
+
+
+def test_boot_of_a_pending_node_answers_its_workflows_kernel_script_with_the_variables_filled(api, workflows):
+    api.double.write_workflow('debian-12', install_method='kernel', kernel_path='/debian/vmlinuz',
+                              initrd_path='/debian/initrd.gz',
+                              cmdline='pureboot=${server} node=${node_id} mac=${mac} ip=${ip} keep=${other}')
+    node = _pending_node(api, 'debian-12')
+    text = _boot(api).text
+    server = 'http://127.0.0.1:{0}'.format(api.double.port)
+    assert text.startswith('#!ipxe')
+    # The caller's address: /boot sets ip_address before it writes the script.
+    assert 'kernel {0}/api/v1/files/debian/vmlinuz pureboot={0} node={1} mac={2} ip=127.0.0.1 keep=${{other}}'.format(
+        server, node['id'], MAC) in text
+    assert 'initrd {0}/api/v1/files/debian/initrd.gz'.format(server) in text
+    assert api.double.node_by_mac(MAC)['state'] == 'pending'
+
+
+@pytest.mark.parametrize('method', ['chain', 'sanboot'])
+def test_chain_and_sanboot_workflows_go_to_their_boot_url(api, workflows, method):
+    api.double.write_workflow('lab', install_method=method, boot_url='http://192.0.2.1/install.ipxe?mac=${mac}')
+    _pending_node(api, 'lab')
+    text = _boot(api).text
+    assert '{0} http://192.0.2.1/install.ipxe?mac={1}'.format(method, MAC) in text and 'kernel' not in text
+
+
+@pytest.mark.parametrize('method', ['image', 'clone'])
+def test_image_and_clone_workflows_are_accepted(api, workflows, method):
+    api.double.write_workflow('lab', install_method=method)
+    _pending_node(api, 'lab')
+    text = _boot(api).text
+    assert 'ERROR' not in text and 'kernel ' in text and '/api/v1/files/' in text
+
+
+def test_workflows_are_looked_up_by_file_name_in_yaml_or_json(api, workflows):
+    with open(os.path.join(workflows, 'by-file.json'), 'w') as handle:
+        json.dump({'id': 'other-id', 'install_method': 'chain', 'boot_url': 'http://192.0.2.1/json'}, handle)
+    with open(os.path.join(workflows, 'by-yml.yml'), 'w') as handle:
+        handle.write('id: x\ninstall_method: chain\nboot_url: http://192.0.2.1/yml\n')
+    node = _pending_node(api, 'by-file')
+    assert 'chain http://192.0.2.1/json' in _boot(api).text
+    api.patch('/nodes/' + node['id'], json={'workflow_id': 'by-yml'})
+    assert 'chain http://192.0.2.1/yml' in _boot(api).text
+    api.patch('/nodes/' + node['id'], json={'workflow_id': 'other-id'})
+    assert "Workflow 'other-id' not found" in _boot(api).text, 'the id inside a file is not its name'
+
+
+@pytest.mark.parametrize('workflow_id', ['missing', '../workflows/x', '.hidden'])
+def test_a_missing_workflow_shows_only_at_boot_time_as_an_error_script(api, workflows, workflow_id):
+    with open(os.path.join(workflows, '.hidden.yaml'), 'w') as handle:
+        handle.write('install_method: chain\nboot_url: http://192.0.2.1/x\n')
+    node = api.double.add_node(MAC, state='pending')
+    patched = api.patch('/nodes/' + node['id'], json={'workflow_id': workflow_id})
+    assert patched.status_code == 200, 'PATCH accepts any workflow_id'
+    text = _boot(api).text
+    assert text.startswith('#!ipxe') and "Workflow '{0}' not found".format(workflow_id) in text
+    assert text.rstrip().endswith('exit') and 'chain' not in text
+
+
+def test_a_chain_workflow_without_boot_url_is_an_error_script(api, workflows):
+    api.double.write_workflow('lab', install_method='chain')
+    _pending_node(api, 'lab')
+    assert 'chain method requires boot_url' in _boot(api).text
+
+
+def test_the_files_endpoint_needs_a_login_ipxe_cannot_send(api):
+    response = api.get('/files/debian/vmlinuz', auth=False)
+    assert response.status_code == 401 and _detail(response) == 'Not authenticated'
+
+
+def test_installed_callback_from_pending_is_500(api):
+    node = api.double.add_node(MAC, state='pending')
+    response = api.post('/nodes/{0}/installed'.format(node['id']), json={'success': True})
+    assert (response.status_code, response.text) == (500, 'Internal Server Error')
+    assert api.double.node_by_mac(MAC)['state'] == 'pending'
+    assert api.post('/nodes/{0}/installed'.format(node['id']), auth=False).status_code == 401
+
+
+def test_get_workflows_is_500(api):
+    response = api.get('/workflows')
+    assert (response.status_code, response.headers['Content-Type'].split(';')[0]) == (500, 'text/plain')
+
+
+@pytest.mark.pureboot(advertise_host='192.0.2.10', advertise_port=8080, tls=False)
+def test_the_scripts_advertise_the_configured_address(api, workflows):
+    api.double.write_workflow('lab', install_method='kernel', kernel_path='/k', initrd_path='/i', cmdline='s=${server}')
+    _pending_node(api, 'lab')
+    text = _boot(api).text
+    assert 'kernel http://192.0.2.10:8080/api/v1/files/k s=http://192.0.2.10:8080' in text
+    assert 'chain http://192.0.2.10:8080/api/v1/boot?mac=' in api.get('/ipxe/boot.ipxe', auth=False).text
+
+
+def test_the_whole_install_flow_as_a_real_vm_went_through_it(api, workflows):
+    """Section "The install flow", steps 1 to 5, in order."""
+    api.double.write_workflow('tiny', install_method='chain', boot_url='http://192.0.2.1/install.ipxe')
+    answers = [_boot(api).text]                                               # 1. unknown MAC: discovered, exit
+    node = api.double.node_by_mac(MAC)
+    assert node['state'] == 'discovered'
+    api.patch('/nodes/' + node['id'], json={'workflow_id': 'tiny'})           # 2. the admin queues the install
+    assert api.set_state(node['id'], 'pending').status_code == 200
+    answers += [_boot(api).text, _boot(api).text]                             # 3. the install script, every boot
+    assert _report(api, 'install_started').json()['data']['state'] == 'installing'   # 4. the installer reports
+    assert _report(api, 'install_complete').json()['data']['state'] == 'installed'
+    answers.append(_boot(api).text)                                           # 5. local disk
+    assert _report(api, 'first_boot').json()['data']['state'] == 'active'
+    answers.append(_boot(api).text)
+    kinds = ['chain' if 'chain http://192.0.2.1/install.ipxe' in text else 'exit' if text.rstrip().endswith('exit')
+             else text for text in answers]
+    assert kinds == ['exit', 'chain', 'chain', 'exit', 'exit']
