@@ -28,7 +28,8 @@ class PxeLab(object):
     """The PXE network, TFTP root, PureBoot double and template on a started PrivateLibvirtd (see the module)."""
 
     def __init__(self, host, pool, network='pbh-pxe', address='192.168.177.1', template='pxe-tpl', **double_options):
-        """double_options: more PureBootDouble options (workflows_dir, install_timeout, ...)."""
+        """template: the disk-only template to seed (None: none); double_options: more PureBootDouble options
+        (workflows_dir, install_timeout, ...)."""
         self.host = host
         self.double_options = double_options
         self.pool = pool
@@ -64,8 +65,9 @@ class PxeLab(object):
             with open(path, 'w') as boot_file:
                 boot_file.write(self.boot_script)
             os.chmod(path, 0o644)
-            self.host.seed_template(self.template, self.pool, self.network_name, boot=('hd',),
-                                    description='PXE lab template: boots from its disk only')
+            if self.template:
+                self.host.seed_template(self.template, self.pool, self.network_name, boot=('hd',),
+                                        description='PXE lab template: boots from its disk only')
         except BaseException:
             self.stop()
             raise

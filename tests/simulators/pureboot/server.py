@@ -764,7 +764,8 @@ class PureBootDouble(BackgroundServer):
 
     @property
     def requests(self):
-        """Every request so far: {'method', 'path', 'query', 'body', 'status'}, passwords masked."""
+        """Every request so far: {'method', 'path', 'query', 'body', 'status'}, passwords masked, and 'text' for a
+        text/plain answer (an iPXE script, a 500's text)."""
         with self._lock:
             return [dict(entry) for entry in self._log]
 
@@ -809,6 +810,9 @@ class PureBootDouble(BackgroundServer):
             # Whatever went wrong in the double, the client sees what the server shows: no traceback.
             response = _server_error()
         entry['status'] = response[0]
+        if response[1].startswith('text/plain'):
+            # What a booting machine was told (an iPXE script), or a crash's text: tests read it from the log.
+            entry['text'] = response[2].decode('utf-8', 'replace')
         return response + (request.response_headers,)
 
     def _dispatch(self, request):
