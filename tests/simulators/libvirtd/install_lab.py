@@ -74,10 +74,11 @@ class BootFilesServer(BackgroundServer):
             # Whatever reaches this URL is written into a kernel command line: only a URL and a MAC of plain shape.
             if not re.match(SERVER_PATTERN, server) or not re.match(MAC_PATTERN, mac):
                 return 400, 'text/plain', b'server= (http://host:port) and mac= are needed\n'
-            script = ('#!ipxe\necho PureBoot test installer for {mac}\n'
-                      'kernel {url}{kernel} console=ttyS0 quiet pureboot={server} mac={mac} pureboot_then={then}\n'
-                      'initrd {url}{initrd}\nboot\n').format(url=self.url, kernel=KERNEL_PATH, initrd=INITRD_PATH,
-                                                           server=server, mac=mac, then=self.then)
+            template = ('#!ipxe\necho PureBoot test installer for {mac}\n'
+                        'kernel {url}{kernel} console=ttyS0 quiet pureboot={server} mac={mac} pureboot_then={then}\n'
+                        'initrd {url}{initrd}\nboot\n')
+            script = template.format(url=self.url, kernel=KERNEL_PATH, initrd=INITRD_PATH, server=server, mac=mac,
+                                     then=self.then)
             return 200, 'text/plain', script.encode('utf-8')
         files = {KERNEL_PATH: self.installer.kernel, INITRD_PATH: self.installer.initrd}
         if path in files:
@@ -197,9 +198,9 @@ class InstallLab(PxeLab):
                "<target dev='vda' bus='virtio'/></disk>"
                "<interface type='network'><source network={network}/><model type='virtio'/></interface>"
                "<serial type='file'><source path={console} append='on'/><target port='0'/></serial>"
-               "</devices></domain>").format(name=escape(name), memory=int(memory_mb), disk=quoteattr(volume.path()),
-                                            network=quoteattr(self.network_name),
-                                            console=quoteattr(self.console_log(name)))
+               "</devices></domain>")
+        xml = xml.format(name=escape(name), memory=int(memory_mb), disk=quoteattr(volume.path()),
+                         network=quoteattr(self.network_name), console=quoteattr(self.console_log(name)))
         return conn.defineXML(xml)
 
     @staticmethod

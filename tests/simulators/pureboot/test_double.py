@@ -389,8 +389,6 @@ def test_boot_of_a_known_mac_updates_last_seen_and_ip_and_fills_only_empty_field
     assert api.double.node_by_mac(MAC)['system_uuid'] == 'planted-uuid', 'never overwritten'
 
 
-
-
 def test_advance_walks_the_state_machine(pureboot_server):
     node = pureboot_server.add_node(MAC, state='pending', workflow_id='debian-12')
     advanced = pureboot_server.advance(node['id'], 'active')
@@ -657,8 +655,8 @@ def test_every_transition_is_allowed_or_refused_as_the_page_lists(api):
     mismatches = []
     for from_state in PAGE_STATES:
         for to_state in PAGE_STATES:
-            node = api.double.add_node('52:54:00:00:{0:02x}:{1:02x}'.format(PAGE_STATES.index(from_state),
-                                                                           PAGE_STATES.index(to_state)), state=from_state)
+            mac = '52:54:00:00:{0:02x}:{1:02x}'.format(PAGE_STATES.index(from_state), PAGE_STATES.index(to_state))
+            node = api.double.add_node(mac, state=from_state)
             response = api.set_state(node['id'], to_state)
             expected = 200 if _allowed_by_page(from_state, to_state) else 400
             if response.status_code != expected:
