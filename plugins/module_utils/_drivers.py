@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import LibvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import OvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ProxmoxDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import ProxmoxDriver
 
 DRIVERS = {
     LibvirtDriver.TYPE: LibvirtDriver,

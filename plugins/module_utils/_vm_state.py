@@ -18,7 +18,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     HARDWARE_KEYS, apply_to_record, check_boot_order, diff_hardware, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
     desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 

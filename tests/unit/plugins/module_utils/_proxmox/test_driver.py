@@ -1,7 +1,7 @@
 """How the Proxmox driver reads and writes PVE's config strings, and picks VM ids."""
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import UnreachableError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import (
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import (
     ID_WINDOW, boot_devices, format_net, free_vmid, lost_answer, name_offset, parse_boot_order, parse_net)
 
 

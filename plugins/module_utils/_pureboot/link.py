@@ -29,7 +29,7 @@ from typing import Optional, Union
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ConflictError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
     NODE_ARCHES, NodeIndex, node_subject, registry_subject, valid_tag, vm_macs)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 

@@ -12,13 +12,13 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 # pylint: disable=wrong-import-position
-from ansible_collections.pureboot.hypervisors.plugins.module_utils import _libvirt
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import driver as _libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TLSError,
     UnreachableError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import (
     LibvirtDriver, apply_hardware, check_uri, client_pki_files, clone_definition, domain_status, guest_addresses,
     parse_domain, to_xml, uri_transport, volume_xml)
 
@@ -417,7 +417,7 @@ def test_the_host_status_is_a_common_word(test_host):  # pylint: disable=redefin
 def test_the_seed_is_attached_once_as_a_read_only_cdrom_after_the_disks():
     import xml.etree.ElementTree as ET
 
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import (
         attach_seed, is_seed_disk, parse_domain)
     root = ET.fromstring(
         "<domain type='kvm'><name>web</name><os><type machine='pc'>hvm</type></os><devices>"

@@ -10,11 +10,11 @@ import warnings
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils import _pureboot
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client as _pureboot
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_, TLSError,
     UnreachableError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
     PUREBOOT_KEYS, NodeIndex, PureBootClient, is_loopback, match_node, pureboot_argument_spec, pureboot_requested,
     validation_text)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
@@ -554,8 +554,8 @@ def test_a_missing_requests_library_fails_at_construction(monkeypatch):
 
 def test_module_utils_import_without_requests():
     code = ("import sys; sys.modules['requests'] = None\n"
-            "from ansible_collections.pureboot.hypervisors.plugins.module_utils import _pureboot, _pureboot_link\n"
-            "assert _pureboot.HAS_REQUESTS is False\n")
+            "from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client, link\n"
+            "assert client.HAS_REQUESTS is False\n")
     subprocess.run([sys.executable, '-c', code], check=True, env=dict(os.environ))
 
 
