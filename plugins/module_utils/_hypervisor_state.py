@@ -16,7 +16,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers impo
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import ensure_registry, registry_desired
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import ensure_registry, registry_desired
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)

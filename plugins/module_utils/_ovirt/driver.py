@@ -22,16 +22,18 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    ovirt_fields, ovirt_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
+    _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
 try:
     import ovirtsdk4 as sdk
@@ -69,68 +71,10 @@ BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
 
-# libcurl error codes, as the SDK reports transport failures.
-CURL_UNREACHABLE = (6, 7, 52, 55, 56)
-CURL_TIMEOUT = (28,)
-CURL_TLS = (35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91)
-
-_CURL_ERROR = re.compile(r"\(\s*(?:<[^>]*>\s*,\s*)?(\d+)\s*,\s*['\"](.*?)['\"]\s*\)")
-_PLAIN_SEARCH_VALUE = re.compile(r'^[\w.*-]+$')
-
 
 def _natural(name):
     """'nic10' sorts after 'nic9'."""
     return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name or '')]
-
-
-def _search_value(value):
-    """A value for the engine's search language: bare when that is safe, quoted otherwise (None if impossible)."""
-    value = str(value)
-    if _PLAIN_SEARCH_VALUE.match(value):
-        return value
-    if '"' in value:
-        return None
-    return '"{0}"'.format(value)
-
-
-def _name_search(pattern):
-    """The search clause for a name glob: the engine knows only '*', so cut the glob at any other wildcard."""
-    cut = min([i for i in (pattern.find('?'), pattern.find('[')) if i >= 0] or [len(pattern)])
-    prefix = pattern[:cut] if cut == len(pattern) else pattern[:cut].rstrip('*') + '*'
-    value = _search_value(prefix) if prefix.strip('*') else None
-    return 'name={0}'.format(value) if value else None
-
-
-def _one_line(text):
-    return ' '.join(str(text or '').split())
-
-
-def _fault_text(exc):
-    """The engine's own words from an SDK error, without the SDK's "Fault reason is ... Fault detail is ..." wrapping."""
-    fault = getattr(exc, 'fault', None)
-    if fault is not None and (fault.detail or fault.reason):
-        text = fault.detail or fault.reason
-        text = text.strip()
-        if text.startswith('[') and text.endswith(']'):
-            text = text[1:-1]
-        return _one_line(text)
-    text = _one_line(exc)
-    sso = re.match(r'^Error during SSO \w+ \S* ?: (.*)$', text)
-    if sso:
-        return re.sub(r'\.+$', '.', sso.group(1))
-    message = re.search(r'HTTP response message is "([^"]*)"', text)
-    code = getattr(exc, 'code', None)
-    if code and message:
-        return 'HTTP {0} {1}'.format(code, message.group(1))
-    return text
-
-
-def _curl_error(exc):
-    """(libcurl code, its message) from an SDK transport error, or (None, text)."""
-    found = _CURL_ERROR.search(str(exc))
-    if found:
-        return int(found.group(1)), _one_line(found.group(2))
-    return None, _one_line(exc)
 
 
 def _bios_type(vm, cluster):
@@ -821,21 +765,6 @@ def _vm_service(system, vm_id):
     return system.vms_service().vm_service(str(vm_id))
 
 
-def _sdk_failure(exc):
-    """The transport failure (_http.TLS, TIMEOUT or DROPPED) of an SDK error that has no HTTP code, or None."""
-    curl_code, reason = _curl_error(exc)
-    if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
-        return TIMEOUT
-    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof"); a handshake the
-    # server cut (out of connection slots, restarting) is 35 in the socket's own words: dropped, not a certificate.
-    dropped = curl_code in CURL_UNREACHABLE or bool(re.search(r'reset by peer|Connection refused', reason))
-    if not dropped and (curl_code in CURL_TLS or re.search(r'SSL|certificate', reason)):
-        return TLS
-    if dropped or isinstance(exc, sdk.ConnectionError):
-        return DROPPED
-    return None
-
-
 def _engine_statuses(status):
     """The engine statuses behind record statuses (a name or a list), or None when there is no filter."""
     if not status:
@@ -861,44 +790,3 @@ def _new_nic_name(taken):
     numbers = [int(found.group(1)) for found in (re.match(r'^nic(\d+)$', name or '') for name in taken) if found]
     number = max(numbers + [len(taken)]) + 1
     return 'nic{0}'.format(number)
-
-
-def _initialization_fields(initialization):
-    """The plain fields of an SDK Initialization (_cloud_init.ovirt_fields' form), or None."""
-    if initialization is None:
-        return None
-    fields = dict((key, getattr(initialization, key, None)) for key in (
-        'host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search',
-        'custom_script'))
-    nics = []
-    for nic in initialization.nic_configurations or ():
-        item = {'name': nic.name,
-                'boot_protocol': nic.boot_protocol.value if nic.boot_protocol is not None else None,
-                'ipv6_boot_protocol': nic.ipv6_boot_protocol.value if nic.ipv6_boot_protocol is not None else None}
-        for ip, suffix in ((nic.ip, ''), (nic.ipv6, '6')):
-            if ip is not None:
-                item.update({'address' + suffix: ip.address, 'netmask' + suffix: ip.netmask,
-                             'gateway' + suffix: ip.gateway})
-        nics.append(item)
-    fields['nic_configurations'] = nics
-    return fields
-
-
-def _initialization(fields):
-    """The SDK Initialization of plain fields (_cloud_init.ovirt_fields)."""
-    nics = []
-    for nic in fields.get('nic_configurations') or ():
-        config = otypes.NicConfiguration(name=nic['name'], on_boot=True,
-                                         boot_protocol=otypes.BootProtocol(nic.get('boot_protocol') or 'none'),
-                                         ipv6_boot_protocol=otypes.BootProtocol(nic.get('ipv6_boot_protocol') or 'none'))
-        if nic.get('address'):
-            config.ip = otypes.Ip(address=nic['address'], netmask=nic.get('netmask'), gateway=nic.get('gateway'),
-                                  version=otypes.IpVersion.V4)
-        if nic.get('address6'):
-            config.ipv6 = otypes.Ip(address=nic['address6'], netmask=nic.get('netmask6'), gateway=nic.get('gateway6'),
-                                    version=otypes.IpVersion.V6)
-        nics.append(config)
-    return otypes.Initialization(
-        host_name=fields.get('host_name'), user_name=fields.get('user_name'), root_password=fields.get('root_password'),
-        authorized_ssh_keys=fields.get('authorized_ssh_keys'), dns_servers=fields.get('dns_servers'),
-        dns_search=fields.get('dns_search'), custom_script=fields.get('custom_script'), nic_configurations=nics)

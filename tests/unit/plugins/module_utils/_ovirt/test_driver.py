@@ -12,8 +12,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import MissingLibraryError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import (
-    OvirtDriver, _engine_statuses, _name_search, _new_nic_name, _search_value)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses, _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
 SECRET = 'S3cret-Pass-42'
 
@@ -124,9 +124,9 @@ def test_new_nic_names_sort_after_the_others():
 
 def test_initialization_fields_round_trip_through_the_sdk_types():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-        diff_cloud_init, normalize_cloud_init, ovirt_fields, ovirt_settings)
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import (
-        _initialization, _initialization_fields)
+        diff_cloud_init, normalize_cloud_init)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
+        _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
     desired = normalize_cloud_init({'user': 'deploy', 'password': 'Init-pa55word', 'nameservers': ['192.0.2.53'],
                                     'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1',
                                                    'address6': 'dhcp'}]})

@@ -15,8 +15,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_, TLSError,
     UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
-    PUREBOOT_KEYS, NodeIndex, PureBootClient, is_loopback, match_node, pureboot_argument_spec, pureboot_requested,
-    validation_text)
+    PUREBOOT_KEYS, PureBootClient, is_loopback, pureboot_argument_spec, pureboot_requested, validation_text)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
 
