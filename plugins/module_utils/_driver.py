@@ -335,6 +335,12 @@ class HypervisorDriver(abc.ABC):
                 raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
                     index, ', '.join(self.NIC_MODELS), nic['model']), subject)
 
+    @abc.abstractmethod
+    def translate_error(self, exc, subject=None, **context):
+        """The one place where an exception of the type's SDK or API becomes one of the collection's typed errors
+        (_errors.HypervisorError): in the server's own words, on one line, naming the hypervisor and subject.
+        context: what a type needs besides (Proxmox VE: the API path; libvirt: connecting=True while connecting)."""
+
     def error(self, cls, message, subject=None, **kwargs):
         """An error of class cls about subject on this hypervisor, with secrets removed."""
         return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)

@@ -16,6 +16,20 @@ from __future__ import annotations
 import re
 
 # The categories users see (SPEC.md "Errors"); `api` is whatever the server refused otherwise.
+
+
+def one_line(text):
+    """text (an exception, a server's message) on one line: every run of whitespace as one space."""
+    return ' '.join(str(text or '').split())
+
+
+def plain_line(text, limit=None):
+    """A body that is not the API's answer (a proxy's HTML page, a stack trace) as one line: tags left out, then
+    one_line, cut after limit characters ('...' says so)."""
+    text = one_line(re.sub(r'<[^>]*>', ' ', str(text or '')))
+    return text if limit is None or len(text) <= limit else text[:limit] + '...'
+
+
 AUTH = 'auth'
 TLS = 'tls'
 UNREACHABLE = 'unreachable'

@@ -14,6 +14,8 @@ import re
 VM_STATUSES = ('running', 'stopped', 'paused', 'suspended', 'starting', 'stopping', 'locked', 'unknown')
 BOOT_DEVICES = ('network', 'disk', 'cdrom')
 FIRMWARES = ('bios', 'uefi')
+# How a VM is made from its template: a full copy of the disks, or disks backed by the template's.
+CLONE_MODES = ('full', 'linked')
 # A hypervisor host's (Proxmox node's, oVirt host's) status, the same words for every type.
 HOST_STATUSES = ('online', 'offline', 'maintenance', 'unknown')
 

@@ -28,10 +28,6 @@ AGENT_CHANNEL = 'org.qemu.guest_agent.0'
 
 
 # ------------------------------------------------------------------------------------------ domain XML
-def _one_line(text):
-    return ' '.join(str(text or '').split())
-
-
 def _int(text, default=None):
     try:
         return int(str(text).strip())

@@ -12,7 +12,7 @@ marker (TEMPLATE_MARKER); a VM made from it gets clones of its disk volumes (a q
 a copy for full ones), a new UUID and new MACs. Hardware, tags and description live in the domain's persistent
 definition, which is read, changed and defined again in one write; a running domain takes the change at its
 next start, as on the other types. Reads are retried (bounded) on a lost connection, after opening a new one;
-writes never are. libvirt's errors become the collection's typed errors in one place (_libvirt_error).
+writes never are. libvirt's errors become the collection's typed errors in one place (translate_error).
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
-    TimeoutError_, TLSError, UnreachableError)
+    TimeoutError_, TLSError, UnreachableError, one_line)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
     SEED_MAX_BYTES, attach_seed, is_seed_disk, nocloud_seed, nocloud_settings, seed_volume_name)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
-    BRIDGE_PREFIX, GIB, KIB_PER_MIB, NIC_MODELS, _one_line, apply_hardware, clone_definition, disk_volume_name,
+    BRIDGE_PREFIX, GIB, KIB_PER_MIB, NIC_MODELS, apply_hardware, clone_definition, disk_volume_name,
     parse_domain, to_xml, volume_xml)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
@@ -63,11 +63,6 @@ else:
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
 # Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
 PRESS_INTERVAL = 3.0
-
-
-def _remaining(deadline):
-    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
-    return max(deadline - time.monotonic(), 0.0)
 
 
 def _connection_lost(exc):
@@ -183,7 +178,7 @@ class LibvirtDriver(HypervisorDriver):
         if worker.is_alive():
             raise self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout))
         if 'error' in outcome:
-            raise self._libvirt_error(outcome['error'], None, connecting=True)
+            raise self.translate_error(outcome['error'], None, connecting=True)
         return outcome['conn']
 
     def _session(self, renew=False):
@@ -251,7 +246,7 @@ class LibvirtDriver(HypervisorDriver):
                             self._drop()
                     if self.retry.again(attempt, failure=DROPPED):
                         continue
-                raise self._libvirt_error(exc, subject)
+                raise self.translate_error(exc, subject)
 
     def _write(self, request, subject=None):
         """A write: sent once, or once more on a new connection only when the old one was closed before it left."""
@@ -266,13 +261,13 @@ class LibvirtDriver(HypervisorDriver):
                             self._drop()
                     if attempt == 1 and _not_sent(exc):
                         continue
-                raise self._libvirt_error(exc, subject)
+                raise self.translate_error(exc, subject)
         return None  # not reached: the second attempt returns or raises
 
-    def _libvirt_error(self, exc, subject, connecting=False):
+    def translate_error(self, exc, subject=None, connecting=False):
         """Every libvirt error becomes one typed error here, in libvirt's own words, on one line."""
         code, domain = exc.get_error_code(), exc.get_error_domain()
-        text = _one_line(exc.get_error_message() or exc)
+        text = one_line(exc.get_error_message() or exc)
         url = self.conn.api_url
         if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE) or \
                 'Permission denied (publickey' in text:
@@ -320,7 +315,7 @@ class LibvirtDriver(HypervisorDriver):
                 self._kvm[key] = True
             except libvirt.libvirtError as exc:
                 if _connection_lost(exc):
-                    raise self._libvirt_error(exc, None)
+                    raise self.translate_error(exc, None)
                 self._kvm[key] = False  # libvirt: KVM is not supported (no usable /dev/kvm)
         return 'kvm' if self._kvm[key] else 'qemu'
 
@@ -665,7 +660,7 @@ class LibvirtDriver(HypervisorDriver):
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action == 'stop' else 'running'
-        return wait_for(lambda: self._in_status(vm, target, subject), _remaining(deadline),
+        return wait_for(lambda: self._in_status(vm, target, subject), remaining(deadline),
                         'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
     def _in_status(self, vm, target, subject):
@@ -695,7 +690,7 @@ class LibvirtDriver(HypervisorDriver):
                 press()
             return current
         press()
-        return wait_for(stopped, _remaining(deadline),
+        return wait_for(stopped, remaining(deadline),
                         'status stopped (a guest ignores the ACPI power button until its OS handles it; '
                         'force: true stops it hard)', hypervisor=self.label, subject=subject)
 

@@ -9,11 +9,11 @@ parameters (pkipath, no_verify) added to a URI. Pure functions."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import is_loopback
 
 # Which libvirt drivers and transports an api_url may name. `qemu` is the hypervisor this driver manages; `test`
 # is libvirt's in-process test driver (test:///default), for trying playbooks out without a daemon.
@@ -61,7 +61,8 @@ def check_uri(api_url, label):
         parts.port  # pylint: disable=pointless-statement
     except ValueError:
         raise InvalidInputError("api_url '{0}' has an invalid port".format(api_url), hypervisor=label)
-    if transport == 'tcp' and not is_loopback(host):
+    # No host in a libvirt URI means this machine.
+    if transport == 'tcp' and host and not is_loopback(host):
         raise InvalidInputError("api_url '{0}': qemu+tcp sends the password and all data in cleartext, so it is "
                                 "accepted to a loopback address only; use qemu+tls:// or qemu+ssh://".format(api_url),
                                 hypervisor=label)
@@ -76,16 +77,6 @@ def uri_transport(parts):
     if not transport and parts.hostname:
         return 'tls'
     return transport
-
-
-def is_loopback(host):
-    """True for no host (libvirt then means this machine), localhost and loopback addresses."""
-    if not host or host == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def uri_with_params(parts, extra):

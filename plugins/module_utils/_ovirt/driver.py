@@ -29,7 +29,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
     _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
@@ -179,7 +179,7 @@ class OvirtDriver(HypervisorDriver):
                 code = getattr(exc, 'code', None)
                 if self.retry.again(attempt, status=code, failure=None if code else _sdk_failure(exc)):
                     continue
-                raise self._sdk_error(exc, subject)
+                raise self.translate_error(exc, subject)
             except FOREIGN_ANSWER_ERRORS as exc:
                 raise self._not_ovirt(exc, subject)
 
@@ -198,7 +198,7 @@ class OvirtDriver(HypervisorDriver):
                 if found is not False:
                     return found
                 return self._write(request, subject)
-            raise self._sdk_error(exc, subject)
+            raise self.translate_error(exc, subject)
         except FOREIGN_ANSWER_ERRORS as exc:
             raise self._not_ovirt(exc, subject)
 
@@ -208,7 +208,7 @@ class OvirtDriver(HypervisorDriver):
             return self.not_this_api('its SSO login answer has no {0}'.format(exc), subject)
         return self.not_this_api('its SSO login answer is not JSON', subject)
 
-    def _sdk_error(self, exc, subject):
+    def translate_error(self, exc, subject=None):
         """Every SDK exception becomes one typed error here, in the engine's own words, on one line."""
         code = getattr(exc, 'code', None)
         text = _fault_text(exc)
@@ -538,7 +538,7 @@ class OvirtDriver(HypervisorDriver):
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        vm = wait_for(lambda: self._unlocked(created.id, subject), _remaining(deadline),
+        vm = wait_for(lambda: self._unlocked(created.id, subject), remaining(deadline),
                       'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
         changes = diff_hardware(vm, spec)
         return self._apply(vm, changes, deadline) if changes else vm
@@ -708,7 +708,7 @@ class OvirtDriver(HypervisorDriver):
                 raise self.error(TaskFailedError, "the VM went down while starting; the engine's events say why", subject)
             seen.add(current['status'])
             return None
-        return wait_for(reached, _remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
+        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
                         subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
@@ -723,7 +723,7 @@ class OvirtDriver(HypervisorDriver):
                                                read_back=removed), deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
+            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline),
                      'the VM to be removed', hypervisor=self.label, subject=subject)
 
     # ------------------------------------------------------------ cloud-init
@@ -754,11 +754,6 @@ class OvirtDriver(HypervisorDriver):
             self._write(lambda system: _vm_service(system, vm['id']).update(body), subject)
         retry_while_locked(write, time.monotonic() + timeout)
         return self.read_cloud_init(vm)
-
-
-def _remaining(deadline):
-    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
-    return max(deadline - time.monotonic(), 0.0)
 
 
 def _vm_service(system, vm_id):

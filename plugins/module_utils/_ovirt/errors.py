@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import one_line
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
 
 try:
@@ -26,10 +27,6 @@ CURL_TLS = (35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91)
 _CURL_ERROR = re.compile(r"\(\s*(?:<[^>]*>\s*,\s*)?(\d+)\s*,\s*['\"](.*?)['\"]\s*\)")
 
 
-def _one_line(text):
-    return ' '.join(str(text or '').split())
-
-
 def _fault_text(exc):
     """The engine's own words from an SDK error, without the SDK's "Fault reason is ... Fault detail is ..." wrapping."""
     fault = getattr(exc, 'fault', None)
@@ -38,8 +35,8 @@ def _fault_text(exc):
         text = text.strip()
         if text.startswith('[') and text.endswith(']'):
             text = text[1:-1]
-        return _one_line(text)
-    text = _one_line(exc)
+        return one_line(text)
+    text = one_line(exc)
     sso = re.match(r'^Error during SSO \w+ \S* ?: (.*)$', text)
     if sso:
         return re.sub(r'\.+$', '.', sso.group(1))
@@ -54,8 +51,8 @@ def _curl_error(exc):
     """(libcurl code, its message) from an SDK transport error, or (None, text)."""
     found = _CURL_ERROR.search(str(exc))
     if found:
-        return int(found.group(1)), _one_line(found.group(2))
-    return None, _one_line(exc)
+        return int(found.group(1)), one_line(found.group(2))
+    return None, one_line(exc)
 
 
 def _sdk_failure(exc):

@@ -170,7 +170,7 @@ class ProxmoxDriver(HypervisorDriver):
                     continue
                 if method == 'GET' and self.retry.again(attempt, status=exc.status_code):
                     continue
-                raise self._api_error(exc, path, subject)
+                raise self.translate_error(exc, subject, path=path)
             except FOREIGN_ANSWER_ERRORS:
                 raise self.not_this_api('{0} {1}: the answer holds no data'.format(method, path), subject)
             except requests.exceptions.RequestException as exc:
@@ -182,7 +182,7 @@ class ProxmoxDriver(HypervisorDriver):
                 error.unanswered = method != 'GET' and failure != TLS
                 raise error
 
-    def _api_error(self, exc, path, subject):
+    def translate_error(self, exc, subject=None, path=None):
         """A ResourceException as a typed error, keeping PVE's own wording."""
         return resource_error(self, exc, path, subject)
 

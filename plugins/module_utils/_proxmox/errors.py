@@ -9,10 +9,9 @@ own words, on one line."""
 
 from __future__ import annotations
 
-import re
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError, UnreachableError)
+    ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError, UnreachableError, plain_line)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path
 
 
@@ -24,8 +23,7 @@ def resource_error(driver, exc, path, subject):
     if isinstance(errors, dict) and set(errors) == {'errors'} and isinstance(errors['errors'], (bytes, str)):
         # proxmoxer's stand-in for a body that is not JSON (a proxy's HTML error page): its words, not its bytes.
         body = errors['errors'].decode('utf-8', 'replace') if isinstance(errors['errors'], bytes) else errors['errors']
-        body = ' '.join(re.sub(r'<[^>]*>', ' ', body).split())
-        text = '{0} (not the API\'s answer: {1})'.format(text, body[:120] + ('...' if len(body) > 120 else ''))
+        text = '{0} (not the API\'s answer: {1})'.format(text, plain_line(body, 120))
         errors = None
     if errors and isinstance(errors, dict):
         fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(errors.items()))

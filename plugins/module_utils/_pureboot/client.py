@@ -21,7 +21,6 @@ of its NICs: anyone on the provisioning network can register a node with any MAC
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -34,10 +33,10 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    transport_reason)
+    plain_line, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import PUREBOOT_ENV
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    MAX_REQUEST_TIMEOUT, READS, TLS, requests_failure, transport_error)
+    MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
@@ -60,11 +59,13 @@ PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_fil
 
 NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
 # What POST /nodes takes, and the only fields PATCH /nodes/{id} changes (it ignores any other with a 200).
-NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
-                      'system_uuid', 'pi_model')
-NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')
-HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
-HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
+# (API_*: what the server's API takes; the link's own subsets are _pureboot/link.py's LINK_NODE_*.)
+API_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
+                          'system_uuid', 'pi_model')
+API_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid',
+                         'pi_model')
+API_HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
+API_HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
 TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_-]{1,50}$')
 
 # The text fields of each kind of record the collection reads, and its list fields (null or a list): an answer
@@ -78,7 +79,6 @@ RECORD_FIELDS = {
 }
 LIST_FIELDS = {'node': ('tags',)}
 BARE_RECORDS = ('health',)
-LOCAL_HOSTNAMES = ('localhost',)
 
 # 401 details of the server, as a person reads them.
 AUTH_REASONS = {
@@ -169,11 +169,9 @@ def validation_text(detail):
     return '; '.join(parts)
 
 
-def _plain(text, limit=200):
+def _plain(text):
     """A non-JSON body (a proxy's HTML page, a stack trace) as one short line."""
-    text = re.sub(r'<[^>]*>', ' ', str(text or ''))
-    text = ' '.join(text.split())
-    return text if len(text) <= limit else text[:limit] + '...'
+    return plain_line(text, 200)
 
 
 def _snippet(value, limit=120):
@@ -192,16 +190,6 @@ def _answer_in_words(payload):
         return "answered JSON without PureBoot's envelope (keys: {0})".format(
             _plain(', '.join(sorted(str(k) for k in payload))) or 'none')
     return "answered a JSON {0}, not PureBoot's envelope".format('list' if isinstance(payload, list) else 'value')
-
-
-def is_loopback(host):
-    """True for a host name or address that never leaves this machine: localhost, 127.0.0.0/8, ::1."""
-    if str(host or '').lower() in LOCAL_HOSTNAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def valid_tag(tag):
@@ -561,7 +549,7 @@ class PureBootClient(object):
 
     def create_node(self, **fields):
         """POST /nodes with the given fields (None ones left out); ConflictError when the MAC is registered."""
-        self._known(fields, NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
+        self._known(fields, API_NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
         body = dict((key, value) for key, value in fields.items() if value is not None)
         return self._write('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body,
                            lambda: self.find_node(fields['mac_address']))
@@ -569,7 +557,7 @@ class PureBootClient(object):
     def update_node(self, node_id, **fields):
         """PATCH only the given fields (None clears one); fields PATCH would silently ignore are refused here."""
         subject = node_subject(node_id=node_id)
-        self._known(fields, NODE_PATCH_FIELDS, 'changed', subject)
+        self._known(fields, API_NODE_PATCH_FIELDS, 'changed', subject)
         return self._write('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, fields,
                            lambda: self._node_if(node_id, lambda node: all(
                                (node.get(key) or None) == (value or None) for key, value in fields.items())))
@@ -611,14 +599,14 @@ class PureBootClient(object):
     def create_hypervisor(self, **fields):
         """POST /hypervisors; ConflictError when the name is taken."""
         subject = registry_subject(fields.get('name'))
-        self._known(fields, HYPERVISOR_CREATE_FIELDS, 'registered', subject)
+        self._known(fields, API_HYPERVISOR_CREATE_FIELDS, 'registered', subject)
         body = dict((key, value) for key, value in fields.items() if value is not None)
         return self._api('POST', '/hypervisors', subject, body=body, record='hypervisor')
 
     def update_hypervisor(self, hypervisor_id, **fields):
         """PATCH only the given fields (the type cannot change)."""
         subject = registry_subject(fields.get('name'), hypervisor_id)
-        self._known(fields, HYPERVISOR_PATCH_FIELDS, 'changed', subject)
+        self._known(fields, API_HYPERVISOR_PATCH_FIELDS, 'changed', subject)
         return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields,
                          record='hypervisor')
 
@@ -658,4 +646,4 @@ def registry_subject(name=None, hypervisor_id=None):
 
 __all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions',
            'pureboot_requested', 'is_loopback', 'valid_tag', 'validation_text', 'registry_subject', 'NODE_ARCHES',
-           'NODE_PATCH_FIELDS']
+           'API_NODE_PATCH_FIELDS']

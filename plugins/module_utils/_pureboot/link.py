@@ -45,10 +45,10 @@ ON_ABSENT = ('retire', 'keep')
 NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id',
                   'workflow_id', 'tags', 'ip_address')
 # Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
-LINK_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
+LINK_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
 UNFIXABLE_FIELDS = ('arch', 'boot_mode')
 # POST /nodes does not take workflow_id: it is PATCHed right after.
-CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'system_uuid', 'group_id')
+LINK_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'system_uuid', 'group_id')
 
 REVIVE_STATE = 'discovered'
 RETIRED = 'retired'
@@ -91,6 +91,12 @@ def vm_mac(vm):
     return None
 
 
+def check_group_choice(options, subject):
+    """pureboot_node names its group by name (group) or by id (group_id), never both."""
+    if options['group'] is not None and options['group_id'] is not None:
+        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+
+
 def resolve_group_id(client, group):
     """The id of the group named (or numbered, or at path) group; NotFoundError lists the available ones."""
     groups = client.list_groups()
@@ -129,8 +135,7 @@ def desired_node(vm, node_options, client=None, mac=None):
     if options['arch'] not in NODE_ARCHES:
         raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(
             ', '.join(NODE_ARCHES), options['arch']), subject=subject)
-    if options['group'] is not None and options['group_id'] is not None:
-        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+    check_group_choice(options, subject)
     desired = {
         'mac_address': mac,
         'arch': options['arch'],
@@ -241,11 +246,11 @@ def plan_node(current, desired):
         after = dict((key, desired.get(key)) for key in NODE_VIEW_KEYS)
         after.update(state='discovered', tags=desired_tags)
         return NodePlan(action='create', subject=subject, desired=desired, current=None, before={}, after=after,
-                        create=dict((key, desired[key]) for key in CREATE_FIELDS if desired.get(key) is not None),
+                        create=dict((key, desired[key]) for key in LINK_NODE_CREATE_FIELDS if desired.get(key) is not None),
                         patch={'workflow_id': desired['workflow_id']} if desired.get('workflow_id') else {},
                         add_tags=tuple(desired_tags))
 
-    patch = dict((key, desired[key]) for key in LINK_PATCH_FIELDS
+    patch = dict((key, desired[key]) for key in LINK_NODE_PATCH_FIELDS
                  if key in desired and not _same(key, current.get(key), desired[key]))
     have_tags = [str(tag).lower() for tag in current.get('tags') or ()]
     add_tags, remove_tags = (), ()

@@ -287,7 +287,7 @@ def test_states_and_addresses():
 ])
 def test_libvirt_errors_become_typed_one_line_errors(code, domain, message, expected):
     driver = LibvirtDriver(connection(username='admin', password=SECRET))
-    error = driver._libvirt_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
+    error = driver.translate_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
     assert type(error) is expected  # pylint: disable=unidiomatic-typecheck
     text = str(error)
     assert text.startswith("kvm1: VM 'web-1': ") and '\n' not in text and SECRET not in text

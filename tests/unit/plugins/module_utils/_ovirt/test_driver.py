@@ -84,21 +84,21 @@ def test_a_bare_engine_address_means_the_api_path(driver):
      'cannot reach https://engine.example.com/ovirt-engine/api: Recv failure: Connection reset by peer'),
 ])
 def test_sdk_errors_become_one_typed_line(driver, error, category, text):
-    mapped = driver._sdk_error(error, "VM 'web1'")  # pylint: disable=protected-access
+    mapped = driver.translate_error(error, "VM 'web1'")
     assert mapped.category == category
     assert str(mapped) == "rhv: VM 'web1': " + text
 
 
 def test_locked_conflicts_are_marked_for_waiting(driver):
-    locked = driver._sdk_error(answered(409, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),  # pylint: disable=protected-access
-                               None)
+    locked = driver.translate_error(answered(409, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),
+                                    None)
     assert locked.details == {'locked': True}
-    running = driver._sdk_error(answered(409, '[Cannot remove VM. VM is running.]'), None)  # pylint: disable=protected-access
+    running = driver.translate_error(answered(409, '[Cannot remove VM. VM is running.]'), None)
     assert running.details == {'locked': False}
 
 
 def test_secrets_never_reach_a_message(driver):
-    mapped = driver._sdk_error(answered(400, '[bad value {0}]'.format(SECRET)), None)  # pylint: disable=protected-access
+    mapped = driver.translate_error(answered(400, '[bad value {0}]'.format(SECRET)), None)
     assert SECRET not in str(mapped) and '********' in str(mapped)
 
 

@@ -15,7 +15,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_, TLSError,
     UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
-    PUREBOOT_KEYS, PureBootClient, is_loopback, pureboot_argument_spec, pureboot_requested, validation_text)
+    PUREBOOT_KEYS, PureBootClient, pureboot_argument_spec, pureboot_requested, validation_text)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
@@ -291,13 +291,6 @@ def test_plain_http_to_this_machine_is_accepted_without_a_warning(pureboot_serve
     client = PureBootClient(pureboot_server.url, api_key=pureboot_server.api_key)
     assert client.url.startswith('http://127.0.0.1:') and client.warnings == []
     assert client.list_nodes() == []
-
-
-@pytest.mark.parametrize('host, loopback', [
-    ('localhost', True), ('LOCALHOST', True), ('127.0.0.1', True), ('127.8.9.10', True), ('::1', True),
-    ('10.0.0.1', False), ('pureboot.example.com', False), ('localhost.example.com', False), ('::ffff:10.0.0.1', False)])
-def test_is_loopback(host, loopback):
-    assert is_loopback(host) is loopback
 
 
 def test_plain_http_to_another_machine_is_refused_without_the_opt_in():
