@@ -7,7 +7,7 @@
 """Typed errors of the driver layer.
 
 Drivers never call fail_json: they raise one of these, and the module or inventory plugin turns
-it into one line. Every error carries a category from SPEC.md, the hypervisor's label and the
+it into one line. Every error carries a category (docs/troubleshooting.md), the hypervisor's label and the
 object it is about, so the message always reads "<hypervisor>: <object>: <what happened>".
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-# The categories users see (SPEC.md "Errors"); `api` is whatever the server refused otherwise.
+# The categories users see (docs/troubleshooting.md); `api` is whatever the server refused otherwise.
 
 
 def one_line(text):

@@ -6,7 +6,7 @@
 
 """The oVirt / RHV driver, on ovirtsdk4.
 
-What it does that oVirt needs (see shared/backends.md): VMs come with their NICs, guest addresses and
+What it does that oVirt needs (see docs/drivers.md): VMs come with their NICs, guest addresses and
 tags in one search (`follow=nics,reported_devices,tags`), and the vNIC profiles, clusters and hosts they
 point at are read once each, so listing costs the same number of requests for 1 VM or thousands;
 templates are looked up in the cluster's data center, the latest version standing for a name; a new VM
@@ -50,7 +50,7 @@ VM_FOLLOW = 'nics,reported_devices,tags'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
-# Engine VM status -> record status (SPEC.md). Anything else is 'unknown'.
+# Engine VM status -> record status (docs/modules.md). Anything else is 'unknown'.
 VM_STATUS = {
     'up': 'running', 'migrating': 'running', 'down': 'stopped', 'paused': 'paused', 'suspended': 'suspended',
     'powering_up': 'starting', 'wait_for_launch': 'starting', 'reboot_in_progress': 'starting',
@@ -109,6 +109,7 @@ def _ref_id(ref):
 
 class OvirtDriver(HypervisorDriver):
     TYPE = 'ovirt'
+    PUREBOOT_REGISTRY = True
     PRODUCT = 'an oVirt engine'
     LOGINS = (('username', 'password'), ('token',))
     # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here, and templates

@@ -6,7 +6,7 @@
 
 """The Proxmox VE driver, on proxmoxer.
 
-What it does that Proxmox needs (see shared/backends.md): every VM of the cluster from one
+What it does that Proxmox needs (see docs/drivers.md): every VM of the cluster from one
 /cluster/resources call; VM ids spread over the free ids above /cluster/nextid, so that parallel creates
 rarely pick the same one, and a collision retried with another; tasks watched until they end, failing at
 once on TASK ERROR with the last log lines; VM and storage locks waited out within the timeout; a new
@@ -73,6 +73,7 @@ def lost_answer(exc):
 
 class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
+    PUREBOOT_REGISTRY = True
     PRODUCT = 'a Proxmox VE'
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
     # A Proxmox cluster is the connection itself: no cluster option anywhere.

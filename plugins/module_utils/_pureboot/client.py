@@ -4,7 +4,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The REST client of the PureBoot server (shared/pureboot-api.md), and its `pureboot` option.
+"""The REST client of the PureBoot server (its behaviour: docs/modules.md, docs/drivers.md), and its `pureboot` option.
 
 It speaks the server's contract as it is, quirks included: Bearer-only auth (an API key, or a JWT
 from /auth/login renewed before it expires and once more when refused), success envelopes unwrapped,
@@ -54,7 +54,7 @@ DEFAULT_TIMEOUT = 30
 # Log in again this long before the token runs out (at most a tenth of its lifetime).
 RENEW_MARGIN_SECONDS = 60
 
-# The `pureboot` option (SPEC.md "Connection options"); its environment variables are in _env.py.
+# The `pureboot` option (docs/connections.md); its environment variables are in _env.py.
 PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
 
 NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
