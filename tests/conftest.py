@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, DEFAULT_BACKEND_PARAMS
 
 pytest_plugins = [
     'ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.fixtures',
@@ -19,7 +19,7 @@ pytest_plugins = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=DEFAULT_BACKEND_PARAMS)
 def backend(request):
     """The adapter of one hypervisor type (tests/contract/backends.py): a test using it runs once per type.
 

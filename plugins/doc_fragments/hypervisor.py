@@ -36,7 +36,7 @@ options:
         choices: [libvirt, ovirt, proxmox]
       api_url:
         description:
-          - Address of the API. Proxmox VE and oVirt / RHV, V(https://) only (both APIs are served over TLS;
+          - Address of the API. Proxmox VE and oVirt / RHV, V(https://) only (these APIs are served over TLS;
             V(http://) is refused).
           - Proxmox VE, for example V(https://pve1.example.com:8006).
           - oVirt / RHV, the engine's API, for example V(https://engine.example.com/ovirt-engine/api); a bare

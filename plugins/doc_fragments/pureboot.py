@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    """The `pureboot` server option (plugins/module_utils/_pureboot.py)."""
+    """The `pureboot` server option (plugins/module_utils/_pureboot/client.py)."""
 
     DOCUMENTATION = r'''
 options:

@@ -167,7 +167,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect, inventory_hosts
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
     pureboot_with_env_fallbacks, with_env_fallbacks)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 
 # A slow, salted hash: the cache key covers the secrets (a changed password must not be answered from the

@@ -8,7 +8,7 @@
 
 A driver speaks to one hypervisor through its SDK and answers in the normalised records of
 _records.py. It raises the typed errors of _errors.py and never talks to Ansible. Modules and the
-inventory plugin only ever use the methods below, so both hypervisor types behave the same.
+inventory plugin only ever use the methods below, so every hypervisor type behaves the same.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     BOOT_DEVICES, FIRMWARES, describe_vm, normalize_mac, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
-# The keys of the `hypervisor` option (SPEC.md "Connection options").
+# The keys of the `hypervisor` option (docs/connections.md).
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
                    'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
@@ -75,7 +75,7 @@ class Connection(object):
             raise InvalidInputError("option 'api_url' is required", hypervisor=self.name)
         # A libvirt api_url is a libvirt URI (qemu:///system, qemu+ssh://...), which its driver checks.
         if self.type not in URI_TYPES and parts.scheme == 'http':
-            # Both APIs are served over TLS only; plain http would send the password in clear, or be
+            # These APIs are served over TLS only; plain http would send the password in clear, or be
             # quietly switched to https by an SDK while the http URL is registered in PureBoot.
             raise InvalidInputError("api_url '{0}' uses plain http; hypervisor APIs are reached over https only: "
                                     "use https://".format(self.api_url), hypervisor=self.name)
@@ -133,6 +133,8 @@ class HypervisorDriver(abc.ABC):
     """
 
     TYPE = None
+    # Whether PureBoot's hypervisor registry takes this type (it refuses any other `type` with 422).
+    PUREBOOT_REGISTRY = False
     # What users call the server, with its article, for messages: 'an oVirt engine'.
     PRODUCT = None
     # Credential sets that are enough to log in.
@@ -334,6 +336,12 @@ class HypervisorDriver(abc.ABC):
             if nic.get('model') is not None and nic['model'] not in self.NIC_MODELS:
                 raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
                     index, ', '.join(self.NIC_MODELS), nic['model']), subject)
+
+    @abc.abstractmethod
+    def translate_error(self, exc, subject=None, **context):
+        """The one place where an exception of the type's SDK or API becomes one of the collection's typed errors
+        (_errors.HypervisorError): in the server's own words, on one line, naming the hypervisor and subject.
+        context: what a type needs besides (Proxmox VE: the API path; libvirt: connecting=True while connecting)."""
 
     def error(self, cls, message, subject=None, **kwargs):
         """An error of class cls about subject on this hypervisor, with secrets removed."""

@@ -4,7 +4,8 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The registry of drivers by `type`: adding a hypervisor type means one driver file and one line here.
+"""The registry of drivers by `type`: adding a hypervisor type means its package (_<type>/) and one line here;
+docs/drivers.md ("Adding a type") lists the other files it touches.
 
 Imports are static because Ansible packs a module with the module_utils it imports by name; each
 driver guards its own SDK import, so this costs nothing when an SDK is missing.
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import LibvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import OvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ProxmoxDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import ProxmoxDriver
 
 DRIVERS = {
     LibvirtDriver.TYPE: LibvirtDriver,

@@ -7,7 +7,7 @@
 """Typed errors of the driver layer.
 
 Drivers never call fail_json: they raise one of these, and the module or inventory plugin turns
-it into one line. Every error carries a category from SPEC.md, the hypervisor's label and the
+it into one line. Every error carries a category (docs/troubleshooting.md), the hypervisor's label and the
 object it is about, so the message always reads "<hypervisor>: <object>: <what happened>".
 """
 
@@ -15,7 +15,21 @@ from __future__ import annotations
 
 import re
 
-# The categories users see (SPEC.md "Errors"); `api` is whatever the server refused otherwise.
+# The categories users see (docs/troubleshooting.md); `api` is whatever the server refused otherwise.
+
+
+def one_line(text):
+    """text (an exception, a server's message) on one line: every run of whitespace as one space."""
+    return ' '.join(str(text or '').split())
+
+
+def plain_line(text, limit=None):
+    """A body that is not the API's answer (a proxy's HTML page, a stack trace) as one line: tags left out, then
+    one_line, cut after limit characters ('...' says so)."""
+    text = one_line(re.sub(r'<[^>]*>', ' ', str(text or '')))
+    return text if limit is None or len(text) <= limit else text[:limit] + '...'
+
+
 AUTH = 'auth'
 TLS = 'tls'
 UNREACHABLE = 'unreachable'

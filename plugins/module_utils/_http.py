@@ -11,6 +11,7 @@ transport failure is called. No SDK is imported here.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import time
 
@@ -33,6 +34,20 @@ TLS = 'tls'
 TIMEOUT = 'timeout'
 DROPPED = 'unreachable'
 TRANSPORT_ERRORS = {TLS: TLSError, TIMEOUT: TimeoutError_, DROPPED: UnreachableError}
+
+
+LOCAL_HOSTNAMES = ('localhost',)
+
+
+def is_loopback(host):
+    """True for a host name or address that never leaves this machine: localhost, 127.0.0.0/8, ::1. No host is not
+    loopback here: a caller whose URLs mean this machine without a host says so itself."""
+    if str(host or '').lower() in LOCAL_HOSTNAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class RetryPolicy(object):

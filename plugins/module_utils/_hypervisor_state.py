@@ -12,16 +12,16 @@ import datetime
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, connection_label
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, HYPERVISOR_TYPES, driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import ensure_registry, registry_desired
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import ensure_registry, registry_desired
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
-# The types PureBoot's hypervisor registry takes (pureboot-api.md: any other `type` is refused with 422).
-REGISTRY_TYPES = ('ovirt', 'proxmox')
+# The types PureBoot's hypervisor registry takes (each driver's PUREBOOT_REGISTRY).
+REGISTRY_TYPES = tuple(kind for kind in HYPERVISOR_TYPES if DRIVERS[kind].PUREBOOT_REGISTRY)
 
 
 def _now():

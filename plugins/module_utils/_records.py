@@ -4,7 +4,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The normalised VM and template records of SPEC.md: the same keys for every hypervisor type."""
+"""The normalised VM and template records (docs/modules.md): the same keys for every hypervisor type."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import re
 VM_STATUSES = ('running', 'stopped', 'paused', 'suspended', 'starting', 'stopping', 'locked', 'unknown')
 BOOT_DEVICES = ('network', 'disk', 'cdrom')
 FIRMWARES = ('bios', 'uefi')
+# How a VM is made from its template: a full copy of the disks, or disks backed by the template's.
+CLONE_MODES = ('full', 'linked')
 # A hypervisor host's (Proxmox node's, oVirt host's) status, the same words for every type.
 HOST_STATUSES = ('online', 'offline', 'maintenance', 'unknown')
 
@@ -28,7 +30,7 @@ _MAC = re.compile(r'^([0-9A-Fa-f]{2})([:-]?)([0-9A-Fa-f]{2})\2([0-9A-Fa-f]{2})\2
 
 
 def normalize_mac(mac):
-    """A MAC as SPEC.md wants it everywhere (lowercase, colon-separated), or None when it is not a MAC."""
+    """A MAC as the collection shows it everywhere (lowercase, colon-separated), or None when it is not a MAC."""
     if not mac:
         return None
     found = _MAC.match(str(mac).strip())
@@ -96,7 +98,7 @@ def tags_match(tags, wanted):
 
 
 def vm_matches(record, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
-    """The VM filters of SPEC.md (pureboot_vm_info and the inventory), applied to a record."""
+    """The VM filters (pureboot_vm_info and the inventory), applied to a record."""
     if record['template'] and not include_templates:
         return False
     if not name_matches(record['name'], name):

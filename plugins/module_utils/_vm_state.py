@@ -18,8 +18,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     HARDWARE_KEYS, apply_to_record, check_boot_order, diff_hardware, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
-    desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
+    check_group_choice, desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
@@ -268,8 +268,7 @@ def checked_node_options(client, node_options, subject):
     options = node_options_with_defaults(node_options)
     if not options['register']:
         return node_options
-    if options['group'] is not None and options['group_id'] is not None:
-        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+    check_group_choice(options, subject)
     # The same rules the node gets later, on a stand-in VM: the arch and the tags are checked now.
     desired_node({'name': 'vm', 'nics': [{'mac': '00:00:00:00:00:00'}]}, dict(options, group=None, group_id=None))
     if options['group']:

@@ -13,6 +13,11 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, TimeoutError_
 
 
+def remaining(deadline, clock=time.monotonic):
+    """Seconds left until deadline (a clock() value); 0 still allows one last look."""
+    return max(deadline - clock(), 0.0)
+
+
 def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=None, subject=None, clock=time.monotonic,
              sleep=time.sleep):
     """Call check() until it returns something other than None/False and return that.

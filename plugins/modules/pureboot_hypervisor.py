@@ -174,7 +174,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state import ensure_hypervisor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import PASSWORD_UPDATES
 
 
 def main():
@@ -183,7 +184,7 @@ def main():
         state=dict(type='str', default='present', choices=['present', 'absent']),
         fail_on_error=dict(type='bool', default=True),
         register_credentials=dict(type='bool', default=False),
-        password_update=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+        password_update=dict(type='str', default='on_create', choices=list(PASSWORD_UPDATES), no_log=False),
     )
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -496,8 +496,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import cloud_init_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import pureboot_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import pureboot_node_suboptions
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import pureboot_node_suboptions
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import BOOT_DEVICES, CLONE_MODES, FIRMWARES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 
 
@@ -512,13 +513,13 @@ def main():
         cluster=dict(type='str'),
         storage=dict(type='str'),
         pool=dict(type='str'),
-        clone_mode=dict(type='str', default='full', choices=['full', 'linked']),
+        clone_mode=dict(type='str', default='full', choices=list(CLONE_MODES)),
         cpu_cores=dict(type='int'),
         memory_mb=dict(type='int'),
         networks=dict(type='list', elements='dict', options=dict(
             network=dict(type='str'), vlan=dict(type='int'), model=dict(type='str'), mac=dict(type='str'))),
-        boot_order=dict(type='list', elements='str', choices=['network', 'disk', 'cdrom']),
-        firmware=dict(type='str', choices=['bios', 'uefi']),
+        boot_order=dict(type='list', elements='str', choices=list(BOOT_DEVICES)),
+        firmware=dict(type='str', choices=list(FIRMWARES)),
         description=dict(type='str'),
         tags=dict(type='list', elements='str'),
         pxe_boot=dict(type='bool', default=False),

@@ -4,14 +4,17 @@ Each adapter seeds its server with the same scene (two hosts, no VMs, a BIOS tem
 1 GiB, one NIC and one disk, and a second template), hands out connection options and drivers, counts
 write requests from the server's own request log, and causes the faults every hypervisor type must survive.
 
-The `backend` fixture (tests/conftest.py) runs a test once per entry of BACKENDS; adding a hypervisor type
-to every suite (contract, integration, reliability) means one adapter here, listed in BACKEND_CLASSES.
+The `backend` fixture (tests/conftest.py) runs a test once per registered type (DEFAULT_BACKEND_PARAMS: the types
+without an HTTP API are shown as skipped, with the reason); adding a hypervisor type to every suite (contract,
+integration, reliability) means one adapter here, listed in BACKEND_CLASSES.
 """
 
 import os
 import re
 import subprocess
 import tempfile
+
+import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 
@@ -21,6 +24,9 @@ GiB = 1024 ** 3
 class Backend(object):
     """What every adapter shares: connection options from its base_connection() (overrides win, None drops a key)
     and drivers over them."""
+    # An HTTP API, whose faults (dropped connections, 5xx answers, slow answers) the suites' proxies inject and
+    # whose scenes have logins and TLS; the suites that test those take HTTP_BACKENDS.
+    http_api = True
 
     def base_connection(self):
         raise NotImplementedError
@@ -205,6 +211,7 @@ class LibvirtBackend(Backend):
     with a SASL login; guests run under TCG."""
 
     kind = 'libvirt'
+    http_api = False
     template = 'ubuntu-2404-tpl'
     other_template = 'debian-12-tpl'
     network = 'pbh-net'
@@ -312,4 +319,10 @@ class LibvirtBackend(Backend):
 # too takes ALL_BACKENDS itself (@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)).
 BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend, LibvirtBackend))
 ALL_BACKENDS = list(BACKEND_CLASSES)
-BACKENDS = [kind for kind in ALL_BACKENDS if kind != LibvirtBackend.kind]
+HTTP_BACKENDS = [kind for kind in ALL_BACKENDS if BACKEND_CLASSES[kind].http_api]
+BACKENDS = HTTP_BACKENDS
+# The default `backend` fixture's parameters: every type, so none is left out unseen. A test using it needs an HTTP
+# API's faults and scenes (see Backend.http_api); the other types show up as skipped, with the reason, in every run.
+DEFAULT_BACKEND_PARAMS = [kind if kind in HTTP_BACKENDS else pytest.param(kind, marks=pytest.mark.skip(
+    reason='{0}: the default backend fixture is for HTTP APIs (fault proxies, logins, TLS); {0} runs in the contract '
+           'suite and in tests that parametrize ALL_BACKENDS'.format(kind))) for kind in ALL_BACKENDS]

@@ -8,7 +8,7 @@ The Proxmox cases are in test_proxmox_faults.py.
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, DropProxy
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import ID_WINDOW, free_vmid, name_offset
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, DropProxy
 from ansible_collections.pureboot.hypervisors.tests.simulators.pve_storage_lock import hold_storage_locks

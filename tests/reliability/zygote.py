@@ -21,8 +21,8 @@ PRELOAD = ('ansible.module_utils.basic',
            'ansible_collections.pureboot.hypervisors.plugins.module_utils._options',
            'ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state',
            'ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot')
+           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link',
+           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client')
 
 
 def child(job):

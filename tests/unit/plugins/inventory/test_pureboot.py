@@ -6,8 +6,7 @@ loader loads the plugin, which reads a real source file, so its options are Ansi
 the data it would return is given as it is. That runs in a process of its own (populate.py), where the loader can
 be set up first.
 
-This directory is a package (an empty __init__.py), so pytest imports this file and module_utils/test_pureboot.py
-under different names.
+This directory is a package (an empty __init__.py), so pytest imports this file under a name of its own.
 """
 
 import json

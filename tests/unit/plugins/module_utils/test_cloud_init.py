@@ -7,8 +7,9 @@ import json
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, empty_settings, key_fingerprint, merged, nocloud_files, normalize_cloud_init, pve_free_drive_slot,
-    pve_has_drive, pve_params, pve_settings, redacted)
+    diff_cloud_init, empty_settings, key_fingerprint, merged, normalize_cloud_init, redacted)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_files
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 
 KEY_BLOB = b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))
@@ -170,7 +171,7 @@ def test_an_empty_list_is_the_same_as_none_read_back():
 
 
 def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import ovirt_fields, ovirt_settings
     desired = full(ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': '2001:db8::10/64'},
                               {'address': 'dhcp'}])
     fields = ovirt_fields(desired)
@@ -190,7 +191,7 @@ def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
 
 
 def test_nocloud_files_read_back_as_the_same_settings():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import nocloud_settings
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_settings
     macs = ['52:54:00:00:00:01', '52:54:00:00:00:02']
     for desired in (full(), full(user_data=None, ip_config=None), full(user=None, password=None, user_data=None),
                     full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64',
@@ -206,7 +207,7 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
 
     import pycdlib
 
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import iso9660, read_iso9660
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import iso9660, read_iso9660
     files = nocloud_files(full(), 'iid-7', 'web', ['52:54:00:00:00:01'])
     image = iso9660(files)
     assert image == iso9660(files), 'the same settings give the same image'
@@ -225,7 +226,7 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
 
 
 def test_ovirt_a_password_alone_still_counts_as_set_once_written():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import ovirt_fields, ovirt_settings
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import ovirt_fields, ovirt_settings
     desired = normalize_cloud_init({'password': 'Only-a-pa55word'})
     fields = ovirt_fields(desired, None, host_name='web')
     # What the engine answers: everything but the password.

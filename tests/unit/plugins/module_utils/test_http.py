@@ -6,7 +6,7 @@ import requests
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     TimeoutError_, TLSError, UnreachableError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    DROPPED, TIMEOUT, TLS, RetryPolicy, requests_failure, transport_error)
+    DROPPED, TIMEOUT, TLS, RetryPolicy, is_loopback, requests_failure, transport_error)
 
 
 @pytest.mark.parametrize('status, failure, transient', [
@@ -49,3 +49,10 @@ def test_requests_failures_are_named(exc, failure):
 def test_transport_errors_are_one_line_naming_the_url(failure, cls, message):
     error = transport_error(failure, 'certificate verify failed', 'https://pve:8006', 2.5, hypervisor='pve')
     assert isinstance(error, cls) and str(error) == message
+
+
+@pytest.mark.parametrize('host, loopback', [
+    ('localhost', True), ('LOCALHOST', True), ('127.0.0.1', True), ('127.8.9.10', True), ('::1', True),
+    ('10.0.0.1', False), ('pureboot.example.com', False), ('localhost.example.com', False), ('::ffff:10.0.0.1', False)])
+def test_is_loopback(host, loopback):
+    assert is_loopback(host) is loopback

@@ -11,8 +11,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     AUTH, UNREACHABLE, HypervisorError, InvalidInputError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state import (
     empty_report, ensure_hypervisor)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import PASSWORD_WARNING
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import PASSWORD_WARNING
 
 ISO_UTC = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
 NOTHING_MEASURED = {'status': None, 'error': None, 'error_category': None, 'version': None, 'host_count': None,

@@ -5,7 +5,7 @@ checks and preview made before the VM is written (against the PureBoot double).
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import (
     NO_NODE, checked_node_options, power_action, preview_node, vm_spec, with_node)

@@ -4,7 +4,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The REST client of the PureBoot server (shared/pureboot-api.md), and its `pureboot` option.
+"""The REST client of the PureBoot server (its behaviour: docs/modules.md, docs/drivers.md), and its `pureboot` option.
 
 It speaks the server's contract as it is, quirks included: Bearer-only auth (an API key, or a JWT
 from /auth/login renewed before it expires and once more when refused), success envelopes unwrapped,
@@ -21,7 +21,6 @@ of its NICs: anyone on the provisioning network can register a node with any MAC
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -34,10 +33,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    transport_reason)
+    plain_line, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import PUREBOOT_ENV
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    MAX_REQUEST_TIMEOUT, READS, TLS, requests_failure, transport_error)
+    MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
 try:
@@ -54,16 +54,18 @@ DEFAULT_TIMEOUT = 30
 # Log in again this long before the token runs out (at most a tenth of its lifetime).
 RENEW_MARGIN_SECONDS = 60
 
-# The `pureboot` option (SPEC.md "Connection options"); its environment variables are in _env.py.
+# The `pureboot` option (docs/connections.md); its environment variables are in _env.py.
 PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
 
 NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
 # What POST /nodes takes, and the only fields PATCH /nodes/{id} changes (it ignores any other with a 200).
-NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
-                      'system_uuid', 'pi_model')
-NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')
-HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
-HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
+# (API_*: what the server's API takes; the link's own subsets are _pureboot/link.py's LINK_NODE_*.)
+API_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
+                          'system_uuid', 'pi_model')
+API_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid',
+                         'pi_model')
+API_HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
+API_HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
 TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_-]{1,50}$')
 
 # The text fields of each kind of record the collection reads, and its list fields (null or a list): an answer
@@ -77,7 +79,6 @@ RECORD_FIELDS = {
 }
 LIST_FIELDS = {'node': ('tags',)}
 BARE_RECORDS = ('health',)
-LOCAL_HOSTNAMES = ('localhost',)
 
 # 401 details of the server, as a person reads them.
 AUTH_REASONS = {
@@ -168,11 +169,9 @@ def validation_text(detail):
     return '; '.join(parts)
 
 
-def _plain(text, limit=200):
+def _plain(text):
     """A non-JSON body (a proxy's HTML page, a stack trace) as one short line."""
-    text = re.sub(r'<[^>]*>', ' ', str(text or ''))
-    text = ' '.join(text.split())
-    return text if len(text) <= limit else text[:limit] + '...'
+    return plain_line(text, 200)
 
 
 def _snippet(value, limit=120):
@@ -191,80 +190,6 @@ def _answer_in_words(payload):
         return "answered JSON without PureBoot's envelope (keys: {0})".format(
             _plain(', '.join(sorted(str(k) for k in payload))) or 'none')
     return "answered a JSON {0}, not PureBoot's envelope".format('list' if isinstance(payload, list) else 'value')
-
-
-def node_subject(node=None, mac=None, node_id=None):
-    """How messages name a node: by its MAC when known, else by id."""
-    node = node or {}
-    mac = mac or node.get('mac_address')
-    if mac:
-        return 'node {0}'.format(normalize_mac(mac) or mac)
-    return 'node {0}'.format(node_id or node.get('id'))
-
-
-class NodeIndex(object):
-    """Nodes by normalised MAC, to match one VM or thousands against one listing.
-
-    A node is a VM's node only by the MAC of one of the VM's NICs. Its SMBIOS UUID proves nothing on its own:
-    GET /api/v1/boot?mac=...&uuid=... registers a node with any MAC and any UUID without a login. So the UUID
-    only confirms: among the VM's NICs that have a node, the node that carries the VM's UUID is preferred.
-    Retired nodes are matched too (a re-created VM with the same MAC brings its retired node back).
-    """
-
-    def __init__(self, nodes):
-        self.by_mac = {}
-        for node in nodes or ():
-            mac = normalize_mac(node.get('mac_address'))
-            if mac:
-                self.by_mac.setdefault(mac, node)
-
-    def match(self, mac=None, system_uuid=None):
-        """The node of one of these MACs (a MAC or a list, in order), confirmed by system_uuid when several have
-        one; None when no MAC has a node, whatever the UUID."""
-        candidates = []
-        for wanted in [mac] if isinstance(mac, str) else list(mac or ()):
-            node = self.by_mac.get(normalize_mac(wanted))
-            if node is not None and all(node is not other for other in candidates):
-                candidates.append(node)
-        wanted_uuid = str(system_uuid or '').lower()
-        if wanted_uuid:
-            for node in candidates:
-                if str(node.get('system_uuid') or '').lower() == wanted_uuid:
-                    return node
-        return candidates[0] if candidates else None
-
-    def for_vm(self, vm):
-        """A VM's node: by the MACs of its NICs in order, its SMBIOS UUID confirming one (see match).
-
-        The one rule for "this VM's node": pureboot_vm_info and the inventory show it, pureboot_vm registers or
-        updates it and retires it on removal (_pureboot_link.plan_vm_node, find_vm_node).
-        """
-        return self.match(mac=vm_macs(vm), system_uuid=vm.get('uuid'))
-
-
-def vm_macs(vm):
-    """The normalised MACs of a VM's NICs, in order (NICs without one left out)."""
-    macs = []
-    for nic in vm.get('nics') or ():
-        mac = normalize_mac(nic.get('mac'))
-        if mac and mac not in macs:
-            macs.append(mac)
-    return macs
-
-
-def match_node(nodes, mac=None, system_uuid=None):
-    """The node of nodes with this MAC (or one of several MACs), confirmed by system_uuid; never by UUID alone."""
-    return NodeIndex(nodes).match(mac=mac, system_uuid=system_uuid)
-
-
-def is_loopback(host):
-    """True for a host name or address that never leaves this machine: localhost, 127.0.0.0/8, ::1."""
-    if str(host or '').lower() in LOCAL_HOSTNAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def valid_tag(tag):
@@ -624,7 +549,7 @@ class PureBootClient(object):
 
     def create_node(self, **fields):
         """POST /nodes with the given fields (None ones left out); ConflictError when the MAC is registered."""
-        self._known(fields, NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
+        self._known(fields, API_NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
         body = dict((key, value) for key, value in fields.items() if value is not None)
         return self._write('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body,
                            lambda: self.find_node(fields['mac_address']))
@@ -632,7 +557,7 @@ class PureBootClient(object):
     def update_node(self, node_id, **fields):
         """PATCH only the given fields (None clears one); fields PATCH would silently ignore are refused here."""
         subject = node_subject(node_id=node_id)
-        self._known(fields, NODE_PATCH_FIELDS, 'changed', subject)
+        self._known(fields, API_NODE_PATCH_FIELDS, 'changed', subject)
         return self._write('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, fields,
                            lambda: self._node_if(node_id, lambda node: all(
                                (node.get(key) or None) == (value or None) for key, value in fields.items())))
@@ -674,14 +599,14 @@ class PureBootClient(object):
     def create_hypervisor(self, **fields):
         """POST /hypervisors; ConflictError when the name is taken."""
         subject = registry_subject(fields.get('name'))
-        self._known(fields, HYPERVISOR_CREATE_FIELDS, 'registered', subject)
+        self._known(fields, API_HYPERVISOR_CREATE_FIELDS, 'registered', subject)
         body = dict((key, value) for key, value in fields.items() if value is not None)
         return self._api('POST', '/hypervisors', subject, body=body, record='hypervisor')
 
     def update_hypervisor(self, hypervisor_id, **fields):
         """PATCH only the given fields (the type cannot change)."""
         subject = registry_subject(fields.get('name'), hypervisor_id)
-        self._known(fields, HYPERVISOR_PATCH_FIELDS, 'changed', subject)
+        self._known(fields, API_HYPERVISOR_PATCH_FIELDS, 'changed', subject)
         return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields,
                          record='hypervisor')
 
@@ -720,5 +645,5 @@ def registry_subject(name=None, hypervisor_id=None):
 
 
 __all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions',
-           'pureboot_requested', 'NodeIndex', 'match_node', 'vm_macs', 'is_loopback', 'valid_tag', 'validation_text',
-           'node_subject', 'registry_subject', 'NODE_ARCHES', 'NODE_PATCH_FIELDS']
+           'pureboot_requested', 'is_loopback', 'valid_tag', 'validation_text', 'registry_subject', 'NODE_ARCHES',
+           'API_NODE_PATCH_FIELDS']

@@ -12,15 +12,17 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 # pylint: disable=wrong-import-position
-from ansible_collections.pureboot.hypervisors.plugins.module_utils import _libvirt
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import driver as _libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TLSError,
     UnreachableError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
-    LibvirtDriver, apply_hardware, check_uri, client_pki_files, clone_definition, domain_status, guest_addresses,
-    parse_domain, to_xml, uri_transport, volume_xml)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
+    TEMPLATE_MARKER, apply_hardware, clone_definition, parse_domain, to_xml, volume_xml)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import PLACEHOLDER_CA, check_uri, client_pki_files, uri_transport
 
 SECRET = 'S3cret-Sasl-42'
 
@@ -137,7 +139,7 @@ def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
     unverified = LibvirtDriver(connection(api_url=api_url, verify_ssl=False))
     uri = unverified._uri()
     assert uri.startswith(api_url + '?no_verify=1&pkipath=/')
-    assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == _libvirt.PLACEHOLDER_CA
+    assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == PLACEHOLDER_CA
     unverified.close()
 
 
@@ -180,7 +182,7 @@ def test_a_definition_is_read_into_the_record_fields():
 
 def test_the_template_marker_and_firmware_autoselection_are_recognised():
     facts = parse_domain("<domain type='qemu'><name>t</name><metadata>{0}</metadata><os firmware='efi'><type>hvm</type>"
-                         "<boot dev='hd'/><boot dev='cdrom'/></os></domain>".format(_libvirt.TEMPLATE_MARKER))
+                         "<boot dev='hd'/><boot dev='cdrom'/></os></domain>".format(TEMPLATE_MARKER))
     assert facts['template'] and facts['firmware'] == 'uefi' and facts['boot_order'] == ['disk', 'cdrom']
     assert facts['memory_kib'] is None and facts['nics'] == [] and facts['tags'] == []
 
@@ -229,7 +231,7 @@ def test_fewer_networks_remove_the_last_nics_and_uefi_asks_libvirt_for_its_firmw
 
 def test_a_clone_gets_new_identity_and_its_own_volumes():
     template = DOMAIN.replace("<pbh:vm xmlns:pbh=\"https://pureboot.io/xmlns/hypervisors/1\"><pbh:tag>web</pbh:tag>"
-                              "<pbh:tag>lab</pbh:tag></pbh:vm>", _libvirt.TEMPLATE_MARKER)
+                              "<pbh:tag>lab</pbh:tag></pbh:vm>", TEMPLATE_MARKER)
     assert parse_domain(template)['template']
     root = clone_definition(template, 'web-2', {'vda': ('fast', 'web-2-vda.qcow2')}, domain_type='qemu')
     facts = parse_domain(to_xml(root))
@@ -285,7 +287,7 @@ def test_states_and_addresses():
 ])
 def test_libvirt_errors_become_typed_one_line_errors(code, domain, message, expected):
     driver = LibvirtDriver(connection(username='admin', password=SECRET))
-    error = driver._libvirt_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
+    error = driver.translate_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
     assert type(error) is expected  # pylint: disable=unidiomatic-typecheck
     text = str(error)
     assert text.startswith("kvm1: VM 'web-1': ") and '\n' not in text and SECRET not in text
@@ -317,7 +319,7 @@ def test_host():
           <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
           <source pool='default-pool' volume='tpl.qcow2'/><target dev='vda' bus='virtio'/></disk>
           <interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
-          </domain>""".format(_libvirt.TEMPLATE_MARKER))
+          </domain>""".format(TEMPLATE_MARKER))
     yield conn
     for dom in conn.listAllDomains(0):
         if dom.name() not in ('test', 'tpl'):
@@ -417,8 +419,8 @@ def test_the_host_status_is_a_common_word(test_host):  # pylint: disable=redefin
 def test_the_seed_is_attached_once_as_a_read_only_cdrom_after_the_disks():
     import xml.etree.ElementTree as ET
 
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import (
-        attach_seed, is_seed_disk, parse_domain)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
+        attach_seed, is_seed_disk)
     root = ET.fromstring(
         "<domain type='kvm'><name>web</name><os><type machine='pc'>hvm</type></os><devices>"
         "<disk type='volume' device='disk'><source pool='p' volume='web-vda.qcow2'/><target dev='vda' bus='virtio'/>"

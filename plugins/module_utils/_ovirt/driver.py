@@ -6,7 +6,7 @@
 
 """The oVirt / RHV driver, on ovirtsdk4.
 
-What it does that oVirt needs (see shared/backends.md): VMs come with their NICs, guest addresses and
+What it does that oVirt needs (see docs/drivers.md): VMs come with their NICs, guest addresses and
 tags in one search (`follow=nics,reported_devices,tags`), and the vNIC profiles, clusters and hosts they
 point at are read once each, so listing costs the same number of requests for 1 VM or thousands;
 templates are looked up in the cluster's data center, the latest version standing for a name; a new VM
@@ -22,16 +22,18 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    ovirt_fields, ovirt_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
+    _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
 try:
     import ovirtsdk4 as sdk
@@ -48,7 +50,7 @@ VM_FOLLOW = 'nics,reported_devices,tags'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
-# Engine VM status -> record status (SPEC.md). Anything else is 'unknown'.
+# Engine VM status -> record status (docs/modules.md). Anything else is 'unknown'.
 VM_STATUS = {
     'up': 'running', 'migrating': 'running', 'down': 'stopped', 'paused': 'paused', 'suspended': 'suspended',
     'powering_up': 'starting', 'wait_for_launch': 'starting', 'reboot_in_progress': 'starting',
@@ -69,68 +71,10 @@ BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
 
-# libcurl error codes, as the SDK reports transport failures.
-CURL_UNREACHABLE = (6, 7, 52, 55, 56)
-CURL_TIMEOUT = (28,)
-CURL_TLS = (35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91)
-
-_CURL_ERROR = re.compile(r"\(\s*(?:<[^>]*>\s*,\s*)?(\d+)\s*,\s*['\"](.*?)['\"]\s*\)")
-_PLAIN_SEARCH_VALUE = re.compile(r'^[\w.*-]+$')
-
 
 def _natural(name):
     """'nic10' sorts after 'nic9'."""
     return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name or '')]
-
-
-def _search_value(value):
-    """A value for the engine's search language: bare when that is safe, quoted otherwise (None if impossible)."""
-    value = str(value)
-    if _PLAIN_SEARCH_VALUE.match(value):
-        return value
-    if '"' in value:
-        return None
-    return '"{0}"'.format(value)
-
-
-def _name_search(pattern):
-    """The search clause for a name glob: the engine knows only '*', so cut the glob at any other wildcard."""
-    cut = min([i for i in (pattern.find('?'), pattern.find('[')) if i >= 0] or [len(pattern)])
-    prefix = pattern[:cut] if cut == len(pattern) else pattern[:cut].rstrip('*') + '*'
-    value = _search_value(prefix) if prefix.strip('*') else None
-    return 'name={0}'.format(value) if value else None
-
-
-def _one_line(text):
-    return ' '.join(str(text or '').split())
-
-
-def _fault_text(exc):
-    """The engine's own words from an SDK error, without the SDK's "Fault reason is ... Fault detail is ..." wrapping."""
-    fault = getattr(exc, 'fault', None)
-    if fault is not None and (fault.detail or fault.reason):
-        text = fault.detail or fault.reason
-        text = text.strip()
-        if text.startswith('[') and text.endswith(']'):
-            text = text[1:-1]
-        return _one_line(text)
-    text = _one_line(exc)
-    sso = re.match(r'^Error during SSO \w+ \S* ?: (.*)$', text)
-    if sso:
-        return re.sub(r'\.+$', '.', sso.group(1))
-    message = re.search(r'HTTP response message is "([^"]*)"', text)
-    code = getattr(exc, 'code', None)
-    if code and message:
-        return 'HTTP {0} {1}'.format(code, message.group(1))
-    return text
-
-
-def _curl_error(exc):
-    """(libcurl code, its message) from an SDK transport error, or (None, text)."""
-    found = _CURL_ERROR.search(str(exc))
-    if found:
-        return int(found.group(1)), _one_line(found.group(2))
-    return None, _one_line(exc)
 
 
 def _bios_type(vm, cluster):
@@ -165,6 +109,7 @@ def _ref_id(ref):
 
 class OvirtDriver(HypervisorDriver):
     TYPE = 'ovirt'
+    PUREBOOT_REGISTRY = True
     PRODUCT = 'an oVirt engine'
     LOGINS = (('username', 'password'), ('token',))
     # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here, and templates
@@ -235,7 +180,7 @@ class OvirtDriver(HypervisorDriver):
                 code = getattr(exc, 'code', None)
                 if self.retry.again(attempt, status=code, failure=None if code else _sdk_failure(exc)):
                     continue
-                raise self._sdk_error(exc, subject)
+                raise self.translate_error(exc, subject)
             except FOREIGN_ANSWER_ERRORS as exc:
                 raise self._not_ovirt(exc, subject)
 
@@ -254,7 +199,7 @@ class OvirtDriver(HypervisorDriver):
                 if found is not False:
                     return found
                 return self._write(request, subject)
-            raise self._sdk_error(exc, subject)
+            raise self.translate_error(exc, subject)
         except FOREIGN_ANSWER_ERRORS as exc:
             raise self._not_ovirt(exc, subject)
 
@@ -264,7 +209,7 @@ class OvirtDriver(HypervisorDriver):
             return self.not_this_api('its SSO login answer has no {0}'.format(exc), subject)
         return self.not_this_api('its SSO login answer is not JSON', subject)
 
-    def _sdk_error(self, exc, subject):
+    def translate_error(self, exc, subject=None):
         """Every SDK exception becomes one typed error here, in the engine's own words, on one line."""
         code = getattr(exc, 'code', None)
         text = _fault_text(exc)
@@ -594,7 +539,7 @@ class OvirtDriver(HypervisorDriver):
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        vm = wait_for(lambda: self._unlocked(created.id, subject), _remaining(deadline),
+        vm = wait_for(lambda: self._unlocked(created.id, subject), remaining(deadline),
                       'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
         changes = diff_hardware(vm, spec)
         return self._apply(vm, changes, deadline) if changes else vm
@@ -764,7 +709,7 @@ class OvirtDriver(HypervisorDriver):
                 raise self.error(TaskFailedError, "the VM went down while starting; the engine's events say why", subject)
             seen.add(current['status'])
             return None
-        return wait_for(reached, _remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
+        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
                         subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
@@ -779,7 +724,7 @@ class OvirtDriver(HypervisorDriver):
                                                read_back=removed), deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, _remaining(deadline),
+            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline),
                      'the VM to be removed', hypervisor=self.label, subject=subject)
 
     # ------------------------------------------------------------ cloud-init
@@ -812,28 +757,8 @@ class OvirtDriver(HypervisorDriver):
         return self.read_cloud_init(vm)
 
 
-def _remaining(deadline):
-    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
-    return max(deadline - time.monotonic(), 0.0)
-
-
 def _vm_service(system, vm_id):
     return system.vms_service().vm_service(str(vm_id))
-
-
-def _sdk_failure(exc):
-    """The transport failure (_http.TLS, TIMEOUT or DROPPED) of an SDK error that has no HTTP code, or None."""
-    curl_code, reason = _curl_error(exc)
-    if isinstance(exc, sdk.TimeoutError) or curl_code in CURL_TIMEOUT:
-        return TIMEOUT
-    # A connection dropped mid-answer is 56 even when OpenSSL words it ("SSL_read: unexpected eof"); a handshake the
-    # server cut (out of connection slots, restarting) is 35 in the socket's own words: dropped, not a certificate.
-    dropped = curl_code in CURL_UNREACHABLE or bool(re.search(r'reset by peer|Connection refused', reason))
-    if not dropped and (curl_code in CURL_TLS or re.search(r'SSL|certificate', reason)):
-        return TLS
-    if dropped or isinstance(exc, sdk.ConnectionError):
-        return DROPPED
-    return None
 
 
 def _engine_statuses(status):
@@ -861,44 +786,3 @@ def _new_nic_name(taken):
     numbers = [int(found.group(1)) for found in (re.match(r'^nic(\d+)$', name or '') for name in taken) if found]
     number = max(numbers + [len(taken)]) + 1
     return 'nic{0}'.format(number)
-
-
-def _initialization_fields(initialization):
-    """The plain fields of an SDK Initialization (_cloud_init.ovirt_fields' form), or None."""
-    if initialization is None:
-        return None
-    fields = dict((key, getattr(initialization, key, None)) for key in (
-        'host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search',
-        'custom_script'))
-    nics = []
-    for nic in initialization.nic_configurations or ():
-        item = {'name': nic.name,
-                'boot_protocol': nic.boot_protocol.value if nic.boot_protocol is not None else None,
-                'ipv6_boot_protocol': nic.ipv6_boot_protocol.value if nic.ipv6_boot_protocol is not None else None}
-        for ip, suffix in ((nic.ip, ''), (nic.ipv6, '6')):
-            if ip is not None:
-                item.update({'address' + suffix: ip.address, 'netmask' + suffix: ip.netmask,
-                             'gateway' + suffix: ip.gateway})
-        nics.append(item)
-    fields['nic_configurations'] = nics
-    return fields
-
-
-def _initialization(fields):
-    """The SDK Initialization of plain fields (_cloud_init.ovirt_fields)."""
-    nics = []
-    for nic in fields.get('nic_configurations') or ():
-        config = otypes.NicConfiguration(name=nic['name'], on_boot=True,
-                                         boot_protocol=otypes.BootProtocol(nic.get('boot_protocol') or 'none'),
-                                         ipv6_boot_protocol=otypes.BootProtocol(nic.get('ipv6_boot_protocol') or 'none'))
-        if nic.get('address'):
-            config.ip = otypes.Ip(address=nic['address'], netmask=nic.get('netmask'), gateway=nic.get('gateway'),
-                                  version=otypes.IpVersion.V4)
-        if nic.get('address6'):
-            config.ipv6 = otypes.Ip(address=nic['address6'], netmask=nic.get('netmask6'), gateway=nic.get('gateway6'),
-                                    version=otypes.IpVersion.V6)
-        nics.append(config)
-    return otypes.Initialization(
-        host_name=fields.get('host_name'), user_name=fields.get('user_name'), root_password=fields.get('root_password'),
-        authorized_ssh_keys=fields.get('authorized_ssh_keys'), dns_servers=fields.get('dns_servers'),
-        dns_search=fields.get('dns_search'), custom_script=fields.get('custom_script'), nic_configurations=nics)

@@ -9,10 +9,13 @@ import requests
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, ConflictError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import NodeIndex, PureBootClient
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot_link import (
-    PASSWORD_WARNING, Applied, apply_node_plan, apply_registry_plan, desired_node, ensure_registry, ensure_vm_node,
-    find_vm_node, plan_node, plan_registry, plan_retire, plan_vm_node, registry_desired, retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
+    Applied, apply_node_plan, desired_node, ensure_vm_node, find_vm_node, plan_node, plan_retire, plan_vm_node,
+    retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import (
+    PASSWORD_WARNING, apply_registry_plan, ensure_registry, plan_registry, registry_desired)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 MAC = '52:54:00:ab:cd:ef'

@@ -10,13 +10,13 @@ import warnings
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils import _pureboot
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client as _pureboot
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_, TLSError,
     UnreachableError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    PUREBOOT_KEYS, NodeIndex, PureBootClient, is_loopback, match_node, pureboot_argument_spec, pureboot_requested,
-    validation_text)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
+    PUREBOOT_KEYS, PureBootClient, pureboot_argument_spec, pureboot_requested, validation_text)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
 
@@ -293,13 +293,6 @@ def test_plain_http_to_this_machine_is_accepted_without_a_warning(pureboot_serve
     assert client.list_nodes() == []
 
 
-@pytest.mark.parametrize('host, loopback', [
-    ('localhost', True), ('LOCALHOST', True), ('127.0.0.1', True), ('127.8.9.10', True), ('::1', True),
-    ('10.0.0.1', False), ('pureboot.example.com', False), ('localhost.example.com', False), ('::ffff:10.0.0.1', False)])
-def test_is_loopback(host, loopback):
-    assert is_loopback(host) is loopback
-
-
 def test_plain_http_to_another_machine_is_refused_without_the_opt_in():
     with pytest.raises(InvalidInputError) as caught:
         PureBootClient.from_options({'url': 'http://pureboot.example.com', 'api_key': 'pb_live_secret'})
@@ -554,8 +547,8 @@ def test_a_missing_requests_library_fails_at_construction(monkeypatch):
 
 def test_module_utils_import_without_requests():
     code = ("import sys; sys.modules['requests'] = None\n"
-            "from ansible_collections.pureboot.hypervisors.plugins.module_utils import _pureboot, _pureboot_link\n"
-            "assert _pureboot.HAS_REQUESTS is False\n")
+            "from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client, link\n"
+            "assert client.HAS_REQUESTS is False\n")
     subprocess.run([sys.executable, '-c', code], check=True, env=dict(os.environ))
 
 

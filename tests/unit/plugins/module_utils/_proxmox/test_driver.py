@@ -1,8 +1,9 @@
 """How the Proxmox driver reads and writes PVE's config strings, and picks VM ids."""
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import UnreachableError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox import (
-    ID_WINDOW, boot_devices, format_net, free_vmid, lost_answer, name_offset, parse_boot_order, parse_net)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import boot_devices, format_net, parse_boot_order, parse_net
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import lost_answer
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 
 
 def test_parse_net_reads_model_mac_bridge_vlan_and_keeps_the_rest():

@@ -4,7 +4,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The link between a VM and its PureBoot node, and between a hypervisor connection and PureBoot's registry.
+"""The link between a VM and its PureBoot node (the hypervisor registry, planned the same way, is registry.py).
 
 Planning is pure: desired_node() says what the node should look like, plan_node() compares it with
 the node PureBoot has and returns a NodePlan whose `changed`, `before` and `after` serve check mode and
@@ -18,20 +18,23 @@ there is reported under `unfixable` with a warning; DELETE of a node always fail
 retired through the state endpoint; a retired node keeps its MAC, so it is revived instead of
 registered again.
 
-A node is a VM's node only by the MAC of one of the VM's NICs (_pureboot.NodeIndex): PureBoot lets anyone
+A node is a VM's node only by the MAC of one of the VM's NICs (_pureboot/nodes.py, NodeIndex): PureBoot lets anyone
 register a node with any MAC and SMBIOS UUID without a login, so a UUID alone never links a node to a VM.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ConflictError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import (
-    NODE_ARCHES, NodeIndex, node_subject, registry_subject, valid_tag, vm_macs)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import NODE_ARCHES, valid_tag
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_subject, vm_macs
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
+
+if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import RegistryPlan
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults.
 NODE_OPTION_DEFAULTS = {'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
@@ -42,21 +45,15 @@ ON_ABSENT = ('retire', 'keep')
 NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id',
                   'workflow_id', 'tags', 'ip_address')
 # Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
-LINK_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
+LINK_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
 UNFIXABLE_FIELDS = ('arch', 'boot_mode')
 # POST /nodes does not take workflow_id: it is PATCHed right after.
-CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'system_uuid', 'group_id')
+LINK_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'system_uuid', 'group_id')
 
 REVIVE_STATE = 'discovered'
 RETIRED = 'retired'
 REVIVE_COMMENT = 'revived by pureboot.hypervisors: its VM exists again'
 RETIRE_COMMENT = 'retired by pureboot.hypervisors: its VM was removed'
-
-REGISTRY_VIEW_KEYS = ('id', 'name', 'type', 'api_url', 'username', 'verify_ssl')
-REGISTRY_PATCH_FIELDS = ('api_url', 'username', 'verify_ssl')
-PASSWORD_UPDATES = ('on_create', 'always')
-PASSWORD_WARNING = ('the hypervisor password is sent to PureBoot, which stores it base64-encoded (readable by anyone '
-                    'with access to its database), not encrypted')
 
 
 def pureboot_node_suboptions():
@@ -92,6 +89,12 @@ def vm_mac(vm):
         if mac:
             return mac
     return None
+
+
+def check_group_choice(options, subject):
+    """pureboot_node names its group by name (group) or by id (group_id), never both."""
+    if options['group'] is not None and options['group_id'] is not None:
+        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
 
 
 def resolve_group_id(client, group):
@@ -132,8 +135,7 @@ def desired_node(vm, node_options, client=None, mac=None):
     if options['arch'] not in NODE_ARCHES:
         raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(
             ', '.join(NODE_ARCHES), options['arch']), subject=subject)
-    if options['group'] is not None and options['group_id'] is not None:
-        raise InvalidInputError('pureboot_node: give group or group_id, not both', subject=subject)
+    check_group_choice(options, subject)
     desired = {
         'mac_address': mac,
         'arch': options['arch'],
@@ -244,11 +246,11 @@ def plan_node(current, desired):
         after = dict((key, desired.get(key)) for key in NODE_VIEW_KEYS)
         after.update(state='discovered', tags=desired_tags)
         return NodePlan(action='create', subject=subject, desired=desired, current=None, before={}, after=after,
-                        create=dict((key, desired[key]) for key in CREATE_FIELDS if desired.get(key) is not None),
+                        create=dict((key, desired[key]) for key in LINK_NODE_CREATE_FIELDS if desired.get(key) is not None),
                         patch={'workflow_id': desired['workflow_id']} if desired.get('workflow_id') else {},
                         add_tags=tuple(desired_tags))
 
-    patch = dict((key, desired[key]) for key in LINK_PATCH_FIELDS
+    patch = dict((key, desired[key]) for key in LINK_NODE_PATCH_FIELDS
                  if key in desired and not _same(key, current.get(key), desired[key]))
     have_tags = [str(tag).lower() for tag in current.get('tags') or ()]
     add_tags, remove_tags = (), ()
@@ -409,136 +411,3 @@ def retire_vm_node(client, vm, node_options, check_mode=False):
         return _node_result(plan, plan.after or None)
     applied = apply_node_plan(client, plan)
     return _node_result(applied.plan, applied.record)
-
-
-# ------------------------------------------------------------------------- hypervisor registry
-
-def registry_desired(connection, register_credentials=False):
-    """The registry entry a hypervisor connection (_driver.Connection) should have; the password only when asked."""
-    desired = connection.public()
-    if register_credentials and connection.password:
-        desired['password'] = connection.password
-    return desired
-
-
-def registry_view(record):
-    """The part of a registry entry --diff shows (there is no password to show: the API never returns it)."""
-    if not record:
-        return {}
-    return dict((key, record.get(key)) for key in REGISTRY_VIEW_KEYS)
-
-
-@dataclass(frozen=True)
-class RegistryPlan:
-    """What to do to one registry entry (made by plan_registry, never changed afterwards).
-
-    action: create | update | delete | none. desired, create and patch never hold the password: it is kept
-    apart in `password`, set only when it is to be sent, left out of repr() and str(), and joined to the
-    request only by create_fields()/patch_fields() as the request goes out.
-    """
-
-    action: str
-    subject: str
-    desired: dict
-    current: Optional[dict]
-    before: dict
-    after: dict
-    password_update: str
-    create: Optional[dict] = None
-    patch: dict = field(default_factory=dict)
-    warnings: tuple = ()
-    password: Optional[str] = field(default=None, repr=False)
-
-    @property
-    def changed(self):
-        return self.action != 'none'
-
-    @property
-    def record_id(self):
-        return (self.current or {}).get('id')
-
-    @property
-    def sends_password(self):
-        return self.password is not None
-
-    def create_fields(self):
-        """The body of the POST, with the password when it is sent."""
-        return dict(self.create, password=self.password) if self.sends_password else dict(self.create)
-
-    def patch_fields(self):
-        """The body of the PATCH, with the password when it is sent."""
-        return dict(self.patch, password=self.password) if self.sends_password else dict(self.patch)
-
-
-def plan_registry(current, desired, state='present', password_update='on_create'):
-    """The RegistryPlan that brings the registry entry current (or None) to desired (name, type, api_url, username,
-    verify_ssl, and password when it is to be sent). Pure.
-
-    action: create | update (PATCH of the differing fields) | delete (state absent) | none. The password
-    cannot be read back: it goes out on create, and on update only with password_update 'always' (which
-    then changes every run, like the user module's update_password). A different type cannot be PATCHed:
-    ConflictError.
-    """
-    if password_update not in PASSWORD_UPDATES:
-        raise InvalidInputError('password_update must be one of {0}'.format(', '.join(PASSWORD_UPDATES)))
-    password = desired.get('password') or None
-    public = dict((key, value) for key, value in desired.items() if key != 'password')
-    before = registry_view(current)
-    known = dict(subject=registry_subject(public.get('name')), desired=public, current=current, before=before,
-                 password_update=password_update)
-    if state == 'absent':
-        if current:
-            return RegistryPlan(action='delete', after={}, **known)
-        return RegistryPlan(action='none', after=registry_view(current), **known)
-    if current is None:
-        create = dict((key, public[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl')
-                      if public.get(key) is not None)
-        # PureBoot gives the id: --diff shows no `id` rather than a null the entry will never have.
-        after = dict((key, public.get(key)) for key in REGISTRY_VIEW_KEYS if key != 'id')
-        return RegistryPlan(action='create', after=after, create=create, password=password,
-                            warnings=(PASSWORD_WARNING,) if password else (), **known)
-    if public.get('type') and public['type'] != current.get('type'):
-        raise ConflictError("PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an "
-                            "entry: remove it first (state: absent), then add it again".format(
-                                current.get('type'), public['type']), subject=known['subject'])
-    patch = dict((key, public[key]) for key in REGISTRY_PATCH_FIELDS
-                 if public.get(key) is not None and public[key] != current.get(key))
-    sent_password = password if password_update == 'always' else None
-    return RegistryPlan(action='update' if patch or sent_password else 'none', after=dict(before, **patch), patch=patch,
-                        password=sent_password, warnings=(PASSWORD_WARNING,) if sent_password else (), **known)
-
-
-def apply_registry_plan(client, plan):
-    """Carry out a RegistryPlan; returns Applied(plan carried out, entry as PureBoot answered, None once deleted)."""
-    if plan.action == 'create':
-        try:
-            return Applied(plan, client.create_hypervisor(**plan.create_fields()))
-        except ConflictError:
-            # The name was taken between the read and the POST (another run registered the same connection):
-            # the entry exists now, so it is brought in line instead. One second attempt, planned against that
-            # entry, which is never a create.
-            current = client.find_hypervisor(plan.desired['name'])
-            if current is None:
-                raise
-            desired = dict(plan.desired, password=plan.password) if plan.sends_password else plan.desired
-            plan = plan_registry(current, desired, password_update=plan.password_update)
-    if plan.action == 'delete':
-        client.delete_hypervisor(plan.record_id)
-        return Applied(plan, None)
-    if plan.action == 'update':
-        return Applied(plan, client.update_hypervisor(plan.record_id, **plan.patch_fields()))
-    return Applied(plan, plan.current)
-
-
-def ensure_registry(client, desired, state='present', password_update='on_create', check_mode=False):
-    """Keep the registry entry named desired['name'] in line; {'changed', 'registry', 'diff', 'warnings', 'action'}."""
-    current = client.find_hypervisor(desired['name'])
-    plan = plan_registry(current, desired, state=state, password_update=password_update)
-    if check_mode:
-        record = (plan.after or None) if plan.changed else current
-    else:
-        applied = apply_registry_plan(client, plan)
-        plan, record = applied.plan, applied.record
-    return {'changed': plan.changed, 'registry': registry_view(record) if record else None,
-            'diff': {'before': plan.before, 'after': plan.after}, 'warnings': list(plan.warnings),
-            'action': plan.action}

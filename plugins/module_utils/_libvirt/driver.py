@@ -12,12 +12,11 @@ marker (TEMPLATE_MARKER); a VM made from it gets clones of its disk volumes (a q
 a copy for full ones), a new UUID and new MACs. Hardware, tags and description live in the domain's persistent
 definition, which is read, changed and defined again in one write; a running domain takes the change at its
 next start, as on the other types. Reads are retried (bounded) on a lost connection, after opening a new one;
-writes never are. libvirt's errors become the collection's typed errors in one place (_libvirt_error).
+writes never are. libvirt's errors become the collection's typed errors in one place (translate_error).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -25,21 +24,29 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    SEED_LABEL, empty_settings, iso9660, nocloud_seed, nocloud_settings, read_iso9660)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
-    TimeoutError_, TLSError, UnreachableError)
+    TimeoutError_, TLSError, UnreachableError, one_line)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, host_record, name_matches, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+    describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
+    SEED_MAX_BYTES, attach_seed, is_seed_disk, nocloud_seed, nocloud_settings, seed_volume_name)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
+    BRIDGE_PREFIX, GIB, KIB_PER_MIB, NIC_MODELS, apply_hardware, clone_definition, disk_volume_name,
+    parse_domain, to_xml, volume_xml)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
+    PLACEHOLDER_CA, SSH_TRANSPORTS, check_uri, client_pki_files, uri_transport, uri_with_params)
 
 try:
     import libvirt
@@ -51,529 +58,11 @@ else:
     # and a module's output must be its JSON only.
     libvirt.registerErrorHandler(lambda _context, _error: None, None)
 
-# The collection's namespace in a domain's <metadata>: <pbh:template/> marks a template, <pbh:vm> holds a VM's tags.
-PBH_NS = 'https://pureboot.io/xmlns/hypervisors/1'
-PBH_PREFIX = 'pbh'
-TEMPLATE_MARKER = '<pbh:template xmlns:pbh="{0}"/>'.format(PBH_NS)
-LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0'
 
-# Which libvirt drivers and transports an api_url may name. `qemu` is the hypervisor this driver manages; `test`
-# is libvirt's in-process test driver (test:///default), for trying playbooks out without a daemon.
-URI_DRIVERS = ('qemu', 'test')
-REMOTE_TRANSPORTS = ('ssh', 'libssh', 'libssh2', 'tls', 'tcp')
-LOCAL_TRANSPORTS = ('', 'unix')
-SSH_TRANSPORTS = ('ssh', 'libssh', 'libssh2')
-URI_EXAMPLES = 'qemu:///system, qemu+ssh://root@kvm1.example.com/system or qemu+tls://kvm1.example.com/system'
-
-# libvirt loads a CA file for TLS even when told not to verify the daemon (no_verify=1). With verify_ssl: false and no
-# ca_file, it gets this one: a self-signed CA certificate whose private key was thrown away when it was made, so it
-# vouches for nothing.
-PLACEHOLDER_CA = """
------BEGIN CERTIFICATE-----
-MIIBjTCCATOgAwIBAgIBATAKBggqhkjOPQQDAjBDMUEwPwYDVQQDDDhwdXJlYm9v
-dC5oeXBlcnZpc29ycyBwbGFjZWhvbGRlciBDQSwgaXRzIGtleSB0aHJvd24gYXdh
-eTAgFw0yNjAxMDEwMDAwMDBaGA8yMTI2MDEwMTAwMDAwMFowQzFBMD8GA1UEAww4
-cHVyZWJvb3QuaHlwZXJ2aXNvcnMgcGxhY2Vob2xkZXIgQ0EsIGl0cyBrZXkgdGhy
-b3duIGF3YXkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASIrGyiGzpnJ43yssmZ
-oQJZPntcqomlKTmreAcEM2qleMAntzXV9Ek9mhJezmEhYWivuPmzI6JMOPd4V+lB
-cWq0oxYwFDASBgNVHRMBAf8ECDAGAQH/AgEAMAoGCCqGSM49BAMCA0gAMEUCIElz
-RVmvOg1PqsDO7xwCMcF5IBFqJTgC3J3F3J0pcEk9AiEA6ViBK5DBnFTz2QMhCuRz
-Ag+/bOX3l9xKR8KVIOn7sMk=
------END CERTIFICATE-----
-""".lstrip()
-
-KIB_PER_MIB = 1024
-GIB = 1024 ** 3
-BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
-LIBVIRT_BOOT_DEVICE = dict((record, libvirt_name) for libvirt_name, record in BOOT_DEVICE.items())
-NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'vmxnet3')
-BRIDGE_PREFIX = 'bridge:'
 # A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
-AGENT_CHANNEL = 'org.qemu.guest_agent.0'
 # Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
 PRESS_INTERVAL = 3.0
-
-
-# ------------------------------------------------------------------------------------------------- URIs
-def check_uri(api_url, label):
-    """The parts of a libvirt URI (urlsplit), after the collection's rules; InvalidInputError when it breaks one.
-
-    qemu+tcp sends the SASL password and everything else in cleartext, so it is accepted to a loopback host only.
-    """
-    try:
-        parts = urlsplit(api_url)
-    except ValueError:
-        parts = None
-    scheme = parts.scheme if parts is not None else ''
-    driver, _plus, transport = scheme.partition('+')
-    if parts is None or driver not in URI_DRIVERS or transport not in REMOTE_TRANSPORTS + LOCAL_TRANSPORTS:
-        raise InvalidInputError("api_url '{0}' is not a libvirt URI; use {1}".format(api_url, URI_EXAMPLES),
-                                hypervisor=label)
-    try:
-        host = parts.hostname
-        parts.port  # pylint: disable=pointless-statement
-    except ValueError:
-        raise InvalidInputError("api_url '{0}' has an invalid port".format(api_url), hypervisor=label)
-    if transport == 'tcp' and not is_loopback(host):
-        raise InvalidInputError("api_url '{0}': qemu+tcp sends the password and all data in cleartext, so it is "
-                                "accepted to a loopback address only; use qemu+tls:// or qemu+ssh://".format(api_url),
-                                hypervisor=label)
-    if transport in SSH_TRANSPORTS + ('tls',) and not host:
-        raise InvalidInputError("api_url '{0}' names no host".format(api_url), hypervisor=label)
-    return parts
-
-
-def uri_transport(parts):
-    """The transport a libvirt URI uses: '' (local socket), unix, ssh, tls, tcp, ...; qemu://host/ means tls."""
-    transport = parts.scheme.partition('+')[2]
-    if not transport and parts.hostname:
-        return 'tls'
-    return transport
-
-
-def is_loopback(host):
-    """True for no host (libvirt then means this machine), localhost and loopback addresses."""
-    if not host or host == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def uri_with_params(parts, extra):
-    """The URI of parts with the query parameters of extra added (those the URI already sets are kept)."""
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    given = set(key for key, _value in params)
-    params.extend((key, value) for key, value in extra if key not in given)
-    query = '&'.join('{0}={1}'.format(quote(key, safe=''), quote(value, safe='/')) for key, value in params)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-def client_pki_files(pkipath=None, euid=None, home=None):
-    """The client certificate and key libvirt would use for TLS: {name in a pkipath: path}, existing files only."""
-    if pkipath:
-        candidates = {'clientcert.pem': os.path.join(pkipath, 'clientcert.pem'),
-                      'clientkey.pem': os.path.join(pkipath, 'clientkey.pem')}
-    elif (os.geteuid() if euid is None else euid) == 0:
-        candidates = {'clientcert.pem': '/etc/pki/libvirt/clientcert.pem',
-                      'clientkey.pem': '/etc/pki/libvirt/private/clientkey.pem'}
-    else:
-        base = os.path.join(home or os.path.expanduser('~'), '.pki', 'libvirt')
-        candidates = {'clientcert.pem': os.path.join(base, 'clientcert.pem'),
-                      'clientkey.pem': os.path.join(base, 'clientkey.pem')}
-    return dict((name, path) for name, path in candidates.items() if os.path.isfile(path))
-
-
-# ------------------------------------------------------------------------------------------ domain XML
-def _one_line(text):
-    return ' '.join(str(text or '').split())
-
-
-def _int(text, default=None):
-    try:
-        return int(str(text).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def memory_kib(element):
-    """A <memory>/<currentMemory> element's size in KiB (its unit attribute, KiB by default)."""
-    if element is None or _int(element.text) is None:
-        return None
-    units = {'b': 1.0 / 1024, 'bytes': 1.0 / 1024, 'k': 1, 'kib': 1, 'kb': 1000.0 / 1024, 'm': 1024, 'mib': 1024,
-             'mb': 1000.0 ** 2 / 1024, 'g': 1024 ** 2, 'gib': 1024 ** 2, 'gb': 1000.0 ** 3 / 1024, 't': 1024 ** 3,
-             'tib': 1024 ** 3, 'tb': 1000.0 ** 4 / 1024}
-    factor = units.get((element.get('unit') or 'KiB').lower())
-    return int(_int(element.text) * factor) if factor else None
-
-
-def parse_domain(xml_text):
-    """The facts of a domain definition this driver works with, as plain data.
-
-    The XML comes from the hypervisor: it is parsed, never evaluated (ElementTree resolves no external entities).
-    """
-    root = ET.fromstring(xml_text)
-    os_element = root.find('os')
-    boot = [BOOT_DEVICE[b.get('dev')] for b in (os_element.findall('boot') if os_element is not None else ())
-            if b.get('dev') in BOOT_DEVICE]
-    devices = root.find('devices')
-    device_boot = []
-    disks, nics = [], []
-    agent = False
-    for device in list(devices) if devices is not None else ():
-        order = _int(device.find('boot').get('order')) if device.find('boot') is not None else None
-        if device.tag == 'disk':
-            source = device.find('source')
-            driver = device.find('driver')
-            target = device.find('target')
-            disks.append({'device': device.get('device') or 'disk', 'type': device.get('type'),
-                          'pool': source.get('pool') if source is not None else None,
-                          'volume': source.get('volume') if source is not None else None,
-                          'path': (source.get('file') or source.get('dev')) if source is not None else None,
-                          'format': driver.get('type') if driver is not None else None,
-                          'target': target.get('dev') if target is not None else None})
-            if order is not None:
-                device_boot.append((order, 'cdrom' if device.get('device') == 'cdrom' else 'disk'))
-        elif device.tag == 'interface':
-            nics.append(_parse_interface(device, len(nics)))
-            if order is not None:
-                device_boot.append((order, 'network'))
-        elif device.tag == 'channel':
-            target = device.find('target')
-            if target is not None and target.get('name') == AGENT_CHANNEL:
-                agent = True
-    if device_boot and not boot:
-        # Per-device <boot order='N'/> instead of <os><boot dev=.../>: the same list, in that order.
-        for _order, kind in sorted(device_boot):
-            if kind not in boot:
-                boot.append(kind)
-    loader = os_element.find('loader') if os_element is not None else None
-    uefi = os_element is not None and (os_element.get('firmware') == 'efi' or (
-        loader is not None and loader.get('type') == 'pflash'))
-    vcpu = root.find('vcpu')
-    pbh = _pbh_element(root)
-    osinfo = root.find('metadata/{{{0}}}libosinfo/{{{0}}}os'.format(LIBOSINFO_NS))
-    return {
-        'name': root.findtext('name'), 'uuid': (root.findtext('uuid') or '').lower() or None,
-        'type': root.get('type'), 'vcpus': _int(vcpu.text) if vcpu is not None else None,
-        'memory_kib': memory_kib(root.find('memory')), 'boot_order': boot, 'firmware': 'uefi' if uefi else 'bios',
-        'description': root.findtext('description') or None,
-        'template': pbh is not None and pbh.tag == _pbh('template'),
-        'tags': [t.text for t in pbh.findall(_pbh('tag')) if t.text] if pbh is not None else [],
-        'os_type': osinfo.get('id') if osinfo is not None else None,
-        'disks': disks, 'nics': nics, 'agent': agent,
-    }
-
-
-def _parse_interface(element, index):
-    source = element.find('source')
-    kind = element.get('type')
-    network = None
-    if source is not None and kind == 'network':
-        network = source.get('network')
-    elif source is not None and kind == 'bridge':
-        network = BRIDGE_PREFIX + (source.get('bridge') or '')
-    mac = element.find('mac')
-    model = element.find('model')
-    return {'name': 'net{0}'.format(index), 'mac': normalize_mac(mac.get('address')) if mac is not None else None,
-            'network': network, 'model': model.get('type') if model is not None else None}
-
-
-def _pbh(tag):
-    return '{{{0}}}{1}'.format(PBH_NS, tag)
-
-
-def _pbh_element(root):
-    metadata = root.find('metadata')
-    if metadata is None:
-        return None
-    for child in metadata:
-        if child.tag in (_pbh('template'), _pbh('vm')):
-            return child
-    return None
-
-
-def _child(parent, tag, first=False):
-    """parent's <tag> child, made when missing (first: as its first child)."""
-    element = parent.find(tag)
-    if element is None:
-        element = ET.Element(tag)
-        if first:
-            parent.insert(0, element)
-        else:
-            parent.append(element)
-    return element
-
-
-def _set_tags(root, tags):
-    """The VM's <pbh:vm> metadata with these tags (a template's marker is replaced: a VM is no template)."""
-    metadata = root.find('metadata')
-    if metadata is None:
-        metadata = ET.SubElement(root, 'metadata')
-    old = _pbh_element(root)
-    if old is not None:
-        metadata.remove(old)
-    vm = ET.SubElement(metadata, _pbh('vm'))
-    for tag in tags:
-        ET.SubElement(vm, _pbh('tag')).text = str(tag)
-
-
-def _set_memory(root, mib):
-    for tag in ('memory', 'currentMemory'):
-        element = _child(root, tag)
-        element.set('unit', 'KiB')
-        element.text = str(int(mib) * KIB_PER_MIB)
-
-
-def _set_cores(root, cores):
-    vcpu = _child(root, 'vcpu')
-    vcpu.text = str(int(cores))
-    vcpu.attrib.pop('current', None)
-    topology = root.find('cpu/topology')
-    if topology is not None:
-        # One socket of `cores` cores: a topology must multiply out to the vCPU count.
-        topology.attrib.update({'sockets': '1', 'cores': str(int(cores)), 'threads': '1'})
-        if 'dies' in topology.attrib:
-            topology.set('dies', '1')
-
-
-def _set_boot_order(root, order):
-    os_element = _child(root, 'os')
-    for boot in os_element.findall('boot'):
-        os_element.remove(boot)
-    # libvirt refuses <os><boot> beside per-device <boot order>: the collection writes the <os> form only.
-    devices = root.find('devices')
-    for device in list(devices) if devices is not None else ():
-        for boot in device.findall('boot'):
-            device.remove(boot)
-    position = 1 if os_element.find('type') is not None else 0
-    for offset, kind in enumerate(order):
-        element = ET.Element('boot', {'dev': LIBVIRT_BOOT_DEVICE[kind]})
-        os_element.insert(position + offset, element)
-
-
-def _set_firmware(root, firmware):
-    os_element = _child(root, 'os')
-    for tag in ('loader', 'nvram'):
-        for element in os_element.findall(tag):
-            os_element.remove(element)
-    if firmware == 'uefi':
-        # libvirt picks the UEFI build that fits the machine (firmware autoselection) and makes the VM's NVRAM.
-        os_element.set('firmware', 'efi')
-    else:
-        os_element.attrib.pop('firmware', None)
-
-
-def _set_description(root, description):
-    element = root.find('description')
-    if not description:
-        if element is not None:
-            root.remove(element)
-        return
-    if element is None:
-        element = ET.Element('description')
-        # <description> belongs after <name>/<uuid>/<title> by libvirt's schema order; libvirt accepts it anywhere.
-        root.insert(min(2, len(root)), element)
-    element.text = description
-
-
-def _interface_element(nic):
-    network = nic.get('network') or ''
-    if network.startswith(BRIDGE_PREFIX):
-        element = ET.Element('interface', {'type': 'bridge'})
-        ET.SubElement(element, 'source', {'bridge': network[len(BRIDGE_PREFIX):]})
-    else:
-        element = ET.Element('interface', {'type': 'network'})
-        ET.SubElement(element, 'source', {'network': network})
-    return element
-
-
-def _set_nics(root, wanted):
-    """Make the domain's interfaces the wanted list, in order: changed ones rewritten in place (keeping what the
-    collection does not manage), new ones added (libvirt gives them a MAC when none is asked), extra ones removed."""
-    devices = _child(root, 'devices')
-    current = devices.findall('interface')
-    for index, nic in enumerate(wanted):
-        if index < len(current):
-            element = current[index]
-            have = _parse_interface(element, index)
-            if nic.get('network') and nic['network'] != have['network']:
-                replacement = _interface_element(nic)
-                element.set('type', replacement.get('type'))
-                source = element.find('source')
-                if source is not None:
-                    element.remove(source)
-                element.insert(0, replacement.find('source'))
-                # The port of the old network or bridge means nothing on the new one.
-                for stale in ('target', 'vlan', 'virtualport'):
-                    for child in element.findall(stale):
-                        element.remove(child)
-        else:
-            element = _interface_element(nic)
-            if current:
-                devices.insert(list(devices).index(current[-1]) + 1 + index - len(current), element)
-            else:
-                devices.append(element)
-        if nic.get('mac'):
-            _child(element, 'mac').set('address', normalize_mac(nic['mac']))
-        if nic.get('model'):
-            _child(element, 'model').set('type', nic['model'])
-        elif element.find('model') is None:
-            _child(element, 'model').set('type', 'virtio')
-    for element in current[len(wanted):]:
-        devices.remove(element)
-
-
-def apply_hardware(root, changes):
-    """Write the changes of diff_hardware() into a domain definition (an ElementTree root), in place."""
-    if 'cpu_cores' in changes:
-        _set_cores(root, changes['cpu_cores']['after'])
-    if 'memory_mb' in changes:
-        _set_memory(root, changes['memory_mb']['after'])
-    if 'networks' in changes:
-        _set_nics(root, changes['networks']['after'])
-    if 'boot_order' in changes:
-        _set_boot_order(root, changes['boot_order']['after'])
-    if 'firmware' in changes:
-        _set_firmware(root, changes['firmware']['after'])
-    if 'description' in changes:
-        _set_description(root, changes['description']['after'])
-    if 'tags' in changes:
-        _set_tags(root, changes['tags']['after'])
-    return root
-
-
-def clone_definition(template_xml, name, disk_sources, domain_type=None):
-    """The definition of a new VM made from a template's: its name, no UUID (libvirt makes one), no MACs (libvirt
-    makes new ones), its own disk volumes (disk_sources: {target dev: (pool, volume)}), no template marker, and
-    nothing that belongs to the template's own instance (NVRAM file, agent socket path, SMBIOS UUID)."""
-    root = ET.fromstring(template_xml)
-    if domain_type:
-        root.set('type', domain_type)
-    _child(root, 'name').text = name
-    for tag in ('uuid', 'genid'):
-        for element in root.findall(tag):
-            root.remove(element)
-    for entry in root.findall("sysinfo/system/entry[@name='uuid']"):
-        root.find('sysinfo/system').remove(entry)
-    os_element = root.find('os')
-    if os_element is not None:
-        for nvram in os_element.findall('nvram'):
-            os_element.remove(nvram)
-    devices = _child(root, 'devices')
-    for disk in devices.findall('disk'):
-        target = disk.find('target')
-        dev = target.get('dev') if target is not None else None
-        if dev in disk_sources:
-            pool, volume = disk_sources[dev]
-            disk.set('type', 'volume')
-            source = disk.find('source')
-            if source is not None:
-                disk.remove(source)
-            disk.insert(1 if disk.find('driver') is not None else 0, ET.Element('source', {'pool': pool, 'volume': volume}))
-            driver = disk.find('driver')
-            if driver is not None:
-                driver.set('type', 'qcow2')
-            for backing in disk.findall('backingStore'):
-                disk.remove(backing)
-    for interface in devices.findall('interface'):
-        for tag in ('mac', 'target', 'alias'):
-            for element in interface.findall(tag):
-                interface.remove(element)
-    for channel in devices.findall('channel'):
-        source = channel.find('source')
-        if channel.get('type') == 'unix' and source is not None and source.get('path'):
-            channel.remove(source)
-    metadata = root.find('metadata')
-    marker = _pbh_element(root)
-    if marker is not None:
-        metadata.remove(marker)
-    return root
-
-
-def to_xml(root):
-    ET.register_namespace(PBH_PREFIX, PBH_NS)
-    return ET.tostring(root, encoding='unicode')
-
-
-def volume_xml(name, capacity, backing=None, fmt='qcow2'):
-    """A new volume's definition; backing ({'path', 'format'}) makes it a qcow2 overlay of that volume."""
-    volume = ET.Element('volume')
-    ET.SubElement(volume, 'name').text = name
-    ET.SubElement(volume, 'capacity', {'unit': 'bytes'}).text = str(int(capacity))
-    target = ET.SubElement(volume, 'target')
-    ET.SubElement(target, 'format', {'type': fmt})
-    if backing:
-        store = ET.SubElement(volume, 'backingStore')
-        ET.SubElement(store, 'path').text = backing['path']
-        ET.SubElement(store, 'format', {'type': backing['format'] or 'raw'})
-    return ET.tostring(volume, encoding='unicode')
-
-
-def disk_volume_name(vm_name, target):
-    """The name of a new VM's copy of one template disk: <vm>-<target>.qcow2, e.g. web-1-vda.qcow2 (named by the
-    disk's target, as the template's own volume name may be anything)."""
-    return '{0}-{1}.qcow2'.format(vm_name, target)
-
-
-# ------------------------------------------------------------------------------------------- cloud-init
-# A VM's NoCloud seed: the volume <vm>-cidata.iso in the pool of its first disk, attached as a read-only CD-ROM.
-SEED_MAX_BYTES = 1024 * 1024
-
-
-def seed_volume_name(vm_name):
-    return '{0}-cidata.iso'.format(vm_name)
-
-
-def is_seed_disk(disk, vm_name):
-    """True for the CD-ROM of a definition that is the VM's own seed volume."""
-    name = disk.get('volume') or os.path.basename(disk.get('path') or '')
-    return disk.get('device') == 'cdrom' and name == seed_volume_name(vm_name)
-
-
-def attach_seed(root, pool_name, volume_name):
-    """The definition with the seed attached as a CD-ROM (on the IDE bus of a pc machine, SATA on q35); unchanged
-    when it is attached already. Returns True when it changed."""
-    devices = _child(root, 'devices')
-    for disk in devices.findall('disk'):
-        source = disk.find('source')
-        if disk.get('device') == 'cdrom' and source is not None and source.get('volume') == volume_name:
-            return False
-    os_type = root.find('os/type')
-    bus = 'sata' if os_type is not None and 'q35' in (os_type.get('machine') or '') else 'ide'
-    prefix = 'sd' if bus == 'sata' else 'hd'
-    taken = set(t.get('dev') for t in devices.findall('disk/target'))
-    letters = 'cdbefghijklmnopqrstuvwxyz' if bus == 'ide' else 'abcdefghijklmnopqrstuvwxyz'
-    dev = next(prefix + letter for letter in letters if prefix + letter not in taken)
-    disk = ET.Element('disk', {'type': 'volume', 'device': 'cdrom'})
-    ET.SubElement(disk, 'driver', {'name': 'qemu', 'type': 'raw'})
-    ET.SubElement(disk, 'source', {'pool': pool_name, 'volume': volume_name})
-    ET.SubElement(disk, 'target', {'dev': dev, 'bus': bus})
-    ET.SubElement(disk, 'readonly')
-    # After the last disk, so device order (and names the guest gives) of the disks stay as they were.
-    disks = devices.findall('disk')
-    position = list(devices).index(disks[-1]) + 1 if disks else 0
-    devices.insert(position, disk)
-    return True
-
-
-# ----------------------------------------------------------------------------------------------- states
-def domain_status(state, reason=None):
-    """A libvirt domain state (and its reason) as a record status."""
-    if not HAS_LIBVIRT:
-        return 'unknown'
-    if state == libvirt.VIR_DOMAIN_PAUSED and reason == libvirt.VIR_DOMAIN_PAUSED_STARTING_UP:
-        return 'starting'
-    return {
-        libvirt.VIR_DOMAIN_RUNNING: 'running', libvirt.VIR_DOMAIN_BLOCKED: 'running',
-        libvirt.VIR_DOMAIN_PAUSED: 'paused', libvirt.VIR_DOMAIN_SHUTDOWN: 'stopping',
-        libvirt.VIR_DOMAIN_SHUTOFF: 'stopped', libvirt.VIR_DOMAIN_CRASHED: 'stopped',
-        libvirt.VIR_DOMAIN_PMSUSPENDED: 'suspended',
-    }.get(state, 'unknown')
-
-
-def guest_addresses(interfaces):
-    """Addresses of virDomainInterfaceAddresses' answer, without loopback and link-local ones."""
-    found = []
-    for _name, details in sorted((interfaces or {}).items()):
-        for address in (details or {}).get('addrs') or ():
-            ip = address.get('addr')
-            if not ip or ip in found:
-                continue
-            try:
-                parsed = ipaddress.ip_address(ip)
-            except ValueError:
-                continue
-            if not (parsed.is_loopback or parsed.is_link_local):
-                found.append(ip)
-    return found
-
-
-def _remaining(deadline):
-    """Seconds left until deadline (a time.monotonic() value); 0 still allows one last look."""
-    return max(deadline - time.monotonic(), 0.0)
 
 
 def _connection_lost(exc):
@@ -689,7 +178,7 @@ class LibvirtDriver(HypervisorDriver):
         if worker.is_alive():
             raise self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout))
         if 'error' in outcome:
-            raise self._libvirt_error(outcome['error'], None, connecting=True)
+            raise self.translate_error(outcome['error'], None, connecting=True)
         return outcome['conn']
 
     def _session(self, renew=False):
@@ -757,7 +246,7 @@ class LibvirtDriver(HypervisorDriver):
                             self._drop()
                     if self.retry.again(attempt, failure=DROPPED):
                         continue
-                raise self._libvirt_error(exc, subject)
+                raise self.translate_error(exc, subject)
 
     def _write(self, request, subject=None):
         """A write: sent once, or once more on a new connection only when the old one was closed before it left."""
@@ -772,13 +261,13 @@ class LibvirtDriver(HypervisorDriver):
                             self._drop()
                     if attempt == 1 and _not_sent(exc):
                         continue
-                raise self._libvirt_error(exc, subject)
+                raise self.translate_error(exc, subject)
         return None  # not reached: the second attempt returns or raises
 
-    def _libvirt_error(self, exc, subject, connecting=False):
+    def translate_error(self, exc, subject=None, connecting=False):
         """Every libvirt error becomes one typed error here, in libvirt's own words, on one line."""
         code, domain = exc.get_error_code(), exc.get_error_domain()
-        text = _one_line(exc.get_error_message() or exc)
+        text = one_line(exc.get_error_message() or exc)
         url = self.conn.api_url
         if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE) or \
                 'Permission denied (publickey' in text:
@@ -826,7 +315,7 @@ class LibvirtDriver(HypervisorDriver):
                 self._kvm[key] = True
             except libvirt.libvirtError as exc:
                 if _connection_lost(exc):
-                    raise self._libvirt_error(exc, None)
+                    raise self.translate_error(exc, None)
                 self._kvm[key] = False  # libvirt: KVM is not supported (no usable /dev/kvm)
         return 'kvm' if self._kvm[key] else 'qemu'
 
@@ -1171,7 +660,7 @@ class LibvirtDriver(HypervisorDriver):
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action == 'stop' else 'running'
-        return wait_for(lambda: self._in_status(vm, target, subject), _remaining(deadline),
+        return wait_for(lambda: self._in_status(vm, target, subject), remaining(deadline),
                         'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
     def _in_status(self, vm, target, subject):
@@ -1201,7 +690,7 @@ class LibvirtDriver(HypervisorDriver):
                 press()
             return current
         press()
-        return wait_for(stopped, _remaining(deadline),
+        return wait_for(stopped, remaining(deadline),
                         'status stopped (a guest ignores the ACPI power button until its OS handles it; '
                         'force: true stops it hard)', hypervisor=self.label, subject=subject)
 

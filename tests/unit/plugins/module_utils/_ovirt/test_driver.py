@@ -8,12 +8,12 @@ import ovirtsdk4 as sdk
 import pytest
 from ovirtsdk4 import types
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils import _ovirt
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import driver as _ovirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import MissingLibraryError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import (
-    OvirtDriver, _engine_statuses, _name_search, _new_nic_name, _search_value)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses, _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
 SECRET = 'S3cret-Pass-42'
 
@@ -84,21 +84,21 @@ def test_a_bare_engine_address_means_the_api_path(driver):
      'cannot reach https://engine.example.com/ovirt-engine/api: Recv failure: Connection reset by peer'),
 ])
 def test_sdk_errors_become_one_typed_line(driver, error, category, text):
-    mapped = driver._sdk_error(error, "VM 'web1'")  # pylint: disable=protected-access
+    mapped = driver.translate_error(error, "VM 'web1'")
     assert mapped.category == category
     assert str(mapped) == "rhv: VM 'web1': " + text
 
 
 def test_locked_conflicts_are_marked_for_waiting(driver):
-    locked = driver._sdk_error(answered(409, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),  # pylint: disable=protected-access
-                               None)
+    locked = driver.translate_error(answered(409, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),
+                                    None)
     assert locked.details == {'locked': True}
-    running = driver._sdk_error(answered(409, '[Cannot remove VM. VM is running.]'), None)  # pylint: disable=protected-access
+    running = driver.translate_error(answered(409, '[Cannot remove VM. VM is running.]'), None)
     assert running.details == {'locked': False}
 
 
 def test_secrets_never_reach_a_message(driver):
-    mapped = driver._sdk_error(answered(400, '[bad value {0}]'.format(SECRET)), None)  # pylint: disable=protected-access
+    mapped = driver.translate_error(answered(400, '[bad value {0}]'.format(SECRET)), None)
     assert SECRET not in str(mapped) and '********' in str(mapped)
 
 
@@ -124,9 +124,9 @@ def test_new_nic_names_sort_after_the_others():
 
 def test_initialization_fields_round_trip_through_the_sdk_types():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-        diff_cloud_init, normalize_cloud_init, ovirt_fields, ovirt_settings)
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import (
-        _initialization, _initialization_fields)
+        diff_cloud_init, normalize_cloud_init)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
+        _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
     desired = normalize_cloud_init({'user': 'deploy', 'password': 'Init-pa55word', 'nameservers': ['192.0.2.53'],
                                     'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1',
                                                    'address6': 'dhcp'}]})

@@ -6,7 +6,7 @@
 
 """The Proxmox VE driver, on proxmoxer.
 
-What it does that Proxmox needs (see shared/backends.md): every VM of the cluster from one
+What it does that Proxmox needs (see docs/drivers.md): every VM of the cluster from one
 /cluster/resources call; VM ids spread over the free ids above /cluster/nextid, so that parallel creates
 rarely pick the same one, and a collision retried with another; tasks watched until they end, failing at
 once on TASK ERROR with the last log lines; VM and storage locks waited out within the timeout; a new
@@ -20,12 +20,10 @@ import random
 import re
 import threading
 import time
-import zlib
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, digest, pve_free_drive_slot, pve_has_drive, pve_params, pve_settings)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, digest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject,
     vm_subject)
@@ -34,8 +32,14 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TaskFailedError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import TLS, requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, host_record, nic_record, normalize_mac, server_record, template_record, vm_matches, vm_record)
+    describe_vm, host_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
+    DISK_PREFIXES, NET_MODELS, _is_cdrom, _memory_mb, _natural, _new_mac, _node_of_path, _smbios_uuid, _status, _tags,
+    boot_devices, format_net, parse_boot_order, parse_net)
 
 try:
     import proxmoxer
@@ -48,9 +52,6 @@ except ImportError:
 
 DEFAULT_PORT = 8006
 ID_ATTEMPTS = 100
-# A new VM's id is one of the first ID_WINDOW free ids from /cluster/nextid on, chosen by its name: forks
-# creating VMs at the same moment all get the same nextid, and would all but one collide on it.
-ID_WINDOW = 1000
 # Seconds between two clones refused because the storage lock was held by another clone.
 STORAGE_LOCK_PAUSE = 1.0
 # What the answer of a lost write is read back as: the task types of each write, as their UPIDs name them.
@@ -59,152 +60,10 @@ POWER_RESULTS = {'start': 'running', 'stop': 'stopped', 'shutdown': 'stopped'}
 # Seconds a node's clock may differ from ours when a task's start time is compared with when we sent its request.
 CLOCK_SLACK = 30
 TASK_LOG_LINES = 10
-# Proxmox's own OUI, used for the MACs of NICs this driver adds.
-PROXMOX_OUI = 'bc:24:11'
-NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa',
-              'ne2k_pci', 'pcnet', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em')
-DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
-BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
 # The interface types of GET /nodes/{node}/network a NIC can be attached to.
 BRIDGE_TYPES = ('bridge', 'OVSBridge')
 # A login answered so comes from a server without the Proxmox VE API at that address.
 NO_SUCH_PATH = (404, 405, 501)
-
-
-def _split_props(value):
-    """'virtio=BC:..,bridge=vmbr0,tag=5' -> [('virtio', 'BC:..'), ('bridge', 'vmbr0'), ('tag', '5')]."""
-    pairs = []
-    for part in str(value or '').split(','):
-        if part:
-            key, val = part.split('=', 1) if '=' in part else (part, '')
-            pairs.append((key, val))
-    return pairs
-
-
-def parse_net(name, value):
-    """A netN config value as a NIC record, plus the options this driver does not manage (firewall, ...)."""
-    model = mac = bridge = vlan = None
-    other = []
-    for key, val in _split_props(value):
-        if key in NET_MODELS:
-            model, mac = key, val or None
-        elif key == 'model':
-            model = val
-        elif key == 'macaddr':
-            mac = val
-        elif key == 'bridge':
-            bridge = val
-        elif key == 'tag':
-            vlan = val
-        else:
-            other.append((key, val))
-    return nic_record(name, mac=mac, network=bridge, model=model, vlan=vlan), other
-
-
-def format_net(nic, other=()):
-    """A NIC record (plus unmanaged options) as a netN config value."""
-    mac = normalize_mac(nic.get('mac'))
-    parts = ['{0}={1}'.format(nic.get('model') or 'virtio', mac.upper() if mac else '')]
-    if nic.get('network'):
-        parts.append('bridge={0}'.format(nic['network']))
-    if nic.get('vlan') is not None:
-        parts.append('tag={0}'.format(int(nic['vlan'])))
-    parts.extend('{0}={1}'.format(k, v) if v else k for k, v in other)
-    return ','.join(parts)
-
-
-def _natural(key):
-    found = re.match(r'^(\D+)(\d+)$', key)
-    return (found.group(1), int(found.group(2))) if found else (key, 0)
-
-
-def _is_cdrom(value):
-    return 'media=cdrom' in str(value) or str(value).split(',', maxsplit=1)[0] in ('cdrom', 'none')
-
-
-def boot_devices(config):
-    """{'network': 'net0', 'disk': 'scsi0', 'cdrom': 'ide2'}: the first device of each kind in the config."""
-    found = {}
-    for key in sorted(config, key=_natural):
-        if re.match(r'^net\d+$', key):
-            found.setdefault('network', key)
-        elif re.match(r'^(scsi|virtio|sata|ide)\d+$', key):
-            found.setdefault('cdrom' if _is_cdrom(config[key]) else 'disk', key)
-    return found
-
-
-def parse_boot_order(config):
-    """The boot order as a list of network/disk/cdrom, from 'order=scsi0;net0' or the legacy 'cdn'."""
-    boot = str(config.get('boot') or '')
-    order = []
-    if boot.startswith('order=') or '=' in boot:
-        for key, val in _split_props(boot):
-            if key != 'order':
-                continue
-            for device in val.split(';'):
-                if re.match(r'^net\d+$', device):
-                    kind = 'network'
-                elif device in config:
-                    kind = 'cdrom' if _is_cdrom(config[device]) else 'disk'
-                else:
-                    continue
-                if kind not in order:
-                    order.append(kind)
-    elif boot:
-        for letter in boot:
-            kind = BOOT_LETTERS.get(letter)
-            if kind and kind not in order:
-                order.append(kind)
-    else:
-        # PVE's default when nothing is set: the first disk, the first CD-ROM, the first NIC.
-        devices = boot_devices(config)
-        order = [kind for kind in ('disk', 'cdrom', 'network') if kind in devices]
-    return order
-
-
-def _smbios_uuid(config):
-    for key, val in _split_props(config.get('smbios1')):
-        if key == 'uuid':
-            return val.lower()
-    return None
-
-
-def _tags(text):
-    return [t for t in re.split(r'[;, ]+', str(text or '')) if t]
-
-
-def _status(resource_status, lock=None, qmpstatus=None):
-    if lock == 'suspended':
-        return 'suspended'
-    if lock:
-        return 'locked'
-    if qmpstatus == 'paused':
-        return 'paused'
-    if resource_status in ('running', 'stopped'):
-        return resource_status
-    return 'unknown'
-
-
-def _node_of_path(path):
-    found = re.match(r'^nodes/([^/]+)', path)
-    return found.group(1) if found else None
-
-
-def free_vmid(lowest, taken, skip):
-    """The free id (not in taken) that comes after skip other free ids, counting from lowest on."""
-    vmid = int(lowest)
-    while True:
-        if vmid not in taken:
-            if skip == 0:
-                return vmid
-            skip -= 1
-        vmid += 1
-
-
-def name_offset(name, window=ID_WINDOW):
-    """Where in the window of free ids the VM called name starts looking: the same for the same name, spread
-    over the window for different names (CRC-32, not a secret)."""
-    return zlib.crc32(str(name).encode('utf-8')) % window
 
 
 def lost_answer(exc):
@@ -214,6 +73,7 @@ def lost_answer(exc):
 
 class ProxmoxDriver(HypervisorDriver):
     TYPE = 'proxmox'
+    PUREBOOT_REGISTRY = True
     PRODUCT = 'a Proxmox VE'
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
     # A Proxmox cluster is the connection itself: no cluster option anywhere.
@@ -311,7 +171,7 @@ class ProxmoxDriver(HypervisorDriver):
                     continue
                 if method == 'GET' and self.retry.again(attempt, status=exc.status_code):
                     continue
-                raise self._api_error(exc, path, subject)
+                raise self.translate_error(exc, subject, path=path)
             except FOREIGN_ANSWER_ERRORS:
                 raise self.not_this_api('{0} {1}: the answer holds no data'.format(method, path), subject)
             except requests.exceptions.RequestException as exc:
@@ -323,40 +183,9 @@ class ProxmoxDriver(HypervisorDriver):
                 error.unanswered = method != 'GET' and failure != TLS
                 raise error
 
-    def _api_error(self, exc, path, subject):
+    def translate_error(self, exc, subject=None, path=None):
         """A ResourceException as a typed error, keeping PVE's own wording."""
-        status = exc.status_code
-        text = (exc.content or exc.status_message or '').strip()
-        errors = exc.errors
-        if isinstance(errors, dict) and set(errors) == {'errors'} and isinstance(errors['errors'], (bytes, str)):
-            # proxmoxer's stand-in for a body that is not JSON (a proxy's HTML error page): its words, not its bytes.
-            body = errors['errors'].decode('utf-8', 'replace') if isinstance(errors['errors'], bytes) else errors['errors']
-            body = ' '.join(re.sub(r'<[^>]*>', ' ', body).split())
-            text = '{0} (not the API\'s answer: {1})'.format(text, body[:120] + ('...' if len(body) > 120 else ''))
-            errors = None
-        if errors and isinstance(errors, dict):
-            fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(errors.items()))
-            text = '{0} {1}'.format(text, fields).strip()
-        lowered = text.lower()
-        if status == 401:
-            return self.error(AuthError, 'authentication failed ({0})'.format(text), subject)
-        if status == 403:
-            return self.error(AuthError, 'permission denied: {0}'.format(text), subject, details={'forbidden': True})
-        if status in (595, 596):
-            node = _node_of_path(path)
-            where = "node '{0}'".format(node) if node else self.conn.api_url
-            return self.error(UnreachableError, '{0} is unreachable ({1} {2})'.format(where, status, text), subject)
-        if status == 400:
-            return self.error(InvalidInputError, 'the hypervisor refused the request: {0}'.format(text), subject)
-        if 'already exists' in lowered:
-            return self.error(ConflictError, text, subject, details={'id_taken': True})
-        if 'is locked' in lowered or "can't lock file" in lowered:
-            return self.error(ConflictError, text, subject, details={'locked': True})
-        if 'does not exist' in lowered:
-            return self.error(NotFoundError, text, subject)
-        if 'no quorum' in lowered:
-            return self.error(ApiError, 'the cluster has lost quorum, so it refuses changes ({0})'.format(text), subject)
-        return self.error(ApiError, '{0} {1}'.format(status, text), subject)
+        return resource_error(self, exc, path, subject)
 
     # ------------------------------------------------------------------ read
     def _resources(self):
@@ -967,13 +796,3 @@ class ProxmoxDriver(HypervisorDriver):
                     self._call('PUT', path, subject, **params_for(config, left))
         retry_while_locked(write, deadline)
         return self.read_cloud_init(vm)
-
-
-def _memory_mb(config):
-    """Memory in MiB; PVE sends it as a string, older releases as 'current=N'."""
-    return int(str(config.get('memory', 512)).rsplit('=', maxsplit=1)[-1])
-
-
-def _new_mac():
-    return '{0}:{1:02x}:{2:02x}:{3:02x}'.format(PROXMOX_OUI, random.randint(0, 255), random.randint(0, 255),
-                                                random.randint(0, 255))
