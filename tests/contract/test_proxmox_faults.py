@@ -45,6 +45,8 @@ def test_full_storage_fails_the_clone_task(pve, driver):
     assert driver.get_vm(name='fault-full') is None, 'a failed clone leaves no VM behind'
 
 
+# The name reaches PVE on purpose (the collection leaves DNS-name checks to PVE today: issue 22).
+@pytest.mark.pve_schema_violations_expected
 def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
     with pytest.raises(InvalidInputError) as caught:
         clone(pve, driver, 'not_a_dns_name!')
