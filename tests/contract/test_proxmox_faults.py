@@ -38,7 +38,7 @@ def test_task_error_fails_at_once_with_the_last_log_lines(pve, driver):
 
 
 def test_full_storage_fails_the_clone_task(pve, driver):
-    pve.pve.storages['local-lvm']['avail'] = 1 * GiB
+    pve.pve.storages[pve.template_storage]['avail'] = 1 * GiB
     with pytest.raises(TaskFailedError) as caught:
         clone(pve, driver, 'fault-full')
     assert "VM 'fault-full'" in str(caught.value) and 'No space left on device' in str(caught.value)

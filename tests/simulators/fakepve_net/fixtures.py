@@ -1,11 +1,13 @@
-"""The `fakepve` fixture, served as fakepve's own plugin serves it, but with NetworkedPve (networks.py) and every
-request checked against PVE's published API schema (tests/simulators/pve_schema).
+"""The `fakepve` fixture, served as fakepve's own plugin serves it, but with NetworkedPve (networks.py), PVE's rules
+beyond its schema (rules.py) and every request checked against PVE's published API schema
+(tests/simulators/pve_schema).
 
 Registered from tests/conftest.py after fakepve's entry-point plugin, so this definition is the one tests get;
 the marker, the CA (fakepve_cafile) and fakepve_url stay fakepve's.
 
 A request PVE's schema refuses is answered as PVE answers it (400, "Parameter verification failed.") and fails
-the test that sent it when the test ends, listing each refused request, unless the test failed already. A test that
+the test that sent it when the test ends, listing each refused request, unless the test failed (or xfailed)
+already. A test that
 sends such requests on purpose says so with @pytest.mark.pve_schema_violations_expected.
 """
 
@@ -13,14 +15,15 @@ import pytest
 from fakepve import pytest_plugin
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.networks import NetworkedPve
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import StrictPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checked import SchemaChecked
 
 EXPECTED_MARKER = 'pve_schema_violations_expected'
 
 
-class SuitePve(SchemaChecked, NetworkedPve):
+class SuitePve(SchemaChecked, StrictPve, NetworkedPve):
     """The Proxmox VE double the suite talks to: requests checked against PVE's schema first (SchemaChecked), then
-    fakepve with per-node networks (NetworkedPve)."""
+    PVE's rules beyond the schema (StrictPve, rules.py), then fakepve with per-node networks (NetworkedPve)."""
 
 
 def pytest_configure(config):
@@ -57,5 +60,5 @@ def fakepve(request, _fakepve_pki):
         serving.stop()
     call = getattr(request.node, '_pve_report_call', None)
     if pve.schema_violations and not request.node.get_closest_marker(EXPECTED_MARKER) \
-            and not (call is not None and call.failed):
+            and not (call is not None and (call.failed or hasattr(call, 'wasxfail'))):
         pytest.fail(schema_violation_summary(pve.schema_violations), pytrace=False)
