@@ -184,7 +184,7 @@ def test_an_ssh_key_ssh_keygen_refuses_is_refused(pve, driver, key):
 
 @pending('input: net0-net31')
 def test_more_than_32_nics_are_refused(pve, driver):
-    nics = [{'network': 'vmbr0'} for _ in range(33)]
+    nics = [{'network': 'vmbr0'}] * 33
     refused_before_any_write(pve, lambda: clone(pve, driver, 'many-nics', networks=nics), '32')
 
 

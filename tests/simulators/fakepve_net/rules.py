@@ -65,7 +65,7 @@ def current_memory(value):
     if value is None or value == '':
         return DEFAULT_MEMORY
     for part in str(value).split(','):
-        key, _, val = part.rpartition('=')
+        key, val = part.rpartition('=')[::2]
         if key in ('', 'current'):
             return int(val)
     return DEFAULT_MEMORY
@@ -77,7 +77,8 @@ def _ssh_keygen_reads(line):
     try:
         with os.fdopen(handle, 'w') as out:
             out.write(line + '\n')
-        return subprocess.run(['ssh-keygen', '-l', '-f', path], capture_output=True, timeout=30).returncode == 0
+        return subprocess.run(['ssh-keygen', '-l', '-f', path], capture_output=True, timeout=30,
+                              check=False).returncode == 0
     finally:
         os.unlink(path)
 

@@ -257,7 +257,7 @@ def check_format(fmt, value, path, errors):
     """PVE::JSONSchema::check_format, errors added as PVE words them."""
     if isinstance(fmt, dict):
         return parse_property_string(fmt, value, path)
-    name, _, kind = fmt.rpartition('-') if fmt.endswith(('-list', '-opt')) else (fmt, '', 'none')
+    name, kind = fmt.rpartition('-')[::2] if fmt.endswith(('-list', '-opt')) else (fmt, 'none')
     if name in HASH_FORMATS:
         if kind != 'none':
             raise FormatError("'-{0}' format must have code ref, not hash".format(kind))
