@@ -221,3 +221,13 @@ lock:
 
 clean:
 	rm -rf $(BUILD_ROOT) $(VENV)
+
+# PVE's API schema the suite checks every Proxmox request against (tests/simulators/pve_schema): refresh its
+# trimmed copy from a pve-docs checkout (git clone https://git.proxmox.com/git/pve-docs.git, or github's mirror).
+#   make pve-schema PVE_DOCS=../pve-docs
+PVE_DOCS ?=
+.PHONY: pve-schema
+pve-schema:
+	@test -n "$(PVE_DOCS)" && test -f "$(PVE_DOCS)/api-viewer/apidata.js" || \
+	  { echo "make pve-schema: give PVE_DOCS=<a pve-docs checkout> (one with api-viewer/apidata.js)"; exit 1; }
+	$(PYTHON) tests/simulators/pve_schema/refresh.py $(PVE_DOCS)

@@ -17,6 +17,7 @@ import tempfile
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import SHARED_STORAGE
 
 GiB = 1024 ** 3
 
@@ -51,6 +52,8 @@ class ProxmoxBackend(Backend):
     kind = 'proxmox'
     template = 'ubuntu-2404-tpl'
     other_template = 'debian-12-tpl'
+    # Where the template's disk is (the storage a full clone of it allocates on unless told otherwise).
+    template_storage = SHARED_STORAGE
     network = 'vmbr0'
     second_network = 'vmbr1'
     # PVE wants VM names to be DNS names.
@@ -71,13 +74,15 @@ class ProxmoxBackend(Backend):
         self.placement = {'node': 'pve1'}
         self.secrets = [pve.password]
         pve.add_node('pve2')
+        # The first template's disk is on Ceph, shared by both nodes, so it clones to either node; the second's is
+        # on local-lvm, node pve1's own disk, so PVE clones it on pve1 only (tests/simulators/fakepve_net/rules.py).
+        pve.storages[SHARED_STORAGE]['volumes'] = {
+            'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 8 * GiB, 'vmid': 9000}}
         pve.storages['local-lvm']['volumes'] = {
-            'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 8 * GiB, 'vmid': 9000},
-            'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001},
-        }
+            'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001}}
         pve.add_vm(9000, self.template, template=True, config={
             'cores': 1, 'memory': 1024, 'ostype': 'l26', 'template': 1, 'boot': 'order=scsi0;net0',
-            'scsi0': 'local-lvm:base-9000-disk-0,size=8G', 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
+            'scsi0': SHARED_STORAGE + ':base-9000-disk-0,size=8G', 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
             'smbios1': 'uuid=6f1f6a52-0000-4000-8000-000000009000', 'description': 'Ubuntu 24.04 base'})
         pve.add_vm(9001, self.other_template, template=True, config={
             'cores': 2, 'memory': 2048, 'ostype': 'l26', 'template': 1,
@@ -214,6 +219,8 @@ class LibvirtBackend(Backend):
     http_api = False
     template = 'ubuntu-2404-tpl'
     other_template = 'debian-12-tpl'
+    # Where the template's disk is (the storage a full clone of it allocates on unless told otherwise).
+    template_storage = SHARED_STORAGE
     network = 'pbh-net'
     second_network = 'pbh-net2'
     pool = 'pbh-pool'

@@ -38,13 +38,15 @@ def test_task_error_fails_at_once_with_the_last_log_lines(pve, driver):
 
 
 def test_full_storage_fails_the_clone_task(pve, driver):
-    pve.pve.storages['local-lvm']['avail'] = 1 * GiB
+    pve.pve.storages[pve.template_storage]['avail'] = 1 * GiB
     with pytest.raises(TaskFailedError) as caught:
         clone(pve, driver, 'fault-full')
     assert "VM 'fault-full'" in str(caught.value) and 'No space left on device' in str(caught.value)
     assert driver.get_vm(name='fault-full') is None, 'a failed clone leaves no VM behind'
 
 
+# The name reaches PVE on purpose (the collection leaves DNS-name checks to PVE today: issue 22).
+@pytest.mark.pve_schema_violations_expected
 def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
     with pytest.raises(InvalidInputError) as caught:
         clone(pve, driver, 'not_a_dns_name!')

@@ -42,7 +42,8 @@ def test_parallel_full_clones_wait_for_the_storage_lock(pve):
     assert names == ['locked-0', 'locked-1']
     assert results['locked-0']['id'] != results['locked-1']['id']
     failed = [t for t in pve.pve.tasklog if t['type'] == 'qmclone' and t.get('exitstatus') not in (None, 'OK')]
-    assert all("can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout" in t['exitstatus']
+    assert all("can't lock file '/var/lock/pve-manager/pve-storage-{0}' - got timeout".format(pve.template_storage)
+               in t['exitstatus']
                for t in failed) and failed
 
 

@@ -30,7 +30,9 @@ LEFTOVERS = [
     'pureboot-hypervisors-0.0.1.tar.gz',                        # an earlier build
 ]
 # Files the repository holds that are not the collection: how it is built, tested and benched.
-NOT_SHIPPED = ['Makefile', 'noxfile.py', '.ci/run', 'docs/performance.json']
+NOT_SHIPPED = ['Makefile', 'noxfile.py', '.ci/run', 'docs/performance.json',
+               # PVE's API schema, AGPL-3.0: test data only (tests/simulators/pve_schema/README.md).
+               'tests/simulators/pve_schema/pve-api-trimmed.json']
 
 
 def repository_files():

@@ -7,6 +7,8 @@ a part of its message, or success for faults the collection must ride out, like 
 test_faults.py runs them all the same way and checks that the re-run converges.
 """
 
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+
 FAULTS = []
 OVIRT_VMS = '/ovirt-engine/api/vms'
 
@@ -99,10 +101,10 @@ def proxmox_node_offline(scene):
 
 @fault('proxmox', 'storage_full', 'the storage the clone goes to is full (1 GiB left)', 'task_failed')
 def proxmox_storage_full(scene):
-    scene.pve.storages['local-lvm']['avail'] = 1 * 1024 ** 3
+    scene.pve.storages[ProxmoxBackend.template_storage]['avail'] = 1 * 1024 ** 3
 
     def lift():
-        scene.pve.storages['local-lvm'].pop('avail', None)
+        scene.pve.storages[ProxmoxBackend.template_storage].pop('avail', None)
     return Play(scene.vm_task(), lift, text='No space left on device')
 
 

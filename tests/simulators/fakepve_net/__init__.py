@@ -1,8 +1,10 @@
-"""fakepve, extended where the collection needs more of Proxmox VE than it models (see networks.py).
+"""fakepve, extended where the collection needs more of Proxmox VE than it models: per-node networks (networks.py)
+and the rules PVE enforces beyond its API schema (rules.py).
 
 Not called `fakepve`: a package of that name here would shadow the installed fakepve on pytest's path.
 """
 
 from .networks import NetworkedPve
+from .rules import StrictPve
 
-__all__ = ['NetworkedPve']
+__all__ = ['NetworkedPve', 'StrictPve']

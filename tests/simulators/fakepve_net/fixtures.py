@@ -1,23 +1,64 @@
-"""The `fakepve` fixture, served as fakepve's own plugin serves it, but with NetworkedPve (networks.py).
+"""The `fakepve` fixture, served as fakepve's own plugin serves it, but with NetworkedPve (networks.py), PVE's rules
+beyond its schema (rules.py) and every request checked against PVE's published API schema
+(tests/simulators/pve_schema).
 
 Registered from tests/conftest.py after fakepve's entry-point plugin, so this definition is the one tests get;
 the marker, the CA (fakepve_cafile) and fakepve_url stay fakepve's.
+
+A request PVE's schema refuses is answered as PVE answers it (400, "Parameter verification failed.") and fails
+the test that sent it when the test ends, listing each refused request, unless the test failed (or xfailed)
+already. A test that
+sends such requests on purpose says so with @pytest.mark.pve_schema_violations_expected.
 """
 
 import pytest
 from fakepve import pytest_plugin
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.networks import NetworkedPve
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import StrictPve
+from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checked import SchemaChecked
+
+EXPECTED_MARKER = 'pve_schema_violations_expected'
+
+
+class SuitePve(SchemaChecked, StrictPve, NetworkedPve):
+    """The Proxmox VE double the suite talks to: requests checked against PVE's schema first (SchemaChecked), then
+    PVE's rules beyond the schema (StrictPve, rules.py), then fakepve with per-node networks (NetworkedPve)."""
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', EXPECTED_MARKER + ': the test sends requests PVE\'s API schema refuses on '
+                                                         'purpose; the fakepve fixture does not fail it for them')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so the fixture's finalizer knows whether the test already failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, '_pve_report_' + report.when, report)
+
+
+def schema_violation_summary(violations):
+    lines = ['{0} request(s) PVE\'s API schema refuses (tests/simulators/pve_schema):'.format(len(violations))]
+    for violation in violations[:20]:
+        lines.append('  {0} {1}: {2}'.format(violation['method'], violation['path'], '; '.join(
+            '{0}: {1}'.format(k, v) for k, v in sorted(violation['errors'].items()))))
+    return '\n'.join(lines)
 
 
 @pytest.fixture
 def fakepve(request, _fakepve_pki):
-    """A started NetworkedPve for one test, with time_scale 0 unless the fakepve marker says otherwise."""
+    """A started SuitePve for one test, with time_scale 0 unless the fakepve marker says otherwise."""
     options = pytest_plugin._options(request)  # pylint: disable=protected-access
-    pve = NetworkedPve(user=options['user'], password=options['password'], host=pytest_plugin.HOST, port=0)
+    pve = SuitePve(user=options['user'], password=options['password'], host=pytest_plugin.HOST, port=0)
     pve.time_scale = options['time_scale']
     serving = pytest_plugin._Serving(pve, *_fakepve_pki)  # pylint: disable=protected-access
     try:
         yield pve
     finally:
         serving.stop()
+    call = getattr(request.node, '_pve_report_call', None)
+    if pve.schema_violations and not request.node.get_closest_marker(EXPECTED_MARKER) \
+            and not (call is not None and (call.failed or hasattr(call, 'wasxfail'))):
+        pytest.fail(schema_violation_summary(pve.schema_violations), pytrace=False)

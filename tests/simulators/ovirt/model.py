@@ -59,6 +59,21 @@ LIVE_VM_FIELDS = frozenset(('name', 'description', 'comment'))
 
 VM_NAME_RE = re.compile(r'^[\w.-]+$')
 VM_NAME_MAX = 64
+# VmBase.description: @Size(max = BusinessEntitiesDefinitions.VM_DESCRIPTION_SIZE) and @ValidDescription, whose
+# pattern is ValidationUtils.ONLY_I18N_ASCII_OR_NONE, [\p{ASCII}\p{L}]* (ASCII or letters of any script).
+VM_DESCRIPTION_MAX = 255
+# ConfigValues.MaxNumOfCpuPerSocket (packaging/dbscripts 0000_config.sql: 254), checked by VmValidator.
+MAX_CPU_PER_SOCKET = 254
+# ArchitectureType.HOTPLUG_MEMORY_FACTOR_X86_MB: memory hot-plugged on an x86 VM grows in steps of 128 MiB
+# (256 on ppc), checked by UpdateVmCommand.validate.
+HOTPLUG_MEMORY_FACTOR_MB = 128
+# The engine's lock conflicts carry the holder's message (EngineMessage, AppErrors.properties), most without
+# the word "locked": hold_lock(vm, reason=...) picks one.
+LOCK_MESSAGES = {
+    'image': '[Cannot %s VM: VM is locked. Please try again in a few minutes.]',        # ACTION_TYPE_FAILED_VM_IS_LOCKED
+    'object': '[Cannot %s VM. Related operation is currently in progress. Please try again later.]',  # _OBJECT_LOCKED
+    'updating': '[Cannot %s VM. VM is being updated.]',                                  # _VM_IS_BEING_UPDATED
+}
 
 
 class SimError(Exception):
@@ -81,8 +96,13 @@ def conflict(action, message):
     return SimError(409, '[Cannot %s VM. %s]' % (action, message))
 
 
-def locked(action):
-    return SimError(409, '[Cannot %s VM: VM is locked. Please try again in a few minutes.]' % action)
+def locked(action, reason='image'):
+    return SimError(409, LOCK_MESSAGES[reason] % action)
+
+
+def _is_ascii_or_letters(text):
+    """ValidationUtils.ONLY_I18N_ASCII_OR_NONE: every character ASCII or a letter (Java's \\p{L})."""
+    return all(ord(char) < 128 or char.isalpha() for char in text)
 
 
 def new_id():
@@ -275,6 +295,11 @@ class Vm(Entity):
         self.root_password = None
         self.first_boot_initialization = None
         self.started_once = False
+        # Which engine message a write meets while the VM is image_locked (LOCK_MESSAGES).
+        self.lock_reason = 'image'
+        # A guest without ACPI (and no agent) ignores a graceful shutdown; shutdowns the engine made hard stops.
+        self.acpi = True
+        self.forced_stops = 0
 
     @property
     def status(self):
@@ -386,7 +411,9 @@ VM_SEARCH_FIELDS = {
     'id': lambda vm: vm.id,
     'cluster': lambda vm: vm.cluster.name,
     'datacenter': _dc_name,
-    'status': lambda vm: vm.status,
+    # The search language's VM statuses are the engine's VMStatus names lower-cased without underscores
+    # (imagelocked, poweringup, ...): VmConditionFieldAutoCompleter / SearchObjectAutoCompleter.
+    'status': lambda vm: vm.status.replace('_', ''),
     'host': lambda vm: vm.host.name if vm.host else None,
     'template': lambda vm: vm.template.name if vm.template else None,
     'tag': lambda vm: [tag.name for tag in vm.tags],
@@ -439,6 +466,8 @@ class EngineState:
         self.tags = {}
         self.delays = dict.fromkeys(DELAY_STATES, 0.0)
         self.macs_in_use = set()
+        # (cluster id, network id) of every network attached to a cluster (the engine's network_cluster table).
+        self.cluster_networks = set()
         self._next_mac = 1
         self._next_vm_index = 0
         root = types.Tag(name='root', description='root')
@@ -628,7 +657,22 @@ class EngineState:
                 error_handling=types.ErrorHandling(on_error=types.MigrateOnError.MIGRATE))
             cluster = Cluster(new_id(), obj, dc_entity)
             self.clusters[cluster.id] = cluster
+            # The data center's networks are attached to a new cluster (ovirtmgmt always is).
+            for network in self.networks.values():
+                if network.datacenter is dc_entity:
+                    self.cluster_networks.add((cluster.id, network.id))
             return cluster
+
+    def detach_network(self, network, cluster):
+        """Detach a network (by name) from a cluster: it stays in its data center, as on a real engine
+        (DetachNetworkFromClusterCommand), and a VM of that cluster can no longer use its vNIC profiles."""
+        with self.lock:
+            cluster_entity = self.cluster(cluster)
+            found = [n for n in self.networks.values()
+                     if n.name == network and n.datacenter is cluster_entity.datacenter]
+            if not found:
+                raise KeyError('network %r not found in data center %r' % (network, cluster_entity.datacenter.name))
+            self.cluster_networks.discard((cluster_entity.id, found[0].id))
 
     def add_host(self, name, cluster, status='up', address=None):
         with self.lock:
@@ -676,6 +720,10 @@ class EngineState:
                 required=True, display=False, status=types.NetworkStatus.OPERATIONAL)
             network = Network(new_id(), obj, dc_entity)
             self.networks[network.id] = network
+            # As `engine-setup` and the GUI's default: a new network is attached to every cluster of its DC.
+            for cluster in self.clusters.values():
+                if cluster.datacenter is dc_entity:
+                    self.cluster_networks.add((cluster.id, network.id))
             if profile:
                 self.add_vnic_profile(name, network)
             return network
@@ -978,6 +1026,7 @@ class EngineState:
             raise SimError(409, '[Cannot add VM. The VM name is already in use, please choose a unique name '
                                 'and try again.]')
         self._check_memory(body, 'add')
+        self._check_vm_fields(body, 'add')
         disk_domains = self._disk_domains(body, cluster, tpl, clone)
         delay = self.delays['image_locked']
         vm = self._build_vm(body, cluster, tpl, clone=clone, lock_for=delay, disk_domains=disk_domains)
@@ -1009,6 +1058,22 @@ class EngineState:
         return placed
 
     @staticmethod
+    def _check_vm_fields(body, action):
+        """The bean validation of VmBase (400) and VmValidator's CPU topology check (409) on add and update."""
+        if body.description is not None:
+            if len(body.description) > VM_DESCRIPTION_MAX:
+                # javax.validation @Size's message, as the engine's REST layer reports a bean violation.
+                raise SimError(400, '[Cannot %s VM. size must be between 0 and %d]' % (action, VM_DESCRIPTION_MAX))
+            if not _is_ascii_or_letters(body.description):
+                raise SimError(400, '[Cannot %s VM. The given description contains special characters.\nOnly '
+                                    'alpha-numeric and some special characters that conform to the standard ASCII '
+                                    'character set are allowed.]' % action)
+        topology = body.cpu.topology if body.cpu is not None else None
+        if topology is not None and topology.cores is not None and \
+                int(topology.cores) * int(topology.threads or 1) > MAX_CPU_PER_SOCKET:
+            raise conflict(action, 'Maximum number of CPUs per socket exceeded.')
+
+    @staticmethod
     def _check_memory(body, action):
         policy = body.memory_policy
         if body.memory and policy is not None and policy.guaranteed and policy.guaranteed > body.memory:
@@ -1022,13 +1087,15 @@ class EngineState:
         """
         self.advance(vm)
         if vm.status == 'image_locked':
-            raise locked('edit')
+            raise locked('edit', vm.lock_reason)
         if body.name is not None and body.name != vm.name:
             self._check_name(body.name, 'edit')
             if self._name_taken(body.name, vm.datacenter, except_vm=vm):
                 raise SimError(409, '[Cannot edit VM. The VM name is already in use, please choose a unique name '
                                     'and try again.]')
         self._check_memory(body, 'edit')
+        self._check_vm_fields(body, 'edit')
+        hot_memory = self._memory_hot_plug(vm, body, next_run)
         self._take_initialization(vm, body)
         if body.cluster is not None and (body.cluster.id or body.cluster.name):
             cluster = self._resolve_cluster(body.cluster)
@@ -1048,10 +1115,29 @@ class EngineState:
             live.__dict__.update((key, value) for key, value in body.__dict__.items()
                                  if key.lstrip('_') in LIVE_VM_FIELDS and not next_run)
             self._merge_config(vm.obj, live)
+            if hot_memory is not None:
+                # Hot-plugged: the VM has the memory now, and the next-run configuration says the same.
+                vm.obj.memory = target.memory = hot_memory
         else:
             self._merge_config(vm.obj, body)
         vm.touch()
         return vm
+
+    @staticmethod
+    def _memory_hot_plug(vm, body, next_run):
+        """UpdateVmCommand: a PUT without next_run on an Up VM that raises the memory hot-plugs the increase now
+        (updateCurrentMemory/hotPlugMemory); the increase must be a multiple of the architecture's factor (400,
+        ACTION_TYPE_FAILED_HOT_PLUGGED_MEMORY_MUST_BE_DIVIDABLE_BY). Returns the new memory in bytes when it is
+        hot-plugged, else None (a decrease, or next_run, waits for the next start)."""
+        if next_run or vm.status != 'up' or body.memory is None or vm.obj.memory is None:
+            return None
+        added_mb = (int(body.memory) - int(vm.obj.memory)) // MIB
+        if added_mb <= 0:
+            return None
+        if added_mb % HOTPLUG_MEMORY_FACTOR_MB:
+            raise SimError(400, '[Cannot edit VM. Amount of added memory (%dMiB) is not dividable by %dMiB.]'
+                           % (added_mb, HOTPLUG_MEMORY_FACTOR_MB))
+        return int(body.memory)
 
     @staticmethod
     def _merge_config(obj, body):
@@ -1081,8 +1167,9 @@ class EngineState:
     def remove_vm(self, vm, detach_only=False):
         self.advance(vm)
         if vm.status == 'image_locked':
-            raise locked('remove')
-        if vm.status not in ('down', 'suspended'):
+            raise locked('remove', vm.lock_reason)
+        # RemoveVmCommand: a suspended VM (its memory saved on disk) counts as running.
+        if vm.status != 'down':
             raise conflict('remove', 'VM is running.')
         if vm.obj.delete_protected:
             raise conflict('remove', 'Delete protection is enabled. In order to delete, disable Delete protection first.')
@@ -1112,18 +1199,24 @@ class EngineState:
                 tpl.obj.os.boot = types.Boot(devices=[types.BootDevice(device) for device in devices])
                 tpl.touch()
 
-    def hold_lock(self, vm):
-        """Keep a VM image_locked until release_lock(), as a long disk operation (snapshot, move) does."""
+    def hold_lock(self, vm, reason='image'):
+        """Keep a VM image_locked until release_lock(), as a long disk operation (snapshot, move) does. reason
+        picks the engine message a write meets meanwhile (LOCK_MESSAGES): 'image' says "VM is locked", 'object'
+        ("Related operation is currently in progress") and 'updating' ("VM is being updated") do not."""
         with self.lock:
             self.advance(vm)
             if vm.status != 'down':
                 raise ValueError('only a VM that is down can be held locked, %s is %s' % (vm.name, vm.status))
+            if reason not in LOCK_MESSAGES:
+                raise ValueError('unknown lock reason %r; known: %s' % (reason, ', '.join(LOCK_MESSAGES)))
             vm.pending = []
+            vm.lock_reason = reason
             self._set_status(vm, 'image_locked')
 
     def release_lock(self, vm):
         with self.lock:
             vm.pending = []
+            vm.lock_reason = 'image'
             self._set_status(vm, 'down')
 
     # ---- status and timed transitions -----------------------------------------------------------
@@ -1193,10 +1286,11 @@ class EngineState:
         # The engine's own names for the actions, as they appear in its messages.
         verb = {'start': 'run', 'suspend': 'hibernate'}.get(action, action)
         if status == 'image_locked':
-            raise locked(verb)
+            raise locked(verb, vm.lock_reason)
         if action == 'start':
             if status in RUNNING_STATES:
                 raise conflict(verb, 'VM is running.')
+            self._check_bootable(vm)
             if status == 'suspended':
                 self._schedule(vm, [('restoring_state', delays['restoring_state']), ('up', 0)])
             else:
@@ -1214,9 +1308,16 @@ class EngineState:
                 raise conflict(verb, 'VM is not running.')
             self._schedule(vm, [('down', 0)])
         elif action == 'shutdown':
-            if status not in RUNNING_STATES:
+            # ShutdownVmCommand: a suspended VM is shut down too (its saved state is dropped); a VM that is not Up
+            # (starting, migrating, ...) or has neither ACPI nor a guest agent is stopped at once instead, silently
+            # (the command falls back to StopVm); only an Up VM powers down gracefully.
+            if status not in RUNNING_STATES and status != 'suspended':
                 raise conflict(verb, 'VM is not running.')
-            self._schedule(vm, [('powering_down', delays['powering_down']), ('down', 0)])
+            if status == 'up' and vm.acpi:
+                self._schedule(vm, [('powering_down', delays['powering_down']), ('down', 0)])
+            else:
+                vm.forced_stops += 1
+                self._schedule(vm, [('down', 0)])
         elif action == 'reboot':
             if status != 'up':
                 raise conflict(verb, 'VM is not up.')
@@ -1236,6 +1337,18 @@ class EngineState:
             self._migrate(vm, body)
         else:
             raise SimError(404, "Action '%s' is not supported by the simulator" % action, reason='Not Found')
+
+    def _check_bootable(self, vm):
+        """RunVmValidator: a VM whose boot devices are hard disks only must have a disk (409,
+        VM_CANNOT_RUN_FROM_DISK_WITHOUT_DISK)."""
+        view = self.next_run_view(vm)
+        boot = view.os.boot if view.os is not None else None
+        devices = [d.value if hasattr(d, 'value') else str(d) for d in ((boot.devices or []) if boot else [])]
+        if devices and set(devices) <= {'hd'} and not vm.disks:
+            raise SimError(409, "[Cannot run VM without at least one bootable disk.\nAlternatives:\n- Create a disk "
+                                "for this VM, and rerun the VM.\n- Change the boot sequence using the Edit VM "
+                                "command (Boot Option Sub-Tab).\n- Use the 'Run Once' command to select a different "
+                                "boot option and rerun the VM.]")
 
     def _migrate(self, vm, body):
         target = None
@@ -1265,6 +1378,10 @@ class EngineState:
             raise SimError(404, 'Entity not found: %s' % (nic.vnic_profile.id or nic.vnic_profile.name))
         if profile.network.datacenter is not vm.datacenter:
             raise SimError(409, "[Cannot add Interface. The network is not a part of the VM's cluster.]")
+        # VmNicValidator.networkExistsInCluster: the profile's network must be attached to the VM's cluster, not
+        # only be in its data center (NETWORK_NOT_EXISTS_IN_CURRENT_CLUSTER, a conflict).
+        if (vm.cluster.id, profile.network.id) not in self.cluster_networks:
+            raise SimError(409, "[The specified Logical Network doesn't exist in the current Cluster.]")
         return profile
 
     def _claim_mac(self, mac, nic=None):
@@ -1302,6 +1419,16 @@ class EngineState:
         return device
 
     def update_nic(self, vm, nic, body):
+        # UpdateVmInterfaceCommand: on a running VM a plugged NIC keeps its model and MAC (CANNOT_PERFORM_HOT_UPDATE,
+        # 409); unplug it, update it, plug it back.
+        if vm.status in RUNNING_STATES and nic.obj.plugged and body.plugged is not False:
+            model_changes = body.interface is not None and body.interface != nic.obj.interface
+            mac_changes = body.mac is not None and body.mac.address and nic.obj.mac is not None and \
+                body.mac.address.lower() != (nic.obj.mac.address or '').lower()
+            if model_changes or mac_changes:
+                raise SimError(409, '[Cannot edit Interface. Updating some of the properties is not supported while '
+                                    'the interface is plugged into a running virtual machine. Please un-plug the '
+                                    'interface, update the properties, and then plug it back.]')
         if body.name and body.name != nic.obj.name and any(other.obj.name == body.name for other in vm.nics):
             raise SimError(409, '[Cannot edit Interface. The VM Network Interface name is already in use, '
                                 'please choose a unique name and try again.]')
@@ -1330,7 +1457,12 @@ class EngineState:
 
     def search_vms(self, text, case_sensitive=True, limit=None):
         self.advance_all()
-        return Search(text, VM_SEARCH_FIELDS, case_sensitive).apply(self.vms.values(), limit)
+        search = Search(text, VM_SEARCH_FIELDS, case_sensitive)
+        if any(field == 'status' and '_' in pattern.pattern for field, _negate, pattern in search.clauses):
+            # `status=image_locked` is no status the search language knows: the engine's SearchQuery fails to
+            # parse it and answers an empty list with 200, not an error (BaseAutoCompleter validation).
+            return []
+        return search.apply(self.vms.values(), limit)
 
     def search_templates(self, text, case_sensitive=True, limit=None):
         search = Search(text, TEMPLATE_SEARCH_FIELDS, case_sensitive)

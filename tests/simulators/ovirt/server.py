@@ -157,9 +157,10 @@ class OvirtEngineSimulator(BackgroundServer):
         """Drop every VM: the scene keeps its data centers, clusters, hosts, networks and templates."""
         self.state.remove_all_vms()
 
-    def hold_lock(self, vm_id):
-        """Keep the VM (down) image_locked until release_lock(vm_id): every action on it answers 409."""
-        self.state.hold_lock(self.vm_by_id(vm_id))
+    def hold_lock(self, vm_id, reason='image'):
+        """Keep the VM (down) image_locked until release_lock(vm_id): every action on it answers 409, with the
+        message of reason (model.LOCK_MESSAGES: 'image', 'object', 'updating')."""
+        self.state.hold_lock(self.vm_by_id(vm_id), reason)
 
     def release_lock(self, vm_id):
         self.state.release_lock(self.vm_by_id(vm_id))

@@ -368,20 +368,35 @@ def test_update_vm(connection):
 def test_changes_to_a_running_vm_wait_for_its_next_start(connection):
     vms_service = connection.system_service().vms_service()
     vm_service = vms_service.vm_service(vms_service.list(search='name=web01')[0].id)
+    # Memory raised without next_run is hot-plugged now (UpdateVmCommand); the CPU topology waits.
     vm_service.update(types.Vm(description='live', memory=8 * GIB,
                                cpu=types.Cpu(topology=types.CpuTopology(cores=4))))
     now = vm_service.get()
-    assert (now.description, now.memory, now.cpu.topology.cores) == ('live', 4 * GIB, 2)
+    assert (now.description, now.memory, now.cpu.topology.cores) == ('live', 8 * GIB, 2)
     assert now.next_run_configuration_exists
     pending = vm_service.get(next_run=True)
     assert (pending.description, pending.memory, pending.cpu.topology.cores) == ('live', 8 * GIB, 4)
     assert pending.status == types.VmStatus.UP and pending.id == now.id
+    # With next_run the memory waits for the next start too.
+    vm_service.update(types.Vm(memory=12 * GIB), next_run=True)
+    assert vm_service.get().memory == 8 * GIB and vm_service.get(next_run=True).memory == 12 * GIB
     vm_service.stop()
     stopped = vm_service.get()
-    assert (stopped.memory, stopped.cpu.topology.cores, stopped.next_run_configuration_exists) == (8 * GIB, 4, False)
+    assert (stopped.memory, stopped.cpu.topology.cores, stopped.next_run_configuration_exists) == (12 * GIB, 4, False)
     # Stopped: a change is the VM's own at once, and there is nothing kept for later.
     vm_service.update(types.Vm(memory=2 * GIB))
     assert vm_service.get(next_run=True).memory == vm_service.get().memory == 2 * GIB
+
+
+def test_hot_plugged_memory_grows_in_steps_of_128_mib(connection):
+    vms_service = connection.system_service().vms_service()
+    vm_service = vms_service.vm_service(vms_service.list(search='name=web01')[0].id)
+    before = vm_service.get().memory
+    with pytest.raises(sdk.Error) as raised:
+        vm_service.update(types.Vm(memory=before + 100 * 1024 ** 2))
+    assert raised.value.code == 400 and 'Amount of added memory (100MiB) is not dividable by 128MiB' in str(raised.value)
+    assert vm_service.get().memory == before
+    vm_service.update(types.Vm(memory=before + 100 * 1024 ** 2), next_run=True)  # at the next start: any size
 
 
 def test_nics_add_update_remove(connection):
@@ -523,3 +538,94 @@ def test_request_log_format(connection, ovirt_engine):
     assert {key: entry[key] for key in ('method', 'path', 'query')} == {
         'method': 'GET', 'path': '/ovirt-engine/api/vms', 'query': {'follow': 'nics', 'search': 'name=db01'}}
     json.dumps(ovirt_engine.requests)
+
+
+# ---- the engine's rules the driver could break (docs/doubles.md) ---------------------------------------------
+
+def _vm(connection, name):
+    vms_service = connection.system_service().vms_service()
+    return vms_service.vm_service(vms_service.list(search='name=' + name)[0].id)
+
+
+def _refused(call, code, text):
+    with pytest.raises(sdk.Error) as raised:
+        call()
+    assert raised.value.code == code and text in str(raised.value), str(raised.value)
+
+
+def test_a_plugged_nic_of_a_running_vm_keeps_its_model_and_mac(connection):
+    nic_service = _vm(connection, 'web01').nics_service()
+    nic = nic_service.list()[0]
+    one = nic_service.nic_service(nic.id)
+    _refused(lambda: one.update(types.Nic(interface=types.NicInterface.E1000)), 409,
+             'not supported while the interface is plugged')
+    _refused(lambda: one.update(types.Nic(mac=types.Mac(address='56:6f:00:00:99:99'))), 409, 'un-plug the interface')
+    one.update(types.Nic(plugged=False))
+    one.update(types.Nic(interface=types.NicInterface.E1000))
+    assert one.get().interface == types.NicInterface.E1000
+
+
+def test_a_vnic_profile_needs_its_network_in_the_vms_cluster(ovirt_engine, connection):
+    ovirt_engine.state.detach_network('vlan100', 'Default')
+    profiles = {p.name: p.id for p in connection.system_service().vnic_profiles_service().list()}
+    nics_service = _vm(connection, 'web02').nics_service()
+    _refused(lambda: nics_service.add(types.Nic(name='nic9', vnic_profile=types.VnicProfile(id=profiles['vlan100']))),
+             409, "The specified Logical Network doesn't exist in the current Cluster")
+
+
+def test_lock_conflicts_carry_the_holders_message(ovirt_engine, connection):
+    state = ovirt_engine.state
+    vm = state.vm_by_name('web02')
+    state.hold_lock(vm, reason='object')
+    _refused(lambda: _vm(connection, 'web02').update(types.Vm(description='x')), 409,
+             'Related operation is currently in progress')
+    state.release_lock(vm)
+    state.hold_lock(vm, reason='updating')
+    _refused(lambda: _vm(connection, 'web02').start(), 409, 'VM is being updated')
+
+
+def test_a_vm_booting_from_disk_only_needs_a_disk(ovirt_engine, connection):
+    vms_service = connection.system_service().vms_service()
+    vms_service.add(types.Vm(name='blank-one', cluster=types.Cluster(name='Default'),
+                             template=types.Template(name='Blank'),
+                             os=types.OperatingSystem(boot=types.Boot(devices=[types.BootDevice.HD]))))
+    ovirt_engine.state.advance_all()
+    _refused(lambda: _vm(connection, 'blank-one').start(), 409, 'without at least one bootable disk')
+
+
+@pytest.mark.parametrize('description, code, text', [
+    ('x' * 256, 400, 'size must be between 0 and 255'),
+    ('web \N{EN DASH} lab', 400, 'The given description contains special characters'),
+])
+def test_descriptions_are_255_ascii_or_letters(connection, description, code, text):
+    _refused(lambda: _vm(connection, 'web02').update(types.Vm(description=description)), code, text)
+    _vm(connection, 'web02').update(types.Vm(description='Grüße, 東京: ' + 'x' * 200))
+
+
+def test_at_most_254_cores_per_socket(connection):
+    _refused(lambda: _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(
+        sockets=1, cores=255, threads=1)))), 409, 'Maximum number of CPUs per socket exceeded')
+    _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(sockets=2, cores=254,
+                                                                                      threads=1))))
+
+
+def test_search_statuses_are_engine_names_without_underscores(ovirt_engine, connection):
+    vms_service = connection.system_service().vms_service()
+    ovirt_engine.state.hold_lock(ovirt_engine.state.vm_by_name('web02'))
+    assert [vm.name for vm in vms_service.list(search='status=imagelocked')] == ['web02']
+    assert vms_service.list(search='status=image_locked') == []  # a syntax error: an empty list, 200
+
+
+def test_shutdown_semantics(ovirt_engine, connection):
+    state = ovirt_engine.state
+    web01 = state.vm_by_name('web01')
+    web01.acpi = False
+    _vm(connection, 'web01').shutdown()
+    assert _vm(connection, 'web01').get().status == types.VmStatus.DOWN and web01.forced_stops == 1
+    db01 = _vm(connection, 'db01')
+    db01.suspend()
+    state.advance_all()
+    _refused(db01.remove, 409, 'VM is running')
+    db01.shutdown()
+    state.advance_all()
+    assert db01.get().status == types.VmStatus.DOWN
