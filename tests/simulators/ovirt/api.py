@@ -10,6 +10,7 @@ import re
 from ovirtsdk4 import types
 from ovirtsdk4.reader import Reader
 
+from . import disks as disk_rules
 from . import render
 from .model import (CDROM_ID, DISK_SEARCH_FIELDS, HOST_SEARCH_FIELDS, NAMED_SEARCH_FIELDS, Device, Search, SimError,
                     merge_struct, new_id, not_found, ref)
@@ -51,6 +52,10 @@ def _int(value):
                        reason='Invalid value') from None
 
 
+def with_disk_links(disk):
+    return render.with_links(disk.obj, 'disks')
+
+
 def is_action(method, parts):
     return method == 'POST' and len(parts) == 3 and parts[0] == 'vms' and parts[2] in VM_ACTIONS
 
@@ -88,6 +93,7 @@ class ApiRouter:
         return entity
 
     def dispatch(self, method, parts, query, headers, body):
+        disk_rules.advance_disks(self.state)
         all_content = _bool(query.get('all_content', headers.get('All-Content')), False)
         follow = render.parse_follow(query.get('follow'))
         if not parts:
@@ -222,7 +228,7 @@ class ApiRouter:
 
     @staticmethod
     def _check_unlocked(vm, rel):
-        if vm.status == 'image_locked':
+        if vm.status == 'image_locked' and rel != 'diskattachments':  # disks.py words its own refusal
             raise SimError(409, '[Cannot edit VM: VM is locked. Please try again in a few minutes.]'
                            if rel != 'nics' else
                            '[Cannot add Interface: VM is locked. Please try again in a few minutes.]')
@@ -266,23 +272,17 @@ class ApiRouter:
         wanted = attachment.disk
         if wanted is None:
             raise SimError(400, 'DiskAttachment [disk] required for add', reason='Incomplete parameters')
-        disk = state.disks.get(wanted.id) if wanted.id else None
-        if disk is None:
-            if wanted.id or not wanted.provisioned_size:
-                raise SimError(404, 'Entity not found: %s' % (wanted.id or 'disk'))
-            domain = state.default_storage(vm.datacenter)
-            if wanted.storage_domains:
-                wanted_sd = wanted.storage_domains[0]
-                domain = next((sd for sd in state.storage_domains.values()
-                               if sd.id == wanted_sd.id or sd.name == wanted_sd.name), None)
-                if domain is None:
-                    raise SimError(404, 'Entity not found: Storage Domain')
-            name = wanted.name or '%s_Disk%d' % (vm.name, len(vm.disks) + 1)
-            disk = state.new_disk(name, wanted.provisioned_size, domain)
-        elif any(disk in other.disks for other in state.vms.values()):
-            raise SimError(409, '[Cannot attach Virtual Disk. The disk is already attached to VM.]')
-        vm.disks.append(disk)
-        vm.touch()
+        if not wanted.id:
+            # BackendDiskAttachmentsResource.add: a disk without an id is a new one (AddDisk).
+            disk = disk_rules.add_new_disk(state, vm, attachment)
+        else:
+            disk = state.disks.get(wanted.id)
+            if disk is None:
+                raise SimError(404, 'Entity not found: %s' % wanted.id)
+            if any(disk in other.disks for other in state.vms.values()):
+                raise SimError(409, '[Cannot attach Virtual Disk. The disk is already attached to VM.]')
+            vm.disks.append(disk)
+            vm.touch()
         return next(item for item in self.render.disk_attachments(vm) if item.id == disk.id)
 
     def vm_sub_update(self, vm, rel, item, body):
@@ -290,6 +290,11 @@ class ApiRouter:
         if rel == 'nics':
             device = self._device(vm, rel, item)
             return render.with_links(state.update_nic(vm, device, self.read(body, types.Nic)).obj, 'nics')
+        if rel == 'diskattachments':
+            disk = next(disk for disk in vm.disks if disk.id == item.id)
+            wanted = self.read(body, types.DiskAttachment)
+            disk_rules.update_disk(self.state, disk, wanted.disk, vm=vm, attachment=wanted)
+            return render.write(next(found for found in self.render.disk_attachments(vm) if found.id == disk.id))
         if rel == 'cdroms':
             # 'current' (the running VM's CD) and the persisted CD are one in the simulator.
             wanted = self.read(body, types.Cdrom)
@@ -408,7 +413,11 @@ class ApiRouter:
         return self._simple(method, rest, query, follow, self.state.vnic_profiles, 'vnicprofiles', NAMED_SEARCH_FIELDS, {})
 
     def disks(self, method, rest, query, body, follow, all_content):
-        del body, all_content
+        del all_content
+        if method == 'PUT' and len(rest) == 1:
+            # DiskService.update (UpdateDiskCommand): what grows a disk.
+            disk = disk_rules.update_disk(self.state, self.find(self.state.disks, rest[0]), self.read(body, types.Disk))
+            return 200, with_disk_links(disk)
         return self._simple(method, rest, query, follow, self.state.disks, 'disks', DISK_SEARCH_FIELDS, {})
 
     def tags(self, method, rest, query, body, follow, all_content):

@@ -29,7 +29,7 @@ RUNNING_STATES = frozenset((
 
 # Time spent in each transitional state (seconds); set through EngineState.set_delays().
 DELAY_STATES = ('image_locked', 'wait_for_launch', 'powering_up', 'powering_down', 'reboot_in_progress',
-                'saving_state', 'restoring_state', 'migrating')
+                'saving_state', 'restoring_state', 'migrating', 'disk_locked')
 
 # Attributes of a VM or template that describe its configuration and are copied from a template to a
 # new VM.  Everything else (status, host, references, sub-collections) is managed by the simulator.
@@ -238,6 +238,10 @@ class Disk(Entity):
     def __init__(self, entity_id, obj, storage_domain):
         super().__init__(entity_id, obj)
         self.storage_domain = storage_domain
+        self.unlock_at = None   # monotonic time its own lock (being made or extended) ends; disks.py
+        # How it is attached to its VM or template (one owner: disks are not shared here): interface, bootable,
+        # active, pass_discard.
+        self.attachment = {'interface': 'virtio_scsi', 'bootable': False, 'active': True, 'pass_discard': False}
 
 
 class Tag(Entity):
@@ -466,6 +470,7 @@ class EngineState:
         self.tags = {}
         self.delays = dict.fromkeys(DELAY_STATES, 0.0)
         self.macs_in_use = set()
+        self.locked_disks = set()   # Disk entities whose own lock has not been seen to end (disks.advance_disks)
         # (cluster id, network id) of every network attached to a cluster (the engine's network_cluster table).
         self.cluster_networks = set()
         self._next_mac = 1
@@ -799,7 +804,9 @@ class EngineState:
                 tpl.nics.append(Device(tpl, 'nics', nic))
             if disk_gb:
                 domain = self.default_storage(cluster.datacenter)
-                tpl.disks.append(self.new_disk('%s_Disk1' % name, int(disk_gb) * GIB, domain))
+                disk = self.new_disk('%s_Disk1' % name, int(disk_gb) * GIB, domain)
+                disk.attachment = dict(disk.attachment, bootable=True)
+                tpl.disks.append(disk)
             self.templates[tpl.id] = tpl
             return tpl
 
@@ -922,6 +929,7 @@ class EngineState:
         for field in CONFIG_FIELDS:
             obj.__dict__['_' + field] = copy_struct(tpl.obj.__dict__['_' + field])
         merge_struct(obj, body, skip=READ_ONLY_VM_FIELDS)
+        self._keep_cpu_mode(obj)
         self._apply_memory_defaults(obj, body)
         self._next_vm_index += 1
         vm = Vm(new_id(), obj, cluster, tpl, self._next_vm_index)
@@ -945,6 +953,7 @@ class EngineState:
                                  target, locked_now=lock_for > 0)
             if not clone:
                 disk.obj.actual_size = disk.obj.total_size = 200 * MIB
+            disk.attachment = dict(tpl_disk.attachment)
             vm.disks.append(disk)
         self.vms[vm.id] = vm
         self._take_initialization(vm, body)
@@ -1140,8 +1149,16 @@ class EngineState:
         return int(body.memory)
 
     @staticmethod
+    def _keep_cpu_mode(obj):
+        """The engine keeps only a flag, use_host_cpu_flags (VmBaseMapper: set from cpu.mode == host_passthrough, and
+        cpu.mode written back as host_passthrough only when it is set): any other mode reads back as none."""
+        if obj.cpu is not None and obj.cpu.mode is not None and obj.cpu.mode != types.CpuMode.HOST_PASSTHROUGH:
+            obj.cpu.mode = None
+
+    @staticmethod
     def _merge_config(obj, body):
         merge_struct(obj, body, skip=READ_ONLY_VM_FIELDS)
+        EngineState._keep_cpu_mode(obj)
         if body.memory is not None and body.memory_policy is None and obj.memory_policy.max < obj.memory:
             obj.memory_policy.max = obj.memory
 
@@ -1171,6 +1188,8 @@ class EngineState:
         # RemoveVmCommand: a suspended VM (its memory saved on disk) counts as running.
         if vm.status != 'down':
             raise conflict('remove', 'VM is running.')
+        from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel (disks imports this module)
+        check_disks_unlocked(vm, 'remove VM')
         if vm.obj.delete_protected:
             raise conflict('remove', 'Delete protection is enabled. In order to delete, disable Delete protection first.')
         for nic in vm.nics:
@@ -1250,7 +1269,8 @@ class EngineState:
                 self._apply_next_run(vm)
         disk_status = types.DiskStatus.LOCKED if status == 'image_locked' else types.DiskStatus.OK
         for disk in vm.disks:
-            disk.obj.status = disk_status
+            if disk.unlock_at is None:  # a disk being made or extended stays locked until that ends
+                disk.obj.status = disk_status
         vm.touch()
 
     def _schedule(self, vm, steps):
@@ -1290,6 +1310,8 @@ class EngineState:
         if action == 'start':
             if status in RUNNING_STATES:
                 raise conflict(verb, 'VM is running.')
+            from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel
+            check_disks_unlocked(vm, 'run VM')
             self._check_bootable(vm)
             if status == 'suspended':
                 self._schedule(vm, [('restoring_state', delays['restoring_state']), ('up', 0)])

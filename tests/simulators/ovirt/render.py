@@ -161,9 +161,11 @@ class Renderer:
         attachments = []
         is_vm = owner.kind == 'vms'
         for position, disk in enumerate(owner.disks):
+            wiring = disk.attachment
             attachment = types.DiskAttachment(
-                id=disk.id, active=True, bootable=position == 0, interface=types.DiskInterface.VIRTIO_SCSI,
-                pass_discard=False, read_only=False, uses_scsi_reservation=False,
+                id=disk.id, active=wiring['active'], bootable=wiring['bootable'],
+                interface=types.DiskInterface(wiring['interface']), pass_discard=wiring['pass_discard'],
+                read_only=False, uses_scsi_reservation=False,
                 logical_name='/dev/sd%s' % chr(ord('a') + position) if is_vm and owner.status == 'up' else None,
                 disk=types.Disk(id=disk.id))
             attachment.href = '%s/diskattachments/%s' % (owner.href, disk.id)

@@ -629,3 +629,113 @@ def test_shutdown_semantics(ovirt_engine, connection):
     db01.shutdown()
     state.advance_all()
     assert db01.get().status == types.VmStatus.DOWN
+
+
+# ---- blank VMs and their disks (tests/simulators/ovirt/disks.py) -----------------------------------------------
+
+
+def _blank_vm(connection, name='blank01', bios=None, **fields):
+    vms_service = connection.system_service().vms_service()
+    vm = vms_service.add(types.Vm(name=name, cluster=types.Cluster(name='Default'),
+                                  template=types.Template(id=BLANK_TEMPLATE_ID),
+                                  bios=types.Bios(type=bios) if bios else None, **fields))
+    return vms_service.vm_service(vm.id)
+
+
+def _new_disk(size_gb=10, interface=types.DiskInterface.VIRTIO, bootable=False, domain='data', sparse=True):
+    return types.DiskAttachment(
+        bootable=bootable, interface=interface, active=True, pass_discard=False,
+        disk=types.Disk(provisioned_size=size_gb * GIB, format=types.DiskFormat.COW if sparse else types.DiskFormat.RAW,
+                        sparse=sparse, storage_domains=[types.StorageDomain(name=domain)] if domain else None))
+
+
+def _available(connection, name='data'):
+    return connection.system_service().storage_domains_service().list(search='name=' + name)[0].available
+
+
+def test_a_vm_from_blank_has_no_disks_and_keeps_host_passthrough(connection):
+    vm_service = _blank_vm(connection, cpu=types.Cpu(mode=types.CpuMode.HOST_PASSTHROUGH,
+                                                     topology=types.CpuTopology(sockets=2, cores=2, threads=1)),
+                           os=types.OperatingSystem(type='other_linux'))
+    vm = vm_service.get()
+    assert vm_service.disk_attachments_service().list() == []
+    assert (vm.cpu.mode, vm.cpu.topology.sockets, vm.os.type) == (types.CpuMode.HOST_PASSTHROUGH, 2, 'other_linux')
+    # The engine keeps a flag only (use_host_cpu_flags): any other mode reads back as none.
+    vm_service.update(types.Vm(cpu=types.Cpu(mode=types.CpuMode.CUSTOM)))
+    assert vm_service.get().cpu.mode is None
+
+
+@pytest.mark.ovirt_engine(delay=0.3)
+def test_a_new_disk_is_locked_then_ok_and_its_vm_waits_for_it(ovirt_engine, connection):
+    vm_service = _blank_vm(connection)
+    wait_for(vm_service, 'down')
+    free = _available(connection)
+    attachment = vm_service.disk_attachments_service().add(_new_disk(bootable=True))
+    assert (attachment.interface, attachment.bootable, attachment.active) == (types.DiskInterface.VIRTIO, True, True)
+    disk_service = connection.system_service().disks_service().disk_service(attachment.disk.id)
+    disk = disk_service.get()
+    assert (disk.status, disk.provisioned_size, disk.alias, disk.format) == (
+        types.DiskStatus.LOCKED, 10 * GIB, 'blank01_Disk1', types.DiskFormat.COW)
+    # A thin image takes its qcow2 header at first, not its size.
+    assert free - _available(connection) == MIB
+    _refused(vm_service.start, 409, 'Cannot run VM: The following disks are locked: blank01_Disk1')
+    _refused(lambda: disk_service.update(types.Disk(provisioned_size=20 * GIB)), 409,
+             'The following disks are locked: blank01_Disk1')
+    time.sleep(0.35)
+    assert disk_service.get().status == types.DiskStatus.OK
+    followed = vm_service.get(follow='disk_attachments.disk').disk_attachments
+    assert [(a.disk.alias, a.disk.provisioned_size, a.disk.status) for a in followed] == [
+        ('blank01_Disk1', 10 * GIB, types.DiskStatus.OK)]
+    vm_service.start()
+
+
+@pytest.mark.ovirt_engine(delay=0.2)
+def test_disks_grow_never_shrink(ovirt_engine, connection):
+    vm_service = _blank_vm(connection)
+    wait_for(vm_service, 'down')
+    ovirt_engine.state.set_delays(disk_locked=0)
+    attachment = vm_service.disk_attachments_service().add(_new_disk(size_gb=10))
+    disk_service = connection.system_service().disks_service().disk_service(attachment.disk.id)
+    _refused(lambda: disk_service.update(types.Disk(provisioned_size=5 * GIB)), 400,
+             'New disk size must be larger than the current disk size')
+    disk_service.update(types.Disk(provisioned_size=10 * GIB))  # the same size is no resize
+    ovirt_engine.state.set_delays(disk_locked=0.2)
+    disk_service.update(types.Disk(provisioned_size=15 * GIB))
+    assert (disk_service.get().provisioned_size, disk_service.get().status) == (15 * GIB, types.DiskStatus.LOCKED)
+    time.sleep(0.25)
+    # The attachment's own update is the same command.
+    one = vm_service.disk_attachments_service().attachment_service(attachment.id)
+    one.update(types.DiskAttachment(disk=types.Disk(provisioned_size=16 * GIB)))
+    assert disk_service.get().provisioned_size == 16 * GIB
+
+
+def test_disk_interfaces_follow_the_chipset(connection):
+    q35 = _blank_vm(connection, 'q35vm', bios=types.BiosType.Q35_SEA_BIOS).disk_attachments_service()
+    _refused(lambda: q35.add(_new_disk(interface=types.DiskInterface.IDE)), 400,
+             'The disk interface is not supported by the VM OS: Other OS')
+    assert q35.add(_new_disk(interface=types.DiskInterface.SATA)).interface == types.DiskInterface.SATA
+    i440fx = _blank_vm(connection, 'oldvm', bios=types.BiosType.I440FX_SEA_BIOS).disk_attachments_service()
+    _refused(lambda: i440fx.add(_new_disk(interface=types.DiskInterface.SATA)), 400, 'not supported by the VM OS')
+    assert i440fx.add(_new_disk(interface=types.DiskInterface.IDE)).interface == types.DiskInterface.IDE
+    scsi_off = _blank_vm(connection, 'noscsi', virtio_scsi=types.VirtioScsi(enabled=False)).disk_attachments_service()
+    _refused(lambda: scsi_off.add(_new_disk(interface=types.DiskInterface.VIRTIO_SCSI)), 409,
+             'VirtIO-SCSI is disabled for the VM')
+
+
+def test_new_disk_storage_and_boot_rules(ovirt_engine, connection):
+    ovirt_engine.add_datacenter('Other')
+    ovirt_engine.add_storage_domain('other-data', 'Other', size_gb=100, used_gb=10)
+    ovirt_engine.add_storage_domain('small', 'Default', size_gb=50, used_gb=20)
+    attachments = _blank_vm(connection).disk_attachments_service()
+    _refused(lambda: attachments.add(_new_disk(domain=None)), 400, "Storage Domain hasn't been specified")
+    _refused(lambda: attachments.add(_new_disk(domain='nowhere')), 404, 'Entity not found: StorageDomain')
+    _refused(lambda: attachments.add(_new_disk(domain='other-data')), 400, "Storage Domain doesn't exist")
+    _refused(lambda: attachments.add(types.DiskAttachment(interface=types.DiskInterface.VIRTIO, disk=types.Disk(
+        format=types.DiskFormat.COW, storage_domains=[types.StorageDomain(name='data')]))), 400,
+        'Disk [provisionedSize|size] required for add')
+    # 30 GiB free: a preallocated 40 GiB image does not fit; a thin one does (it takes its header at first).
+    _refused(lambda: attachments.add(_new_disk(size_gb=40, domain='small', sparse=False)), 409,
+             'Low disk space on Storage Domain small')
+    attachments.add(_new_disk(size_gb=40, domain='small', bootable=True))
+    _refused(lambda: attachments.add(_new_disk(bootable=True)), 409,
+             'Disk blank01_Disk1 in VM blank01 is already marked as boot')
