@@ -23,8 +23,8 @@ description:
   - 'Default groups: C(pureboot_hypervisor_<name>), C(pureboot_type_<proxmox|ovirt|libvirt>), C(pureboot_status_<status>),
     and with PureBoot C(pureboot_state_<node state>) or C(pureboot_unregistered).'
   - 'Host variables: C(pureboot_vm) (the normalised VM record: id, name, hypervisor, hypervisor_type, status, node,
-    cluster, cpu_cores, memory_mb, nics, ip_addresses, uuid, template, boot_order, firmware, os_type, tags,
-    description), C(pureboot_node) (id, mac_address, hostname, state, arch, boot_mode, system_uuid, group_id,
+    cluster, cpu_cores, memory_mb, nics, disks, ip_addresses, uuid, template, boot_order, firmware, os_type,
+    cpu_sockets, cpu_type, start_on_boot, tags, description), C(pureboot_node) (id, mac_address, hostname, state, arch, boot_mode, system_uuid, group_id,
     workflow_id, tags, ip_address; null when no node matches; only with PureBoot), and C(ansible_host).'
   - 'C(ansible_host) is the first address the hypervisor reports for the VM (its guest agent or reported devices).
     When it reports none, C(ansible_host) stays unset (Ansible then uses the VM name), or with

@@ -20,12 +20,13 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import diff_disks, validate_cpu, validate_disks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
     MAX_REQUEST_TIMEOUT, READS, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, FIRMWARES, describe_vm, normalize_mac, vm_record)
+    BOOT_DEVICES, DISK_INTERFACES, FIRMWARES, describe_vm, normalize_mac, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 # The keys of the `hypervisor` option (docs/connections.md).
@@ -36,7 +37,8 @@ SECRET_KEYS = ('password', 'api_token_secret', 'token')
 URI_TYPES = ('libvirt',)
 
 # What a VM can be asked to look like; reconciled on every run.
-HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'description', 'tags')
+HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'disks', 'boot_order', 'firmware', 'description', 'tags',
+                 'os_type', 'cpu_sockets', 'cpu_type', 'start_on_boot')
 NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
 POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
 
@@ -139,10 +141,15 @@ class HypervisorDriver(abc.ABC):
     PRODUCT = None
     # Credential sets that are enough to log in.
     LOGINS = ()
-    # Options this type does not have: of the connection, of a new VM's placement, of the VM and template filters.
-    FOREIGN = {'connection': (), 'placement': (), 'vm_filters': (), 'template_filters': ()}
+    # Options this type does not have: of the connection, of a new VM's placement, of its hardware (start_on_boot
+    # on a type without autostart), of the VM and template filters. A kind a type leaves out has none.
+    FOREIGN = {'connection': (), 'placement': (), 'hardware': (), 'vm_filters': (), 'template_filters': ()}
     # The NIC models a VM of this type may have (networks[].model).
     NIC_MODELS = ()
+    # The disk buses of this type (disks[].interface, words of _records.DISK_INTERFACES) and the one a disk gets
+    # when none is given.
+    DISK_INTERFACES = DISK_INTERFACES
+    DEFAULT_DISK_INTERFACE = 'virtio'
     # Where the type has no per-NIC VLAN tag (networks[].vlan): what to use instead, for the message; None: it has.
     VLAN_INSTEAD = None
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
@@ -163,7 +170,7 @@ class HypervisorDriver(abc.ABC):
 
     def refuse_foreign(self, kind, given, subject=None):
         """Fail with one line when given ({option: value}) sets an option of kind that this type does not have."""
-        for option in self.FOREIGN[kind]:
+        for option in self.FOREIGN.get(kind, ()):
             if given.get(option) not in (None, '', [], ()):
                 what = 'filter' if kind.endswith('filters') else 'option'
                 raise InvalidInputError("{0} '{1}' does not apply to {2} hypervisors".format(what, option, self.TYPE),
@@ -259,7 +266,7 @@ class HypervisorDriver(abc.ABC):
         name new_nic_name() gives and the model virtio, as the drivers add it."""
         clone = vm_record(**dict(checked['clone'], id=None, uuid=None, status='stopped', template=False,
                                  ip_addresses=[], name=spec.get('name')))
-        predicted = apply_to_record(clone, diff_hardware(clone, spec))
+        predicted = self.predict_changes(clone, self.diff_hardware(clone, spec))
         nics = []
         for nic in predicted['nics']:
             nic = dict(nic, mac=None, model=nic.get('model') or 'virtio')
@@ -273,6 +280,36 @@ class HypervisorDriver(abc.ABC):
     def new_nic_name(self, taken):
         """The name create_vm() gives a NIC it adds after the NICs named taken; None when the type does not say."""
         return None
+
+    def new_disk_name(self, disks, disk):
+        """The name create_vm()/apply_changes() gives disk (a disk_record() to add, name None) after the disks the
+        VM has then (disks, records in bus order); None when the type does not say."""
+        return None
+
+    def os_type_value(self, os_type):
+        """The type's own word for os_type (linux, windows, other, or already the type's own value)."""
+        return os_type
+
+    def os_type_matches(self, current, wanted):
+        """Whether a VM whose os_type is current (the type's word) already is what wanted (the option) asks for."""
+        return current == self.os_type_value(wanted)
+
+    def diff_hardware(self, vm, spec):
+        """diff_hardware() with this type's facts: its default disk bus and its os_type words."""
+        return diff_hardware(vm, spec, driver=self)
+
+    def predict_changes(self, vm, changes):
+        """The record the VM will have once apply_changes(vm, changes) is done, without a request (check mode):
+        apply_to_record(), with added disks named as new_disk_name() says."""
+        after = apply_to_record(vm, changes)
+        if 'disks' in changes:
+            disks = []
+            for disk in after['disks']:
+                if disk.get('name') is None:
+                    disk = dict(disk, name=self.new_disk_name(disks, disk))
+                disks.append(disk)
+            after['disks'] = disks
+        return after
 
     @abc.abstractmethod
     def create_vm(self, name, spec, timeout):
@@ -328,7 +365,9 @@ class HypervisorDriver(abc.ABC):
         """Refuse options of spec that this type does not have, and values out of range, without a request."""
         subject = spec_subject(spec)
         self.refuse_foreign('placement', spec, subject=subject)
+        self.refuse_foreign('hardware', spec, subject=subject)
         validate_hardware(spec, self.label)
+        validate_disks(spec.get('disks'), self.DISK_INTERFACES, self.label, subject)
         for index, nic in enumerate(spec.get('networks') or ()):
             if nic.get('vlan') is not None and self.VLAN_INSTEAD:
                 raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to {1}; {2}'.format(
@@ -430,6 +469,7 @@ def validate_hardware(spec, hypervisor):
         # A hypervisor boots from each device once: a repeated entry is stored once and would differ on every run.
         raise InvalidInputError('boot_order names {0} more than once; give each device once'.format(
             ', '.join(repeated)), hypervisor=hypervisor, subject=subject)
+    validate_cpu(spec, hypervisor, subject)
     bad_tags = [str(tag) for tag in spec.get('tags') or () if not VM_TAG.match(str(tag))]
     if bad_tags:
         raise InvalidInputError('tags must be {0}; got {1}'.format(VM_TAG_RULE, ', '.join(repr(tag) for tag in bad_tags)),
@@ -442,6 +482,17 @@ def validate_hardware(spec, hypervisor):
         if vlan is not None and not 1 <= int(vlan) <= 4094:
             raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan),
                                     hypervisor=hypervisor, subject=subject)
+
+
+def check_blank_spec(spec, hypervisor):
+    """A VM made without a template (blank) needs a disk to install on and a NIC to PXE-boot from."""
+    if spec.get('template'):
+        return
+    missing = [what for what, key in (('one disk (disks)', 'disks'), ('one NIC (networks)', 'networks'))
+               if not spec.get(key)]
+    if missing:
+        raise InvalidInputError('a VM without template is created blank and needs at least {0}'.format(
+            ' and '.join(missing)), hypervisor=hypervisor, subject=spec_subject(spec))
 
 
 def with_pxe_boot(boot_order):
@@ -491,20 +542,37 @@ def _canonical(key, value):
         return normalize_tags(value)
     if key == 'description':
         return value or ''
-    if key in ('cpu_cores', 'memory_mb') and value is not None:
+    if key in ('cpu_cores', 'memory_mb', 'cpu_sockets') and value is not None:
         return int(value)
+    if key == 'start_on_boot' and value is not None:
+        return bool(value)
     return value
 
 
-def diff_hardware(vm, spec):
+def diff_hardware(vm, spec, driver=None):
     """{key: {'before', 'after'}} for each hardware key of spec (not None) that differs from the VM record.
 
     This one comparison drives `changed`, check mode and --diff alike: nothing is written when it is empty.
+    driver (HypervisorDriver.diff_hardware passes itself) gives the type's default disk bus and os_type words.
+    `disks` differs as _disks.diff_disks() says (its change also holds `grow` and `add`); a disk smaller than the
+    VM's is refused here, before any write.
     """
     changes = {}
     for key in HARDWARE_KEYS:
         want = spec.get(key)
         if want is None:
+            continue
+        if key == 'disks':
+            change = diff_disks(vm.get('disks'), want, spec, driver.DEFAULT_DISK_INTERFACE if driver else None,
+                                driver.label if driver else None, spec_subject(dict(spec, name=vm.get('name'))))
+            if change:
+                changes[key] = change
+            continue
+        if key == 'os_type':
+            value = driver.os_type_value(want) if driver else want
+            same = driver.os_type_matches(vm.get(key), want) if driver else vm.get(key) == want
+            if not same:
+                changes[key] = {'before': vm.get(key), 'after': value}
             continue
         if key == 'networks':
             current = vm.get('nics') or []
@@ -536,5 +604,5 @@ def parallel_map(function, items, max_workers):
 
 
 __all__ = ['Connection', 'HypervisorDriver', 'diff_hardware', 'apply_to_record', 'parallel_map',
-           'with_pxe_boot', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject',
+           'with_pxe_boot', 'check_blank_spec', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject',
            'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']

@@ -19,8 +19,12 @@ CLONE_MODES = ('full', 'linked')
 # A hypervisor host's (Proxmox node's, oVirt host's) status, the same words for every type.
 HOST_STATUSES = ('online', 'offline', 'maintenance', 'unknown')
 
+# The buses a VM disk can be on (disks[].interface); each type lists the ones it has (DISK_INTERFACES).
+DISK_INTERFACES = ('virtio', 'scsi', 'sata', 'ide')
+
 VM_KEYS = ('id', 'name', 'hypervisor', 'hypervisor_type', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb',
-           'nics', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'tags', 'description')
+           'nics', 'disks', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'cpu_sockets',
+           'cpu_type', 'start_on_boot', 'tags', 'description')
 TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', 'node', 'cluster', 'description',
                  'hypervisor')
 # What HypervisorDriver.connect() answers, the same for every type.
@@ -45,7 +49,7 @@ def vm_record(**fields):
     if unknown:
         raise KeyError('unknown VM record keys: {0}'.format(', '.join(sorted(unknown))))
     record = dict((key, fields.get(key)) for key in VM_KEYS)
-    for key in ('nics', 'ip_addresses', 'boot_order', 'tags'):
+    for key in ('nics', 'disks', 'ip_addresses', 'boot_order', 'tags'):
         record[key] = list(record[key] or [])
     # Tags are compared case-insensitively and Proxmox VE keeps them lowercase: every type returns them so.
     record['tags'] = sorted(set(str(tag).lower() for tag in record['tags']))
@@ -64,6 +68,13 @@ def nic_record(name, mac=None, network=None, model=None, vlan=None):
     """One NIC of a VM record."""
     return {'name': name, 'mac': normalize_mac(mac), 'network': network, 'model': model,
             'vlan': int(vlan) if vlan not in (None, '') else None}
+
+
+def disk_record(name, size_gb, storage=None, interface=None):
+    """One disk of a VM record, in bus order (the first is the boot disk): its name as the type calls it (Proxmox
+    scsi0, libvirt vda, an oVirt disk's name), its size in whole GiB (rounded up), its storage and its bus."""
+    return {'name': name, 'size_gb': int(size_gb) if size_gb is not None else None, 'storage': storage,
+            'interface': interface}
 
 
 def template_record(**fields):

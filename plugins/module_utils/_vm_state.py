@@ -15,7 +15,7 @@ from __future__ import annotations
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
     diff_cloud_init, empty_settings, merged, normalize_cloud_init, redacted)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    HARDWARE_KEYS, apply_to_record, check_boot_order, diff_hardware, vm_subject, with_pxe_boot)
+    HARDWARE_KEYS, apply_to_record, check_blank_spec, check_boot_order, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
@@ -23,10 +23,11 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.lin
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
-DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'boot_order', 'firmware',
-             'description', 'tags')
-# Changes a running VM only takes at its next start (on Proxmox they stay pending until then).
-COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware')
+DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'disks', 'boot_order', 'firmware',
+             'description', 'tags', 'os_type', 'cpu_sockets', 'cpu_type', 'start_on_boot')
+# Changes a running VM only takes at its next start (on Proxmox they stay pending until then). A disk grows at
+# once, and an added disk is plugged in at once where the bus allows it.
+COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
 STATES = ('present', 'running', 'stopped', 'restarted', 'absent')
 MAX_WAIT_TIMEOUT = 7 * 24 * 3600
 
@@ -37,12 +38,19 @@ def diff_view(vm):
 
 
 def vm_spec(params, current=None):
-    """The desired hardware and placement from module parameters; pxe_boot puts network first."""
+    """The desired hardware and placement from module parameters; pxe_boot puts network first.
+
+    A VM to create without a template is blank (spec['template'] None): pxe_boot defaults to true for it, as it has
+    nothing else to boot."""
     spec = dict((key, params.get(key)) for key in HARDWARE_KEYS + PLACEMENT_KEYS)
     spec['name'] = params.get('name') or (current or {}).get('name')
+    spec['template'] = params.get('template') or None
+    pxe_boot = params.get('pxe_boot')
+    if pxe_boot is None:
+        pxe_boot = current is None and spec['template'] is None
     # Kept so a boot order pxe_boot made is blamed on pxe_boot, not on a boot_order the user never gave.
-    spec['pxe_boot'] = bool(params.get('pxe_boot'))
-    if params.get('pxe_boot'):
+    spec['pxe_boot'] = bool(pxe_boot)
+    if pxe_boot:
         spec['boot_order'] = with_pxe_boot(spec['boot_order'] or (current['boot_order'] if current else None))
     return spec
 
@@ -87,13 +95,13 @@ def ensure_vm(driver, params, check_mode, current):
     else:
         spec = vm_spec(params, current)
         driver.validate_spec(spec)
-        changes = diff_hardware(current, spec)
+        changes = driver.diff_hardware(current, spec)
         check_boot_order(spec, apply_to_record(current, changes)['nics'], driver.label)
         changed = bool(changes)
         if not changes:
             vm = current
         elif check_mode:
-            vm = apply_to_record(current, changes)
+            vm = driver.predict_changes(current, changes)
         else:
             vm = driver.apply_changes(current, changes, params['wait_timeout'])
         cold = sorted(set(changes) & set(COLD_KEYS))
@@ -142,16 +150,14 @@ def ensure_cloud_init(driver, vm, desired, check_mode, new, timeout):
 
 
 def create(driver, params, check_mode):
-    """Create the VM from its template, or in check mode predict its record after looking the template up."""
+    """Create the VM from its template (or blank, without one), or in check mode predict its record after the
+    checks of the real run."""
     name = params.get('name')
-    subject = describe_vm(name)
     if not name:
-        raise NotFoundError('VM id {0} not found; to create a VM give its name and template'.format(params['id']),
-                            hypervisor=driver.label)
-    if not params.get('template'):
-        raise InvalidInputError('the VM does not exist; give template to create it', hypervisor=driver.label,
-                                subject=subject)
+        raise NotFoundError('VM id {0} not found; to create a VM give its name (and template, or disks and networks '
+                            'for a blank VM)'.format(params['id']), hypervisor=driver.label)
     spec = dict(vm_spec(params), name=name)
+    check_blank_spec(spec, driver.label)
     if not check_mode:
         return driver.create_vm(name, spec, params['wait_timeout'])
     # The checks of the real run, so check mode fails where it would, and the record the real run returns.

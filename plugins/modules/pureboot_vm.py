@@ -13,6 +13,8 @@ description:
   - Brings one virtual machine to the requested O(state) on the hypervisor given by O(hypervisor).
   - A VM that does not exist is created from O(template) with the given placement and hardware, and left stopped
     unless O(state=running).
+  - Without O(template) a new VM is created blank, from O(disks), O(networks) and the other hardware options, to be
+    installed over the network (PXE) by PureBoot.
   - On later runs the hardware options that are given are compared with the VM and only the differences are written,
     so a second run with the same options reports no change.
   - The same options give the same results on Proxmox VE, on oVirt/RHV and on libvirt/KVM.
@@ -44,10 +46,13 @@ options:
     description:
       - Template to create the VM from, by name or id. Needed only when the VM does not exist yet.
       - When the template is not found the task fails listing the available ones.
+      - Without it a new VM is blank (Proxmox VE C(POST /nodes/{node}/qemu), oVirt the engine's C(Blank) template,
+        libvirt a new domain with new volumes); it needs at least one disk in O(disks) and one NIC in O(networks).
     type: str
   node:
     description:
-      - Proxmox VE node to create the VM on. Defaults to the template's node.
+      - Proxmox VE node to create the VM on. Defaults to the template's node; for a blank VM, to the only node of
+        the cluster (required when it has several).
       - On libvirt one connection is one host, so the node is that host's name, and another one fails.
     type: str
   cluster:
@@ -57,7 +62,9 @@ options:
   storage:
     description:
       - Proxmox VE storage or oVirt storage domain for the VM's disks (full clones only on Proxmox VE).
-      - On libvirt, the storage pool of the VM's disk volumes; defaults to the pool of the template's disk.
+      - On libvirt, the storage pool of the VM's disk volumes; defaults to the pool of the template's disk, and for
+        a blank VM to the pool named V(default).
+      - The storage of the disks of O(disks) that name none.
     type: str
   pool:
     description:
@@ -103,6 +110,54 @@ options:
         description:
           - MAC address; any common notation, compared and returned lowercase with colons.
         type: str
+  disks:
+    description:
+      - The VM's disks in bus order; the first is the boot disk.
+      - The n-th disk of the list is the VM's n-th disk. When the VM has it, it grows to O(disks[].size_gb); a smaller
+        size fails before anything is written, as a disk is never shrunk. When it does not, it is added.
+      - Disks beyond the list are left alone; the module never removes a disk. The storage and interface of a disk
+        the VM has are not compared (a disk is never moved).
+    type: list
+    elements: dict
+    suboptions:
+      size_gb:
+        description: Size in GiB, 1 to 65536.
+        type: int
+        required: true
+      storage:
+        description:
+          - Proxmox VE storage, oVirt storage domain or libvirt storage pool of a disk to add.
+          - Defaults to O(storage), else the storage of the VM's first disk.
+        type: str
+      interface:
+        description:
+          - Bus of a disk to add. Defaults to V(virtio) on libvirt and oVirt, V(scsi) on Proxmox VE (on a
+            C(virtio-scsi-single) controller).
+        type: str
+        choices: [virtio, scsi, sata, ide]
+  os_type:
+    description:
+      - Guest OS type. V(linux), V(windows) and V(other) are mapped to the type's own word (Proxmox VE V(l26),
+        V(win11), V(other)); any other value is the type's own (Proxmox VE V(l24), V(win10), ...; libvirt a libosinfo
+        OS id such as V(http://debian.org/debian/12)).
+      - A VM whose OS type is of the family asked for (V(linux) for V(l26)) is left as it is.
+      - Defaults to V(linux) for a blank VM.
+    type: str
+  cpu_sockets:
+    description:
+      - Number of CPU sockets O(cpu_cores) (the total of virtual CPUs) is spread over; O(cpu_cores) must be a
+        multiple of it.
+    type: int
+  cpu_type:
+    description:
+      - CPU model. V(host) passes the host's CPU through (Proxmox VE C(cpu=host), libvirt
+        C(<cpu mode='host-passthrough'/>)); any other value is the type's own model name (V(x86-64-v2-AES)).
+    type: str
+  start_on_boot:
+    description:
+      - Start the VM when its host starts (Proxmox VE C(onboot), libvirt autostart). oVirt has no such setting per
+        VM and refuses it.
+    type: bool
   boot_order:
     description:
       - Boot devices in order, each once. A device the VM will not have (V(network) without a NIC) fails before
@@ -130,8 +185,8 @@ options:
     description:
       - Put V(network) first in the boot order (after O(boot_order) if given, else the VM's current order), so the
         VM boots from the network into PureBoot. The VM needs a NIC for that.
+      - Defaults to V(true) when a blank VM is created (it has nothing else to boot), else V(false).
     type: bool
-    default: false
   cloud_init:
     description:
       - First-boot settings for a VM made from a template that is a ready image (no PureBoot install), given to the
@@ -412,6 +467,11 @@ vm:
         C(vlan).
       type: list
       elements: dict
+    disks:
+      description: Disks in bus order (the first is the boot disk), each with C(name) (Proxmox V(scsi0), libvirt
+        V(vda), the oVirt disk's name), C(size_gb) (whole GiB, a part rounded up), C(storage), C(interface).
+      type: list
+      elements: dict
     ip_addresses:
       description: Addresses the guest reports.
       type: list
@@ -433,6 +493,15 @@ vm:
     os_type:
       description: Guest OS type as the hypervisor names it.
       type: str
+    cpu_sockets:
+      description: CPU sockets the virtual CPUs are spread over.
+      type: int
+    cpu_type:
+      description: CPU model, V(host) for the host's CPU passed through.
+      type: str
+    start_on_boot:
+      description: Whether the VM starts with its host; null on oVirt, which has no such setting.
+      type: bool
     tags:
       description: Tags of the VM.
       type: list
@@ -498,7 +567,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._module impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import pureboot_node_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import BOOT_DEVICES, CLONE_MODES, FIRMWARES
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    BOOT_DEVICES, CLONE_MODES, DISK_INTERFACES, FIRMWARES)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 
 
@@ -521,8 +591,15 @@ def main():
         boot_order=dict(type='list', elements='str', choices=list(BOOT_DEVICES)),
         firmware=dict(type='str', choices=list(FIRMWARES)),
         description=dict(type='str'),
+        disks=dict(type='list', elements='dict', options=dict(
+            size_gb=dict(type='int', required=True), storage=dict(type='str'),
+            interface=dict(type='str', choices=list(DISK_INTERFACES)))),
+        os_type=dict(type='str'),
+        cpu_sockets=dict(type='int'),
+        cpu_type=dict(type='str'),
+        start_on_boot=dict(type='bool'),
         tags=dict(type='list', elements='str'),
-        pxe_boot=dict(type='bool', default=False),
+        pxe_boot=dict(type='bool'),
         cloud_init=dict(type='dict', options=cloud_init_suboptions()),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='int', default=600),

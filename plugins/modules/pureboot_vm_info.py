@@ -97,12 +97,20 @@ vms:
           network: vmbr0
           model: virtio
           vlan: 20
+      disks:
+        - name: scsi0
+          size_gb: 32
+          storage: local-lvm
+          interface: scsi
       ip_addresses: [192.0.2.10]
       uuid: 5f1c2d3e-0000-4000-8000-000000000101
       template: false
       boot_order: [network, disk]
       firmware: bios
       os_type: l26
+      cpu_sockets: 1
+      cpu_type: host
+      start_on_boot: true
       tags: [lab, web]
       description: ''
       pureboot_node:

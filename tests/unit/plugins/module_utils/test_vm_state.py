@@ -61,7 +61,19 @@ def test_pxe_boot_puts_the_network_first():
 def test_the_spec_says_when_pxe_boot_made_the_boot_order():
     assert vm_spec({'name': 'web', 'pxe_boot': True})['pxe_boot'] is True
     assert vm_spec({'name': 'web', 'pxe_boot': True})['boot_order'] == ['network', 'disk']
-    assert vm_spec({'name': 'web', 'boot_order': ['disk']})['pxe_boot'] is False
+    assert vm_spec({'name': 'web', 'template': 'tpl', 'boot_order': ['disk']})['pxe_boot'] is False
+    assert vm_spec({'name': 'web', 'pxe_boot': False, 'boot_order': ['disk']})['pxe_boot'] is False
+
+
+def test_pxe_boot_defaults_to_true_for_a_blank_vm_only():
+    blank = vm_spec({'name': 'web', 'disks': [{'size_gb': 8}], 'networks': [{'network': 'n'}]})
+    assert blank['template'] is None
+    assert blank['pxe_boot'] is True and blank['boot_order'] == ['network', 'disk']
+    # An existing VM (made blank or not) keeps its boot order unless pxe_boot is given.
+    existing = vm_spec({'name': 'web'}, {'name': 'web', 'boot_order': ['disk']})
+    assert existing['pxe_boot'] is False and existing['boot_order'] is None
+    for key in ('disks', 'os_type', 'cpu_sockets', 'cpu_type', 'start_on_boot'):
+        assert key in blank
 
 
 @pytest.fixture
