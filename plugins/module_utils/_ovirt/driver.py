@@ -23,13 +23,17 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, diff_hardware, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.create import OvirtDisks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
+    cpu_sockets, cpu_type, disk_records, domain_ids, os_type_matches, os_type_value)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
     _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
@@ -46,7 +50,7 @@ API_PATH = '/ovirt-engine/api'
 MIB = 1024 ** 2
 GIB = 1024 ** 3
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
-VM_FOLLOW = 'nics,reported_devices,tags'
+VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -67,7 +71,6 @@ TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
 # shows only while the engine reports it).
 ACTION_STATUSES = {'start': ('starting', 'running'), 'stop': ('stopping', 'stopped'),
                    'shutdown': ('stopping', 'stopped'), 'reboot': ('starting',)}
-BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
 
@@ -107,15 +110,16 @@ def _ref_id(ref):
     return ref.id if ref is not None else None
 
 
-class OvirtDriver(HypervisorDriver):
+class OvirtDriver(OvirtDisks, HypervisorDriver):
     TYPE = 'ovirt'
     PUREBOOT_REGISTRY = True
     PRODUCT = 'an oVirt engine'
     LOGINS = (('username', 'password'), ('token',))
     # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here, and templates
     # belong to a data center, not to a host.
-    FOREIGN = {'connection': ('api_token_id', 'api_token_secret'), 'placement': ('node', 'pool'), 'vm_filters': (),
-               'template_filters': ('node',)}
+    # The engine starts VMs by their high-availability setting, not with their host: no per-VM autostart.
+    FOREIGN = {'connection': ('api_token_id', 'api_token_secret'), 'placement': ('node', 'pool'),
+               'hardware': ('start_on_boot',), 'vm_filters': (), 'template_filters': ('node',)}
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a vNIC profile of the VLAN network'
 
@@ -321,6 +325,7 @@ class OvirtDriver(HypervisorDriver):
         clusters = self._lookup_ids('clusters', [_ref_id(vm.cluster)])
         hosts = self._lookup_ids('hosts', [_ref_id(vm.host)])
         profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in vm.nics or ()])
+        domains = self._lookup_ids('storage_domains', domain_ids(vm.disk_attachments))
         cluster = clusters.get(_ref_id(vm.cluster))
         host = hosts.get(_ref_id(vm.host))
         nics = []
@@ -335,7 +340,8 @@ class OvirtDriver(HypervisorDriver):
             status=VM_STATUS.get(vm.status.value if vm.status is not None else None, 'unknown'),
             node=host['name'] if host else None, cluster=cluster['name'] if cluster else None,
             cpu_cores=_cpu_count(vm), memory_mb=vm.memory // MIB if vm.memory else None, nics=nics,
-            ip_addresses=_guest_ips(vm), uuid=vm.id, template=False,
+            disks=disk_records(vm.disk_attachments, _names(domains)), cpu_sockets=cpu_sockets(vm),
+            cpu_type=cpu_type(vm), ip_addresses=_guest_ips(vm), uuid=vm.id, template=False,
             boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
             firmware='uefi' if _bios_type(vm, cluster) in UEFI_BIOS_TYPES else 'bios',
             os_type=vm.os.type if vm.os is not None else None, tags=sorted(t.name for t in vm.tags or ()),
@@ -346,6 +352,7 @@ class OvirtDriver(HypervisorDriver):
         entry), as a VM made from it in that cluster starts out (firmware 'cluster default' is that cluster's)."""
         clusters = self._lookup_ids('clusters', [_ref_id(template.cluster)])
         profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in template.nics or ()])
+        domains = self._lookup_ids('storage_domains', domain_ids(template.disk_attachments))
         cluster = cluster or clusters.get(_ref_id(template.cluster))
         nics = []
         for nic in sorted(template.nics or (), key=lambda n: _natural(n.name)):
@@ -358,6 +365,8 @@ class OvirtDriver(HypervisorDriver):
             status=TEMPLATE_STATUS.get(template.status.value if template.status is not None else None, 'unknown'),
             node=None, cluster=cluster['name'] if cluster else None, cpu_cores=_cpu_count(template),
             memory_mb=template.memory // MIB if template.memory else None, nics=nics, ip_addresses=[], uuid=None,
+            disks=disk_records(template.disk_attachments, _names(domains)), cpu_sockets=cpu_sockets(template),
+            cpu_type=cpu_type(template),
             template=True, boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
             firmware='uefi' if _bios_type(template, cluster) in UEFI_BIOS_TYPES else 'bios',
             os_type=template.os.type if template.os is not None else None, tags=[],
@@ -499,27 +508,44 @@ class OvirtDriver(HypervisorDriver):
         self.validate_spec(spec)
         subject = spec_subject(spec)
         cluster = self._placement(spec.get('cluster'), subject)
-        template = self._find_template(spec.get('template'), cluster, subject)
         for nic in spec.get('networks') or ():
             if nic.get('network'):
                 self._profile(nic['network'], cluster['dc_id'], subject)
+        if not spec.get('template'):
+            checked = self._blank_preflight(spec, cluster, subject)
+            check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
+            return checked
+        template = self._find_template(spec.get('template'), cluster, subject)
         domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
         # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and firmware;
         # no host until it runs, no tags, and no description (create_vm sends the given one or none).
         clone = dict(self._template_vm_record(template, cluster), node=None, tags=[],
                      description=spec.get('description') or None)
-        checked = {'cluster': cluster, 'template': template, 'domain': domain, 'clone': clone}
+        bios = self._effective_bios(spec, cluster, template.bios.type.value if template.bios and template.bios.type else None)
+        checked = {'cluster': cluster, 'template': template, 'domain': domain, 'clone': clone,
+                   'new_disks': self._new_disks_checked(spec, cluster, clone, bios, subject)}
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
 
     def new_nic_name(self, taken):
         return _new_nic_name(taken)
 
+    def os_type_value(self, os_type):
+        return os_type_value(os_type)
+
+    def os_type_matches(self, current, wanted):
+        return os_type_matches(current, wanted)
+
+    def predict_vm(self, spec, checked):
+        return super(OvirtDriver, self).predict_vm(self._with_blank_defaults(spec), checked)
+
     def create_vm(self, name, spec, timeout):
         deadline = time.monotonic() + timeout
         spec = dict(spec, name=name)
         subject = spec_subject(spec)
         checked = self.preflight(spec)
+        if not spec.get('template'):
+            return self._create_blank(name, spec, checked, deadline)
         cluster, template, domain = checked['cluster'], checked['template'], checked['domain']
         # The description is sent, empty when not given: what an engine would copy from the template is not left to it.
         body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id),
@@ -528,8 +554,12 @@ class OvirtDriver(HypervisorDriver):
             body.disk_attachments = [
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
                 for a in template.disk_attachments or () if a.disk is not None]
-        full = (spec.get('clone_mode') or 'full') == 'full'
+        vm = self._add_vm(name, body, (spec.get('clone_mode') or 'full') == 'full', subject, deadline)
+        changes = self.diff_hardware(vm, spec)
+        return self._apply(vm, changes, deadline) if changes else vm
 
+    def _add_vm(self, name, body, full, subject, deadline):
+        """POST /vms, read back when its answer was lost; the new VM's record once it has left image_locked."""
         def made():
             # The engine adds the VM (image_locked) before it answers: one of this name is the new one.
             found = self._read(lambda system: system.vms_service().list(
@@ -539,10 +569,8 @@ class OvirtDriver(HypervisorDriver):
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        vm = wait_for(lambda: self._unlocked(created.id, subject), remaining(deadline),
-                      'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
-        changes = diff_hardware(vm, spec)
-        return self._apply(vm, changes, deadline) if changes else vm
+        return wait_for(lambda: self._unlocked(created.id, subject), remaining(deadline),
+                        'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
 
     def _unlocked(self, vm_id, subject):
         vm = self._vm_by_id(vm_id, subject)
@@ -564,53 +592,20 @@ class OvirtDriver(HypervisorDriver):
             current = self._vm_by_id(vm['id'], subject)
             if current is None:
                 raise self.error(NotFoundError, 'the VM is gone', subject)
-            update = self._vm_update(current, changes)
+            domains = self._new_disk_domains(current, changes, subject)  # reads only, before any write
+            update = vm_update(current, changes, self.label, subject)
             if update is not None:
                 self._write(lambda system: _vm_service(system, vm['id']).update(update), subject)
+            if 'disks' in changes:
+                self._apply_disks(current, changes['disks'], domains, subject)
             if 'networks' in changes:
                 self._apply_nics(current, changes['networks']['after'], subject)
             if 'tags' in changes:
                 self._apply_tags(current, changes['tags']['after'], subject)
         retry_while_locked(write, deadline)
+        if 'disks' in changes:
+            self._wait_disks_ok(vm['id'], deadline, subject)
         return self.get_vm(vm_id=vm['id'])
-
-    @staticmethod
-    def _vm_update(current, changes):
-        """The PUT body for the VM's own fields in changes, or None when there are none."""
-        update = otypes.Vm()
-        touched = False
-        if 'cpu_cores' in changes:
-            total = int(changes['cpu_cores']['after'])
-            topology = current.cpu.topology if current.cpu is not None and current.cpu.topology else otypes.CpuTopology()
-            sockets, threads = topology.sockets or 1, topology.threads or 1
-            if total % (sockets * threads) == 0:
-                topology = otypes.CpuTopology(sockets=sockets, cores=total // (sockets * threads), threads=threads)
-            else:
-                topology = otypes.CpuTopology(sockets=1, cores=total, threads=1)
-            update.cpu = otypes.Cpu(topology=topology)
-            touched = True
-        if 'memory_mb' in changes:
-            memory = int(changes['memory_mb']['after']) * MIB
-            policy = current.memory_policy
-            # The engine refuses guaranteed memory above the memory, and memory above the maximum.
-            guaranteed = min(policy.guaranteed, memory) if policy is not None and policy.guaranteed else memory
-            maximum = max(policy.max, memory) if policy is not None and policy.max else memory * 4
-            update.memory = memory
-            update.memory_policy = otypes.MemoryPolicy(guaranteed=guaranteed, max=maximum)
-            touched = True
-        if 'boot_order' in changes:
-            devices = [otypes.BootDevice(dict((v, k) for k, v in BOOT_DEVICE.items())[d])
-                       for d in changes['boot_order']['after']]
-            update.os = otypes.OperatingSystem(boot=otypes.Boot(devices=devices))
-            touched = True
-        if 'firmware' in changes:
-            bios = otypes.BiosType.Q35_OVMF if changes['firmware']['after'] == 'uefi' else otypes.BiosType.Q35_SEA_BIOS
-            update.bios = otypes.Bios(type=bios)
-            touched = True
-        if 'description' in changes:
-            update.description = changes['description']['after'] or ''
-            touched = True
-        return update if touched else None
 
     def _apply_nics(self, current, wanted, subject):
         """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added."""
@@ -755,6 +750,10 @@ class OvirtDriver(HypervisorDriver):
             self._write(lambda system: _vm_service(system, vm['id']).update(body), subject)
         retry_while_locked(write, time.monotonic() + timeout)
         return self.read_cloud_init(vm)
+
+
+def _names(domains):
+    return dict((domain_id, entry['name']) for domain_id, entry in domains.items())
 
 
 def _vm_service(system, vm_id):
