@@ -225,10 +225,11 @@ def test_listing_costs_the_same_requests_for_1_and_200_vms(ovirt):
     # bulk00001 and every second one after it run, so their guests report addresses.
     assert sum(1 for vm in vms if vm['ip_addresses']) == 101
     assert many == one, 'listing 200 VMs cost {0} requests, 1 VM {1}'.format(many, one)
-    # The login, the VM search and one read each of clusters, hosts and vNIC profiles.
-    assert one == 5
+    # The login, the VM search and one read each of clusters, hosts, vNIC profiles and storage domains.
+    assert one == 6
     listing = [r for r in engine.requests if r['path'].endswith('/vms') and r['method'] == 'GET'][-1]
-    assert listing['query']['follow'] == 'nics,reported_devices,tags'
+    assert listing['query']['follow'] == 'nics,reported_devices,tags,disk_attachments.disk'
+    assert vms[0]['disks'] and vms[0]['disks'][0]['storage'] and vms[0]['disks'][0]['size_gb']
 
 
 def test_filters_are_pushed_into_the_search(ovirt, driver):
