@@ -1188,7 +1188,8 @@ class EngineState:
         # RemoveVmCommand: a suspended VM (its memory saved on disk) counts as running.
         if vm.status != 'down':
             raise conflict('remove', 'VM is running.')
-        from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel (disks imports this module)
+        # disks.py imports this module, so it is imported here, when used.
+        from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel
         check_disks_unlocked(vm, 'remove VM')
         if vm.obj.delete_protected:
             raise conflict('remove', 'Delete protection is enabled. In order to delete, disable Delete protection first.')
