@@ -949,7 +949,9 @@ class EngineState:
         domain = self.default_storage(cluster.datacenter)
         for position, tpl_disk in enumerate(tpl.disks):
             target = (disk_domains or {}).get(tpl_disk.id) or tpl_disk.storage_domain or domain
-            disk = self.new_disk('%s_Disk%d' % (obj.name, position + 1), tpl_disk.obj.provisioned_size,
+            # AddVmCommand: a copy of a template's disk keeps the template disk's alias (newImage.setDiskAlias(
+            # image.getDiskAlias()), so VMs of one template have disks of the same name.
+            disk = self.new_disk(tpl_disk.obj.alias or tpl_disk.name, tpl_disk.obj.provisioned_size,
                                  target, locked_now=lock_for > 0)
             if not clone:
                 disk.obj.actual_size = disk.obj.total_size = 200 * MIB
