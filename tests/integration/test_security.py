@@ -9,15 +9,18 @@ outcomes are written there and tests/integration/security_report.py renders docs
 import json
 import os
 import pathlib
+import socket
 import stat
+import subprocess
 import time
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    ansible_inventory, assert_ok, listing, run_playbook)
+    BIN, ansible_env, ansible_inventory, assert_ok, listing, run_playbook)
 
 # case id -> (what an attacker or a mistake does, what the collection answers)
 CASES = {
@@ -68,6 +71,13 @@ CASES = {
         'proxmox` at an oVirt engine.',
         'One line, e.g. "https://x:8006 does not answer as an oVirt engine API"; the inventory skips that entry '
         'with a warning and still lists the others.'),
+    'vm-names-never-steer-hosts': (
+        'A hypervisor user names a VM `localhost`, the controller\'s own host name, or `db1` (a host of a static '
+        'inventory listed first: `-i static.ini -i lab.pureboot.yml`), and gives it an address of theirs '
+        '(cloud-init `ipconfig0`); or creates `web01` on a second hypervisor beside the existing `web01`.',
+        'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
+        'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
+        'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`.'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
@@ -235,6 +245,91 @@ def test_a_node_claiming_only_the_vms_uuid_is_not_its_node(backend, pureboot_ser
     assert inventory['_meta']['hostvars']['uuid-target']['pureboot_node'] is None
     assert 'ansible_host' not in inventory['_meta']['hostvars']['uuid-target']
     assert inventory['pureboot_unregistered']['hosts'] == ['uuid-target']
+
+
+# ------------------------------------------------------------------ 2b: VM names never decide which host is reached
+
+def inventory_with_static_first(tmp_path, config, *args, static='db1 ansible_host=10.0.0.5\n', env=None):
+    """ansible-inventory -i static.ini -i lab.pureboot.yml (the order a user lists an existing inventory and this
+    source in); args after the sources (--list, or --host NAME)."""
+    (tmp_path / 'static.ini').write_text(static)
+    (tmp_path / 'lab.pureboot.yml').write_text(yaml.safe_dump(config))
+    command = [str(BIN / 'ansible-inventory'), '-i', str(tmp_path / 'static.ini'), '-i',
+               str(tmp_path / 'lab.pureboot.yml')] + list(args)
+    extra = dict({'ANSIBLE_INVENTORY_ENABLED': 'ini,pureboot.hypervisors.pureboot'}, **(env or {}))
+    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=300,
+                          cwd=str(tmp_path), check=False)
+
+
+def vm_with_address(backend, name, address):
+    """A Proxmox VM as its hypervisor user leaves it: the name and the cloud-init address of their choice."""
+    vm = backend.driver().create_vm(name, dict(backend.placement, template=backend.template), timeout=60)
+    backend.pve.vm(int(vm['id'])).config.update(ipconfig0='ip={0}/24'.format(address),
+                                                ide2='local-lvm:cloudinit,media=cdrom')
+    return vm
+
+
+@pytest.mark.smoke
+@case('vm-names-never-steer-hosts')
+def test_a_vm_named_localhost_the_controller_or_a_static_host_never_becomes_that_host(fakepve, fakepve_cafile,
+                                                                                      tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    controller = socket.gethostname()
+    planted = {'localhost': '203.0.113.1', 'db1': '203.0.113.2', controller: '203.0.113.3'}
+    for name, address in planted.items():
+        vm_with_address(pve, name, address)
+    config = source([pve.connection()], use_cloud_init=True, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                    cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
+    # The cache is written by a run of this source alone (where db1 is no one else's name)...
+    alone = listing(ansible_inventory(tmp_path, config))['_meta']['hostvars']
+    assert 'db1' in alone and 'localhost' not in alone and controller not in alone
+    # ... and answers the run with the static inventory first: the names are decided again, at every run.
+    assert 'cache hit' in inventory_with_static_first(tmp_path, config, '--list', '-vvv').stdout
+    result = inventory_with_static_first(tmp_path, config, '--list')
+    hostvars = listing(result)['_meta']['hostvars']
+    assert hostvars['db1'] == {'ansible_host': '10.0.0.5'}, 'the static host kept its variables, and only them'
+    for name, address in planted.items():
+        assert name not in hostvars or name == 'db1'
+        assert hostvars['pve-test_' + name]['ansible_host'] == address
+        assert hostvars['pve-test_' + name]['pureboot_vm']['name'] == name
+    stderr = one_line(result.stderr)
+    assert ("VM 'db1' (id {0}) of pve-test: 'db1' is already a host or group of an inventory source loaded before "
+            "this one; its host is 'pve-test_db1'".format(hostvars['pve-test_db1']['pureboot_vm']['id'])) in stderr
+    assert "'localhost' names the controller" in stderr and "'{0}' names the controller".format(controller) in stderr
+    shown = json.loads(inventory_with_static_first(tmp_path, config, '--host', 'db1').stdout)
+    assert shown == {'ansible_host': '10.0.0.5'}
+    # A play on localhost runs on the controller, not over SSH to the VM's address.
+    out = tmp_path / 'localhost.json'
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.copy': {
+        'dest': str(out), 'mode': '0600',
+        'content': "{{ {'vm': pureboot_vm is defined, 'connection': ansible_connection | default(''), "
+                   "'address': ansible_host | default('')} | to_json }}"}}]}]
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(play))
+    command = [str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'static.ini'), '-i',
+               str(tmp_path / 'lab.pureboot.yml'), str(tmp_path / 'play.yml')]
+    env = ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ENABLED': 'ini,pureboot.hypervisors.pureboot',
+                                 'ANSIBLE_TIMEOUT': '5'})
+    ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
+    assert_ok(ran)
+    assert json.loads(out.read_text()) == {'vm': False, 'connection': 'local', 'address': '127.0.0.1'}
+
+
+@pytest.mark.smoke
+@case('vm-names-never-steer-hosts')
+def test_a_name_on_two_hypervisors_is_neither_vms_host(fakepve, fakepve_cafile, ovirt_engine, tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
+    pve, engine = ProxmoxBackend(fakepve, fakepve_cafile), OvirtBackend(ovirt_engine)
+    on_pve = pve.driver().create_vm('web01', dict(pve.placement, template=pve.template), timeout=60)
+    config = source([pve.connection(), engine.connection()])
+    assert sorted(listing(ansible_inventory(tmp_path, config))['_meta']['hostvars']) == ['web01'], 'unique: bare'
+    on_engine = engine.driver().create_vm('web01', dict(engine.placement, template=engine.template), timeout=60)
+    result = ansible_inventory(tmp_path, config)
+    hostvars = listing(result)['_meta']['hostvars']
+    assert sorted(hostvars) == ['ovirt-test_web01', 'pve-test_web01'], 'web01 moved to no VM'
+    assert hostvars['pve-test_web01']['pureboot_vm']['id'] == on_pve['id']
+    assert hostvars['ovirt-test_web01']['pureboot_vm']['id'] == on_engine['id']
+    assert "2 VMs are named 'web01' (on ovirt-test, pve-test)" in one_line(result.stderr)
 
 
 # ------------------------------------------------------------------------------- 3: credentials stay home
