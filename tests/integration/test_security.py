@@ -51,6 +51,14 @@ CASES = {
     'module-env-credentials-stay-home': (
         'A task names an oVirt engine with no credentials while `PUREBOOT_HV_*` hold a Proxmox host\'s.',
         "The module fails with one line (missing credentials) and the engine receives no login at all."),
+    'pureboot-env-credentials-stay-home': (
+        'AWX injects `PUREBOOT_URL`, `PUREBOOT_API_KEY` and `PUREBOOT_CA_FILE` for the real PureBoot; a task and an '
+        'inventory source name `pureboot.url: https://<another server>` (a second PureBoot double that would '
+        'accept the key).',
+        "The environment's key, login and CA file fill only a `pureboot` whose `url` is `PUREBOOT_URL` (trailing "
+        'slash and case aside): the other server\'s request log shows no request that carried the key; the task '
+        'fails with "missing credentials", the inventory loads without node data and says so. With '
+        '`PUREBOOT_URL` unset, the key fills any `pureboot` naming no credential of its own (documented).'),
     'hypervisor-plain-http': (
         'A hypervisor `api_url` is `http://` (a module task and an inventory entry), or a libvirt URI is '
         '`qemu+tcp://` to a host other than loopback (cleartext, password included).',
@@ -383,6 +391,48 @@ def test_a_module_sends_no_foreign_credentials(fakepve, fakepve_cafile, ovirt_en
     assert 'engine: missing credentials' in one_line(result.stdout)
     assert ovirt_engine.requests == [], 'the engine was contacted'
     assert fakepve.password not in result.stdout + result.stderr
+
+
+@pytest.mark.smoke
+@case('pureboot-env-credentials-stay-home')
+def test_pureboot_environment_credentials_reach_only_pureboot_url(fakepve, fakepve_cafile, pureboot_server, tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.server import PureBootDouble
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    real_env = {'PUREBOOT_URL': pureboot_server.url, 'PUREBOOT_API_KEY': pureboot_server.api_key,
+                'PUREBOOT_CA_FILE': pureboot_server.cafile}
+    # The other server knows the real key too: had it been sent, its log would show an answered request (200).
+    other = PureBootDouble(api_key=pureboot_server.api_key).start()
+    try:
+        elsewhere = {'url': other.url, 'ca_file': other.cafile}
+        play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+            {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': pve.connection(), 'pureboot': elsewhere}}]}]
+        result = run_playbook(tmp_path, play, env=real_env)
+        assert result.returncode != 0
+        # Refused before any request: the task names a server and no credential for it.
+        assert 'missing credentials: give api_key, or username + password' in one_line(result.stdout)
+        assert [entry for entry in other.requests if entry['status'] != 401] == [], 'the key reached the other server'
+        result = ansible_inventory(tmp_path, source([pve.connection()], pureboot=elsewhere), env=real_env)
+        listing(result)
+        assert 'missing credentials' in one_line(result.stderr)
+        assert [entry for entry in other.requests if entry['status'] != 401] == [], 'the key reached the other server'
+        assert pureboot_server.requests == [], 'the environment named the real server, the task another'
+        assert pureboot_server.api_key not in result.stdout + result.stderr
+    finally:
+        other.stop()
+    # The environment's own server, in another spelling: its key is used.
+    own = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': pve.connection(),
+                                                   'pureboot': {'url': pureboot_server.url.upper() + '/'}}}]}]
+    assert_ok(run_playbook(tmp_path, own, env=real_env))
+    assert pureboot_server.requests and all(entry['status'] == 200 for entry in pureboot_server.requests)
+    # PUREBOOT_URL unset: the key fills any `pureboot` that names no credential of its own (documented).
+    pureboot_server.clear_requests()
+    unnamed = dict((key, value) for key, value in real_env.items() if key != 'PUREBOOT_URL')
+    task = {'pureboot.hypervisors.pureboot_vm_info': {
+        'hypervisor': pve.connection(), 'pureboot': {'url': pureboot_server.url}}}
+    assert_ok(run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}], env=unnamed))
+    assert pureboot_server.requests and all(entry['status'] == 200 for entry in pureboot_server.requests)
 
 
 # -------------------------------------------------------------------------------------------- 4: plain http
