@@ -91,6 +91,106 @@ CASES = {
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
 }
 
+# The threat model (docs/security.md renders it): who can reach what, and the rules the collection keeps against
+# each. A rule names the case of CASES whose tests play that actor, or, for a rule issue 23 has not delivered yet,
+# what is pending ('pending') and the test written for it ahead, if any ('test').
+ACTORS = [
+    {'actor': 'Playbook author, AWX admin', 'trusted': True,
+     'reaches': 'Everything a play, an inventory source or a job template says: the connections and their '
+                'credentials (also as `PUREBOOT_HV_*` / `PUREBOOT_*` environment variables from AWX credentials), '
+                'which hosts a play targets, `compose`, `trust_pureboot_ip`, `use_cloud_init`.',
+     'rules': [
+         {'rule': 'A credential goes only to the system it was given for: the environment\'s hypervisor '
+                  'credentials only to the type and URL they name, in the inventory and in modules.',
+          'case': 'env-credentials-stay-home'},
+         {'rule': 'The same for a module task naming another hypervisor: it gets no foreign login.',
+          'case': 'module-env-credentials-stay-home'},
+         {'rule': 'The same for PureBoot: `PUREBOOT_*` credentials only to the server `PUREBOOT_URL` names.',
+          'case': 'pureboot-env-credentials-stay-home'},
+         {'rule': 'No credential travels in clear: hypervisor APIs over https (libvirt over TLS or SSH) only.',
+          'case': 'hypervisor-plain-http'},
+         {'rule': 'PureBoot over plain http only on loopback, or with an explicit opt-in.',
+          'case': 'pureboot-plain-http'},
+         {'rule': 'The inventory cache holds no secret, is readable by its owner only and never answers for '
+                  'another connection.', 'case': 'cache-follows-connection'},
+         {'rule': 'A mistake (a URL of the wrong server) is one line naming it, never a traceback or a secret.',
+          'case': 'wrong-server-type'},
+         {'rule': 'The same for a wrong PureBoot URL.', 'case': 'wrong-pureboot-url'},
+     ]},
+    {'actor': 'AWX survey user', 'trusted': False,
+     'reaches': 'The values a job template asks for: VM names, descriptions, tags, cloud-init settings. (AWX '
+                'itself refuses Jinja in survey answers unless `ALLOW_JINJA_IN_EXTRA_VARS` is `always`: keep its '
+                'default.)',
+     'rules': [
+         {'rule': 'A description or name they give is stored as text and comes back from the hypervisor marked '
+                  'unsafe: never templated by a later play or inventory.', 'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A VM name they give cannot make the VM `localhost`, the controller or another inventory\'s '
+                  'host.', 'case': 'vm-names-never-steer-hosts'},
+         {'rule': '`cloud_init.user_data` is no_log (results keep only its digest).',
+          'pending': 'issue 23 item 6'},
+     ]},
+    {'actor': 'Hypervisor user', 'trusted': False,
+     'reaches': 'On the hypervisor, with ordinary rights: create and rename VMs, set their descriptions, tags and '
+                'cloud-init settings, give a NIC any MAC, edit the definition of a VM of theirs.',
+     'rules': [
+         {'rule': 'Every value read from the hypervisor is marked unsafe where it enters the inventory: a planted '
+                  "`{{ lookup('pipe', ...) }}` stays text in plays, `compose` and `keyed_groups`.",
+          'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A VM name never becomes `localhost`, a loopback address, the controller\'s own name or a host '
+                  'of an inventory source loaded earlier, and a bare name never moves to another VM.',
+          'case': 'vm-names-never-steer-hosts'},
+         {'rule': 'A node is a VM\'s only by the MAC of one of its NICs, never by the SMBIOS UUID alone.',
+          'case': 'uuid-alone-never-links'},
+         {'rule': 'A MAC copied from another machine never takes over that machine\'s node: a node whose '
+                  '`system_uuid` is set and differs from the VM\'s is a `conflict`, left untouched and never '
+                  'retired (unless `pureboot_node.adopt: always`); two VMs sharing a MAC are a conflict, not a '
+                  'flip-flop.', 'pending': 'issue 23 item 3',
+          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+         {'rule': 'libvirt `state: absent` deletes only the volumes the collection created for the VM (recorded '
+                  'in its `<metadata>`) and its seed, never a `<shareable/>` disk or a volume another domain uses.',
+          'pending': 'issue 23 item 5'},
+         {'rule': 'A Proxmox `user_data` snippet is checked against what would be written (its size); the '
+                  'snippet storage must be trusted, as PVE\'s API cannot read a snippet back.',
+          'pending': 'issue 23 item 7'},
+     ]},
+    {'actor': 'Template maintainer', 'trusted': False,
+     'reaches': 'The templates VMs are cloned from: a Proxmox or oVirt template\'s configuration, a libvirt '
+                'template\'s domain XML.',
+     'rules': [
+         {'rule': 'Values of a template (its description, its cloud-init user) reach a clone\'s host variables '
+                  'only marked unsafe.', 'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A libvirt template is checked against an allow-list before any write: host devices or paths '
+                  '(`<hostdev>`, `<filesystem>`, block or `lun` disks, disks not from a storage pool, '
+                  '`<qemu:commandline>`, host-backed char devices) are refused with one line naming the element; '
+                  '`graphics@passwd` is never copied.', 'pending': 'issue 23 item 4'},
+     ]},
+    {'actor': 'Anyone on the provisioning network', 'trusted': False,
+     'reaches': "PureBoot's public endpoints, which need no login: `GET /api/v1/boot` (creates a node for any "
+                'MAC and SMBIOS UUID) and `POST /api/v1/report` (sets a node\'s IP address, hostname, vendor, '
+                'serial, UUID).',
+     'rules': [
+         {'rule': 'Node fields are marked unsafe like the hypervisor\'s.', 'case': 'unsafe-pureboot-values'},
+         {'rule': "A node's reported IP address never becomes `ansible_host`, unless `trust_pureboot_ip: true` and "
+                  'the hypervisor reports none.', 'case': 'pureboot-ip-not-ansible-host'},
+         {'rule': "A node claiming a VM's SMBIOS UUID with another MAC is not that VM's node.",
+          'case': 'uuid-alone-never-links'},
+         {'rule': "A node registered ahead with a VM's MAC and another machine's `system_uuid` is not adopted "
+                  '(the rule of the hypervisor user\'s copied MAC).', 'pending': 'issue 23 item 3',
+          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+     ]},
+    {'actor': 'Guest OS', 'trusted': False,
+     'reaches': 'What its guest agent reports (addresses, host name), its own boot and report requests to '
+                'PureBoot, and the cloud-init seed attached to it.',
+     'rules': [
+         {'rule': 'Its reported address is its own host\'s `ansible_host` only; what it says is marked unsafe.',
+          'case': 'pureboot-ip-not-ansible-host'},
+         {'rule': 'Its reports to PureBoot are those of anyone on the provisioning network (above).',
+          'case': 'unsafe-pureboot-values'},
+         {'rule': 'The NoCloud seed holds a crypt hash of the password, never the clear text; docs/cloud-init.md '
+                  'says how to detach the seed after first boot.', 'pending': 'issue 23 item 6'},
+     ]},
+]
+
 PAYLOAD = '{{{{ lookup("pipe", "touch {0}") }}}}'
 
 
@@ -550,6 +650,15 @@ def test_every_case_has_a_test():
             if mark.name == 'security_case':
                 marked.add(mark.args[0])
     assert marked == set(CASES)
+
+
+def test_the_threat_model_names_known_cases_and_every_case_plays_an_actor():
+    named = [rule['case'] for actor in ACTORS for rule in actor['rules'] if 'case' in rule]
+    assert set(named) <= set(CASES), set(named) - set(CASES)
+    assert set(CASES) <= set(named), 'cases no actor plays: {0}'.format(set(CASES) - set(named))
+    for actor in ACTORS:
+        for rule in actor['rules']:
+            assert ('case' in rule) != ('pending' in rule), rule
 
 
 def test_security_page_lists_every_case():
