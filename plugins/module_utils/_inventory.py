@@ -243,9 +243,12 @@ def host_names(vms, taken=(), controller=None):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
         if per_hypervisor[(vm['hypervisor'], own)] > 1:
             name = '{0}_{1}'.format(name, vm['id'])
-        if name != own:
+        if len(sharing) > 1:
             warnings.append("{0} VMs are named '{1}' (on {2}); the host of the one on {3} with id {4} is '{5}'".format(
                 len(hypervisors_of[own]), own, ', '.join(sharing), vm['hypervisor'], vm['id'], name))
+        elif name != own:
+            warnings.append("{0} has {1} VMs named '{2}'; the host of the one with id {3} is '{4}'".format(
+                vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name))
         elif reserved(own):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
             why = ('is already a host or group of an inventory source loaded before this one'

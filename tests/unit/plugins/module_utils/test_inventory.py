@@ -249,8 +249,8 @@ def names_of(vms, taken=(), controller=()):
 def test_same_named_vms_on_one_hypervisor_each_get_a_host_named_with_their_id_and_a_warning():
     hosts, warnings = names_of(dups('150', '151'))
     assert hosts == {'dup_150': '150', 'dup_151': '151'}
-    assert warnings == ["2 VMs are named 'dup' (on pve-lab); the host of the one on pve-lab with id 150 is 'dup_150'",
-                        "2 VMs are named 'dup' (on pve-lab); the host of the one on pve-lab with id 151 is 'dup_151'"]
+    assert warnings == ["pve-lab has 2 VMs named 'dup'; the host of the one with id 150 is 'dup_150'",
+                        "pve-lab has 2 VMs named 'dup'; the host of the one with id 151 is 'dup_151'"]
 
 
 def test_the_names_of_same_named_vms_are_stable_when_one_appears_or_goes():
