@@ -15,6 +15,11 @@ options:
       - The PureBoot server. Without it (and without its environment variables) nothing is sent to PureBoot.
       - Log in with O(pureboot.api_key), or with O(pureboot.username) and O(pureboot.password) (the login is renewed
         when it expires). Keep them in Ansible Vault.
+      - A credential goes only to the server it was given for. E(PUREBOOT_URL) fills O(pureboot.url) where unset;
+        E(PUREBOOT_API_KEY), E(PUREBOOT_USERNAME), E(PUREBOOT_PASSWORD) and E(PUREBOOT_CA_FILE) fill the option only
+        when E(PUREBOOT_URL) is unset or equals O(pureboot.url) (a trailing slash and case aside), and the
+        credentials only when the option names none of its own. A task naming another server never sends it the
+        environment's key.
     type: dict
     suboptions:
       url:
@@ -29,17 +34,17 @@ options:
       api_key:
         description:
           - An API key (V(pb_live_...)), sent as a Bearer token.
-          - Falls back to the E(PUREBOOT_API_KEY) environment variable.
+          - Falls back to the E(PUREBOOT_API_KEY) environment variable, for the server E(PUREBOOT_URL) names.
         type: str
       username:
         description:
           - User to log in as, instead of an API key.
-          - Falls back to the E(PUREBOOT_USERNAME) environment variable.
+          - Falls back to the E(PUREBOOT_USERNAME) environment variable, for the server E(PUREBOOT_URL) names.
         type: str
       password:
         description:
           - Password of O(pureboot.username).
-          - Falls back to the E(PUREBOOT_PASSWORD) environment variable.
+          - Falls back to the E(PUREBOOT_PASSWORD) environment variable, for the server E(PUREBOOT_URL) names.
         type: str
       verify_ssl:
         description:
@@ -51,7 +56,7 @@ options:
       ca_file:
         description:
           - CA bundle to verify the server's certificate against.
-          - Falls back to the E(PUREBOOT_CA_FILE) environment variable.
+          - Falls back to the E(PUREBOOT_CA_FILE) environment variable, for the server E(PUREBOOT_URL) names.
         type: path
       timeout:
         description: Seconds to wait for each request.

@@ -35,9 +35,12 @@ description:
     O(groups) and O(keyed_groups) ever template it.
   - The inventory cache is keyed by the effective connections (environment variables included, secrets hashed),
     and with a file cache plugin its file is made readable by its owner only.
-  - No VM is dropped. Several VMs of one name on one hypervisor each become C(<name>_<id>), with a warning; a name
-    that is unique again is plain again. A VM whose name is already a host of another hypervisor becomes
-    C(<hypervisor>_<name>), with a warning.
+  - No VM is dropped, and no VM name (a hypervisor user's choice) decides which host a play reaches. Several VMs
+    of one name on one hypervisor each become C(<name>_<id>); VMs of one name on several hypervisors each become
+    C(<hypervisor>_<name>); none keeps the bare name, which is plain again once it is unique again. A VM named
+    C(localhost), a loopback address or the controller's own host name, or like a host or group of an inventory
+    source loaded before this one (list this source after your static ones), becomes C(<hypervisor>_<name>); the
+    earlier host keeps its name and variables. Each rename is warned about.
   - Nothing secret is written to the inventory cache.
 extends_documentation_fragment:
   - ansible.builtin.constructed
@@ -268,7 +271,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, data):
         """Add collect()'s data to the inventory: what to add is decided by inventory_hosts(); here every value
         is marked unsafe on its way in, then the constructed options (compose, groups, keyed_groups) apply."""
-        hosts, warnings = inventory_hosts(data, self.get_option('trust_pureboot_ip'))
+        # The hosts and groups of the sources loaded before this one keep their names: a VM named like one of them
+        # gets a qualified name instead (host_names()), so `-l db1` never reaches a hypervisor user's VM.
+        taken = set(self.inventory.hosts) | set(self.inventory.groups)
+        hosts, warnings = inventory_hosts(data, self.get_option('trust_pureboot_ip'), taken)
         for warning in warnings:
             self.display.warning('pureboot inventory: {0}'.format(warning))
         strict = self.get_option('strict')

@@ -37,13 +37,18 @@ PUREBOOT_ENV = {
 CREDENTIAL_KEYS = ('username', 'password', 'api_token_id', 'api_token_secret', 'token')
 # Where the environment's connection is; everything else in it belongs to that one system.
 WHERE_KEYS = ('type', 'api_url')
+# The same for the `pureboot` option: its URL says where; the credentials and the CA belong to that server.
+PUREBOOT_CREDENTIAL_KEYS = ('api_key', 'username', 'password')
+PUREBOOT_WHERE_KEYS = ('url',)
+# Options compared as URLs (trailing slash and case aside) when the environment's system is matched.
+URL_KEYS = ('api_url', 'url')
 
 
 def completed_from_env(options, variables, environ=None):
     """options with each key of variables ({option: VARIABLE}) that is unset (None or '') taken from the environment.
 
-    Plugins get no env_fallback from Ansible for options inside a list or dict, and the hypervisor's credentials
-    must not get it one suboption at a time either (with_env_fallbacks).
+    Plugins get no env_fallback from Ansible for options inside a list or dict, and the credentials must not get
+    it one suboption at a time either (completed_for_its_system).
     """
     environ = os.environ if environ is None else environ
     completed = dict(options or {})
@@ -53,33 +58,51 @@ def completed_from_env(options, variables, environ=None):
     return completed
 
 
-def _variables(keys):
-    return dict((key, HYPERVISOR_ENV[key]) for key in keys)
-
-
 def _same_url(one, other):
     return (one or '').strip().rstrip('/').lower() == (other or '').strip().rstrip('/').lower()
+
+
+def _same(option, one, other):
+    return _same_url(one, other) if option in URL_KEYS else one == other
+
+
+def completed_for_its_system(options, variables, where, credentials, environ=None):
+    """options completed from the environment's connection, whose credentials go only to the system it names.
+
+    variables: {option: VARIABLE} of that connection. The `where` options fill in where unset. The rest belongs
+    to the system the environment names, so it fills the options only when each `where` variable is unset or
+    equals the options' value (URLs compared as _same_url does); the `credentials` only when the options give none
+    of their own either (a login is one pair, never half the task's and half the environment's).
+    """
+    environ = os.environ if environ is None else environ
+    where_variables = dict((key, variables[key]) for key in where)
+    completed = completed_from_env(options, where_variables, environ)
+    for option, variable in where_variables.items():
+        if environ.get(variable) and not _same(option, environ[variable], completed.get(option)):
+            return completed
+    belonging = dict((key, variable) for key, variable in variables.items() if key not in where and
+                     key not in credentials)
+    completed = completed_from_env(completed, belonging, environ)
+    if any(completed.get(key) not in (None, '') for key in credentials):
+        return completed
+    return completed_from_env(completed, dict((key, variables[key]) for key in credentials), environ)
 
 
 def with_env_fallbacks(options, environ=None):
     """A `hypervisor` dict completed from the PUREBOOT_HV_* environment, for modules and plugins alike.
 
-    type and api_url fill in where unset. The rest belongs to the system the environment names, so it fills a
-    connection only when PUREBOOT_HV_TYPE is unset or equals the connection's type and PUREBOOT_HV_URL is unset
-    or equals its api_url; the credentials only when the connection gives none of its own either. An AWX
-    credential for a Proxmox host must never reach an oVirt engine listed beside it.
+    type and api_url fill in where unset; the CA file and the credentials only a connection of PUREBOOT_HV_TYPE at
+    PUREBOOT_HV_URL (completed_for_its_system). An AWX credential for a Proxmox host must never reach an oVirt
+    engine listed beside it.
     """
-    environ = os.environ if environ is None else environ
-    completed = completed_from_env(options, _variables(WHERE_KEYS), environ)
-    env_type, env_url = environ.get(HYPERVISOR_ENV['type']), environ.get(HYPERVISOR_ENV['api_url'])
-    if (env_type and env_type != completed.get('type')) or (env_url and not _same_url(env_url, completed.get('api_url'))):
-        return completed
-    completed = completed_from_env(completed, _variables(('ca_file',)), environ)
-    if any(completed.get(key) not in (None, '') for key in CREDENTIAL_KEYS):
-        return completed
-    return completed_from_env(completed, _variables(CREDENTIAL_KEYS), environ)
+    return completed_for_its_system(options, HYPERVISOR_ENV, WHERE_KEYS, CREDENTIAL_KEYS, environ)
 
 
 def pureboot_with_env_fallbacks(options, environ=None):
-    """A `pureboot` dict completed from the PUREBOOT_* environment."""
-    return completed_from_env(options, PUREBOOT_ENV, environ)
+    """A `pureboot` dict completed from the PUREBOOT_* environment, for modules and plugins alike.
+
+    url fills in where unset; the API key, login and CA file only a `pureboot` whose url is PUREBOOT_URL (or any,
+    when PUREBOOT_URL is unset), by the hypervisors' rule (completed_for_its_system): a task or source naming
+    another PureBoot server never sends it the environment's key.
+    """
+    return completed_for_its_system(options, PUREBOOT_ENV, PUREBOOT_WHERE_KEYS, PUREBOOT_CREDENTIAL_KEYS, environ)

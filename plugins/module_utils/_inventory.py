@@ -14,6 +14,8 @@ the inventory from it (host names, variables, default groups, warnings); the plu
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections import Counter, namedtuple
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -170,48 +172,106 @@ def default_groups(vm, node, with_pureboot):
     return groups
 
 
-def host_names(vms):
+# Names that mean this machine to Ansible or to the resolver, whatever the case: Ansible's implicit localhost and the
+# usual /etc/hosts aliases of the loopback addresses; any name under .localhost resolves to loopback (RFC 6761).
+LOOPBACK_NAMES = ('localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback')
+
+
+def controller_names():
+    """The names of the controller Ansible runs on, lower-case: its host name, its FQDN and their short forms."""
+    names = set()
+    for name in (socket.gethostname(), socket.getfqdn()):
+        if name:
+            names.update((name.lower(), name.split('.')[0].lower()))
+    return names
+
+
+def means_loopback(name):
+    """True when name is localhost or a loopback or unspecified address (which reaches this machine too), in any
+    spelling the resolver takes: '127.1', '2130706433', '::ffff:127.0.0.1', '[::1]'."""
+    lowered = str(name).lower().rstrip('.')
+    if lowered in LOOPBACK_NAMES or lowered.endswith('.localhost'):
+        return True
+    try:
+        address = ipaddress.ip_address(lowered.strip('[]'))
+    except ValueError:
+        try:
+            # inet_aton takes the old short and numeric forms getaddrinfo also takes ('127.1', '0x7f000001').
+            address = ipaddress.IPv4Address(socket.inet_aton(lowered))
+        except (OSError, ValueError):
+            return False
+    address = getattr(address, 'ipv4_mapped', None) or address
+    return address.is_loopback or address.is_unspecified
+
+
+def host_names(vms, taken=(), controller=None):
     """The host name of each VM, in the order of vms, and the warnings about names that are not the VM's own.
 
-    No VM may vanish, and a host name must not quietly move to another VM:
+    A hypervisor user chooses VM names, so no name of theirs may decide which host a play, `-l` or `delegate_to`
+    reaches; no VM may vanish, and a host name must not quietly move to another VM:
     1. A host is named after its VM (its id when it has no name).
-    2. Several VMs of one name on one hypervisor: each one's host is '<name>_<id>' (a VM id is unique on its
-       hypervisor), with a warning. Each of those names keeps pointing at the same VM when another VM of that
-       name appears or one goes; once the name is unique again, its VM's host is '<name>' again.
-    3. A name that is already a host of another hypervisor (listed earlier) becomes '<hypervisor>_<name>'.
+    2. A name several VMs share is the host of none of them, with a warning for each: on one hypervisor each one's
+       host is '<name>_<id>' (a VM id is unique on its hypervisor); across hypervisors '<hypervisor>_<name>'
+       (and '<hypervisor>_<name>_<id>' for those that share it on one hypervisor too). A host name depends only on
+       the VMs of that name, so it keeps pointing at the same VM when another VM of that name appears or one goes;
+       once the name is unique again, its VM's host is '<name>' again.
+    3. A name that means the controller (localhost, a loopback address, the controller's own host names, any
+       case) or that is already a host or group of an inventory source loaded earlier (taken, any case) becomes
+       '<hypervisor>_<name>', with a warning: the earlier host keeps its name and its variables.
     4. Should the result still be taken (a VM literally named like another's host), '_<id>' is added to it.
+
+    controller: the controller's names (controller_names() when None).
     """
-    names_per_hypervisor = Counter((vm['hypervisor'], vm['name'] or vm['id']) for vm in vms)
+    controller = controller_names() if controller is None else set(name.lower() for name in controller)
+    taken = set(name.lower() for name in taken)
+
+    def reserved(name):
+        return means_loopback(name) or name.lower() in controller or name.lower() in taken
+
+    per_hypervisor = Counter((vm['hypervisor'], vm['name'] or vm['id']) for vm in vms)
+    hypervisors_of = {}
+    for vm in vms:
+        hypervisors_of.setdefault(vm['name'] or vm['id'], []).append(vm['hypervisor'])
     warnings = []
-    owners = {}
+    owners = set()
     names = []
     for vm in vms:
         own = vm['name'] or vm['id']
         name = own
-        if names_per_hypervisor[(vm['hypervisor'], own)] > 1:
-            name = '{0}_{1}'.format(own, vm['id'])
+        sharing = sorted(set(hypervisors_of[own]))
+        if len(sharing) > 1:
+            name = '{0}_{1}'.format(vm['hypervisor'], own)
+        if per_hypervisor[(vm['hypervisor'], own)] > 1:
+            name = '{0}_{1}'.format(name, vm['id'])
+        if len(sharing) > 1:
+            warnings.append("{0} VMs are named '{1}' (on {2}); the host of the one on {3} with id {4} is '{5}'".format(
+                len(hypervisors_of[own]), own, ', '.join(sharing), vm['hypervisor'], vm['id'], name))
+        elif name != own:
             warnings.append("{0} has {1} VMs named '{2}'; the host of the one with id {3} is '{4}'".format(
-                vm['hypervisor'], names_per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name))
-        if name in owners and owners[name] != vm['hypervisor']:
-            renamed = '{0}_{1}'.format(vm['hypervisor'], name)
-            warnings.append("VM '{0}' of {1} is also a VM of {2}; its host is '{3}'".format(
-                name, vm['hypervisor'], owners[name], renamed))
-            name = renamed
-        while name in owners:
-            taken, name = name, '{0}_{1}'.format(name, vm['id'])
+                vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name))
+        elif reserved(own):
+            name = '{0}_{1}'.format(vm['hypervisor'], own)
+            why = ('is already a host or group of an inventory source loaded before this one'
+                   if own.lower() in taken else 'names the controller (localhost, a loopback address or its own name)')
+            warnings.append("VM '{0}' (id {1}) of {2}: '{0}' {3}; its host is '{4}'".format(
+                own, vm['id'], vm['hypervisor'], why, name))
+        while name in owners or reserved(name):
+            occupied, name = name, '{0}_{1}'.format(name, vm['id'])
             warnings.append("VM '{0}' (id {1}) of {2}: host name '{3}' is taken; its host is '{4}'".format(
-                own, vm['id'], vm['hypervisor'], taken, name))
-        owners[name] = vm['hypervisor']
+                own, vm['id'], vm['hypervisor'], occupied, name))
+        owners.add(name)
         names.append(name)
     return names, warnings
 
 
-def inventory_hosts(data, trust_pureboot_ip=False):
+def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None):
     """The hosts collect()'s data makes, in the order of its VMs, and the warnings to show: ([InventoryHost], [str]).
 
-    Host names: host_names(). With PureBoot read (data['nodes'] not None) every host has pureboot_node: its node,
-    matched only by the MAC of one of its NICs (NodeIndex.for_vm), or None. When PureBoot was configured but could
-    not be read (data['pureboot_error']), no host has pureboot_node and no node-state group is made: null and
+    Host names: host_names(), taken being the hosts and groups the inventory has before this source adds its own
+    (decided at every run, from the cache too: another source may have been added since the data was cached).
+    With PureBoot read (data['nodes'] not None) every host has pureboot_node: its node, matched only by the MAC of
+    one of its NICs (NodeIndex.for_vm), or None. When PureBoot was configured but could not be read
+    (data['pureboot_error']), no host has pureboot_node and no node-state group is made: null and
     pureboot_unregistered would claim the VM has no node, which nobody knows.
     """
     warnings = ['skipped {0}'.format(skipped['error']) for skipped in data['skipped']]
@@ -220,7 +280,7 @@ def inventory_hosts(data, trust_pureboot_ip=False):
         warnings.append('PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
                         'pureboot_unregistered group (strict_pureboot makes this fail): {0}'.format(
                             data['pureboot_error']))
-    names, naming_warnings = host_names(data['vms'])
+    names, naming_warnings = host_names(data['vms'], taken, controller)
     warnings.extend(naming_warnings)
     with_pureboot = data['nodes'] is not None
     index = NodeIndex(data['nodes']) if with_pureboot else None

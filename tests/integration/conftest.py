@@ -50,12 +50,12 @@ def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argumen
     if not path or not SECURITY_OUTCOMES:
         return
     import ansible.release
-    from ansible_collections.pureboot.hypervisors.tests.integration.test_security import CASES
+    from ansible_collections.pureboot.hypervisors.tests.integration.test_security import ACTORS, CASES
     cases = []
     for case_id, (attack, answer) in CASES.items():
         runs = SECURITY_OUTCOMES.get(case_id, {})
         cases.append({'id': case_id, 'attack': attack, 'answer': answer, 'tests': sorted(runs),
                       'passed': bool(runs) and all(runs.values())})
     with open(path, 'w') as out:
-        json.dump({'ansible_core': ansible.release.__version__, 'python': sys.version.split()[0], 'cases': cases},
-                  out, indent=1)
+        json.dump({'ansible_core': ansible.release.__version__, 'python': sys.version.split()[0], 'cases': cases,
+                   'actors': ACTORS}, out, indent=1)

@@ -4,20 +4,22 @@
     (the same on other cores, e.g. through the matrix's smoke sessions)
     .venv/bin/python tests/integration/security_report.py security-*.json --doc docs/security.md
 
-Standard library only. Each case of test_security.CASES becomes one row, with the result it had on every run given.
+Standard library only. The threat model (test_security.ACTORS, as the runs recorded it) becomes one section per
+actor, each rule with the tests that play it; each case of test_security.CASES becomes one row of the table, with the
+result it had on every run given.
 """
 
 import argparse
 import json
 import pathlib
 
-HEADER = '''# Security: untrusted data, connection targets, credentials
+HEADER = '''# Security: threat model, untrusted data, connection targets, credentials
 
 <!-- Rendered by tests/integration/security_report.py from the outcomes of tests/integration/test_security.py:
 do not edit by hand. -->
 
-What an attacker on the provisioning network, a hostile hypervisor user or a mistake can do to the collection,
-and what it answers, case by case, as measured by `tests/integration/test_security.py` through real
+Who can reach what (the threat model), and what an attacker on the provisioning network, a hostile hypervisor
+user or a mistake can do to the collection and what it answers, case by case, as measured by `tests/integration/test_security.py` through real
 `ansible-inventory` and `ansible-playbook` runs against fakepve (Proxmox VE), the oVirt engine simulator and the
 PureBoot double (which, like the real server, lets anyone call `/api/v1/boot` and `/api/v1/report` without a
 login). A case passes only when every test of it passed on that run.
@@ -41,6 +43,51 @@ def cell(text):
     return ' '.join(str(text).split()).replace('|', '\\|')
 
 
+def test_names(reports, case_id):
+    """The test functions that played a case on any run (their names, without the parameters)."""
+    names = set()
+    for report in reports:
+        for case in report['cases']:
+            if case['id'] == case_id:
+                names.update(nodeid.split('::')[-1].split('[')[0] for nodeid in case['tests'])
+    return sorted(names)
+
+
+def case_result(reports, runs, case_id):
+    """'passed on every run' or the runs it failed or did not run on."""
+    missed = []
+    for run, report in zip(runs, reports):
+        mine = [c for c in report['cases'] if c['id'] == case_id]
+        if not mine or not mine[0]['tests']:
+            missed.append('not run on ' + run)
+        elif not mine[0]['passed']:
+            missed.append('**FAILED** on ' + run)
+    return '; '.join(missed) if missed else 'passed on every run'
+
+
+def threat_model(reports, runs):
+    actors = next((report['actors'] for report in reports if report.get('actors')), None)
+    if not actors:
+        return ''
+    lines = ['', '## Threat model', '',
+             'Each actor, what they can reach, and the rules the collection keeps against them; each rule names the '
+             'case below and the tests that play that actor (with their result on the runs of the table), or says '
+             'what is still pending.', '']
+    for actor in actors:
+        lines.append('### {0} ({1})'.format(actor['actor'], 'trusted' if actor['trusted'] else 'untrusted'))
+        lines.extend(['', 'Can reach: ' + actor['reaches'], ''])
+        for rule in actor['rules']:
+            if 'case' in rule:
+                tests = ', '.join('`{0}`'.format(name) for name in test_names(reports, rule['case'])) or 'none ran'
+                lines.append('- {0} (case `{1}`; test: {2}; {3})'.format(
+                    rule['rule'], rule['case'], tests, case_result(reports, runs, rule['case'])))
+            else:
+                lines.append('- {0} (pending: {1}; test: {2})'.format(rule['rule'], rule['pending'],
+                                                                      rule.get('test') or 'not written yet'))
+        lines.append('')
+    return '\n'.join(lines)
+
+
 def render(reports):
     runs = ['ansible-core {0} (Python {1})'.format(r['ansible_core'], r['python']) for r in reports]
     cases = {}
@@ -59,7 +106,7 @@ def render(reports):
                 results.append('passed' if mine[0]['passed'] else '**FAILED**')
         lines.append('| ' + ' | '.join(['`{0}`'.format(case_id), cell(case['attack']), cell(case['answer'])] + results)
                      + ' |')
-    return HEADER + '\n' + '\n'.join(lines) + '\n'
+    return HEADER + threat_model(reports, runs) + '\n## Cases\n\n' + '\n'.join(lines) + '\n'
 
 
 def main():

@@ -9,15 +9,18 @@ outcomes are written there and tests/integration/security_report.py renders docs
 import json
 import os
 import pathlib
+import socket
 import stat
+import subprocess
 import time
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    ansible_inventory, assert_ok, listing, run_playbook)
+    BIN, ansible_env, ansible_inventory, assert_ok, listing, run_playbook)
 
 # case id -> (what an attacker or a mistake does, what the collection answers)
 CASES = {
@@ -48,6 +51,14 @@ CASES = {
     'module-env-credentials-stay-home': (
         'A task names an oVirt engine with no credentials while `PUREBOOT_HV_*` hold a Proxmox host\'s.',
         "The module fails with one line (missing credentials) and the engine receives no login at all."),
+    'pureboot-env-credentials-stay-home': (
+        'AWX injects `PUREBOOT_URL`, `PUREBOOT_API_KEY` and `PUREBOOT_CA_FILE` for the real PureBoot; a task and an '
+        'inventory source name `pureboot.url: https://<another server>` (a second PureBoot double that would '
+        'accept the key).',
+        "The environment's key, login and CA file fill only a `pureboot` whose `url` is `PUREBOOT_URL` (trailing "
+        'slash and case aside): the other server\'s request log shows no request that carried the key; the task '
+        'fails with "missing credentials", the inventory loads without node data and says so. With '
+        '`PUREBOOT_URL` unset, the key fills any `pureboot` naming no credential of its own (documented).'),
     'hypervisor-plain-http': (
         'A hypervisor `api_url` is `http://` (a module task and an inventory entry), or a libvirt URI is '
         '`qemu+tcp://` to a host other than loopback (cleartext, password included).',
@@ -68,10 +79,117 @@ CASES = {
         'proxmox` at an oVirt engine.',
         'One line, e.g. "https://x:8006 does not answer as an oVirt engine API"; the inventory skips that entry '
         'with a warning and still lists the others.'),
+    'vm-names-never-steer-hosts': (
+        'A hypervisor user names a VM `localhost`, the controller\'s own host name, or `db1` (a host of a static '
+        'inventory listed first: `-i static.ini -i lab.pureboot.yml`), and gives it an address of theirs '
+        '(cloud-init `ipconfig0`); or creates `web01` on a second hypervisor beside the existing `web01`.',
+        'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
+        'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
+        'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`.'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
 }
+
+# The threat model (docs/security.md renders it): who can reach what, and the rules the collection keeps against
+# each. A rule names the case of CASES whose tests play that actor, or, for a rule issue 23 has not delivered yet,
+# what is pending ('pending') and the test written for it ahead, if any ('test').
+ACTORS = [
+    {'actor': 'Playbook author, AWX admin', 'trusted': True,
+     'reaches': 'Everything a play, an inventory source or a job template says: the connections and their '
+                'credentials (also as `PUREBOOT_HV_*` / `PUREBOOT_*` environment variables from AWX credentials), '
+                'which hosts a play targets, `compose`, `trust_pureboot_ip`, `use_cloud_init`.',
+     'rules': [
+         {'rule': 'A credential goes only to the system it was given for: the environment\'s hypervisor '
+                  'credentials only to the type and URL they name, in the inventory and in modules.',
+          'case': 'env-credentials-stay-home'},
+         {'rule': 'The same for a module task naming another hypervisor: it gets no foreign login.',
+          'case': 'module-env-credentials-stay-home'},
+         {'rule': 'The same for PureBoot: `PUREBOOT_*` credentials only to the server `PUREBOOT_URL` names.',
+          'case': 'pureboot-env-credentials-stay-home'},
+         {'rule': 'No credential travels in clear: hypervisor APIs over https (libvirt over TLS or SSH) only.',
+          'case': 'hypervisor-plain-http'},
+         {'rule': 'PureBoot over plain http only on loopback, or with an explicit opt-in.',
+          'case': 'pureboot-plain-http'},
+         {'rule': 'The inventory cache holds no secret, is readable by its owner only and never answers for '
+                  'another connection.', 'case': 'cache-follows-connection'},
+         {'rule': 'A mistake (a URL of the wrong server) is one line naming it, never a traceback or a secret.',
+          'case': 'wrong-server-type'},
+         {'rule': 'The same for a wrong PureBoot URL.', 'case': 'wrong-pureboot-url'},
+     ]},
+    {'actor': 'AWX survey user', 'trusted': False,
+     'reaches': 'The values a job template asks for: VM names, descriptions, tags, cloud-init settings. (AWX '
+                'itself refuses Jinja in survey answers unless `ALLOW_JINJA_IN_EXTRA_VARS` is `always`: keep its '
+                'default.)',
+     'rules': [
+         {'rule': 'A description or name they give is stored as text and comes back from the hypervisor marked '
+                  'unsafe: never templated by a later play or inventory.', 'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A VM name they give cannot make the VM `localhost`, the controller or another inventory\'s '
+                  'host.', 'case': 'vm-names-never-steer-hosts'},
+         {'rule': '`cloud_init.user_data` is no_log (results keep only its digest).',
+          'pending': 'issue 23 item 6'},
+     ]},
+    {'actor': 'Hypervisor user', 'trusted': False,
+     'reaches': 'On the hypervisor, with ordinary rights: create and rename VMs, set their descriptions, tags and '
+                'cloud-init settings, give a NIC any MAC, edit the definition of a VM of theirs.',
+     'rules': [
+         {'rule': 'Every value read from the hypervisor is marked unsafe where it enters the inventory: a planted '
+                  "`{{ lookup('pipe', ...) }}` stays text in plays, `compose` and `keyed_groups`.",
+          'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A VM name never becomes `localhost`, a loopback address, the controller\'s own name or a host '
+                  'of an inventory source loaded earlier, and a bare name never moves to another VM.',
+          'case': 'vm-names-never-steer-hosts'},
+         {'rule': 'A node is a VM\'s only by the MAC of one of its NICs, never by the SMBIOS UUID alone.',
+          'case': 'uuid-alone-never-links'},
+         {'rule': 'A MAC copied from another machine never takes over that machine\'s node: a node whose '
+                  '`system_uuid` is set and differs from the VM\'s is a `conflict`, left untouched and never '
+                  'retired (unless `pureboot_node.adopt: always`); two VMs sharing a MAC are a conflict, not a '
+                  'flip-flop.', 'pending': 'issue 23 item 3',
+          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+         {'rule': 'libvirt `state: absent` deletes only the volumes the collection created for the VM (recorded '
+                  'in its `<metadata>`) and its seed, never a `<shareable/>` disk or a volume another domain uses.',
+          'pending': 'issue 23 item 5'},
+         {'rule': 'A Proxmox `user_data` snippet is checked against what would be written (its size); the '
+                  'snippet storage must be trusted, as PVE\'s API cannot read a snippet back.',
+          'pending': 'issue 23 item 7'},
+     ]},
+    {'actor': 'Template maintainer', 'trusted': False,
+     'reaches': 'The templates VMs are cloned from: a Proxmox or oVirt template\'s configuration, a libvirt '
+                'template\'s domain XML.',
+     'rules': [
+         {'rule': 'Values of a template (its description, its cloud-init user) reach a clone\'s host variables '
+                  'only marked unsafe.', 'case': 'unsafe-hypervisor-values'},
+         {'rule': 'A libvirt template is checked against an allow-list before any write: host devices or paths '
+                  '(`<hostdev>`, `<filesystem>`, block or `lun` disks, disks not from a storage pool, '
+                  '`<qemu:commandline>`, host-backed char devices) are refused with one line naming the element; '
+                  '`graphics@passwd` is never copied.', 'pending': 'issue 23 item 4'},
+     ]},
+    {'actor': 'Anyone on the provisioning network', 'trusted': False,
+     'reaches': "PureBoot's public endpoints, which need no login: `GET /api/v1/boot` (creates a node for any "
+                'MAC and SMBIOS UUID) and `POST /api/v1/report` (sets a node\'s IP address, hostname, vendor, '
+                'serial, UUID).',
+     'rules': [
+         {'rule': 'Node fields are marked unsafe like the hypervisor\'s.', 'case': 'unsafe-pureboot-values'},
+         {'rule': "A node's reported IP address never becomes `ansible_host`, unless `trust_pureboot_ip: true` and "
+                  'the hypervisor reports none.', 'case': 'pureboot-ip-not-ansible-host'},
+         {'rule': "A node claiming a VM's SMBIOS UUID with another MAC is not that VM's node.",
+          'case': 'uuid-alone-never-links'},
+         {'rule': "A node registered ahead with a VM's MAC and another machine's `system_uuid` is not adopted "
+                  '(the rule of the hypervisor user\'s copied MAC).', 'pending': 'issue 23 item 3',
+          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+     ]},
+    {'actor': 'Guest OS', 'trusted': False,
+     'reaches': 'What its guest agent reports (addresses, host name), its own boot and report requests to '
+                'PureBoot, and the cloud-init seed attached to it.',
+     'rules': [
+         {'rule': 'Its reported address is its own host\'s `ansible_host` only; what it says is marked unsafe.',
+          'case': 'pureboot-ip-not-ansible-host'},
+         {'rule': 'Its reports to PureBoot are those of anyone on the provisioning network (above).',
+          'case': 'unsafe-pureboot-values'},
+         {'rule': 'The NoCloud seed holds a crypt hash of the password, never the clear text; docs/cloud-init.md '
+                  'says how to detach the seed after first boot.', 'pending': 'issue 23 item 6'},
+     ]},
+]
 
 PAYLOAD = '{{{{ lookup("pipe", "touch {0}") }}}}'
 
@@ -84,6 +202,11 @@ def case(case_id):
 
 def one_line(text):
     return ' '.join(text.split())
+
+
+def unwrapped(text):
+    """text without any white space: ansible-core 2.16 wraps warnings, at a hyphen too ('pve-\\ntest')."""
+    return ''.join(text.split())
 
 
 def source(connections, **options):
@@ -237,6 +360,93 @@ def test_a_node_claiming_only_the_vms_uuid_is_not_its_node(backend, pureboot_ser
     assert inventory['pureboot_unregistered']['hosts'] == ['uuid-target']
 
 
+# ------------------------------------------------------------------ 2b: VM names never decide which host is reached
+
+def inventory_with_static_first(tmp_path, config, *args, static='db1 ansible_host=10.0.0.5\n', env=None):
+    """ansible-inventory -i static.ini -i lab.pureboot.yml (the order a user lists an existing inventory and this
+    source in); args after the sources (--list, or --host NAME)."""
+    (tmp_path / 'static.ini').write_text(static)
+    (tmp_path / 'lab.pureboot.yml').write_text(yaml.safe_dump(config))
+    command = [str(BIN / 'ansible-inventory'), '-i', str(tmp_path / 'static.ini'), '-i',
+               str(tmp_path / 'lab.pureboot.yml')] + list(args)
+    extra = dict({'ANSIBLE_INVENTORY_ENABLED': 'ini,pureboot.hypervisors.pureboot'}, **(env or {}))
+    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=300,
+                          cwd=str(tmp_path), check=False)
+
+
+def vm_with_address(backend, name, address):
+    """A Proxmox VM as its hypervisor user leaves it: the name and the cloud-init address of their choice."""
+    vm = backend.driver().create_vm(name, dict(backend.placement, template=backend.template), timeout=60)
+    backend.pve.vm(int(vm['id'])).config.update(ipconfig0='ip={0}/24'.format(address),
+                                                ide2='local-lvm:cloudinit,media=cdrom')
+    return vm
+
+
+@pytest.mark.smoke
+@case('vm-names-never-steer-hosts')
+def test_a_vm_named_localhost_the_controller_or_a_static_host_never_becomes_that_host(fakepve, fakepve_cafile,
+                                                                                      tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    controller = socket.gethostname()
+    planted = {'localhost': '203.0.113.1', 'db1': '203.0.113.2', controller: '203.0.113.3'}
+    for name, address in planted.items():
+        vm_with_address(pve, name, address)
+    config = source([pve.connection()], use_cloud_init=True, cache=True, cache_plugin='ansible.builtin.jsonfile',
+                    cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
+    # The cache is written by a run of this source alone (where db1 is no one else's name)...
+    alone = listing(ansible_inventory(tmp_path, config))['_meta']['hostvars']
+    assert 'db1' in alone and 'localhost' not in alone and controller not in alone
+    # ... and answers the run with the static inventory first: the names are decided again, at every run.
+    assert 'cache hit' in inventory_with_static_first(tmp_path, config, '--list', '-vvv').stdout
+    result = inventory_with_static_first(tmp_path, config, '--list')
+    hostvars = listing(result)['_meta']['hostvars']
+    assert hostvars['db1'] == {'ansible_host': '10.0.0.5'}, 'the static host kept its variables, and only them'
+    for name, address in planted.items():
+        assert name not in hostvars or name == 'db1'
+        assert hostvars['pve-test_' + name]['ansible_host'] == address
+        assert hostvars['pve-test_' + name]['pureboot_vm']['name'] == name
+    stderr = unwrapped(result.stderr)
+    assert unwrapped("VM 'db1' (id {0}) of pve-test: 'db1' is already a host or group of an inventory source loaded "
+                     "before this one; its host is 'pve-test_db1'".format(
+                         hostvars['pve-test_db1']['pureboot_vm']['id'])) in stderr
+    assert unwrapped("'localhost' names the controller") in stderr
+    assert unwrapped("'{0}' names the controller".format(controller)) in stderr
+    shown = json.loads(inventory_with_static_first(tmp_path, config, '--host', 'db1').stdout)
+    assert shown == {'ansible_host': '10.0.0.5'}
+    # A play on localhost runs on the controller, not over SSH to the VM's address.
+    out = tmp_path / 'localhost.json'
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.copy': {
+        'dest': str(out), 'mode': '0600',
+        'content': "{{ {'vm': pureboot_vm is defined, 'connection': ansible_connection | default(''), "
+                   "'address': ansible_host | default('')} | to_json }}"}}]}]
+    (tmp_path / 'play.yml').write_text(yaml.safe_dump(play))
+    command = [str(BIN / 'ansible-playbook'), '-i', str(tmp_path / 'static.ini'), '-i',
+               str(tmp_path / 'lab.pureboot.yml'), str(tmp_path / 'play.yml')]
+    env = ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ENABLED': 'ini,pureboot.hypervisors.pureboot',
+                                 'ANSIBLE_TIMEOUT': '5'})
+    ran = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
+    assert_ok(ran)
+    assert json.loads(out.read_text()) == {'vm': False, 'connection': 'local', 'address': '127.0.0.1'}
+
+
+@pytest.mark.smoke
+@case('vm-names-never-steer-hosts')
+def test_a_name_on_two_hypervisors_is_neither_vms_host(fakepve, fakepve_cafile, ovirt_engine, tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
+    pve, engine = ProxmoxBackend(fakepve, fakepve_cafile), OvirtBackend(ovirt_engine)
+    on_pve = pve.driver().create_vm('web01', dict(pve.placement, template=pve.template), timeout=60)
+    config = source([pve.connection(), engine.connection()])
+    assert sorted(listing(ansible_inventory(tmp_path, config))['_meta']['hostvars']) == ['web01'], 'unique: bare'
+    on_engine = engine.driver().create_vm('web01', dict(engine.placement, template=engine.template), timeout=60)
+    result = ansible_inventory(tmp_path, config)
+    hostvars = listing(result)['_meta']['hostvars']
+    assert sorted(hostvars) == ['ovirt-test_web01', 'pve-test_web01'], 'web01 moved to no VM'
+    assert hostvars['pve-test_web01']['pureboot_vm']['id'] == on_pve['id']
+    assert hostvars['ovirt-test_web01']['pureboot_vm']['id'] == on_engine['id']
+    assert unwrapped("2 VMs are named 'web01' (on ovirt-test, pve-test)") in unwrapped(result.stderr)
+
+
 # ------------------------------------------------------------------------------- 3: credentials stay home
 
 @case('env-credentials-stay-home')
@@ -288,6 +498,48 @@ def test_a_module_sends_no_foreign_credentials(fakepve, fakepve_cafile, ovirt_en
     assert 'engine: missing credentials' in one_line(result.stdout)
     assert ovirt_engine.requests == [], 'the engine was contacted'
     assert fakepve.password not in result.stdout + result.stderr
+
+
+@pytest.mark.smoke
+@case('pureboot-env-credentials-stay-home')
+def test_pureboot_environment_credentials_reach_only_pureboot_url(fakepve, fakepve_cafile, pureboot_server, tmp_path):
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+    from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.server import PureBootDouble
+    pve = ProxmoxBackend(fakepve, fakepve_cafile)
+    real_env = {'PUREBOOT_URL': pureboot_server.url, 'PUREBOOT_API_KEY': pureboot_server.api_key,
+                'PUREBOOT_CA_FILE': pureboot_server.cafile}
+    # The other server knows the real key too: had it been sent, its log would show an answered request (200).
+    other = PureBootDouble(api_key=pureboot_server.api_key).start()
+    try:
+        elsewhere = {'url': other.url, 'ca_file': other.cafile}
+        play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+            {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': pve.connection(), 'pureboot': elsewhere}}]}]
+        result = run_playbook(tmp_path, play, env=real_env)
+        assert result.returncode != 0
+        # Refused before any request: the task names a server and no credential for it.
+        assert 'missing credentials: give api_key, or username + password' in one_line(result.stdout)
+        assert [entry for entry in other.requests if entry['status'] != 401] == [], 'the key reached the other server'
+        result = ansible_inventory(tmp_path, source([pve.connection()], pureboot=elsewhere), env=real_env)
+        listing(result)
+        assert 'missing credentials' in one_line(result.stderr)
+        assert [entry for entry in other.requests if entry['status'] != 401] == [], 'the key reached the other server'
+        assert pureboot_server.requests == [], 'the environment named the real server, the task another'
+        assert pureboot_server.api_key not in result.stdout + result.stderr
+    finally:
+        other.stop()
+    # The environment's own server, in another spelling: its key is used.
+    own = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': pve.connection(),
+                                                   'pureboot': {'url': pureboot_server.url.upper() + '/'}}}]}]
+    assert_ok(run_playbook(tmp_path, own, env=real_env))
+    assert pureboot_server.requests and all(entry['status'] == 200 for entry in pureboot_server.requests)
+    # PUREBOOT_URL unset: the key fills any `pureboot` that names no credential of its own (documented).
+    pureboot_server.clear_requests()
+    unnamed = dict((key, value) for key, value in real_env.items() if key != 'PUREBOOT_URL')
+    task = {'pureboot.hypervisors.pureboot_vm_info': {
+        'hypervisor': pve.connection(), 'pureboot': {'url': pureboot_server.url}}}
+    assert_ok(run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task]}], env=unnamed))
+    assert pureboot_server.requests and all(entry['status'] == 200 for entry in pureboot_server.requests)
 
 
 # -------------------------------------------------------------------------------------------- 4: plain http
@@ -407,7 +659,18 @@ def test_every_case_has_a_test():
     assert marked == set(CASES)
 
 
+def test_the_threat_model_names_known_cases_and_every_case_plays_an_actor():
+    named = [rule['case'] for actor in ACTORS for rule in actor['rules'] if 'case' in rule]
+    assert set(named) <= set(CASES), set(named) - set(CASES)
+    assert set(CASES) <= set(named), 'cases no actor plays: {0}'.format(set(CASES) - set(named))
+    for actor in ACTORS:
+        for rule in actor['rules']:
+            assert ('case' in rule) != ('pending' in rule), rule
+
+
 def test_security_page_lists_every_case():
     page = (pathlib.Path(__file__).resolve().parents[2] / 'docs' / 'security.md').read_text()
     for case_id in CASES:
         assert '`{0}`'.format(case_id) in page, '{0} is missing from docs/security.md'.format(case_id)
+    for actor in ACTORS:
+        assert '### {0} ('.format(actor['actor']) in page, 'the threat model of docs/security.md misses ' + actor['actor']

@@ -28,13 +28,13 @@ import threading
 import time
 from urllib.parse import quote, urlsplit
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
     plain_line, transport_reason)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import PUREBOOT_ENV
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
     MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
@@ -95,15 +95,13 @@ AUTH_REASONS = {
 
 # ------------------------------------------------------------------------- the `pureboot` option
 
-def _with_env(option, spec):
-    if option in PUREBOOT_ENV:
-        spec['fallback'] = (env_fallback, [PUREBOOT_ENV[option]])
-    return spec
-
-
 def pureboot_suboptions():
-    """The suboptions of `pureboot`, as AnsibleModule takes them."""
-    return dict((option, _with_env(option, spec)) for option, spec in (
+    """The suboptions of `pureboot`, as AnsibleModule takes them.
+
+    No env_fallback: the environment's credentials go only to the server PUREBOOT_URL names, which needs the whole
+    dict (client_from_module applies _env.pureboot_with_env_fallbacks), not one suboption at a time.
+    """
+    return dict((option, spec) for option, spec in (
         ('url', dict(type='str')),
         ('api_key', dict(type='str', no_log=True)),
         ('username', dict(type='str')),
@@ -118,8 +116,8 @@ def pureboot_suboptions():
 def pureboot_argument_spec():
     """{'pureboot': ...} to merge into a module's argument spec.
 
-    apply_defaults makes the environment fallbacks work when a task gives no `pureboot` at all (AWX
-    credentials); pureboot_requested() then tells whether PureBoot is configured.
+    apply_defaults gives a task with no `pureboot` at all a dict that the environment then fills (AWX credentials,
+    client_from_module); pureboot_requested() then tells whether PureBoot is configured.
     """
     return {'pureboot': dict(type='dict', apply_defaults=True, options=pureboot_suboptions())}
 
@@ -129,7 +127,11 @@ def client_from_module(module):
 
     What the client warns about (plain http, no TLS verification) is said once, through module.warn.
     """
-    options = module.params.get('pureboot')
+    given = module.params.get('pureboot') or {}
+    options = pureboot_with_env_fallbacks(given)
+    for key in ('api_key', 'password'):
+        if options.get(key) and not given.get(key):
+            module.no_log_values.add(options[key])
     if not pureboot_requested(options):
         return None
     client = PureBootClient.from_options(options)

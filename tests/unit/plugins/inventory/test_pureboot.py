@@ -85,8 +85,9 @@ def test_renamed_hosts_skipped_hypervisors_and_warnings_are_shown(populate):
     hosts, stderr = populate(data([first, second],
                                   skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
                                   warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"]))
-    assert sorted(hosts) == ['rhv_web', 'web']
-    assert "pureboot inventory: VM 'web' of rhv is also a VM of pve-lab; its host is 'rhv_web'" in stderr
+    assert sorted(hosts) == ['pve-lab_web', 'rhv_web']
+    assert "pureboot inventory: 2 VMs are named 'web' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is " \
+        "'rhv_web'" in stderr
     assert 'pureboot inventory: skipped gone: cannot reach https://127.0.0.1:9' in stderr
     assert "pureboot inventory: pve-lab: node 'pve2' is offline" in stderr
 

@@ -48,12 +48,15 @@ def test_a_host_is_named_after_its_vm_and_a_vm_without_a_name_after_its_id():
     assert warnings == []
 
 
-def test_a_name_taken_on_another_hypervisor_is_prefixed_with_its_hypervisor_and_warned_about():
+def test_a_name_on_several_hypervisors_is_none_of_their_hosts_each_is_prefixed_with_its_hypervisor():
     first = vm('db', hypervisor='pve-lab', id='100')
     second = vm('db', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f')
     hosts, warnings = inventory_hosts(fetched([first, second]))
-    assert [(host.name, host.variables['pureboot_vm']['id']) for host in hosts] == [('db', '100'), ('rhv_db', '5d1f')]
-    assert warnings == ["VM 'db' of rhv is also a VM of pve-lab; its host is 'rhv_db'"]
+    assert [(host.name, host.variables['pureboot_vm']['id']) for host in hosts] == [
+        ('pve-lab_db', '100'), ('rhv_db', '5d1f')]
+    assert warnings == ["2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is "
+                        "'pve-lab_db'",
+                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is 'rhv_db'"]
 
 
 def test_the_hypervisors_that_were_skipped_and_their_warnings_come_before_the_renames():
@@ -63,7 +66,9 @@ def test_the_hypervisors_that_were_skipped_and_their_warnings_come_before_the_re
     _hosts, warnings = inventory_hosts(data)
     assert warnings == ['skipped gone: cannot reach https://127.0.0.1:9',
                         "pve-lab: node 'pve2' is offline; its VMs are listed without details",
-                        "VM 'db' of rhv is also a VM of pve-lab; its host is 'rhv_db'"]
+                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is "
+                        "'pve-lab_db'",
+                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 100 is 'rhv_db'"]
 
 
 # ansible_host
@@ -236,8 +241,8 @@ def dups(*ids, hypervisor='pve-lab'):
     return [vm('dup', hypervisor=hypervisor, id=vm_id) for vm_id in ids]
 
 
-def names_of(vms):
-    hosts, warnings = inventory_hosts(fetched(vms))
+def names_of(vms, taken=(), controller=()):
+    hosts, warnings = inventory_hosts(fetched(vms), taken=taken, controller=controller)
     return dict((host.name, host.variables['pureboot_vm']['id']) for host in hosts), warnings
 
 
@@ -256,11 +261,64 @@ def test_the_names_of_same_named_vms_are_stable_when_one_appears_or_goes():
     assert names_of(dups('152')) == ({'dup': '152'}, []), 'unique again: plain again'
 
 
-def test_same_named_vms_of_two_hypervisors_keep_the_rule_of_each():
+def test_same_named_vms_of_two_hypervisors_are_qualified_by_both_rules_and_none_keeps_the_bare_name():
     hosts, _warnings = names_of(dups('150', '151') + [vm('dup', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f')])
-    assert hosts == {'dup_150': '150', 'dup_151': '151', 'dup': '5d1f'}
+    assert hosts == {'pve-lab_dup_150': '150', 'pve-lab_dup_151': '151', 'rhv_dup': '5d1f'}
     hosts, _warnings = names_of([vm('dup', id='100')] + dups('5d1f', '6e2a', hypervisor='rhv'))
-    assert hosts == {'dup': '100', 'dup_5d1f': '5d1f', 'dup_6e2a': '6e2a'}
+    assert hosts == {'pve-lab_dup': '100', 'rhv_dup_5d1f': '5d1f', 'rhv_dup_6e2a': '6e2a'}
+
+
+def test_a_bare_name_never_moves_to_a_vm_of_another_hypervisor():
+    """A new VM on another hypervisor, listed before or after, never takes web01 from the VM that had it: web01
+    stops being a host (a play aimed at it finds nothing) instead of silently reaching another machine."""
+    alone = names_of([vm('web01', id='100')])[0]
+    assert alone == {'web01': '100'}
+    newcomer = vm('web01', hypervisor='ovirt-lab', hypervisor_type='ovirt', id='5d1f')
+    for listed in ([vm('web01', id='100'), newcomer], [newcomer, vm('web01', id='100')]):
+        hosts, warnings = names_of(listed)
+        assert hosts == {'pve-lab_web01': '100', 'ovirt-lab_web01': '5d1f'}
+        assert len(warnings) == 2
+    assert names_of([newcomer])[0] == {'web01': '5d1f'}, 'once the other is gone, the name is plain again'
+
+
+@pytest.mark.parametrize('name', ['localhost', 'LOCALHOST', 'localhost.', 'localhost.localdomain', 'ip6-localhost',
+                                  '127.0.0.1', '127.0.0.53', '127.1', '2130706433', '0x7f000001',
+                                  '0.0.0.0', '::1', '[::1]', '::', '::ffff:127.0.0.1', 'ctl', 'CTL.example.com'])
+def test_a_vm_named_like_the_controller_is_qualified_and_warned_about(name):
+    hosts, warnings = names_of([vm(name, id='100')], controller=['ctl.example.com', 'ctl'])
+    assert hosts == {'pve-lab_' + name: '100'}
+    assert warnings == ["VM '{0}' (id 100) of pve-lab: '{0}' names the controller (localhost, a loopback address or "
+                        "its own name); its host is 'pve-lab_{0}'".format(name)]
+
+
+def test_a_qualified_name_that_still_means_loopback_gets_the_id_too():
+    # Any name under .localhost resolves to loopback (RFC 6761), 'pve-lab_x.localhost' too.
+    hosts, _warnings = names_of([vm('x.localhost', id='100')])
+    assert hosts == {'pve-lab_x.localhost_100': '100'}
+
+
+@pytest.mark.parametrize('name', ['web01', '10.0.0.5', 'localhost-db', '128.0.0.1', 'ctl2', '150'])
+def test_other_names_are_not_the_controllers(name):
+    assert names_of([vm(name, id='100')], controller=['ctl.example.com', 'ctl']) == ({name: '100'}, [])
+
+
+def test_the_controllers_own_names_are_read_from_the_system():
+    import socket
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import controller_names
+    names = controller_names()
+    assert socket.gethostname().lower() in names and socket.gethostname().split('.')[0].lower() in names
+    assert socket.getfqdn().lower() in names
+
+
+def test_a_host_or_group_of_an_earlier_source_keeps_its_name():
+    hosts, warnings = names_of([vm('db1', id='100'), vm('Web', id='101'), vm('all', id='102'), vm('app', id='103')],
+                               taken=['db1', 'web', 'all', 'ungrouped'])
+    assert hosts == {'pve-lab_db1': '100', 'pve-lab_Web': '101', 'pve-lab_all': '102', 'app': '103'}
+    assert warnings[0] == ("VM 'db1' (id 100) of pve-lab: 'db1' is already a host or group of an inventory source "
+                           "loaded before this one; its host is 'pve-lab_db1'")
+    # Its qualified name taken as well: the id is added, as for any taken name.
+    hosts, _warnings = names_of([vm('db1', id='100')], taken=['db1', 'pve-lab_db1'])
+    assert hosts == {'pve-lab_db1_100': '100'}
 
 
 def test_a_vm_named_like_another_vms_host_still_gets_a_host_of_its_own():
