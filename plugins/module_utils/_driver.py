@@ -490,7 +490,9 @@ def _canonical(key, value):
     if key == 'tags':
         return normalize_tags(value)
     if key == 'description':
-        return value or ''
+        # Compared without trailing whitespace: Proxmox VE stores a description so (a YAML `description: |` ends in
+        # a newline), and no type gives trailing whitespace a meaning.
+        return re.sub(r'[ \t\n\r\f\v]+\Z', '', value or '')
     if key in ('cpu_cores', 'memory_mb') and value is not None:
         return int(value)
     return value

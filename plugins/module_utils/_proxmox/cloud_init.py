@@ -47,13 +47,12 @@ def pve_params(settings, change, config, nic_keys):
         else:
             delete.append('sshkeys')
     if 'ip_config' in keys:
+        # Entry i goes with the i-th NIC, netN to ipconfigN (PVE reads ipconfigN for netN only); entries beyond the
+        # NICs are refused before (rules.check_ip_config_fits).
         wanted = settings['ip_config']
-        for index, entry in enumerate(wanted):
-            number = int(nic_keys[index][3:]) if index < len(nic_keys) else index
-            params['ipconfig{0}'.format(number)] = _pve_ipconfig(entry)
+        for key, entry in zip(nic_keys, wanted):
+            params['ipconfig{0}'.format(int(key[3:]))] = _pve_ipconfig(entry)
         used = set('ipconfig{0}'.format(int(key[3:])) for key in nic_keys[:len(wanted)])
-        if len(wanted) > len(nic_keys):
-            used.update('ipconfig{0}'.format(i) for i in range(len(wanted)))
         delete.extend(sorted(key for key in config if re.match(r'^ipconfig\d+$', key) and key not in used))
     if 'nameservers' in keys:
         if settings['nameservers']:

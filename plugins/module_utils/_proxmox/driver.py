@@ -748,7 +748,10 @@ class ProxmoxDriver(HypervisorDriver):
         deadline = time.monotonic() + timeout
 
         def params_for(config, change):
-            params, delete = pve_params(settings, change, config, self._cloud_init_of(config)[1])
+            nic_keys = self._cloud_init_of(config)[1]
+            if 'ip_config' in change['keys']:
+                check_ip_config_fits(settings['ip_config'], nic_keys, self.label, subject)
+            params, delete = pve_params(settings, change, config, nic_keys)
             if 'user_data' in change['keys']:
                 params['cicustom'] = 'user=' + self._user_data_snippet(node, settings['user_data'], subject)
             if not pve_has_drive(config):
