@@ -438,6 +438,10 @@ def validate_hardware(spec, hypervisor):
         if nic.get('mac') is not None and normalize_mac(nic['mac']) is None:
             raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
                                     hypervisor=hypervisor, subject=subject)
+        if nic.get('mac') is not None and int(normalize_mac(nic['mac'])[:2], 16) & 1:
+            # The I/G bit: a multicast address is no NIC's (Proxmox VE, the oVirt engine and libvirt refuse it).
+            raise InvalidInputError("networks[{0}].mac '{1}' is a multicast address; a NIC's MAC is unicast (the "
+                                    "first octet even)".format(index, nic['mac']), hypervisor=hypervisor, subject=subject)
         vlan = nic.get('vlan')
         if vlan is not None and not 1 <= int(vlan) <= 4094:
             raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan),
