@@ -35,7 +35,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     describe_vm, host_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import foreign_refusal, resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
@@ -118,6 +118,9 @@ class ProxmoxDriver(HypervisorDriver):
                 if self.retry.again(attempt, status=status):
                     continue
                 if status == 401:
+                    foreign = foreign_refusal(conn)
+                    if foreign:
+                        raise self.not_this_api(foreign)
                     raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
                 if status in NO_SUCH_PATH:
                     raise self.not_this_api('its login answers HTTP {0}'.format(status))
