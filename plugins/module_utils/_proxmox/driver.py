@@ -711,6 +711,12 @@ class ProxmoxDriver(HypervisorDriver):
     def check_cloud_init(self, settings, node=None, template=None, subject=None):
         if not settings.get('user_data'):
             return
+        ignored = [key for key in ('user', 'password', 'ssh_keys') if settings.get(key)]
+        if ignored:
+            # cicustom user= replaces the user data PVE generates from ciuser, cipassword and sshkeys (Cloudinit.pm).
+            self.warnings.append('{0}: {1}: cloud_init.user_data replaces the user data Proxmox VE makes, so {2} '
+                                 'reach(es) the guest only if user_data sets them itself'.format(
+                                     self.label, subject, ', '.join(ignored)))
         if node is None and template:
             node = self._template_resource(template, subject)['node']
         self._user_data_snippet(node, settings['user_data'], subject)
