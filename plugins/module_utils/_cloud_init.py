@@ -56,6 +56,7 @@ def cloud_init_suboptions():
         nameservers=dict(type='list', elements='str'),
         search_domains=dict(type='list', elements='str'),
         user_data=dict(type='str'),
+        upgrade=dict(type='bool', default=False),
     )
 
 
@@ -182,6 +183,9 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
         settings['search_domains'] = domains
     if options.get('user_data') not in (None, ''):
         settings['user_data'] = _user_data(options['user_data'], hypervisor, subject)
+    # Whether the guest upgrades its packages at first boot; not given (None) is not compared. Kept apart from
+    # SETTING_KEYS: only the types that write it themselves (HypervisorDriver.CLOUD_INIT_UPGRADE) read it back.
+    settings['upgrade'] = bool(options['upgrade']) if options.get('upgrade') is not None else None
     return settings
 
 
@@ -253,6 +257,7 @@ def redacted(settings):
         elif key == 'user_data' and (value is not None or settings.get('user_data_digest')):
             value = 'sha256:{0}'.format(_comparable(settings, key))
         view[key] = value
+    view['upgrade'] = bool(settings.get('upgrade'))
     view['password'] = REDACTED if settings.get('password') or settings.get('password_set') else None
     return view
 
@@ -281,6 +286,9 @@ def diff_cloud_init(current, desired):
     current = current or {}
     keys = [key for key in SETTING_KEYS
             if desired.get(key) is not None and _comparable(desired, key) != _comparable(current, key)]
+    # A VM that holds no upgrade setting does not upgrade (cloud-init's package_upgrade is false by default).
+    if desired.get('upgrade') is not None and bool(desired['upgrade']) != bool(current.get('upgrade')):
+        keys.append('upgrade')
     rewrite = desired.get('update_password') == 'always' or not current.get('password_set')
     password = bool(desired.get('password')) and rewrite
     if not keys and not password:
@@ -294,6 +302,7 @@ def merged(current, desired, change):
     for key in SETTING_KEYS:
         if desired.get(key) is not None:
             after[key] = desired[key]
+    after['upgrade'] = desired['upgrade'] if desired.get('upgrade') is not None else (current or {}).get('upgrade')
     after['password_set'] = bool((current or {}).get('password_set') or change.get('password')
                                  or desired.get('password'))
     return after

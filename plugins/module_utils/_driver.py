@@ -304,6 +304,15 @@ class HypervisorDriver(abc.ABC):
     # instance-id makes cloud-init apply them again) or 'first_boot' (the type hands them over at the first start
     # only). The settings are those of _cloud_init.py, compared there; a type overrides the three methods below.
     CLOUD_INIT_APPLIES = 'next_boot'
+    # Whether the type writes cloud_init.upgrade (a package upgrade at first boot) itself; where it does not,
+    # upgrade: true is refused (refuse_cloud_init_upgrade) and user_data's package_upgrade does it.
+    CLOUD_INIT_UPGRADE = False
+
+    def refuse_cloud_init_upgrade(self, settings, subject=None):
+        if settings.get('upgrade') and not self.CLOUD_INIT_UPGRADE:
+            raise self.error(InvalidInputError, "cloud_init.upgrade: true is not supported on {0} hypervisors; put "
+                                                "'package_upgrade: true' in cloud_init.user_data".format(self.TYPE),
+                             subject)
 
     def check_cloud_init(self, settings, node=None, template=None, subject=None):
         """Every read-only check the cloud_init settings (canonical) need before the first write (a storage for the

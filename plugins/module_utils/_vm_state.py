@@ -92,6 +92,7 @@ def ensure_vm(driver, params, check_mode, current):
     # cloud_init is checked before the first write, reads included (a Proxmox user_data snippet's storage).
     cloud_init = normalize_cloud_init(params.get('cloud_init'), driver.label, describe_vm(params.get('name')))
     if cloud_init is not None:
+        driver.refuse_cloud_init_upgrade(cloud_init, describe_vm(params.get('name')))
         driver.check_cloud_init(cloud_init, node=(current or {}).get('node') or params.get('node'),
                                 template=params.get('template'), subject=describe_vm(params.get('name')))
     if current is None:

@@ -70,3 +70,14 @@ def test_https_to_a_plain_http_server_says_it_answered_plain_http(pureboot_serve
         driver.open()
     text = str(caught.value)
     assert 'answered in plain HTTP' in text and 'SSLError' not in text, text
+
+
+def test_cloud_init_upgrade_true_is_refused_where_the_type_cannot_write_it(backend, driver):
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import normalize_cloud_init
+    settings = normalize_cloud_init({'upgrade': True, 'user': 'deploy'}, driver.label, "VM 'x'")
+    if driver.CLOUD_INIT_UPGRADE:
+        driver.refuse_cloud_init_upgrade(settings)
+        return
+    with pytest.raises(InvalidInputError, match="put 'package_upgrade: true' in cloud_init.user_data"):
+        driver.refuse_cloud_init_upgrade(settings)
+    driver.refuse_cloud_init_upgrade(dict(settings, upgrade=False))

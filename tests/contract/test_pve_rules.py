@@ -194,3 +194,15 @@ def test_user_data_with_user_password_or_keys_warns_that_they_are_replaced(pve, 
         pass  # no snippet on the storage: said in its own line; the warning comes first
     assert [w for w in driver.warnings if 'replaces the user data' in w and 'user, password' in w], driver.warnings
     assert 'Pa55-word' not in str(driver.warnings)
+
+
+@pytest.mark.parametrize('upgrade', [False, True])
+def test_cloud_init_upgrade_is_written_as_ciupgrade_and_converges(pve, driver, upgrade):
+    """qemu-server's ciupgrade defaults to 1 (a full upgrade at first boot): the option, default false, says it."""
+    vm = clone(pve, driver, 'upgrade')
+    settings = normalize_cloud_init({'user': 'deploy', 'upgrade': upgrade}, 'pve-test', "VM 'upgrade'")
+    change = diff_cloud_init(driver.read_cloud_init(vm), settings)
+    assert ('upgrade' in change['keys']) is (not upgrade), 'PVE reads a config without ciupgrade as 1'
+    after = driver.write_cloud_init(vm, settings, change, timeout=60)
+    assert str(pve.pve.vm(int(vm['id'])).config.get('ciupgrade', 1)) == str(int(upgrade))
+    assert after['upgrade'] is upgrade and diff_cloud_init(driver.read_cloud_init(vm), settings) == {}

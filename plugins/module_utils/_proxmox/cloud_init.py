@@ -54,6 +54,8 @@ def pve_params(settings, change, config, nic_keys):
             params['ipconfig{0}'.format(int(key[3:]))] = _pve_ipconfig(entry)
         used = set('ipconfig{0}'.format(int(key[3:])) for key in nic_keys[:len(wanted)])
         delete.extend(sorted(key for key in config if re.match(r'^ipconfig\d+$', key) and key not in used))
+    if 'upgrade' in keys:
+        params['ciupgrade'] = 1 if settings['upgrade'] else 0
     if 'nameservers' in keys:
         if settings['nameservers']:
             params['nameserver'] = ' '.join(settings['nameservers'])
@@ -106,6 +108,8 @@ def pve_settings(config, nic_keys, snippet_digest=None):
         settings['search_domains'] = [d.lower().rstrip('.') for d in str(config['searchdomain']).split()] or None
     if snippet_digest:
         settings['user_data_digest'] = snippet_digest
+    # qemu-server: ciupgrade defaults to 1 (a full package upgrade at first boot) when the config has none.
+    settings['upgrade'] = str(config.get('ciupgrade', 1)).strip().lower() in ('1', 'on', 'yes', 'true')
     return settings
 
 

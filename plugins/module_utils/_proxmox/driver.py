@@ -83,6 +83,7 @@ class ProxmoxDriver(HypervisorDriver):
     FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',),
                'template_filters': ('cluster',)}
     NIC_MODELS = NET_MODELS
+    CLOUD_INIT_UPGRADE = True  # as ciupgrade
 
     def __init__(self, connection):
         super(ProxmoxDriver, self).__init__(connection)
