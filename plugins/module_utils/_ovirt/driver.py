@@ -29,6 +29,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import (
+    check_description, is_lock_conflict, sockets_and_cores)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
     _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
@@ -229,7 +231,7 @@ class OvirtDriver(HypervisorDriver):
         if code == 404 or isinstance(exc, sdk.NotFoundError):
             return self.error(NotFoundError, text, subject)
         if code == 409:
-            return self.error(ConflictError, text, subject, details={'locked': 'locked' in text.lower()})
+            return self.error(ConflictError, text, subject, details={'locked': is_lock_conflict(text)})
         if code == 400:
             return self.error(InvalidInputError, 'the engine refused the request: {0}'.format(text), subject)
         return self.error(ApiError, 'the engine failed the request (HTTP {0}): {1}'.format(code, text), subject)
@@ -495,6 +497,10 @@ class OvirtDriver(HypervisorDriver):
         return self._cluster(cluster, subject)
 
     # ----------------------------------------------------------------- write
+    def validate_spec(self, spec):
+        super(OvirtDriver, self).validate_spec(spec)
+        check_description(spec.get('description'), self.label, spec_subject(spec))
+
     def preflight(self, spec):
         self.validate_spec(spec)
         subject = spec_subject(spec)
@@ -582,11 +588,8 @@ class OvirtDriver(HypervisorDriver):
         if 'cpu_cores' in changes:
             total = int(changes['cpu_cores']['after'])
             topology = current.cpu.topology if current.cpu is not None and current.cpu.topology else otypes.CpuTopology()
-            sockets, threads = topology.sockets or 1, topology.threads or 1
-            if total % (sockets * threads) == 0:
-                topology = otypes.CpuTopology(sockets=sockets, cores=total // (sockets * threads), threads=threads)
-            else:
-                topology = otypes.CpuTopology(sockets=1, cores=total, threads=1)
+            sockets, cores, threads = sockets_and_cores(total, topology.sockets or 1, topology.threads or 1)
+            topology = otypes.CpuTopology(sockets=sockets, cores=cores, threads=threads)
             update.cpu = otypes.Cpu(topology=topology)
             touched = True
         if 'memory_mb' in changes:
