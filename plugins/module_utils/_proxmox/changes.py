@@ -17,16 +17,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import MAX_NETS, stored_description
 
 
-def current_memory(config):
-    """The memory (MiB) a config assigns: `1024` or `current=1024` (PVE::QemuServer::Memory::get_current_memory),
-    512 when it has none."""
-    for part in str(config.get('memory') or '').split(','):
-        key, _sep, value = part.rpartition('=')
-        if key in ('', 'current') and value.strip().isdigit():
-            return int(value)
-    return 512
-
-
 def config_params(config, changes, hypervisor, subject):
     """The PUT /config parameters for changes, against config (the VM's, pending changes applied)."""
     params, delete = {}, []
