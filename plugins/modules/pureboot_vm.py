@@ -207,7 +207,7 @@ options:
           - Whether the guest upgrades all its packages at its first boot (cloud-init's C(package_upgrade)).
           - On Proxmox VE it is written as C(ciupgrade), which PVE otherwise takes as true; so a VM made before this
             option existed reports one change (C(ciupgrade=0)) on its next run with O(cloud_init).
-          - On oVirt and libvirt V(true) is refused in one line (put C(package_upgrade: true) in
+          - On oVirt and libvirt V(true) is refused in one line (set C(package_upgrade) to V(true) in
             O(cloud_init.user_data) instead); V(false) is cloud-init's default there and writes nothing.
         type: bool
         default: false
