@@ -56,11 +56,23 @@ def cloud_init_suboptions():
         nameservers=dict(type='list', elements='str'),
         search_domains=dict(type='list', elements='str'),
         user_data=dict(type='str'),
+        upgrade=dict(type='bool', default=False),
     )
 
 
 def _invalid(message, hypervisor, subject):
     return InvalidInputError('cloud_init: ' + message, hypervisor=hypervisor, subject=subject)
+
+
+# The shortest prefixes Proxmox VE takes (pve-common pve_verify_cidrv4/cidrv6: above 7); a /0-/7 network is no
+# host's, on any type.
+MIN_PREFIX = 8
+# What each key type's blob holds after its type name (OpenSSH sshkey.c, PROTOCOL.certkeys): the number of
+# length-prefixed fields and the least size of the last one (ed25519's key is 32 bytes, an RSA modulus at least
+# 1024 bits, which ssh-keygen asks for).
+SSH_KEY_FIELDS = {'ssh-ed25519': (1, 32), 'ssh-ed448': (1, 57), 'ssh-rsa': (2, 128), 'ssh-dss': (4, 20),
+                  'ecdsa-sha2-nistp256': (2, 65), 'ecdsa-sha2-nistp384': (2, 97), 'ecdsa-sha2-nistp521': (2, 133),
+                  'sk-ecdsa-sha2-nistp256@openssh.com': (3, 1), 'sk-ssh-ed25519@openssh.com': (2, 1)}
 
 
 def _address(value, family, where, hypervisor, subject):
@@ -77,6 +89,9 @@ def _address(value, family, where, hypervisor, subject):
         raise _invalid("{0} '{1}' is not an address in CIDR notation nor dhcp".format(where, text), hypervisor, subject)
     if interface.version != family:
         raise _invalid("{0} '{1}' is not an IPv{2} address".format(where, text, family), hypervisor, subject)
+    if interface.network.prefixlen < MIN_PREFIX:
+        raise _invalid("{0} '{1}': the prefix length must be {2} to {3}".format(
+            where, text, MIN_PREFIX, interface.max_prefixlen), hypervisor, subject)
     return str(interface)
 
 
@@ -139,9 +154,9 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
         if len(keys) > MAX_SSH_KEYS:
             raise _invalid('ssh_keys holds {0} keys; at most {1}'.format(len(keys), MAX_SSH_KEYS), hypervisor, subject)
         for index, key in enumerate(keys):
-            if not SSH_KEY.match(key) or _key_blob(key) is None:
-                raise _invalid('ssh_keys[{0}] is not an OpenSSH public key (type, base64 key, optional comment on one '
-                               'line)'.format(index), hypervisor, subject)
+            if not SSH_KEY.match(key) or not _key_well_formed(key):
+                raise _invalid('ssh_keys[{0}] is not an OpenSSH public key (type, base64 key holding that type and '
+                               'a whole key, optional comment on one line)'.format(index), hypervisor, subject)
         settings['ssh_keys'] = keys
     if options.get('ip_config') is not None:
         entries = list(options['ip_config'])
@@ -168,6 +183,9 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
         settings['search_domains'] = domains
     if options.get('user_data') not in (None, ''):
         settings['user_data'] = _user_data(options['user_data'], hypervisor, subject)
+    # Whether the guest upgrades its packages at first boot; not given (None) is not compared. Kept apart from
+    # SETTING_KEYS: only the types that write it themselves (HypervisorDriver.CLOUD_INIT_UPGRADE) read it back.
+    settings['upgrade'] = bool(options['upgrade']) if options.get('upgrade') is not None else None
     return settings
 
 
@@ -189,6 +207,26 @@ def _key_blob(key):
         return base64.b64decode(parts[1], validate=True)
     except (binascii.Error, ValueError, IndexError):
         return None
+
+
+def _key_well_formed(key):
+    """The structure ssh-keygen reads (Proxmox VE runs it on each key): the blob's first field names the key's type,
+    and for the plain key types the fields that type has follow, with nothing left over. Certificates are only
+    checked for their type name."""
+    blob, kind = _key_blob(key), key.split()[0]
+    fields = []
+    while blob:
+        if len(blob) < 4 or len(blob) < 4 + int.from_bytes(blob[:4], 'big'):
+            return False
+        size = int.from_bytes(blob[:4], 'big')
+        fields.append(blob[4:4 + size])
+        blob = blob[4 + size:]
+    if not fields or fields[0] != kind.encode('ascii', 'replace'):
+        return False
+    if kind not in SSH_KEY_FIELDS:
+        return kind.endswith('-cert-v01@openssh.com') and len(fields) > 2
+    count, least = SSH_KEY_FIELDS[kind]
+    return len(fields) == count + 1 and len(fields[-1]) >= least
 
 
 def key_fingerprint(key):
@@ -219,6 +257,7 @@ def redacted(settings):
         elif key == 'user_data' and (value is not None or settings.get('user_data_digest')):
             value = 'sha256:{0}'.format(_comparable(settings, key))
         view[key] = value
+    view['upgrade'] = bool(settings.get('upgrade'))
     view['password'] = REDACTED if settings.get('password') or settings.get('password_set') else None
     return view
 
@@ -247,6 +286,9 @@ def diff_cloud_init(current, desired):
     current = current or {}
     keys = [key for key in SETTING_KEYS
             if desired.get(key) is not None and _comparable(desired, key) != _comparable(current, key)]
+    # A VM that holds no upgrade setting does not upgrade (cloud-init's package_upgrade is false by default).
+    if desired.get('upgrade') is not None and bool(desired['upgrade']) != bool(current.get('upgrade')):
+        keys.append('upgrade')
     rewrite = desired.get('update_password') == 'always' or not current.get('password_set')
     password = bool(desired.get('password')) and rewrite
     if not keys and not password:
@@ -260,6 +302,7 @@ def merged(current, desired, change):
     for key in SETTING_KEYS:
         if desired.get(key) is not None:
             after[key] = desired[key]
+    after['upgrade'] = desired['upgrade'] if desired.get('upgrade') is not None else (current or {}).get('upgrade')
     after['password_set'] = bool((current or {}).get('password_set') or change.get('password')
                                  or desired.get('password'))
     return after

@@ -341,6 +341,15 @@ class HypervisorDriver(abc.ABC):
     # instance-id makes cloud-init apply them again) or 'first_boot' (the type hands them over at the first start
     # only). The settings are those of _cloud_init.py, compared there; a type overrides the three methods below.
     CLOUD_INIT_APPLIES = 'next_boot'
+    # Whether the type writes cloud_init.upgrade (a package upgrade at first boot) itself; where it does not,
+    # upgrade: true is refused (refuse_cloud_init_upgrade) and user_data's package_upgrade does it.
+    CLOUD_INIT_UPGRADE = False
+
+    def refuse_cloud_init_upgrade(self, settings, subject=None):
+        if settings.get('upgrade') and not self.CLOUD_INIT_UPGRADE:
+            raise self.error(InvalidInputError, "cloud_init.upgrade: true is not supported on {0} hypervisors; put "
+                                                "'package_upgrade: true' in cloud_init.user_data".format(self.TYPE),
+                             subject)
 
     def check_cloud_init(self, settings, node=None, template=None, subject=None):
         """Every read-only check the cloud_init settings (canonical) need before the first write (a storage for the
@@ -478,6 +487,10 @@ def validate_hardware(spec, hypervisor):
         if nic.get('mac') is not None and normalize_mac(nic['mac']) is None:
             raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
                                     hypervisor=hypervisor, subject=subject)
+        if nic.get('mac') is not None and int(normalize_mac(nic['mac'])[:2], 16) & 1:
+            # The I/G bit: a multicast address is no NIC's (Proxmox VE, the oVirt engine and libvirt refuse it).
+            raise InvalidInputError("networks[{0}].mac '{1}' is a multicast address; a NIC's MAC is unicast (the "
+                                    "first octet even)".format(index, nic['mac']), hypervisor=hypervisor, subject=subject)
         vlan = nic.get('vlan')
         if vlan is not None and not 1 <= int(vlan) <= 4094:
             raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan),
@@ -541,7 +554,9 @@ def _canonical(key, value):
     if key == 'tags':
         return normalize_tags(value)
     if key == 'description':
-        return value or ''
+        # Compared without trailing whitespace: Proxmox VE stores a description so (a YAML `description: |` ends in
+        # a newline), and no type gives trailing whitespace a meaning.
+        return re.sub(r'[ \t\n\r\f\v]+\Z', '', value or '')
     if key in ('cpu_cores', 'memory_mb', 'cpu_sockets') and value is not None:
         return int(value)
     if key == 'start_on_boot' and value is not None:

@@ -55,8 +55,14 @@ def redact(text, secrets):
     return text
 
 
+# What OpenSSL says when the answer to its TLS hello is no TLS record: plain HTTP on an https:// URL (OpenSSL 1.1/3.0
+# "wrong version number", 3.2+ "record layer failure", older "packet length too long" / "unknown protocol").
+PLAIN_HTTP_SIGNS = re.compile(r'wrong version number|record layer failure|packet length too long|unknown protocol',
+                              re.IGNORECASE)
+PLAIN_HTTP_REASON = 'the server answered in plain HTTP, not TLS'
 # What a transport failure comes down to, found inside the layers requests and urllib3 wrap it in.
 _TRANSPORT_REASONS = (
+    (PLAIN_HTTP_SIGNS, PLAIN_HTTP_REASON),
     (re.compile(r'(certificate verify failed[^\'")(]*)', re.IGNORECASE), None),
     (re.compile(r'Remote end closed connection without response|Connection aborted', re.IGNORECASE),
      'the connection was closed before an answer came'),

@@ -16,7 +16,7 @@ import random
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    TimeoutError_, TLSError, UnreachableError)
+    PLAIN_HTTP_REASON, PLAIN_HTTP_SIGNS, TimeoutError_, TLSError, UnreachableError)
 
 try:
     import requests
@@ -98,7 +98,9 @@ def transport_error(failure, reason, url, timeout, **kwargs):
 
     kwargs (hypervisor, subject) go to the error; the caller removes its secrets.
     """
-    if failure == TLS:
+    if failure == TLS and (reason == PLAIN_HTTP_REASON or PLAIN_HTTP_SIGNS.search(str(reason))):
+        message = '{0} answered in plain HTTP, not TLS: that port serves http, not https'.format(url)
+    elif failure == TLS:
         message = 'TLS verification failed for {0}: {1}'.format(url, reason)
     elif failure == TIMEOUT:
         message = 'no answer from {0} within {1:g}s'.format(url, float(timeout))

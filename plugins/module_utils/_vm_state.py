@@ -17,7 +17,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init i
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     HARDWARE_KEYS, apply_to_record, check_blank_spec, check_boot_order, vm_subject, with_pxe_boot)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    HypervisorError, InvalidInputError, NotFoundError)
+    HypervisorError, InvalidInputError, NotFoundError, TaskFailedError, TimeoutError_)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
     check_group_choice, desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
@@ -55,15 +55,28 @@ def vm_spec(params, current=None):
     return spec
 
 
+def refuse_template(driver, ref):
+    """pureboot_vm never touches a template (removing one breaks its linked clones): one line when ref names one."""
+    raise InvalidInputError('{0} is a template; pureboot_vm manages VMs (give it as template to make a VM from '
+                            'it)'.format(ref), hypervisor=driver.label)
+
+
 def find_vm(driver, params):
-    """The VM the parameters name (by id first), or None."""
+    """The VM the parameters name (by id first), or None. An id that is a template's fails, in every state."""
     if params.get('id'):
         vm = driver.get_vm(vm_id=params['id'])
+        # Some types find a template by id among their VMs (flagged), others keep templates apart.
+        if (vm or {}).get('template') or (vm is None and any(
+                str(t.get('id')) == str(params['id']) for t in driver.list_templates())):
+            refuse_template(driver, params['id'])
         if vm and params.get('name') and vm['name'] != params['name']:
             raise InvalidInputError("id {0} is VM '{1}', not '{2}'".format(params['id'], vm['name'], params['name']),
                                     subject=describe_vm(params['name']))
         return vm
-    return driver.get_vm(name=params['name'])
+    vm = driver.get_vm(name=params['name'])
+    if (vm or {}).get('template'):
+        refuse_template(driver, "'{0}'".format(params['name']))
+    return vm
 
 
 def locate_vm(driver, params):
@@ -87,6 +100,7 @@ def ensure_vm(driver, params, check_mode, current):
     # cloud_init is checked before the first write, reads included (a Proxmox user_data snippet's storage).
     cloud_init = normalize_cloud_init(params.get('cloud_init'), driver.label, describe_vm(params.get('name')))
     if cloud_init is not None:
+        driver.refuse_cloud_init_upgrade(cloud_init, describe_vm(params.get('name')))
         driver.check_cloud_init(cloud_init, node=(current or {}).get('node') or params.get('node'),
                                 template=params.get('template'), subject=describe_vm(params.get('name')))
     if current is None:
@@ -156,6 +170,8 @@ def create(driver, params, check_mode):
     if not name:
         raise NotFoundError('VM id {0} not found; to create a VM give its name (and template, or disks and networks '
                             'for a blank VM)'.format(params['id']), hypervisor=driver.label)
+    if not params.get('template') and any(t.get('name') == name for t in driver.list_templates(name=name)):
+        refuse_template(driver, "'{0}'".format(name))
     spec = dict(vm_spec(params), name=name)
     check_blank_spec(spec, driver.label)
     if not check_mode:
@@ -199,8 +215,23 @@ def ensure_power(driver, vm, params, check_mode):
     for index, action in enumerate(actions):
         # Every action but the last must be over before the next one is sent.
         last = index == len(actions) - 1
-        vm = driver.power(vm, action, params['wait_timeout'], wait=params['wait'] if last else True)
+        vm = graceful_power(driver, vm, action, params['wait_timeout'], wait=params['wait'] if last else True)
     return vm, True
+
+
+def graceful_power(driver, vm, action, timeout, wait=True):
+    """driver.power(); a shutdown the guest did not finish in time has still pressed its ACPI button: it fails in
+    one line that says so, as a change (changed: true)."""
+    try:
+        return driver.power(vm, action, timeout, wait=wait)
+    except (TimeoutError_, TaskFailedError) as exc:
+        if action != 'shutdown':
+            raise
+        error = TimeoutError_('the shutdown was sent (ACPI power button) and the VM still runs after {0}s; force: '
+                              'true stops it hard'.format(timeout), hypervisor=driver.label, subject=vm_subject(vm),
+                              details=dict(exc.details, cause=exc.message))
+        error.partial_result = {'changed': True, 'vm': vm}
+        raise error
 
 
 def ensure_absent(driver, current, params, check_mode):
@@ -211,7 +242,7 @@ def ensure_absent(driver, current, params, check_mode):
         timeout = params['wait_timeout']
         vm = current
         if vm['status'] != 'stopped':
-            vm = driver.power(vm, 'stop' if params.get('force') else 'shutdown', timeout)
+            vm = graceful_power(driver, vm, 'stop' if params.get('force') else 'shutdown', timeout)
         driver.delete_vm(vm, timeout, wait=params['wait'])
     return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}, 'warnings': []}
 

@@ -253,7 +253,19 @@ options:
             already be at C(snippets/pureboot-user-data-<digest>.yaml) of the first storage of the node (by name)
             whose content allows snippets, <digest> being the first 16 hex digits of the SHA-256 of the document
             (ending with one newline); the task fails with one line saying where otherwise.
+          - On Proxmox VE it replaces the user data PVE makes, so O(cloud_init.user), O(cloud_init.password) and
+            O(cloud_init.ssh_keys) given with it reach the guest only if the document sets them itself (a warning
+            says so).
         type: str
+      upgrade:
+        description:
+          - Whether the guest upgrades all its packages at its first boot (cloud-init's C(package_upgrade)).
+          - On Proxmox VE it is written as C(ciupgrade), which PVE otherwise takes as true; so a VM made before this
+            option existed reports one change (C(ciupgrade=0)) on its next run with O(cloud_init).
+          - On oVirt and libvirt V(true) is refused in one line (set C(package_upgrade) to V(true) in
+            O(cloud_init.user_data) instead); V(false) is cloud-init's default there and writes nothing.
+        type: bool
+        default: false
   wait:
     description:
       - Wait for hypervisor tasks and for the resulting power state. Creation always waits for the clone.

@@ -84,7 +84,6 @@ def test_a_network_not_attached_to_the_cluster_is_refused_before_the_vm_is_made(
     assert driver.get_vm(name='off-cluster') is None
 
 
-@pending('lock messages')
 @pytest.mark.parametrize('reason', ['object', 'updating'])
 def test_a_lock_whose_message_does_not_say_locked_is_waited_for(ovirt, driver, reason):
     """The engine's lock conflicts carry the holder's message: "Related operation is currently in progress",
@@ -100,14 +99,12 @@ def test_a_lock_whose_message_does_not_say_locked_is_waited_for(ovirt, driver, r
     assert vm['description'] == 'after the lock'
 
 
-@pending('description')
 @pytest.mark.parametrize('description', ['web \N{EN DASH} lab', 'x' * 256])
 def test_a_description_the_engine_refuses_is_refused_first(ovirt, driver, description):
     """VmBase: a description is at most 255 characters, ASCII or letters; the engine answers 400 otherwise."""
     refused_before_writing(ovirt, lambda: create(ovirt, driver, 'described', description=description), 'description')
 
 
-@pending('cores per socket')
 def test_more_than_254_cores_are_spread_over_sockets(ovirt, driver):
     """MaxNumOfCpuPerSocket is 254: 300 cores in one socket fail (409); the collection must use more sockets
     (or refuse before writing)."""

@@ -33,9 +33,6 @@ def test_check_mode_sends_no_write(backend, tmp_path):
     assert driver.get_vm(name='itest-existing') == existing
 
 
-# The refused name reaches the hypervisor on purpose: on Proxmox, PVE's schema refuses it (the collection leaves
-# the DNS-name check to PVE until issue 22's fix).
-@pytest.mark.pve_schema_violations_expected
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_bad_input_is_one_clear_line(backend, tmp_path):
     writes = backend.write_count()
@@ -43,6 +40,7 @@ def test_bad_input_is_one_clear_line(backend, tmp_path):
                           target_vars(backend, tmp_path, refused_name=backend.refused_name))
     assert_ok(result)
     assert 'Traceback' not in result.stdout + result.stderr
-    # Only the create with a name the hypervisor refuses reaches it (and is refused); nothing was made.
+    # A name the hypervisor refuses is refused first where the collection knows the rule (Proxmox VE's DNS names),
+    # else it reaches the hypervisor, which refuses it; nothing was made.
     assert backend.write_count() - writes <= 1
     assert [v['name'] for v in backend.driver().list_vms()] == []

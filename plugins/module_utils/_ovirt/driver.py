@@ -29,6 +29,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import (
+    check_description, is_lock_conflict)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.create import OvirtDisks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
@@ -233,7 +235,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         if code == 404 or isinstance(exc, sdk.NotFoundError):
             return self.error(NotFoundError, text, subject)
         if code == 409:
-            return self.error(ConflictError, text, subject, details={'locked': 'locked' in text.lower()})
+            return self.error(ConflictError, text, subject, details={'locked': is_lock_conflict(text)})
         if code == 400:
             return self.error(InvalidInputError, 'the engine refused the request: {0}'.format(text), subject)
         return self.error(ApiError, 'the engine failed the request (HTTP {0}): {1}'.format(code, text), subject)
@@ -504,6 +506,10 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         return self._cluster(cluster, subject)
 
     # ----------------------------------------------------------------- write
+    def validate_spec(self, spec):
+        super(OvirtDriver, self).validate_spec(spec)
+        check_description(spec.get('description'), self.label, spec_subject(spec))
+
     def preflight(self, spec):
         self.validate_spec(spec)
         subject = spec_subject(spec)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import CPU_HOST, topology_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import sockets_and_cores
 
 try:
     from ovirtsdk4 import types as otypes
@@ -50,7 +51,8 @@ def _topology(current, changes, hypervisor, subject):
             raise InvalidInputError('cpu_sockets {0} does not divide the VM\'s {1} virtual CPUs; give cpu_cores (the '
                                     'total) too'.format(wanted, total), hypervisor=hypervisor, subject=subject)
     else:
-        found = topology_for(total, sockets, threads) or (1, total, 1)
+        # The engine's cap on cores per socket (rules.py) decides when the VM's own sockets do not fit.
+        found = sockets_and_cores(total, sockets, threads)
     return otypes.CpuTopology(sockets=found[0], cores=found[1], threads=found[2])
 
 

@@ -47,14 +47,15 @@ def pve_params(settings, change, config, nic_keys):
         else:
             delete.append('sshkeys')
     if 'ip_config' in keys:
+        # Entry i goes with the i-th NIC, netN to ipconfigN (PVE reads ipconfigN for netN only); entries beyond the
+        # NICs are refused before (rules.check_ip_config_fits).
         wanted = settings['ip_config']
-        for index, entry in enumerate(wanted):
-            number = int(nic_keys[index][3:]) if index < len(nic_keys) else index
-            params['ipconfig{0}'.format(number)] = _pve_ipconfig(entry)
+        for key, entry in zip(nic_keys, wanted):
+            params['ipconfig{0}'.format(int(key[3:]))] = _pve_ipconfig(entry)
         used = set('ipconfig{0}'.format(int(key[3:])) for key in nic_keys[:len(wanted)])
-        if len(wanted) > len(nic_keys):
-            used.update('ipconfig{0}'.format(i) for i in range(len(wanted)))
         delete.extend(sorted(key for key in config if re.match(r'^ipconfig\d+$', key) and key not in used))
+    if 'upgrade' in keys:
+        params['ciupgrade'] = 1 if settings['upgrade'] else 0
     if 'nameservers' in keys:
         if settings['nameservers']:
             params['nameserver'] = ' '.join(settings['nameservers'])
@@ -107,6 +108,8 @@ def pve_settings(config, nic_keys, snippet_digest=None):
         settings['search_domains'] = [d.lower().rstrip('.') for d in str(config['searchdomain']).split()] or None
     if snippet_digest:
         settings['user_data_digest'] = snippet_digest
+    # qemu-server: ciupgrade defaults to 1 (a full package upgrade at first boot) when the config has none.
+    settings['upgrade'] = str(config.get('ciupgrade', 1)).strip().lower() in ('1', 'on', 'yes', 'true')
     return settings
 
 

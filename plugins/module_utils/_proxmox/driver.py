@@ -35,11 +35,14 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     describe_vm, host_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import foreign_refusal, resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
-    DISK_PREFIXES, NET_MODELS, _is_cdrom, _memory_mb, _natural, _new_mac, _node_of_path, _smbios_uuid, _status, _tags,
-    boot_devices, format_net, parse_boot_order, parse_net)
+    DISK_PREFIXES, NET_MODELS, _is_cdrom, _memory_mb, _natural, _node_of_path, _smbios_uuid, _status, _tags,
+    boot_devices, parse_boot_order, parse_net)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
+    agent_enabled, check_ip_config_fits, check_nic_count, check_vm_name, local_disks)
 
 try:
     import proxmoxer
@@ -80,6 +83,7 @@ class ProxmoxDriver(HypervisorDriver):
     FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',),
                'template_filters': ('cluster',)}
     NIC_MODELS = NET_MODELS
+    CLOUD_INIT_UPGRADE = True  # as ciupgrade
 
     def __init__(self, connection):
         super(ProxmoxDriver, self).__init__(connection)
@@ -115,6 +119,9 @@ class ProxmoxDriver(HypervisorDriver):
                 if self.retry.again(attempt, status=status):
                     continue
                 if status == 401:
+                    foreign = foreign_refusal(conn)
+                    if foreign:
+                        raise self.not_this_api(foreign)
                     raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
                 if status in NO_SUCH_PATH:
                     raise self.not_this_api('its login answers HTTP {0}'.format(status))
@@ -253,7 +260,7 @@ class ProxmoxDriver(HypervisorDriver):
         node, vmid = resource['node'], resource['vmid']
         config = self._config(node, vmid)
         ips = []
-        if resource.get('status') == 'running' and str(config.get('agent', '0')).split(',', maxsplit=1)[0] in ('1', 'enabled=1'):
+        if resource.get('status') == 'running' and agent_enabled(config.get('agent')):
             ips = self._guest_ips(node, vmid)
         return self._record(resource, config, ips)
 
@@ -385,7 +392,8 @@ class ProxmoxDriver(HypervisorDriver):
     def _task_of(self, node, vmid, kind, sent_at, subject):
         """The UPID of the newest task of kind for VM vmid started since sent_at (less CLOCK_SLACK: the node's
         clock is not ours), or None."""
-        tasks = self._call('GET', 'nodes/{0}/tasks'.format(node), subject, vmid=vmid, limit=20) or []
+        # source=all: without it PVE lists finished tasks only, and a task still running is what is looked for.
+        tasks = self._call('GET', 'nodes/{0}/tasks'.format(node), subject, vmid=vmid, limit=20, source='all') or []
         recent = [t for t in tasks if t.get('type') == kind and int(t.get('starttime') or 0) >= sent_at - CLOCK_SLACK]
         recent.sort(key=lambda t: int(t.get('starttime') or 0))
         return recent[-1]['upid'] if recent else None
@@ -451,9 +459,32 @@ class ProxmoxDriver(HypervisorDriver):
                 ref, ', '.join(str(r['vmid']) for r in found)), subject)
         return found[0]
 
+    def _check_shared(self, template, config, target, storage, subject):
+        """PVE clones to another node only a VM whose disks are all on shared storage, and only to a shared storage
+        (qemu-server clone_vm): else it fails after this preflight said yes."""
+        shared = set()
+        for node in (template['node'], target) if storage else (template['node'],):
+            stores = self._call('GET', 'nodes/{0}/storage'.format(node), subject) or []
+            shared.update(s.get('storage') for s in stores if s.get('shared'))
+        local = local_disks(config, shared)
+        if local:
+            raise self.error(InvalidInputError, "template '{0}' has {1} on storage '{2}', local to node '{3}'; Proxmox "
+                                                "VE clones to another node ('{4}') only from shared storage: give node "
+                                                "'{3}' or a template on shared storage".format(
+                                                    template.get('name'), local[0][0], local[0][1], template['node'],
+                                                    target), subject)
+        if storage and storage not in shared:
+            raise self.error(InvalidInputError, "storage '{0}' is not shared; Proxmox VE clones to another node "
+                                                "('{1}') only onto shared storage".format(storage, target), subject)
+
+    def validate_spec(self, spec):
+        super(ProxmoxDriver, self).validate_spec(spec)
+        check_nic_count(spec.get('networks'), self.label, spec_subject(spec))
+
     def preflight(self, spec):
         self.validate_spec(spec)
         subject = spec_subject(spec)
+        check_vm_name(spec.get('name'), self.label, subject)
         full = (spec.get('clone_mode') or 'full') == 'full'
         if spec.get('storage') and not full:
             raise self.error(InvalidInputError, "option 'storage' applies to full clones only (clone_mode: full)", subject)
@@ -468,6 +499,8 @@ class ProxmoxDriver(HypervisorDriver):
         # What the clone will hold: the template's configuration; the boot order may name only its devices.
         config = dict(self._config(template['node'], template['vmid'], subject))
         config.pop('template', None)
+        if target != template['node']:
+            self._check_shared(template, config, target, spec.get('storage'), subject)
         checked = {'template': template, 'target': target, 'full': full, 'config': config}
         predicted = self.predict_vm(spec, checked)
         devices = boot_devices(self._predicted_config(spec, checked))
@@ -484,8 +517,8 @@ class ProxmoxDriver(HypervisorDriver):
             return config
         subject = spec_subject(spec)
         # The boot order is checked against the devices (check_boot_order), not here.
-        params = self._config_changes(clone, config, dict((k, v) for k, v in changes.items() if k != 'boot_order'),
-                                      subject)
+        params = config_params(config, dict((k, v) for k, v in changes.items() if k != 'boot_order'), self.label,
+                               subject)
         for key in (params.pop('delete', '') or '').split(','):
             config.pop(key, None)
         config.update(params)
@@ -607,62 +640,12 @@ class ProxmoxDriver(HypervisorDriver):
         self._listing = self._resources()
         return self._listing
 
-    def _config_changes(self, vm, config, changes, subject):
-        """The PUT /config parameters for changes, against the current config."""
-        params, delete = {}, []
-        if 'cpu_cores' in changes:
-            cores, sockets = int(changes['cpu_cores']['after']), int(config.get('sockets', 1))
-            if cores % sockets == 0:
-                params['cores'] = cores // sockets
-            else:
-                params.update(cores=cores, sockets=1)
-        if 'memory_mb' in changes:
-            params['memory'] = int(changes['memory_mb']['after'])
-        new_config = dict(config)
-        if 'networks' in changes:
-            current = [key for key in sorted(config, key=_natural) if re.match(r'^net\d+$', key)]
-            wanted = changes['networks']['after']
-            free = (i for i in range(64) if 'net{0}'.format(i) not in config)
-            for index, nic in enumerate(wanted):
-                key = current[index] if index < len(current) else 'net{0}'.format(next(free))
-                other = parse_net(key, config[key])[1] if key in config else []
-                if not nic.get('network'):
-                    raise self.error(InvalidInputError, 'networks[{0}].network (the bridge) is required for a new NIC'.format(
-                        index), subject)
-                nic = dict(nic, mac=nic.get('mac') or _new_mac())
-                params[key] = new_config[key] = format_net(nic, other)
-            for key in current[len(wanted):]:
-                delete.append(key)
-                new_config.pop(key, None)
-        if 'boot_order' in changes:
-            devices = boot_devices(new_config)
-            missing = [kind for kind in changes['boot_order']['after'] if kind not in devices]
-            if missing:
-                raise self.error(InvalidInputError, 'boot_order names {0} but the VM has no such device'.format(
-                    ', '.join(missing)), subject)
-            params['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after'])
-        if 'firmware' in changes:
-            params['bios'] = 'ovmf' if changes['firmware']['after'] == 'uefi' else 'seabios'
-        if 'description' in changes:
-            if changes['description']['after']:
-                params['description'] = changes['description']['after']
-            else:
-                delete.append('description')
-        if 'tags' in changes:
-            if changes['tags']['after']:
-                params['tags'] = ';'.join(changes['tags']['after'])
-            else:
-                delete.append('tags')
-        if delete:
-            params['delete'] = ','.join(delete)
-        return params
-
     def apply_changes(self, vm, changes, timeout):
         if not changes:
             return vm
         subject = vm_subject(vm)
         node, vmid = vm['node'], vm['id']
-        params = self._config_changes(vm, self._config(node, vmid, subject), changes, subject)
+        params = config_params(self._config(node, vmid, subject), changes, self.label, subject)
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
 
         def write():
@@ -729,6 +712,12 @@ class ProxmoxDriver(HypervisorDriver):
     def check_cloud_init(self, settings, node=None, template=None, subject=None):
         if not settings.get('user_data'):
             return
+        ignored = [key for key in ('user', 'password', 'ssh_keys') if settings.get(key)]
+        if ignored:
+            # cicustom user= replaces the user data PVE generates from ciuser, cipassword and sshkeys (Cloudinit.pm).
+            self.warnings.append('{0}: {1}: cloud_init.user_data replaces the user data Proxmox VE makes, so {2} '
+                                 'reach(es) the guest only if user_data sets them itself'.format(
+                                     self.label, subject, ', '.join(ignored)))
         if node is None and template:
             node = self._template_resource(template, subject)['node']
         self._user_data_snippet(node, settings['user_data'], subject)
@@ -769,7 +758,10 @@ class ProxmoxDriver(HypervisorDriver):
         deadline = time.monotonic() + timeout
 
         def params_for(config, change):
-            params, delete = pve_params(settings, change, config, self._cloud_init_of(config)[1])
+            nic_keys = self._cloud_init_of(config)[1]
+            if 'ip_config' in change['keys']:
+                check_ip_config_fits(settings['ip_config'], nic_keys, self.label, subject)
+            params, delete = pve_params(settings, change, config, nic_keys)
             if 'user_data' in change['keys']:
                 params['cicustom'] = 'user=' + self._user_data_snippet(node, settings['user_data'], subject)
             if not pve_has_drive(config):

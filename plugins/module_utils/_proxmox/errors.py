@@ -9,6 +9,13 @@ own words, on one line."""
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
+try:
+    import requests
+except ImportError:  # the driver says proxmoxer (and with it requests) is missing
+    requests = None
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError, UnreachableError, plain_line)
@@ -48,3 +55,23 @@ def resource_error(driver, exc, path, subject):
     if 'no quorum' in lowered:
         return driver.error(ApiError, 'the cluster has lost quorum, so it refuses changes ({0})'.format(text), subject)
     return driver.error(ApiError, '{0} {1}'.format(status, text), subject)
+
+
+def foreign_refusal(conn):
+    """After a login answered 401: None when the server refuses as Proxmox VE does (its API answers a request without
+    credentials with 401 and a JSON body holding `data`), else a few words of what answered instead (a PureBoot
+    server, a proxy ...): a wrong password is then not the user's problem. Sends no credentials."""
+    url = '{0}://{1}/api2/json/version'.format(conn.scheme, urlsplit(conn.api_url).netloc)
+    try:
+        answer = requests.get(url, verify=conn.tls_verify(), timeout=conn.timeout, allow_redirects=False)
+    except requests.exceptions.RequestException:
+        return None  # no telling: PVE's own 401 stands
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and 'data' in body:
+        return None
+    shown = json.dumps(body) if body is not None else answer.text
+    return 'its login answers HTTP 401, and GET /api2/json/version answers HTTP {0} {1}'.format(
+        answer.status_code, plain_line(shown, 80))

@@ -22,6 +22,10 @@ PASSWORD_UPDATES = ('on_create', 'always')
 PASSWORD_WARNING = ('the hypervisor password is sent to PureBoot, which stores it base64-encoded (readable by anyone '
                     'with access to its database), not encrypted')
 
+PASSWORD_NOT_SENT = ('register_credentials: the registry entry exists already, so the password was not sent (PureBoot '
+                     'never returns it, so whether the entry holds one cannot be told); to send it, run once with '
+                     'password_update: always')
+
 
 def registry_desired(connection, register_credentials=False):
     """The registry entry a hypervisor connection (_driver.Connection) should have; the password only when asked."""
@@ -114,8 +118,13 @@ def plan_registry(current, desired, state='present', password_update='on_create'
     patch = dict((key, public[key]) for key in REGISTRY_PATCH_FIELDS
                  if public.get(key) is not None and public[key] != current.get(key))
     sent_password = password if password_update == 'always' else None
+    warnings = (PASSWORD_WARNING,) if sent_password else ()
+    if password and not sent_password:
+        # register_credentials turned on for an entry made without it: PureBoot never gives a password back, so
+        # whether the entry holds one cannot be known, and on_create does not send it.
+        warnings = (PASSWORD_NOT_SENT,)
     return RegistryPlan(action='update' if patch or sent_password else 'none', after=dict(before, **patch), patch=patch,
-                        password=sent_password, warnings=(PASSWORD_WARNING,) if sent_password else (), **known)
+                        password=sent_password, warnings=warnings, **known)
 
 
 def apply_registry_plan(client, plan):

@@ -232,3 +232,27 @@ def test_ovirt_a_password_alone_still_counts_as_set_once_written():
     # What the engine answers: everything but the password.
     read = ovirt_settings(dict(fields, root_password=None))
     assert read['password_set'] is True and diff_cloud_init(read, desired) == {}
+
+
+@pytest.mark.parametrize('address', ['10.0.0.5/7', '10.0.0.5/0', '2001:db8::5/7', '2001:db8::5/0'])
+def test_prefixes_of_7_or_less_are_refused(address):
+    key = 'address6' if ':' in address else 'address'
+    with pytest.raises(InvalidInputError, match='prefix length must be 8 to'):
+        normalize_cloud_init({'ip_config': [{key: address}]})
+
+
+@pytest.mark.parametrize('address', ['10.0.0.5/8', '10.0.0.5/32', '2001:db8::5/8', '2001:db8::5/128'])
+def test_prefixes_from_8_are_taken(address):
+    key = 'address6' if ':' in address else 'address'
+    assert normalize_cloud_init({'ip_config': [{key: address}]})['ip_config'][0][key] == address
+
+
+@pytest.mark.parametrize('key', [
+    'ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5',
+    # an ed25519 blob under the ssh-rsa name; a key cut short; one with bytes left over
+    'ssh-rsa ' + KEY.split()[1],
+    'ssh-ed25519 ' + base64.b64encode(KEY_BLOB[:-1]).decode(),
+    'ssh-ed25519 ' + base64.b64encode(KEY_BLOB + b'\x00').decode()])
+def test_ssh_keys_are_checked_for_structure(key):
+    with pytest.raises(InvalidInputError, match=r'ssh_keys\[0\] is not an OpenSSH public key'):
+        normalize_cloud_init({'ssh_keys': [key]})

@@ -199,3 +199,11 @@ def test_a_boot_order_the_vm_can_follow_passes():
     check_boot_order({'name': 'web', 'boot_order': ['network', 'disk']}, [{'name': 'net0'}], 'hv1', devices=['disk'])
     check_boot_order({'name': 'web', 'boot_order': ['disk', 'cdrom']}, [], 'hv1')
     check_boot_order({'name': 'web'}, [], 'hv1', devices=[])
+
+
+def test_a_multicast_mac_is_refused_on_every_type():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import validate_hardware
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+    validate_hardware({'name': 'x', 'networks': [{'mac': '52:54:00:00:00:01'}]}, 'hv')
+    with pytest.raises(InvalidInputError, match="networks\\[0\\].mac '01:00:5E:00:00:01' is a multicast address"):
+        validate_hardware({'name': 'x', 'networks': [{'mac': '01:00:5E:00:00:01'}]}, 'hv')

@@ -462,3 +462,12 @@ def test_a_registry_plan_never_shows_its_password(make_plan):
     shown = repr(plan) + str(plan) + repr(Applied(plan, None)) + str(Applied(plan, None)) + '{0}'.format(plan)
     assert 's3cret!' not in shown
     assert 's3cret!' not in repr((plan.desired, plan.create, plan.patch, plan.before, plan.after, plan.warnings))
+
+
+def test_register_credentials_on_an_existing_entry_says_how_to_send_the_password():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import PASSWORD_NOT_SENT
+    current = dict(DESIRED, id='h1', status='online')
+    later = plan_registry(current, dict(DESIRED, password='s3cret!'))
+    assert later.action == 'none' and not later.sends_password and later.warnings == (PASSWORD_NOT_SENT,)
+    assert 'password_update: always' in PASSWORD_NOT_SENT and 's3cret!' not in str(later)
+    assert plan_registry(current, DESIRED).warnings == (), 'no word without register_credentials'
