@@ -46,7 +46,7 @@ def test_full_storage_fails_the_clone_task(pve, driver):
 
 
 # The name reaches PVE on purpose (the collection leaves DNS-name checks to PVE today: issue 22).
-@pytest.mark.pve_schema_violations_expected
+@pytest.mark.pve_schema_violations_expected('name')
 def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
     with pytest.raises(InvalidInputError) as caught:
         clone(pve, driver, 'not_a_dns_name!')

@@ -35,7 +35,7 @@ def test_check_mode_sends_no_write(backend, tmp_path):
 
 # The refused name reaches the hypervisor on purpose: on Proxmox, PVE's schema refuses it (the collection leaves
 # the DNS-name check to PVE until issue 22's fix).
-@pytest.mark.pve_schema_violations_expected
+@pytest.mark.pve_schema_violations_expected('name')
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_bad_input_is_one_clear_line(backend, tmp_path):
     writes = backend.write_count()

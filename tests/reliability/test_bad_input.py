@@ -100,6 +100,8 @@ def answer_text(case, result, outcome):
 @pytest.mark.parametrize('module', MODULES)
 # No fault proxy here: every type, libvirt included, answers bad input and converges on what it accepts.
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
+# Names that are no DNS names reach PVE, whose schema refuses them, until issue 22's fix checks them first.
+@pytest.mark.pve_schema_violations_expected('name')
 def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pureboot_server, tmp_path, record):
     cases = module_cases(module, module_spec(module)['argument_spec'])
     pureboot_server.add_group('lab-web')
