@@ -46,7 +46,7 @@ def test_full_storage_fails_the_clone_task(pve, driver):
 
 
 # The name reaches PVE on purpose: PVE's own 400 must keep its wording.
-@pytest.mark.pve_schema_violations_expected
+@pytest.mark.pve_schema_violations_expected('name')
 def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
     # The driver refuses such a name itself before the clone (test_pve_rules.py); sent anyway, PVE's 400 is passed on.
     template = driver.find_template(pve.template)
