@@ -238,7 +238,7 @@ def dups(*ids, hypervisor='pve-lab'):
 
 def names_of(vms):
     hosts, warnings = inventory_hosts(fetched(vms))
-    return dict((host.name, host.variables['pureboot_vm']['id']) for host in hosts), warnings
+    return {host.name: host.variables['pureboot_vm']['id'] for host in hosts}, warnings
 
 
 def test_same_named_vms_on_one_hypervisor_each_get_a_host_named_with_their_id_and_a_warning():
