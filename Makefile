@@ -1,5 +1,7 @@
 # pureboot.hypervisors: set-up, tests and demo. Every target makes its own virtualenv first.
-#   make test   sanity + the whole test suite (what CI runs)
+#   make test   lint, sanity, the docs lint, the whole test suite and the matrix's edges (what CI runs)
+#   make quick  the unit tests and the contract suite on Proxmox and oVirt, in a light virtualenv (under a minute)
+#   make lint   ruff, antsibull-changelog lint and ansible-lint (production profile) over the collection
 #   make demo   the demo playbook against the bundled simulators (see README)
 #   make docs   the collection's HTML documentation site (antsibull-docs, Sphinx), in .build/docs-site
 
@@ -14,7 +16,7 @@ ANCHORS             := $(VENV)/anchor-collections
 ANCHORS_ANSIBLE      := 14.5.0
 BENCH_ARGS          ?= --sizes 100,1000,5000
 
-.PHONY: venv build sanity pytest test bench stress demo lock clean
+.PHONY: venv build sanity pytest test test-pytest quick lint bench stress demo lock clean
 
 venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
@@ -83,12 +85,59 @@ sanity: venv build
 	cd $(COLLECTION) && HOME=$(SANITY_HOME) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/ansible-test sanity --local --python 3.11 --color no
 
-pytest: venv build
-	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
-	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
+# $(call run-pytest,arguments): pytest in the built tree with the test virtualenv.
+define run-pytest
+cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
+  $(CURDIR)/$(BIN)/python -m pytest $(1)
+endef
 
-test: sanity docs-lint pytest matrix-edges
+pytest: venv build
+	$(call run-pytest,$(PYTEST_ARGS))
+
+# make test's pytest run: parallel workers (pytest-xdist; the tests mostly wait on ansible-playbook and the
+# simulators, so more workers than the 2 cores pay), the slowest tests listed, and one JUnit report for the run.
+# docs/testing.md has the tiers, the markers and where the time goes.
+PYTEST_WORKERS ?= 3
+REPORTS        := $(BUILD_ROOT)/reports
+TEST_PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --durations=30 --junitxml=$(REPORTS)/junit.xml tests
+
+test: lint sanity docs-lint test-pytest matrix-edges
+
+test-pytest: venv build
+	$(call run-pytest,$(TEST_PYTEST_ARGS))
+
+# The quick tier: the unit tests and the contract suite on the simulated types (Proxmox, oVirt), without the
+# tests marked libvirt, e2e or slow (pytest.ini), in a light virtualenv of its own (tests/requirements-quick.txt:
+# no libvirt-python, molecule, ansible-lint or comparison collections). The tests that need what it lacks are
+# skipped with one line saying so.
+QUICK_VENV  ?= .venv-quick
+QUICK_ARGS  ?= -n 2 -m 'not libvirt and not e2e and not slow' tests/unit tests/contract
+
+$(QUICK_VENV)/.installed: tests/requirements-quick.txt
+	rm -rf $(QUICK_VENV)
+	$(PYTHON) -m venv $(QUICK_VENV)
+	$(QUICK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(QUICK_VENV)/bin/python -m pip install --quiet -r tests/requirements-quick.txt
+	touch $@
+
+quick: $(QUICK_VENV)/.installed build
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(QUICK_VENV)/bin:$$PATH \
+	  $(CURDIR)/$(QUICK_VENV)/bin/python -m pytest $(QUICK_ARGS)
+
+# ruff over plugins and tests (ruff.toml), the changelog fragments, and ansible-lint's production profile over the
+# whole collection (.ansible-lint), in the built tree so that every FQCN resolves (ovirt.ovirt: the comparison
+# collections). The format check waits for the one format pass over the tree (RUFF_FORMAT_CHECK=yes then).
+RUFF_FORMAT_CHECK ?= no
+
+lint: venv build
+	$(BIN)/ruff check --no-cache plugins tests
+ifeq ($(RUFF_FORMAT_CHECK),yes)
+	$(BIN)/ruff format --no-cache --check plugins tests
+endif
+	$(BIN)/antsibull-changelog lint
+	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT):$(CURDIR)/$(ANCHORS) \
+	  $(CURDIR)/$(BIN)/ansible-lint --nocolor -q
 
 # The ansible-core x Python matrix (noxfile.py): ansible-test sanity, the unit and contract suites and the
 # integration smoke (tests marked `smoke`) on ansible-core 2.16 to 2.21, each cell (core, Python) in its own
@@ -220,4 +269,4 @@ lock:
 	  $(BUILD_ROOT)/lockvenv/bin/pip freeze | grep -v '^pip=' | sed 's/^fakepve==/fakepve[pytest]==/'; } > tests/requirements.txt
 
 clean:
-	rm -rf $(BUILD_ROOT) $(VENV)
+	rm -rf $(BUILD_ROOT) $(VENV) $(QUICK_VENV)
