@@ -3,8 +3,13 @@
 fakepve's own pytest plugin (fakepve, fakepve_url, fakepve_cafile) is loaded by its entry point; its `fakepve`
 is replaced by the one of tests/simulators/fakepve_net (per-node bridges, SDN vnets). The oVirt engine simulator and
 the PureBoot double register theirs here.
+
+The test tiers (pytest.ini's markers, docs/testing.md) are given here by where a test lives and what it uses,
+not by a decorator on each test: `libvirt` (a private libvirtd: root, bindep.txt's libvirt profile), `e2e` (real
+ansible-playbook, ansible-inventory, molecule or ansible-runner runs) and `slow` (over about 10 s here).
 """
 
+import os
 import socket
 
 import pytest
@@ -34,3 +39,64 @@ def unused_tcp_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+# ------------------------------------------------------------------ test tiers
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+# Suites whose every test runs Ansible's own command-line tools (ansible-playbook, ansible-inventory,
+# ansible-runner, molecule) as subprocesses.
+E2E_DIRS = ('integration', 'fidelity', 'reliability')
+# The fixtures of tests/simulators/libvirtd/fixtures.py: a test using one needs the private libvirtd.
+LIBVIRT_FIXTURES = {'libvirt_host', 'libvirt_uri', 'libvirt_remote_host', 'libvirt_backend'}
+LIBVIRT_DIRS = (os.path.join('simulators', 'libvirtd'),)
+# Tests (files, or file::test name without parameters) measured over about 10 s on the 2-core machine
+# (docs/testing.md, "Where the time goes"): --durations of make test shows whether this list still holds.
+SLOW = {
+}
+
+
+try:
+    import libvirt  # noqa: F401  pylint: disable=unused-import
+    HAS_LIBVIRT_PYTHON = True
+except ImportError:
+    HAS_LIBVIRT_PYTHON = False
+
+
+def _relative(item):
+    return os.path.relpath(str(item.path), TESTS_DIR)
+
+
+def _uses_libvirtd(item):
+    callspec = getattr(item, 'callspec', None)
+    if callspec is not None and callspec.params.get('backend') == 'libvirt':
+        return True
+    return bool(LIBVIRT_FIXTURES.intersection(getattr(item, 'fixturenames', ()))) or \
+        _relative(item).startswith(tuple(d + os.sep for d in LIBVIRT_DIRS))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    """Mark every collected test with its tiers (libvirt, e2e, slow); under pytest-xdist, keep the tests of the
+    private libvirtd on one worker (--dist loadgroup), so that only one worker starts the daemons."""
+    for item in items:
+        relative = _relative(item)
+        if _uses_libvirtd(item):
+            item.add_marker(pytest.mark.libvirt)
+            item.add_marker(pytest.mark.xdist_group('libvirtd'))
+        elif not HAS_LIBVIRT_PYTHON and 'libvirt' in getattr(getattr(item, 'callspec', None), 'params', {}).values():
+            # a unit test's libvirt instance builds the driver, which needs the SDK (the quick tier has none)
+            item.add_marker(pytest.mark.skip(reason='libvirt-python is not installed here (make quick has none)'))
+        if relative.split(os.sep, 1)[0] in E2E_DIRS:
+            item.add_marker(pytest.mark.e2e)
+        test_id = '{0}::{1}'.format(relative.replace(os.sep, '/'), item.originalname)
+        if test_id in SLOW or relative.replace(os.sep, '/') in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_configure(config):
+    """The reports that tests/integration and tests/reliability write at the end of a session are gathered in one
+    process: refuse to write them from parallel workers, which would each write a part."""
+    reports = [name for name in ('PUREBOOT_SECURITY_REPORT', 'PUREBOOT_RELIABILITY_REPORT') if os.environ.get(name)]
+    if reports and getattr(config.option, 'numprocesses', None):
+        raise pytest.UsageError('{0}: run without -n (pytest-xdist), the report is gathered in one process'.format(
+            ', '.join(reports)))
