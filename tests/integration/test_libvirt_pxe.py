@@ -25,7 +25,7 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.pxe impo
 
 VM_NAME = 'pxe-vm-01'
 WORKFLOW = 'ubuntu-2404-server'
-# Under TCG the ROM's DHCP, TFTP and HTTP take ~20 s on these machines (backends.md); room for a busy one.
+# Under TCG the ROM's DHCP, TFTP and HTTP take ~20 s on these machines (docs/test-servers.md); room for a busy one.
 BOOT_TIMEOUT = 180
 
 

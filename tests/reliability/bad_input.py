@@ -276,7 +276,7 @@ NOT_NAMES = {
     # The base logs in with a password; an API token secret or an SSO token next to it may be ignored or refused.
     'hypervisor.api_token_secret': 'any',
     'hypervisor.token': 'any',
-    # PureBoot does not check group ids (pureboot-api.md); an unknown one is stored as given.
+    # PureBoot does not check group ids (docs/pureboot-server.md); an unknown one is stored as given.
     'pureboot_node.group_id': 'any',
     # A tag nobody used before is just a new tag.
     'pureboot_node.tags': 'ok',

@@ -475,7 +475,7 @@ class PrivateLibvirtd:
                    template=False, description=None, domain_type='qemu'):
         """The XML of a small BIOS x86_64 domain: disks (paths of qcow2 images), one NIC per network name,
         the template marker in its metadata when template is true. domain_type 'qemu' is TCG, which works where
-        /dev/kvm does not or nested KVM stalls (see backends.md)."""
+        /dev/kvm does not or nested KVM stalls (see docs/test-servers.md)."""
         parts = ["<domain type={0}>".format(quoteattr(domain_type)), '<name>{0}</name>'.format(escape(name)),
                  "<memory unit='MiB'>{0}</memory>".format(int(memory_mb)), '<vcpu>{0}</vcpu>'.format(int(vcpus))]
         if description:

@@ -1,6 +1,6 @@
 """A contract double of the PureBoot server, for tests only.
 
-It reproduces the REST contract in pureboot-api.md, quirks included: Bearer-only auth with API keys
+It reproduces the REST contract in docs/pureboot-server.md, quirks included: Bearer-only auth with API keys
 and 15-minute JWTs (failed logins never lock the account), the success envelopes, FastAPI/pydantic-shaped
 422 errors (the validators' `value_error`s, and the whole body, password included, echoed for a bad
 hypervisor type), 500s in text/plain, the web UI's catch-all that answers 200 to any unknown GET (so a
