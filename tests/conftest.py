@@ -10,6 +10,7 @@ ansible-playbook, ansible-inventory, molecule or ansible-runner runs) and `slow`
 """
 
 import os
+import signal
 import socket
 
 import pytest
@@ -31,6 +32,17 @@ def backend(request):
     A test that wants some types only parametrizes it itself: @pytest.mark.parametrize('backend', [...], indirect=True).
     """
     return BACKEND_CLASSES[request.param].from_fixtures(request.getfixturevalue)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """Leave the process's SIGINT and SIGTERM handlers as the test found them: ansible_runner.run (test_awx.py) installs
+    handlers that only set a flag, after which neither Ctrl-C nor a SIGTERM stops the pytest run (or its worker)."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        if signal.getsignal(signum) is not handler:
+            signal.signal(signum, handler)
 
 
 @pytest.fixture
