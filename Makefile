@@ -11,6 +11,15 @@ BIN         := $(VENV)/bin
 BUILD_ROOT  := $(CURDIR)/.build
 COLLECTION  := $(BUILD_ROOT)/ansible_collections/pureboot/hypervisors
 PYTEST_ARGS ?= tests
+# The virtualenvs of the tools (nox, the docs tools, the matrix cells, ansible-test's sanity virtualenvs) are kept on
+# this machine between clones, under TOOL_CACHE, each in a folder named after a hash of the pins it installs and of
+# the Python: changed pins make a new folder, so a kept virtualenv holds what its pins say (nox and ansible-test
+# also check theirs on every run). `make test TOOL_CACHE=` keeps them in the clone's .venv instead, made anew.
+TOOL_CACHE  ?= $(HOME)/.cache/pureboot-hypervisors
+TOOLS       := $(if $(TOOL_CACHE),$(TOOL_CACHE),$(CURDIR)/$(VENV))
+PYTHON_ID   := $(shell $(PYTHON) -c 'import sys; print(sys.version)' 2>/dev/null)
+# $(call pins-key,files): 12 hex digits of the files' contents and the Python's version
+pins-key     = $(shell { cat $(1); echo '$(PYTHON_ID)'; } | sha256sum | cut -c1-12)
 # ovirt.ovirt (the fidelity test) and community.proxmox (make bench), taken out of one `ansible` wheel; see below.
 ANCHORS             := $(VENV)/anchor-collections
 ANCHORS_ANSIBLE      := 14.5.0
@@ -77,7 +86,7 @@ build:
 # seed its cache with tests/sanity/get_pip.py (ensurepip + pip install), in a scratch HOME kept beside the venv
 # so its sanity venvs are made once.
 ANSIBLE_TEST_PIP := 24_2
-SANITY_HOME      := $(CURDIR)/$(VENV)/sanity-home
+SANITY_HOME      := $(TOOLS)/sanity-home
 
 sanity: venv build
 	mkdir -p $(SANITY_HOME)/.ansible/test/cache
@@ -145,19 +154,20 @@ endif
 # table (MATRIX_SELECT='-t core-2.16' or MATRIX_SUITES=units narrow it); `make test` runs the units and smoke
 # suites on the oldest and the newest core (matrix-edges). See docs/testing.md.
 .PHONY: matrix matrix-edges matrix-lock matrix-deps
-NOX_VENV      := $(VENV)/nox
-MATRIX_HOME   := $(CURDIR)/$(VENV)/matrix
+NOX_VENV      := $(TOOLS)/nox-$(call pins-key,tests/matrix/requirements-nox.txt)
+MATRIX_HOME   := $(TOOLS)/matrix-$(call pins-key,$(sort $(wildcard tests/matrix/requirements-*.txt)))
 MATRIX_SELECT ?= --sessions cell
 MATRIX_SUITES ?= sanity units smoke
 # Pythons that pyenv has but does not select answer to their pythonX.Y names only from their own folders:
 # add those after PATH, so that nox finds every Python of the matrix.
 MATRIX_PATH   := $(PATH)$(shell command -v pyenv >/dev/null 2>&1 && for v in 3.11 3.12 3.13; do \
                    d=$$(pyenv prefix $$v 2>/dev/null) && printf ':%s/bin' "$$d"; done)
-NOX           := PATH='$(MATRIX_PATH)' $(CURDIR)/$(NOX_VENV)/bin/nox --noxfile $(COLLECTION)/noxfile.py \
+NOX           := PATH='$(MATRIX_PATH)' $(NOX_VENV)/bin/nox --noxfile $(COLLECTION)/noxfile.py \
                    --envdir $(MATRIX_HOME)/cells --download-python never --error-on-missing-interpreters \
                    --reuse-venv yes
 
-$(NOX_VENV)/.installed: tests/matrix/requirements-nox.txt
+# no file prerequisite: the folder's name changes with the pins (a fresh clone's files are newer than any stamp)
+$(NOX_VENV)/.installed:
 	rm -rf $(NOX_VENV)
 	$(PYTHON) -m venv $(NOX_VENV)
 	$(NOX_VENV)/bin/python -m pip install --quiet -r tests/matrix/requirements-nox.txt
@@ -174,7 +184,7 @@ define run-matrix
 rm -rf $(BUILD_ROOT)/matrix-$(1) && mkdir -p $(BUILD_ROOT)/matrix-$(1)
 cd $(COLLECTION) && $(NOX) --list --json $(2) > $(BUILD_ROOT)/matrix-$(1)/cells.json
 cd $(COLLECTION) && status=0; PUREBOOT_MATRIX_RESULTS=$(BUILD_ROOT)/matrix-$(1) $(NOX) $(2) -- $(3) || status=$$?; \
-  $(CURDIR)/$(NOX_VENV)/bin/python tests/matrix/table.py $(BUILD_ROOT)/matrix-$(1) $(3) || status=1; exit $$status
+  $(NOX_VENV)/bin/python tests/matrix/table.py $(BUILD_ROOT)/matrix-$(1) $(3) || status=1; exit $$status
 endef
 
 matrix: venv build $(NOX_VENV)/.installed matrix-deps
@@ -227,11 +237,11 @@ demo: venv build
 # $(DOCS_SITE)/build/html (under the build root, never committed). The tools come from docs/site/requirements.txt
 # in their own virtualenv; ansible-doc is the test virtualenv's. make test runs antsibull-docs' linter (docs-lint).
 .PHONY: docs docs-lint docs-lock
-DOCS_VENV := $(VENV)/docs
+DOCS_VENV := $(TOOLS)/docs-$(call pins-key,docs/site/requirements.txt)
 DOCS_SITE := $(BUILD_ROOT)/docs-site
-DOCS_ENV  := PATH=$(CURDIR)/$(DOCS_VENV)/bin:$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)
+DOCS_ENV  := PATH=$(DOCS_VENV)/bin:$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)
 
-$(DOCS_VENV)/.installed: docs/site/requirements.txt
+$(DOCS_VENV)/.installed:  # named after its pins, like $(NOX_VENV)
 	rm -rf $(DOCS_VENV)
 	$(PYTHON) -m venv $(DOCS_VENV)
 	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/site/requirements.txt
