@@ -109,7 +109,7 @@ pytest: venv build
 # docs/testing.md has the tiers, the markers and where the time goes.
 PYTEST_WORKERS ?= 3
 REPORTS        := $(BUILD_ROOT)/reports
-TEST_PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --durations=30 --junitxml=$(REPORTS)/junit.xml tests
+TEST_PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist worksteal --durations=30 --junitxml=$(REPORTS)/junit.xml tests
 
 test: lint sanity docs-lint test-pytest matrix-edges
 

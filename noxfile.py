@@ -159,9 +159,9 @@ def cell(session, core):
                 detail = run_sanity(session, session.python)
             elif suite == 'units':
                 # parallel workers: these tests mostly wait on the simulators (docs/testing.md)
-                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'loadgroup', 'tests/unit', 'tests/contract')
+                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'worksteal', 'tests/unit', 'tests/contract')
             else:
-                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'loadgroup', '-m', 'smoke', 'tests/integration')
+                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'worksteal', '-m', 'smoke', 'tests/integration')
             status = 'passed'
         except nox.command.CommandFailed:
             status = 'failed'
