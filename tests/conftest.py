@@ -92,7 +92,7 @@ def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argu
 
     Under pytest-xdist each worker that runs a libvirt test starts its own private daemons (they are session
     fixtures). Keeping those tests on one worker (xdist_group and --dist loadgroup) does not work with pytest 9.2:
-    xdist 3.8 renames the items through Item._nodeid, which pytest 9.2's nodeid no longer reads."""
+    xdist 3.8 renames the items through Item._nodeid, which pytest 9.2's nodeid no longer reads (pytest-xdist#1386)."""
     for item in items:
         relative = _relative(item)
         if _uses_libvirtd(item):
