@@ -280,3 +280,8 @@ lock:
 
 clean:
 	rm -rf $(BUILD_ROOT) $(VENV) $(QUICK_VENV)
+
+# The tool virtualenvs kept between clones (TOOL_CACHE): made again by the next make test.
+.PHONY: clean-tool-cache
+clean-tool-cache:
+	$(if $(TOOL_CACHE),rm -rf $(TOOL_CACHE),@echo 'TOOL_CACHE is empty: the tool virtualenvs are in $(VENV)')
