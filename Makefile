@@ -1,5 +1,7 @@
 # pureboot.hypervisors: set-up, tests and demo. Every target makes its own virtualenv first.
-#   make test   sanity + the whole test suite (what CI runs)
+#   make test   lint, sanity, the docs lint, the whole test suite and the matrix's edges (what CI runs)
+#   make quick  the unit tests and the contract suite on Proxmox and oVirt, in a light virtualenv (under a minute)
+#   make lint   ruff, antsibull-changelog lint and ansible-lint (production profile) over the collection
 #   make demo   the demo playbook against the bundled simulators (see README)
 #   make docs   the collection's HTML documentation site (antsibull-docs, Sphinx), in .build/docs-site
 
@@ -9,12 +11,21 @@ BIN         := $(VENV)/bin
 BUILD_ROOT  := $(CURDIR)/.build
 COLLECTION  := $(BUILD_ROOT)/ansible_collections/pureboot/hypervisors
 PYTEST_ARGS ?= tests
+# The virtualenvs of the tools (nox, the docs tools, the matrix cells, ansible-test's sanity virtualenvs) are kept on
+# this machine between clones, under TOOL_CACHE, each in a folder named after a hash of the pins it installs and of
+# the Python: changed pins make a new folder, so a kept virtualenv holds what its pins say (nox and ansible-test
+# also check theirs on every run). `make test TOOL_CACHE=` keeps them in the clone's .venv instead, made anew.
+TOOL_CACHE  ?= $(HOME)/.cache/pureboot-hypervisors
+TOOLS       := $(if $(TOOL_CACHE),$(TOOL_CACHE),$(CURDIR)/$(VENV))
+PYTHON_ID   := $(shell $(PYTHON) -c 'import sys; print(sys.version)' 2>/dev/null)
+# $(call pins-key,files): 12 hex digits of the files' contents and the Python's version
+pins-key     = $(shell { cat $(1); echo '$(PYTHON_ID)'; } | sha256sum | cut -c1-12)
 # ovirt.ovirt (the fidelity test) and community.proxmox (make bench), taken out of one `ansible` wheel; see below.
 ANCHORS             := $(VENV)/anchor-collections
 ANCHORS_ANSIBLE      := 14.5.0
 BENCH_ARGS          ?= --sizes 100,1000,5000
 
-.PHONY: venv build sanity pytest test bench stress demo lock clean
+.PHONY: venv build sanity pytest test test-pytest quick lint bench stress demo lock clean
 
 venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
@@ -75,7 +86,7 @@ build:
 # seed its cache with tests/sanity/get_pip.py (ensurepip + pip install), in a scratch HOME kept beside the venv
 # so its sanity venvs are made once.
 ANSIBLE_TEST_PIP := 24_2
-SANITY_HOME      := $(CURDIR)/$(VENV)/sanity-home
+SANITY_HOME      := $(TOOLS)/sanity-home
 
 sanity: venv build
 	mkdir -p $(SANITY_HOME)/.ansible/test/cache
@@ -83,12 +94,59 @@ sanity: venv build
 	cd $(COLLECTION) && HOME=$(SANITY_HOME) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/ansible-test sanity --local --python 3.11 --color no
 
-pytest: venv build
-	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
-	  $(CURDIR)/$(BIN)/python -m pytest $(PYTEST_ARGS)
+# $(call run-pytest,arguments): pytest in the built tree with the test virtualenv.
+define run-pytest
+cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+  OVIRT_COLLECTION_PATH=$(CURDIR)/$(ANCHORS) \
+  $(CURDIR)/$(BIN)/python -m pytest $(1)
+endef
 
-test: sanity docs-lint pytest matrix-edges
+pytest: venv build
+	$(call run-pytest,$(PYTEST_ARGS))
+
+# make test's pytest run: parallel workers (pytest-xdist; the tests mostly wait on ansible-playbook and the
+# simulators, so more workers than the 2 cores pay), the slowest tests listed, and one JUnit report for the run.
+# docs/testing.md has the tiers, the markers and where the time goes.
+PYTEST_WORKERS ?= 3
+REPORTS        := $(BUILD_ROOT)/reports
+TEST_PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist worksteal --durations=30 --junitxml=$(REPORTS)/junit.xml tests
+
+test: lint sanity docs-lint test-pytest matrix-edges
+
+test-pytest: venv build
+	$(call run-pytest,$(TEST_PYTEST_ARGS))
+
+# The quick tier: the unit tests and the contract suite on the simulated types (Proxmox, oVirt), without the
+# tests marked libvirt, e2e or slow (pytest.ini), in a light virtualenv of its own (tests/requirements-quick.txt:
+# no libvirt-python, molecule, ansible-lint or comparison collections). The tests that need what it lacks are
+# skipped with one line saying so.
+QUICK_VENV  ?= .venv-quick
+QUICK_ARGS  ?= -n 2 -m 'not libvirt and not e2e and not slow' tests/unit tests/contract
+
+$(QUICK_VENV)/.installed: tests/requirements-quick.txt
+	rm -rf $(QUICK_VENV)
+	$(PYTHON) -m venv $(QUICK_VENV)
+	$(QUICK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(QUICK_VENV)/bin/python -m pip install --quiet -r tests/requirements-quick.txt
+	touch $@
+
+quick: $(QUICK_VENV)/.installed build
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(QUICK_VENV)/bin:$$PATH \
+	  $(CURDIR)/$(QUICK_VENV)/bin/python -m pytest $(QUICK_ARGS)
+
+# ruff over plugins and tests (ruff.toml), the changelog fragments, and ansible-lint's production profile over the
+# whole collection (.ansible-lint), in the built tree so that every FQCN resolves (ovirt.ovirt: the comparison
+# collections). The format check waits for the one format pass over the tree (RUFF_FORMAT_CHECK=yes then).
+RUFF_FORMAT_CHECK ?= no
+
+lint: venv build
+	$(BIN)/ruff check --no-cache plugins tests
+ifeq ($(RUFF_FORMAT_CHECK),yes)
+	$(BIN)/ruff format --no-cache --check plugins tests
+endif
+	$(BIN)/antsibull-changelog lint
+	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT):$(CURDIR)/$(ANCHORS) \
+	  $(CURDIR)/$(BIN)/ansible-lint --nocolor -q
 
 # The ansible-core x Python matrix (noxfile.py): ansible-test sanity, the unit and contract suites and the
 # integration smoke (tests marked `smoke`) on ansible-core 2.16 to 2.21, each cell (core, Python) in its own
@@ -96,19 +154,20 @@ test: sanity docs-lint pytest matrix-edges
 # table (MATRIX_SELECT='-t core-2.16' or MATRIX_SUITES=units narrow it); `make test` runs the units and smoke
 # suites on the oldest and the newest core (matrix-edges). See docs/testing.md.
 .PHONY: matrix matrix-edges matrix-lock matrix-deps
-NOX_VENV      := $(VENV)/nox
-MATRIX_HOME   := $(CURDIR)/$(VENV)/matrix
+NOX_VENV      := $(TOOLS)/nox-$(call pins-key,tests/matrix/requirements-nox.txt)
+MATRIX_HOME   := $(TOOLS)/matrix-$(call pins-key,$(sort $(wildcard tests/matrix/requirements-*.txt)))
 MATRIX_SELECT ?= --sessions cell
 MATRIX_SUITES ?= sanity units smoke
 # Pythons that pyenv has but does not select answer to their pythonX.Y names only from their own folders:
 # add those after PATH, so that nox finds every Python of the matrix.
 MATRIX_PATH   := $(PATH)$(shell command -v pyenv >/dev/null 2>&1 && for v in 3.11 3.12 3.13; do \
                    d=$$(pyenv prefix $$v 2>/dev/null) && printf ':%s/bin' "$$d"; done)
-NOX           := PATH='$(MATRIX_PATH)' $(CURDIR)/$(NOX_VENV)/bin/nox --noxfile $(COLLECTION)/noxfile.py \
+NOX           := PATH='$(MATRIX_PATH)' $(NOX_VENV)/bin/nox --noxfile $(COLLECTION)/noxfile.py \
                    --envdir $(MATRIX_HOME)/cells --download-python never --error-on-missing-interpreters \
                    --reuse-venv yes
 
-$(NOX_VENV)/.installed: tests/matrix/requirements-nox.txt
+# no file prerequisite: the folder's name changes with the pins (a fresh clone's files are newer than any stamp)
+$(NOX_VENV)/.installed:
 	rm -rf $(NOX_VENV)
 	$(PYTHON) -m venv $(NOX_VENV)
 	$(NOX_VENV)/bin/python -m pip install --quiet -r tests/matrix/requirements-nox.txt
@@ -125,7 +184,7 @@ define run-matrix
 rm -rf $(BUILD_ROOT)/matrix-$(1) && mkdir -p $(BUILD_ROOT)/matrix-$(1)
 cd $(COLLECTION) && $(NOX) --list --json $(2) > $(BUILD_ROOT)/matrix-$(1)/cells.json
 cd $(COLLECTION) && status=0; PUREBOOT_MATRIX_RESULTS=$(BUILD_ROOT)/matrix-$(1) $(NOX) $(2) -- $(3) || status=$$?; \
-  $(CURDIR)/$(NOX_VENV)/bin/python tests/matrix/table.py $(BUILD_ROOT)/matrix-$(1) $(3) || status=1; exit $$status
+  $(NOX_VENV)/bin/python tests/matrix/table.py $(BUILD_ROOT)/matrix-$(1) $(3) || status=1; exit $$status
 endef
 
 matrix: venv build $(NOX_VENV)/.installed matrix-deps
@@ -178,11 +237,11 @@ demo: venv build
 # $(DOCS_SITE)/build/html (under the build root, never committed). The tools come from docs/site/requirements.txt
 # in their own virtualenv; ansible-doc is the test virtualenv's. make test runs antsibull-docs' linter (docs-lint).
 .PHONY: docs docs-lint docs-lock
-DOCS_VENV := $(VENV)/docs
+DOCS_VENV := $(TOOLS)/docs-$(call pins-key,docs/site/requirements.txt)
 DOCS_SITE := $(BUILD_ROOT)/docs-site
-DOCS_ENV  := PATH=$(CURDIR)/$(DOCS_VENV)/bin:$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)
+DOCS_ENV  := PATH=$(DOCS_VENV)/bin:$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)
 
-$(DOCS_VENV)/.installed: docs/site/requirements.txt
+$(DOCS_VENV)/.installed:  # named after its pins, like $(NOX_VENV)
 	rm -rf $(DOCS_VENV)
 	$(PYTHON) -m venv $(DOCS_VENV)
 	$(DOCS_VENV)/bin/python -m pip install --quiet -r docs/site/requirements.txt
@@ -220,7 +279,12 @@ lock:
 	  $(BUILD_ROOT)/lockvenv/bin/pip freeze | grep -v '^pip=' | sed 's/^fakepve==/fakepve[pytest]==/'; } > tests/requirements.txt
 
 clean:
-	rm -rf $(BUILD_ROOT) $(VENV)
+	rm -rf $(BUILD_ROOT) $(VENV) $(QUICK_VENV)
+
+# The tool virtualenvs kept between clones (TOOL_CACHE): made again by the next make test.
+.PHONY: clean-tool-cache
+clean-tool-cache:
+	$(if $(TOOL_CACHE),rm -rf $(TOOL_CACHE),@echo 'TOOL_CACHE is empty: the tool virtualenvs are in $(VENV)')
 
 # PVE's API schema the suite checks every Proxmox request against (tests/simulators/pve_schema): refresh its
 # trimmed copy from a pve-docs checkout (git clone https://git.proxmox.com/git/pve-docs.git, or github's mirror).

@@ -4,8 +4,8 @@ Each cell is a nox session with its own virtualenv holding one ansible-core rele
 requirements, pinned per core in tests/matrix/requirements-<core>.txt. A cell runs three suites:
 
   sanity  ansible-test sanity --local from that ansible-core, no ignore entries
-  units   the unit tests and the driver contract suite (tests/unit, tests/contract)
-  smoke   the integration tests marked `smoke`: real ansible-playbook / ansible-inventory runs
+  units   the unit tests and the driver contract suite (tests/unit, tests/contract), with 3 pytest-xdist workers
+  smoke   the integration tests marked `smoke`: real ansible-playbook / ansible-inventory runs, with 3 workers
 
 `make matrix` runs every cell and prints the table (core x Python x suite); `make test` runs the units and smoke
 suites on the oldest and the newest core (tag `edges`). This file runs from the built collection tree
@@ -158,9 +158,10 @@ def cell(session, core):
             if suite == 'sanity':
                 detail = run_sanity(session, session.python)
             elif suite == 'units':
-                detail = run_pytest(session, label, suite, 'tests/unit', 'tests/contract')
+                # parallel workers: these tests mostly wait on the simulators (docs/testing.md)
+                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'worksteal', 'tests/unit', 'tests/contract')
             else:
-                detail = run_pytest(session, label, suite, '-m', 'smoke', 'tests/integration')
+                detail = run_pytest(session, label, suite, '-n', '3', '--dist', 'worksteal', '-m', 'smoke', 'tests/integration')
             status = 'passed'
         except nox.command.CommandFailed:
             status = 'failed'

@@ -38,7 +38,7 @@ OVIRT_CLUSTERS = ('Default', 'Cluster2', 'Cluster3')
 START, END = '<!-- bench:start -->', '<!-- bench:end -->'
 
 
-class ServedPve(object):
+class ServedPve:
     """A FakePve on its own event loop thread, with N running VMs spread over PVE_NODES."""
 
     def __init__(self, count, latency, workdir):
@@ -89,7 +89,7 @@ def run_inventory(workdir, name, config, env=None, verbose=False):
     """One ansible-inventory --list; returns (seconds, peak RSS in MiB, host count, the plugin's own seconds or None)."""
     source = workdir / name
     source.write_text(json.dumps(config) if name.endswith('.json') else yaml.safe_dump(config))
-    environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
     environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
                         'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
                         'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true', 'ANSIBLE_NOCOLOR': '1',
@@ -121,7 +121,7 @@ def measure(label, server, workdir, name, config, env=None, verbose=False):
     return row
 
 
-class OvirtCounter(object):
+class OvirtCounter:
     def __init__(self, sim):
         self.sim = sim
 
@@ -166,8 +166,8 @@ def static_inventory(listing_path):
     text = listing_path.read_text()
     listing = json.loads(text[text.index('{'):])
     hostvars = listing.pop('_meta')['hostvars']
-    groups = dict((name, {'hosts': dict((host, None) for host in group.get('hosts', []))})
-                  for name, group in listing.items() if name not in ('all', 'ungrouped'))
+    groups = {name: {'hosts': dict.fromkeys(group.get('hosts', []))}
+              for name, group in listing.items() if name not in ('all', 'ungrouped')}
     return {'all': {'hosts': hostvars, 'children': groups}}
 
 
@@ -189,7 +189,7 @@ def bench_ovirt(count, counter, ovirt, connection, ours, workdir):
                 'ovirt_password': 'bench-secret', 'ovirt_cafile': ovirt.cafile}), n=count, backend='ovirt')]
 
 
-class _Both(object):
+class _Both:
     def __init__(self, *servers):
         self.servers = servers
 
@@ -225,8 +225,8 @@ def table(rows, latency):
         plugin = row['plugin'] + (' (plugin: {0:.2f} s)'.format(row['plugin_seconds']) if row.get('plugin_seconds') else '')
         lines.append('| {n} | {0} | {seconds:.2f} | {peak_mib:.1f} | {requests} | {hosts} |'.format(plugin, **row))
     speed = []
-    for count in sorted(set(r['n'] for r in rows)):
-        by = dict((r['plugin'], r) for r in rows if r['n'] == count)
+    for count in sorted({r['n'] for r in rows}):
+        by = {r['plugin']: r for r in rows if r['n'] == count}
         for ours, anchor in (('pureboot (proxmox)', 'community.proxmox.proxmox (want_facts)'),
                              ('pureboot (ovirt)', 'ovirt.ovirt.ovirt')):
             if ours in by and anchor in by:
@@ -240,7 +240,7 @@ def plot(rows, path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     figure, axes = plt.subplots(figsize=(8, 5))
-    for plugin in sorted(set(r['plugin'] for r in rows)):
+    for plugin in sorted({r['plugin'] for r in rows}):
         points = sorted((r['n'], r['seconds']) for r in rows if r['plugin'] == plugin)
         axes.plot([p[0] for p in points], [p[1] for p in points], marker='o', label=plugin)
     axes.set_xscale('log')

@@ -50,7 +50,7 @@ END_MARK = '<!-- bench-libvirt:end -->'
 
 
 def environment(workdir, anchors):
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_')))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_'))}
     env.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH), str(anchors)]),
                 'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
                 'ANSIBLE_LOCAL_TEMP': str(workdir / 'ansible-tmp'), 'ANSIBLE_NOCOLOR': '1',

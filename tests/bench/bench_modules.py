@@ -72,7 +72,7 @@ class TimedLog(list):
         super().append(item)
 
 
-class ServedPve(object):
+class ServedPve:
     """fakepve on its own event loop, with the contract scene (two nodes, two templates)."""
 
     def __init__(self, latency, workdir):
@@ -99,7 +99,7 @@ class ServedPve(object):
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
-class ServedOvirt(object):
+class ServedOvirt:
     def __init__(self, latency):
         self.engine = OvirtEngineSimulator(password=PASSWORD, seed='default', latency=latency)
         self.engine.requests = TimedLog()
@@ -178,7 +178,7 @@ def run_play(folder, label, tasks, env=None):
     playbook = folder / 'play.yml'
     playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
     marks = folder / 'marks.jsonl'
-    environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
     environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
                         'ANSIBLE_HOME': str(folder / 'ansible-home'), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
                         'ANSIBLE_CALLBACK_PLUGINS': str(folder / 'callbacks'),
@@ -265,11 +265,11 @@ def run_parallel(folder, plays):
     processes = []
     for index, (hosts, play) in enumerate(plays):
         inventory = folder / 'hosts-{0}.yml'.format(index)
-        inventory.write_text(yaml.safe_dump({'all': {'hosts': dict((h, {}) for h in hosts), 'vars': {
+        inventory.write_text(yaml.safe_dump({'all': {'hosts': {h: {} for h in hosts}, 'vars': {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}))
         playbook = folder / 'play-{0}.yml'.format(index)
         playbook.write_text(yaml.safe_dump(play))
-        environment = dict((k, v) for k, v in os.environ.items() if not k.startswith('ANSIBLE_'))
+        environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
         environment.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
                             'ANSIBLE_HOME': str(folder / 'ansible-home-{0}'.format(index)), 'ANSIBLE_NOCOLOR': '1',
                             'ANSIBLE_HOST_KEY_CHECKING': '0'})
@@ -303,7 +303,7 @@ def bench_parallel(latency, workdir, sizes, controllers):
                 made = [vm for vm in served.pve.vms if vm.name in names]
                 row = {'n': count, 'controllers': parts, 'seconds': round(seconds, 1), 'clones': clones,
                        'clones_per_vm': round(clones / float(count), 2), 'vms': len(made),
-                       'distinct_ids': len(set(vm.vmid for vm in made)), 'failed_controllers': len(failed),
+                       'distinct_ids': len({vm.vmid for vm in made}), 'failed_controllers': len(failed),
                        'load': round(os.getloadavg()[0], 2)}
             finally:
                 served.stop()

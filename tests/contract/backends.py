@@ -22,7 +22,7 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules
 GiB = 1024 ** 3
 
 
-class Backend(object):
+class Backend:
     """What every adapter shares: connection options from its base_connection() (overrides win, None drops a key)
     and drivers over them."""
     # An HTTP API, whose faults (dropped connections, 5xx answers, slow answers) the suites' proxies inject and
@@ -35,7 +35,7 @@ class Backend(object):
     def connection(self, **overrides):
         options = self.base_connection()
         options.update(overrides)
-        return dict((k, v) for k, v in options.items() if v is not None)
+        return {k: v for k, v in options.items() if v is not None}
 
     def driver(self, **overrides):
         return driver_for(self.connection(**overrides))
@@ -324,7 +324,7 @@ class LibvirtBackend(Backend):
 # integration and reliability suites on BACKENDS, the HTTP APIs, whose faults (dropped connections, 5xx answers,
 # slow answers) their proxies inject and whose scenes have logins and TLS; an integration test that holds on libvirt
 # too takes ALL_BACKENDS itself (@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)).
-BACKEND_CLASSES = dict((adapter.kind, adapter) for adapter in (ProxmoxBackend, OvirtBackend, LibvirtBackend))
+BACKEND_CLASSES = {adapter.kind: adapter for adapter in (ProxmoxBackend, OvirtBackend, LibvirtBackend)}
 ALL_BACKENDS = list(BACKEND_CLASSES)
 HTTP_BACKENDS = [kind for kind in ALL_BACKENDS if BACKEND_CLASSES[kind].http_api]
 BACKENDS = HTTP_BACKENDS

@@ -41,7 +41,7 @@ def test_connect_reports_facts(backend, driver):
 
 
 def test_templates_are_listed_with_their_hardware(backend, driver):
-    templates = dict((t['name'], t) for t in driver.list_templates())
+    templates = {t['name']: t for t in driver.list_templates()}
     assert backend.template in templates
     template = templates[backend.template]
     assert template['hypervisor'] == driver.label
@@ -120,7 +120,7 @@ def test_list_vms_filters_before_details(backend, driver):
 def test_ten_concurrent_creates_get_distinct_ids(backend, driver):
     with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
         vms = list(pool.map(lambda i: create(backend, driver, 'par-{0}'.format(i)), range(10)))
-    assert len(set(vm['id'] for vm in vms)) == 10
+    assert len({vm['id'] for vm in vms}) == 10
     assert sorted(v['name'] for v in driver.list_vms(name='par-*')) == sorted('par-{0}'.format(i) for i in range(10))
 
 

@@ -66,7 +66,7 @@ def test_offline_node_is_unreachable_and_named(pve, driver):
     assert "node 'pve2' is unreachable (595" in str(caught.value)
     assert "VM 'fault-offline'" in str(caught.value)
     # The rest of the cluster still lists; the VM on the offline node shows as unknown.
-    listed = dict((v['name'], v) for v in driver.list_vms())
+    listed = {v['name']: v for v in driver.list_vms()}
     assert listed['fault-offline']['status'] == 'unknown'
     with pytest.raises(UnreachableError) as caught:
         clone(pve, driver, 'fault-offline2', node='pve2')

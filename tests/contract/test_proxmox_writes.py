@@ -65,7 +65,7 @@ def test_parallel_clones_pick_ids_apart(pve):
         thread.join(120)
     assert not errors, errors
     made = [vm for vm in pve.pve.vms if vm.name in names]
-    assert sorted(vm.name for vm in made) == names and len(set(vm.vmid for vm in made)) == 10
+    assert sorted(vm.name for vm in made) == names and len({vm.vmid for vm in made}) == 10
     clones = [1 for method, path, _body in pve.pve.requests if method == 'POST' and path.endswith('/clone')]
     # Taking nextid as it comes, the ten collided into 18 clone requests here; spread by name, a few at most.
     assert len(clones) <= 13, len(clones)

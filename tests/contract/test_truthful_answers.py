@@ -18,7 +18,7 @@ ASSIGNED = ('id', 'uuid', 'ip_addresses')
 
 def comparable(record):
     """The record without what the hypervisor assigns: ids, UUID, addresses, MACs."""
-    shown = dict((k, v) for k, v in record.items() if k not in ASSIGNED)
+    shown = {k: v for k, v in record.items() if k not in ASSIGNED}
     shown['nics'] = [dict(nic, mac=None) for nic in record['nics']]
     return shown
 

@@ -23,7 +23,7 @@ def ansible_env(tmp_path, extra=None):
     """The environment of every ansible-* command: this collection, these targets, no user config."""
     env = dict(os.environ)
     for key in list(env):
-        if key.startswith('ANSIBLE_') or key.startswith('PUREBOOT_'):
+        if key.startswith(('ANSIBLE_', 'PUREBOOT_')):
             del env[key]
     env.update({
         'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
@@ -102,7 +102,7 @@ def unwrap(value):
     if isinstance(value, dict):
         if set(value) == {'__ansible_unsafe'}:
             return value['__ansible_unsafe']
-        return dict((k, unwrap(v)) for k, v in value.items())
+        return {k: unwrap(v) for k, v in value.items()}
     if isinstance(value, list):
         return [unwrap(v) for v in value]
     return value

@@ -84,7 +84,7 @@ def inject(credential_type, inputs, private_data_dir, runner_root=None):
     """
     definition = yaml.safe_load((AWX / credential_type).read_text())
     templates = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
-    values = dict((field['id'], '') for field in definition['inputs']['fields'])
+    values = {field['id']: '' for field in definition['inputs']['fields']}
     values.update(inputs)
     env_dir = private_data_dir / 'env'
     env_dir.mkdir(parents=True, exist_ok=True)
@@ -100,8 +100,8 @@ def inject(credential_type, inputs, private_data_dir, runner_root=None):
         else:
             filenames = job_path
     values['tower'] = {'filename': filenames}
-    return dict((name, templates.from_string(template).render(values))
-                for name, template in definition['injectors']['env'].items())
+    return {name: templates.from_string(template).render(values)
+            for name, template in definition['injectors']['env'].items()}
 
 
 def credentials_env(backend, pureboot_server, private_data_dir, runner_root=None):
@@ -186,8 +186,8 @@ def node_env(tmp_path):
     """The environment of the controller's and the execution node's ansible-runner processes: this virtualenv (the
     execution environment's Python), a home of their own, and nothing of the test run's Ansible settings,
     credentials or PYTHONPATH: the job sees only what the private data directory brings."""
-    env = dict((key, value) for key, value in os.environ.items()
-               if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH')
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH'}
     env['HOME'] = str(tmp_path / 'home')
     env['PATH'] = '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))
     return env
@@ -324,7 +324,7 @@ def test_provision_job_and_inventory_update_streamed_like_awx(backend, pureboot_
     assert hostvars['awx-web-1']['pureboot_vm']['nics'][0]['mac'] == web['nics'][0]['mac']
     assert hostvars['awx-web-1']['pureboot_node']['id'] == web_node['id']
     assert hostvars['awx-db-1']['pureboot_node']['id'] == db_node['id']
-    groups = dict((name, sorted(group.get('hosts') or [])) for name, group in inventory.items() if name != '_meta')
+    groups = {name: sorted(group.get('hosts') or []) for name, group in inventory.items() if name != '_meta'}
     assert groups['tag_web'] == ['awx-web-1'] and groups['tag_db'] == ['awx-db-1']
     assert groups['workflow_wf_awx'] == ['awx-web-1'] and groups['workflow_none'] == ['awx-db-1']
     assert groups['pureboot_hypervisor_pve_lab'] == ['awx-db-1', 'awx-web-1']

@@ -38,13 +38,13 @@ NOT_SHIPPED = ['Makefile', 'noxfile.py', '.ci/run', 'docs/performance.json',
 def repository_files():
     """The files of the collection's tree, as `make build` copied them (it is a git repository of exactly those)."""
     listed = subprocess.run(['git', 'ls-files', '-z'], cwd=str(COLLECTION), capture_output=True, check=True).stdout
-    return set(name for name in listed.decode().split('\0') if name)
+    return {name for name in listed.decode().split('\0') if name}
 
 
 def galaxy_env(tmp_path, collections_path):
     """ansible-* with no Ansible setting or PYTHONPATH of the test run's: only collections_path holds collections."""
-    env = dict((key, value) for key, value in os.environ.items()
-               if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH')
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH'}
     env.update({'HOME': str(tmp_path / 'home'), 'ANSIBLE_COLLECTIONS_PATH': str(collections_path),
                 'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))})
     return env
@@ -63,7 +63,7 @@ def artifact(tmp_path_factory):
                    env=galaxy_env(work, work / 'none'), capture_output=True, text=True, check=True)
     tarball = next(work.glob('pureboot-hypervisors-*.tar.gz'))
     with tarfile.open(str(tarball)) as archive:
-        members = set(member.name for member in archive.getmembers() if member.isfile())
+        members = {member.name for member in archive.getmembers() if member.isfile()}
     return tarball, members
 
 
@@ -75,8 +75,8 @@ def test_artifact_holds_the_collection_and_nothing_else(artifact):
     assert sorted(members & set(NOT_SHIPPED)) == []
     # And the collection is whole: every plugin, role, playbook, meta and extension file, the docs and the README.
     collection_parts = ('plugins/', 'roles/', 'playbooks/', 'meta/', 'extensions/', 'changelogs/', 'docs/')
-    wanted = set(name for name in repository if name.startswith(collection_parts)) - set(NOT_SHIPPED)
-    wanted = set(name for name in wanted if not name.startswith('docs/site/'))
+    wanted = {name for name in repository if name.startswith(collection_parts)} - set(NOT_SHIPPED)
+    wanted = {name for name in wanted if not name.startswith('docs/site/')}
     assert sorted(wanted - members) == []
     assert {'README.md', 'LICENSE', 'requirements.txt', 'bindep.txt', 'meta/runtime.yml'} <= members
 

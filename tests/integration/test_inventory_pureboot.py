@@ -171,8 +171,8 @@ def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_pa
             driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60)]
     result = ansible_inventory(tmp_path, source([backend]))
     hostvars = listing(result)['_meta']['hostvars']
-    expected = dict(('dup_{0}'.format(vm['id']), vm['id']) for vm in made)
-    assert dict((name, hostvars[name]['pureboot_vm']['id']) for name in expected) == expected
+    expected = {'dup_{0}'.format(vm['id']): vm['id'] for vm in made}
+    assert {name: hostvars[name]['pureboot_vm']['id'] for name in expected} == expected
     assert sorted(hostvars) == sorted(['inv-db-1', 'inv-web-1', 'inv-web-2'] + list(expected))
     for name in expected:
         assert "VMs named 'dup'; the host of the one with id {0} is '{1}'".format(

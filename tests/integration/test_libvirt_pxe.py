@@ -14,7 +14,7 @@ $PUREBOOT_PXE_EVIDENCE when that is set.
 import json
 import os
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 import yaml
@@ -25,7 +25,7 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.pxe impo
 
 VM_NAME = 'pxe-vm-01'
 WORKFLOW = 'ubuntu-2404-server'
-# Under TCG the ROM's DHCP, TFTP and HTTP take ~20 s on these machines (backends.md); room for a busy one.
+# Under TCG the ROM's DHCP, TFTP and HTTP take ~20 s on these machines (docs/test-servers.md); room for a busy one.
 BOOT_TIMEOUT = 180
 
 
@@ -67,7 +67,7 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
         'pureboot_node': {'register': True}}, 'register': 'created'}
     dump = {'ansible.builtin.copy': {'content': '{{ created | to_json }}', 'dest': str(tmp_path / 'results.json'),
                                      'mode': '0600'}}
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     assert_ok(run_in_namespace(host, tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}]))
     created = json.loads((tmp_path / 'results.json').read_text())
     assert created['changed'] is True and created['vm']['status'] == 'running'
@@ -127,5 +127,5 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
         'node_after_first_boot': {'state': 'discovered', 'last_seen_at': first_seen.isoformat()},
         'second_boot_requests': [dict(method=e['method'], path=e['path'], query=e['query'], status=e['status'])
                                  for e in log],
-        'node_after_second_boot': dict((key, node[key]) for key in ('state', 'workflow_id', 'last_seen_at', 'ip_address')),
+        'node_after_second_boot': {key: node[key] for key in ('state', 'workflow_id', 'last_seen_at', 'ip_address')},
     })

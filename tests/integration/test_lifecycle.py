@@ -49,7 +49,7 @@ def test_every_module_logs_out_on_success_and_on_failure(ovirt_engine, pureboot_
             'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent', pureboot=pb)}, 'ok'),
     ]
-    assert outcomes(tmp_path, tasks) == dict((name, expected) for name, _task, expected in tasks)
+    assert outcomes(tmp_path, tasks) == {name: expected for name, _task, expected in tasks}
     logins, logouts = sessions(ovirt_engine)
     assert logins >= len(tasks) - 1, 'each task logs in (the unknown cluster too)'
     assert logins == logouts, '{0} SSO logins but {1} logouts'.format(logins, logouts)
@@ -76,7 +76,7 @@ def test_every_module_closes_its_libvirt_connection_on_success_and_on_failure(li
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent')}, 'ok'),
     ]
     mark = libvirt_remote_host.log_mark()
-    assert outcomes(tmp_path, tasks) == dict((name, expected) for name, _task, expected in tasks)
+    assert outcomes(tmp_path, tasks) == {name: expected for name, _task, expected in tasks}
     calls = libvirt_remote_host.rpc_calls(mark)
     opens, closes = calls.count('REMOTE_PROC_CONNECT_OPEN'), calls.count('REMOTE_PROC_CONNECT_CLOSE')
     # The wrong password's connection is refused during its login, before it is open.

@@ -42,7 +42,7 @@ def normalised(value):
         elif key == 'ip_addresses':
             result[key] = '<addresses>'
         elif key == 'nics' and isinstance(item, list):
-            result[key] = [dict(nic, **dict((k, v) for k, v in NIC_OWN_VALUES.items() if nic.get(k) is not None))
+            result[key] = [dict(nic, **{k: v for k, v in NIC_OWN_VALUES.items() if nic.get(k) is not None})
                            for nic in item]
         else:
             result[key] = normalised(item)

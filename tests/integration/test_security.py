@@ -231,8 +231,8 @@ def play_reading(tmp_path, inventory_path, host, expressions, env=None):
     out = tmp_path / 'read.json'
     tasks = [{'name': 'read the host variables',
               'ansible.builtin.copy': {'dest': str(out), 'mode': '0600', 'content': '{{ values | to_json }}'},
-              'vars': {'values': dict((name, "{{{{ hostvars['{0}'].{1} }}}}".format(host, expression))
-                                      for name, expression in expressions.items())}}]
+              'vars': {'values': {name: "{{{{ hostvars['{0}'].{1} }}}}".format(host, expression)
+                                  for name, expression in expressions.items()}}}]
     play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]
     extra = {'ANSIBLE_INVENTORY_ENABLED': 'host_list,pureboot.hypervisors.pureboot'}
     extra.update(env or {})

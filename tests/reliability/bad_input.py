@@ -121,7 +121,7 @@ def plain_path(path):
     return '.'.join(k for k in path if not isinstance(k, int))
 
 
-class Case(object):
+class Case:
     """One bad input: module, the option's path, the class of mistake, the value, and its id."""
 
     def __init__(self, module, path, kind, value, variant=None, merge=False, option_type='str'):
@@ -202,8 +202,8 @@ def module_cases(module, spec):
         kind = option_spec.get('type', 'str')
         elements = option_spec.get('elements')
 
-        def add(mistake, value, **extra):
-            cases.append(Case(module, path, mistake, value, option_type=kind, **extra))  # pylint: disable=cell-var-from-loop
+        def add(mistake, value, path=path, kind=kind, **extra):  # this iteration's option, bound
+            cases.append(Case(module, path, mistake, value, option_type=kind, **extra))
 
         if wrong_type_value(option_spec) is not None:
             add('wrong_type', wrong_type_value(option_spec))
@@ -276,7 +276,7 @@ NOT_NAMES = {
     # The base logs in with a password; an API token secret or an SSO token next to it may be ignored or refused.
     'hypervisor.api_token_secret': 'any',
     'hypervisor.token': 'any',
-    # PureBoot does not check group ids (pureboot-api.md); an unknown one is stored as given.
+    # PureBoot does not check group ids (docs/pureboot-server.md); an unknown one is stored as given.
     'pureboot_node.group_id': 'any',
     # A tag nobody used before is just a new tag.
     'pureboot_node.tags': 'ok',

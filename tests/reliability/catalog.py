@@ -40,7 +40,7 @@ def all_case_ids(backends, input_backends=None):
             ids.append(case_id('fault', kind, NATIVE_DROPS[kind]))
         ids += [case_id('load', kind, name) for name in LOAD_CASES]
         ids += [case_id('secrets', kind, target) for target in SECRET_TARGETS]
-    specs = dict((module, module_spec(module)['argument_spec']) for module in MODULES)
+    specs = {module: module_spec(module)['argument_spec'] for module in MODULES}
     for kind in input_backends or backends:
         for module in MODULES:
             ids += [case.case_id(kind) for case in module_cases(module, specs[module])]

@@ -73,7 +73,7 @@ class _Handler(TLSHandler):
             entry['fate'] = LOST_REQUEST
             self._reset()
             return
-        headers = dict((k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         upstream = proxy.upstream_connection()
         try:
             upstream.request(self.command, self.path, body=body or None, headers=headers)

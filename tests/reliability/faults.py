@@ -13,7 +13,7 @@ FAULTS = []
 OVIRT_VMS = '/ovirt-engine/api/vms'
 
 
-class Fault(object):
+class Fault:
     def __init__(self, function, kind, name, summary, category, marks):
         self.function = function
         # proxmox or ovirt; hypervisor: every type; pureboot: with the first hypervisor backend.
@@ -28,7 +28,7 @@ class Fault(object):
         return 'fault/{0}/{1}'.format('pureboot-' + backend if self.kind == 'pureboot' else backend, self.name)
 
 
-class Play(object):
+class Play:
     """What test_faults runs: phase1 (under the fault), lift(), phase2; and what phase 1 must say."""
 
     def __init__(self, phase1, lift, text=None, phase2=None, state='stopped', after_phase1=None, measure=None,

@@ -35,7 +35,7 @@ def scaled(default, stress):
 
 # ------------------------------------------------------------------ results
 
-class Recorder(object):
+class Recorder:
     """Every case the suite measured, written as JSON at the end of the session when REPORT_ENV names a file."""
 
     def __init__(self):
@@ -76,7 +76,7 @@ RECORDER = Recorder()
 
 # ------------------------------------------------------------------ running modules
 
-class ModuleRunner(object):
+class ModuleRunner:
     """Runs modules the way Ansible does on the target (one process each, `<module> <args file>`), through a few
     fork servers (zygote.py) that paid for the imports once. Thread-safe: run() from as many threads as there
     are servers. test_bad_input checks on a sample that a playbook shows exactly the same messages.
@@ -193,10 +193,10 @@ def run_phases(tmp_path, phase1, phase2, between, env=None, args=(), inventory='
 
 def _unwrap(results, per_host):
     """{'p1_0 <name>': {host: result}} -> {'p1_0': {host: result}}, or {'p1_0': result} for one host."""
-    keyed = dict((name.split(' ', 1)[0], hosts) for name, hosts in results.items())
+    keyed = {name.split(' ', 1)[0]: hosts for name, hosts in results.items()}
     if per_host:
         return keyed
-    return dict((key, next(iter(hosts.values()))) for key, hosts in keyed.items())
+    return {key: next(iter(hosts.values())) for key, hosts in keyed.items()}
 
 
 def _await_file(path, process, timeout):
@@ -243,7 +243,7 @@ def clear_line_problems(result, labels, output='', secrets=()):
         if isinstance(msg, str) and result.get('error_category') and not any(
                 msg.startswith(label + ': ') for label in labels if label):
             problems.append('does not start with the hypervisor or PureBoot name ({0})'.format(', '.join(
-                sorted(set(label for label in labels if label)))))
+                sorted({label for label in labels if label}))))
     text = output + json.dumps(result)
     if 'Traceback (most recent call last)' in text:
         problems.append('a traceback')

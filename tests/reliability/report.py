@@ -49,7 +49,7 @@ LOAD_FIGURES = ('vms', 'distinct_ids', 'nodes', 'create_requests', 'phase1_s', '
 
 def pick(case, keys):
     """{key: value} of the keys the case has, None values left out."""
-    return dict((k, case[k]) for k in keys if case.get(k) is not None)
+    return {k: case[k] for k in keys if case.get(k) is not None}
 
 
 def drop_figures(extra):
@@ -68,7 +68,7 @@ def drop_figures(extra):
         parts.append('create requests per VM that reached the hypervisor: {0}'.format(cell(extra['creates_per_vm'])))
     if 'nodes_per_mac' in extra:
         parts.append('node registrations per MAC that reached PureBoot: {0}'.format(cell(extra['nodes_per_mac'])))
-    rest = dict((k, v) for k, v in extra.items() if k not in ('hypervisor', 'pureboot', 'creates_per_vm', 'nodes_per_mac'))
+    rest = {k: v for k, v in extra.items() if k not in ('hypervisor', 'pureboot', 'creates_per_vm', 'nodes_per_mac')}
     if rest:
         parts.append(cell(rest))
     return '; '.join(parts)
@@ -97,7 +97,7 @@ def figures(report):
         else:
             load_text.append('{0}: inventory of {1} VMs in {2} s ({3} requests)'.format(
                 case['hypervisor'], case.get('vms'), case.get('seconds'), case.get('requests')))
-    options = set((c['module'], c['option']) for c in inputs if c['option'] != 'no_such_option')
+    options = {(c['module'], c['option']) for c in inputs if c['option'] != 'no_such_option'}
     rows = [
         ['Faults survived', '**{0} of {1}**: ended in the error category expected with one clear line (or were ridden out: '
                             'expired logins, refused or dropped reads, lost write answers), left no duplicate, and their re-run converged; '
@@ -106,8 +106,8 @@ def figures(report):
         ['Inputs tried', '**{0}** (every option of the {5} modules, {1} in all with the suboptions, each module counted '
                          'apart, plus an option none has; on {2} hypervisor type(s)): {3} answered one clear line as '
                          'expected; {4} with a known bug (below)'.format(
-                             len(inputs), len(options), len(set(c['id'].split('/')[1] for c in inputs)),
-                             len(clear), len(known), len(set(c['module'] for c in inputs)))],
+                             len(inputs), len(options), len({c['id'].split('/')[1] for c in inputs}),
+                             len(clear), len(known), len({c['module'] for c in inputs}))],
         ['Secrets leaked', '**{0}** in {1} scans ({2} bytes of -vvvv output, results and cache)'.format(
             leaks, len(secrets), sum(c.get('scanned_bytes') or 0 for c in secrets))],
     ]
@@ -258,7 +258,7 @@ def render(report, stress=None):
               'Cases whose answer is not yet what it should be. Each stays in the suite, which fails the day the bug '
               'is fixed so its entry in `tests/reliability/known_bugs.py` is taken out.', '', known_bug_rows(report), '',
               '## Bad input', '']
-    for module in sorted(set(c['module'] for c in by_section(report, 'input'))):
+    for module in sorted({c['module'] for c in by_section(report, 'input')}):
         parts += ['### {0}'.format(module), '', input_rows(report, module), '']
     return '\n'.join(parts).rstrip() + '\n'
 

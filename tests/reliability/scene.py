@@ -10,7 +10,7 @@ from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import Dro
 OVIRT_API = '/ovirt-engine/api'
 
 
-class Scene(object):
+class Scene:
     """backend (the integration suite's), its server (fakepve or the oVirt simulator), the PureBoot double."""
 
     def __init__(self, request, backend, double, tmp_path, name):

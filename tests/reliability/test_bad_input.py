@@ -118,13 +118,13 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
 
         # Every input a module accepts converges: the same task again changes nothing.
         def run_again(answer):
-            case, args, result, _output, _seconds = answer
+            case, args, _result, _output, _seconds = answer
             again, _stdout, _stderr, _code = runner.run(module, args, 'again-' + case.case_id(backend.kind).replace('/', '_'))
             return case, again
 
         accepted = [a for a in answers if a[2] is not None and not a[2].get('failed')]
         with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-            second_runs = dict((case.case_id(backend.kind), again) for case, again in pool.map(run_again, accepted))
+            second_runs = {case.case_id(backend.kind): again for case, again in pool.map(run_again, accepted)}
 
     problems = []
     for case, args, result, output, seconds in answers:

@@ -61,7 +61,7 @@ def repeated_writes(proxy):
             continue
         key = (entry['method'], entry['path'], entry['body'])
         seen[key] = seen.get(key, 0) + 1
-    return dict((key, count) for key, count in seen.items() if count > 1)
+    return {key: count for key, count in seen.items() if count > 1}
 
 
 def losses(proxy):
@@ -116,7 +116,7 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
 
         first, second, _run, phase1_seconds, phase2_seconds = run_phases(tmp_path, [task], [task], between)
         failed = [r for r in task_results(first['p1_0']) if r.get('failed')]
-        categories = sorted(set(r.get('error_category') for r in failed))
+        categories = sorted({r.get('error_category') for r in failed})
         problems = ['{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300)) for r in failed
                     if r.get('error_category') != 'unreachable' or '\n' in str(r.get('msg'))]
         if len(failed) > MAX_FAILED:
@@ -225,7 +225,7 @@ def test_drops_native_fakepve_flaky_network(backend, pureboot_server, request, t
            fault="fakepve's flaky_network: {0:.0%} of requests dropped before fakepve reads them, creating and "
                  'starting {1} VMs'.format(DROP_RATE, VMS),
            expected='unreachable, or ridden out',
-           category=', '.join(sorted(set(r.get('error_category') or '' for r in failed))) or None,
+           category=', '.join(sorted({r.get('error_category') or '' for r in failed})) or None,
            message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (
                ': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
            converged=not problems, phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),

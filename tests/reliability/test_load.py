@@ -29,7 +29,7 @@ INVENTORY_VMS = scaled(1000, 5000)
 
 def write_inventory(tmp_path, hosts):
     path = tmp_path / 'hosts.yml'
-    path.write_text(yaml.safe_dump({'all': {'hosts': dict((host, {}) for host in hosts)}}))
+    path.write_text(yaml.safe_dump({'all': {'hosts': {host: {} for host in hosts}}}))
     return str(path)
 
 
@@ -117,7 +117,7 @@ def test_inventory_over_thousands_of_vms(backend, pureboot_server, request, tmp_
         problems.append(one_line(result.stderr, 2000))
     else:
         hostvars = json.loads(result.stdout)['_meta']['hostvars']
-    names = set(name for name, _mac in made)
+    names = {name for name, _mac in made}
     listed = names & set(hostvars)
     if len(listed) != len(names):
         problems.append('{0} of {1} VMs listed'.format(len(listed), len(names)))

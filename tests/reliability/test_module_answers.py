@@ -17,13 +17,13 @@ def pureboot_options(double):
 
 
 def vm_view(vm):
-    shown = dict((k, v) for k, v in vm.items() if k not in VM_ASSIGNED)
+    shown = {k: v for k, v in vm.items() if k not in VM_ASSIGNED}
     shown['nics'] = [dict(nic, mac=None) for nic in vm['nics']]
     return shown
 
 
 def node_view(node):
-    return dict((k, v) for k, v in (node or {}).items() if k not in NODE_ASSIGNED)
+    return {k: v for k, v in (node or {}).items() if k not in NODE_ASSIGNED}
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_check_mode_predicts_the_real_run_for_every_template(backend, pureboot_s
         assert checked['pureboot_node'] is not None
         # Check mode shows the node's view (what --diff shows); the real run returns PureBoot's whole record.
         predicted_node = node_view(checked['pureboot_node'])
-        assert predicted_node == dict((k, real['pureboot_node'].get(k)) for k in predicted_node), template
+        assert predicted_node == {k: real['pureboot_node'].get(k) for k in predicted_node}, template
         assert predicted_node['group_id'] and predicted_node['boot_mode'] == real['vm']['firmware']
         again, _out, _err, _rc = runner.run('pureboot_vm', args, 'again-{0}'.format(index))
         assert again['changed'] is False, again

@@ -33,7 +33,7 @@ CLOUD_INIT_PASSWORD = 'Cloud-Init-Reliab1lity-0044'
 JWT = re.compile(r'eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}')
 
 
-class Issued(object):
+class Issued:
     """Session secrets the servers hand out while the play runs, recorded as they are issued."""
 
     def __init__(self, scene):
@@ -182,7 +182,7 @@ def test_modules_at_vvvv_with_failures_show_no_secret(backend, pureboot_server, 
         leaks = scan(text, every_secret)
         record(case_id('secrets', backend.kind, module), 'secrets', hypervisor=backend.kind, target=module,
                tasks=len(mine), failures=sum(1 for r in mine if r.get('failed') or (r.get('hypervisor') or {}).get('error')),
-               categories=sorted(set(r.get('error_category') for r in mine if r.get('error_category'))),
+               categories=sorted({r.get('error_category') for r in mine if r.get('error_category')}),
                secrets=len(every_secret), scanned_bytes=len(text), leaks=len(leaks), problems=leaks)
         assert not leaks, '{0}: {1}'.format(module, leaks)
     assert not leaks_everywhere, leaks_everywhere

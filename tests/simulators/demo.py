@@ -21,7 +21,7 @@ BIN = pathlib.Path(sys.executable).parent
 
 
 def environment(directory):
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_')))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_'))}
     env.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_HOME': str(directory / 'ansible-home'),
                 'ANSIBLE_CONFIG': str(directory / 'no-ansible.cfg'), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
                 'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot,host_list',

@@ -26,7 +26,7 @@ def _clone_storages(body):
     cells = dict(zip(body.__code__.co_freevars, (cell.cell_contents for cell in body.__closure__ or ())))
     if not cells.get('full') or 'plan' not in cells:
         return []
-    return sorted(set(cells.get('storage') or volume.split(':', 1)[0] for volume, _props in cells['plan'].values()))
+    return sorted({cells.get('storage') or volume.split(':', 1)[0] for volume, _props in cells['plan'].values()})
 
 
 def hold_storage_locks(pve, copy_secs=20.0, wait_secs=10.0):
@@ -47,7 +47,7 @@ def hold_storage_locks(pve, copy_secs=20.0, wait_secs=10.0):
                     lock = locks.setdefault(storage, asyncio.Lock())
                     try:
                         await asyncio.wait_for(lock.acquire(), wait_secs * (pve.time_scale or 0))
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pve.storage_lock_timeouts += 1
                         # As PVE's clone worker does on any failure: the half-made VM goes.
                         if kwargs.get('vm') in pve.vms:

@@ -53,7 +53,7 @@ class TLSHandler(BaseHTTPRequestHandler):
             self.connection.do_handshake()
 
 
-class BackgroundServer(object):
+class BackgroundServer:
     """A test server served in a daemon thread, over HTTPS with a fresh self-signed certificate unless tls=False.
 
     name: the certificate's name (and the thread's, with the port); host: the address it listens on and its

@@ -31,12 +31,12 @@ class NetworkedPve(FakePve):
     """A FakePve whose nodes have their own bridges, and whose cluster has SDN vnets."""
 
     def __init__(self, *args, **kwargs):
-        super(NetworkedPve, self).__init__(*args, **kwargs)
-        self.bridges = dict((node, list(DEFAULT_BRIDGES)) for node in self.nodes)
+        super().__init__(*args, **kwargs)
+        self.bridges = {node: list(DEFAULT_BRIDGES) for node in self.nodes}
         self.vnets = dict(DEFAULT_VNETS)
 
     def add_node(self, name, *args, **kwargs):
-        result = super(NetworkedPve, self).add_node(name, *args, **kwargs)
+        result = super().add_node(name, *args, **kwargs)
         self.bridges.setdefault(name, list(DEFAULT_BRIDGES))
         return result
 
@@ -66,13 +66,13 @@ class NetworkedPve(FakePve):
 
     # PVE hides the cloud-init password in every answer; fakepve's handlers answer the config as stored.
     async def _config_get(self, request):
-        answer = json.loads((await super(NetworkedPve, self)._config_get(request)).text)['data']
+        answer = json.loads((await super()._config_get(request)).text)['data']
         if answer.get('cipassword'):
             answer['cipassword'] = CIPASSWORD_MASK
         return ok(answer)
 
     async def _pending(self, request):
-        answer = json.loads((await super(NetworkedPve, self)._pending(request)).text)['data']
+        answer = json.loads((await super()._pending(request)).text)['data']
         for item in answer:
             if item.get('key') == 'cipassword':
                 for field in ('value', 'pending'):

@@ -38,7 +38,7 @@ def test_cloud_init_password_is_never_answered(fakepve, api):
     fakepve.add_vm(100, 'ci', config={'cores': 1, 'memory': 512})
     api.nodes('pve1').qemu(100).config.put(ciuser='deploy', cipassword='Never-answered-1')
     assert api.nodes('pve1').qemu(100).config.get()['cipassword'] == '**********'
-    pending = dict((item['key'], item) for item in api.nodes('pve1').qemu(100).pending.get())
+    pending = {item['key']: item for item in api.nodes('pve1').qemu(100).pending.get()}
     assert pending['cipassword']['value'] == '**********' and pending['ciuser']['value'] == 'deploy'
     # The model keeps what was written, for tests to read.
     assert fakepve.vm(100).config['cipassword'] == 'Never-answered-1'

@@ -135,7 +135,7 @@ def _command(name):
     return shutil.which(name, path=SYSTEM_PATH) or name
 
 
-class PrivateLibvirtd(object):
+class PrivateLibvirtd:
     """A libvirtd and virtlogd of its own, in a network and a mount namespace of its own (see the module's doc).
 
     base_dir: an empty or new directory for everything the daemon writes (keep its path short: the unix
@@ -273,7 +273,7 @@ class PrivateLibvirtd(object):
                 return
 
     def _daemon_env(self):
-        env = dict((key, value) for key, value in os.environ.items() if not key.startswith('LIBVIRT'))
+        env = {key: value for key, value in os.environ.items() if not key.startswith('LIBVIRT')}
         env['PATH'] = SYSTEM_PATH
         return env
 
@@ -475,7 +475,7 @@ class PrivateLibvirtd(object):
                    template=False, description=None, domain_type='qemu'):
         """The XML of a small BIOS x86_64 domain: disks (paths of qcow2 images), one NIC per network name,
         the template marker in its metadata when template is true. domain_type 'qemu' is TCG, which works where
-        /dev/kvm does not or nested KVM stalls (see backends.md)."""
+        /dev/kvm does not or nested KVM stalls (see docs/test-servers.md)."""
         parts = ["<domain type={0}>".format(quoteattr(domain_type)), '<name>{0}</name>'.format(escape(name)),
                  "<memory unit='MiB'>{0}</memory>".format(int(memory_mb)), '<vcpu>{0}</vcpu>'.format(int(vcpus))]
         if description:
@@ -597,12 +597,12 @@ def make_tls_pki(folder):
     from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # pylint: disable=import-outside-toplevel
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def usage(**allowed):
         names = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment', 'key_agreement',
                  'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
-        return x509.KeyUsage(**dict((name, allowed.get(name, False)) for name in names))
+        return x509.KeyUsage(**{name: allowed.get(name, False) for name in names})
 
     def certificate(subject, key, issuer, issuer_key, extensions):
         builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
@@ -630,7 +630,7 @@ def make_tls_pki(folder):
     os.chmod(os.path.join(folder, 'serverkey.pem'), 0o600)
 
 
-class TLSRelay(object):
+class TLSRelay:
     """Listens on 127.0.0.1 (a free port) of this process's namespace and relays each connection, byte for byte, to
     127.0.0.1:TLS_PORT inside the daemon's namespace (its socket made there with PrivateLibvirtd.inside()). TLS
     runs end to end between the client and libvirtd: the relay sees only ciphertext."""

@@ -24,7 +24,7 @@ BOOT_FILE = 'boot.ipxe'
 BOOT_PATH = '/api/v1/boot'
 
 
-class PxeLab(object):
+class PxeLab:
     """The PXE network, TFTP root, PureBoot double and template on a started PrivateLibvirtd (see the module)."""
 
     def __init__(self, host, pool, network='pbh-pxe', address='192.168.177.1', template='pxe-tpl', **double_options):

@@ -183,7 +183,7 @@ def test_missing_requirements_names_the_packages(monkeypatch, tmp_path):
     monkeypatch.setattr(host_module, 'SYSTEM_PATH', str(tmp_path))
     missing = host_module.missing_requirements()
     # Every command's package, once each and sorted; the files' packages are still there.
-    assert missing == sorted(set(package for _command, package in host_module.REQUIRED_COMMANDS))
+    assert missing == sorted({package for _command, package in host_module.REQUIRED_COMMANDS})
     assert {'libvirt-daemon', 'qemu-system-x86', 'dnsmasq-base', 'iproute2'} <= set(missing)
     monkeypatch.setattr(os, 'geteuid', lambda: 0)
     assert host_module.why_unusable() == ('a private libvirtd needs these packages (bindep.txt, profile libvirt): '

@@ -192,7 +192,6 @@ class ApiRouter:
         return shadow
 
     def vm_sub(self, method, vm, rel, rest, query, body, follow):
-        state = self.state
         items = self.render.vm_sub_items(vm, rel)
         if not rest:
             if method == 'GET':

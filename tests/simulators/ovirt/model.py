@@ -110,7 +110,7 @@ def new_id():
 
 
 def now_utc():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
 
 _EMPTY_ATTRIBUTES = {}
@@ -480,7 +480,7 @@ class EngineState:
         self.tags[ROOT_TAG_ID] = self.root_tag
         blank = types.Template(
             name='Blank', status=types.TemplateStatus.OK,
-            creation_time=datetime.datetime(2008, 4, 1, tzinfo=datetime.timezone.utc),
+            creation_time=datetime.datetime(2008, 4, 1, tzinfo=datetime.UTC),
             version=types.TemplateVersion(version_number=1),
             **self._config(cpu_cores=1, memory_mb=1024, os_type='other', bios='cluster_default',
                            description='Blank template'))

@@ -76,7 +76,7 @@ def test_verification_rejects_an_unknown_ca(ovirt_engine, tmp_path):
     try:
         conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username,
                               password=ovirt_engine.password, ca_file=other.cafile, insecure=False)
-        with pytest.raises(sdk.Error, match='SSL|certificate'):
+        with pytest.raises(sdk.Error, match=r'SSL|certificate'):
             conn.system_service().get()
     finally:
         other.stop()

@@ -1,1 +1,1 @@
-"""A test double of the PureBoot server (REST contract in pureboot-api.md), for this collection's tests."""
+"""A test double of the PureBoot server (REST contract in docs/pureboot-server.md), for this collection's tests."""

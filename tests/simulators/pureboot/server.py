@@ -1,6 +1,6 @@
 """A contract double of the PureBoot server, for tests only.
 
-It reproduces the REST contract in pureboot-api.md, quirks included: Bearer-only auth with API keys
+It reproduces the REST contract in docs/pureboot-server.md, quirks included: Bearer-only auth with API keys
 and 15-minute JWTs (failed logins never lock the account), the success envelopes, FastAPI/pydantic-shaped
 422 errors (the validators' `value_error`s, and the whole body, password included, echoed for a bad
 hypervisor type), 500s in text/plain, the web UI's catch-all that answers 200 to any unknown GET (so a
@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
@@ -142,7 +142,7 @@ _FALSE_WORDS = frozenset(('0', 'off', 'f', 'false', 'n', 'no'))
 
 def utc_now():
     """The current time as the server writes it: ISO 8601, UTC, with a Z."""
-    return datetime.now(timezone.utc).isoformat().replace('+00:00', 'Z')
+    return datetime.now(UTC).isoformat().replace('+00:00', 'Z')
 
 
 def normalize_mac(mac):
@@ -168,7 +168,7 @@ def valid_transitions(from_state):
 def mask_passwords(value):
     """A copy of a decoded JSON value with every "password" value replaced, for the request log."""
     if isinstance(value, dict):
-        return dict((key, MASK if key == 'password' else mask_passwords(item)) for key, item in value.items())
+        return {key: MASK if key == 'password' else mask_passwords(item) for key, item in value.items()}
     if isinstance(value, list):
         return [mask_passwords(item) for item in value]
     return value
@@ -193,7 +193,7 @@ class ValidationFailed(Exception):
         self.errors = errors
 
 
-class Field(object):
+class Field:
     """One field of a request model, with the checks pydantic would make.
 
     check is the model's own field validator: a function of the (type-checked) value that returns the text of
@@ -357,8 +357,8 @@ NODE_CREATE = {
     'system_uuid': _opt_str(default=None),
     'pi_model': _opt_str(default=None),
 }
-NODE_UPDATE = dict((name, _opt_str()) for name in (
-    'hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model'))
+NODE_UPDATE = {name: _opt_str() for name in (
+    'hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')}
 # What a booted node reports about itself (POST /report, no login): it creates or updates the node by MAC.
 NODE_REPORT_FIELDS = ('ip_address', 'hostname', 'vendor', 'model', 'serial_number', 'system_uuid')
 # An installer adds the event it reports (the install flow's events, below) and, with install_failed, a message.
@@ -402,7 +402,7 @@ GROUP_CREATE = {
 
 # ---------------------------------------------------------------- HTTP plumbing
 
-class Request(object):
+class Request:
     """What a route handler sees of one request."""
 
     def __init__(self, method, path, query, body, json_error, client_ip, headers=None):
@@ -784,8 +784,8 @@ class PureBootDouble(BackgroundServer):
         """Answer one HTTP request: returns (status, content type, body bytes, extra headers). Never raises."""
         split = urlsplit(target)
         path = unquote(split.path)
-        query = dict((name, values[-1] if len(values) == 1 else values)
-                     for name, values in parse_qs(split.query, keep_blank_values=True).items())
+        query = {name: values[-1] if len(values) == 1 else values
+                 for name, values in parse_qs(split.query, keep_blank_values=True).items()}
         body, json_error = _MISSING, None
         if raw.strip():
             try:
@@ -930,7 +930,7 @@ class PureBootDouble(BackgroundServer):
         now = time.time()
         jti = uuid.uuid4().hex
         claims = {'sub': self._users[username]['id'], 'username': username, 'role': 'admin',
-                  'iat': int(now), 'exp': int(math.ceil(now + self.token_ttl)), 'jti': jti}
+                  'iat': int(now), 'exp': math.ceil(now + self.token_ttl), 'jti': jti}
         self._tokens[jti] = now + self.token_ttl
         header = _b64url(json.dumps({'alg': 'HS256', 'typ': 'JWT'}, separators=(',', ':')).encode())
         payload = _b64url(json.dumps(claims, separators=(',', ':')).encode())
@@ -1048,7 +1048,7 @@ class PureBootDouble(BackgroundServer):
 
     @staticmethod
     def _node_view(node):
-        view = dict((name, copy.deepcopy(node[name])) for name in NODE_FIELDS)
+        view = {name: copy.deepcopy(node[name]) for name in NODE_FIELDS}
         view['tags'] = sorted(view['tags'])
         return view
 
@@ -1393,7 +1393,7 @@ class PureBootDouble(BackgroundServer):
 
     @staticmethod
     def _hypervisor_view(record):
-        return dict((name, record[name]) for name in HYPERVISOR_FIELDS)
+        return {name: record[name] for name in HYPERVISOR_FIELDS}
 
     def _hypervisor_or_404(self, request):
         record = self._hypervisors.get(request.params['hv_id'])
@@ -1477,7 +1477,7 @@ class PureBootDouble(BackgroundServer):
         view['node_count'] = sum(1 for node in self._nodes.values() if node['group_id'] == group['id'])
         view['children_count'] = sum(1 for other in self._groups.values() if other['parent_id'] == group['id'])
         view['effective_workflow_id'], view['effective_auto_provision'] = self._effective_settings(group)
-        return dict((name, view[name]) for name in GROUP_FIELDS)
+        return {name: view[name] for name in GROUP_FIELDS}
 
     def _effective_settings(self, group):
         """(workflow, auto_provision) that apply to group: its own, else the nearest ancestor's; False by default."""

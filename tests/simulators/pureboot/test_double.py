@@ -19,7 +19,7 @@ import requests
 MAC = '52:54:00:ab:cd:ef'
 
 
-class Api(object):
+class Api:
     """A thin requests wrapper aimed at one double, authenticated with its API key by default."""
 
     def __init__(self, double):
@@ -90,7 +90,7 @@ def test_health_answers_without_auth(api, pureboot_cafile):
     ({'Authorization': 'Bearer pb_live_0000abcd_' + '0' * 48}, 'API key not found'),
 ])
 def test_401_details(api, headers, detail):
-    headers = dict((name, value.replace('KEY', api.double.api_key)) for name, value in headers.items())
+    headers = {name: value.replace('KEY', api.double.api_key) for name, value in headers.items()}
     response = api.get('/nodes', headers=headers, auth=False)
     assert response.status_code == 401
     assert response.json() == {'detail': detail}

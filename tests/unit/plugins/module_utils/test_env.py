@@ -45,7 +45,7 @@ def test_a_connection_with_credentials_of_its_own_keeps_them_and_takes_only_the_
 
 
 def test_without_type_or_url_in_the_environment_its_credentials_fill_any_connection_without_its_own():
-    env = dict((k, v) for k, v in PVE_ENV.items() if k not in ('PUREBOOT_HV_TYPE', 'PUREBOOT_HV_URL'))
+    env = {k: v for k, v in PVE_ENV.items() if k not in ('PUREBOOT_HV_TYPE', 'PUREBOOT_HV_URL')}
     completed = with_env_fallbacks({'type': 'ovirt', 'api_url': 'https://engine.example.com'}, env)
     assert (completed['username'], completed['password']) == ('root@pam', 'pve-secret')
 

@@ -75,10 +75,9 @@ def test_a_failed_test_is_a_report_with_fail_on_error_false(fakepve, fakepve_caf
     report = result['hypervisor']
     assert (report['status'], report['error_category']) == ('error', AUTH)
     assert report['error'] and ISO_UTC.match(report['last_sync_at'])
-    assert dict((key, report[key]) for key in ('version', 'host_count', 'vm_count', 'template_count', 'hosts',
-                                               'latency_ms')) == dict((key, NOTHING_MEASURED[key]) for key in (
-                                                   'version', 'host_count', 'vm_count', 'template_count', 'hosts',
-                                                   'latency_ms')), 'nothing is reported as measured'
+    measured = ('version', 'host_count', 'vm_count', 'template_count', 'hosts', 'latency_ms')
+    assert {key: report[key] for key in measured} == {key: NOTHING_MEASURED[key] for key in measured}, \
+        'nothing is reported as measured'
     assert 'wrong-Pa55-91' not in repr(result)
     with pytest.raises(HypervisorError) as caught:
         ensure_hypervisor(params(wrong, fail_on_error=True), check_mode=False)

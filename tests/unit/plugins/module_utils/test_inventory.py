@@ -243,7 +243,7 @@ def dups(*ids, hypervisor='pve-lab'):
 
 def names_of(vms, taken=(), controller=()):
     hosts, warnings = inventory_hosts(fetched(vms), taken=taken, controller=controller)
-    return dict((host.name, host.variables['pureboot_vm']['id']) for host in hosts), warnings
+    return {host.name: host.variables['pureboot_vm']['id'] for host in hosts}, warnings
 
 
 def test_same_named_vms_on_one_hypervisor_each_get_a_host_named_with_their_id_and_a_warning():

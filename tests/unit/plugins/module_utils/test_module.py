@@ -10,12 +10,12 @@ class Finished(Exception):
     """exit_json / fail_json end the module: here they end run_module with what they were given."""
 
 
-class Module(object):
+class Module:
     """What run_module uses of AnsibleModule: params, no_log_values, warn, exit_json, fail_json."""
 
     def __init__(self, hypervisor, pureboot=None):
         self.params = {'hypervisor': hypervisor, 'pureboot': pureboot or {}}
-        self.no_log_values = set(v for v in (hypervisor.get('password'),) if v)
+        self.no_log_values = {v for v in (hypervisor.get('password'),) if v}
         self.warnings = []
 
     def warn(self, text):

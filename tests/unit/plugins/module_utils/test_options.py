@@ -13,7 +13,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._options impo
     hypervisor_argument_spec, hypervisor_options, hypervisor_suboptions, require_where)
 
 
-class Module(object):
+class Module:
     """What hypervisor_options uses of AnsibleModule: params and no_log_values."""
 
     def __init__(self, hypervisor):

@@ -7,7 +7,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 
-class FakeClock(object):
+class FakeClock:
     """A clock that moves only when slept on, so a test sees every pause and never waits."""
 
     def __init__(self):
@@ -33,7 +33,7 @@ def test_wait_for_returns_the_first_truthy_answer_with_growing_intervals():
 def test_wait_for_counts_a_falsy_answer_other_than_none_and_false_as_done():
     clock = FakeClock()
     assert wait_for(lambda: 0, 60, 'x', clock=clock, sleep=clock.sleep) == 0
-    assert wait_for(lambda: [], 60, 'x', clock=clock, sleep=clock.sleep) == []
+    assert wait_for(list, 60, 'x', clock=clock, sleep=clock.sleep) == []
     assert clock.sleeps == []
 
 

@@ -64,7 +64,7 @@ DOMAIN = """<domain type='kvm'>
 def connection(**overrides):
     options = {'type': 'libvirt', 'name': 'kvm1', 'api_url': 'qemu+ssh://root@kvm1.example.com/system'}
     options.update(overrides)
-    return Connection(dict((k, v) for k, v in options.items() if v is not None))
+    return Connection({k: v for k, v in options.items() if v is not None})
 
 
 def libvirt_error(code, domain, message):

@@ -36,7 +36,7 @@ def test_free_vmid_skips_taken_ids():
 
 def test_name_offset_is_stable_per_name_and_spread_over_the_window():
     assert name_offset('web-01') == name_offset('web-01')
-    offsets = set(name_offset('load-{0:02d}'.format(i)) for i in range(1, 101))
+    offsets = {name_offset('load-{0:02d}'.format(i)) for i in range(1, 101)}
     assert all(0 <= o < ID_WINDOW for o in offsets)
     # 100 names in a window of 1000: a few may share a place, most must not.
     assert len(offsets) >= 90

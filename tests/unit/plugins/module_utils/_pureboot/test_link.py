@@ -20,9 +20,10 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
 
 MAC = '52:54:00:ab:cd:ef'
 UUID = '4c4c4544-0042-3510-8053-b4c04f4d3332'
+UUID_UPPER = UUID.upper()  # as some firmware reports it
 
 
-def make_vm(name='web1', mac='52:54:00:AB:CD:EF', uuid=UUID.upper(), firmware='uefi'):
+def make_vm(name='web1', mac='52:54:00:AB:CD:EF', uuid=UUID_UPPER, firmware='uefi'):
     nics = [nic_record('net0', mac=mac, network='vmbr0', model='virtio')] if mac else []
     return vm_record(id='101', name=name, hypervisor='pve-lab', hypervisor_type='proxmox', status='stopped',
                      nics=nics, uuid=uuid, firmware=firmware)
