@@ -383,7 +383,9 @@ EXAMPLES = r'''
 - name: Create a VM, register it, queue its install and wait until PureBoot has installed it
   pureboot.hypervisors.pureboot_vm:
     hypervisor: "{{ pve }}"
-    pureboot: "{{ pureboot }}"
+    pureboot:
+      url: "{{ pureboot_url }}"
+      api_key: "{{ vault_pureboot_api_key }}"
     name: web-03
     template: ubuntu-2404-tpl
     pxe_boot: true
