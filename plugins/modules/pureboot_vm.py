@@ -290,7 +290,7 @@ options:
           - Once the VM runs, wait until its node is V(installed) (an C(active) node counts too) or V(active)
             (the installed system reported its first boot). Polls the node, at first every second, then less
             often, up to every 10 seconds.
-          - Needs O(state=running) or O(state=restarted): a stopped VM never boots into its install, so any other
+          - Needs O(state=running) or O(state=restarted), since a stopped VM never boots into its install; any other
             state fails in one line before anything is written.
           - Fails in one line when the node reaches C(install_failed) (with the attempts and the installer's last
             error) or C(retired), or when O(pureboot_node.wait_timeout) passes (with the states seen).
