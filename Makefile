@@ -295,3 +295,14 @@ pve-schema:
 	@test -n "$(PVE_DOCS)" && test -f "$(PVE_DOCS)/api-viewer/apidata.js" || \
 	  { echo "make pve-schema: give PVE_DOCS=<a pve-docs checkout> (one with api-viewer/apidata.js)"; exit 1; }
 	$(PYTHON) tests/simulators/pve_schema/refresh.py $(PVE_DOCS)
+
+# make lab: the bundled backends (fakepve, the oVirt simulator, the PureBoot double and, as root with bindep.txt's
+# libvirt packages, a private libvirtd) kept running until Ctrl-C, with a vars file for `-e @` that runs the docs'
+# examples (docs/getting-started.md). LAB_ARGS=--no-libvirt leaves libvirt out.
+.PHONY: lab
+LAB_DIR  ?= $(BUILD_ROOT)/lab
+LAB_ARGS ?=
+lab: venv build
+	rm -rf $(LAB_DIR)
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python -m ansible_collections.pureboot.hypervisors.tests.simulators.lab --dir $(LAB_DIR) $(LAB_ARGS)

@@ -19,7 +19,9 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     HypervisorError, InvalidInputError, NotFoundError, TaskFailedError, TimeoutError_)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
-    check_group_choice, desired_node, ensure_vm_node, node_options_with_defaults, plan_node, resolve_group_id, retire_vm_node)
+    await_vm_node, check_group_choice, desired_node, ensure_vm_node, node_options_with_defaults, plan_node,
+    predict_install, resolve_group_id, retire_vm_node)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import check_install_options
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
@@ -91,9 +93,9 @@ def locate_vm(driver, params):
     return find_vm(driver, params)
 
 
-def ensure_vm(driver, params, check_mode, current):
+def ensure_vm(driver, params, check_mode, current, power=True):
     """Bring the VM (current: its record, or None) to params['state']; returns the module result (changed, vm,
-    diff, warnings)."""
+    diff, warnings). With power false the power step is left out (with_power makes it later)."""
     if params['state'] == 'absent':
         return ensure_absent(driver, current, params, check_mode)
     warnings = []
@@ -128,7 +130,9 @@ def ensure_vm(driver, params, check_mode, current):
         ci_result = ensure_cloud_init(driver, vm, cloud_init, check_mode, current is None, params['wait_timeout'])
         changed = changed or ci_result['changed']
         warnings.extend(ci_result['warnings'])
-    vm, powered = ensure_power(driver, vm, params, check_mode)
+    powered = False
+    if power:
+        vm, powered = ensure_power(driver, vm, params, check_mode)
     result = {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)},
               'warnings': warnings}
     if ci_result is not None:
@@ -234,6 +238,15 @@ def graceful_power(driver, vm, action, timeout, wait=True):
         raise error
 
 
+def with_power(driver, result, params, check_mode):
+    """result (ensure_vm's, made with power false) after the power step params['state'] asks for."""
+    vm, powered = ensure_power(driver, result['vm'], params, check_mode)
+    if not powered and vm is result['vm']:
+        return result
+    return dict(result, vm=vm, changed=result['changed'] or powered,
+                diff=dict(result['diff'], after=dict(result['diff']['after'], **diff_view(vm))))
+
+
 def ensure_absent(driver, current, params, check_mode):
     """Stop (gracefully unless force) and remove the VM; returns the record it had as `vm`."""
     if current is None:
@@ -262,7 +275,7 @@ def ensure_vm_and_node(driver, client, params, check_mode):
     node_options = params.get('pureboot_node') or {}
     if params['state'] != 'absent':
         # PureBoot's preconditions (it answers, the login works, the group exists) before the VM is touched.
-        node_options = checked_node_options(client, node_options, describe_vm(params.get('name')))
+        node_options = checked_node_options(client, node_options, describe_vm(params.get('name')), params['state'])
     if params['state'] == 'absent':
         link = NO_NODE
         if current is not None:
@@ -272,17 +285,29 @@ def ensure_vm_and_node(driver, client, params, check_mode):
                 raise exc.after('{0} on {1} was left in place because PureBoot failed'.format(
                     vm_subject(current), driver.label), {'changed': False, 'vm': current, 'pureboot_node': None})
         return with_node(ensure_vm(driver, params, check_mode, current), link)
-    result = ensure_vm(driver, params, check_mode, current)
+    # The power step comes after the node step: a VM's first PXE boot finds its node registered and its install
+    # queued, instead of registering itself as `discovered` and being sent to its (empty) disk.
+    result = ensure_vm(driver, params, check_mode, current, power=False)
     vm = result['vm']
     if check_mode and not any(nic.get('mac') for nic in vm['nics']):
         result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
             driver.label, describe_vm(vm['name'])))
-        return with_node(result, preview_node(client, vm, node_options))
+        link = preview_node(client, vm, node_options)
+    else:
+        try:
+            link = ensure_vm_node(client, vm, node_options, check_mode)
+        except HypervisorError as exc:
+            raise exc.after('{0} is {1} on {2}, but PureBoot failed'.format(vm_subject(vm), vm['status'], driver.label),
+                            {'changed': result['changed'], 'vm': vm, 'pureboot_node': None})
+    result = with_power(driver, result, params, check_mode)
     try:
-        link = ensure_vm_node(client, vm, node_options, check_mode)
+        link = await_vm_node(client, link, node_options, check_mode, describe_vm(vm['name']))
     except HypervisorError as exc:
-        raise exc.after('{0} is {1} on {2}, but PureBoot failed'.format(vm_subject(vm), vm['status'], driver.label),
-                        {'changed': result['changed'], 'vm': vm, 'pureboot_node': None})
+        # What the node step did (an install queued before the wait failed) stays in the failed task's result.
+        done = exc.partial_result
+        raise exc.after('{0} is {1} on {2}, but waiting for its PureBoot node failed'.format(
+            vm_subject(vm), result['vm']['status'], driver.label),
+            dict(done, changed=result['changed'] or done.get('changed', False), vm=result['vm']))
     return with_node(result, link)
 
 
@@ -290,19 +315,24 @@ def with_node(result, link):
     """The module result of the VM step with the node step's merged in (changed, pureboot_node, diff, warnings)."""
     merged = dict(result, changed=result['changed'] or link['changed'], pureboot_node=link['pureboot_node'],
                   warnings=list(result.get('warnings', [])) + list(link['warnings']))
+    for key in ('pureboot_install', 'pureboot_wait'):
+        if link.get(key) is not None:
+            merged[key] = link[key]
     node_diff = link.get('diff') or {}
     merged['diff'] = {'before': dict(result['diff']['before'], pureboot_node=node_diff.get('before')),
                       'after': dict(result['diff']['after'], pureboot_node=node_diff.get('after'))}
     return merged
 
 
-def checked_node_options(client, node_options, subject):
-    """pureboot_node checked against PureBoot before the first write, reads only: the options are known and valid,
-    the login works, and a group named by name exists (then given as its id, so it is not looked up twice).
+def checked_node_options(client, node_options, subject, vm_state='present'):
+    """pureboot_node checked against PureBoot before the first write, reads only: the options are known and valid
+    (the install ones against each other and the VM's state), the login works, and a group named by name exists
+    (then given as its id, so it is not looked up twice).
 
     PureBoot's GET /workflows is broken (pureboot-api.md), so a workflow_id cannot be checked: it is stored as given.
     """
     options = node_options_with_defaults(node_options)
+    check_install_options(options, vm_state, subject)
     if not options['register']:
         return node_options
     check_group_choice(options, subject)
@@ -323,5 +353,6 @@ def preview_node(client, vm, node_options):
     # desired_node wants a MAC: a stand-in, replaced by None in what is shown.
     stand_in = dict(vm, nics=[dict(vm['nics'][0], mac='00:00:00:00:00:00')] + list(vm['nics'][1:]))
     plan = plan_node(None, desired_node(stand_in, options, client))
-    node = dict(plan.after, mac_address=None)
-    return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node})
+    node, install = predict_install(dict(plan.after, mac_address=None), options)
+    return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node},
+                pureboot_install=install)

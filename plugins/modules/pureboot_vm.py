@@ -324,6 +324,51 @@ options:
         type: str
         choices: [retire, keep]
         default: retire
+      install:
+        description:
+          - Queue the node's install. Registering a node installs nothing (PureBoot answers the PXE boot of a
+            C(discovered) node with "boot from the local disk"); a C(pending) node gets its workflow's install
+            script at its next PXE boot.
+          - Moves the node from C(discovered), C(install_failed) or C(reprovision) to C(pending); does nothing in
+            C(pending), C(installing), C(installed), C(active) (and C(cloning_target), C(migrating),
+            C(serving_source)); fails in one line for a node being deprovisioned or retired.
+          - PureBoot refuses to queue an C(install_failed) node again once it used its 3 install attempts; the
+            task then fails in one line with the attempts and the installer's last error, unless
+            O(pureboot_node.force_install=true).
+          - Needs O(pureboot_node.workflow_id) and O(pureboot_node.register=true). The node is registered and
+            queued before the VM is started, so its first PXE boot already gets the install script.
+        type: bool
+        default: false
+      reinstall:
+        description:
+          - Queue the install again on a node that is C(installed) or C(active), through C(reprovision) to
+            C(pending) (PureBoot refuses C(active) to C(pending) directly). Otherwise as O(pureboot_node.install).
+          - Reports a change on every run that queues, as O(state=restarted) does; leave it off once installed.
+        type: bool
+        default: false
+      force_install:
+        description:
+          - Queue an C(install_failed) node whose 3 install attempts are used (a forced state change, which resets
+            its attempts). Only with O(pureboot_node.install) or O(pureboot_node.reinstall); fix the cause first.
+        type: bool
+        default: false
+      wait_for:
+        description:
+          - Once the VM runs, wait until its node is V(installed) (an C(active) node counts too) or V(active)
+            (the installed system reported its first boot). Polls the node, at first every second, then less
+            often, up to every 10 seconds.
+          - Needs O(state=running) or O(state=restarted), since a stopped VM never boots into its install; any other
+            state fails in one line before anything is written.
+          - Fails in one line when the node reaches C(install_failed) (with the attempts and the installer's last
+            error) or C(retired), or when O(pureboot_node.wait_timeout) passes (with the states seen).
+          - A node that is there already is not waited for, so a second run returns at once. Nothing is awaited in
+            check mode.
+        type: str
+        choices: [installed, active]
+      wait_timeout:
+        description: Seconds to wait for O(pureboot_node.wait_for).
+        type: int
+        default: 3600
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot
@@ -401,6 +446,23 @@ EXAMPLES = r'''
       tags: [web]
     state: running
   register: web02
+
+- name: Create a VM, register it, queue its install and wait until PureBoot has installed it
+  pureboot.hypervisors.pureboot_vm:
+    hypervisor: "{{ pve }}"
+    pureboot:
+      url: "{{ pureboot_url }}"
+      api_key: "{{ vault_pureboot_api_key }}"
+    name: web-03
+    template: ubuntu-2404-tpl
+    pxe_boot: true
+    pureboot_node:
+      workflow_id: ubuntu-2404-server
+      install: true
+      wait_for: installed
+      wait_timeout: 1800
+    state: running
+  register: web03  # web03.pureboot_wait.states_seen: [pending, installing, installed]
 
 - name: Create a VM from a ready image, configured by cloud-init at its first boot
   pureboot.hypervisors.pureboot_vm:
@@ -570,6 +632,51 @@ pureboot_node:
       description: Tags of the node.
       type: list
       elements: str
+pureboot_install:
+  description:
+    - What O(pureboot_node.install) or O(pureboot_node.reinstall) did (in check mode, would do).
+  returned: when O(pureboot) is given with O(pureboot_node.install) or O(pureboot_node.reinstall)
+  type: dict
+  contains:
+    queued:
+      description: Whether the install was queued (the node's state changed).
+      type: bool
+    from_state:
+      description: The node's state before.
+      type: str
+      sample: discovered
+    transitions:
+      description: The states the node was moved to, in order.
+      type: list
+      elements: str
+      sample: [pending]
+    forced:
+      description: Whether the change was forced (O(pureboot_node.force_install)).
+      type: bool
+    why:
+      description: What it came down to, in words.
+      type: str
+      sample: queued from discovered
+pureboot_wait:
+  description:
+    - The wait for O(pureboot_node.wait_for). When a wait fails, the same dictionary is in the failed result's
+      C(error_details).
+  returned: when O(pureboot_node.wait_for) is given, not in check mode
+  type: dict
+  contains:
+    state:
+      description: The state waited for.
+      type: str
+      sample: installed
+    states_seen:
+      description: The node's states as the polls saw them, each once, in order.
+      type: list
+      elements: str
+      sample: [pending, installing, installed]
+    seconds:
+      description: How long the wait took.
+      type: int
+      sample: 48
 '''
 
 from ansible.module_utils.basic import AnsibleModule

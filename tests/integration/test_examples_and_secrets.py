@@ -13,6 +13,7 @@ import yaml
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     COLLECTION, assert_ok, run_playbook, vault)
+from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.standin import StandInInstaller
 
 PVE_PASSWORD = 'Pve-Vault-Pa55-7319'
 TOKEN_ID = 'automation@pve!ansible'
@@ -29,6 +30,12 @@ def module_examples(module):
         if isinstance(node, ast.Assign) and node.targets[0].id == 'EXAMPLES':
             return yaml.safe_load(node.value.value)
     raise AssertionError('no EXAMPLES in ' + module)
+
+
+def installer_for(double):
+    """The installer of every node queued for install (the simulated VMs boot nothing), reporting through the
+    double's /api/v1/report."""
+    return StandInInstaller(double.url, double.api_key, cafile=double.cafile, pause=0.2)
 
 
 @pytest.fixture
@@ -60,8 +67,10 @@ def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
         pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
     play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': module_examples(module)}]
     # Examples that spell the connection out leave ca_file to the environment, as an AWX credential would.
-    result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
-                                                          'PUREBOOT_CA_FILE': pureboot_server.cafile})
+    # fakepve's VMs boot nothing: the installer's reports of the example that waits for an install come from here.
+    with installer_for(pureboot_server):
+        result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
+                                                              'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
 
 
@@ -82,8 +91,9 @@ def test_every_module_and_its_examples_run_under_the_documented_group_defaults(p
               'tasks': [{'name': module + ' with the group defaults alone', 'pureboot.hypervisors.' + module:
                          {'name': 'web-01'} if module == 'pureboot_vm' else {}}] + module_examples(module)}
              for module in ('pureboot_vm_template_info', 'pureboot_hypervisor', 'pureboot_vm_info', 'pureboot_vm')]
-    result = run_playbook(tmp_path, plays, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
-                                                           'PUREBOOT_CA_FILE': pureboot_server.cafile})
+    with installer_for(pureboot_server):
+        result = run_playbook(tmp_path, plays, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
+                                                               'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
     assert 'Unsupported parameters' not in result.stdout
     # The defaults' PureBoot reached the modules that use it: the registry entry and web-01's node exist.

@@ -4,10 +4,13 @@ import json
 import re
 import subprocess
 
+import pytest
+import requests
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, assert_ok, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.simulators.lab import Lab
 
 
 def tool_env(tmp_path):
@@ -107,3 +110,64 @@ def test_the_registry_summary_table_lines_up_whatever_the_values(backend, tmp_pa
     # A count of zero is a count: '-' is for what was not measured (a hypervisor that could not be read).
     vm_count = str(backend.driver().facts()['vm_count'])
     assert [row.split()[5] for row in table[1:]] == [vm_count, vm_count], table
+
+
+def documented_block(path, first_line):
+    """The fenced code block of a doc page whose first line is first_line (e.g. '# vms.yml'), as text."""
+    text = (COLLECTION / path).read_text()
+    for block in re.findall(r'```[a-z]*\n(.*?)```', text, flags=re.DOTALL):
+        if block.splitlines()[0].strip() == first_line:
+            return block
+    raise AssertionError('no block starting with {0!r} in {1}'.format(first_line, path))
+
+
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+def test_decommission_takes_its_settings_from_the_inventory(backend, pureboot_server, tmp_path):
+    connection = backend.connection()
+    pureboot = {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_file': pureboot_server.cafile}
+    vm = backend.driver().create_vm('inv-1', dict(backend.placement, template=backend.template), timeout=60)
+    backend.driver().power(vm, 'start', timeout=60)
+    pureboot_server.add_node(vm['nics'][0]['mac'], hostname='inv-1')
+    # The site's settings live in its inventory, as group_vars/all; only the VMs come on the command line.
+    inventory = tmp_path / 'inventory'
+    (inventory / 'group_vars').mkdir(parents=True)
+    (inventory / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
+        'ansible_connection': 'local'}}}}))
+    (inventory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump({
+        'decommission_hypervisors': {connection['name']: connection}, 'decommission_pureboot': pureboot,
+        'decommission_force': True}))
+    (tmp_path / 'vms.json').write_text(json.dumps({'decommission_vms': [{'name': 'inv-1',
+                                                                         'hypervisor': connection['name']}]}))
+    result = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory / 'hosts.yml'),
+                             'pureboot.hypervisors.decommission', '-e', '@' + str(tmp_path / 'vms.json'), '-vvv'],
+                            env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600,
+                            cwd=str(tmp_path), check=False)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert backend.driver().get_vm(name='inv-1') is None
+    # decommission_pureboot from group_vars reached the module: the node is retired, not left discovered.
+    assert pureboot_server.node_by_mac(vm['nics'][0]['mac'])['state'] == 'retired'
+    # decommission_force from group_vars reached the module (its invocation, shown at -vvv).
+    assert '"force": true' in result.stdout
+
+
+def test_the_documented_provision_example_runs_against_the_lab(tmp_path):
+    """docs/roles.md's vms.yml and command as written, with the lab's vars file for connections.yml (what
+    docs/getting-started.md tells a newcomer), against a lab started here (make lab's code, not its blocking
+    target)."""
+    vms = tmp_path / 'vms.yml'
+    vms.write_text(documented_block('docs/roles.md', '# vms.yml'))
+    command = documented_block('docs/roles.md', 'ansible-playbook pureboot.hypervisors.provision -e @connections.yml '
+                               '-e @vms.yml --ask-vault-pass').split()
+    with Lab(tmp_path / 'lab', libvirt=False) as lab:
+        command = [str(BIN / 'ansible-playbook')] + [
+            '@' + str(lab.vars_file) if arg == '@connections.yml' else arg for arg in command[1:]
+            if arg != '--ask-vault-pass']
+        result = subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600,
+                                cwd=str(tmp_path), check=False)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        pureboot = lab.variables['pureboot']
+        nodes = requests.get(pureboot['url'] + '/api/v1/nodes', verify=pureboot['ca_file'], timeout=10,
+                             headers={'Authorization': 'Bearer ' + pureboot['api_key']}).json()['data']
+    assert sorted((n['hostname'], n['state'], n['workflow_id']) for n in nodes) == [
+        ('app-01', 'installed', 'rhel-9-server'), ('web-01', 'installed', 'ubuntu-2404-server')]
+    assert 'web-01' in result.stdout and 'app-01' in result.stdout

@@ -56,8 +56,9 @@ def main():
         if graph.returncode != 0:
             raise SystemExit('ansible-inventory failed ({0})'.format(graph.returncode))
         pxe_request = demo_pxe.run(directory / 'libvirt', env, BIN)
-        print('\nDemo done in {0:.0f}s: 2 hypervisors tested and registered in PureBoot, 4 VMs created from templates, '
-              'registered as PureBoot nodes and PXE-booted; the nodes with a workflow are queued for install.{1}'.format(
+        print('\nDemo done in {0:.0f}s: 2 simulated hypervisors tested and registered in PureBoot, 4 VMs created from '
+              'templates and registered as PureBoot nodes, the nodes with a workflow queued for install (the simulated '
+              'VMs run no OS: nothing PXE-booted there).{1}'.format(
                   time.monotonic() - started, ' On libvirt, a VM PXE-booted into PureBoot for real.' if pxe_request else ''),
               flush=True)
     finally:

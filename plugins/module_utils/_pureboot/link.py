@@ -28,17 +28,19 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional, Union
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError, InvalidInputError, NotFoundError)
+    ConflictError, HypervisorError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import NODE_ARCHES, valid_tag
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import (
+    INSTALL_OPTION_DEFAULTS, apply_install_plan, await_node_state, install_suboptions, plan_install, predicted_node)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_subject, vm_macs
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import RegistryPlan
 
-# The `pureboot_node` suboptions of pureboot_vm and their defaults.
-NODE_OPTION_DEFAULTS = {'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
-                        'tags': None, 'arch': 'x86_64', 'on_absent': 'retire'}
+# The `pureboot_node` suboptions of pureboot_vm and their defaults (the install ones: _pureboot/install.py).
+NODE_OPTION_DEFAULTS = dict({'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
+                             'tags': None, 'arch': 'x86_64', 'on_absent': 'retire'}, **INSTALL_OPTION_DEFAULTS)
 ON_ABSENT = ('retire', 'keep')
 
 # What results, --diff and the inventory show of a node.
@@ -58,7 +60,7 @@ RETIRE_COMMENT = 'retired by pureboot.hypervisors: its VM was removed'
 
 def pureboot_node_suboptions():
     """The suboptions of pureboot_vm's `pureboot_node`, as AnsibleModule takes them."""
-    return {
+    return dict({
         'register': dict(type='bool', default=True),
         'hostname': dict(type='str'),
         'group': dict(type='str'),
@@ -67,7 +69,7 @@ def pureboot_node_suboptions():
         'tags': dict(type='list', elements='str'),
         'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
         'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
-    }
+    }, **install_suboptions())
 
 
 def node_options_with_defaults(node_options):
@@ -384,20 +386,74 @@ def find_vm_node(client, vm):
 
 
 def ensure_vm_node(client, vm, node_options, check_mode=False):
-    """Register the VM as a node or keep its node in line; {'changed', 'pureboot_node', 'diff', 'warnings', 'action'}.
+    """Register the VM as a node or keep its node in line, and queue its install when node_options ask;
+    {'changed', 'pureboot_node', 'diff', 'warnings', 'action'}, with 'pureboot_install' when an install or reinstall
+    is asked. Waiting for the install is await_vm_node's, once the VM runs.
 
     With register false nothing is written: the node matched by the VM's MACs is only reported.
-    In check mode the node is predicted from the plan (`after`).
+    The install is planned on the node as the node plan leaves it, before any write, so a refusal (an install_failed
+    node with its attempts used, ...) is one line with nothing written. In check mode the node is predicted from
+    the plans.
     """
     options = node_options_with_defaults(node_options)
     if not options['register']:
         node = find_vm_node(client, vm)
         return _node_result(_unchanged_node_plan(node, node_subject(node) if node else 'node'), node)
     plan = plan_vm_node(client, vm, options)
+    planned = dict(plan.current or {}, **(plan.after if plan.changed else {}))
+    install = plan_install(planned, options)
     if check_mode:
-        return _node_result(plan, plan.after if plan.changed else plan.current)
+        node, install_result = predict_install(plan.after if plan.changed else plan.current, options, install)
+        return _with_install(_node_result(plan, node), install_result)
     applied = apply_node_plan(client, plan)
-    return _node_result(applied.plan, applied.record)
+    result = _node_result(applied.plan, applied.record)
+    if install is not None:
+        # Planned again on the node as PureBoot has it now: it may have changed since it was read.
+        install = plan_install(applied.record, options)
+        node = (apply_install_plan(client, install, applied.record['id']) if install.changed else None) or applied.record
+        result = _with_install(dict(result, pureboot_node=node), install.result())
+    return result
+
+
+def predict_install(node, options, install=None):
+    """Check mode: (the node once its install is queued, the pureboot_install result or None). node is a node
+    record or view; install its plan when made already."""
+    install = install if install is not None else plan_install(node or {}, options)
+    if install is None:
+        return node, None
+    return predicted_node(node, install), install.result()
+
+
+def _with_install(result, install_result):
+    """The node step's result with the install's merged in: changed, the state in --diff, pureboot_install."""
+    if install_result is None:
+        return result
+    result = dict(result, pureboot_install=install_result, changed=result['changed'] or install_result['queued'])
+    if install_result['queued']:
+        after = dict(result['diff']['after'] or {}, state=install_result['transitions'][-1])
+        result['diff'] = dict(result['diff'], after=after)
+    return result
+
+
+def await_vm_node(client, result, node_options, check_mode, subject):
+    """result (ensure_vm_node's) after waiting for its node to reach pureboot_node.wait_for, with 'pureboot_wait'
+    (states_seen, seconds); result as it is when no wait is asked, and in check mode. Called once the VM runs.
+
+    A failed wait raises its error with what was done in its partial result (changed, the node as last seen)."""
+    options = node_options_with_defaults(node_options)
+    if not options['wait_for'] or check_mode:
+        return result
+    node = result['pureboot_node']
+    if not node:
+        raise InvalidInputError('pureboot_node.wait_for: no PureBoot node has the MAC of one of the VM\'s NICs, so '
+                                'there is nothing to wait for (pureboot_node.register is false)', subject=subject)
+    try:
+        node, report = await_node_state(client, node, options['wait_for'], options['wait_timeout'])
+    except HypervisorError as exc:
+        exc.partial_result = {'changed': result['changed'], 'pureboot_node': node,
+                              'pureboot_wait': exc.details.get('pureboot_wait')}
+        raise
+    return dict(result, pureboot_node=node, pureboot_wait=report)
 
 
 def retire_vm_node(client, vm, node_options, check_mode=False):
