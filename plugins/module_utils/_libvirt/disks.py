@@ -21,6 +21,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.doma
     record_volume)
 
 GIB = 1024 ** 3
+DEFAULT_CPU_MODEL = 'qemu64'
 BUS_PREFIX = {'virtio': 'vd', 'scsi': 'sd', 'sata': 'sd', 'ide': 'hd'}
 # libosinfo's ids for the collection's OS families; 'other' is a domain without libosinfo metadata.
 OS_WORDS = {'linux': 'http://libosinfo.org/linux/2022', 'windows': 'http://microsoft.com/win/11', 'other': None}
@@ -100,6 +101,14 @@ def set_cpu(root, vcpus=None, sockets=None, model=None):
             element = ET.Element('model', {'fallback': 'allow'})
             element.text = model
             cpu.insert(0, element)
+    if cpu is not None and cpu.get('mode') is None and cpu.find('model') is None:
+        # A <cpu> with a topology only gets the machine's default model from libvirt when defined
+        # (qemuDomainDefSetDefaultCPU: QEMU's default CPU type of the pc and q35 machines, qemu64): written here as
+        # libvirt would, so check mode predicts it.
+        cpu.attrib.update({'mode': 'custom', 'match': 'exact', 'check': 'none'})
+        element = ET.Element('model', {'fallback': 'forbid'})
+        element.text = DEFAULT_CPU_MODEL
+        cpu.insert(0, element)
     if cpu is not None and (sockets is not None or cpu.find('topology') is not None):
         topology = _child(cpu, 'topology')
         count = int(sockets) if sockets is not None else int(topology.get('sockets') or 1)
