@@ -97,5 +97,5 @@ def test_absent_removes_the_volumes_made_for_the_vm_and_leaves_the_others(backen
         reasons = ' | '.join(driver.warnings)
         assert 'foreign.qcow2' in reasons and 'did not make it' in reasons
         assert 'shared.qcow2' in reasons and 'shareable' in reasons
-        assert backend.template + '.qcow2' in reasons and backend.template in reasons.split('use it')[0]
+        assert backend.template + '.qcow2' in reasons and backend.template in reasons.split('use it', maxsplit=1)[0]
         assert driver.get_vm(vm_id=vm['id']) is None

@@ -113,8 +113,8 @@ class ProxmoxBlank(object):
                 raise self.error(InvalidInputError, 'networks[{0}].network (the bridge) is required for a new '
                                                     'NIC'.format(index), subject)
         stores = self._image_storages(node, subject)
-        change = self.diff_hardware({'disks': [], 'name': spec.get('name')}, {'disks': spec['disks'],
-                                                                               'storage': spec.get('storage')})['disks']
+        wanted = {'disks': spec['disks'], 'storage': spec.get('storage')}
+        change = self.diff_hardware({'disks': [], 'name': spec.get('name')}, wanted)['disks']
         for index, disk in enumerate(change['add']):
             if not disk['storage']:
                 usable = sorted(name for name, content in stores.items() if 'images' in content.split(','))

@@ -146,8 +146,8 @@ def add_disk_params(config, added):
     for disk in added:
         key = free_slot(config, disk['interface'], params)
         if key is None:
-            raise ValueError('bus {0} has no free slot ({1} at most)'.format(disk['interface'],
-                                                                            BUS_SLOTS[disk['interface']]))
+            bus = disk['interface']
+            raise ValueError('bus {0} has no free slot ({1} at most)'.format(bus, BUS_SLOTS[bus]))
         params[key] = new_disk_value(disk)
         keys.append(key)
     if any(disk['interface'] == 'scsi' for disk in added) and not config.get('scsihw'):
