@@ -67,8 +67,11 @@ def lifecycle_results(backend, tmp_path):
     return read_results(tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason='issue 21 item 1: oVirt records carry no disks and cpu_sockets until the '
-                                      'oVirt part of blank VMs and disks lands')
+OVIRT_DISKS_PENDING = ('issue 21 item 1: oVirt records carry no disks and cpu_sockets until the oVirt part of blank '
+                       'VMs and disks lands')
+
+
+@pytest.mark.xfail(strict=True, reason=OVIRT_DISKS_PENDING)
 def test_only_the_hypervisor_differs(fakepve, fakepve_cafile, ovirt_engine, tmp_path):
     proxmox = lifecycle_results(ProxmoxBackend(fakepve, fakepve_cafile), tmp_path / 'proxmox')
     ovirt = lifecycle_results(OvirtBackend(ovirt_engine), tmp_path / 'ovirt')
