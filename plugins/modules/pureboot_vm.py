@@ -38,7 +38,9 @@ options:
       - V(running) and V(stopped) also set the power state. V(stopped) shuts the guest down gracefully unless
         O(force=true).
       - V(restarted) reboots a running VM (stop and start with O(force=true)) and starts a stopped one.
-      - V(absent) stops the VM if needed and removes it with its disks.
+      - V(absent) stops the VM if needed and removes it with its disks. On libvirt only the volumes the collection
+        made for the VM are removed; a shareable disk, a volume another domain uses or one it did not make stays,
+        with a warning.
     type: str
     choices: [present, running, stopped, restarted, absent]
     default: present

@@ -11,6 +11,8 @@ description, the diffs — must be identical.
 
 import json
 
+import pytest
+
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
@@ -23,6 +25,11 @@ OWN_VALUES = {'id': '<id>', 'uuid': '<uuid>', 'hypervisor': '<hypervisor>', 'hyp
 # (its node) only while it runs.
 PLACEMENT_KEYS = ('node', 'cluster')
 NIC_OWN_VALUES = {'name': '<nic name>', 'mac': '<mac>', 'network': '<network>'}
+# A disk's name, storage and bus are each hypervisor's words (scsi0 on ceph-vm, a disk of an oVirt storage domain);
+# the number of disks and their sizes are the same.
+DISK_OWN_VALUES = {'name': '<disk name>', 'storage': '<storage>', 'interface': '<bus>'}
+# oVirt has no autostart per VM (its records say null); Proxmox's onboot does.
+TYPE_ONLY = {'start_on_boot': '<where the type has it>'}
 
 
 def normalised(value):
@@ -41,6 +48,10 @@ def normalised(value):
             result[key] = '<placement>'
         elif key == 'ip_addresses':
             result[key] = '<addresses>'
+        elif key in TYPE_ONLY:
+            result[key] = TYPE_ONLY[key]
+        elif key == 'disks' and isinstance(item, list):
+            result[key] = [dict(disk, **DISK_OWN_VALUES) for disk in item]
         elif key == 'nics' and isinstance(item, list):
             result[key] = [dict(nic, **{k: v for k, v in NIC_OWN_VALUES.items() if nic.get(k) is not None})
                            for nic in item]
@@ -56,6 +67,11 @@ def lifecycle_results(backend, tmp_path):
     return read_results(tmp_path)
 
 
+OVIRT_DISKS_PENDING = ('issue 21 item 1: oVirt records carry no disks and cpu_sockets until the oVirt part of blank '
+                       'VMs and disks lands')
+
+
+@pytest.mark.xfail(strict=True, reason=OVIRT_DISKS_PENDING)
 def test_only_the_hypervisor_differs(fakepve, fakepve_cafile, ovirt_engine, tmp_path):
     proxmox = lifecycle_results(ProxmoxBackend(fakepve, fakepve_cafile), tmp_path / 'proxmox')
     ovirt = lifecycle_results(OvirtBackend(ovirt_engine), tmp_path / 'ovirt')

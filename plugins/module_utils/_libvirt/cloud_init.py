@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
     CLOUD_CONFIG_HEADER, IP_KEYS, SETTING_KEYS, digest, empty_settings)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import _child
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import _child, record_volume
 
 
 def nocloud_files(settings, instance_id, hostname, macs=()):
@@ -204,4 +204,6 @@ def attach_seed(root, pool_name, volume_name):
     disks = devices.findall('disk')
     position = list(devices).index(disks[-1]) + 1 if disks else 0
     devices.insert(position, disk)
+    # The collection made the seed for this VM: `absent` removes it with the VM (blank.py delete_vm).
+    record_volume(root, pool_name, volume_name)
     return True

@@ -70,7 +70,9 @@ def parse_domain(xml_text):
                           'volume': source.get('volume') if source is not None else None,
                           'path': (source.get('file') or source.get('dev')) if source is not None else None,
                           'format': driver.get('type') if driver is not None else None,
-                          'target': target.get('dev') if target is not None else None})
+                          'target': target.get('dev') if target is not None else None,
+                          'bus': target.get('bus') if target is not None else None,
+                          'shareable': device.find('shareable') is not None})
             if order is not None:
                 device_boot.append((order, 'cdrom' if device.get('device') == 'cdrom' else 'disk'))
         elif device.tag == 'interface':
@@ -101,6 +103,10 @@ def parse_domain(xml_text):
         'tags': [t.text for t in pbh.findall(_pbh('tag')) if t.text] if pbh is not None else [],
         'os_type': osinfo.get('id') if osinfo is not None else None,
         'disks': disks, 'nics': nics, 'agent': agent,
+        'volumes': [(v.get('pool'), v.get('name')) for v in pbh.findall(_pbh('volume'))] if pbh is not None else [],
+        'cpu_mode': root.find('cpu').get('mode') if root.find('cpu') is not None else None,
+        'cpu_model': root.findtext('cpu/model'),
+        'cpu_sockets': _int(root.find('cpu/topology').get('sockets'), 1) if root.find('cpu/topology') is not None else 1,
     }
 
 
@@ -144,17 +150,33 @@ def _child(parent, tag, first=False):
     return element
 
 
-def _set_tags(root, tags):
-    """The VM's <pbh:vm> metadata with these tags (a template's marker is replaced: a VM is no template)."""
-    metadata = root.find('metadata')
-    if metadata is None:
-        metadata = ET.SubElement(root, 'metadata')
+def vm_metadata(root):
+    """The VM's <pbh:vm> metadata element, made when missing (a template's marker is replaced: a VM is no
+    template)."""
+    metadata = _child(root, 'metadata')
     old = _pbh_element(root)
+    if old is not None and old.tag == _pbh('vm'):
+        return old
     if old is not None:
         metadata.remove(old)
-    vm = ET.SubElement(metadata, _pbh('vm'))
+    return ET.SubElement(metadata, _pbh('vm'))
+
+
+def _set_tags(root, tags):
+    """The VM's <pbh:vm> metadata with these tags; what else it holds (the volumes the collection made) stays."""
+    vm = vm_metadata(root)
+    for old in vm.findall(_pbh('tag')):
+        vm.remove(old)
     for tag in tags:
         ET.SubElement(vm, _pbh('tag')).text = str(tag)
+
+
+def record_volume(root, pool, name):
+    """Note in the VM's metadata that the collection made volume name of pool for it: `absent` removes exactly
+    the volumes noted so (and the cloud-init seed), never one it did not make."""
+    vm = vm_metadata(root)
+    if not any(v.get('pool') == pool and v.get('name') == name for v in vm.findall(_pbh('volume'))):
+        ET.SubElement(vm, _pbh('volume'), {'pool': pool, 'name': name})
 
 
 def _set_memory(root, mib):

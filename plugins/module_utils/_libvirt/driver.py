@@ -30,7 +30,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject, vm_subject)
+    POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
     TimeoutError_, TLSError, UnreachableError, one_line)
@@ -38,11 +38,12 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.blank import LibvirtBlank
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
     SEED_MAX_BYTES, attach_seed, is_seed_disk, nocloud_seed, nocloud_settings, seed_volume_name)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
     BRIDGE_PREFIX, GIB, KIB_PER_MIB, NIC_MODELS, apply_hardware, clone_definition, disk_volume_name,
-    parse_domain, to_xml, volume_xml)
+    parse_domain, record_volume, to_xml, volume_xml)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
@@ -79,7 +80,7 @@ def _not_sent(exc):
     return 'client socket is closed' in text or 'Cannot write data' in text
 
 
-class LibvirtDriver(HypervisorDriver):
+class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     TYPE = 'libvirt'
     PRODUCT = 'a libvirt daemon'
     # libvirt needs no credentials of the collection: SSH keys, TLS client certificates or the local socket's
@@ -114,6 +115,8 @@ class LibvirtDriver(HypervisorDriver):
         self._hostname = None
         self._version = None
         self._kvm = {}
+        # The disk targets of each domain read (uuid -> [target]): check mode names added disks after them.
+        self._seen_targets = {}
 
     # --------------------------------------------------------------- session
     def _uri(self):
@@ -355,22 +358,22 @@ class LibvirtDriver(HypervisorDriver):
                 return found
         return []
 
-    def _record(self, facts, state, addresses=None):
+    def _record(self, facts, state, addresses=None, hardware=None):
         status = domain_status(*state) if state else 'unknown'
-        return vm_record(
+        return vm_record(**dict(hardware or {}), **dict(
             id=facts['uuid'], name=facts['name'], hypervisor=self.label, hypervisor_type=self.TYPE, status=status,
             node=self._host_name(), cluster=None, cpu_cores=facts['vcpus'],
             memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
             nics=[nic_record(n['name'], mac=n['mac'], network=n['network'], model=n['model']) for n in facts['nics']],
             ip_addresses=addresses or [], uuid=facts['uuid'], template=facts['template'],
             boot_order=facts['boot_order'], firmware=facts['firmware'], os_type=facts['os_type'], tags=facts['tags'],
-            description=facts['description'])
+            description=facts['description']))
 
     def _detailed(self, dom, state):
         _text, facts = self._definition(dom)
         addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not \
             facts['template'] else []
-        return self._record(facts, state, addresses)
+        return self._record(facts, state, addresses, self._hardware_fields(dom, facts))
 
     def facts(self):
         version = self.connect()['version']
@@ -517,6 +520,8 @@ class LibvirtDriver(HypervisorDriver):
                                                 "{0!r}".format(spec['name']), subject)
 
     def preflight(self, spec):
+        if not spec.get('template'):
+            return self._preflight_blank(spec)
         self.validate_spec(spec)
         subject = spec_subject(spec)
         self._check_node(spec.get('node'), subject)
@@ -541,15 +546,11 @@ class LibvirtDriver(HypervisorDriver):
                 self._check_network(nic['network'], index, subject)
         if spec.get('name') and self._lookup(name=spec['name']) is not None:
             raise self.error(ConflictError, 'a domain of this name exists already', subject)
-        if pool is not None:
-            taken = set(self._read(lambda _conn: pool.listVolumes(), subject))
-            clashes = [disk_volume_name(spec['name'], d['target']) for d in disks]
-            clashes = [name for name in clashes if name in taken]
-            if clashes:
-                raise self.error(ConflictError, "storage pool '{0}' holds volume(s) {1} already; remove them or use "
-                                                "another name".format(pool_name, ', '.join(clashes)), subject)
+        # Volumes of this name no domain uses were left by an interrupted create: made again (blank.py _orphans).
+        orphans = self._orphans(pool, pool_name, [disk_volume_name(spec['name'], d['target']) for d in disks],
+                                subject) if pool is not None else []
         checked = {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool,
-                   'pool_name': pool_name}
+                   'pool_name': pool_name, 'orphans': orphans}
         # The boot order may name only devices the new VM will have: its NICs as predicted, the template's disks.
         kinds = set('cdrom' if disk['device'] == 'cdrom' else 'disk' for disk in template['disks'])
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label, devices=sorted(kinds))
@@ -561,16 +562,30 @@ class LibvirtDriver(HypervisorDriver):
         sources = dict((disk['target'], (checked['pool_name'], disk_volume_name(name, disk['target'])))
                        for disk in checked['disks'])
         root = clone_definition(checked['template_xml'], name, sources, domain_type)
-        # The hardware asked for goes into the one definition written: a new VM costs one define.
-        return apply_hardware(root, diff_hardware(self._record(parse_domain(to_xml(root)), None), spec))
+        for pool_name, volume in sources.values():
+            record_volume(root, pool_name, volume)
+        # The hardware asked for goes into the one definition written: a new VM costs one define (the disks of
+        # `disks` are grown and added after it, on the volumes).
+        changes = self.diff_hardware(self._record(parse_domain(to_xml(root)), None), dict(spec, disks=None))
+        self._apply_other(None, root, dict((k, v) for k, v in changes.items() if k != 'start_on_boot'), None)
+        return apply_hardware(root, changes)
+
+    def _clone_hardware(self, spec, checked, facts):
+        """The disk, CPU and autostart fields of a clone's record before its `disks` are applied."""
+        known = dict(((checked['pool_name'], disk_volume_name(spec['name'], d['target'])), d['capacity'])
+                     for d in checked['disks'])
+        return self._hardware_fields(None, facts, known, autostart=bool(spec.get('start_on_boot')))
 
     def predict_vm(self, spec, checked):
         # The record of the very definition create_vm() would define, read back as get_vm() reads it; libvirt
         # assigns the UUID and the MACs of the NICs.
+        if checked.get('blank'):
+            return self._predict_blank(spec, checked)
         facts = parse_domain(to_xml(self._new_definition(spec.get('name'), spec, checked)))
-        record = self._record(facts, (libvirt.VIR_DOMAIN_SHUTOFF, 0))
+        record = self._record(facts, (libvirt.VIR_DOMAIN_SHUTOFF, 0), None, self._clone_hardware(spec, checked, facts))
         record.update(id=None, uuid=None, nics=[dict(nic, mac=None) for nic in record['nics']])
-        return record
+        disks = self.diff_hardware(record, {'disks': spec.get('disks'), 'storage': spec.get('storage')})
+        return self.predict_changes(record, disks) if disks else record
 
     def new_nic_name(self, taken):
         # A NIC is named by its place among the domain's interfaces (_parse_interface): net0, net1, ...
@@ -578,10 +593,12 @@ class LibvirtDriver(HypervisorDriver):
 
     def create_vm(self, name, spec, timeout):
         # Every step answers when it is done (a full copy included): there is no task to wait for.
-        del timeout
+        if not spec.get('template'):
+            return self._create_blank(name, spec)
         spec = dict(spec, name=name)
         subject = spec_subject(spec)
         checked = self.preflight(spec)
+        self._remove_orphans(checked['pool'], checked['orphans'], subject)
         root = ET.fromstring(checked['template_xml'])
         os_type = root.find('os/type')
         domain_type = self._domain_type(root.get('type'), os_type.get('arch') if os_type is not None else None,
@@ -600,10 +617,13 @@ class LibvirtDriver(HypervisorDriver):
             self._remove_volumes(checked['pool'], made)
             raise
         subject = describe_vm(name, dom.UUIDString())
+        if spec.get('start_on_boot'):
+            self._write(lambda _conn: dom.setAutostart(1), subject)
         vm = self.get_vm(vm_id=dom.UUIDString())
         if vm is None:
             raise self.error(TaskFailedError, 'the domain was defined but is not listed', subject)
-        return vm
+        disks = self.diff_hardware(vm, {'disks': spec.get('disks'), 'storage': spec.get('storage')})
+        return self.apply_changes(vm, disks, timeout) if disks else vm
 
     def _clone_volume(self, pool, disk, volume_name, linked, subject):
         if linked:
@@ -631,6 +651,9 @@ class LibvirtDriver(HypervisorDriver):
             raise self.error(NotFoundError, 'the VM is gone', subject)
         text, _facts = self._definition(dom, subject, secure=True)
         root = apply_hardware(ET.fromstring(text), changes)
+        if 'disks' in changes:
+            self._apply_disks(dom, vm, changes['disks'], root, subject)
+        self._apply_other(dom, root, changes, subject)
         self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
         return self.get_vm(vm_id=vm['id'])
 
@@ -773,20 +796,3 @@ class LibvirtDriver(HypervisorDriver):
         if attach_seed(root, pool_name, name):
             self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
         return self.read_cloud_init(vm)
-
-    def delete_vm(self, vm, timeout, wait=True):
-        subject = vm_subject(vm)
-        dom = self._lookup(vm_id=vm['id'])
-        if dom is None:
-            return
-        _text, facts = self._definition(dom, subject)
-        # The disks first: a re-run after a failure here still finds the domain, and removes what is left.
-        for disk in facts['disks']:
-            if disk['device'] != 'disk' and not is_seed_disk(disk, facts['name']):
-                continue  # a CD-ROM's ISO is shared; the VM's own cloud-init seed is not
-            try:
-                volume = self._volume(disk, subject)
-            except NotFoundError:
-                continue  # removed by an earlier run
-            self._write(lambda _conn, volume=volume: volume.delete(0), subject)
-        self._write(lambda _conn: dom.undefineFlags(self._undefine_flags), subject)

@@ -14,18 +14,18 @@ import re
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
     _natural, _new_mac, boot_devices, format_net, parse_net)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import cpu_params, other_params
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import MAX_NETS, stored_description
 
 
 def config_params(config, changes, hypervisor, subject):
     """The PUT /config parameters for changes, against config (the VM's, pending changes applied)."""
     params, delete = {}, []
-    if 'cpu_cores' in changes:
-        cores, sockets = int(changes['cpu_cores']['after']), int(config.get('sockets', 1))
-        if cores % sockets == 0:
-            params['cores'] = cores // sockets
-        else:
-            params.update(cores=cores, sockets=1)
+    try:
+        params.update(cpu_params(config, changes))
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), hypervisor=hypervisor, subject=subject)
+    params.update(other_params(changes))
     if 'memory_mb' in changes:
         params['memory'] = int(changes['memory_mb']['after'])
         # PVE refuses memory below the balloon target (the least memory the guest is left with: qemu-server

@@ -25,17 +25,19 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, digest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, diff_hardware, parallel_map, spec_subject,
-    vm_subject)
+    FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
+    AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
     TaskFailedError, UnreachableError, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import TLS, requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm, host_record, server_record, template_record, vm_matches, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.blank import ProxmoxBlank
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import hardware_fields
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import foreign_refusal, resource_error
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
@@ -45,15 +47,12 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rule
     agent_enabled, check_ip_config_fits, check_nic_count, check_vm_name, local_disks)
 
 try:
-    import proxmoxer
-    from proxmoxer.core import AuthenticationError as ProxmoxAuthenticationError
     from proxmoxer.core import ResourceException
     import requests
     HAS_PROXMOXER = True
 except ImportError:
     HAS_PROXMOXER = False
 
-DEFAULT_PORT = 8006
 ID_ATTEMPTS = 100
 # Seconds between two clones refused because the storage lock was held by another clone.
 STORAGE_LOCK_PAUSE = 1.0
@@ -65,8 +64,6 @@ CLOCK_SLACK = 30
 TASK_LOG_LINES = 10
 # The interface types of GET /nodes/{node}/network a NIC can be attached to.
 BRIDGE_TYPES = ('bridge', 'OVSBridge')
-# A login answered so comes from a server without the Proxmox VE API at that address.
-NO_SUCH_PATH = (404, 405, 501)
 
 
 def lost_answer(exc):
@@ -74,7 +71,7 @@ def lost_answer(exc):
     return getattr(exc, 'unanswered', False)
 
 
-class ProxmoxDriver(HypervisorDriver):
+class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
     TYPE = 'proxmox'
     PUREBOOT_REGISTRY = True
     PRODUCT = 'a Proxmox VE'
@@ -84,6 +81,7 @@ class ProxmoxDriver(HypervisorDriver):
                'template_filters': ('cluster',)}
     NIC_MODELS = NET_MODELS
     CLOUD_INIT_UPGRADE = True  # as ciupgrade
+    DEFAULT_DISK_INTERFACE = 'scsi'
 
     def __init__(self, connection):
         super(ProxmoxDriver, self).__init__(connection)
@@ -96,50 +94,10 @@ class ProxmoxDriver(HypervisorDriver):
         self._version = None
         # The VM listing of this run, until the next write: a lookup right after another reuses it.
         self._listing = None
+        # The last configuration read of each VM ((node, vmid) -> config): check mode names added disks from it.
+        self._seen_configs = {}
 
     # --------------------------------------------------------------- session
-    def _login(self):
-        conn = self.conn
-        kwargs = dict(host=conn.host, port=conn.port or DEFAULT_PORT, verify_ssl=conn.tls_verify(),
-                      timeout=conn.timeout)
-        if conn.api_token_id and conn.api_token_secret:
-            user, token_name = conn.api_token_id.split('!', 1)
-            kwargs.update(user=user, token_name=token_name, token_value=conn.api_token_secret)
-        else:
-            kwargs.update(user=conn.username, password=conn.password)
-        # A ticket request changes nothing on the server: it is retried like a read.
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return proxmoxer.ProxmoxAPI(**kwargs)
-            except ProxmoxAuthenticationError as exc:
-                found = re.search(r'code: (\d+)', str(exc))
-                status = int(found.group(1)) if found else 401
-                if self.retry.again(attempt, status=status):
-                    continue
-                if status == 401:
-                    foreign = foreign_refusal(conn)
-                    if foreign:
-                        raise self.not_this_api(foreign)
-                    raise self.error(AuthError, "authentication failed for user '{0}'".format(conn.username))
-                if status in NO_SUCH_PATH:
-                    raise self.not_this_api('its login answers HTTP {0}'.format(status))
-                raise self.error(ApiError, 'the login was refused with HTTP {0}'.format(status))
-            except FOREIGN_ANSWER_ERRORS:
-                raise self.not_this_api('its login answer holds no ticket')
-            except requests.exceptions.RequestException as exc:
-                failure = requests_failure(exc)
-                if self.retry.again(attempt, failure=failure):
-                    continue
-                raise self.transport_error(failure, transport_reason(exc))
-
-    def _session(self, renew=False):
-        with self._login_lock:
-            if renew or self._api is None:
-                self._api = self._login()
-            return self._api
-
     def connect(self):
         if self._version is None:
             version = self._call('GET', 'version')
@@ -221,6 +179,7 @@ class ProxmoxDriver(HypervisorDriver):
             if item.get('delete'):
                 continue
             config[item['key']] = item.get('pending', item.get('value'))
+        self._seen_configs[(node, str(vmid))] = config
         return config
 
     def _guest_ips(self, node, vmid):
@@ -243,10 +202,12 @@ class ProxmoxDriver(HypervisorDriver):
         if config is not None:
             cores = int(cfg.get('cores', 1)) * int(cfg.get('sockets', 1))
             memory = _memory_mb(cfg)
+            hardware = hardware_fields(cfg)
         else:
             cores = resource.get('maxcpu')
             memory = int(resource['maxmem']) // (1024 * 1024) if resource.get('maxmem') else None
-        return vm_record(
+            hardware = {}
+        return vm_record(**hardware, **dict(
             id=str(resource['vmid']), name=resource.get('name') or cfg.get('name'), hypervisor=self.label,
             hypervisor_type=self.TYPE, status=_status(resource.get('status'), resource.get('lock'), qmpstatus),
             node=resource.get('node'), cluster=None, cpu_cores=cores, memory_mb=memory, nics=nics,
@@ -254,7 +215,7 @@ class ProxmoxDriver(HypervisorDriver):
             boot_order=parse_boot_order(cfg) if config is not None else [],
             firmware=('uefi' if cfg.get('bios') == 'ovmf' else 'bios') if config is not None else None,
             os_type=cfg.get('ostype'), tags=_tags(cfg.get('tags') if config is not None else resource.get('tags')),
-            description=cfg.get('description'))
+            description=cfg.get('description')))
 
     def _detailed(self, resource):
         node, vmid = resource['node'], resource['vmid']
@@ -482,6 +443,8 @@ class ProxmoxDriver(HypervisorDriver):
         check_nic_count(spec.get('networks'), self.label, spec_subject(spec))
 
     def preflight(self, spec):
+        if not spec.get('template'):
+            return self._preflight_blank(spec)
         self.validate_spec(spec)
         subject = spec_subject(spec)
         check_vm_name(spec.get('name'), self.label, subject)
@@ -512,7 +475,7 @@ class ProxmoxDriver(HypervisorDriver):
         /config parameters _config_changes() makes applied, as PVE applies them."""
         config = dict(checked['config'])
         clone = self._record(self._clone_resource(spec, checked), config)
-        changes = diff_hardware(clone, spec)
+        changes = self.diff_hardware(clone, spec)
         if not changes:
             return config
         subject = spec_subject(spec)
@@ -533,12 +496,16 @@ class ProxmoxDriver(HypervisorDriver):
         return {'vmid': '', 'name': spec.get('name'), 'node': checked['target'], 'status': 'stopped', 'template': 0}
 
     def predict_vm(self, spec, checked):
+        if checked.get('blank'):
+            return self._predict_blank(spec, checked)
         record = self._record(self._clone_resource(spec, checked), self._predicted_config(spec, checked))
         # What PVE assigns: the id, a new SMBIOS UUID and new MACs for the clone's NICs.
         record.update(id=None, uuid=None, nics=[dict(nic, mac=None) for nic in record['nics']])
         return record
 
     def create_vm(self, name, spec, timeout):
+        if not spec.get('template'):
+            return self._create_blank(name, spec, timeout)
         spec = dict(spec, name=name)
         subject = spec_subject(spec)
         checked = self.preflight(spec)
@@ -555,7 +522,7 @@ class ProxmoxDriver(HypervisorDriver):
         # all there is left to read.
         resource = {'vmid': vmid, 'node': target, 'name': name, 'status': 'stopped', 'template': 0}
         vm = self._record(resource, self._config(target, vmid, describe_vm(name, vmid)))
-        changes = diff_hardware(vm, spec)
+        changes = self.diff_hardware(vm, spec)
         return self.apply_changes(vm, changes, timeout) if changes else vm
 
     def _clone(self, node, template_id, params, subject, deadline):
@@ -584,7 +551,9 @@ class ProxmoxDriver(HypervisorDriver):
     def _clone_once(self, node, template_id, vmid, params, subject, deadline):
         """One clone to vmid: 'done' once it ended well, 'taken' when the id was, 'again' when it must be sent again
         (a lock held elsewhere, or a request that never arrived). Until the clone is made, messages name the VM
-        by its name only: the id is not its own yet."""
+        by its name only: the id is not its own yet. A blank VM (template_id None) is created instead."""
+        if template_id is None:
+            return self._create_once(node, vmid, params, subject, deadline)
         try:
             upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject, newid=vmid,
                               **params)
@@ -645,8 +614,14 @@ class ProxmoxDriver(HypervisorDriver):
             return vm
         subject = vm_subject(vm)
         node, vmid = vm['node'], vm['id']
-        params = config_params(self._config(node, vmid, subject), changes, self.label, subject)
+        config = self._config(node, vmid, subject)
+        params = config_params(config, changes, self.label, subject)
+        if 'disks' in changes and changes['disks']['add']:
+            params.update(self._add_params(config, changes['disks'], subject)[0])
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
+        if 'disks' in changes:
+            # Before the config write, so a lost answer of that write is read back with the disks grown already.
+            self._grow_disks(vm, changes['disks']['grow'], timeout)
 
         def write():
             try:
@@ -657,9 +632,10 @@ class ProxmoxDriver(HypervisorDriver):
                 # PUT /config answers once the change is written: read it back, and send it again only when the
                 # configuration does not hold it yet (the request never arrived).
                 wanted = dict((key, change['after']) for key, change in changes.items())
-                if diff_hardware(self._vm_at(node, vmid), wanted):
+                if self.diff_hardware(self._vm_at(node, vmid), wanted):
                     self._call('PUT', path, subject, **params)
-        retry_while_locked(write, time.monotonic() + timeout)
+        if params:
+            retry_while_locked(write, time.monotonic() + timeout)
         return self._vm_at(node, vmid)
 
     def power(self, vm, action, timeout, wait=True):

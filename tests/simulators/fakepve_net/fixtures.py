@@ -14,6 +14,7 @@ already. A test that sends such requests on purpose says which parameters PVE re
 import pytest
 from fakepve import pytest_plugin
 
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.disks import DiskPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.networks import NetworkedPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import StrictPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checked import SchemaChecked
@@ -21,9 +22,10 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checke
 EXPECTED_MARKER = 'pve_schema_violations_expected'
 
 
-class SuitePve(SchemaChecked, StrictPve, NetworkedPve):
+class SuitePve(SchemaChecked, StrictPve, DiskPve, NetworkedPve):
     """The Proxmox VE double the suite talks to: requests checked against PVE's schema first (SchemaChecked), then
-    PVE's rules beyond the schema (StrictPve, rules.py), then fakepve with per-node networks (NetworkedPve)."""
+    PVE's rules beyond the schema (StrictPve, rules.py), the disk writes fakepve does not model (DiskPve, disks.py),
+    then fakepve with per-node networks (NetworkedPve)."""
 
 
 def pytest_configure(config):

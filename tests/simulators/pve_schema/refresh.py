@@ -46,6 +46,7 @@ KEPT = (
     ('GET', '/nodes/{node}/qemu/{vmid}/pending'),
     ('POST', '/nodes/{node}/qemu/{vmid}/clone'),
     ('POST', '/nodes/{node}/qemu/{vmid}/template'),
+    ('PUT', '/nodes/{node}/qemu/{vmid}/resize'),
     ('GET', '/nodes/{node}/qemu/{vmid}/status/current'),
     ('POST', '/nodes/{node}/qemu/{vmid}/status/start'),
     ('POST', '/nodes/{node}/qemu/{vmid}/status/stop'),

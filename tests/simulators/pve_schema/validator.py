@@ -189,6 +189,49 @@ def _verify_startup_order(value):
             raise FormatError('unable to parse startup options')
 
 
+# qemu-server PVE/QemuServer/CPUConfig.pm: the built-in CPU models ($cpu_vendor_list, and the $builtin_models of
+# PVE 8+), the flags a VM may set itself (@supported_cpu_flags) and the format of a VM's `cpu` ($cpu_fmt).
+CPU_MODELS = frozenset((
+    '486', 'pentium', 'pentium2', 'pentium3', 'coreduo', 'core2duo', 'Conroe', 'Penryn', 'Nehalem', 'Nehalem-IBRS',
+    'Westmere', 'Westmere-IBRS', 'SandyBridge', 'SandyBridge-IBRS', 'IvyBridge', 'IvyBridge-IBRS', 'Haswell',
+    'Haswell-IBRS', 'Haswell-noTSX', 'Haswell-noTSX-IBRS', 'Broadwell', 'Broadwell-IBRS', 'Broadwell-noTSX',
+    'Broadwell-noTSX-IBRS', 'Skylake-Client', 'Skylake-Client-IBRS', 'Skylake-Client-noTSX-IBRS', 'Skylake-Server',
+    'Skylake-Server-IBRS', 'Skylake-Server-noTSX-IBRS', 'Cascadelake-Server', 'Cascadelake-Server-noTSX',
+    'KnightsMill', 'Icelake-Client', 'Icelake-Client-noTSX', 'Icelake-Server', 'Icelake-Server-noTSX', 'athlon',
+    'phenom', 'Opteron_G1', 'Opteron_G2', 'Opteron_G3', 'Opteron_G4', 'Opteron_G5', 'EPYC', 'EPYC-IBPB', 'EPYC-Rome',
+    'EPYC-Milan', 'host', 'kvm32', 'kvm64', 'qemu32', 'qemu64', 'max',
+    'x86-64-v2', 'x86-64-v2-AES', 'x86-64-v3', 'x86-64-v4'))
+VM_CPU_FLAGS = ('pcid', 'spec-ctrl', 'ibpb', 'ssbd', 'virt-ssbd', 'amd-ssbd', 'amd-no-ssb', 'pdpe1gb', 'md-clear',
+                'hv-tlbflush', 'hv-evmcs', 'aes')
+_CPU_FLAG = r'[+-][a-zA-Z0-9\-_\.]+'
+CPU_FMT = {
+    'cputype': {'type': 'string', 'default_key': 1, 'optional': 1},
+    'reported-model': {'type': 'string', 'enum': sorted(CPU_MODELS), 'optional': 1},
+    'hidden': {'type': 'boolean', 'optional': 1},
+    'hv-vendor-id': {'type': 'string', 'pattern': '[a-zA-Z0-9]{1,12}', 'optional': 1},
+    'flags': {'type': 'string', 'pattern': '{0}(;{0})*'.format(_CPU_FLAG), 'optional': 1},
+    'phys-bits': {'type': 'string', 'pattern': r'host|\d{1,2}', 'optional': 1},
+}
+
+
+def _verify_vm_cpu_conf(value):
+    # CPUConfig.pm validate_vm_cpu_conf: a cputype that exists (the double has no custom models), VM flags from the
+    # supported set only, no reported-model.
+    cpu = parse_property_string(CPU_FMT, value, 'cpu')
+    cputype = cpu.get('cputype')
+    if not cputype:
+        raise FormatError('CPU is missing cputype')
+    if cputype.startswith('custom-'):
+        raise FormatError("Custom cputype '{0}' not found".format(cputype[len('custom-'):]))
+    if cputype not in CPU_MODELS:
+        raise FormatError("Built-in cputype '{0}' is not defined (missing 'custom-' prefix?)".format(cputype))
+    flag = '[+-](?:{0})'.format('|'.join(re.escape(f) for f in VM_CPU_FLAGS))
+    if cpu.get('flags') and not re.fullmatch('{0}(;{0})*'.format(flag), cpu['flags']):
+        raise FormatError('VM-specific CPU flags must be a subset of: {0}'.format(', '.join(VM_CPU_FLAGS)))
+    if cpu.get('reported-model') is not None:
+        raise FormatError("Property 'reported-model' not allowed in VM-specific CPU config.")
+
+
 _VOLUME = {'type': 'string', 'format': 'pve-volume-id', 'optional': 1}
 _BASE64 = {'type': 'string', 'pattern': r'[A-Za-z0-9+\/]+={0,2}', 'optional': 1}
 
@@ -250,6 +293,7 @@ CODE_FORMATS = {
     'pve-qm-bootdev': _verify_bootdev,
     'pve-volume-id-or-qm-path': _verify_volume_id_or_qm_path,
     'pve-volume-id-or-absolute-path': _verify_volume_id_or_absolute_path,
+    'pve-vm-cpu-conf': _verify_vm_cpu_conf,
 }
 
 
