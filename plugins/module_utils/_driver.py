@@ -569,8 +569,8 @@ def desired_nics(current_nics: Sequence[NicRecord], desired_networks: Iterable[M
     """The NIC list a VM should end up with: the current NICs, overridden by the given fields, in order."""
     nics: list[NicRecord] = []
     for index, desired in enumerate(desired_networks):
-        base: dict[str, Any] = dict(current_nics[index]) if index < len(current_nics) else {'name': None, 'mac': None, 'network': None,
-                                                                            'model': None, 'vlan': None}
+        base: dict[str, Any] = (dict(current_nics[index]) if index < len(current_nics)
+                                else {'name': None, 'mac': None, 'network': None, 'model': None, 'vlan': None})
         for key in NETWORK_KEYS:
             if desired.get(key) is not None:
                 base[key] = normalize_mac(desired[key]) if key == 'mac' else desired[key]

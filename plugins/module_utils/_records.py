@@ -35,7 +35,6 @@ TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', '
 SERVER_KEYS = ('version', 'product')
 
 
-
 # The records as types (mypy.ini): the functions below build them as plain dicts with every key, so every key is
 # present (None when unknown); a record is still a dict to Ansible and the tests.
 class NicRecord(TypedDict):
