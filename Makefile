@@ -1,7 +1,8 @@
 # pureboot.hypervisors: set-up, tests and demo. Every target makes its own virtualenv first.
-#   make test   lint, sanity, the docs lint, the whole test suite and the matrix's edges (what CI runs)
+#   make test   lint, the type check, sanity, the docs lint, the whole test suite and the matrix's edges (what CI runs)
 #   make quick  the unit tests and the contract suite on Proxmox and oVirt, in a light virtualenv (under a minute)
 #   make lint   ruff, antsibull-changelog lint and ansible-lint (production profile) over the collection
+#   make typecheck  mypy over the driver contract (mypy.ini)
 #   make demo   the demo playbook against the bundled simulators (see README)
 #   make docs   the collection's HTML documentation site (antsibull-docs, Sphinx), in .build/docs-site
 
@@ -25,7 +26,7 @@ ANCHORS             := $(VENV)/anchor-collections
 ANCHORS_ANSIBLE      := 14.5.0
 BENCH_ARGS          ?= --sizes 100,1000,5000
 
-.PHONY: venv build sanity pytest test test-pytest quick lint bench stress demo lock clean
+.PHONY: venv build sanity pytest test test-pytest quick lint typecheck bench stress demo lock clean
 
 venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
@@ -111,7 +112,7 @@ PYTEST_WORKERS ?= 3
 REPORTS        := $(BUILD_ROOT)/reports
 TEST_PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist worksteal --durations=30 --junitxml=$(REPORTS)/junit.xml tests
 
-test: lint sanity docs-lint test-pytest matrix-edges
+test: lint typecheck sanity docs-lint test-pytest matrix-edges
 
 test-pytest: venv build
 	$(call run-pytest,$(TEST_PYTEST_ARGS))
@@ -147,6 +148,12 @@ endif
 	$(BIN)/antsibull-changelog lint
 	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT):$(CURDIR)/$(ANCHORS) \
 	  $(CURDIR)/$(BIN)/ansible-lint --nocolor -q
+
+# mypy over the driver contract: the shared files every hypervisor type is written against (mypy.ini lists them;
+# docs/testing.md says why only those). From the build root, where the collection's imports
+# (ansible_collections.pureboot.hypervisors...) resolve to the tree under test.
+typecheck: venv build
+	cd $(BUILD_ROOT) && $(CURDIR)/$(BIN)/mypy --config-file $(COLLECTION)/mypy.ini
 
 # The ansible-core x Python matrix (noxfile.py): ansible-test sanity, the unit and contract suites and the
 # integration smoke (tests marked `smoke`) on ansible-core 2.16 to 2.21, each cell (core, Python) in its own

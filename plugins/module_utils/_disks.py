@@ -14,8 +14,14 @@ The storage and interface of a disk the VM already has are not compared (a disk 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import DISK_INTERFACES, disk_record
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    DISK_INTERFACES, DiskRecord, disk_record)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
 DISK_KEYS = ('size_gb', 'storage', 'interface')
 # 64 TiB: beyond what a virtual disk of any type is made with, well inside every type's own limit (qcow2's is
@@ -26,7 +32,17 @@ OS_FAMILIES = ('linux', 'windows', 'other')
 MAX_CPU_SOCKETS = 64
 
 
-def validate_disks(disks, interfaces, hypervisor, subject):
+class DisksChange(TypedDict):
+    """The `disks` change of diff_hardware() (diff_disks())."""
+
+    before: list[DiskRecord]
+    after: list[DiskRecord]
+    grow: list[tuple[int, str | None, int]]
+    add: list[DiskRecord]
+
+
+def validate_disks(disks: Iterable[Any] | None, interfaces: Sequence[str], hypervisor: str | None,
+                   subject: str | None) -> None:
     """Shape and range checks of `disks` (a list of dicts), with no request; interfaces: the buses the type has."""
     for index, disk in enumerate(disks or ()):
         if not isinstance(disk, dict):
@@ -53,7 +69,7 @@ def validate_disks(disks, interfaces, hypervisor, subject):
                                     subject=subject)
 
 
-def validate_cpu(spec, hypervisor, subject):
+def validate_cpu(spec: Mapping[str, Any], hypervisor: str | None, subject: str | None) -> None:
     """cpu_sockets within range, dividing cpu_cores (the total of virtual CPUs) when both are given."""
     sockets = spec.get('cpu_sockets')
     if sockets is None:
@@ -67,7 +83,8 @@ def validate_cpu(spec, hypervisor, subject):
             cores, sockets), hypervisor=hypervisor, subject=subject)
 
 
-def new_disk(disk, spec, current_disks, default_interface):
+def new_disk(disk: Mapping[str, Any], spec: Mapping[str, Any], current_disks: Sequence[DiskRecord],
+             default_interface: str | None) -> DiskRecord:
     """The disk_record() of a disk to add (name None: the type names it), its storage resolved by the shared rule:
     the disk's own, else the VM's `storage` option, else the storage of the VM's first disk (None: the type's
     default, resolved by its preflight)."""
@@ -75,7 +92,9 @@ def new_disk(disk, spec, current_disks, default_interface):
     return disk_record(None, disk['size_gb'], storage, disk.get('interface') or default_interface)
 
 
-def diff_disks(current_disks, desired, spec, default_interface, hypervisor, subject):
+def diff_disks(current_disks: Iterable[DiskRecord] | None, desired: Iterable[Mapping[str, Any]] | None,
+               spec: Mapping[str, Any], default_interface: str | None, hypervisor: str | None,
+               subject: str | None) -> DisksChange | None:
     """The `disks` change of diff_hardware(), or None when there is none:
 
     {'before': [disk_record...], 'after': [disk_record...], 'grow': [(index, name, size_gb)], 'add': [disk_record...]}
@@ -84,8 +103,9 @@ def diff_disks(current_disks, desired, spec, default_interface, hypervisor, subj
     VM's disks (name None: the type names it; storage resolved by new_disk()). A smaller size_gb than a disk has is
     refused here, so before any write."""
     current_disks = list(current_disks or [])
-    after = [dict(d) for d in current_disks]
-    grow, add = [], []
+    after = [cast(DiskRecord, dict(d)) for d in current_disks]
+    grow: list[tuple[int, str | None, int]] = []
+    add: list[DiskRecord] = []
     for index, disk in enumerate(desired or ()):
         if index < len(current_disks):
             have = current_disks[index]
@@ -96,7 +116,7 @@ def diff_disks(current_disks, desired, spec, default_interface, hypervisor, subj
                     "more".format(index, size, have['name'], have['size_gb']), hypervisor=hypervisor, subject=subject)
             if have['size_gb'] is None or size > have['size_gb']:
                 grow.append((index, have['name'], size))
-                after[index] = dict(have, size_gb=size)
+                after[index] = cast(DiskRecord, dict(have, size_gb=size))
         else:
             record = new_disk(disk, spec, current_disks, default_interface)
             add.append(record)

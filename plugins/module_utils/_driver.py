@@ -18,16 +18,36 @@ import concurrent.futures
 import json
 import os
 import re
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import diff_disks, validate_cpu, validate_disks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, InvalidInputError, NotFoundError)
+    ApiError, HypervisorError, InvalidInputError, NotFoundError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
     MAX_REQUEST_TIMEOUT, READS, transport_error)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, DISK_INTERFACES, FIRMWARES, describe_vm, normalize_mac, vm_record)
+    BOOT_DEVICES, DISK_INTERFACES, FIRMWARES, DiskRecord, NicRecord, VmRecord, describe_vm, normalize_mac, vm_record)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from types import TracebackType
+    from typing import Self
+
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+        FactsRecord, ServerRecord, TemplateRecord)
+
+    # What a VM should look like: pureboot_vm's options (name, template, placement, hardware, pxe_boot ...).
+    VmSpec = Mapping[str, Any]
+    # diff_hardware()'s answer: {key: {'before', 'after'}}; the disks change is a _disks.DisksChange.
+    HardwareChanges = dict[str, Mapping[str, Any]]
+    # The cloud_init settings, canonical (_cloud_init.py).
+    CloudInitSettings = Mapping[str, Any]
+
+T = TypeVar('T')
+R = TypeVar('R')
+E = TypeVar('E', bound=HypervisorError)
 
 # The keys of the `hypervisor` option (docs/connections.md).
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
@@ -57,15 +77,16 @@ FOREIGN_ANSWER_ERRORS = (KeyError, json.JSONDecodeError)
 class Connection(object):
     """One validated `hypervisor` option: where the hypervisor is and how to log in."""
 
-    def __init__(self, options):
+    def __init__(self, options: Mapping[str, Any] | None) -> None:
         # An empty string is "not given": AWX credential types inject unset inputs as empty variables.
         options = dict((k, v) for k, v in (options or {}).items() if v is not None and v != '')
         unknown = sorted(set(options) - set(CONNECTION_KEYS))
         if unknown:
             raise InvalidInputError('unknown hypervisor option(s): {0}; known: {1}'.format(
                 ', '.join(unknown), ', '.join(CONNECTION_KEYS)), subject='hypervisor')
-        self.type = options.get('type')
-        self.api_url = (options.get('api_url') or '').rstrip('/')
+        # A str once the checks below have passed.
+        self.type = cast(str, options.get('type'))
+        self.api_url: str = (options.get('api_url') or '').rstrip('/')
         self.name = connection_label(options)
         try:
             parts = urlsplit(self.api_url)
@@ -83,20 +104,20 @@ class Connection(object):
                                     "use https://".format(self.api_url), hypervisor=self.name)
         if self.type not in URI_TYPES and (parts.scheme != 'https' or not parts.hostname):
             raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
-        self.scheme = parts.scheme
-        self.host = parts.hostname
+        self.scheme: str = parts.scheme
+        self.host: str | None = parts.hostname
         try:
-            self.port = parts.port
+            self.port: int | None = parts.port
         except ValueError:
             raise InvalidInputError("api_url '{0}' has an invalid port".format(self.api_url), hypervisor=self.name)
-        self.path = parts.path
-        self.username = options.get('username')
-        self.password = options.get('password')
-        self.api_token_id = options.get('api_token_id')
-        self.api_token_secret = options.get('api_token_secret')
-        self.token = options.get('token')
+        self.path: str = parts.path
+        self.username: str | None = options.get('username')
+        self.password: str | None = options.get('password')
+        self.api_token_id: str | None = options.get('api_token_id')
+        self.api_token_secret: str | None = options.get('api_token_secret')
+        self.token: str | None = options.get('token')
         self.verify_ssl = bool(options.get('verify_ssl', True))
-        self.ca_file = options.get('ca_file')
+        self.ca_file: str | None = options.get('ca_file')
         try:
             self.timeout = int(options.get('timeout', 30))
         except (TypeError, ValueError):
@@ -108,20 +129,20 @@ class Connection(object):
         if self.verify_ssl and self.ca_file and not os.path.isfile(self.ca_file):
             raise InvalidInputError("ca_file '{0}' does not exist or is not a file".format(self.ca_file),
                                     hypervisor=self.name)
-        self.given = frozenset(options)
+        self.given: frozenset[str] = frozenset(options)
 
     @property
-    def secrets(self):
+    def secrets(self) -> list[str]:
         """Every secret value of this connection, for redaction."""
         return [v for v in (self.password, self.api_token_secret, self.token) if v]
 
-    def tls_verify(self):
+    def tls_verify(self) -> bool | str:
         """What HTTP clients take as `verify`: False, True, or the CA bundle's path."""
         if not self.verify_ssl:
             return False
         return self.ca_file or True
 
-    def public(self):
+    def public(self) -> dict[str, Any]:
         """The connection without secrets, for results and the PureBoot registry."""
         return {'name': self.name, 'type': self.type, 'api_url': self.api_url, 'username': self.username,
                 'verify_ssl': self.verify_ssl}
@@ -134,41 +155,41 @@ class HypervisorDriver(abc.ABC):
     (refuse_foreign), for connection options, placement options and filters alike, so types cannot drift apart.
     """
 
-    TYPE = None
+    TYPE: ClassVar[str | None] = None
     # Whether PureBoot's hypervisor registry takes this type (it refuses any other `type` with 422).
-    PUREBOOT_REGISTRY = False
+    PUREBOOT_REGISTRY: ClassVar[bool] = False
     # What users call the server, with its article, for messages: 'an oVirt engine'.
-    PRODUCT = None
+    PRODUCT: ClassVar[str | None] = None
     # Credential sets that are enough to log in.
-    LOGINS = ()
+    LOGINS: ClassVar[tuple[tuple[str, ...], ...]] = ()
     # Options this type does not have: of the connection, of a new VM's placement, of its hardware (start_on_boot
     # on a type without autostart), of the VM and template filters. A kind a type leaves out has none.
-    FOREIGN = {'connection': (), 'placement': (), 'hardware': (), 'vm_filters': (), 'template_filters': ()}
+    FOREIGN: ClassVar[dict[str, tuple[str, ...]]] = {'connection': (), 'placement': (), 'hardware': (), 'vm_filters': (), 'template_filters': ()}
     # The NIC models a VM of this type may have (networks[].model).
-    NIC_MODELS = ()
+    NIC_MODELS: ClassVar[tuple[str, ...]] = ()
     # The disk buses of this type (disks[].interface, words of _records.DISK_INTERFACES) and the one a disk gets
     # when none is given.
-    DISK_INTERFACES = DISK_INTERFACES
-    DEFAULT_DISK_INTERFACE = 'virtio'
+    DISK_INTERFACES: ClassVar[tuple[str, ...]] = DISK_INTERFACES
+    DEFAULT_DISK_INTERFACE: ClassVar[str] = 'virtio'
     # Where the type has no per-NIC VLAN tag (networks[].vlan): what to use instead, for the message; None: it has.
-    VLAN_INSTEAD = None
+    VLAN_INSTEAD: ClassVar[str | None] = None
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
-    DEFAULT_WORKERS = 16
+    DEFAULT_WORKERS: ClassVar[int] = 16
 
-    def __init__(self, connection):
+    def __init__(self, connection: Connection) -> None:
         self.conn = connection
         self.label = connection.name
         # When a read is asked again (_http.py: one policy for every client).
         self.retry = READS
         self.max_workers = self.DEFAULT_WORKERS
         # Things worth telling the user that are not errors (an offline node skipped, ...), one line each.
-        self.warnings = []
+        self.warnings: list[str] = []
         self.refuse_foreign('connection', dict((key, True) for key in connection.given))
         if not any(all(key in connection.given for key in login) for login in self.LOGINS):
             raise InvalidInputError('missing credentials: give {0}'.format(
                 ' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
 
-    def refuse_foreign(self, kind, given, subject=None):
+    def refuse_foreign(self, kind: str, given: Mapping[str, Any], subject: str | None = None) -> None:
         """Fail with one line when given ({option: value}) sets an option of kind that this type does not have."""
         for option in self.FOREIGN.get(kind, ()):
             if given.get(option) not in (None, '', [], ()):
@@ -177,33 +198,36 @@ class HypervisorDriver(abc.ABC):
                                         hypervisor=self.label, subject=subject)
 
     # --------------------------------------------------------------- session
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         self.close()
 
     @abc.abstractmethod
-    def connect(self):
+    def connect(self) -> ServerRecord:
         """Log in (once); returns server_record(version, product); raises AuthError, TLSError, UnreachableError,
         TimeoutError_, or ApiError when the URL answers as another kind of server."""
 
-    def open(self):
+    def open(self) -> None:
         """Log in (once) with the checks of connect(), without reading the server's version: what a module needs
         before its first real request. A type whose login answer already proves its API overrides this to save
         the version read; the default is connect()."""
         self.connect()
 
     @abc.abstractmethod
-    def close(self):
+    def close(self) -> None:
         """Log out and release the session; never raises."""
 
     # ------------------------------------------------------------------ read
     @abc.abstractmethod
-    def facts(self):
+    def facts(self) -> FactsRecord:
         """{'version', 'hosts': [{'name', 'status'}], 'host_count', 'vm_count', 'template_count'}."""
 
-    def list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+    def list_vms(self, name: str | None = None, status: str | Sequence[str] | None = None, node: str | None = None,
+                 cluster: str | None = None, tags: Sequence[str] | None = None,
+                 include_templates: bool = False) -> list[VmRecord]:
         """vm_record()s matching the filters; filters apply before any per-VM detail is fetched. A filter this type
         does not have fails, and so does a node or cluster that does not exist (check_filters)."""
         self.refuse_foreign('vm_filters', {'node': node, 'cluster': cluster})
@@ -212,20 +236,23 @@ class HypervisorDriver(abc.ABC):
                               include_templates=include_templates)
 
     @abc.abstractmethod
-    def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
+    def _list_vms(self, name: str | None = None, status: str | Sequence[str] | None = None, node: str | None = None,
+                  cluster: str | None = None, tags: Sequence[str] | None = None,
+                  include_templates: bool = False) -> list[VmRecord]:
         """list_vms() once its filters are known to apply."""
 
     @abc.abstractmethod
-    def get_vm(self, vm_id=None, name=None):
+    def get_vm(self, vm_id: str | None = None, name: str | None = None) -> VmRecord | None:
         """The vm_record() of one VM by id or by exact name, or None; several VMs of that name: ConflictError."""
 
-    def list_templates(self, name=None, node=None, cluster=None):
+    def list_templates(self, name: str | None = None, node: str | None = None,
+                       cluster: str | None = None) -> list[TemplateRecord]:
         """template_record()s matching the filters (name is a glob). A filter this type does not have fails."""
         self.refuse_foreign('template_filters', {'node': node, 'cluster': cluster})
         self.check_filters(node=node, cluster=cluster)
         return self._list_templates(name=name, node=node, cluster=cluster)
 
-    def check_filters(self, node=None, cluster=None):
+    def check_filters(self, node: str | None = None, cluster: str | None = None) -> None:
         """A node or cluster filter must name one that exists: a typo fails with one line listing the names there
         are, the same in every module and on every type, instead of answering an empty list that reads as "none"."""
         if node:
@@ -233,30 +260,32 @@ class HypervisorDriver(abc.ABC):
         if cluster:
             check_named('cluster', cluster, self.cluster_names(), self.label)
 
-    def node_names(self):
+    def node_names(self) -> list[str]:
         """The names of the hosts VMs run on (Proxmox nodes, oVirt hosts); by default those facts() lists."""
         return [host['name'] for host in self.facts()['hosts']]
 
-    def cluster_names(self):
+    def cluster_names(self) -> list[str]:
         """The names of the clusters; a type without clusters refuses the option (FOREIGN) and keeps this."""
         return []
 
     @abc.abstractmethod
-    def _list_templates(self, name=None, node=None, cluster=None):
+    def _list_templates(self, name: str | None = None, node: str | None = None,
+                        cluster: str | None = None) -> list[TemplateRecord]:
         """list_templates() once its filters are known to apply."""
 
     @abc.abstractmethod
-    def find_template(self, ref, node=None, cluster=None, subject=None):
+    def find_template(self, ref: str, node: str | None = None, cluster: str | None = None,
+                      subject: str | None = None) -> TemplateRecord:
         """The template_record() named (or numbered) ref where a VM would be created; NotFoundError lists the others."""
 
     # ----------------------------------------------------------------- write
     @abc.abstractmethod
-    def preflight(self, spec):
+    def preflight(self, spec: VmSpec) -> dict[str, Any]:
         """Every check a new VM needs before the first write, reads included (template, node, cluster, storage,
         pool, networks): a typo fails here and leaves nothing behind. Check mode runs it too. Returns what
         create_vm() needs of what it looked up (private to the type)."""
 
-    def predict_vm(self, spec, checked):
+    def predict_vm(self, spec: VmSpec, checked: Mapping[str, Any]) -> VmRecord:
         """The vm_record() create_vm(spec) will return, from what preflight(spec) looked up (checked), without a
         request: check mode shows it and the PureBoot node is previewed from it. Equal to the real result key by key,
         but for what the hypervisor assigns: id, uuid and MACs are None.
@@ -267,9 +296,9 @@ class HypervisorDriver(abc.ABC):
         clone = vm_record(**dict(checked['clone'], id=None, uuid=None, status='stopped', template=False,
                                  ip_addresses=[], name=spec.get('name')))
         predicted = self.predict_changes(clone, self.diff_hardware(clone, spec))
-        nics = []
+        nics: list[NicRecord] = []
         for nic in predicted['nics']:
-            nic = dict(nic, mac=None, model=nic.get('model') or 'virtio')
+            nic = cast(NicRecord, dict(nic, mac=None, model=nic.get('model') or 'virtio'))
             if not nic.get('name'):
                 nic['name'] = self.new_nic_name([n['name'] for n in nics])
             nics.append(nic)
@@ -277,60 +306,60 @@ class HypervisorDriver(abc.ABC):
         predicted['tags'] = normalize_tags(predicted['tags'])
         return predicted
 
-    def new_nic_name(self, taken):
+    def new_nic_name(self, taken: Sequence[str | None]) -> str | None:
         """The name create_vm() gives a NIC it adds after the NICs named taken; None when the type does not say."""
         return None
 
-    def new_disk_name(self, disks, disk):
+    def new_disk_name(self, disks: Sequence[DiskRecord], disk: DiskRecord) -> str | None:
         """The name create_vm()/apply_changes() gives disk (a disk_record() to add, name None) after the disks the
         VM has then (disks, records in bus order); None when the type does not say."""
         return None
 
-    def os_type_value(self, os_type):
+    def os_type_value(self, os_type: str) -> str:
         """The type's own word for os_type (linux, windows, other, or already the type's own value)."""
         return os_type
 
-    def os_type_matches(self, current, wanted):
+    def os_type_matches(self, current: str | None, wanted: str) -> bool:
         """Whether a VM whose os_type is current (the type's word) already is what wanted (the option) asks for."""
         return current == self.os_type_value(wanted)
 
-    def diff_hardware(self, vm, spec):
+    def diff_hardware(self, vm: VmRecord, spec: VmSpec) -> HardwareChanges:
         """diff_hardware() with this type's facts: its default disk bus and its os_type words."""
         return diff_hardware(vm, spec, driver=self)
 
-    def predict_changes(self, vm, changes):
+    def predict_changes(self, vm: VmRecord, changes: HardwareChanges) -> VmRecord:
         """The record the VM will have once apply_changes(vm, changes) is done, without a request (check mode):
         apply_to_record(), with added disks named as new_disk_name() says."""
         after = apply_to_record(vm, changes)
         if 'disks' in changes:
-            disks = []
+            disks: list[DiskRecord] = []
             for disk in after['disks']:
                 if disk.get('name') is None:
-                    disk = dict(disk, name=self.new_disk_name(disks, disk))
+                    disk = cast(DiskRecord, dict(disk, name=self.new_disk_name(disks, disk)))
                 disks.append(disk)
             after['disks'] = disks
         return after
 
     @abc.abstractmethod
-    def create_vm(self, name, spec, timeout):
+    def create_vm(self, name: str, spec: VmSpec, timeout: float) -> VmRecord:
         """preflight(), then create the VM from spec['template'] with spec's placement and hardware; returns its
         vm_record() (stopped)."""
 
     @abc.abstractmethod
-    def apply_changes(self, vm, changes, timeout):
+    def apply_changes(self, vm: VmRecord, changes: HardwareChanges, timeout: float) -> VmRecord:
         """Write the changes of diff_hardware() to the VM; returns the new vm_record()."""
 
     @abc.abstractmethod
-    def power(self, vm, action, timeout, wait=True):
+    def power(self, vm: VmRecord, action: str, timeout: float, wait: bool = True) -> VmRecord | None:
         """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
 
     @abc.abstractmethod
-    def delete_vm(self, vm, timeout, wait=True):
+    def delete_vm(self, vm: VmRecord, timeout: float, wait: bool = True) -> None:
         """Remove a stopped VM and its disks."""
 
-    def wait_for_status(self, vm, statuses, timeout):
+    def wait_for_status(self, vm: VmRecord, statuses: Collection[str], timeout: float) -> VmRecord:
         """Poll until the VM's status is one of statuses; returns the record."""
-        def reached():
+        def reached() -> VmRecord | None:
             current = self.get_vm(vm_id=vm['id'])
             return current if current and current['status'] in statuses else None
         return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
@@ -340,37 +369,39 @@ class HypervisorDriver(abc.ABC):
     # When the guest reads changed cloud-init settings (the warning pureboot_vm gives): 'next_boot' (a new
     # instance-id makes cloud-init apply them again) or 'first_boot' (the type hands them over at the first start
     # only). The settings are those of _cloud_init.py, compared there; a type overrides the three methods below.
-    CLOUD_INIT_APPLIES = 'next_boot'
+    CLOUD_INIT_APPLIES: ClassVar[str] = 'next_boot'
     # Whether the type writes cloud_init.upgrade (a package upgrade at first boot) itself; where it does not,
     # upgrade: true is refused (refuse_cloud_init_upgrade) and user_data's package_upgrade does it.
-    CLOUD_INIT_UPGRADE = False
+    CLOUD_INIT_UPGRADE: ClassVar[bool] = False
 
-    def refuse_cloud_init_upgrade(self, settings, subject=None):
+    def refuse_cloud_init_upgrade(self, settings: CloudInitSettings, subject: str | None = None) -> None:
         if settings.get('upgrade') and not self.CLOUD_INIT_UPGRADE:
             raise self.error(InvalidInputError, "cloud_init.upgrade: true is not supported on {0} hypervisors; put "
                                                 "'package_upgrade: true' in cloud_init.user_data".format(self.TYPE),
                              subject)
 
-    def check_cloud_init(self, settings, node=None, template=None, subject=None):
+    def check_cloud_init(self, settings: CloudInitSettings, node: str | None = None,
+                         template: TemplateRecord | None = None, subject: str | None = None) -> None:
         """Every read-only check the cloud_init settings (canonical) need before the first write (a storage for the
         snippets, ...), for a VM on node (None: a new VM's, made from template). A type without cloud-init refuses
         the option."""
         raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
                          subject)
 
-    def read_cloud_init(self, vm):
+    def read_cloud_init(self, vm: VmRecord) -> dict[str, Any]:
         """The cloud-init settings the VM holds, canonical (_cloud_init.empty_settings() when none): the password
         only as password_set, user_data as user_data_digest where the hypervisor does not give it back."""
         raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
                          vm_subject(vm))
 
-    def write_cloud_init(self, vm, settings, change, timeout):
+    def write_cloud_init(self, vm: VmRecord, settings: CloudInitSettings, change: Mapping[str, Any],
+                         timeout: float) -> dict[str, Any]:
         """Write change (_cloud_init.diff_cloud_init) of settings to the VM; returns read_cloud_init() after."""
         raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
                          vm_subject(vm))
 
     # ---------------------------------------------------------------- shared
-    def validate_spec(self, spec):
+    def validate_spec(self, spec: VmSpec) -> None:
         """Refuse options of spec that this type does not have, and values out of range, without a request."""
         subject = spec_subject(spec)
         self.refuse_foreign('placement', spec, subject=subject)
@@ -386,38 +417,39 @@ class HypervisorDriver(abc.ABC):
                     index, ', '.join(self.NIC_MODELS), nic['model']), subject)
 
     @abc.abstractmethod
-    def translate_error(self, exc, subject=None, **context):
+    def translate_error(self, exc: BaseException, subject: str | None = None, **context: Any) -> HypervisorError:
         """The one place where an exception of the type's SDK or API becomes one of the collection's typed errors
         (_errors.HypervisorError): in the server's own words, on one line, naming the hypervisor and subject.
         context: what a type needs besides (Proxmox VE: the API path; libvirt: connecting=True while connecting)."""
 
-    def error(self, cls, message, subject=None, **kwargs):
+    def error(self, cls: type[E], message: str, subject: str | None = None, **kwargs: Any) -> E:
         """An error of class cls about subject on this hypervisor, with secrets removed."""
         return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)
 
-    def transport_error(self, failure, reason, subject=None, url=None):
+    def transport_error(self, failure: str, reason: str, subject: str | None = None,
+                        url: str | None = None) -> HypervisorError:
         """The typed error of a transport failure (_http.TLS, TIMEOUT, DROPPED) talking to url (the API's)."""
         return transport_error(failure, reason, url or self.conn.api_url, self.conn.timeout, hypervisor=self.label,
                                subject=subject).scrubbed(self.conn.secrets)
 
-    def not_this_api(self, detail, subject=None):
+    def not_this_api(self, detail: str, subject: str | None = None) -> ApiError:
         """The error for an answer this type's API never gives: the URL points at another server (a wrong type,
         a PureBoot or web server, a wrong path), which the user must be told as such, not as a KeyError."""
         return self.error(ApiError, '{0} does not answer as {1} API ({2})'.format(
             self.conn.api_url, self.PRODUCT, detail), subject)
 
 
-def spec_subject(spec):
+def spec_subject(spec: VmSpec) -> str:
     """How messages name the VM a spec is about."""
     return describe_vm(spec.get('name'))
 
 
-def vm_subject(vm):
+def vm_subject(vm: Mapping[str, Any]) -> str:
     """How messages name an existing VM: its name and id."""
     return describe_vm(vm.get('name'), vm.get('id'))
 
 
-def connection_label(options):
+def connection_label(options: Mapping[str, Any]) -> str:
     """How messages name a connection (a `hypervisor` dict): its name, else the host of its api_url."""
     api_url = (options.get('api_url') or '').rstrip('/')
     try:
@@ -427,7 +459,8 @@ def connection_label(options):
     return options.get('name') or host or api_url or 'hypervisor'
 
 
-def check_named(kind, name, available, hypervisor, subject=None):
+def check_named(kind: str, name: str, available: Iterable[str | None], hypervisor: str | None,
+                subject: str | None = None) -> None:
     """Fail with one line when name (of a node, cluster, bridge ...) is not among available, listing them."""
     available = sorted(set(a for a in available if a))
     if name not in available:
@@ -435,7 +468,8 @@ def check_named(kind, name, available, hypervisor, subject=None):
             kind, name, ', '.join(available) or 'none'), hypervisor=hypervisor, subject=subject)
 
 
-def check_boot_order(spec, nics, hypervisor, devices=None):
+def check_boot_order(spec: VmSpec, nics: Sequence[Any], hypervisor: str | None,
+                     devices: Collection[str] | None = None) -> None:
     """The boot order of spec names only devices the VM will have (nics: its NICs; devices: the other boot device
     kinds it has, when the type knows them), checked before anything is written."""
     order = spec.get('boot_order') or ()
@@ -454,7 +488,7 @@ def check_boot_order(spec, nics, hypervisor, devices=None):
                                     hypervisor=hypervisor, subject=subject)
 
 
-def validate_hardware(spec, hypervisor):
+def validate_hardware(spec: VmSpec, hypervisor: str | None) -> None:
     """Range and shape checks of the hardware options that hold for every hypervisor type."""
     subject = spec_subject(spec)
     cores = spec.get('cpu_cores')
@@ -484,10 +518,11 @@ def validate_hardware(spec, hypervisor):
         raise InvalidInputError('tags must be {0}; got {1}'.format(VM_TAG_RULE, ', '.join(repr(tag) for tag in bad_tags)),
                                 hypervisor=hypervisor, subject=subject)
     for index, nic in enumerate(spec.get('networks') or ()):
-        if nic.get('mac') is not None and normalize_mac(nic['mac']) is None:
+        mac = normalize_mac(nic['mac']) if nic.get('mac') is not None else None
+        if nic.get('mac') is not None and mac is None:
             raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
                                     hypervisor=hypervisor, subject=subject)
-        if nic.get('mac') is not None and int(normalize_mac(nic['mac'])[:2], 16) & 1:
+        if mac is not None and int(mac[:2], 16) & 1:
             # The I/G bit: a multicast address is no NIC's (Proxmox VE, the oVirt engine and libvirt refuse it).
             raise InvalidInputError("networks[{0}].mac '{1}' is a multicast address; a NIC's MAC is unicast (the "
                                     "first octet even)".format(index, nic['mac']), hypervisor=hypervisor, subject=subject)
@@ -497,7 +532,7 @@ def validate_hardware(spec, hypervisor):
                                     hypervisor=hypervisor, subject=subject)
 
 
-def check_blank_spec(spec, hypervisor):
+def check_blank_spec(spec: VmSpec, hypervisor: str | None) -> None:
     """A VM made without a template (blank) needs a disk to install on and a NIC to PXE-boot from."""
     if spec.get('template'):
         return
@@ -508,13 +543,13 @@ def check_blank_spec(spec, hypervisor):
             ' and '.join(missing)), hypervisor=hypervisor, subject=spec_subject(spec))
 
 
-def with_pxe_boot(boot_order):
+def with_pxe_boot(boot_order: Iterable[str] | None) -> list[str]:
     """The boot order with network first (pxe_boot: true), the rest kept in their order."""
     order = list(boot_order or ['disk'])
     return ['network'] + [device for device in order if device != 'network']
 
 
-def _same_nic(current, desired):
+def _same_nic(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
     """True when every field the user gave for a NIC matches the current NIC."""
     for key in NETWORK_KEYS:
         want = desired.get(key)
@@ -530,27 +565,27 @@ def _same_nic(current, desired):
     return True
 
 
-def desired_nics(current_nics, desired_networks):
+def desired_nics(current_nics: Sequence[NicRecord], desired_networks: Iterable[Mapping[str, Any]]) -> list[NicRecord]:
     """The NIC list a VM should end up with: the current NICs, overridden by the given fields, in order."""
-    nics = []
+    nics: list[NicRecord] = []
     for index, desired in enumerate(desired_networks):
-        base = dict(current_nics[index]) if index < len(current_nics) else {'name': None, 'mac': None, 'network': None,
-                                                                            'model': None, 'vlan': None}
+        base: dict[str, Any] = (dict(current_nics[index]) if index < len(current_nics)
+                                else {'name': None, 'mac': None, 'network': None, 'model': None, 'vlan': None})
         for key in NETWORK_KEYS:
             if desired.get(key) is not None:
                 base[key] = normalize_mac(desired[key]) if key == 'mac' else desired[key]
         if base.get('vlan') is not None:
             base['vlan'] = int(base['vlan'])
-        nics.append(base)
+        nics.append(cast(NicRecord, base))
     return nics
 
 
-def normalize_tags(tags):
+def normalize_tags(tags: Iterable[object] | None) -> list[str]:
     """Tags as every type returns them: lowercase, each once, sorted."""
     return sorted(set(str(t).lower() for t in tags or ()))
 
 
-def _canonical(key, value):
+def _canonical(key: str, value: Any) -> Any:
     if key == 'tags':
         return normalize_tags(value)
     if key == 'description':
@@ -564,7 +599,7 @@ def _canonical(key, value):
     return value
 
 
-def diff_hardware(vm, spec, driver=None):
+def diff_hardware(vm: VmRecord, spec: VmSpec, driver: HypervisorDriver | None = None) -> HardwareChanges:
     """{key: {'before', 'after'}} for each hardware key of spec (not None) that differs from the VM record.
 
     This one comparison drives `changed`, check mode and --diff alike: nothing is written when it is empty.
@@ -572,7 +607,7 @@ def diff_hardware(vm, spec, driver=None):
     `disks` differs as _disks.diff_disks() says (its change also holds `grow` and `add`); a disk smaller than the
     VM's is refused here, before any write.
     """
-    changes = {}
+    changes: HardwareChanges = {}
     for key in HARDWARE_KEYS:
         want = spec.get(key)
         if want is None:
@@ -585,9 +620,9 @@ def diff_hardware(vm, spec, driver=None):
             continue
         if key == 'os_type':
             value = driver.os_type_value(want) if driver else want
-            same = driver.os_type_matches(vm.get(key), want) if driver else vm.get(key) == want
+            same = driver.os_type_matches(vm.get('os_type'), want) if driver else vm.get('os_type') == want
             if not same:
-                changes[key] = {'before': vm.get(key), 'after': value}
+                changes[key] = {'before': vm.get('os_type'), 'after': value}
             continue
         if key == 'networks':
             current = vm.get('nics') or []
@@ -601,15 +636,15 @@ def diff_hardware(vm, spec, driver=None):
     return changes
 
 
-def apply_to_record(vm, changes):
+def apply_to_record(vm: VmRecord, changes: HardwareChanges) -> VmRecord:
     """The record the VM will have once changes are written (check mode and --diff predict it this way)."""
-    after = dict(vm)
+    after: dict[str, Any] = dict(vm)
     for key, change in changes.items():
         after['nics' if key == 'networks' else key] = change['after']
-    return after
+    return cast(VmRecord, after)
 
 
-def parallel_map(function, items, max_workers):
+def parallel_map(function: Callable[[T], R], items: Iterable[T], max_workers: int) -> list[R]:
     """[function(item) for item in items], run on up to max_workers threads; the first error is raised here."""
     items = list(items)
     if max_workers <= 1 or len(items) <= 1:

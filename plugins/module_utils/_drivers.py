@@ -13,13 +13,20 @@ driver guards its own SDK import, so this costs nothing when an SDK is missing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import ProxmoxDriver
 
-DRIVERS = {
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver
+
+DRIVERS: dict[str, type[HypervisorDriver]] = {
     LibvirtDriver.TYPE: LibvirtDriver,
     OvirtDriver.TYPE: OvirtDriver,
     ProxmoxDriver.TYPE: ProxmoxDriver,
@@ -27,7 +34,7 @@ DRIVERS = {
 HYPERVISOR_TYPES = tuple(sorted(DRIVERS))
 
 
-def driver_for(options):
+def driver_for(options: Connection | Mapping[str, Any] | None) -> HypervisorDriver:
     """A driver for one `hypervisor` option (a dict); raises InvalidInputError on bad options."""
     connection = options if isinstance(options, Connection) else Connection(options)
     driver_class = DRIVERS.get(connection.type)

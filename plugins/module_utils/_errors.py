@@ -14,16 +14,21 @@ object it is about, so the message always reads "<hypervisor>: <object>: <what h
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Self
 
 # The categories users see (docs/troubleshooting.md); `api` is whatever the server refused otherwise.
 
 
-def one_line(text):
+def one_line(text: object) -> str:
     """text (an exception, a server's message) on one line: every run of whitespace as one space."""
     return ' '.join(str(text or '').split())
 
 
-def plain_line(text, limit=None):
+def plain_line(text: object, limit: int | None = None) -> str:
     """A body that is not the API's answer (a proxy's HTML page, a stack trace) as one line: tags left out, then
     one_line, cut after limit characters ('...' says so)."""
     text = one_line(re.sub(r'<[^>]*>', ' ', str(text or '')))
@@ -46,7 +51,7 @@ CATEGORIES = (AUTH, TLS, UNREACHABLE, TIMEOUT, NOT_FOUND, CONFLICT, INVALID_INPU
 REDACTED = '********'
 
 
-def redact(text, secrets):
+def redact(text: object, secrets: Iterable[object] | None) -> str:
     """text with every secret replaced; secrets shorter than 4 characters are left alone (too common)."""
     text = '' if text is None else str(text)
     for secret in secrets or ():
@@ -72,7 +77,7 @@ _TRANSPORT_REASONS = (
 )
 
 
-def transport_reason(exc, limit=200):
+def transport_reason(exc: object, limit: int = 200) -> str:
     """The reason of a transport error (connection refused, closed, certificate, ...) as one short line."""
     text = ' '.join(str(exc).split())
     for pattern, wording in _TRANSPORT_REASONS:
@@ -87,7 +92,8 @@ class HypervisorError(Exception):
 
     category = API
 
-    def __init__(self, message, hypervisor=None, subject=None, category=None, details=None):
+    def __init__(self, message: str, hypervisor: str | None = None, subject: str | None = None,
+                 category: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hypervisor = hypervisor
@@ -95,15 +101,15 @@ class HypervisorError(Exception):
         if category is not None:
             self.category = category
         # Extra structured facts for results (never secrets): task log lines, available names, ...
-        self.details = details or {}
+        self.details: dict[str, Any] = details or {}
         # What was done before the failure, for the failed task's result (see after()).
-        self.partial_result = {}
+        self.partial_result: dict[str, Any] = {}
 
-    def __str__(self):
+    def __str__(self) -> str:
         parts = [p for p in (self.hypervisor, self.subject, self.message) if p]
         return ': '.join(parts)
 
-    def located(self, hypervisor=None, subject=None):
+    def located(self, hypervisor: str | None = None, subject: str | None = None) -> Self:
         """Fill in the hypervisor and subject where the raiser did not know them; returns self."""
         if not self.hypervisor:
             self.hypervisor = hypervisor
@@ -111,22 +117,22 @@ class HypervisorError(Exception):
             self.subject = subject
         return self
 
-    def after(self, done, partial_result):
+    def after(self, done: str, partial_result: dict[str, Any]) -> Self:
         """This error as the failure of a later step: the message first says what was done (done), and the
         result keys partial_result go with the failure; returns self."""
         self.message = '{0}: {1}'.format(done, self.message)
         self.partial_result = dict(partial_result)
         return self
 
-    def scrubbed(self, secrets):
+    def scrubbed(self, secrets: Iterable[object] | None) -> Self:
         """Remove any secret from the texts; returns self."""
         self.message = redact(self.message, secrets)
         self.subject = redact(self.subject, secrets) if self.subject else self.subject
         return self
 
-    def to_result(self):
+    def to_result(self) -> dict[str, Any]:
         """The error as result keys: msg, error_category, and error_details when there are any."""
-        result = {'msg': str(self), 'error_category': self.category}
+        result: dict[str, Any] = {'msg': str(self), 'error_category': self.category}
         if self.details:
             result['error_details'] = self.details
         return result

@@ -9,17 +9,24 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, TypeVar
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, TimeoutError_
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def remaining(deadline, clock=time.monotonic):
+T = TypeVar('T')
+
+
+def remaining(deadline: float, clock: Callable[[], float] = time.monotonic) -> float:
     """Seconds left until deadline (a clock() value); 0 still allows one last look."""
     return max(deadline - clock(), 0.0)
 
 
-def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=None, subject=None, clock=time.monotonic,
-             sleep=time.sleep):
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.25,
+             max_interval: float = 2.0, hypervisor: str | None = None, subject: str | None = None,
+             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], object] = time.sleep) -> T:
     """Call check() until it returns something other than None/False and return that.
 
     The interval starts short (most waits end quickly against fast servers) and doubles up to
@@ -40,7 +47,8 @@ def wait_for(check, timeout, what, interval=0.25, max_interval=2.0, hypervisor=N
         delay = min(delay * 2, max_interval)
 
 
-def retry_while_locked(action, deadline, clock=time.monotonic, sleep=time.sleep):
+def retry_while_locked(action: Callable[[], T], deadline: float, clock: Callable[[], float] = time.monotonic,
+                       sleep: Callable[[float], object] = time.sleep) -> T:
     """Run action() again while it fails with a ConflictError marked locked (a backup, a clone, a migration,
     the hypervisor's own config lock), until deadline (a clock() value); then re-raise it saying how long.
 
