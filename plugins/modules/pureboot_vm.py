@@ -312,6 +312,19 @@ options:
         type: str
         choices: [retire, keep]
         default: retire
+      adopt:
+        description:
+          - What to do with a node found by the MAC of one of the VM's NICs whose C(system_uuid) is set and differs
+            from the VM's SMBIOS UUID. Such a node belongs to another machine (anyone who may set a NIC's MAC can copy
+            that of a server PureBoot knows).
+          - V(matching) fails with a C(conflict) naming the node, and writes nothing to it; with O(state=absent) it
+            is never retired (a warning says so).
+          - V(always) takes the node over for this VM (hostname, SMBIOS UUID, workflow ...), with a warning.
+          - A node this collection retired (its VM removed) has no C(system_uuid) any more, so a VM re-created with
+            its MAC brings it back without V(always).
+        type: str
+        choices: [matching, always]
+        default: matching
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot

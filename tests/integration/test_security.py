@@ -86,6 +86,12 @@ CASES = {
         'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
         'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
         'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`.'),
+    'never-another-machines-node': (
+        'A hypervisor user gives their VM\'s NIC the MAC of a bare-metal server PureBoot knows (its node carries the '
+        'server\'s own SMBIOS UUID), with and without `state: absent`; or gives a second VM the MAC of a managed '
+        'VM\'s node.',
+        '`pureboot_vm` fails with a `conflict` naming the node, writes nothing to it and never retires it; the first '
+        'VM keeps its node on every run (no flip-flop). Only `pureboot_node.adopt: always` takes the node over.'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
@@ -144,8 +150,7 @@ ACTORS = [
          {'rule': 'A MAC copied from another machine never takes over that machine\'s node: a node whose '
                   '`system_uuid` is set and differs from the VM\'s is a `conflict`, left untouched and never '
                   'retired (unless `pureboot_node.adopt: always`); two VMs sharing a MAC are a conflict, not a '
-                  'flip-flop.', 'pending': 'issue 23 item 3',
-          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+                  'flip-flop.', 'case': 'never-another-machines-node'},
          {'rule': 'libvirt `state: absent` deletes only the volumes the collection created for the VM (recorded '
                   'in its `<metadata>`) and its seed, never a `<shareable/>` disk or a volume another domain uses.',
           'pending': 'issue 23 item 5'},
@@ -175,8 +180,7 @@ ACTORS = [
          {'rule': "A node claiming a VM's SMBIOS UUID with another MAC is not that VM's node.",
           'case': 'uuid-alone-never-links'},
          {'rule': "A node registered ahead with a VM's MAC and another machine's `system_uuid` is not adopted "
-                  '(the rule of the hypervisor user\'s copied MAC).', 'pending': 'issue 23 item 3',
-          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+                  '(the rule of the hypervisor user\'s copied MAC).', 'case': 'never-another-machines-node'},
      ]},
     {'actor': 'Guest OS', 'trusted': False,
      'reaches': 'What its guest agent reports (addresses, host name), its own boot and report requests to '
@@ -648,14 +652,21 @@ def test_a_wrong_pureboot_url_is_named(backend, pureboot_server, tmp_path):
     assert pureboot_server.api_key not in result.stdout + result.stderr
 
 
+def security_modules():
+    """This module and its siblings test_security_*.py (cases of one subject each), imported."""
+    package = 'ansible_collections.pureboot.hypervisors.tests.integration'
+    names = ['test_security'] + [path.stem for path in sorted(pathlib.Path(__file__).parent.glob('test_security_*.py'))]
+    return [__import__('{0}.{1}'.format(package, name), fromlist=['__name__']) for name in names]
+
+
 def test_every_case_has_a_test():
     """CASES and the tests stay in step: docs/security.md is rendered from them."""
-    module = __import__(__name__, fromlist=['CASES'])
     marked = set()
-    for value in vars(module).values():
-        for mark in getattr(value, 'pytestmark', []):
-            if mark.name == 'security_case':
-                marked.add(mark.args[0])
+    for module in security_modules():
+        for value in vars(module).values():
+            for mark in getattr(value, 'pytestmark', []):
+                if mark.name == 'security_case':
+                    marked.add(mark.args[0])
     assert marked == set(CASES)
 
 
