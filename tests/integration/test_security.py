@@ -92,6 +92,13 @@ CASES = {
         'VM\'s node.',
         '`pureboot_vm` fails with a `conflict` naming the node, writes nothing to it and never retires it; the first '
         'VM keeps its node on every run (no flip-flop). Only `pureboot_node.adopt: always` takes the node over.'),
+    'libvirt-template-allow-list': (
+        'A template maintainer adds a `<filesystem>` passthrough of the host\'s `/` to a libvirt template (or a '
+        '`<hostdev>`, a block or `lun` disk, a CD-ROM of a host file, `<qemu:commandline>`, a host-backed serial or '
+        'channel, a VNC console on all addresses, a direct kernel boot: one case each in '
+        '`tests/contract/test_libvirt_template_policy.py`), and a VNC password they know.',
+        '`pureboot_vm` (in check mode too) fails with one line naming the element, before any write; a template of '
+        'allowed devices is cloned without its console password.'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
@@ -167,7 +174,8 @@ ACTORS = [
          {'rule': 'A libvirt template is checked against an allow-list before any write: host devices or paths '
                   '(`<hostdev>`, `<filesystem>`, block or `lun` disks, disks not from a storage pool, '
                   '`<qemu:commandline>`, host-backed char devices) are refused with one line naming the element; '
-                  '`graphics@passwd` is never copied.', 'pending': 'issue 23 item 4'},
+                  '`graphics@passwd` is never copied ([the allow-list](connections.md#libvirt-templates-what-a-clone-may-copy)).',
+          'case': 'libvirt-template-allow-list'},
      ]},
     {'actor': 'Anyone on the provisioning network', 'trusted': False,
      'reaches': "PureBoot's public endpoints, which need no login: `GET /api/v1/boot` (creates a node for any "
