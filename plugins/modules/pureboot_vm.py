@@ -211,7 +211,8 @@ options:
         description:
           - V(on_create) writes O(cloud_init.password) only when the VM has no cloud-init password yet (a new VM, or
             one without one), so a second run reports no change.
-          - V(always) writes it on every run, which then always reports a change.
+          - V(always) writes it on every run, which then always reports a change; on libvirt, whose seed keeps a
+            SHA-512 crypt hash of the password, only when the password does not verify against it.
         type: str
         choices: [on_create, always]
         default: on_create
@@ -249,10 +250,12 @@ options:
         description:
           - A whole cloud-config document (its first line is C(#cloud-config)) for what the suboptions above do not
             cover; at most 64 KiB.
+          - Not logged (it may hold secrets); results show its digest only.
           - On Proxmox VE it is used as a snippet (C(cicustom user=...)), which PVE's API cannot upload, so it must
             already be at C(snippets/pureboot-user-data-<digest>.yaml) of the first storage of the node (by name)
             whose content allows snippets, <digest> being the first 16 hex digits of the SHA-256 of the document
-            (ending with one newline); the task fails with one line saying where otherwise.
+            (ending with one newline), and of the document's size (PVE's API lists a snippet's size, never its
+            text: the snippet storage must be trusted); the task fails with one line saying where otherwise.
         type: str
   wait:
     description:

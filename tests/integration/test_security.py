@@ -99,6 +99,19 @@ CASES = {
         '`tests/contract/test_libvirt_template_policy.py`), and a VNC password they know.',
         '`pureboot_vm` (in check mode too) fails with one line naming the element, before any write; a template of '
         'allowed devices is cloned without its console password.'),
+    'user-data-and-seed-secrets': (
+        'A survey user or the playbook gives `cloud_init.user_data` (which may hold secrets of its own) and a '
+        '`password`; the job runs at `-vvv` (AWX keeps the job events); the guest (or anyone who reads the storage '
+        'pool) reads the libvirt NoCloud seed, which stays attached.',
+        'The output at `-vvv` holds neither the password nor the user_data, only its digest; the seed read back with '
+        'pycdlib holds a SHA-512 crypt hash (`$6$`, random salt) that verifies, never the password (tests in '
+        '`test_module_cloud_init.py`).'),
+    'proxmox-snippet-checked': (
+        'Someone who may write to a Proxmox snippet storage replaces the `user_data` snippet a task names '
+        '(`snippets/pureboot-user-data-<digest>.yaml`) with another document.',
+        'The snippet is checked by its name and its size (PVE\'s API lists no content): another size fails the task '
+        'in one line before anything is written. A document of the same size is not detected: the snippet storage '
+        'must be trusted (docs/cloud-init.md).'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
@@ -140,7 +153,7 @@ ACTORS = [
          {'rule': 'A VM name they give cannot make the VM `localhost`, the controller or another inventory\'s '
                   'host.', 'case': 'vm-names-never-steer-hosts'},
          {'rule': '`cloud_init.user_data` is no_log (results keep only its digest).',
-          'pending': 'issue 23 item 6'},
+          'case': 'user-data-and-seed-secrets'},
      ]},
     {'actor': 'Hypervisor user', 'trusted': False,
      'reaches': 'On the hypervisor, with ordinary rights: create and rename VMs, set their descriptions, tags and '
@@ -163,7 +176,7 @@ ACTORS = [
           'pending': 'issue 23 item 5'},
          {'rule': 'A Proxmox `user_data` snippet is checked against what would be written (its size); the '
                   'snippet storage must be trusted, as PVE\'s API cannot read a snippet back.',
-          'pending': 'issue 23 item 7'},
+          'case': 'proxmox-snippet-checked'},
      ]},
     {'actor': 'Template maintainer', 'trusted': False,
      'reaches': 'The templates VMs are cloned from: a Proxmox or oVirt template\'s configuration, a libvirt '
@@ -199,7 +212,7 @@ ACTORS = [
          {'rule': 'Its reports to PureBoot are those of anyone on the provisioning network (above).',
           'case': 'unsafe-pureboot-values'},
          {'rule': 'The NoCloud seed holds a crypt hash of the password, never the clear text; docs/cloud-init.md '
-                  'says how to detach the seed after first boot.', 'pending': 'issue 23 item 6'},
+                  'says how to detach the seed after first boot.', 'case': 'user-data-and-seed-secrets'},
      ]},
 ]
 
@@ -661,9 +674,9 @@ def test_a_wrong_pureboot_url_is_named(backend, pureboot_server, tmp_path):
 
 
 def security_modules():
-    """This module and its siblings test_security_*.py (cases of one subject each), imported."""
+    """The integration test modules (a case may be played by tests of the subject's own file), imported."""
     package = 'ansible_collections.pureboot.hypervisors.tests.integration'
-    names = ['test_security'] + [path.stem for path in sorted(pathlib.Path(__file__).parent.glob('test_security_*.py'))]
+    names = [path.stem for path in sorted(pathlib.Path(__file__).parent.glob('test_*.py'))]
     return [__import__('{0}.{1}'.format(package, name), fromlist=['__name__']) for name in names]
 
 

@@ -743,7 +743,7 @@ class LibvirtDriver(HypervisorDriver):
         del timeout
         subject = vm_subject(vm)
         _dom, text, facts, seed = self._seed(vm, subject)
-        current = nocloud_settings(self._seed_files(seed, subject), with_password=True) if seed else empty_settings()
+        current = nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
         files = nocloud_seed(current, settings, change, facts['name'], [nic['mac'] for nic in facts['nics']])
         image = iso9660(files)
         if len(image) > SEED_MAX_BYTES:
