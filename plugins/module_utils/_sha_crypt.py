@@ -38,7 +38,7 @@ def _repeated(digest, length):
 
 def _encode(value, count):
     text = ''
-    for _ in range(count):
+    for _position in range(count):
         text += ALPHABET[value & 0x3f]
         value >>= 6
     return text
@@ -78,7 +78,7 @@ def sha512_crypt(password, salt=None, rounds=None):
     """The `$6$` hash of password (str) with salt (a random one of 16 characters when None); rounds, when given, is
     written into the hash (`rounds=N$`, as the specification does even for the default 5000)."""
     if salt is None:
-        salt = ''.join(secrets.choice(ALPHABET) for _ in range(SALT_MAX))
+        salt = ''.join(secrets.choice(ALPHABET) for _position in range(SALT_MAX))
     salt = salt[:SALT_MAX]
     rounds_part = ''
     if rounds is not None:

@@ -255,7 +255,7 @@ options:
             already be at C(snippets/pureboot-user-data-<digest>.yaml) of the first storage of the node (by name)
             whose content allows snippets, <digest> being the first 16 hex digits of the SHA-256 of the document
             (ending with one newline), and of the document's size (PVE's API lists a snippet's size, never its
-            text: the snippet storage must be trusted); the task fails with one line saying where otherwise.
+            text, so the snippet storage must be trusted); the task fails with one line saying where otherwise.
         type: str
   wait:
     description:

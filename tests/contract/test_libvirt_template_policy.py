@@ -110,9 +110,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize('case_id,fragments,naming', CASES, ids=[case[0] for case in CASES])
-def test_a_template_with_host_access_is_refused_before_any_write(libvirt_backend, tmp_path, case_id, fragments,
-                                                                  naming):
+@pytest.mark.parametrize('fragments,naming', [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_a_template_with_host_access_is_refused_before_any_write(libvirt_backend, tmp_path, fragments, naming):
     define_template(libvirt_backend, **fragments(libvirt_backend, tmp_path))
     assert_refused(libvirt_backend, naming)
 

@@ -243,8 +243,8 @@ def test_the_password_is_compared_with_the_hash_the_seed_keeps():
 
 
 def test_a_seed_of_an_older_release_with_a_clear_password_is_written_again_hashed():
-    legacy = '#cloud-config\n' + json.dumps({'users': ['default', {'name': 'deploy', 'plain_text_passwd': 'Old-pa55',
-                                                                     'lock_passwd': False}]})
+    user = {'name': 'deploy', 'plain_text_passwd': 'Old-pa55', 'lock_passwd': False}
+    legacy = '#cloud-config\n' + json.dumps({'users': ['default', user]})
     read = nocloud_settings({'user-data': legacy})
     assert read['password_set'] and verify('Old-pa55', read['password_hash'])
     again = nocloud_seed(read, full(password=None), {'keys': ['ssh_keys'], 'password': False}, 'web', [])
