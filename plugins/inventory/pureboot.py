@@ -162,12 +162,14 @@ import json
 import os
 import time
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect, inventory_hosts
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
+    collect, inventory_hosts, validate_source_options)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
     pureboot_with_env_fallbacks, with_env_fallbacks)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
@@ -205,7 +207,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+        config = self._read_config_data(path)
+        try:
+            validate_source_options(config, C.config.get_configuration_definitions('inventory', self._load_name))
+        except HypervisorError as exc:
+            raise AnsibleError(str(exc))
         # The connections as they will be used: the environment's values (AWX credentials) are part of them.
         # An entry that is not a dict is left as it is for collect() to refuse in one line.
         hypervisors = [with_env_fallbacks(entry) if isinstance(entry, dict) else entry

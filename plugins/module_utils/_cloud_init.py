@@ -15,7 +15,11 @@ hypervisor.
 Passwords: no hypervisor gives a cloud-init password back (Proxmox VE answers a mask, the oVirt engine nothing), so a
 password can never be compared. The rule is the one of ansible.builtin.user: with update_password `on_create` (the
 default) the password is written when the VM gets its cloud-init settings for the first time (no password set yet),
-and never compared afterwards; with `always` it is written on every run, which then reports a change.
+and never compared afterwards; with `always` it is written on every run, which then reports a change. Except where
+the type keeps the password's hash where it can be read back (libvirt's NoCloud seed: `password_hash` in the read
+settings): there `always` writes it only when the password does not verify against that hash.
+
+user_data is no_log: it may hold secrets, and results and --diff show only its digest.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import ipaddress
 import re
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import REDACTED, InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
 
 IP_KEYS = ('address', 'gateway', 'address6', 'gateway6')
 SETTING_KEYS = ('user', 'ssh_keys', 'ip_config', 'nameservers', 'search_domains', 'user_data')
@@ -55,7 +60,7 @@ def cloud_init_suboptions():
             gateway6=dict(type='str'))),
         nameservers=dict(type='list', elements='str'),
         search_domains=dict(type='list', elements='str'),
-        user_data=dict(type='str'),
+        user_data=dict(type='str', no_log=True),
         upgrade=dict(type='bool', default=False),
     )
 
@@ -290,6 +295,8 @@ def diff_cloud_init(current, desired):
     if desired.get('upgrade') is not None and bool(desired['upgrade']) != bool(current.get('upgrade')):
         keys.append('upgrade')
     rewrite = desired.get('update_password') == 'always' or not current.get('password_set')
+    if rewrite and current.get('password_hash') and verify(desired.get('password'), current['password_hash']):
+        rewrite = False  # the hash read back is of this very password (compared, not hashed again)
     password = bool(desired.get('password')) and rewrite
     if not keys and not password:
         return {}

@@ -14,6 +14,7 @@ the inventory from it (host names, variables, default groups, warnings); the plu
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import socket
 from collections import Counter, namedtuple
@@ -32,6 +33,22 @@ FILTER_KEYS = ('name', 'status', 'tags')
 # Errors in the source file itself, not in a hypervisor or PureBoot: they fail the source even when not strict.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
 LABEL = 'inventory'
+
+
+def validate_source_options(given, known):
+    """The options of the source file (given: its top-level keys) are all options of the plugin (known: the names its
+    documentation declares, doc fragments included). Ansible ignores an unknown key, so `filter:` for `filters:` would
+    silently load every VM: it fails in one line naming the option and the nearest valid one instead."""
+    unknown = sorted(str(key) for key in given if key not in known)
+    if not unknown:
+        return
+    parts = []
+    for key in unknown:
+        nearest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        parts.append("'{0}'{1}".format(key, " (did you mean '{0}'?)".format(nearest[0]) if nearest else ''))
+    raise HypervisorError('unknown option{0} {1} in the source; valid options: {2}'.format(
+        's' if len(unknown) > 1 else '', ', '.join(parts), ', '.join(sorted(known))), hypervisor=LABEL,
+        category=INVALID_INPUT)
 
 
 def validate_filters(filters):

@@ -213,7 +213,8 @@ options:
         description:
           - V(on_create) writes O(cloud_init.password) only when the VM has no cloud-init password yet (a new VM, or
             one without one), so a second run reports no change.
-          - V(always) writes it on every run, which then always reports a change.
+          - V(always) writes it on every run, which then always reports a change; on libvirt, whose seed keeps a
+            SHA-512 crypt hash of the password, only when the password does not verify against it.
         type: str
         choices: [on_create, always]
         default: on_create
@@ -251,10 +252,12 @@ options:
         description:
           - A whole cloud-config document (its first line is C(#cloud-config)) for what the suboptions above do not
             cover; at most 64 KiB.
+          - Not logged (it may hold secrets); results show its digest only.
           - On Proxmox VE it is used as a snippet (C(cicustom user=...)), which PVE's API cannot upload, so it must
             already be at C(snippets/pureboot-user-data-<digest>.yaml) of the first storage of the node (by name)
             whose content allows snippets, <digest> being the first 16 hex digits of the SHA-256 of the document
-            (ending with one newline); the task fails with one line saying where otherwise.
+            (ending with one newline), and of the document's size (PVE's API lists a snippet's size, never its
+            text, so the snippet storage must be trusted); the task fails with one line saying where otherwise.
           - On Proxmox VE it replaces the user data PVE makes, so O(cloud_init.user), O(cloud_init.password) and
             O(cloud_init.ssh_keys) given with it reach the guest only if the document sets them itself (a warning
             says so).
@@ -371,6 +374,19 @@ options:
         description: Seconds to wait for O(pureboot_node.wait_for).
         type: int
         default: 3600
+      adopt:
+        description:
+          - What to do with a node found by the MAC of one of the VM's NICs whose C(system_uuid) is set and differs
+            from the VM's SMBIOS UUID. Such a node belongs to another machine (anyone who may set a NIC's MAC can copy
+            that of a server PureBoot knows).
+          - V(matching) fails with a C(conflict) naming the node, and writes nothing to it; with O(state=absent) it
+            is never retired (a warning says so).
+          - V(always) takes the node over for this VM (hostname, SMBIOS UUID, workflow ...), with a warning.
+          - A node this collection retired (its VM removed) has no C(system_uuid) any more, so a VM re-created with
+            its MAC brings it back without V(always).
+        type: str
+        choices: [matching, always]
+        default: matching
 extends_documentation_fragment:
   - pureboot.hypervisors.hypervisor
   - pureboot.hypervisors.pureboot

@@ -183,7 +183,12 @@ def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_pa
     ({'filters': {'status': ['runing']}}, 'inventory: filters: value of status must be one or more of: running,'),
     ({'filters': {'colour': 'red'}}, 'inventory: unknown filter(s) colour; known: name, status, tags'),
     ({'hypervisors': []}, "inventory: 'hypervisors' lists no connection; give at least one"),
-], ids=['misspelt-status', 'unknown-filter', 'no-hypervisors'])
+    # Ansible ignores unknown keys of a source: a misspelt `filters` loaded every VM.
+    pytest.param({'filter': {'name': 'inv-web-*'}},
+                 "inventory: unknown option 'filter' (did you mean 'filters'?) in the source;", marks=pytest.mark.smoke),
+    ({'strict_hypervisor': True, 'colour': 'red'},
+     "inventory: unknown options 'colour', 'strict_hypervisor' (did you mean 'strict_hypervisors'?) in the source;"),
+], ids=['misspelt-status', 'unknown-filter', 'no-hypervisors', 'misspelt-option', 'unknown-options'])
 def test_a_source_mistake_fails_in_one_line_instead_of_an_empty_inventory(backend, tmp_path, options, message):
     config = dict(source([backend]), **options)
     failed = ansible_inventory(tmp_path, config, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})

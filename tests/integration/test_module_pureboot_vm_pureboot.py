@@ -54,6 +54,7 @@ def test_node_lifecycle(backend, pureboot_server, tmp_path):
         ('POST', '/api/v1/nodes/{id}/tags'),
         ('POST', '/api/v1/nodes/{id}/tags'),
         ('PATCH', '/api/v1/nodes/{id}'),
+        ('PATCH', '/api/v1/nodes/{id}'),
         ('PATCH', '/api/v1/nodes/{id}/state'),
         ('PATCH', '/api/v1/nodes/{id}/state'),
         ('PATCH', '/api/v1/nodes/{id}'),
@@ -61,10 +62,12 @@ def test_node_lifecycle(backend, pureboot_server, tmp_path):
     assert writes[0][2]['mac_address'] == ids['mac'] and writes[0][2]['hostname'] == 'itest-linked'
     assert writes[1][2] == {'workflow_id': 'ubuntu-2404-server'}
     assert writes[4][2] == {'group_id': group['id'], 'workflow_id': 'debian-12-minimal'}
-    assert writes[5][2]['state'] == 'retired'
-    assert writes[6][2]['state'] == 'discovered' and writes[6][2]['force'] is True
-    # The re-created VM has a new SMBIOS UUID: the node follows it.
-    assert writes[7][2]['workflow_id'] == 'ubuntu-2404-server' and set(writes[7][2]) == {'workflow_id', 'system_uuid'}
+    # Retiring clears the removed VM's SMBIOS UUID first: the node names no machine any more.
+    assert writes[5][2] == {'system_uuid': None}
+    assert writes[6][2]['state'] == 'retired'
+    assert writes[7][2]['state'] == 'discovered' and writes[7][2]['force'] is True
+    # The re-created VM has a new SMBIOS UUID: the node (which names no other machine) follows it.
+    assert writes[8][2]['workflow_id'] == 'ubuntu-2404-server' and set(writes[8][2]) == {'workflow_id', 'system_uuid'}
     nodes = [n for n in pureboot_server.nodes if n['mac_address'] == ids['mac']]
     assert len(nodes) == 1 and nodes[0]['id'] == ids['node_id'] and nodes[0]['state'] == 'discovered'
     assert [v['name'] for v in backend.driver().list_vms()] == ['itest-linked']

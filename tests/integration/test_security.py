@@ -86,6 +86,32 @@ CASES = {
         'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
         'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
         'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`.'),
+    'never-another-machines-node': (
+        'A hypervisor user gives their VM\'s NIC the MAC of a bare-metal server PureBoot knows (its node carries the '
+        'server\'s own SMBIOS UUID), with and without `state: absent`; or gives a second VM the MAC of a managed '
+        'VM\'s node.',
+        '`pureboot_vm` fails with a `conflict` naming the node, writes nothing to it and never retires it; the first '
+        'VM keeps its node on every run (no flip-flop). Only `pureboot_node.adopt: always` takes the node over.'),
+    'libvirt-template-allow-list': (
+        'A template maintainer adds a `<filesystem>` passthrough of the host\'s `/` to a libvirt template (or a '
+        '`<hostdev>`, a block or `lun` disk, a CD-ROM of a host file, `<qemu:commandline>`, a host-backed serial or '
+        'channel, a VNC console on all addresses, a direct kernel boot: one case each in '
+        '`tests/contract/test_libvirt_template_policy.py`), and a VNC password they know.',
+        '`pureboot_vm` (in check mode too) fails with one line naming the element, before any write; a template of '
+        'allowed devices is cloned without its console password.'),
+    'user-data-and-seed-secrets': (
+        'A survey user or the playbook gives `cloud_init.user_data` (which may hold secrets of its own) and a '
+        '`password`; the job runs at `-vvv` (AWX keeps the job events); the guest (or anyone who reads the storage '
+        'pool) reads the libvirt NoCloud seed, which stays attached.',
+        'The output at `-vvv` holds neither the password nor the user_data, only its digest; the seed read back with '
+        'pycdlib holds a SHA-512 crypt hash (`$6$`, random salt) that verifies, never the password (tests in '
+        '`test_module_cloud_init.py`).'),
+    'proxmox-snippet-checked': (
+        'Someone who may write to a Proxmox snippet storage replaces the `user_data` snippet a task names '
+        '(`snippets/pureboot-user-data-<digest>.yaml`) with another document.',
+        'The snippet is checked by its name and its size (PVE\'s API lists no content): another size fails the task '
+        'in one line before anything is written. A document of the same size is not detected: the snippet storage '
+        'must be trusted (docs/cloud-init.md).'),
     'wrong-pureboot-url': (
         "The PureBoot URL has a wrong path, so the web UI's catch-all answers `200 {\"error\": ...}`.",
         'One line saying the URL does not answer as a PureBoot API, naming PureBoot (not the hypervisor).'),
@@ -127,7 +153,7 @@ ACTORS = [
          {'rule': 'A VM name they give cannot make the VM `localhost`, the controller or another inventory\'s '
                   'host.', 'case': 'vm-names-never-steer-hosts'},
          {'rule': '`cloud_init.user_data` is no_log (results keep only its digest).',
-          'pending': 'issue 23 item 6'},
+          'case': 'user-data-and-seed-secrets'},
      ]},
     {'actor': 'Hypervisor user', 'trusted': False,
      'reaches': 'On the hypervisor, with ordinary rights: create and rename VMs, set their descriptions, tags and '
@@ -144,14 +170,13 @@ ACTORS = [
          {'rule': 'A MAC copied from another machine never takes over that machine\'s node: a node whose '
                   '`system_uuid` is set and differs from the VM\'s is a `conflict`, left untouched and never '
                   'retired (unless `pureboot_node.adopt: always`); two VMs sharing a MAC are a conflict, not a '
-                  'flip-flop.', 'pending': 'issue 23 item 3',
-          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+                  'flip-flop.', 'case': 'never-another-machines-node'},
          {'rule': 'libvirt `state: absent` deletes only the volumes the collection created for the VM (recorded '
                   'in its `<metadata>`) and its seed, never a `<shareable/>` disk or a volume another domain uses.',
           'pending': 'issue 23 item 5'},
          {'rule': 'A Proxmox `user_data` snippet is checked against what would be written (its size); the '
                   'snippet storage must be trusted, as PVE\'s API cannot read a snippet back.',
-          'pending': 'issue 23 item 7'},
+          'case': 'proxmox-snippet-checked'},
      ]},
     {'actor': 'Template maintainer', 'trusted': False,
      'reaches': 'The templates VMs are cloned from: a Proxmox or oVirt template\'s configuration, a libvirt '
@@ -162,7 +187,8 @@ ACTORS = [
          {'rule': 'A libvirt template is checked against an allow-list before any write: host devices or paths '
                   '(`<hostdev>`, `<filesystem>`, block or `lun` disks, disks not from a storage pool, '
                   '`<qemu:commandline>`, host-backed char devices) are refused with one line naming the element; '
-                  '`graphics@passwd` is never copied.', 'pending': 'issue 23 item 4'},
+                  '`graphics@passwd` is never copied ([the allow-list](connections.md#libvirt-templates-what-a-clone-may-copy)).',
+          'case': 'libvirt-template-allow-list'},
      ]},
     {'actor': 'Anyone on the provisioning network', 'trusted': False,
      'reaches': "PureBoot's public endpoints, which need no login: `GET /api/v1/boot` (creates a node for any "
@@ -175,8 +201,7 @@ ACTORS = [
          {'rule': "A node claiming a VM's SMBIOS UUID with another MAC is not that VM's node.",
           'case': 'uuid-alone-never-links'},
          {'rule': "A node registered ahead with a VM's MAC and another machine's `system_uuid` is not adopted "
-                  '(the rule of the hypervisor user\'s copied MAC).', 'pending': 'issue 23 item 3',
-          'test': 'tests/integration/test_security_nodes.py (xfail until then)'},
+                  '(the rule of the hypervisor user\'s copied MAC).', 'case': 'never-another-machines-node'},
      ]},
     {'actor': 'Guest OS', 'trusted': False,
      'reaches': 'What its guest agent reports (addresses, host name), its own boot and report requests to '
@@ -187,7 +212,7 @@ ACTORS = [
          {'rule': 'Its reports to PureBoot are those of anyone on the provisioning network (above).',
           'case': 'unsafe-pureboot-values'},
          {'rule': 'The NoCloud seed holds a crypt hash of the password, never the clear text; docs/cloud-init.md '
-                  'says how to detach the seed after first boot.', 'pending': 'issue 23 item 6'},
+                  'says how to detach the seed after first boot.', 'case': 'user-data-and-seed-secrets'},
      ]},
 ]
 
@@ -648,14 +673,21 @@ def test_a_wrong_pureboot_url_is_named(backend, pureboot_server, tmp_path):
     assert pureboot_server.api_key not in result.stdout + result.stderr
 
 
+def security_modules():
+    """The integration test modules (a case may be played by tests of the subject's own file), imported."""
+    package = 'ansible_collections.pureboot.hypervisors.tests.integration'
+    names = [path.stem for path in sorted(pathlib.Path(__file__).parent.glob('test_*.py'))]
+    return [__import__('{0}.{1}'.format(package, name), fromlist=['__name__']) for name in names]
+
+
 def test_every_case_has_a_test():
     """CASES and the tests stay in step: docs/security.md is rendered from them."""
-    module = __import__(__name__, fromlist=['CASES'])
     marked = set()
-    for value in vars(module).values():
-        for mark in getattr(value, 'pytestmark', []):
-            if mark.name == 'security_case':
-                marked.add(mark.args[0])
+    for module in security_modules():
+        for value in vars(module).values():
+            for mark in getattr(value, 'pytestmark', []):
+                if mark.name == 'security_case':
+                    marked.add(mark.args[0])
     assert marked == set(CASES)
 
 

@@ -6,8 +6,8 @@ the VM. The rule: a node found by the VM's MAC whose system_uuid is set and diff
 machine: `conflict` (one line, the node untouched, never retired) unless `pureboot_node.adopt: always` (default
 `matching`); two VMs sharing a MAC are a conflict, never a node that changes hands on every run.
 
-The PureBoot double's request log shows every write; the node is read back from the double. These tests are
-written ahead of the implementation: strict xfail until it lands (then drop the marks).
+The PureBoot double's request log shows every write; the node is read back from the double. The tests are the case
+`never-another-machines-node` of test_security.CASES (docs/security.md).
 """
 
 import json
@@ -16,8 +16,8 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import run_playbook
+from ansible_collections.pureboot.hypervisors.tests.integration.test_security import case
 
-pytestmark = pytest.mark.xfail(strict=True, reason='issue 23 item 3: pending')
 
 # The bare-metal server whose MAC the VM's NIC copies: PureBoot registered it from its own iPXE boot.
 OTHER_MACHINE = {'hostname': 'db-phys-01', 'system_uuid': '4c4c4544-0042-3510-8052-b4c04f4e3732', 'state': 'active',
@@ -54,6 +54,7 @@ def vm_on_a_copied_mac(pve, server, name='sec-copied-mac'):
     return vm, node
 
 
+@case('never-another-machines-node')
 def test_a_node_of_another_machine_found_by_mac_is_a_conflict_and_untouched(pve, pureboot_server, tmp_path):
     vm, node = vm_on_a_copied_mac(pve, pureboot_server)
     result, _run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'],
@@ -65,6 +66,7 @@ def test_a_node_of_another_machine_found_by_mac_is_a_conflict_and_untouched(pve,
     assert pureboot_server.node_by_mac(node['mac_address']) == node
 
 
+@case('never-another-machines-node')
 def test_adopt_always_takes_the_node_over(pve, pureboot_server, tmp_path):
     vm, node = vm_on_a_copied_mac(pve, pureboot_server)
     result, _run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'], pureboot_node={'adopt': 'always'})
@@ -75,6 +77,7 @@ def test_adopt_always_takes_the_node_over(pve, pureboot_server, tmp_path):
     assert adopted['hostname'] == vm['name'] and adopted['system_uuid'].lower() == vm['uuid'].lower()
 
 
+@case('never-another-machines-node')
 def test_a_node_of_another_machine_is_never_retired_on_absent(pve, pureboot_server, tmp_path):
     vm, node = vm_on_a_copied_mac(pve, pureboot_server)
     result, run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'], state='absent')
@@ -87,6 +90,7 @@ def test_a_node_of_another_machine_is_never_retired_on_absent(pve, pureboot_serv
     assert 'conflict' in said.lower() or node['id'] in said, run.stdout[-4000:]
 
 
+@case('never-another-machines-node')
 def test_two_vms_sharing_a_mac_are_a_conflict_not_a_flip_flop(pve, fakepve, pureboot_server, tmp_path):
     first = pve.driver().create_vm('sec-mac-first', dict(pve.placement, template=pve.template), timeout=60)
     second = pve.driver().create_vm('sec-mac-second', dict(pve.placement, template=pve.template), timeout=60)

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
     CLOUD_CONFIG_HEADER, IP_KEYS, SETTING_KEYS, digest, empty_settings)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import _child, record_volume
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import is_sha512_crypt, sha512_crypt
 
 
 def nocloud_files(settings, instance_id, hostname, macs=()):
@@ -25,23 +26,28 @@ def nocloud_files(settings, instance_id, hostname, macs=()):
 
     instance-id changes with the settings, so cloud-init applies a changed seed at the next boot. The keys above are a
     cloud-config of their own; a user_data document goes beside it as a second part of a MIME multipart user-data,
-    which cloud-init merges, so neither has to be parsed here. JSON is YAML: no YAML writer is needed."""
+    which cloud-init merges, so neither has to be parsed here. JSON is YAML: no YAML writer is needed.
+
+    The password goes in only as settings['password_hash'], a SHA-512 crypt hash (nocloud_seed makes it): the seed
+    stays attached to the VM as a CD-ROM the guest (and whoever reads the pool) can read, so it never holds the
+    password itself. cloud-init takes a hash in a user's `passwd`, and recognises one in `password`."""
+    password_hash = settings.get('password_hash')
     meta = {'instance-id': instance_id, 'local-hostname': hostname}
     config = {}
     if settings.get('user'):
         user = {'name': settings['user'], 'sudo': 'ALL=(ALL) NOPASSWD:ALL', 'shell': '/bin/bash'}
         if settings.get('ssh_keys'):
             user['ssh_authorized_keys'] = list(settings['ssh_keys'])
-        if settings.get('password'):
-            user['plain_text_passwd'] = settings['password']
+        if password_hash:
+            user['passwd'] = password_hash
             user['lock_passwd'] = False
         config['users'] = ['default', user]
     elif settings.get('ssh_keys'):
         config['ssh_authorized_keys'] = list(settings['ssh_keys'])
-    if settings.get('password') and not settings.get('user'):
-        config['password'] = settings['password']
+    if password_hash and not settings.get('user'):
+        config['password'] = password_hash
         config['chpasswd'] = {'expire': False}
-    if settings.get('password'):
+    if password_hash:
         config['ssh_pwauth'] = True
     if (settings.get('nameservers') or settings.get('search_domains')) and not settings.get('ip_config'):
         # Without an interface to put them on in network-config, DNS goes to resolv.conf.
@@ -81,10 +87,12 @@ def network_config(settings, macs=()):
     return {'version': 2, 'ethernets': ethernets}
 
 
-def nocloud_settings(files, with_password=False):
+def nocloud_settings(files):
     """The settings a NoCloud seed's files (as nocloud_files writes them) hold, canonical; the seed comes from the
-    hypervisor's storage, so it is read defensively: what cannot be read counts as no setting. with_password: the
-    password too (to write a seed again with it), which never goes into a result."""
+    hypervisor's storage, so it is read defensively: what cannot be read counts as no setting. With them the
+    password's hash (password_hash: to compare a password with, and to write a seed again with it), which never goes
+    into a result (_cloud_init.redacted shows SETTING_KEYS only); a seed of an older release that held the password
+    in clear gets it hashed here, so it is never written again."""
     settings = empty_settings()
     ours, user_data = _user_data_parts(files.get('user-data') or '')
     try:
@@ -98,9 +106,11 @@ def nocloud_settings(files, with_password=False):
     settings['user'] = user.get('name') or None
     keys = user.get('ssh_authorized_keys') or config.get('ssh_authorized_keys') or []
     settings['ssh_keys'] = [' '.join(str(k).split()) for k in keys if str(k).strip()] or None
-    settings['password_set'] = bool(user.get('plain_text_passwd') or config.get('password'))
-    if with_password and settings['password_set']:
-        settings['password'] = str(user.get('plain_text_passwd') or config.get('password'))
+    stored = user.get('passwd') or user.get('plain_text_passwd') or config.get('password')
+    settings['password_set'] = bool(stored)
+    if stored:
+        stored = str(stored)
+        settings['password_hash'] = stored if is_sha512_crypt(stored) else sha512_crypt(stored)
     resolv = config.get('resolv_conf') if isinstance(config.get('resolv_conf'), dict) else {}
     settings['user_data'] = user_data
     try:
@@ -129,12 +139,14 @@ def nocloud_settings(files, with_password=False):
 
 
 def nocloud_seed(current, desired, change, hostname, macs):
-    """The files of the seed that holds desired over current (nocloud_settings(..., with_password=True) of the seed
-    there is, or empty_settings()): what the user did not give is kept, and the password only when change writes
-    none. The instance-id follows the contents, so cloud-init applies a changed seed at the next boot."""
+    """The files of the seed that holds desired over current (nocloud_settings() of the seed there is, or
+    empty_settings()): what the user did not give is kept, and the password's hash when change writes no password
+    (a new one is hashed with a new random salt). The instance-id follows the contents, so cloud-init applies a
+    changed seed at the next boot."""
     settings = dict((key, desired.get(key) if desired.get(key) is not None else current.get(key))
                     for key in SETTING_KEYS)
-    settings['password'] = desired.get('password') if change.get('password') else current.get('password')
+    settings['password_hash'] = sha512_crypt(desired['password']) if change.get('password') else \
+        current.get('password_hash')
     instance = 'pureboot-' + digest(json.dumps([settings, hostname, list(macs)], sort_keys=True))
     return nocloud_files(settings, instance, hostname, macs)
 

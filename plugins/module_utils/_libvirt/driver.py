@@ -46,6 +46,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.doma
     parse_domain, record_volume, to_xml, volume_xml)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
     PLACEHOLDER_CA, SSH_TRANSPORTS, check_uri, client_pki_files, uri_transport, uri_with_params)
 
@@ -526,6 +527,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         subject = spec_subject(spec)
         self._check_node(spec.get('node'), subject)
         template_dom, template, template_xml = self._find_template(spec.get('template'), subject)
+        template_xml = allowed_template_xml(self, template['name'], template_xml, subject)
         if self._read(lambda _conn: template_dom.isActive(), subject):
             raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(
                 template['name']), subject)
@@ -764,7 +766,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         del timeout
         subject = vm_subject(vm)
         _dom, text, facts, seed = self._seed(vm, subject)
-        current = nocloud_settings(self._seed_files(seed, subject), with_password=True) if seed else empty_settings()
+        current = nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
         files = nocloud_seed(current, settings, change, facts['name'], [nic['mac'] for nic in facts['nics']])
         image = iso9660(files)
         if len(image) > SEED_MAX_BYTES:

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from urllib.parse import quote, unquote
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import IP_KEYS, empty_settings
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import IP_KEYS, digest, empty_settings
 
 
 def _pve_ipconfig(entry):
@@ -131,3 +131,39 @@ def pve_free_drive_slot(config):
         if key not in config:
             return key
     return None
+
+
+# ------------------------------------------------------------------ user_data snippets
+# PVE takes a custom cloud-config only as a snippet (cicustom user=<volid>), and its API can neither upload a snippet
+# nor read one back: the storage content listing (GET /nodes/{node}/storage/{storage}/content) gives a volume's
+# `volid` and `size` in bytes, nothing of its text. So the snippet is named after the document's digest and checked
+# by its size; whoever may write to the snippet storage can still change its text: that storage must be trusted.
+
+def snippet_storage(stores):
+    """The storage a user_data snippet is looked for on: the first (by name) of a node's storages (GET
+    /nodes/{node}/storage?content=snippets) whose content allows snippets; None when none does."""
+    names = sorted(str(s.get('storage')) for s in stores or () if s.get('storage') and
+                   'snippets' in str(s.get('content', 'snippets')).split(','))
+    return names[0] if names else None
+
+
+def check_snippet(node, storage, content, user_data):
+    """(volid, None) when the snippet of user_data is on storage, as content (its listing) says; (volid, (kind,
+    message)) otherwise, kind being 'missing' (no storage, or no such snippet) or 'other' (a snippet of that name,
+    of another size: not this document)."""
+    if storage is None:
+        return None, ('missing', "cloud_init.user_data needs a storage whose content allows snippets on node '{0}', "
+                                 "and none does; add 'snippets' to a storage's content".format(node))
+    name = 'snippets/pureboot-user-data-{0}.yaml'.format(digest(user_data))
+    volid = '{0}:{1}'.format(storage, name)
+    found = [item for item in content or () if str(item.get('volid')) == volid]
+    if not found:
+        return volid, ('missing', "cloud_init.user_data: the snippet '{0}' is not on node '{1}'; PVE's API cannot "
+                                  "upload snippets: copy the document to {2} of storage '{3}' first "
+                                  "(docs/cloud-init.md)".format(volid, node, name, storage))
+    size, wanted = found[0].get('size'), len(user_data.encode('utf-8'))
+    if size != wanted:
+        return volid, ('other', "cloud_init.user_data: the snippet '{0}' on node '{1}' has {2} bytes, the document "
+                                "{3}: it is not this document (changed on the storage?); copy the document there "
+                                "again (docs/cloud-init.md)".format(volid, node, size, wanted))
+    return volid, None

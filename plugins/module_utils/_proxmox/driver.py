@@ -23,7 +23,7 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, digest
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, parallel_map, spec_subject, vm_subject)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
@@ -36,7 +36,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.blank import ProxmoxBlank
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import hardware_fields
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
+    check_snippet, pve_free_drive_slot, pve_has_drive, pve_params, pve_settings, snippet_storage)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
@@ -699,23 +700,15 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         self._user_data_snippet(node, settings['user_data'], subject)
 
     def _user_data_snippet(self, node, user_data, subject):
-        """The volume id of the snippet holding user_data on node: snippets/pureboot-user-data-<digest>.yaml on the
-        first storage (by name) there whose content allows snippets. It must be there: one line says where."""
+        """The volume id of the snippet holding user_data on node; one line says where it must be, or that the one
+        there is another document (_proxmox/cloud_init.py: check_snippet)."""
         stores = self._call('GET', 'nodes/{0}/storage'.format(node), subject, content='snippets', enabled=1) or []
-        names = sorted(str(s.get('storage')) for s in stores if s.get('storage') and
-                       'snippets' in str(s.get('content', 'snippets')).split(','))
-        if not names:
-            raise self.error(NotFoundError, "cloud_init.user_data needs a storage whose content allows snippets on node "
-                                            "'{0}', and none does; add 'snippets' to a storage's content".format(node),
-                             subject)
-        name = 'snippets/pureboot-user-data-{0}.yaml'.format(digest(user_data))
-        volid = '{0}:{1}'.format(names[0], name)
-        content = self._call('GET', 'nodes/{0}/storage/{1}/content'.format(node, names[0]), subject,
-                             content='snippets') or []
-        if volid not in [str(item.get('volid')) for item in content]:
-            raise self.error(NotFoundError, "cloud_init.user_data: the snippet '{0}' is not on node '{1}'; PVE's API "
-                                            "cannot upload snippets: copy the document to {2} of storage '{3}' "
-                                            "first (docs/cloud-init.md)".format(volid, node, name, names[0]), subject)
+        storage = snippet_storage(stores)
+        content = self._call('GET', 'nodes/{0}/storage/{1}/content'.format(node, storage), subject,
+                             content='snippets') or [] if storage else []
+        volid, problem = check_snippet(node, storage, content, user_data)
+        if problem:
+            raise self.error(NotFoundError if problem[0] == 'missing' else ConflictError, problem[1], subject)
         return volid
 
     def _cloud_init_of(self, config):

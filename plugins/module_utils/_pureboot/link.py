@@ -19,7 +19,10 @@ retired through the state endpoint; a retired node keeps its MAC, so it is reviv
 registered again.
 
 A node is a VM's node only by the MAC of one of the VM's NICs (_pureboot/nodes.py, NodeIndex): PureBoot lets anyone
-register a node with any MAC and SMBIOS UUID without a login, so a UUID alone never links a node to a VM.
+register a node with any MAC and SMBIOS UUID without a login, so a UUID alone never links a node to a VM. A node on
+the VM's MAC whose SMBIOS UUID is set and differs belongs to another machine (a hypervisor user can give a NIC any
+MAC): it is a conflict, left untouched and never retired, unless pureboot_node.adopt is always. Retiring a VM's node
+clears its UUID (the machine is gone), so a VM re-created with that MAC, which has a new UUID, may bring it back.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import NODE_ARCHES, valid_tag
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import (
     INSTALL_OPTION_DEFAULTS, apply_install_plan, await_node_state, install_suboptions, plan_install, predicted_node)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_subject, vm_macs
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import (
+    NodeIndex, node_subject, of_another_machine, vm_macs)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
@@ -40,8 +44,11 @@ if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from he
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults (the install ones: _pureboot/install.py).
 NODE_OPTION_DEFAULTS = dict({'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
-                             'tags': None, 'arch': 'x86_64', 'on_absent': 'retire'}, **INSTALL_OPTION_DEFAULTS)
+                             'tags': None, 'arch': 'x86_64', 'on_absent': 'retire', 'adopt': 'matching'},
+                            **INSTALL_OPTION_DEFAULTS)
 ON_ABSENT = ('retire', 'keep')
+# adopt: matching = a node of another machine on the VM's MAC is a conflict; always = it is taken over.
+ADOPT = ('matching', 'always')
 
 # What results, --diff and the inventory show of a node.
 NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id',
@@ -69,6 +76,7 @@ def pureboot_node_suboptions():
         'tags': dict(type='list', elements='str'),
         'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
         'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
+        'adopt': dict(type='str', default='matching', choices=list(ADOPT)),
     }, **install_suboptions())
 
 
@@ -269,15 +277,17 @@ def plan_node(current, desired):
                     subject, current.get('id'), key, current.get(key), desired[key]))
 
     state, force = None, False
+    taken_over = of_another_machine(current, desired.get('system_uuid'))
+    if taken_over:
+        # Only with adopt: always (plan_vm_node refuses such a node otherwise).
+        warnings.append(
+            "{0} (id {1}) was registered with SMBIOS UUID {2}, not this VM's {3}: another machine may use this MAC; "
+            "the node is taken over for this VM (pureboot_node.adopt: always)".format(
+                subject, current.get('id'), current.get('system_uuid'), desired['system_uuid']))
     if current.get('state') == RETIRED:
         action, state, force = 'revive', REVIVE_STATE, True
-    elif not _is_linked(current, desired):
+    elif taken_over or not _is_linked(current, desired):
         action = 'adopt'
-        other_uuid = current.get('system_uuid')
-        if other_uuid and desired.get('system_uuid') and not _same('system_uuid', other_uuid, desired['system_uuid']):
-            warnings.append(
-                "{0} (id {1}) was registered with SMBIOS UUID {2}, not this VM's {3}: another machine may use this MAC; "
-                "the node is adopted for this VM".format(subject, current.get('id'), other_uuid, desired['system_uuid']))
     elif patch or add_tags or remove_tags:
         action = 'update'
     else:
@@ -294,13 +304,19 @@ def plan_node(current, desired):
 
 
 def plan_retire(current):
-    """The NodePlan that retires current (PATCH state -> retired; DELETE is broken); none when absent or retired."""
+    """The NodePlan that retires current (PATCH state -> retired; DELETE is broken); none when absent or retired.
+
+    The node's system_uuid is cleared first: the machine it named is gone, and a node without one is no other
+    machine's, so a VM re-created with its MAC (and a new SMBIOS UUID) may revive it. A node retired by anyone else
+    keeps its UUID and stays another machine's.
+    """
     subject = node_subject(current) if current else 'node'
     if not current or current.get('state') == RETIRED:
         return _unchanged_node_plan(current, subject)
     before = node_view(current)
+    patch = {'system_uuid': None} if current.get('system_uuid') else {}
     return NodePlan(action='retire', subject=subject, desired=None, current=current, before=before,
-                    after=dict(before, state=RETIRED), state=RETIRED)
+                    after=dict(before, state=RETIRED, **patch), state=RETIRED, patch=patch)
 
 
 def apply_node_plan(client, plan):
@@ -318,6 +334,9 @@ def apply_node_plan(client, plan):
             found = client.find_node(mac=plan.mac_address)
             if found is None:
                 raise
+            if of_another_machine(found, plan.desired.get('system_uuid')):
+                raise client.error(ConflictError, another_machine_line(found, plan.desired.get('hostname')),
+                                   node_subject(found))
             plan = plan_node(found, plan.desired)
         else:
             return Applied(plan, _carry_out_node_changes(client, plan, created['id']))
@@ -327,7 +346,13 @@ def apply_node_plan(client, plan):
 
 
 def _carry_out_node_changes(client, plan, node_id):
-    """The writes after the create (if any) of plan on node node_id: state, PATCH, tags; the node afterwards."""
+    """The writes after the create (if any) of plan on node node_id: state, PATCH, tags; the node afterwards.
+
+    A retire clears the UUID before the state changes: a retired node that still named the removed VM's UUID would
+    be another machine's for the VM re-created with its MAC."""
+    if plan.state == RETIRED and plan.patch:
+        client.update_node(node_id, **plan.patch)
+        plan = replace(plan, patch={})
     if plan.state:
         comment = REVIVE_COMMENT if plan.state == REVIVE_STATE else RETIRE_COMMENT
         client.set_node_state(node_id, plan.state, comment=comment, force=plan.force)
@@ -360,7 +385,10 @@ def plan_vm_node(client, vm, node_options):
     in line, not a second node beside it.
     """
     nodes = client.list_nodes()
-    current = NodeIndex(nodes).for_vm(vm)
+    index = NodeIndex(nodes)
+    current = index.for_vm(vm)
+    if current is None:
+        current = _node_to_take_over(client, index, vm, node_options)
     desired = desired_node(vm, node_options, client, mac=(current or {}).get('mac_address'))
     plan = plan_node(current, desired)
     if current is None and desired.get('system_uuid'):
@@ -375,6 +403,25 @@ def plan_vm_node(client, vm, node_options):
                 "and is left as is; a node for the VM's MAC {3} is registered".format(
                     node_subject(other), other.get('id'), other.get('mac_address'), desired['mac_address']),))
     return plan
+
+
+def another_machine_line(node, vm_name):
+    """The one line that says a node found by a VM's MAC is another machine's."""
+    return ("{0} (id {1}, hostname {2}) is on the MAC of {3}'s NIC but belongs to another machine (SMBIOS UUID {4}); "
+            "it is left untouched: give the VM another MAC, or pureboot_node.adopt: always to take the node over".format(
+                node_subject(node), node.get('id'), node.get('hostname') or '-', vm_name or 'the VM',
+                node.get('system_uuid')))
+
+
+def _node_to_take_over(client, index, vm, node_options):
+    """For a VM without a node of its own: the node of another machine on one of its MACs when adopt is always,
+    None when there is none; ConflictError (nothing written) when there is one and adopt is matching."""
+    others = index.of_other_machines(vm)
+    if not others:
+        return None
+    if node_options_with_defaults(node_options)['adopt'] == 'always':
+        return others[0]
+    raise client.error(ConflictError, another_machine_line(others[0], vm.get('name')), node_subject(others[0]))
 
 
 def find_vm_node(client, vm):
@@ -459,10 +506,16 @@ def await_vm_node(client, result, node_options, check_mode, subject):
 def retire_vm_node(client, vm, node_options, check_mode=False):
     """Retire the node of a VM being removed (matched by the MACs of its NICs), unless on_absent is keep."""
     options = node_options_with_defaults(node_options)
-    node = find_vm_node(client, vm)
+    nodes = NodeIndex(client.list_nodes()) if vm_macs(vm) else NodeIndex(())
+    node = nodes.for_vm(vm)
     if options['on_absent'] == 'keep' or not options['register']:
         return _node_result(_unchanged_node_plan(node, node_subject(node) if node else 'node'), node)
     plan = plan_retire(node)
+    if node is None:
+        # Another machine's node on the VM's MAC is never retired with the VM: said, so nobody thinks it was.
+        plan = replace(plan, warnings=tuple(
+            'conflict: {0}; it is not retired'.format(another_machine_line(other, vm.get('name')))
+            for other in nodes.of_other_machines(vm)))
     if check_mode:
         return _node_result(plan, plan.after or None)
     applied = apply_node_plan(client, plan)

@@ -8,7 +8,10 @@
 inventory alike. Pure functions on the node records the client lists.
 
 A node is a VM's node only by the MAC of one of the VM's NICs: PureBoot lets anyone register a node with any MAC and
-SMBIOS UUID without a login, so a UUID alone never links a node to a VM."""
+SMBIOS UUID without a login, so a UUID alone never links a node to a VM. And a MAC alone is not enough either when
+the node says otherwise: a hypervisor user can give a NIC any MAC, also that of a bare-metal server PureBoot knows;
+a node whose system_uuid is set and differs from the VM's belongs to another machine (of_another_machine) and is
+never the VM's node."""
 
 from __future__ import annotations
 
@@ -24,13 +27,24 @@ def node_subject(node=None, mac=None, node_id=None):
     return 'node {0}'.format(node_id or node.get('id'))
 
 
+def of_another_machine(node, system_uuid):
+    """True when node carries an SMBIOS UUID and it is not system_uuid (the VM's, when known): the node was registered
+    by or for another machine, whatever MAC it shares with the VM."""
+    node_uuid = str(node.get('system_uuid') or '').lower()
+    wanted_uuid = str(system_uuid or '').lower()
+    return bool(node_uuid and wanted_uuid and node_uuid != wanted_uuid)
+
+
 class NodeIndex(object):
     """Nodes by normalised MAC, to match one VM or thousands against one listing.
 
     A node is a VM's node only by the MAC of one of the VM's NICs. Its SMBIOS UUID proves nothing on its own:
     GET /api/v1/boot?mac=...&uuid=... registers a node with any MAC and any UUID without a login. So the UUID
-    only confirms: among the VM's NICs that have a node, the node that carries the VM's UUID is preferred.
-    Retired nodes are matched too (a re-created VM with the same MAC brings its retired node back).
+    only confirms: among the VM's NICs that have a node, the node that carries the VM's UUID is preferred. But it
+    does exclude: a node whose UUID is set and differs from the VM's is another machine's (of_another_machine), and
+    never matched for it, whatever MAC the VM's NIC copied.
+    Retired nodes are matched too (a re-created VM with the same MAC brings its retired node back: retiring a VM's
+    node clears its UUID, link.py plan_retire).
     """
 
     def __init__(self, nodes):
@@ -42,18 +56,28 @@ class NodeIndex(object):
 
     def match(self, mac=None, system_uuid=None):
         """The node of one of these MACs (a MAC or a list, in order), confirmed by system_uuid when several have
-        one; None when no MAC has a node, whatever the UUID."""
-        candidates = []
-        for wanted in [mac] if isinstance(mac, str) else list(mac or ()):
-            node = self.by_mac.get(normalize_mac(wanted))
-            if node is not None and all(node is not other for other in candidates):
-                candidates.append(node)
+        one; None when no MAC has a node, whatever the UUID, or when each has another machine's node."""
+        candidates = [node for node in self.on_macs(mac) if not of_another_machine(node, system_uuid)]
         wanted_uuid = str(system_uuid or '').lower()
         if wanted_uuid:
             for node in candidates:
                 if str(node.get('system_uuid') or '').lower() == wanted_uuid:
                     return node
         return candidates[0] if candidates else None
+
+    def on_macs(self, mac):
+        """The nodes of these MACs (a MAC or a list, in order), each once, whoever they belong to."""
+        found = []
+        for wanted in [mac] if isinstance(mac, str) else list(mac or ()):
+            node = self.by_mac.get(normalize_mac(wanted))
+            if node is not None and all(node is not other for other in found):
+                found.append(node)
+        return found
+
+    def of_other_machines(self, vm):
+        """The nodes on the MACs of the VM's NICs that belong to another machine (of_another_machine): never the
+        VM's, never written to for it unless pureboot_node.adopt is always (link.py)."""
+        return [node for node in self.on_macs(vm_macs(vm)) if of_another_machine(node, vm.get('uuid'))]
 
     def for_vm(self, vm):
         """A VM's node: by the MACs of its NICs in order, its SMBIOS UUID confirming one (see match).

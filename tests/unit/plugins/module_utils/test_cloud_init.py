@@ -8,7 +8,9 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
     diff_cloud_init, empty_settings, key_fingerprint, merged, normalize_cloud_init, redacted)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_files
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
+    nocloud_files, nocloud_seed, nocloud_settings)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 
@@ -190,16 +192,63 @@ def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
     assert ovirt_settings(None) == empty_settings() and ovirt_settings({'user_name': ''}) == empty_settings()
 
 
+SEED_MACS = ('52:54:00:00:00:01', '52:54:00:00:00:02')
+
+
+def new_seed(desired, macs=SEED_MACS):
+    """The files of a first seed for desired, as the libvirt driver writes one."""
+    return nocloud_seed(empty_settings(), desired, diff_cloud_init(empty_settings(), desired) or {}, 'web', macs)
+
+
 def test_nocloud_files_read_back_as_the_same_settings():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_settings
     macs = ['52:54:00:00:00:01', '52:54:00:00:00:02']
     for desired in (full(), full(user_data=None, ip_config=None), full(user=None, password=None, user_data=None),
+                    full(user=None, user_data=None),
                     full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64',
                                      'gateway6': '2001:db8::1'}])):
-        read = nocloud_settings(nocloud_files(desired, 'iid', 'web', macs))
+        read = nocloud_settings(new_seed(desired, macs))
         assert diff_cloud_init(read, dict(desired, update_password='on_create')) == {}, desired
         assert read['password_set'] is bool(desired['password'])
     assert nocloud_settings({'user-data': 'garbage', 'network-config': '[1]'}) == empty_settings()
+
+
+def test_the_seed_holds_a_sha512_crypt_hash_never_the_password():
+    for desired in (full(), full(user=None, user_data=None)):
+        files = new_seed(desired)
+        assert 'Tr1cky-pa55' not in ''.join(files.values())
+        config = json.loads(files['user-data'].split('#cloud-config\n', 1)[1].split('\n--', 1)[0])
+        stored = config['users'][1]['passwd'] if desired['user'] else config['password']
+        assert stored.startswith('$6$') and verify('Tr1cky-pa55', stored)
+        assert 'plain_text_passwd' not in files['user-data']
+    assert new_seed(full())['user-data'] != new_seed(full())['user-data'], 'a new random salt for a new password'
+
+
+def test_the_password_is_compared_with_the_hash_the_seed_keeps():
+    first = new_seed(full())
+    read = nocloud_settings(first)
+    same = dict(full(), update_password='always')
+    assert diff_cloud_init(read, same) == {}, 'always, but the hash read back is of this very password'
+    other = dict(full(password='An0ther-pa55'), update_password='always')
+    change = diff_cloud_init(read, other)
+    assert change == {'keys': [], 'password': True}
+    rewritten = nocloud_settings(nocloud_seed(read, other, change, 'web', SEED_MACS))
+    assert verify('An0ther-pa55', rewritten['password_hash']) and not verify('Tr1cky-pa55', rewritten['password_hash'])
+    # A change of something else keeps the password's hash as it is: no new salt, the same instance-id.
+    kept = nocloud_seed(read, full(nameservers=['192.0.2.54']), {'keys': ['nameservers'], 'password': False}, 'web',
+                        SEED_MACS)
+    assert nocloud_settings(kept)['password_hash'] == read['password_hash']
+    assert nocloud_seed(read, full(), {}, 'web', SEED_MACS) == nocloud_seed(read, full(), {}, 'web', SEED_MACS)
+    # What results show never holds the hash.
+    assert 'password_hash' not in redacted(read) and read['password_hash'] not in json.dumps(redacted(read))
+
+
+def test_a_seed_of_an_older_release_with_a_clear_password_is_written_again_hashed():
+    user = {'name': 'deploy', 'plain_text_passwd': 'Old-pa55', 'lock_passwd': False}
+    legacy = '#cloud-config\n' + json.dumps({'users': ['default', user]})
+    read = nocloud_settings({'user-data': legacy})
+    assert read['password_set'] and verify('Old-pa55', read['password_hash'])
+    again = nocloud_seed(read, full(password=None), {'keys': ['ssh_keys'], 'password': False}, 'web', [])
+    assert 'Old-pa55' not in again['user-data'] and verify('Old-pa55', nocloud_settings(again)['password_hash'])
 
 
 def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
@@ -208,7 +257,7 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
     import pycdlib
 
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import iso9660, read_iso9660
-    files = nocloud_files(full(), 'iid-7', 'web', ['52:54:00:00:00:01'])
+    files = new_seed(full(), ['52:54:00:00:00:01'])
     image = iso9660(files)
     assert image == iso9660(files), 'the same settings give the same image'
     assert len(image) % 2048 == 0
@@ -222,6 +271,7 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
         out = io.BytesIO()
         iso.get_file_from_iso_fp(out, iso_path='/{0};1'.format(name.upper()))
         assert out.getvalue().decode() == text
+        assert 'Tr1cky-pa55' not in out.getvalue().decode(), 'the seed never holds the password'
     iso.close()
 
 
@@ -256,3 +306,23 @@ def test_prefixes_from_8_are_taken(address):
 def test_ssh_keys_are_checked_for_structure(key):
     with pytest.raises(InvalidInputError, match=r'ssh_keys\[0\] is not an OpenSSH public key'):
         normalize_cloud_init({'ssh_keys': [key]})
+
+
+def test_a_proxmox_snippet_is_found_by_name_and_checked_by_size():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
+        check_snippet, snippet_storage)
+    document = '#cloud-config\npackages: [htop]\n'
+    assert snippet_storage([{'storage': 'local', 'content': 'iso,snippets'}, {'storage': 'b', 'content': 'snippets'},
+                            {'storage': 'a', 'content': 'images'}]) == 'b'
+    assert snippet_storage([{'storage': 'a', 'content': 'images'}]) is None
+    assert check_snippet('pve1', None, [], document)[1][0] == 'missing'
+    volid = 'b:snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(document.encode()).hexdigest()[:16])
+    assert check_snippet('pve1', 'b', [], document) == (volid, check_snippet('pve1', 'b', [], document)[1])
+    assert check_snippet('pve1', 'b', [], document)[1][0] == 'missing'
+    assert check_snippet('pve1', 'b', [{'volid': volid, 'size': len(document)}], document) == (volid, None)
+    kind, message = check_snippet('pve1', 'b', [{'volid': volid, 'size': 4096}], document)[1]
+    assert kind == 'other' and 'has 4096 bytes, the document {0}'.format(len(document)) in message
+    # Sizes count bytes: a document with non-ASCII text.
+    accented = '#cloud-config\nfinal_message: "prêt"\n'
+    volid = 'b:snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(accented.encode()).hexdigest()[:16])
+    assert check_snippet('pve1', 'b', [{'volid': volid, 'size': len(accented.encode())}], accented)[1] is None

@@ -352,3 +352,18 @@ def test_cloud_init_user_and_address_only_when_read_and_the_hypervisor_address_f
     # Without the option (no cloud_init in the data) nothing of it appears.
     plain_hosts, _warnings = inventory_hosts(fetched([silent]))
     assert 'ansible_user' not in plain_hosts[0].variables and 'ansible_host' not in plain_hosts[0].variables
+
+
+def test_unknown_source_options_fail_naming_the_nearest_valid_one():
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import validate_source_options
+    known = ['plugin', 'hypervisors', 'filters', 'include_templates', 'strict_hypervisors', 'compose']
+    validate_source_options({'plugin': 'x', 'filters': {}, 'compose': {}}, known)
+    with pytest.raises(HypervisorError) as caught:
+        validate_source_options({'plugin': 'x', 'filter': {'name': 'web*'}}, known)
+    assert caught.value.category == 'invalid_input'
+    assert "unknown option 'filter' (did you mean 'filters'?) in the source; valid options: compose, filters" in \
+        str(caught.value)
+    with pytest.raises(HypervisorError) as caught:
+        validate_source_options({'colour': 1, 'hypervisor': []}, known)
+    assert "unknown options 'colour', 'hypervisor' (did you mean 'hypervisors'?)" in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1

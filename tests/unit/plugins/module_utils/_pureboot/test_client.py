@@ -372,7 +372,19 @@ def test_the_uuid_only_confirms_one_of_the_vms_nics():
     index = NodeIndex([first, second])
     assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:02'))['id'] == 'second', 'confirmed by UUID'
     assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:02', uuid=None))['id'] == 'first', 'NIC order'
-    assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09'))['id'] == 'first', 'unconfirmed, still a MAC'
+    assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09')) is None, 'another machine\'s node'
+    unclaimed = dict(first, system_uuid=None)
+    assert NodeIndex([unclaimed, second]).for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09'))['id'] == 'first', \
+        'a node that names no machine: still a MAC'
+
+
+def test_a_node_of_another_machine_on_the_vms_mac_is_never_its_node():
+    other = {'id': 'other', 'mac_address': MAC, 'system_uuid': 'another-machine', 'state': 'active'}
+    index = NodeIndex([other])
+    assert index.for_vm(vm_with(MAC)) is None
+    assert [node['id'] for node in index.of_other_machines(vm_with(MAC))] == ['other']
+    assert index.for_vm(vm_with(MAC, uuid=None))['id'] == 'other', 'a VM whose UUID is unknown: nothing to compare'
+    assert index.of_other_machines(vm_with(MAC, uuid=None)) == []
 
 
 def test_a_retired_node_is_still_matched_by_its_mac():

@@ -260,13 +260,66 @@ def test_retire_through_the_state_endpoint_never_delete(pureboot_server, client)
     assert pureboot_server.node_by_mac(MAC)['state'] == 'active'
     result = retire_vm_node(client, make_vm(), {})
     assert result['changed'] and result['pureboot_node']['state'] == 'retired'
-    assert result['diff'] == {'before': dict(result['diff']['before'], state='active'),
-                              'after': dict(result['diff']['before'], state='retired')}
+    assert result['diff']['before']['state'] == 'active' and result['diff']['before']['system_uuid'] == UUID
+    # The UUID is cleared as the node is retired: the machine it named is gone (so a re-created VM may revive it).
+    assert result['diff']['after'] == dict(result['diff']['before'], state='retired', system_uuid=None)
+    assert checked['diff'] == result['diff'], 'check mode predicted what was done'
+    assert pureboot_server.node_by_mac(MAC)['system_uuid'] is None
     pureboot_server.clear_requests()
     assert not retire_vm_node(client, make_vm(), {})['changed']
     assert pureboot_server.writes() == []
     writes = [w for w in pureboot_server.requests if w['method'] == 'DELETE']
     assert writes == []
+
+
+# ------------------------------------------------------------------------- another machine's node on the VM's MAC
+
+OTHER_UUID = '4c4c4544-0042-3510-8052-b4c04f4e3732'
+
+
+def test_another_machines_node_on_the_vms_mac_is_a_conflict_and_never_written(pureboot_server, client):
+    other = pureboot_server.add_node(MAC, hostname='db-phys-01', system_uuid=OTHER_UUID, state='active')
+    pureboot_server.clear_requests()
+    for check_mode in (True, False):
+        with pytest.raises(ConflictError) as caught:
+            ensure_vm_node(client, make_vm(), {'workflow_id': 'w1'}, check_mode=check_mode)
+        assert other['id'] in str(caught.value) and 'another machine' in str(caught.value)
+        assert len(str(caught.value).splitlines()) == 1
+    # Named like the other machine: its hostname makes it no more the VM's.
+    with pytest.raises(ConflictError):
+        ensure_vm_node(client, make_vm(name='db-phys-01'), {})
+    assert find_vm_node(client, make_vm()) is None
+    assert ensure_vm_node(client, make_vm(), {'register': False})['pureboot_node'] is None
+    retired = retire_vm_node(client, make_vm(), {})
+    assert not retired['changed'] and retired['pureboot_node'] is None
+    assert any('conflict' in w and other['id'] in w and 'not retired' in w for w in retired['warnings'])
+    assert pureboot_server.writes() == []
+    assert pureboot_server.node_by_mac(MAC) == other
+
+
+def test_adopt_always_takes_another_machines_node_over(pureboot_server, client):
+    other = pureboot_server.add_node(MAC, hostname='db-phys-01', system_uuid=OTHER_UUID, state='active')
+    result = ensure_vm_node(client, make_vm(), {'adopt': 'always'})
+    assert result['changed'] and result['action'] == 'adopt' and result['pureboot_node']['id'] == other['id']
+    assert result['pureboot_node']['system_uuid'] == UUID and result['pureboot_node']['hostname'] == 'web1'
+    assert any('taken over' in w for w in result['warnings'])
+    assert not ensure_vm_node(client, make_vm(), {})['changed'], 'the VM\'s node now: adopt matching keeps it'
+
+
+def test_a_node_this_collection_retired_comes_back_for_a_vm_with_a_new_uuid(pureboot_server, client):
+    ensure_vm_node(client, make_vm(), {})
+    retire_vm_node(client, make_vm(), {})
+    recreated = make_vm(uuid=OTHER_UUID)
+    result = ensure_vm_node(client, recreated, {})
+    assert result['action'] == 'revive' and result['pureboot_node']['system_uuid'] == OTHER_UUID
+
+
+def test_a_node_retired_by_someone_else_stays_another_machines(pureboot_server, client):
+    other = pureboot_server.add_node(MAC, hostname='db-phys-01', system_uuid=OTHER_UUID, state='retired')
+    pureboot_server.clear_requests()
+    with pytest.raises(ConflictError):
+        ensure_vm_node(client, make_vm(), {})
+    assert pureboot_server.writes() == [] and pureboot_server.node_by_mac(MAC) == other
 
 
 # ------------------------------------------------------------------------- a node planted without login
