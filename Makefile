@@ -137,14 +137,10 @@ quick: $(QUICK_VENV)/.installed build
 
 # ruff over plugins and tests (ruff.toml), the changelog fragments, and ansible-lint's production profile over the
 # whole collection (.ansible-lint), in the built tree so that every FQCN resolves (ovirt.ovirt: the comparison
-# collections). The format check waits for the one format pass over the tree (RUFF_FORMAT_CHECK=yes then).
-RUFF_FORMAT_CHECK ?= no
-
+# collections).
 lint: venv build
 	$(BIN)/ruff check --no-cache plugins tests
-ifeq ($(RUFF_FORMAT_CHECK),yes)
 	$(BIN)/ruff format --no-cache --check plugins tests
-endif
 	$(BIN)/antsibull-changelog lint
 	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT):$(CURDIR)/$(ANCHORS) \
 	  $(CURDIR)/$(BIN)/ansible-lint --nocolor -q

@@ -64,19 +64,20 @@ LIBVIRT_DIRS = (os.path.join('simulators', 'libvirtd'),)
 # Tests (files, or file::test name without parameters) over about 10 s on the 2-core machine (docs/testing.md,
 # "Where the time goes"; measured under load, so refine it from make test's --durations on a quiet machine).
 SLOW = {
-    'integration/test_libvirt_pxe.py',            # two PXE boots under TCG: 49 s
-    'integration/test_molecule_and_demo.py',      # molecule's five stages per scenario; the demo (65 s)
+    'integration/test_libvirt_pxe.py',  # two PXE boots under TCG: 49 s
+    'integration/test_molecule_and_demo.py',  # molecule's five stages per scenario; the demo (65 s)
     'integration/test_security.py::test_pureboot_node_values_are_never_templated',
     'integration/test_security.py::test_hypervisor_values_are_never_templated',
     'integration/test_module_pureboot_vm.py::test_lifecycle_every_task_twice',
-    'integration/test_same_results.py::test_only_the_hypervisor_differs',   # 88 s at load 7
-    'reliability/test_load.py',                   # 20 VMs at once; an inventory of 1000
+    'integration/test_same_results.py::test_only_the_hypervisor_differs',  # 88 s at load 7
+    'reliability/test_load.py',  # 20 VMs at once; an inventory of 1000
     'reliability/test_bad_input.py::test_every_option_answers_bad_input_with_one_clear_line',
 }
 
 
 try:
     import libvirt  # noqa: F401  pylint: disable=unused-import
+
     HAS_LIBVIRT_PYTHON = True
 except ImportError:
     HAS_LIBVIRT_PYTHON = False
@@ -90,8 +91,7 @@ def _uses_libvirtd(item):
     callspec = getattr(item, 'callspec', None)
     if callspec is not None and callspec.params.get('backend') == 'libvirt':
         return True
-    return bool(LIBVIRT_FIXTURES.intersection(getattr(item, 'fixturenames', ()))) or \
-        _relative(item).startswith(tuple(d + os.sep for d in LIBVIRT_DIRS))
+    return bool(LIBVIRT_FIXTURES.intersection(getattr(item, 'fixturenames', ()))) or _relative(item).startswith(tuple(d + os.sep for d in LIBVIRT_DIRS))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -120,5 +120,4 @@ def pytest_configure(config):
     process: refuse to write them from parallel workers, which would each write a part."""
     reports = [name for name in ('PUREBOOT_SECURITY_REPORT', 'PUREBOOT_RELIABILITY_REPORT') if os.environ.get(name)]
     if reports and getattr(config.option, 'numprocesses', None):
-        raise pytest.UsageError('{0}: run without -n (pytest-xdist), the report is gathered in one process'.format(
-            ', '.join(reports)))
+        raise pytest.UsageError('{0}: run without -n (pytest-xdist), the report is gathered in one process'.format(', '.join(reports)))

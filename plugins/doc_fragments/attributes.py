@@ -1,14 +1,13 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     """The attributes every module of this collection shares; INFO_MODULE adds those of the read-only modules."""
 
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 attributes:
   action_group:
     support: full
@@ -16,9 +15,9 @@ attributes:
       - pureboot.hypervisors.all
   platform:
     platforms: posix
-'''
+"""
 
-    INFO_MODULE = r'''
+    INFO_MODULE = r"""
 attributes:
   check_mode:
     support: full
@@ -26,4 +25,4 @@ attributes:
   diff_mode:
     support: N/A
     details: This module only reads.
-'''
+"""

@@ -1,14 +1,13 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     """The `hypervisor` connection option, the same for every module (plugins/module_utils/_options.py)."""
 
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   hypervisor:
     description:
@@ -99,4 +98,4 @@ requirements:
   - proxmoxer >= 2.0 and requests, for Proxmox VE
   - ovirt-engine-sdk-python >= 4.6, for oVirt/RHV
   - libvirt-python >= 9.0, for libvirt / KVM (it builds against the system's libvirt headers)
-'''
+"""

@@ -1,14 +1,13 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     """The `pureboot` server option (plugins/module_utils/_pureboot/client.py)."""
 
-    DOCUMENTATION = r'''
+    DOCUMENTATION = r"""
 options:
   pureboot:
     description:
@@ -69,4 +68,4 @@ options:
           - Not needed for V(http://) to this machine.
         type: bool
         default: false
-'''
+"""

@@ -1,10 +1,9 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 name: pureboot
 short_description: VMs of Proxmox VE, oVirt/RHV and libvirt/KVM hypervisors, mapped to their PureBoot nodes
 version_added: 0.1.0
@@ -115,9 +114,9 @@ options:
         anyone on the provisioning network can set it. Turn this on only where that network is trusted.
     type: bool
     default: false
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 # inventory/lab.pureboot.yml
 plugin: pureboot.hypervisors.pureboot
 hypervisors:
@@ -154,7 +153,7 @@ compose:
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/pureboot-inventory
-'''
+"""
 
 import contextlib
 import hashlib
@@ -167,11 +166,9 @@ from ansible.errors import AnsibleError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks, with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
-    collect, inventory_hosts, validate_source_options)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
-    pureboot_with_env_fallbacks, with_env_fallbacks)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import collect, inventory_hosts, validate_source_options
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
 
@@ -184,7 +181,7 @@ CACHE_KEY_ROUNDS = 100000
 def plain(value):
     """Options with !vault values decrypted into plain strings (the drivers and HTTP clients need str)."""
     if isinstance(value, dict):
-        return dict((str(k), plain(v)) for k, v in value.items())
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if value is None or isinstance(value, (bool, int, float)):
@@ -199,14 +196,13 @@ def cache_fingerprint(hypervisors, pureboot, settings):
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-
     NAME = 'pureboot.hypervisors.pureboot'
 
     def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and path.endswith(('pureboot.yml', 'pureboot.yaml'))
+        return super().verify_file(path) and path.endswith(('pureboot.yml', 'pureboot.yaml'))
 
     def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        super().parse(inventory, loader, path, cache)
         config = self._read_config_data(path)
         try:
             validate_source_options(config, C.config.get_configuration_definitions('inventory', self._load_name))
@@ -214,12 +210,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError(str(exc))
         # The connections as they will be used: the environment's values (AWX credentials) are part of them.
         # An entry that is not a dict is left as it is for collect() to refuse in one line.
-        hypervisors = [with_env_fallbacks(entry) if isinstance(entry, dict) else entry
-                       for entry in plain(self.get_option('hypervisors') or [])]
+        hypervisors = [with_env_fallbacks(entry) if isinstance(entry, dict) else entry for entry in plain(self.get_option('hypervisors') or [])]
         pureboot = plain(self.get_option('pureboot'))
         pureboot = pureboot_with_env_fallbacks(pureboot) if pureboot else None
-        settings = {'filters': plain(self.get_option('filters') or {}),
-                    'include_templates': self.get_option('include_templates')}
+        settings = {'filters': plain(self.get_option('filters') or {}), 'include_templates': self.get_option('include_templates')}
         if self.get_option('use_cloud_init'):
             # Only when on, so the cache keys of sources without the option stay what they were.
             settings['use_cloud_init'] = True
@@ -241,8 +235,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._write_cache_owner_only(cache_key)
         self._populate(data)
         # Shown at -vvv; make bench reads it to tell this plugin's time from ansible-inventory's own.
-        self.display.vvv('pureboot inventory: {0} hosts in {1:.3f}s ({2})'.format(
-            len(data['vms']), time.monotonic() - started, 'cache hit' if use_cache and not update_cache else 'fetched'))
+        self.display.vvv(
+            'pureboot inventory: {0} hosts in {1:.3f}s ({2})'.format(
+                len(data['vms']), time.monotonic() - started, 'cache hit' if use_cache and not update_cache else 'fetched'
+            )
+        )
 
     def _write_cache_owner_only(self, cache_key):
         """Write the cache now and make its file readable by its owner only.
@@ -264,10 +261,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             with PureBootClient.from_options(pureboot) if pureboot else contextlib.nullcontext() as client:
                 for warning in client.warnings if client else ():
                     self.display.warning('pureboot inventory: {0}'.format(warning))
-                return collect(hypervisors, settings['filters'], settings['include_templates'],
-                               self.get_option('max_workers'), self.get_option('strict_hypervisors'), client,
-                               strict_pureboot=self.get_option('strict_pureboot'),
-                               use_cloud_init=bool(settings.get('use_cloud_init')))
+                return collect(
+                    hypervisors,
+                    settings['filters'],
+                    settings['include_templates'],
+                    self.get_option('max_workers'),
+                    self.get_option('strict_hypervisors'),
+                    client,
+                    strict_pureboot=self.get_option('strict_pureboot'),
+                    use_cloud_init=bool(settings.get('use_cloud_init')),
+                )
         except HypervisorError as exc:
             raise AnsibleError(str(exc))
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -43,8 +42,10 @@ MAX_NICS = 32
 USER = re.compile(r'^[a-z_][a-z0-9_-]{0,31}$')
 USER_RULE = "1-32 lowercase letters, digits, '_' or '-', starting with a letter or '_'"
 SSH_KEY = re.compile(r'^(?:(?:ssh|sk|ecdsa)-[A-Za-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}(?: [^\r\n]*)?$')
-DOMAIN = re.compile(r'^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*'
-                    r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$')
+DOMAIN = re.compile(
+    r'^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*'
+    r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$'
+)
 CLOUD_CONFIG_HEADER = '#cloud-config'
 
 
@@ -55,9 +56,9 @@ def cloud_init_suboptions():
         password=dict(type='str', no_log=True),
         update_password=dict(type='str', choices=list(UPDATE_PASSWORD), default='on_create', no_log=False),
         ssh_keys=dict(type='list', elements='str', no_log=False),
-        ip_config=dict(type='list', elements='dict', options=dict(
-            address=dict(type='str'), gateway=dict(type='str'), address6=dict(type='str'),
-            gateway6=dict(type='str'))),
+        ip_config=dict(
+            type='list', elements='dict', options=dict(address=dict(type='str'), gateway=dict(type='str'), address6=dict(type='str'), gateway6=dict(type='str'))
+        ),
         nameservers=dict(type='list', elements='str'),
         search_domains=dict(type='list', elements='str'),
         user_data=dict(type='str', no_log=True),
@@ -75,9 +76,17 @@ MIN_PREFIX = 8
 # What each key type's blob holds after its type name (OpenSSH sshkey.c, PROTOCOL.certkeys): the number of
 # length-prefixed fields and the least size of the last one (ed25519's key is 32 bytes, an RSA modulus at least
 # 1024 bits, which ssh-keygen asks for).
-SSH_KEY_FIELDS = {'ssh-ed25519': (1, 32), 'ssh-ed448': (1, 57), 'ssh-rsa': (2, 128), 'ssh-dss': (4, 20),
-                  'ecdsa-sha2-nistp256': (2, 65), 'ecdsa-sha2-nistp384': (2, 97), 'ecdsa-sha2-nistp521': (2, 133),
-                  'sk-ecdsa-sha2-nistp256@openssh.com': (3, 1), 'sk-ssh-ed25519@openssh.com': (2, 1)}
+SSH_KEY_FIELDS = {
+    'ssh-ed25519': (1, 32),
+    'ssh-ed448': (1, 57),
+    'ssh-rsa': (2, 128),
+    'ssh-dss': (4, 20),
+    'ecdsa-sha2-nistp256': (2, 65),
+    'ecdsa-sha2-nistp384': (2, 97),
+    'ecdsa-sha2-nistp521': (2, 133),
+    'sk-ecdsa-sha2-nistp256@openssh.com': (3, 1),
+    'sk-ssh-ed25519@openssh.com': (2, 1),
+}
 
 
 def _address(value, family, where, hypervisor, subject):
@@ -86,8 +95,11 @@ def _address(value, family, where, hypervisor, subject):
     if text.lower() == 'dhcp':
         return 'dhcp'
     if '/' not in text:
-        raise _invalid("{0} '{1}' needs a prefix length (CIDR, e.g. {2}) or dhcp".format(
-            where, text, '192.0.2.10/24' if family == 4 else '2001:db8::10/64'), hypervisor, subject)
+        raise _invalid(
+            "{0} '{1}' needs a prefix length (CIDR, e.g. {2}) or dhcp".format(where, text, '192.0.2.10/24' if family == 4 else '2001:db8::10/64'),
+            hypervisor,
+            subject,
+        )
     try:
         interface = ipaddress.ip_interface(text)
     except ValueError:
@@ -95,8 +107,7 @@ def _address(value, family, where, hypervisor, subject):
     if interface.version != family:
         raise _invalid("{0} '{1}' is not an IPv{2} address".format(where, text, family), hypervisor, subject)
     if interface.network.prefixlen < MIN_PREFIX:
-        raise _invalid("{0} '{1}': the prefix length must be {2} to {3}".format(
-            where, text, MIN_PREFIX, interface.max_prefixlen), hypervisor, subject)
+        raise _invalid("{0} '{1}': the prefix length must be {2} to {3}".format(where, text, MIN_PREFIX, interface.max_prefixlen), hypervisor, subject)
     return str(interface)
 
 
@@ -114,9 +125,8 @@ def _ip_entry(index, entry, hypervisor, subject):
     entry = entry or {}
     unknown = sorted(set(entry) - set(IP_KEYS))
     if unknown:
-        raise _invalid('ip_config[{0}]: unknown key(s) {1}; known: {2}'.format(index, ', '.join(unknown),
-                                                                               ', '.join(IP_KEYS)), hypervisor, subject)
-    result = dict((key, None) for key in IP_KEYS)
+        raise _invalid('ip_config[{0}]: unknown key(s) {1}; known: {2}'.format(index, ', '.join(unknown), ', '.join(IP_KEYS)), hypervisor, subject)
+    result = dict.fromkeys(IP_KEYS)
     for family, address_key, gateway_key in ((4, 'address', 'gateway'), (6, 'address6', 'gateway6')):
         where = 'ip_config[{0}].'.format(index)
         if entry.get(address_key) not in (None, ''):
@@ -138,7 +148,7 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
     if not options:
         return None
     options = dict(options)
-    settings = dict((key, None) for key in SETTING_KEYS)
+    settings = dict.fromkeys(SETTING_KEYS)
     settings['password'] = None
     settings['update_password'] = options.get('update_password') or 'on_create'
     if settings['update_password'] not in UPDATE_PASSWORD:
@@ -160,14 +170,18 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
             raise _invalid('ssh_keys holds {0} keys; at most {1}'.format(len(keys), MAX_SSH_KEYS), hypervisor, subject)
         for index, key in enumerate(keys):
             if not SSH_KEY.match(key) or not _key_well_formed(key):
-                raise _invalid('ssh_keys[{0}] is not an OpenSSH public key (type, base64 key holding that type and '
-                               'a whole key, optional comment on one line)'.format(index), hypervisor, subject)
+                raise _invalid(
+                    'ssh_keys[{0}] is not an OpenSSH public key (type, base64 key holding that type and a whole key, optional comment on one line)'.format(
+                        index
+                    ),
+                    hypervisor,
+                    subject,
+                )
         settings['ssh_keys'] = keys
     if options.get('ip_config') is not None:
         entries = list(options['ip_config'])
         if len(entries) > MAX_NICS:
-            raise _invalid('ip_config has {0} entries; at most {1} (one per NIC)'.format(len(entries), MAX_NICS),
-                           hypervisor, subject)
+            raise _invalid('ip_config has {0} entries; at most {1} (one per NIC)'.format(len(entries), MAX_NICS), hypervisor, subject)
         settings['ip_config'] = [_ip_entry(index, entry, hypervisor, subject) for index, entry in enumerate(entries)]
     if options.get('nameservers') is not None:
         servers = []
@@ -182,8 +196,7 @@ def normalize_cloud_init(options, hypervisor=None, subject=None):
         for index, domain in enumerate(options['search_domains']):
             domain = str(domain).strip().lower()
             if not DOMAIN.match(domain):
-                raise _invalid("search_domains[{0}] '{1}' is not a domain name".format(index, domain), hypervisor,
-                               subject)
+                raise _invalid("search_domains[{0}] '{1}' is not a domain name".format(index, domain), hypervisor, subject)
             domains.append(domain.rstrip('.'))
         settings['search_domains'] = domains
     if options.get('user_data') not in (None, ''):
@@ -199,8 +212,7 @@ def _user_data(text, hypervisor, subject):
     if len(text.encode('utf-8')) > MAX_USER_DATA:
         raise _invalid('user_data is larger than {0} KiB'.format(MAX_USER_DATA // 1024), hypervisor, subject)
     if text.split('\n', 1)[0].strip() != CLOUD_CONFIG_HEADER:
-        raise _invalid("user_data must be a cloud-config document: its first line is '{0}'".format(
-            CLOUD_CONFIG_HEADER), hypervisor, subject)
+        raise _invalid("user_data must be a cloud-config document: its first line is '{0}'".format(CLOUD_CONFIG_HEADER), hypervisor, subject)
     # One newline at the end, as every type stores it back.
     return text.rstrip('\n') + '\n'
 
@@ -224,8 +236,8 @@ def _key_well_formed(key):
         if len(blob) < 4 or len(blob) < 4 + int.from_bytes(blob[:4], 'big'):
             return False
         size = int.from_bytes(blob[:4], 'big')
-        fields.append(blob[4:4 + size])
-        blob = blob[4 + size:]
+        fields.append(blob[4 : 4 + size])
+        blob = blob[4 + size :]
     if not fields or fields[0] != kind.encode('ascii', 'replace'):
         return False
     if kind not in SSH_KEY_FIELDS:
@@ -271,7 +283,7 @@ def _comparable(settings, key):
     value = settings.get(key)
     if key == 'ip_config':
         # An entry's unset keys (None) and absent keys are the same thing; so are no list and an empty one.
-        return [dict((k, entry.get(k)) for k in IP_KEYS) for entry in value or ()]
+        return [{k: entry.get(k) for k in IP_KEYS} for entry in value or ()]
     if key in ('ssh_keys', 'nameservers', 'search_domains'):
         return list(value or ())
     if key == 'user_data':
@@ -289,8 +301,7 @@ def diff_cloud_init(current, desired):
     if desired is None:
         return {}
     current = current or {}
-    keys = [key for key in SETTING_KEYS
-            if desired.get(key) is not None and _comparable(desired, key) != _comparable(current, key)]
+    keys = [key for key in SETTING_KEYS if desired.get(key) is not None and _comparable(desired, key) != _comparable(current, key)]
     # A VM that holds no upgrade setting does not upgrade (cloud-init's package_upgrade is false by default).
     if desired.get('upgrade') is not None and bool(desired['upgrade']) != bool(current.get('upgrade')):
         keys.append('upgrade')
@@ -305,22 +316,20 @@ def diff_cloud_init(current, desired):
 
 def merged(current, desired, change):
     """The settings the VM holds once change (diff_cloud_init) is written: current with desired's given keys."""
-    after = dict((key, (current or {}).get(key)) for key in SETTING_KEYS)
+    after = {key: (current or {}).get(key) for key in SETTING_KEYS}
     for key in SETTING_KEYS:
         if desired.get(key) is not None:
             after[key] = desired[key]
     after['upgrade'] = desired['upgrade'] if desired.get('upgrade') is not None else (current or {}).get('upgrade')
-    after['password_set'] = bool((current or {}).get('password_set') or change.get('password')
-                                 or desired.get('password'))
+    after['password_set'] = bool((current or {}).get('password_set') or change.get('password') or desired.get('password'))
     return after
 
 
 def empty_settings():
     """What a VM without cloud-init settings reads back as."""
-    settings = dict((key, None) for key in SETTING_KEYS)
+    settings = dict.fromkeys(SETTING_KEYS)
     settings['password_set'] = False
     return settings
 
 
-__all__ = ['cloud_init_suboptions', 'normalize_cloud_init', 'redacted', 'diff_cloud_init', 'merged',
-           'empty_settings', 'key_fingerprint', 'digest']
+__all__ = ['cloud_init_suboptions', 'diff_cloud_init', 'digest', 'empty_settings', 'key_fingerprint', 'merged', 'normalize_cloud_init', 'redacted']

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -17,8 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    DISK_INTERFACES, DiskRecord, disk_record)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import DISK_INTERFACES, DiskRecord, disk_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -41,32 +39,34 @@ class DisksChange(TypedDict):
     add: list[DiskRecord]
 
 
-def validate_disks(disks: Iterable[Any] | None, interfaces: Sequence[str], hypervisor: str | None,
-                   subject: str | None) -> None:
+def validate_disks(disks: Iterable[Any] | None, interfaces: Sequence[str], hypervisor: str | None, subject: str | None) -> None:
     """Shape and range checks of `disks` (a list of dicts), with no request; interfaces: the buses the type has."""
     for index, disk in enumerate(disks or ()):
         if not isinstance(disk, dict):
-            raise InvalidInputError('disks[{0}] must be a dict with size_gb, storage, interface'.format(index),
-                                    hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError('disks[{0}] must be a dict with size_gb, storage, interface'.format(index), hypervisor=hypervisor, subject=subject)
         unknown = sorted(set(disk) - set(DISK_KEYS))
         if unknown:
-            raise InvalidInputError('disks[{0}]: unknown key(s) {1}; known: {2}'.format(
-                index, ', '.join(unknown), ', '.join(DISK_KEYS)), hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError(
+                'disks[{0}]: unknown key(s) {1}; known: {2}'.format(index, ', '.join(unknown), ', '.join(DISK_KEYS)), hypervisor=hypervisor, subject=subject
+            )
         size = disk.get('size_gb')
         if size is None:
-            raise InvalidInputError('disks[{0}].size_gb is required'.format(index), hypervisor=hypervisor,
-                                    subject=subject)
+            raise InvalidInputError('disks[{0}].size_gb is required'.format(index), hypervisor=hypervisor, subject=subject)
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_DISK_GB:
-            raise InvalidInputError('disks[{0}].size_gb must be a whole number of GiB between 1 and {1}, got {2}'.format(
-                index, MAX_DISK_GB, size), hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError(
+                'disks[{0}].size_gb must be a whole number of GiB between 1 and {1}, got {2}'.format(index, MAX_DISK_GB, size),
+                hypervisor=hypervisor,
+                subject=subject,
+            )
         interface = disk.get('interface')
         if interface is not None and interface not in interfaces:
-            raise InvalidInputError("disks[{0}].interface must be one of {1}, got '{2}'".format(
-                index, ', '.join(i for i in DISK_INTERFACES if i in interfaces), interface),
-                hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError(
+                "disks[{0}].interface must be one of {1}, got '{2}'".format(index, ', '.join(i for i in DISK_INTERFACES if i in interfaces), interface),
+                hypervisor=hypervisor,
+                subject=subject,
+            )
         if disk.get('storage') is not None and not str(disk['storage']).strip():
-            raise InvalidInputError('disks[{0}].storage is empty'.format(index), hypervisor=hypervisor,
-                                    subject=subject)
+            raise InvalidInputError('disks[{0}].storage is empty'.format(index), hypervisor=hypervisor, subject=subject)
 
 
 def validate_cpu(spec: Mapping[str, Any], hypervisor: str | None, subject: str | None) -> None:
@@ -75,16 +75,15 @@ def validate_cpu(spec: Mapping[str, Any], hypervisor: str | None, subject: str |
     if sockets is None:
         return
     if not 1 <= int(sockets) <= MAX_CPU_SOCKETS:
-        raise InvalidInputError('cpu_sockets must be between 1 and {0}, got {1}'.format(MAX_CPU_SOCKETS, sockets),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('cpu_sockets must be between 1 and {0}, got {1}'.format(MAX_CPU_SOCKETS, sockets), hypervisor=hypervisor, subject=subject)
     cores = spec.get('cpu_cores')
     if cores is not None and int(cores) % int(sockets):
-        raise InvalidInputError('cpu_cores ({0}, the total of virtual CPUs) must be a multiple of cpu_sockets ({1})'.format(
-            cores, sockets), hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'cpu_cores ({0}, the total of virtual CPUs) must be a multiple of cpu_sockets ({1})'.format(cores, sockets), hypervisor=hypervisor, subject=subject
+        )
 
 
-def new_disk(disk: Mapping[str, Any], spec: Mapping[str, Any], current_disks: Sequence[DiskRecord],
-             default_interface: str | None) -> DiskRecord:
+def new_disk(disk: Mapping[str, Any], spec: Mapping[str, Any], current_disks: Sequence[DiskRecord], default_interface: str | None) -> DiskRecord:
     """The disk_record() of a disk to add (name None: the type names it), its storage resolved by the shared rule:
     the disk's own, else the VM's `storage` option, else the storage of the VM's first disk (None: the type's
     default, resolved by its preflight)."""
@@ -92,9 +91,14 @@ def new_disk(disk: Mapping[str, Any], spec: Mapping[str, Any], current_disks: Se
     return disk_record(None, disk['size_gb'], storage, disk.get('interface') or default_interface)
 
 
-def diff_disks(current_disks: Iterable[DiskRecord] | None, desired: Iterable[Mapping[str, Any]] | None,
-               spec: Mapping[str, Any], default_interface: str | None, hypervisor: str | None,
-               subject: str | None) -> DisksChange | None:
+def diff_disks(
+    current_disks: Iterable[DiskRecord] | None,
+    desired: Iterable[Mapping[str, Any]] | None,
+    spec: Mapping[str, Any],
+    default_interface: str | None,
+    hypervisor: str | None,
+    subject: str | None,
+) -> DisksChange | None:
     """The `disks` change of diff_hardware(), or None when there is none:
 
     {'before': [disk_record...], 'after': [disk_record...], 'grow': [(index, name, size_gb)], 'add': [disk_record...]}
@@ -112,8 +116,12 @@ def diff_disks(current_disks: Iterable[DiskRecord] | None, desired: Iterable[Map
             size = int(disk['size_gb'])
             if have['size_gb'] is not None and size < have['size_gb']:
                 raise InvalidInputError(
-                    "disks[{0}].size_gb is {1}, and disk '{2}' has {3} GiB: a disk is never shrunk; give {3} or "
-                    "more".format(index, size, have['name'], have['size_gb']), hypervisor=hypervisor, subject=subject)
+                    "disks[{0}].size_gb is {1}, and disk '{2}' has {3} GiB: a disk is never shrunk; give {3} or more".format(
+                        index, size, have['name'], have['size_gb']
+                    ),
+                    hypervisor=hypervisor,
+                    subject=subject,
+                )
             if have['size_gb'] is None or size > have['size_gb']:
                 grow.append((index, have['name'], size))
                 after[index] = cast(DiskRecord, dict(have, size_gb=size))

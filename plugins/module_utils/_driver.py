@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -22,12 +21,19 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import diff_disks, validate_cpu, validate_disks
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, HypervisorError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    MAX_REQUEST_TIMEOUT, READS, transport_error)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, HypervisorError, InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import MAX_REQUEST_TIMEOUT, READS, transport_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, DISK_INTERFACES, FIRMWARES, DiskRecord, NicRecord, VmRecord, describe_vm, normalize_mac, vm_record)
+    BOOT_DEVICES,
+    DISK_INTERFACES,
+    FIRMWARES,
+    DiskRecord,
+    NicRecord,
+    VmRecord,
+    describe_vm,
+    normalize_mac,
+    vm_record,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
 
 if TYPE_CHECKING:
@@ -35,8 +41,7 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Self
 
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-        FactsRecord, ServerRecord, TemplateRecord)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import FactsRecord, ServerRecord, TemplateRecord
 
     # What a VM should look like: pureboot_vm's options (name, template, placement, hardware, pxe_boot ...).
     VmSpec = Mapping[str, Any]
@@ -50,15 +55,26 @@ R = TypeVar('R')
 E = TypeVar('E', bound=HypervisorError)
 
 # The keys of the `hypervisor` option (docs/connections.md).
-CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token',
-                   'verify_ssl', 'ca_file', 'timeout')
+CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token', 'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
 # Hypervisor types whose api_url is not an https URL but a URI of their own, checked by their driver.
 URI_TYPES = ('libvirt',)
 
 # What a VM can be asked to look like; reconciled on every run.
-HARDWARE_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'disks', 'boot_order', 'firmware', 'description', 'tags',
-                 'os_type', 'cpu_sockets', 'cpu_type', 'start_on_boot')
+HARDWARE_KEYS = (
+    'cpu_cores',
+    'memory_mb',
+    'networks',
+    'disks',
+    'boot_order',
+    'firmware',
+    'description',
+    'tags',
+    'os_type',
+    'cpu_sockets',
+    'cpu_type',
+    'start_on_boot',
+)
 NETWORK_KEYS = ('network', 'vlan', 'model', 'mac')
 POWER_ACTIONS = ('start', 'shutdown', 'stop', 'reboot')
 
@@ -74,16 +90,17 @@ MAX_CPU_CORES = 512
 FOREIGN_ANSWER_ERRORS = (KeyError, json.JSONDecodeError)
 
 
-class Connection(object):
+class Connection:
     """One validated `hypervisor` option: where the hypervisor is and how to log in."""
 
     def __init__(self, options: Mapping[str, Any] | None) -> None:
         # An empty string is "not given": AWX credential types inject unset inputs as empty variables.
-        options = dict((k, v) for k, v in (options or {}).items() if v is not None and v != '')
+        options = {k: v for k, v in (options or {}).items() if v is not None and v != ''}
         unknown = sorted(set(options) - set(CONNECTION_KEYS))
         if unknown:
-            raise InvalidInputError('unknown hypervisor option(s): {0}; known: {1}'.format(
-                ', '.join(unknown), ', '.join(CONNECTION_KEYS)), subject='hypervisor')
+            raise InvalidInputError(
+                'unknown hypervisor option(s): {0}; known: {1}'.format(', '.join(unknown), ', '.join(CONNECTION_KEYS)), subject='hypervisor'
+            )
         # A str once the checks below have passed.
         self.type = cast(str, options.get('type'))
         self.api_url: str = (options.get('api_url') or '').rstrip('/')
@@ -100,8 +117,9 @@ class Connection(object):
         if self.type not in URI_TYPES and parts.scheme == 'http':
             # These APIs are served over TLS only; plain http would send the password in clear, or be
             # quietly switched to https by an SDK while the http URL is registered in PureBoot.
-            raise InvalidInputError("api_url '{0}' uses plain http; hypervisor APIs are reached over https only: "
-                                    "use https://".format(self.api_url), hypervisor=self.name)
+            raise InvalidInputError(
+                "api_url '{0}' uses plain http; hypervisor APIs are reached over https only: use https://".format(self.api_url), hypervisor=self.name
+            )
         if self.type not in URI_TYPES and (parts.scheme != 'https' or not parts.hostname):
             raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
         self.scheme: str = parts.scheme
@@ -123,12 +141,12 @@ class Connection(object):
         except (TypeError, ValueError):
             raise InvalidInputError("option 'timeout' must be a number of seconds", hypervisor=self.name)
         if not 1 <= self.timeout <= MAX_REQUEST_TIMEOUT:
-            raise InvalidInputError("option 'timeout' must be between 1 and {0} seconds, got {1}".format(
-                MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.name)
+            raise InvalidInputError(
+                "option 'timeout' must be between 1 and {0} seconds, got {1}".format(MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.name
+            )
         # A missing CA file would surface deep in the TLS stack as an OSError: say what is wrong instead.
         if self.verify_ssl and self.ca_file and not os.path.isfile(self.ca_file):
-            raise InvalidInputError("ca_file '{0}' does not exist or is not a file".format(self.ca_file),
-                                    hypervisor=self.name)
+            raise InvalidInputError("ca_file '{0}' does not exist or is not a file".format(self.ca_file), hypervisor=self.name)
         self.given: frozenset[str] = frozenset(options)
 
     @property
@@ -144,8 +162,7 @@ class Connection(object):
 
     def public(self) -> dict[str, Any]:
         """The connection without secrets, for results and the PureBoot registry."""
-        return {'name': self.name, 'type': self.type, 'api_url': self.api_url, 'username': self.username,
-                'verify_ssl': self.verify_ssl}
+        return {'name': self.name, 'type': self.type, 'api_url': self.api_url, 'username': self.username, 'verify_ssl': self.verify_ssl}
 
 
 class HypervisorDriver(abc.ABC):
@@ -184,25 +201,22 @@ class HypervisorDriver(abc.ABC):
         self.max_workers = self.DEFAULT_WORKERS
         # Things worth telling the user that are not errors (an offline node skipped, ...), one line each.
         self.warnings: list[str] = []
-        self.refuse_foreign('connection', dict((key, True) for key in connection.given))
+        self.refuse_foreign('connection', dict.fromkeys(connection.given, True))
         if not any(all(key in connection.given for key in login) for login in self.LOGINS):
-            raise InvalidInputError('missing credentials: give {0}'.format(
-                ' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
+            raise InvalidInputError('missing credentials: give {0}'.format(' or '.join(' + '.join(login) for login in self.LOGINS)), hypervisor=self.label)
 
     def refuse_foreign(self, kind: str, given: Mapping[str, Any], subject: str | None = None) -> None:
         """Fail with one line when given ({option: value}) sets an option of kind that this type does not have."""
         for option in self.FOREIGN.get(kind, ()):
             if given.get(option) not in (None, '', [], ()):
                 what = 'filter' if kind.endswith('filters') else 'option'
-                raise InvalidInputError("{0} '{1}' does not apply to {2} hypervisors".format(what, option, self.TYPE),
-                                        hypervisor=self.label, subject=subject)
+                raise InvalidInputError("{0} '{1}' does not apply to {2} hypervisors".format(what, option, self.TYPE), hypervisor=self.label, subject=subject)
 
     # --------------------------------------------------------------- session
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None) -> None:
         self.close()
 
     @abc.abstractmethod
@@ -225,28 +239,38 @@ class HypervisorDriver(abc.ABC):
     def facts(self) -> FactsRecord:
         """{'version', 'hosts': [{'name', 'status'}], 'host_count', 'vm_count', 'template_count'}."""
 
-    def list_vms(self, name: str | None = None, status: str | Sequence[str] | None = None, node: str | None = None,
-                 cluster: str | None = None, tags: Sequence[str] | None = None,
-                 include_templates: bool = False) -> list[VmRecord]:
+    def list_vms(
+        self,
+        name: str | None = None,
+        status: str | Sequence[str] | None = None,
+        node: str | None = None,
+        cluster: str | None = None,
+        tags: Sequence[str] | None = None,
+        include_templates: bool = False,
+    ) -> list[VmRecord]:
         """vm_record()s matching the filters; filters apply before any per-VM detail is fetched. A filter this type
         does not have fails, and so does a node or cluster that does not exist (check_filters)."""
         self.refuse_foreign('vm_filters', {'node': node, 'cluster': cluster})
         self.check_filters(node=node, cluster=cluster)
-        return self._list_vms(name=name, status=status, node=node, cluster=cluster, tags=tags,
-                              include_templates=include_templates)
+        return self._list_vms(name=name, status=status, node=node, cluster=cluster, tags=tags, include_templates=include_templates)
 
     @abc.abstractmethod
-    def _list_vms(self, name: str | None = None, status: str | Sequence[str] | None = None, node: str | None = None,
-                  cluster: str | None = None, tags: Sequence[str] | None = None,
-                  include_templates: bool = False) -> list[VmRecord]:
+    def _list_vms(
+        self,
+        name: str | None = None,
+        status: str | Sequence[str] | None = None,
+        node: str | None = None,
+        cluster: str | None = None,
+        tags: Sequence[str] | None = None,
+        include_templates: bool = False,
+    ) -> list[VmRecord]:
         """list_vms() once its filters are known to apply."""
 
     @abc.abstractmethod
     def get_vm(self, vm_id: str | None = None, name: str | None = None) -> VmRecord | None:
         """The vm_record() of one VM by id or by exact name, or None; several VMs of that name: ConflictError."""
 
-    def list_templates(self, name: str | None = None, node: str | None = None,
-                       cluster: str | None = None) -> list[TemplateRecord]:
+    def list_templates(self, name: str | None = None, node: str | None = None, cluster: str | None = None) -> list[TemplateRecord]:
         """template_record()s matching the filters (name is a glob). A filter this type does not have fails."""
         self.refuse_foreign('template_filters', {'node': node, 'cluster': cluster})
         self.check_filters(node=node, cluster=cluster)
@@ -269,13 +293,11 @@ class HypervisorDriver(abc.ABC):
         return []
 
     @abc.abstractmethod
-    def _list_templates(self, name: str | None = None, node: str | None = None,
-                        cluster: str | None = None) -> list[TemplateRecord]:
+    def _list_templates(self, name: str | None = None, node: str | None = None, cluster: str | None = None) -> list[TemplateRecord]:
         """list_templates() once its filters are known to apply."""
 
     @abc.abstractmethod
-    def find_template(self, ref: str, node: str | None = None, cluster: str | None = None,
-                      subject: str | None = None) -> TemplateRecord:
+    def find_template(self, ref: str, node: str | None = None, cluster: str | None = None, subject: str | None = None) -> TemplateRecord:
         """The template_record() named (or numbered) ref where a VM would be created; NotFoundError lists the others."""
 
     # ----------------------------------------------------------------- write
@@ -293,8 +315,7 @@ class HypervisorDriver(abc.ABC):
         By default: checked['clone'], the record a VM cloned from the template has before create_vm() reconfigures
         it (the type's preflight puts it there), with the changes of diff_hardware() applied; a new NIC gets the
         name new_nic_name() gives and the model virtio, as the drivers add it."""
-        clone = vm_record(**dict(checked['clone'], id=None, uuid=None, status='stopped', template=False,
-                                 ip_addresses=[], name=spec.get('name')))
+        clone = vm_record(**dict(checked['clone'], id=None, uuid=None, status='stopped', template=False, ip_addresses=[], name=spec.get('name')))
         predicted = self.predict_changes(clone, self.diff_hardware(clone, spec))
         nics: list[NicRecord] = []
         for nic in predicted['nics']:
@@ -359,11 +380,12 @@ class HypervisorDriver(abc.ABC):
 
     def wait_for_status(self, vm: VmRecord, statuses: Collection[str], timeout: float) -> VmRecord:
         """Poll until the VM's status is one of statuses; returns the record."""
+
         def reached() -> VmRecord | None:
             current = self.get_vm(vm_id=vm['id'])
             return current if current and current['status'] in statuses else None
-        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label,
-                        subject=vm_subject(vm))
+
+        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label, subject=vm_subject(vm))
 
     # ------------------------------------------------------------ cloud-init
     # When the guest reads changed cloud-init settings (the warning pureboot_vm gives): 'next_boot' (a new
@@ -376,29 +398,28 @@ class HypervisorDriver(abc.ABC):
 
     def refuse_cloud_init_upgrade(self, settings: CloudInitSettings, subject: str | None = None) -> None:
         if settings.get('upgrade') and not self.CLOUD_INIT_UPGRADE:
-            raise self.error(InvalidInputError, "cloud_init.upgrade: true is not supported on {0} hypervisors; put "
-                                                "'package_upgrade: true' in cloud_init.user_data".format(self.TYPE),
-                             subject)
+            raise self.error(
+                InvalidInputError,
+                "cloud_init.upgrade: true is not supported on {0} hypervisors; put 'package_upgrade: true' in cloud_init.user_data".format(self.TYPE),
+                subject,
+            )
 
-    def check_cloud_init(self, settings: CloudInitSettings, node: str | None = None,
-                         template: TemplateRecord | None = None, subject: str | None = None) -> None:
+    def check_cloud_init(
+        self, settings: CloudInitSettings, node: str | None = None, template: TemplateRecord | None = None, subject: str | None = None
+    ) -> None:
         """Every read-only check the cloud_init settings (canonical) need before the first write (a storage for the
         snippets, ...), for a VM on node (None: a new VM's, made from template). A type without cloud-init refuses
         the option."""
-        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
-                         subject)
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE), subject)
 
     def read_cloud_init(self, vm: VmRecord) -> dict[str, Any]:
         """The cloud-init settings the VM holds, canonical (_cloud_init.empty_settings() when none): the password
         only as password_set, user_data as user_data_digest where the hypervisor does not give it back."""
-        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
-                         vm_subject(vm))
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE), vm_subject(vm))
 
-    def write_cloud_init(self, vm: VmRecord, settings: CloudInitSettings, change: Mapping[str, Any],
-                         timeout: float) -> dict[str, Any]:
+    def write_cloud_init(self, vm: VmRecord, settings: CloudInitSettings, change: Mapping[str, Any], timeout: float) -> dict[str, Any]:
         """Write change (_cloud_init.diff_cloud_init) of settings to the VM; returns read_cloud_init() after."""
-        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE),
-                         vm_subject(vm))
+        raise self.error(InvalidInputError, "option 'cloud_init' is not supported on {0} hypervisors".format(self.TYPE), vm_subject(vm))
 
     # ---------------------------------------------------------------- shared
     def validate_spec(self, spec: VmSpec) -> None:
@@ -410,11 +431,11 @@ class HypervisorDriver(abc.ABC):
         validate_disks(spec.get('disks'), self.DISK_INTERFACES, self.label, subject)
         for index, nic in enumerate(spec.get('networks') or ()):
             if nic.get('vlan') is not None and self.VLAN_INSTEAD:
-                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to {1}; {2}'.format(
-                    index, self.TYPE, self.VLAN_INSTEAD), subject)
+                raise self.error(InvalidInputError, 'networks[{0}]: vlan does not apply to {1}; {2}'.format(index, self.TYPE, self.VLAN_INSTEAD), subject)
             if nic.get('model') is not None and nic['model'] not in self.NIC_MODELS:
-                raise self.error(InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(
-                    index, ', '.join(self.NIC_MODELS), nic['model']), subject)
+                raise self.error(
+                    InvalidInputError, "networks[{0}].model must be one of {1}, got '{2}'".format(index, ', '.join(self.NIC_MODELS), nic['model']), subject
+                )
 
     @abc.abstractmethod
     def translate_error(self, exc: BaseException, subject: str | None = None, **context: Any) -> HypervisorError:
@@ -426,17 +447,14 @@ class HypervisorDriver(abc.ABC):
         """An error of class cls about subject on this hypervisor, with secrets removed."""
         return cls(message, hypervisor=self.label, subject=subject, **kwargs).scrubbed(self.conn.secrets)
 
-    def transport_error(self, failure: str, reason: str, subject: str | None = None,
-                        url: str | None = None) -> HypervisorError:
+    def transport_error(self, failure: str, reason: str, subject: str | None = None, url: str | None = None) -> HypervisorError:
         """The typed error of a transport failure (_http.TLS, TIMEOUT, DROPPED) talking to url (the API's)."""
-        return transport_error(failure, reason, url or self.conn.api_url, self.conn.timeout, hypervisor=self.label,
-                               subject=subject).scrubbed(self.conn.secrets)
+        return transport_error(failure, reason, url or self.conn.api_url, self.conn.timeout, hypervisor=self.label, subject=subject).scrubbed(self.conn.secrets)
 
     def not_this_api(self, detail: str, subject: str | None = None) -> ApiError:
         """The error for an answer this type's API never gives: the URL points at another server (a wrong type,
         a PureBoot or web server, a wrong path), which the user must be told as such, not as a KeyError."""
-        return self.error(ApiError, '{0} does not answer as {1} API ({2})'.format(
-            self.conn.api_url, self.PRODUCT, detail), subject)
+        return self.error(ApiError, '{0} does not answer as {1} API ({2})'.format(self.conn.api_url, self.PRODUCT, detail), subject)
 
 
 def spec_subject(spec: VmSpec) -> str:
@@ -459,17 +477,14 @@ def connection_label(options: Mapping[str, Any]) -> str:
     return options.get('name') or host or api_url or 'hypervisor'
 
 
-def check_named(kind: str, name: str, available: Iterable[str | None], hypervisor: str | None,
-                subject: str | None = None) -> None:
+def check_named(kind: str, name: str, available: Iterable[str | None], hypervisor: str | None, subject: str | None = None) -> None:
     """Fail with one line when name (of a node, cluster, bridge ...) is not among available, listing them."""
-    available = sorted(set(a for a in available if a))
+    available = sorted({a for a in available if a})
     if name not in available:
-        raise NotFoundError("{0} '{1}' not found; available: {2}".format(
-            kind, name, ', '.join(available) or 'none'), hypervisor=hypervisor, subject=subject)
+        raise NotFoundError("{0} '{1}' not found; available: {2}".format(kind, name, ', '.join(available) or 'none'), hypervisor=hypervisor, subject=subject)
 
 
-def check_boot_order(spec: VmSpec, nics: Sequence[Any], hypervisor: str | None,
-                     devices: Collection[str] | None = None) -> None:
+def check_boot_order(spec: VmSpec, nics: Sequence[Any], hypervisor: str | None, devices: Collection[str] | None = None) -> None:
     """The boot order of spec names only devices the VM will have (nics: its NICs; devices: the other boot device
     kinds it has, when the type knows them), checked before anything is written."""
     order = spec.get('boot_order') or ()
@@ -477,15 +492,12 @@ def check_boot_order(spec: VmSpec, nics: Sequence[Any], hypervisor: str | None,
     if 'network' in order and not nics:
         if spec.get('pxe_boot'):
             # pxe_boot put network first: say that, not that the user's boot_order is wrong.
-            raise InvalidInputError('pxe_boot needs a NIC to boot from the network, and the VM has none; give networks',
-                                    hypervisor=hypervisor, subject=subject)
-        raise InvalidInputError('boot_order names network, and the VM has no NIC; give networks',
-                                hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError('pxe_boot needs a NIC to boot from the network, and the VM has none; give networks', hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('boot_order names network, and the VM has no NIC; give networks', hypervisor=hypervisor, subject=subject)
     if devices is not None:
         missing = [kind for kind in order if kind != 'network' and kind not in devices]
         if missing:
-            raise InvalidInputError('boot_order names {0}, and the VM has no such device'.format(', '.join(missing)),
-                                    hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError('boot_order names {0}, and the VM has no such device'.format(', '.join(missing)), hypervisor=hypervisor, subject=subject)
 
 
 def validate_hardware(spec: VmSpec, hypervisor: str | None) -> None:
@@ -493,54 +505,53 @@ def validate_hardware(spec: VmSpec, hypervisor: str | None) -> None:
     subject = spec_subject(spec)
     cores = spec.get('cpu_cores')
     if cores is not None and not 1 <= int(cores) <= MAX_CPU_CORES:
-        raise InvalidInputError('cpu_cores must be between 1 and {0}, got {1}'.format(MAX_CPU_CORES, cores),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('cpu_cores must be between 1 and {0}, got {1}'.format(MAX_CPU_CORES, cores), hypervisor=hypervisor, subject=subject)
     memory = spec.get('memory_mb')
     if memory is not None and not 16 <= int(memory) <= MAX_MEMORY_MB:
-        raise InvalidInputError('memory_mb must be between 16 and {0}, got {1}'.format(MAX_MEMORY_MB, memory),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('memory_mb must be between 16 and {0}, got {1}'.format(MAX_MEMORY_MB, memory), hypervisor=hypervisor, subject=subject)
     if spec.get('firmware') is not None and spec['firmware'] not in FIRMWARES:
-        raise InvalidInputError('firmware must be one of {0}, got {1}'.format(', '.join(FIRMWARES), spec['firmware']),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError('firmware must be one of {0}, got {1}'.format(', '.join(FIRMWARES), spec['firmware']), hypervisor=hypervisor, subject=subject)
     boot_order = spec.get('boot_order') or ()
     for device in boot_order:
         if device not in BOOT_DEVICES:
-            raise InvalidInputError('boot_order entries must be {0}, got {1}'.format(', '.join(BOOT_DEVICES), device),
-                                    hypervisor=hypervisor, subject=subject)
-    repeated = sorted(set(device for device in boot_order if list(boot_order).count(device) > 1))
+            raise InvalidInputError('boot_order entries must be {0}, got {1}'.format(', '.join(BOOT_DEVICES), device), hypervisor=hypervisor, subject=subject)
+    repeated = sorted({device for device in boot_order if list(boot_order).count(device) > 1})
     if repeated:
         # A hypervisor boots from each device once: a repeated entry is stored once and would differ on every run.
-        raise InvalidInputError('boot_order names {0} more than once; give each device once'.format(
-            ', '.join(repeated)), hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'boot_order names {0} more than once; give each device once'.format(', '.join(repeated)), hypervisor=hypervisor, subject=subject
+        )
     validate_cpu(spec, hypervisor, subject)
     bad_tags = [str(tag) for tag in spec.get('tags') or () if not VM_TAG.match(str(tag))]
     if bad_tags:
-        raise InvalidInputError('tags must be {0}; got {1}'.format(VM_TAG_RULE, ', '.join(repr(tag) for tag in bad_tags)),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'tags must be {0}; got {1}'.format(VM_TAG_RULE, ', '.join(repr(tag) for tag in bad_tags)), hypervisor=hypervisor, subject=subject
+        )
     for index, nic in enumerate(spec.get('networks') or ()):
         mac = normalize_mac(nic['mac']) if nic.get('mac') is not None else None
         if nic.get('mac') is not None and mac is None:
-            raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']),
-                                    hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError("networks[{0}].mac '{1}' is not a MAC address".format(index, nic['mac']), hypervisor=hypervisor, subject=subject)
         if mac is not None and int(mac[:2], 16) & 1:
             # The I/G bit: a multicast address is no NIC's (Proxmox VE, the oVirt engine and libvirt refuse it).
-            raise InvalidInputError("networks[{0}].mac '{1}' is a multicast address; a NIC's MAC is unicast (the "
-                                    "first octet even)".format(index, nic['mac']), hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError(
+                "networks[{0}].mac '{1}' is a multicast address; a NIC's MAC is unicast (the first octet even)".format(index, nic['mac']),
+                hypervisor=hypervisor,
+                subject=subject,
+            )
         vlan = nic.get('vlan')
         if vlan is not None and not 1 <= int(vlan) <= 4094:
-            raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan),
-                                    hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError('networks[{0}].vlan must be between 1 and 4094, got {1}'.format(index, vlan), hypervisor=hypervisor, subject=subject)
 
 
 def check_blank_spec(spec: VmSpec, hypervisor: str | None) -> None:
     """A VM made without a template (blank) needs a disk to install on and a NIC to PXE-boot from."""
     if spec.get('template'):
         return
-    missing = [what for what, key in (('one disk (disks)', 'disks'), ('one NIC (networks)', 'networks'))
-               if not spec.get(key)]
+    missing = [what for what, key in (('one disk (disks)', 'disks'), ('one NIC (networks)', 'networks')) if not spec.get(key)]
     if missing:
-        raise InvalidInputError('a VM without template is created blank and needs at least {0}'.format(
-            ' and '.join(missing)), hypervisor=hypervisor, subject=spec_subject(spec))
+        raise InvalidInputError(
+            'a VM without template is created blank and needs at least {0}'.format(' and '.join(missing)), hypervisor=hypervisor, subject=spec_subject(spec)
+        )
 
 
 def with_pxe_boot(boot_order: Iterable[str] | None) -> list[str]:
@@ -569,8 +580,9 @@ def desired_nics(current_nics: Sequence[NicRecord], desired_networks: Iterable[M
     """The NIC list a VM should end up with: the current NICs, overridden by the given fields, in order."""
     nics: list[NicRecord] = []
     for index, desired in enumerate(desired_networks):
-        base: dict[str, Any] = (dict(current_nics[index]) if index < len(current_nics)
-                                else {'name': None, 'mac': None, 'network': None, 'model': None, 'vlan': None})
+        base: dict[str, Any] = (
+            dict(current_nics[index]) if index < len(current_nics) else {'name': None, 'mac': None, 'network': None, 'model': None, 'vlan': None}
+        )
         for key in NETWORK_KEYS:
             if desired.get(key) is not None:
                 base[key] = normalize_mac(desired[key]) if key == 'mac' else desired[key]
@@ -582,7 +594,7 @@ def desired_nics(current_nics: Sequence[NicRecord], desired_networks: Iterable[M
 
 def normalize_tags(tags: Iterable[object] | None) -> list[str]:
     """Tags as every type returns them: lowercase, each once, sorted."""
-    return sorted(set(str(t).lower() for t in tags or ()))
+    return sorted({str(t).lower() for t in tags or ()})
 
 
 def _canonical(key: str, value: Any) -> Any:
@@ -613,8 +625,14 @@ def diff_hardware(vm: VmRecord, spec: VmSpec, driver: HypervisorDriver | None = 
         if want is None:
             continue
         if key == 'disks':
-            change = diff_disks(vm.get('disks'), want, spec, driver.DEFAULT_DISK_INTERFACE if driver else None,
-                                driver.label if driver else None, spec_subject(dict(spec, name=vm.get('name'))))
+            change = diff_disks(
+                vm.get('disks'),
+                want,
+                spec,
+                driver.DEFAULT_DISK_INTERFACE if driver else None,
+                driver.label if driver else None,
+                spec_subject(dict(spec, name=vm.get('name'))),
+            )
             if change:
                 changes[key] = change
             continue
@@ -653,6 +671,20 @@ def parallel_map(function: Callable[[T], R], items: Iterable[T], max_workers: in
         return list(pool.map(function, items))
 
 
-__all__ = ['Connection', 'HypervisorDriver', 'diff_hardware', 'apply_to_record', 'parallel_map',
-           'with_pxe_boot', 'check_blank_spec', 'validate_hardware', 'check_named', 'check_boot_order', 'normalize_tags', 'vm_subject',
-           'spec_subject', 'HARDWARE_KEYS', 'POWER_ACTIONS']
+__all__ = [
+    'HARDWARE_KEYS',
+    'POWER_ACTIONS',
+    'Connection',
+    'HypervisorDriver',
+    'apply_to_record',
+    'check_blank_spec',
+    'check_boot_order',
+    'check_named',
+    'diff_hardware',
+    'normalize_tags',
+    'parallel_map',
+    'spec_subject',
+    'validate_hardware',
+    'vm_subject',
+    'with_pxe_boot',
+]

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -39,6 +38,5 @@ def driver_for(options: Connection | Mapping[str, Any] | None) -> HypervisorDriv
     connection = options if isinstance(options, Connection) else Connection(options)
     driver_class = DRIVERS.get(connection.type)
     if driver_class is None:
-        raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(
-            connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
+        raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
     return driver_class(connection)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -75,17 +74,16 @@ def completed_for_its_system(options, variables, where, credentials, environ=Non
     of their own either (a login is one pair, never half the task's and half the environment's).
     """
     environ = os.environ if environ is None else environ
-    where_variables = dict((key, variables[key]) for key in where)
+    where_variables = {key: variables[key] for key in where}
     completed = completed_from_env(options, where_variables, environ)
     for option, variable in where_variables.items():
         if environ.get(variable) and not _same(option, environ[variable], completed.get(option)):
             return completed
-    belonging = dict((key, variable) for key, variable in variables.items() if key not in where and
-                     key not in credentials)
+    belonging = {key: variable for key, variable in variables.items() if key not in where and key not in credentials}
     completed = completed_from_env(completed, belonging, environ)
     if any(completed.get(key) not in (None, '') for key in credentials):
         return completed
-    return completed_from_env(completed, dict((key, variables[key]) for key in credentials), environ)
+    return completed_from_env(completed, {key: variables[key] for key in credentials}, environ)
 
 
 def with_env_fallbacks(options, environ=None):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -62,15 +61,13 @@ def redact(text: object, secrets: Iterable[object] | None) -> str:
 
 # What OpenSSL says when the answer to its TLS hello is no TLS record: plain HTTP on an https:// URL (OpenSSL 1.1/3.0
 # "wrong version number", 3.2+ "record layer failure", older "packet length too long" / "unknown protocol").
-PLAIN_HTTP_SIGNS = re.compile(r'wrong version number|record layer failure|packet length too long|unknown protocol',
-                              re.IGNORECASE)
+PLAIN_HTTP_SIGNS = re.compile(r'wrong version number|record layer failure|packet length too long|unknown protocol', re.IGNORECASE)
 PLAIN_HTTP_REASON = 'the server answered in plain HTTP, not TLS'
 # What a transport failure comes down to, found inside the layers requests and urllib3 wrap it in.
 _TRANSPORT_REASONS = (
     (PLAIN_HTTP_SIGNS, PLAIN_HTTP_REASON),
     (re.compile(r'(certificate verify failed[^\'")(]*)', re.IGNORECASE), None),
-    (re.compile(r'Remote end closed connection without response|Connection aborted', re.IGNORECASE),
-     'the connection was closed before an answer came'),
+    (re.compile(r'Remote end closed connection without response|Connection aborted', re.IGNORECASE), 'the connection was closed before an answer came'),
     (re.compile(r'\[Errno -?\d+\] ([^\'")]+)'), None),
     (re.compile(r'(timed out)', re.IGNORECASE), None),
     (re.compile(r'(SSL[^(]*error[^\'")(]*)', re.IGNORECASE), None),
@@ -92,8 +89,9 @@ class HypervisorError(Exception):
 
     category = API
 
-    def __init__(self, message: str, hypervisor: str | None = None, subject: str | None = None,
-                 category: str | None = None, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, hypervisor: str | None = None, subject: str | None = None, category: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hypervisor = hypervisor

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -15,11 +14,11 @@ import ipaddress
 import random
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    PLAIN_HTTP_REASON, PLAIN_HTTP_SIGNS, TimeoutError_, TLSError, UnreachableError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import PLAIN_HTTP_REASON, PLAIN_HTTP_SIGNS, TimeoutError_, TLSError, UnreachableError
 
 try:
     import requests
+
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
@@ -50,7 +49,7 @@ def is_loopback(host):
         return False
 
 
-class RetryPolicy(object):
+class RetryPolicy:
     """When a request may be sent again, and how long to wait first.
 
     Only reads, and logins (which change nothing), are ever asked again; writes never are (a write whose answer

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -13,8 +12,7 @@ import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, connection_label
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, HYPERVISOR_TYPES, driver_for
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import ensure_registry, registry_desired
 
@@ -25,13 +23,25 @@ REGISTRY_TYPES = tuple(kind for kind in HYPERVISOR_TYPES if DRIVERS[kind].PUREBO
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace('+00:00', 'Z')
 
 
 def _unmeasured(name, hypervisor_type, api_url):
-    return {'name': name, 'type': hypervisor_type, 'api_url': api_url, 'status': None, 'error': None,
-            'error_category': None, 'version': None, 'host_count': None, 'vm_count': None, 'template_count': None,
-            'hosts': [], 'latency_ms': None, 'last_sync_at': None}
+    return {
+        'name': name,
+        'type': hypervisor_type,
+        'api_url': api_url,
+        'status': None,
+        'error': None,
+        'error_category': None,
+        'version': None,
+        'host_count': None,
+        'vm_count': None,
+        'template_count': None,
+        'hosts': [],
+        'latency_ms': None,
+        'last_sync_at': None,
+    }
 
 
 def empty_report(connection):
@@ -46,10 +56,8 @@ def absent_report(options):
     a name is, or an api_url to take it from, as everywhere else.
     """
     if not options.get('name') and not options.get('api_url'):
-        raise InvalidInputError('state absent removes the connection by name: give hypervisor.name',
-                                hypervisor=connection_label(options))
-    return _unmeasured(connection_label(options), options.get('type') or None,
-                       (options.get('api_url') or '').rstrip('/') or None)
+        raise InvalidInputError('state absent removes the connection by name: give hypervisor.name', hypervisor=connection_label(options))
+    return _unmeasured(connection_label(options), options.get('type') or None, (options.get('api_url') or '').rstrip('/') or None)
 
 
 def test_connection(connection):
@@ -90,12 +98,15 @@ def ensure_hypervisor(params, check_mode, client=None):
     unregistrable = params['state'] == 'present' and connection.type not in REGISTRY_TYPES
     if client is not None and unregistrable:
         # Nothing to keep in line: PureBoot would refuse the entry, and the connection works without it.
-        result.update(pureboot_registry=None, warnings=[
-            "{0}: PureBoot's hypervisor registry takes {1} connections only; this {2} connection is not registered "
-            "there".format(connection.name, ' and '.join(REGISTRY_TYPES), connection.type)])
+        result.update(
+            pureboot_registry=None,
+            warnings=[
+                "{0}: PureBoot's hypervisor registry takes {1} connections only; this {2} connection is not registered there".format(
+                    connection.name, ' and '.join(REGISTRY_TYPES), connection.type
+                )
+            ],
+        )
     elif client is not None:
-        registry = ensure_registry(client, desired, state=params['state'],
-                                   password_update=params.get('password_update') or 'on_create', check_mode=check_mode)
-        result.update(changed=registry['changed'], pureboot_registry=registry['registry'], diff=registry['diff'],
-                      warnings=registry['warnings'])
+        registry = ensure_registry(client, desired, state=params['state'], password_update=params.get('password_update') or 'on_create', check_mode=check_mode)
+        result.update(changed=registry['changed'], pureboot_registry=registry['registry'], diff=registry['diff'], warnings=registry['warnings'])
     return result

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -22,12 +21,11 @@ from collections import Counter, namedtuple
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import parallel_map
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    INVALID_INPUT, MISSING_LIBRARY, HypervisorError)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, MISSING_LIBRARY, HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where, vm_filter_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import node_view
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
 
 FILTER_KEYS = ('name', 'status', 'tags')
 # Errors in the source file itself, not in a hypervisor or PureBoot: they fail the source even when not strict.
@@ -46,38 +44,36 @@ def validate_source_options(given, known):
     for key in unknown:
         nearest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
         parts.append("'{0}'{1}".format(key, " (did you mean '{0}'?)".format(nearest[0]) if nearest else ''))
-    raise HypervisorError('unknown option{0} {1} in the source; valid options: {2}'.format(
-        's' if len(unknown) > 1 else '', ', '.join(parts), ', '.join(sorted(known))), hypervisor=LABEL,
-        category=INVALID_INPUT)
+    raise HypervisorError(
+        'unknown option{0} {1} in the source; valid options: {2}'.format('s' if len(unknown) > 1 else '', ', '.join(parts), ', '.join(sorted(known))),
+        hypervisor=LABEL,
+        category=INVALID_INPUT,
+    )
 
 
 def validate_filters(filters):
     """The `filters` option checked as pureboot_vm_info checks its options (the same spec), with values normalised
     (a single status becomes a list); filters left empty (None) are no filters. One line on a wrong value: a typo
     such as `status: [runing]` must fail, not give an empty inventory."""
-    given = dict((key, value) for key, value in (filters or {}).items() if value is not None)
+    given = {key: value for key, value in (filters or {}).items() if value is not None}
     unknown = sorted(set(given) - set(FILTER_KEYS))
     if unknown:
-        raise HypervisorError('unknown filter(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(FILTER_KEYS)),
-                              hypervisor=LABEL, category=INVALID_INPUT)
-    spec = dict((key, option) for key, option in vm_filter_suboptions().items() if key in FILTER_KEYS)
+        raise HypervisorError('unknown filter(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(FILTER_KEYS)), hypervisor=LABEL, category=INVALID_INPUT)
+    spec = {key: option for key, option in vm_filter_suboptions().items() if key in FILTER_KEYS}
     checked = ArgumentSpecValidator(spec).validate(given)
     if checked.error_messages:
-        raise HypervisorError('filters: {0}'.format('; '.join(checked.error_messages)), hypervisor=LABEL,
-                              category=INVALID_INPUT)
-    return dict((key, value) for key, value in checked.validated_parameters.items() if value is not None)
+        raise HypervisorError('filters: {0}'.format('; '.join(checked.error_messages)), hypervisor=LABEL, category=INVALID_INPUT)
+    return {key: value for key, value in checked.validated_parameters.items() if value is not None}
 
 
 def validate_hypervisors(hypervisors):
     """At least one connection, each saying where its hypervisor is: a source that cannot list anything fails
     instead of giving an empty inventory."""
     if not hypervisors:
-        raise HypervisorError("'hypervisors' lists no connection; give at least one", hypervisor=LABEL,
-                              category=INVALID_INPUT)
+        raise HypervisorError("'hypervisors' lists no connection; give at least one", hypervisor=LABEL, category=INVALID_INPUT)
     for options in hypervisors:
         if not isinstance(options, dict):
-            raise HypervisorError("every entry of 'hypervisors' must be a dictionary (a connection)", hypervisor=LABEL,
-                                  category=INVALID_INPUT)
+            raise HypervisorError("every entry of 'hypervisors' must be a dictionary (a connection)", hypervisor=LABEL, category=INVALID_INPUT)
         require_where(options)
 
 
@@ -95,11 +91,13 @@ def cloud_init_host(settings):
 def _cloud_init_of(driver, vms, max_workers):
     """{VM id: cloud_init_host()} of the VMs (templates excluded), one more read each; a VM whose settings cannot be
     read is left out, with a warning."""
+
     def read(vm):
         try:
             return vm['id'], cloud_init_host(driver.read_cloud_init(vm)), None
         except HypervisorError as exc:
             return vm['id'], None, 'cloud-init settings of {0} not read: {1}'.format(vm['name'], exc)
+
     found, warnings = {}, []
     for vm_id, host, warning in parallel_map(read, [vm for vm in vms if not vm['template']], max_workers):
         if warning:
@@ -115,8 +113,7 @@ def _list_one(options, filters, include_templates, max_workers, strict, use_clou
     with driver_for(options) as driver:
         driver.max_workers = max_workers
         try:
-            vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'),
-                                  include_templates=include_templates)
+            vms = driver.list_vms(name=filters.get('name'), status=filters.get('status'), tags=filters.get('tags'), include_templates=include_templates)
             if use_cloud_init:
                 hosts, warnings = _cloud_init_of(driver, vms, max_workers)
                 return driver.label, vms, list(driver.warnings) + warnings, None, hosts
@@ -127,8 +124,9 @@ def _list_one(options, filters, include_templates, max_workers, strict, use_clou
             return driver.label, [], list(driver.warnings), str(exc), {}
 
 
-def collect(hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None,
-            strict_pureboot=False, use_cloud_init=False):
+def collect(
+    hypervisors, filters=None, include_templates=False, max_workers=16, strict=False, pureboot_client=None, strict_pureboot=False, use_cloud_init=False
+):
     """Fetch every hypervisor's VMs (hypervisors in parallel, each with max_workers) and the PureBoot nodes.
 
     hypervisors are complete `hypervisor` dicts: the caller has applied the environment's fallbacks. The source's
@@ -141,9 +139,11 @@ def collect(hypervisors, filters=None, include_templates=False, max_workers=16, 
     """
     filters = validate_filters(filters)
     validate_hypervisors(hypervisors)
-    answers = parallel_map(lambda options: _list_one(options, filters, include_templates, max_workers, strict,
-                                                     use_cloud_init),
-                           hypervisors, max(1, min(len(hypervisors), max_workers)))
+    answers = parallel_map(
+        lambda options: _list_one(options, filters, include_templates, max_workers, strict, use_cloud_init),
+        hypervisors,
+        max(1, min(len(hypervisors), max_workers)),
+    )
     data = {'vms': [], 'nodes': None, 'skipped': [], 'warnings': [], 'pureboot_error': None}
     if use_cloud_init:
         data['cloud_init'] = {}
@@ -182,8 +182,7 @@ def hypervisor_address(vm, node, trust_pureboot_ip):
 def default_groups(vm, node, with_pureboot):
     """The default groups of a VM's host: its hypervisor, type and status, and with PureBoot its node's state
     (pureboot_unregistered when no node has the MAC of one of its NICs, or the node has no state)."""
-    groups = ['pureboot_hypervisor_' + vm['hypervisor'], 'pureboot_type_' + vm['hypervisor_type'],
-              'pureboot_status_' + vm['status']]
+    groups = ['pureboot_hypervisor_' + vm['hypervisor'], 'pureboot_type_' + vm['hypervisor_type'], 'pureboot_status_' + vm['status']]
     if with_pureboot:
         groups.append('pureboot_state_' + node['state'] if node and node.get('state') else 'pureboot_unregistered')
     return groups
@@ -239,8 +238,8 @@ def host_names(vms, taken=(), controller=None):
 
     controller: the controller's names (controller_names() when None).
     """
-    controller = controller_names() if controller is None else set(name.lower() for name in controller)
-    taken = set(name.lower() for name in taken)
+    controller = controller_names() if controller is None else {name.lower() for name in controller}
+    taken = {name.lower() for name in taken}
 
     def reserved(name):
         return means_loopback(name) or name.lower() in controller or name.lower() in taken
@@ -261,21 +260,28 @@ def host_names(vms, taken=(), controller=None):
         if per_hypervisor[(vm['hypervisor'], own)] > 1:
             name = '{0}_{1}'.format(name, vm['id'])
         if len(sharing) > 1:
-            warnings.append("{0} VMs are named '{1}' (on {2}); the host of the one on {3} with id {4} is '{5}'".format(
-                len(hypervisors_of[own]), own, ', '.join(sharing), vm['hypervisor'], vm['id'], name))
+            warnings.append(
+                "{0} VMs are named '{1}' (on {2}); the host of the one on {3} with id {4} is '{5}'".format(
+                    len(hypervisors_of[own]), own, ', '.join(sharing), vm['hypervisor'], vm['id'], name
+                )
+            )
         elif name != own:
-            warnings.append("{0} has {1} VMs named '{2}'; the host of the one with id {3} is '{4}'".format(
-                vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name))
+            warnings.append(
+                "{0} has {1} VMs named '{2}'; the host of the one with id {3} is '{4}'".format(
+                    vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name
+                )
+            )
         elif reserved(own):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
-            why = ('is already a host or group of an inventory source loaded before this one'
-                   if own.lower() in taken else 'names the controller (localhost, a loopback address or its own name)')
-            warnings.append("VM '{0}' (id {1}) of {2}: '{0}' {3}; its host is '{4}'".format(
-                own, vm['id'], vm['hypervisor'], why, name))
+            why = (
+                'is already a host or group of an inventory source loaded before this one'
+                if own.lower() in taken
+                else 'names the controller (localhost, a loopback address or its own name)'
+            )
+            warnings.append("VM '{0}' (id {1}) of {2}: '{0}' {3}; its host is '{4}'".format(own, vm['id'], vm['hypervisor'], why, name))
         while name in owners or reserved(name):
             occupied, name = name, '{0}_{1}'.format(name, vm['id'])
-            warnings.append("VM '{0}' (id {1}) of {2}: host name '{3}' is taken; its host is '{4}'".format(
-                own, vm['id'], vm['hypervisor'], occupied, name))
+            warnings.append("VM '{0}' (id {1}) of {2}: host name '{3}' is taken; its host is '{4}'".format(own, vm['id'], vm['hypervisor'], occupied, name))
         owners.add(name)
         names.append(name)
     return names, warnings
@@ -294,9 +300,10 @@ def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None):
     warnings = ['skipped {0}'.format(skipped['error']) for skipped in data['skipped']]
     warnings.extend(data['warnings'])
     if data.get('pureboot_error'):
-        warnings.append('PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
-                        'pureboot_unregistered group (strict_pureboot makes this fail): {0}'.format(
-                            data['pureboot_error']))
+        warnings.append(
+            'PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
+            'pureboot_unregistered group (strict_pureboot makes this fail): {0}'.format(data['pureboot_error'])
+        )
     names, naming_warnings = host_names(data['vms'], taken, controller)
     warnings.extend(naming_warnings)
     with_pureboot = data['nodes'] is not None
@@ -312,8 +319,7 @@ def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None):
         cloud_init = (data.get('cloud_init') or {}).get('{0} {1}'.format(vm['hypervisor'], vm['id'])) or {}
         if cloud_init.get('user'):
             variables['ansible_user'] = cloud_init['user']
-        address = hypervisor_address(vm, None, False) or cloud_init.get('address') or \
-            hypervisor_address(vm, node, trust_pureboot_ip)
+        address = hypervisor_address(vm, None, False) or cloud_init.get('address') or hypervisor_address(vm, node, trust_pureboot_ip)
         if address:
             variables['ansible_host'] = address
         hosts.append(InventoryHost(name, variables, default_groups(vm, node, with_pureboot)))

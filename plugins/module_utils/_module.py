@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -45,10 +44,10 @@ def run_module(module, work, driver=True, pureboot=True):
         error = exc.located(hypervisor=hypervisor_label(module)).scrubbed(module.no_log_values)
         module.fail_json(**dict(error.to_result(), **error.partial_result))
     except Exception as exc:  # pylint: disable=broad-exception-caught
-        message = redact('{0}: unexpected {1}: {2}'.format(hypervisor_label(module), type(exc).__name__, exc),
-                         module.no_log_values)
-        module.fail_json(msg=message.splitlines()[0] if message else message, error_category='api',
-                         exception=redact(traceback.format_exc(), module.no_log_values))
+        message = redact('{0}: unexpected {1}: {2}'.format(hypervisor_label(module), type(exc).__name__, exc), module.no_log_values)
+        module.fail_json(
+            msg=message.splitlines()[0] if message else message, error_category='api', exception=redact(traceback.format_exc(), module.no_log_values)
+        )
     warnings = list(result.pop('warnings', []))
     for warning in warnings + [w for w in driver_warnings if w not in warnings]:
         module.warn(warning)

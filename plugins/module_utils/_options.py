@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -71,9 +70,10 @@ def require_where(options):
     for key in WHERE_KEYS:
         if not (options or {}).get(key):
             choices = ' ({0})'.format(' or '.join(HYPERVISOR_TYPES)) if key == 'type' else ''
-            raise InvalidInputError("option '{0}' is required{1}: set it in the connection or in the {2} environment "
-                                    "variable".format(key, choices, HYPERVISOR_ENV[key]),
-                                    hypervisor=connection_label(options or {}))
+            raise InvalidInputError(
+                "option '{0}' is required{1}: set it in the connection or in the {2} environment variable".format(key, choices, HYPERVISOR_ENV[key]),
+                hypervisor=connection_label(options or {}),
+            )
 
 
 def vm_filter_suboptions():

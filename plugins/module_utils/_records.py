@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -26,11 +25,31 @@ HOST_STATUSES = ('online', 'offline', 'maintenance', 'unknown')
 # The buses a VM disk can be on (disks[].interface); each type lists the ones it has (DISK_INTERFACES).
 DISK_INTERFACES = ('virtio', 'scsi', 'sata', 'ide')
 
-VM_KEYS = ('id', 'name', 'hypervisor', 'hypervisor_type', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb',
-           'nics', 'disks', 'ip_addresses', 'uuid', 'template', 'boot_order', 'firmware', 'os_type', 'cpu_sockets',
-           'cpu_type', 'start_on_boot', 'tags', 'description')
-TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', 'node', 'cluster', 'description',
-                 'hypervisor')
+VM_KEYS = (
+    'id',
+    'name',
+    'hypervisor',
+    'hypervisor_type',
+    'status',
+    'node',
+    'cluster',
+    'cpu_cores',
+    'memory_mb',
+    'nics',
+    'disks',
+    'ip_addresses',
+    'uuid',
+    'template',
+    'boot_order',
+    'firmware',
+    'os_type',
+    'cpu_sockets',
+    'cpu_type',
+    'start_on_boot',
+    'tags',
+    'description',
+)
+TEMPLATE_KEYS = ('id', 'name', 'os_type', 'cpu_cores', 'memory_mb', 'disk_gb', 'node', 'cluster', 'description', 'hypervisor')
 # What HypervisorDriver.connect() answers, the same for every type.
 SERVER_KEYS = ('version', 'product')
 
@@ -140,11 +159,11 @@ def vm_record(**fields: Any) -> VmRecord:
     unknown = set(fields) - set(VM_KEYS)
     if unknown:
         raise KeyError('unknown VM record keys: {0}'.format(', '.join(sorted(unknown))))
-    record: dict[str, Any] = dict((key, fields.get(key)) for key in VM_KEYS)
+    record: dict[str, Any] = {key: fields.get(key) for key in VM_KEYS}
     for key in ('nics', 'disks', 'ip_addresses', 'boot_order', 'tags'):
         record[key] = list(record[key] or [])
     # Tags are compared case-insensitively and Proxmox VE keeps them lowercase: every type returns them so.
-    record['tags'] = sorted(set(str(tag).lower() for tag in record['tags']))
+    record['tags'] = sorted({str(tag).lower() for tag in record['tags']})
     record['template'] = bool(record['template'])
     if record['status'] not in VM_STATUSES:
         record['status'] = 'unknown'
@@ -156,19 +175,15 @@ def host_record(name: str, status: str | None) -> HostRecord:
     return {'name': name, 'status': status if status in HOST_STATUSES else 'unknown'}
 
 
-def nic_record(name: str | None, mac: str | None = None, network: str | None = None, model: str | None = None,
-               vlan: int | str | None = None) -> NicRecord:
+def nic_record(name: str | None, mac: str | None = None, network: str | None = None, model: str | None = None, vlan: int | str | None = None) -> NicRecord:
     """One NIC of a VM record."""
-    return {'name': name, 'mac': normalize_mac(mac), 'network': network, 'model': model,
-            'vlan': int(vlan) if vlan not in (None, '') else None}
+    return {'name': name, 'mac': normalize_mac(mac), 'network': network, 'model': model, 'vlan': int(vlan) if vlan not in (None, '') else None}
 
 
-def disk_record(name: str | None, size_gb: float | None, storage: str | None = None,
-                interface: str | None = None) -> DiskRecord:
+def disk_record(name: str | None, size_gb: float | None, storage: str | None = None, interface: str | None = None) -> DiskRecord:
     """One disk of a VM record, in bus order (the first is the boot disk): its name as the type calls it (Proxmox
     scsi0, libvirt vda, an oVirt disk's name), its size in whole GiB (rounded up), its storage and its bus."""
-    return {'name': name, 'size_gb': int(size_gb) if size_gb is not None else None, 'storage': storage,
-            'interface': interface}
+    return {'name': name, 'size_gb': int(size_gb) if size_gb is not None else None, 'storage': storage, 'interface': interface}
 
 
 def template_record(**fields: Any) -> TemplateRecord:
@@ -176,7 +191,7 @@ def template_record(**fields: Any) -> TemplateRecord:
     unknown = set(fields) - set(TEMPLATE_KEYS)
     if unknown:
         raise KeyError('unknown template record keys: {0}'.format(', '.join(sorted(unknown))))
-    return cast(TemplateRecord, dict((key, fields.get(key)) for key in TEMPLATE_KEYS))
+    return cast(TemplateRecord, {key: fields.get(key) for key in TEMPLATE_KEYS})
 
 
 def server_record(**fields: Any) -> ServerRecord:
@@ -184,7 +199,7 @@ def server_record(**fields: Any) -> ServerRecord:
     unknown = set(fields) - set(SERVER_KEYS)
     if unknown:
         raise KeyError('unknown server record keys: {0}'.format(', '.join(sorted(unknown))))
-    return cast(ServerRecord, dict((key, fields.get(key)) for key in SERVER_KEYS))
+    return cast(ServerRecord, {key: fields.get(key) for key in SERVER_KEYS})
 
 
 def name_matches(name: str | None, pattern: str | None) -> bool:
@@ -198,13 +213,19 @@ def name_matches(name: str | None, pattern: str | None) -> bool:
 
 def tags_match(tags: Iterable[str] | None, wanted: Iterable[str] | None) -> bool:
     """True when every wanted tag is among tags (case-insensitive)."""
-    have = set(t.lower() for t in tags or ())
+    have = {t.lower() for t in tags or ()}
     return all(t.lower() in have for t in wanted or ())
 
 
-def vm_matches(record: VmRecord, name: str | None = None, status: str | Iterable[str] | None = None,
-               node: str | None = None, cluster: str | None = None, tags: Iterable[str] | None = None,
-               include_templates: bool = False) -> bool:
+def vm_matches(
+    record: VmRecord,
+    name: str | None = None,
+    status: str | Iterable[str] | None = None,
+    node: str | None = None,
+    cluster: str | None = None,
+    tags: Iterable[str] | None = None,
+    include_templates: bool = False,
+) -> bool:
     """The VM filters (pureboot_vm_info and the inventory), applied to a record."""
     if record['template'] and not include_templates:
         return False

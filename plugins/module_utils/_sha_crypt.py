@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -26,9 +25,29 @@ SALT_MAX = 16
 # The crypt alphabet: ./0-9A-Za-z, six bits a character.
 ALPHABET = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 # Step 22e: the order in which the 64 bytes of the final digest are encoded, three at a time (the last one alone).
-_ORDER = [(0, 21, 42), (22, 43, 1), (44, 2, 23), (3, 24, 45), (25, 46, 4), (47, 5, 26), (6, 27, 48), (28, 49, 7),
-          (50, 8, 29), (9, 30, 51), (31, 52, 10), (53, 11, 32), (12, 33, 54), (34, 55, 13), (56, 14, 35),
-          (15, 36, 57), (37, 58, 16), (59, 17, 38), (18, 39, 60), (40, 61, 19), (62, 20, 41)]
+_ORDER = [
+    (0, 21, 42),
+    (22, 43, 1),
+    (44, 2, 23),
+    (3, 24, 45),
+    (25, 46, 4),
+    (47, 5, 26),
+    (6, 27, 48),
+    (28, 49, 7),
+    (50, 8, 29),
+    (9, 30, 51),
+    (31, 52, 10),
+    (53, 11, 32),
+    (12, 33, 54),
+    (34, 55, 13),
+    (56, 14, 35),
+    (15, 36, 57),
+    (37, 58, 16),
+    (59, 17, 38),
+    (18, 39, 60),
+    (40, 61, 19),
+    (62, 20, 41),
+]
 
 
 def _repeated(digest, length):
@@ -39,7 +58,7 @@ def _repeated(digest, length):
 def _encode(value, count):
     text = ''
     for _position in range(count):
-        text += ALPHABET[value & 0x3f]
+        text += ALPHABET[value & 0x3F]
         value >>= 6
     return text
 
@@ -94,11 +113,11 @@ def _parse(hashed):
     """(salt, rounds or None when not written) of a `$6$` hash, or None when it is not one."""
     if not isinstance(hashed, str) or not hashed.startswith(PREFIX):
         return None
-    parts = hashed[len(PREFIX):].split('$')
+    parts = hashed[len(PREFIX) :].split('$')
     rounds = None
     if parts and parts[0].startswith('rounds='):
         try:
-            rounds = int(parts.pop(0)[len('rounds='):])
+            rounds = int(parts.pop(0)[len('rounds=') :])
         except ValueError:
             return None
     if len(parts) != 2 or len(parts[1]) != 86:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -12,21 +11,55 @@ read requests are sent; the record the VM would have is predicted from the same 
 
 from __future__ import annotations
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, empty_settings, merged, normalize_cloud_init, redacted)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, empty_settings, merged, normalize_cloud_init, redacted
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    HARDWARE_KEYS, apply_to_record, check_blank_spec, check_boot_order, vm_subject, with_pxe_boot)
+    HARDWARE_KEYS,
+    apply_to_record,
+    check_blank_spec,
+    check_boot_order,
+    vm_subject,
+    with_pxe_boot,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    HypervisorError, InvalidInputError, NotFoundError, TaskFailedError, TimeoutError_)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
-    await_vm_node, check_group_choice, desired_node, ensure_vm_node, node_options_with_defaults, plan_node,
-    predict_install, resolve_group_id, retire_vm_node)
+    HypervisorError,
+    InvalidInputError,
+    NotFoundError,
+    TaskFailedError,
+    TimeoutError_,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import check_install_options
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
+    await_vm_node,
+    check_group_choice,
+    desired_node,
+    ensure_vm_node,
+    node_options_with_defaults,
+    plan_node,
+    predict_install,
+    resolve_group_id,
+    retire_vm_node,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
-DIFF_KEYS = ('name', 'status', 'node', 'cluster', 'cpu_cores', 'memory_mb', 'nics', 'disks', 'boot_order', 'firmware',
-             'description', 'tags', 'os_type', 'cpu_sockets', 'cpu_type', 'start_on_boot')
+DIFF_KEYS = (
+    'name',
+    'status',
+    'node',
+    'cluster',
+    'cpu_cores',
+    'memory_mb',
+    'nics',
+    'disks',
+    'boot_order',
+    'firmware',
+    'description',
+    'tags',
+    'os_type',
+    'cpu_sockets',
+    'cpu_type',
+    'start_on_boot',
+)
 # Changes a running VM only takes at its next start (on Proxmox they stay pending until then). A disk grows at
 # once, and an added disk is plugged in at once where the bus allows it.
 COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
@@ -36,7 +69,7 @@ MAX_WAIT_TIMEOUT = 7 * 24 * 3600
 
 def diff_view(vm):
     """The part of a record --diff shows."""
-    return dict((key, vm.get(key)) for key in DIFF_KEYS) if vm else {}
+    return {key: vm.get(key) for key in DIFF_KEYS} if vm else {}
 
 
 def vm_spec(params, current=None):
@@ -44,7 +77,7 @@ def vm_spec(params, current=None):
 
     A VM to create without a template is blank (spec['template'] None): pxe_boot defaults to true for it, as it has
     nothing else to boot."""
-    spec = dict((key, params.get(key)) for key in HARDWARE_KEYS + PLACEMENT_KEYS)
+    spec = {key: params.get(key) for key in HARDWARE_KEYS + PLACEMENT_KEYS}
     spec['name'] = params.get('name') or (current or {}).get('name')
     spec['template'] = params.get('template') or None
     pxe_boot = params.get('pxe_boot')
@@ -59,8 +92,7 @@ def vm_spec(params, current=None):
 
 def refuse_template(driver, ref):
     """pureboot_vm never touches a template (removing one breaks its linked clones): one line when ref names one."""
-    raise InvalidInputError('{0} is a template; pureboot_vm manages VMs (give it as template to make a VM from '
-                            'it)'.format(ref), hypervisor=driver.label)
+    raise InvalidInputError('{0} is a template; pureboot_vm manages VMs (give it as template to make a VM from it)'.format(ref), hypervisor=driver.label)
 
 
 def find_vm(driver, params):
@@ -68,12 +100,10 @@ def find_vm(driver, params):
     if params.get('id'):
         vm = driver.get_vm(vm_id=params['id'])
         # Some types find a template by id among their VMs (flagged), others keep templates apart.
-        if (vm or {}).get('template') or (vm is None and any(
-                str(t.get('id')) == str(params['id']) for t in driver.list_templates())):
+        if (vm or {}).get('template') or (vm is None and any(str(t.get('id')) == str(params['id']) for t in driver.list_templates())):
             refuse_template(driver, params['id'])
         if vm and params.get('name') and vm['name'] != params['name']:
-            raise InvalidInputError("id {0} is VM '{1}', not '{2}'".format(params['id'], vm['name'], params['name']),
-                                    subject=describe_vm(params['name']))
+            raise InvalidInputError("id {0} is VM '{1}', not '{2}'".format(params['id'], vm['name'], params['name']), subject=describe_vm(params['name']))
         return vm
     vm = driver.get_vm(name=params['name'])
     if (vm or {}).get('template'):
@@ -84,8 +114,9 @@ def find_vm(driver, params):
 def locate_vm(driver, params):
     """Check the options that need no request, log in, and find the VM the parameters name (None when absent)."""
     if not 1 <= params['wait_timeout'] <= MAX_WAIT_TIMEOUT:
-        raise InvalidInputError('wait_timeout must be between 1 and {0} seconds, got {1}'.format(
-            MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label)
+        raise InvalidInputError(
+            'wait_timeout must be between 1 and {0} seconds, got {1}'.format(MAX_WAIT_TIMEOUT, params['wait_timeout']), hypervisor=driver.label
+        )
     if not params.get('name') and not params.get('id'):
         # name: "" passes Ansible's required_one_of; it names no VM.
         raise InvalidInputError("name is empty: give the VM's name (or its id)", hypervisor=driver.label)
@@ -103,8 +134,9 @@ def ensure_vm(driver, params, check_mode, current, power=True):
     cloud_init = normalize_cloud_init(params.get('cloud_init'), driver.label, describe_vm(params.get('name')))
     if cloud_init is not None:
         driver.refuse_cloud_init_upgrade(cloud_init, describe_vm(params.get('name')))
-        driver.check_cloud_init(cloud_init, node=(current or {}).get('node') or params.get('node'),
-                                template=params.get('template'), subject=describe_vm(params.get('name')))
+        driver.check_cloud_init(
+            cloud_init, node=(current or {}).get('node') or params.get('node'), template=params.get('template'), subject=describe_vm(params.get('name'))
+        )
     if current is None:
         vm = create(driver, params, check_mode)
         changed = True
@@ -122,8 +154,11 @@ def ensure_vm(driver, params, check_mode, current, power=True):
             vm = driver.apply_changes(current, changes, params['wait_timeout'])
         cold = sorted(set(changes) & set(COLD_KEYS))
         if cold and current['status'] == 'running' and params['state'] != 'restarted':
-            warnings.append('{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start '
-                            '(state: restarted applies it now)'.format(driver.label, vm_subject(current), ', '.join(cold)))
+            warnings.append(
+                '{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start (state: restarted applies it now)'.format(
+                    driver.label, vm_subject(current), ', '.join(cold)
+                )
+            )
     ci_result = None
     if cloud_init is not None:
         # Before the power step: a new VM that is started right away boots with its settings.
@@ -133,8 +168,7 @@ def ensure_vm(driver, params, check_mode, current, power=True):
     powered = False
     if power:
         vm, powered = ensure_power(driver, vm, params, check_mode)
-    result = {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)},
-              'warnings': warnings}
+    result = {'changed': changed or powered, 'vm': vm, 'diff': {'before': diff_view(current), 'after': diff_view(vm)}, 'warnings': warnings}
     if ci_result is not None:
         result['cloud_init'] = ci_result['after']
         if current is not None:
@@ -160,10 +194,12 @@ def ensure_cloud_init(driver, vm, desired, check_mode, new, timeout):
     warnings = []
     if not new:
         what = ', '.join(change['keys'] + (['password'] if change['password'] else []))
-        when = ('at its next boot' if driver.CLOUD_INIT_APPLIES == 'next_boot' else
-                'at its first boot only: a guest that has booted before keeps the settings it has')
-        warnings.append('{0}: {1}: cloud_init changed ({2}); the guest reads it {3}'.format(
-            driver.label, vm_subject(vm), what, when))
+        when = (
+            'at its next boot'
+            if driver.CLOUD_INIT_APPLIES == 'next_boot'
+            else 'at its first boot only: a guest that has booted before keeps the settings it has'
+        )
+        warnings.append('{0}: {1}: cloud_init changed ({2}); the guest reads it {3}'.format(driver.label, vm_subject(vm), what, when))
     return {'changed': True, 'before': redacted(current), 'after': redacted(after), 'warnings': warnings}
 
 
@@ -172,8 +208,10 @@ def create(driver, params, check_mode):
     checks of the real run."""
     name = params.get('name')
     if not name:
-        raise NotFoundError('VM id {0} not found; to create a VM give its name (and template, or disks and networks '
-                            'for a blank VM)'.format(params['id']), hypervisor=driver.label)
+        raise NotFoundError(
+            'VM id {0} not found; to create a VM give its name (and template, or disks and networks for a blank VM)'.format(params['id']),
+            hypervisor=driver.label,
+        )
     if not params.get('template') and any(t.get('name') == name for t in driver.list_templates(name=name)):
         refuse_template(driver, "'{0}'".format(name))
     spec = dict(vm_spec(params), name=name)
@@ -231,9 +269,12 @@ def graceful_power(driver, vm, action, timeout, wait=True):
     except (TimeoutError_, TaskFailedError) as exc:
         if action != 'shutdown':
             raise
-        error = TimeoutError_('the shutdown was sent (ACPI power button) and the VM still runs after {0}s; force: '
-                              'true stops it hard'.format(timeout), hypervisor=driver.label, subject=vm_subject(vm),
-                              details=dict(exc.details, cause=exc.message))
+        error = TimeoutError_(
+            'the shutdown was sent (ACPI power button) and the VM still runs after {0}s; force: true stops it hard'.format(timeout),
+            hypervisor=driver.label,
+            subject=vm_subject(vm),
+            details=dict(exc.details, cause=exc.message),
+        )
         error.partial_result = {'changed': True, 'vm': vm}
         raise error
 
@@ -243,8 +284,7 @@ def with_power(driver, result, params, check_mode):
     vm, powered = ensure_power(driver, result['vm'], params, check_mode)
     if not powered and vm is result['vm']:
         return result
-    return dict(result, vm=vm, changed=result['changed'] or powered,
-                diff=dict(result['diff'], after=dict(result['diff']['after'], **diff_view(vm))))
+    return dict(result, vm=vm, changed=result['changed'] or powered, diff=dict(result['diff'], after=dict(result['diff']['after'], **diff_view(vm))))
 
 
 def ensure_absent(driver, current, params, check_mode):
@@ -282,45 +322,55 @@ def ensure_vm_and_node(driver, client, params, check_mode):
             try:
                 link = retire_vm_node(client, current, node_options, check_mode)
             except HypervisorError as exc:
-                raise exc.after('{0} on {1} was left in place because PureBoot failed'.format(
-                    vm_subject(current), driver.label), {'changed': False, 'vm': current, 'pureboot_node': None})
+                raise exc.after(
+                    '{0} on {1} was left in place because PureBoot failed'.format(vm_subject(current), driver.label),
+                    {'changed': False, 'vm': current, 'pureboot_node': None},
+                )
         return with_node(ensure_vm(driver, params, check_mode, current), link)
     # The power step comes after the node step: a VM's first PXE boot finds its node registered and its install
     # queued, instead of registering itself as `discovered` and being sent to its (empty) disk.
     result = ensure_vm(driver, params, check_mode, current, power=False)
     vm = result['vm']
     if check_mode and not any(nic.get('mac') for nic in vm['nics']):
-        result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(
-            driver.label, describe_vm(vm['name'])))
+        result['warnings'].append('{0}: {1}: the PureBoot node is registered once the VM exists and has a MAC'.format(driver.label, describe_vm(vm['name'])))
         link = preview_node(client, vm, node_options)
     else:
         try:
             link = ensure_vm_node(client, vm, node_options, check_mode)
         except HypervisorError as exc:
-            raise exc.after('{0} is {1} on {2}, but PureBoot failed'.format(vm_subject(vm), vm['status'], driver.label),
-                            {'changed': result['changed'], 'vm': vm, 'pureboot_node': None})
+            raise exc.after(
+                '{0} is {1} on {2}, but PureBoot failed'.format(vm_subject(vm), vm['status'], driver.label),
+                {'changed': result['changed'], 'vm': vm, 'pureboot_node': None},
+            )
     result = with_power(driver, result, params, check_mode)
     try:
         link = await_vm_node(client, link, node_options, check_mode, describe_vm(vm['name']))
     except HypervisorError as exc:
         # What the node step did (an install queued before the wait failed) stays in the failed task's result.
         done = exc.partial_result
-        raise exc.after('{0} is {1} on {2}, but waiting for its PureBoot node failed'.format(
-            vm_subject(vm), result['vm']['status'], driver.label),
-            dict(done, changed=result['changed'] or done.get('changed', False), vm=result['vm']))
+        raise exc.after(
+            '{0} is {1} on {2}, but waiting for its PureBoot node failed'.format(vm_subject(vm), result['vm']['status'], driver.label),
+            dict(done, changed=result['changed'] or done.get('changed', False), vm=result['vm']),
+        )
     return with_node(result, link)
 
 
 def with_node(result, link):
     """The module result of the VM step with the node step's merged in (changed, pureboot_node, diff, warnings)."""
-    merged = dict(result, changed=result['changed'] or link['changed'], pureboot_node=link['pureboot_node'],
-                  warnings=list(result.get('warnings', [])) + list(link['warnings']))
+    merged = dict(
+        result,
+        changed=result['changed'] or link['changed'],
+        pureboot_node=link['pureboot_node'],
+        warnings=list(result.get('warnings', [])) + list(link['warnings']),
+    )
     for key in ('pureboot_install', 'pureboot_wait'):
         if link.get(key) is not None:
             merged[key] = link[key]
     node_diff = link.get('diff') or {}
-    merged['diff'] = {'before': dict(result['diff']['before'], pureboot_node=node_diff.get('before')),
-                      'after': dict(result['diff']['after'], pureboot_node=node_diff.get('after'))}
+    merged['diff'] = {
+        'before': dict(result['diff']['before'], pureboot_node=node_diff.get('before')),
+        'after': dict(result['diff']['after'], pureboot_node=node_diff.get('after')),
+    }
     return merged
 
 
@@ -354,5 +404,4 @@ def preview_node(client, vm, node_options):
     stand_in = dict(vm, nics=[dict(vm['nics'][0], mac='00:00:00:00:00:00')] + list(vm['nics'][1:]))
     plan = plan_node(None, desired_node(stand_in, options, client))
     node, install = predict_install(dict(plan.after, mac_address=None), options)
-    return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node},
-                pureboot_install=install)
+    return dict(NO_NODE, changed=True, pureboot_node=node, diff={'before': plan.before, 'after': node}, pureboot_install=install)

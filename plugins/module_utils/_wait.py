@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -24,9 +23,17 @@ def remaining(deadline: float, clock: Callable[[], float] = time.monotonic) -> f
     return max(deadline - clock(), 0.0)
 
 
-def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.25,
-             max_interval: float = 2.0, hypervisor: str | None = None, subject: str | None = None,
-             clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], object] = time.sleep) -> T:
+def wait_for(
+    check: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.25,
+    max_interval: float = 2.0,
+    hypervisor: str | None = None,
+    subject: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], object] = time.sleep,
+) -> T:
     """Call check() until it returns something other than None/False and return that.
 
     The interval starts short (most waits end quickly against fast servers) and doubles up to
@@ -41,14 +48,14 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval:
             return result
         remaining = deadline - clock()
         if remaining <= 0:
-            raise TimeoutError_('timed out after {0}s waiting for {1}'.format(int(round(timeout)), what),
-                                hypervisor=hypervisor, subject=subject)
+            raise TimeoutError_('timed out after {0}s waiting for {1}'.format(int(round(timeout)), what), hypervisor=hypervisor, subject=subject)
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_interval)
 
 
-def retry_while_locked(action: Callable[[], T], deadline: float, clock: Callable[[], float] = time.monotonic,
-                       sleep: Callable[[float], object] = time.sleep) -> T:
+def retry_while_locked(
+    action: Callable[[], T], deadline: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], object] = time.sleep
+) -> T:
     """Run action() again while it fails with a ConflictError marked locked (a backup, a clone, a migration,
     the hypervisor's own config lock), until deadline (a clock() value); then re-raise it saying how long.
 

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: pureboot_hypervisor
 short_description: Test a Proxmox VE, oVirt/RHV or libvirt/KVM connection and report its facts
 version_added: 0.1.0
@@ -66,9 +65,9 @@ attributes:
     details: The PureBoot registry entry before and after.
 seealso:
   - module: pureboot.hypervisors.pureboot_vm_info
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Test the lab's Proxmox VE cluster
   pureboot.hypervisors.pureboot_hypervisor:
     hypervisor:
@@ -93,9 +92,9 @@ EXAMPLES = r'''
     pureboot:
       url: "{{ pureboot_url }}"  # https://pureboot.example.com
       api_key: "{{ vault_pureboot_api_key }}"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 hypervisor:
   description: The connection and what the test found.
   returned: always
@@ -167,7 +166,7 @@ pureboot_registry:
     api_url: https://pve1.example.com:8006
     username: root@pam
     verify_ssl: true
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: pureboot_vm
 short_description: Create, reconfigure, power and remove a VM on Proxmox VE, oVirt/RHV or libvirt/KVM
 version_added: 0.1.0
@@ -422,9 +421,9 @@ notes:
 seealso:
   - module: pureboot.hypervisors.pureboot_vm_info
   - module: pureboot.hypervisors.pureboot_vm_template_info
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Create a VM from a template and start it
   pureboot.hypervisors.pureboot_vm:
     hypervisor:
@@ -507,9 +506,9 @@ EXAMPLES = r'''
     name: web-01
     state: absent
     force: true
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 vm:
   description:
     - The VM's normalised record after the task, the same keys for every hypervisor type.
@@ -695,7 +694,7 @@ pureboot_wait:
       description: How long the wait took.
       type: int
       sample: 48
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -704,8 +703,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._module impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import pureboot_node_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    BOOT_DEVICES, CLONE_MODES, DISK_INTERFACES, FIRMWARES)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import BOOT_DEVICES, CLONE_MODES, DISK_INTERFACES, FIRMWARES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 
 
@@ -723,14 +721,17 @@ def main():
         clone_mode=dict(type='str', default='full', choices=list(CLONE_MODES)),
         cpu_cores=dict(type='int'),
         memory_mb=dict(type='int'),
-        networks=dict(type='list', elements='dict', options=dict(
-            network=dict(type='str'), vlan=dict(type='int'), model=dict(type='str'), mac=dict(type='str'))),
+        networks=dict(
+            type='list', elements='dict', options=dict(network=dict(type='str'), vlan=dict(type='int'), model=dict(type='str'), mac=dict(type='str'))
+        ),
         boot_order=dict(type='list', elements='str', choices=list(BOOT_DEVICES)),
         firmware=dict(type='str', choices=list(FIRMWARES)),
         description=dict(type='str'),
-        disks=dict(type='list', elements='dict', options=dict(
-            size_gb=dict(type='int', required=True), storage=dict(type='str'),
-            interface=dict(type='str', choices=list(DISK_INTERFACES)))),
+        disks=dict(
+            type='list',
+            elements='dict',
+            options=dict(size_gb=dict(type='int', required=True), storage=dict(type='str'), interface=dict(type='str', choices=list(DISK_INTERFACES))),
+        ),
         os_type=dict(type='str'),
         cpu_sockets=dict(type='int'),
         cpu_type=dict(type='str'),

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: pureboot_vm_info
 short_description: List the VMs of a Proxmox VE, oVirt/RHV or libvirt/KVM hypervisor
 version_added: 0.1.0
@@ -58,9 +57,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.actiongroups
 seealso:
   - module: pureboot.hypervisors.pureboot_vm
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Running web VMs
   pureboot.hypervisors.pureboot_vm_info:
     hypervisor: "{{ pve }}"
@@ -71,9 +70,9 @@ EXAMPLES = r'''
 - name: Their MAC addresses
   ansible.builtin.debug:
     msg: "{{ web.vms | map(attribute='nics') | map('first') | map(attribute='mac') | list }}"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 vms:
   description:
     - The matching VMs, each a normalised record as M(pureboot.hypervisors.pureboot_vm) returns it in RV(ignore:vm).
@@ -125,21 +124,26 @@ vms:
         workflow_id: ubuntu-2404-server
         tags: [web]
         ip_address: 192.0.2.10
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    hypervisor_argument_spec, vm_filter_suboptions)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec, vm_filter_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import node_view
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
 
 
 def list_vms(driver, client, params):
-    vms = driver.list_vms(name=params['name'], status=params['status'], node=params['node'], cluster=params['cluster'],
-                          tags=params['tags'], include_templates=params['include_templates'])
+    vms = driver.list_vms(
+        name=params['name'],
+        status=params['status'],
+        node=params['node'],
+        cluster=params['cluster'],
+        tags=params['tags'],
+        include_templates=params['include_templates'],
+    )
     if client is not None:
         # One listing of the nodes, matched locally: PureBoot has no MAC filter.
         nodes = NodeIndex(client.list_nodes())

@@ -1,11 +1,10 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 module: pureboot_vm_template_info
 short_description: List the VM templates of a Proxmox VE, oVirt/RHV or libvirt/KVM hypervisor
 version_added: 0.1.0
@@ -39,9 +38,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.actiongroups
 seealso:
   - module: pureboot.hypervisors.pureboot_vm
-'''
+"""
 
-EXAMPLES = r'''
+EXAMPLES = r"""
 - name: Ubuntu templates
   pureboot.hypervisors.pureboot_vm_template_info:
     hypervisor: "{{ pve }}"
@@ -51,9 +50,9 @@ EXAMPLES = r'''
 - name: Their names
   ansible.builtin.debug:
     msg: "{{ ubuntu.templates | map(attribute='name') | list }}"
-'''
+"""
 
-RETURN = r'''
+RETURN = r"""
 templates:
   description: The matching templates.
   returned: always
@@ -98,7 +97,7 @@ templates:
       description: Name of the hypervisor connection.
       type: str
       sample: pve-lab
-'''
+"""
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -108,8 +107,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.cli
 
 
 def list_templates(driver, params):
-    return {'changed': False,
-            'templates': driver.list_templates(name=params['name'], node=params['node'], cluster=params['cluster'])}
+    return {'changed': False, 'templates': driver.list_templates(name=params['name'], node=params['node'], cluster=params['cluster'])}
 
 
 def main():

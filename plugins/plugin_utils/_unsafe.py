@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -28,9 +27,9 @@ TEMPLATE_CHARACTERS = ('{', '}')
 def make_unsafe(value):
     """value with every string that could hold a template marked unsafe, in nested dicts, lists and sets too."""
     if isinstance(value, Mapping):
-        return dict((make_unsafe(key), make_unsafe(item)) for key, item in value.items())
+        return {make_unsafe(key): make_unsafe(item) for key, item in value.items()}
     if isinstance(value, Set):
-        return set(make_unsafe(item) for item in value)
+        return {make_unsafe(item) for item in value}
     if isinstance(value, (list, tuple)):
         return type(value)(make_unsafe(item) for item in value)
     if isinstance(value, bytes):

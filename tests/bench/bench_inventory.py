@@ -23,7 +23,6 @@ import threading
 import time
 
 import yaml
-
 from fakepve import FakePve
 from fakepve.certs import make_cert
 
@@ -44,18 +43,26 @@ class ServedPve:
     def __init__(self, count, latency, workdir):
         self.certfile, self.keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
         self.pve = FakePve(user='root@pam', password='bench-secret', host='127.0.0.1', port=0)
-        self.pve.max_requests = 10 ** 8
+        self.pve.max_requests = 10**8
         for node in PVE_NODES:
             self.pve.add_node(node)
         for index in range(count):
             vmid = 1000 + index
-            vm = self.pve.add_vm(vmid, 'pve-vm{0:05d}'.format(index), node=PVE_NODES[index % len(PVE_NODES)],
-                                 status='running', config={
-                                     'cores': 2, 'memory': 2048, 'ostype': 'l26', 'agent': '1',
-                                     'net0': 'virtio=BC:24:11:{0:02X}:{1:02X}:{2:02X},bridge=vmbr0'.format(
-                                         index >> 16 & 255, index >> 8 & 255, index & 255),
-                                     'scsi0': 'local-lvm:vm-{0}-disk-0,size=8G'.format(vmid),
-                                     'smbios1': 'uuid=00000000-0000-4000-8000-{0:012d}'.format(vmid)})
+            vm = self.pve.add_vm(
+                vmid,
+                'pve-vm{0:05d}'.format(index),
+                node=PVE_NODES[index % len(PVE_NODES)],
+                status='running',
+                config={
+                    'cores': 2,
+                    'memory': 2048,
+                    'ostype': 'l26',
+                    'agent': '1',
+                    'net0': 'virtio=BC:24:11:{0:02X}:{1:02X}:{2:02X},bridge=vmbr0'.format(index >> 16 & 255, index >> 8 & 255, index & 255),
+                    'scsi0': 'local-lvm:vm-{0}-disk-0,size=8G'.format(vmid),
+                    'smbios1': 'uuid=00000000-0000-4000-8000-{0:012d}'.format(vmid),
+                },
+            )
             vm.agent = {}
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -78,8 +85,7 @@ def served_ovirt(count, latency):
     for cluster in OVIRT_CLUSTERS[1:]:
         sim.state.add_cluster(cluster, 'Default')
         sim.state.add_host('{0}-host1'.format(cluster.lower()), cluster)
-    sim.state.add_vms(count, list(OVIRT_CLUSTERS), template='rhel9-tpl', prefix='ovirt-vm', status='down',
-                      running_every=1)
+    sim.state.add_vms(count, list(OVIRT_CLUSTERS), template='rhel9-tpl', prefix='ovirt-vm', status='down', running_every=1)
     sim.start()
     sim.latency = latency
     return sim
@@ -90,34 +96,53 @@ def run_inventory(workdir, name, config, env=None, verbose=False):
     source = workdir / name
     source.write_text(json.dumps(config) if name.endswith('.json') else yaml.safe_dump(config))
     environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
-    environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
-                        'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
-                        'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true', 'ANSIBLE_NOCOLOR': '1',
-                        'ANSIBLE_DEPRECATION_WARNINGS': '0'})
+    environment.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
+            'ANSIBLE_HOME': str(workdir / 'ansible-home'),
+            'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
+            'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+        }
+    )
     environment.update(env or {})
     output = workdir / (name + '.json')
     started = time.monotonic()
     with open(output, 'w') as stdout, open(workdir / (name + '.err'), 'w') as stderr:
-        process = subprocess.Popen([str(BIN / 'ansible-inventory'), '-i', str(source), '--list'] + (['-vvv'] if verbose else []),
-                                   stdout=stdout, stderr=stderr, env=environment, cwd=str(workdir))
+        process = subprocess.Popen(
+            [str(BIN / 'ansible-inventory'), '-i', str(source), '--list'] + (['-vvv'] if verbose else []),
+            stdout=stdout,
+            stderr=stderr,
+            env=environment,
+            cwd=str(workdir),
+        )
         _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - started
     if status != 0:
         raise RuntimeError('{0} failed: {1}'.format(name, (workdir / (name + '.err')).read_text()[-2000:]))
     text = output.read_text()
     found = re.search(r'pureboot inventory: \d+ hosts in ([0-9.]+)s', text + (workdir / (name + '.err')).read_text())
-    hosts = len(json.loads(text[text.index('{'):])['_meta']['hostvars'])
+    hosts = len(json.loads(text[text.index('{') :])['_meta']['hostvars'])
     return seconds, usage.ru_maxrss / 1024.0, hosts, float(found.group(1)) if found else None
 
 
 def measure(label, server, workdir, name, config, env=None, verbose=False):
     before = server.request_count()
     seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
-    row = {'plugin': label, 'seconds': round(seconds, 2), 'peak_mib': round(memory, 1), 'hosts': hosts,
-           'requests': server.request_count() - before,
-           'plugin_seconds': round(plugin_seconds, 3) if plugin_seconds is not None else None}
-    print('  {plugin:<38} {seconds:>8.2f} s {peak_mib:>8.1f} MiB {requests:>7} requests {hosts:>6} hosts'.format(**row) +
-          ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else ''), flush=True)
+    row = {
+        'plugin': label,
+        'seconds': round(seconds, 2),
+        'peak_mib': round(memory, 1),
+        'hosts': hosts,
+        'requests': server.request_count() - before,
+        'plugin_seconds': round(plugin_seconds, 3) if plugin_seconds is not None else None,
+    }
+    print(
+        '  {plugin:<38} {seconds:>8.2f} s {peak_mib:>8.1f} MiB {requests:>7} requests {hosts:>6} hosts'.format(**row)
+        + ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else ''),
+        flush=True,
+    )
     return row
 
 
@@ -135,25 +160,42 @@ def bench_size(count, latency, workdir, backends):
     pve = ServedPve(count, latency, workdir)
     ovirt = served_ovirt(count, latency)
     try:
-        pve_connection = {'name': 'pve-bench', 'type': 'proxmox', 'api_url': pve.pve.url, 'username': 'root@pam',
-                          'password': 'bench-secret', 'ca_file': pve.certfile}
-        ovirt_connection = {'name': 'ovirt-bench', 'type': 'ovirt', 'api_url': ovirt.url, 'username': ovirt.username,
-                            'password': 'bench-secret', 'ca_file': ovirt.cafile}
+        pve_connection = {
+            'name': 'pve-bench',
+            'type': 'proxmox',
+            'api_url': pve.pve.url,
+            'username': 'root@pam',
+            'password': 'bench-secret',
+            'ca_file': pve.certfile,
+        }
+        ovirt_connection = {
+            'name': 'ovirt-bench',
+            'type': 'ovirt',
+            'api_url': ovirt.url,
+            'username': ovirt.username,
+            'password': 'bench-secret',
+            'ca_file': ovirt.cafile,
+        }
         ours = {'plugin': 'pureboot.hypervisors.pureboot'}
         if 'proxmox' in backends:
             rows.extend(bench_proxmox(count, pve, pve_connection, ours, workdir))
         if 'ovirt' in backends:
             rows.extend(bench_ovirt(count, OvirtCounter(ovirt), ovirt, ovirt_connection, ours, workdir))
         connections = [c for c, b in ((pve_connection, 'proxmox'), (ovirt_connection, 'ovirt')) if b in backends]
-        cached = dict(ours, hypervisors=connections, cache=True, cache_plugin='ansible.builtin.jsonfile',
-                      cache_connection=str(workdir / 'cache'), cache_timeout=3600)
+        cached = dict(
+            ours, hypervisors=connections, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(workdir / 'cache'), cache_timeout=3600
+        )
         both = _Both(pve, OvirtCounter(ovirt))
         measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached)
-        rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached, verbose=True),
-                         n=count, backend='all'))
+        rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached, verbose=True), n=count, backend='all'))
         # A point of comparison: ansible-core loading the same hosts, groups and hostvars from a static file.
-        rows.append(dict(measure('static JSON file, same hosts (reference)', both, workdir, 'static.json',
-                                 static_inventory(workdir / 'cached.pureboot.yml.json')), n=count, backend='all'))
+        rows.append(
+            dict(
+                measure('static JSON file, same hosts (reference)', both, workdir, 'static.json', static_inventory(workdir / 'cached.pureboot.yml.json')),
+                n=count,
+                backend='all',
+            )
+        )
     finally:
         pve.stop()
         ovirt.stop()
@@ -164,29 +206,59 @@ def bench_size(count, latency, workdir, backends):
 def static_inventory(listing_path):
     """The hosts, groups and hostvars of an `ansible-inventory --list` output, as a static inventory file."""
     text = listing_path.read_text()
-    listing = json.loads(text[text.index('{'):])
+    listing = json.loads(text[text.index('{') :])
     hostvars = listing.pop('_meta')['hostvars']
-    groups = {name: {'hosts': dict.fromkeys(group.get('hosts', []))}
-              for name, group in listing.items() if name not in ('all', 'ungrouped')}
+    groups = {name: {'hosts': dict.fromkeys(group.get('hosts', []))} for name, group in listing.items() if name not in ('all', 'ungrouped')}
     return {'all': {'hosts': hostvars, 'children': groups}}
 
 
 def bench_proxmox(count, pve, connection, ours, workdir):
-    return [dict(measure('pureboot (proxmox)', pve, workdir, 'ours.pureboot.yml', dict(ours, hypervisors=[connection])),
-                 n=count, backend='proxmox'),
-            # want_facts makes community.proxmox read each VM's config (MACs) and its guest agent (IPs).
-            dict(measure('community.proxmox.proxmox (want_facts)', pve, workdir, 'anchor.proxmox.yml', {
-                'plugin': 'community.proxmox.proxmox', 'url': pve.pve.url, 'user': 'root@pam',
-                'password': 'bench-secret', 'validate_certs': True, 'want_facts': True},
-                env={'REQUESTS_CA_BUNDLE': pve.certfile}), n=count, backend='proxmox')]
+    return [
+        dict(measure('pureboot (proxmox)', pve, workdir, 'ours.pureboot.yml', dict(ours, hypervisors=[connection])), n=count, backend='proxmox'),
+        # want_facts makes community.proxmox read each VM's config (MACs) and its guest agent (IPs).
+        dict(
+            measure(
+                'community.proxmox.proxmox (want_facts)',
+                pve,
+                workdir,
+                'anchor.proxmox.yml',
+                {
+                    'plugin': 'community.proxmox.proxmox',
+                    'url': pve.pve.url,
+                    'user': 'root@pam',
+                    'password': 'bench-secret',
+                    'validate_certs': True,
+                    'want_facts': True,
+                },
+                env={'REQUESTS_CA_BUNDLE': pve.certfile},
+            ),
+            n=count,
+            backend='proxmox',
+        ),
+    ]
 
 
 def bench_ovirt(count, counter, ovirt, connection, ours, workdir):
-    return [dict(measure('pureboot (ovirt)', counter, workdir, 'ours-ovirt.pureboot.yml',
-                         dict(ours, hypervisors=[connection])), n=count, backend='ovirt'),
-            dict(measure('ovirt.ovirt.ovirt', counter, workdir, 'anchor.ovirt.yml', {
-                'plugin': 'ovirt.ovirt.ovirt', 'ovirt_url': ovirt.url, 'ovirt_username': ovirt.username,
-                'ovirt_password': 'bench-secret', 'ovirt_cafile': ovirt.cafile}), n=count, backend='ovirt')]
+    return [
+        dict(measure('pureboot (ovirt)', counter, workdir, 'ours-ovirt.pureboot.yml', dict(ours, hypervisors=[connection])), n=count, backend='ovirt'),
+        dict(
+            measure(
+                'ovirt.ovirt.ovirt',
+                counter,
+                workdir,
+                'anchor.ovirt.yml',
+                {
+                    'plugin': 'ovirt.ovirt.ovirt',
+                    'ovirt_url': ovirt.url,
+                    'ovirt_username': ovirt.username,
+                    'ovirt_password': 'bench-secret',
+                    'ovirt_cafile': ovirt.cafile,
+                },
+            ),
+            n=count,
+            backend='ovirt',
+        ),
+    ]
 
 
 class _Both:
@@ -210,25 +282,26 @@ def anchor_versions(roots=None):
 
 def table(rows, latency):
     from ansible.release import __version__ as ansible_core
+
     load = '; '.join('N = {0}: {1:.2f} to {2:.2f}'.format(count, *LOAD[count]) for count in sorted(LOAD))
-    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}. Wall time is the whole'.format(
-        latency * 1000, time.strftime('%Y-%m-%d')),
+    lines = [
+        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}. Wall time is the whole'.format(latency * 1000, time.strftime('%Y-%m-%d')),
         '`ansible-inventory --list` process; for the cached run, "plugin" is the time the plugin itself took (its `-vvv`',
-        'line), the rest being ansible-inventory starting and writing its JSON.', '',
-        'Compared with {0}, on ansible-core {1} and Python {2} ({3} CPUs).'.format(
-            anchor_versions(), ansible_core, platform.python_version(), os.cpu_count()),
+        'line), the rest being ansible-inventory starting and writing its JSON.',
+        '',
+        'Compared with {0}, on ansible-core {1} and Python {2} ({3} CPUs).'.format(anchor_versions(), ansible_core, platform.python_version(), os.cpu_count()),
         'Load average (1 minute) of the machine, shared with other work, as each N started and ended: {0}.'.format(load),
         '',
         '| N | plugin | wall time (s) | peak memory (MiB) | requests | hosts |',
-        '|---:|---|---:|---:|---:|---:|']
+        '|---:|---|---:|---:|---:|---:|',
+    ]
     for row in rows:
         plugin = row['plugin'] + (' (plugin: {0:.2f} s)'.format(row['plugin_seconds']) if row.get('plugin_seconds') else '')
         lines.append('| {n} | {0} | {seconds:.2f} | {peak_mib:.1f} | {requests} | {hosts} |'.format(plugin, **row))
     speed = []
     for count in sorted({r['n'] for r in rows}):
         by = {r['plugin']: r for r in rows if r['n'] == count}
-        for ours, anchor in (('pureboot (proxmox)', 'community.proxmox.proxmox (want_facts)'),
-                             ('pureboot (ovirt)', 'ovirt.ovirt.ovirt')):
+        for ours, anchor in (('pureboot (proxmox)', 'community.proxmox.proxmox (want_facts)'), ('pureboot (ovirt)', 'ovirt.ovirt.ovirt')):
             if ours in by and anchor in by:
                 speed.append('| {0} | {1} | {2:.1f}x |'.format(count, anchor, by[anchor]['seconds'] / by[ours]['seconds']))
     lines += ['', '| N | compared with | pureboot is faster by |', '|---:|---|---:|'] + speed
@@ -237,8 +310,10 @@ def table(rows, latency):
 
 def plot(rows, path):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(8, 5))
     for plugin in sorted({r['plugin'] for r in rows}):
         points = sorted((r['n'], r['seconds']) for r in rows if r['plugin'] == plugin)

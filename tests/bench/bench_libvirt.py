@@ -35,8 +35,7 @@ from datetime import date
 
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import (
-    PrivateLibvirtd, short_base_dir, why_unusable)
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
 
 COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
 BIN = pathlib.Path(sys.executable).parent
@@ -51,44 +50,68 @@ END_MARK = '<!-- bench-libvirt:end -->'
 
 def environment(workdir, anchors):
     env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_'))}
-    env.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH), str(anchors)]),
-                'ANSIBLE_HOME': str(workdir / 'ansible-home'), 'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
-                'ANSIBLE_LOCAL_TEMP': str(workdir / 'ansible-tmp'), 'ANSIBLE_NOCOLOR': '1',
-                'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-                'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',
-                'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))})
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH), str(anchors)]),
+            'ANSIBLE_HOME': str(workdir / 'ansible-home'),
+            'ANSIBLE_CONFIG': str(workdir / 'none.cfg'),
+            'ANSIBLE_LOCAL_TEMP': str(workdir / 'ansible-tmp'),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true',
+            'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),
+        }
+    )
     return env
 
 
 def ours_lifecycle(uri):
     hypervisor = {'type': 'libvirt', 'name': 'bench-kvm', 'api_url': uri}
-    return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'template': TEMPLATE,
-                                              'clone_mode': 'linked', 'state': 'running'}},
-        {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'state': 'stopped', 'force': True}},
-        {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'state': 'absent', 'force': True}},
-    ]}]
+    return [
+        {
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'tasks': [
+                {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'template': TEMPLATE, 'clone_mode': 'linked', 'state': 'running'}},
+                {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'state': 'stopped', 'force': True}},
+                {'pureboot.hypervisors.pureboot_vm': {'hypervisor': hypervisor, 'name': VM, 'state': 'absent', 'force': True}},
+            ],
+        }
+    ]
 
 
 def anchor_lifecycle(uri, host, template_disk):
     disk = os.path.join(host.pool_path(POOL), VM + '.qcow2')
-    volume = ("<volume><name>{0}.qcow2</name><capacity unit='M'>64</capacity><target><format type='qcow2'/></target>"
-              "<backingStore><path>{1}</path><format type='qcow2'/></backingStore></volume>").format(VM, template_disk)
-    return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-        {'community.libvirt.virt_volume': {'uri': uri, 'pool': POOL, 'state': 'present', 'xml': volume}},
-        {'community.libvirt.virt': {'uri': uri, 'command': 'define',
-                                    'xml': host.domain_xml(VM, disks=[disk], networks=[NETWORK], boot=('hd', 'network'))}},
-        {'community.libvirt.virt': {'uri': uri, 'name': VM, 'state': 'running'}},
-        {'community.libvirt.virt': {'uri': uri, 'name': VM, 'state': 'destroyed'}},
-        {'community.libvirt.virt': {'uri': uri, 'name': VM, 'command': 'undefine', 'flags': ['delete_volumes']}},
-    ]}]
+    volume = (
+        "<volume><name>{0}.qcow2</name><capacity unit='M'>64</capacity><target><format type='qcow2'/></target>"
+        "<backingStore><path>{1}</path><format type='qcow2'/></backingStore></volume>"
+    ).format(VM, template_disk)
+    return [
+        {
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'tasks': [
+                {'community.libvirt.virt_volume': {'uri': uri, 'pool': POOL, 'state': 'present', 'xml': volume}},
+                {
+                    'community.libvirt.virt': {
+                        'uri': uri,
+                        'command': 'define',
+                        'xml': host.domain_xml(VM, disks=[disk], networks=[NETWORK], boot=('hd', 'network')),
+                    }
+                },
+                {'community.libvirt.virt': {'uri': uri, 'name': VM, 'state': 'running'}},
+                {'community.libvirt.virt': {'uri': uri, 'name': VM, 'state': 'destroyed'}},
+                {'community.libvirt.virt': {'uri': uri, 'name': VM, 'command': 'undefine', 'flags': ['delete_volumes']}},
+            ],
+        }
+    ]
 
 
 def run(argv, workdir, env, name):
     """One ansible-* process; returns its wall time in seconds. Fails with its output when it fails."""
     started = time.monotonic()
-    result = subprocess.run([str(arg) for arg in argv], env=env, cwd=str(workdir), capture_output=True, text=True,
-                            check=False, timeout=900)
+    result = subprocess.run([str(arg) for arg in argv], env=env, cwd=str(workdir), capture_output=True, text=True, check=False, timeout=900)
     seconds = time.monotonic() - started
     (workdir / (name + '.out')).write_text(result.stdout + result.stderr)
     if result.returncode != 0:
@@ -105,11 +128,20 @@ def measure(host, label, scenario, repeat, once, check):
         calls = host.rpc_calls(mark)
         check(output)
         runs.append({'seconds': seconds, 'calls': calls})
-    row = {'scenario': scenario, 'collection': label, 'seconds': round(statistics.median(r['seconds'] for r in runs), 2),
-           'requests': int(statistics.median(len(r['calls']) for r in runs)), 'runs': repeat,
-           'top_calls': collections.Counter(runs[-1]['calls']).most_common(5)}
-    print('  {scenario:<10} {collection:<38} {seconds:>7.2f} s {requests:>6} RPCs   top: {0}'.format(
-        ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row), flush=True)
+    row = {
+        'scenario': scenario,
+        'collection': label,
+        'seconds': round(statistics.median(r['seconds'] for r in runs), 2),
+        'requests': int(statistics.median(len(r['calls']) for r in runs)),
+        'runs': repeat,
+        'top_calls': collections.Counter(runs[-1]['calls']).most_common(5),
+    }
+    print(
+        '  {scenario:<10} {collection:<38} {seconds:>7.2f} s {requests:>6} RPCs   top: {0}'.format(
+            ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row
+        ),
+        flush=True,
+    )
     return row
 
 
@@ -127,14 +159,18 @@ def lifecycle_rows(host, workdir, env, anchors_label, template_disk, repeat):
     def playbook(plays, name):
         path = workdir / (name + '.yml')
         path.write_text(yaml.safe_dump(plays, sort_keys=False))
-        return lambda index: run([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', path], workdir, env,
-                                 '{0}-{1}'.format(name, index))
+        return lambda index: run([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', path], workdir, env, '{0}-{1}'.format(name, index))
 
     return [
-        measure(host, 'pureboot.hypervisors.pureboot_vm', 'lifecycle', repeat,
-                playbook(ours_lifecycle(host.uri), 'ours-lifecycle'), clean),
-        measure(host, anchors_label + ' virt, virt_volume', 'lifecycle', repeat,
-                playbook(anchor_lifecycle(host.uri, host, template_disk), 'anchor-lifecycle'), clean),
+        measure(host, 'pureboot.hypervisors.pureboot_vm', 'lifecycle', repeat, playbook(ours_lifecycle(host.uri), 'ours-lifecycle'), clean),
+        measure(
+            host,
+            anchors_label + ' virt, virt_volume',
+            'lifecycle',
+            repeat,
+            playbook(anchor_lifecycle(host.uri, host, template_disk), 'anchor-lifecycle'),
+            clean,
+        ),
     ]
 
 
@@ -146,22 +182,18 @@ def inventory_rows(host, workdir, env, anchors_label, count, repeat):
     def inventory(config, name):
         path = workdir / name
         path.write_text(yaml.safe_dump(config))
-        return lambda index: run([BIN / 'ansible-inventory', '-i', path, '--list'], workdir, env,
-                                 '{0}-{1}'.format(name, index))
+        return lambda index: run([BIN / 'ansible-inventory', '-i', path, '--list'], workdir, env, '{0}-{1}'.format(name, index))
 
     def lists_all(output):
-        hosts = [name for name in json.loads(output[output.index('{'):])['_meta']['hostvars'] if name.startswith(INVENTORY_PREFIX)]
+        hosts = [name for name in json.loads(output[output.index('{') :])['_meta']['hostvars'] if name.startswith(INVENTORY_PREFIX)]
         if len(hosts) != count:
             raise SystemExit('the inventory listed {0} of the {1} domains'.format(len(hosts), count))
 
-    ours = {'plugin': 'pureboot.hypervisors.pureboot',
-            'hypervisors': [{'type': 'libvirt', 'name': 'bench-kvm', 'api_url': host.uri}]}
+    ours = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [{'type': 'libvirt', 'name': 'bench-kvm', 'api_url': host.uri}]}
     anchor = {'plugin': 'community.libvirt.libvirt', 'uri': host.uri}
     return [
-        measure(host, 'pureboot.hypervisors.pureboot', 'inventory', repeat, inventory(ours, 'bench.pureboot.yml'),
-                lists_all),
-        measure(host, anchors_label + ' libvirt (inventory)', 'inventory', repeat,
-                inventory(anchor, 'bench.libvirt.yml'), lists_all),
+        measure(host, 'pureboot.hypervisors.pureboot', 'inventory', repeat, inventory(ours, 'bench.pureboot.yml'), lists_all),
+        measure(host, anchors_label + ' libvirt (inventory)', 'inventory', repeat, inventory(anchor, 'bench.libvirt.yml'), lists_all),
     ]
 
 
@@ -173,20 +205,30 @@ def collection_version(anchors, namespace, name):
 def table(rows, count, repeat, versions):
     import ansible.release  # pylint: disable=import-outside-toplevel
     import libvirt  # pylint: disable=import-outside-toplevel
+
     lines = [
         'Measured by `make bench-libvirt` on {0}: {1}, libvirtd {2} (libvirt-python {3}), ansible-core {4}, '
         'Python {5}, {6} CPUs; median of {7} runs each. QEMU runs guests under TCG.'.format(
-            date.today().isoformat(), versions, _version(libvirt.getVersion()), importlib.metadata.version('libvirt-python'),
-            ansible.release.__version__, platform.python_version(), os.cpu_count(), repeat),
+            date.today().isoformat(),
+            versions,
+            _version(libvirt.getVersion()),
+            importlib.metadata.version('libvirt-python'),
+            ansible.release.__version__,
+            platform.python_version(),
+            os.cpu_count(),
+            repeat,
+        ),
         '',
         '| scenario | collection | wall time (s) | RPCs to libvirtd | most frequent RPCs |',
         '|---|---|---:|---:|---|',
     ]
     for row in rows:
         scenario = 'lifecycle' if row['scenario'] == 'lifecycle' else 'inventory of {0} domains'.format(count)
-        lines.append('| {0} | {1} | {2:.2f} | {3} | {4} |'.format(
-            scenario, row['collection'], row['seconds'], row['requests'],
-            ', '.join('`{0}` x{1}'.format(name, calls) for name, calls in row['top_calls'])))
+        lines.append(
+            '| {0} | {1} | {2:.2f} | {3} | {4} |'.format(
+                scenario, row['collection'], row['seconds'], row['requests'], ', '.join('`{0}` x{1}'.format(name, calls) for name, calls in row['top_calls'])
+            )
+        )
     return '\n'.join(lines)
 
 

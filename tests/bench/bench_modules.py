@@ -23,7 +23,6 @@ import threading
 import time
 
 import yaml
-
 from fakepve import FakePve
 from fakepve.certs import make_cert
 
@@ -44,7 +43,7 @@ PASSWORD = 'bench-secret'
 SESSION_PATHS = ('/access/ticket', '/sso/oauth/token', '/sso-logout')
 
 # Writes the task start times next to the playbook, so requests can be split per task.
-CALLBACK = '''
+CALLBACK = """
 import json, os, time
 from ansible.plugins.callback import CallbackBase
 
@@ -57,7 +56,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         with open(os.environ['BENCH_MARKS'], 'a') as marks:
             marks.write(json.dumps({'task': task.get_name(), 'time': time.time()}) + '\\n')
-'''
+"""
 
 
 class TimedLog(list):
@@ -79,7 +78,7 @@ class ServedPve:
         workdir.mkdir(parents=True, exist_ok=True)
         self.certfile, keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
         self.pve = FakePve(user='root@pam', password=PASSWORD, host='127.0.0.1', port=0)
-        self.pve.max_requests = 10 ** 8
+        self.pve.max_requests = 10**8
         self.pve.requests = TimedLog()
         self.backend = ProxmoxBackend(self.pve, self.certfile)
         self.loop = asyncio.new_event_loop()
@@ -127,47 +126,55 @@ def ours(backend):
     hv = backend.connection(password=PASSWORD)
     vm = {'hypervisor': hv, 'name': VM_NAME}
     module = 'pureboot.hypervisors.pureboot_vm'
-    return twice([
-        {module: dict(vm, template=backend.template, state='present', **backend.placement)},
-        {module: dict(vm, state='running')},
-        {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv, 'name': VM_NAME}},
-        {module: dict(vm, state='stopped')},
-        {module: dict(vm, state='absent')},
-    ])
+    return twice(
+        [
+            {module: dict(vm, template=backend.template, state='present', **backend.placement)},
+            {module: dict(vm, state='running')},
+            {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv, 'name': VM_NAME}},
+            {module: dict(vm, state='stopped')},
+            {module: dict(vm, state='absent')},
+        ]
+    )
 
 
 def community_proxmox(served):
     pve = served.pve
-    auth = {'api_host': '127.0.0.1', 'api_port': pve.port, 'api_user': 'root@pam', 'api_password': PASSWORD,
-            'validate_certs': True}
+    auth = {'api_host': '127.0.0.1', 'api_port': pve.port, 'api_user': 'root@pam', 'api_password': PASSWORD, 'validate_certs': True}
     module = 'community.proxmox.proxmox_kvm'
     # Its clone is idempotent only with an explicit newid: without one its re-run clones a second VM of the name.
-    return twice([
-        {module: dict(auth, name=VM_NAME, clone=served.backend.template, newid=100, node='pve1', full=True,
-                      timeout=120)},
-        {module: dict(auth, name=VM_NAME, state='started', timeout=120)},
-        {'community.proxmox.proxmox_vm_info': dict(auth, name=VM_NAME)},
-        {module: dict(auth, name=VM_NAME, state='stopped', timeout=120)},
-        {module: dict(auth, name=VM_NAME, state='absent', timeout=120)},
-    ])
+    return twice(
+        [
+            {module: dict(auth, name=VM_NAME, clone=served.backend.template, newid=100, node='pve1', full=True, timeout=120)},
+            {module: dict(auth, name=VM_NAME, state='started', timeout=120)},
+            {'community.proxmox.proxmox_vm_info': dict(auth, name=VM_NAME)},
+            {module: dict(auth, name=VM_NAME, state='stopped', timeout=120)},
+            {module: dict(auth, name=VM_NAME, state='absent', timeout=120)},
+        ]
+    )
 
 
 def ovirt_ovirt(served):
     engine = served.engine
     auth = '{{ ovirt_auth }}'
     module = 'ovirt.ovirt.ovirt_vm'
-    login = {'name': 'log in', 'ovirt.ovirt.ovirt_auth': {
-        'url': engine.url, 'username': engine.username, 'password': PASSWORD, 'ca_file': engine.cafile,
-        'insecure': False}}
+    login = {
+        'name': 'log in',
+        'ovirt.ovirt.ovirt_auth': {'url': engine.url, 'username': engine.username, 'password': PASSWORD, 'ca_file': engine.cafile, 'insecure': False},
+    }
     logout = {'name': 'log out', 'ovirt.ovirt.ovirt_auth': {'state': 'absent', 'ovirt_auth': auth}}
-    return [login] + twice([
-        {module: {'auth': auth, 'name': VM_NAME, 'template': served.backend.template, 'cluster': 'Default',
-                  'state': 'present', 'poll_interval': 1}},
-        {module: {'auth': auth, 'name': VM_NAME, 'state': 'running', 'poll_interval': 1}},
-        {'ovirt.ovirt.ovirt_vm_info': {'auth': auth, 'pattern': 'name={0}'.format(VM_NAME)}},
-        {module: {'auth': auth, 'name': VM_NAME, 'state': 'stopped', 'poll_interval': 1}},
-        {module: {'auth': auth, 'name': VM_NAME, 'state': 'absent', 'poll_interval': 1}},
-    ]) + [logout]
+    return (
+        [login]
+        + twice(
+            [
+                {module: {'auth': auth, 'name': VM_NAME, 'template': served.backend.template, 'cluster': 'Default', 'state': 'present', 'poll_interval': 1}},
+                {module: {'auth': auth, 'name': VM_NAME, 'state': 'running', 'poll_interval': 1}},
+                {'ovirt.ovirt.ovirt_vm_info': {'auth': auth, 'pattern': 'name={0}'.format(VM_NAME)}},
+                {module: {'auth': auth, 'name': VM_NAME, 'state': 'stopped', 'poll_interval': 1}},
+                {module: {'auth': auth, 'name': VM_NAME, 'state': 'absent', 'poll_interval': 1}},
+            ]
+        )
+        + [logout]
+    )
 
 
 # ----------------------------------------------------------------------------------------------- running
@@ -179,17 +186,31 @@ def run_play(folder, label, tasks, env=None):
     playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]))
     marks = folder / 'marks.jsonl'
     environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
-    environment.update({'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
-                        'ANSIBLE_HOME': str(folder / 'ansible-home'), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
-                        'ANSIBLE_CALLBACK_PLUGINS': str(folder / 'callbacks'),
-                        'ANSIBLE_CALLBACKS_ENABLED': 'task_marks', 'ANSIBLE_NOCOLOR': '1',
-                        'ANSIBLE_PYTHON_INTERPRETER': sys.executable, 'ANSIBLE_DEPRECATION_WARNINGS': '0',
-                        'ANSIBLE_LOCALHOST_WARNING': '0', 'BENCH_MARKS': str(marks)})
+    environment.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': os.pathsep.join([str(COLLECTIONS_PATH)] + ANCHORS),
+            'ANSIBLE_HOME': str(folder / 'ansible-home'),
+            'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
+            'ANSIBLE_CALLBACK_PLUGINS': str(folder / 'callbacks'),
+            'ANSIBLE_CALLBACKS_ENABLED': 'task_marks',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'ANSIBLE_LOCALHOST_WARNING': '0',
+            'BENCH_MARKS': str(marks),
+        }
+    )
     environment.update(env or {})
     started = time.monotonic()
-    result = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(playbook)],
-                            env=environment, cwd=str(folder), capture_output=True, text=True, timeout=1800,
-                            check=False)
+    result = subprocess.run(
+        [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(playbook)],
+        env=environment,
+        cwd=str(folder),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     seconds = time.monotonic() - started
     ended = time.time()
     if result.returncode != 0:
@@ -224,20 +245,21 @@ def measure(label, kind, served, workdir, tasks, env=None):
     row['lifecycle_writes'] = sum(row['steps'][s]['first'][1] for s in STEPS)
     row['noop_requests'] = sum(row['steps'][s]['again'][0] for s in STEPS)
     row['noop_writes'] = sum(row['steps'][s]['again'][1] for s in STEPS)
-    print('  {collection:<26} {type:<8} lifecycle {lifecycle_requests:>4} requests ({lifecycle_writes} writes), '
-          'no-op re-run {noop_requests:>4} requests ({noop_writes} writes), {seconds:>6.2f} s'.format(**row), flush=True)
+    print(
+        '  {collection:<26} {type:<8} lifecycle {lifecycle_requests:>4} requests ({lifecycle_writes} writes), '
+        'no-op re-run {noop_requests:>4} requests ({noop_writes} writes), {seconds:>6.2f} s'.format(**row),
+        flush=True,
+    )
     return row
 
 
 def bench(latency, workdir, backends):
     rows = []
     if 'proxmox' in backends:
-        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)),
-                            ('community.proxmox', community_proxmox)):
+        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)):
             served = ServedPve(latency, workdir / ('pve-' + label))
             try:
-                rows.append(measure(label, 'proxmox', served, workdir, make(served),
-                                    env={'REQUESTS_CA_BUNDLE': served.certfile}))
+                rows.append(measure(label, 'proxmox', served, workdir, make(served), env={'REQUESTS_CA_BUNDLE': served.certfile}))
             finally:
                 served.stop()
     if 'ovirt' in backends:
@@ -254,9 +276,11 @@ def bench(latency, workdir, backends):
 def parallel_play(served, hosts):
     """One play creating a VM per host of hosts, all at once (as many forks as hosts)."""
     backend = served.backend
-    task = {'pureboot.hypervisors.pureboot_vm': dict(
-        backend.placement, hypervisor=backend.connection(password=PASSWORD), name='{{ inventory_hostname }}',
-        template=backend.template, state='present')}
+    task = {
+        'pureboot.hypervisors.pureboot_vm': dict(
+            backend.placement, hypervisor=backend.connection(password=PASSWORD), name='{{ inventory_hostname }}', template=backend.template, state='present'
+        )
+    }
     return [{'hosts': 'all', 'gather_facts': False, 'tasks': [task]}]
 
 
@@ -265,18 +289,34 @@ def run_parallel(folder, plays):
     processes = []
     for index, (hosts, play) in enumerate(plays):
         inventory = folder / 'hosts-{0}.yml'.format(index)
-        inventory.write_text(yaml.safe_dump({'all': {'hosts': {h: {} for h in hosts}, 'vars': {
-            'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}))
+        inventory.write_text(
+            yaml.safe_dump({'all': {'hosts': {h: {} for h in hosts}, 'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}})
+        )
         playbook = folder / 'play-{0}.yml'.format(index)
         playbook.write_text(yaml.safe_dump(play))
         environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
-        environment.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
-                            'ANSIBLE_HOME': str(folder / 'ansible-home-{0}'.format(index)), 'ANSIBLE_NOCOLOR': '1',
-                            'ANSIBLE_HOST_KEY_CHECKING': '0'})
+        environment.update(
+            {
+                'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
+                'ANSIBLE_CONFIG': str(folder / 'none.cfg'),
+                'ANSIBLE_HOME': str(folder / 'ansible-home-{0}'.format(index)),
+                'ANSIBLE_NOCOLOR': '1',
+                'ANSIBLE_HOST_KEY_CHECKING': '0',
+            }
+        )
         log = open(folder / 'run-{0}.log'.format(index), 'w')
-        processes.append((subprocess.Popen(
-            [str(BIN / 'ansible-playbook'), '-i', str(inventory), '--forks', str(len(hosts)), str(playbook)],
-            env=environment, cwd=str(folder), stdout=log, stderr=subprocess.STDOUT), log))
+        processes.append(
+            (
+                subprocess.Popen(
+                    [str(BIN / 'ansible-playbook'), '-i', str(inventory), '--forks', str(len(hosts)), str(playbook)],
+                    env=environment,
+                    cwd=str(folder),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                log,
+            )
+        )
     failed = []
     for index, (process, log) in enumerate(processes):
         if process.wait(timeout=1800) != 0:
@@ -301,59 +341,83 @@ def bench_parallel(latency, workdir, sizes, controllers):
                 seconds = time.monotonic() - started
                 clones = sum(1 for _t, method, path in served.log() if method == 'POST' and path.endswith('/clone'))
                 made = [vm for vm in served.pve.vms if vm.name in names]
-                row = {'n': count, 'controllers': parts, 'seconds': round(seconds, 1), 'clones': clones,
-                       'clones_per_vm': round(clones / float(count), 2), 'vms': len(made),
-                       'distinct_ids': len({vm.vmid for vm in made}), 'failed_controllers': len(failed),
-                       'load': round(os.getloadavg()[0], 2)}
+                row = {
+                    'n': count,
+                    'controllers': parts,
+                    'seconds': round(seconds, 1),
+                    'clones': clones,
+                    'clones_per_vm': round(clones / float(count), 2),
+                    'vms': len(made),
+                    'distinct_ids': len({vm.vmid for vm in made}),
+                    'failed_controllers': len(failed),
+                    'load': round(os.getloadavg()[0], 2),
+                }
             finally:
                 served.stop()
-            print('  N = {n:>3}, {controllers} controller(s): {clones} clone requests ({clones_per_vm} per VM), '
-                  '{vms} VMs, {distinct_ids} ids, {seconds} s'.format(**row), flush=True)
+            print(
+                '  N = {n:>3}, {controllers} controller(s): {clones} clone requests ({clones_per_vm} per VM), '
+                '{vms} VMs, {distinct_ids} ids, {seconds} s'.format(**row),
+                flush=True,
+            )
             rows.append(row)
     return rows
 
 
 def parallel_table(rows, latency):
-    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}: N VMs cloned from one template on one '
-             'fakepve cluster at the same moment, by one `ansible-playbook` with N forks, or by two at once each '
-             'with half of them.'.format(latency * 1000, time.strftime('%Y-%m-%d')), '',
-             '| N | controllers | clone requests | per VM | VMs made | distinct ids | failed runs | wall time (s) '
-             '| load average |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+    lines = [
+        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}: N VMs cloned from one template on one '
+        'fakepve cluster at the same moment, by one `ansible-playbook` with N forks, or by two at once each '
+        'with half of them.'.format(latency * 1000, time.strftime('%Y-%m-%d')),
+        '',
+        '| N | controllers | clone requests | per VM | VMs made | distinct ids | failed runs | wall time (s) | load average |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ]
     for row in rows:
-        lines.append('| {n} | {controllers} | {clones} | {clones_per_vm:.2f} | {vms} | {distinct_ids} '
-                     '| {failed_controllers} | {seconds:.1f} | {load:.2f} |'.format(**row))
+        lines.append(
+            '| {n} | {controllers} | {clones} | {clones_per_vm:.2f} | {vms} | {distinct_ids} | {failed_controllers} | {seconds:.1f} | {load:.2f} |'.format(
+                **row
+            )
+        )
     return '\n'.join(lines)
 
 
 # ----------------------------------------------------------------------------------------------- report
 def table(rows, latency, load):
     from ansible.release import __version__ as ansible_core
-    lines = ['Latency per request: {0:.0f} ms. Measured by `make bench` on {1}, against {2}, on ansible-core {3} '
-             'and Python {4} ({5} CPUs); load average (1 minute) {6:.2f} at the start and {7:.2f} at the end.'.format(
-                 latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(ANCHORS), ansible_core,
-                 platform.python_version(), os.cpu_count(), load[0], load[1]), '',
-             '| type | collection | lifecycle requests | lifecycle writes | no-op re-run requests | no-op re-run writes '
-             '| wall time, both runs (s) |',
-             '|---|---|---:|---:|---:|---:|---:|']
+
+    lines = [
+        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}, against {2}, on ansible-core {3} '
+        'and Python {4} ({5} CPUs); load average (1 minute) {6:.2f} at the start and {7:.2f} at the end.'.format(
+            latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(ANCHORS), ansible_core, platform.python_version(), os.cpu_count(), load[0], load[1]
+        ),
+        '',
+        '| type | collection | lifecycle requests | lifecycle writes | no-op re-run requests | no-op re-run writes | wall time, both runs (s) |',
+        '|---|---|---:|---:|---:|---:|---:|',
+    ]
     for row in rows:
-        lines.append('| {type} | {collection} | {lifecycle_requests} | {lifecycle_writes} | {noop_requests} '
-                     '| {noop_writes} | {seconds:.2f} |'.format(**row))
-    lines += ['', 'Requests per task, first run / no-op re-run (writes in brackets):', '',
-              '| type | collection | ' + ' | '.join(STEPS) + ' | log in + out |',
-              '|---|---|' + '---:|' * (len(STEPS) + 1)]
+        lines.append('| {type} | {collection} | {lifecycle_requests} | {lifecycle_writes} | {noop_requests} | {noop_writes} | {seconds:.2f} |'.format(**row))
+    lines += [
+        '',
+        'Requests per task, first run / no-op re-run (writes in brackets):',
+        '',
+        '| type | collection | ' + ' | '.join(STEPS) + ' | log in + out |',
+        '|---|---|' + '---:|' * (len(STEPS) + 1),
+    ]
     for row in rows:
-        cells = ['{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1],
-                                                row['steps'][s]['again'][0], row['steps'][s]['again'][1])
-                 for s in STEPS]
-        lines.append('| {0} | {1} | {2} | {3} |'.format(
-            row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
+        cells = [
+            '{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1], row['steps'][s]['again'][0], row['steps'][s]['again'][1])
+            for s in STEPS
+        ]
+        lines.append('| {0} | {1} | {2} | {3} |'.format(row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
     return '\n'.join(lines)
 
 
 def plot(rows, path):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     figure, axes = plt.subplots(figsize=(8, 4.5))
     labels = ['{0}\n{1}'.format(r['type'], r['collection']) for r in rows]
     positions = range(len(rows))
@@ -386,8 +450,7 @@ def main():
     parser.add_argument('--backends', default='proxmox,ovirt')
     parser.add_argument('--docs', help='docs folder to write performance.md and performance-modules.png into')
     parser.add_argument('--show-requests', action='store_true', help='print every request of every task')
-    parser.add_argument('--parallel', default='10,20,50,100',
-                        help='N of the parallel-create runs (empty: none)')
+    parser.add_argument('--parallel', default='10,20,50,100', help='N of the parallel-create runs (empty: none)')
     parser.add_argument('--controllers', default='1,2', help='how many ansible-playbook processes share each N')
     parser.add_argument('--no-lifecycle', action='store_true', help='only the parallel creates')
     args = parser.parse_args()
@@ -399,8 +462,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-modules-') as tmp:
         rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','))
         load.append(os.getloadavg()[0])
-        parallel = bench_parallel(args.latency, pathlib.Path(tmp), sizes,
-                                  [int(n) for n in args.controllers.split(',')]) if sizes else []
+        parallel = bench_parallel(args.latency, pathlib.Path(tmp), sizes, [int(n) for n in args.controllers.split(',')]) if sizes else []
     docs = pathlib.Path(args.docs) if args.docs else None
     if rows:
         text = table(rows, args.latency, load)

@@ -19,12 +19,13 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import SHARED_STORAGE
 
-GiB = 1024 ** 3
+GiB = 1024**3
 
 
 class Backend:
     """What every adapter shares: connection options from its base_connection() (overrides win, None drops a key)
     and drivers over them."""
+
     # An HTTP API, whose faults (dropped connections, 5xx answers, slow answers) the suites' proxies inject and
     # whose scenes have logins and TLS; the suites that test those take HTTP_BACKENDS.
     http_api = True
@@ -76,27 +77,45 @@ class ProxmoxBackend(Backend):
         pve.add_node('pve2')
         # The first template's disk is on Ceph, shared by both nodes, so it clones to either node; the second's is
         # on local-lvm, node pve1's own disk, so PVE clones it on pve1 only (tests/simulators/fakepve_net/rules.py).
-        pve.storages[SHARED_STORAGE]['volumes'] = {
-            'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 8 * GiB, 'vmid': 9000}}
-        pve.storages['local-lvm']['volumes'] = {
-            'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001}}
-        pve.add_vm(9000, self.template, template=True, config={
-            'cores': 1, 'memory': 1024, 'ostype': 'l26', 'template': 1, 'boot': 'order=scsi0;net0',
-            'scsi0': SHARED_STORAGE + ':base-9000-disk-0,size=8G', 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
-            'smbios1': 'uuid=6f1f6a52-0000-4000-8000-000000009000', 'description': 'Ubuntu 24.04 base'})
-        pve.add_vm(9001, self.other_template, template=True, config={
-            'cores': 2, 'memory': 2048, 'ostype': 'l26', 'template': 1,
-            'scsi0': 'local-lvm:base-9001-disk-0,size=4G', 'net0': 'e1000=BC:24:11:00:90:01,bridge=vmbr0'})
+        pve.storages[SHARED_STORAGE]['volumes'] = {'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 8 * GiB, 'vmid': 9000}}
+        pve.storages['local-lvm']['volumes'] = {'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001}}
+        pve.add_vm(
+            9000,
+            self.template,
+            template=True,
+            config={
+                'cores': 1,
+                'memory': 1024,
+                'ostype': 'l26',
+                'template': 1,
+                'boot': 'order=scsi0;net0',
+                'scsi0': SHARED_STORAGE + ':base-9000-disk-0,size=8G',
+                'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
+                'smbios1': 'uuid=6f1f6a52-0000-4000-8000-000000009000',
+                'description': 'Ubuntu 24.04 base',
+            },
+        )
+        pve.add_vm(
+            9001,
+            self.other_template,
+            template=True,
+            config={
+                'cores': 2,
+                'memory': 2048,
+                'ostype': 'l26',
+                'template': 1,
+                'scsi0': 'local-lvm:base-9001-disk-0,size=4G',
+                'net0': 'e1000=BC:24:11:00:90:01,bridge=vmbr0',
+            },
+        )
         pve.pools.setdefault('lab', set())
 
     def base_connection(self):
-        return {'type': 'proxmox', 'name': 'pve-test', 'api_url': self.pve.url, 'username': 'root@pam',
-                'password': self.pve.password, 'ca_file': self.cafile}
+        return {'type': 'proxmox', 'name': 'pve-test', 'api_url': self.pve.url, 'username': 'root@pam', 'password': self.pve.password, 'ca_file': self.cafile}
 
     def write_count(self):
         """Requests that could change something (logins excluded)."""
-        return sum(1 for method, path, _body in self.pve.requests
-                   if method != 'GET' and not path.endswith('/access/ticket'))
+        return sum(1 for method, path, _body in self.pve.requests if method != 'GET' and not path.endswith('/access/ticket'))
 
     def request_count(self):
         """Every request the server has seen, logins included."""
@@ -158,13 +177,18 @@ class OvirtBackend(Backend):
         engine.set_template_boot(self.template, ['hd', 'network'])
 
     def base_connection(self):
-        return {'type': 'ovirt', 'name': 'ovirt-test', 'api_url': self.engine.url, 'username': self.engine.username,
-                'password': self.engine.password, 'ca_file': self.engine.cafile}
+        return {
+            'type': 'ovirt',
+            'name': 'ovirt-test',
+            'api_url': self.engine.url,
+            'username': self.engine.username,
+            'password': self.engine.password,
+            'ca_file': self.engine.cafile,
+        }
 
     def write_count(self):
         """Requests that could change something (SSO logins and logouts excluded)."""
-        return sum(1 for entry in list(self.engine.requests)
-                   if entry['method'] != 'GET' and entry['path'] not in SSO_PATHS)
+        return sum(1 for entry in list(self.engine.requests) if entry['method'] != 'GET' and entry['path'] not in SSO_PATHS)
 
     def request_count(self):
         """Every request the server has seen, logins included."""
@@ -192,20 +216,20 @@ class OvirtBackend(Backend):
 #   out PM1a_EN (bx+2) <- 0x0100 (PWRBTN_EN); sti
 #   loop: hlt (woken by the BIOS timer); in PM1a_STS (bx); until PWRBTN_STS (0x0100) is set
 #   out PM1a_CNT (bx+4) <- 0x2000 (SLP_EN, SLP_TYP 0: QEMU's soft off); cli; hlt
-ACPI_GUEST_BOOT_SECTOR = bytes.fromhex(
-    'fa31c08ed88ed0bc007cbaf80c66b8400b008066efbafc0c66ed83e0c089c38d5702b80001effbf489daeda9000174f78d57'
-    '04b80020effaf4ebfd')
+ACPI_GUEST_BOOT_SECTOR = bytes.fromhex('fa31c08ed88ed0bc007cbaf80c66b8400b008066efbafc0c66ed83e0c089c38d5702b80001effbf489daeda9000174f78d5704b80020effaf4ebfd')
 # libvirt API calls (libvirtd's log) that change nothing; every other call counts as a write.
-LIBVIRT_READ_CALL = re.compile(r'(Lookup|Get|List|Is[A-Z]|NumOf|Open|Close|XMLDesc|Capabilities|InterfaceAddresses|'
-                               r'Info|Stats|Event|Callback|Ref$|Free$|Alive|Compare|'
-                               # a volume's bytes copied to the client (the cloud-init seed read back)
-                               r'VolDownload)')
+LIBVIRT_READ_CALL = re.compile(
+    r'(Lookup|Get|List|Is[A-Z]|NumOf|Open|Close|XMLDesc|Capabilities|InterfaceAddresses|'
+    r'Info|Stats|Event|Callback|Ref$|Free$|Alive|Compare|'
+    # a volume's bytes copied to the client (the cloud-init seed read back)
+    r'VolDownload)'
+)
 
 
 def libvirt_boot_image(path, size=1024 * 1024):
     """A raw disk image of size bytes that boots into ACPI_GUEST_BOOT_SECTOR."""
     image = bytearray(size)
-    image[:len(ACPI_GUEST_BOOT_SECTOR)] = ACPI_GUEST_BOOT_SECTOR
+    image[: len(ACPI_GUEST_BOOT_SECTOR)] = ACPI_GUEST_BOOT_SECTOR
     image[510:512] = b'\x55\xaa'
     with open(path, 'wb') as out:
         out.write(bytes(image))
@@ -240,6 +264,7 @@ class LibvirtBackend(Backend):
     def from_fixtures(cls, fixture):
         """The adapter over the daemon pytest's fixture starts (fixture: request.getfixturevalue)."""
         from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_SASL_LOGIN
+
         return cls(fixture('libvirt_remote_host'), LIBVIRT_SASL_LOGIN)
 
     def __init__(self, host, login):
@@ -253,12 +278,12 @@ class LibvirtBackend(Backend):
     def _reset(self):
         """The scene: no domain but the two templates (made again, with fresh disks), no volume but theirs."""
         import libvirt
+
         conn = self.host.connect()
         for domain in conn.listAllDomains(0):
             if domain.isActive():
                 domain.destroy()
-            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM |
-                                 libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
+            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA)
         pool = conn.storagePoolLookupByName(self.pool)
         pool.refresh(0)
         for volume in pool.listAllVolumes(0):
@@ -274,14 +299,29 @@ class LibvirtBackend(Backend):
             libvirt_boot_image(raw)
             subprocess.run(['qemu-img', 'convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, path], check=True)
         self.host.connect().storagePoolLookupByName(self.pool).refresh(0)
-        self.host.connect().defineXML(self.host.domain_xml(
-            name, memory_mb=memory_mb, vcpus=vcpus, disks=[path], networks=[self.network], nic_model=nic_model,
-            boot=('hd', 'network'), template=True, description=description))
+        self.host.connect().defineXML(
+            self.host.domain_xml(
+                name,
+                memory_mb=memory_mb,
+                vcpus=vcpus,
+                disks=[path],
+                networks=[self.network],
+                nic_model=nic_model,
+                boot=('hd', 'network'),
+                template=True,
+                description=description,
+            )
+        )
 
     def base_connection(self):
-        return {'type': 'libvirt', 'name': 'kvm-test', 'ca_file': self.host.tls_cafile,
-                'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
-                'username': self.username, 'password': self.password}
+        return {
+            'type': 'libvirt',
+            'name': 'kvm-test',
+            'ca_file': self.host.tls_cafile,
+            'api_url': 'qemu+tls://127.0.0.1:{0}/system'.format(self.host.tls_relay()),
+            'username': self.username,
+            'password': self.password,
+        }
 
     @staticmethod
     def api_url_at(host, port):
@@ -300,13 +340,11 @@ class LibvirtBackend(Backend):
         """End every client connection from the daemon's side (virt-admin client-disconnect), as a daemon restart
         or a keepalive timeout does: a libvirt session has no login that expires, but its connection can end."""
         admin = 'libvirtd:///system?socket=' + os.path.join(os.path.dirname(self.host.socket_path), 'libvirt-admin-sock')
-        listing = subprocess.run(['virt-admin', '-c', admin, 'srv-clients-list', 'libvirtd'], capture_output=True,
-                                 text=True, check=True).stdout
+        listing = subprocess.run(['virt-admin', '-c', admin, 'srv-clients-list', 'libvirtd'], capture_output=True, text=True, check=True).stdout
         for line in listing.splitlines():
             fields = line.split()
             if fields and fields[0].isdigit():
-                subprocess.run(['virt-admin', '-c', admin, 'client-disconnect', 'libvirtd', fields[0]],
-                               capture_output=True, text=True, check=True)
+                subprocess.run(['virt-admin', '-c', admin, 'client-disconnect', 'libvirtd', fields[0]], capture_output=True, text=True, check=True)
         # The fixture's own connection was one of them: let it notice now, so the fixture opens a new one.
         try:
             self.host.connect().getLibVersion()
@@ -330,6 +368,15 @@ HTTP_BACKENDS = [kind for kind in ALL_BACKENDS if BACKEND_CLASSES[kind].http_api
 BACKENDS = HTTP_BACKENDS
 # The default `backend` fixture's parameters: every type, so none is left out unseen. A test using it needs an HTTP
 # API's faults and scenes (see Backend.http_api); the other types show up as skipped, with the reason, in every run.
-DEFAULT_BACKEND_PARAMS = [kind if kind in HTTP_BACKENDS else pytest.param(kind, marks=pytest.mark.skip(
-    reason='{0}: the default backend fixture is for HTTP APIs (fault proxies, logins, TLS); {0} runs in the contract '
-           'suite and in tests that parametrize ALL_BACKENDS'.format(kind))) for kind in ALL_BACKENDS]
+DEFAULT_BACKEND_PARAMS = [
+    kind
+    if kind in HTTP_BACKENDS
+    else pytest.param(
+        kind,
+        marks=pytest.mark.skip(
+            reason='{0}: the default backend fixture is for HTTP APIs (fault proxies, logins, TLS); {0} runs in the contract '
+            'suite and in tests that parametrize ALL_BACKENDS'.format(kind)
+        ),
+    )
+    for kind in ALL_BACKENDS
+]

@@ -25,19 +25,42 @@ def backend(request):
 
 def params_for(backend, driver, name, **options):
     """pureboot_vm's parameters for a blank VM of backend, as Ansible hands them over (every option present)."""
-    params = dict(name=name, id=None, state='present', template=None, node=None, cluster=None, storage=None, pool=None,
-                  clone_mode='full', cpu_cores=None, memory_mb=None, networks=[{'network': backend.network}],
-                  disks=[{'size_gb': 2, 'storage': BLANK_STORAGE[backend.kind], 'interface': None}], boot_order=None,
-                  firmware=None, description=None, tags=None, os_type=None, cpu_sockets=None, cpu_type=None,
-                  start_on_boot=None, pxe_boot=None, cloud_init=None, wait=True, wait_timeout=120, force=False,
-                  pureboot_node=None)
+    params = dict(
+        name=name,
+        id=None,
+        state='present',
+        template=None,
+        node=None,
+        cluster=None,
+        storage=None,
+        pool=None,
+        clone_mode='full',
+        cpu_cores=None,
+        memory_mb=None,
+        networks=[{'network': backend.network}],
+        disks=[{'size_gb': 2, 'storage': BLANK_STORAGE[backend.kind], 'interface': None}],
+        boot_order=None,
+        firmware=None,
+        description=None,
+        tags=None,
+        os_type=None,
+        cpu_sockets=None,
+        cpu_type=None,
+        start_on_boot=None,
+        pxe_boot=None,
+        cloud_init=None,
+        wait=True,
+        wait_timeout=120,
+        force=False,
+        pureboot_node=None,
+    )
     params.update(backend.placement)
     params.update(options)
     return params
 
 
 def without_assigned(vm):
-    return dict(vm, nics=[dict(nic, mac=None) for nic in vm['nics']], **dict((key, None) for key in ASSIGNED))
+    return dict(vm, nics=[dict(nic, mac=None) for nic in vm['nics']], **dict.fromkeys(ASSIGNED))
 
 
 def has_autostart(driver):
@@ -45,11 +68,17 @@ def has_autostart(driver):
 
 
 def test_a_blank_vm_is_made_as_check_mode_predicted_and_a_second_run_changes_nothing(backend, driver):
-    options = dict(cpu_cores=2, cpu_sockets=2, memory_mb=1024, os_type='linux', cpu_type='host', tags=['blank'],
-                   description='blank by the contract suite',
-                   disks=[{'size_gb': 3, 'storage': BLANK_STORAGE[backend.kind], 'interface': None},
-                          {'size_gb': 1, 'storage': None, 'interface': None}],
-                   storage=BLANK_STORAGE[backend.kind])
+    options = dict(
+        cpu_cores=2,
+        cpu_sockets=2,
+        memory_mb=1024,
+        os_type='linux',
+        cpu_type='host',
+        tags=['blank'],
+        description='blank by the contract suite',
+        disks=[{'size_gb': 3, 'storage': BLANK_STORAGE[backend.kind], 'interface': None}, {'size_gb': 1, 'storage': None, 'interface': None}],
+        storage=BLANK_STORAGE[backend.kind],
+    )
     if has_autostart(driver):
         options['start_on_boot'] = True
     params = params_for(backend, driver, 'blank-vm1', **options)
@@ -61,9 +90,8 @@ def test_a_blank_vm_is_made_as_check_mode_predicted_and_a_second_run_changes_not
     assert without_assigned(vm) == without_assigned(predicted['vm'])
     assert vm['id'] and vm['uuid'] and all(nic['mac'] for nic in vm['nics'])
     assert (vm['template'], vm['status'], vm['cpu_cores'], vm['memory_mb']) == (False, 'stopped', 2, 1024)
-    assert [(d['size_gb'], d['storage']) for d in vm['disks']] == [(3, BLANK_STORAGE[backend.kind]),
-                                                                   (1, BLANK_STORAGE[backend.kind])]
-    assert len(set(d['name'] for d in vm['disks'])) == 2
+    assert [(d['size_gb'], d['storage']) for d in vm['disks']] == [(3, BLANK_STORAGE[backend.kind]), (1, BLANK_STORAGE[backend.kind])]
+    assert len({d['name'] for d in vm['disks']}) == 2
     # pxe_boot defaults to true for a blank VM: it boots from the network first.
     assert vm['boot_order'][0] == 'network' and 'disk' in vm['boot_order']
     assert [n['network'] for n in vm['nics']] == [backend.network]
@@ -83,8 +111,7 @@ def test_disks_grow_and_are_added_as_predicted_never_shrink(backend, driver):
     vm = ensure_vm(driver, params, False, None)['vm']
     assert [d['size_gb'] for d in vm['disks']] == [2]
 
-    bigger = dict(params, disks=[{'size_gb': 3, 'storage': None, 'interface': None},
-                                 {'size_gb': 1, 'storage': storage, 'interface': None}])
+    bigger = dict(params, disks=[{'size_gb': 3, 'storage': None, 'interface': None}, {'size_gb': 1, 'storage': storage, 'interface': None}])
     writes = backend.write_count()
     predicted = ensure_vm(driver, bigger, True, vm)
     assert backend.write_count() == writes
@@ -109,8 +136,7 @@ def test_disks_grow_and_are_added_as_predicted_never_shrink(backend, driver):
 
 
 def test_an_unknown_storage_is_refused_before_any_write(backend, driver):
-    params = params_for(backend, driver, 'blank-vm3', disks=[{'size_gb': 2, 'storage': 'no-such-store',
-                                                              'interface': None}])
+    params = params_for(backend, driver, 'blank-vm3', disks=[{'size_gb': 2, 'storage': 'no-such-store', 'interface': None}])
     writes = backend.write_count()
     for check_mode in (True, False):
         with pytest.raises(NotFoundError) as caught:
@@ -121,13 +147,17 @@ def test_an_unknown_storage_is_refused_before_any_write(backend, driver):
     assert driver.get_vm(name='blank-vm3') is None
 
 
-@pytest.mark.parametrize('options, message', [
-    ({'disks': [{'size_gb': 0, 'storage': None, 'interface': None}]}, 'disks[0].size_gb must be a whole number'),
-    ({'disks': [{'size_gb': 2, 'storage': None, 'interface': 'nvme'}]}, "disks[0].interface must be one of"),
-    ({'disks': []}, 'needs at least one disk (disks)'),
-    ({'networks': []}, 'needs at least one NIC (networks)'),
-    ({'disks': None, 'networks': None}, 'needs at least one disk (disks) and one NIC (networks)'),
-], ids=['size-0', 'bad-bus', 'no-disk', 'no-nic', 'neither'])
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'disks': [{'size_gb': 0, 'storage': None, 'interface': None}]}, 'disks[0].size_gb must be a whole number'),
+        ({'disks': [{'size_gb': 2, 'storage': None, 'interface': 'nvme'}]}, 'disks[0].interface must be one of'),
+        ({'disks': []}, 'needs at least one disk (disks)'),
+        ({'networks': []}, 'needs at least one NIC (networks)'),
+        ({'disks': None, 'networks': None}, 'needs at least one disk (disks) and one NIC (networks)'),
+    ],
+    ids=['size-0', 'bad-bus', 'no-disk', 'no-nic', 'neither'],
+)
 def test_bad_blank_input_is_one_line_before_any_write(backend, driver, options, message):
     params = params_for(backend, driver, 'blank-vm4', **options)
     writes = backend.write_count()

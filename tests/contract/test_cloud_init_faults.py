@@ -2,14 +2,12 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, empty_settings, normalize_cloud_init)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, empty_settings, normalize_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, DropProxy
 
-SETTINGS = normalize_cloud_init({'user': 'deploy', 'password': 'Lost-answer-pa55', 'nameservers': ['192.0.2.53'],
-                                 'ip_config': [{'address': 'dhcp'}]})
+SETTINGS = normalize_cloud_init({'user': 'deploy', 'password': 'Lost-answer-pa55', 'nameservers': ['192.0.2.53'], 'ip_config': [{'address': 'dhcp'}]})
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    AuthError, ConflictError, InvalidInputError, NotFoundError, TLSError, UnreachableError)
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TLSError,
+    UnreachableError,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_KEYS
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, BACKENDS
 
@@ -52,8 +58,7 @@ def test_templates_are_listed_with_their_hardware(backend, driver):
 
 
 def test_lifecycle_clone_reconfigure_start_stop_delete(backend, driver):
-    vm = create(backend, driver, 'contract-vm1', cpu_cores=2, memory_mb=2048, tags=['web', 'lab'],
-                description='made by the contract suite')
+    vm = create(backend, driver, 'contract-vm1', cpu_cores=2, memory_mb=2048, tags=['web', 'lab'], description='made by the contract suite')
     assert set(vm) == set(VM_KEYS)
     assert (vm['name'], vm['status'], vm['cpu_cores'], vm['memory_mb']) == ('contract-vm1', 'stopped', 2, 2048)
     assert sorted(vm['tags']) == ['lab', 'web'] and vm['description'] == 'made by the contract suite'
@@ -92,8 +97,7 @@ def test_graceful_shutdown_and_reboot(backend, driver):
 
 
 def test_networks_are_reconciled_in_order(backend, driver):
-    vm = create(backend, driver, 'contract-net', networks=[{'network': backend.network},
-                                                           {'network': backend.second_network, 'mac': '52:54:00:AA:BB:01'}])
+    vm = create(backend, driver, 'contract-net', networks=[{'network': backend.network}, {'network': backend.second_network, 'mac': '52:54:00:AA:BB:01'}])
     assert [n['network'] for n in vm['nics']] == [backend.network, backend.second_network]
     assert vm['nics'][1]['mac'] == '52:54:00:aa:bb:01'
     first_mac = vm['nics'][0]['mac']
@@ -157,14 +161,15 @@ LOCKS = [(kind, lock) for kind in BACKENDS for lock in BACKEND_CLASSES[kind].loc
 def test_a_lock_held_past_the_timeout_fails_every_write_clearly(backend, driver, lock):
     vm = create(backend, driver, 'contract-locked')
     backend.lock(vm, lock)
-    writes = {'start': lambda: driver.power(vm, 'start', timeout=1),
-              'reconfigure': lambda: driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1),
-              'delete': lambda: driver.delete_vm(vm, timeout=1)}
+    writes = {
+        'start': lambda: driver.power(vm, 'start', timeout=1),
+        'reconfigure': lambda: driver.apply_changes(vm, {'cpu_cores': {'before': 1, 'after': 2}}, timeout=1),
+        'delete': lambda: driver.delete_vm(vm, timeout=1),
+    }
     for write in writes.values():
         with pytest.raises(ConflictError) as caught:
             write()
-        assert_clean_message(caught.value, backend, "VM 'contract-locked' (id {0}): still locked after 1s: ".format(vm['id']),
-                             backend.locks[lock])
+        assert_clean_message(caught.value, backend, "VM 'contract-locked' (id {0}): still locked after 1s: ".format(vm['id']), backend.locks[lock])
     backend.unlock(vm, lock)
     assert driver.power(vm, 'start', timeout=60)['status'] == 'running'
 

@@ -20,8 +20,7 @@ def libvirt_backend(request):
 
 
 def image_info(path):
-    result = subprocess.run(['qemu-img', 'info', '--output=json', '-U', path], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(['qemu-img', 'info', '--output=json', '-U', path], capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 
 
@@ -31,8 +30,7 @@ def test_linked_clones_are_overlays_of_the_template_and_full_clones_copies(libvi
     template_disk = os.path.join(pool_dir, backend.template + '.qcow2')
     with backend.driver() as driver:
         linked = driver.create_vm('clone-linked', {'template': backend.template, 'clone_mode': 'linked'}, timeout=60)
-        full = driver.create_vm('clone-full', {'template': backend.template, 'clone_mode': 'full',
-                                               'storage': backend.pool}, timeout=60)
+        full = driver.create_vm('clone-full', {'template': backend.template, 'clone_mode': 'full', 'storage': backend.pool}, timeout=60)
         overlay = image_info(os.path.join(pool_dir, 'clone-linked-vda.qcow2'))
         copy = image_info(os.path.join(pool_dir, 'clone-full-vda.qcow2'))
         assert overlay['format'] == 'qcow2' and overlay['backing-filename'] == template_disk

@@ -77,36 +77,67 @@ def host_file(tmp_path, name='secret'):
 # Each case: (id, what it adds: devices, top-level, os children, the element the message names). A callable builds
 # the fragments from the backend and tmp_path.
 CASES = [
-    ('hostdev', lambda b, t: dict(devices=["<hostdev mode='subsystem' type='pci' managed='yes'><source>"
-                                           "<address domain='0x0000' bus='0x00' slot='0x1f' function='0x0'/>"
-                                           "</source></hostdev>"]), '<hostdev'),
-    ('filesystem', lambda b, t: dict(devices=["<filesystem type='mount' accessmode='passthrough'><source dir='/'/>"
-                                              "<target dir='hostroot'/></filesystem>"]), '<filesystem'),
-    ('block-disk', lambda b, t: dict(devices=["<disk type='block' device='disk'><source dev='/dev/null'/>"
-                                              "<target dev='vdb' bus='virtio'/></disk>"]), "<disk type='block'"),
-    ('lun', lambda b, t: dict(devices=["<disk type='block' device='lun'><source dev='/dev/null'/>"
-                                       "<target dev='sda' bus='scsi'/></disk>"]), "device='lun'"),
-    ('cdrom-host-file', lambda b, t: dict(devices=[
-        "<disk type='file' device='cdrom'><source file='{0}'/><target dev='sdc' bus='sata'/><readonly/>"
-        "</disk>".format(host_file(t))]), 'is not a volume of a storage pool'),
-    ('disk-host-file', lambda b, t: dict(devices=[
-        "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{0}'/>"
-        "<target dev='vdc' bus='virtio'/></disk>".format(host_file(t))]), 'is not a volume of a storage pool'),
-    ('qemu-commandline', lambda b, t: dict(top=[
-        "<qemu:commandline xmlns:qemu='{0}'><qemu:arg value='-device'/><qemu:arg value='isa-debugcon'/>"
-        "</qemu:commandline>".format(QEMU_NS)]), '<qemu:commandline'),
-    ('serial-file', lambda b, t: dict(devices=["<serial type='file'><source path='{0}'/><target port='1'/>"
-                                               "</serial>".format(t / 'console.log')]), "<serial type='file'"),
-    ('channel-host-socket', lambda b, t: dict(devices=[
-        "<channel type='unix'><source mode='connect' path='{0}'/><target type='virtio' name='org.example.x'/>"
-        "</channel>".format(t / 'host.sock')]), "<channel type='unix'"),
-    ('vnc-on-all-addresses', lambda b, t: dict(devices=["<graphics type='vnc' port='-1' autoport='yes' "
-                                                        "listen='0.0.0.0'/>"]), 'not on loopback'),
-    ('rng-host-device', lambda b, t: dict(devices=["<rng model='virtio'><backend model='random'>/dev/random"
-                                                   "</backend></rng>"]), '<rng'),
-    ('direct-kernel-boot', lambda b, t: dict(os_children=["<kernel>{0}</kernel>".format(host_file(t))]), '<kernel'),
-    ('shmem', lambda b, t: dict(devices=["<shmem name='pbh-shared'><model type='ivshmem-plain'/>"
-                                         "<size unit='M'>4</size></shmem>"]), '<shmem'),
+    (
+        'hostdev',
+        lambda b, t: dict(
+            devices=[
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x00' slot='0x1f' function='0x0'/></source></hostdev>"
+            ]
+        ),
+        '<hostdev',
+    ),
+    (
+        'filesystem',
+        lambda b, t: dict(devices=["<filesystem type='mount' accessmode='passthrough'><source dir='/'/><target dir='hostroot'/></filesystem>"]),
+        '<filesystem',
+    ),
+    (
+        'block-disk',
+        lambda b, t: dict(devices=["<disk type='block' device='disk'><source dev='/dev/null'/><target dev='vdb' bus='virtio'/></disk>"]),
+        "<disk type='block'",
+    ),
+    ('lun', lambda b, t: dict(devices=["<disk type='block' device='lun'><source dev='/dev/null'/><target dev='sda' bus='scsi'/></disk>"]), "device='lun'"),
+    (
+        'cdrom-host-file',
+        lambda b, t: dict(
+            devices=["<disk type='file' device='cdrom'><source file='{0}'/><target dev='sdc' bus='sata'/><readonly/></disk>".format(host_file(t))]
+        ),
+        'is not a volume of a storage pool',
+    ),
+    (
+        'disk-host-file',
+        lambda b, t: dict(
+            devices=[
+                "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{0}'/><target dev='vdc' bus='virtio'/></disk>".format(
+                    host_file(t)
+                )
+            ]
+        ),
+        'is not a volume of a storage pool',
+    ),
+    (
+        'qemu-commandline',
+        lambda b, t: dict(
+            top=["<qemu:commandline xmlns:qemu='{0}'><qemu:arg value='-device'/><qemu:arg value='isa-debugcon'/></qemu:commandline>".format(QEMU_NS)]
+        ),
+        '<qemu:commandline',
+    ),
+    (
+        'serial-file',
+        lambda b, t: dict(devices=["<serial type='file'><source path='{0}'/><target port='1'/></serial>".format(t / 'console.log')]),
+        "<serial type='file'",
+    ),
+    (
+        'channel-host-socket',
+        lambda b, t: dict(
+            devices=["<channel type='unix'><source mode='connect' path='{0}'/><target type='virtio' name='org.example.x'/></channel>".format(t / 'host.sock')]
+        ),
+        "<channel type='unix'",
+    ),
+    ('vnc-on-all-addresses', lambda b, t: dict(devices=["<graphics type='vnc' port='-1' autoport='yes' listen='0.0.0.0'/>"]), 'not on loopback'),
+    ('rng-host-device', lambda b, t: dict(devices=["<rng model='virtio'><backend model='random'>/dev/random</backend></rng>"]), '<rng'),
+    ('direct-kernel-boot', lambda b, t: dict(os_children=['<kernel>{0}</kernel>'.format(host_file(t))]), '<kernel'),
+    ('shmem', lambda b, t: dict(devices=["<shmem name='pbh-shared'><model type='ivshmem-plain'/><size unit='M'>4</size></shmem>"]), '<shmem'),
 ]
 
 
@@ -119,21 +150,26 @@ def test_a_template_with_host_access_is_refused_before_any_write(libvirt_backend
 def test_a_template_of_allowed_devices_is_cloned_without_its_console_password(libvirt_backend):
     backend = libvirt_backend
     iso = pool_volume(backend, 'tpl-policy-tools.iso')
-    define_template(backend, devices=[
-        "<disk type='file' device='cdrom'><source file='{0}'/><target dev='sdb' bus='sata'/><readonly/></disk>".format(
-            iso),
-        "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' passwd='Kn0wn-pw'/>",
-        "<video><model type='vga'/></video>", "<input type='tablet' bus='usb'/>",
-        "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
-        "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
-        "<watchdog model='i6300esb' action='reset'/>"])
+    define_template(
+        backend,
+        devices=[
+            "<disk type='file' device='cdrom'><source file='{0}'/><target dev='sdb' bus='sata'/><readonly/></disk>".format(iso),
+            "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' passwd='Kn0wn-pw'/>",
+            "<video><model type='vga'/></video>",
+            "<input type='tablet' bus='usb'/>",
+            "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>",
+            "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
+            "<watchdog model='i6300esb' action='reset'/>",
+        ],
+    )
     with backend.driver() as driver:
         clone = driver.create_vm(CLONE, {'template': NAME}, timeout=60)
         assert clone['name'] == CLONE
         import libvirt
+
         secure = backend.host.connect().lookupByName(CLONE).XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE)
         assert 'passwd' not in secure and 'Kn0wn-pw' not in secure
         assert ET.fromstring(secure).find('devices/graphics').get('listen') == '127.0.0.1'
         cdrom = [d for d in ET.fromstring(secure).findall('devices/disk') if d.get('device') == 'cdrom']
-        assert cdrom and cdrom[0].find('source').get('file') == iso, 'the pool\'s CD-ROM is kept'
+        assert cdrom and cdrom[0].find('source').get('file') == iso, "the pool's CD-ROM is kept"
         driver.delete_vm(clone, timeout=60)

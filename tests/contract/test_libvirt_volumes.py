@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, LibvirtBackend
 
-MIB = 1024 ** 2
+MIB = 1024**2
 
 
 @pytest.fixture
@@ -30,13 +30,16 @@ def volumes(backend):
 
 def make_volume(backend, name, fmt='qcow2'):
     pool = backend.host.connect().storagePoolLookupByName(backend.pool)
-    pool.createXML("<volume><name>{0}</name><capacity unit='bytes'>{1}</capacity><target><format type='{2}'/>"
-                   "</target></volume>".format(name, MIB, fmt), 0)
+    pool.createXML("<volume><name>{0}</name><capacity unit='bytes'>{1}</capacity><target><format type='{2}'/></target></volume>".format(name, MIB, fmt), 0)
 
 
 def blank_spec(backend, **extra):
-    spec = {'template': None, 'networks': [{'network': backend.network}],
-            'disks': [{'size_gb': 1, 'storage': backend.pool, 'interface': None}], 'boot_order': ['network', 'disk']}
+    spec = {
+        'template': None,
+        'networks': [{'network': backend.network}],
+        'disks': [{'size_gb': 1, 'storage': backend.pool, 'interface': None}],
+        'boot_order': ['network', 'disk'],
+    }
     spec.update(extra)
     return spec
 
@@ -63,9 +66,12 @@ def test_a_volume_named_for_the_vm_that_a_domain_uses_is_a_conflict(backend):
         make_volume(backend, 'taken-vm-vda.qcow2')
         conn = backend.host.connect()
         dom = conn.lookupByUUIDString(other['id'])
-        xml = dom.XMLDesc(0).replace('</devices>', "<disk type='volume' device='disk'><driver name='qemu' "
-                                     "type='qcow2'/><source pool='{0}' volume='taken-vm-vda.qcow2'/><target dev='vdz' "
-                                     "bus='virtio'/></disk></devices>".format(backend.pool))
+        xml = dom.XMLDesc(0).replace(
+            '</devices>',
+            "<disk type='volume' device='disk'><driver name='qemu' "
+            "type='qcow2'/><source pool='{0}' volume='taken-vm-vda.qcow2'/><target dev='vdz' "
+            "bus='virtio'/></disk></devices>".format(backend.pool),
+        )
         conn.defineXML(xml)
         with pytest.raises(ConflictError) as caught:
             driver.create_vm('taken-vm', blank_spec(backend), timeout=60)
@@ -84,10 +90,15 @@ def test_absent_removes_the_volumes_made_for_the_vm_and_leaves_the_others(backen
         make_volume(backend, 'shared.qcow2', fmt='raw')
         conn = backend.host.connect()
         dom = conn.lookupByUUIDString(vm['id'])
-        extra = ''.join("<disk type='volume' device='disk'><driver name='qemu' type='{3}'/><source pool='{0}' "
-                        "volume='{1}'/><target dev='{2}' bus='virtio'/>{4}</disk>".format(backend.pool, *disk)
-                        for disk in (('foreign.qcow2', 'vdx', 'qcow2', ''), ('shared.qcow2', 'vdy', 'raw', '<shareable/>'),
-                                     (backend.template + '.qcow2', 'vdz', 'qcow2', '')))
+        extra = ''.join(
+            "<disk type='volume' device='disk'><driver name='qemu' type='{3}'/><source pool='{0}' "
+            "volume='{1}'/><target dev='{2}' bus='virtio'/>{4}</disk>".format(backend.pool, *disk)
+            for disk in (
+                ('foreign.qcow2', 'vdx', 'qcow2', ''),
+                ('shared.qcow2', 'vdy', 'raw', '<shareable/>'),
+                (backend.template + '.qcow2', 'vdz', 'qcow2', ''),
+            )
+        )
         conn.defineXML(dom.XMLDesc(0).replace('</devices>', extra + '</devices>'))
         driver.warnings[:] = []
         driver.delete_vm(driver.get_vm(vm_id=vm['id']), timeout=60)

@@ -1,11 +1,12 @@
 """What a new user met trying the collection (issue 22), as pureboot_vm meets it, on every hypervisor type where it
 applies: templates are never managed as VMs, a graceful stop that timed out says so, a wrong endpoint is named."""
 
+import re
+
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    HypervisorError, InvalidInputError, TimeoutError_)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError, TimeoutError_
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import ensure_vm_and_node
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 
@@ -52,8 +53,16 @@ def test_a_graceful_stop_that_timed_out_is_a_change_and_fails_in_one_line(fakepv
 
 
 def test_a_proxmox_api_url_at_a_pureboot_server_says_what_answered(pureboot_server):
-    driver = driver_for({'type': 'proxmox', 'name': 'pve-at-pureboot', 'api_url': pureboot_server.url,
-                         'username': 'root@pam', 'password': 'secret', 'ca_file': pureboot_server.cafile})
+    driver = driver_for(
+        {
+            'type': 'proxmox',
+            'name': 'pve-at-pureboot',
+            'api_url': pureboot_server.url,
+            'username': 'root@pam',
+            'password': 'secret',
+            'ca_file': pureboot_server.cafile,
+        }
+    )
     with pytest.raises(HypervisorError) as caught:
         driver.open()
     text = str(caught.value)
@@ -64,8 +73,9 @@ def test_a_proxmox_api_url_at_a_pureboot_server_says_what_answered(pureboot_serv
 @pytest.mark.parametrize('kind', ['proxmox', 'ovirt'])
 def test_https_to_a_plain_http_server_says_it_answered_plain_http(pureboot_server, kind):
     url = pureboot_server.url.replace('http://', 'https://')
-    driver = driver_for({'type': kind, 'name': 'at-plain', 'api_url': url, 'password': 'secret',
-                         'username': 'root@pam' if kind == 'proxmox' else 'admin@internal'})
+    driver = driver_for(
+        {'type': kind, 'name': 'at-plain', 'api_url': url, 'password': 'secret', 'username': 'root@pam' if kind == 'proxmox' else 'admin@internal'}
+    )
     with pytest.raises(HypervisorError) as caught:
         driver.open()
     text = str(caught.value)
@@ -74,10 +84,11 @@ def test_https_to_a_plain_http_server_says_it_answered_plain_http(pureboot_serve
 
 def test_cloud_init_upgrade_true_is_refused_where_the_type_cannot_write_it(backend, driver):
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import normalize_cloud_init
+
     settings = normalize_cloud_init({'upgrade': True, 'user': 'deploy'}, driver.label, "VM 'x'")
     if driver.CLOUD_INIT_UPGRADE:
         driver.refuse_cloud_init_upgrade(settings)
         return
-    with pytest.raises(InvalidInputError, match="put 'package_upgrade: true' in cloud_init.user_data"):
+    with pytest.raises(InvalidInputError, match=re.escape("put 'package_upgrade: true' in cloud_init.user_data")):
         driver.refuse_cloud_init_upgrade(settings)
     driver.refuse_cloud_init_upgrade(dict(settings, upgrade=False))

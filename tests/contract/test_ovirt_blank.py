@@ -7,7 +7,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import vm_spec
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 @pytest.fixture
@@ -24,8 +24,17 @@ def driver(ovirt):
 
 def blank_spec(name='blank01', **params):
     """The spec pureboot_vm makes for a blank VM (no template: pxe_boot defaults to true)."""
-    base = dict(name=name, template=None, cluster='Default', storage='data', cpu_cores=4, cpu_sockets=2,
-                memory_mb=2048, networks=[{'network': 'ovirtmgmt'}], disks=[{'size_gb': 10}, {'size_gb': 5}])
+    base = dict(
+        name=name,
+        template=None,
+        cluster='Default',
+        storage='data',
+        cpu_cores=4,
+        cpu_sockets=2,
+        memory_mb=2048,
+        networks=[{'network': 'ovirtmgmt'}],
+        disks=[{'size_gb': 10}, {'size_gb': 5}],
+    )
     return vm_spec(dict(base, **params))
 
 
@@ -38,7 +47,8 @@ def test_a_blank_vm_is_made_as_predicted_and_a_second_run_changes_nothing(ovirt,
     assert ovirt.write_count() - writes == 4
     assert vm['disks'] == [
         {'name': 'blank01_Disk1', 'size_gb': 10, 'storage': 'data', 'interface': 'virtio'},
-        {'name': 'blank01_Disk2', 'size_gb': 5, 'storage': 'data', 'interface': 'sata'}]
+        {'name': 'blank01_Disk2', 'size_gb': 5, 'storage': 'data', 'interface': 'sata'},
+    ]
     assert (vm['os_type'], vm['cpu_cores'], vm['cpu_sockets'], vm['cpu_type']) == ('other_linux', 4, 2, 'host')
     assert vm['boot_order'] == ['network', 'disk'] and vm['start_on_boot'] is None
     for key in ('disks', 'os_type', 'cpu_cores', 'cpu_sockets', 'cpu_type', 'memory_mb', 'boot_order', 'firmware'):
@@ -49,8 +59,7 @@ def test_a_blank_vm_is_made_as_predicted_and_a_second_run_changes_nothing(ovirt,
     engine_vm = ovirt.engine.vm('blank01')
     assert engine_vm.template.name == 'Blank'
     attachments = sorted(engine_vm.disks, key=lambda d: d.name)
-    assert [(d.attachment['bootable'], d.obj.format.value, d.obj.sparse) for d in attachments] == [
-        (True, 'cow', True), (False, 'cow', True)]
+    assert [(d.attachment['bootable'], d.obj.format.value, d.obj.sparse) for d in attachments] == [(True, 'cow', True), (False, 'cow', True)]
     # The disks are ok when create_vm returns: the VM starts at once.
     assert driver.power(vm, 'start', timeout=30)['status'] == 'running'
 
@@ -62,17 +71,25 @@ def test_the_driver_waits_for_new_disks_to_be_ok(ovirt, driver):
     assert driver.power(vm, 'start', timeout=30)['status'] == 'running'
 
 
-@pytest.mark.parametrize('params, error, text', [
-    (dict(storage=None), InvalidInputError,
-     'disks[0]: a storage domain is required for a new disk on ovirt: give disks[0].storage or storage; '
-     'available: data'),
-    (dict(storage='nope'), NotFoundError, "storage domain 'nope' not found; available: data"),
-    (dict(disks=[{'size_gb': 10, 'interface': 'ide'}]), InvalidInputError,
-     "disks[0].interface 'ide' is not on the q35 chipset of this VM (BIOS type q35_ovmf); use virtio, scsi, sata"),
-    (dict(start_on_boot=True), InvalidInputError, "option 'start_on_boot' does not apply to ovirt hypervisors"),
-    (dict(disks=[]), InvalidInputError, 'needs at least one disk (disks)'),
-    (dict(cpu_cores=3), InvalidInputError, 'must be a multiple of cpu_sockets'),
-])
+@pytest.mark.parametrize(
+    'params, error, text',
+    [
+        (
+            dict(storage=None),
+            InvalidInputError,
+            'disks[0]: a storage domain is required for a new disk on ovirt: give disks[0].storage or storage; available: data',
+        ),
+        (dict(storage='nope'), NotFoundError, "storage domain 'nope' not found; available: data"),
+        (
+            dict(disks=[{'size_gb': 10, 'interface': 'ide'}]),
+            InvalidInputError,
+            "disks[0].interface 'ide' is not on the q35 chipset of this VM (BIOS type q35_ovmf); use virtio, scsi, sata",
+        ),
+        (dict(start_on_boot=True), InvalidInputError, "option 'start_on_boot' does not apply to ovirt hypervisors"),
+        (dict(disks=[]), InvalidInputError, 'needs at least one disk (disks)'),
+        (dict(cpu_cores=3), InvalidInputError, 'must be a multiple of cpu_sockets'),
+    ],
+)
 def test_bad_blank_vms_are_refused_in_one_line_before_any_write(ovirt, driver, params, error, text):
     writes = ovirt.write_count()
     with pytest.raises(error) as raised:
@@ -92,8 +109,7 @@ def test_a_clone_grows_and_gains_disks_and_never_shrinks(ovirt, driver):
     writes = ovirt.write_count()
     after = driver.apply_changes(vm, changes, timeout=60)
     assert ovirt.write_count() - writes == 2  # one PUT /disks/{id}, one new disk attachment
-    assert after['disks'] == predicted['disks'] == [
-        dict(first, size_gb=40), {'name': 'clone01_Disk2', 'size_gb': 8, 'storage': 'data', 'interface': 'scsi'}]
+    assert after['disks'] == predicted['disks'] == [dict(first, size_gb=40), {'name': 'clone01_Disk2', 'size_gb': 8, 'storage': 'data', 'interface': 'scsi'}]
     assert driver.diff_hardware(after, spec) == {}
     writes = ovirt.write_count()
     with pytest.raises(InvalidInputError, match='a disk is never shrunk'):
@@ -114,8 +130,7 @@ def test_os_type_families_and_cpu_type_on_a_clone(ovirt, driver):
     changes = driver.diff_hardware(vm, spec)
     assert changes['os_type'] == {'before': 'debian_12', 'after': 'windows_2022'}
     after = driver.apply_changes(vm, changes, timeout=60)
-    assert (after['os_type'], after['cpu_type'], after['cpu_sockets'], after['cpu_cores']) == (
-        'windows_2022', 'host', 2, 2)
+    assert (after['os_type'], after['cpu_type'], after['cpu_sockets'], after['cpu_cores']) == ('windows_2022', 'host', 2, 2)
     assert driver.diff_hardware(after, spec) == {}
     spec = vm_spec({'cpu_type': 'Skylake-Client-IBRS'}, after)
     after = driver.apply_changes(after, driver.diff_hardware(after, spec), timeout=60)

@@ -5,11 +5,10 @@ import time
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import diff_hardware
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 @pytest.fixture
@@ -73,8 +72,7 @@ def test_duplicate_name_keeps_the_engines_wording(ovirt, driver):
     create(ovirt, driver, 'twin')
     with pytest.raises(ConflictError) as caught:
         create(ovirt, driver, 'twin')
-    assert str(caught.value) == ("ovirt-test: VM 'twin': Cannot add VM. The VM name is already in use, please choose a "
-                                 "unique name and try again.")
+    assert str(caught.value) == ("ovirt-test: VM 'twin': Cannot add VM. The VM name is already in use, please choose a unique name and try again.")
     assert len(driver.list_vms(name='twin')) == 1
 
 
@@ -86,8 +84,7 @@ def test_unknown_vnic_profile_lists_the_profiles_before_anything_is_made(ovirt, 
     assert ovirt.write_count() == writes
     vm = create(ovirt, driver, 'fault-nic')
     with pytest.raises(NotFoundError):
-        driver.apply_changes(vm, {'networks': {'before': vm['nics'], 'after': [dict(vm['nics'][0], network='vlan200')]}},
-                             timeout=30)
+        driver.apply_changes(vm, {'networks': {'before': vm['nics'], 'after': [dict(vm['nics'][0], network='vlan200')]}}, timeout=30)
     with pytest.raises(InvalidInputError) as caught:
         create(ovirt, driver, 'fault-vlan', networks=[{'network': 'ovirtmgmt', 'vlan': 100}])
     assert 'vlan does not apply to ovirt; use a vNIC profile' in str(caught.value)
@@ -97,8 +94,7 @@ def test_a_name_the_engine_refuses(ovirt, driver):
     with pytest.raises(InvalidInputError) as caught:
         create(ovirt, driver, ovirt.refused_name)
     text = str(caught.value)
-    assert text.startswith("ovirt-test: VM 'bad name!': the engine refused the request: Can not add VM. The given name "
-                           "contains special characters.")
+    assert text.startswith("ovirt-test: VM 'bad name!': the engine refused the request: Can not add VM. The given name contains special characters.")
     assert '\n' not in text and 'Fault reason' not in text and 'HTTP response code' not in text
     assert driver.get_vm(name=ovirt.refused_name) is None
 
@@ -145,8 +141,7 @@ def test_reads_are_retried_and_writes_are_not(ovirt, driver):
     posts = len(requests_of(ovirt.engine, 'POST', '/vms'))
     with pytest.raises(ApiError) as caught:
         create(ovirt, driver, 'fault-retry2')
-    assert str(caught.value) == ("ovirt-test: VM 'fault-retry2': the engine failed the request (HTTP 503): "
-                                 "Service Unavailable")
+    assert str(caught.value) == ("ovirt-test: VM 'fault-retry2': the engine failed the request (HTTP 503): Service Unavailable")
     assert len(requests_of(ovirt.engine, 'POST', '/vms')) == posts + 1
     assert driver.get_vm(name='fault-retry2') is None
 
@@ -191,15 +186,14 @@ def test_changes_to_a_running_vm_are_kept_for_its_next_start(ovirt, driver):
     assert diff_hardware(driver.get_vm(name='fault-nextrun'), wanted) == {}
     engine_vm = ovirt.engine.vm('fault-nextrun')
     # The engine hot-plugs a memory increase sent without next_run (UpdateVmCommand): the VM has it now.
-    assert engine_vm.obj.memory == 2048 * 1024 ** 2 and engine_vm.obj.description == 'resized'
+    assert engine_vm.obj.memory == 2048 * 1024**2 and engine_vm.obj.description == 'resized'
     # A NIC comes off a running VM once unplugged; its address goes with it.
-    vm = driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt'}, {'network': 'vlan100'}]}),
-                              timeout=30)
+    vm = driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt'}, {'network': 'vlan100'}]}), timeout=30)
     assert [n['network'] for n in vm['nics']] == ['ovirtmgmt', 'vlan100']
     vm = driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt'}]}), timeout=30)
     assert [n['network'] for n in vm['nics']] == ['ovirtmgmt'] and vm['status'] == 'running'
     vm = driver.power(vm, 'reboot', timeout=30)
-    assert ovirt.engine.vm('fault-nextrun').obj.memory == 2048 * 1024 ** 2, 'a reboot with pending changes is cold'
+    assert ovirt.engine.vm('fault-nextrun').obj.memory == 2048 * 1024**2, 'a reboot with pending changes is cold'
     assert not ovirt.engine.vm('fault-nextrun').obj.next_run_configuration_exists
 
 
@@ -234,8 +228,7 @@ def test_listing_costs_the_same_requests_for_1_and_200_vms(ovirt):
 
 def test_filters_are_pushed_into_the_search(ovirt, driver):
     ovirt.engine.add_vms(5, 'Default', template=ovirt.template, prefix='push', running_every=2)
-    assert [v['name'] for v in driver.list_vms(name='push0000?', status='stopped')] == [
-        'push00001', 'push00003', 'push00005']
+    assert [v['name'] for v in driver.list_vms(name='push0000?', status='stopped')] == ['push00001', 'push00003', 'push00005']
     assert [v['name'] for v in driver.list_vms(name='push*', status='running')] == ['push00002', 'push00004']
     searches = [r['query'].get('search') for r in ovirt.engine.requests if r['path'].endswith('/vms')]
     # '?' is not a wildcard of the engine: the glob is cut there, and matched exactly here.
@@ -246,6 +239,7 @@ def test_a_tag_the_engine_refuses_is_refused_before_anything_is_made(ovirt, driv
     writes = ovirt.write_count()
     with pytest.raises(InvalidInputError) as caught:
         create(ovirt, driver, 'fault-tag', tags=['web', 'not a tag!'])
-    assert str(caught.value) == ("ovirt-test: VM 'fault-tag': tags must be 1-50 letters, digits, '_', '-' or '.', "
-                                 "not starting with '-' or '.'; got 'not a tag!'")
+    assert str(caught.value) == (
+        "ovirt-test: VM 'fault-tag': tags must be 1-50 letters, digits, '_', '-' or '.', not starting with '-' or '.'; got 'not a tag!'"
+    )
     assert ovirt.write_count() == writes

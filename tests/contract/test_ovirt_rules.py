@@ -13,7 +13,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
-MIB = 1024 ** 2
+MIB = 1024**2
 
 
 def pending(rule):
@@ -66,8 +66,7 @@ def test_a_nic_model_change_on_a_running_vm(ovirt, driver):
     vm = driver.power(create(ovirt, driver, 'nic-model'), 'start', timeout=30)
     before = ovirt.write_count()
     try:
-        vm = driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt', 'model': 'e1000'}]}),
-                                  timeout=30)
+        vm = driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt', 'model': 'e1000'}]}), timeout=30)
     except HypervisorError as exc:
         assert isinstance(exc, InvalidInputError) and ovirt.write_count() == before, str(exc)
         return
@@ -79,8 +78,7 @@ def test_a_network_not_attached_to_the_cluster_is_refused_before_the_vm_is_made(
     """vlan100 is in the data center but detached from cluster Default: a NIC on it fails (409) after the VM
     exists today; the preflight must say so first."""
     ovirt.engine.state.detach_network('vlan100', 'Default')
-    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'off-cluster', networks=[{'network': 'vlan100'}]),
-                           'vlan100')
+    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'off-cluster', networks=[{'network': 'vlan100'}]), 'vlan100')
     assert driver.get_vm(name='off-cluster') is None
 
 

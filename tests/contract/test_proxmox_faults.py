@@ -5,7 +5,13 @@ import time
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, ConflictError, InvalidInputError, NotFoundError, TaskFailedError, UnreachableError)
+    ApiError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TaskFailedError,
+    UnreachableError,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import RetryPolicy
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
 
@@ -51,8 +57,7 @@ def test_parameter_refused_by_pve_keeps_its_wording(pve, driver):
     # The driver refuses such a name itself before the clone (test_pve_rules.py); sent anyway, PVE's 400 is passed on.
     template = driver.find_template(pve.template)
     with pytest.raises(InvalidInputError) as caught:
-        driver._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(template['node'], template['id']),
-                     "VM 'not_a_dns_name!'", newid=4242, name='not_a_dns_name!')
+        driver._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(template['node'], template['id']), "VM 'not_a_dns_name!'", newid=4242, name='not_a_dns_name!')
     text = str(caught.value)
     assert text.startswith("pve-test: VM 'not_a_dns_name!': the hypervisor refused the request: Parameter verification failed.")
     assert 'name:' in text
@@ -99,8 +104,7 @@ def test_ambiguous_name_lists_the_ids(pve, driver):
 
 def test_api_token_login(pve):
     pve.pve.apitokens['automation@pve!ci'] = 'f3b0c442-98fc-1c14-9afb-000000000001'
-    driver = pve.driver(username=None, password=None, api_token_id='automation@pve!ci',
-                        api_token_secret='f3b0c442-98fc-1c14-9afb-000000000001')
+    driver = pve.driver(username=None, password=None, api_token_id='automation@pve!ci', api_token_secret='f3b0c442-98fc-1c14-9afb-000000000001')
     assert driver.facts()['template_count'] == 2
     with pytest.raises(Exception) as caught:
         pve.driver(username=None, password=None, api_token_id='automation@pve!ci', api_token_secret='nope-nope').connect()
@@ -156,8 +160,7 @@ def test_a_bridge_is_checked_on_the_target_node_before_the_clone(pve, driver):
     writes = pve.write_count()
     with pytest.raises(NotFoundError) as caught:
         clone(pve, driver, 'fault-bridge', node='pve2', networks=[{'network': 'vmbr1'}])
-    assert str(caught.value) == ("pve-test: VM 'fault-bridge': bridge 'vmbr1' not found on node 'pve2' (nor an SDN "
-                                 "vnet); available: vmbr0, vnet1")
+    assert str(caught.value) == ("pve-test: VM 'fault-bridge': bridge 'vmbr1' not found on node 'pve2' (nor an SDN vnet); available: vmbr0, vnet1")
     assert pve.write_count() == writes
     # The same bridge exists on pve1, and an SDN vnet is a bridge on every node.
     vm = clone(pve, driver, 'fault-bridge', node='pve1', networks=[{'network': 'vmbr1'}, {'network': 'vnet1'}])
@@ -168,14 +171,14 @@ def test_networks_the_user_may_not_read_are_a_warning_not_a_failure(pve, driver)
     pve.pve.fail('GET', '/network', status=403, message='Permission check failed (/nodes/pve1, Sys.Audit)')
     vm = clone(pve, driver, 'fault-audit', networks=[{'network': 'vmbr1'}])
     assert [nic['network'] for nic in vm['nics']] == ['vmbr1']
-    assert driver.warnings == ["pve-test: VM 'fault-audit': the bridges of node 'pve1' could not be read (permission "
-                               "denied: Permission check failed (/nodes/pve1, Sys.Audit)), so vmbr1 was not checked"]
+    assert driver.warnings == [
+        "pve-test: VM 'fault-audit': the bridges of node 'pve1' could not be read (permission "
+        'denied: Permission check failed (/nodes/pve1, Sys.Audit)), so vmbr1 was not checked'
+    ]
 
 
 def test_a_proxy_error_page_is_said_in_words_not_as_its_raw_body(pve, driver):
-    pve.pve.fail('GET', '/pools', status=502, message='<html><body><h1>502 Bad Gateway</h1>nginx</body></html>',
-                 html=True, times=None)
+    pve.pve.fail('GET', '/pools', status=502, message='<html><body><h1>502 Bad Gateway</h1>nginx</body></html>', html=True, times=None)
     with pytest.raises(ApiError) as caught:
         clone(pve, driver, 'fault-proxy', pool='lab')
-    assert str(caught.value) == ("pve-test: VM 'fault-proxy': 502 Bad Gateway (not the API's answer: 502 Bad Gateway "
-                                 "nginx)")
+    assert str(caught.value) == ("pve-test: VM 'fault-proxy': 502 Bad Gateway (not the API's answer: 502 Bad Gateway nginx)")

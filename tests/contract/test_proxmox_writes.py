@@ -31,6 +31,7 @@ def test_parallel_full_clones_wait_for_the_storage_lock(pve):
                 results[name] = driver.create_vm(name, {'template': pve.template}, timeout=60)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             errors.append(exc)
+
     threads = [threading.Thread(target=create, args=('locked-{0}'.format(i),)) for i in range(2)]
     for thread in threads:
         thread.start()
@@ -42,9 +43,9 @@ def test_parallel_full_clones_wait_for_the_storage_lock(pve):
     assert names == ['locked-0', 'locked-1']
     assert results['locked-0']['id'] != results['locked-1']['id']
     failed = [t for t in pve.pve.tasklog if t['type'] == 'qmclone' and t.get('exitstatus') not in (None, 'OK')]
-    assert all("can't lock file '/var/lock/pve-manager/pve-storage-{0}' - got timeout".format(pve.template_storage)
-               in t['exitstatus']
-               for t in failed) and failed
+    assert (
+        all("can't lock file '/var/lock/pve-manager/pve-storage-{0}' - got timeout".format(pve.template_storage) in t['exitstatus'] for t in failed) and failed
+    )
 
 
 def test_parallel_clones_pick_ids_apart(pve):
@@ -58,6 +59,7 @@ def test_parallel_clones_pick_ids_apart(pve):
                 driver.create_vm(name, {'template': pve.template}, timeout=60)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             errors.append(exc)
+
     threads = [threading.Thread(target=create, args=(name,)) for name in names]
     for thread in threads:
         thread.start()
@@ -71,9 +73,20 @@ def test_parallel_clones_pick_ids_apart(pve):
     assert len(clones) <= 13, len(clones)
 
 
-PRIVILEGES = {'VM.Audit', 'VM.Allocate', 'VM.Clone', 'VM.Config.Disk', 'VM.Config.CPU', 'VM.Config.Memory',
-              'VM.Config.Network', 'VM.Config.Options', 'VM.PowerMgmt', 'Datastore.AllocateSpace', 'Datastore.Audit',
-              'Sys.Audit'}
+PRIVILEGES = {
+    'VM.Audit',
+    'VM.Allocate',
+    'VM.Clone',
+    'VM.Config.Disk',
+    'VM.Config.CPU',
+    'VM.Config.Memory',
+    'VM.Config.Network',
+    'VM.Config.Options',
+    'VM.PowerMgmt',
+    'Datastore.AllocateSpace',
+    'Datastore.Audit',
+    'Sys.Audit',
+}
 
 
 def test_an_id_taken_by_a_vm_we_cannot_see_is_never_taken_over(pve):
@@ -116,6 +129,7 @@ def test_two_clients_making_the_same_vm_at_once_make_it_once(pve):
                 outcomes.append(driver.create_vm('twice', {'template': pve.template}, timeout=60))
         except ConflictError as exc:
             errors.append(str(exc))
+
     threads = [threading.Thread(target=create) for _client in range(2)]
     for thread in threads:
         thread.start()
@@ -146,8 +160,7 @@ def test_a_lost_clone_answer_is_read_back_not_sent_again_blindly(pve, proxy, fat
     assert len([e for e in proxy.entries() if e['path'].endswith('/clone')]) == (1 if fate == LOST_ANSWER else 2)
 
 
-@pytest.mark.parametrize('action, path, status', [('start', '/status/start', 'running'),
-                                                  ('stop', '/status/stop', 'stopped')])
+@pytest.mark.parametrize('action, path, status', [('start', '/status/start', 'running'), ('stop', '/status/stop', 'stopped')])
 @pytest.mark.parametrize('fate', [LOST_ANSWER, LOST_REQUEST])
 def test_a_lost_power_answer_is_read_back(pve, proxy, action, path, status, fate):
     with pve.driver(api_url=proxy.url, ca_file=proxy.cafile) as driver:

@@ -13,8 +13,7 @@ import urllib.parse
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, empty_settings, normalize_cloud_init)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init, empty_settings, normalize_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
@@ -42,8 +41,9 @@ def clone(pve, driver, name, **spec):
 
 def writes_of(pve, method=None, suffix=''):
     """The write requests fakepve saw (logins aside), optionally of one method and path ending."""
-    return [(m, p) for m, p, _body in pve.pve.requests if m != 'GET' and not p.endswith('/access/ticket')
-            and (method is None or m == method) and p.endswith(suffix)]
+    return [
+        (m, p) for m, p, _body in pve.pve.requests if m != 'GET' and not p.endswith('/access/ticket') and (method is None or m == method) and p.endswith(suffix)
+    ]
 
 
 # ------------------------------------------------------------------------------------------- the five rules
@@ -126,7 +126,7 @@ def test_memory_is_lowered_below_the_balloon_target_consistently(pve, driver):
     try:
         driver.apply_changes(vm, changes, timeout=60)
     except HypervisorError as exc:
-        assert 'balloon' in str(exc) and 'too large' not in str(exc), 'PVE\'s refusal passed on: ' + str(exc)
+        assert 'balloon' in str(exc) and 'too large' not in str(exc), "PVE's refusal passed on: " + str(exc)
         assert len(writes_of(pve)) == before, 'refused after a write'
         return
     config = pve.pve.vm(int(vm['id'])).config
@@ -159,17 +159,21 @@ def test_an_ip_prefix_of_7_or_less_is_refused(pve, driver, address):
     def write():
         settings = normalize_cloud_init({'ip_config': [{key: address}]}, 'pve-test', "VM 'prefix'")
         driver.write_cloud_init(vm, settings, diff_cloud_init(empty_settings(), settings), timeout=60)
+
     refused_before_any_write(pve, write, address)
 
 
-@pytest.mark.parametrize('key', ['ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 short',
-                                 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIFvbrJp27j61SFSFX5U+fOy6FuWwbPy/A3l2xpfMOASD wrong-type'])
+@pytest.mark.parametrize(
+    'key',
+    ['ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 short', 'ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIFvbrJp27j61SFSFX5U+fOy6FuWwbPy/A3l2xpfMOASD wrong-type'],
+)
 def test_an_ssh_key_ssh_keygen_refuses_is_refused(pve, driver, key):
     vm = clone(pve, driver, 'keys')
 
     def write():
         settings = normalize_cloud_init({'ssh_keys': [key]}, 'pve-test', "VM 'keys'")
         driver.write_cloud_init(vm, settings, diff_cloud_init(empty_settings(), settings), timeout=60)
+
     refused_before_any_write(pve, write, 'ssh_keys')
     assert urllib.parse.quote(key) not in str(pve.pve.requests)
 
@@ -186,8 +190,7 @@ def test_a_vm_name_that_is_no_dns_name_is_refused(pve, driver, name):
 
 def test_user_data_with_user_password_or_keys_warns_that_they_are_replaced(pve, driver):
     """cicustom user= replaces the user data PVE generates from ciuser, cipassword and sshkeys (Cloudinit.pm)."""
-    settings = normalize_cloud_init({'user': 'deploy', 'password': 'Pa55-word', 'user_data': '#cloud-config\n'},
-                                    'pve-test', "VM 'ud'")
+    settings = normalize_cloud_init({'user': 'deploy', 'password': 'Pa55-word', 'user_data': '#cloud-config\n'}, 'pve-test', "VM 'ud'")
     try:
         driver.check_cloud_init(settings, node='pve1', subject="VM 'ud'")
     except HypervisorError:

@@ -52,17 +52,19 @@ def test_an_unknown_cluster_filter_fails_the_same_for_vms_and_templates(backend,
         assert errors[0][1].endswith("filter 'cluster' does not apply to {0} hypervisors".format(backend.kind))
 
 
-@pytest.mark.parametrize('hardware', [
-    {},
-    {'cpu_cores': 2, 'memory_mb': 2048, 'tags': ['Web', 'lab'], 'description': 'predicted'},
-    {'networks': [{'network': 'SECOND'}], 'boot_order': ['network', 'disk'], 'firmware': 'uefi'},
-    {'networks': [{'network': 'FIRST'}, {'network': 'SECOND', 'model': 'e1000'}], 'pxe_boot': True,
-     'boot_order': ['network', 'disk']},
-    {'networks': []},
-], ids=['as-template', 'hardware', 'one-nic-uefi', 'two-nics-pxe', 'no-nic'])
+@pytest.mark.parametrize(
+    'hardware',
+    [
+        {},
+        {'cpu_cores': 2, 'memory_mb': 2048, 'tags': ['Web', 'lab'], 'description': 'predicted'},
+        {'networks': [{'network': 'SECOND'}], 'boot_order': ['network', 'disk'], 'firmware': 'uefi'},
+        {'networks': [{'network': 'FIRST'}, {'network': 'SECOND', 'model': 'e1000'}], 'pxe_boot': True, 'boot_order': ['network', 'disk']},
+        {'networks': []},
+    ],
+    ids=['as-template', 'hardware', 'one-nic-uefi', 'two-nics-pxe', 'no-nic'],
+)
 def test_the_prediction_is_the_real_record(backend, driver, hardware):
-    networks = [dict(nic, network={'FIRST': backend.network, 'SECOND': backend.second_network}[nic['network']])
-                for nic in hardware.get('networks', ())]
+    networks = [dict(nic, network={'FIRST': backend.network, 'SECOND': backend.second_network}[nic['network']]) for nic in hardware.get('networks', ())]
     hardware = dict(hardware, networks=networks) if 'networks' in hardware else hardware
     for index, template in enumerate((backend.template, backend.other_template)):
         name = 'predict-{0}-{1}'.format(len(hardware), index)
@@ -75,18 +77,25 @@ def test_the_prediction_is_the_real_record(backend, driver, hardware):
         assert predicted['id'] is None and all(nic['mac'] is None for nic in predicted['nics'])
 
 
-@pytest.mark.parametrize('mistake, expected', [
-    ({'tags': ['a', 'B', 'has space']}, "tags must be 1-50 letters"),
-    ({'tags': ['semi;colon']}, "'semi;colon'"),
-    ({'boot_order': ['disk', 'disk']}, 'boot_order names disk more than once'),
-    ({'networks': [{'network': 'no-such-net'}]}, "'no-such-net' not found"),
-    ({'networks': [], 'boot_order': ['network', 'disk']}, 'boot_order names network, and the VM has no NIC'),
-    ({'networks': [], 'pxe_boot': True, 'boot_order': ['network', 'disk']}, 'pxe_boot needs a NIC'),
-    ({'networks': [{'network': 'FIRST', 'model': 'no-such-model'}]}, 'networks[0].model must be one of'),
-], ids=['tag-space', 'tag-semicolon', 'boot-twice', 'unknown-network', 'boot-no-nic', 'pxe-no-nic', 'bad-model'])
+@pytest.mark.parametrize(
+    'mistake, expected',
+    [
+        ({'tags': ['a', 'B', 'has space']}, 'tags must be 1-50 letters'),
+        ({'tags': ['semi;colon']}, "'semi;colon'"),
+        ({'boot_order': ['disk', 'disk']}, 'boot_order names disk more than once'),
+        ({'networks': [{'network': 'no-such-net'}]}, "'no-such-net' not found"),
+        ({'networks': [], 'boot_order': ['network', 'disk']}, 'boot_order names network, and the VM has no NIC'),
+        ({'networks': [], 'pxe_boot': True, 'boot_order': ['network', 'disk']}, 'pxe_boot needs a NIC'),
+        ({'networks': [{'network': 'FIRST', 'model': 'no-such-model'}]}, 'networks[0].model must be one of'),
+    ],
+    ids=['tag-space', 'tag-semicolon', 'boot-twice', 'unknown-network', 'boot-no-nic', 'pxe-no-nic', 'bad-model'],
+)
 def test_a_wrong_input_fails_before_any_write(backend, driver, mistake, expected):
-    mistake = dict(mistake, networks=[dict(nic, network=backend.network if nic['network'] == 'FIRST' else nic['network'])
-                                      for nic in mistake['networks']]) if 'networks' in mistake else mistake
+    mistake = (
+        dict(mistake, networks=[dict(nic, network=backend.network if nic['network'] == 'FIRST' else nic['network']) for nic in mistake['networks']])
+        if 'networks' in mistake
+        else mistake
+    )
     spec = dict(backend.placement, template=backend.template, name='refused', **mistake)
     writes = backend.write_count()
     for attempt in (lambda: driver.preflight(spec), lambda: driver.create_vm('refused', spec, timeout=60)):
@@ -98,8 +107,7 @@ def test_a_wrong_input_fails_before_any_write(backend, driver, mistake, expected
 
 
 def test_accepted_tags_converge(backend, driver):
-    vm = driver.create_vm('tagged', dict(backend.placement, template=backend.template, tags=['a', 'B', 'x_1.2-3']),
-                          timeout=120)
+    vm = driver.create_vm('tagged', dict(backend.placement, template=backend.template, tags=['a', 'B', 'x_1.2-3']), timeout=120)
     assert vm['tags'] == ['a', 'b', 'x_1.2-3']
     again = driver.get_vm(vm_id=vm['id'])
     assert diff_hardware(again, {'tags': ['a', 'B', 'x_1.2-3']}) == {}

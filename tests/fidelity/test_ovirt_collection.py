@@ -42,38 +42,55 @@ def ansible_env(tmp_path):
     config = tmp_path / 'ansible.cfg'
     config.write_text('[defaults]\n')
     env = {key: value for key, value in os.environ.items() if not key.startswith('ANSIBLE_')}
-    env.update({
-        'ANSIBLE_CONFIG': str(config),
-        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-        'ANSIBLE_COLLECTIONS_PATH': root,
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        'ANSIBLE_STDOUT_CALLBACK': 'default',
-        'ANSIBLE_INVENTORY_ENABLED': 'ovirt.ovirt.ovirt,host_list',
-    })
+    env.update(
+        {
+            'ANSIBLE_CONFIG': str(config),
+            'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
+            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
+            'ANSIBLE_COLLECTIONS_PATH': root,
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_STDOUT_CALLBACK': 'default',
+            'ANSIBLE_INVENTORY_ENABLED': 'ovirt.ovirt.ovirt,host_list',
+        }
+    )
     return env
 
 
 def run_ansible(tool, args, env, cwd):
     """``python -m ansible <tool>`` with this interpreter, so modules and plugins share its packages."""
-    return subprocess.run([sys.executable, '-m', 'ansible', tool] + args, env=env, cwd=str(cwd),
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run([sys.executable, '-m', 'ansible', tool] + args, env=env, cwd=str(cwd), capture_output=True, text=True, timeout=300, check=False)
 
 
 def test_vm_lifecycle_with_ovirt_ovirt(ovirt_engine, ansible_env, tmp_path):
     # Short locks make ovirt_vm really wait for the unlock and the start (its 1 s polls); longer delays of the
     # other states would only cost its fixed 3 s polls.
     ovirt_engine.set_delays(image_locked=0.3, wait_for_launch=0.3)
-    result = run_ansible('playbook', [
-        '-i', 'localhost,', '-c', 'local', PLAYBOOK,
-        '-e', json.dumps({'ovirt_url': ovirt_engine.url, 'ovirt_username': ovirt_engine.username,
-                          'ovirt_password': ovirt_engine.password, 'ovirt_cafile': ovirt_engine.cafile,
-                          'vm_name': 'fidelity01'}),
-    ], ansible_env, tmp_path)
+    result = run_ansible(
+        'playbook',
+        [
+            '-i',
+            'localhost,',
+            '-c',
+            'local',
+            PLAYBOOK,
+            '-e',
+            json.dumps(
+                {
+                    'ovirt_url': ovirt_engine.url,
+                    'ovirt_username': ovirt_engine.username,
+                    'ovirt_password': ovirt_engine.password,
+                    'ovirt_cafile': ovirt_engine.cafile,
+                    'vm_name': 'fidelity01',
+                }
+            ),
+        ],
+        ansible_env,
+        tmp_path,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert 'failed=0' in result.stdout
     with ovirt_engine.state.lock:
@@ -90,21 +107,25 @@ def test_vm_lifecycle_with_ovirt_ovirt(ovirt_engine, ansible_env, tmp_path):
 
 def test_inventory_plugin_lists_the_vms(ovirt_engine, ansible_env, tmp_path):
     source = tmp_path / 'simulator.ovirt.yml'
-    source.write_text('\n'.join([
-        'plugin: ovirt.ovirt.ovirt',
-        'ovirt_url: %s' % ovirt_engine.url,
-        'ovirt_username: %s' % ovirt_engine.username,
-        'ovirt_password: %s' % ovirt_engine.password,
-        'ovirt_cafile: %s' % ovirt_engine.cafile,
-        'keyed_groups:',
-        '  - key: cluster',
-        '    prefix: cluster',
-        '  - key: status',
-        '    prefix: status',
-        'compose:',
-        '  ansible_host: (devices.values() | list | first | default([None]))[0]',
-        '',
-    ]))
+    source.write_text(
+        '\n'.join(
+            [
+                'plugin: ovirt.ovirt.ovirt',
+                'ovirt_url: %s' % ovirt_engine.url,
+                'ovirt_username: %s' % ovirt_engine.username,
+                'ovirt_password: %s' % ovirt_engine.password,
+                'ovirt_cafile: %s' % ovirt_engine.cafile,
+                'keyed_groups:',
+                '  - key: cluster',
+                '    prefix: cluster',
+                '  - key: status',
+                '    prefix: status',
+                'compose:',
+                '  ansible_host: (devices.values() | list | first | default([None]))[0]',
+                '',
+            ]
+        )
+    )
     result = run_ansible('inventory', ['-i', str(source), '--list'], ansible_env, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     inventory = unwrap(json.loads(result.stdout))
@@ -116,5 +137,5 @@ def test_inventory_plugin_lists_the_vms(ovirt_engine, ansible_env, tmp_path):
     assert web01['template'] == 'rhel9-tpl' and web01['os'] == 'rhel_9x64' and web01['tags'] == ['web']
     assert web01['host'] in ('host1', 'host2') and web01['cluster'] == 'Default'
     assert web01['ansible_host'].startswith('10.') and web01['devices']['eth0'][0] == web01['ansible_host']
-    assert web01['statistics']['memory.installed'] == 4 * 1024 ** 3
+    assert web01['statistics']['memory.installed'] == 4 * 1024**3
     assert hostvars['web02']['devices'] == {} and hostvars['web02']['host'] is None

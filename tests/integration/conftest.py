@@ -12,11 +12,17 @@ import pytest
 
 def target_vars(backend, tmp_path, **extra):
     """What every target gets: the connection, the scene's names, and where to write results."""
-    variables = {'hv': backend.connection(), 'hv_type': backend.kind, 'template': backend.template,
-                 'other_template': backend.other_template, 'network': backend.network,
-                 'second_network': backend.second_network, 'placement': backend.placement,
-                 'scene_hosts': backend.scene_hosts,
-                 'results_file': str(tmp_path / 'results.json')}
+    variables = {
+        'hv': backend.connection(),
+        'hv_type': backend.kind,
+        'template': backend.template,
+        'other_template': backend.other_template,
+        'network': backend.network,
+        'second_network': backend.second_network,
+        'placement': backend.placement,
+        'scene_hosts': backend.scene_hosts,
+        'results_file': str(tmp_path / 'results.json'),
+    }
     # What a backend's scene needs the targets to do differently (LibvirtBackend.target_vars says why).
     variables.update(getattr(backend, 'target_vars', {}))
     variables.update(extra)
@@ -50,12 +56,12 @@ def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argumen
     if not path or not SECURITY_OUTCOMES:
         return
     import ansible.release
+
     from ansible_collections.pureboot.hypervisors.tests.integration.test_security import ACTORS, CASES
+
     cases = []
     for case_id, (attack, answer) in CASES.items():
         runs = SECURITY_OUTCOMES.get(case_id, {})
-        cases.append({'id': case_id, 'attack': attack, 'answer': answer, 'tests': sorted(runs),
-                      'passed': bool(runs) and all(runs.values())})
+        cases.append({'id': case_id, 'attack': attack, 'answer': answer, 'tests': sorted(runs), 'passed': bool(runs) and all(runs.values())})
     with open(path, 'w') as out:
-        json.dump({'ansible_core': ansible.release.__version__, 'python': sys.version.split()[0], 'cases': cases,
-                   'actors': ACTORS}, out, indent=1)
+        json.dump({'ansible_core': ansible.release.__version__, 'python': sys.version.split()[0], 'cases': cases, 'actors': ACTORS}, out, indent=1)

@@ -25,19 +25,21 @@ def ansible_env(tmp_path, extra=None):
     for key in list(env):
         if key.startswith(('ANSIBLE_', 'PUREBOOT_')):
             del env[key]
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
-        'ANSIBLE_ROLES_PATH': str(TARGETS),
-        'ANSIBLE_CONFIG': str(tmp_path / 'no-ansible.cfg'),
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-        'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0',
-        'ANSIBLE_DEPRECATION_WARNINGS': '0',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),
-    })
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
+            'ANSIBLE_ROLES_PATH': str(TARGETS),
+            'ANSIBLE_CONFIG': str(tmp_path / 'no-ansible.cfg'),
+            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
+            'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -50,9 +52,15 @@ def write_vars(tmp_path, variables, name='vars.json'):
 
 def role_play(role, tasks_from='main', check=False):
     """A play on localhost running one target's task file."""
-    return [{'name': '{0} ({1})'.format(role, tasks_from), 'hosts': 'localhost', 'gather_facts': False,
-             'check_mode': check,
-             'tasks': [{'ansible.builtin.include_role': {'name': role, 'tasks_from': tasks_from}}]}]
+    return [
+        {
+            'name': '{0} ({1})'.format(role, tasks_from),
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'check_mode': check,
+            'tasks': [{'ansible.builtin.include_role': {'name': role, 'tasks_from': tasks_from}}],
+        }
+    ]
 
 
 def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playbook.yml', timeout=600):
@@ -63,14 +71,12 @@ def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playb
     if variables is not None:
         command += ['-e', '@{0}'.format(write_vars(tmp_path, variables, name + '.vars.json'))]
     command += list(args)
-    return subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True, timeout=timeout,
-                          cwd=str(tmp_path), check=False)
+    return subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
 
 
 def assert_ok(result):
     """The run passed; otherwise show its output."""
-    assert result.returncode == 0, 'ansible-playbook failed ({0}):\n{1}\n{2}'.format(
-        result.returncode, result.stdout[-12000:], result.stderr[-4000:])
+    assert result.returncode == 0, 'ansible-playbook failed ({0}):\n{1}\n{2}'.format(result.returncode, result.stdout[-12000:], result.stderr[-4000:])
 
 
 def read_results(tmp_path, name='results.json'):
@@ -80,8 +86,7 @@ def read_results(tmp_path, name='results.json'):
 def vault(tmp_path, *args, stdin=None):
     """ansible-vault with the password in tmp_path/vault-pass; returns what it printed."""
     command = [str(BIN / 'ansible-vault')] + list(args) + ['--vault-password-file', str(tmp_path / 'vault-pass')]
-    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, check=True,
-                          input=stdin, cwd=str(tmp_path)).stdout
+    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, check=True, input=stdin, cwd=str(tmp_path)).stdout
 
 
 def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml', timeout=300, action='--list'):
@@ -92,8 +97,7 @@ def ansible_inventory(tmp_path, source, *args, env=None, name='lab.pureboot.yml'
     command = [str(BIN / 'ansible-inventory'), '-i', str(path), action] + list(args)
     extra = {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'}
     extra.update(env or {})
-    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=timeout,
-                          cwd=str(tmp_path), check=False)
+    return subprocess.run(command, env=ansible_env(tmp_path, extra), capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
 
 
 def unwrap(value):

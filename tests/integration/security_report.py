@@ -13,7 +13,7 @@ import argparse
 import json
 import pathlib
 
-HEADER = '''# Security: threat model, untrusted data, connection targets, credentials
+HEADER = """# Security: threat model, untrusted data, connection targets, credentials
 
 <!-- Rendered by tests/integration/security_report.py from the outcomes of tests/integration/test_security*.py:
 do not edit by hand. -->
@@ -36,7 +36,7 @@ inventory (`plugins/plugin_utils/_unsafe.py`); `ansible_host` comes from the hyp
 with `trust_pureboot_ip: true` ([inventory](inventory.md)); a node is a VM's only by the MAC of one of its NICs;
 the environment's credentials fill only a connection to the system they name ([connections](connections.md));
 hypervisor APIs over https only, PureBoot over plain http only on loopback or with `allow_insecure_http: true`.
-'''
+"""
 
 
 def cell(text):
@@ -69,21 +69,24 @@ def threat_model(reports, runs):
     actors = next((report['actors'] for report in reports if report.get('actors')), None)
     if not actors:
         return ''
-    lines = ['', '## Threat model', '',
-             'Each actor, what they can reach, and the rules the collection keeps against them; each rule names the '
-             'case below and the tests that play that actor (with their result on the runs of the table), or says '
-             'what is still pending.', '']
+    lines = [
+        '',
+        '## Threat model',
+        '',
+        'Each actor, what they can reach, and the rules the collection keeps against them; each rule names the '
+        'case below and the tests that play that actor (with their result on the runs of the table), or says '
+        'what is still pending.',
+        '',
+    ]
     for actor in actors:
         lines.append('### {0} ({1})'.format(actor['actor'], 'trusted' if actor['trusted'] else 'untrusted'))
         lines.extend(['', 'Can reach: ' + actor['reaches'], ''])
         for rule in actor['rules']:
             if 'case' in rule:
                 tests = ', '.join('`{0}`'.format(name) for name in test_names(reports, rule['case'])) or 'none ran'
-                lines.append('- {0} (case `{1}`; test: {2}; {3})'.format(
-                    rule['rule'], rule['case'], tests, case_result(reports, runs, rule['case'])))
+                lines.append('- {0} (case `{1}`; test: {2}; {3})'.format(rule['rule'], rule['case'], tests, case_result(reports, runs, rule['case'])))
             else:
-                lines.append('- {0} (pending: {1}; test: {2})'.format(rule['rule'], rule['pending'],
-                                                                      rule.get('test') or 'not written yet'))
+                lines.append('- {0} (pending: {1}; test: {2})'.format(rule['rule'], rule['pending'], rule.get('test') or 'not written yet'))
         lines.append('')
     return '\n'.join(lines)
 
@@ -104,8 +107,7 @@ def render(reports):
                 results.append('not run')
             else:
                 results.append('passed' if mine[0]['passed'] else '**FAILED**')
-        lines.append('| ' + ' | '.join(['`{0}`'.format(case_id), cell(case['attack']), cell(case['answer'])] + results)
-                     + ' |')
+        lines.append('| ' + ' | '.join(['`{0}`'.format(case_id), cell(case['attack']), cell(case['answer'])] + results) + ' |')
     return HEADER + threat_model(reports, runs) + '\n## Cases\n\n' + '\n'.join(lines) + '\n'
 
 

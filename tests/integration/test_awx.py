@@ -17,14 +17,13 @@ import sys
 import tempfile
 from urllib.parse import urlsplit
 
+import ansible_runner
 import jinja2
 import jinja2.sandbox
-import ansible_runner
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, unwrap)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, unwrap
 
 AWX = COLLECTION / 'extensions' / 'awx'
 
@@ -38,13 +37,15 @@ STANDARD_INVENTORY_UPDATE_ENV = {
 # AWX transmits through ansible-runner's Python interface (AWXReceptorJob.transmit). An inventory update has no
 # playbook, only the raw command in the private data directory's `args` file, which the `ansible-runner transmit`
 # command line refuses to send ("The -p option must be specified"); this is AWX's own call, in its own process.
-TRANSMIT_WITHOUT_PLAYBOOK = ('import sys, ansible_runner; ansible_runner.run(streamer="transmit", '
-                             '_output=sys.stdout.buffer, private_data_dir=sys.argv[1], ident=sys.argv[2])')
+TRANSMIT_WITHOUT_PLAYBOOK = (
+    'import sys, ansible_runner; ansible_runner.run(streamer="transmit", _output=sys.stdout.buffer, private_data_dir=sys.argv[1], ident=sys.argv[2])'
+)
 
 
 def test_execution_environment_dependencies_are_introspected(tmp_path):
-    result = subprocess.run([str(BIN / 'ansible-builder'), 'introspect', '--sanitize', str(COLLECTIONS_PATH)],
-                            capture_output=True, text=True, check=True, env=ansible_env(tmp_path))
+    result = subprocess.run(
+        [str(BIN / 'ansible-builder'), 'introspect', '--sanitize', str(COLLECTIONS_PATH)], capture_output=True, text=True, check=True, env=ansible_env(tmp_path)
+    )
     text = result.stdout
     for requirement in ('proxmoxer', 'requests', 'ovirt-engine-sdk-python'):
         assert requirement in text, requirement
@@ -53,21 +54,37 @@ def test_execution_environment_dependencies_are_introspected(tmp_path):
 
 
 def test_ansible_builder_create_makes_a_build_context(tmp_path):
-    built = subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', str(COLLECTION), '--output-path',
-                            str(tmp_path)], capture_output=True, text=True, env=ansible_env(tmp_path), check=True)
+    built = subprocess.run(
+        [str(BIN / 'ansible-galaxy'), 'collection', 'build', str(COLLECTION), '--output-path', str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=ansible_env(tmp_path),
+        check=True,
+    )
     tarball = next(tmp_path.glob('pureboot-hypervisors-*.tar.gz'))
     assert 'Created collection' in built.stdout
-    (tmp_path / 'requirements.yml').write_text(yaml.safe_dump(
-        {'collections': [{'name': str(tarball), 'type': 'file'}]}))
-    (tmp_path / 'execution-environment.yml').write_text(yaml.safe_dump({
-        'version': 3,
-        'images': {'base_image': {'name': 'quay.io/ansible/awx-ee:latest'}},
-        'dependencies': {'galaxy': 'requirements.yml', 'ansible_core': {'package_pip': 'ansible-core==2.19.14'},
-                         'ansible_runner': {'package_pip': 'ansible-runner'}},
-    }))
-    result = subprocess.run([str(BIN / 'ansible-builder'), 'create', '-f', 'execution-environment.yml', '-c', 'context',
-                             '--output-filename', 'Containerfile'],
-                            cwd=str(tmp_path), capture_output=True, text=True, env=ansible_env(tmp_path), check=False)
+    (tmp_path / 'requirements.yml').write_text(yaml.safe_dump({'collections': [{'name': str(tarball), 'type': 'file'}]}))
+    (tmp_path / 'execution-environment.yml').write_text(
+        yaml.safe_dump(
+            {
+                'version': 3,
+                'images': {'base_image': {'name': 'quay.io/ansible/awx-ee:latest'}},
+                'dependencies': {
+                    'galaxy': 'requirements.yml',
+                    'ansible_core': {'package_pip': 'ansible-core==2.19.14'},
+                    'ansible_runner': {'package_pip': 'ansible-runner'},
+                },
+            }
+        )
+    )
+    result = subprocess.run(
+        [str(BIN / 'ansible-builder'), 'create', '-f', 'execution-environment.yml', '-c', 'context', '--output-filename', 'Containerfile'],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        env=ansible_env(tmp_path),
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     containerfile = (tmp_path / 'context' / 'Containerfile').read_text()
     assert 'ansible-galaxy collection install' in containerfile
@@ -100,48 +117,84 @@ def inject(credential_type, inputs, private_data_dir, runner_root=None):
         else:
             filenames = job_path
     values['tower'] = {'filename': filenames}
-    return {name: templates.from_string(template).render(values)
-            for name, template in definition['injectors']['env'].items()}
+    return {name: templates.from_string(template).render(values) for name, template in definition['injectors']['env'].items()}
 
 
 def credentials_env(backend, pureboot_server, private_data_dir, runner_root=None):
     """Both credential types' injected variables, for the backend's connection and the PureBoot double."""
     connection = backend.connection()
-    environment = inject('credential_type_hypervisor.yml', {
-        'type': connection['type'], 'api_url': connection['api_url'], 'username': connection['username'],
-        'password': connection['password'], 'ca_cert': pathlib.Path(connection['ca_file']).read_text()},
-        private_data_dir, runner_root)
-    environment.update(inject('credential_type_pureboot.yml', {
-        'url': pureboot_server.url, 'api_key': pureboot_server.api_key,
-        'ca_cert': pathlib.Path(pureboot_server.cafile).read_text()}, private_data_dir, runner_root))
+    environment = inject(
+        'credential_type_hypervisor.yml',
+        {
+            'type': connection['type'],
+            'api_url': connection['api_url'],
+            'username': connection['username'],
+            'password': connection['password'],
+            'ca_cert': pathlib.Path(connection['ca_file']).read_text(),
+        },
+        private_data_dir,
+        runner_root,
+    )
+    environment.update(
+        inject(
+            'credential_type_pureboot.yml',
+            {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_cert': pathlib.Path(pureboot_server.cafile).read_text()},
+            private_data_dir,
+            runner_root,
+        )
+    )
     return environment
 
 
 def test_credential_types_inject_exactly_the_modules_fallbacks(backend, pureboot_server, tmp_path):
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import HYPERVISOR_ENV, PUREBOOT_ENV
+
     private = tmp_path / 'runner'
     connection = backend.connection()
-    hv_env = inject('credential_type_hypervisor.yml', {
-        'type': connection['type'], 'api_url': connection['api_url'], 'username': connection['username'],
-        'password': connection['password'], 'ca_cert': open(connection['ca_file']).read()}, private)
-    pb_env = inject('credential_type_pureboot.yml', {
-        'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_cert': open(pureboot_server.cafile).read()},
-        private)
+    hv_env = inject(
+        'credential_type_hypervisor.yml',
+        {
+            'type': connection['type'],
+            'api_url': connection['api_url'],
+            'username': connection['username'],
+            'password': connection['password'],
+            'ca_cert': open(connection['ca_file']).read(),
+        },
+        private,
+    )
+    pb_env = inject(
+        'credential_type_pureboot.yml',
+        {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_cert': open(pureboot_server.cafile).read()},
+        private,
+    )
     assert sorted(hv_env) == sorted(HYPERVISOR_ENV.values())
     assert sorted(pb_env) == sorted(PUREBOOT_ENV.values())
 
     (private / 'project').mkdir(parents=True)
-    (private / 'project' / 'job.yml').write_text(yaml.safe_dump([{
-        'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-            {'name': 'Test the hypervisor from the injected credential',
-             'pureboot.hypervisors.pureboot_hypervisor': {}, 'register': 'hv'},
-            {'name': 'Keep it in the PureBoot registry', 'pureboot.hypervisors.pureboot_hypervisor': {},
-             'register': 'registry'},
-            {'name': 'List templates', 'pureboot.hypervisors.pureboot_vm_template_info': {}, 'register': 'templates'},
-            {'ansible.builtin.assert': {'that': [
-                "hv.hypervisor.status == 'online'",
-                'registry.pureboot_registry.api_url == hv.hypervisor.api_url',
-                'templates.templates | length >= 2']}}]}]))
+    (private / 'project' / 'job.yml').write_text(
+        yaml.safe_dump(
+            [
+                {
+                    'hosts': 'localhost',
+                    'gather_facts': False,
+                    'tasks': [
+                        {'name': 'Test the hypervisor from the injected credential', 'pureboot.hypervisors.pureboot_hypervisor': {}, 'register': 'hv'},
+                        {'name': 'Keep it in the PureBoot registry', 'pureboot.hypervisors.pureboot_hypervisor': {}, 'register': 'registry'},
+                        {'name': 'List templates', 'pureboot.hypervisors.pureboot_vm_template_info': {}, 'register': 'templates'},
+                        {
+                            'ansible.builtin.assert': {
+                                'that': [
+                                    "hv.hypervisor.status == 'online'",
+                                    'registry.pureboot_registry.api_url == hv.hypervisor.api_url',
+                                    'templates.templates | length >= 2',
+                                ]
+                            }
+                        },
+                    ],
+                }
+            ]
+        )
+    )
     environment = dict(ansible_env(tmp_path))
     for variable in list(environment):
         if variable.startswith('PUREBOOT_'):
@@ -150,8 +203,7 @@ def test_credential_types_inject_exactly_the_modules_fallbacks(backend, pureboot
     environment.update(pb_env)
     environment['ANSIBLE_INVENTORY'] = 'localhost,'
     environment['ANSIBLE_CONNECTION'] = 'local'
-    result = ansible_runner.run(private_data_dir=str(private), playbook='job.yml', envvars=environment, quiet=True,
-                                inventory='localhost,')
+    result = ansible_runner.run(private_data_dir=str(private), playbook='job.yml', envvars=environment, quiet=True, inventory='localhost,')
     output = result.stdout.read()
     assert result.status == 'successful', output[-6000:]
     # No name in the credential: the connection is named after the API's host.
@@ -171,12 +223,18 @@ def project_collections(tmp_path_factory):
     work = tmp_path_factory.mktemp('project-update')
     # No collections path of the test run's: ansible-galaxy would find the collection there and install nothing.
     env = node_env(work)
-    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'build', str(COLLECTION), '--output-path', str(work)],
-                   capture_output=True, text=True, env=env, check=True)
+    subprocess.run(
+        [str(BIN / 'ansible-galaxy'), 'collection', 'build', str(COLLECTION), '--output-path', str(work)], capture_output=True, text=True, env=env, check=True
+    )
     tarball = next(work.glob('pureboot-hypervisors-*.tar.gz'))
     (work / 'requirements.yml').write_text(yaml.safe_dump({'collections': [{'name': str(tarball), 'type': 'file'}]}))
-    subprocess.run([str(BIN / 'ansible-galaxy'), 'collection', 'install', '-r', str(work / 'requirements.yml'),
-                    '-p', str(work / 'requirements_collections')], capture_output=True, text=True, env=env, check=True)
+    subprocess.run(
+        [str(BIN / 'ansible-galaxy'), 'collection', 'install', '-r', str(work / 'requirements.yml'), '-p', str(work / 'requirements_collections')],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     collections = work / 'requirements_collections'
     assert (collections / 'ansible_collections' / 'pureboot' / 'hypervisors' / 'MANIFEST.json').is_file()
     return collections
@@ -186,8 +244,7 @@ def node_env(tmp_path):
     """The environment of the controller's and the execution node's ansible-runner processes: this virtualenv (the
     execution environment's Python), a home of their own, and nothing of the test run's Ansible settings,
     credentials or PYTHONPATH: the job sees only what the private data directory brings."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH'}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'PUREBOOT_')) and key != 'PYTHONPATH'}
     env['HOME'] = str(tmp_path / 'home')
     env['PATH'] = '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))
     return env
@@ -198,8 +255,10 @@ def lay_out(private_data_dir, runner_root, collections, envvars):
     (private_data_dir / 'project').mkdir(parents=True, exist_ok=True)
     shutil.copytree(str(collections), str(private_data_dir / 'requirements_collections'))
     # AWX puts the project's collections first in the collections path (ANSIBLE_COLLECTIONS_PATH for ansible-core).
-    envvars = dict(envvars, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([
-        str(runner_root / 'requirements_collections'), '~/.ansible/collections', '/usr/share/ansible/collections']))
+    envvars = dict(
+        envvars,
+        ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([str(runner_root / 'requirements_collections'), '~/.ansible/collections', '/usr/share/ansible/collections']),
+    )
     (private_data_dir / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
 
 
@@ -212,15 +271,25 @@ def streamed(transmit, private_data_dir, ident, runner_root, env, timeout=600):
     """
     logs = private_data_dir.parent
     with open(str(logs / 'transmit.err'), 'w') as transmit_err, open(str(logs / 'worker.err'), 'w') as worker_err:
-        transmitter = subprocess.Popen(transmit, stdout=subprocess.PIPE, stderr=transmit_err, env=env,
-                                       cwd=str(logs))
-        worker = subprocess.Popen([str(BIN / 'ansible-runner'), 'worker', '--private-data-dir', str(runner_root),
-                                   '--delete'], stdin=transmitter.stdout, stdout=subprocess.PIPE, stderr=worker_err,
-                                  env=env, cwd=str(logs))
+        transmitter = subprocess.Popen(transmit, stdout=subprocess.PIPE, stderr=transmit_err, env=env, cwd=str(logs))
+        worker = subprocess.Popen(
+            [str(BIN / 'ansible-runner'), 'worker', '--private-data-dir', str(runner_root), '--delete'],
+            stdin=transmitter.stdout,
+            stdout=subprocess.PIPE,
+            stderr=worker_err,
+            env=env,
+            cwd=str(logs),
+        )
         transmitter.stdout.close()
-        processor = subprocess.Popen([str(BIN / 'ansible-runner'), 'process', str(private_data_dir), '--ident', ident],
-                                     stdin=worker.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                     cwd=str(logs), text=True)
+        processor = subprocess.Popen(
+            [str(BIN / 'ansible-runner'), 'process', str(private_data_dir), '--ident', ident],
+            stdin=worker.stdout,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=str(logs),
+            text=True,
+        )
         worker.stdout.close()
         _out, process_err = processor.communicate(timeout=timeout)
         codes = (transmitter.wait(timeout=timeout), worker.wait(timeout=timeout), processor.returncode)
@@ -234,6 +303,7 @@ def artifacts(private_data_dir, ident):
 
     def text(name):
         return (directory / name).read_text() if (directory / name).is_file() else ''
+
     events = [json.loads(path.read_text()) for path in sorted((directory / 'job_events').glob('*.json'))]
     return text('status'), text('stdout'), events, directory
 
@@ -245,20 +315,28 @@ def awx_job(tmp_path, backend, pureboot_server, collections, extra_vars):
     envvars.update({'JOB_ID': ident, 'ANSIBLE_RETRY_FILES_ENABLED': 'False'})
     lay_out(private, runner_root, collections, envvars)
     # The project's playbook, chosen in the job template: the collection's, by its name.
-    (private / 'project' / 'provision.yml').write_text(yaml.safe_dump(
-        [{'name': 'Provision', 'ansible.builtin.import_playbook': 'pureboot.hypervisors.provision'}]))
+    (private / 'project' / 'provision.yml').write_text(
+        yaml.safe_dump([{'name': 'Provision', 'ansible.builtin.import_playbook': 'pureboot.hypervisors.provision'}])
+    )
     # AWX's inventory is a script printing the inventory's JSON; localhost runs on the node's own Python.
     (private / 'inventory').mkdir()
     hosts = private / 'inventory' / 'hosts'
-    hosts.write_text('#! /usr/bin/env python3\nprint(%r)\n' % json.dumps({
-        'all': {'hosts': ['localhost']}, '_meta': {'hostvars': {'localhost': {
-            'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}}}))
+    hosts.write_text(
+        '#! /usr/bin/env python3\nprint(%r)\n'
+        % json.dumps(
+            {
+                'all': {'hosts': ['localhost']},
+                '_meta': {'hostvars': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}'}}},
+            }
+        )
+    )
     hosts.chmod(0o700)
     (private / 'env' / 'extravars').write_text(yaml.safe_dump(dict(extra_vars, awx_job_id=int(ident))))
     # RunJob.build_args for a job template with no machine credential.
     (private / 'env' / 'cmdline').write_text(ansible_runner.utils.args2cmdline('-u', 'root'))
-    codes, errors = streamed([str(BIN / 'ansible-runner'), 'transmit', str(private), '-p', 'provision.yml',
-                              '--ident', ident], private, ident, runner_root, node_env(tmp_path))
+    codes, errors = streamed(
+        [str(BIN / 'ansible-runner'), 'transmit', str(private), '-p', 'provision.yml', '--ident', ident], private, ident, runner_root, node_env(tmp_path)
+    )
     return codes, errors, artifacts(private, ident), runner_root
 
 
@@ -271,11 +349,22 @@ def awx_inventory_update(tmp_path, backend, pureboot_server, collections):
     lay_out(private, runner_root, collections, envvars)
     shutil.copy(str(AWX / 'inventory_source.pureboot.yml'), str(private / 'project'))
     output = runner_root / 'artifacts' / ident / 'output.json'
-    (private / 'args').write_text(' '.join([
-        'ansible-inventory', '--list', '--export', '-i', str(runner_root / 'project' / 'inventory_source.pureboot.yml'),
-        '--output', str(output), '--playbook-dir', str(runner_root / 'project')]))
-    codes, errors = streamed([sys.executable, '-c', TRANSMIT_WITHOUT_PLAYBOOK, str(private), ident], private, ident,
-                             runner_root, node_env(tmp_path))
+    (private / 'args').write_text(
+        ' '.join(
+            [
+                'ansible-inventory',
+                '--list',
+                '--export',
+                '-i',
+                str(runner_root / 'project' / 'inventory_source.pureboot.yml'),
+                '--output',
+                str(output),
+                '--playbook-dir',
+                str(runner_root / 'project'),
+            ]
+        )
+    )
+    codes, errors = streamed([sys.executable, '-c', TRANSMIT_WITHOUT_PLAYBOOK, str(private), ident], private, ident, runner_root, node_env(tmp_path))
     return codes, errors, artifacts(private, ident)
 
 
@@ -284,14 +373,14 @@ def awx_inventory_update(tmp_path, backend, pureboot_server, collections):
 @pytest.mark.ovirt_engine(password='awx-ovirt-Pa55-c41d')
 def test_provision_job_and_inventory_update_streamed_like_awx(backend, pureboot_server, project_collections, tmp_path):
     secrets = [backend.connection()['password'], pureboot_server.api_key]
-    vms = [dict(backend.placement, name='awx-web-1', hypervisor='pve-lab', template=backend.template, tags=['web'],
-                pureboot_workflow='wf-awx'),
-           dict(backend.placement, name='awx-db-1', hypervisor='pve-lab', template=backend.template, tags=['db'],
-                state='present')]
+    vms = [
+        dict(backend.placement, name='awx-web-1', hypervisor='pve-lab', template=backend.template, tags=['web'], pureboot_workflow='wf-awx'),
+        dict(backend.placement, name='awx-db-1', hypervisor='pve-lab', template=backend.template, tags=['db'], state='present'),
+    ]
     # The connection's name only: everything else comes from the attached credentials.
     codes, errors, (status, stdout, events, _artifact_dir), runner_root = awx_job(
-        tmp_path, backend, pureboot_server, project_collections,
-        {'vm_provision_hypervisors': {'pve-lab': {'name': 'pve-lab'}}, 'vm_provision_vms': vms})
+        tmp_path, backend, pureboot_server, project_collections, {'vm_provision_hypervisors': {'pve-lab': {'name': 'pve-lab'}}, 'vm_provision_vms': vms}
+    )
     assert codes == (0, 0, 0) and status == 'successful', errors[-4000:] + stdout[-8000:]
 
     # The VMs exist on the hypervisor, as the job asked, and are PureBoot nodes.
@@ -304,16 +393,17 @@ def test_provision_job_and_inventory_update_streamed_like_awx(backend, pureboot_
     assert web_node['workflow_id'] == 'wf-awx' and web_node['hostname'] == 'awx-web-1'
     assert db_node['hostname'] == 'awx-db-1' and not db_node['workflow_id']
     # The modules ran on the execution node, from the collections the private data directory brought there.
-    vm_items = [e['event_data'] for e in events if e['event'] == 'runner_item_on_ok'
-                and e['event_data'].get('resolved_action') == 'pureboot.hypervisors.pureboot_vm']
+    vm_items = [
+        e['event_data'] for e in events if e['event'] == 'runner_item_on_ok' and e['event_data'].get('resolved_action') == 'pureboot.hypervisors.pureboot_vm'
+    ]
     assert sorted(item['res']['vm']['name'] for item in vm_items) == ['awx-db-1', 'awx-web-1']
-    assert all(item['task_path'].startswith(str(runner_root / 'requirements_collections' / 'ansible_collections'))
-               for item in vm_items), vm_items[0]['task_path']
+    assert all(item['task_path'].startswith(str(runner_root / 'requirements_collections' / 'ansible_collections')) for item in vm_items), vm_items[0][
+        'task_path'
+    ]
     job_record = json.dumps(events) + stdout
     assert not [secret for secret in secrets if secret in job_record]
 
-    codes, errors, (status, stdout, events, artifact_dir) = awx_inventory_update(
-        tmp_path, backend, pureboot_server, project_collections)
+    codes, errors, (status, stdout, events, artifact_dir) = awx_inventory_update(tmp_path, backend, pureboot_server, project_collections)
     assert codes == (0, 0, 0) and status == 'successful', errors[-4000:] + stdout[-8000:]
     # What AWX imports into its inventory: the file the command wrote on the node, streamed back.
     text = (artifact_dir / 'output.json').read_text()

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    COLLECTION, assert_ok, run_playbook, vault)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import COLLECTION, assert_ok, run_playbook, vault
 from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.standin import StandInInstaller
 
 PVE_PASSWORD = 'Pve-Vault-Pa55-7319'
@@ -49,13 +48,18 @@ def example_variables(pve, pureboot_server, playbook_dir):
     """The variables the EXAMPLES use, and the files they read beside their playbook (the cloud_init example's SSH
     public key)."""
     (playbook_dir / 'files').mkdir(exist_ok=True)
-    (playbook_dir / 'files' / 'deploy.pub').write_text(
-        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVtZrbRVM9DEHVfYZ4o7kpVd1jVXCE0vdl8ZC9fQ6Jt deploy@example\n')
+    (playbook_dir / 'files' / 'deploy.pub').write_text('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVtZrbRVM9DEHVfYZ4o7kpVd1jVXCE0vdl8ZC9fQ6Jt deploy@example\n')
     connection = pve.connection()
-    return {'pve': connection, 'pve_api_url': pve.pve.url, 'vault_pve_password': PVE_PASSWORD,
-            'vault_pve_token': TOKEN_SECRET, 'hypervisors': [connection, dict(connection, name='pve-again')],
-            'pureboot_url': pureboot_server.url, 'vault_pureboot_api_key': pureboot_server.api_key,
-            'vault_deploy_password': 'Cloud-Init-Example-1'}
+    return {
+        'pve': connection,
+        'pve_api_url': pve.pve.url,
+        'vault_pve_password': PVE_PASSWORD,
+        'vault_pve_token': TOKEN_SECRET,
+        'hypervisors': [connection, dict(connection, name='pve-again')],
+        'pureboot_url': pureboot_server.url,
+        'vault_pureboot_api_key': pureboot_server.api_key,
+        'vault_deploy_password': 'Cloud-Init-Example-1',
+    }
 
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
@@ -69,15 +73,14 @@ def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
     # Examples that spell the connection out leave ca_file to the environment, as an AWX credential would.
     # fakepve's VMs boot nothing: the installer's reports of the example that waits for an install come from here.
     with installer_for(pureboot_server):
-        result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
-                                                              'PUREBOOT_CA_FILE': pureboot_server.cafile})
+        result = run_playbook(tmp_path, play, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile, 'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
 
 
 # What docs/getting-started.md and docs/modules.md tell users to write once per play.
-GROUP_DEFAULTS = {'group/pureboot.hypervisors.all': {
-    'hypervisor': '{{ pve }}',
-    'pureboot': {'url': '{{ pureboot_url }}', 'api_key': '{{ vault_pureboot_api_key }}'}}}
+GROUP_DEFAULTS = {
+    'group/pureboot.hypervisors.all': {'hypervisor': '{{ pve }}', 'pureboot': {'url': '{{ pureboot_url }}', 'api_key': '{{ vault_pureboot_api_key }}'}}
+}
 
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
@@ -87,13 +90,21 @@ def test_every_module_and_its_examples_run_under_the_documented_group_defaults(p
     pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
     pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
     # Each module once with nothing but the defaults, then its EXAMPLES (which spell some options out), in one run.
-    plays = [{'name': module, 'hosts': 'localhost', 'gather_facts': False, 'module_defaults': GROUP_DEFAULTS,
-              'tasks': [{'name': module + ' with the group defaults alone', 'pureboot.hypervisors.' + module:
-                         {'name': 'web-01'} if module == 'pureboot_vm' else {}}] + module_examples(module)}
-             for module in ('pureboot_vm_template_info', 'pureboot_hypervisor', 'pureboot_vm_info', 'pureboot_vm')]
+    plays = [
+        {
+            'name': module,
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'module_defaults': GROUP_DEFAULTS,
+            'tasks': [
+                {'name': module + ' with the group defaults alone', 'pureboot.hypervisors.' + module: {'name': 'web-01'} if module == 'pureboot_vm' else {}}
+            ]
+            + module_examples(module),
+        }
+        for module in ('pureboot_vm_template_info', 'pureboot_hypervisor', 'pureboot_vm_info', 'pureboot_vm')
+    ]
     with installer_for(pureboot_server):
-        result = run_playbook(tmp_path, plays, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile,
-                                                               'PUREBOOT_CA_FILE': pureboot_server.cafile})
+        result = run_playbook(tmp_path, plays, variables, env={'PUREBOOT_HV_CA_FILE': pve.cafile, 'PUREBOOT_CA_FILE': pureboot_server.cafile})
     assert_ok(result)
     assert 'Unsupported parameters' not in result.stdout
     # The defaults' PureBoot reached the modules that use it: the registry entry and web-01's node exist.
@@ -101,7 +112,7 @@ def test_every_module_and_its_examples_run_under_the_documented_group_defaults(p
     assert any(node['hostname'] == 'web-02' for node in pureboot_server.nodes)
 
 
-SECRETS_PLAY = '''
+SECRETS_PLAY = """
 - hosts: localhost
   gather_facts: false
   vars_files:
@@ -195,7 +206,7 @@ SECRETS_PLAY = '''
         content: "{{ [by_password, by_token, wrong, wrong_token, health, no_ca] | to_nice_json }}"
         dest: results.json
         mode: '0600'
-''' % {'token_id': TOKEN_ID, 'wrong': WRONG_PASSWORD}
+""" % {'token_id': TOKEN_ID, 'wrong': WRONG_PASSWORD}
 
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
@@ -208,8 +219,7 @@ def test_vaulted_credentials_never_show(pve, tmp_path):
     assert '!vault |' in inline and TOKEN_SECRET not in inline
     (tmp_path / 'inline.yml').write_text(inline)
     variables = {'pve_url': pve.pve.url, 'pve_cafile': pve.cafile, 'template': pve.template}
-    result = run_playbook(tmp_path, SECRETS_PLAY, variables,
-                          args=['-vvv', '--vault-password-file', str(tmp_path / 'vault-pass')])
+    result = run_playbook(tmp_path, SECRETS_PLAY, variables, args=['-vvv', '--vault-password-file', str(tmp_path / 'vault-pass')])
     assert_ok(result)
     output = result.stdout + result.stderr + (tmp_path / 'results.json').read_text()
     assert '"module_args"' in output and 'ESTABLISH LOCAL CONNECTION' in output, 'not a -vvv run'

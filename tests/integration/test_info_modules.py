@@ -6,8 +6,7 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, ansible_env, assert_ok, role_play, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, role_play, run_playbook
 
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
@@ -30,11 +29,19 @@ def test_hypervisor_connection_test(backend, tmp_path, unused_tcp_port):
 
 def test_an_ad_hoc_run_without_a_connection_says_which_environment_variables_give_one(tmp_path):
     # `ansible localhost -m ...` with neither a hypervisor option nor PUREBOOT_HV_* (ansible_env removes them).
-    result = subprocess.run([str(BIN / 'ansible'), 'localhost', '-i', 'localhost,', '-c', 'local', '-m',
-                             'pureboot.hypervisors.pureboot_vm_info'], env=ansible_env(tmp_path), capture_output=True,
-                            text=True, timeout=300, cwd=str(tmp_path), check=False)
+    result = subprocess.run(
+        [str(BIN / 'ansible'), 'localhost', '-i', 'localhost,', '-c', 'local', '-m', 'pureboot.hypervisors.pureboot_vm_info'],
+        env=ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+        check=False,
+    )
     assert result.returncode != 0
     output = ' '.join(result.stdout.split())
-    assert "hypervisor: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the " \
-           "PUREBOOT_HV_TYPE environment variable" in output, result.stdout + result.stderr
+    assert (
+        "hypervisor: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the "
+        'PUREBOOT_HV_TYPE environment variable' in output
+    ), result.stdout + result.stderr
     assert 'Traceback' not in result.stdout + result.stderr

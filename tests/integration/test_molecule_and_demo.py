@@ -13,8 +13,9 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host imp
 
 @pytest.mark.parametrize('scenario', ['hypervisor_registry', 'vm_provision'])
 def test_molecule_scenario(scenario, tmp_path):
-    result = subprocess.run([str(BIN / 'molecule'), 'test', '-s', scenario], cwd=str(COLLECTION),
-                            env=tool_env(tmp_path), capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(
+        [str(BIN / 'molecule'), 'test', '-s', scenario], cwd=str(COLLECTION), env=tool_env(tmp_path), capture_output=True, text=True, timeout=900, check=False
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     for step in ('create', 'converge', 'idempotence', 'verify', 'destroy'):
@@ -24,13 +25,18 @@ def test_molecule_scenario(scenario, tmp_path):
 def test_demo_runs(tmp_path):
     """What `make demo` runs, end to end (the simulators are started and stopped by the demo itself)."""
     env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_PATH))
-    result = subprocess.run([sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.demo',
-                             '--dir', str(tmp_path / 'demo')], env=env, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.demo', '--dir', str(tmp_path / 'demo')],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     assert 'Demo done in' in output
-    for group in ('@pureboot_type_proxmox', '@pureboot_type_ovirt', '@pureboot_state_pending',
-                  '@pureboot_state_discovered'):
+    for group in ('@pureboot_type_proxmox', '@pureboot_type_ovirt', '@pureboot_state_pending', '@pureboot_state_discovered'):
         assert group in output, group
     for name in ('demo-web-1', 'demo-web-2', 'demo-app-1', 'demo-app-2'):
         assert name in output

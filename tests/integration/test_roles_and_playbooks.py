@@ -8,8 +8,7 @@ import pytest
 import requests
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, assert_ok, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, assert_ok, run_playbook
 from ansible_collections.pureboot.hypervisors.tests.simulators.lab import Lab
 
 
@@ -22,9 +21,15 @@ def tool_env(tmp_path):
 
 
 def test_ansible_lint_production_profile(tmp_path):
-    result = subprocess.run([str(BIN / 'ansible-lint'), '--profile', 'production', 'roles', 'playbooks',
-                             'extensions/molecule'], cwd=str(COLLECTION), env=tool_env(tmp_path), capture_output=True,
-                            text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [str(BIN / 'ansible-lint'), '--profile', 'production', 'roles', 'playbooks', 'extensions/molecule'],
+        cwd=str(COLLECTION),
+        env=tool_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
     assert "Profile 'production' was required, and it passed" in result.stderr + result.stdout
 
@@ -36,26 +41,35 @@ def test_playbooks_by_fqcn(backend, pureboot_server, tmp_path):
 
     def play(name, variables):
         (tmp_path / (name + '.json')).write_text(json.dumps(variables))
-        result = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                                 'pureboot.hypervisors.' + name, '-e', '@' + str(tmp_path / (name + '.json'))],
-                                env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
+        result = subprocess.run(
+            [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', 'pureboot.hypervisors.' + name, '-e', '@' + str(tmp_path / (name + '.json'))],
+            env=ansible_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=str(tmp_path),
+            check=False,
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
         return result
 
-    synced = play('sync_hypervisors', {'hypervisor_registry_hypervisors': [connection],
-                                       'hypervisor_registry_pureboot': pureboot})
+    synced = play('sync_hypervisors', {'hypervisor_registry_hypervisors': [connection], 'hypervisor_registry_pureboot': pureboot})
     assert connection['name'] in synced.stdout and 'online' in synced.stdout
     assert [h['name'] for h in pureboot_server.hypervisors] == [connection['name']]
-    vms = [dict(backend.placement, name='fqcn-1', hypervisor=connection['name'], template=backend.template,
-                pureboot_workflow='wf-1')]
-    play('provision', {'vm_provision_hypervisors': hypervisors, 'vm_provision_pureboot': pureboot,
-                       'vm_provision_vms': vms})
+    vms = [dict(backend.placement, name='fqcn-1', hypervisor=connection['name'], template=backend.template, pureboot_workflow='wf-1')]
+    play('provision', {'vm_provision_hypervisors': hypervisors, 'vm_provision_pureboot': pureboot, 'vm_provision_vms': vms})
     vm = backend.driver().get_vm(name='fqcn-1')
     assert vm['status'] == 'running' and vm['boot_order'][0] == 'network'
     assert pureboot_server.node_by_mac(vm['nics'][0]['mac'])['workflow_id'] == 'wf-1'
-    play('decommission', {'decommission_hypervisors': hypervisors, 'decommission_pureboot': pureboot,
-                          'decommission_vms': [{'name': 'fqcn-1', 'hypervisor': connection['name']}],
-                          'decommission_force': True})
+    play(
+        'decommission',
+        {
+            'decommission_hypervisors': hypervisors,
+            'decommission_pureboot': pureboot,
+            'decommission_vms': [{'name': 'fqcn-1', 'hypervisor': connection['name']}],
+            'decommission_force': True,
+        },
+    )
     assert backend.driver().get_vm(name='fqcn-1') is None
     assert pureboot_server.node_by_mac(vm['nics'][0]['mac'])['state'] == 'retired'
 
@@ -76,11 +90,11 @@ def task_names(node):
 def test_task_names_are_plain_text_so_they_render_whole():
     # A templated name renders with the value of the moment: 'Wait until every PureBoot node reaches ' when the
     # variable is empty, and ansible-lint cannot tell. Names say what a task does; values go in its arguments.
-    files = sorted(COLLECTION.glob('roles/*/tasks/*.yml')) + sorted(COLLECTION.glob('playbooks/*.yml')) + sorted(
-        COLLECTION.glob('extensions/molecule/*/*.yml'))
+    files = sorted(COLLECTION.glob('roles/*/tasks/*.yml')) + sorted(COLLECTION.glob('playbooks/*.yml')) + sorted(COLLECTION.glob('extensions/molecule/*/*.yml'))
     assert files
-    templated = [(str(path.relative_to(COLLECTION)), name) for path in files
-                 for name in task_names(yaml.safe_load(path.read_text())) if '{{' in name or '{%' in name]
+    templated = [
+        (str(path.relative_to(COLLECTION)), name) for path in files for name in task_names(yaml.safe_load(path.read_text())) if '{{' in name or '{%' in name
+    ]
     assert templated == []
 
 
@@ -94,8 +108,7 @@ def summary_table(output, variable):
 def test_the_registry_summary_table_lines_up_whatever_the_values(backend, tmp_path):
     # oVirt's version (4.5.7-1.el9) is longer than its heading; the table must still line up under the headings.
     long_name = dict(backend.connection(), name='a-hypervisor-named-at-length')
-    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.include_role': {
-        'name': 'pureboot.hypervisors.hypervisor_registry'}}]}]
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.include_role': {'name': 'pureboot.hypervisors.hypervisor_registry'}}]}]
     result = run_playbook(tmp_path, play, {'hypervisor_registry_hypervisors': [backend.connection(), long_name]})
     assert_ok(result)
     table = summary_table(result.stdout, 'hypervisor_registry_table')
@@ -131,17 +144,28 @@ def test_decommission_takes_its_settings_from_the_inventory(backend, pureboot_se
     # The site's settings live in its inventory, as group_vars/all; only the VMs come on the command line.
     inventory = tmp_path / 'inventory'
     (inventory / 'group_vars').mkdir(parents=True)
-    (inventory / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
-        'ansible_connection': 'local'}}}}))
-    (inventory / 'group_vars' / 'all.yml').write_text(yaml.safe_dump({
-        'decommission_hypervisors': {connection['name']: connection}, 'decommission_pureboot': pureboot,
-        'decommission_force': True}))
-    (tmp_path / 'vms.json').write_text(json.dumps({'decommission_vms': [{'name': 'inv-1',
-                                                                         'hypervisor': connection['name']}]}))
-    result = subprocess.run([str(BIN / 'ansible-playbook'), '-i', str(inventory / 'hosts.yml'),
-                             'pureboot.hypervisors.decommission', '-e', '@' + str(tmp_path / 'vms.json'), '-vvv'],
-                            env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600,
-                            cwd=str(tmp_path), check=False)
+    (inventory / 'hosts.yml').write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}))
+    (inventory / 'group_vars' / 'all.yml').write_text(
+        yaml.safe_dump({'decommission_hypervisors': {connection['name']: connection}, 'decommission_pureboot': pureboot, 'decommission_force': True})
+    )
+    (tmp_path / 'vms.json').write_text(json.dumps({'decommission_vms': [{'name': 'inv-1', 'hypervisor': connection['name']}]}))
+    result = subprocess.run(
+        [
+            str(BIN / 'ansible-playbook'),
+            '-i',
+            str(inventory / 'hosts.yml'),
+            'pureboot.hypervisors.decommission',
+            '-e',
+            '@' + str(tmp_path / 'vms.json'),
+            '-vvv',
+        ],
+        env=ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(tmp_path),
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert backend.driver().get_vm(name='inv-1') is None
     # decommission_pureboot from group_vars reached the module: the node is retired, not left discovered.
@@ -156,18 +180,19 @@ def test_the_documented_provision_example_runs_against_the_lab(tmp_path):
     target)."""
     vms = tmp_path / 'vms.yml'
     vms.write_text(documented_block('docs/roles.md', '# vms.yml'))
-    command = documented_block('docs/roles.md', 'ansible-playbook pureboot.hypervisors.provision -e @connections.yml '
-                               '-e @vms.yml --ask-vault-pass').split()
+    command = documented_block('docs/roles.md', 'ansible-playbook pureboot.hypervisors.provision -e @connections.yml -e @vms.yml --ask-vault-pass').split()
     with Lab(tmp_path / 'lab', libvirt=False) as lab:
         command = [str(BIN / 'ansible-playbook')] + [
-            '@' + str(lab.vars_file) if arg == '@connections.yml' else arg for arg in command[1:]
-            if arg != '--ask-vault-pass']
-        result = subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600,
-                                cwd=str(tmp_path), check=False)
+            '@' + str(lab.vars_file) if arg == '@connections.yml' else arg for arg in command[1:] if arg != '--ask-vault-pass'
+        ]
+        result = subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
         pureboot = lab.variables['pureboot']
-        nodes = requests.get(pureboot['url'] + '/api/v1/nodes', verify=pureboot['ca_file'], timeout=10,
-                             headers={'Authorization': 'Bearer ' + pureboot['api_key']}).json()['data']
+        nodes = requests.get(
+            pureboot['url'] + '/api/v1/nodes', verify=pureboot['ca_file'], timeout=10, headers={'Authorization': 'Bearer ' + pureboot['api_key']}
+        ).json()['data']
     assert sorted((n['hostname'], n['state'], n['workflow_id']) for n in nodes) == [
-        ('app-01', 'installed', 'rhel-9-server'), ('web-01', 'installed', 'ubuntu-2404-server')]
+        ('app-01', 'installed', 'rhel-9-server'),
+        ('web-01', 'installed', 'ubuntu-2404-server'),
+    ]
     assert 'web-01' in result.stdout and 'app-01' in result.stdout

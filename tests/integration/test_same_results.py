@@ -11,16 +11,12 @@ description, the diffs — must be identical.
 
 import json
 
-import pytest
-
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    assert_ok, read_results, role_play, run_playbook)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, read_results, role_play, run_playbook
 
 # Keys of records (and of --diff views) whose values each hypervisor decides for itself.
-OWN_VALUES = {'id': '<id>', 'uuid': '<uuid>', 'hypervisor': '<hypervisor>', 'hypervisor_type': '<type>',
-              'os_type': '<os type>'}
+OWN_VALUES = {'id': '<id>', 'uuid': '<uuid>', 'hypervisor': '<hypervisor>', 'hypervisor_type': '<type>', 'os_type': '<os type>'}
 # Where a VM sits, set or not: a Proxmox VM always has a node and no cluster; an oVirt VM a cluster, and a host
 # (its node) only while it runs.
 PLACEMENT_KEYS = ('node', 'cluster')
@@ -54,8 +50,7 @@ def normalised(value):
         elif key == 'disks' and isinstance(item, list):
             result[key] = [dict(disk, **DISK_OWN_VALUES) for disk in item]
         elif key == 'nics' and isinstance(item, list):
-            result[key] = [dict(nic, **{k: v for k, v in NIC_OWN_VALUES.items() if nic.get(k) is not None})
-                           for nic in item]
+            result[key] = [dict(nic, **{k: v for k, v in NIC_OWN_VALUES.items() if nic.get(k) is not None}) for nic in item]
         else:
             result[key] = normalised(item)
     return result
@@ -77,5 +72,4 @@ def test_only_the_hypervisor_differs(fakepve, fakepve_cafile, ovirt_engine, tmp_
     assert ovirt['create_1']['vm']['cluster'] == 'Default' and ovirt['start_1']['vm']['node'] in ('host1', 'host2')
     for name in sorted(proxmox):
         expected, got = normalised(proxmox[name]), normalised(ovirt[name])
-        assert got == expected, '{0} differs:\nproxmox: {1}\novirt:   {2}'.format(
-            name, json.dumps(expected, sort_keys=True), json.dumps(got, sort_keys=True))
+        assert got == expected, '{0} differs:\nproxmox: {1}\novirt:   {2}'.format(name, json.dumps(expected, sort_keys=True), json.dumps(got, sort_keys=True))

@@ -18,10 +18,8 @@ from ansible_collections.pureboot.hypervisors.tests.contract.backends import Pro
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import run_playbook
 from ansible_collections.pureboot.hypervisors.tests.integration.test_security import case
 
-
 # The bare-metal server whose MAC the VM's NIC copies: PureBoot registered it from its own iPXE boot.
-OTHER_MACHINE = {'hostname': 'db-phys-01', 'system_uuid': '4c4c4544-0042-3510-8052-b4c04f4e3732', 'state': 'active',
-                 'workflow_id': 'rhel-9-baremetal'}
+OTHER_MACHINE = {'hostname': 'db-phys-01', 'system_uuid': '4c4c4544-0042-3510-8052-b4c04f4e3732', 'state': 'active', 'workflow_id': 'rhel-9-baremetal'}
 
 
 @pytest.fixture
@@ -35,11 +33,15 @@ def pureboot_options(server):
 
 def run_vm_task(tmp_path, pve, server, name, state='present', **options):
     """pureboot_vm on one VM with PureBoot; returns (the task's result, the run)."""
-    task = {'pureboot.hypervisors.pureboot_vm': dict({
-        'hypervisor': pve.connection(), 'pureboot': pureboot_options(server), 'name': name, 'state': state,
-        'template': pve.template}, **dict(pve.placement, **options)), 'register': 'out', 'ignore_errors': True}
-    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'),
-                                     'mode': '0600'}}
+    task = {
+        'pureboot.hypervisors.pureboot_vm': dict(
+            {'hypervisor': pve.connection(), 'pureboot': pureboot_options(server), 'name': name, 'state': state, 'template': pve.template},
+            **dict(pve.placement, **options),
+        ),
+        'register': 'out',
+        'ignore_errors': True,
+    }
+    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'), 'mode': '0600'}}
     run = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}])
     assert (tmp_path / 'out.json').exists(), run.stdout[-4000:]
     return json.loads((tmp_path / 'out.json').read_text()), run
@@ -57,12 +59,11 @@ def vm_on_a_copied_mac(pve, server, name='sec-copied-mac'):
 @case('never-another-machines-node')
 def test_a_node_of_another_machine_found_by_mac_is_a_conflict_and_untouched(pve, pureboot_server, tmp_path):
     vm, node = vm_on_a_copied_mac(pve, pureboot_server)
-    result, _run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'],
-                               pureboot_node={'workflow_id': 'ubuntu-2404-server'})
+    result, _run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'], pureboot_node={'workflow_id': 'ubuntu-2404-server'})
     assert result.get('failed') and result.get('error_category') == 'conflict', result
     assert len(result['msg'].splitlines()) == 1
     assert node['id'] in result['msg'] or node['mac_address'] in result['msg'].lower()
-    assert pureboot_server.writes() == [], 'the other machine\'s node was written to'
+    assert pureboot_server.writes() == [], "the other machine's node was written to"
     assert pureboot_server.node_by_mac(node['mac_address']) == node
 
 
@@ -81,8 +82,7 @@ def test_adopt_always_takes_the_node_over(pve, pureboot_server, tmp_path):
 def test_a_node_of_another_machine_is_never_retired_on_absent(pve, pureboot_server, tmp_path):
     vm, node = vm_on_a_copied_mac(pve, pureboot_server)
     result, run = run_vm_task(tmp_path, pve, pureboot_server, vm['name'], state='absent')
-    assert [entry for entry in pureboot_server.writes() if entry['path'].endswith('/state')] == [], \
-        'the other machine\'s node was retired'
+    assert [entry for entry in pureboot_server.writes() if entry['path'].endswith('/state')] == [], "the other machine's node was retired"
     assert pureboot_server.writes() == []
     assert pureboot_server.node_by_mac(node['mac_address']) == node
     # Said: the conflict is in the result (a failure or a warning naming the node), not silently skipped.

@@ -20,17 +20,16 @@ from ansible_collections.pureboot.hypervisors.tests.integration.test_security im
 @pytest.mark.parametrize('backend', [LibvirtBackend.kind], indirect=True)
 @case('libvirt-template-allow-list')
 def test_a_template_with_host_access_is_refused_in_check_mode_and_for_real(backend, tmp_path):
-    define_template(backend, devices=["<filesystem type='mount' accessmode='passthrough'><source dir='/'/>"
-                                      "<target dir='hostroot'/></filesystem>"])
+    define_template(backend, devices=["<filesystem type='mount' accessmode='passthrough'><source dir='/'/><target dir='hostroot'/></filesystem>"])
     backend.mark = backend.host.log_mark()
-    task = {'pureboot.hypervisors.pureboot_vm': {'hypervisor': backend.connection(), 'name': 'sec-tpl-clone',
-                                                 'template': NAME, 'state': 'present'},
-            'register': 'out', 'ignore_errors': True}
-    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'),
-                                     'mode': '0600'}, 'check_mode': False}
+    task = {
+        'pureboot.hypervisors.pureboot_vm': {'hypervisor': backend.connection(), 'name': 'sec-tpl-clone', 'template': NAME, 'state': 'present'},
+        'register': 'out',
+        'ignore_errors': True,
+    }
+    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'), 'mode': '0600'}, 'check_mode': False}
     for args in (['--check'], []):
-        run = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}],
-                           args=args)
+        run = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}], args=args)
         result = json.loads((tmp_path / 'out.json').read_text())
         assert result.get('failed') and result.get('error_category') == 'invalid_input', run.stdout[-3000:]
         assert len(result['msg'].splitlines()) == 1

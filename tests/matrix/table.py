@@ -44,8 +44,7 @@ def main():
     rows, all_ok = [], True
     for core, python in selected_cells(args.results):
         path = args.results / '{0}-py{1}.json'.format(core, python)
-        outcome = json.loads(path.read_text()) if path.exists() else {'ansible_core': core + ' (not installed)',
-                                                                      'suites': {}}
+        outcome = json.loads(path.read_text()) if path.exists() else {'ansible_core': core + ' (not installed)', 'suites': {}}
         cells = [suite_text(outcome['suites'].get(suite)) for suite in suites]
         all_ok = all_ok and all(ok for ok, _text in cells)
         rows.append((outcome['ansible_core'], python, cells))

@@ -27,7 +27,7 @@ UNKNOWN_KEY = 'no_such_option'
 # A list where a string belongs. No short elements: Ansible masks each element of a no_log list value
 # wherever it appears in the output, so ['a', ...] would blank out every 'a' of the message.
 LIST_VALUE = ['list-value-1', 'list-value-2']
-LARGE = 2 ** 40
+LARGE = 2**40
 
 # Values of the right type that are still wrong, by the option's last name.
 OUT_OF_RANGE = {
@@ -60,8 +60,7 @@ SPLIT_TAGS = ['a', 'B', 'has space']
 REFUSED_VM_NAME = 'not_a_dns_name!'
 
 # Strings that are labels or free text, not names of something that must exist: no unknown_name case.
-FREE_TEXT = frozenset(('hypervisor.name', 'description', 'pureboot_node.hostname', 'pureboot_node.workflow_id',
-                       'cloud_init.password'))
+FREE_TEXT = frozenset(('hypervisor.name', 'description', 'pureboot_node.hostname', 'pureboot_node.workflow_id', 'cloud_init.password'))
 # Filters of the info modules: a name that matches nothing is an empty answer, not an error.
 FILTERS = {
     'pureboot_vm_info': frozenset(('name', 'node', 'cluster', 'tags')),
@@ -226,8 +225,9 @@ def module_cases(module, spec):
             add('unknown_name', ['no-such-choice'] if kind == 'list' else 'no-such-choice')
         elif option_spec.get('options'):
             add('unknown_name', {UNKNOWN_KEY: 1}, merge=True)
-        elif kind in ('str', 'list') and elements in (None, 'str') and plain_path(path) not in FREE_TEXT \
-                and not (module == 'pureboot_vm' and path == ('name',)):
+        elif (
+            kind in ('str', 'list') and elements in (None, 'str') and plain_path(path) not in FREE_TEXT and not (module == 'pureboot_vm' and path == ('name',))
+        ):
             unknown = 'no-such-' + name.replace('_', '-')
             add('unknown_name', [unknown] if kind == 'list' else unknown)
     cases.append(Case(module, (UNKNOWN_KEY,), 'unknown_name', 1, option_type='raw'))
@@ -245,8 +245,7 @@ def expectation(case, backend=None):
     be one clear line: the test checks that for all cases.
     """
     option = plain_path(case.path)
-    if backend == 'libvirt' and case.module == 'pureboot_hypervisor' and case.kind == 'unknown_name' and \
-            option in PUREBOOT_LOGIN:
+    if backend == 'libvirt' and case.module == 'pureboot_hypervisor' and case.kind == 'unknown_name' and option in PUREBOOT_LOGIN:
         # PureBoot's registry takes no libvirt connection: pureboot_hypervisor warns so and never logs in there,
         # so a wrong PureBoot login goes unnoticed (a wrong URL or CA file still fails, before any request).
         return 'ok'

@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
 
 # Headers that belong to one connection, not to the request (RFC 9110 7.6.1), plus those the proxy rewrites.
-HOP_BY_HOP = frozenset(('connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailers',
-                        'transfer-encoding', 'upgrade', 'expect', 'content-length'))
+HOP_BY_HOP = frozenset(
+    ('connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailers', 'transfer-encoding', 'upgrade', 'expect', 'content-length')
+)
 PASSED, LOST_REQUEST, LOST_ANSWER = 'passed', 'lost_request', 'lost_answer'
 
 
@@ -123,8 +124,7 @@ class DropProxy(BackgroundServer):
     client that retries a read a bounded number of times is tested on retrying, not on luck (None: no bound).
     """
 
-    def __init__(self, upstream, upstream_cafile, drop_rate=0.0, methods=None, answer_share=0.5, seed=0,
-                 max_consecutive=None, write_answer_share=None):
+    def __init__(self, upstream, upstream_cafile, drop_rate=0.0, methods=None, answer_share=0.5, seed=0, max_consecutive=None, write_answer_share=None):
         super().__init__('chaos-proxy')
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname, parts.port or 443
@@ -164,8 +164,7 @@ class DropProxy(BackgroundServer):
                 if rule[0] == method and path.split('?', 1)[0].endswith(rule[1]):
                     self._scripted.remove(rule)
                     return rule[2]
-            lost = bool(self.drop_rate) and (self.methods is None or method in self.methods) \
-                and self._random.random() < self.drop_rate
+            lost = bool(self.drop_rate) and (self.methods is None or method in self.methods) and self._random.random() < self.drop_rate
             if lost and self.max_consecutive is not None and self._streaks.get(key, 0) >= self.max_consecutive:
                 lost = False
             self._streaks[key] = self._streaks.get(key, 0) + 1 if lost else 0
@@ -175,8 +174,7 @@ class DropProxy(BackgroundServer):
             return LOST_ANSWER if self._random.random() < share else LOST_REQUEST
 
     def log_request(self, method, path, body):
-        entry = {'method': method, 'path': path, 'body': body.decode('utf-8', 'replace'), 'fate': None,
-                 'status': None, 'time': time.monotonic()}
+        entry = {'method': method, 'path': path, 'body': body.decode('utf-8', 'replace'), 'fate': None, 'status': None, 'time': time.monotonic()}
         with self._lock:
             self.log.append(entry)
         return entry
@@ -187,8 +185,7 @@ class DropProxy(BackgroundServer):
     def entries(self, fate=None, method=None):
         """Logged requests, optionally only those of one fate and/or method."""
         with self._lock:
-            return [dict(e) for e in self.log if (fate is None or e['fate'] == fate)
-                    and (method is None or e['method'] == method)]
+            return [dict(e) for e in self.log if (fate is None or e['fate'] == fate) and (method is None or e['method'] == method)]
 
     def reached_server(self):
         """The requests the server received (answered or not)."""

@@ -18,8 +18,7 @@ from ansible_collections.pureboot.hypervisors.tests.reliability.harness import R
 # secret found in an output is a leak, and Ansible's own masking of no_log values does not blank out text.
 HV_PASSWORD = 'Hv-Reliab1lity-9f3k'
 PUREBOOT_PASSWORD = 'Pb-Reliab1lity-4q7z'
-DEFAULT_SECRETS = {'fakepve': ('password', HV_PASSWORD), 'ovirt_engine': ('password', HV_PASSWORD),
-                   'pureboot': ('password', PUREBOOT_PASSWORD)}
+DEFAULT_SECRETS = {'fakepve': ('password', HV_PASSWORD), 'ovirt_engine': ('password', HV_PASSWORD), 'pureboot': ('password', PUREBOOT_PASSWORD)}
 
 
 SUITE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -42,8 +41,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def record(request):
     """record(case_id, section, **measured): one case of the report, tied to this test's outcome."""
+
     def add(case_id, section, **fields):
         return RECORDER.add(request.node.nodeid, case_id, section, **fields)
+
     return add
 
 
@@ -59,6 +60,5 @@ def pytest_runtest_makereport(item, call):  # pylint: disable=unused-argument
 def pytest_sessionfinish(session, exitstatus):  # pylint: disable=unused-argument
     path = os.environ.get(REPORT_ENV)
     if path and RECORDER.cases:
-        command = 'PUREBOOT_STRESS={0} pytest {1}'.format(os.environ.get('PUREBOOT_STRESS', '0'),
-                                                          ' '.join(sys.argv[1:]) or 'tests/reliability')
+        command = 'PUREBOOT_STRESS={0} pytest {1}'.format(os.environ.get('PUREBOOT_STRESS', '0'), ' '.join(sys.argv[1:]) or 'tests/reliability')
         RECORDER.write(path, command)

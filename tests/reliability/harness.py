@@ -13,8 +13,7 @@ import time
 
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
-    BIN, COLLECTION, COLLECTIONS_PATH, ansible_env)
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, ansible_env
 
 # `make stress` sets PUREBOOT_STRESS=1: more requests, more VMs, a bigger inventory.
 STRESS = os.environ.get('PUREBOOT_STRESS', '') not in ('', '0')
@@ -34,6 +33,7 @@ def scaled(default, stress):
 
 
 # ------------------------------------------------------------------ results
+
 
 class Recorder:
     """Every case the suite measured, written as JSON at the end of the session when REPORT_ENV names a file."""
@@ -68,6 +68,7 @@ class Recorder:
 
 def _ansible_version():
     from ansible.release import __version__  # pylint: disable=import-outside-toplevel
+
     return __version__
 
 
@@ -75,6 +76,7 @@ RECORDER = Recorder()
 
 
 # ------------------------------------------------------------------ running modules
+
 
 class ModuleRunner:
     """Runs modules the way Ansible does on the target (one process each, `<module> <args file>`), through a few
@@ -89,8 +91,9 @@ class ModuleRunner:
         self._idle = queue.Queue()
         self._processes = []
         for _index in range(servers):
-            process = subprocess.Popen([sys.executable, '-m', ZYGOTE], env=environment, cwd=str(tmp_path),
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            process = subprocess.Popen(
+                [sys.executable, '-m', ZYGOTE], env=environment, cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+            )
             self._processes.append(process)
             self._idle.put(process)
 
@@ -103,8 +106,7 @@ class ModuleRunner:
         out, err = self.tmp_path / (name + '.stdout'), self.tmp_path / (name + '.stderr')
         process = self._idle.get()
         try:
-            process.stdin.write(json.dumps({'module': module, 'args': str(args_file), 'stdout': str(out),
-                                            'stderr': str(err)}) + '\n')
+            process.stdin.write(json.dumps({'module': module, 'args': str(args_file), 'stdout': str(out), 'stderr': str(err)}) + '\n')
             reply = process.stdout.readline()
         finally:
             self._idle.put(process)
@@ -138,8 +140,7 @@ def module_answer(stdout):
     return None
 
 
-def run_phases(tmp_path, phase1, phase2, between, env=None, args=(), inventory='localhost,', play_options=None,
-               timeout=600, per_host=False):
+def run_phases(tmp_path, phase1, phase2, between, env=None, args=(), inventory='localhost,', play_options=None, timeout=600, per_host=False):
     """One ansible-playbook run: the tasks of phase1 under a fault, then phase2 (the re-run) after between().
 
     The callback plugin reliability_phases writes phase1.json (every result) when phase 1 is over and holds the
@@ -156,19 +157,23 @@ def run_phases(tmp_path, phase1, phase2, between, env=None, args=(), inventory='
         out = []
         for index, task in enumerate(tasks):
             key = '{0}_{1}'.format(prefix, index)
-            out.append(dict(task, name=' '.join([key] + ([task['name']] if task.get('name') else [])), register=key,
-                            ignore_errors=True))
+            out.append(dict(task, name=' '.join([key] + ([task['name']] if task.get('name') else [])), register=key, ignore_errors=True))
         return out
 
-    play = dict({'hosts': 'all', 'gather_facts': False, 'tasks': named(phase1, 'p1') + named(phase2, 'p2')},
-                **(play_options or {}))
+    play = dict({'hosts': 'all', 'gather_facts': False, 'tasks': named(phase1, 'p1') + named(phase2, 'p2')}, **(play_options or {}))
     playbook = tmp_path / 'phases.yml'
     playbook.write_text(yaml.safe_dump([play], sort_keys=False))
     command = [str(BIN / 'ansible-playbook'), '-i', inventory, '-c', 'local', str(playbook)] + list(args)
-    environment = ansible_env(tmp_path, dict(env or {}, ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-                                             ANSIBLE_CALLBACKS_ENABLED='reliability_phases',
-                                             RELIABILITY_PHASES_DIR=str(tmp_path),
-                                             RELIABILITY_PHASES_TIMEOUT=str(timeout)))
+    environment = ansible_env(
+        tmp_path,
+        dict(
+            env or {},
+            ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+            ANSIBLE_CALLBACKS_ENABLED='reliability_phases',
+            RELIABILITY_PHASES_DIR=str(tmp_path),
+            RELIABILITY_PHASES_TIMEOUT=str(timeout),
+        ),
+    )
     stdout, stderr = tmp_path / 'phases.out', tmp_path / 'phases.err'
     started = time.monotonic()
     with open(stdout, 'w') as out, open(stderr, 'w') as err:
@@ -185,8 +190,7 @@ def run_phases(tmp_path, phase1, phase2, between, env=None, args=(), inventory='
                 process.kill()
                 process.wait()
     run = subprocess.CompletedProcess(command, process.returncode, stdout.read_text(), stderr.read_text())
-    assert (tmp_path / 'phase2.json').exists(), 'the play did not finish:\n{0}\n{1}'.format(
-        run.stdout[-6000:], run.stderr[-3000:])
+    assert (tmp_path / 'phase2.json').exists(), 'the play did not finish:\n{0}\n{1}'.format(run.stdout[-6000:], run.stderr[-3000:])
     second = json.loads((tmp_path / 'phase2.json').read_text())
     return _unwrap(first, per_host), _unwrap(second, per_host), run, phase1_seconds, time.monotonic() - resumed
 
@@ -222,6 +226,7 @@ def task_results(registered):
 
 # ------------------------------------------------------------------ checks
 
+
 def clear_line_problems(result, labels, output='', secrets=()):
     """What is wrong with a failure's message (an empty list when nothing is).
 
@@ -240,10 +245,8 @@ def clear_line_problems(result, labels, output='', secrets=()):
             problems.append('more than one line')
         elif UNEXPECTED.search(msg):
             problems.append('an unexpected exception, not a clear message')
-        if isinstance(msg, str) and result.get('error_category') and not any(
-                msg.startswith(label + ': ') for label in labels if label):
-            problems.append('does not start with the hypervisor or PureBoot name ({0})'.format(', '.join(
-                sorted({label for label in labels if label}))))
+        if isinstance(msg, str) and result.get('error_category') and not any(msg.startswith(label + ': ') for label in labels if label):
+            problems.append('does not start with the hypervisor or PureBoot name ({0})'.format(', '.join(sorted({label for label in labels if label}))))
     text = output + json.dumps(result)
     if 'Traceback (most recent call last)' in text:
         problems.append('a traceback')
@@ -255,4 +258,4 @@ def clear_line_problems(result, labels, output='', secrets=()):
 
 def one_line(text, limit=None):
     text = ' '.join(str(text or '').split())
-    return text if limit is None or len(text) <= limit else text[:limit - 3] + '...'
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + '...'

@@ -24,7 +24,7 @@ def cell(value, limit=None):
         value = ', '.join('{0}: {1}'.format(k, cell(v)) for k, v in sorted(value.items()))
     text = ' '.join(str(value).split())
     if limit and len(text) > limit:
-        text = text[:limit - 1] + '…'
+        text = text[: limit - 1] + '…'
     return text.replace('|', '\\|')
 
 
@@ -43,8 +43,7 @@ def by_section(report, section):
     return sorted((c for c in report['cases'] if c['section'] == section), key=lambda c: c['id'])
 
 
-LOAD_FIGURES = ('vms', 'distinct_ids', 'nodes', 'create_requests', 'phase1_s', 'rerun_s', 'rerun_changed', 'seconds',
-                'requests')
+LOAD_FIGURES = ('vms', 'distinct_ids', 'nodes', 'create_requests', 'phase1_s', 'rerun_s', 'rerun_changed', 'seconds', 'requests')
 
 
 def pick(case, keys):
@@ -59,11 +58,18 @@ def drop_figures(extra):
         counts = extra.get(side)
         if not isinstance(counts, dict):
             continue
-        parts.append('{0}: {1} requests, {2} lost before the server and {3} after its answer ({4} of them writes, '
-                     '{5} logins); {6} lost reads, {7} asked again'.format(
-                         'PureBoot' if side == 'pureboot' else 'hypervisor', counts.get('requests'),
-                         counts.get('lost_request'), counts.get('lost_answer'), counts.get('lost_writes'),
-                         counts.get('lost_logins'), counts.get('lost_reads'), counts.get('lost_reads_retried')))
+        parts.append(
+            '{0}: {1} requests, {2} lost before the server and {3} after its answer ({4} of them writes, {5} logins); {6} lost reads, {7} asked again'.format(
+                'PureBoot' if side == 'pureboot' else 'hypervisor',
+                counts.get('requests'),
+                counts.get('lost_request'),
+                counts.get('lost_answer'),
+                counts.get('lost_writes'),
+                counts.get('lost_logins'),
+                counts.get('lost_reads'),
+                counts.get('lost_reads_retried'),
+            )
+        )
     if 'creates_per_vm' in extra:
         parts.append('create requests per VM that reached the hypervisor: {0}'.format(cell(extra['creates_per_vm'])))
     if 'nodes_per_mac' in extra:
@@ -75,6 +81,7 @@ def drop_figures(extra):
 
 
 # ---------------------------------------------------------------------------- figures
+
 
 def figures(report):
     faults = by_section(report, 'fault')
@@ -90,68 +97,105 @@ def figures(report):
     load_text = []
     for case in loads:
         if case['id'].endswith('/forks'):
-            load_text.append('{0}: {1} VMs at once, {2} distinct ids, {3} nodes registered once each{4}'.format(
-                case['hypervisor'], case.get('vms'), case.get('distinct_ids'), case.get('nodes'),
-                '' if case.get('rerun_changed') is None else ', re-run of all at once changed {0}'.format(
-                    case['rerun_changed'])))
+            load_text.append(
+                '{0}: {1} VMs at once, {2} distinct ids, {3} nodes registered once each{4}'.format(
+                    case['hypervisor'],
+                    case.get('vms'),
+                    case.get('distinct_ids'),
+                    case.get('nodes'),
+                    '' if case.get('rerun_changed') is None else ', re-run of all at once changed {0}'.format(case['rerun_changed']),
+                )
+            )
         else:
-            load_text.append('{0}: inventory of {1} VMs in {2} s ({3} requests)'.format(
-                case['hypervisor'], case.get('vms'), case.get('seconds'), case.get('requests')))
+            load_text.append(
+                '{0}: inventory of {1} VMs in {2} s ({3} requests)'.format(case['hypervisor'], case.get('vms'), case.get('seconds'), case.get('requests'))
+            )
     options = {(c['module'], c['option']) for c in inputs if c['option'] != 'no_such_option'}
     rows = [
-        ['Faults survived', '**{0} of {1}**: ended in the error category expected with one clear line (or were ridden out: '
-                            'expired logins, refused or dropped reads, lost write answers), left no duplicate, and their re-run converged; '
-                            '{2} with a known bug (below)'.format(len(survived), len(faults), len(fault_bugs))],
+        [
+            'Faults survived',
+            '**{0} of {1}**: ended in the error category expected with one clear line (or were ridden out: '
+            'expired logins, refused or dropped reads, lost write answers), left no duplicate, and their re-run converged; '
+            '{2} with a known bug (below)'.format(len(survived), len(faults), len(fault_bugs)),
+        ],
         ['Load held', '**{0} of {1}**: {2}'.format(len(held), len(loads), '; '.join(load_text))],
-        ['Inputs tried', '**{0}** (every option of the {5} modules, {1} in all with the suboptions, each module counted '
-                         'apart, plus an option none has; on {2} hypervisor type(s)): {3} answered one clear line as '
-                         'expected; {4} with a known bug (below)'.format(
-                             len(inputs), len(options), len({c['id'].split('/')[1] for c in inputs}),
-                             len(clear), len(known), len({c['module'] for c in inputs}))],
-        ['Secrets leaked', '**{0}** in {1} scans ({2} bytes of -vvvv output, results and cache)'.format(
-            leaks, len(secrets), sum(c.get('scanned_bytes') or 0 for c in secrets))],
+        [
+            'Inputs tried',
+            '**{0}** (every option of the {5} modules, {1} in all with the suboptions, each module counted '
+            'apart, plus an option none has; on {2} hypervisor type(s)): {3} answered one clear line as '
+            'expected; {4} with a known bug (below)'.format(
+                len(inputs), len(options), len({c['id'].split('/')[1] for c in inputs}), len(clear), len(known), len({c['module'] for c in inputs})
+            ),
+        ],
+        [
+            'Secrets leaked',
+            '**{0}** in {1} scans ({2} bytes of -vvvv output, results and cache)'.format(
+                leaks, len(secrets), sum(c.get('scanned_bytes') or 0 for c in secrets)
+            ),
+        ],
     ]
     return table(['', 'measured'], rows)
 
 
 def run_facts(report, title):
     return '{0}: `{1}`, {2}, {3} s, {4}, ansible-core {5}.'.format(
-        title, report['command'], report['started'], report['duration_s'], report['machine'], report['ansible_core'])
+        title, report['command'], report['started'], report['duration_s'], report['machine'], report['ansible_core']
+    )
 
 
 # ---------------------------------------------------------------------------- sections
+
 
 def fault_rows(report):
     rows = []
     for case in by_section(report, 'fault'):
         extra = dict(case.get('extra') or {})
         left = '–' if case.get('left_vms') is None else '{0} VM, {1} node'.format(case['left_vms'], case['left_nodes'])
-        rows.append(['`{0}`'.format(case['id']), cell(case.get('fault')), cell(case.get('expected')),
-                     cell(case.get('category') or 'none (ok)'), cell(case.get('message'), 400), left,
-                     'yes' if case.get('converged') else '**no**', cell(case.get('phase1_s')), cell(case.get('phase2_s')),
-                     cell(drop_figures(extra)), verdict(case)])
-    return table(['case', 'fault', 'expected', 'answered', 'first run said', 'left by it', 're-run converged',
-                  'run 1 s', 're-run s', 'measured', 'test'], rows)
+        rows.append(
+            [
+                '`{0}`'.format(case['id']),
+                cell(case.get('fault')),
+                cell(case.get('expected')),
+                cell(case.get('category') or 'none (ok)'),
+                cell(case.get('message'), 400),
+                left,
+                'yes' if case.get('converged') else '**no**',
+                cell(case.get('phase1_s')),
+                cell(case.get('phase2_s')),
+                cell(drop_figures(extra)),
+                verdict(case),
+            ]
+        )
+    return table(['case', 'fault', 'expected', 'answered', 'first run said', 'left by it', 're-run converged', 'run 1 s', 're-run s', 'measured', 'test'], rows)
 
 
 def load_rows(report):
     rows = []
     for case in by_section(report, 'load'):
         measured = pick(case, LOAD_FIGURES)
-        rows.append(['`{0}`'.format(case['id']), cell(case.get('load')), cell(measured), cell(case.get('problems')),
-                     'passed' if passed(case) else '**failed**'])
+        rows.append(
+            ['`{0}`'.format(case['id']), cell(case.get('load')), cell(measured), cell(case.get('problems')), 'passed' if passed(case) else '**failed**']
+        )
     return table(['case', 'load', 'measured', 'problems', 'test'], rows)
 
 
 def secret_rows(report):
     rows = []
     for case in by_section(report, 'secrets'):
-        rows.append(['`{0}`'.format(case['id']), cell(case.get('target')), cell(case.get('tasks')),
-                     cell(case.get('failures')), cell(case.get('categories')), cell(case.get('secrets')),
-                     cell(case.get('scanned_bytes')), '**{0}**'.format(case.get('leaks')),
-                     'passed' if passed(case) else '**failed**'])
-    return table(['case', 'target', 'runs', 'failures induced', 'categories', 'secrets looked for', 'bytes scanned',
-                  'leaks', 'test'], rows)
+        rows.append(
+            [
+                '`{0}`'.format(case['id']),
+                cell(case.get('target')),
+                cell(case.get('tasks')),
+                cell(case.get('failures')),
+                cell(case.get('categories')),
+                cell(case.get('secrets')),
+                cell(case.get('scanned_bytes')),
+                '**{0}**'.format(case.get('leaks')),
+                'passed' if passed(case) else '**failed**',
+            ]
+        )
+    return table(['case', 'target', 'runs', 'failures induced', 'categories', 'secrets looked for', 'bytes scanned', 'leaks', 'test'], rows)
 
 
 def verdict(case):
@@ -178,27 +222,40 @@ def input_rows(report, module):
     for case in by_section(report, 'input'):
         if case['module'] != module:
             continue
-        verdict = 'ok' if not case.get('problems') else ('known bug' if case.get('known_bug') else '**' + cell(
-            case['problems']) + '**')
-        rows.append(['`{0}`'.format(case['id']), cell(case.get('value'), 120), cell(case.get('expected')),
-                     cell(case.get('outcome')), cell(case.get('category')), cell(case.get('message'), 500), verdict])
+        verdict = 'ok' if not case.get('problems') else ('known bug' if case.get('known_bug') else '**' + cell(case['problems']) + '**')
+        rows.append(
+            [
+                '`{0}`'.format(case['id']),
+                cell(case.get('value'), 120),
+                cell(case.get('expected')),
+                cell(case.get('outcome')),
+                cell(case.get('category')),
+                cell(case.get('message'), 500),
+                verdict,
+            ]
+        )
     return table(['case', 'value', 'expected', 'answered', 'category', 'message (exactly as answered)', 'verdict'], rows)
 
 
 def stress_summary(stress):
     rows = []
     for case in stress['cases']:
-        if case['section'] not in ('fault', 'load') or not any(
-                key in case['id'] for key in ('drops', 'forks', 'inventory')):
+        if case['section'] not in ('fault', 'load') or not any(key in case['id'] for key in ('drops', 'forks', 'inventory')):
             continue
         measured = drop_figures(case['extra']) if case.get('extra') else pick(case, LOAD_FIGURES)
-        rows.append(['`{0}`'.format(case['id']), cell(case.get('fault') or case.get('load')),
-                     cell(case.get('message') or case.get('problems')), cell(measured, 500),
-                     'passed' if passed(case) else '**failed**'])
+        rows.append(
+            [
+                '`{0}`'.format(case['id']),
+                cell(case.get('fault') or case.get('load')),
+                cell(case.get('message') or case.get('problems')),
+                cell(measured, 500),
+                'passed' if passed(case) else '**failed**',
+            ]
+        )
     return table(['case', 'what', 'answered', 'measured', 'test'], rows)
 
 
-INTRO = '''<!-- Rendered by tests/reliability/report.py from the results the suite measured: do not edit by hand. -->
+INTRO = """<!-- Rendered by tests/reliability/report.py from the results the suite measured: do not edit by hand. -->
 
 What the reliability suite (`tests/reliability/`) does to the collection, and what the collection answered, case
 by case, as measured in the run named below. `make test` runs it with reduced sizes; `PUREBOOT_STRESS=1` runs the
@@ -244,20 +301,37 @@ How the cases are made:
   (wrong passwords, tokens and keys, TLS, unreachable PureBoot, PureBoot 5xx); stdout, stderr, the log file, the
   results and the inventory cache are scanned for every secret, including the session tickets and tokens the
   servers issued meanwhile.
-'''
+"""
 
 
 def render(report, stress=None):
-    parts = ['# Reliability: faults, load, bad input, secrets', '', INTRO, '## Figures', '', figures(report), '',
-             run_facts(report, 'Measured by')]
+    parts = ['# Reliability: faults, load, bad input, secrets', '', INTRO, '## Figures', '', figures(report), '', run_facts(report, 'Measured by')]
     if stress:
-        parts += ['', '### Stress run', '', figures(stress), '', run_facts(stress, 'Measured by'), '',
-                  stress_summary(stress)]
-    parts += ['', '## Faults', '', fault_rows(report), '', '## Load', '', load_rows(report), '',
-              '## Secrets audit', '', secret_rows(report), '', '## Bugs the suite shows', '',
-              'Cases whose answer is not yet what it should be. Each stays in the suite, which fails the day the bug '
-              'is fixed so its entry in `tests/reliability/known_bugs.py` is taken out.', '', known_bug_rows(report), '',
-              '## Bad input', '']
+        parts += ['', '### Stress run', '', figures(stress), '', run_facts(stress, 'Measured by'), '', stress_summary(stress)]
+    parts += [
+        '',
+        '## Faults',
+        '',
+        fault_rows(report),
+        '',
+        '## Load',
+        '',
+        load_rows(report),
+        '',
+        '## Secrets audit',
+        '',
+        secret_rows(report),
+        '',
+        '## Bugs the suite shows',
+        '',
+        'Cases whose answer is not yet what it should be. Each stays in the suite, which fails the day the bug '
+        'is fixed so its entry in `tests/reliability/known_bugs.py` is taken out.',
+        '',
+        known_bug_rows(report),
+        '',
+        '## Bad input',
+        '',
+    ]
     for module in sorted({c['module'] for c in by_section(report, 'input')}):
         parts += ['### {0}'.format(module), '', input_rows(report, module), '']
     return '\n'.join(parts).rstrip() + '\n'
@@ -278,8 +352,7 @@ def main(argv=None):
     if stress and args.stress_command:
         stress['command'] = args.stress_command
     pathlib.Path(args.doc).write_text(render(report, stress))
-    print('{0}: {1} cases{2}'.format(args.doc, len(report['cases']), ', stress: {0}'.format(len(stress['cases']))
-                                     if stress else ''))
+    print('{0}: {1} cases{2}'.format(args.doc, len(report['cases']), ', stress: {0}'.format(len(stress['cases'])) if stress else ''))
 
 
 if __name__ == '__main__':

@@ -54,8 +54,7 @@ class Scene:
 
     # ------------------------------------------------------------ tasks
     def vm_args(self, state='present', name=None, **options):
-        args = dict(self.backend.placement, hypervisor=self.hv, pureboot=self.pb, name=name or self.name,
-                    template=self.backend.template, state=state)
+        args = dict(self.backend.placement, hypervisor=self.hv, pureboot=self.pb, name=name or self.name, template=self.backend.template, state=state)
         args.update(options)
         return args
 
@@ -111,5 +110,6 @@ class Scene:
 
     def node_creates(self):
         """(MAC, status) of every POST /nodes the PureBoot double received."""
-        return [((e.get('body') or {}).get('mac_address'), e.get('status')) for e in self.double.requests
-                if e['method'] == 'POST' and e['path'] == '/api/v1/nodes']
+        return [
+            ((e.get('body') or {}).get('mac_address'), e.get('status')) for e in self.double.requests if e['method'] == 'POST' and e['path'] == '/api/v1/nodes'
+        ]

@@ -18,11 +18,9 @@ import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS, BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook
-from ansible_collections.pureboot.hypervisors.tests.reliability.bad_input import (
-    MODULES, expectation, module_cases, module_spec)
+from ansible_collections.pureboot.hypervisors.tests.reliability.bad_input import MODULES, expectation, module_cases, module_spec
+from ansible_collections.pureboot.hypervisors.tests.reliability.harness import STABLE_HASHES, ModuleRunner, clear_line_problems, one_line
 from ansible_collections.pureboot.hypervisors.tests.reliability.known_bugs import KNOWN_BUGS
-from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (
-    STABLE_HASHES, ModuleRunner, clear_line_problems, one_line)
 
 # Modules run as separate processes; a few at a time keeps both cores busy while the servers answer.
 WORKERS = 3
@@ -32,14 +30,20 @@ INFO_LISTS = {'pureboot_vm_info': 'vms', 'pureboot_vm_template_info': 'templates
 def base_args(module, backend, double, vm_name):
     """The valid task each case puts one mistake into: reaches the hypervisor and PureBoot (password login)."""
     hypervisor = backend.connection()
-    pureboot = {'url': double.url, 'username': double.username, 'password': double.password,
-                'ca_file': double.cafile}
+    pureboot = {'url': double.url, 'username': double.username, 'password': double.password, 'ca_file': double.cafile}
     if module == 'pureboot_vm_template_info':
         return {'hypervisor': hypervisor}
     if module in ('pureboot_hypervisor', 'pureboot_vm_info'):
         return {'hypervisor': hypervisor, 'pureboot': pureboot}
-    return dict(backend.placement, hypervisor=hypervisor, pureboot=pureboot, name=vm_name, template=backend.template,
-                networks=[{'network': backend.network}], pureboot_node={'register': True})
+    return dict(
+        backend.placement,
+        hypervisor=hypervisor,
+        pureboot=pureboot,
+        name=vm_name,
+        template=backend.template,
+        networks=[{'network': backend.network}],
+        pureboot_node={'register': True},
+    )
 
 
 def labels_for(args):
@@ -91,8 +95,7 @@ def answer_text(case, result, outcome):
         return ''
     if outcome == 'failed':
         return str(result.get('msg'))
-    said = {'converted': 'accepted as the text {0!r}'.format(str(case.value)), 'empty': 'no match (empty list)',
-            'ok': 'accepted'}[outcome]
+    said = {'converted': 'accepted as the text {0!r}'.format(str(case.value)), 'empty': 'no match (empty list)', 'ok': 'accepted'}[outcome]
     warnings = [one_line(w) for w in result.get('warnings') or ()]
     return '; '.join([said] + warnings)
 
@@ -106,6 +109,7 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
     secrets = list(backend.secrets) + [pureboot_server.password, pureboot_server.api_key]
 
     with ModuleRunner(tmp_path, WORKERS) as runner:
+
         def run(numbered):
             index, case = numbered
             args = case.apply(base_args(module, backend, pureboot_server, 'bad-{0:03d}'.format(index)))
@@ -136,12 +140,27 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
             issues.append('expected {0}, answered {1}'.format(expected, outcome))
         again = second_runs.get(case_id)
         if again is not None and (again.get('failed') or again.get('changed')):
-            issues.append('accepted, but the same task again answered {0}'.format(
-                'failed: ' + one_line(again.get('msg'), 200) if again.get('failed') else 'changed: true'))
+            issues.append(
+                'accepted, but the same task again answered {0}'.format(
+                    'failed: ' + one_line(again.get('msg'), 200) if again.get('failed') else 'changed: true'
+                )
+            )
         known = KNOWN_BUGS.get(case_id)
-        record(case_id, 'input', module=module, option=case.option, kind=case.kind, value=case.shown_value(),
-               expected=expected, outcome=outcome, category=(result or {}).get('error_category'),
-               message=answer_text(case, result, outcome), problems=issues, known_bug=known, seconds=round(seconds, 2))
+        record(
+            case_id,
+            'input',
+            module=module,
+            option=case.option,
+            kind=case.kind,
+            value=case.shown_value(),
+            expected=expected,
+            outcome=outcome,
+            category=(result or {}).get('error_category'),
+            message=answer_text(case, result, outcome),
+            problems=issues,
+            known_bug=known,
+            seconds=round(seconds, 2),
+        )
         if known and not issues:
             problems.append('{0}: fixed ({1}); take it out of KNOWN_BUGS'.format(case_id, known))
         elif issues and not known:
@@ -156,8 +175,7 @@ def test_a_playbook_shows_the_same_message(backend, pureboot_server, tmp_path):
     # One case of each kind of mistake (pureboot_vm has them all), and each other module's unknown option
     # (Ansible's message names the module).
     vm_cases = module_cases('pureboot_vm', module_spec('pureboot_vm')['argument_spec'])
-    sample = [('pureboot_vm', next(c for c in vm_cases if c.kind == kind))
-              for kind in ('wrong_type', 'wrong_element', 'out_of_range', 'unknown_name')]
+    sample = [('pureboot_vm', next(c for c in vm_cases if c.kind == kind)) for kind in ('wrong_type', 'wrong_element', 'out_of_range', 'unknown_name')]
     for module in MODULES:
         if module != 'pureboot_vm':
             sample.append((module, module_cases(module, module_spec(module)['argument_spec'])[-1]))
@@ -168,12 +186,10 @@ def test_a_playbook_shows_the_same_message(backend, pureboot_server, tmp_path):
             direct.append(runner.run(module, args, 'direct{0:02d}'.format(index))[0])
     for index, (module, case) in enumerate(sample):
         args = case.apply(base_args(module, backend, pureboot_server, 'same-{0:02d}'.format(index)))
-        tasks.append({'name': case.case_id(backend.kind), 'pureboot.hypervisors.' + module: args,
-                      'register': 'case_{0}'.format(index), 'ignore_errors': True})
+        tasks.append({'name': case.case_id(backend.kind), 'pureboot.hypervisors.' + module: args, 'register': 'case_{0}'.format(index), 'ignore_errors': True})
     dump = '{{ [' + ', '.join('case_{0}'.format(i) for i in range(len(sample))) + '] | to_json }}'
     tasks.append({'ansible.builtin.copy': {'content': dump, 'dest': str(tmp_path / 'played.json'), 'mode': '0600'}})
-    result = run_playbook(tmp_path, yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]),
-                          env=STABLE_HASHES)
+    result = run_playbook(tmp_path, yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]), env=STABLE_HASHES)
     assert_ok(result)
     played = yaml.safe_load((tmp_path / 'played.json').read_text())
     for (module, case), alone, in_play in zip(sample, direct, played):

@@ -20,8 +20,7 @@ import pytest
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import NATIVE_DROPS, case_id
 from ansible_collections.pureboot.hypervisors.tests.reliability.chaos import LOST_ANSWER, LOST_REQUEST, PASSED
-from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (
-    one_line, run_phases, scaled, task_results)
+from ansible_collections.pureboot.hypervisors.tests.reliability.harness import one_line, run_phases, scaled, task_results
 from ansible_collections.pureboot.hypervisors.tests.reliability.scene import Scene
 
 DROP_RATE = 0.05
@@ -70,13 +69,20 @@ def losses(proxy):
     entries = proxy.entries()
     lost = [e for e in entries if e['fate'] in (LOST_REQUEST, LOST_ANSWER)]
     reads = [(i, e) for i, e in enumerate(entries) if e in lost and e['method'] == 'GET']
-    retried = sum(1 for i, e in reads if any(later['fate'] == PASSED and (later['path'], later['body']) == (
-        e['path'], e['body']) and later['method'] == 'GET' for later in entries[i + 1:]))
-    return {'requests': len(entries), 'lost_request': sum(1 for e in lost if e['fate'] == LOST_REQUEST),
-            'lost_answer': sum(1 for e in lost if e['fate'] == LOST_ANSWER),
-            'lost_writes': sum(1 for e in lost if e['method'] not in ('GET', 'HEAD')),
-            'lost_logins': sum(1 for e in lost if e['path'].split('?', 1)[0].endswith(LOGINS)),
-            'lost_reads': len(reads), 'lost_reads_retried': retried}
+    retried = sum(
+        1
+        for i, e in reads
+        if any(later['fate'] == PASSED and (later['path'], later['body']) == (e['path'], e['body']) and later['method'] == 'GET' for later in entries[i + 1 :])
+    )
+    return {
+        'requests': len(entries),
+        'lost_request': sum(1 for e in lost if e['fate'] == LOST_REQUEST),
+        'lost_answer': sum(1 for e in lost if e['fate'] == LOST_ANSWER),
+        'lost_writes': sum(1 for e in lost if e['method'] not in ('GET', 'HEAD')),
+        'lost_logins': sum(1 for e in lost if e['path'].split('?', 1)[0].endswith(LOGINS)),
+        'lost_reads': len(reads),
+        'lost_reads_retried': retried,
+    }
 
 
 def converge_problems(scene, names, results):
@@ -106,8 +112,7 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
     hypervisor, pureboot = start_proxies(scene, drop_rate=DROP_RATE, write_answer_share=1.0)
     try:
         # Tags and a workflow: a few more writes to PureBoot per VM, so losses reach it too.
-        task = dict(scene.vm_task('running', name='{{ item }}', pureboot_node={
-            'tags': ['reliability', 'drops'], 'workflow_id': 'wf-drops'}), loop=names)
+        task = dict(scene.vm_task('running', name='{{ item }}', pureboot_node={'tags': ['reliability', 'drops'], 'workflow_id': 'wf-drops'}), loop=names)
         during = {}
 
         def between(first):
@@ -117,11 +122,13 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
         first, second, _run, phase1_seconds, phase2_seconds = run_phases(tmp_path, [task], [task], between)
         failed = [r for r in task_results(first['p1_0']) if r.get('failed')]
         categories = sorted({r.get('error_category') for r in failed})
-        problems = ['{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300)) for r in failed
-                    if r.get('error_category') != 'unreachable' or '\n' in str(r.get('msg'))]
+        problems = [
+            '{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300))
+            for r in failed
+            if r.get('error_category') != 'unreachable' or '\n' in str(r.get('msg'))
+        ]
         if len(failed) > MAX_FAILED:
-            problems.append('{0} of {1} tasks failed on their first run, more than {2}'.format(
-                len(failed), len(names), MAX_FAILED))
+            problems.append('{0} of {1} tasks failed on their first run, more than {2}'.format(len(failed), len(names), MAX_FAILED))
         not_converged = converge_problems(scene, names, task_results(second['p2_0']))
         problems += not_converged
         creates = {}
@@ -141,17 +148,26 @@ def test_drops_never_duplicate_a_write(backend, pureboot_server, request, tmp_pa
     finally:
         hypervisor.stop()
         pureboot.stop()
-    record(case_id('fault', backend.kind, 'drops_5pct'), 'fault', hypervisor=backend.kind,
-           fault='{0:.0%} of all requests lost on the hypervisor and PureBoot (reads before or after the server, writes '
-                 'after the server acted), creating and starting {1} VMs'.format(DROP_RATE, VMS),
-           expected='ridden out ({0} of {1} may fail, as unreachable)'.format(MAX_FAILED, VMS),
-           category=', '.join(c or '' for c in categories) or None,
-           message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (
-               ': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
-           converged=not not_converged, phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),
-           extra={'hypervisor': during['hypervisor'], 'pureboot': during['pureboot'],
-                  'creates_per_vm': sorted(set(creates.values())), 'nodes_per_mac': sorted(set(registered.values()))},
-           problems=problems)
+    record(
+        case_id('fault', backend.kind, 'drops_5pct'),
+        'fault',
+        hypervisor=backend.kind,
+        fault='{0:.0%} of all requests lost on the hypervisor and PureBoot (reads before or after the server, writes '
+        'after the server acted), creating and starting {1} VMs'.format(DROP_RATE, VMS),
+        expected='ridden out ({0} of {1} may fail, as unreachable)'.format(MAX_FAILED, VMS),
+        category=', '.join(c or '' for c in categories) or None,
+        message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
+        converged=not not_converged,
+        phase1_s=round(phase1_seconds, 1),
+        phase2_s=round(phase2_seconds, 1),
+        extra={
+            'hypervisor': during['hypervisor'],
+            'pureboot': during['pureboot'],
+            'creates_per_vm': sorted(set(creates.values())),
+            'nodes_per_mac': sorted(set(registered.values())),
+        },
+        problems=problems,
+    )
     for side in ('hypervisor', 'pureboot'):
         assert during[side]['lost_request'] + during[side]['lost_answer'] > 0, 'nothing was dropped on ' + side
     assert not problems, '\n'.join(problems)
@@ -166,8 +182,7 @@ def test_drops_of_reads_are_retried(backend, pureboot_server, request, tmp_path,
     hypervisor, pureboot = start_proxies(scene, drop_rate=DROP_RATE, methods=['GET'], max_consecutive=2)
     try:
         tasks = [
-            {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': scene.hv, 'pureboot': scene.pb},
-             'loop': list(range(READ_ROUNDS))},
+            {'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': scene.hv, 'pureboot': scene.pb}, 'loop': list(range(READ_ROUNDS))},
             {'pureboot.hypervisors.pureboot_vm_template_info': {'hypervisor': scene.hv}, 'loop': list(range(READ_ROUNDS))},
             {'pureboot.hypervisors.pureboot_hypervisor': {'hypervisor': scene.hv}, 'loop': list(range(READ_ROUNDS))},
         ]
@@ -185,14 +200,21 @@ def test_drops_of_reads_are_retried(backend, pureboot_server, request, tmp_path,
     listed = [sorted(vm['name'] for vm in r['vms']) for r in task_results(first['p1_0']) if not r.get('failed')]
     problems = ['{0}'.format(one_line(r.get('msg'), 300)) for r in failed]
     problems += ['a listing missed VMs: {0}'.format(names) for names in listed if names != vm_names('read', READ_VMS)]
-    lost = during['hypervisor']['lost_request'] + during['hypervisor']['lost_answer'] + \
-        during['pureboot']['lost_request'] + during['pureboot']['lost_answer']
-    record(case_id('fault', backend.kind, 'drops_reads'), 'fault', hypervisor=backend.kind,
-           fault='{0:.0%} of reads lost on the hypervisor and PureBoot, over {1} runs of each info module and the '
-                 'connection test'.format(DROP_RATE, READ_ROUNDS),
-           expected='ridden out', category=None, message='{0} of {1} tasks failed'.format(len(failed), len(answers)),
-           converged=not problems, phase1_s=round(phase1_seconds, 1), phase2_s=None,
-           extra={'hypervisor': during['hypervisor'], 'pureboot': during['pureboot']}, problems=problems)
+    lost = during['hypervisor']['lost_request'] + during['hypervisor']['lost_answer'] + during['pureboot']['lost_request'] + during['pureboot']['lost_answer']
+    record(
+        case_id('fault', backend.kind, 'drops_reads'),
+        'fault',
+        hypervisor=backend.kind,
+        fault='{0:.0%} of reads lost on the hypervisor and PureBoot, over {1} runs of each info module and the connection test'.format(DROP_RATE, READ_ROUNDS),
+        expected='ridden out',
+        category=None,
+        message='{0} of {1} tasks failed'.format(len(failed), len(answers)),
+        converged=not problems,
+        phase1_s=round(phase1_seconds, 1),
+        phase2_s=None,
+        extra={'hypervisor': during['hypervisor'], 'pureboot': during['pureboot']},
+        problems=problems,
+    )
     assert lost > 0, 'no read was dropped'
     assert during['hypervisor']['lost_reads_retried'] == during['hypervisor']['lost_reads'], 'a lost read was not asked again'
     assert not problems, '\n'.join(problems)
@@ -203,7 +225,7 @@ def test_drops_native_fakepve_flaky_network(backend, pureboot_server, request, t
     scene = Scene(request, backend, pureboot_server, tmp_path, 'flaky')
     names = vm_names('flaky', VMS)
     pve = scene.pve
-    pve.max_requests = 10 ** 6
+    pve.max_requests = 10**6
     pve.flaky_network(drop_rate=DROP_RATE)
     # fakepve seeds its dice only when it starts: seed them now so the run is the same every time.
     pve._random.seed(SEED)  # pylint: disable=protected-access
@@ -214,20 +236,24 @@ def test_drops_native_fakepve_flaky_network(backend, pureboot_server, request, t
 
     first, second, _run, phase1_seconds, phase2_seconds = run_phases(tmp_path, [task], [task], between)
     failed = [r for r in task_results(first['p1_0']) if r.get('failed')]
-    problems = ['{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300)) for r in failed
-                if r.get('error_category') != 'unreachable']
+    problems = ['{0}: {1}'.format(r.get('item'), one_line(r.get('msg'), 300)) for r in failed if r.get('error_category') != 'unreachable']
     problems += converge_problems(scene, names, task_results(second['p2_0']))
     creates = {}
     for name, _status in scene.create_requests():
         creates[name] = creates.get(name, 0) + 1
     problems += ['{0} was created {1} times'.format(n, c) for n, c in sorted(creates.items()) if c != 1]
-    record(case_id('fault', 'proxmox', NATIVE_DROPS['proxmox']), 'fault', hypervisor='proxmox',
-           fault="fakepve's flaky_network: {0:.0%} of requests dropped before fakepve reads them, creating and "
-                 'starting {1} VMs'.format(DROP_RATE, VMS),
-           expected='unreachable, or ridden out',
-           category=', '.join(sorted({r.get('error_category') or '' for r in failed})) or None,
-           message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (
-               ': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
-           converged=not problems, phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),
-           extra={'creates_per_vm': sorted(set(creates.values()))}, problems=problems)
+    record(
+        case_id('fault', 'proxmox', NATIVE_DROPS['proxmox']),
+        'fault',
+        hypervisor='proxmox',
+        fault="fakepve's flaky_network: {0:.0%} of requests dropped before fakepve reads them, creating and starting {1} VMs".format(DROP_RATE, VMS),
+        expected='unreachable, or ridden out',
+        category=', '.join(sorted({r.get('error_category') or '' for r in failed})) or None,
+        message='{0} of {1} tasks failed'.format(len(failed), len(names)) + (': ' + one_line(failed[0].get('msg'), 200) if failed else ''),
+        converged=not problems,
+        phase1_s=round(phase1_seconds, 1),
+        phase2_s=round(phase2_seconds, 1),
+        extra={'creates_per_vm': sorted(set(creates.values()))},
+        problems=problems,
+    )
     assert not problems, '\n'.join(problems)

@@ -9,9 +9,8 @@ import pytest
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.reliability.catalog import fault_kinds
 from ansible_collections.pureboot.hypervisors.tests.reliability.faults import FAULTS
+from ansible_collections.pureboot.hypervisors.tests.reliability.harness import clear_line_problems, one_line, run_phases
 from ansible_collections.pureboot.hypervisors.tests.reliability.known_bugs import KNOWN_BUGS
-from ansible_collections.pureboot.hypervisors.tests.reliability.harness import (
-    clear_line_problems, one_line, run_phases)
 from ansible_collections.pureboot.hypervisors.tests.reliability.scene import Scene
 
 
@@ -50,8 +49,7 @@ def converged_problems(scene, play, result):
 
 
 @pytest.mark.parametrize(('fault', 'backend'), fault_params(), indirect=['backend'])
-def test_fault_ends_in_its_category_and_the_rerun_converges(fault, backend, pureboot_server, request, tmp_path,
-                                                            record):
+def test_fault_ends_in_its_category_and_the_rerun_converges(fault, backend, pureboot_server, request, tmp_path, record):
     scene = Scene(request, backend, pureboot_server, tmp_path, 'rel-' + fault.name.replace('_', '-'))
     play = fault.function(scene)
     left = {}
@@ -90,12 +88,24 @@ def test_fault_ends_in_its_category_and_the_rerun_converges(fault, backend, pure
     problems += play.verify() if play.verify else []
     case_id = fault.case_id(backend.kind)
     known = KNOWN_BUGS.get(case_id)
-    record(case_id, 'fault', hypervisor=backend.kind, fault=fault.summary,
-           expected=fault.category or 'ridden out', category=answer.get('error_category') if answer.get('failed') else None,
-           message=one_line(answer.get('msg')) if answer.get('failed') else 'ok (changed: {0})'.format(answer.get('changed')),
-           left_vms=left.get('vms'), left_nodes=left.get('nodes'), converged=not not_converged,
-           rerun_changed=rerun.get('changed'), phase1_s=round(phase1_seconds, 1), phase2_s=round(phase2_seconds, 1),
-           extra=play.measure() if play.measure else {}, problems=problems + not_converged, known_bug=known)
+    record(
+        case_id,
+        'fault',
+        hypervisor=backend.kind,
+        fault=fault.summary,
+        expected=fault.category or 'ridden out',
+        category=answer.get('error_category') if answer.get('failed') else None,
+        message=one_line(answer.get('msg')) if answer.get('failed') else 'ok (changed: {0})'.format(answer.get('changed')),
+        left_vms=left.get('vms'),
+        left_nodes=left.get('nodes'),
+        converged=not not_converged,
+        rerun_changed=rerun.get('changed'),
+        phase1_s=round(phase1_seconds, 1),
+        phase2_s=round(phase2_seconds, 1),
+        extra=play.measure() if play.measure else {},
+        problems=problems + not_converged,
+        known_bug=known,
+    )
     if known:
         assert problems or not_converged, 'fixed ({0}): take {1} out of known_bugs.KNOWN_BUGS'.format(known, case_id)
     else:

@@ -40,13 +40,11 @@ def test_forks_create_distinct_vms_each_registered_once(backend, pureboot_server
     task = scene.vm_task('present', name='{{ inventory_hostname }}')
     # The re-run (all forks again, nothing to change) only in the stress run: it costs as much as the creates.
     first, second, run, phase1_seconds, phase2_seconds = run_phases(
-        tmp_path, [task], [task] if STRESS else [], lambda first: None, inventory=write_inventory(tmp_path, hosts),
-        args=['--forks', str(FORKS)], per_host=True)
+        tmp_path, [task], [task] if STRESS else [], lambda first: None, inventory=write_inventory(tmp_path, hosts), args=['--forks', str(FORKS)], per_host=True
+    )
     created, rerun = first['p1_0'], second.get('p2_0', {})
-    problems = ['{0}: {1}'.format(host, one_line(created[host].get('msg'), 300)) for host in hosts
-                if created[host].get('failed')]
-    problems += ['{0}: the re-run changed it or failed'.format(host) for host in rerun
-                 if rerun[host].get('failed') or rerun[host].get('changed')]
+    problems = ['{0}: {1}'.format(host, one_line(created[host].get('msg'), 300)) for host in hosts if created[host].get('failed')]
+    problems += ['{0}: the re-run changed it or failed'.format(host) for host in rerun if rerun[host].get('failed') or rerun[host].get('changed')]
     vms = [vm for vm in scene.all_vms() if vm['name'] in hosts]
     ids = [vm['id'] for vm in vms]
     if sorted(vm['name'] for vm in vms) != sorted(hosts):
@@ -57,37 +55,53 @@ def test_forks_create_distinct_vms_each_registered_once(backend, pureboot_server
     for mac, _status in scene.node_creates():
         registered[mac] = registered.get(mac, 0) + 1
     macs = [vm['nics'][0]['mac'] for vm in vms]
-    problems += ['{0} registered {1} times'.format(mac, registered.get(mac, 0)) for mac in macs
-                 if registered.get(mac, 0) != 1]
+    problems += ['{0} registered {1} times'.format(mac, registered.get(mac, 0)) for mac in macs if registered.get(mac, 0) != 1]
     nodes = [n for n in pureboot_server.nodes if n['hostname'] in hosts]
     if len(nodes) != len(hosts):
         problems.append('{0} nodes for {1} VMs'.format(len(nodes), len(hosts)))
     creates = scene.create_requests()
     if len(creates) > MAX_CLONES_PER_VM * FORKS:
-        problems.append('{0} create requests for {1} VMs: more than {2} per VM'.format(
-            len(creates), FORKS, MAX_CLONES_PER_VM))
-    record(case_id('load', backend.kind, 'forks'), 'load', hypervisor=backend.kind,
-           load='{0} VMs created (with their PureBoot nodes) by one play with forks: {0}'.format(FORKS),
-           vms=len(vms), distinct_ids=len(set(ids)), nodes=len(nodes),
-           create_requests=len(creates), phase1_s=round(phase1_seconds, 1),
-           rerun_s=round(phase2_seconds, 1) if rerun else None,
-           rerun_changed=sum(1 for host in rerun if rerun[host].get('changed')) if rerun else None, problems=problems)
+        problems.append('{0} create requests for {1} VMs: more than {2} per VM'.format(len(creates), FORKS, MAX_CLONES_PER_VM))
+    record(
+        case_id('load', backend.kind, 'forks'),
+        'load',
+        hypervisor=backend.kind,
+        load='{0} VMs created (with their PureBoot nodes) by one play with forks: {0}'.format(FORKS),
+        vms=len(vms),
+        distinct_ids=len(set(ids)),
+        nodes=len(nodes),
+        create_requests=len(creates),
+        phase1_s=round(phase1_seconds, 1),
+        rerun_s=round(phase2_seconds, 1) if rerun else None,
+        rerun_changed=sum(1 for host in rerun if rerun[host].get('changed')) if rerun else None,
+        problems=problems,
+    )
     assert run.returncode == 0, run.stdout[-4000:]
     assert not problems, '\n'.join(problems)
 
 
 def seed_proxmox(pve, count):
     """count VMs over two nodes, every other one running; returns [(name, mac)]."""
-    pve.max_requests = 10 ** 7
+    pve.max_requests = 10**7
     made = []
     for index in range(count):
         vmid = 1000 + index
         mac = 'BC:24:11:{0:02X}:{1:02X}:{2:02X}'.format(index >> 16 & 255, index >> 8 & 255, index & 255)
         name = 'inv-{0:05d}'.format(index)
-        pve.add_vm(vmid, name, node=('pve1', 'pve2')[index % 2], status='running' if index % 2 else 'stopped', config={
-            'cores': 2, 'memory': 2048, 'ostype': 'l26', 'net0': 'virtio={0},bridge=vmbr0'.format(mac),
-            'scsi0': 'local-lvm:vm-{0}-disk-0,size=8G'.format(vmid),
-            'smbios1': 'uuid=00000000-0000-4000-8000-{0:012d}'.format(vmid)})
+        pve.add_vm(
+            vmid,
+            name,
+            node=('pve1', 'pve2')[index % 2],
+            status='running' if index % 2 else 'stopped',
+            config={
+                'cores': 2,
+                'memory': 2048,
+                'ostype': 'l26',
+                'net0': 'virtio={0},bridge=vmbr0'.format(mac),
+                'scsi0': 'local-lvm:vm-{0}-disk-0,size=8G'.format(vmid),
+                'smbios1': 'uuid=00000000-0000-4000-8000-{0:012d}'.format(vmid),
+            },
+        )
         made.append((name, mac.lower()))
     return made
 
@@ -108,8 +122,7 @@ def test_inventory_over_thousands_of_vms(backend, pureboot_server, request, tmp_
     source = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [scene.hv], 'pureboot': scene.pb}
     before = backend.request_count()
     started = time.monotonic()
-    result = ansible_inventory(tmp_path, source, name='load.pureboot.yml', timeout=800,
-                               env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
+    result = ansible_inventory(tmp_path, source, name='load.pureboot.yml', timeout=800, env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
     seconds = time.monotonic() - started
     problems = []
     hostvars = {}
@@ -125,7 +138,15 @@ def test_inventory_over_thousands_of_vms(backend, pureboot_server, request, tmp_
     if len(mapped) != len(with_node):
         problems.append('{0} of {1} nodes mapped'.format(len(mapped), len(with_node)))
     requests = backend.request_count() - before
-    record(case_id('load', backend.kind, 'inventory'), 'load', hypervisor=backend.kind,
-           load='ansible-inventory over {0} VMs ({1} with a PureBoot node)'.format(len(made), len(with_node)),
-           vms=len(listed), nodes=len(mapped), seconds=round(seconds, 1), requests=requests, problems=problems)
+    record(
+        case_id('load', backend.kind, 'inventory'),
+        'load',
+        hypervisor=backend.kind,
+        load='ansible-inventory over {0} VMs ({1} with a PureBoot node)'.format(len(made), len(with_node)),
+        vms=len(listed),
+        nodes=len(mapped),
+        seconds=round(seconds, 1),
+        requests=requests,
+        problems=problems,
+    )
     assert not problems, '\n'.join(problems)

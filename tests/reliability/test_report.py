@@ -9,8 +9,10 @@ from ansible_collections.pureboot.hypervisors.tests.reliability.harness import D
 from ansible_collections.pureboot.hypervisors.tests.reliability.report import render
 
 CASE = re.compile(r'`((?:{0})/[^`]+)`'.format('|'.join(SECTIONS)))
-RERENDER = ('re-render it: PUREBOOT_RELIABILITY_REPORT=$PWD/reliability.json make pytest PYTEST_ARGS=tests/reliability, '
-            'then .venv/bin/python tests/reliability/report.py reliability.json --doc docs/reliability.md')
+RERENDER = (
+    're-render it: PUREBOOT_RELIABILITY_REPORT=$PWD/reliability.json make pytest PYTEST_ARGS=tests/reliability, '
+    'then .venv/bin/python tests/reliability/report.py reliability.json --doc docs/reliability.md'
+)
 
 
 def test_the_page_lists_every_case_of_the_suite_and_no_other():
@@ -18,7 +20,8 @@ def test_the_page_lists_every_case_of_the_suite_and_no_other():
     expected = set(all_case_ids(BACKENDS, input_backends=ALL_BACKENDS))
     missing, stale = sorted(expected - listed), sorted(listed - expected)
     assert not missing and not stale, 'docs/reliability.md is out of date ({0} missing: {1}; {2} gone: {3}); {4}'.format(
-        len(missing), ', '.join(missing[:20]), len(stale), ', '.join(stale[:20]), RERENDER)
+        len(missing), ', '.join(missing[:20]), len(stale), ', '.join(stale[:20]), RERENDER
+    )
 
 
 def test_the_page_shows_a_passing_run():
@@ -28,14 +31,28 @@ def test_the_page_shows_a_passing_run():
 
 
 def test_render_counts_what_was_measured():
-    report = {'command': 'pytest tests/reliability', 'started': 'now', 'duration_s': 1.0, 'machine': '2 CPU(s)',
-              'ansible_core': '2.19', 'cases': [
-                  {'id': 'fault/proxmox/a', 'section': 'fault', 'test_passed': True, 'converged': True, 'fault': 'x'},
-                  {'id': 'fault/proxmox/b', 'section': 'fault', 'test_passed': False, 'converged': False, 'fault': 'y'},
-                  {'id': 'input/proxmox/m/o/wrong_type', 'section': 'input', 'module': 'm', 'option': 'o',
-                   'test_passed': True, 'problems': ['a traceback'], 'known_bug': 'B', 'message': 'm|n'},
-                  {'id': 'secrets/proxmox/m', 'section': 'secrets', 'test_passed': True, 'leaks': 0,
-                   'scanned_bytes': 10}]}
+    report = {
+        'command': 'pytest tests/reliability',
+        'started': 'now',
+        'duration_s': 1.0,
+        'machine': '2 CPU(s)',
+        'ansible_core': '2.19',
+        'cases': [
+            {'id': 'fault/proxmox/a', 'section': 'fault', 'test_passed': True, 'converged': True, 'fault': 'x'},
+            {'id': 'fault/proxmox/b', 'section': 'fault', 'test_passed': False, 'converged': False, 'fault': 'y'},
+            {
+                'id': 'input/proxmox/m/o/wrong_type',
+                'section': 'input',
+                'module': 'm',
+                'option': 'o',
+                'test_passed': True,
+                'problems': ['a traceback'],
+                'known_bug': 'B',
+                'message': 'm|n',
+            },
+            {'id': 'secrets/proxmox/m', 'section': 'secrets', 'test_passed': True, 'leaks': 0, 'scanned_bytes': 10},
+        ],
+    }
     page = render(report)
     assert '| Faults survived | **1 of 2**' in page
     assert '**failed**' in page and '| **no** |' in page

@@ -46,6 +46,7 @@ class Issued:
             token = issue_jwt(username)
             self.values.append(token)
             return token
+
         double._issue_jwt = recording_jwt  # pylint: disable=protected-access
         if scene.engine is not None:
             issue_token = scene.engine.issue_token
@@ -54,6 +55,7 @@ class Issued:
                 token = issue_token()
                 self.values.append(token)
                 return token
+
             scene.engine.issue_token = recording_token
 
     def all(self):
@@ -66,16 +68,24 @@ class Issued:
 
 
 def secrets_of(scene, token):
-    return [scene.hv['password'], token, scene.double.api_key, scene.double.password, WRONG_PASSWORD, WRONG_TOKEN,
-            WRONG_API_KEY, VAULT_PASSWORD, CLOUD_INIT_PASSWORD]
+    return [
+        scene.hv['password'],
+        token,
+        scene.double.api_key,
+        scene.double.password,
+        WRONG_PASSWORD,
+        WRONG_TOKEN,
+        WRONG_API_KEY,
+        VAULT_PASSWORD,
+        CLOUD_INIT_PASSWORD,
+    ]
 
 
 def module_tasks(scene, token_login):
     """Per module: tasks that work and tasks that fail, every secret coming from the vaulted vars."""
     hv = '{{ hv }}'
     pb_key = {'url': scene.double.url, 'api_key': '{{ pureboot_api_key }}', 'ca_file': scene.double.cafile}
-    pb_login = {'url': scene.double.url, 'username': scene.double.username, 'password': '{{ pureboot_password }}',
-                'ca_file': scene.double.cafile}
+    pb_login = {'url': scene.double.url, 'username': scene.double.username, 'password': '{{ pureboot_password }}', 'ca_file': scene.double.cafile}
     wrong_hv = "{{ hv | combine({'password': wrong_password}) }}"
     no_ca = "{{ hv | combine({'ca_file': omit}) }}"
     gone_pb = dict(pb_key, url='https://127.0.0.1:9')
@@ -114,8 +124,7 @@ def module_tasks(scene, token_login):
         ],
         'pureboot_vm_template_info': [
             {'hypervisor': token_login},
-            {'hypervisor': "{{ token_login | combine({'" + ('api_token_secret' if scene.kind == 'proxmox' else 'token')
-             + "': wrong_token}) }}"},
+            {'hypervisor': "{{ token_login | combine({'" + ('api_token_secret' if scene.kind == 'proxmox' else 'token') + "': wrong_token}) }}"},
             {'hypervisor': hv},
         ],
     }
@@ -143,19 +152,37 @@ def test_modules_at_vvvv_with_failures_show_no_secret(backend, pureboot_server, 
     issued = Issued(scene)
     if scene.pve is not None:
         scene.pve.apitokens[TOKEN_ID] = TOKEN_SECRET
-        token, token_login = TOKEN_SECRET, {'type': 'proxmox', 'name': scene.label, 'api_url': scene.hv['api_url'],
-                                            'api_token_id': TOKEN_ID, 'api_token_secret': '{{ token_secret }}',
-                                            'ca_file': scene.hv['ca_file']}
+        token, token_login = (
+            TOKEN_SECRET,
+            {
+                'type': 'proxmox',
+                'name': scene.label,
+                'api_url': scene.hv['api_url'],
+                'api_token_id': TOKEN_ID,
+                'api_token_secret': '{{ token_secret }}',
+                'ca_file': scene.hv['ca_file'],
+            },
+        )
     else:
         token = scene.engine.issue_token()
-        token_login = {'type': 'ovirt', 'name': scene.label, 'api_url': scene.hv['api_url'],
-                       'token': '{{ token_secret }}', 'ca_file': scene.hv['ca_file']}
+        token_login = {'type': 'ovirt', 'name': scene.label, 'api_url': scene.hv['api_url'], 'token': '{{ token_secret }}', 'ca_file': scene.hv['ca_file']}
     secrets = secrets_of(scene, token)
     (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
-    (tmp_path / 'secrets.yml').write_text(yaml.safe_dump({
-        'hv': scene.hv, 'token_secret': token, 'pureboot_api_key': pureboot_server.api_key,
-        'pureboot_password': pureboot_server.password, 'wrong_password': WRONG_PASSWORD, 'wrong_token': WRONG_TOKEN,
-        'wrong_api_key': WRONG_API_KEY, 'token_login': token_login, 'cloud_init_password': CLOUD_INIT_PASSWORD}))
+    (tmp_path / 'secrets.yml').write_text(
+        yaml.safe_dump(
+            {
+                'hv': scene.hv,
+                'token_secret': token,
+                'pureboot_api_key': pureboot_server.api_key,
+                'pureboot_password': pureboot_server.password,
+                'wrong_password': WRONG_PASSWORD,
+                'wrong_token': WRONG_TOKEN,
+                'wrong_api_key': WRONG_API_KEY,
+                'token_login': token_login,
+                'cloud_init_password': CLOUD_INIT_PASSWORD,
+            }
+        )
+    )
     vault(tmp_path, 'encrypt', 'secrets.yml')
     pureboot_server.fail('DELETE', '', status=502, detail='Bad Gateway', times=None)
     pureboot_server.fail('POST', '/tags', status=500, detail='Internal Server Error', times=None)
@@ -166,8 +193,14 @@ def test_modules_at_vvvv_with_failures_show_no_secret(backend, pureboot_server, 
             tasks.append({'name': '{0} {1}'.format(module, index), 'pureboot.hypervisors.' + module: args})
     log = tmp_path / 'ansible.log'
     first, _second, run, _seconds, _rerun = run_phases(
-        tmp_path, tasks, [], lambda first: None, args=['-vvvv', '--vault-password-file', str(tmp_path / 'vault-pass')],
-        env={'ANSIBLE_LOG_PATH': str(log)}, play_options={'vars_files': [str(tmp_path / 'secrets.yml')]})
+        tmp_path,
+        tasks,
+        [],
+        lambda first: None,
+        args=['-vvvv', '--vault-password-file', str(tmp_path / 'vault-pass')],
+        env={'ANSIBLE_LOG_PATH': str(log)},
+        play_options={'vars_files': [str(tmp_path / 'secrets.yml')]},
+    )
     results = [first['p1_{0}'.format(i)] for i in range(len(tasks))]
     every_secret = secrets + issued.all()
     sections = task_sections(run.stdout)
@@ -180,15 +213,23 @@ def test_modules_at_vvvv_with_failures_show_no_secret(backend, pureboot_server, 
         mine = [r for task, r in zip(tasks, results) if task['name'] in names]
         text = ''.join(sections.get(name, '') for name in names) + json.dumps(mine)
         leaks = scan(text, every_secret)
-        record(case_id('secrets', backend.kind, module), 'secrets', hypervisor=backend.kind, target=module,
-               tasks=len(mine), failures=sum(1 for r in mine if r.get('failed') or (r.get('hypervisor') or {}).get('error')),
-               categories=sorted({r.get('error_category') for r in mine if r.get('error_category')}),
-               secrets=len(every_secret), scanned_bytes=len(text), leaks=len(leaks), problems=leaks)
+        record(
+            case_id('secrets', backend.kind, module),
+            'secrets',
+            hypervisor=backend.kind,
+            target=module,
+            tasks=len(mine),
+            failures=sum(1 for r in mine if r.get('failed') or (r.get('hypervisor') or {}).get('error')),
+            categories=sorted({r.get('error_category') for r in mine if r.get('error_category')}),
+            secrets=len(every_secret),
+            scanned_bytes=len(text),
+            leaks=len(leaks),
+            problems=leaks,
+        )
         assert not leaks, '{0}: {1}'.format(module, leaks)
     assert not leaks_everywhere, leaks_everywhere
     # The failures were induced, not hoped for: every module had some.
-    assert all(any(r.get('failed') for task, r in zip(tasks, results) if task['name'].startswith(m + ' '))
-               for m in MODULES)
+    assert all(any(r.get('failed') for task, r in zip(tasks, results) if task['name'].startswith(m + ' ')) for m in MODULES)
 
 
 @pytest.mark.parametrize('backend', BACKENDS, indirect=True)
@@ -207,9 +248,16 @@ def test_inventory_at_vvvv_with_failures_shows_no_secret(backend, pureboot_serve
         pb = {'url': pureboot_server.url, 'ca_file': pureboot_server.cafile, pb_key: '@PB@'}
         if pb_key == 'password':
             pb['username'] = pureboot_server.username
-        config = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [hv], 'pureboot': pb,
-                  'strict_hypervisors': strict, 'strict_pureboot': strict_pureboot, 'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile',
-                  'cache_connection': str(tmp_path / 'cache')}
+        config = {
+            'plugin': 'pureboot.hypervisors.pureboot',
+            'hypervisors': [hv],
+            'pureboot': pb,
+            'strict_hypervisors': strict,
+            'strict_pureboot': strict_pureboot,
+            'cache': True,
+            'cache_plugin': 'ansible.builtin.jsonfile',
+            'cache_connection': str(tmp_path / 'cache'),
+        }
         text = yaml.safe_dump(config, sort_keys=False)
         for placeholder, value, name in (('@HV@', hv_password, 'password'), ('@PB@', pb_secret, pb_key)):
             text = text.replace("'{0}'".format(placeholder), placeholder).replace(placeholder, vaulted(value, name))
@@ -219,17 +267,22 @@ def test_inventory_at_vvvv_with_failures_shows_no_secret(backend, pureboot_serve
         ('works', source(scene.hv['password'], pureboot_server.password)),
         ('wrong hypervisor password, strict', source(WRONG_PASSWORD, pureboot_server.password, strict=True)),
         ('wrong hypervisor password, skipped', source(WRONG_PASSWORD, pureboot_server.password)),
-        ('wrong PureBoot key, strict', source(scene.hv['password'], WRONG_API_KEY, pb_key='api_key',
-                                              strict_pureboot=True)),
+        ('wrong PureBoot key, strict', source(scene.hv['password'], WRONG_API_KEY, pb_key='api_key', strict_pureboot=True)),
         # By default a PureBoot failure loads the VMs without node data, with a warning naming the failure.
         ('wrong PureBoot key, warned', source(scene.hv['password'], WRONG_API_KEY, pb_key='api_key')),
     ]
     text, failures = '', 0
     for index, (_label, content) in enumerate(runs):
         assert scene.hv['password'] not in content and pureboot_server.password not in content
-        result = ansible_inventory(tmp_path, content, '-vvvv', '--vault-password-file', str(tmp_path / 'vault-pass'),
-                                   name='audit{0}.pureboot.yml'.format(index),
-                                   env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'})
+        result = ansible_inventory(
+            tmp_path,
+            content,
+            '-vvvv',
+            '--vault-password-file',
+            str(tmp_path / 'vault-pass'),
+            name='audit{0}.pureboot.yml'.format(index),
+            env={'ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED': 'true'},
+        )
         warned = ' '.join(result.stderr.split())  # Ansible wraps a warning's lines
         failures += result.returncode != 0 or 'skipped' in warned or 'PureBoot could not be read' in warned
         text += result.stdout + result.stderr
@@ -240,8 +293,18 @@ def test_inventory_at_vvvv_with_failures_shows_no_secret(backend, pureboot_serve
     every_secret = secrets_of(scene, None) + issued.all()
     assert len(scan(text + cache, [scene.label, 'secret-inv'])) == 2, 'the scan would not find anything'
     leaks = scan(text + cache, every_secret)
-    record(case_id('secrets', backend.kind, 'inventory'), 'secrets', hypervisor=backend.kind,
-           target='inventory plugin (and its cache)', tasks=len(runs), failures=failures, categories=[],
-           secrets=len([s for s in every_secret if s]), scanned_bytes=len(text + cache), leaks=len(leaks), problems=leaks)
+    record(
+        case_id('secrets', backend.kind, 'inventory'),
+        'secrets',
+        hypervisor=backend.kind,
+        target='inventory plugin (and its cache)',
+        tasks=len(runs),
+        failures=failures,
+        categories=[],
+        secrets=len([s for s in every_secret if s]),
+        scanned_bytes=len(text + cache),
+        leaks=len(leaks),
+        problems=leaks,
+    )
     assert failures >= 4, 'the failing sources did not fail'
     assert not leaks, leaks

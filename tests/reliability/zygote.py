@@ -15,14 +15,16 @@ import traceback
 
 MODULE_PACKAGE = 'ansible_collections.pureboot.hypervisors.plugins.modules.'
 # What the modules import (not the modules themselves: run_module would warn that they are already loaded).
-PRELOAD = ('ansible.module_utils.basic',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._module',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._options',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link',
-           'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client')
+PRELOAD = (
+    'ansible.module_utils.basic',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._module',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._options',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client',
+)
 
 
 def child(job):

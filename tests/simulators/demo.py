@@ -1,6 +1,6 @@
 """make demo: start the simulators, play pureboot.hypervisors.demo against them, show the inventory, stop them.
 
-    python -m ansible_collections.pureboot.hypervisors.tests.simulators.demo --dir DIR
+python -m ansible_collections.pureboot.hypervisors.tests.simulators.demo --dir DIR
 """
 
 import argparse
@@ -22,10 +22,17 @@ BIN = pathlib.Path(sys.executable).parent
 
 def environment(directory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_'))}
-    env.update({'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_HOME': str(directory / 'ansible-home'),
-                'ANSIBLE_CONFIG': str(directory / 'no-ansible.cfg'), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-                'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot,host_list',
-                'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', ''))})
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
+            'ANSIBLE_HOME': str(directory / 'ansible-home'),
+            'ANSIBLE_CONFIG': str(directory / 'no-ansible.cfg'),
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot,host_list',
+            'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),
+        }
+    )
     return env
 
 
@@ -41,26 +48,38 @@ def main():
         env = environment(directory)
         variables = directory / 'demo-vars.json'
         variables.write_text(json.dumps({'hypervisors': servers['hypervisors'], 'pureboot': servers['pureboot']}))
-        play = subprocess.run([str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                               'pureboot.hypervisors.demo', '-e', '@' + str(variables)], env=env, cwd=str(directory),
-                              check=False)
+        play = subprocess.run(
+            [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', 'pureboot.hypervisors.demo', '-e', '@' + str(variables)],
+            env=env,
+            cwd=str(directory),
+            check=False,
+        )
         if play.returncode != 0:
             raise SystemExit('the demo playbook failed ({0})'.format(play.returncode))
         source = directory / 'demo.pureboot.yml'
-        source.write_text(yaml.safe_dump({'plugin': 'pureboot.hypervisors.pureboot',
-                                          'hypervisors': list(servers['hypervisors'].values()),
-                                          'pureboot': servers['pureboot'], 'filters': {'name': 'demo-*'}}))
+        source.write_text(
+            yaml.safe_dump(
+                {
+                    'plugin': 'pureboot.hypervisors.pureboot',
+                    'hypervisors': list(servers['hypervisors'].values()),
+                    'pureboot': servers['pureboot'],
+                    'filters': {'name': 'demo-*'},
+                }
+            )
+        )
         print('\nThe inventory graph, VMs grouped by hypervisor, type, power status and PureBoot state:\n', flush=True)
-        graph = subprocess.run([str(BIN / 'ansible-inventory'), '-i', str(source), '--graph'], env=env,
-                               cwd=str(directory), check=False)
+        graph = subprocess.run([str(BIN / 'ansible-inventory'), '-i', str(source), '--graph'], env=env, cwd=str(directory), check=False)
         if graph.returncode != 0:
             raise SystemExit('ansible-inventory failed ({0})'.format(graph.returncode))
         pxe_request = demo_pxe.run(directory / 'libvirt', env, BIN)
-        print('\nDemo done in {0:.0f}s: 2 simulated hypervisors tested and registered in PureBoot, 4 VMs created from '
-              'templates and registered as PureBoot nodes, the nodes with a workflow queued for install (the simulated '
-              'VMs run no OS: nothing PXE-booted there).{1}'.format(
-                  time.monotonic() - started, ' On libvirt, a VM PXE-booted into PureBoot for real.' if pxe_request else ''),
-              flush=True)
+        print(
+            '\nDemo done in {0:.0f}s: 2 simulated hypervisors tested and registered in PureBoot, 4 VMs created from '
+            'templates and registered as PureBoot nodes, the nodes with a workflow queued for install (the simulated '
+            'VMs run no OS: nothing PXE-booted there).{1}'.format(
+                time.monotonic() - started, ' On libvirt, a VM PXE-booted into PureBoot for real.' if pxe_request else ''
+            ),
+            flush=True,
+        )
     finally:
         launch.stop(directory)
 

@@ -26,8 +26,7 @@ import threading
 import requests
 
 from ansible_collections.pureboot.hypervisors.tests.simulators import launch
-from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import (
-    PrivateLibvirtd, short_base_dir, why_unusable)
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
 from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.standin import StandInInstaller
 
 # The PureBoot groups the docs' examples name.
@@ -41,7 +40,7 @@ INSTALL_PAUSE = 3.0
 DEPLOY_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKVtZrbRVM9DEHVfYZ4o7kpVd1jVXCE0vdl8ZC9fQ6Jt deploy@lab'
 
 
-class Lab(object):
+class Lab:
     """The running backends; start() returns self, stop() ends what start() began (also after a failed start)."""
 
     def __init__(self, directory, delay=0.0, libvirt=True):
@@ -73,18 +72,22 @@ class Lab(object):
             self.servers = launch.start(self.directory, self.delay)
             pureboot = self.servers['pureboot']
             for group in GROUPS:
-                answer = requests.post(pureboot['url'] + '/api/v1/groups', json={'name': group}, timeout=10,
-                                       headers={'Authorization': 'Bearer ' + pureboot['api_key']},
-                                       verify=pureboot['ca_file'])
+                answer = requests.post(
+                    pureboot['url'] + '/api/v1/groups',
+                    json={'name': group},
+                    timeout=10,
+                    headers={'Authorization': 'Bearer ' + pureboot['api_key']},
+                    verify=pureboot['ca_file'],
+                )
                 answer.raise_for_status()
-            self.installer = StandInInstaller(pureboot['url'], pureboot['api_key'], cafile=pureboot['ca_file'],
-                                              pause=INSTALL_PAUSE).start()
+            self.installer = StandInInstaller(pureboot['url'], pureboot['api_key'], cafile=pureboot['ca_file'], pause=INSTALL_PAUSE).start()
             kvm = self._start_libvirt() if self.want_libvirt else None
             self.variables = self._variables(kvm)
             self.vars_file.write_text(json.dumps(self.variables, indent=1))
             os.chmod(self.vars_file, 0o600)
-            self.env_file.write_text('export PUREBOOT_HV_CA_FILE={0}\nexport PUREBOOT_CA_FILE={1}\n'.format(
-                self.servers['hypervisors']['pve-demo']['ca_file'], pureboot['ca_file']))
+            self.env_file.write_text(
+                'export PUREBOOT_HV_CA_FILE={0}\nexport PUREBOOT_CA_FILE={1}\n'.format(self.servers['hypervisors']['pve-demo']['ca_file'], pureboot['ca_file'])
+            )
         except BaseException:
             self.stop()
             raise
@@ -106,12 +109,18 @@ class Lab(object):
         pve, rhv, pureboot = hypervisors['pve-demo'], hypervisors['ovirt-demo'], self.servers['pureboot']
         variables = {
             # The connections by the names the docs use, and all of them by name (make demo's `hypervisors`).
-            'pve': pve, 'rhv': rhv, 'ovirt': rhv, 'hypervisors': dict(hypervisors),
+            'pve': pve,
+            'rhv': rhv,
+            'ovirt': rhv,
+            'hypervisors': dict(hypervisors),
             'pureboot': pureboot,
             # The pieces of the examples that spell a connection out.
-            'pve_api_url': pve['api_url'], 'vault_pve_password': pve['password'],
-            'pureboot_url': pureboot['url'], 'vault_pureboot_api_key': pureboot['api_key'],
-            'vault_deploy_password': 'Lab-Deploy-Pa55', 'deploy_key': DEPLOY_KEY,
+            'pve_api_url': pve['api_url'],
+            'vault_pve_password': pve['password'],
+            'pureboot_url': pureboot['url'],
+            'vault_pureboot_api_key': pureboot['api_key'],
+            'vault_deploy_password': 'Lab-Deploy-Pa55',
+            'deploy_key': DEPLOY_KEY,
         }
         if kvm:
             variables['kvm'] = kvm
@@ -139,14 +148,13 @@ class Lab(object):
             lines.append('  libvirt: not started: ' + self.libvirt_skipped)
         lines += [
             '',
-            'Variables for the docs\' examples (pve, rhv, kvm, pureboot, pureboot_url, ...): {0}'.format(self.vars_file),
+            "Variables for the docs' examples (pve, rhv, kvm, pureboot, pureboot_url, ...): {0}".format(self.vars_file),
             'CA files for the examples that spell a connection out:  source {0}'.format(self.env_file),
             '',
             '  ansible-playbook -i localhost, -c local my-playbook.yml -e @{0}'.format(self.vars_file),
             '',
             'Simulated: Proxmox and oVirt VMs run no OS. A stand-in installer reports install_started and',
-            'install_complete on /api/v1/report for every node queued for install, {0:.0f} s apart, as a PXE-booted'.format(
-                INSTALL_PAUSE),
+            'install_complete on /api/v1/report for every node queued for install, {0:.0f} s apart, as a PXE-booted'.format(INSTALL_PAUSE),
             'installer would; so pureboot_node.wait_for: installed finishes here. See docs/getting-started.md.',
         ]
         return '\n'.join(lines)

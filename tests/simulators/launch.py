@@ -22,35 +22,71 @@ from fakepve.certs import make_cert
 PVE_PASSWORD = 'demo-pve-pass'
 OVIRT_PASSWORD = 'demo-ovirt-pass'
 PUREBOOT_PASSWORD = 'demo-pureboot-pass'
-GiB = 1024 ** 3
+GiB = 1024**3
 PACKAGE = 'ansible_collections.pureboot.hypervisors.tests.simulators'
 START_TIMEOUT = 60
 
 
 def proxmox_guests():
     """Two templates on pve1, as a lab would have them."""
-    return {'guests': [
-        {'vmid': 9000, 'name': 'ubuntu-2404-tpl', 'node': 'pve1', 'template': True, 'config': {
-            'cores': 2, 'memory': 2048, 'ostype': 'l26', 'template': 1, 'boot': 'order=scsi0;net0', 'agent': '1',
-            'scsi0': 'local-lvm:base-9000-disk-0,size=16G', 'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
-            'description': 'Ubuntu 24.04 server, cloud-init'}},
-        {'vmid': 9001, 'name': 'debian-12-tpl', 'node': 'pve1', 'template': True, 'config': {
-            'cores': 1, 'memory': 1024, 'ostype': 'l26', 'template': 1, 'boot': 'order=scsi0;net0',
-            'scsi0': 'local-lvm:base-9001-disk-0,size=8G', 'net0': 'virtio=BC:24:11:00:90:01,bridge=vmbr0',
-            'description': 'Debian 12 minimal'}},
-        # A running VM on the second node, so the cluster is not empty.
-        {'vmid': 100, 'name': 'dns-1', 'node': 'pve2', 'status': 'running', 'config': {
-            'cores': 1, 'memory': 512, 'ostype': 'l26', 'net0': 'virtio=BC:24:11:00:01:00,bridge=vmbr0',
-            'scsi0': 'local-lvm:vm-100-disk-0,size=4G'}},
-    ]}
+    return {
+        'guests': [
+            {
+                'vmid': 9000,
+                'name': 'ubuntu-2404-tpl',
+                'node': 'pve1',
+                'template': True,
+                'config': {
+                    'cores': 2,
+                    'memory': 2048,
+                    'ostype': 'l26',
+                    'template': 1,
+                    'boot': 'order=scsi0;net0',
+                    'agent': '1',
+                    'scsi0': 'local-lvm:base-9000-disk-0,size=16G',
+                    'net0': 'virtio=BC:24:11:00:90:00,bridge=vmbr0',
+                    'description': 'Ubuntu 24.04 server, cloud-init',
+                },
+            },
+            {
+                'vmid': 9001,
+                'name': 'debian-12-tpl',
+                'node': 'pve1',
+                'template': True,
+                'config': {
+                    'cores': 1,
+                    'memory': 1024,
+                    'ostype': 'l26',
+                    'template': 1,
+                    'boot': 'order=scsi0;net0',
+                    'scsi0': 'local-lvm:base-9001-disk-0,size=8G',
+                    'net0': 'virtio=BC:24:11:00:90:01,bridge=vmbr0',
+                    'description': 'Debian 12 minimal',
+                },
+            },
+            # A running VM on the second node, so the cluster is not empty.
+            {
+                'vmid': 100,
+                'name': 'dns-1',
+                'node': 'pve2',
+                'status': 'running',
+                'config': {
+                    'cores': 1,
+                    'memory': 512,
+                    'ostype': 'l26',
+                    'net0': 'virtio=BC:24:11:00:01:00,bridge=vmbr0',
+                    'scsi0': 'local-lvm:vm-100-disk-0,size=4G',
+                },
+            },
+        ]
+    }
 
 
 def spawn(name, command, directory, ready_text):
     """Start command in its own session with output to DIR/name.log; return (process id, first ready line)."""
     log = directory / (name + '.log')
     with open(log, 'w') as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, cwd=str(directory))
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=str(directory))
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         for line in log.read_text().splitlines():
@@ -69,26 +105,54 @@ def start(directory, delay):
     guests = directory / 'guests.json'
     guests.write_text(json.dumps(proxmox_guests()))
     pids = {}
-    pids['proxmox'], line = spawn('fakepve', [
-        os.path.join(os.path.dirname(python), 'fakepve'), str(guests), '--host', '127.0.0.1', '--port', '0',
-        '--time-scale', str(delay), '--password', PVE_PASSWORD, '--cert', certfile, '--key', keyfile],
-        directory, 'listening on')
+    pids['proxmox'], line = spawn(
+        'fakepve',
+        [
+            os.path.join(os.path.dirname(python), 'fakepve'),
+            str(guests),
+            '--host',
+            '127.0.0.1',
+            '--port',
+            '0',
+            '--time-scale',
+            str(delay),
+            '--password',
+            PVE_PASSWORD,
+            '--cert',
+            certfile,
+            '--key',
+            keyfile,
+        ],
+        directory,
+        'listening on',
+    )
     pve_url = line.split()[-1]
-    pids['ovirt'], line = spawn('ovirt-sim', [
-        python, '-m', PACKAGE + '.ovirt', '--port', '0', '--delay', str(delay), '--password', OVIRT_PASSWORD,
-        '--cafile-out', str(directory / 'ovirt-ca.pem')], directory, 'listening on')
+    pids['ovirt'], line = spawn(
+        'ovirt-sim',
+        [python, '-m', PACKAGE + '.ovirt', '--port', '0', '--delay', str(delay), '--password', OVIRT_PASSWORD, '--cafile-out', str(directory / 'ovirt-ca.pem')],
+        directory,
+        'listening on',
+    )
     ovirt_url = line.split()[-1]
-    pids['pureboot'], line = spawn('pureboot-double', [
-        python, '-m', PACKAGE + '.pureboot', '--port', '0', '--password', PUREBOOT_PASSWORD,
-        '--cafile-out', str(directory / 'pureboot-ca.pem')], directory, 'listening on')
+    pids['pureboot'], line = spawn(
+        'pureboot-double',
+        [python, '-m', PACKAGE + '.pureboot', '--port', '0', '--password', PUREBOOT_PASSWORD, '--cafile-out', str(directory / 'pureboot-ca.pem')],
+        directory,
+        'listening on',
+    )
     pureboot_url, api_key = line.split()[-2], line.split()[-1].split('=', 1)[1]
     servers = {
         'pids': pids,
         'hypervisors': {
-            'pve-demo': {'name': 'pve-demo', 'type': 'proxmox', 'api_url': pve_url, 'username': 'root@pam',
-                         'password': PVE_PASSWORD, 'ca_file': certfile},
-            'ovirt-demo': {'name': 'ovirt-demo', 'type': 'ovirt', 'api_url': ovirt_url, 'username': 'admin@internal',
-                           'password': OVIRT_PASSWORD, 'ca_file': str(directory / 'ovirt-ca.pem')},
+            'pve-demo': {'name': 'pve-demo', 'type': 'proxmox', 'api_url': pve_url, 'username': 'root@pam', 'password': PVE_PASSWORD, 'ca_file': certfile},
+            'ovirt-demo': {
+                'name': 'ovirt-demo',
+                'type': 'ovirt',
+                'api_url': ovirt_url,
+                'username': 'admin@internal',
+                'password': OVIRT_PASSWORD,
+                'ca_file': str(directory / 'ovirt-ca.pem'),
+            },
         },
         'pureboot': {'url': pureboot_url, 'api_key': api_key, 'ca_file': str(directory / 'pureboot-ca.pem')},
     }
@@ -112,13 +176,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('action', choices=['start', 'stop'])
     parser.add_argument('--dir', required=True, type=pathlib.Path)
-    parser.add_argument('--delay', type=float, default=0.0,
-                        help='seconds tasks and VM state changes take on the simulators (0: at once)')
+    parser.add_argument('--delay', type=float, default=0.0, help='seconds tasks and VM state changes take on the simulators (0: at once)')
     args = parser.parse_args()
     if args.action == 'start':
         servers = start(args.dir, args.delay)
-        print('started: ' + ', '.join('{0} {1}'.format(k, v['api_url']) for k, v in servers['hypervisors'].items()) +
-              ', pureboot ' + servers['pureboot']['url'])
+        print(
+            'started: ' + ', '.join('{0} {1}'.format(k, v['api_url']) for k, v in servers['hypervisors'].items()) + ', pureboot ' + servers['pureboot']['url']
+        )
     else:
         stop(args.dir)
 

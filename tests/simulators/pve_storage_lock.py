@@ -59,6 +59,7 @@ def hold_storage_locks(pve, copy_secs=20.0, wait_secs=10.0):
             finally:
                 for lock in held:
                     lock.release()
+
         return await original_task(node, ttype, tid, user, locked_body, **kwargs)
 
     pve.task = task

@@ -56,7 +56,7 @@ def test_plain_http_without_tls_and_a_given_certificate_directory_is_kept(tmp_pa
         assert get('http://127.0.0.1:{0}/'.format(server.port)) == b'hello'
     with HelloServer(cert_dir=str(tmp_path)) as server:
         assert os.path.dirname(server.cafile) == str(tmp_path)
-    assert os.path.isfile(server.cafile), 'a directory the caller gave is the caller\'s'
+    assert os.path.isfile(server.cafile), "a directory the caller gave is the caller's"
 
 
 def test_a_client_failing_the_handshake_leaves_the_server_serving_and_silent(capfd):

@@ -90,8 +90,9 @@ class BackgroundServer:
             raise
         self._http_server = server
         self.port = server.server_address[1]
-        self._serving_thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
-                                                name='{0}-{1}'.format(self._serving_name, self.port), daemon=True)
+        self._serving_thread = threading.Thread(
+            target=server.serve_forever, kwargs={'poll_interval': 0.05}, name='{0}-{1}'.format(self._serving_name, self.port), daemon=True
+        )
         self._serving_thread.start()
         return self
 
@@ -113,6 +114,7 @@ class BackgroundServer:
     def _server_context(self):
         # fakepve (a test requirement) makes the certificates of every server of the suite.
         from fakepve.certs import make_cert  # pylint: disable=import-outside-toplevel
+
         directory = self._cert_dir
         if directory is None:
             directory = self._own_cert_dir = tempfile.mkdtemp(prefix=self._serving_name + '-')

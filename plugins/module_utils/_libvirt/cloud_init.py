@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -14,8 +13,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    CLOUD_CONFIG_HEADER, IP_KEYS, SETTING_KEYS, digest, empty_settings)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import CLOUD_CONFIG_HEADER, IP_KEYS, SETTING_KEYS, digest, empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import _child, record_volume
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import is_sha512_crypt, sha512_crypt
 
@@ -52,13 +50,15 @@ def nocloud_files(settings, instance_id, hostname, macs=()):
     if (settings.get('nameservers') or settings.get('search_domains')) and not settings.get('ip_config'):
         # Without an interface to put them on in network-config, DNS goes to resolv.conf.
         config['manage_resolv_conf'] = True
-        config['resolv_conf'] = {'nameservers': list(settings.get('nameservers') or ()),
-                                 'searchdomains': list(settings.get('search_domains') or ())}
+        config['resolv_conf'] = {'nameservers': list(settings.get('nameservers') or ()), 'searchdomains': list(settings.get('search_domains') or ())}
     user_data = CLOUD_CONFIG_HEADER + '\n' + json.dumps(config, indent=2, sort_keys=True) + '\n'
     if settings.get('user_data'):
         user_data = _multipart([user_data, settings['user_data']])
-    return {'meta-data': json.dumps(meta, indent=2, sort_keys=True) + '\n', 'user-data': user_data,
-            'network-config': json.dumps(network_config(settings, macs), indent=2, sort_keys=True) + '\n'}
+    return {
+        'meta-data': json.dumps(meta, indent=2, sort_keys=True) + '\n',
+        'user-data': user_data,
+        'network-config': json.dumps(network_config(settings, macs), indent=2, sort_keys=True) + '\n',
+    }
 
 
 def network_config(settings, macs=()):
@@ -81,8 +81,7 @@ def network_config(settings, macs=()):
         if addresses:
             item['addresses'] = addresses
         if settings.get('nameservers') or settings.get('search_domains'):
-            item['nameservers'] = {'addresses': list(settings.get('nameservers') or ()),
-                                   'search': list(settings.get('search_domains') or ())}
+            item['nameservers'] = {'addresses': list(settings.get('nameservers') or ()), 'search': list(settings.get('search_domains') or ())}
         ethernets['eth{0}'.format(index)] = item
     return {'version': 2, 'ethernets': ethernets}
 
@@ -122,7 +121,7 @@ def nocloud_settings(files):
     dns = {}
     for name in sorted(ethernets or {}, key=lambda n: int(n[3:]) if n[3:].isdigit() else 0):
         item = ethernets[name] if isinstance(ethernets[name], dict) else {}
-        entry = dict((key, None) for key in IP_KEYS)
+        entry = dict.fromkeys(IP_KEYS)
         for family, address_key, gateway_key in (('4', 'address', 'gateway'), ('6', 'address6', 'gateway6')):
             if item.get('dhcp' + family):
                 entry[address_key] = 'dhcp'
@@ -143,10 +142,8 @@ def nocloud_seed(current, desired, change, hostname, macs):
     empty_settings()): what the user did not give is kept, and the password's hash when change writes no password
     (a new one is hashed with a new random salt). The instance-id follows the contents, so cloud-init applies a
     changed seed at the next boot."""
-    settings = dict((key, desired.get(key) if desired.get(key) is not None else current.get(key))
-                    for key in SETTING_KEYS)
-    settings['password_hash'] = sha512_crypt(desired['password']) if change.get('password') else \
-        current.get('password_hash')
+    settings = {key: desired.get(key) if desired.get(key) is not None else current.get(key) for key in SETTING_KEYS}
+    settings['password_hash'] = sha512_crypt(desired['password']) if change.get('password') else current.get('password_hash')
     instance = 'pureboot-' + digest(json.dumps([settings, hostname, list(macs)], sort_keys=True))
     return nocloud_files(settings, instance, hostname, macs)
 
@@ -154,7 +151,7 @@ def nocloud_seed(current, desired, change, hostname, macs):
 def _user_data_parts(text):
     """(our cloud-config's JSON, the user's user_data or None) of a user-data nocloud_files wrote."""
     if text.startswith(CLOUD_CONFIG_HEADER + '\n'):
-        return text[len(CLOUD_CONFIG_HEADER) + 1:], None
+        return text[len(CLOUD_CONFIG_HEADER) + 1 :], None
     boundary = re.match(r'Content-Type: multipart/mixed; boundary="([^"]+)"', text)
     if not boundary:
         return None, None
@@ -164,7 +161,7 @@ def _user_data_parts(text):
             break
         body = chunk.split('\n\n', 1)[1] if '\n\n' in chunk else ''
         parts.append(body.rstrip('\n') + '\n')
-    ours = parts[0][len(CLOUD_CONFIG_HEADER) + 1:] if parts and parts[0].startswith(CLOUD_CONFIG_HEADER) else None
+    ours = parts[0][len(CLOUD_CONFIG_HEADER) + 1 :] if parts and parts[0].startswith(CLOUD_CONFIG_HEADER) else None
     return ours, (parts[1] if len(parts) > 1 else None)
 
 
@@ -172,8 +169,14 @@ def _multipart(documents):
     boundary = '==PUREBOOT-' + digest(''.join(documents)) + '=='
     lines = ['Content-Type: multipart/mixed; boundary="{0}"'.format(boundary), 'MIME-Version: 1.0', '']
     for document in documents:
-        lines += ['--' + boundary, 'Content-Type: text/cloud-config; charset="utf-8"', 'MIME-Version: 1.0',
-                  'Content-Transfer-Encoding: 8bit', '', document.rstrip('\n')]
+        lines += [
+            '--' + boundary,
+            'Content-Type: text/cloud-config; charset="utf-8"',
+            'MIME-Version: 1.0',
+            'Content-Transfer-Encoding: 8bit',
+            '',
+            document.rstrip('\n'),
+        ]
     lines += ['--' + boundary + '--', '']
     return '\n'.join(lines)
 
@@ -204,7 +207,7 @@ def attach_seed(root, pool_name, volume_name):
     os_type = root.find('os/type')
     bus = 'sata' if os_type is not None and 'q35' in (os_type.get('machine') or '') else 'ide'
     prefix = 'sd' if bus == 'sata' else 'hd'
-    taken = set(t.get('dev') for t in devices.findall('disk/target'))
+    taken = {t.get('dev') for t in devices.findall('disk/target')}
     letters = 'cdbefghijklmnopqrstuvwxyz' if bus == 'ide' else 'abcdefghijklmnopqrstuvwxyz'
     dev = next(prefix + letter for letter in letters if prefix + letter not in taken)
     disk = ET.Element('disk', {'type': 'volume', 'device': 'cdrom'})

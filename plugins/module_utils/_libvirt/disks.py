@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -17,18 +16,42 @@ import math
 import xml.etree.ElementTree as ET
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
-    KIB_PER_MIB, LIBOSINFO_NS, _child, _interface_element, _set_boot_order, _set_description, _set_tags,
-    record_volume)
+    KIB_PER_MIB,
+    LIBOSINFO_NS,
+    _child,
+    _interface_element,
+    _set_boot_order,
+    _set_description,
+    _set_tags,
+    record_volume,
+)
 
-GIB = 1024 ** 3
+GIB = 1024**3
 DEFAULT_CPU_MODEL = 'qemu64'
 BUS_PREFIX = {'virtio': 'vd', 'scsi': 'sd', 'sata': 'sd', 'ide': 'hd'}
 # libosinfo's ids for the collection's OS families; 'other' is a domain without libosinfo metadata.
 OS_WORDS = {'linux': 'http://libosinfo.org/linux/2022', 'windows': 'http://microsoft.com/win/11', 'other': None}
 # Where the ids of each family live in osinfo-db (the vendor's domain in the id).
-LINUX_VENDORS = ('libosinfo.org/linux', 'debian.org', 'ubuntu.com', 'fedoraproject.org', 'redhat.com', 'centos.org',
-                 'opensuse.org', 'suse.com', 'archlinux.org', 'almalinux.org', 'rockylinux.org', 'oracle.com/ol',
-                 'alpinelinux.org', 'gentoo.org', 'nixos.org', 'voidlinux.org', 'mageia.org', 'slackware.com')
+LINUX_VENDORS = (
+    'libosinfo.org/linux',
+    'debian.org',
+    'ubuntu.com',
+    'fedoraproject.org',
+    'redhat.com',
+    'centos.org',
+    'opensuse.org',
+    'suse.com',
+    'archlinux.org',
+    'almalinux.org',
+    'rockylinux.org',
+    'oracle.com/ol',
+    'alpinelinux.org',
+    'gentoo.org',
+    'nixos.org',
+    'voidlinux.org',
+    'mageia.org',
+    'slackware.com',
+)
 
 
 def size_gb(capacity):
@@ -53,7 +76,7 @@ def next_target(bus, taken):
 def add_disk(root, pool, volume, bus):
     """Add a disk on volume of pool on bus after the domain's last disk; returns its target (the disk's name)."""
     devices = _child(root, 'devices')
-    taken = set(t.get('dev') for t in devices.findall('disk/target'))
+    taken = {t.get('dev') for t in devices.findall('disk/target')}
     target = next_target(bus, taken)
     disk = ET.Element('disk', {'type': 'volume', 'device': 'disk'})
     ET.SubElement(disk, 'driver', {'name': 'qemu', 'type': 'qcow2'})
@@ -177,7 +200,7 @@ def blank_definition(name, spec, domain_type, disks):
     if spec.get('firmware') == 'uefi':
         os_element.set('firmware', 'efi')
     set_os_type(root, os_type_value(spec.get('os_type') or 'linux'))
-    _set_tags(root, sorted(set(str(t).lower() for t in spec.get('tags') or ())))
+    _set_tags(root, sorted({str(t).lower() for t in spec.get('tags') or ()}))
     if spec.get('description'):
         _set_description(root, spec['description'])
     return root

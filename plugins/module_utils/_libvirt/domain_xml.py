@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -19,9 +18,9 @@ PBH_PREFIX = 'pbh'
 TEMPLATE_MARKER = '<pbh:template xmlns:pbh="{0}"/>'.format(PBH_NS)
 LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0'
 KIB_PER_MIB = 1024
-GIB = 1024 ** 3
+GIB = 1024**3
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
-LIBVIRT_BOOT_DEVICE = dict((record, libvirt_name) for libvirt_name, record in BOOT_DEVICE.items())
+LIBVIRT_BOOT_DEVICE = {record: libvirt_name for libvirt_name, record in BOOT_DEVICE.items()}
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'vmxnet3')
 BRIDGE_PREFIX = 'bridge:'
 AGENT_CHANNEL = 'org.qemu.guest_agent.0'
@@ -39,9 +38,22 @@ def memory_kib(element):
     """A <memory>/<currentMemory> element's size in KiB (its unit attribute, KiB by default)."""
     if element is None or _int(element.text) is None:
         return None
-    units = {'b': 1.0 / 1024, 'bytes': 1.0 / 1024, 'k': 1, 'kib': 1, 'kb': 1000.0 / 1024, 'm': 1024, 'mib': 1024,
-             'mb': 1000.0 ** 2 / 1024, 'g': 1024 ** 2, 'gib': 1024 ** 2, 'gb': 1000.0 ** 3 / 1024, 't': 1024 ** 3,
-             'tib': 1024 ** 3, 'tb': 1000.0 ** 4 / 1024}
+    units = {
+        'b': 1.0 / 1024,
+        'bytes': 1.0 / 1024,
+        'k': 1,
+        'kib': 1,
+        'kb': 1000.0 / 1024,
+        'm': 1024,
+        'mib': 1024,
+        'mb': 1000.0**2 / 1024,
+        'g': 1024**2,
+        'gib': 1024**2,
+        'gb': 1000.0**3 / 1024,
+        't': 1024**3,
+        'tib': 1024**3,
+        'tb': 1000.0**4 / 1024,
+    }
     factor = units.get((element.get('unit') or 'KiB').lower())
     return int(_int(element.text) * factor) if factor else None
 
@@ -53,8 +65,7 @@ def parse_domain(xml_text):
     """
     root = ET.fromstring(xml_text)
     os_element = root.find('os')
-    boot = [BOOT_DEVICE[b.get('dev')] for b in (os_element.findall('boot') if os_element is not None else ())
-            if b.get('dev') in BOOT_DEVICE]
+    boot = [BOOT_DEVICE[b.get('dev')] for b in (os_element.findall('boot') if os_element is not None else ()) if b.get('dev') in BOOT_DEVICE]
     devices = root.find('devices')
     device_boot = []
     disks, nics = [], []
@@ -65,14 +76,19 @@ def parse_domain(xml_text):
             source = device.find('source')
             driver = device.find('driver')
             target = device.find('target')
-            disks.append({'device': device.get('device') or 'disk', 'type': device.get('type'),
-                          'pool': source.get('pool') if source is not None else None,
-                          'volume': source.get('volume') if source is not None else None,
-                          'path': (source.get('file') or source.get('dev')) if source is not None else None,
-                          'format': driver.get('type') if driver is not None else None,
-                          'target': target.get('dev') if target is not None else None,
-                          'bus': target.get('bus') if target is not None else None,
-                          'shareable': device.find('shareable') is not None})
+            disks.append(
+                {
+                    'device': device.get('device') or 'disk',
+                    'type': device.get('type'),
+                    'pool': source.get('pool') if source is not None else None,
+                    'volume': source.get('volume') if source is not None else None,
+                    'path': (source.get('file') or source.get('dev')) if source is not None else None,
+                    'format': driver.get('type') if driver is not None else None,
+                    'target': target.get('dev') if target is not None else None,
+                    'bus': target.get('bus') if target is not None else None,
+                    'shareable': device.find('shareable') is not None,
+                }
+            )
             if order is not None:
                 device_boot.append((order, 'cdrom' if device.get('device') == 'cdrom' else 'disk'))
         elif device.tag == 'interface':
@@ -89,20 +105,25 @@ def parse_domain(xml_text):
             if kind not in boot:
                 boot.append(kind)
     loader = os_element.find('loader') if os_element is not None else None
-    uefi = os_element is not None and (os_element.get('firmware') == 'efi' or (
-        loader is not None and loader.get('type') == 'pflash'))
+    uefi = os_element is not None and (os_element.get('firmware') == 'efi' or (loader is not None and loader.get('type') == 'pflash'))
     vcpu = root.find('vcpu')
     pbh = _pbh_element(root)
     osinfo = root.find('metadata/{{{0}}}libosinfo/{{{0}}}os'.format(LIBOSINFO_NS))
     return {
-        'name': root.findtext('name'), 'uuid': (root.findtext('uuid') or '').lower() or None,
-        'type': root.get('type'), 'vcpus': _int(vcpu.text) if vcpu is not None else None,
-        'memory_kib': memory_kib(root.find('memory')), 'boot_order': boot, 'firmware': 'uefi' if uefi else 'bios',
+        'name': root.findtext('name'),
+        'uuid': (root.findtext('uuid') or '').lower() or None,
+        'type': root.get('type'),
+        'vcpus': _int(vcpu.text) if vcpu is not None else None,
+        'memory_kib': memory_kib(root.find('memory')),
+        'boot_order': boot,
+        'firmware': 'uefi' if uefi else 'bios',
         'description': root.findtext('description') or None,
         'template': pbh is not None and pbh.tag == _pbh('template'),
         'tags': [t.text for t in pbh.findall(_pbh('tag')) if t.text] if pbh is not None else [],
         'os_type': osinfo.get('id') if osinfo is not None else None,
-        'disks': disks, 'nics': nics, 'agent': agent,
+        'disks': disks,
+        'nics': nics,
+        'agent': agent,
         'volumes': [(v.get('pool'), v.get('name')) for v in pbh.findall(_pbh('volume'))] if pbh is not None else [],
         'cpu_mode': root.find('cpu').get('mode') if root.find('cpu') is not None else None,
         'cpu_model': root.findtext('cpu/model'),
@@ -120,8 +141,12 @@ def _parse_interface(element, index):
         network = BRIDGE_PREFIX + (source.get('bridge') or '')
     mac = element.find('mac')
     model = element.find('model')
-    return {'name': 'net{0}'.format(index), 'mac': normalize_mac(mac.get('address')) if mac is not None else None,
-            'network': network, 'model': model.get('type') if model is not None else None}
+    return {
+        'name': 'net{0}'.format(index),
+        'mac': normalize_mac(mac.get('address')) if mac is not None else None,
+        'network': network,
+        'model': model.get('type') if model is not None else None,
+    }
 
 
 def _pbh(tag):
@@ -242,7 +267,7 @@ def _interface_element(nic):
     network = nic.get('network') or ''
     if network.startswith(BRIDGE_PREFIX):
         element = ET.Element('interface', {'type': 'bridge'})
-        ET.SubElement(element, 'source', {'bridge': network[len(BRIDGE_PREFIX):]})
+        ET.SubElement(element, 'source', {'bridge': network[len(BRIDGE_PREFIX) :]})
     else:
         element = ET.Element('interface', {'type': 'network'})
         ET.SubElement(element, 'source', {'network': network})
@@ -281,7 +306,7 @@ def _set_nics(root, wanted):
             _child(element, 'model').set('type', nic['model'])
         elif element.find('model') is None:
             _child(element, 'model').set('type', 'virtio')
-    for element in current[len(wanted):]:
+    for element in current[len(wanted) :]:
         devices.remove(element)
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -30,28 +29,76 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS, HypervisorDriver, check_boot_order, check_named, parallel_map, spec_subject, vm_subject)
+    POWER_ACTIONS,
+    HypervisorDriver,
+    check_boot_order,
+    check_named,
+    parallel_map,
+    spec_subject,
+    vm_subject,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError,
-    TimeoutError_, TLSError, UnreachableError, one_line)
+    ApiError,
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    TaskFailedError,
+    TimeoutError_,
+    TLSError,
+    UnreachableError,
+    one_line,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.blank import LibvirtBlank
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
-    SEED_MAX_BYTES, attach_seed, is_seed_disk, nocloud_seed, nocloud_settings, seed_volume_name)
+    SEED_MAX_BYTES,
+    attach_seed,
+    is_seed_disk,
+    nocloud_seed,
+    nocloud_settings,
+    seed_volume_name,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
-    BRIDGE_PREFIX, GIB, KIB_PER_MIB, NIC_MODELS, apply_hardware, clone_definition, disk_volume_name,
-    parse_domain, record_volume, to_xml, volume_xml)
+    BRIDGE_PREFIX,
+    GIB,
+    KIB_PER_MIB,
+    NIC_MODELS,
+    apply_hardware,
+    clone_definition,
+    disk_volume_name,
+    parse_domain,
+    record_volume,
+    to_xml,
+    volume_xml,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
-    PLACEHOLDER_CA, SSH_TRANSPORTS, check_uri, client_pki_files, uri_transport, uri_with_params)
+    PLACEHOLDER_CA,
+    SSH_TRANSPORTS,
+    check_uri,
+    client_pki_files,
+    uri_transport,
+    uri_with_params,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    describe_vm,
+    host_record,
+    name_matches,
+    nic_record,
+    server_record,
+    template_record,
+    vm_matches,
+    vm_record,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
 
 try:
     import libvirt
+
     HAS_LIBVIRT = True
 except ImportError:
     HAS_LIBVIRT = False
@@ -70,9 +117,10 @@ PRESS_INTERVAL = 3.0
 def _connection_lost(exc):
     """True when a libvirt error says the connection to the daemon is gone (closed by it, a restart, a network cut)."""
     text = exc.get_error_message() or ''
-    return exc.get_error_domain() in (libvirt.VIR_FROM_RPC, libvirt.VIR_FROM_REMOTE) and (
-        exc.get_error_code() in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT)
-        or 'client socket is closed' in text) or exc.get_error_code() == libvirt.VIR_ERR_INVALID_CONN
+    return (
+        exc.get_error_domain() in (libvirt.VIR_FROM_RPC, libvirt.VIR_FROM_REMOTE)
+        and (exc.get_error_code() in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT) or 'client socket is closed' in text)
+    ) or exc.get_error_code() == libvirt.VIR_ERR_INVALID_CONN
 
 
 def _not_sent(exc):
@@ -89,16 +137,21 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     LOGINS = ((),)
     # One connection is one host: no cluster, and Proxmox's resource pools do not exist (storage names the
     # libvirt storage pool).
-    FOREIGN = {'connection': ('api_token_id', 'api_token_secret', 'token'), 'placement': ('cluster', 'pool'),
-               'vm_filters': ('cluster',), 'template_filters': ('cluster',)}
+    FOREIGN = {
+        'connection': ('api_token_id', 'api_token_secret', 'token'),
+        'placement': ('cluster', 'pool'),
+        'vm_filters': ('cluster',),
+        'template_filters': ('cluster',),
+    }
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a libvirt network (or its portgroup) of the VLAN'
 
     def __init__(self, connection):
-        super(LibvirtDriver, self).__init__(connection)
+        super().__init__(connection)
         if bool(connection.username) != bool(connection.password):
-            raise InvalidInputError('missing credentials: give username + password (SASL), or neither (SSH keys, TLS '
-                                    'client certificates, the local socket)', hypervisor=self.label)
+            raise InvalidInputError(
+                'missing credentials: give username + password (SASL), or neither (SSH keys, TLS client certificates, the local socket)', hypervisor=self.label
+            )
         self.parts = check_uri(connection.api_url, self.label)
         if not HAS_LIBVIRT:
             raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
@@ -175,6 +228,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
                     outcome['conn'] = libvirt.open(uri)
             except libvirt.libvirtError as exc:
                 outcome['error'] = exc
+
         # libvirt has no connect timeout of its own: an SSH or TLS handshake to a silent host would hang.
         worker = threading.Thread(target=open_connection, name='libvirt-open', daemon=True)
         worker.start()
@@ -211,8 +265,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     def connect(self):
         if self._version is None:
             version = self._read(lambda conn: conn.getLibVersion())
-            self._version = server_record(version='{0}.{1}.{2}'.format(version // 1000000, version // 1000 % 1000,
-                                                                       version % 1000), product='libvirt')
+            self._version = server_record(version='{0}.{1}.{2}'.format(version // 1000000, version // 1000 % 1000, version % 1000), product='libvirt')
         return self._version
 
     def close(self):
@@ -226,6 +279,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     def _read_unless_missing(self, request, missing, subject=None):
         """A read of one object: request(connection), or None when libvirt answers one of the error codes in
         missing (no such domain, pool, volume)."""
+
         def find(conn):
             try:
                 return request(conn)
@@ -233,6 +287,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
                 if exc.get_error_code() in missing:
                     return None
                 raise
+
         return self._read(find, subject)
 
     def _read(self, request, subject=None):
@@ -273,8 +328,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         code, domain = exc.get_error_code(), exc.get_error_domain()
         text = one_line(exc.get_error_message() or exc)
         url = self.conn.api_url
-        if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE) or \
-                'Permission denied (publickey' in text:
+        if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_AUTH_UNAVAILABLE) or 'Permission denied (publickey' in text:
             if not self.conn.username and 'SASL' in text.upper():
                 text += '; the daemon asks for a SASL login: give username and password'
             # libvirt words it "authentication failed: authentication failed" already: say it once.
@@ -282,19 +336,28 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
         if code in (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_ERR_OPERATION_DENIED):
             return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
-        if code == libvirt.VIR_ERR_GNUTLS_ERROR or re.search(r'certificate|\bTLS\b|GnuTLS', text) or \
-                'Host key verification failed' in text:
+        if code == libvirt.VIR_ERR_GNUTLS_ERROR or re.search(r'certificate|\bTLS\b|GnuTLS', text) or 'Host key verification failed' in text:
             return self.error(TLSError, 'TLS or SSH host verification failed for {0}: {1}'.format(url, text), subject)
-        if code in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_STORAGE_POOL, libvirt.VIR_ERR_NO_STORAGE_VOL,
-                    libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_INTERFACE):
+        if code in (
+            libvirt.VIR_ERR_NO_DOMAIN,
+            libvirt.VIR_ERR_NO_STORAGE_POOL,
+            libvirt.VIR_ERR_NO_STORAGE_VOL,
+            libvirt.VIR_ERR_NO_NETWORK,
+            libvirt.VIR_ERR_NO_INTERFACE,
+        ):
             return self.error(NotFoundError, text, subject)
         if code == libvirt.VIR_ERR_OPERATION_TIMEOUT:
             # The domain's state change lock, held by another job (a migration, a backup, a save).
             return self.error(ConflictError, text, subject, details={'locked': True})
         if code == libvirt.VIR_ERR_DOM_EXIST or 'already exists' in text:
             return self.error(ConflictError, text, subject)
-        if code in (libvirt.VIR_ERR_XML_ERROR, libvirt.VIR_ERR_XML_DETAIL, libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
-                    libvirt.VIR_ERR_INVALID_ARG, libvirt.VIR_ERR_XML_INVALID_SCHEMA):
+        if code in (
+            libvirt.VIR_ERR_XML_ERROR,
+            libvirt.VIR_ERR_XML_DETAIL,
+            libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+            libvirt.VIR_ERR_INVALID_ARG,
+            libvirt.VIR_ERR_XML_INVALID_SCHEMA,
+        ):
             return self.error(InvalidInputError, 'libvirt refused the request: {0}'.format(text), subject)
         if connecting or _connection_lost(exc) or domain in (libvirt.VIR_FROM_SSH, libvirt.VIR_FROM_LIBSSH):
             return self.error(UnreachableError, 'cannot reach {0}: {1}'.format(url, text), subject)
@@ -331,8 +394,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     def _states(self):
         """{uuid: (state, reason)} of every domain, in one request."""
         stats = self._read(lambda conn: conn.getAllDomainStats(libvirt.VIR_DOMAIN_STATS_STATE, 0))
-        return dict((dom.UUIDString().lower(), (values.get('state.state'), values.get('state.reason')))
-                    for dom, values in stats)
+        return {dom.UUIDString().lower(): (values.get('state.state'), values.get('state.reason')) for dom, values in stats}
 
     def _definition(self, dom, subject=None, secure=False):
         """The domain's persistent definition (what it has at its next start), parsed."""
@@ -361,19 +423,33 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
 
     def _record(self, facts, state, addresses=None, hardware=None):
         status = domain_status(*state) if state else 'unknown'
-        return vm_record(**dict(hardware or {}), **dict(
-            id=facts['uuid'], name=facts['name'], hypervisor=self.label, hypervisor_type=self.TYPE, status=status,
-            node=self._host_name(), cluster=None, cpu_cores=facts['vcpus'],
-            memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
-            nics=[nic_record(n['name'], mac=n['mac'], network=n['network'], model=n['model']) for n in facts['nics']],
-            ip_addresses=addresses or [], uuid=facts['uuid'], template=facts['template'],
-            boot_order=facts['boot_order'], firmware=facts['firmware'], os_type=facts['os_type'], tags=facts['tags'],
-            description=facts['description']))
+        return vm_record(
+            **dict(hardware or {}),
+            **dict(
+                id=facts['uuid'],
+                name=facts['name'],
+                hypervisor=self.label,
+                hypervisor_type=self.TYPE,
+                status=status,
+                node=self._host_name(),
+                cluster=None,
+                cpu_cores=facts['vcpus'],
+                memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
+                nics=[nic_record(n['name'], mac=n['mac'], network=n['network'], model=n['model']) for n in facts['nics']],
+                ip_addresses=addresses or [],
+                uuid=facts['uuid'],
+                template=facts['template'],
+                boot_order=facts['boot_order'],
+                firmware=facts['firmware'],
+                os_type=facts['os_type'],
+                tags=facts['tags'],
+                description=facts['description'],
+            ),
+        )
 
     def _detailed(self, dom, state):
         _text, facts = self._definition(dom)
-        addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not \
-            facts['template'] else []
+        addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not facts['template'] else []
         return self._record(facts, state, addresses, self._hardware_fields(dom, facts))
 
     def facts(self):
@@ -382,8 +458,13 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         domains = len(self._domains())
         templates = len(self._templates())
         # The host answered, so it is online: a libvirt host has no maintenance mode of its own.
-        return {'version': version, 'hosts': [host_record(self._host_name(), 'online')], 'host_count': 1,
-                'vm_count': max(domains - templates, 0), 'template_count': templates}
+        return {
+            'version': version,
+            'hosts': [host_record(self._host_name(), 'online')],
+            'host_count': 1,
+            'vm_count': max(domains - templates, 0),
+            'template_count': templates,
+        }
 
     def _all_records(self, name=None, status=None):
         """Records of the domains whose name and status match (both known before any definition is read)."""
@@ -391,16 +472,17 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         candidates = [dom for dom in self._domains() if name_matches(dom.name(), name)]
         if status:
             wanted = [status] if isinstance(status, str) else list(status)
-            candidates = [dom for dom in candidates
-                          if domain_status(*states.get(dom.UUIDString().lower(), (None, None))) in wanted]
-        return parallel_map(lambda dom: self._detailed(dom, states.get(dom.UUIDString().lower())), candidates,
-                            self.max_workers)
+            candidates = [dom for dom in candidates if domain_status(*states.get(dom.UUIDString().lower(), (None, None))) in wanted]
+        return parallel_map(lambda dom: self._detailed(dom, states.get(dom.UUIDString().lower())), candidates, self.max_workers)
 
     def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         if node and node != self._host_name():
             return []
-        found = [r for r in self._all_records(name=name, status=status)
-                 if vm_matches(r, name=name, status=status, node=node, tags=tags, include_templates=include_templates)]
+        found = [
+            r
+            for r in self._all_records(name=name, status=status)
+            if vm_matches(r, name=name, status=status, node=node, tags=tags, include_templates=include_templates)
+        ]
         return sorted(found, key=lambda r: (r['template'], r['name'], r['id']))
 
     def _lookup(self, vm_id=None, name=None):
@@ -409,7 +491,9 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             return None  # not a UUID, so no such domain
         return self._read_unless_missing(
             lambda conn: conn.lookupByUUIDString(str(vm_id)) if vm_id is not None else conn.lookupByName(name),
-            (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG), describe_vm(name, vm_id))
+            (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG),
+            describe_vm(name, vm_id),
+        )
 
     def get_vm(self, vm_id=None, name=None):
         dom = self._lookup(vm_id=vm_id, name=name)
@@ -421,14 +505,15 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
 
     def _templates(self):
         """(domain, facts) of every template: domains whose metadata holds the template marker."""
+
         def definition(dom):
             try:
                 return dom, self._definition(dom)[1]
             except NotFoundError:
                 return dom, None  # undefined meanwhile
+
         pairs = parallel_map(definition, self._domains(), self.max_workers)
-        return sorted([(dom, facts) for dom, facts in pairs if facts and facts['template']],
-                      key=lambda pair: pair[1]['name'])
+        return sorted([(dom, facts) for dom, facts in pairs if facts and facts['template']], key=lambda pair: pair[1]['name'])
 
     def _disk_bytes(self, facts):
         """The capacity of the template's first disk, or None when it cannot be read."""
@@ -444,10 +529,17 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     def _template_record(self, facts):
         size = self._disk_bytes(facts)
         return template_record(
-            id=facts['uuid'], name=facts['name'], os_type=facts['os_type'], cpu_cores=facts['vcpus'],
+            id=facts['uuid'],
+            name=facts['name'],
+            os_type=facts['os_type'],
+            cpu_cores=facts['vcpus'],
             memory_mb=facts['memory_kib'] // KIB_PER_MIB if facts['memory_kib'] else None,
-            disk_gb=round(size / GIB, 1) if size else None, node=self._host_name(), cluster=None,
-            description=facts['description'], hypervisor=self.label)
+            disk_gb=round(size / GIB, 1) if size else None,
+            node=self._host_name(),
+            cluster=None,
+            description=facts['description'],
+            hypervisor=self.label,
+        )
 
     def _list_templates(self, name=None, node=None, cluster=None):
         if node and node != self._host_name():
@@ -458,11 +550,11 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     def _find_template(self, ref, subject):
         """(domain, facts, XML with secrets) of the template named or with UUID ref; NotFoundError lists them."""
         templates = self._templates()
-        found = [pair for pair in templates if pair[1]['uuid'] == str(ref).lower()] or \
-            [pair for pair in templates if pair[1]['name'] == ref]
+        found = [pair for pair in templates if pair[1]['uuid'] == str(ref).lower()] or [pair for pair in templates if pair[1]['name'] == ref]
         if not found:
-            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
-                ref, ', '.join(facts['name'] for _dom, facts in templates) or 'none'), subject)
+            raise self.error(
+                NotFoundError, "template '{0}' not found; available: {1}".format(ref, ', '.join(facts['name'] for _dom, facts in templates) or 'none'), subject
+            )
         dom = found[0][0]
         text, facts = self._definition(dom, subject, secure=True)
         return dom, facts, text
@@ -479,12 +571,10 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
 
     def _pool(self, name, subject):
         """The active storage pool called name; NotFoundError lists the pools."""
-        pool = self._read_unless_missing(lambda conn: conn.storagePoolLookupByName(name),
-                                         (libvirt.VIR_ERR_NO_STORAGE_POOL,), subject)
+        pool = self._read_unless_missing(lambda conn: conn.storagePoolLookupByName(name), (libvirt.VIR_ERR_NO_STORAGE_POOL,), subject)
         if pool is None:
             names = self._read(lambda conn: sorted(p.name() for p in conn.listAllStoragePools(0)), subject)
-            raise self.error(NotFoundError, "storage pool '{0}' not found; available: {1}".format(
-                name, ', '.join(names) or 'none'), subject)
+            raise self.error(NotFoundError, "storage pool '{0}' not found; available: {1}".format(name, ', '.join(names) or 'none'), subject)
         if not self._read(lambda _conn: pool.isActive(), subject):
             raise self.error(ConflictError, "storage pool '{0}' is not active".format(name), subject)
         return pool
@@ -496,29 +586,26 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             return self._read(lambda _conn: pool.storageVolLookupByName(disk['volume']), subject)
         if disk['path']:
             return self._read(lambda conn: conn.storageVolLookupByPath(disk['path']), subject)
-        raise self.error(InvalidInputError, "disk {0} has no source to clone".format(disk['target']), subject)
+        raise self.error(InvalidInputError, 'disk {0} has no source to clone'.format(disk['target']), subject)
 
     def _check_network(self, network, index, subject):
         """A NIC's network exists: a libvirt network by name, or a host bridge (bridge:<name>)."""
         if network.startswith(BRIDGE_PREFIX):
-            bridge = network[len(BRIDGE_PREFIX):]
+            bridge = network[len(BRIDGE_PREFIX) :]
             if not SAFE_NAME.match(bridge):
-                raise self.error(InvalidInputError, "networks[{0}].network: '{1}' is not a bridge name".format(
-                    index, bridge), subject)
+                raise self.error(InvalidInputError, "networks[{0}].network: '{1}' is not a bridge name".format(index, bridge), subject)
             return
         names = self._read(lambda conn: sorted(n.name() for n in conn.listAllNetworks(0)), subject)
         if network not in names:
-            raise self.error(NotFoundError, "network '{0}' not found; available: {1}".format(
-                network, ', '.join(names) or 'none'), subject)
+            raise self.error(NotFoundError, "network '{0}' not found; available: {1}".format(network, ', '.join(names) or 'none'), subject)
 
     # ----------------------------------------------------------------- write
     def validate_spec(self, spec):
-        super(LibvirtDriver, self).validate_spec(spec)
+        super().validate_spec(spec)
         subject = spec_subject(spec)
         if spec.get('name') and not SAFE_NAME.match(str(spec['name'])):
             # The name also names the VM's disk volumes (files in the pool): no path separators, no spaces.
-            raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got "
-                                                "{0!r}".format(spec['name']), subject)
+            raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got {0!r}".format(spec['name']), subject)
 
     def preflight(self, spec):
         if not spec.get('template'):
@@ -529,8 +616,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         template_dom, template, template_xml = self._find_template(spec.get('template'), subject)
         template_xml = allowed_template_xml(self, template['name'], template_xml, subject)
         if self._read(lambda _conn: template_dom.isActive(), subject):
-            raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(
-                template['name']), subject)
+            raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(template['name']), subject)
         disks = []
         for disk in template['disks']:
             if disk['device'] != 'disk':
@@ -538,9 +624,16 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             volume = self._volume(disk, subject)
             path = self._read(lambda _conn, volume=volume: volume.path(), subject)
             source_pool = self._read(lambda _conn, volume=volume: volume.storagePoolLookupByVolume(), subject)
-            disks.append({'target': disk['target'], 'volume': volume, 'path': path, 'format': disk['format'],
-                          'pool': source_pool.name(), 'capacity': self._read(lambda _conn, volume=volume: volume.info()[1],
-                                                                             subject)})
+            disks.append(
+                {
+                    'target': disk['target'],
+                    'volume': volume,
+                    'path': path,
+                    'format': disk['format'],
+                    'pool': source_pool.name(),
+                    'capacity': self._read(lambda _conn, volume=volume: volume.info()[1], subject),
+                }
+            )
         pool_name = spec.get('storage') or (disks[0]['pool'] if disks else None)
         pool = self._pool(pool_name, subject) if pool_name else None
         for index, nic in enumerate(spec.get('networks') or ()):
@@ -549,33 +642,29 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         if spec.get('name') and self._lookup(name=spec['name']) is not None:
             raise self.error(ConflictError, 'a domain of this name exists already', subject)
         # Volumes of this name no domain uses were left by an interrupted create: made again (blank.py _orphans).
-        orphans = self._orphans(pool, pool_name, [disk_volume_name(spec['name'], d['target']) for d in disks],
-                                subject) if pool is not None else []
-        checked = {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool,
-                   'pool_name': pool_name, 'orphans': orphans}
+        orphans = self._orphans(pool, pool_name, [disk_volume_name(spec['name'], d['target']) for d in disks], subject) if pool is not None else []
+        checked = {'template': template, 'template_xml': template_xml, 'disks': disks, 'pool': pool, 'pool_name': pool_name, 'orphans': orphans}
         # The boot order may name only devices the new VM will have: its NICs as predicted, the template's disks.
-        kinds = set('cdrom' if disk['device'] == 'cdrom' else 'disk' for disk in template['disks'])
+        kinds = {'cdrom' if disk['device'] == 'cdrom' else 'disk' for disk in template['disks']}
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label, devices=sorted(kinds))
         return checked
 
     def _new_definition(self, name, spec, checked, domain_type=None):
         """The definition create_vm() defines for a VM called name from what preflight(spec) looked up (checked):
         the template's, cloned onto the new volumes, with spec's hardware written in."""
-        sources = dict((disk['target'], (checked['pool_name'], disk_volume_name(name, disk['target'])))
-                       for disk in checked['disks'])
+        sources = {disk['target']: (checked['pool_name'], disk_volume_name(name, disk['target'])) for disk in checked['disks']}
         root = clone_definition(checked['template_xml'], name, sources, domain_type)
         for pool_name, volume in sources.values():
             record_volume(root, pool_name, volume)
         # The hardware asked for goes into the one definition written: a new VM costs one define (the disks of
         # `disks` are grown and added after it, on the volumes).
         changes = self.diff_hardware(self._record(parse_domain(to_xml(root)), None), dict(spec, disks=None))
-        self._apply_other(None, root, dict((k, v) for k, v in changes.items() if k != 'start_on_boot'), None)
+        self._apply_other(None, root, {k: v for k, v in changes.items() if k != 'start_on_boot'}, None)
         return apply_hardware(root, changes)
 
     def _clone_hardware(self, spec, checked, facts):
         """The disk, CPU and autostart fields of a clone's record before its `disks` are applied."""
-        known = dict(((checked['pool_name'], disk_volume_name(spec['name'], d['target'])), d['capacity'])
-                     for d in checked['disks'])
+        known = {(checked['pool_name'], disk_volume_name(spec['name'], d['target'])): d['capacity'] for d in checked['disks']}
         return self._hardware_fields(None, facts, known, autostart=bool(spec.get('start_on_boot')))
 
     def predict_vm(self, spec, checked):
@@ -603,8 +692,9 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         self._remove_orphans(checked['pool'], checked['orphans'], subject)
         root = ET.fromstring(checked['template_xml'])
         os_type = root.find('os/type')
-        domain_type = self._domain_type(root.get('type'), os_type.get('arch') if os_type is not None else None,
-                                        os_type.get('machine') if os_type is not None else None)
+        domain_type = self._domain_type(
+            root.get('type'), os_type.get('arch') if os_type is not None else None, os_type.get('machine') if os_type is not None else None
+        )
         linked = (spec.get('clone_mode') or 'full') == 'linked'
         made = []
         try:
@@ -641,8 +731,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             try:
                 self._write(lambda _conn, volume_name=volume_name: pool.storageVolLookupByName(volume_name).delete(0))
             except Exception:  # pylint: disable=broad-exception-caught
-                self.warnings.append('{0}: volume {1} of a failed create could not be removed'.format(
-                    self.label, volume_name))
+                self.warnings.append('{0}: volume {1} of a failed create could not be removed'.format(self.label, volume_name))
 
     def apply_changes(self, vm, changes, timeout):
         if not changes:
@@ -685,8 +774,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action == 'stop' else 'running'
-        return wait_for(lambda: self._in_status(vm, target, subject), remaining(deadline),
-                        'status {0}'.format(target), hypervisor=self.label, subject=subject)
+        return wait_for(lambda: self._in_status(vm, target, subject), remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
     def _in_status(self, vm, target, subject):
         current = self.get_vm(vm_id=vm['id'])
@@ -714,10 +802,15 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             if current is None and time.monotonic() - pressed[0] >= PRESS_INTERVAL:
                 press()
             return current
+
         press()
-        return wait_for(stopped, remaining(deadline),
-                        'status stopped (a guest ignores the ACPI power button until its OS handles it; '
-                        'force: true stops it hard)', hypervisor=self.label, subject=subject)
+        return wait_for(
+            stopped,
+            remaining(deadline),
+            'status stopped (a guest ignores the ACPI power button until its OS handles it; force: true stops it hard)',
+            hypervisor=self.label,
+            subject=subject,
+        )
 
     # ------------------------------------------------------------ cloud-init
     def check_cloud_init(self, settings, node=None, template=None, subject=None):
@@ -753,6 +846,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
                 received += len(chunk)
             stream.finish()
             return b''.join(chunks)
+
         found = read_iso9660(self._read(download, subject))
         return found[1] if found and found[0] == SEED_LABEL else {}
 
@@ -770,18 +864,15 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         files = nocloud_seed(current, settings, change, facts['name'], [nic['mac'] for nic in facts['nics']])
         image = iso9660(files)
         if len(image) > SEED_MAX_BYTES:
-            raise self.error(InvalidInputError, 'cloud_init makes a seed of {0} bytes; at most {1}'.format(
-                len(image), SEED_MAX_BYTES), subject)
+            raise self.error(InvalidInputError, 'cloud_init makes a seed of {0} bytes; at most {1}'.format(len(image), SEED_MAX_BYTES), subject)
         first_disk = next((disk for disk in facts['disks'] if disk['device'] == 'disk'), None)
         if first_disk is None:
-            raise self.error(InvalidInputError, 'cloud_init needs a disk to put its seed beside; the VM has none',
-                             subject)
+            raise self.error(InvalidInputError, 'cloud_init needs a disk to put its seed beside; the VM has none', subject)
         pool = self._read(lambda _conn: self._volume(first_disk, subject).storagePoolLookupByVolume(), subject)
         pool_name = self._read(lambda _conn: pool.name(), subject)
         name = seed_volume_name(facts['name'])
 
-        volume = self._read_unless_missing(lambda _conn: pool.storageVolLookupByName(name),
-                                           (libvirt.VIR_ERR_NO_STORAGE_VOL,), subject)
+        volume = self._read_unless_missing(lambda _conn: pool.storageVolLookupByName(name), (libvirt.VIR_ERR_NO_STORAGE_VOL,), subject)
         if volume is None:
             volume = self._write(lambda _conn: pool.createXML(volume_xml(name, SEED_MAX_BYTES, fmt='raw'), 0), subject)
         data = image + b'\0' * (SEED_MAX_BYTES - len(image))
@@ -791,8 +882,9 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
             volume.upload(stream, 0, len(data), 0)
             offset = 0
             while offset < len(data):
-                offset += stream.send(data[offset:offset + 65536])
+                offset += stream.send(data[offset : offset + 65536])
             stream.finish()
+
         self._write(upload, subject)
         root = ET.fromstring(text)
         if attach_seed(root, pool_name, name):

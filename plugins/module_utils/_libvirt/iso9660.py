@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -7,7 +6,6 @@
 """A small ISO9660 (ECMA-119) writer and reader for the NoCloud seed image, so the seed needs no external tool."""
 
 from __future__ import annotations
-
 
 # An ISO9660 image (ECMA-119) of a few small files in its root directory, written and read here so the seed needs
 # no external tool. Names are ISO9660 ones (META-DATA;1), which Linux shows as meta-data (its default map=normal),
@@ -29,8 +27,16 @@ def _both32(value):
 
 def _dir_record(identifier, extent, size, directory=False):
     length = 33 + len(identifier) + (1 - len(identifier) % 2)
-    record = (bytes([length, 0]) + _both32(extent) + _both32(size) + _ISO_DATE + bytes([2 if directory else 0, 0, 0])
-              + _both16(1) + bytes([len(identifier)]) + identifier)
+    record = (
+        bytes([length, 0])
+        + _both32(extent)
+        + _both32(size)
+        + _ISO_DATE
+        + bytes([2 if directory else 0, 0, 0])
+        + _both16(1)
+        + bytes([len(identifier)])
+        + identifier
+    )
     return record + b'\x00' * (length - len(record))
 
 
@@ -43,7 +49,7 @@ def iso9660(files, label=SEED_LABEL):
     names = sorted(files)
     root_extent, first_file = 20, 21
     extents, position = {}, first_file
-    contents = dict((name, files[name].encode('utf-8')) for name in names)
+    contents = {name: files[name].encode('utf-8') for name in names}
     for name in names:
         extents[name] = position
         position += max(1, -(-len(contents[name]) // SECTOR))
@@ -58,15 +64,39 @@ def iso9660(files, label=SEED_LABEL):
 
     def text(value, size):
         return value.encode('ascii').ljust(size, b' ')
-    pvd = (bytes([1]) + b'CD001' + bytes([1, 0]) + text('LINUX', 32) + text(label, 32) + b'\x00' * 8
-           + _both32(total) + b'\x00' * 32 + _both16(1) + _both16(1) + _both16(SECTOR) + _both32(10)
-           + (18).to_bytes(4, 'little') + b'\x00' * 4 + (19).to_bytes(4, 'big') + b'\x00' * 4
-           + _dir_record(b'\x00', root_extent, SECTOR, True) + text('', 128) + text('', 128)
-           + text('PUREBOOT', 128) + text('PUREBOOT.HYPERVISORS', 128) + text('', 37 * 3)
-           + _ISO_LONG_DATE * 2 + b'0' * 16 + b'\x00' + b'0' * 16 + b'\x00' + bytes([1, 0]))
+
+    pvd = (
+        bytes([1])
+        + b'CD001'
+        + bytes([1, 0])
+        + text('LINUX', 32)
+        + text(label, 32)
+        + b'\x00' * 8
+        + _both32(total)
+        + b'\x00' * 32
+        + _both16(1)
+        + _both16(1)
+        + _both16(SECTOR)
+        + _both32(10)
+        + (18).to_bytes(4, 'little')
+        + b'\x00' * 4
+        + (19).to_bytes(4, 'big')
+        + b'\x00' * 4
+        + _dir_record(b'\x00', root_extent, SECTOR, True)
+        + text('', 128)
+        + text('', 128)
+        + text('PUREBOOT', 128)
+        + text('PUREBOOT.HYPERVISORS', 128)
+        + text('', 37 * 3)
+        + _ISO_LONG_DATE * 2
+        + b'0' * 16
+        + b'\x00'
+        + b'0' * 16
+        + b'\x00'
+        + bytes([1, 0])
+    )
     terminator = bytes([255]) + b'CD001' + bytes([1])
-    image = [b'\x00' * (16 * SECTOR), _pad(pvd, SECTOR), _pad(terminator, SECTOR), _pad(path_l, SECTOR),
-             _pad(path_m, SECTOR), _pad(root, SECTOR)]
+    image = [b'\x00' * (16 * SECTOR), _pad(pvd, SECTOR), _pad(terminator, SECTOR), _pad(path_l, SECTOR), _pad(path_m, SECTOR), _pad(root, SECTOR)]
     for name in names:
         data = contents[name]
         image.append(_pad(data, max(1, -(-len(data) // SECTOR)) * SECTOR))
@@ -77,13 +107,13 @@ def read_iso9660(image, limit=1024 * 1024):
     """(label, {name: text}) of the files in the root directory of an ISO9660 image, names as Linux shows them
     (lowercase, without ';1'); None when image is not one. The image comes from the hypervisor: every offset is
     checked against its length, and files past limit bytes are not read."""
-    if len(image) < 17 * SECTOR or image[16 * SECTOR + 1:16 * SECTOR + 6] != b'CD001' or image[16 * SECTOR] != 1:
+    if len(image) < 17 * SECTOR or image[16 * SECTOR + 1 : 16 * SECTOR + 6] != b'CD001' or image[16 * SECTOR] != 1:
         return None
-    pvd = image[16 * SECTOR:17 * SECTOR]
+    pvd = image[16 * SECTOR : 17 * SECTOR]
     label = pvd[40:72].decode('ascii', 'replace').strip()
     root = pvd[156:190]
     extent, size = int.from_bytes(root[2:6], 'little'), int.from_bytes(root[10:14], 'little')
-    directory = image[extent * SECTOR:extent * SECTOR + min(size, limit)]
+    directory = image[extent * SECTOR : extent * SECTOR + min(size, limit)]
     files, offset = {}, 0
     while offset < len(directory):
         length = directory[offset]
@@ -91,17 +121,17 @@ def read_iso9660(image, limit=1024 * 1024):
             # Records do not cross sectors: the rest of this one is padding.
             offset = (offset // SECTOR + 1) * SECTOR
             continue
-        record = directory[offset:offset + length]
+        record = directory[offset : offset + length]
         offset += length
         if len(record) < 34:
             break
         name_length = record[32]
-        name = record[33:33 + name_length]
+        name = record[33 : 33 + name_length]
         if record[25] & 2 or name in (b'\x00', b'\x01'):
             continue
         start, data_size = int.from_bytes(record[2:6], 'little'), int.from_bytes(record[10:14], 'little')
         if data_size > limit or (start * SECTOR + data_size) > len(image):
             continue
         shown = name.decode('ascii', 'replace').split(';')[0].rstrip('.').lower()
-        files[shown] = image[start * SECTOR:start * SECTOR + data_size].decode('utf-8', 'replace')
+        files[shown] = image[start * SECTOR : start * SECTOR + data_size].decode('utf-8', 'replace')
     return label, files

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -12,6 +11,7 @@ import ipaddress
 
 try:
     import libvirt
+
     HAS_LIBVIRT = True
 except ImportError:
     HAS_LIBVIRT = False
@@ -24,9 +24,12 @@ def domain_status(state, reason=None):
     if state == libvirt.VIR_DOMAIN_PAUSED and reason == libvirt.VIR_DOMAIN_PAUSED_STARTING_UP:
         return 'starting'
     return {
-        libvirt.VIR_DOMAIN_RUNNING: 'running', libvirt.VIR_DOMAIN_BLOCKED: 'running',
-        libvirt.VIR_DOMAIN_PAUSED: 'paused', libvirt.VIR_DOMAIN_SHUTDOWN: 'stopping',
-        libvirt.VIR_DOMAIN_SHUTOFF: 'stopped', libvirt.VIR_DOMAIN_CRASHED: 'stopped',
+        libvirt.VIR_DOMAIN_RUNNING: 'running',
+        libvirt.VIR_DOMAIN_BLOCKED: 'running',
+        libvirt.VIR_DOMAIN_PAUSED: 'paused',
+        libvirt.VIR_DOMAIN_SHUTDOWN: 'stopping',
+        libvirt.VIR_DOMAIN_SHUTOFF: 'stopped',
+        libvirt.VIR_DOMAIN_CRASHED: 'stopped',
         libvirt.VIR_DOMAIN_PMSUSPENDED: 'suspended',
     }.get(state, 'unknown')
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -30,10 +29,35 @@ except ImportError:  # the driver says so before anything here runs
 
 # Children of <domain> a template may have. Everything under <metadata> is opaque data; sysinfo, os, seclabel and
 # devices are checked further below.
-DOMAIN_CHILDREN = frozenset((
-    'name', 'uuid', 'genid', 'title', 'description', 'metadata', 'memory', 'currentMemory', 'maxMemory', 'vcpu',
-    'vcpus', 'iothreads', 'cpu', 'os', 'features', 'clock', 'on_poweroff', 'on_reboot', 'on_crash', 'on_lockfailure',
-    'pm', 'resource', 'sysinfo', 'seclabel', 'devices'))
+DOMAIN_CHILDREN = frozenset(
+    (
+        'name',
+        'uuid',
+        'genid',
+        'title',
+        'description',
+        'metadata',
+        'memory',
+        'currentMemory',
+        'maxMemory',
+        'vcpu',
+        'vcpus',
+        'iothreads',
+        'cpu',
+        'os',
+        'features',
+        'clock',
+        'on_poweroff',
+        'on_reboot',
+        'on_crash',
+        'on_lockfailure',
+        'pm',
+        'resource',
+        'sysinfo',
+        'seclabel',
+        'devices',
+    )
+)
 # Children of <os>: no direct kernel boot (kernel, initrd, dtb, cmdline read host files), no ACPI tables from host
 # files; the firmware loader only as one the host offers (see _check_loader); nvram is never copied (domain_xml).
 OS_CHILDREN = frozenset(('type', 'boot', 'bootmenu', 'smbios', 'bios', 'loader', 'nvram', 'firmware'))
@@ -47,11 +71,49 @@ AUDIO_TYPES = frozenset(('none', 'spice'))
 NIC_TYPES = frozenset(('network', 'bridge'))
 # Children of an <interface>: what configures the emulated NIC. Not <backend> (host tap/vhost device paths),
 # <script> (a host program), <rom file=...> (a host file; <rom bar=.../> alone is fine, see _check_interface).
-NIC_CHILDREN = frozenset(('source', 'mac', 'model', 'target', 'alias', 'address', 'boot', 'driver', 'link', 'mtu',
-                          'rom', 'filterref', 'bandwidth', 'vlan', 'virtualport', 'coalesce', 'tune', 'acpi'))
-DISK_CHILDREN = frozenset(('driver', 'source', 'target', 'address', 'alias', 'readonly', 'shareable', 'boot',
-                           'serial', 'wwn', 'vendor', 'product', 'iotune', 'blockio', 'geometry', 'transient',
-                           'backingStore'))
+NIC_CHILDREN = frozenset(
+    (
+        'source',
+        'mac',
+        'model',
+        'target',
+        'alias',
+        'address',
+        'boot',
+        'driver',
+        'link',
+        'mtu',
+        'rom',
+        'filterref',
+        'bandwidth',
+        'vlan',
+        'virtualport',
+        'coalesce',
+        'tune',
+        'acpi',
+    )
+)
+DISK_CHILDREN = frozenset(
+    (
+        'driver',
+        'source',
+        'target',
+        'address',
+        'alias',
+        'readonly',
+        'shareable',
+        'boot',
+        'serial',
+        'wwn',
+        'vendor',
+        'product',
+        'iotune',
+        'blockio',
+        'geometry',
+        'transient',
+        'backingStore',
+    )
+)
 
 
 class TemplateRefused(Exception):
@@ -81,12 +143,10 @@ def _check_unknown_children(element, allowed, why):
 def _check_disk(disk, volume_exists):
     device = disk.get('device') or 'disk'
     if device not in ('disk', 'cdrom'):
-        _refuse(disk, 'is not a disk or CD-ROM of a storage pool (a LUN or floppy reaches the host\'s devices)',
-                'device')
+        _refuse(disk, "is not a disk or CD-ROM of a storage pool (a LUN or floppy reaches the host's devices)", 'device')
     kind = disk.get('type') or 'file'
     if kind not in ('file', 'volume'):
-        _refuse(disk, 'is not a volume of a storage pool (block devices, network and directory disks reach the host '
-                      'or other systems)', 'type', 'device')
+        _refuse(disk, 'is not a volume of a storage pool (block devices, network and directory disks reach the host or other systems)', 'type', 'device')
     _check_unknown_children(disk, DISK_CHILDREN, 'in a <disk> is not on the allow-list')
     for backing in disk.findall('backingStore'):
         if len(backing) or backing.get('type'):
@@ -96,14 +156,18 @@ def _check_disk(disk, volume_exists):
         if device == 'disk':
             _refuse(disk, 'has no source to clone', 'device')
         return  # an empty CD-ROM tray
-    _check_unknown_children(source, frozenset(), 'in a disk\'s <source> is not on the allow-list')
+    _check_unknown_children(source, frozenset(), "in a disk's <source> is not on the allow-list")
     if kind == 'volume':
         place = {'pool': source.get('pool'), 'volume': source.get('volume')}
     else:
         place = {'path': source.get('file')}
     if not volume_exists(place):
-        _refuse(disk, "source {0} is not a volume of a storage pool of this host".format(
-            place.get('path') or '{0}/{1}'.format(place['pool'], place['volume'])), 'type', 'device')
+        _refuse(
+            disk,
+            'source {0} is not a volume of a storage pool of this host'.format(place.get('path') or '{0}/{1}'.format(place['pool'], place['volume'])),
+            'type',
+            'device',
+        )
 
 
 def _check_interface(interface):
@@ -112,7 +176,7 @@ def _check_interface(interface):
     _check_unknown_children(interface, NIC_CHILDREN, 'in an <interface> is not on the allow-list')
     rom = interface.find('rom')
     if rom is not None and rom.get('file'):
-        _refuse(rom, 'loads a host file as the NIC\'s option ROM', 'file')
+        _refuse(rom, "loads a host file as the NIC's option ROM", 'file')
 
 
 def _check_char_device(device):
@@ -127,8 +191,7 @@ def _check_char_device(device):
     elif kind == 'unix':
         source = device.find('source')
         if target is None or target.get('type') != 'virtio' or target.get('name') != AGENT_CHANNEL:
-            _refuse(device, 'is a host socket; a unix channel is allowed for the guest agent ({0}) only'.format(
-                AGENT_CHANNEL), 'type')
+            _refuse(device, 'is a host socket; a unix channel is allowed for the guest agent ({0}) only'.format(AGENT_CHANNEL), 'type')
         if source is not None and source.get('mode', 'bind') != 'bind':
             _refuse(source, 'connects to a host socket', 'mode')
         allowed = frozenset(('source', 'target', 'alias', 'address'))
@@ -140,7 +203,7 @@ def _check_char_device(device):
     if device.tag == 'channel' and kind == 'unix':
         source = device.find('source')
         if source is not None:
-            _check_unknown_children(source, frozenset(), 'in the guest agent\'s <source> is not on the allow-list')
+            _check_unknown_children(source, frozenset(), "in the guest agent's <source> is not on the allow-list")
 
 
 def _check_graphics(graphics):
@@ -166,11 +229,13 @@ def _check_graphics(graphics):
 
 def _check_rng(rng):
     backend = rng.find('backend')
-    if backend is None or backend.get('model') not in ('random', 'builtin') or \
-            (backend.get('model') == 'random' and (backend.text or '/dev/urandom').strip() != '/dev/urandom'):
-        _refuse(rng, 'is not backed by /dev/urandom or QEMU\'s builtin source', 'model')
-    _check_unknown_children(rng, frozenset(('backend', 'rate', 'alias', 'address', 'driver')),
-                            'in an <rng> is not on the allow-list')
+    if (
+        backend is None
+        or backend.get('model') not in ('random', 'builtin')
+        or (backend.get('model') == 'random' and (backend.text or '/dev/urandom').strip() != '/dev/urandom')
+    ):
+        _refuse(rng, "is not backed by /dev/urandom or QEMU's builtin source", 'model')
+    _check_unknown_children(rng, frozenset(('backend', 'rate', 'alias', 'address', 'driver')), 'in an <rng> is not on the allow-list')
 
 
 def _check_devices(devices, volume_exists):
@@ -193,34 +258,31 @@ def _check_devices(devices, volume_exists):
                 _refuse(device, 'reads a host input device', 'type')
         elif tag == 'audio':
             if device.get('type') not in AUDIO_TYPES:
-                _refuse(device, 'uses the host\'s sound system or files', 'type')
+                _refuse(device, "uses the host's sound system or files", 'type')
         elif tag == 'redirdev':
             if device.get('type') != 'spicevmc':
                 _refuse(device, 'redirects a host or network USB device', 'type')
         elif tag not in PLAIN_DEVICES:
-            _refuse(device, 'is not on the allow-list of devices a clone may copy (host devices, shared memory, '
-                            'passthrough and host paths are not)', 'type')
+            _refuse(device, 'is not on the allow-list of devices a clone may copy (host devices, shared memory, passthrough and host paths are not)', 'type')
 
 
 def _check_os(os_element, loader_allowed):
     _check_unknown_children(os_element, OS_CHILDREN, 'in <os> reads a host file or is not on the allow-list')
     loader = os_element.find('loader')
-    if loader is not None and (loader.text or '').strip() and not loader_allowed(
-            (loader.text or '').strip(), os_element.find('type')):
-        _refuse(loader, "{0} is not a firmware this host offers".format((loader.text or '').strip()), 'type')
+    if loader is not None and (loader.text or '').strip() and not loader_allowed((loader.text or '').strip(), os_element.find('type')):
+        _refuse(loader, '{0} is not a firmware this host offers'.format((loader.text or '').strip()), 'type')
 
 
 def _check_top_level(root, loader_allowed):
     for child in root:
         if child.tag not in DOMAIN_CHILDREN:
-            _refuse(child, 'is not on the allow-list of what a clone may copy (QEMU command lines and overrides, '
-                           'host paths and host resources are not)')
+            _refuse(child, 'is not on the allow-list of what a clone may copy (QEMU command lines and overrides, host paths and host resources are not)')
     for sysinfo in root.findall('sysinfo'):
         if sysinfo.get('type', 'smbios') != 'smbios':
             _refuse(sysinfo, 'passes host files to the guest', 'type')
     for seclabel in root.findall('seclabel'):
         if seclabel.get('type') != 'dynamic' or seclabel.get('relabel') == 'no':
-            _refuse(seclabel, 'weakens the confinement of the host\'s QEMU process', 'type', 'model')
+            _refuse(seclabel, "weakens the confinement of the host's QEMU process", 'type', 'model')
     os_element = root.find('os')
     if os_element is not None:
         _check_os(os_element, loader_allowed)
@@ -246,23 +308,24 @@ def allowed_template_xml(driver, template_name, template_xml, subject):
 
     def volume_exists(place):
         if place.get('path'):
-            found = driver._read_unless_missing(lambda conn: conn.storageVolLookupByPath(place['path']), missing,
-                                                subject)
+            found = driver._read_unless_missing(lambda conn: conn.storageVolLookupByPath(place['path']), missing, subject)
         else:
             found = driver._read_unless_missing(
-                lambda conn: conn.storagePoolLookupByName(place['pool']).storageVolLookupByName(place['volume']),
-                missing, subject)
+                lambda conn: conn.storagePoolLookupByName(place['pool']).storageVolLookupByName(place['volume']), missing, subject
+            )
         return found is not None
 
     def loader_allowed(path, os_type):
         os_type = os_type if os_type is not None else ET.Element('type')
-        caps = driver._read(lambda conn: conn.getDomainCapabilities(
-            None, os_type.get('arch'), os_type.get('machine'), None, 0), subject)
+        caps = driver._read(lambda conn: conn.getDomainCapabilities(None, os_type.get('arch'), os_type.get('machine'), None, 0), subject)
         return path in [value.text for value in ET.fromstring(caps).findall('os/loader/value')]
 
     try:
         root = checked_template_root(template_xml, volume_exists, loader_allowed)
     except TemplateRefused as refused:
-        raise driver.error(InvalidInputError, "template '{0}': {1}; a clone copies only what docs/security.md lists "
-                                              "(libvirt templates)".format(template_name, refused), subject)
+        raise driver.error(
+            InvalidInputError,
+            "template '{0}': {1}; a clone copies only what docs/security.md lists (libvirt templates)".format(template_name, refused),
+            subject,
+        )
     return ET.tostring(root, encoding='unicode')

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -54,18 +53,19 @@ def check_uri(api_url, label):
     scheme = parts.scheme if parts is not None else ''
     driver, _plus, transport = scheme.partition('+')
     if parts is None or driver not in URI_DRIVERS or transport not in REMOTE_TRANSPORTS + LOCAL_TRANSPORTS:
-        raise InvalidInputError("api_url '{0}' is not a libvirt URI; use {1}".format(api_url, URI_EXAMPLES),
-                                hypervisor=label)
+        raise InvalidInputError("api_url '{0}' is not a libvirt URI; use {1}".format(api_url, URI_EXAMPLES), hypervisor=label)
     try:
         host = parts.hostname
-        parts.port  # pylint: disable=pointless-statement
+        _port = parts.port  # reading it checks it: urlsplit raises ValueError for a bad port
     except ValueError:
         raise InvalidInputError("api_url '{0}' has an invalid port".format(api_url), hypervisor=label)
     # No host in a libvirt URI means this machine.
     if transport == 'tcp' and host and not is_loopback(host):
-        raise InvalidInputError("api_url '{0}': qemu+tcp sends the password and all data in cleartext, so it is "
-                                "accepted to a loopback address only; use qemu+tls:// or qemu+ssh://".format(api_url),
-                                hypervisor=label)
+        raise InvalidInputError(
+            "api_url '{0}': qemu+tcp sends the password and all data in cleartext, so it is "
+            'accepted to a loopback address only; use qemu+tls:// or qemu+ssh://'.format(api_url),
+            hypervisor=label,
+        )
     if transport in SSH_TRANSPORTS + ('tls',) and not host:
         raise InvalidInputError("api_url '{0}' names no host".format(api_url), hypervisor=label)
     return parts
@@ -82,7 +82,7 @@ def uri_transport(parts):
 def uri_with_params(parts, extra):
     """The URI of parts with the query parameters of extra added (those the URI already sets are kept)."""
     params = parse_qsl(parts.query, keep_blank_values=True)
-    given = set(key for key, _value in params)
+    given = {key for key, _value in params}
     params.extend((key, value) for key, value in extra if key not in given)
     query = '&'.join('{0}={1}'.format(quote(key, safe=''), quote(value, safe='/')) for key, value in params)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
@@ -91,13 +91,10 @@ def uri_with_params(parts, extra):
 def client_pki_files(pkipath=None, euid=None, home=None):
     """The client certificate and key libvirt would use for TLS: {name in a pkipath: path}, existing files only."""
     if pkipath:
-        candidates = {'clientcert.pem': os.path.join(pkipath, 'clientcert.pem'),
-                      'clientkey.pem': os.path.join(pkipath, 'clientkey.pem')}
+        candidates = {'clientcert.pem': os.path.join(pkipath, 'clientcert.pem'), 'clientkey.pem': os.path.join(pkipath, 'clientkey.pem')}
     elif (os.geteuid() if euid is None else euid) == 0:
-        candidates = {'clientcert.pem': '/etc/pki/libvirt/clientcert.pem',
-                      'clientkey.pem': '/etc/pki/libvirt/private/clientkey.pem'}
+        candidates = {'clientcert.pem': '/etc/pki/libvirt/clientcert.pem', 'clientkey.pem': '/etc/pki/libvirt/private/clientkey.pem'}
     else:
         base = os.path.join(home or os.path.expanduser('~'), '.pki', 'libvirt')
-        candidates = {'clientcert.pem': os.path.join(base, 'clientcert.pem'),
-                      'clientkey.pem': os.path.join(base, 'clientkey.pem')}
-    return dict((name, path) for name, path in candidates.items() if os.path.isfile(path))
+        candidates = {'clientcert.pem': os.path.join(base, 'clientcert.pem'), 'clientkey.pem': os.path.join(base, 'clientkey.pem')}
+    return {name: path for name, path in candidates.items() if os.path.isfile(path)}

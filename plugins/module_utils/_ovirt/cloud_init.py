@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -47,8 +46,7 @@ def ovirt_fields(settings, current_fields=None, host_name=None):
         nics = []
         for index, entry in enumerate(settings['ip_config']):
             nic = {'name': 'eth{0}'.format(index), 'boot_protocol': 'none', 'ipv6_boot_protocol': 'none'}
-            for family, address_key, gateway_key, prefix in ((4, 'address', 'gateway', ''), (6, 'address6', 'gateway6',
-                                                                                             '6')):
+            for family, address_key, gateway_key, prefix in ((4, 'address', 'gateway', ''), (6, 'address6', 'gateway6', '6')):
                 value = entry.get(address_key)
                 if value == 'dhcp':
                     nic[('ipv6_' if family == 6 else '') + 'boot_protocol'] = 'dhcp'
@@ -56,8 +54,7 @@ def ovirt_fields(settings, current_fields=None, host_name=None):
                     interface = ipaddress.ip_interface(value)
                     nic[('ipv6_' if family == 6 else '') + 'boot_protocol'] = 'static'
                     nic['address' + prefix] = str(interface.ip)
-                    nic['netmask' + prefix] = (str(interface.netmask) if family == 4
-                                               else str(interface.network.prefixlen))
+                    nic['netmask' + prefix] = str(interface.netmask) if family == 4 else str(interface.network.prefixlen)
                     if entry.get(gateway_key):
                         nic['gateway' + prefix] = entry[gateway_key]
             nics.append(nic)
@@ -82,22 +79,22 @@ def ovirt_settings(fields):
         return settings
     settings['password_set'] = True
     settings['user'] = fields.get('user_name') or None
-    keys = [' '.join(line.split()) for line in str(fields.get('authorized_ssh_keys') or '').splitlines()
-            if line.strip()]
+    keys = [' '.join(line.split()) for line in str(fields.get('authorized_ssh_keys') or '').splitlines() if line.strip()]
     settings['ssh_keys'] = keys or None
     settings['nameservers'] = str(fields.get('dns_servers') or '').split() or None
     settings['search_domains'] = [d.lower().rstrip('.') for d in str(fields.get('dns_search') or '').split()] or None
     settings['user_data'] = fields.get('custom_script') or None
     entries = []
     for nic in sorted(fields.get('nic_configurations') or (), key=lambda n: str(n.get('name'))):
-        entry = dict((key, None) for key in IP_KEYS)
-        for prefix, protocol_key, address_key, gateway_key in (('', 'boot_protocol', 'address', 'gateway'),
-                                                               ('6', 'ipv6_boot_protocol', 'address6', 'gateway6')):
+        entry = dict.fromkeys(IP_KEYS)
+        for prefix, protocol_key, address_key, gateway_key in (
+            ('', 'boot_protocol', 'address', 'gateway'),
+            ('6', 'ipv6_boot_protocol', 'address6', 'gateway6'),
+        ):
             if nic.get(protocol_key) == 'dhcp':
                 entry[address_key] = 'dhcp'
             elif nic.get('address' + prefix):
-                entry[address_key] = _ovirt_address(nic['address' + prefix], nic.get('netmask' + prefix) or
-                                                    ('32' if not prefix else '128'))
+                entry[address_key] = _ovirt_address(nic['address' + prefix], nic.get('netmask' + prefix) or ('32' if not prefix else '128'))
                 entry[gateway_key] = nic.get('gateway' + prefix) or None
         entries.append(entry)
     settings['ip_config'] = entries or None
@@ -108,18 +105,20 @@ def _initialization_fields(initialization):
     """The plain fields of an SDK Initialization (_cloud_init.ovirt_fields' form), or None."""
     if initialization is None:
         return None
-    fields = dict((key, getattr(initialization, key, None)) for key in (
-        'host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search',
-        'custom_script'))
+    fields = {
+        key: getattr(initialization, key, None)
+        for key in ('host_name', 'user_name', 'root_password', 'authorized_ssh_keys', 'dns_servers', 'dns_search', 'custom_script')
+    }
     nics = []
     for nic in initialization.nic_configurations or ():
-        item = {'name': nic.name,
-                'boot_protocol': nic.boot_protocol.value if nic.boot_protocol is not None else None,
-                'ipv6_boot_protocol': nic.ipv6_boot_protocol.value if nic.ipv6_boot_protocol is not None else None}
+        item = {
+            'name': nic.name,
+            'boot_protocol': nic.boot_protocol.value if nic.boot_protocol is not None else None,
+            'ipv6_boot_protocol': nic.ipv6_boot_protocol.value if nic.ipv6_boot_protocol is not None else None,
+        }
         for ip, suffix in ((nic.ip, ''), (nic.ipv6, '6')):
             if ip is not None:
-                item.update({'address' + suffix: ip.address, 'netmask' + suffix: ip.netmask,
-                             'gateway' + suffix: ip.gateway})
+                item.update({'address' + suffix: ip.address, 'netmask' + suffix: ip.netmask, 'gateway' + suffix: ip.gateway})
         nics.append(item)
     fields['nic_configurations'] = nics
     return fields
@@ -129,17 +128,24 @@ def _initialization(fields):
     """The SDK Initialization of plain fields (_cloud_init.ovirt_fields)."""
     nics = []
     for nic in fields.get('nic_configurations') or ():
-        config = otypes.NicConfiguration(name=nic['name'], on_boot=True,
-                                         boot_protocol=otypes.BootProtocol(nic.get('boot_protocol') or 'none'),
-                                         ipv6_boot_protocol=otypes.BootProtocol(nic.get('ipv6_boot_protocol') or 'none'))
+        config = otypes.NicConfiguration(
+            name=nic['name'],
+            on_boot=True,
+            boot_protocol=otypes.BootProtocol(nic.get('boot_protocol') or 'none'),
+            ipv6_boot_protocol=otypes.BootProtocol(nic.get('ipv6_boot_protocol') or 'none'),
+        )
         if nic.get('address'):
-            config.ip = otypes.Ip(address=nic['address'], netmask=nic.get('netmask'), gateway=nic.get('gateway'),
-                                  version=otypes.IpVersion.V4)
+            config.ip = otypes.Ip(address=nic['address'], netmask=nic.get('netmask'), gateway=nic.get('gateway'), version=otypes.IpVersion.V4)
         if nic.get('address6'):
-            config.ipv6 = otypes.Ip(address=nic['address6'], netmask=nic.get('netmask6'), gateway=nic.get('gateway6'),
-                                    version=otypes.IpVersion.V6)
+            config.ipv6 = otypes.Ip(address=nic['address6'], netmask=nic.get('netmask6'), gateway=nic.get('gateway6'), version=otypes.IpVersion.V6)
         nics.append(config)
     return otypes.Initialization(
-        host_name=fields.get('host_name'), user_name=fields.get('user_name'), root_password=fields.get('root_password'),
-        authorized_ssh_keys=fields.get('authorized_ssh_keys'), dns_servers=fields.get('dns_servers'),
-        dns_search=fields.get('dns_search'), custom_script=fields.get('custom_script'), nic_configurations=nics)
+        host_name=fields.get('host_name'),
+        user_name=fields.get('user_name'),
+        root_password=fields.get('root_password'),
+        authorized_ssh_keys=fields.get('authorized_ssh_keys'),
+        dns_servers=fields.get('dns_servers'),
+        dns_search=fields.get('dns_search'),
+        custom_script=fields.get('custom_script'),
+        nic_configurations=nics,
+    )

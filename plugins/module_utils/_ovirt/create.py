@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -19,9 +18,15 @@ from __future__ import annotations
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import check_blank_spec, vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
-    GIB, INTERFACE_VALUES, attachment_alias, disk_alias, disk_records, interface_refusal, name_new_disks)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import (
-    MIB, bios_type, boot_devices, cpu_body)
+    GIB,
+    INTERFACE_VALUES,
+    attachment_alias,
+    disk_alias,
+    disk_records,
+    interface_refusal,
+    name_new_disks,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import MIB, bios_type, boot_devices, cpu_body
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
 
 try:
@@ -32,7 +37,7 @@ except ImportError:
 BLANK = 'Blank'
 
 
-class OvirtDisks(object):
+class OvirtDisks:
     """The blank-VM and disk part of OvirtDriver."""
 
     # ------------------------------------------------------------ checks
@@ -51,10 +56,13 @@ class OvirtDisks(object):
         for offset, disk in enumerate(add):
             if not disk.get('storage'):
                 domains = [d['name'] for d in self._lookup('storage_domains').values() if cluster['dc_id'] in d['dc_ids']]
-                raise self.error(InvalidInputError, 'disks[{0}]: a storage domain is required for a new disk on ovirt: '
-                                                    'give disks[{0}].storage or storage; available: {1}'.format(
-                                                        first_index + offset, ', '.join(sorted(domains)) or 'none'),
-                                 subject)
+                raise self.error(
+                    InvalidInputError,
+                    'disks[{0}]: a storage domain is required for a new disk on ovirt: give disks[{0}].storage or storage; available: {1}'.format(
+                        first_index + offset, ', '.join(sorted(domains)) or 'none'
+                    ),
+                    subject,
+                )
             resolved.append((disk, self._storage_domain(disk['storage'], cluster['dc_id'], subject)))
         return resolved
 
@@ -64,8 +72,7 @@ class OvirtDisks(object):
             return []
         cluster = self._lookup_ids('clusters', [current.cluster.id]).get(current.cluster.id) or {}
         bios = current.bios.type.value if current.bios is not None and current.bios.type is not None else None
-        resolved = self._resolve_new_disks(changes['disks']['add'], len(changes['disks']['before']), cluster,
-                                           self._effective_bios({}, cluster, bios), subject)
+        resolved = self._resolve_new_disks(changes['disks']['add'], len(changes['disks']['before']), cluster, self._effective_bios({}, cluster, bios), subject)
         return [domain for _disk, domain in resolved]
 
     def _effective_bios(self, spec, cluster, current_bios=None):
@@ -80,8 +87,7 @@ class OvirtDisks(object):
         check_blank_spec(spec, self.label)
         spec = self._with_blank_defaults(spec)
         blank = self._find_template(BLANK, cluster, subject)
-        clone = dict(self._template_vm_record(blank, cluster), node=None, tags=[], name=spec.get('name'),
-                     description=spec.get('description') or None)
+        clone = dict(self._template_vm_record(blank, cluster), node=None, tags=[], name=spec.get('name'), description=spec.get('description') or None)
         new_disks = self._new_disks_checked(spec, cluster, clone, self._effective_bios(spec, cluster), subject)
         return {'cluster': cluster, 'template': blank, 'domain': None, 'clone': clone, 'new_disks': new_disks}
 
@@ -91,7 +97,7 @@ class OvirtDisks(object):
         return dict(spec, os_type=spec.get('os_type') or 'linux') if not spec.get('template') else spec
 
     def predict_changes(self, vm, changes):
-        after = super(OvirtDisks, self).predict_changes(vm, changes)
+        after = super().predict_changes(vm, changes)
         if 'disks' in changes:
             after['disks'] = name_new_disks(vm.get('name'), after['disks'])
         return after
@@ -102,11 +108,15 @@ class OvirtDisks(object):
         spec = self._with_blank_defaults(spec)
         cluster = checked['cluster']
         subject = vm_subject({'name': name})
-        body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']),
-                         template=otypes.Template(id=checked['template'].id), description=spec.get('description') or '',
-                         os=otypes.OperatingSystem(type=self.os_type_value(spec['os_type']),
-                                                   boot=otypes.Boot(devices=boot_devices(spec['boot_order']))
-                                                   if spec.get('boot_order') else None))
+        body = otypes.Vm(
+            name=name,
+            cluster=otypes.Cluster(id=cluster['id']),
+            template=otypes.Template(id=checked['template'].id),
+            description=spec.get('description') or '',
+            os=otypes.OperatingSystem(
+                type=self.os_type_value(spec['os_type']), boot=otypes.Boot(devices=boot_devices(spec['boot_order'])) if spec.get('boot_order') else None
+            ),
+        )
         if spec.get('cpu_cores') or spec.get('cpu_sockets') or spec.get('cpu_type'):
             sockets = int(spec.get('cpu_sockets') or 1)
             total = int(spec.get('cpu_cores') or sockets)
@@ -128,46 +138,60 @@ class OvirtDisks(object):
         storage domain entries of the disks to add, in order). Compares with what the engine has now, so it can run
         again after a lock without doing anything twice."""
         attachments = self._read(lambda system: _attachments_service(system, current.id).list(follow='disk'), subject)
-        names = dict((d['id'], d['name']) for d in self._lookup('storage_domains').values())
+        names = {d['id']: d['name'] for d in self._lookup('storage_domains').values()}
         have = disk_records(attachments, names)
-        by_name = dict((attachment_alias(a), a) for a in attachments if a.disk is not None)
+        by_name = {attachment_alias(a): a for a in attachments if a.disk is not None}
         wanted = change['after']
-        for index, disk in enumerate(wanted[:len(have)]):
+        for index, disk in enumerate(wanted[: len(have)]):
             if disk['size_gb'] > have[index]['size_gb']:
                 disk_id = by_name[have[index]['name']].disk.id
-                self._write(lambda system, disk_id=disk_id, size=disk['size_gb']: system.disks_service().disk_service(
-                    disk_id).update(otypes.Disk(provisioned_size=size * GIB)), subject)
+                self._write(
+                    lambda system, disk_id=disk_id, size=disk['size_gb']: (
+                        system.disks_service().disk_service(disk_id).update(otypes.Disk(provisioned_size=size * GIB))
+                    ),
+                    subject,
+                )
         taken = [d['name'] for d in have]
         bootable = any(a.bootable for a in attachments)
-        for offset, disk in enumerate(wanted[len(have):]):
+        for offset, disk in enumerate(wanted[len(have) :]):
             # domains holds the storage of each disk change['add'] lists, the disks after change['before'].
             domain = domains[len(have) + offset - len(change['before'])]
             alias = disk_alias(current.name, taken)
             taken.append(alias)
             attachment = otypes.DiskAttachment(
-                bootable=not bootable, active=True, pass_discard=False,
+                bootable=not bootable,
+                active=True,
+                pass_discard=False,
                 interface=otypes.DiskInterface(INTERFACE_VALUES[disk.get('interface') or self.DEFAULT_DISK_INTERFACE]),
-                disk=otypes.Disk(alias=alias, provisioned_size=int(disk['size_gb']) * GIB, format=otypes.DiskFormat.COW,
-                                 sparse=True, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
+                disk=otypes.Disk(
+                    alias=alias,
+                    provisioned_size=int(disk['size_gb']) * GIB,
+                    format=otypes.DiskFormat.COW,
+                    sparse=True,
+                    storage_domains=[otypes.StorageDomain(id=domain['id'])],
+                ),
+            )
             bootable = True
 
             def added(alias=alias):
                 # The engine adds the disk (locked) before it answers: one of that name on the VM is the new one.
-                found = [a for a in self._read(lambda system: _attachments_service(system, current.id).list(
-                    follow='disk'), subject) if attachment_alias(a) == alias]
+                found = [
+                    a for a in self._read(lambda system: _attachments_service(system, current.id).list(follow='disk'), subject) if attachment_alias(a) == alias
+                ]
                 return found[0] if found else False
-            self._write(lambda system, body=attachment: _attachments_service(system, current.id).add(body), subject,
-                        read_back=added)
+
+            self._write(lambda system, body=attachment: _attachments_service(system, current.id).add(body), subject, read_back=added)
 
     def _wait_disks_ok(self, vm_id, deadline, subject):
         """Wait until no disk of the VM is locked (being made or grown)."""
+
         def settled():
             attachments = self._read(lambda system: _attachments_service(system, vm_id).list(follow='disk'), subject)
             statuses = [a.disk.status.value for a in attachments if a.disk is not None and a.disk.status is not None]
             if 'illegal' in statuses:
-                raise self.error(NotFoundError, 'a disk of the VM is illegal after being made or grown; the '
-                                                "engine's events say why", subject)
+                raise self.error(NotFoundError, "a disk of the VM is illegal after being made or grown; the engine's events say why", subject)
             return True if all(s == 'ok' for s in statuses) else None
+
         wait_for(settled, remaining(deadline), 'the disks to be ok', hypervisor=self.label, subject=subject)
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -16,7 +15,7 @@ import re
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import disk_record
 
-GIB = 1024 ** 3
+GIB = 1024**3
 # disks[].interface -> the engine's DiskInterface; the engine's -> the record's word (spapr_vscsi is SCSI on POWER).
 INTERFACE_VALUES = {'virtio': 'virtio', 'scsi': 'virtio_scsi', 'sata': 'sata', 'ide': 'ide'}
 INTERFACE_WORDS = {'virtio': 'virtio', 'virtio_scsi': 'scsi', 'spapr_vscsi': 'scsi', 'sata': 'sata', 'ide': 'ide'}
@@ -83,8 +82,7 @@ def disk_records(attachments, domain_names):
         domains = disk.storage_domains or ()
         storage = domain_names.get(domains[0].id) if domains and domains[0] is not None else None
         interface = attachment.interface.value if attachment.interface is not None else None
-        records.append(disk_record(attachment_alias(attachment), size_gb(disk.provisioned_size), storage,
-                                   INTERFACE_WORDS.get(interface, interface)))
+        records.append(disk_record(attachment_alias(attachment), size_gb(disk.provisioned_size), storage, INTERFACE_WORDS.get(interface, interface)))
     return records
 
 
@@ -130,6 +128,6 @@ def interface_refusal(disks, first_index, bios_type):
     for offset, disk in enumerate(disks):
         if disk.get('interface') and disk['interface'] not in have:
             return "disks[{0}].interface '{1}' is not on the {2} chipset of this VM (BIOS type {3}); use {4}".format(
-                first_index + offset, disk['interface'], chipset(bios_type), bios_type or 'cluster default',
-                ', '.join(have))
+                first_index + offset, disk['interface'], chipset(bios_type), bios_type or 'cluster default', ', '.join(have)
+            )
     return None

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -23,34 +22,65 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, POWER_ACTIONS, HypervisorDriver, check_boot_order, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS,
+    POWER_ACTIONS,
+    HypervisorDriver,
+    check_boot_order,
+    spec_subject,
+    vm_subject,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TaskFailedError)
+    ApiError,
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    TaskFailedError,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, host_record, name_matches, nic_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import (
-    check_description, is_lock_conflict)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
+    _initialization,
+    _initialization_fields,
+    ovirt_fields,
+    ovirt_settings,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.create import OvirtDisks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
-    cpu_sockets, cpu_type, disk_records, domain_ids, os_type_matches, os_type_value)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
-    _initialization, _initialization_fields, ovirt_fields, ovirt_settings)
+    cpu_sockets,
+    cpu_type,
+    disk_records,
+    domain_ids,
+    os_type_matches,
+    os_type_value,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    describe_vm,
+    host_record,
+    name_matches,
+    nic_record,
+    server_record,
+    template_record,
+    vm_matches,
+    vm_record,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
 
 try:
     import ovirtsdk4 as sdk
     from ovirtsdk4 import types as otypes
+
     HAS_OVIRTSDK4 = True
 except ImportError:
     HAS_OVIRTSDK4 = False
 
 API_PATH = '/ovirt-engine/api'
-MIB = 1024 ** 2
-GIB = 1024 ** 3
+MIB = 1024**2
+GIB = 1024**3
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
 VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
@@ -58,21 +88,36 @@ BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
 # Engine VM status -> record status (docs/modules.md). Anything else is 'unknown'.
 VM_STATUS = {
-    'up': 'running', 'migrating': 'running', 'down': 'stopped', 'paused': 'paused', 'suspended': 'suspended',
-    'powering_up': 'starting', 'wait_for_launch': 'starting', 'reboot_in_progress': 'starting',
-    'restoring_state': 'starting', 'powering_down': 'stopping', 'saving_state': 'stopping', 'image_locked': 'locked',
+    'up': 'running',
+    'migrating': 'running',
+    'down': 'stopped',
+    'paused': 'paused',
+    'suspended': 'suspended',
+    'powering_up': 'starting',
+    'wait_for_launch': 'starting',
+    'reboot_in_progress': 'starting',
+    'restoring_state': 'starting',
+    'powering_down': 'stopping',
+    'saving_state': 'stopping',
+    'image_locked': 'locked',
 }
 # Engine host status -> HOST_STATUSES (_records.py); the states on the way up or being installed are 'unknown'.
 HOST_STATUS = {
-    'up': 'online', 'maintenance': 'maintenance', 'preparing_for_maintenance': 'maintenance', 'down': 'offline',
-    'non_responsive': 'offline', 'non_operational': 'offline', 'error': 'offline', 'install_failed': 'offline',
-    'kdumping': 'offline', 'reboot': 'offline',
+    'up': 'online',
+    'maintenance': 'maintenance',
+    'preparing_for_maintenance': 'maintenance',
+    'down': 'offline',
+    'non_responsive': 'offline',
+    'non_operational': 'offline',
+    'error': 'offline',
+    'install_failed': 'offline',
+    'kdumping': 'offline',
+    'reboot': 'offline',
 }
 TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
 # The record statuses that show a power action was taken, for reading back one whose answer was lost (a reboot
 # shows only while the engine reports it).
-ACTION_STATUSES = {'start': ('starting', 'running'), 'stop': ('stopping', 'stopped'),
-                   'shutdown': ('stopping', 'stopped'), 'reboot': ('starting',)}
+ACTION_STATUSES = {'start': ('starting', 'running'), 'stop': ('stopping', 'stopped'), 'shutdown': ('stopping', 'stopped'), 'reboot': ('starting',)}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
 
@@ -120,13 +165,18 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
     # oVirt places VMs by cluster (and storage domain); Proxmox's node and pool have no meaning here, and templates
     # belong to a data center, not to a host.
     # The engine starts VMs by their high-availability setting, not with their host: no per-VM autostart.
-    FOREIGN = {'connection': ('api_token_id', 'api_token_secret'), 'placement': ('node', 'pool'),
-               'hardware': ('start_on_boot',), 'vm_filters': (), 'template_filters': ('node',)}
+    FOREIGN = {
+        'connection': ('api_token_id', 'api_token_secret'),
+        'placement': ('node', 'pool'),
+        'hardware': ('start_on_boot',),
+        'vm_filters': (),
+        'template_filters': ('node',),
+    }
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a vNIC profile of the VLAN network'
 
     def __init__(self, connection):
-        super(OvirtDriver, self).__init__(connection)
+        super().__init__(connection)
         if not HAS_OVIRTSDK4:
             raise MissingLibraryError(missing_required_lib('ovirt-engine-sdk-python'), hypervisor=self.label)
         path = connection.path.rstrip('/')
@@ -144,12 +194,17 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             if self._sdk_connection is None:
                 conn = self.conn
                 self._sdk_connection = sdk.Connection(
-                    url=self.url, username=conn.username, password=conn.password, token=conn.token,
-                    insecure=not conn.verify_ssl, ca_file=conn.ca_file if conn.verify_ssl else None,
+                    url=self.url,
+                    username=conn.username,
+                    password=conn.password,
+                    token=conn.token,
+                    insecure=not conn.verify_ssl,
+                    ca_file=conn.ca_file if conn.verify_ssl else None,
                     timeout=conn.timeout,
                     # One request per connection: libcurl sends a request again by itself when a reused
                     # connection dies before the answer, which would carry a write out twice.
-                    headers={'Connection': 'close'})
+                    headers={'Connection': 'close'},
+                )
             return self._sdk_connection
 
     def connect(self):
@@ -224,8 +279,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
                 return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
             if self.conn.token and not (self.conn.username and self.conn.password):
                 # The SDK then tries a login without credentials; what matters is the token.
-                return self.error(AuthError, 'authentication failed: the SSO token was refused (expired or revoked?)',
-                                  subject)
+                return self.error(AuthError, 'authentication failed: the SSO token was refused (expired or revoked?)', subject)
             return self.error(AuthError, 'authentication failed: {0}'.format(text), subject)
         if code is None:
             failure, reason = _sdk_failure(exc), _curl_error(exc)[1]
@@ -248,21 +302,36 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         if cached is not None:
             return cached
         if kind == 'clusters':
-            found = dict((c.id, {'id': c.id, 'name': c.name, 'dc_id': _ref_id(c.data_center),
-                                 'dc_name': c.data_center.name if c.data_center is not None else None,
-                                 'bios_type': c.bios_type.value if c.bios_type is not None else None})
-                         for c in self._read(lambda system: system.clusters_service().list(follow='data_center')))
+            found = {
+                c.id: {
+                    'id': c.id,
+                    'name': c.name,
+                    'dc_id': _ref_id(c.data_center),
+                    'dc_name': c.data_center.name if c.data_center is not None else None,
+                    'bios_type': c.bios_type.value if c.bios_type is not None else None,
+                }
+                for c in self._read(lambda system: system.clusters_service().list(follow='data_center'))
+            }
         elif kind == 'hosts':
-            found = dict((h.id, {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None})
-                         for h in self._read(lambda system: system.hosts_service().list()))
+            found = {
+                h.id: {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None}
+                for h in self._read(lambda system: system.hosts_service().list())
+            }
         elif kind == 'profiles':
-            found = dict((p.id, {'id': p.id, 'name': p.name,
-                                 'network': p.network.name if p.network is not None else None,
-                                 'dc_id': _ref_id(p.network.data_center) if p.network is not None else None})
-                         for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network')))
+            found = {
+                p.id: {
+                    'id': p.id,
+                    'name': p.name,
+                    'network': p.network.name if p.network is not None else None,
+                    'dc_id': _ref_id(p.network.data_center) if p.network is not None else None,
+                }
+                for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network'))
+            }
         elif kind == 'storage_domains':
-            found = dict((s.id, {'id': s.id, 'name': s.name, 'dc_ids': [d.id for d in s.data_centers or ()]})
-                         for s in self._read(lambda system: system.storage_domains_service().list()))
+            found = {
+                s.id: {'id': s.id, 'name': s.name, 'dc_ids': [d.id for d in s.data_centers or ()]}
+                for s in self._read(lambda system: system.storage_domains_service().list())
+            }
         else:
             raise ValueError(kind)
         with self._lock:
@@ -298,28 +367,39 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         """The cluster called name, or NotFoundError listing the clusters."""
         found, clusters = self._matching('clusters', lambda c: name in (c['name'], c['id']))
         if not found:
-            raise self.error(NotFoundError, "cluster '{0}' not found; available: {1}".format(
-                name, ', '.join(sorted(c['name'] for c in clusters)) or 'none'), subject)
+            raise self.error(
+                NotFoundError, "cluster '{0}' not found; available: {1}".format(name, ', '.join(sorted(c['name'] for c in clusters)) or 'none'), subject
+            )
         return found[0]
 
     def _profile(self, name, dc_id, subject):
         """The vNIC profile called name in data center dc_id; NotFoundError lists the profiles there."""
         found, profiles = self._matching('profiles', lambda p: p['name'] == name and p['dc_id'] == dc_id)
         if not found:
-            raise self.error(NotFoundError, "vNIC profile '{0}' not found; available: {1}".format(
-                name, ', '.join(sorted(set(p['name'] for p in profiles if p['dc_id'] == dc_id))) or 'none'), subject)
+            raise self.error(
+                NotFoundError,
+                "vNIC profile '{0}' not found; available: {1}".format(name, ', '.join(sorted({p['name'] for p in profiles if p['dc_id'] == dc_id})) or 'none'),
+                subject,
+            )
         if len(found) > 1:
-            raise self.error(ConflictError, "several vNIC profiles are named '{0}' (networks {1}); give each profile a "
-                                            "unique name".format(name, ', '.join(sorted(p['network'] for p in found))),
-                             subject)
+            raise self.error(
+                ConflictError,
+                "several vNIC profiles are named '{0}' (networks {1}); give each profile a unique name".format(
+                    name, ', '.join(sorted(p['network'] for p in found))
+                ),
+                subject,
+            )
         return found[0]
 
     def _storage_domain(self, name, dc_id, subject):
         """The storage domain called name attached to data center dc_id; NotFoundError lists those there."""
         found, domains = self._matching('storage_domains', lambda d: name in (d['name'], d['id']) and dc_id in d['dc_ids'])
         if not found:
-            raise self.error(NotFoundError, "storage domain '{0}' not found; available: {1}".format(
-                name, ', '.join(sorted(d['name'] for d in domains if dc_id in d['dc_ids'])) or 'none'), subject)
+            raise self.error(
+                NotFoundError,
+                "storage domain '{0}' not found; available: {1}".format(name, ', '.join(sorted(d['name'] for d in domains if dc_id in d['dc_ids'])) or 'none'),
+                subject,
+            )
         return found[0]
 
     # ----------------------------------------------------------------- records
@@ -333,21 +413,38 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         nics = []
         for nic in sorted(vm.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
-            nics.append(nic_record(nic.name, mac=nic.mac.address if nic.mac is not None else None,
-                                   network=profile['name'] if profile else None,
-                                   model=nic.interface.value if nic.interface is not None else None))
+            nics.append(
+                nic_record(
+                    nic.name,
+                    mac=nic.mac.address if nic.mac is not None else None,
+                    network=profile['name'] if profile else None,
+                    model=nic.interface.value if nic.interface is not None else None,
+                )
+            )
         boot = vm.os.boot.devices if vm.os is not None and vm.os.boot is not None else None
         return vm_record(
-            id=vm.id, name=vm.name, hypervisor=self.label, hypervisor_type=self.TYPE,
+            id=vm.id,
+            name=vm.name,
+            hypervisor=self.label,
+            hypervisor_type=self.TYPE,
             status=VM_STATUS.get(vm.status.value if vm.status is not None else None, 'unknown'),
-            node=host['name'] if host else None, cluster=cluster['name'] if cluster else None,
-            cpu_cores=_cpu_count(vm), memory_mb=vm.memory // MIB if vm.memory else None, nics=nics,
-            disks=disk_records(vm.disk_attachments, _names(domains)), cpu_sockets=cpu_sockets(vm),
-            cpu_type=cpu_type(vm), ip_addresses=_guest_ips(vm), uuid=vm.id, template=False,
+            node=host['name'] if host else None,
+            cluster=cluster['name'] if cluster else None,
+            cpu_cores=_cpu_count(vm),
+            memory_mb=vm.memory // MIB if vm.memory else None,
+            nics=nics,
+            disks=disk_records(vm.disk_attachments, _names(domains)),
+            cpu_sockets=cpu_sockets(vm),
+            cpu_type=cpu_type(vm),
+            ip_addresses=_guest_ips(vm),
+            uuid=vm.id,
+            template=False,
             boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
             firmware='uefi' if _bios_type(vm, cluster) in UEFI_BIOS_TYPES else 'bios',
-            os_type=vm.os.type if vm.os is not None else None, tags=sorted(t.name for t in vm.tags or ()),
-            description=vm.description or None)
+            os_type=vm.os.type if vm.os is not None else None,
+            tags=sorted(t.name for t in vm.tags or ()),
+            description=vm.description or None,
+        )
 
     def _template_vm_record(self, template, cluster=None):
         """A template as a VM record (template: true), for listings that include templates; with cluster (a lookup
@@ -359,30 +456,48 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         nics = []
         for nic in sorted(template.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
-            nics.append(nic_record(nic.name, network=profile['name'] if profile else None,
-                                   model=nic.interface.value if nic.interface is not None else None))
+            nics.append(nic_record(nic.name, network=profile['name'] if profile else None, model=nic.interface.value if nic.interface is not None else None))
         boot = template.os.boot.devices if template.os is not None and template.os.boot is not None else None
         return vm_record(
-            id=template.id, name=template.name, hypervisor=self.label, hypervisor_type=self.TYPE,
+            id=template.id,
+            name=template.name,
+            hypervisor=self.label,
+            hypervisor_type=self.TYPE,
             status=TEMPLATE_STATUS.get(template.status.value if template.status is not None else None, 'unknown'),
-            node=None, cluster=cluster['name'] if cluster else None, cpu_cores=_cpu_count(template),
-            memory_mb=template.memory // MIB if template.memory else None, nics=nics, ip_addresses=[], uuid=None,
-            disks=disk_records(template.disk_attachments, _names(domains)), cpu_sockets=cpu_sockets(template),
+            node=None,
+            cluster=cluster['name'] if cluster else None,
+            cpu_cores=_cpu_count(template),
+            memory_mb=template.memory // MIB if template.memory else None,
+            nics=nics,
+            ip_addresses=[],
+            uuid=None,
+            disks=disk_records(template.disk_attachments, _names(domains)),
+            cpu_sockets=cpu_sockets(template),
             cpu_type=cpu_type(template),
-            template=True, boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
+            template=True,
+            boot_order=[BOOT_DEVICE[d.value] for d in boot or () if d.value in BOOT_DEVICE],
             firmware='uefi' if _bios_type(template, cluster) in UEFI_BIOS_TYPES else 'bios',
-            os_type=template.os.type if template.os is not None else None, tags=[],
-            description=template.description or None)
+            os_type=template.os.type if template.os is not None else None,
+            tags=[],
+            description=template.description or None,
+        )
 
     def _template_record(self, template):
         cluster = self._lookup_ids('clusters', [_ref_id(template.cluster)]).get(_ref_id(template.cluster))
         disks = [a.disk for a in template.disk_attachments or () if a.disk is not None]
         size = disks[0].provisioned_size if disks and disks[0].provisioned_size else None
         return template_record(
-            id=template.id, name=template.name, os_type=template.os.type if template.os is not None else None,
-            cpu_cores=_cpu_count(template), memory_mb=template.memory // MIB if template.memory else None,
-            disk_gb=round(size / GIB, 1) if size else None, node=None, cluster=cluster['name'] if cluster else None,
-            description=template.description or None, hypervisor=self.label)
+            id=template.id,
+            name=template.name,
+            os_type=template.os.type if template.os is not None else None,
+            cpu_cores=_cpu_count(template),
+            memory_mb=template.memory // MIB if template.memory else None,
+            disk_gb=round(size / GIB, 1) if size else None,
+            node=None,
+            cluster=cluster['name'] if cluster else None,
+            description=template.description or None,
+            hypervisor=self.label,
+        )
 
     # ------------------------------------------------------------------ read
     def node_names(self):
@@ -399,10 +514,13 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             vm_count = summary.total
         else:
             vm_count = len(self._read(lambda system: system.vms_service().list()))
-        return {'version': version,
-                'hosts': [host_record(h['name'], HOST_STATUS.get(h['status'], 'unknown')) for h in hosts],
-                'host_count': len(hosts), 'vm_count': vm_count,
-                'template_count': len(self._latest_templates(self._templates()))}
+        return {
+            'version': version,
+            'hosts': [host_record(h['name'], HOST_STATUS.get(h['status'], 'unknown')) for h in hosts],
+            'host_count': len(hosts),
+            'vm_count': vm_count,
+            'template_count': len(self._latest_templates(self._templates())),
+        }
 
     def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         clauses = []
@@ -418,8 +536,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         records = [self._vm_record(vm) for vm in vms]
         if include_templates:
             records.extend(self._template_vm_record(t) for t in self._latest_templates(self._templates()))
-        found = [r for r in records if vm_matches(r, name=name, status=status, node=node, cluster=cluster, tags=tags,
-                                                  include_templates=include_templates)]
+        found = [r for r in records if vm_matches(r, name=name, status=status, node=node, cluster=cluster, tags=tags, include_templates=include_templates)]
         return sorted(found, key=lambda r: (r['template'], _natural(r['name']), r['id']))
 
     def _vm_by_id(self, vm_id, subject=None):
@@ -442,11 +559,15 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         value = _search_value(name)
         if not value:
             return None  # a name the engine cannot hold
-        found = [vm for vm in self._read(lambda system: system.vms_service().list(
-            search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW)) if vm.name == name]
+        found = [
+            vm
+            for vm in self._read(lambda system: system.vms_service().list(search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW))
+            if vm.name == name
+        ]
         if len(found) > 1:
-            raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
-                name, ', '.join(sorted(vm.id for vm in found))), describe_vm(name))
+            raise self.error(
+                ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(name, ', '.join(sorted(vm.id for vm in found))), describe_vm(name)
+            )
         if not found:
             return None
         if found[0].next_run_configuration_exists:
@@ -471,27 +592,27 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
 
     def _list_templates(self, name=None, node=None, cluster=None):
         dc_name = self._cluster(cluster, None)['dc_name'] if cluster else None
-        return [self._template_record(t) for t in self._latest_templates(self._templates(dc_name))
-                if name_matches(t.name, name)]
+        return [self._template_record(t) for t in self._latest_templates(self._templates(dc_name)) if name_matches(t.name, name)]
 
     def _find_template(self, ref, cluster, subject):
         """The SDK template named (latest version) or numbered ref in the cluster's data center; NotFoundError lists them."""
         dc_name = cluster['dc_name'] if cluster else None
         if str(ref) in ('Blank', BLANK_TEMPLATE_ID):
             # Blank belongs to every data center: a VM with no disk, made for installing over the network.
-            return self._read(lambda system: system.templates_service().template_service(BLANK_TEMPLATE_ID).get(
-                follow=TEMPLATE_FOLLOW), subject)
+            return self._read(lambda system: system.templates_service().template_service(BLANK_TEMPLATE_ID).get(follow=TEMPLATE_FOLLOW), subject)
         templates = self._templates(dc_name)
         by_id = [t for t in templates if t.id == str(ref)]
         if by_id:
             return by_id[0]
         latest = [t for t in self._latest_templates(templates) if t.name == ref]
         if not latest:
-            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
-                ref, ', '.join(sorted(set(t.name for t in templates), key=_natural)) or 'none'), subject)
+            raise self.error(
+                NotFoundError,
+                "template '{0}' not found; available: {1}".format(ref, ', '.join(sorted({t.name for t in templates}, key=_natural)) or 'none'),
+                subject,
+            )
         if len(latest) > 1:
-            raise self.error(ConflictError, "templates named '{0}' exist in several data centers; give the cluster".format(
-                ref), subject)
+            raise self.error(ConflictError, "templates named '{0}' exist in several data centers; give the cluster".format(ref), subject)
         return latest[0]
 
     def find_template(self, ref, node=None, cluster=None, subject=None):
@@ -501,13 +622,12 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         """The cluster a new VM goes to: required on oVirt, and one that exists."""
         if not cluster:
             clusters = ', '.join(sorted(c['name'] for c in self._lookup('clusters').values())) or 'none'
-            raise self.error(InvalidInputError, "option 'cluster' is required to create a VM on ovirt; available: "
-                                                "{0}".format(clusters), subject)
+            raise self.error(InvalidInputError, "option 'cluster' is required to create a VM on ovirt; available: {0}".format(clusters), subject)
         return self._cluster(cluster, subject)
 
     # ----------------------------------------------------------------- write
     def validate_spec(self, spec):
-        super(OvirtDriver, self).validate_spec(spec)
+        super().validate_spec(spec)
         check_description(spec.get('description'), self.label, spec_subject(spec))
 
     def preflight(self, spec):
@@ -525,11 +645,15 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
         # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and firmware;
         # no host until it runs, no tags, and no description (create_vm sends the given one or none).
-        clone = dict(self._template_vm_record(template, cluster), node=None, tags=[],
-                     description=spec.get('description') or None)
+        clone = dict(self._template_vm_record(template, cluster), node=None, tags=[], description=spec.get('description') or None)
         bios = self._effective_bios(spec, cluster, template.bios.type.value if template.bios and template.bios.type else None)
-        checked = {'cluster': cluster, 'template': template, 'domain': domain, 'clone': clone,
-                   'new_disks': self._new_disks_checked(spec, cluster, clone, bios, subject)}
+        checked = {
+            'cluster': cluster,
+            'template': template,
+            'domain': domain,
+            'clone': clone,
+            'new_disks': self._new_disks_checked(spec, cluster, clone, bios, subject),
+        }
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
 
@@ -543,7 +667,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         return os_type_matches(current, wanted)
 
     def predict_vm(self, spec, checked):
-        return super(OvirtDriver, self).predict_vm(self._with_blank_defaults(spec), checked)
+        return super().predict_vm(self._with_blank_defaults(spec), checked)
 
     def create_vm(self, name, spec, timeout):
         deadline = time.monotonic() + timeout
@@ -554,35 +678,39 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             return self._create_blank(name, spec, checked, deadline)
         cluster, template, domain = checked['cluster'], checked['template'], checked['domain']
         # The description is sent, empty when not given: what an engine would copy from the template is not left to it.
-        body = otypes.Vm(name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id),
-                         description=spec.get('description') or '')
+        body = otypes.Vm(
+            name=name, cluster=otypes.Cluster(id=cluster['id']), template=otypes.Template(id=template.id), description=spec.get('description') or ''
+        )
         if domain is not None:
             body.disk_attachments = [
                 otypes.DiskAttachment(disk=otypes.Disk(id=a.disk.id, storage_domains=[otypes.StorageDomain(id=domain['id'])]))
-                for a in template.disk_attachments or () if a.disk is not None]
+                for a in template.disk_attachments or ()
+                if a.disk is not None
+            ]
         vm = self._add_vm(name, body, (spec.get('clone_mode') or 'full') == 'full', subject, deadline)
         changes = self.diff_hardware(vm, spec)
         return self._apply(vm, changes, deadline) if changes else vm
 
     def _add_vm(self, name, body, full, subject, deadline):
         """POST /vms, read back when its answer was lost; the new VM's record once it has left image_locked."""
+
         def made():
             # The engine adds the VM (image_locked) before it answers: one of this name is the new one.
-            found = self._read(lambda system: system.vms_service().list(
-                search='name={0}'.format(_search_value(name)), case_sensitive=True), subject)
+            found = self._read(lambda system: system.vms_service().list(search='name={0}'.format(_search_value(name)), case_sensitive=True), subject)
             found = [vm for vm in found if vm.name == name]
             return found[0] if found else False
+
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        return wait_for(lambda: self._unlocked(created.id, subject), remaining(deadline),
-                        'the new VM to leave image_locked', hypervisor=self.label, subject=subject)
+        return wait_for(
+            lambda: self._unlocked(created.id, subject), remaining(deadline), 'the new VM to leave image_locked', hypervisor=self.label, subject=subject
+        )
 
     def _unlocked(self, vm_id, subject):
         vm = self._vm_by_id(vm_id, subject)
         if vm is None:
-            raise self.error(TaskFailedError, 'the engine removed the new VM while making its disks; its events say why',
-                             subject)
+            raise self.error(TaskFailedError, 'the engine removed the new VM while making its disks; its events say why', subject)
         return self._vm_record(vm) if vm.status is None or vm.status.value != 'image_locked' else None
 
     def apply_changes(self, vm, changes, timeout):
@@ -608,6 +736,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
                 self._apply_nics(current, changes['networks']['after'], subject)
             if 'tags' in changes:
                 self._apply_tags(current, changes['tags']['after'], subject)
+
         retry_while_locked(write, deadline)
         if 'disks' in changes:
             self._wait_disks_ok(vm['id'], deadline, subject)
@@ -615,18 +744,19 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
 
     def _apply_nics(self, current, wanted, subject):
         """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added."""
+
         def nics_service(system):
             return _vm_service(system, current.id).nics_service()
+
         nics = sorted(self._read(lambda system: nics_service(system).list(), subject), key=lambda n: _natural(n.name))
         dc_id = self._lookup('clusters').get(_ref_id(current.cluster), {}).get('dc_id')
         profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in nics])
-        for nic in nics[len(wanted):]:
+        for nic in nics[len(wanted) :]:
             if nic.plugged and current.status is not None and current.status.value != 'down':
                 # The engine removes only an unplugged NIC from a running VM.
-                self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).update(
-                    otypes.Nic(plugged=False)), subject)
+                self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).update(otypes.Nic(plugged=False)), subject)
             self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).remove(), subject)
-        taken = [n.name for n in nics[:len(wanted)]]
+        taken = [n.name for n in nics[: len(wanted)]]
         for index, desired in enumerate(wanted):
             profile = self._profile(desired['network'], dc_id, subject) if desired.get('network') else None
             if index < len(nics):
@@ -643,33 +773,36 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
                     body.mac = otypes.Mac(address=desired['mac'])
                     touched = True
                 if touched:
-                    self._write(lambda system, nic_id=nic.id, body=body: nics_service(system).nic_service(nic_id).update(body),
-                                subject)
+                    self._write(lambda system, nic_id=nic.id, body=body: nics_service(system).nic_service(nic_id).update(body), subject)
                 continue
             if profile is None:
-                raise self.error(InvalidInputError, 'networks[{0}].network (the vNIC profile) is required for a new NIC'.format(
-                    index), subject)
+                raise self.error(InvalidInputError, 'networks[{0}].network (the vNIC profile) is required for a new NIC'.format(index), subject)
             name = _new_nic_name(taken)
             taken.append(name)
-            body = otypes.Nic(name=name, vnic_profile=otypes.VnicProfile(id=profile['id']),
-                              interface=otypes.NicInterface(desired.get('model') or 'virtio'),
-                              mac=otypes.Mac(address=desired['mac']) if desired.get('mac') else None)
+            body = otypes.Nic(
+                name=name,
+                vnic_profile=otypes.VnicProfile(id=profile['id']),
+                interface=otypes.NicInterface(desired.get('model') or 'virtio'),
+                mac=otypes.Mac(address=desired['mac']) if desired.get('mac') else None,
+            )
             self._write(lambda system, body=body: nics_service(system).add(body), subject)
 
     def _apply_tags(self, current, wanted, subject):
         """Give the VM exactly the wanted tags (by name, case-insensitive); tags that do not exist yet are made."""
+
         def assigned_service(system):
             return _vm_service(system, current.id).tags_service()
+
         assigned = self._read(lambda system: assigned_service(system).list(), subject)
         wanted_lower = [t.lower() for t in wanted]
         for tag in assigned:
             if tag.name.lower() not in wanted_lower:
                 self._write(lambda system, tag_id=tag.id: assigned_service(system).tag_service(tag_id).remove(), subject)
-        have = set(t.name.lower() for t in assigned)
+        have = {t.name.lower() for t in assigned}
         missing = [t for t in wanted if t.lower() not in have]
         if not missing:
             return
-        existing = dict((t.name.lower(), t) for t in self._read(lambda system: system.tags_service().list(), subject))
+        existing = {t.name.lower(): t for t in self._read(lambda system: system.tags_service().list(), subject)}
         for name in missing:
             tag = existing.get(name.lower())
             if tag is None:
@@ -693,8 +826,8 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             # The engine changes the status before it answers: a VM on its way is the action's answer.
             current = self.get_vm(vm_id=vm['id'])
             return True if current is not None and current['status'] in ACTION_STATUSES.get(action, ()) else False
-        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject,
-                                               read_back=under_way), deadline)
+
+        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject, read_back=under_way), deadline)
         if not wait:
             return self.get_vm(vm_id=vm['id']) or vm
         target = 'stopped' if action in ('shutdown', 'stop') else 'running'
@@ -710,8 +843,8 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
                 raise self.error(TaskFailedError, "the VM went down while starting; the engine's events say why", subject)
             seen.add(current['status'])
             return None
-        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label,
-                        subject=subject)
+
+        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
@@ -719,14 +852,12 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
 
         def removed():
             current = self._vm_by_id(vm['id'], subject)
-            return True if current is None or (current.status is not None and current.status.value == 'image_locked') \
-                else False
-        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject,
-                                               read_back=removed), deadline)
+            return True if current is None or (current.status is not None and current.status.value == 'image_locked') else False
+
+        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject, read_back=removed), deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline),
-                     'the VM to be removed', hypervisor=self.label, subject=subject)
+            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline), 'the VM to be removed', hypervisor=self.label, subject=subject)
 
     # ------------------------------------------------------------ cloud-init
     # The VM's `initialization`, kept on the VM (as ovirt.ovirt's cloud_init_persist does): the engine hands it to
@@ -754,12 +885,13 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             fields = ovirt_fields(wanted, _initialization_fields(current.initialization), host_name=current.name)
             body = otypes.Vm(initialization=_initialization(fields))
             self._write(lambda system: _vm_service(system, vm['id']).update(body), subject)
+
         retry_while_locked(write, time.monotonic() + timeout)
         return self.read_cloud_init(vm)
 
 
 def _names(domains):
-    return dict((domain_id, entry['name']) for domain_id, entry in domains.items())
+    return {domain_id: entry['name'] for domain_id, entry in domains.items()}
 
 
 def _vm_service(system, vm_id):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -17,7 +16,7 @@ try:
 except ImportError:
     pass  # the driver reports the missing library before anything here runs
 
-MIB = 1024 ** 2
+MIB = 1024**2
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}
 
 
@@ -34,7 +33,7 @@ def cpu_body(cpu_type, topology=None):
 
 
 def boot_devices(order):
-    engine = dict((word, device) for device, word in BOOT_DEVICE.items())
+    engine = {word: device for device, word in BOOT_DEVICE.items()}
     return [otypes.BootDevice(engine[device]) for device in order]
 
 
@@ -42,14 +41,16 @@ def _topology(current, changes, hypervisor, subject):
     """The CPU topology the changes ask for, keeping the VM's sockets and threads where the total allows."""
     topology = current.cpu.topology if current.cpu is not None and current.cpu.topology else otypes.CpuTopology()
     sockets, threads = topology.sockets or 1, topology.threads or 1
-    total = int(changes['cpu_cores']['after']) if 'cpu_cores' in changes else \
-        sockets * (topology.cores or 1) * threads
+    total = int(changes['cpu_cores']['after']) if 'cpu_cores' in changes else sockets * (topology.cores or 1) * threads
     if 'cpu_sockets' in changes:
         wanted = int(changes['cpu_sockets']['after'])
         found = topology_for(total, wanted, threads)
         if found is None:
-            raise InvalidInputError('cpu_sockets {0} does not divide the VM\'s {1} virtual CPUs; give cpu_cores (the '
-                                    'total) too'.format(wanted, total), hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError(
+                "cpu_sockets {0} does not divide the VM's {1} virtual CPUs; give cpu_cores (the total) too".format(wanted, total),
+                hypervisor=hypervisor,
+                subject=subject,
+            )
     else:
         # The engine's cap on cores per socket (rules.py) decides when the VM's own sockets do not fit.
         found = sockets_and_cores(total, sockets, threads)
@@ -61,8 +62,7 @@ def vm_update(current, changes, hypervisor=None, subject=None):
     update = otypes.Vm()
     touched = False
     if 'cpu_cores' in changes or 'cpu_sockets' in changes or 'cpu_type' in changes:
-        topology = _topology(current, changes, hypervisor, subject) \
-            if 'cpu_cores' in changes or 'cpu_sockets' in changes else None
+        topology = _topology(current, changes, hypervisor, subject) if 'cpu_cores' in changes or 'cpu_sockets' in changes else None
         wanted_type = changes['cpu_type']['after'] if 'cpu_type' in changes else None
         update.cpu = cpu_body(wanted_type, topology)
         if wanted_type and wanted_type != CPU_HOST:
@@ -80,7 +80,8 @@ def vm_update(current, changes, hypervisor=None, subject=None):
     if 'boot_order' in changes or 'os_type' in changes:
         update.os = otypes.OperatingSystem(
             boot=otypes.Boot(devices=boot_devices(changes['boot_order']['after'])) if 'boot_order' in changes else None,
-            type=changes['os_type']['after'] if 'os_type' in changes else None)
+            type=changes['os_type']['after'] if 'os_type' in changes else None,
+        )
         touched = True
     if 'firmware' in changes:
         update.bios = otypes.Bios(type=bios_type(changes['firmware']['after']))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -29,12 +28,18 @@ def check_description(description, hypervisor, subject):
     if not description:
         return
     if len(description) > MAX_DESCRIPTION:
-        raise InvalidInputError('description has {0} characters; the oVirt engine takes at most {1}'.format(
-            len(description), MAX_DESCRIPTION), hypervisor=hypervisor, subject=subject)
-    refused = sorted(set(ch for ch in description if ord(ch) >= 128 and not ch.isalpha()))
+        raise InvalidInputError(
+            'description has {0} characters; the oVirt engine takes at most {1}'.format(len(description), MAX_DESCRIPTION),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
+    refused = sorted({ch for ch in description if ord(ch) >= 128 and not ch.isalpha()})
     if refused:
-        raise InvalidInputError('description holds {0}; the oVirt engine takes ASCII and letters only'.format(
-            ', '.join(repr(ch) for ch in refused)), hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'description holds {0}; the oVirt engine takes ASCII and letters only'.format(', '.join(repr(ch) for ch in refused)),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
 
 
 def sockets_and_cores(total, sockets, threads):
@@ -43,6 +48,5 @@ def sockets_and_cores(total, sockets, threads):
     if total % (sockets * threads) == 0 and total // (sockets * threads) <= MAX_CORES_PER_SOCKET:
         return sockets, total // (sockets * threads), threads
     # total sockets of one core each always qualifies, so the loop returns.
-    count = next(count for count in range(1, total + 1)
-                 if total % count == 0 and total // count <= MAX_CORES_PER_SOCKET)
+    count = next(count for count in range(1, total + 1) if total % count == 0 and total // count <= MAX_CORES_PER_SOCKET)
     return count, total // count, 1

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -21,22 +20,24 @@ from __future__ import annotations
 import random
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    apply_to_record, check_blank_spec, check_boot_order, spec_subject)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError, HypervisorError, InvalidInputError, NotFoundError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
-    _new_mac, boot_devices, format_net)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import apply_to_record, check_blank_spec, check_boot_order, spec_subject
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _new_mac, boot_devices, format_net
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import (
-    DRIVE, add_disk_params, os_type_matches, os_type_value, out_of_bus_order)
+    DRIVE,
+    add_disk_params,
+    os_type_matches,
+    os_type_value,
+    out_of_bus_order,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 # The EFI vars disk of a uefi VM: PVE's 4 MiB OVMF vars (efitype=4m, what PVE proposes for new VMs), without
 # Microsoft's Secure Boot keys, so an unsigned network boot loader (iPXE) starts.
 EFI_DISK = '{0}:1,efitype=4m,pre-enrolled-keys=0'
 
 
-class ProxmoxBlank(object):
+class ProxmoxBlank:
     """Blank VMs and the disks of every VM (see the module's docstring)."""
 
     # ------------------------------------------------------------ the contract's hooks
@@ -61,17 +62,24 @@ class ProxmoxBlank(object):
     def _image_storages(self, node, subject):
         """{storage: content} of the storages of node that hold VM disks (content images)."""
         stores = self._call('GET', 'nodes/{0}/storage'.format(node), subject) or []
-        return dict((s.get('storage'), str(s.get('content') or '')) for s in stores if s.get('storage'))
+        return {s.get('storage'): str(s.get('content') or '') for s in stores if s.get('storage')}
 
     def _check_image_storage(self, node, storage, stores, what, subject):
         usable = sorted(name for name, content in stores.items() if 'images' in content.split(','))
         if storage not in stores:
-            raise self.error(NotFoundError, "{0}: storage '{1}' not found on node '{2}'; storages for VM disks: "
-                                            "{3}".format(what, storage, node, ', '.join(usable) or 'none'), subject)
+            raise self.error(
+                NotFoundError,
+                "{0}: storage '{1}' not found on node '{2}'; storages for VM disks: {3}".format(what, storage, node, ', '.join(usable) or 'none'),
+                subject,
+            )
         if storage not in usable:
-            raise self.error(InvalidInputError, "{0}: storage '{1}' of node '{2}' does not hold VM disks (content "
-                                                "images); storages for VM disks: {3}".format(
-                                                    what, storage, node, ', '.join(usable) or 'none'), subject)
+            raise self.error(
+                InvalidInputError,
+                "{0}: storage '{1}' of node '{2}' does not hold VM disks (content images); storages for VM disks: {3}".format(
+                    what, storage, node, ', '.join(usable) or 'none'
+                ),
+                subject,
+            )
 
     def _add_params(self, config, change, subject):
         """The config parameters of change['add'] (disks to add, in order) and the keys they get, checked: each
@@ -79,10 +87,13 @@ class ProxmoxBlank(object):
         late = out_of_bus_order(change['before'], change['add'])
         if late is not None:
             index = len(change['before']) + late[0]
-            raise self.error(InvalidInputError, 'disks[{0}]: Proxmox VE lists disks in bus order (ide, sata, scsi, '
-                                                'virtio), and a {1} disk would come before the {2} disk(s) listed '
-                                                'before it; give the disks in that order'.format(
-                                                    index, change['add'][late[0]]['interface'], late[1]), subject)
+            raise self.error(
+                InvalidInputError,
+                'disks[{0}]: Proxmox VE lists disks in bus order (ide, sata, scsi, '
+                'virtio), and a {1} disk would come before the {2} disk(s) listed '
+                'before it; give the disks in that order'.format(index, change['add'][late[0]]['interface'], late[1]),
+                subject,
+            )
         try:
             return add_disk_params(config, change['add'])
         except ValueError as exc:
@@ -95,8 +106,11 @@ class ProxmoxBlank(object):
         nodes = sorted(n.get('node') for n in self._nodes() if n.get('node'))
         if len(nodes) == 1:
             return nodes[0]
-        raise self.error(InvalidInputError, "option 'node' is required to create a blank VM on a cluster of several "
-                                            "nodes; nodes: {0}".format(', '.join(nodes) or 'none'), subject)
+        raise self.error(
+            InvalidInputError,
+            "option 'node' is required to create a blank VM on a cluster of several nodes; nodes: {0}".format(', '.join(nodes) or 'none'),
+            subject,
+        )
 
     # ------------------------------------------------------------ blank VMs
     def _preflight_blank(self, spec):
@@ -110,17 +124,20 @@ class ProxmoxBlank(object):
             self._check_pool(spec['pool'], subject)
         for index, nic in enumerate(spec['networks']):
             if not nic.get('network'):
-                raise self.error(InvalidInputError, 'networks[{0}].network (the bridge) is required for a new '
-                                                    'NIC'.format(index), subject)
+                raise self.error(InvalidInputError, 'networks[{0}].network (the bridge) is required for a new NIC'.format(index), subject)
         stores = self._image_storages(node, subject)
         wanted = {'disks': spec['disks'], 'storage': spec.get('storage')}
         change = self.diff_hardware({'disks': [], 'name': spec.get('name')}, wanted)['disks']
         for index, disk in enumerate(change['add']):
             if not disk['storage']:
                 usable = sorted(name for name, content in stores.items() if 'images' in content.split(','))
-                raise self.error(InvalidInputError, "disks[{0}]: give its storage (or the option 'storage'); storages "
-                                                    "for VM disks on node '{1}': {2}".format(
-                                                        index, node, ', '.join(usable) or 'none'), subject)
+                raise self.error(
+                    InvalidInputError,
+                    "disks[{0}]: give its storage (or the option 'storage'); storages for VM disks on node '{1}': {2}".format(
+                        index, node, ', '.join(usable) or 'none'
+                    ),
+                    subject,
+                )
             self._check_image_storage(node, disk['storage'], stores, 'disks[{0}]'.format(index), subject)
         self._check_bridges(node, spec['networks'], subject)
         params = self._blank_params(spec, change, subject)
@@ -153,7 +170,7 @@ class ProxmoxBlank(object):
         if spec.get('description'):
             params['description'] = spec['description']
         if spec.get('tags'):
-            params['tags'] = ';'.join(sorted(set(str(t).lower() for t in spec['tags'])))
+            params['tags'] = ';'.join(sorted({str(t).lower() for t in spec['tags']}))
         if spec.get('pool'):
             params['pool'] = spec['pool']
         return params
@@ -161,13 +178,12 @@ class ProxmoxBlank(object):
     def _predict_blank(self, spec, checked):
         """The record of the blank VM the create will make: its config as PVE writes it, the id, UUID and MACs
         unknown."""
-        config = dict((key, value) for key, value in checked['params'].items() if key != 'pool')
+        config = {key: value for key, value in checked['params'].items() if key != 'pool'}
         for key, value in list(config.items()):
             storage, _sep, size = str(value).partition(':')
             if DRIVE.match(key) and size.isdigit():
                 config[key] = '{0}:vm-new-{1},size={2}G'.format(storage, key, size)
-        resource = {'vmid': '', 'name': spec.get('name'), 'node': checked['target'], 'status': 'stopped',
-                    'template': 0}
+        resource = {'vmid': '', 'name': spec.get('name'), 'node': checked['target'], 'status': 'stopped', 'template': 0}
         record = self._record(resource, config)
         record.update(id=None, uuid=None, nics=[dict(nic, mac=None) for nic in record['nics']])
         return record
@@ -213,5 +229,11 @@ class ProxmoxBlank(object):
         subject = describe_vm(vm.get('name'), vm.get('id'))
         for _index, key, size in grow:
             # An absolute size: a resize whose answer was lost is sent again harmlessly (same size: no change).
-            self._run_task('PUT', 'nodes/{0}/qemu/{1}/resize'.format(vm['node'], vm['id']), subject, timeout,
-                           {'disk': key, 'size': '{0}G'.format(int(size))}, read_back=lambda _sent_at: False)
+            self._run_task(
+                'PUT',
+                'nodes/{0}/qemu/{1}/resize'.format(vm['node'], vm['id']),
+                subject,
+                timeout,
+                {'disk': key, 'size': '{0}G'.format(int(size))},
+                read_back=lambda _sent_at: False,
+            )

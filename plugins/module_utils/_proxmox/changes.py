@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -12,8 +11,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
-    _natural, _new_mac, boot_devices, format_net, parse_net)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _natural, _new_mac, boot_devices, format_net, parse_net
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import cpu_params, other_params
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import MAX_NETS, stored_description
 
@@ -42,23 +40,22 @@ def config_params(config, changes, hypervisor, subject):
         for index, nic in enumerate(wanted):
             key = current[index] if index < len(current) else 'net{0}'.format(next(free, MAX_NETS))
             if key == 'net{0}'.format(MAX_NETS):
-                raise InvalidInputError('networks: a VM has at most {0} NICs (net0 to net{1})'.format(
-                    MAX_NETS, MAX_NETS - 1), hypervisor=hypervisor, subject=subject)
+                raise InvalidInputError(
+                    'networks: a VM has at most {0} NICs (net0 to net{1})'.format(MAX_NETS, MAX_NETS - 1), hypervisor=hypervisor, subject=subject
+                )
             other = parse_net(key, config[key])[1] if key in config else []
             if not nic.get('network'):
-                raise InvalidInputError('networks[{0}].network (the bridge) is required for a new NIC'.format(index),
-                                        hypervisor=hypervisor, subject=subject)
+                raise InvalidInputError('networks[{0}].network (the bridge) is required for a new NIC'.format(index), hypervisor=hypervisor, subject=subject)
             nic = dict(nic, mac=nic.get('mac') or _new_mac())
             params[key] = new_config[key] = format_net(nic, other)
-        for key in current[len(wanted):]:
+        for key in current[len(wanted) :]:
             delete.append(key)
             new_config.pop(key, None)
     if 'boot_order' in changes:
         devices = boot_devices(new_config)
         missing = [kind for kind in changes['boot_order']['after'] if kind not in devices]
         if missing:
-            raise InvalidInputError('boot_order names {0} but the VM has no such device'.format(', '.join(missing)),
-                                    hypervisor=hypervisor, subject=subject)
+            raise InvalidInputError('boot_order names {0} but the VM has no such device'.format(', '.join(missing)), hypervisor=hypervisor, subject=subject)
         params['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after'])
     if 'firmware' in changes:
         params['bios'] = 'ovmf' if changes['firmware']['after'] == 'uefi' else 'seabios'

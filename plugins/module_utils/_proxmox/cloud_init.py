@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -52,7 +51,7 @@ def pve_params(settings, change, config, nic_keys):
         wanted = settings['ip_config']
         for key, entry in zip(nic_keys, wanted):
             params['ipconfig{0}'.format(int(key[3:]))] = _pve_ipconfig(entry)
-        used = set('ipconfig{0}'.format(int(key[3:])) for key in nic_keys[:len(wanted)])
+        used = {'ipconfig{0}'.format(int(key[3:])) for key in nic_keys[: len(wanted)]}
         delete.extend(sorted(key for key in config if re.match(r'^ipconfig\d+$', key) and key not in used))
     if 'upgrade' in keys:
         params['ciupgrade'] = 1 if settings['upgrade'] else 0
@@ -70,7 +69,7 @@ def pve_params(settings, change, config, nic_keys):
 
 
 def _pve_ip_entry(value):
-    entry = dict((key, None) for key in IP_KEYS)
+    entry = dict.fromkeys(IP_KEYS)
     names = {'ip': 'address', 'gw': 'gateway', 'ip6': 'address6', 'gw6': 'gateway6'}
     for part in str(value or '').split(','):
         name, _sep, item = part.partition('=')
@@ -139,11 +138,11 @@ def pve_free_drive_slot(config):
 # `volid` and `size` in bytes, nothing of its text. So the snippet is named after the document's digest and checked
 # by its size; whoever may write to the snippet storage can still change its text: that storage must be trusted.
 
+
 def snippet_storage(stores):
     """The storage a user_data snippet is looked for on: the first (by name) of a node's storages (GET
     /nodes/{node}/storage?content=snippets) whose content allows snippets; None when none does."""
-    names = sorted(str(s.get('storage')) for s in stores or () if s.get('storage') and
-                   'snippets' in str(s.get('content', 'snippets')).split(','))
+    names = sorted(str(s.get('storage')) for s in stores or () if s.get('storage') and 'snippets' in str(s.get('content', 'snippets')).split(','))
     return names[0] if names else None
 
 
@@ -152,18 +151,28 @@ def check_snippet(node, storage, content, user_data):
     message)) otherwise, kind being 'missing' (no storage, or no such snippet) or 'other' (a snippet of that name,
     of another size: not this document)."""
     if storage is None:
-        return None, ('missing', "cloud_init.user_data needs a storage whose content allows snippets on node '{0}', "
-                                 "and none does; add 'snippets' to a storage's content".format(node))
+        return None, (
+            'missing',
+            "cloud_init.user_data needs a storage whose content allows snippets on node '{0}', and none does; add 'snippets' to a storage's content".format(
+                node
+            ),
+        )
     name = 'snippets/pureboot-user-data-{0}.yaml'.format(digest(user_data))
     volid = '{0}:{1}'.format(storage, name)
     found = [item for item in content or () if str(item.get('volid')) == volid]
     if not found:
-        return volid, ('missing', "cloud_init.user_data: the snippet '{0}' is not on node '{1}'; PVE's API cannot "
-                                  "upload snippets: copy the document to {2} of storage '{3}' first "
-                                  "(docs/cloud-init.md)".format(volid, node, name, storage))
+        return volid, (
+            'missing',
+            "cloud_init.user_data: the snippet '{0}' is not on node '{1}'; PVE's API cannot "
+            "upload snippets: copy the document to {2} of storage '{3}' first "
+            '(docs/cloud-init.md)'.format(volid, node, name, storage),
+        )
     size, wanted = found[0].get('size'), len(user_data.encode('utf-8'))
     if size != wanted:
-        return volid, ('other', "cloud_init.user_data: the snippet '{0}' on node '{1}' has {2} bytes, the document "
-                                "{3}: it is not this document (changed on the storage?); copy the document there "
-                                "again (docs/cloud-init.md)".format(volid, node, size, wanted))
+        return volid, (
+            'other',
+            "cloud_init.user_data: the snippet '{0}' on node '{1}' has {2} bytes, the document "
+            '{3}: it is not this document (changed on the storage?); copy the document there '
+            'again (docs/cloud-init.md)'.format(volid, node, size, wanted),
+        )
     return volid, None

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -16,8 +15,22 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
 
 # Proxmox's own OUI, used for the MACs of NICs this driver adds.
 PROXMOX_OUI = 'bc:24:11'
-NET_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'vmxnet3', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa',
-              'ne2k_pci', 'pcnet', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em')
+NET_MODELS = (
+    'virtio',
+    'e1000',
+    'e1000e',
+    'rtl8139',
+    'vmxnet3',
+    'i82551',
+    'i82557b',
+    'i82559er',
+    'ne2k_isa',
+    'ne2k_pci',
+    'pcnet',
+    'e1000-82540em',
+    'e1000-82544gc',
+    'e1000-82545em',
+)
 DISK_PREFIXES = ('scsi', 'virtio', 'sata', 'ide')
 BOOT_LETTERS = {'c': 'disk', 'd': 'cdrom', 'n': 'network'}
 
@@ -147,5 +160,4 @@ def _memory_mb(config):
 
 
 def _new_mac():
-    return '{0}:{1:02x}:{2:02x}:{3:02x}'.format(PROXMOX_OUI, random.randint(0, 255), random.randint(0, 255),
-                                                random.randint(0, 255))
+    return '{0}:{1:02x}:{2:02x}:{3:02x}'.format(PROXMOX_OUI, random.randint(0, 255), random.randint(0, 255), random.randint(0, 255))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -25,31 +24,75 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    FOREIGN_ANSWER_ERRORS, HypervisorDriver, check_boot_order, check_named, parallel_map, spec_subject, vm_subject)
+    FOREIGN_ANSWER_ERRORS,
+    HypervisorDriver,
+    check_boot_order,
+    check_named,
+    parallel_map,
+    spec_subject,
+    vm_subject,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    TaskFailedError, UnreachableError, transport_reason)
+    AuthError,
+    ConflictError,
+    HypervisorError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    TaskFailedError,
+    UnreachableError,
+    transport_reason,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import TLS, requests_failure
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    describe_vm, host_record, server_record, template_record, vm_matches, vm_record)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.blank import ProxmoxBlank
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import hardware_fields
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
-    check_snippet, pve_free_drive_slot, pve_has_drive, pve_params, pve_settings, snippet_storage)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
+    check_snippet,
+    pve_free_drive_slot,
+    pve_has_drive,
+    pve_params,
+    pve_settings,
+    snippet_storage,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import (
-    DISK_PREFIXES, NET_MODELS, _is_cdrom, _memory_mb, _natural, _node_of_path, _smbios_uuid, _status, _tags,
-    boot_devices, parse_boot_order, parse_net)
+    DISK_PREFIXES,
+    NET_MODELS,
+    _is_cdrom,
+    _memory_mb,
+    _natural,
+    _node_of_path,
+    _smbios_uuid,
+    _status,
+    _tags,
+    boot_devices,
+    parse_boot_order,
+    parse_net,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import hardware_fields
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
-    agent_enabled, check_ip_config_fits, check_nic_count, check_vm_name, local_disks)
+    agent_enabled,
+    check_ip_config_fits,
+    check_nic_count,
+    check_vm_name,
+    local_disks,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
+    describe_vm,
+    host_record,
+    server_record,
+    template_record,
+    vm_matches,
+    vm_record,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 try:
-    from proxmoxer.core import ResourceException
     import requests
+    from proxmoxer.core import ResourceException
+
     HAS_PROXMOXER = True
 except ImportError:
     HAS_PROXMOXER = False
@@ -78,14 +121,13 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
     PRODUCT = 'a Proxmox VE'
     LOGINS = (('username', 'password'), ('api_token_id', 'api_token_secret'))
     # A Proxmox cluster is the connection itself: no cluster option anywhere.
-    FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',),
-               'template_filters': ('cluster',)}
+    FOREIGN = {'connection': ('token',), 'placement': ('cluster',), 'vm_filters': ('cluster',), 'template_filters': ('cluster',)}
     NIC_MODELS = NET_MODELS
     CLOUD_INIT_UPGRADE = True  # as ciupgrade
     DEFAULT_DISK_INTERFACE = 'scsi'
 
     def __init__(self, connection):
-        super(ProxmoxDriver, self).__init__(connection)
+        super().__init__(connection)
         if not HAS_PROXMOXER:
             raise MissingLibraryError(missing_required_lib('proxmoxer'), hypervisor=self.label)
         if connection.api_token_id and '!' not in connection.api_token_id:
@@ -165,10 +207,14 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         nodes = self._nodes()
         resources = self._resources()
         templates = sum(1 for r in resources if r.get('template'))
-        return {'version': version.get('version'),
-                # PVE says online, offline or unknown: the words of HOST_STATUSES already.
-                'hosts': [host_record(n.get('node'), n.get('status')) for n in sorted(nodes, key=lambda n: n.get('node'))],
-                'host_count': len(nodes), 'vm_count': len(resources) - templates, 'template_count': templates}
+        return {
+            'version': version.get('version'),
+            # PVE says online, offline or unknown: the words of HOST_STATUSES already.
+            'hosts': [host_record(n.get('node'), n.get('status')) for n in sorted(nodes, key=lambda n: n.get('node'))],
+            'host_count': len(nodes),
+            'vm_count': len(resources) - templates,
+            'template_count': templates,
+        }
 
     def node_names(self):
         return [n.get('node') for n in self._nodes()]
@@ -208,15 +254,29 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             cores = resource.get('maxcpu')
             memory = int(resource['maxmem']) // (1024 * 1024) if resource.get('maxmem') else None
             hardware = {}
-        return vm_record(**hardware, **dict(
-            id=str(resource['vmid']), name=resource.get('name') or cfg.get('name'), hypervisor=self.label,
-            hypervisor_type=self.TYPE, status=_status(resource.get('status'), resource.get('lock'), qmpstatus),
-            node=resource.get('node'), cluster=None, cpu_cores=cores, memory_mb=memory, nics=nics,
-            ip_addresses=ips or [], uuid=_smbios_uuid(cfg), template=resource.get('template'),
-            boot_order=parse_boot_order(cfg) if config is not None else [],
-            firmware=('uefi' if cfg.get('bios') == 'ovmf' else 'bios') if config is not None else None,
-            os_type=cfg.get('ostype'), tags=_tags(cfg.get('tags') if config is not None else resource.get('tags')),
-            description=cfg.get('description')))
+        return vm_record(
+            **hardware,
+            **dict(
+                id=str(resource['vmid']),
+                name=resource.get('name') or cfg.get('name'),
+                hypervisor=self.label,
+                hypervisor_type=self.TYPE,
+                status=_status(resource.get('status'), resource.get('lock'), qmpstatus),
+                node=resource.get('node'),
+                cluster=None,
+                cpu_cores=cores,
+                memory_mb=memory,
+                nics=nics,
+                ip_addresses=ips or [],
+                uuid=_smbios_uuid(cfg),
+                template=resource.get('template'),
+                boot_order=parse_boot_order(cfg) if config is not None else [],
+                firmware=('uefi' if cfg.get('bios') == 'ovmf' else 'bios') if config is not None else None,
+                os_type=cfg.get('ostype'),
+                tags=_tags(cfg.get('tags') if config is not None else resource.get('tags')),
+                description=cfg.get('description'),
+            ),
+        )
 
     def _detailed(self, resource):
         node, vmid = resource['node'], resource['vmid']
@@ -228,19 +288,19 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
 
     def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         # Filter on what /cluster/resources already says, then fetch configs only for what is left.
-        candidates = [r for r in self._resources()
-                      if vm_matches(self._record(r), name=name, status=status, node=node, tags=tags,
-                                    include_templates=include_templates)]
-        offline = set(n.get('node') for n in self._nodes() if n.get('status') != 'online')
-        for node in sorted(offline & set(r.get('node') for r in candidates)):
-            self.warnings.append("{0}: node '{1}' is offline; its VMs are listed without their configuration".format(
-                self.label, node))
+        candidates = [
+            r for r in self._resources() if vm_matches(self._record(r), name=name, status=status, node=node, tags=tags, include_templates=include_templates)
+        ]
+        offline = {n.get('node') for n in self._nodes() if n.get('status') != 'online'}
+        for node in sorted(offline & {r.get('node') for r in candidates}):
+            self.warnings.append("{0}: node '{1}' is offline; its VMs are listed without their configuration".format(self.label, node))
 
         def detail(resource):
             # An offline node cannot answer for its VMs: report what the cluster knows.
             if resource.get('node') in offline:
                 return self._record(resource)
             return self._detailed(resource)
+
         return parallel_map(detail, sorted(candidates, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def _recent_resources(self):
@@ -255,8 +315,9 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         else:
             found = [r for r in resources if r.get('name') == name and bool(r.get('template')) == templates]
         if len(found) > 1:
-            raise self.error(ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(
-                name, ', '.join(str(r['vmid']) for r in found)), describe_vm(name))
+            raise self.error(
+                ConflictError, 'several VMs are named {0!r}: ids {1}; use id instead'.format(name, ', '.join(str(r['vmid']) for r in found)), describe_vm(name)
+            )
         return found[0] if found else None
 
     def get_vm(self, vm_id=None, name=None):
@@ -271,9 +332,11 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         subject = describe_vm((resource or {}).get('name'), vmid)
         current = self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
         config = self._config(node, vmid, subject)
-        resource = dict(resource or {'vmid': vmid, 'node': node, 'name': current.get('name') or config.get('name'),
-                                     'template': 1 if config.get('template') else 0},
-                        status=current.get('status', (resource or {}).get('status')), lock=current.get('lock'))
+        resource = dict(
+            resource or {'vmid': vmid, 'node': node, 'name': current.get('name') or config.get('name'), 'template': 1 if config.get('template') else 0},
+            status=current.get('status', (resource or {}).get('status')),
+            lock=current.get('lock'),
+        )
         ips = []
         if current.get('status') == 'running' and current.get('agent'):
             ips = self._guest_ips(node, vmid)
@@ -283,15 +346,21 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         config = self._config(resource['node'], resource['vmid'])
         maxdisk = resource.get('maxdisk') or 0
         return template_record(
-            id=str(resource['vmid']), name=resource.get('name'), os_type=config.get('ostype'),
-            cpu_cores=int(config.get('cores', 1)) * int(config.get('sockets', 1)), memory_mb=_memory_mb(config),
-            disk_gb=round(maxdisk / 1024 ** 3, 1) if maxdisk else None, node=resource.get('node'), cluster=None,
-            description=config.get('description'), hypervisor=self.label)
+            id=str(resource['vmid']),
+            name=resource.get('name'),
+            os_type=config.get('ostype'),
+            cpu_cores=int(config.get('cores', 1)) * int(config.get('sockets', 1)),
+            memory_mb=_memory_mb(config),
+            disk_gb=round(maxdisk / 1024**3, 1) if maxdisk else None,
+            node=resource.get('node'),
+            cluster=None,
+            description=config.get('description'),
+            hypervisor=self.label,
+        )
 
     def _list_templates(self, name=None, node=None, cluster=None):
         found = [r for r in self._resources() if r.get('template')]
-        found = [r for r in found if vm_matches(self._record(r), name=name, node=node, cluster=cluster,
-                                                include_templates=True)]
+        found = [r for r in found if vm_matches(self._record(r), name=name, node=node, cluster=cluster, include_templates=True)]
         return parallel_map(self._template_record, sorted(found, key=lambda r: int(r['vmid'])), self.max_workers)
 
     def find_template(self, ref, node=None, cluster=None, subject=None):
@@ -313,11 +382,14 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             error_class = TaskFailedError
             if 'is locked' in exit_status or "can't lock file" in exit_status:
                 error_class = ConflictError
-            raise self.error(error_class, 'task {0} failed: {1}; last log lines: {2}'.format(
-                kind, exit_status, ' | '.join(lines)), subject,
-                details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError})
-        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1,
-                        hypervisor=self.label, subject=subject)
+            raise self.error(
+                error_class,
+                'task {0} failed: {1}; last log lines: {2}'.format(kind, exit_status, ' | '.join(lines)),
+                subject,
+                details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError},
+            )
+
+        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1, hypervisor=self.label, subject=subject)
 
     def _task_log(self, node, upid, subject):
         try:
@@ -349,6 +421,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             if wait and upid:
                 self._wait_task(node, upid, max(deadline - time.monotonic(), 1), subject)
             return upid
+
         return retry_while_locked(attempt, deadline)
 
     def _task_of(self, node, vmid, kind, sent_at, subject):
@@ -362,7 +435,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
 
     # ----------------------------------------------------------------- write
     def _check_node(self, node, subject):
-        nodes = dict((n.get('node'), n.get('status')) for n in self._nodes())
+        nodes = {n.get('node'): n.get('status') for n in self._nodes()}
         check_named('node', node, nodes, self.label, subject)
         if nodes[node] != 'online':
             raise self.error(UnreachableError, "node '{0}' is {1}".format(node, nodes[node] or 'offline'), subject)
@@ -370,14 +443,14 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
     def _check_pool(self, pool, subject):
         pools = [p.get('poolid') for p in self._call('GET', 'pools', subject) or []]
         if pool not in pools:
-            raise self.error(NotFoundError, "pool '{0}' not found; available: {1}".format(
-                pool, ', '.join(sorted(pools)) or 'none'), subject)
+            raise self.error(NotFoundError, "pool '{0}' not found; available: {1}".format(pool, ', '.join(sorted(pools)) or 'none'), subject)
 
     def _check_storage(self, node, storage, subject):
         stores = [s.get('storage') for s in self._call('GET', 'nodes/{0}/storage'.format(node), subject) or []]
         if storage not in stores:
-            raise self.error(NotFoundError, "storage '{0}' not found on node '{1}'; available: {2}".format(
-                storage, node, ', '.join(sorted(stores)) or 'none'), subject)
+            raise self.error(
+                NotFoundError, "storage '{0}' not found on node '{1}'; available: {2}".format(storage, node, ', '.join(sorted(stores)) or 'none'), subject
+            )
 
     def _check_bridges(self, node, networks, subject):
         """Each NIC's network is a bridge of the node or an SDN vnet of the cluster; a user who may not read the
@@ -390,8 +463,11 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         except AuthError as exc:
             if not exc.details.get('forbidden'):
                 raise
-            self.warnings.append("{0}: {1}: the bridges of node '{2}' could not be read ({3}), so {4} was not "
-                                 "checked".format(self.label, subject, node, exc.message, ', '.join(sorted(set(wanted)))))
+            self.warnings.append(
+                "{0}: {1}: the bridges of node '{2}' could not be read ({3}), so {4} was not checked".format(
+                    self.label, subject, node, exc.message, ', '.join(sorted(set(wanted)))
+                )
+            )
             return
         bridges = [i.get('iface') for i in interfaces if i.get('type') in BRIDGE_TYPES]
         missing = [bridge for bridge in wanted if bridge not in bridges]
@@ -405,20 +481,28 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             vnets = []
         for bridge in missing:
             if bridge not in vnets:
-                raise self.error(NotFoundError, "bridge '{0}' not found on node '{1}' (nor an SDN vnet); available: "
-                                                "{2}".format(bridge, node, ', '.join(sorted(set(bridges + vnets))) or 'none'),
-                                 subject)
+                raise self.error(
+                    NotFoundError,
+                    "bridge '{0}' not found on node '{1}' (nor an SDN vnet); available: {2}".format(
+                        bridge, node, ', '.join(sorted(set(bridges + vnets))) or 'none'
+                    ),
+                    subject,
+                )
 
     def _template_resource(self, ref, subject):
         """The template resource named or numbered ref, or NotFoundError listing the available ones."""
         templates = [r for r in self._recent_resources() if r.get('template')]
         found = [r for r in templates if str(r['vmid']) == str(ref)] or [r for r in templates if r.get('name') == ref]
         if not found:
-            raise self.error(NotFoundError, "template '{0}' not found; available: {1}".format(
-                ref, ', '.join(sorted(r.get('name') or str(r['vmid']) for r in templates)) or 'none'), subject)
+            raise self.error(
+                NotFoundError,
+                "template '{0}' not found; available: {1}".format(ref, ', '.join(sorted(r.get('name') or str(r['vmid']) for r in templates)) or 'none'),
+                subject,
+            )
         if len(found) > 1:
-            raise self.error(ConflictError, "several templates are named '{0}': ids {1}; use the id".format(
-                ref, ', '.join(str(r['vmid']) for r in found)), subject)
+            raise self.error(
+                ConflictError, "several templates are named '{0}': ids {1}; use the id".format(ref, ', '.join(str(r['vmid']) for r in found)), subject
+            )
         return found[0]
 
     def _check_shared(self, template, config, target, storage, subject):
@@ -430,17 +514,22 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             shared.update(s.get('storage') for s in stores if s.get('shared'))
         local = local_disks(config, shared)
         if local:
-            raise self.error(InvalidInputError, "template '{0}' has {1} on storage '{2}', local to node '{3}'; Proxmox "
-                                                "VE clones to another node ('{4}') only from shared storage: give node "
-                                                "'{3}' or a template on shared storage".format(
-                                                    template.get('name'), local[0][0], local[0][1], template['node'],
-                                                    target), subject)
+            raise self.error(
+                InvalidInputError,
+                "template '{0}' has {1} on storage '{2}', local to node '{3}'; Proxmox "
+                "VE clones to another node ('{4}') only from shared storage: give node "
+                "'{3}' or a template on shared storage".format(template.get('name'), local[0][0], local[0][1], template['node'], target),
+                subject,
+            )
         if storage and storage not in shared:
-            raise self.error(InvalidInputError, "storage '{0}' is not shared; Proxmox VE clones to another node "
-                                                "('{1}') only onto shared storage".format(storage, target), subject)
+            raise self.error(
+                InvalidInputError,
+                "storage '{0}' is not shared; Proxmox VE clones to another node ('{1}') only onto shared storage".format(storage, target),
+                subject,
+            )
 
     def validate_spec(self, spec):
-        super(ProxmoxDriver, self).validate_spec(spec)
+        super().validate_spec(spec)
         check_nic_count(spec.get('networks'), self.label, spec_subject(spec))
 
     def preflight(self, spec):
@@ -481,15 +570,13 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             return config
         subject = spec_subject(spec)
         # The boot order is checked against the devices (check_boot_order), not here.
-        params = config_params(config, dict((k, v) for k, v in changes.items() if k != 'boot_order'), self.label,
-                               subject)
+        params = config_params(config, {k: v for k, v in changes.items() if k != 'boot_order'}, self.label, subject)
         for key in (params.pop('delete', '') or '').split(','):
             config.pop(key, None)
         config.update(params)
         if 'boot_order' in changes:
             devices = boot_devices(config)
-            config['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after']
-                                                 if kind in devices)
+            config['boot'] = 'order=' + ';'.join(devices[kind] for kind in changes['boot_order']['after'] if kind in devices)
         return config
 
     def _clone_resource(self, spec, checked):
@@ -537,7 +624,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         """
         name = params['name']
         lowest = int(self._call('GET', 'cluster/nextid', subject))
-        taken = set(int(r['vmid']) for r in self._recent_resources())
+        taken = {int(r['vmid']) for r in self._recent_resources()}
         candidate = free_vmid(lowest, taken, name_offset(name))
         for _attempt in range(ID_ATTEMPTS):
             outcome = self._clone_once(node, template_id, candidate, params, subject, deadline)
@@ -556,8 +643,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         if template_id is None:
             return self._create_once(node, vmid, params, subject, deadline)
         try:
-            upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject, newid=vmid,
-                              **params)
+            upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject, newid=vmid, **params)
         except ConflictError as exc:
             if exc.details.get('id_taken'):
                 return 'taken'
@@ -586,6 +672,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         """After a clone request whose answer was lost. PVE writes the new VM's configuration, locked, before it
         answers: a VM with this id and this name is the clone (wait until its lock is gone); one with another name
         took the id first; none means the request never arrived, or the clone failed at once: send it again."""
+
         def settled():
             resource = self._find_resource(vm_id=vmid)
             if resource is None:
@@ -593,8 +680,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             if resource.get('name') != name or resource.get('template'):
                 return 'taken'
             return None if resource.get('lock') else 'done'
-        return wait_for(settled, max(deadline - time.monotonic(), 1), 'the clone to VM id {0}'.format(vmid),
-                        hypervisor=self.label, subject=subject)
+
+        return wait_for(settled, max(deadline - time.monotonic(), 1), 'the clone to VM id {0}'.format(vmid), hypervisor=self.label, subject=subject)
 
     def _made_meanwhile(self, name, subject):
         """The VM listing after a collision, to take from it; a VM of our name made meanwhile by another client
@@ -602,8 +689,9 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         resources = self._find_resource_listing()
         same = [r for r in resources if r.get('name') == name and not r.get('template')]
         if same:
-            raise self.error(ConflictError, 'VM {0!r} was made meanwhile by another client (id {1}); not making a '
-                                            'second one'.format(name, same[0]['vmid']), subject)
+            raise self.error(
+                ConflictError, 'VM {0!r} was made meanwhile by another client (id {1}); not making a second one'.format(name, same[0]['vmid']), subject
+            )
         return resources
 
     def _find_resource_listing(self):
@@ -632,9 +720,10 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
                     raise
                 # PUT /config answers once the change is written: read it back, and send it again only when the
                 # configuration does not hold it yet (the request never arrived).
-                wanted = dict((key, change['after']) for key, change in changes.items())
+                wanted = {key: change['after'] for key, change in changes.items()}
                 if self.diff_hardware(self._vm_at(node, vmid), wanted):
                     self._call('PUT', path, subject, **params)
+
         if params:
             retry_while_locked(write, time.monotonic() + timeout)
         return self._vm_at(node, vmid)
@@ -654,8 +743,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
                 return upid
             status = self._current(node, vmid, subject).get('status')
             return None if status == POWER_RESULTS.get(action) else False
-        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout,
-                       params, wait=wait, read_back=read_back)
+
+        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout, params, wait=wait, read_back=read_back)
         # A power action changes the status only (pending changes that a start applies were read as the
         # configuration already): read that, not the whole VM again.
         try:
@@ -665,8 +754,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         ips = []
         if current.get('status') == 'running' and current.get('agent'):
             ips = self._guest_ips(node, vmid)
-        return dict(vm, status=_status(current.get('status'), current.get('lock'), current.get('qmpstatus')),
-                    ip_addresses=ips)
+        return dict(vm, status=_status(current.get('status'), current.get('lock'), current.get('qmpstatus')), ip_addresses=ips)
 
     def _current(self, node, vmid, subject):
         return self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
@@ -680,8 +768,10 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             if upid:
                 return upid
             return None if self._find_resource(vm_id=vmid) is None else False
-        self._run_task('DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout,
-                       {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back)
+
+        self._run_task(
+            'DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout, {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back
+        )
 
     # ------------------------------------------------------------ cloud-init
     # The VM's cloud-init drive and its ci* settings; user_data as a snippet (cicustom user=...) that must already be
@@ -692,9 +782,11 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         ignored = [key for key in ('user', 'password', 'ssh_keys') if settings.get(key)]
         if ignored:
             # cicustom user= replaces the user data PVE generates from ciuser, cipassword and sshkeys (Cloudinit.pm).
-            self.warnings.append('{0}: {1}: cloud_init.user_data replaces the user data Proxmox VE makes, so {2} '
-                                 'reach(es) the guest only if user_data sets them itself'.format(
-                                     self.label, subject, ', '.join(ignored)))
+            self.warnings.append(
+                '{0}: {1}: cloud_init.user_data replaces the user data Proxmox VE makes, so {2} reach(es) the guest only if user_data sets them itself'.format(
+                    self.label, subject, ', '.join(ignored)
+                )
+            )
         if node is None and template:
             node = self._template_resource(template, subject)['node']
         self._user_data_snippet(node, settings['user_data'], subject)
@@ -704,8 +796,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         there is another document (_proxmox/cloud_init.py: check_snippet)."""
         stores = self._call('GET', 'nodes/{0}/storage'.format(node), subject, content='snippets', enabled=1) or []
         storage = snippet_storage(stores)
-        content = self._call('GET', 'nodes/{0}/storage/{1}/content'.format(node, storage), subject,
-                             content='snippets') or [] if storage else []
+        content = self._call('GET', 'nodes/{0}/storage/{1}/content'.format(node, storage), subject, content='snippets') or [] if storage else []
         volid, problem = check_snippet(node, storage, content, user_data)
         if problem:
             raise self.error(NotFoundError if problem[0] == 'missing' else ConflictError, problem[1], subject)
@@ -735,8 +826,11 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
                 params['cicustom'] = 'user=' + self._user_data_snippet(node, settings['user_data'], subject)
             if not pve_has_drive(config):
                 # The drive goes on the storage of the VM's first disk, as PVE's GUI proposes.
-                disks = [key for key in sorted(config, key=_natural) if key.startswith(DISK_PREFIXES) and
-                         re.match(r'^[a-z]+\d+$', key) and not _is_cdrom(config[key])]
+                disks = [
+                    key
+                    for key in sorted(config, key=_natural)
+                    if key.startswith(DISK_PREFIXES) and re.match(r'^[a-z]+\d+$', key) and not _is_cdrom(config[key])
+                ]
                 storage = str(config[disks[0]]).split(':', 1)[0] if disks else 'local-lvm'
                 params[pve_free_drive_slot(config)] = '{0}:cloudinit'.format(storage)
             if delete:
@@ -755,5 +849,6 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
                 if again or not pve_has_drive(config):
                     left = dict(again or {'keys': []}, password=change['password'])
                     self._call('PUT', path, subject, **params_for(config, left))
+
         retry_while_locked(write, deadline)
         return self.read_cloud_init(vm)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -18,7 +17,14 @@ except ImportError:  # the driver says proxmoxer (and with it requests) is missi
     requests = None
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, NotFoundError, UnreachableError, plain_line)
+    ApiError,
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnreachableError,
+    plain_line,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path
 
 
@@ -30,7 +36,7 @@ def resource_error(driver, exc, path, subject):
     if isinstance(errors, dict) and set(errors) == {'errors'} and isinstance(errors['errors'], (bytes, str)):
         # proxmoxer's stand-in for a body that is not JSON (a proxy's HTML error page): its words, not its bytes.
         body = errors['errors'].decode('utf-8', 'replace') if isinstance(errors['errors'], bytes) else errors['errors']
-        text = '{0} (not the API\'s answer: {1})'.format(text, plain_line(body, 120))
+        text = "{0} (not the API's answer: {1})".format(text, plain_line(body, 120))
         errors = None
     if errors and isinstance(errors, dict):
         fields = '; '.join('{0}: {1}'.format(k, str(v).strip()) for k, v in sorted(errors.items()))
@@ -73,5 +79,4 @@ def foreign_refusal(conn):
     if isinstance(body, dict) and 'data' in body:
         return None
     shown = json.dumps(body) if body is not None else answer.text
-    return 'its login answers HTTP 401, and GET /api2/json/version answers HTTP {0} {1}'.format(
-        answer.status_code, plain_line(shown, 80))
+    return 'its login answers HTTP 401, and GET /api2/json/version answers HTTP {0} {1}'.format(answer.status_code, plain_line(shown, 80))

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -26,13 +25,11 @@ BUS_SLOTS = {'ide': 4, 'sata': 6, 'scsi': 31, 'virtio': 16}
 DRIVE = re.compile(r'^(ide|sata|scsi|virtio)(\d+)$')
 # pve-common PVE/JSONSchema.pm parse_size: a number with an optional unit; a bare number is bytes.
 SIZE = re.compile(r'^(\d+(?:\.\d+)?)([KMGT]?)$')
-UNITS = {'': 1, 'K': 1024, 'M': 1024 ** 2, 'G': 1024 ** 3, 'T': 1024 ** 4}
+UNITS = {'': 1, 'K': 1024, 'M': 1024**2, 'G': 1024**3, 'T': 1024**4}
 # The collection's OS families as PVE's ostype (qemu-server's enum: other, wxp, w2k, w2k3, w2k8, wvista, win7,
 # win8, win10, win11, l24, l26, solaris), and the ostypes of each family.
 OS_WORDS = {'linux': 'l26', 'windows': 'win11', 'other': 'other'}
-OS_FAMILIES = {'linux': ('l24', 'l26'), 'windows': ('wxp', 'w2k', 'w2k3', 'w2k8', 'wvista', 'win7', 'win8', 'win10',
-                                                    'win11'),
-               'other': ('other', 'solaris')}
+OS_FAMILIES = {'linux': ('l24', 'l26'), 'windows': ('wxp', 'w2k', 'w2k3', 'w2k8', 'wvista', 'win7', 'win8', 'win10', 'win11'), 'other': ('other', 'solaris')}
 # PVE's scsihw for a VM with SCSI disks: one controller per disk, what PVE's GUI proposes for new VMs.
 SCSI_CONTROLLER = 'virtio-scsi-single'
 
@@ -95,8 +92,12 @@ def cpu_type(config):
 
 def hardware_fields(config):
     """The record fields of this module: disks, cpu_sockets, cpu_type, start_on_boot."""
-    return {'disks': disk_records(config), 'cpu_sockets': int(config.get('sockets', 1)), 'cpu_type': cpu_type(config),
-            'start_on_boot': str(config.get('onboot', 0)) in ('1', 'true')}
+    return {
+        'disks': disk_records(config),
+        'cpu_sockets': int(config.get('sockets', 1)),
+        'cpu_type': cpu_type(config),
+        'start_on_boot': str(config.get('onboot', 0)) in ('1', 'true'),
+    }
 
 
 def os_type_value(os_type):
@@ -167,8 +168,7 @@ def cpu_params(config, changes):
     if 'cpu_sockets' in changes:
         sockets = int(changes['cpu_sockets']['after'])
         if total % sockets:
-            raise ValueError('cpu_cores ({0}, the total of virtual CPUs) must be a multiple of cpu_sockets ({1})'.format(
-                total, sockets))
+            raise ValueError('cpu_cores ({0}, the total of virtual CPUs) must be a multiple of cpu_sockets ({1})'.format(total, sockets))
         return {'cores': total // sockets, 'sockets': sockets}
     if total % sockets == 0:
         return {'cores': total // sockets}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -45,15 +44,21 @@ def agent_enabled(value):
 def check_vm_name(name, hypervisor, subject):
     """A new VM's name must be a DNS name (the `name` parameter's format in qemu-server)."""
     if name and not DNS_NAME.match(str(name)):
-        raise InvalidInputError("name '{0}' is not a DNS name, which Proxmox VE wants for VM names: letters, digits "
-                                "and '-' in dot-separated labels, no label starting or ending with '-'".format(name),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            "name '{0}' is not a DNS name, which Proxmox VE wants for VM names: letters, digits "
+            "and '-' in dot-separated labels, no label starting or ending with '-'".format(name),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
 
 
 def check_nic_count(networks, hypervisor, subject):
     if networks is not None and len(networks) > MAX_NETS:
-        raise InvalidInputError('networks has {0} NICs; a Proxmox VE VM has at most {1} (net0 to net{2})'.format(
-            len(networks), MAX_NETS, MAX_NETS - 1), hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'networks has {0} NICs; a Proxmox VE VM has at most {1} (net0 to net{2})'.format(len(networks), MAX_NETS, MAX_NETS - 1),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
 
 
 def check_ip_config_fits(entries, nic_keys, hypervisor, subject):
@@ -61,10 +66,13 @@ def check_ip_config_fits(entries, nic_keys, hypervisor, subject):
     cloud-init reads ipconfigN for netN only (qemu-server QemuServer/Cloudinit.pm), so entries beyond the NICs
     would be stored and never applied."""
     if entries is not None and len(entries) > len(nic_keys):
-        raise InvalidInputError('cloud_init: ip_config has {0} entries and the VM has {1} NIC(s) ({2}); each entry '
-                                'configures one NIC, in the order of their slots'.format(
-                                    len(entries), len(nic_keys), ', '.join(nic_keys) or 'none'),
-                                hypervisor=hypervisor, subject=subject)
+        raise InvalidInputError(
+            'cloud_init: ip_config has {0} entries and the VM has {1} NIC(s) ({2}); each entry configures one NIC, in the order of their slots'.format(
+                len(entries), len(nic_keys), ', '.join(nic_keys) or 'none'
+            ),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
 
 
 def local_disks(config, shared_storages):

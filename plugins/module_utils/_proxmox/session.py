@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -18,8 +17,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.erro
 
 try:
     import proxmoxer
-    from proxmoxer.core import AuthenticationError as ProxmoxAuthenticationError
     import requests
+    from proxmoxer.core import AuthenticationError as ProxmoxAuthenticationError
 except ImportError:
     pass  # driver.py says so (MissingLibraryError) before a session is opened
 
@@ -28,13 +27,12 @@ DEFAULT_PORT = 8006
 NO_SUCH_PATH = (404, 405, 501)
 
 
-class ProxmoxSession(object):
+class ProxmoxSession:
     """The login and the session of ProxmoxDriver."""
 
     def _login(self):
         conn = self.conn
-        kwargs = dict(host=conn.host, port=conn.port or DEFAULT_PORT, verify_ssl=conn.tls_verify(),
-                      timeout=conn.timeout)
+        kwargs = dict(host=conn.host, port=conn.port or DEFAULT_PORT, verify_ssl=conn.tls_verify(), timeout=conn.timeout)
         if conn.api_token_id and conn.api_token_secret:
             user, token_name = conn.api_token_id.split('!', 1)
             kwargs.update(user=user, token_name=token_name, token_value=conn.api_token_secret)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -31,12 +30,19 @@ from urllib.parse import quote, urlsplit
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, HypervisorError, InvalidInputError, MissingLibraryError, NotFoundError,
-    plain_line, transport_reason)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import (
-    MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    HypervisorError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    plain_line,
+    transport_reason,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
@@ -44,6 +50,7 @@ try:
     import requests
     import requests.adapters
     import urllib3.connectionpool
+
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
@@ -60,10 +67,8 @@ PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_fil
 NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
 # What POST /nodes takes, and the only fields PATCH /nodes/{id} changes (it ignores any other with a 200).
 # (API_*: what the server's API takes; the link's own subsets are _pureboot/link.py's LINK_NODE_*.)
-API_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number',
-                          'system_uuid', 'pi_model')
-API_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid',
-                         'pi_model')
+API_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')
+API_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')
 API_HYPERVISOR_CREATE_FIELDS = ('name', 'type', 'api_url', 'username', 'password', 'verify_ssl')
 API_HYPERVISOR_PATCH_FIELDS = ('name', 'api_url', 'username', 'password', 'verify_ssl')
 TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_-]{1,50}$')
@@ -95,22 +100,23 @@ AUTH_REASONS = {
 
 # ------------------------------------------------------------------------- the `pureboot` option
 
+
 def pureboot_suboptions():
     """The suboptions of `pureboot`, as AnsibleModule takes them.
 
     No env_fallback: the environment's credentials go only to the server PUREBOOT_URL names, which needs the whole
     dict (client_from_module applies _env.pureboot_with_env_fallbacks), not one suboption at a time.
     """
-    return dict((option, spec) for option, spec in (
-        ('url', dict(type='str')),
-        ('api_key', dict(type='str', no_log=True)),
-        ('username', dict(type='str')),
-        ('password', dict(type='str', no_log=True)),
-        ('verify_ssl', dict(type='bool', default=True)),
-        ('ca_file', dict(type='path')),
-        ('timeout', dict(type='int', default=DEFAULT_TIMEOUT)),
-        ('allow_insecure_http', dict(type='bool', default=False)),
-    ))
+    return {
+        'url': dict(type='str'),
+        'api_key': dict(type='str', no_log=True),
+        'username': dict(type='str'),
+        'password': dict(type='str', no_log=True),
+        'verify_ssl': dict(type='bool', default=True),
+        'ca_file': dict(type='path'),
+        'timeout': dict(type='int', default=DEFAULT_TIMEOUT),
+        'allow_insecure_http': dict(type='bool', default=False),
+    }
 
 
 def pureboot_argument_spec():
@@ -146,6 +152,7 @@ def pureboot_requested(options):
 
 
 # ------------------------------------------------------------------------- helpers
+
 
 def validation_text(detail):
     """A 422 detail list as one line: 'mac_address: String should match pattern ...; arch: Input should be ...'.
@@ -189,8 +196,7 @@ def _answer_in_words(payload):
         for key in ('error', 'message', 'detail'):
             if isinstance(payload.get(key), str) and payload[key].strip():
                 return 'answered with an error: {0}'.format(_plain(payload[key]))
-        return "answered JSON without PureBoot's envelope (keys: {0})".format(
-            _plain(', '.join(sorted(str(k) for k in payload))) or 'none')
+        return "answered JSON without PureBoot's envelope (keys: {0})".format(_plain(', '.join(sorted(str(k) for k in payload))) or 'none')
     return "answered a JSON {0}, not PureBoot's envelope".format('list' if isinstance(payload, list) else 'value')
 
 
@@ -202,6 +208,7 @@ def valid_tag(tag):
 # ------------------------------------------------------------------------- the client
 
 if HAS_REQUESTS:
+
     class _UnverifiedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
         """An HTTPS pool that does not warn on every request that the certificate was not verified.
 
@@ -235,17 +242,18 @@ if HAS_REQUESTS:
             return self._quiet(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
-class PureBootClient(object):
+class PureBootClient:
     """One PureBoot server. Safe to share between threads (the inventory plugin does)."""
 
-    def __init__(self, url, api_key=None, username=None, password=None, verify_ssl=True, ca_file=None,
-                 timeout=DEFAULT_TIMEOUT, label=None, allow_insecure_http=False):
+    def __init__(
+        self, url, api_key=None, username=None, password=None, verify_ssl=True, ca_file=None, timeout=DEFAULT_TIMEOUT, label=None, allow_insecure_http=False
+    ):
         url = (url or '').strip().rstrip('/')
         if not url:
             raise InvalidInputError("option 'url' is required", hypervisor=label or DEFAULT_LABEL)
         if url.endswith(API_PREFIX):
             # Users copy the API address from the docs; the base is what we need.
-            url = url[:-len(API_PREFIX)]
+            url = url[: -len(API_PREFIX)]
         parts = urlsplit(url)
         if parts.scheme not in ('http', 'https') or not parts.hostname:
             raise InvalidInputError("url '{0}' is not an http(s) URL".format(url), hypervisor=label or DEFAULT_LABEL)
@@ -258,10 +266,12 @@ class PureBootClient(object):
             if not allow_insecure_http:
                 raise InvalidInputError(
                     "url '{0}' is plain http to another machine: the API key or password and every answer would cross "
-                    "the network unencrypted; use https, or set allow_insecure_http: true to accept that".format(url),
-                    hypervisor=self.label)
-            self.warnings.append('{0}: {1} is plain http (allow_insecure_http): the API key or password and every '
-                                 'answer cross the network unencrypted'.format(self.label, url))
+                    'the network unencrypted; use https, or set allow_insecure_http: true to accept that'.format(url),
+                    hypervisor=self.label,
+                )
+            self.warnings.append(
+                '{0}: {1} is plain http (allow_insecure_http): the API key or password and every answer cross the network unencrypted'.format(self.label, url)
+            )
         self.api_key = api_key or None
         self.username = username or None
         self.password = password or None
@@ -272,8 +282,9 @@ class PureBootClient(object):
         except (TypeError, ValueError):
             raise InvalidInputError("option 'timeout' must be a number of seconds", hypervisor=self.label)
         if not 0 < self.timeout <= MAX_REQUEST_TIMEOUT:
-            raise InvalidInputError("option 'timeout' must be more than 0 and at most {0} seconds, got {1}".format(
-                MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.label)
+            raise InvalidInputError(
+                "option 'timeout' must be more than 0 and at most {0} seconds, got {1}".format(MAX_REQUEST_TIMEOUT, self.timeout), hypervisor=self.label
+            )
         if verify_ssl and ca_file and not os.path.isfile(ca_file):
             raise InvalidInputError("ca_file '{0}' does not exist".format(ca_file), hypervisor=self.label)
         if not HAS_REQUESTS:
@@ -284,9 +295,11 @@ class PureBootClient(object):
         # When a read is asked again (_http.py: one policy for every client).
         self.retry = READS
         if self.verify is False and parts.scheme == 'https':
-            self.warnings.append('{0}: the TLS certificate of {1} is not verified (verify_ssl: false): anyone on the '
-                                 'way can read and change the traffic, credentials included; give ca_file '
-                                 'instead'.format(self.label, url))
+            self.warnings.append(
+                '{0}: the TLS certificate of {1} is not verified (verify_ssl: false): anyone on the '
+                'way can read and change the traffic, credentials included; give ca_file '
+                'instead'.format(self.label, url)
+            )
             # Said once above: urllib3's own warning on every request would only bury the output.
             self._session.mount('https://', _UnverifiedHTTPSAdapter())
         self._login_lock = threading.Lock()
@@ -297,23 +310,28 @@ class PureBootClient(object):
     @classmethod
     def from_options(cls, options, label=None):
         """A client from the `pureboot` option dict (apply _env.pureboot_with_env_fallbacks() first in plugins)."""
-        options = dict((key, value) for key, value in (options or {}).items() if value is not None)
+        options = {key: value for key, value in (options or {}).items() if value is not None}
         unknown = sorted(set(options) - set(PUREBOOT_KEYS))
         if unknown:
-            raise InvalidInputError('unknown option(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(PUREBOOT_KEYS)),
-                                    hypervisor=label or DEFAULT_LABEL)
+            raise InvalidInputError('unknown option(s) {0}; known: {1}'.format(', '.join(unknown), ', '.join(PUREBOOT_KEYS)), hypervisor=label or DEFAULT_LABEL)
         switches = {}
         for key, default in (('verify_ssl', True), ('allow_insecure_http', False)):
             try:
                 # A plugin's YAML may give 'false' as text: bool('false') would be True.
                 switches[key] = boolean(options.get(key, default), strict=True)
             except TypeError:
-                raise InvalidInputError("option '{0}' must be true or false, got {1!r}".format(key, options[key]),
-                                        hypervisor=label or DEFAULT_LABEL)
-        return cls(options.get('url'), api_key=options.get('api_key'), username=options.get('username'),
-                   password=options.get('password'), verify_ssl=switches['verify_ssl'], ca_file=options.get('ca_file'),
-                   timeout=options.get('timeout', DEFAULT_TIMEOUT), label=label,
-                   allow_insecure_http=switches['allow_insecure_http'])
+                raise InvalidInputError("option '{0}' must be true or false, got {1!r}".format(key, options[key]), hypervisor=label or DEFAULT_LABEL)
+        return cls(
+            options.get('url'),
+            api_key=options.get('api_key'),
+            username=options.get('username'),
+            password=options.get('password'),
+            verify_ssl=switches['verify_ssl'],
+            ca_file=options.get('ca_file'),
+            timeout=options.get('timeout', DEFAULT_TIMEOUT),
+            label=label,
+            allow_insecure_http=switches['allow_insecure_http'],
+        )
 
     @property
     def secrets(self):
@@ -356,9 +374,7 @@ class PureBootClient(object):
     def _login(self):
         """POST /auth/login; the caller holds the lock. Not retried: a lock-out, where it works, counts failures."""
         subject = "user '{0}'".format(self.username)
-        data = self._send('POST', API_PREFIX + '/auth/login', subject, body={'username': self.username,
-                                                                             'password': self.password},
-                          auth=False, record='token')
+        data = self._send('POST', API_PREFIX + '/auth/login', subject, body={'username': self.username, 'password': self.password}, auth=False, record='token')
         try:
             lifetime = float(data.get('expires_in') or 900)
         except (TypeError, ValueError):
@@ -383,14 +399,14 @@ class PureBootClient(object):
                 token = self._bearer()
                 headers['Authorization'] = 'Bearer ' + token
             try:
-                response = self._session.request(method, url, params=params, json=body, headers=headers,
-                                                 verify=self.verify, timeout=self.timeout, allow_redirects=False)
+                response = self._session.request(
+                    method, url, params=params, json=body, headers=headers, verify=self.verify, timeout=self.timeout, allow_redirects=False
+                )
             except requests.exceptions.RequestException as exc:
                 failure = requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
-                error = transport_error(failure, transport_reason(exc), self.url, self.timeout, hypervisor=self.label,
-                                        subject=subject).scrubbed(self.secrets)
+                error = transport_error(failure, transport_reason(exc), self.url, self.timeout, hypervisor=self.label, subject=subject).scrubbed(self.secrets)
                 # A write may have been carried out: _write() reads its effect back.
                 error.unanswered = method != 'GET' and failure != TLS
                 raise error
@@ -409,8 +425,7 @@ class PureBootClient(object):
     def not_pureboot(self, method, path, detail):
         """The error for an answer PureBoot's API never gives: the url points at another server, or a wrong path of
         this one (its web UI answers 200 to any GET), which the user must be told as such, in one line."""
-        return self.error(ApiError, '{0} does not answer as a PureBoot API ({1} {2}: {3})'.format(
-            self.url, method, path, detail))
+        return self.error(ApiError, '{0} does not answer as a PureBoot API ({1} {2}: {3})'.format(self.url, method, path, detail))
 
     def _unwrap(self, method, path, response, record, many):
         """The `data` of a success envelope, checked to be what the collection reads.
@@ -421,8 +436,7 @@ class PureBootClient(object):
         try:
             payload = response.json()
         except ValueError:
-            raise self.not_pureboot(method, path, 'HTTP {0}, not JSON: {1}'.format(
-                response.status_code, _plain(response.text) or 'an empty body'))
+            raise self.not_pureboot(method, path, 'HTTP {0}, not JSON: {1}'.format(response.status_code, _plain(response.text) or 'an empty body'))
         if record in BARE_RECORDS:
             data = payload
         elif isinstance(payload, dict) and payload.get('success') is True and 'data' in payload:
@@ -465,8 +479,9 @@ class PureBootClient(object):
             detail = _plain(response.text) or response.reason or ''
         text = validation_text(detail) if isinstance(detail, list) else str(detail)
         if status < 400:
-            return self.not_pureboot(method, path, 'HTTP {0}, redirected to {1}; set url to where the API answers'.format(
-                status, response.headers.get('Location') or 'nowhere'))
+            return self.not_pureboot(
+                method, path, 'HTTP {0}, redirected to {1}; set url to where the API answers'.format(status, response.headers.get('Location') or 'nowhere')
+            )
         if status == 405 or (status == 404 and many):
             return self.not_pureboot(method, path, 'HTTP {0} {1}'.format(status, text))
         if status == 401 and not auth and text == 'Not authenticated':
@@ -482,8 +497,7 @@ class PureBootClient(object):
         if status == 403:
             return self.error(AuthError, 'permission denied: {0}'.format(text), subject)
         if status == 423:
-            return self.error(AuthError, "account '{0}' is locked after repeated failed logins: {1}".format(
-                self.username, text), subject)
+            return self.error(AuthError, "account '{0}' is locked after repeated failed logins: {1}".format(self.username, text), subject)
         if status == 404:
             return self.error(NotFoundError, text, subject)
         if status == 409:
@@ -493,10 +507,8 @@ class PureBootClient(object):
         if status == 400:
             return self.error(InvalidInputError, 'the server refused the request: {0}'.format(text), subject)
         if status >= 500:
-            return self.error(ApiError, 'server error {0} on {1} {2}: {3}'.format(status, method, path, text), subject,
-                              details={'status': status})
-        return self.error(ApiError, 'HTTP {0} on {1} {2}: {3}'.format(status, method, path, text), subject,
-                          details={'status': status})
+            return self.error(ApiError, 'server error {0} on {1} {2}: {3}'.format(status, method, path, text), subject, details={'status': status})
+        return self.error(ApiError, 'HTTP {0} on {1} {2}: {3}'.format(status, method, path, text), subject, details={'status': status})
 
     def _api(self, method, path, subject=None, params=None, body=None, record=None, many=False):
         return self._send(method, API_PREFIX + path, subject, params=params, body=body, record=record, many=many)
@@ -529,14 +541,12 @@ class PureBootClient(object):
     # --------------------------------------------------------------- nodes
     def list_nodes(self, state=None, group_id=None, tag=None):
         """Every node (retired ones included), filtered by the server on state, group and tag."""
-        params = dict((key, value) for key, value in (('state', state), ('group_id', group_id), ('tag', tag))
-                      if value is not None)
+        params = {key: value for key, value in (('state', state), ('group_id', group_id), ('tag', tag)) if value is not None}
         return self._api('GET', '/nodes', 'nodes', params=params or None, record='node', many=True)
 
     def get_node(self, node_id):
         """One node by id; NotFoundError when there is none."""
-        return self._api('GET', '/nodes/{0}'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
-                         record='node')
+        return self._api('GET', '/nodes/{0}'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id), record='node')
 
     def find_node(self, mac, system_uuid=None):
         """The node with this MAC (any notation; or one of a list of MACs), or None; system_uuid only confirms
@@ -552,37 +562,53 @@ class PureBootClient(object):
     def create_node(self, **fields):
         """POST /nodes with the given fields (None ones left out); ConflictError when the MAC is registered."""
         self._known(fields, API_NODE_CREATE_FIELDS, 'registered', node_subject(mac=fields.get('mac_address')))
-        body = dict((key, value) for key, value in fields.items() if value is not None)
-        return self._write('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body,
-                           lambda: self.find_node(fields['mac_address']))
+        body = {key: value for key, value in fields.items() if value is not None}
+        return self._write('POST', '/nodes', node_subject(mac=fields.get('mac_address')), body, lambda: self.find_node(fields['mac_address']))
 
     def update_node(self, node_id, **fields):
         """PATCH only the given fields (None clears one); fields PATCH would silently ignore are refused here."""
         subject = node_subject(node_id=node_id)
         self._known(fields, API_NODE_PATCH_FIELDS, 'changed', subject)
-        return self._write('PATCH', '/nodes/{0}'.format(quote(str(node_id), safe='')), subject, fields,
-                           lambda: self._node_if(node_id, lambda node: all(
-                               (node.get(key) or None) == (value or None) for key, value in fields.items())))
+        return self._write(
+            'PATCH',
+            '/nodes/{0}'.format(quote(str(node_id), safe='')),
+            subject,
+            fields,
+            lambda: self._node_if(node_id, lambda node: all((node.get(key) or None) == (value or None) for key, value in fields.items())),
+        )
 
     def set_node_state(self, node_id, state, comment=None, force=False):
         """PATCH /nodes/{id}/state; a transition the state machine forbids is an InvalidInputError (400)."""
         body = {'state': state, 'force': bool(force)}
         if comment is not None:
             body['comment'] = comment
-        return self._write('PATCH', '/nodes/{0}/state'.format(quote(str(node_id), safe='')),
-                           node_subject(node_id=node_id), body,
-                           lambda: self._node_if(node_id, lambda node: node.get('state') == state))
+        return self._write(
+            'PATCH',
+            '/nodes/{0}/state'.format(quote(str(node_id), safe='')),
+            node_subject(node_id=node_id),
+            body,
+            lambda: self._node_if(node_id, lambda node: node.get('state') == state),
+        )
 
     def add_node_tag(self, node_id, tag):
         """POST /nodes/{id}/tags; ConflictError when the node has it already."""
-        return self._write('POST', '/nodes/{0}/tags'.format(quote(str(node_id), safe='')), node_subject(node_id=node_id),
-                           {'tag': tag}, lambda: self._node_if(node_id, lambda node: tag in (node.get('tags') or ())))
+        return self._write(
+            'POST',
+            '/nodes/{0}/tags'.format(quote(str(node_id), safe='')),
+            node_subject(node_id=node_id),
+            {'tag': tag},
+            lambda: self._node_if(node_id, lambda node: tag in (node.get('tags') or ())),
+        )
 
     def remove_node_tag(self, node_id, tag):
         """DELETE /nodes/{id}/tags/{tag}; NotFoundError when the node does not have it."""
-        return self._write('DELETE', '/nodes/{0}/tags/{1}'.format(quote(str(node_id), safe=''), quote(str(tag), safe='')),
-                           node_subject(node_id=node_id), None,
-                           lambda: self._node_if(node_id, lambda node: tag not in (node.get('tags') or ())))
+        return self._write(
+            'DELETE',
+            '/nodes/{0}/tags/{1}'.format(quote(str(node_id), safe=''), quote(str(tag), safe='')),
+            node_subject(node_id=node_id),
+            None,
+            lambda: self._node_if(node_id, lambda node: tag not in (node.get('tags') or ())),
+        )
 
     # There is deliberately no delete_node: the server's DELETE /nodes/{id} always answers 500. Retire instead.
 
@@ -602,20 +628,18 @@ class PureBootClient(object):
         """POST /hypervisors; ConflictError when the name is taken."""
         subject = registry_subject(fields.get('name'))
         self._known(fields, API_HYPERVISOR_CREATE_FIELDS, 'registered', subject)
-        body = dict((key, value) for key, value in fields.items() if value is not None)
+        body = {key: value for key, value in fields.items() if value is not None}
         return self._api('POST', '/hypervisors', subject, body=body, record='hypervisor')
 
     def update_hypervisor(self, hypervisor_id, **fields):
         """PATCH only the given fields (the type cannot change)."""
         subject = registry_subject(fields.get('name'), hypervisor_id)
         self._known(fields, API_HYPERVISOR_PATCH_FIELDS, 'changed', subject)
-        return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields,
-                         record='hypervisor')
+        return self._api('PATCH', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), subject, body=fields, record='hypervisor')
 
     def delete_hypervisor(self, hypervisor_id):
         """DELETE /hypervisors/{id}."""
-        return self._api('DELETE', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')),
-                         registry_subject(None, hypervisor_id))
+        return self._api('DELETE', '/hypervisors/{0}'.format(quote(str(hypervisor_id), safe='')), registry_subject(None, hypervisor_id))
 
     # --------------------------------------------------------------- groups
     def list_groups(self):
@@ -635,8 +659,9 @@ class PureBootClient(object):
     def _known(self, fields, allowed, verb, subject):
         unknown = sorted(set(fields) - set(allowed))
         if unknown:
-            raise self.error(InvalidInputError, '{0} cannot be {1} through the API (it takes {2})'.format(
-                ', '.join(unknown), verb, ', '.join(allowed)), subject)
+            raise self.error(
+                InvalidInputError, '{0} cannot be {1} through the API (it takes {2})'.format(', '.join(unknown), verb, ', '.join(allowed)), subject
+            )
 
 
 def registry_subject(name=None, hypervisor_id=None):
@@ -646,6 +671,16 @@ def registry_subject(name=None, hypervisor_id=None):
     return 'registry entry {0}'.format(hypervisor_id)
 
 
-__all__ = ['PureBootClient', 'HAS_REQUESTS', 'pureboot_argument_spec', 'pureboot_suboptions',
-           'pureboot_requested', 'is_loopback', 'valid_tag', 'validation_text', 'registry_subject', 'NODE_ARCHES',
-           'API_NODE_PATCH_FIELDS']
+__all__ = [
+    'API_NODE_PATCH_FIELDS',
+    'HAS_REQUESTS',
+    'NODE_ARCHES',
+    'PureBootClient',
+    'is_loopback',
+    'pureboot_argument_spec',
+    'pureboot_requested',
+    'pureboot_suboptions',
+    'registry_subject',
+    'valid_tag',
+    'validation_text',
+]

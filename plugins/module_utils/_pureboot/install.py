@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -29,13 +28,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    InvalidInputError, TaskFailedError, TimeoutError_, plain_line)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, TaskFailedError, TimeoutError_, plain_line
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import node_subject
 
 # The install suboptions of pureboot_vm's `pureboot_node`, and their defaults.
-INSTALL_OPTION_DEFAULTS = {'install': False, 'reinstall': False, 'wait_for': None, 'wait_timeout': 3600,
-                           'force_install': False}
+INSTALL_OPTION_DEFAULTS = {'install': False, 'reinstall': False, 'wait_for': None, 'wait_timeout': 3600, 'force_install': False}
 WAIT_STATES = ('installed', 'active')
 MAX_NODE_WAIT_TIMEOUT = 7 * 24 * 3600
 # PureBoot refuses install_failed -> pending once a node has used this many install attempts, unless forced.
@@ -76,28 +73,32 @@ def check_install_options(options, vm_state, subject):
     queues = options['install'] or options['reinstall']
     which = 'reinstall' if options['reinstall'] and not options['install'] else 'install'
     if queues and not options['register']:
-        raise InvalidInputError('pureboot_node.{0} needs pureboot_node.register: true (the node it queues is the one '
-                                'the module registers and keeps in line)'.format(which), subject=subject)
+        raise InvalidInputError(
+            'pureboot_node.{0} needs pureboot_node.register: true (the node it queues is the one the module registers and keeps in line)'.format(which),
+            subject=subject,
+        )
     if queues and not options['workflow_id']:
-        raise InvalidInputError('pureboot_node.{0} needs pureboot_node.workflow_id: PureBoot installs a node with '
-                                'its workflow, and answers a pending node without one with a "no workflow" '
-                                'script'.format(which), subject=subject)
+        raise InvalidInputError(
+            'pureboot_node.{0} needs pureboot_node.workflow_id: PureBoot installs a node with '
+            'its workflow, and answers a pending node without one with a "no workflow" '
+            'script'.format(which),
+            subject=subject,
+        )
     if options['force_install'] and not queues:
-        raise InvalidInputError('pureboot_node.force_install only applies with pureboot_node.install or '
-                                'pureboot_node.reinstall', subject=subject)
+        raise InvalidInputError('pureboot_node.force_install only applies with pureboot_node.install or pureboot_node.reinstall', subject=subject)
     if options['wait_for'] is not None:
         if options['wait_for'] not in WAIT_STATES:
-            raise InvalidInputError('pureboot_node.wait_for must be one of {0}, got {1}'.format(
-                ', '.join(WAIT_STATES), options['wait_for']), subject=subject)
+            raise InvalidInputError('pureboot_node.wait_for must be one of {0}, got {1}'.format(', '.join(WAIT_STATES), options['wait_for']), subject=subject)
         if vm_state not in ('running', 'restarted'):
             raise InvalidInputError(
-                "pureboot_node.wait_for needs state: running (or restarted): a VM left {0} never boots into its "
-                "install, so its node would never become {1}".format(
-                    'stopped' if vm_state in ('present', 'stopped') else vm_state, options['wait_for']),
-                subject=subject)
+                'pureboot_node.wait_for needs state: running (or restarted): a VM left {0} never boots into its '
+                'install, so its node would never become {1}'.format('stopped' if vm_state in ('present', 'stopped') else vm_state, options['wait_for']),
+                subject=subject,
+            )
         if not 1 <= options['wait_timeout'] <= MAX_NODE_WAIT_TIMEOUT:
-            raise InvalidInputError('pureboot_node.wait_timeout must be between 1 and {0} seconds, got {1}'.format(
-                MAX_NODE_WAIT_TIMEOUT, options['wait_timeout']), subject=subject)
+            raise InvalidInputError(
+                'pureboot_node.wait_timeout must be between 1 and {0} seconds, got {1}'.format(MAX_NODE_WAIT_TIMEOUT, options['wait_timeout']), subject=subject
+            )
 
 
 def _attempts_text(attempts, last_error):
@@ -132,8 +133,7 @@ class InstallPlan:
 
     def result(self):
         """The `pureboot_install` result key."""
-        return {'queued': self.changed, 'from_state': self.from_state, 'transitions': list(self.transitions),
-                'forced': self.force, 'why': self.why}
+        return {'queued': self.changed, 'from_state': self.from_state, 'transitions': list(self.transitions), 'forced': self.force, 'why': self.why}
 
 
 def plan_install(node, options):
@@ -155,8 +155,9 @@ def plan_install(node, options):
                 raise InvalidInputError(
                     'install_failed ({0}); PureBoot refuses to queue it again after {1} attempts unless forced: '
                     'fix the cause, then set pureboot_node.force_install: true to reset its attempts and '
-                    'retry'.format(_attempts_text(node.get('install_attempts'), node.get('last_install_error')),
-                                   MAX_INSTALL_ATTEMPTS), subject=subject)
+                    'retry'.format(_attempts_text(node.get('install_attempts'), node.get('last_install_error')), MAX_INSTALL_ATTEMPTS),
+                    subject=subject,
+                )
             force = True
         why = 'queued from {0}{1}'.format(state, ' (forced: its attempts reset)' if force else '')
         return InstallPlan(subject=subject, from_state=state, transitions=(PENDING,), force=force, why=why)
@@ -164,15 +165,18 @@ def plan_install(node, options):
         return InstallPlan(subject=subject, from_state=state, why='already on its way: {0}'.format(state))
     if state in INSTALLED_STATES:
         if reinstall:
-            return InstallPlan(subject=subject, from_state=state, transitions=(REPROVISION, PENDING),
-                               why='reinstall queued from {0} through reprovision'.format(state))
+            return InstallPlan(
+                subject=subject, from_state=state, transitions=(REPROVISION, PENDING), why='reinstall queued from {0} through reprovision'.format(state)
+            )
         return InstallPlan(subject=subject, from_state=state, why='already installed: {0}'.format(state))
     if state in BUSY_INSTALLED_STATES and not reinstall:
         return InstallPlan(subject=subject, from_state=state, why='already installed: {0}'.format(state))
     raise InvalidInputError(
-        "is {0}: PureBoot queues an install from {1} and a reinstall from {2} only{3}".format(
-            state, ', '.join(QUEUE_STATES), ', '.join(INSTALLED_STATES),
-            ': wait until it is active again' if state in BUSY_INSTALLED_STATES else ''), subject=subject)
+        'is {0}: PureBoot queues an install from {1} and a reinstall from {2} only{3}'.format(
+            state, ', '.join(QUEUE_STATES), ', '.join(INSTALLED_STATES), ': wait until it is active again' if state in BUSY_INSTALLED_STATES else ''
+        ),
+        subject=subject,
+    )
 
 
 def predicted_node(node, plan):
@@ -222,16 +226,29 @@ def await_node_state(client, node, wanted, timeout, clock=time.monotonic, sleep=
         if reached(state, wanted):
             return node, report()
         if state == INSTALL_FAILED:
-            raise client.error(TaskFailedError, 'the install failed while waiting for {0} ({1}); states seen: {2}'.format(
-                wanted, _attempts_text(node.get('install_attempts'), node.get('last_install_error')),
-                ', '.join(seen)), subject, details={'pureboot_wait': report()})
+            raise client.error(
+                TaskFailedError,
+                'the install failed while waiting for {0} ({1}); states seen: {2}'.format(
+                    wanted, _attempts_text(node.get('install_attempts'), node.get('last_install_error')), ', '.join(seen)
+                ),
+                subject,
+                details={'pureboot_wait': report()},
+            )
         if state == RETIRED:
-            raise client.error(TaskFailedError, 'the node was retired while waiting for {0}; states seen: {1}'.format(
-                wanted, ', '.join(seen)), subject, details={'pureboot_wait': report()})
+            raise client.error(
+                TaskFailedError,
+                'the node was retired while waiting for {0}; states seen: {1}'.format(wanted, ', '.join(seen)),
+                subject,
+                details={'pureboot_wait': report()},
+            )
         left = deadline - clock()
         if left <= 0:
-            raise client.error(TimeoutError_, 'not {0} after {1}s; states seen: {2}'.format(
-                wanted, int(round(timeout)), ', '.join(seen)), subject, details={'pureboot_wait': report()})
+            raise client.error(
+                TimeoutError_,
+                'not {0} after {1}s; states seen: {2}'.format(wanted, int(round(timeout)), ', '.join(seen)),
+                subject,
+                details={'pureboot_wait': report()},
+            )
         sleep(min(interval, left))
         interval = min(interval * 2, MAX_POLL_INTERVAL)
         node = client.get_node(node['id'])

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -28,31 +27,45 @@ clears its UUID (the machine is gone), so a VM re-created with that MAC, which h
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError, HypervisorError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import NODE_ARCHES, valid_tag
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import (
-    INSTALL_OPTION_DEFAULTS, apply_install_plan, await_node_state, install_suboptions, plan_install, predicted_node)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import (
-    NodeIndex, node_subject, of_another_machine, vm_macs)
+    INSTALL_OPTION_DEFAULTS,
+    apply_install_plan,
+    await_node_state,
+    install_suboptions,
+    plan_install,
+    predicted_node,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_subject, of_another_machine, vm_macs
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import RegistryPlan
 
 # The `pureboot_node` suboptions of pureboot_vm and their defaults (the install ones: _pureboot/install.py).
-NODE_OPTION_DEFAULTS = dict({'register': True, 'hostname': None, 'group': None, 'group_id': None, 'workflow_id': None,
-                             'tags': None, 'arch': 'x86_64', 'on_absent': 'retire', 'adopt': 'matching'},
-                            **INSTALL_OPTION_DEFAULTS)
+NODE_OPTION_DEFAULTS = dict(
+    {
+        'register': True,
+        'hostname': None,
+        'group': None,
+        'group_id': None,
+        'workflow_id': None,
+        'tags': None,
+        'arch': 'x86_64',
+        'on_absent': 'retire',
+        'adopt': 'matching',
+    },
+    **INSTALL_OPTION_DEFAULTS,
+)
 ON_ABSENT = ('retire', 'keep')
 # adopt: matching = a node of another machine on the VM's MAC is a conflict; always = it is taken over.
 ADOPT = ('matching', 'always')
 
 # What results, --diff and the inventory show of a node.
-NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id',
-                  'workflow_id', 'tags', 'ip_address')
+NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id', 'workflow_id', 'tags', 'ip_address')
 # Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
 LINK_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
 UNFIXABLE_FIELDS = ('arch', 'boot_mode')
@@ -67,17 +80,20 @@ RETIRE_COMMENT = 'retired by pureboot.hypervisors: its VM was removed'
 
 def pureboot_node_suboptions():
     """The suboptions of pureboot_vm's `pureboot_node`, as AnsibleModule takes them."""
-    return dict({
-        'register': dict(type='bool', default=True),
-        'hostname': dict(type='str'),
-        'group': dict(type='str'),
-        'group_id': dict(type='str'),
-        'workflow_id': dict(type='str'),
-        'tags': dict(type='list', elements='str'),
-        'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
-        'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
-        'adopt': dict(type='str', default='matching', choices=list(ADOPT)),
-    }, **install_suboptions())
+    return dict(
+        {
+            'register': dict(type='bool', default=True),
+            'hostname': dict(type='str'),
+            'group': dict(type='str'),
+            'group_id': dict(type='str'),
+            'workflow_id': dict(type='str'),
+            'tags': dict(type='list', elements='str'),
+            'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
+            'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
+            'adopt': dict(type='str', default='matching', choices=list(ADOPT)),
+        },
+        **install_suboptions(),
+    )
 
 
 def node_options_with_defaults(node_options):
@@ -85,8 +101,9 @@ def node_options_with_defaults(node_options):
     options = dict(NODE_OPTION_DEFAULTS)
     for key, value in (node_options or {}).items():
         if key not in NODE_OPTION_DEFAULTS:
-            raise InvalidInputError("unknown pureboot_node option '{0}'; known: {1}".format(
-                key, ', '.join(sorted(NODE_OPTION_DEFAULTS))), subject='pureboot_node')
+            raise InvalidInputError(
+                "unknown pureboot_node option '{0}'; known: {1}".format(key, ', '.join(sorted(NODE_OPTION_DEFAULTS))), subject='pureboot_node'
+            )
         if value is not None:
             options[key] = value
     return options
@@ -114,8 +131,11 @@ def resolve_group_id(client, group):
         for candidate in groups:
             if candidate.get(key) == group:
                 return candidate['id']
-    raise client.error(NotFoundError, "group '{0}' not found; available: {1}".format(
-        group, ', '.join(sorted(g.get('name') or g.get('id') for g in groups)) or 'none'), 'pureboot_node.group')
+    raise client.error(
+        NotFoundError,
+        "group '{0}' not found; available: {1}".format(group, ', '.join(sorted(g.get('name') or g.get('id') for g in groups)) or 'none'),
+        'pureboot_node.group',
+    )
 
 
 def _desired_tags(tags, subject):
@@ -123,8 +143,9 @@ def _desired_tags(tags, subject):
     result = []
     for tag in tags:
         if not valid_tag(tag):
-            raise InvalidInputError("pureboot_node.tags: {0!r} is not a valid PureBoot tag (1-50 characters of letters, "
-                                    "digits, '-' and '_')".format(tag), subject=subject)
+            raise InvalidInputError(
+                "pureboot_node.tags: {0!r} is not a valid PureBoot tag (1-50 characters of letters, digits, '-' and '_')".format(tag), subject=subject
+            )
         if tag.lower() not in result:
             result.append(tag.lower())
     return result
@@ -143,8 +164,7 @@ def desired_node(vm, node_options, client=None, mac=None):
     if mac is None:
         raise InvalidInputError('the VM has no NIC with a MAC address to register as a PureBoot node', subject=subject)
     if options['arch'] not in NODE_ARCHES:
-        raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(
-            ', '.join(NODE_ARCHES), options['arch']), subject=subject)
+        raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(', '.join(NODE_ARCHES), options['arch']), subject=subject)
     check_group_choice(options, subject)
     desired = {
         'mac_address': mac,
@@ -172,7 +192,7 @@ def node_view(node):
     """The part of a node results, --diff and the inventory show; {} for no node."""
     if not node:
         return {}
-    view = dict((key, node.get(key)) for key in NODE_VIEW_KEYS)
+    view = {key: node.get(key) for key in NODE_VIEW_KEYS}
     view['tags'] = list(view['tags'] or [])
     return view
 
@@ -202,12 +222,12 @@ class NodePlan:
 
     action: str
     subject: str
-    desired: Optional[dict]
-    current: Optional[dict]
+    desired: dict | None
+    current: dict | None
     before: dict
     after: dict
-    create: Optional[dict] = None
-    state: Optional[str] = None
+    create: dict | None = None
+    state: str | None = None
     force: bool = False
     patch: dict = field(default_factory=dict)
     add_tags: tuple = ()
@@ -234,14 +254,13 @@ class Applied:
     """What an apply function did: the plan finally carried out (a second one when a create met a 409, see
     apply_node_plan) and the record as PureBoot has it afterwards (None once deleted, or when there is none)."""
 
-    plan: Union[NodePlan, RegistryPlan]
-    record: Optional[dict]
+    plan: NodePlan | RegistryPlan
+    record: dict | None
 
 
 def _unchanged_node_plan(current, subject):
     """The plan that leaves current (a node, or None) as it is."""
-    return NodePlan(action='none', subject=subject, desired=None, current=current, before=node_view(current),
-                    after=node_view(current))
+    return NodePlan(action='none', subject=subject, desired=None, current=current, before=node_view(current), after=node_view(current))
 
 
 def plan_node(current, desired):
@@ -253,15 +272,21 @@ def plan_node(current, desired):
     subject = node_subject(mac=desired['mac_address'])
     desired_tags = list(desired.get('tags') or [])
     if current is None:
-        after = dict((key, desired.get(key)) for key in NODE_VIEW_KEYS)
+        after = {key: desired.get(key) for key in NODE_VIEW_KEYS}
         after.update(state='discovered', tags=desired_tags)
-        return NodePlan(action='create', subject=subject, desired=desired, current=None, before={}, after=after,
-                        create=dict((key, desired[key]) for key in LINK_NODE_CREATE_FIELDS if desired.get(key) is not None),
-                        patch={'workflow_id': desired['workflow_id']} if desired.get('workflow_id') else {},
-                        add_tags=tuple(desired_tags))
+        return NodePlan(
+            action='create',
+            subject=subject,
+            desired=desired,
+            current=None,
+            before={},
+            after=after,
+            create={key: desired[key] for key in LINK_NODE_CREATE_FIELDS if desired.get(key) is not None},
+            patch={'workflow_id': desired['workflow_id']} if desired.get('workflow_id') else {},
+            add_tags=tuple(desired_tags),
+        )
 
-    patch = dict((key, desired[key]) for key in LINK_NODE_PATCH_FIELDS
-                 if key in desired and not _same(key, current.get(key), desired[key]))
+    patch = {key: desired[key] for key in LINK_NODE_PATCH_FIELDS if key in desired and not _same(key, current.get(key), desired[key])}
     have_tags = [str(tag).lower() for tag in current.get('tags') or ()]
     add_tags, remove_tags = (), ()
     if desired.get('tags') is not None:
@@ -273,8 +298,10 @@ def plan_node(current, desired):
             unfixable[key] = {'before': current.get(key), 'after': desired[key]}
             warnings.append(
                 "{0} (id {1}): {2} is '{3}' in PureBoot but the VM needs '{4}'; PureBoot's API cannot change the {2} "
-                "of a registered node (PATCH ignores it), so it is left as is: change it on the PureBoot server".format(
-                    subject, current.get('id'), key, current.get(key), desired[key]))
+                'of a registered node (PATCH ignores it), so it is left as is: change it on the PureBoot server'.format(
+                    subject, current.get('id'), key, current.get(key), desired[key]
+                )
+            )
 
     state, force = None, False
     taken_over = of_another_machine(current, desired.get('system_uuid'))
@@ -282,8 +309,10 @@ def plan_node(current, desired):
         # Only with adopt: always (plan_vm_node refuses such a node otherwise).
         warnings.append(
             "{0} (id {1}) was registered with SMBIOS UUID {2}, not this VM's {3}: another machine may use this MAC; "
-            "the node is taken over for this VM (pureboot_node.adopt: always)".format(
-                subject, current.get('id'), current.get('system_uuid'), desired['system_uuid']))
+            'the node is taken over for this VM (pureboot_node.adopt: always)'.format(
+                subject, current.get('id'), current.get('system_uuid'), desired['system_uuid']
+            )
+        )
     if current.get('state') == RETIRED:
         action, state, force = 'revive', REVIVE_STATE, True
     elif taken_over or not _is_linked(current, desired):
@@ -298,9 +327,21 @@ def plan_node(current, desired):
     if state:
         after['state'] = state
     after['tags'] = [tag for tag in have_tags if tag not in remove_tags] + list(add_tags)
-    return NodePlan(action=action, subject=subject, desired=desired, current=current, before=before, after=after,
-                    state=state, force=force, patch=patch, add_tags=add_tags, remove_tags=remove_tags,
-                    unfixable=unfixable, warnings=tuple(warnings))
+    return NodePlan(
+        action=action,
+        subject=subject,
+        desired=desired,
+        current=current,
+        before=before,
+        after=after,
+        state=state,
+        force=force,
+        patch=patch,
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+        unfixable=unfixable,
+        warnings=tuple(warnings),
+    )
 
 
 def plan_retire(current):
@@ -315,8 +356,9 @@ def plan_retire(current):
         return _unchanged_node_plan(current, subject)
     before = node_view(current)
     patch = {'system_uuid': None} if current.get('system_uuid') else {}
-    return NodePlan(action='retire', subject=subject, desired=None, current=current, before=before,
-                    after=dict(before, state=RETIRED, **patch), state=RETIRED, patch=patch)
+    return NodePlan(
+        action='retire', subject=subject, desired=None, current=current, before=before, after=dict(before, state=RETIRED, **patch), state=RETIRED, patch=patch
+    )
 
 
 def apply_node_plan(client, plan):
@@ -335,8 +377,7 @@ def apply_node_plan(client, plan):
             if found is None:
                 raise
             if of_another_machine(found, plan.desired.get('system_uuid')):
-                raise client.error(ConflictError, another_machine_line(found, plan.desired.get('hostname')),
-                                   node_subject(found))
+                raise client.error(ConflictError, another_machine_line(found, plan.desired.get('hostname')), node_subject(found))
             plan = plan_node(found, plan.desired)
         else:
             return Applied(plan, _carry_out_node_changes(client, plan, created['id']))
@@ -372,8 +413,13 @@ def _carry_out_node_changes(client, plan, node_id):
 
 
 def _node_result(plan, node):
-    return {'changed': plan.changed, 'pureboot_node': node, 'diff': {'before': plan.before, 'after': plan.after},
-            'warnings': list(plan.warnings), 'action': plan.action}
+    return {
+        'changed': plan.changed,
+        'pureboot_node': node,
+        'diff': {'before': plan.before, 'after': plan.after},
+        'warnings': list(plan.warnings),
+        'action': plan.action,
+    }
 
 
 def plan_vm_node(client, vm, node_options):
@@ -395,22 +441,36 @@ def plan_vm_node(client, vm, node_options):
         # The VM's MAC changed since its node was registered, or someone registered its UUID under another MAC
         # (no login needed): either way that node is not the VM's, and it is left as it is. Said, not acted on.
         wanted_uuid, own_macs = desired['system_uuid'].lower(), vm_macs(vm)
-        other = next((n for n in nodes if n.get('state') != RETIRED and normalize_mac(n.get('mac_address')) not in own_macs
-                      and str(n.get('system_uuid') or '').lower() == wanted_uuid), None)
+        other = next(
+            (
+                n
+                for n in nodes
+                if n.get('state') != RETIRED and normalize_mac(n.get('mac_address')) not in own_macs and str(n.get('system_uuid') or '').lower() == wanted_uuid
+            ),
+            None,
+        )
         if other:
-            plan = replace(plan, warnings=plan.warnings + (
-                "{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}, on none of its NICs: it is not this VM's node "
-                "and is left as is; a node for the VM's MAC {3} is registered".format(
-                    node_subject(other), other.get('id'), other.get('mac_address'), desired['mac_address']),))
+            plan = replace(
+                plan,
+                warnings=plan.warnings
+                + (
+                    "{0} (id {1}) has this VM's SMBIOS UUID but the MAC {2}, on none of its NICs: it is not this VM's node "
+                    "and is left as is; a node for the VM's MAC {3} is registered".format(
+                        node_subject(other), other.get('id'), other.get('mac_address'), desired['mac_address']
+                    ),
+                ),
+            )
     return plan
 
 
 def another_machine_line(node, vm_name):
     """The one line that says a node found by a VM's MAC is another machine's."""
-    return ("{0} (id {1}, hostname {2}) is on the MAC of {3}'s NIC but belongs to another machine (SMBIOS UUID {4}); "
-            "it is left untouched: give the VM another MAC, or pureboot_node.adopt: always to take the node over".format(
-                node_subject(node), node.get('id'), node.get('hostname') or '-', vm_name or 'the VM',
-                node.get('system_uuid')))
+    return (
+        "{0} (id {1}, hostname {2}) is on the MAC of {3}'s NIC but belongs to another machine (SMBIOS UUID {4}); "
+        'it is left untouched: give the VM another MAC, or pureboot_node.adopt: always to take the node over'.format(
+            node_subject(node), node.get('id'), node.get('hostname') or '-', vm_name or 'the VM', node.get('system_uuid')
+        )
+    )
 
 
 def _node_to_take_over(client, index, vm, node_options):
@@ -492,13 +552,14 @@ def await_vm_node(client, result, node_options, check_mode, subject):
         return result
     node = result['pureboot_node']
     if not node:
-        raise InvalidInputError('pureboot_node.wait_for: no PureBoot node has the MAC of one of the VM\'s NICs, so '
-                                'there is nothing to wait for (pureboot_node.register is false)', subject=subject)
+        raise InvalidInputError(
+            "pureboot_node.wait_for: no PureBoot node has the MAC of one of the VM's NICs, so there is nothing to wait for (pureboot_node.register is false)",
+            subject=subject,
+        )
     try:
         node, report = await_node_state(client, node, options['wait_for'], options['wait_timeout'])
     except HypervisorError as exc:
-        exc.partial_result = {'changed': result['changed'], 'pureboot_node': node,
-                              'pureboot_wait': exc.details.get('pureboot_wait')}
+        exc.partial_result = {'changed': result['changed'], 'pureboot_node': node, 'pureboot_wait': exc.details.get('pureboot_wait')}
         raise
     return dict(result, pureboot_node=node, pureboot_wait=report)
 
@@ -513,9 +574,10 @@ def retire_vm_node(client, vm, node_options, check_mode=False):
     plan = plan_retire(node)
     if node is None:
         # Another machine's node on the VM's MAC is never retired with the VM: said, so nobody thinks it was.
-        plan = replace(plan, warnings=tuple(
-            'conflict: {0}; it is not retired'.format(another_machine_line(other, vm.get('name')))
-            for other in nodes.of_other_machines(vm)))
+        plan = replace(
+            plan,
+            warnings=tuple('conflict: {0}; it is not retired'.format(another_machine_line(other, vm.get('name'))) for other in nodes.of_other_machines(vm)),
+        )
     if check_mode:
         return _node_result(plan, plan.after or None)
     applied = apply_node_plan(client, plan)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -35,7 +34,7 @@ def of_another_machine(node, system_uuid):
     return bool(node_uuid and wanted_uuid and node_uuid != wanted_uuid)
 
 
-class NodeIndex(object):
+class NodeIndex:
     """Nodes by normalised MAC, to match one VM or thousands against one listing.
 
     A node is a VM's node only by the MAC of one of the VM's NICs. Its SMBIOS UUID proves nothing on its own:

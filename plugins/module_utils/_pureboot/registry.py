@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, PureBoot contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
@@ -10,7 +9,6 @@ changes, shown to check mode and --diff without the password it holds) and carri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import registry_subject
@@ -19,12 +17,13 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.lin
 REGISTRY_VIEW_KEYS = ('id', 'name', 'type', 'api_url', 'username', 'verify_ssl')
 REGISTRY_PATCH_FIELDS = ('api_url', 'username', 'verify_ssl')
 PASSWORD_UPDATES = ('on_create', 'always')
-PASSWORD_WARNING = ('the hypervisor password is sent to PureBoot, which stores it base64-encoded (readable by anyone '
-                    'with access to its database), not encrypted')
+PASSWORD_WARNING = 'the hypervisor password is sent to PureBoot, which stores it base64-encoded (readable by anyone with access to its database), not encrypted'
 
-PASSWORD_NOT_SENT = ('register_credentials: the registry entry exists already, so the password was not sent (PureBoot '
-                     'never returns it, so whether the entry holds one cannot be told); to send it, run once with '
-                     'password_update: always')
+PASSWORD_NOT_SENT = (
+    'register_credentials: the registry entry exists already, so the password was not sent (PureBoot '
+    'never returns it, so whether the entry holds one cannot be told); to send it, run once with '
+    'password_update: always'
+)
 
 
 def registry_desired(connection, register_credentials=False):
@@ -39,7 +38,7 @@ def registry_view(record):
     """The part of a registry entry --diff shows (there is no password to show: the API never returns it)."""
     if not record:
         return {}
-    return dict((key, record.get(key)) for key in REGISTRY_VIEW_KEYS)
+    return {key: record.get(key) for key in REGISTRY_VIEW_KEYS}
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,14 @@ class RegistryPlan:
     action: str
     subject: str
     desired: dict
-    current: Optional[dict]
+    current: dict | None
     before: dict
     after: dict
     password_update: str
-    create: Optional[dict] = None
+    create: dict | None = None
     patch: dict = field(default_factory=dict)
     warnings: tuple = ()
-    password: Optional[str] = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
 
     @property
     def changed(self):
@@ -96,35 +95,34 @@ def plan_registry(current, desired, state='present', password_update='on_create'
     if password_update not in PASSWORD_UPDATES:
         raise InvalidInputError('password_update must be one of {0}'.format(', '.join(PASSWORD_UPDATES)))
     password = desired.get('password') or None
-    public = dict((key, value) for key, value in desired.items() if key != 'password')
+    public = {key: value for key, value in desired.items() if key != 'password'}
     before = registry_view(current)
-    known = dict(subject=registry_subject(public.get('name')), desired=public, current=current, before=before,
-                 password_update=password_update)
+    known = dict(subject=registry_subject(public.get('name')), desired=public, current=current, before=before, password_update=password_update)
     if state == 'absent':
         if current:
             return RegistryPlan(action='delete', after={}, **known)
         return RegistryPlan(action='none', after=registry_view(current), **known)
     if current is None:
-        create = dict((key, public[key]) for key in ('name', 'type', 'api_url', 'username', 'verify_ssl')
-                      if public.get(key) is not None)
+        create = {key: public[key] for key in ('name', 'type', 'api_url', 'username', 'verify_ssl') if public.get(key) is not None}
         # PureBoot gives the id: --diff shows no `id` rather than a null the entry will never have.
-        after = dict((key, public.get(key)) for key in REGISTRY_VIEW_KEYS if key != 'id')
-        return RegistryPlan(action='create', after=after, create=create, password=password,
-                            warnings=(PASSWORD_WARNING,) if password else (), **known)
+        after = {key: public.get(key) for key in REGISTRY_VIEW_KEYS if key != 'id'}
+        return RegistryPlan(action='create', after=after, create=create, password=password, warnings=(PASSWORD_WARNING,) if password else (), **known)
     if public.get('type') and public['type'] != current.get('type'):
-        raise ConflictError("PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an "
-                            "entry: remove it first (state: absent), then add it again".format(
-                                current.get('type'), public['type']), subject=known['subject'])
-    patch = dict((key, public[key]) for key in REGISTRY_PATCH_FIELDS
-                 if public.get(key) is not None and public[key] != current.get(key))
+        raise ConflictError(
+            'PureBoot has it as type {0}, the connection is {1}; PureBoot cannot change the type of an '
+            'entry: remove it first (state: absent), then add it again'.format(current.get('type'), public['type']),
+            subject=known['subject'],
+        )
+    patch = {key: public[key] for key in REGISTRY_PATCH_FIELDS if public.get(key) is not None and public[key] != current.get(key)}
     sent_password = password if password_update == 'always' else None
     warnings = (PASSWORD_WARNING,) if sent_password else ()
     if password and not sent_password:
         # register_credentials turned on for an entry made without it: PureBoot never gives a password back, so
         # whether the entry holds one cannot be known, and on_create does not send it.
         warnings = (PASSWORD_NOT_SENT,)
-    return RegistryPlan(action='update' if patch or sent_password else 'none', after=dict(before, **patch), patch=patch,
-                        password=sent_password, warnings=warnings, **known)
+    return RegistryPlan(
+        action='update' if patch or sent_password else 'none', after=dict(before, **patch), patch=patch, password=sent_password, warnings=warnings, **known
+    )
 
 
 def apply_registry_plan(client, plan):
@@ -158,6 +156,10 @@ def ensure_registry(client, desired, state='present', password_update='on_create
     else:
         applied = apply_registry_plan(client, plan)
         plan, record = applied.plan, applied.record
-    return {'changed': plan.changed, 'registry': registry_view(record) if record else None,
-            'diff': {'before': plan.before, 'after': plan.after}, 'warnings': list(plan.warnings),
-            'action': plan.action}
+    return {
+        'changed': plan.changed,
+        'registry': registry_view(record) if record else None,
+        'diff': {'before': plan.before, 'after': plan.after},
+        'warnings': list(plan.warnings),
+        'action': plan.action,
+    }

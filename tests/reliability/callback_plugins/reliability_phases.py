@@ -9,14 +9,14 @@ Two tasks (copy, wait_for) per phase would do the same at a second a playbook; t
 
 from __future__ import annotations
 
-DOCUMENTATION = r'''
+DOCUMENTATION = r"""
 name: reliability_phases
 type: aggregate
 short_description: Record the results of phase 1 and 2 of a reliability case, and pause between the phases
 description:
   - Test helper of the pureboot.hypervisors reliability suite (tests/reliability/harness.py run_phases).
 options: {}
-'''
+"""
 
 import json
 import os

@@ -20,7 +20,7 @@ from fakepve.qemu import DRIVE_KEY, NEW_DISK, is_cdrom, join_drive, split_drive,
 RESIZE = '/nodes/{node}/qemu/{vmid}/resize'
 
 
-class DiskPve(object):
+class DiskPve:
     """Mixin for a FakePve: rules 1 and 2 above."""
 
     # ------------------------------------------------------------ rule 1: new volumes in a config write
@@ -37,7 +37,7 @@ class DiskPve(object):
                 self._qm_check_drive(user, vm.vmid, None, key, p[key], None)
                 p[key], volids = self._qm_new_drive(vm.vmid, key, p[key], None)
                 made.extend(volids)
-            return await super(DiskPve, self)._apply_config(vm, user, p)
+            return await super()._apply_config(vm, user, p)
         except Exception:
             for volid in made:
                 self._qm_free(volid)
@@ -86,6 +86,7 @@ class DiskPve(object):
             vol['size'] = new
             vm.config[disk] = join_drive(volume, dict(props, size=format_size(new)))
             return None
+
         return await self.task(vm.node, 'resize', vm.vmid, user, body, vm=vm)
 
 

@@ -29,9 +29,12 @@ class SuitePve(SchemaChecked, StrictPve, DiskPve, NetworkedPve):
 
 
 def pytest_configure(config):
-    config.addinivalue_line('markers', EXPECTED_MARKER + '(*parameters): the test sends requests PVE\'s API schema '
-                                                         'refuses for these parameters (any, without arguments) on '
-                                                         'purpose; the fakepve fixture does not fail it for them')
+    config.addinivalue_line(
+        'markers',
+        EXPECTED_MARKER + "(*parameters): the test sends requests PVE's API schema "
+        'refuses for these parameters (any, without arguments) on '
+        'purpose; the fakepve fixture does not fail it for them',
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -43,10 +46,11 @@ def pytest_runtest_makereport(item, call):
 
 
 def schema_violation_summary(violations):
-    lines = ['{0} request(s) PVE\'s API schema refuses (tests/simulators/pve_schema):'.format(len(violations))]
+    lines = ["{0} request(s) PVE's API schema refuses (tests/simulators/pve_schema):".format(len(violations))]
     for violation in violations[:20]:
-        lines.append('  {0} {1}: {2}'.format(violation['method'], violation['path'], '; '.join(
-            '{0}: {1}'.format(k, v) for k, v in sorted(violation['errors'].items()))))
+        lines.append(
+            '  {0} {1}: {2}'.format(violation['method'], violation['path'], '; '.join('{0}: {1}'.format(k, v) for k, v in sorted(violation['errors'].items())))
+        )
     return '\n'.join(lines)
 
 

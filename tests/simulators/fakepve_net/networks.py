@@ -42,17 +42,27 @@ class NetworkedPve(FakePve):
 
     # fakepve registers every `_routes_*` method's routes before its schema catch-all.
     def _routes_networks(self):
-        return [('GET', '/nodes/{node}/network', self._network_index),
-                ('GET', '/cluster/sdn/vnets', self._vnet_index)]
+        return [('GET', '/nodes/{node}/network', self._network_index), ('GET', '/cluster/sdn/vnets', self._vnet_index)]
 
     async def _network_index(self, values, _user):
         node = values['node']
-        interfaces = [{'iface': 'eno1', 'type': 'eth', 'method': 'manual', 'method6': 'manual', 'families': ['inet'],
-                       'priority': 1, 'active': 1, 'exists': 1}]
+        interfaces = [{'iface': 'eno1', 'type': 'eth', 'method': 'manual', 'method6': 'manual', 'families': ['inet'], 'priority': 1, 'active': 1, 'exists': 1}]
         for index, bridge in enumerate(self.bridges.get(node, ()), 2):
-            interfaces.append({'iface': bridge, 'type': 'bridge', 'method': 'manual', 'method6': 'manual',
-                               'families': ['inet'], 'priority': index, 'active': 1, 'autostart': 1,
-                               'bridge_ports': 'eno1' if index == 2 else '', 'bridge_stp': 'off', 'bridge_fd': '0'})
+            interfaces.append(
+                {
+                    'iface': bridge,
+                    'type': 'bridge',
+                    'method': 'manual',
+                    'method6': 'manual',
+                    'families': ['inet'],
+                    'priority': index,
+                    'active': 1,
+                    'autostart': 1,
+                    'bridge_ports': 'eno1' if index == 2 else '',
+                    'bridge_stp': 'off',
+                    'bridge_fd': '0',
+                }
+            )
         wanted = values.get('type')
         if wanted in ('any_bridge', 'any_local_bridge'):
             interfaces = [i for i in interfaces if i['type'] in BRIDGE_TYPES]
@@ -61,8 +71,7 @@ class NetworkedPve(FakePve):
         return interfaces
 
     async def _vnet_index(self, _values, _user):
-        return [{'vnet': vnet, 'zone': zone, 'type': 'vnet', 'digest': '0' * 40}
-                for vnet, zone in sorted(self.vnets.items())]
+        return [{'vnet': vnet, 'zone': zone, 'type': 'vnet', 'digest': '0' * 40} for vnet, zone in sorted(self.vnets.items())]
 
     # PVE hides the cloud-init password in every answer; fakepve's handlers answer the config as stored.
     async def _config_get(self, request):

@@ -49,10 +49,20 @@ DEFAULT_MEMORY = 512
 BALLOON_TOO_LARGE = 'balloon value too large (must be smaller than assigned memory)'
 SSH_KEY_ERROR = 'SSH public key validation error'
 # The key types OpenSSH's ssh-keygen reads (sshkey.c keytypes), for the structural check.
-SSH_KEY_TYPES = ('ssh-rsa', 'ssh-dss', 'ssh-ed25519', 'ssh-ed448', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384',
-                 'ecdsa-sha2-nistp521', 'sk-ecdsa-sha2-nistp256@openssh.com', 'sk-ssh-ed25519@openssh.com',
-                 'ssh-rsa-cert-v01@openssh.com', 'ssh-ed25519-cert-v01@openssh.com',
-                 'ecdsa-sha2-nistp256-cert-v01@openssh.com')
+SSH_KEY_TYPES = (
+    'ssh-rsa',
+    'ssh-dss',
+    'ssh-ed25519',
+    'ssh-ed448',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'sk-ecdsa-sha2-nistp256@openssh.com',
+    'sk-ssh-ed25519@openssh.com',
+    'ssh-rsa-cert-v01@openssh.com',
+    'ssh-ed25519-cert-v01@openssh.com',
+    'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+)
 
 
 def stored_description(text):
@@ -77,8 +87,7 @@ def _ssh_keygen_reads(line):
     try:
         with os.fdopen(handle, 'w') as out:
             out.write(line + '\n')
-        return subprocess.run(['ssh-keygen', '-l', '-f', path], capture_output=True, timeout=30,
-                              check=False).returncode == 0
+        return subprocess.run(['ssh-keygen', '-l', '-f', path], capture_output=True, timeout=30, check=False).returncode == 0
     finally:
         os.unlink(path)
 
@@ -101,7 +110,7 @@ def _key_structure_ok(line):
         return False
     size = int.from_bytes(blob[:4], 'big')
     # The type name, then the key's own fields: a blob holding only the name is no key.
-    return blob[4:4 + size] == fields[start].encode() and len(blob) > 4 + size + 4
+    return blob[4 : 4 + size] == fields[start].encode() and len(blob) > 4 + size + 4
 
 
 def ssh_key_valid(line):
@@ -119,13 +128,12 @@ def check_ssh_keys(values):
             raise PveError(500, SSH_KEY_ERROR)
 
 
-class StrictPve(object):
+class StrictPve:
     """Mixin for a FakePve: the rules above."""
 
     def __init__(self, *args, **kwargs):
-        super(StrictPve, self).__init__(*args, **kwargs)
-        self.storages[SHARED_STORAGE] = {'type': 'rbd', 'active': 1, 'content': 'images,rootdir', 'shared': 1,
-                                         'pool': 'vm', 'krbd': 0, 'files': set()}
+        super().__init__(*args, **kwargs)
+        self.storages[SHARED_STORAGE] = {'type': 'rbd', 'active': 1, 'content': 'images,rootdir', 'shared': 1, 'pool': 'vm', 'krbd': 0, 'files': set()}
 
     # --------------------------------------------------------------- rule 1: clone target and shared storage
     def _storage_shared(self, sid):
@@ -155,7 +163,7 @@ class StrictPve(object):
                     raise PveError(500, "can't clone VM to node '{0}' (VM uses local storage)".format(target))
         if v.get('description') is not None:
             v = dict(v, description=stored_description(v['description']))
-        return await super(StrictPve, self)._qm_clone(v, user)
+        return await super()._qm_clone(v, user)
 
     # --------------------------------------------------------------------------- rule 2: the task list
     async def _task_list(self, request):
@@ -167,11 +175,15 @@ class StrictPve(object):
         vmid = p.get('vmid')
 
         def wanted(task):
-            return (task['node'] == node and (vmid is None or task['id'] == str(vmid))
-                    and (audit or self._task_owner(user, task))
-                    and (not p.get('typefilter') or task['type'] == p['typefilter'])
-                    and (p.get('since') is None or task['starttime'] >= int(p['since']))
-                    and (p.get('until') is None or task['starttime'] <= int(p['until'])))
+            return (
+                task['node'] == node
+                and (vmid is None or task['id'] == str(vmid))
+                and (audit or self._task_owner(user, task))
+                and (not p.get('typefilter') or task['type'] == p['typefilter'])
+                and (p.get('since') is None or task['starttime'] >= int(p['since']))
+                and (p.get('until') is None or task['starttime'] <= int(p['until']))
+            )
+
         active, archive = [], []
         for task in self.tasklog:
             if not wanted(task):
@@ -185,7 +197,7 @@ class StrictPve(object):
         archive.sort(key=lambda t: -t['starttime'])
         listed = (active if source in ('active', 'all') else []) + (archive if source != 'active' else [])
         start = int(p.get('start', 0) or 0)
-        return ok(listed[start:start + int(p.get('limit', 50) or 50)])
+        return ok(listed[start : start + int(p.get('limit', 50) or 50)])
 
     # -------------------------------------------- rules 3, 5 and 6: what a config write stores or refuses
     async def _apply_config(self, vm, user, p):
@@ -194,25 +206,24 @@ class StrictPve(object):
             p['description'] = stored_description(p['description'])
         if p.get('memory') or p.get('balloon') is not None:
             memory = p.get('memory') or vm.pending.get('memory') or vm.config.get('memory')
-            balloon = p['balloon'] if p.get('balloon') is not None else (
-                vm.pending.get('balloon') or vm.config.get('balloon'))
+            balloon = p['balloon'] if p.get('balloon') is not None else (vm.pending.get('balloon') or vm.config.get('balloon'))
             if balloon and int(balloon) > current_memory(memory):
                 raise PveError(500, BALLOON_TOO_LARGE)
-        return await super(StrictPve, self)._apply_config(vm, user, p)
+        return await super()._apply_config(vm, user, p)
 
     async def _config_put(self, request):
         check_ssh_keys(await params(request))
-        return await super(StrictPve, self)._config_put(request)
+        return await super()._config_put(request)
 
     async def _config_post(self, request):
         check_ssh_keys(await params(request))
-        return await super(StrictPve, self)._config_post(request)
+        return await super()._config_post(request)
 
     async def _qm_create(self, v, user):
         check_ssh_keys(v)
         if v.get('description') is not None:
             v = dict(v, description=stored_description(v['description']))
-        return await super(StrictPve, self)._qm_create(v, user)
+        return await super()._qm_create(v, user)
 
     # ------------------------------------------------------------------ rule 4: ipconfigN goes with netN
     def cloud_init_interfaces(self, vmid):

@@ -4,17 +4,16 @@ proxmoxer as any client sees it."""
 import proxmoxer
 import pytest
 
-GiB = 1024 ** 3
+GiB = 1024**3
 
 
 @pytest.fixture
 def api(fakepve, fakepve_cafile):
-    fakepve.add_vm(100, 'vm', config={'memory': 1024, 'scsi0': 'local-lvm:vm-100-disk-0,size=4G',
-                                      'ide2': 'none,media=cdrom'})
-    fakepve.storages['local-lvm']['volumes'] = {
-        'vm-100-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 100}}
-    return proxmoxer.ProxmoxAPI(host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam',
-                                password=fakepve.password, verify_ssl=fakepve_cafile)
+    fakepve.add_vm(100, 'vm', config={'memory': 1024, 'scsi0': 'local-lvm:vm-100-disk-0,size=4G', 'ide2': 'none,media=cdrom'})
+    fakepve.storages['local-lvm']['volumes'] = {'vm-100-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 100}}
+    return proxmoxer.ProxmoxAPI(
+        host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam', password=fakepve.password, verify_ssl=fakepve_cafile
+    )
 
 
 def task_status(api, upid):
@@ -41,9 +40,6 @@ def test_resize_grows_and_never_shrinks(fakepve, api):
     assert fakepve.storages['local-lvm']['volumes']['vm-100-disk-0']['size'] == 6 * GiB
     assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='scsi0', size='+1G')) == 'OK'
     assert fakepve.vm(100).config['scsi0'].endswith('size=7G')
-    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='scsi0', size='2G')) == \
-        'shrinking disks is not supported'
-    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='ide2', size='2G')) == \
-        "you can't resize a cdrom"
-    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='scsi5', size='2G')) == \
-        "disk 'scsi5' does not exist"
+    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='scsi0', size='2G')) == 'shrinking disks is not supported'
+    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='ide2', size='2G')) == "you can't resize a cdrom"
+    assert task_status(api, api.nodes('pve1').qemu(100).resize.put(disk='scsi5', size='2G')) == "disk 'scsi5' does not exist"

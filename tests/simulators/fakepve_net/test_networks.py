@@ -7,8 +7,9 @@ from proxmoxer.core import ResourceException
 
 @pytest.fixture
 def api(fakepve, fakepve_cafile):
-    return proxmoxer.ProxmoxAPI(host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam',
-                                password=fakepve.password, verify_ssl=fakepve_cafile)
+    return proxmoxer.ProxmoxAPI(
+        host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam', password=fakepve.password, verify_ssl=fakepve_cafile
+    )
 
 
 def test_each_node_lists_its_own_bridges(fakepve, api):

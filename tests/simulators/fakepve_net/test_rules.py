@@ -8,23 +8,20 @@ from proxmoxer.core import ResourceException
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net import rules
 
-GiB = 1024 ** 3
+GiB = 1024**3
 KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFvbrJp27j61SFSFX5U+fOy6FuWwbPy/A3l2xpfMOASD me@host'
 
 
 @pytest.fixture
 def api(fakepve, fakepve_cafile):
     fakepve.add_node('pve2')
-    fakepve.storages['local-lvm']['volumes'] = {
-        'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001}}
-    fakepve.storages[rules.SHARED_STORAGE]['volumes'] = {
-        'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9000}}
-    fakepve.add_vm(9000, 'shared-tpl', template=True, config={'template': 1, 'memory': 1024, 'scsi0': rules.SHARED_STORAGE
-                                                              + ':base-9000-disk-0,size=4G'})
-    fakepve.add_vm(9001, 'local-tpl', template=True, config={'template': 1, 'memory': 1024,
-                                                             'scsi0': 'local-lvm:base-9001-disk-0,size=4G'})
-    return proxmoxer.ProxmoxAPI(host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam',
-                                password=fakepve.password, verify_ssl=fakepve_cafile)
+    fakepve.storages['local-lvm']['volumes'] = {'base-9001-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9001}}
+    fakepve.storages[rules.SHARED_STORAGE]['volumes'] = {'base-9000-disk-0': {'content': 'images', 'format': 'raw', 'size': 4 * GiB, 'vmid': 9000}}
+    fakepve.add_vm(9000, 'shared-tpl', template=True, config={'template': 1, 'memory': 1024, 'scsi0': rules.SHARED_STORAGE + ':base-9000-disk-0,size=4G'})
+    fakepve.add_vm(9001, 'local-tpl', template=True, config={'template': 1, 'memory': 1024, 'scsi0': 'local-lvm:base-9001-disk-0,size=4G'})
+    return proxmoxer.ProxmoxAPI(
+        host='127.0.0.1', port=int(fakepve.url.rsplit(':', 1)[1]), user='root@pam', password=fakepve.password, verify_ssl=fakepve_cafile
+    )
 
 
 def refused(call, status, text):
@@ -34,8 +31,7 @@ def refused(call, status, text):
 
 
 def test_clone_to_another_node_needs_shared_storage(fakepve, api):
-    refused(lambda: api.nodes('pve1').qemu(9001).clone.post(newid=101, target='pve2', full=1), 500,
-            "can't clone VM to node 'pve2' (VM uses local storage)")
+    refused(lambda: api.nodes('pve1').qemu(9001).clone.post(newid=101, target='pve2', full=1), 500, "can't clone VM to node 'pve2' (VM uses local storage)")
     assert fakepve.vm(101) is None
     api.nodes('pve1').qemu(9001).clone.post(newid=102, full=1)  # the same node: fine
     api.nodes('pve1').qemu(9000).clone.post(newid=103, target='pve2', full=1)
@@ -53,11 +49,12 @@ def test_task_list_shows_finished_tasks_unless_asked(fakepve, api):
     assert upid not in [t['upid'] for t in archive] and [t['type'] for t in archive] == ['qmclone']
     active = api.nodes('pve1').tasks.get(source='active')
     assert [(t['upid'], t['status']) for t in active] == [(upid, 'RUNNING')]
-    assert [t['upid'] for t in api.nodes('pve1').tasks.get(source='all')][0] == upid
+    assert next(t['upid'] for t in api.nodes('pve1').tasks.get(source='all')) == upid
 
 
-@pytest.mark.parametrize('given, stored', [('line one\nline two\n', 'line one\nline two'),
-                                           ('spaces  \t\n\n', 'spaces'), ('\n\nkept  inside \nend', '\n\nkept  inside \nend')])
+@pytest.mark.parametrize(
+    'given, stored', [('line one\nline two\n', 'line one\nline two'), ('spaces  \t\n\n', 'spaces'), ('\n\nkept  inside \nend', '\n\nkept  inside \nend')]
+)
 def test_description_reads_back_as_pve_stores_it(fakepve, api, given, stored):
     api.nodes('pve1').qemu(9001).clone.post(newid=120, full=1)
     api.nodes('pve1').qemu(120).config.put(description=given)
@@ -66,8 +63,9 @@ def test_description_reads_back_as_pve_stores_it(fakepve, api, given, stored):
 
 def test_ipconfig_without_its_nic_configures_nothing(fakepve, api):
     api.nodes('pve1').qemu(9001).clone.post(newid=130, full=1)
-    api.nodes('pve1').qemu(130).config.put(net0='virtio,bridge=vmbr0', net2='virtio,bridge=vmbr1',
-                                           ipconfig0='ip=dhcp', ipconfig1='ip=192.0.2.9/24', ipconfig2='ip=dhcp')
+    api.nodes('pve1').qemu(130).config.put(
+        net0='virtio,bridge=vmbr0', net2='virtio,bridge=vmbr1', ipconfig0='ip=dhcp', ipconfig1='ip=192.0.2.9/24', ipconfig2='ip=dhcp'
+    )
     assert fakepve.cloud_init_interfaces(130) == {'eth0': 'ip=dhcp', 'eth2': 'ip=dhcp'}
 
 
@@ -89,5 +87,4 @@ def test_ssh_keys_are_validated(fakepve, api, monkeypatch, check):
     api.nodes('pve1').qemu(9001).clone.post(newid=150, full=1)
     api.nodes('pve1').qemu(150).config.put(sshkeys=urllib.parse.quote(KEY + '\n', safe=''))
     for bad in ('ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5', 'ssh-rsa ' + KEY.split()[1]):
-        refused(lambda: api.nodes('pve1').qemu(150).config.put(sshkeys=urllib.parse.quote(bad, safe='')), 500,
-                rules.SSH_KEY_ERROR)
+        refused(lambda bad=bad: api.nodes('pve1').qemu(150).config.put(sshkeys=urllib.parse.quote(bad, safe='')), 500, rules.SSH_KEY_ERROR)

@@ -1,7 +1,7 @@
 """Build the tiny installer (the package's docstring says what and why): build_installer(cache_dir) -> Installer.
 
-    installer = build_installer(default_cache_dir())   # once per package versions; then read from the cache
-    installer.kernel, installer.initrd                  # paths of vmlinuz and initrd.gz
+installer = build_installer(default_cache_dir())   # once per package versions; then read from the cache
+installer.kernel, installer.initrd                  # paths of vmlinuz and initrd.gz
 """
 
 import collections
@@ -35,7 +35,7 @@ MARKER = 'pureboot-installed'
 Installer = collections.namedtuple('Installer', 'kernel initrd directory kernel_package busybox_package modules')
 
 # udhcpc runs this on each lease event; busybox ships none. `mask` is the prefix length udhcpc exports.
-DEFAULT_SCRIPT = r'''#!/bin/sh
+DEFAULT_SCRIPT = r"""#!/bin/sh
 # udhcpc's event script in the PureBoot test installer: configure the interface from the lease.
 case "$1" in
     deconfig)
@@ -52,9 +52,9 @@ case "$1" in
         ;;
 esac
 exit 0
-'''
+"""
 
-INIT = r'''#!/bin/sh
+INIT = r"""#!/bin/sh
 # /init of the PureBoot test installer (tests/simulators/installer): report to PureBoot, mark the disk, reboot.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -120,7 +120,7 @@ sync
 say "wrote the marker to $DISK"
 report install_complete
 finish
-'''.replace('@MARKER@', MARKER)
+""".replace('@MARKER@', MARKER)
 
 
 class InstallerBuildError(Exception):
@@ -129,8 +129,7 @@ class InstallerBuildError(Exception):
 
 def why_unbuildable():
     """One line saying why the installer cannot be built here, or None when it can."""
-    missing = sorted(set(package for command, package in REQUIRED_COMMANDS
-                         if shutil.which(command, path=SYSTEM_PATH) is None))
+    missing = sorted({package for command, package in REQUIRED_COMMANDS if shutil.which(command, path=SYSTEM_PATH) is None})
     if missing:
         return 'building the installer needs apt and dpkg (Debian packages: {0})'.format(', '.join(missing))
     if os.geteuid() != 0:
@@ -140,13 +139,11 @@ def why_unbuildable():
 
 def default_cache_dir():
     """$PUREBOOT_INSTALLER_CACHE, else ~/.cache/pureboot.hypervisors/installer: kept between test runs."""
-    return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser('~'), '.cache', 'pureboot.hypervisors',
-                                                     'installer')
+    return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser('~'), '.cache', 'pureboot.hypervisors', 'installer')
 
 
 def _run(argv, cwd=None):
-    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False,
-                            env=dict(os.environ, PATH=SYSTEM_PATH, LC_ALL='C'))
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=dict(os.environ, PATH=SYSTEM_PATH, LC_ALL='C'))
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
         raise InstallerBuildError('{0} failed: {1}'.format(' '.join(argv[:3]), lines[-1] if lines else result.returncode))
@@ -155,8 +152,13 @@ def _run(argv, cwd=None):
 
 def _package_fields(*names):
     """{name: the candidate version's control fields} of the packages apt knows (one apt-cache show for all)."""
-    result = subprocess.run(['apt-cache', 'show', '--no-all-versions'] + list(names), capture_output=True, text=True,
-                            check=False, env=dict(os.environ, PATH=SYSTEM_PATH, LC_ALL='C'))
+    result = subprocess.run(
+        ['apt-cache', 'show', '--no-all-versions'] + list(names),
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, PATH=SYSTEM_PATH, LC_ALL='C'),
+    )
     packages = {}
     for stanza in result.stdout.split('\n\n'):
         fields = {}
@@ -190,8 +192,7 @@ def resolve_packages():
                 return (kernel_name, kernel['Version']), (BUSYBOX_PACKAGE, known[BUSYBOX_PACKAGE]['Version'])
         if attempt == 1:
             if os.geteuid() != 0:
-                raise InstallerBuildError('apt knows no {0} or {1} and only root can run apt-get update'.format(
-                    KERNEL_METAPACKAGE, BUSYBOX_PACKAGE))
+                raise InstallerBuildError('apt knows no {0} or {1} and only root can run apt-get update'.format(KERNEL_METAPACKAGE, BUSYBOX_PACKAGE))
             _run(['apt-get', 'update', '-qq'])
     raise InstallerBuildError('apt knows no {0} or {1}, even after apt-get update'.format(KERNEL_METAPACKAGE, BUSYBOX_PACKAGE))
 
@@ -227,8 +228,9 @@ def build_installer(cache_dir):
             _build(directory, kernel, busybox)
     with open(os.path.join(directory, 'modules')) as listing:
         modules = listing.read().split()
-    return Installer(os.path.join(directory, KERNEL_FILE), os.path.join(directory, INITRD_FILE), directory,
-                     '{0}={1}'.format(*kernel), '{0}={1}'.format(*busybox), modules)
+    return Installer(
+        os.path.join(directory, KERNEL_FILE), os.path.join(directory, INITRD_FILE), directory, '{0}={1}'.format(*kernel), '{0}={1}'.format(*busybox), modules
+    )
 
 
 def _build(directory, kernel, busybox):
@@ -287,7 +289,7 @@ def _builtin_modules(module_root):
     if not os.path.exists(path):
         return set()
     with open(path) as listing:
-        return set(_module_key(os.path.basename(line.strip()).split('.ko')[0]) for line in listing if line.strip())
+        return {_module_key(os.path.basename(line.strip()).split('.ko')[0]) for line in listing if line.strip()}
 
 
 def _module_files(module_root):
@@ -296,7 +298,7 @@ def _module_files(module_root):
         for name in names:
             for suffix in MODULE_SUFFIXES:
                 if name.endswith(suffix):
-                    files[_module_key(name[:-len(suffix)])] = os.path.join(folder, name)
+                    files[_module_key(name[: -len(suffix)])] = os.path.join(folder, name)
     return files
 
 
@@ -311,8 +313,7 @@ def module_bytes(path):
         return gzip.decompress(data)
     if path.endswith('.zst'):
         if shutil.which('zstd', path=SYSTEM_PATH) is None:
-            raise InstallerBuildError('{0} is zstd-compressed and the zstd command is missing (Debian package zstd)'.format(
-                os.path.basename(path)))
+            raise InstallerBuildError('{0} is zstd-compressed and the zstd command is missing (Debian package zstd)'.format(os.path.basename(path)))
         return subprocess.run(['zstd', '-dc', path], capture_output=True, check=True).stdout
     return data
 
@@ -321,19 +322,19 @@ def modinfo(elf):
     """The key=value pairs of a kernel module's .modinfo section (64-bit little-endian ELF), as a dict of lists."""
     if elf[:4] != b'\x7fELF' or elf[4] != 2 or elf[5] != 1:
         raise InstallerBuildError('not a 64-bit little-endian ELF module')
-    section_offset, = struct.unpack_from('<Q', elf, 0x28)
+    (section_offset,) = struct.unpack_from('<Q', elf, 0x28)
     entry_size, count, names_index = struct.unpack_from('<HHH', elf, 0x3A)
 
     def section(index):
         # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size
         name, _kind, _flags, _address, offset, size = struct.unpack_from('<IIQQQQ', elf, section_offset + index * entry_size)
-        return name, elf[offset:offset + size]
+        return name, elf[offset : offset + size]
 
     names = section(names_index)[1]
     info = {}
     for index in range(count):
         name_offset, data = section(index)
-        if names[name_offset:names.index(b'\0', name_offset)] == b'.modinfo':
+        if names[name_offset : names.index(b'\0', name_offset)] == b'.modinfo':
             for item in data.split(b'\0'):
                 if b'=' in item:
                     key, value = item.decode('utf-8', 'replace').split('=', 1)
@@ -369,13 +370,15 @@ def load_order(module_root, wanted):
 
 # ---------------------------------------------------------------- the initramfs
 
+
 def initramfs_entries(busybox_binary, modules):
     """The initramfs: busybox, /init, udhcpc's script, the modules and their load order, /dev/console (the kernel
     opens it for /init before anything is mounted)."""
     with open(busybox_binary, 'rb') as handle:
         busybox = handle.read()
-    entries = [Entry.directory(path) for path in ('bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'root', 'sys',
-                                                  'tmp', 'usr', 'usr/share', 'usr/share/udhcpc')]
+    entries = [
+        Entry.directory(path) for path in ('bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'root', 'sys', 'tmp', 'usr', 'usr/share', 'usr/share/udhcpc')
+    ]
     entries += [
         Entry.char_device('dev/console', 5, 1),
         Entry.file('bin/busybox', busybox, 0o755),

@@ -10,12 +10,11 @@ import stat
 
 MAGIC = b'070701'
 TRAILER = 'TRAILER!!!'
-HEADER_FIELDS = ('ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize', 'devmajor', 'devminor', 'rdevmajor',
-                 'rdevminor', 'namesize', 'check')
+HEADER_FIELDS = ('ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize', 'devmajor', 'devminor', 'rdevmajor', 'rdevminor', 'namesize', 'check')
 HEADER_SIZE = len(MAGIC) + 8 * len(HEADER_FIELDS)
 
 
-class Entry(object):
+class Entry:
     """One archive member: a directory, a regular file (data), a symlink (target) or a character device (rdev)."""
 
     def __init__(self, path, mode, data=b'', rdev=(0, 0)):
@@ -47,9 +46,21 @@ def _pad(length):
 
 def _member(ino, name, mode, data, rdev, nlink):
     encoded = name.encode('utf-8') + b'\0'
-    values = {'ino': ino, 'mode': mode, 'uid': 0, 'gid': 0, 'nlink': nlink, 'mtime': 0, 'filesize': len(data),
-              'devmajor': 0, 'devminor': 0, 'rdevmajor': rdev[0], 'rdevminor': rdev[1], 'namesize': len(encoded),
-              'check': 0}
+    values = {
+        'ino': ino,
+        'mode': mode,
+        'uid': 0,
+        'gid': 0,
+        'nlink': nlink,
+        'mtime': 0,
+        'filesize': len(data),
+        'devmajor': 0,
+        'devminor': 0,
+        'rdevmajor': rdev[0],
+        'rdevminor': rdev[1],
+        'namesize': len(encoded),
+        'check': 0,
+    }
     header = MAGIC + b''.join(b'%08X' % values[field] for field in HEADER_FIELDS)
     return header + encoded + _pad(len(header) + len(encoded)) + data + _pad(len(data))
 
@@ -68,15 +79,15 @@ def read_newc(archive):
     """The entries of a newc archive, up to its trailer: for checking what newc_archive wrote."""
     entries, offset = [], 0
     while True:
-        if archive[offset:offset + len(MAGIC)] != MAGIC:
+        if archive[offset : offset + len(MAGIC)] != MAGIC:
             raise ValueError('no newc header at offset {0}'.format(offset))
-        fields = archive[offset + len(MAGIC):offset + HEADER_SIZE]
-        values = dict((name, int(fields[index * 8:index * 8 + 8], 16)) for index, name in enumerate(HEADER_FIELDS))
+        fields = archive[offset + len(MAGIC) : offset + HEADER_SIZE]
+        values = {name: int(fields[index * 8 : index * 8 + 8], 16) for index, name in enumerate(HEADER_FIELDS)}
         name_start = offset + HEADER_SIZE
-        name = archive[name_start:name_start + values['namesize'] - 1].decode('utf-8')
+        name = archive[name_start : name_start + values['namesize'] - 1].decode('utf-8')
         data_start = name_start + values['namesize']
         data_start += -data_start % 4
-        data = archive[data_start:data_start + values['filesize']]
+        data = archive[data_start : data_start + values['filesize']]
         offset = data_start + values['filesize']
         offset += -offset % 4
         if name == TRAILER:

@@ -14,8 +14,7 @@ import os
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import (
-    PrivateLibvirtd, short_base_dir, why_unusable)
+from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
 
 # The scene every session's daemon starts with.
 LIBVIRT_POOL = 'pbh-pool'

@@ -38,6 +38,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 try:
     import libvirt
+
     HAS_LIBVIRT = True
 except ImportError:
     libvirt = None
@@ -71,22 +72,25 @@ REQUIRED_FILES = (
 SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 # The directories a root libvirtd uses at fixed paths, each bound to base_dir/<key> (see the module's doc).
-BOUND_DIRS = (('etc', '/etc/libvirt'), ('run', '/run/libvirt'), ('lib', '/var/lib/libvirt'),
-              ('log', '/var/log/libvirt'), ('cache', '/var/cache/libvirt'))
+BOUND_DIRS = (('etc', '/etc/libvirt'), ('run', '/run/libvirt'), ('lib', '/var/lib/libvirt'), ('log', '/var/log/libvirt'), ('cache', '/var/cache/libvirt'))
 # The QEMU driver's built-in user on Debian (see the module's doc), and its uid/gid there.
 QEMU_DRIVER_USER = 'libvirt-qemu'
 QEMU_DRIVER_ID = 64055
 
 # libvirtd's log: every RPC the daemon dispatches (rpc.netserverprogram) and every public API call (the libvirt.*
 # categories log each entry point at debug level), which name them. api_calls() reads it.
-API_LOG_FILTERS = ('1:rpc.netserverprogram 1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host '
-                   '1:libvirt.nodedev')
+API_LOG_FILTERS = '1:rpc.netserverprogram 1:libvirt.domain 1:libvirt.network 1:libvirt.storage 1:libvirt.host 1:libvirt.nodedev'
 # The RPCs of a connection itself, which run no public API function in the daemon: named as libvirt's remote
 # protocol (remote_protocol.x) names them; any other such RPC is 'proc <number>'.
-CONNECTION_PROCEDURES = {'1': 'REMOTE_PROC_CONNECT_OPEN', '2': 'REMOTE_PROC_CONNECT_CLOSE',
-                         '60': 'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE', '66': 'REMOTE_PROC_AUTH_LIST',
-                         '67': 'REMOTE_PROC_AUTH_SASL_INIT', '68': 'REMOTE_PROC_AUTH_SASL_START',
-                         '69': 'REMOTE_PROC_AUTH_SASL_STEP'}
+CONNECTION_PROCEDURES = {
+    '1': 'REMOTE_PROC_CONNECT_OPEN',
+    '2': 'REMOTE_PROC_CONNECT_CLOSE',
+    '60': 'REMOTE_PROC_CONNECT_SUPPORTS_FEATURE',
+    '66': 'REMOTE_PROC_AUTH_LIST',
+    '67': 'REMOTE_PROC_AUTH_SASL_INIT',
+    '68': 'REMOTE_PROC_AUTH_SASL_START',
+    '69': 'REMOTE_PROC_AUTH_SASL_STEP',
+}
 NETNS_PREFIX = 'pbh-lv-'
 CLONE_NEWNET = 0x40000000
 
@@ -179,10 +183,13 @@ class PrivateLibvirtd:
             self._run(self.netns_command(['ip', 'link', 'set', 'lo', 'up']))
             with open(self.daemon_log, 'ab') as log:
                 self._process = subprocess.Popen(
-                    self.netns_command(['unshare', '--mount', '--propagation', 'private', 'sh',
-                                        os.path.join(self.base_dir, 'launch.sh')]),
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self._daemon_env(),
-                    start_new_session=True)
+                    self.netns_command(['unshare', '--mount', '--propagation', 'private', 'sh', os.path.join(self.base_dir, 'launch.sh')]),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self._daemon_env(),
+                    start_new_session=True,
+                )
             self._wait_ready(timeout)
         except BaseException:
             self.stop()
@@ -247,8 +254,7 @@ class PrivateLibvirtd:
         libc = ctypes.CDLL(None, use_errno=True)
         with open('/proc/thread-self/ns/net') as own, open('/run/netns/' + self.netns) as target:
             if libc.setns(target.fileno(), CLONE_NEWNET) != 0:
-                raise LibvirtHostError('cannot enter network namespace {0}: {1}'.format(
-                    self.netns, os.strerror(ctypes.get_errno())))
+                raise LibvirtHostError('cannot enter network namespace {0}: {1}'.format(self.netns, os.strerror(ctypes.get_errno())))
             try:
                 yield
             finally:
@@ -291,26 +297,44 @@ class PrivateLibvirtd:
             os.makedirs(os.path.join(self.base_dir, name), exist_ok=True)
         etc = os.path.join(self.base_dir, 'etc')
         log_dir = os.path.join(self.base_dir, 'log')
-        _write(os.path.join(etc, 'libvirtd.conf'), '\n'.join((
-            'unix_sock_dir = "{0}"'.format(os.path.dirname(self.socket_path)),
-            # Root only: the socket is this test's, nobody else on the machine may drive the daemon.
-            'unix_sock_group = "root"',
-            'unix_sock_ro_perms = "0700"',
-            'unix_sock_rw_perms = "0700"',
-            'unix_sock_admin_perms = "0700"',
-            'auth_unix_ro = "none"',
-            'auth_unix_rw = "{0}"'.format('sasl' if self.sasl_login else 'none'),
-            'listen_tls = {0}'.format(1 if self.tls else 0),
-            'listen_tcp = 0',
-            'log_filters = "{0}"'.format(self.log_filters),
-            'log_outputs = "1:file:{0}"'.format(self.api_log),
-            '')) + (self._tls_config() if self.tls else ''))
+        _write(
+            os.path.join(etc, 'libvirtd.conf'),
+            '\n'.join(
+                (
+                    'unix_sock_dir = "{0}"'.format(os.path.dirname(self.socket_path)),
+                    # Root only: the socket is this test's, nobody else on the machine may drive the daemon.
+                    'unix_sock_group = "root"',
+                    'unix_sock_ro_perms = "0700"',
+                    'unix_sock_rw_perms = "0700"',
+                    'unix_sock_admin_perms = "0700"',
+                    'auth_unix_ro = "none"',
+                    'auth_unix_rw = "{0}"'.format('sasl' if self.sasl_login else 'none'),
+                    'listen_tls = {0}'.format(1 if self.tls else 0),
+                    'listen_tcp = 0',
+                    'log_filters = "{0}"'.format(self.log_filters),
+                    'log_outputs = "1:file:{0}"'.format(self.api_log),
+                    '',
+                )
+            )
+            + (self._tls_config() if self.tls else ''),
+        )
         _write(os.path.join(etc, 'virtlogd.conf'), 'log_outputs = "3:file:{0}"\n'.format(os.path.join(log_dir, 'virtlogd.log')))
         # Guests run as root without a security driver or cgroups: no libvirt-qemu user, no AppArmor profile, no
         # systemd on these machines. The daemon is private to the test; nothing else runs guests through it.
-        _write(os.path.join(etc, 'qemu.conf'), '\n'.join((
-            'user = "root"', 'group = "root"', 'dynamic_ownership = 0', 'security_driver = "none"',
-            'cgroup_controllers = [ ]', 'stdio_handler = "logd"', '')))
+        _write(
+            os.path.join(etc, 'qemu.conf'),
+            '\n'.join(
+                (
+                    'user = "root"',
+                    'group = "root"',
+                    'dynamic_ownership = 0',
+                    'security_driver = "none"',
+                    'cgroup_controllers = [ ]',
+                    'stdio_handler = "logd"',
+                    '',
+                )
+            ),
+        )
         passwd = _read('/etc/passwd')
         group = _read('/etc/group')
         if not _has_entry(passwd, QEMU_DRIVER_USER):
@@ -321,35 +345,47 @@ class PrivateLibvirtd:
         _write(os.path.join(self.base_dir, 'group'), group)
         base = self.base_dir
         lines = ['set -e']
-        lines += ['mount --bind {0} /etc/passwd'.format(shlex.quote(os.path.join(base, 'passwd'))),
-                  'mount --bind {0} /etc/group'.format(shlex.quote(os.path.join(base, 'group')))]
+        lines += [
+            'mount --bind {0} /etc/passwd'.format(shlex.quote(os.path.join(base, 'passwd'))),
+            'mount --bind {0} /etc/group'.format(shlex.quote(os.path.join(base, 'group'))),
+        ]
         for key, target in BOUND_DIRS:
             # mkdir -p only creates a missing mount point (an empty directory) where the package made none.
             lines.append('mkdir -p {1} && mount --bind {0} {1}'.format(shlex.quote(os.path.join(base, key)), target))
         if self.sasl_login:
             lines.append('mkdir -p /etc/sasl2 && mount --bind {0} /etc/sasl2'.format(shlex.quote(self._write_sasl())))
         lines += [
-            '{0} -f {1} -p {2} &'.format(_command('virtlogd'), shlex.quote(os.path.join(etc, 'virtlogd.conf')),
-                                         shlex.quote(os.path.join(base, 'virtlogd.pid'))),
+            '{0} -f {1} -p {2} &'.format(
+                _command('virtlogd'), shlex.quote(os.path.join(etc, 'virtlogd.conf')), shlex.quote(os.path.join(base, 'virtlogd.pid'))
+            ),
             # exec: libvirtd keeps this process's id, the one PrivateLibvirtd started.
-            'exec {0} -f {1}{3} -p {2}'.format(_command('libvirtd'), shlex.quote(os.path.join(etc, 'libvirtd.conf')),
-                                               shlex.quote(os.path.join(base, 'libvirtd.pid')),
-                                               ' --listen' if self.tls else ''),
-            '']
+            'exec {0} -f {1}{3} -p {2}'.format(
+                _command('libvirtd'),
+                shlex.quote(os.path.join(etc, 'libvirtd.conf')),
+                shlex.quote(os.path.join(base, 'libvirtd.pid')),
+                ' --listen' if self.tls else '',
+            ),
+            '',
+        ]
         _write(os.path.join(base, 'launch.sh'), '\n'.join(lines))
 
     def _tls_config(self):
         """libvirtd.conf's TLS lines, after making a CA and a server certificate for 127.0.0.1 under base_dir/pki."""
         folder = os.path.dirname(self.tls_cafile)
         make_tls_pki(folder)
-        return '\n'.join((
-            'listen_addr = "127.0.0.1"', 'tls_port = "{0}"'.format(TLS_PORT),
-            'auth_tls = "{0}"'.format('sasl' if self.sasl_login else 'none'),
-            # The collection's side is what the tests look at: it verifies the daemon; no client certificate.
-            'tls_no_verify_certificate = 1',
-            'ca_file = "{0}"'.format(self.tls_cafile),
-            'cert_file = "{0}"'.format(os.path.join(folder, 'servercert.pem')),
-            'key_file = "{0}"'.format(os.path.join(folder, 'serverkey.pem')), ''))
+        return '\n'.join(
+            (
+                'listen_addr = "127.0.0.1"',
+                'tls_port = "{0}"'.format(TLS_PORT),
+                'auth_tls = "{0}"'.format('sasl' if self.sasl_login else 'none'),
+                # The collection's side is what the tests look at: it verifies the daemon; no client certificate.
+                'tls_no_verify_certificate = 1',
+                'ca_file = "{0}"'.format(self.tls_cafile),
+                'cert_file = "{0}"'.format(os.path.join(folder, 'servercert.pem')),
+                'key_file = "{0}"'.format(os.path.join(folder, 'serverkey.pem')),
+                '',
+            )
+        )
 
     def tls_relay(self):
         """A port on 127.0.0.1 of this process's namespace whose connections are relayed to the daemon's TLS port in
@@ -365,8 +401,9 @@ class PrivateLibvirtd:
         database = os.path.join(folder, 'passwd.db')
         _write(os.path.join(folder, 'libvirt.conf'), 'mech_list: scram-sha-256\nsasldb_path: {0}\n'.format(database))
         user, password = self.sasl_login
-        result = subprocess.run([_command('saslpasswd2'), '-p', '-c', '-a', 'libvirt', '-f', database, user],
-                                input=password, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [_command('saslpasswd2'), '-p', '-c', '-a', 'libvirt', '-f', database, user], input=password, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:
             raise LibvirtHostError('saslpasswd2 failed: {0}'.format((result.stderr or result.stdout).strip()))
         return folder
@@ -381,6 +418,7 @@ class PrivateLibvirtd:
             for credential in credentials:
                 credential[4] = user if credential[0] == libvirt.VIR_CRED_AUTHNAME else password
             return 0
+
         return libvirt.openAuth(self.uri, [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], answer, None], 0)
 
     def _wait_ready(self, timeout):
@@ -421,7 +459,8 @@ class PrivateLibvirtd:
         path = path or os.path.join(self.images_dir, name)
         os.makedirs(path, exist_ok=True)
         pool = self.connect().storagePoolDefineXML(
-            "<pool type='dir'><name>{0}</name><target><path>{1}</path></target></pool>".format(escape(name), escape(path)))
+            "<pool type='dir'><name>{0}</name><target><path>{1}</path></target></pool>".format(escape(name), escape(path))
+        )
         pool.create()
         return pool
 
@@ -430,8 +469,7 @@ class PrivateLibvirtd:
         root = ET.fromstring(self.connect().storagePoolLookupByName(pool_name).XMLDesc())
         return root.findtext('target/path')
 
-    def define_network(self, name, address=None, prefix=24, dhcp=True, tftp_root=None, bootp_file=None,
-                       bridge=None, forward=None):
+    def define_network(self, name, address=None, prefix=24, dhcp=True, tftp_root=None, bootp_file=None, bridge=None, forward=None):
         """A persistent, started libvirt network inside the namespace; returns it.
 
         address: the bridge's IPv4 address (None: a bare bridge, no IP, no dnsmasq); dhcp: hand out
@@ -439,8 +477,7 @@ class PrivateLibvirtd:
         a PXE ROM fetches); forward: None for an isolated network, 'nat' to NAT (inside the namespace only).
         """
         bridge = bridge or 'pbh' + secrets.token_hex(3)
-        parts = ['<network>', '<name>{0}</name>'.format(escape(name)),
-                 "<bridge name={0} stp='off'/>".format(quoteattr(bridge))]
+        parts = ['<network>', '<name>{0}</name>'.format(escape(name)), "<bridge name={0} stp='off'/>".format(quoteattr(bridge))]
         if forward:
             parts.append('<forward mode={0}/>'.format(quoteattr(forward)))
         if address:
@@ -471,37 +508,55 @@ class PrivateLibvirtd:
         self.connect().storagePoolLookupByName(pool_name).refresh()
         return path
 
-    def domain_xml(self, name, memory_mb=128, vcpus=1, disks=(), networks=(), nic_model='virtio', boot=('hd', 'network'),
-                   template=False, description=None, domain_type='qemu'):
+    def domain_xml(
+        self,
+        name,
+        memory_mb=128,
+        vcpus=1,
+        disks=(),
+        networks=(),
+        nic_model='virtio',
+        boot=('hd', 'network'),
+        template=False,
+        description=None,
+        domain_type='qemu',
+    ):
         """The XML of a small BIOS x86_64 domain: disks (paths of qcow2 images), one NIC per network name,
         the template marker in its metadata when template is true. domain_type 'qemu' is TCG, which works where
         /dev/kvm does not or nested KVM stalls (see docs/test-servers.md)."""
-        parts = ["<domain type={0}>".format(quoteattr(domain_type)), '<name>{0}</name>'.format(escape(name)),
-                 "<memory unit='MiB'>{0}</memory>".format(int(memory_mb)), '<vcpu>{0}</vcpu>'.format(int(vcpus))]
+        parts = [
+            '<domain type={0}>'.format(quoteattr(domain_type)),
+            '<name>{0}</name>'.format(escape(name)),
+            "<memory unit='MiB'>{0}</memory>".format(int(memory_mb)),
+            '<vcpu>{0}</vcpu>'.format(int(vcpus)),
+        ]
         if description:
             parts.append('<description>{0}</description>'.format(escape(description)))
         if template:
             parts.append('<metadata>{0}</metadata>'.format(TEMPLATE_MARKER))
         parts.append("<os><type arch='x86_64' machine='pc'>hvm</type>")
-        parts += ["<boot dev={0}/>".format(quoteattr(dev)) for dev in boot]
+        parts += ['<boot dev={0}/>'.format(quoteattr(dev)) for dev in boot]
         parts.append('</os><features><acpi/></features><devices>')
         for index, path in enumerate(disks):
-            parts.append("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={0}/>"
-                         "<target dev='vd{1}' bus='virtio'/></disk>".format(quoteattr(path), chr(ord('a') + index)))
+            parts.append(
+                "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={0}/><target dev='vd{1}' bus='virtio'/></disk>".format(
+                    quoteattr(path), chr(ord('a') + index)
+                )
+            )
         for network in networks:
-            parts.append("<interface type='network'><source network={0}/><model type={1}/></interface>".format(
-                quoteattr(network), quoteattr(nic_model)))
+            parts.append("<interface type='network'><source network={0}/><model type={1}/></interface>".format(quoteattr(network), quoteattr(nic_model)))
         parts.append("<serial type='pty'/><console type='pty'/></devices></domain>")
         return ''.join(parts)
 
-    def seed_template(self, name, pool, network, memory_mb=128, vcpus=1, disk_mb=64, nic_model='virtio',
-                      description=None, boot=('hd', 'network')):
+    def seed_template(self, name, pool, network, memory_mb=128, vcpus=1, disk_mb=64, nic_model='virtio', description=None, boot=('hd', 'network')):
         """A template as the collection knows one: a shut-off domain with the marker in its metadata, one qcow2
         disk made by qemu-img in `pool` and one NIC on `network`. Returns the virDomain."""
         disk = self.create_disk(pool, name + '.qcow2', size_mb=disk_mb)
-        return self.connect().defineXML(self.domain_xml(
-            name, memory_mb=memory_mb, vcpus=vcpus, disks=[disk], networks=[network], nic_model=nic_model,
-            boot=boot, template=True, description=description))
+        return self.connect().defineXML(
+            self.domain_xml(
+                name, memory_mb=memory_mb, vcpus=vcpus, disks=[disk], networks=[network], nic_model=nic_model, boot=boot, template=True, description=description
+            )
+        )
 
     def remove_domains(self, keep=(), names=None):
         """Destroy and undefine every domain whose name is not in keep (only those in names, when given), and
@@ -513,8 +568,7 @@ class PrivateLibvirtd:
             disks = [node.get('file') for node in ET.fromstring(domain.XMLDesc()).findall('devices/disk/source')]
             if domain.isActive():
                 domain.destroy()
-            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
-                                 | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
+            domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
             for path in disks:
                 if path and path.startswith(self.base_dir) and os.path.exists(path):
                     os.remove(path)
@@ -592,6 +646,7 @@ def make_tls_pki(folder):
     as libvirtd checks them at start: a CA with keyCertSign, a server certificate that is no CA, for serverAuth."""
     import datetime  # pylint: disable=import-outside-toplevel
     import ipaddress  # pylint: disable=import-outside-toplevel
+
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
@@ -600,33 +655,58 @@ def make_tls_pki(folder):
     now = datetime.datetime.now(datetime.UTC)
 
     def usage(**allowed):
-        names = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment', 'key_agreement',
-                 'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
+        names = (
+            'digital_signature',
+            'content_commitment',
+            'key_encipherment',
+            'data_encipherment',
+            'key_agreement',
+            'key_cert_sign',
+            'crl_sign',
+            'encipher_only',
+            'decipher_only',
+        )
         return x509.KeyUsage(**{name: allowed.get(name, False) for name in names})
 
     def certificate(subject, key, issuer, issuer_key, extensions):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-                   .not_valid_after(now + datetime.timedelta(days=7)))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+        )
         for extension, critical in extensions:
             builder = builder.add_extension(extension, critical=critical)
         return builder.sign(issuer_key, hashes.SHA256())
 
     ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'pureboot.hypervisors test libvirt CA')])
-    ca = certificate(ca_name, ca_key, ca_name, ca_key, [
-        (x509.BasicConstraints(ca=True, path_length=None), True), (usage(key_cert_sign=True, crl_sign=True), True)])
-    server = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]), server_key, ca_name, ca_key, [
-        (x509.BasicConstraints(ca=False, path_length=None), True),
-        (usage(digital_signature=True, key_encipherment=True), True),
-        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
-        (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), False)])
+    ca = certificate(
+        ca_name, ca_key, ca_name, ca_key, [(x509.BasicConstraints(ca=True, path_length=None), True), (usage(key_cert_sign=True, crl_sign=True), True)]
+    )
+    server = certificate(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]),
+        server_key,
+        ca_name,
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (usage(digital_signature=True, key_encipherment=True), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), False),
+        ],
+    )
     os.makedirs(folder, exist_ok=True)
     pem = serialization.Encoding.PEM
     _write(os.path.join(folder, 'cacert.pem'), ca.public_bytes(pem).decode())
     _write(os.path.join(folder, 'servercert.pem'), server.public_bytes(pem).decode())
-    _write(os.path.join(folder, 'serverkey.pem'), server_key.private_bytes(
-        pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode())
+    _write(
+        os.path.join(folder, 'serverkey.pem'),
+        server_key.private_bytes(pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode(),
+    )
     os.chmod(os.path.join(folder, 'serverkey.pem'), 0o600)
 
 
@@ -638,6 +718,7 @@ class TLSRelay:
     def __init__(self, host):
         import socket  # pylint: disable=import-outside-toplevel
         import threading  # pylint: disable=import-outside-toplevel
+
         self._socket, self._threading, self._host = socket, threading, host
         self._listener = socket.socket()
         self._listener.bind(('127.0.0.1', 0))

@@ -74,11 +74,12 @@ class BootFilesServer(BackgroundServer):
             # Whatever reaches this URL is written into a kernel command line: only a URL and a MAC of plain shape.
             if not re.match(SERVER_PATTERN, server) or not re.match(MAC_PATTERN, mac):
                 return 400, 'text/plain', b'server= (http://host:port) and mac= are needed\n'
-            template = ('#!ipxe\necho PureBoot test installer for {mac}\n'
-                        'kernel {url}{kernel} console=ttyS0 quiet pureboot={server} mac={mac} pureboot_then={then}\n'
-                        'initrd {url}{initrd}\nboot\n')
-            script = template.format(url=self.url, kernel=KERNEL_PATH, initrd=INITRD_PATH, server=server, mac=mac,
-                                     then=self.then)
+            template = (
+                '#!ipxe\necho PureBoot test installer for {mac}\n'
+                'kernel {url}{kernel} console=ttyS0 quiet pureboot={server} mac={mac} pureboot_then={then}\n'
+                'initrd {url}{initrd}\nboot\n'
+            )
+            script = template.format(url=self.url, kernel=KERNEL_PATH, initrd=INITRD_PATH, server=server, mac=mac, then=self.then)
             return 200, 'text/plain', script.encode('utf-8')
         files = {KERNEL_PATH: self.installer.kernel, INITRD_PATH: self.installer.initrd}
         if path in files:
@@ -113,8 +114,7 @@ class _BootFilesHandler(BaseHTTPRequestHandler):
 class InstallLab(PxeLab):
     """A PxeLab with a workflows directory, a chain workflow to the tiny installer and its boot files server."""
 
-    def __init__(self, host, pool, installer, network='pbh-inst', address='192.168.178.1', workflow=WORKFLOW,
-                 then='reboot', **double_options):
+    def __init__(self, host, pool, installer, network='pbh-inst', address='192.168.178.1', workflow=WORKFLOW, then='reboot', **double_options):
         super().__init__(host, pool, network=network, address=address, template=None, **double_options)
         self.installer = installer
         self.workflow = workflow
@@ -130,9 +130,12 @@ class InstallLab(PxeLab):
             self.files = BootFilesServer(self.installer, self.address, then=self.then)
             with self.host.inside():
                 self.files.start()
-            self.double.write_workflow(self.workflow, name='PureBoot test installer', install_method='chain',
-                                       boot_url='{0}{1}?server=${{server}}&mac=${{mac}}'.format(self.files.url,
-                                                                                                INSTALL_SCRIPT))
+            self.double.write_workflow(
+                self.workflow,
+                name='PureBoot test installer',
+                install_method='chain',
+                boot_url='{0}{1}?server=${{server}}&mac=${{mac}}'.format(self.files.url, INSTALL_SCRIPT),
+            )
         except BaseException:
             self.stop()
             raise
@@ -154,8 +157,9 @@ class InstallLab(PxeLab):
     def api(self, method, path, **kwargs):
         """One request to the double's API (/api/v1 + path) with its API key, from inside the namespace."""
         with self.host.inside():
-            response = requests.request(method, self.pureboot_url + '/api/v1' + path, timeout=30,
-                                        headers={'Authorization': 'Bearer ' + self.double.api_key}, **kwargs)
+            response = requests.request(
+                method, self.pureboot_url + '/api/v1' + path, timeout=30, headers={'Authorization': 'Bearer ' + self.double.api_key}, **kwargs
+            )
         if response.status_code >= 300:
             raise AssertionError('{0} {1}: {2} {3}'.format(method, path, response.status_code, response.text))
         return response.json()['data']
@@ -188,19 +192,29 @@ class InstallLab(PxeLab):
         Returns the virDomain."""
         conn = self.host.connect()
         pool = conn.storagePoolLookupByName(self.pool)
-        volume = pool.createXML("<volume><name>{0}</name><capacity unit='MiB'>{1}</capacity>"
-                                "<target><format type='qcow2'/></target></volume>".format(escape(name + '.qcow2'),
-                                                                                          int(disk_mb)), 0)
-        xml = ("<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory}</memory><vcpu>1</vcpu>"
-               "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/><boot dev='hd'/></os>"
-               "<features><acpi/></features><devices>"
-               "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={disk}/>"
-               "<target dev='vda' bus='virtio'/></disk>"
-               "<interface type='network'><source network={network}/><model type='virtio'/></interface>"
-               "<serial type='file'><source path={console} append='on'/><target port='0'/></serial>"
-               "</devices></domain>")
-        xml = xml.format(name=escape(name), memory=int(memory_mb), disk=quoteattr(volume.path()),
-                         network=quoteattr(self.network_name), console=quoteattr(self.console_log(name)))
+        volume = pool.createXML(
+            "<volume><name>{0}</name><capacity unit='MiB'>{1}</capacity><target><format type='qcow2'/></target></volume>".format(
+                escape(name + '.qcow2'), int(disk_mb)
+            ),
+            0,
+        )
+        xml = (
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory}</memory><vcpu>1</vcpu>"
+            "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/><boot dev='hd'/></os>"
+            '<features><acpi/></features><devices>'
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={disk}/>"
+            "<target dev='vda' bus='virtio'/></disk>"
+            "<interface type='network'><source network={network}/><model type='virtio'/></interface>"
+            "<serial type='file'><source path={console} append='on'/><target port='0'/></serial>"
+            '</devices></domain>'
+        )
+        xml = xml.format(
+            name=escape(name),
+            memory=int(memory_mb),
+            disk=quoteattr(volume.path()),
+            network=quoteattr(self.network_name),
+            console=quoteattr(self.console_log(name)),
+        )
         return conn.defineXML(xml)
 
     @staticmethod
@@ -216,7 +230,10 @@ class InstallLab(PxeLab):
         """The first count bytes of a domain's first disk, read from its qcow2 image with qemu-img (stop it first)."""
         with tempfile.TemporaryDirectory() as scratch:
             raw = os.path.join(scratch, 'head.raw')
-            subprocess.run(['qemu-img', 'dd', '-f', 'qcow2', '-O', 'raw', 'bs={0}'.format(int(count)), 'count=1',
-                            'if=' + self.disk_path(domain), 'of=' + raw], check=True, capture_output=True)
+            subprocess.run(
+                ['qemu-img', 'dd', '-f', 'qcow2', '-O', 'raw', 'bs={0}'.format(int(count)), 'count=1', 'if=' + self.disk_path(domain), 'of=' + raw],
+                check=True,
+                capture_output=True,
+            )
             with open(raw, 'rb') as head:
                 return head.read(count)

@@ -52,22 +52,18 @@ class PxeLab:
             # private tmp directories are not.
             self.tftp_root = tempfile.mkdtemp(prefix='pbh-tftp-', dir='/tmp')
             os.chmod(self.tftp_root, 0o755)
-            self.network = self.host.define_network(self.network_name, self.address, tftp_root=self.tftp_root,
-                                                    bootp_file=BOOT_FILE)
+            self.network = self.host.define_network(self.network_name, self.address, tftp_root=self.tftp_root, bootp_file=BOOT_FILE)
             # The URL the double writes into its iPXE scripts (a workflow's kernel and initrd) is the one guests
             # reach it on, as a real server is configured with its public address (PUREBOOT_HOST).
             with self.host.inside():
-                self.double = PureBootDouble(host='0.0.0.0', tls=False, advertise_host=self.address,
-                                             **self.double_options).start()
-            self.boot_script = '#!ipxe\nchain http://{0}:{1}{2}?mac=${{net0/mac}}&uuid=${{uuid}}\n'.format(
-                self.address, self.double.port, BOOT_PATH)
+                self.double = PureBootDouble(host='0.0.0.0', tls=False, advertise_host=self.address, **self.double_options).start()
+            self.boot_script = '#!ipxe\nchain http://{0}:{1}{2}?mac=${{net0/mac}}&uuid=${{uuid}}\n'.format(self.address, self.double.port, BOOT_PATH)
             path = os.path.join(self.tftp_root, BOOT_FILE)
             with open(path, 'w') as boot_file:
                 boot_file.write(self.boot_script)
             os.chmod(path, 0o644)
             if self.template:
-                self.host.seed_template(self.template, self.pool, self.network_name, boot=('hd',),
-                                        description='PXE lab template: boots from its disk only')
+                self.host.seed_template(self.template, self.pool, self.network_name, boot=('hd',), description='PXE lab template: boots from its disk only')
         except BaseException:
             self.stop()
             raise
@@ -97,8 +93,7 @@ class PxeLab:
 
     def boot_requests(self, mac=None):
         """The double's log entries of GET /api/v1/boot (from this MAC when given)."""
-        return [entry for entry in self.double.requests if entry['path'] == BOOT_PATH
-                and (mac is None or entry['query'].get('mac', '').lower() == mac.lower())]
+        return [entry for entry in self.double.requests if entry['path'] == BOOT_PATH and (mac is None or entry['query'].get('mac', '').lower() == mac.lower())]
 
     def wait_for(self, predicate, timeout):
         """The double's request log once predicate(log) holds, or None after timeout seconds."""

@@ -11,8 +11,13 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd import host as host_module
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import (
-    LIBVIRT_NETWORK, LIBVIRT_NETWORK_ADDRESS, LIBVIRT_POOL, LIBVIRT_SECOND_NETWORK, private_base_dir,
-    require_private_libvirtd)
+    LIBVIRT_NETWORK,
+    LIBVIRT_NETWORK_ADDRESS,
+    LIBVIRT_POOL,
+    LIBVIRT_SECOND_NETWORK,
+    private_base_dir,
+    require_private_libvirtd,
+)
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import TEMPLATE_NS, PrivateLibvirtd
 
 libvirt = pytest.importorskip('libvirt')
@@ -70,8 +75,7 @@ def test_networks_and_daemons_live_only_in_the_namespace(libvirt_host):
     bridge = bridge_of(network)
     assert link_exists(bridge, libvirt_host)
     assert not link_exists(bridge)
-    addresses = subprocess.run(libvirt_host.netns_command(['ip', '-json', 'addr', 'show', bridge]),
-                               capture_output=True, text=True, check=True).stdout
+    addresses = subprocess.run(libvirt_host.netns_command(['ip', '-json', 'addr', 'show', bridge]), capture_output=True, text=True, check=True).stdout
     assert LIBVIRT_NETWORK_ADDRESS in [info['local'] for entry in json.loads(addresses) for info in entry['addr_info']]
     machine_addresses = subprocess.run(['ip', '-json', 'addr'], capture_output=True, text=True, check=True).stdout
     assert LIBVIRT_NETWORK_ADDRESS not in machine_addresses
@@ -90,8 +94,7 @@ def test_seeded_template_is_shut_off_marked_and_has_a_qcow2_disk(libvirt_host):
         assert root.findtext('description') == 'seed'
         assert root.find('memory').text == str(96 * 1024)
         disk = root.find('devices/disk/source').get('file')
-        info = json.loads(subprocess.run(['qemu-img', 'info', '--output=json', disk], capture_output=True, text=True,
-                                         check=True).stdout)
+        info = json.loads(subprocess.run(['qemu-img', 'info', '--output=json', disk], capture_output=True, text=True, check=True).stdout)
         assert info['format'] == 'qcow2' and info['virtual-size'] == 64 * 1024 * 1024
         volume = libvirt_host.connect().storageVolLookupByPath(disk)
         assert volume.storagePoolLookupByVolume().name() == LIBVIRT_POOL
@@ -106,16 +109,15 @@ def test_seeded_template_is_shut_off_marked_and_has_a_qcow2_disk(libvirt_host):
 
 def test_a_guest_runs_under_qemu_inside_the_namespace(libvirt_host):
     disk = libvirt_host.create_disk(LIBVIRT_POOL, 'guest-check.qcow2', size_mb=16)
-    domain = libvirt_host.connect().defineXML(libvirt_host.domain_xml(
-        'guest-check', disks=[disk], networks=[LIBVIRT_NETWORK, LIBVIRT_SECOND_NETWORK]))
+    domain = libvirt_host.connect().defineXML(libvirt_host.domain_xml('guest-check', disks=[disk], networks=[LIBVIRT_NETWORK, LIBVIRT_SECOND_NETWORK]))
     try:
         domain.create()  # needs virtlogd: QEMU's output goes through it
         assert domain.state()[0] == libvirt.VIR_DOMAIN_RUNNING
         assert 'qemu-system-x86' in commands_of(libvirt_host.netns_pids())
-        for bridge in (bridge_of(libvirt_host.connect().networkLookupByName(name))
-                       for name in (LIBVIRT_NETWORK, LIBVIRT_SECOND_NETWORK)):
-            ports = subprocess.run(libvirt_host.netns_command(['ip', '-o', 'link', 'show', 'master', bridge]),
-                                   capture_output=True, text=True, check=True).stdout
+        for bridge in (bridge_of(libvirt_host.connect().networkLookupByName(name)) for name in (LIBVIRT_NETWORK, LIBVIRT_SECOND_NETWORK)):
+            ports = subprocess.run(
+                libvirt_host.netns_command(['ip', '-o', 'link', 'show', 'master', bridge]), capture_output=True, text=True, check=True
+            ).stdout
             assert 'vnet' in ports
     finally:
         libvirt_host.remove_domains(names=['guest-check'])
@@ -186,8 +188,7 @@ def test_missing_requirements_names_the_packages(monkeypatch, tmp_path):
     assert missing == sorted({package for _command, package in host_module.REQUIRED_COMMANDS})
     assert {'libvirt-daemon', 'qemu-system-x86', 'dnsmasq-base', 'iproute2'} <= set(missing)
     monkeypatch.setattr(os, 'geteuid', lambda: 0)
-    assert host_module.why_unusable() == ('a private libvirtd needs these packages (bindep.txt, profile libvirt): '
-                                          + ', '.join(missing))
+    assert host_module.why_unusable() == ('a private libvirtd needs these packages (bindep.txt, profile libvirt): ' + ', '.join(missing))
 
 
 def test_inside_puts_a_server_in_the_namespace_and_comes_back(libvirt_host):
@@ -202,8 +203,7 @@ def test_inside_puts_a_server_in_the_namespace_and_comes_back(libvirt_host):
     try:
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(('127.0.0.1', port), timeout=5).close()
-        reach = libvirt_host.netns_command([sys.executable, '-c',
-                                            'import socket; socket.create_connection(("127.0.0.1", {0}), 5)'.format(port)])
+        reach = libvirt_host.netns_command([sys.executable, '-c', 'import socket; socket.create_connection(("127.0.0.1", {0}), 5)'.format(port)])
         assert subprocess.run(reach, capture_output=True, check=False).returncode == 0
     finally:
         server.close()

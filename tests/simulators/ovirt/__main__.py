@@ -40,9 +40,16 @@ def main(argv=None):
     else:
         with open(args.seed, encoding='utf-8') as handle:
             seed = json.load(handle)
-    simulator = OvirtEngineSimulator(host=args.host, port=args.port, username=args.username,
-                                     password=args.password, seed=seed, delay=args.delay, latency=args.latency,
-                                     token_ttl=args.token_ttl)
+    simulator = OvirtEngineSimulator(
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        password=args.password,
+        seed=seed,
+        delay=args.delay,
+        latency=args.latency,
+        token_ttl=args.token_ttl,
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

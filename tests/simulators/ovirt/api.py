@@ -12,25 +12,51 @@ from ovirtsdk4.reader import Reader
 
 from . import disks as disk_rules
 from . import render
-from .model import (CDROM_ID, DISK_SEARCH_FIELDS, HOST_SEARCH_FIELDS, NAMED_SEARCH_FIELDS, Device, Search, SimError,
-                    merge_struct, new_id, not_found, ref)
+from .model import CDROM_ID, DISK_SEARCH_FIELDS, HOST_SEARCH_FIELDS, NAMED_SEARCH_FIELDS, Device, Search, SimError, merge_struct, new_id, not_found, ref
 
 # Actions the engine offers on a VM; those the simulator does not model answer a 404 fault.
-VM_ACTIONS = frozenset((
-    'start', 'stop', 'shutdown', 'reboot', 'reset', 'suspend', 'migrate', 'cancelmigration', 'clone', 'commitsnapshot',
-    'detach', 'export', 'exporttoexportdomain', 'exporttopathonhost', 'freezefilesystems', 'logon', 'maintenance',
-    'previewsnapshot', 'reordermacaddresses', 'thawfilesystems', 'ticket', 'undosnapshot', 'autopincpuandnumanodes',
-))
+VM_ACTIONS = frozenset(
+    (
+        'start',
+        'stop',
+        'shutdown',
+        'reboot',
+        'reset',
+        'suspend',
+        'migrate',
+        'cancelmigration',
+        'clone',
+        'commitsnapshot',
+        'detach',
+        'export',
+        'exporttoexportdomain',
+        'exporttopathonhost',
+        'freezefilesystems',
+        'logon',
+        'maintenance',
+        'previewsnapshot',
+        'reordermacaddresses',
+        'thawfilesystems',
+        'ticket',
+        'undosnapshot',
+        'autopincpuandnumanodes',
+    )
+)
 
 # Top-level collections that exist in the engine but hold nothing in the simulator.
-EMPTY_COLLECTIONS = ('affinitylabels', 'events', 'groups', 'instancetypes', 'jobs', 'macpools', 'roles',
-                     'schedulingpolicies', 'vmpools', 'externalvmimports')
+EMPTY_COLLECTIONS = ('affinitylabels', 'events', 'groups', 'instancetypes', 'jobs', 'macpools', 'roles', 'schedulingpolicies', 'vmpools', 'externalvmimports')
 
 # VM sub-collections a client may add items to, with the SDK type of their items.
 VM_DEVICE_TYPES = {
-    'watchdogs': types.Watchdog, 'graphicsconsoles': types.GraphicsConsole, 'numanodes': types.VirtualNumaNode,
-    'hostdevices': types.HostDevice, 'affinitylabels': types.AffinityLabel, 'permissions': types.Permission,
-    'floppies': types.Floppy, 'mediateddevices': types.VmMediatedDevice, 'sessions': types.Session,
+    'watchdogs': types.Watchdog,
+    'graphicsconsoles': types.GraphicsConsole,
+    'numanodes': types.VirtualNumaNode,
+    'hostdevices': types.HostDevice,
+    'affinitylabels': types.AffinityLabel,
+    'permissions': types.Permission,
+    'floppies': types.Floppy,
+    'mediateddevices': types.VmMediatedDevice,
+    'sessions': types.Session,
 }
 
 
@@ -48,8 +74,7 @@ def _int(value):
     try:
         return int(value) if value not in (None, '') else None
     except ValueError:
-        raise SimError(400, "Value '%s' of parameter 'max' isn't a valid integer" % value,
-                       reason='Invalid value') from None
+        raise SimError(400, "Value '%s' of parameter 'max' isn't a valid integer" % value, reason='Invalid value') from None
 
 
 def with_disk_links(disk):
@@ -61,8 +86,7 @@ def is_action(method, parts):
 
 
 def unsupported(method, path):
-    return SimError(405, '%s %s is not modelled by the oVirt engine simulator' % (method, path),
-                    reason='Method Not Allowed')
+    return SimError(405, '%s %s is not modelled by the oVirt engine simulator' % (method, path), reason='Method Not Allowed')
 
 
 class ApiRouter:
@@ -81,8 +105,7 @@ class ApiRouter:
         except Exception:  # The SDK's reader raises several exception types on bad input.
             obj = None
         if not isinstance(obj, expected):
-            raise SimError(400, 'Request syntactically incorrect: expected <%s>'
-                           % expected.__name__.lower(), reason='Request syntactically incorrect.')
+            raise SimError(400, 'Request syntactically incorrect: expected <%s>' % expected.__name__.lower(), reason='Request syntactically incorrect.')
         return obj
 
     @staticmethod
@@ -102,18 +125,30 @@ class ApiRouter:
             return 200, self.render.api_root(self.username)
         top, rest = parts[0], parts[1:]
         handler = {
-            'vms': self.vms, 'templates': self.templates, 'clusters': self.clusters, 'datacenters': self.datacenters,
-            'hosts': self.hosts, 'storagedomains': self.storage_domains, 'networks': self.networks,
-            'vnicprofiles': self.vnic_profiles, 'disks': self.disks, 'tags': self.tags,
+            'vms': self.vms,
+            'templates': self.templates,
+            'clusters': self.clusters,
+            'datacenters': self.datacenters,
+            'hosts': self.hosts,
+            'storagedomains': self.storage_domains,
+            'networks': self.networks,
+            'vnicprofiles': self.vnic_profiles,
+            'disks': self.disks,
+            'tags': self.tags,
         }.get(top)
         if handler is not None:
             return handler(method, rest, query, body, follow, all_content)
         if top in EMPTY_COLLECTIONS and not rest and method == 'GET':
             return 200, render.wrap(render.LIST_TAGS[top], [])
         if top == 'users' and not rest and method == 'GET':
-            user = types.User(id='fdfc627c-d875-11e0-90f0-83df133b58cc', user_name=self.username,
-                              name=self.username.split('@')[0], principal=self.username.split('@')[0],
-                              namespace='*', domain_entry_id='61646D696E')
+            user = types.User(
+                id='fdfc627c-d875-11e0-90f0-83df133b58cc',
+                user_name=self.username,
+                name=self.username.split('@')[0],
+                principal=self.username.split('@')[0],
+                namespace='*',
+                domain_entry_id='61646D696E',
+            )
             user.href = '%s/users/%s' % (render.API, user.id)
             return 200, render.write([user], root='users')
         raise SimError(404, 'Unknown path: /%s' % '/'.join(parts), reason='Not Found')
@@ -154,8 +189,7 @@ class ApiRouter:
         state = self.state
         if not rest:
             if method == 'GET':
-                found = state.search_vms(query.get('search'), _bool(query.get('case_sensitive'), True),
-                                         _int(query.get('max')))
+                found = state.search_vms(query.get('search'), _bool(query.get('case_sensitive'), True), _int(query.get('max')))
                 return 200, self.render.vms(found, follow, all_content)
             if method == 'POST':
                 vm = state.create_vm(self.read(body, types.Vm), clone=_bool(query.get('clone'), False))
@@ -209,8 +243,11 @@ class ApiRouter:
             raise not_found()
         if len(rest) > 1:
             if rel == 'nics' and rest[1] in ('reporteddevices', 'statistics', 'networkfilterparameters'):
-                devices = [device for device in self.render.reported_devices(vm)
-                           if item.mac and device.mac.address == item.mac.address] if rest[1] == 'reporteddevices' else []
+                devices = (
+                    [device for device in self.render.reported_devices(vm) if item.mac and device.mac.address == item.mac.address]
+                    if rest[1] == 'reporteddevices'
+                    else []
+                )
                 return 200, render.write(devices, root=render.LIST_TAGS[rest[1]])
             raise SimError(404, 'Unknown path', reason='Not Found')
         if method == 'GET':
@@ -228,9 +265,12 @@ class ApiRouter:
     @staticmethod
     def _check_unlocked(vm, rel):
         if vm.status == 'image_locked' and rel != 'diskattachments':  # disks.py words its own refusal
-            raise SimError(409, '[Cannot edit VM: VM is locked. Please try again in a few minutes.]'
-                           if rel != 'nics' else
-                           '[Cannot add Interface: VM is locked. Please try again in a few minutes.]')
+            raise SimError(
+                409,
+                '[Cannot edit VM: VM is locked. Please try again in a few minutes.]'
+                if rel != 'nics'
+                else '[Cannot add Interface: VM is locked. Please try again in a few minutes.]',
+            )
 
     def _device(self, vm, rel, item):
         return next(device for device in vm.devices.get(rel, []) + vm.nics if device.obj is item)
@@ -241,8 +281,7 @@ class ApiRouter:
             return render.with_links(state.add_nic(vm, self.read(body, types.Nic)).obj, 'nics')
         if rel == 'tags':
             wanted = self.read(body, types.Tag)
-            tag = state.tags.get(wanted.id) if wanted.id else next(
-                (tag for tag in state.tags.values() if tag.name == wanted.name), None)
+            tag = state.tags.get(wanted.id) if wanted.id else next((tag for tag in state.tags.values() if tag.name == wanted.name), None)
             if tag is None:
                 raise SimError(404, 'Entity not found: Tag: %s' % (wanted.id or 'name=%s' % wanted.name))
             if tag not in vm.tags:
@@ -332,8 +371,7 @@ class ApiRouter:
         if method != 'GET':
             raise unsupported(method, 'templates')
         if not rest:
-            found = state.search_templates(query.get('search'), _bool(query.get('case_sensitive'), True),
-                                           _int(query.get('max')))
+            found = state.search_templates(query.get('search'), _bool(query.get('case_sensitive'), True), _int(query.get('max')))
             return 200, render.wrap('templates', [self.render.template(tpl, follow) for tpl in found])
         tpl = self.find(state.templates, rest[0])
         if len(rest) == 1:
@@ -364,12 +402,13 @@ class ApiRouter:
             return found
 
         def cpu_profiles(cluster):
-            profile = types.CpuProfile(id=cluster.id[:-12] + '000000000001', name=cluster.name,
-                                       cluster=ref(types.Cluster, cluster))
+            profile = types.CpuProfile(id=cluster.id[:-12] + '000000000001', name=cluster.name, cluster=ref(types.Cluster, cluster))
             profile.href = '%s/cpuprofiles/%s' % (render.API, profile.id)
             return [profile]
-        return self._simple(method, rest, query, follow, self.state.clusters, 'clusters', NAMED_SEARCH_FIELDS,
-                            {'networks': networks, 'cpuprofiles': cpu_profiles})
+
+        return self._simple(
+            method, rest, query, follow, self.state.clusters, 'clusters', NAMED_SEARCH_FIELDS, {'networks': networks, 'cpuprofiles': cpu_profiles}
+        )
 
     def datacenters(self, method, rest, query, body, follow, all_content):
         del body, all_content
@@ -384,6 +423,7 @@ class ApiRouter:
                     obj.data_center = ref(types.DataCenter, datacenter)
                     found.append(obj)
             return found
+
         subs = {
             'clusters': lambda dc: [c.obj for c in state.clusters.values() if c.datacenter is dc],
             'networks': lambda dc: [n.obj for n in state.networks.values() if n.datacenter is dc],
@@ -427,8 +467,7 @@ class ApiRouter:
             if not wanted.name:
                 raise SimError(400, 'Tag [name] required for add', reason='Incomplete parameters')
             if not TAG_NAME_RE.match(wanted.name):
-                raise SimError(400, "[Invalid tag name. Only 'A-Z', 'a-z', '0-9', '_' and '-' characters are valid, "
-                                    "Attribute: tag.name]")
+                raise SimError(400, "[Invalid tag name. Only 'A-Z', 'a-z', '0-9', '_' and '-' characters are valid, Attribute: tag.name]")
             if any(tag.name == wanted.name for tag in state.tags.values()):
                 raise SimError(409, '[Cannot add Tag. Tag name is in use.]')
             return 201, render.write(state.add_tag(wanted.name, wanted.description).obj)

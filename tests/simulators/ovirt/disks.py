@@ -21,8 +21,7 @@ CHIPSET_INTERFACES = {
     'q35': ('virtio_scsi', 'virtio', 'sata'),
 }
 # osinfo-defaults.properties os.<id>.name.value: the OS name DiskVmElementValidator puts in its message.
-OS_NAMES = {'other': 'Other OS', 'other_linux': 'Linux', 'rhel_9x64': 'Red Hat Enterprise Linux 9.x x64',
-            'windows_2022': 'Windows 2022'}
+OS_NAMES = {'other': 'Other OS', 'other_linux': 'Linux', 'rhel_9x64': 'Red Hat Enterprise Linux 9.x x64', 'windows_2022': 'Windows 2022'}
 
 
 def attachment_defaults(bootable, interface='virtio_scsi'):
@@ -79,14 +78,12 @@ def check_disks_unlocked(vm, action):
     ACTION_TYPE_FAILED_DISKS_LOCKED, a conflict."""
     aliases = locked_disk_aliases(vm)
     if aliases:
-        raise SimError(409, '[Cannot %s: The following disks are locked: %s. Please try again in a few minutes.]'
-                       % (action, ', '.join(aliases)))
+        raise SimError(409, '[Cannot %s: The following disks are locked: %s. Please try again in a few minutes.]' % (action, ', '.join(aliases)))
 
 
 def domain_available(state, domain):
     """StorageDomain.available as the renderer shows it: capacity less what is used."""
-    used = domain.base_used + sum(disk.obj.actual_size or 0 for disk in state.disks.values()
-                                  if disk.storage_domain is domain)
+    used = domain.base_used + sum(disk.obj.actual_size or 0 for disk in state.disks.values() if disk.storage_domain is domain)
     return max(domain.capacity - used, 0)
 
 
@@ -107,16 +104,14 @@ def _check_interface(vm, interface, action):
         raise SimError(409, '[Cannot %s Virtual Disk. VirtIO-SCSI is disabled for the VM]' % action)
     if interface not in CHIPSET_INTERFACES[chipset(vm)]:
         os_type = vm.obj.os.type if vm.obj.os is not None and vm.obj.os.type else 'other'
-        raise SimError(400, '[Cannot %s Virtual Disk: The disk interface is not supported by the VM OS: %s.]'
-                       % (action, OS_NAMES.get(os_type, os_type)))
+        raise SimError(400, '[Cannot %s Virtual Disk: The disk interface is not supported by the VM OS: %s.]' % (action, OS_NAMES.get(os_type, os_type)))
 
 
 def _check_one_boot_disk(vm, name, except_disk=None):
     """DiskValidator.isVmNotContainsBootDisk: one bootable disk per VM (ACTION_TYPE_FAILED_DISK_BOOT_IN_USE, 409)."""
     boot = next((disk for disk in vm.disks if disk.attachment['bootable'] and disk is not except_disk), None)
     if boot is not None:
-        raise SimError(409, '[Cannot add Virtual Disk. Disk %s in VM %s is already marked as boot.]'
-                       % (boot.obj.alias or boot.name, vm.name))
+        raise SimError(409, '[Cannot add Virtual Disk. Disk %s in VM %s is already marked as boot.]' % (boot.obj.alias or boot.name, vm.name))
 
 
 def _storage_domain(state, vm, wanted):
@@ -147,8 +142,7 @@ def add_new_disk(state, vm, attachment):
     # BackendDiskAttachmentsResource.validateDiskForCreation: "provisionedSize|size" and "format" (400); the API model
     # makes the attachment's interface mandatory (DiskAttachmentsService.Add).
     # (The SDK no longer has the old `size`, so a request can only carry provisioned_size.)
-    missing = [name for name, value in (('provisionedSize|size', disk_body.provisioned_size),
-                                        ('format', disk_body.format)) if not value]
+    missing = [name for name, value in (('provisionedSize|size', disk_body.provisioned_size), ('format', disk_body.format)) if not value]
     if missing:
         raise SimError(400, 'Disk [%s] required for add' % ', '.join(missing), reason='Incomplete parameters')
     if attachment.interface is None:
@@ -167,12 +161,10 @@ def add_new_disk(state, vm, attachment):
     domain = _storage_domain(state, vm, disk_body.storage_domains)
     _check_interface(vm, interface, 'add')
     sparse = disk_body.sparse if disk_body.sparse is not None else disk_body.format == types.DiskFormat.COW
-    if disk_body.format == types.DiskFormat.RAW and sparse and domain.obj.storage is not None and \
-            domain.obj.storage.type.value in ('iscsi', 'fcp'):
+    if disk_body.format == types.DiskFormat.RAW and sparse and domain.obj.storage is not None and domain.obj.storage.type.value in ('iscsi', 'fcp'):
         # ImagesHandler.checkImageConfiguration: no thin RAW on block storage (ACTION_TYPE_FAILED_DISK_CONFIGURATION_
         # NOT_SUPPORTED, 400).
-        raise SimError(400, '[Cannot add Virtual Disk. Disk configuration (RAW Sparse) is incompatible with the '
-                            'storage domain type.]')
+        raise SimError(400, '[Cannot add Virtual Disk. Disk configuration (RAW Sparse) is incompatible with the storage domain type.]')
     # StorageDomainValidator.getTotalSizeForNewDisks: a thin image takes its qcow2 header at first, a preallocated
     # one its whole size.
     _check_space(state, domain, EMPTY_QCOW_HEADER_SIZE if sparse else size, 'add')
@@ -184,8 +176,12 @@ def add_new_disk(state, vm, attachment):
         disk.obj.description = disk_body.description
     # BackendDiskAttachmentsResource.getAddParameters: plugged when `active` says so (the model calls a request
     # without it undefined; the engine then plugs it).
-    disk.attachment = {'interface': interface, 'bootable': bool(attachment.bootable),
-                       'active': attachment.active is not False, 'pass_discard': bool(attachment.pass_discard)}
+    disk.attachment = {
+        'interface': interface,
+        'bootable': bool(attachment.bootable),
+        'active': attachment.active is not False,
+        'pass_discard': bool(attachment.pass_discard),
+    }
     _lock_for_a_while(state, disk)
     vm.disks.append(disk)
     vm.touch()
@@ -203,8 +199,9 @@ def update_disk(state, disk, body, vm=None, attachment=None):
             raise SimError(409, '[Cannot edit Virtual Disk: VM is locked. Please try again in a few minutes.]')
     if disk_status(disk) == types.DiskStatus.LOCKED:
         # UpdateDiskCommand.getExclusiveLocks: the disk's lock, ACTION_TYPE_FAILED_DISKS_LOCKED (409).
-        raise SimError(409, '[Cannot edit Virtual Disk: The following disks are locked: %s. Please try again in a '
-                            'few minutes.]' % (disk.obj.alias or disk.name))
+        raise SimError(
+            409, '[Cannot edit Virtual Disk: The following disks are locked: %s. Please try again in a few minutes.]' % (disk.obj.alias or disk.name)
+        )
     size = body.provisioned_size if body is not None else None
     old = disk.obj.provisioned_size or 0
     if attachment is not None and owner is not None:

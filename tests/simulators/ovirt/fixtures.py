@@ -11,9 +11,7 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server impo
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        'markers', 'ovirt_engine(**options): options of the ovirt_engine fixture (delay, latency, seed, token_ttl, '
-                   'password)')
+    config.addinivalue_line('markers', 'ovirt_engine(**options): options of the ovirt_engine fixture (delay, latency, seed, token_ttl, password)')
 
 
 @pytest.fixture

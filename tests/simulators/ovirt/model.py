@@ -18,40 +18,127 @@ API = '/ovirt-engine/api'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 CDROM_ID = '00000000-0000-0000-0000-000000000000'
 ROOT_TAG_ID = '00000000-0000-0000-0000-000000000000'
-GIB = 1024 ** 3
-MIB = 1024 ** 2
+GIB = 1024**3
+MIB = 1024**2
 
 # Status names of a VM that count as "running" for the engine's validation rules.
-RUNNING_STATES = frozenset((
-    'wait_for_launch', 'powering_up', 'up', 'powering_down', 'reboot_in_progress', 'migrating',
-    'saving_state', 'restoring_state', 'paused', 'not_responding', 'unknown',
-))
+RUNNING_STATES = frozenset(
+    (
+        'wait_for_launch',
+        'powering_up',
+        'up',
+        'powering_down',
+        'reboot_in_progress',
+        'migrating',
+        'saving_state',
+        'restoring_state',
+        'paused',
+        'not_responding',
+        'unknown',
+    )
+)
 
 # Time spent in each transitional state (seconds); set through EngineState.set_delays().
-DELAY_STATES = ('image_locked', 'wait_for_launch', 'powering_up', 'powering_down', 'reboot_in_progress',
-                'saving_state', 'restoring_state', 'migrating', 'disk_locked')
+DELAY_STATES = (
+    'image_locked',
+    'wait_for_launch',
+    'powering_up',
+    'powering_down',
+    'reboot_in_progress',
+    'saving_state',
+    'restoring_state',
+    'migrating',
+    'disk_locked',
+)
 
 # Attributes of a VM or template that describe its configuration and are copied from a template to a
 # new VM.  Everything else (status, host, references, sub-collections) is managed by the simulator.
 CONFIG_FIELDS = (
-    'bios', 'console', 'cpu', 'cpu_shares', 'custom_properties', 'delete_protected', 'display',
-    'high_availability', 'io', 'memory', 'memory_policy', 'migration', 'migration_downtime',
-    'multi_queues_enabled', 'os', 'placement_policy', 'rng_device', 'soundcard_enabled', 'sso', 'start_paused',
-    'stateless', 'storage_error_resume_behaviour', 'tpm_enabled', 'type', 'usb', 'virtio_scsi', 'time_zone',
+    'bios',
+    'console',
+    'cpu',
+    'cpu_shares',
+    'custom_properties',
+    'delete_protected',
+    'display',
+    'high_availability',
+    'io',
+    'memory',
+    'memory_policy',
+    'migration',
+    'migration_downtime',
+    'multi_queues_enabled',
+    'os',
+    'placement_policy',
+    'rng_device',
+    'soundcard_enabled',
+    'sso',
+    'start_paused',
+    'stateless',
+    'storage_error_resume_behaviour',
+    'tpm_enabled',
+    'type',
+    'usb',
+    'virtio_scsi',
+    'time_zone',
     'virtio_scsi_multi_queues_enabled',
 )
 
 # Attributes a client may not set through POST/PUT on a VM: the engine computes them, or they are
 # references resolved separately, or sub-collections with their own endpoints.
-READ_ONLY_VM_FIELDS = frozenset((
-    'id', 'href', 'status', 'status_detail', 'stop_reason', 'start_time', 'stop_time', 'creation_time', 'host',
-    'fqdn', 'guest_operating_system', 'guest_time_zone', 'next_run_configuration_exists', 'run_once',
-    'has_illegal_images', 'original_template', 'template', 'cluster', 'instance_type', 'cpu_profile', 'quota',
-    'storage_domain', 'external_host_provider', 'vm_pool', 'large_icon', 'small_icon', 'lease', 'initialization',
-    'affinity_labels', 'applications', 'cdroms', 'disk_attachments', 'floppies', 'graphics_consoles',
-    'host_devices', 'katello_errata', 'mediated_devices', 'nics', 'numa_nodes', 'permissions', 'reported_devices',
-    'sessions', 'snapshots', 'statistics', 'tags', 'watchdogs', 'dynamic_cpu', 'payloads', 'origin',
-))
+READ_ONLY_VM_FIELDS = frozenset(
+    (
+        'id',
+        'href',
+        'status',
+        'status_detail',
+        'stop_reason',
+        'start_time',
+        'stop_time',
+        'creation_time',
+        'host',
+        'fqdn',
+        'guest_operating_system',
+        'guest_time_zone',
+        'next_run_configuration_exists',
+        'run_once',
+        'has_illegal_images',
+        'original_template',
+        'template',
+        'cluster',
+        'instance_type',
+        'cpu_profile',
+        'quota',
+        'storage_domain',
+        'external_host_provider',
+        'vm_pool',
+        'large_icon',
+        'small_icon',
+        'lease',
+        'initialization',
+        'affinity_labels',
+        'applications',
+        'cdroms',
+        'disk_attachments',
+        'floppies',
+        'graphics_consoles',
+        'host_devices',
+        'katello_errata',
+        'mediated_devices',
+        'nics',
+        'numa_nodes',
+        'permissions',
+        'reported_devices',
+        'sessions',
+        'snapshots',
+        'statistics',
+        'tags',
+        'watchdogs',
+        'dynamic_cpu',
+        'payloads',
+        'origin',
+    )
+)
 
 # The engine's ValidName rule: letters of any script, digits, '_', '-' and '.'.
 # What the engine changes on a running VM at once; every other change waits for its next start.
@@ -70,9 +157,9 @@ HOTPLUG_MEMORY_FACTOR_MB = 128
 # The engine's lock conflicts carry the holder's message (EngineMessage, AppErrors.properties), most without
 # the word "locked": hold_lock(vm, reason=...) picks one.
 LOCK_MESSAGES = {
-    'image': '[Cannot %s VM: VM is locked. Please try again in a few minutes.]',        # ACTION_TYPE_FAILED_VM_IS_LOCKED
+    'image': '[Cannot %s VM: VM is locked. Please try again in a few minutes.]',  # ACTION_TYPE_FAILED_VM_IS_LOCKED
     'object': '[Cannot %s VM. Related operation is currently in progress. Please try again later.]',  # _OBJECT_LOCKED
-    'updating': '[Cannot %s VM. VM is being updated.]',                                  # _VM_IS_BEING_UPDATED
+    'updating': '[Cannot %s VM. VM is being updated.]',  # _VM_IS_BEING_UPDATED
 }
 
 
@@ -131,8 +218,7 @@ def copy_struct(value):
     """A deep copy of an SDK object (or list of them); much faster than copy.deepcopy for these."""
     if isinstance(value, Struct):
         obj = value.__class__.__new__(value.__class__)
-        obj.__dict__.update({key: copy_struct(item) if isinstance(item, (Struct, list)) else item
-                             for key, item in value.__dict__.items()})
+        obj.__dict__.update({key: copy_struct(item) if isinstance(item, (Struct, list)) else item for key, item in value.__dict__.items()})
         return obj
     if isinstance(value, list):
         return [copy_struct(item) for item in value]
@@ -213,7 +299,7 @@ class StorageDomain(Entity):
         super().__init__(entity_id, obj)
         self.datacenter = datacenter
         self.capacity = capacity
-        self.base_used = base_used    # bytes used by things other than the simulator's disks
+        self.base_used = base_used  # bytes used by things other than the simulator's disks
 
 
 class Network(Entity):
@@ -238,7 +324,7 @@ class Disk(Entity):
     def __init__(self, entity_id, obj, storage_domain):
         super().__init__(entity_id, obj)
         self.storage_domain = storage_domain
-        self.unlock_at = None   # monotonic time its own lock (being made or extended) ends; disks.py
+        self.unlock_at = None  # monotonic time its own lock (being made or extended) ends; disks.py
         # How it is attached to its VM or template (one owner: disks are not shared here): interface, bootable,
         # active, pass_discard.
         self.attachment = {'interface': 'virtio_scsi', 'bootable': False, 'active': True, 'pass_discard': False}
@@ -265,9 +351,9 @@ class Template(Entity):
     def __init__(self, entity_id, obj, cluster):
         super().__init__(entity_id, obj)
         self.cluster = cluster
-        self.nics = []          # Device(types.Nic)
-        self.disks = []         # Disk entities, one attachment each
-        self.devices = {}       # rel -> [Device]
+        self.nics = []  # Device(types.Nic)
+        self.disks = []  # Disk entities, one attachment each
+        self.devices = {}  # rel -> [Device]
 
     @property
     def datacenter(self):
@@ -287,12 +373,12 @@ class Vm(Entity):
         self.template = template
         self.index = index
         self.host = None
-        self.nics = []          # Device(types.Nic)
-        self.disks = []         # Disk entities
-        self.tags = []          # Tag entities
-        self.devices = {}       # rel -> [Device]
-        self.pending = []       # [(monotonic deadline, status)]
-        self.next_run = None    # types.Vm: the configuration kept for the next start (changes made while running)
+        self.nics = []  # Device(types.Nic)
+        self.disks = []  # Disk entities
+        self.tags = []  # Tag entities
+        self.devices = {}  # rel -> [Device]
+        self.pending = []  # [(monotonic deadline, status)]
+        self.next_run = None  # types.Vm: the configuration kept for the next start (changes made while running)
         # cloud-init: every `initialization` a client sent, as sent (passwords included, for tests to read), and the
         # one the guest was handed at the VM's first start (the engine's "initial run"); None before that.
         self.initializations_received = []
@@ -316,14 +402,14 @@ class Vm(Entity):
 
 def mac_text(number):
     """MAC address number ``number`` of the pool 56:6f:00:00:00:00 - 56:6f:ff:ff:ff:ff."""
-    return '56:6f:' + ':'.join('%02x' % ((number >> shift) & 0xff) for shift in (24, 16, 8, 0))
+    return '56:6f:' + ':'.join('%02x' % ((number >> shift) & 0xFF) for shift in (24, 16, 8, 0))
 
 
 def link_local(mac):
     """The IPv6 link-local address a guest derives from its MAC (EUI-64)."""
     octets = [int(part, 16) for part in mac.split(':')]
     octets[0] ^= 0x02
-    eui = octets[:3] + [0xff, 0xfe] + octets[3:]
+    eui = octets[:3] + [0xFF, 0xFE] + octets[3:]
     groups = ['%x' % (eui[i] << 8 | eui[i + 1]) for i in range(0, 8, 2)]
     return 'fe80::' + ':'.join(groups)
 
@@ -366,12 +452,10 @@ class Search:
                 continue
             clause = self._CLAUSE.match(text, pos)
             if not clause:
-                raise SimError(400, 'Search query is invalid or not supported by the simulator: %s' % text,
-                               reason='Invalid search query')
+                raise SimError(400, 'Search query is invalid or not supported by the simulator: %s' % text, reason='Invalid search query')
             field, operator, value = clause.group(1).lower(), clause.group(2), clause.group(3)
             if field not in fields:
-                raise SimError(400, "Search field '%s' is not supported by the simulator" % field,
-                               reason='Invalid search query')
+                raise SimError(400, "Search field '%s' is not supported by the simulator" % field, reason='Invalid search query')
             if value.startswith('"'):
                 value = value[1:-1]
             self.clauses.append((field, operator == '!=', self._pattern(field, value)))
@@ -447,8 +531,7 @@ NAMED_SEARCH_FIELDS = {
     'status': lambda entity: entity.obj.status.value if getattr(entity.obj, 'status', None) else None,
 }
 
-HOST_SEARCH_FIELDS = dict(NAMED_SEARCH_FIELDS, cluster=lambda host: host.cluster.name,
-                          datacenter=lambda host: host.cluster.datacenter.name)
+HOST_SEARCH_FIELDS = dict(NAMED_SEARCH_FIELDS, cluster=lambda host: host.cluster.name, datacenter=lambda host: host.cluster.datacenter.name)
 
 DISK_SEARCH_FIELDS = dict(NAMED_SEARCH_FIELDS, alias=lambda disk: disk.name)
 
@@ -470,7 +553,7 @@ class EngineState:
         self.tags = {}
         self.delays = dict.fromkeys(DELAY_STATES, 0.0)
         self.macs_in_use = set()
-        self.locked_disks = set()   # Disk entities whose own lock has not been seen to end (disks.advance_disks)
+        self.locked_disks = set()  # Disk entities whose own lock has not been seen to end (disks.advance_disks)
         # (cluster id, network id) of every network attached to a cluster (the engine's network_cluster table).
         self.cluster_networks = set()
         self._next_mac = 1
@@ -479,11 +562,12 @@ class EngineState:
         self.root_tag = Tag(ROOT_TAG_ID, root)
         self.tags[ROOT_TAG_ID] = self.root_tag
         blank = types.Template(
-            name='Blank', status=types.TemplateStatus.OK,
+            name='Blank',
+            status=types.TemplateStatus.OK,
             creation_time=datetime.datetime(2008, 4, 1, tzinfo=datetime.UTC),
             version=types.TemplateVersion(version_number=1),
-            **self._config(cpu_cores=1, memory_mb=1024, os_type='other', bios='cluster_default',
-                           description='Blank template'))
+            **self._config(cpu_cores=1, memory_mb=1024, os_type='other', bios='cluster_default', description='Blank template'),
+        )
         blank_tpl = Template(BLANK_TEMPLATE_ID, blank, None)
         blank.version.base_template = ref(types.Template, blank_tpl)
         self._template_devices(blank_tpl)
@@ -507,9 +591,16 @@ class EngineState:
     def collection(self, kind):
         """The dict of entities of a top-level collection (by URL path element), or None."""
         return {
-            'datacenters': self.datacenters, 'clusters': self.clusters, 'hosts': self.hosts,
-            'storagedomains': self.storage_domains, 'networks': self.networks, 'vnicprofiles': self.vnic_profiles,
-            'templates': self.templates, 'vms': self.vms, 'disks': self.disks, 'tags': self.tags,
+            'datacenters': self.datacenters,
+            'clusters': self.clusters,
+            'hosts': self.hosts,
+            'storagedomains': self.storage_domains,
+            'networks': self.networks,
+            'vnicprofiles': self.vnic_profiles,
+            'templates': self.templates,
+            'vms': self.vms,
+            'disks': self.disks,
+            'tags': self.tags,
         }.get(kind)
 
     @staticmethod
@@ -530,8 +621,7 @@ class EngineState:
 
     def template_versions(self, name, datacenter=None):
         """Templates called ``name`` visible in ``datacenter`` (Blank is visible everywhere), oldest first."""
-        found = [tpl for tpl in self.templates.values()
-                 if tpl.name == name and (datacenter is None or tpl.datacenter in (None, datacenter))]
+        found = [tpl for tpl in self.templates.values() if tpl.name == name and (datacenter is None or tpl.datacenter in (None, datacenter))]
         return sorted(found, key=lambda tpl: tpl.version_number)
 
     # ---- defaults for new entities --------------------------------------------------------------
@@ -539,34 +629,41 @@ class EngineState:
     @staticmethod
     def _bios_type(bios):
         return {
-            'bios': types.BiosType.Q35_SEA_BIOS, 'uefi': types.BiosType.Q35_OVMF,
+            'bios': types.BiosType.Q35_SEA_BIOS,
+            'uefi': types.BiosType.Q35_OVMF,
             'secure_boot': types.BiosType.Q35_SECURE_BOOT,
         }.get(bios) or types.BiosType(bios)
 
-    def _config(self, cpu_cores=2, memory_mb=2048, os_type='other_linux', bios='bios', description=None,
-                cpu_sockets=1, cpu_threads=1):
+    def _config(self, cpu_cores=2, memory_mb=2048, os_type='other_linux', bios='bios', description=None, cpu_sockets=1, cpu_threads=1):
         """Keyword arguments for a realistic types.Vm/types.Template configuration."""
         memory = int(memory_mb) * MIB
         return dict(
             description=description,
             bios=types.Bios(type=self._bios_type(bios), boot_menu=types.BootMenu(enabled=False)),
-            cpu=types.Cpu(architecture=types.Architecture.X86_64,
-                          topology=types.CpuTopology(cores=int(cpu_cores), sockets=int(cpu_sockets),
-                                                     threads=int(cpu_threads))),
+            cpu=types.Cpu(
+                architecture=types.Architecture.X86_64, topology=types.CpuTopology(cores=int(cpu_cores), sockets=int(cpu_sockets), threads=int(cpu_threads))
+            ),
             cpu_shares=0,
             console=types.Console(enabled=False),
             delete_protected=False,
-            display=types.Display(type=types.DisplayType.VNC, monitors=1, single_qxl_pci=False,
-                                  smartcard_enabled=False, allow_override=False, copy_paste_enabled=True,
-                                  file_transfer_enabled=True, disconnect_action='LOCK_SCREEN',
-                                  keyboard_layout='en-us'),
+            display=types.Display(
+                type=types.DisplayType.VNC,
+                monitors=1,
+                single_qxl_pci=False,
+                smartcard_enabled=False,
+                allow_override=False,
+                copy_paste_enabled=True,
+                file_transfer_enabled=True,
+                disconnect_action='LOCK_SCREEN',
+                keyboard_layout='en-us',
+            ),
             high_availability=types.HighAvailability(enabled=False, priority=0),
             io=types.Io(threads=1),
             memory=memory,
             memory_policy=types.MemoryPolicy(guaranteed=memory, max=memory * 4, ballooning=True),
-            migration=types.MigrationOptions(auto_converge=types.InheritableBoolean.INHERIT,
-                                             compressed=types.InheritableBoolean.INHERIT,
-                                             encrypted=types.InheritableBoolean.INHERIT),
+            migration=types.MigrationOptions(
+                auto_converge=types.InheritableBoolean.INHERIT, compressed=types.InheritableBoolean.INHERIT, encrypted=types.InheritableBoolean.INHERIT
+            ),
             migration_downtime=-1,
             multi_queues_enabled=True,
             os=types.OperatingSystem(type=os_type, boot=types.Boot(devices=[types.BootDevice.HD])),
@@ -603,9 +700,14 @@ class EngineState:
         raise KeyError('vNIC profile %r not found in data center %r' % (name_or_network, datacenter.name))
 
     def _nic_obj(self, owner_ref, name, profile, interface='virtio', mac=None):
-        nic = types.Nic(name=name, interface=types.NicInterface(interface), linked=True, plugged=True,
-                        vnic_profile=ref(types.VnicProfile, profile) if profile else None,
-                        mac=types.Mac(address=mac) if mac else None)
+        nic = types.Nic(
+            name=name,
+            interface=types.NicInterface(interface),
+            linked=True,
+            plugged=True,
+            vnic_profile=ref(types.VnicProfile, profile) if profile else None,
+            mac=types.Mac(address=mac) if mac else None,
+        )
         if isinstance(owner_ref, types.Vm):
             nic.vm = owner_ref
         else:
@@ -615,20 +717,25 @@ class EngineState:
     def _template_devices(self, tpl):
         tpl.devices = {
             'cdroms': [Device(tpl, 'cdroms', types.Cdrom(template=ref(types.Template, tpl)), CDROM_ID)],
-            'graphicsconsoles': [Device(tpl, 'graphicsconsoles', types.GraphicsConsole(
-                protocol=types.GraphicsType.VNC, template=ref(types.Template, tpl)), '766e63')],
+            'graphicsconsoles': [
+                Device(tpl, 'graphicsconsoles', types.GraphicsConsole(protocol=types.GraphicsType.VNC, template=ref(types.Template, tpl)), '766e63')
+            ],
             'watchdogs': [],
         }
 
     def _vm_devices(self, vm):
         vm_ref = ref(types.Vm, vm)
-        snapshot = types.Snapshot(description='Active VM', snapshot_type=types.SnapshotType.ACTIVE,
-                                  snapshot_status=types.SnapshotStatus.OK, date=vm.obj.creation_time,
-                                  persist_memorystate=False, vm=vm_ref)
+        snapshot = types.Snapshot(
+            description='Active VM',
+            snapshot_type=types.SnapshotType.ACTIVE,
+            snapshot_status=types.SnapshotStatus.OK,
+            date=vm.obj.creation_time,
+            persist_memorystate=False,
+            vm=vm_ref,
+        )
         vm.devices = {
             'cdroms': [Device(vm, 'cdroms', types.Cdrom(vm=vm_ref), CDROM_ID)],
-            'graphicsconsoles': [Device(vm, 'graphicsconsoles', types.GraphicsConsole(
-                protocol=types.GraphicsType.VNC, vm=vm_ref), '766e63')],
+            'graphicsconsoles': [Device(vm, 'graphicsconsoles', types.GraphicsConsole(protocol=types.GraphicsType.VNC, vm=vm_ref), '766e63')],
             'snapshots': [Device(vm, 'snapshots', snapshot)],
         }
 
@@ -638,10 +745,15 @@ class EngineState:
         """A data center with its management network ``ovirtmgmt`` (and a vNIC profile of that name)."""
         with self.lock:
             obj = types.DataCenter(
-                name=name, description=description, status=types.DataCenterStatus.UP, local=False,
-                quota_mode=types.QuotaModeType.DISABLED, storage_format=types.StorageFormat.V5,
+                name=name,
+                description=description,
+                status=types.DataCenterStatus.UP,
+                local=False,
+                quota_mode=types.QuotaModeType.DISABLED,
+                storage_format=types.StorageFormat.V5,
                 version=types.Version(major=4, minor=7),
-                supported_versions=[types.Version(major=4, minor=minor) for minor in (6, 7)])
+                supported_versions=[types.Version(major=4, minor=minor) for minor in (6, 7)],
+            )
             datacenter = DataCenter(new_id(), obj)
             self.datacenters[datacenter.id] = datacenter
             self.add_network('ovirtmgmt', name, description='Management Network', management=True)
@@ -651,15 +763,26 @@ class EngineState:
         with self.lock:
             dc_entity = self.datacenter(datacenter)
             obj = types.Cluster(
-                name=name, description=description, data_center=ref(types.DataCenter, dc_entity),
+                name=name,
+                description=description,
+                data_center=ref(types.DataCenter, dc_entity),
                 cpu=types.Cpu(architecture=types.Architecture.X86_64, type='Intel Nehalem Family'),
-                version=types.Version(major=4, minor=7), bios_type=types.BiosType.Q35_OVMF,
-                memory_policy=types.MemoryPolicy(over_commit=types.MemoryOverCommit(percent=100),
-                                                 transparent_huge_pages=types.TransparentHugePages(enabled=True)),
-                ballooning_enabled=True, ha_reservation=False, threads_as_cores=False, trusted_service=False,
-                tunnel_migration=False, virt_service=True, gluster_service=False,
-                firewall_type=types.FirewallType.FIREWALLD, switch_type=types.SwitchType.LEGACY,
-                error_handling=types.ErrorHandling(on_error=types.MigrateOnError.MIGRATE))
+                version=types.Version(major=4, minor=7),
+                bios_type=types.BiosType.Q35_OVMF,
+                memory_policy=types.MemoryPolicy(
+                    over_commit=types.MemoryOverCommit(percent=100), transparent_huge_pages=types.TransparentHugePages(enabled=True)
+                ),
+                ballooning_enabled=True,
+                ha_reservation=False,
+                threads_as_cores=False,
+                trusted_service=False,
+                tunnel_migration=False,
+                virt_service=True,
+                gluster_service=False,
+                firewall_type=types.FirewallType.FIREWALLD,
+                switch_type=types.SwitchType.LEGACY,
+                error_handling=types.ErrorHandling(on_error=types.MigrateOnError.MIGRATE),
+            )
             cluster = Cluster(new_id(), obj, dc_entity)
             self.clusters[cluster.id] = cluster
             # The data center's networks are attached to a new cluster (ovirtmgmt always is).
@@ -673,8 +796,7 @@ class EngineState:
         (DetachNetworkFromClusterCommand), and a VM of that cluster can no longer use its vNIC profiles."""
         with self.lock:
             cluster_entity = self.cluster(cluster)
-            found = [n for n in self.networks.values()
-                     if n.name == network and n.datacenter is cluster_entity.datacenter]
+            found = [n for n in self.networks.values() if n.name == network and n.datacenter is cluster_entity.datacenter]
             if not found:
                 raise KeyError('network %r not found in data center %r' % (network, cluster_entity.datacenter.name))
             self.cluster_networks.discard((cluster_entity.id, found[0].id))
@@ -683,17 +805,24 @@ class EngineState:
         with self.lock:
             cluster_entity = self.cluster(cluster)
             obj = types.Host(
-                name=name, address=address or '%s.sim.invalid' % name, status=types.HostStatus(status),
-                cluster=ref(types.Cluster, cluster_entity), type=types.HostType.RHEL, port=54321,
-                protocol=types.HostProtocol.STOMP, memory=64 * GIB, max_scheduling_memory=60 * GIB,
-                cpu=types.Cpu(name='Intel(R) Xeon(R) Silver 4214', speed=2200.0,
-                              topology=types.CpuTopology(sockets=2, cores=12, threads=2)),
+                name=name,
+                address=address or '%s.sim.invalid' % name,
+                status=types.HostStatus(status),
+                cluster=ref(types.Cluster, cluster_entity),
+                type=types.HostType.RHEL,
+                port=54321,
+                protocol=types.HostProtocol.STOMP,
+                memory=64 * GIB,
+                max_scheduling_memory=60 * GIB,
+                cpu=types.Cpu(name='Intel(R) Xeon(R) Silver 4214', speed=2200.0, topology=types.CpuTopology(sockets=2, cores=12, threads=2)),
                 os=types.OperatingSystem(type='RHEL', version=types.Version(full_version='9 - 4.el9')),
                 version=types.Version(major=4, minor=50, full_version='vdsm-4.50.5.1-1.el9'),
                 spm=types.Spm(priority=5, status=types.SpmStatus.NONE),
-                external_status=types.ExternalStatus.OK, update_available=False,
+                external_status=types.ExternalStatus.OK,
+                update_available=False,
                 power_management=types.PowerManagement(enabled=False),
-                summary=types.VmSummary(active=0, migrating=0, total=0))
+                summary=types.VmSummary(active=0, migrating=0, total=0),
+            )
             host = Host(new_id(), obj, cluster_entity)
             self.hosts[host.id] = host
             return host
@@ -702,14 +831,21 @@ class EngineState:
         with self.lock:
             dc_entity = self.datacenter(datacenter)
             obj = types.StorageDomain(
-                name=name, type=types.StorageDomainType.DATA, master=not any(
-                    sd.datacenter is dc_entity for sd in self.storage_domains.values()),
-                storage=types.HostStorage(type=types.StorageType.NFS, address='nfs.sim.invalid',
-                                          path='/exports/%s' % name),
-                storage_format=types.StorageFormat.V5, external_status=types.ExternalStatus.OK,
-                warning_low_space_indicator=10, critical_space_action_blocker=5, wipe_after_delete=False,
-                discard_after_delete=False, supports_discard=False, backup=False, block_size=512,
-                data_centers=[ref(types.DataCenter, dc_entity)])
+                name=name,
+                type=types.StorageDomainType.DATA,
+                master=not any(sd.datacenter is dc_entity for sd in self.storage_domains.values()),
+                storage=types.HostStorage(type=types.StorageType.NFS, address='nfs.sim.invalid', path='/exports/%s' % name),
+                storage_format=types.StorageFormat.V5,
+                external_status=types.ExternalStatus.OK,
+                warning_low_space_indicator=10,
+                critical_space_action_blocker=5,
+                wipe_after_delete=False,
+                discard_after_delete=False,
+                supports_discard=False,
+                backup=False,
+                block_size=512,
+                data_centers=[ref(types.DataCenter, dc_entity)],
+            )
             domain = StorageDomain(new_id(), obj, dc_entity, int(size_gb) * GIB, int(used_gb) * GIB)
             self.storage_domains[domain.id] = domain
             return domain
@@ -720,9 +856,17 @@ class EngineState:
             dc_entity = self.datacenter(datacenter)
             usages = [types.NetworkUsage.VM] + ([types.NetworkUsage.MANAGEMENT] if management else [])
             obj = types.Network(
-                name=name, description=description, data_center=ref(types.DataCenter, dc_entity),
-                vlan=types.Vlan(id=int(vlan)) if vlan is not None else None, usages=usages, mtu=0, stp=False,
-                required=True, display=False, status=types.NetworkStatus.OPERATIONAL)
+                name=name,
+                description=description,
+                data_center=ref(types.DataCenter, dc_entity),
+                vlan=types.Vlan(id=int(vlan)) if vlan is not None else None,
+                usages=usages,
+                mtu=0,
+                stp=False,
+                required=True,
+                display=False,
+                status=types.NetworkStatus.OPERATIONAL,
+            )
             network = Network(new_id(), obj, dc_entity)
             self.networks[network.id] = network
             # As `engine-setup` and the GUI's default: a new network is attached to every cluster of its DC.
@@ -735,9 +879,13 @@ class EngineState:
 
     def add_vnic_profile(self, name, network):
         with self.lock:
-            obj = types.VnicProfile(name=name, network=ref(types.Network, network), port_mirroring=False,
-                                    pass_through=types.VnicPassThrough(mode=types.VnicPassThroughMode.DISABLED),
-                                    migratable=False)
+            obj = types.VnicProfile(
+                name=name,
+                network=ref(types.Network, network),
+                port_mirroring=False,
+                pass_through=types.VnicPassThrough(mode=types.VnicPassThroughMode.DISABLED),
+                migratable=False,
+            )
             profile = VnicProfile(new_id(), obj, network)
             self.vnic_profiles[profile.id] = profile
             return profile
@@ -747,8 +895,7 @@ class EngineState:
             for tag in self.tags.values():
                 if tag.name == name:
                     return tag
-            tag = Tag(new_id(), types.Tag(name=name, description=description,
-                                          parent=ref(types.Tag, self.root_tag)))
+            tag = Tag(new_id(), types.Tag(name=name, description=description, parent=ref(types.Tag, self.root_tag)))
             self.tags[tag.id] = tag
             return tag
 
@@ -760,19 +907,31 @@ class EngineState:
 
     def new_disk(self, name, size, storage_domain, locked_now=False):
         obj = types.Disk(
-            name=name, alias=name, provisioned_size=size, actual_size=min(size, 2 * GIB), total_size=min(size, 2 * GIB),
-            format=types.DiskFormat.COW, sparse=True, shareable=False, wipe_after_delete=False,
-            propagate_errors=False, qcow_version=types.QcowVersion.QCOW2_V3,
+            name=name,
+            alias=name,
+            provisioned_size=size,
+            actual_size=min(size, 2 * GIB),
+            total_size=min(size, 2 * GIB),
+            format=types.DiskFormat.COW,
+            sparse=True,
+            shareable=False,
+            wipe_after_delete=False,
+            propagate_errors=False,
+            qcow_version=types.QcowVersion.QCOW2_V3,
             status=types.DiskStatus.LOCKED if locked_now else types.DiskStatus.OK,
-            storage_type=types.DiskStorageType.IMAGE, content_type=types.DiskContentType.DATA,
-            image_id=new_id(), storage_domains=[ref(types.StorageDomain, storage_domain)] if storage_domain else None,
-            storage_domain=ref(types.StorageDomain, storage_domain) if storage_domain else None)
+            storage_type=types.DiskStorageType.IMAGE,
+            content_type=types.DiskContentType.DATA,
+            image_id=new_id(),
+            storage_domains=[ref(types.StorageDomain, storage_domain)] if storage_domain else None,
+            storage_domain=ref(types.StorageDomain, storage_domain) if storage_domain else None,
+        )
         disk = Disk(new_id(), obj, storage_domain)
         self.disks[disk.id] = disk
         return disk
 
-    def add_template(self, name, cluster_or_dc, version_name=None, cpu_cores=2, memory_mb=2048, nics=None,
-                     disk_gb=20, os_type='other_linux', bios='bios', description=None):
+    def add_template(
+        self, name, cluster_or_dc, version_name=None, cpu_cores=2, memory_mb=2048, nics=None, disk_gb=20, os_type='other_linux', bios='bios', description=None
+    ):
         """A template in a cluster (or the first cluster of a data center).
 
         A second template of the same name in the same data center becomes its next version
@@ -786,12 +945,13 @@ class EngineState:
             versions = [tpl for tpl in versions if tpl.datacenter is cluster.datacenter]
             base = versions[0] if versions else None
             obj = types.Template(
-                name=name, status=types.TemplateStatus.OK, creation_time=now_utc(),
+                name=name,
+                status=types.TemplateStatus.OK,
+                creation_time=now_utc(),
                 cluster=ref(types.Cluster, cluster),
-                version=types.TemplateVersion(version_number=(versions[-1].version_number + 1) if versions else 1,
-                                              version_name=version_name),
-                **self._config(cpu_cores=cpu_cores, memory_mb=memory_mb, os_type=os_type, bios=bios,
-                               description=description))
+                version=types.TemplateVersion(version_number=(versions[-1].version_number + 1) if versions else 1, version_name=version_name),
+                **self._config(cpu_cores=cpu_cores, memory_mb=memory_mb, os_type=os_type, bios=bios, description=description),
+            )
             tpl = Template(new_id(), obj, cluster)
             obj.version.base_template = ref(types.Template, base or tpl)
             self._template_devices(tpl)
@@ -799,8 +959,7 @@ class EngineState:
             for position, spec in enumerate(['ovirtmgmt'] if nics is None else nics):
                 spec = {'profile': spec} if isinstance(spec, str) else dict(spec)
                 profile = self._profile(spec.get('profile') or spec.get('network'), cluster.datacenter)
-                nic = self._nic_obj(tpl_ref, spec.get('name', 'nic%d' % (position + 1)), profile,
-                                    spec.get('interface', 'virtio'))
+                nic = self._nic_obj(tpl_ref, spec.get('name', 'nic%d' % (position + 1)), profile, spec.get('interface', 'virtio'))
                 tpl.nics.append(Device(tpl, 'nics', nic))
             if disk_gb:
                 domain = self.default_storage(cluster.datacenter)
@@ -819,8 +978,21 @@ class EngineState:
                 return cluster
         raise KeyError('no cluster or data center called %r' % name)
 
-    def add_vm(self, name, cluster, template=None, status='down', nics=None, cpu_cores=None, memory_mb=None,
-               description=None, os_type=None, bios=None, tags=(), boot_devices=None):
+    def add_vm(
+        self,
+        name,
+        cluster,
+        template=None,
+        status='down',
+        nics=None,
+        cpu_cores=None,
+        memory_mb=None,
+        description=None,
+        os_type=None,
+        bios=None,
+        tags=(),
+        boot_devices=None,
+    ):
         """A VM in ``cluster``, made from ``template`` (name, latest version; default Blank).
 
         ``status`` 'up' places it on a host of the cluster.  ``nics`` None copies the template's NICs;
@@ -843,19 +1015,22 @@ class EngineState:
                 body.memory = int(memory_mb) * MIB
             if os_type or boot_devices:
                 body.os = types.OperatingSystem(
-                    type=os_type, boot=types.Boot(devices=[types.BootDevice(dev) for dev in boot_devices])
-                    if boot_devices else None)
+                    type=os_type, boot=types.Boot(devices=[types.BootDevice(dev) for dev in boot_devices]) if boot_devices else None
+                )
             if bios:
                 body.bios = types.Bios(type=self._bios_type(bios))
             vm = self._build_vm(body, cluster_entity, tpl, copy_nics=nics is None)
             for position, spec in enumerate(nics or []):
                 spec = {'profile': spec} if isinstance(spec, str) else dict(spec)
-                self.add_nic(vm, types.Nic(
-                    name=spec.get('name', 'nic%d' % (position + 1)),
-                    interface=types.NicInterface(spec.get('interface', 'virtio')),
-                    vnic_profile=types.VnicProfile(
-                        id=self._profile(spec.get('profile') or spec.get('network'), cluster_entity.datacenter).id),
-                    mac=types.Mac(address=spec['mac']) if spec.get('mac') else None))
+                self.add_nic(
+                    vm,
+                    types.Nic(
+                        name=spec.get('name', 'nic%d' % (position + 1)),
+                        interface=types.NicInterface(spec.get('interface', 'virtio')),
+                        vnic_profile=types.VnicProfile(id=self._profile(spec.get('profile') or spec.get('network'), cluster_entity.datacenter).id),
+                        mac=types.Mac(address=spec['mac']) if spec.get('mac') else None,
+                    ),
+                )
             for tag_name in tags:
                 vm.tags.append(self.add_tag(tag_name))
             if status != 'down':
@@ -877,8 +1052,7 @@ class EngineState:
             for offset in range(count):
                 number = start + offset
                 vm_status = 'up' if running_every and number % running_every == 0 else status
-                created.append(self.add_vm('%s%0*d' % (prefix, width, number), clusters[offset % len(clusters)],
-                                           template=template, status=vm_status))
+                created.append(self.add_vm('%s%0*d' % (prefix, width, number), clusters[offset % len(clusters)], template=template, status=vm_status))
         return created
 
     def seed_default(self):
@@ -890,13 +1064,32 @@ class EngineState:
             self.add_host('host2', 'Default')
             self.add_storage_domain('data', 'Default', size_gb=2048, used_gb=120)
             self.add_network('vlan100', 'Default', vlan=100, description='Lab VLAN 100')
-            self.add_template('rhel9-tpl', 'Default', version_name='base', cpu_cores=2, memory_mb=2048,
-                              disk_gb=20, os_type='rhel_9x64', bios='uefi', description='RHEL 9 golden image')
-            self.add_template('rhel9-tpl', 'Default', version_name='v2', cpu_cores=2, memory_mb=4096,
-                              nics=['ovirtmgmt', 'vlan100'], disk_gb=30, os_type='rhel_9x64', bios='uefi',
-                              description='RHEL 9 golden image, second NIC')
-            self.add_template('debian12-tpl', 'Default', cpu_cores=1, memory_mb=1024, disk_gb=10,
-                              os_type='debian_12', bios='bios', description='Debian 12 cloud image')
+            self.add_template(
+                'rhel9-tpl',
+                'Default',
+                version_name='base',
+                cpu_cores=2,
+                memory_mb=2048,
+                disk_gb=20,
+                os_type='rhel_9x64',
+                bios='uefi',
+                description='RHEL 9 golden image',
+            )
+            self.add_template(
+                'rhel9-tpl',
+                'Default',
+                version_name='v2',
+                cpu_cores=2,
+                memory_mb=4096,
+                nics=['ovirtmgmt', 'vlan100'],
+                disk_gb=30,
+                os_type='rhel_9x64',
+                bios='uefi',
+                description='RHEL 9 golden image, second NIC',
+            )
+            self.add_template(
+                'debian12-tpl', 'Default', cpu_cores=1, memory_mb=1024, disk_gb=10, os_type='debian_12', bios='bios', description='Debian 12 cloud image'
+            )
             self.add_vm('web01', 'Default', template='rhel9-tpl', status='up', tags=['web'])
             self.add_vm('web02', 'Default', template='rhel9-tpl', status='down', tags=['web'])
             self.add_vm('db01', 'Default', template='debian12-tpl', status='up', description='database')
@@ -907,10 +1100,17 @@ class EngineState:
         ``templates``, ``vms`` and ``bulk_vms`` (passed to the add_* method of the same name)."""
         if data.get('default'):
             self.seed_default()
-        sections = (('datacenters', self.add_datacenter), ('clusters', self.add_cluster), ('hosts', self.add_host),
-                    ('storage_domains', self.add_storage_domain), ('networks', self.add_network),
-                    ('tags', self.add_tag), ('templates', self.add_template), ('vms', self.add_vm),
-                    ('bulk_vms', self.add_vms))
+        sections = (
+            ('datacenters', self.add_datacenter),
+            ('clusters', self.add_cluster),
+            ('hosts', self.add_host),
+            ('storage_domains', self.add_storage_domain),
+            ('networks', self.add_network),
+            ('tags', self.add_tag),
+            ('templates', self.add_template),
+            ('vms', self.add_vm),
+            ('bulk_vms', self.add_vms),
+        )
         for key, method in sections:
             for kwargs in data.get(key, ()):
                 method(**kwargs)
@@ -923,9 +1123,15 @@ class EngineState:
         ``disk_domains``: {template disk id: storage domain} for the copies the client placed explicitly.
         """
         obj = blank(types.Vm)
-        obj.__dict__.update(_creation_time=now_utc(), _origin='ovirt', _next_run_configuration_exists=False,
-                            _run_once=False, _has_illegal_images=False, _use_latest_template_version=False,
-                            _status=types.VmStatus.DOWN)
+        obj.__dict__.update(
+            _creation_time=now_utc(),
+            _origin='ovirt',
+            _next_run_configuration_exists=False,
+            _run_once=False,
+            _has_illegal_images=False,
+            _use_latest_template_version=False,
+            _status=types.VmStatus.DOWN,
+        )
         for field in CONFIG_FIELDS:
             obj.__dict__['_' + field] = copy_struct(tpl.obj.__dict__['_' + field])
         merge_struct(obj, body, skip=READ_ONLY_VM_FIELDS)
@@ -947,12 +1153,11 @@ class EngineState:
                 new.mac = types.Mac(address=self._new_mac())
                 vm.nics.append(Device(vm, 'nics', new))
         domain = self.default_storage(cluster.datacenter)
-        for position, tpl_disk in enumerate(tpl.disks):
+        for tpl_disk in tpl.disks:
             target = (disk_domains or {}).get(tpl_disk.id) or tpl_disk.storage_domain or domain
             # AddVmCommand: a copy of a template's disk keeps the template disk's alias (newImage.setDiskAlias(
             # image.getDiskAlias()), so VMs of one template have disks of the same name.
-            disk = self.new_disk(tpl_disk.obj.alias or tpl_disk.name, tpl_disk.obj.provisioned_size,
-                                 target, locked_now=lock_for > 0)
+            disk = self.new_disk(tpl_disk.obj.alias or tpl_disk.name, tpl_disk.obj.provisioned_size, target, locked_now=lock_for > 0)
             if not clone:
                 disk.obj.actual_size = disk.obj.total_size = 200 * MIB
             disk.attachment = dict(tpl_disk.attachment)
@@ -989,9 +1194,11 @@ class EngineState:
     def _check_name(name, action):
         if not name or not VM_NAME_RE.match(name):
             # Bean validation of VmStatic: the engine appends the attribute it refused.
-            raise SimError(400, "[Can not %s VM. The given name contains special characters. Only lower-case and "
-                                "upper-case letters, numbers, '_', '-', '.' are allowed., Attribute: vmStatic.name]"
-                           % action)
+            raise SimError(
+                400,
+                '[Can not %s VM. The given name contains special characters. Only lower-case and '
+                "upper-case letters, numbers, '_', '-', '.' are allowed., Attribute: vmStatic.name]" % action,
+            )
         if len(name) > VM_NAME_MAX:
             raise SimError(400, '[Cannot %s VM. The given name is too long.]' % action)
 
@@ -1034,8 +1241,7 @@ class EngineState:
         if tpl.datacenter not in (None, cluster.datacenter):
             raise SimError(409, "[Cannot add VM. The selected template does not exist in the VM's data center.]")
         if self._name_taken(body.name, cluster.datacenter):
-            raise SimError(409, '[Cannot add VM. The VM name is already in use, please choose a unique name '
-                                'and try again.]')
+            raise SimError(409, '[Cannot add VM. The VM name is already in use, please choose a unique name and try again.]')
         self._check_memory(body, 'add')
         self._check_vm_fields(body, 'add')
         disk_domains = self._disk_domains(body, cluster, tpl, clone)
@@ -1054,8 +1260,7 @@ class EngineState:
             if disk.id not in [tpl_disk.id for tpl_disk in tpl.disks]:
                 raise SimError(404, 'Entity not found: Disk: id=%s' % disk.id)
             wanted = disk.storage_domains[0]
-            domain = next((sd for sd in self.storage_domains.values()
-                           if sd.id == wanted.id or (wanted.name and sd.name == wanted.name)), None)
+            domain = next((sd for sd in self.storage_domains.values() if sd.id == wanted.id or (wanted.name and sd.name == wanted.name)), None)
             if domain is None:
                 raise SimError(404, 'Entity not found: Storage Domain: %s' % (wanted.id or wanted.name))
             if domain.datacenter is not cluster.datacenter:
@@ -1063,8 +1268,7 @@ class EngineState:
             tpl_disk = next(tpl_disk for tpl_disk in tpl.disks if tpl_disk.id == disk.id)
             if not clone and domain is not tpl_disk.storage_domain:
                 # A thin copy is a layer over the template's image, so it lives where that image does.
-                raise SimError(409, "[Cannot add VM. The selected Template doesn't exist on the destination "
-                                    "Storage Domain.]")
+                raise SimError(409, "[Cannot add VM. The selected Template doesn't exist on the destination Storage Domain.]")
             placed[disk.id] = domain
         return placed
 
@@ -1076,12 +1280,14 @@ class EngineState:
                 # javax.validation @Size's message, as the engine's REST layer reports a bean violation.
                 raise SimError(400, '[Cannot %s VM. size must be between 0 and %d]' % (action, VM_DESCRIPTION_MAX))
             if not _is_ascii_or_letters(body.description):
-                raise SimError(400, '[Cannot %s VM. The given description contains special characters.\nOnly '
-                                    'alpha-numeric and some special characters that conform to the standard ASCII '
-                                    'character set are allowed.]' % action)
+                raise SimError(
+                    400,
+                    '[Cannot %s VM. The given description contains special characters.\nOnly '
+                    'alpha-numeric and some special characters that conform to the standard ASCII '
+                    'character set are allowed.]' % action,
+                )
         topology = body.cpu.topology if body.cpu is not None else None
-        if topology is not None and topology.cores is not None and \
-                int(topology.cores) * int(topology.threads or 1) > MAX_CPU_PER_SOCKET:
+        if topology is not None and topology.cores is not None and int(topology.cores) * int(topology.threads or 1) > MAX_CPU_PER_SOCKET:
             raise conflict(action, 'Maximum number of CPUs per socket exceeded.')
 
     @staticmethod
@@ -1102,8 +1308,7 @@ class EngineState:
         if body.name is not None and body.name != vm.name:
             self._check_name(body.name, 'edit')
             if self._name_taken(body.name, vm.datacenter, except_vm=vm):
-                raise SimError(409, '[Cannot edit VM. The VM name is already in use, please choose a unique name '
-                                    'and try again.]')
+                raise SimError(409, '[Cannot edit VM. The VM name is already in use, please choose a unique name and try again.]')
         self._check_memory(body, 'edit')
         self._check_vm_fields(body, 'edit')
         hot_memory = self._memory_hot_plug(vm, body, next_run)
@@ -1115,16 +1320,14 @@ class EngineState:
                     raise conflict('edit', 'Changing the data center of a VM is not supported.')
                 vm.cluster = cluster
                 vm.obj.cluster = ref(types.Cluster, cluster)
-        cold = [key.lstrip('_') for key, value in body.__dict__.items()
-                if value is not None and key.lstrip('_') not in READ_ONLY_VM_FIELDS | LIVE_VM_FIELDS]
+        cold = [key.lstrip('_') for key, value in body.__dict__.items() if value is not None and key.lstrip('_') not in READ_ONLY_VM_FIELDS | LIVE_VM_FIELDS]
         if vm.status in RUNNING_STATES and (cold or next_run):
             target = vm.next_run if vm.next_run is not None else copy_struct(vm.obj)
             self._merge_config(target, body)
             vm.next_run = target
             vm.obj.next_run_configuration_exists = True
             live = blank(types.Vm)
-            live.__dict__.update((key, value) for key, value in body.__dict__.items()
-                                 if key.lstrip('_') in LIVE_VM_FIELDS and not next_run)
+            live.__dict__.update((key, value) for key, value in body.__dict__.items() if key.lstrip('_') in LIVE_VM_FIELDS and not next_run)
             self._merge_config(vm.obj, live)
             if hot_memory is not None:
                 # Hot-plugged: the VM has the memory now, and the next-run configuration says the same.
@@ -1146,8 +1349,7 @@ class EngineState:
         if added_mb <= 0:
             return None
         if added_mb % HOTPLUG_MEMORY_FACTOR_MB:
-            raise SimError(400, '[Cannot edit VM. Amount of added memory (%dMiB) is not dividable by %dMiB.]'
-                           % (added_mb, HOTPLUG_MEMORY_FACTOR_MB))
+            raise SimError(400, '[Cannot edit VM. Amount of added memory (%dMiB) is not dividable by %dMiB.]' % (added_mb, HOTPLUG_MEMORY_FACTOR_MB))
         return int(body.memory)
 
     @staticmethod
@@ -1192,6 +1394,7 @@ class EngineState:
             raise conflict('remove', 'VM is running.')
         # disks.py imports this module, so it is imported here, when used.
         from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel
+
         check_disks_unlocked(vm, 'remove VM')
         if vm.obj.delete_protected:
             raise conflict('remove', 'Delete protection is enabled. In order to delete, disable Delete protection first.')
@@ -1314,6 +1517,7 @@ class EngineState:
             if status in RUNNING_STATES:
                 raise conflict(verb, 'VM is running.')
             from .disks import check_disks_unlocked  # pylint: disable=import-outside-toplevel
+
             check_disks_unlocked(vm, 'run VM')
             self._check_bootable(vm)
             if status == 'suspended':
@@ -1326,8 +1530,7 @@ class EngineState:
                         vm.first_boot_initialization = copy_struct(vm.obj.initialization)
                         vm.first_boot_initialization.root_password = vm.root_password
                 self._place(vm)
-                self._schedule(vm, [('wait_for_launch', delays['wait_for_launch']),
-                                    ('powering_up', delays['powering_up']), ('up', 0)])
+                self._schedule(vm, [('wait_for_launch', delays['wait_for_launch']), ('powering_up', delays['powering_up']), ('up', 0)])
         elif action == 'stop':
             if status not in RUNNING_STATES and status != 'suspended':
                 raise conflict(verb, 'VM is not running.')
@@ -1370,21 +1573,22 @@ class EngineState:
         boot = view.os.boot if view.os is not None else None
         devices = [d.value if hasattr(d, 'value') else str(d) for d in ((boot.devices or []) if boot else [])]
         if devices and set(devices) <= {'hd'} and not vm.disks:
-            raise SimError(409, "[Cannot run VM without at least one bootable disk.\nAlternatives:\n- Create a disk "
-                                "for this VM, and rerun the VM.\n- Change the boot sequence using the Edit VM "
-                                "command (Boot Option Sub-Tab).\n- Use the 'Run Once' command to select a different "
-                                "boot option and rerun the VM.]")
+            raise SimError(
+                409,
+                '[Cannot run VM without at least one bootable disk.\nAlternatives:\n- Create a disk '
+                'for this VM, and rerun the VM.\n- Change the boot sequence using the Edit VM '
+                "command (Boot Option Sub-Tab).\n- Use the 'Run Once' command to select a different "
+                'boot option and rerun the VM.]',
+            )
 
     def _migrate(self, vm, body):
         target = None
         if body is not None and body.host is not None and (body.host.id or body.host.name):
-            target = next((host for host in self.hosts.values()
-                           if host.id == body.host.id or host.name == body.host.name), None)
+            target = next((host for host in self.hosts.values() if host.id == body.host.id or host.name == body.host.name), None)
             if target is None:
                 raise SimError(404, 'Entity not found: Host: name=%s' % (body.host.name or body.host.id))
         else:
-            others = [host for host in self.hosts.values()
-                      if host.cluster is vm.cluster and host.status == 'up' and host is not vm.host]
+            others = [host for host in self.hosts.values() if host.cluster is vm.cluster and host.status == 'up' and host is not vm.host]
             target = sorted(others, key=lambda host: host.name)[0] if others else None
         if target is None or target is vm.host:
             raise conflict('migrate', 'There are no available running Hosts in the Host Cluster.')
@@ -1396,9 +1600,11 @@ class EngineState:
     def _nic_profile(self, vm, nic):
         if nic.vnic_profile is None or not (nic.vnic_profile.id or nic.vnic_profile.name):
             return None
-        profile = self.vnic_profiles.get(nic.vnic_profile.id) if nic.vnic_profile.id else next(
-            (p for p in self.vnic_profiles.values()
-             if p.name == nic.vnic_profile.name and p.network.datacenter is vm.datacenter), None)
+        profile = (
+            self.vnic_profiles.get(nic.vnic_profile.id)
+            if nic.vnic_profile.id
+            else next((p for p in self.vnic_profiles.values() if p.name == nic.vnic_profile.name and p.network.datacenter is vm.datacenter), None)
+        )
         if profile is None:
             raise SimError(404, 'Entity not found: %s' % (nic.vnic_profile.id or nic.vnic_profile.name))
         if profile.network.datacenter is not vm.datacenter:
@@ -1428,12 +1634,10 @@ class EngineState:
         if not body.name:
             raise SimError(400, 'Nic [name] required for add', reason='Incomplete parameters')
         if any(nic.obj.name == body.name for nic in vm.nics):
-            raise SimError(409, '[Cannot add Interface. The VM Network Interface name is already in use, '
-                                'please choose a unique name and try again.]')
+            raise SimError(409, '[Cannot add Interface. The VM Network Interface name is already in use, please choose a unique name and try again.]')
         profile = self._nic_profile(vm, body)
         mac = self._claim_mac(body.mac.address) if body.mac and body.mac.address else self._new_mac()
-        nic = self._nic_obj(ref(types.Vm, vm), body.name, profile,
-                            body.interface.value if body.interface else 'virtio', mac)
+        nic = self._nic_obj(ref(types.Vm, vm), body.name, profile, body.interface.value if body.interface else 'virtio', mac)
         if body.linked is not None:
             nic.linked = body.linked
         if body.plugged is not None:
@@ -1448,15 +1652,18 @@ class EngineState:
         # 409); unplug it, update it, plug it back.
         if vm.status in RUNNING_STATES and nic.obj.plugged and body.plugged is not False:
             model_changes = body.interface is not None and body.interface != nic.obj.interface
-            mac_changes = body.mac is not None and body.mac.address and nic.obj.mac is not None and \
-                body.mac.address.lower() != (nic.obj.mac.address or '').lower()
+            mac_changes = (
+                body.mac is not None and body.mac.address and nic.obj.mac is not None and body.mac.address.lower() != (nic.obj.mac.address or '').lower()
+            )
             if model_changes or mac_changes:
-                raise SimError(409, '[Cannot edit Interface. Updating some of the properties is not supported while '
-                                    'the interface is plugged into a running virtual machine. Please un-plug the '
-                                    'interface, update the properties, and then plug it back.]')
+                raise SimError(
+                    409,
+                    '[Cannot edit Interface. Updating some of the properties is not supported while '
+                    'the interface is plugged into a running virtual machine. Please un-plug the '
+                    'interface, update the properties, and then plug it back.]',
+                )
         if body.name and body.name != nic.obj.name and any(other.obj.name == body.name for other in vm.nics):
-            raise SimError(409, '[Cannot edit Interface. The VM Network Interface name is already in use, '
-                                'please choose a unique name and try again.]')
+            raise SimError(409, '[Cannot edit Interface. The VM Network Interface name is already in use, please choose a unique name and try again.]')
         if body.vnic_profile is not None:
             profile = self._nic_profile(vm, body)
             nic.obj.vnic_profile = ref(types.VnicProfile, profile) if profile else None
@@ -1471,8 +1678,9 @@ class EngineState:
 
     def remove_nic(self, vm, nic):
         if vm.status == 'up' and nic.obj.plugged:
-            raise SimError(409, '[Cannot remove Interface. Active (plugged) VM Network Interface cannot be '
-                                'removed while the VM is running. Please unplug it first.]')
+            raise SimError(
+                409, '[Cannot remove Interface. Active (plugged) VM Network Interface cannot be removed while the VM is running. Please unplug it first.]'
+            )
         vm.nics.remove(nic)
         if nic.obj.mac:
             self.macs_in_use.discard(nic.obj.mac.address)
@@ -1496,8 +1704,7 @@ class EngineState:
         for field, negate, pattern in search.clauses:
             if field == 'datacenter':
                 # Blank belongs to every data center.
-                candidates = [tpl for tpl in candidates
-                              if (tpl.datacenter is None or bool(pattern.match(tpl.datacenter.name))) != negate]
+                candidates = [tpl for tpl in candidates if (tpl.datacenter is None or bool(pattern.match(tpl.datacenter.name))) != negate]
             elif field == 'vm.name':
                 used = {vm.template.id for vm in self.vms.values() if pattern.match(vm.name)}
                 candidates = [tpl for tpl in candidates if (tpl.id in used) != negate]

@@ -16,19 +16,58 @@ from .model import API, BLANK_TEMPLATE_ID, blank, guest_ipv4, link_local, now_ut
 
 # The rel names of the sub-collection links of each kind of entity (as the engine emits them).
 LINKS = {
-    'vms': ('affinitylabels', 'applications', 'backups', 'cdroms', 'checkpoints', 'diskattachments', 'floppies',
-            'graphicsconsoles', 'hostdevices', 'katelloerrata', 'mediateddevices', 'nics', 'numanodes',
-            'permissions', 'reporteddevices', 'sessions', 'snapshots', 'statistics', 'tags', 'watchdogs'),
-    'templates': ('cdroms', 'diskattachments', 'graphicsconsoles', 'mediateddevices', 'nics', 'permissions',
-                  'tags', 'watchdogs'),
-    'clusters': ('affinitygroups', 'cpuprofiles', 'enabledfeatures', 'externalnetworkproviders', 'glusterhooks',
-                 'glustervolumes', 'networkfilters', 'networks', 'permissions'),
+    'vms': (
+        'affinitylabels',
+        'applications',
+        'backups',
+        'cdroms',
+        'checkpoints',
+        'diskattachments',
+        'floppies',
+        'graphicsconsoles',
+        'hostdevices',
+        'katelloerrata',
+        'mediateddevices',
+        'nics',
+        'numanodes',
+        'permissions',
+        'reporteddevices',
+        'sessions',
+        'snapshots',
+        'statistics',
+        'tags',
+        'watchdogs',
+    ),
+    'templates': ('cdroms', 'diskattachments', 'graphicsconsoles', 'mediateddevices', 'nics', 'permissions', 'tags', 'watchdogs'),
+    'clusters': (
+        'affinitygroups',
+        'cpuprofiles',
+        'enabledfeatures',
+        'externalnetworkproviders',
+        'glusterhooks',
+        'glustervolumes',
+        'networkfilters',
+        'networks',
+        'permissions',
+    ),
     'datacenters': ('clusters', 'iscsibonds', 'networks', 'permissions', 'qoss', 'quotas', 'storagedomains'),
-    'hosts': ('affinitylabels', 'devices', 'fenceagents', 'hooks', 'katelloerrata', 'networkattachments', 'nics',
-              'numanodes', 'permissions', 'statistics', 'storage', 'storageconnectionextensions', 'tags',
-              'unmanagednetworks'),
-    'storagedomains': ('diskprofiles', 'disks', 'disksnapshots', 'files', 'images', 'permissions',
-                       'storageconnections', 'templates', 'vms'),
+    'hosts': (
+        'affinitylabels',
+        'devices',
+        'fenceagents',
+        'hooks',
+        'katelloerrata',
+        'networkattachments',
+        'nics',
+        'numanodes',
+        'permissions',
+        'statistics',
+        'storage',
+        'storageconnectionextensions',
+        'tags',
+        'unmanagednetworks',
+    ),
+    'storagedomains': ('diskprofiles', 'disks', 'disksnapshots', 'files', 'images', 'permissions', 'storageconnections', 'templates', 'vms'),
     'networks': ('networklabels', 'permissions', 'vnicprofiles'),
     'vnicprofiles': ('permissions',),
     'disks': ('disksnapshots', 'permissions', 'statistics'),
@@ -38,25 +77,69 @@ LINKS = {
 
 # The XML tag of each collection, by URL path element (used for list answers).
 LIST_TAGS = {
-    'affinitygroups': 'affinity_groups', 'affinitylabels': 'affinity_labels', 'applications': 'applications',
-    'backups': 'backups', 'cdroms': 'cdroms', 'checkpoints': 'checkpoints', 'clusters': 'clusters',
-    'cpuprofiles': 'cpu_profiles', 'datacenters': 'data_centers', 'devices': 'host_devices',
-    'diskattachments': 'disk_attachments', 'diskprofiles': 'disk_profiles', 'disks': 'disks',
-    'disksnapshots': 'disk_snapshots', 'enabledfeatures': 'cluster_features', 'events': 'events',
-    'externalnetworkproviders': 'external_providers', 'fenceagents': 'agents', 'files': 'files',
-    'floppies': 'floppies', 'glusterhooks': 'gluster_hooks', 'glustervolumes': 'gluster_volumes',
-    'graphicsconsoles': 'graphics_consoles', 'groups': 'groups', 'hooks': 'hooks', 'hostdevices': 'host_devices',
-    'hosts': 'hosts', 'images': 'images', 'instancetypes': 'instance_types', 'iscsibonds': 'iscsi_bonds',
-    'jobs': 'jobs', 'katelloerrata': 'katello_errata', 'macpools': 'mac_pools', 'mediateddevices': 'vm_mediated_devices',
-    'networkattachments': 'network_attachments', 'networkfilterparameters': 'network_filter_parameters',
-    'networkfilters': 'network_filters', 'networklabels': 'network_labels', 'networks': 'networks', 'nics': 'nics',
-    'numanodes': 'vm_numa_nodes', 'permissions': 'permissions', 'qoss': 'qoss', 'quotas': 'quotas',
-    'reporteddevices': 'reported_devices', 'roles': 'roles', 'schedulingpolicies': 'scheduling_policies',
-    'sessions': 'sessions', 'snapshots': 'snapshots', 'statistics': 'statistics', 'storage': 'host_storages',
-    'storageconnectionextensions': 'storage_connection_extensions', 'storageconnections': 'storage_connections',
-    'storagedomains': 'storage_domains', 'tags': 'tags', 'templates': 'templates',
-    'unmanagednetworks': 'unmanaged_networks', 'users': 'users', 'vmpools': 'vm_pools', 'vms': 'vms',
-    'vnicprofiles': 'vnic_profiles', 'watchdogs': 'watchdogs', 'externalvmimports': 'external_vm_imports',
+    'affinitygroups': 'affinity_groups',
+    'affinitylabels': 'affinity_labels',
+    'applications': 'applications',
+    'backups': 'backups',
+    'cdroms': 'cdroms',
+    'checkpoints': 'checkpoints',
+    'clusters': 'clusters',
+    'cpuprofiles': 'cpu_profiles',
+    'datacenters': 'data_centers',
+    'devices': 'host_devices',
+    'diskattachments': 'disk_attachments',
+    'diskprofiles': 'disk_profiles',
+    'disks': 'disks',
+    'disksnapshots': 'disk_snapshots',
+    'enabledfeatures': 'cluster_features',
+    'events': 'events',
+    'externalnetworkproviders': 'external_providers',
+    'fenceagents': 'agents',
+    'files': 'files',
+    'floppies': 'floppies',
+    'glusterhooks': 'gluster_hooks',
+    'glustervolumes': 'gluster_volumes',
+    'graphicsconsoles': 'graphics_consoles',
+    'groups': 'groups',
+    'hooks': 'hooks',
+    'hostdevices': 'host_devices',
+    'hosts': 'hosts',
+    'images': 'images',
+    'instancetypes': 'instance_types',
+    'iscsibonds': 'iscsi_bonds',
+    'jobs': 'jobs',
+    'katelloerrata': 'katello_errata',
+    'macpools': 'mac_pools',
+    'mediateddevices': 'vm_mediated_devices',
+    'networkattachments': 'network_attachments',
+    'networkfilterparameters': 'network_filter_parameters',
+    'networkfilters': 'network_filters',
+    'networklabels': 'network_labels',
+    'networks': 'networks',
+    'nics': 'nics',
+    'numanodes': 'vm_numa_nodes',
+    'permissions': 'permissions',
+    'qoss': 'qoss',
+    'quotas': 'quotas',
+    'reporteddevices': 'reported_devices',
+    'roles': 'roles',
+    'schedulingpolicies': 'scheduling_policies',
+    'sessions': 'sessions',
+    'snapshots': 'snapshots',
+    'statistics': 'statistics',
+    'storage': 'host_storages',
+    'storageconnectionextensions': 'storage_connection_extensions',
+    'storageconnections': 'storage_connections',
+    'storagedomains': 'storage_domains',
+    'tags': 'tags',
+    'templates': 'templates',
+    'unmanagednetworks': 'unmanaged_networks',
+    'users': 'users',
+    'vmpools': 'vm_pools',
+    'vms': 'vms',
+    'vnicprofiles': 'vnic_profiles',
+    'watchdogs': 'watchdogs',
+    'externalvmimports': 'external_vm_imports',
 }
 
 # Host sub-collections whose tag differs from the VM ones.
@@ -116,7 +199,7 @@ def vm_list_tag(attr):
     if tag is None:
         holder = blank(types.Vm)
         setattr(holder, attr, [])
-        tag = _VM_LIST_TAGS[attr] = write(holder)[len('<vm><'):-len('/></vm>')]
+        tag = _VM_LIST_TAGS[attr] = write(holder)[len('<vm><') : -len('/></vm>')]
     return tag
 
 
@@ -148,11 +231,17 @@ class Renderer:
             if not mac or not nic.obj.plugged:
                 continue
             device = types.ReportedDevice(
-                id=mac.replace(':', '').rjust(32, '0'), name='eth%d' % position, description='guest reported data',
-                type=types.ReportedDeviceType.NETWORK, mac=types.Mac(address=mac),
-                ips=[types.Ip(address=guest_ipv4(vm.index, position), version=types.IpVersion.V4),
-                     types.Ip(address=link_local(mac), version=types.IpVersion.V6)],
-                vm=ref(types.Vm, vm))
+                id=mac.replace(':', '').rjust(32, '0'),
+                name='eth%d' % position,
+                description='guest reported data',
+                type=types.ReportedDeviceType.NETWORK,
+                mac=types.Mac(address=mac),
+                ips=[
+                    types.Ip(address=guest_ipv4(vm.index, position), version=types.IpVersion.V4),
+                    types.Ip(address=link_local(mac), version=types.IpVersion.V6),
+                ],
+                vm=ref(types.Vm, vm),
+            )
             device.href = '%s/reporteddevices/%s' % (vm.href, device.id)
             devices.append(device)
         return devices
@@ -163,11 +252,16 @@ class Renderer:
         for position, disk in enumerate(owner.disks):
             wiring = disk.attachment
             attachment = types.DiskAttachment(
-                id=disk.id, active=wiring['active'], bootable=wiring['bootable'],
-                interface=types.DiskInterface(wiring['interface']), pass_discard=wiring['pass_discard'],
-                read_only=False, uses_scsi_reservation=False,
+                id=disk.id,
+                active=wiring['active'],
+                bootable=wiring['bootable'],
+                interface=types.DiskInterface(wiring['interface']),
+                pass_discard=wiring['pass_discard'],
+                read_only=False,
+                uses_scsi_reservation=False,
                 logical_name='/dev/sd%s' % chr(ord('a') + position) if is_vm and owner.status == 'up' else None,
-                disk=types.Disk(id=disk.id))
+                disk=types.Disk(id=disk.id),
+            )
             attachment.href = '%s/diskattachments/%s' % (owner.href, disk.id)
             attachment.disk.href = disk.href
             if is_vm:
@@ -182,9 +276,14 @@ class Renderer:
     @staticmethod
     def _statistic(owner_attr, owner, name, description, unit, value, stat_type=types.ValueType.INTEGER):
         stat = types.Statistic(
-            id=name.encode().hex()[:32].rjust(32, '0'), name=name, description=description,
-            kind=types.StatisticKind.GAUGE, type=stat_type, unit=unit,
-            values=[types.Value(datum=float(value))])
+            id=name.encode().hex()[:32].rjust(32, '0'),
+            name=name,
+            description=description,
+            kind=types.StatisticKind.GAUGE,
+            type=stat_type,
+            unit=unit,
+            values=[types.Value(datum=float(value))],
+        )
         stat.href = '%s/statistics/%s' % (owner.href, stat.id)
         ref = types.Vm(id=owner.id) if owner_attr == 'vm' else types.Host(id=owner.id)
         ref.href = owner.href
@@ -207,8 +306,7 @@ class Renderer:
     def host_obj(self, host):
         obj = copy.copy(host.obj)
         running = [vm for vm in self.state.vms.values() if vm.host is host]
-        obj.summary = types.VmSummary(active=len(running), migrating=sum(vm.status == 'migrating' for vm in running),
-                                      total=len(running))
+        obj.summary = types.VmSummary(active=len(running), migrating=sum(vm.status == 'migrating' for vm in running), total=len(running))
         return obj
 
     def storage_domain_obj(self, domain):
@@ -230,7 +328,7 @@ class Renderer:
 
     def resolve_href(self, href):
         """The full SDK object an href of a top-level entity points to, or None."""
-        parts = href[len(API) + 1:].split('/') if href and href.startswith(API + '/') else []
+        parts = href[len(API) + 1 :].split('/') if href and href.startswith(API + '/') else []
         if len(parts) != 2:
             return None
         entity = self.state.collection(parts[0]).get(parts[1]) if self.state.collection(parts[0]) is not None else None
@@ -290,8 +388,7 @@ class Renderer:
     def vm(self, vm, follow=None, all_content=False):
         """One VM element, with links, and the sub-collections / references named in ``follow``."""
         follow = follow or {}
-        refs = {attr: deeper for attr, deeper in follow.items()
-                if isinstance(getattr(vm.obj, attr, None), Struct)}
+        refs = {attr: deeper for attr, deeper in follow.items() if isinstance(getattr(vm.obj, attr, None), Struct)}
         key = ('vm', all_content)
         base = vm.cache.get(key) if not refs else None
         if base is None:
@@ -356,19 +453,24 @@ class Renderer:
         user.href = '%s/users/%s' % (API, user.id)
         api = types.Api(
             product_info=types.ProductInfo(
-                name='oVirt Engine', vendor='ovirt.org', instance_id='9c8f6a2e-5b1d-4b7a-9f77-0d3c9a6b1e42',
-                version=types.Version(major=4, minor=5, build=7, revision=0, full_version='4.5.7-1.el9')),
+                name='oVirt Engine',
+                vendor='ovirt.org',
+                instance_id='9c8f6a2e-5b1d-4b7a-9f77-0d3c9a6b1e42',
+                version=types.Version(major=4, minor=5, build=7, revision=0, full_version='4.5.7-1.el9'),
+            ),
             special_objects=types.SpecialObjects(blank_template=blank, root_tag=root_tag),
             summary=types.ApiSummary(
                 vms=types.ApiSummaryItem(total=len(vms), active=sum(vm.status != 'down' for vm in vms)),
                 hosts=types.ApiSummaryItem(total=len(hosts), active=sum(host.status == 'up' for host in hosts)),
                 users=types.ApiSummaryItem(total=1, active=1),
-                storage_domains=types.ApiSummaryItem(total=len(state.storage_domains),
-                                                     active=len(state.storage_domains))),
-            time=now_utc(), authenticated_user=user, effective_user=user)
+                storage_domains=types.ApiSummaryItem(total=len(state.storage_domains), active=len(state.storage_domains)),
+            ),
+            time=now_utc(),
+            authenticated_user=user,
+            effective_user=user,
+        )
         head, tail = split_element(write(api))
-        rels = ('clusters', 'datacenters', 'disks', 'events', 'hosts', 'jobs', 'networks', 'storagedomains', 'tags',
-                'templates', 'vms', 'vnicprofiles')
+        rels = ('clusters', 'datacenters', 'disks', 'events', 'hosts', 'jobs', 'networks', 'storagedomains', 'tags', 'templates', 'vms', 'vnicprofiles')
         cursor = xml.XmlWriter(None, False)
         try:
             for rel in rels:

@@ -18,6 +18,7 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer, TLSHandler
+
 from . import render
 from .api import ApiRouter, is_action
 from .model import API, EngineState, SimError
@@ -38,8 +39,7 @@ class _Handler(TLSHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length > 0 else b''
-        status, content_type, payload = self.server.simulator.handle(
-            method, parts.path, parts.query, self.headers, body)
+        status, content_type, payload = self.server.simulator.handle(method, parts.path, parts.query, self.headers, body)
         data = payload.encode('utf-8') if isinstance(payload, str) else payload
         self.send_response(status)
         if data or content_type:
@@ -79,8 +79,18 @@ class OvirtEngineSimulator(BackgroundServer):
     seconds added to every request.  ``token_ttl``: lifetime of SSO tokens in seconds.
     """
 
-    def __init__(self, host='127.0.0.1', port=0, username='admin@internal', password='ovirt-secret',
-                 seed='default', delay=0.0, latency=0.0, token_ttl=3600.0, cert_dir=None):
+    def __init__(
+        self,
+        host='127.0.0.1',
+        port=0,
+        username='admin@internal',
+        password='ovirt-secret',
+        seed='default',
+        delay=0.0,
+        latency=0.0,
+        token_ttl=3600.0,
+        cert_dir=None,
+    ):
         super().__init__('ovirt-sim', host, port, cert_dir=cert_dir)
         self.username = username
         self.password = password
@@ -174,13 +184,11 @@ class OvirtEngineSimulator(BackgroundServer):
 
     # ---- faults and tokens --------------------------------------------------------------------------
 
-    def fail(self, method, path_suffix, status=500, detail='Internal server error', times=None,
-             reason='Operation Failed'):
+    def fail(self, method, path_suffix, status=500, detail='Internal server error', times=None, reason='Operation Failed'):
         """Answer requests whose method matches (``'*'`` = any) and whose path ends with ``path_suffix``
         with a fault (``status``, ``detail``); ``times`` None = until clear_faults(), else that many times."""
         with self._meta_lock:
-            self._faults.append({'method': method.upper(), 'suffix': path_suffix, 'status': status,
-                                 'detail': detail, 'reason': reason, 'times': times})
+            self._faults.append({'method': method.upper(), 'suffix': path_suffix, 'status': status, 'detail': detail, 'reason': reason, 'times': times})
 
     def clear_faults(self):
         with self._meta_lock:
@@ -207,8 +215,7 @@ class OvirtEngineSimulator(BackgroundServer):
     def count_requests(self, method=None, path_suffix=''):
         """How many logged requests match ``method`` (None = any) and end with ``path_suffix``."""
         with self._meta_lock:
-            return sum(1 for entry in self.requests
-                       if (method is None or entry['method'] == method) and entry['path'].endswith(path_suffix))
+            return sum(1 for entry in self.requests if (method is None or entry['method'] == method) and entry['path'].endswith(path_suffix))
 
     # ---- request handling ---------------------------------------------------------------------------
 
@@ -253,19 +260,29 @@ class OvirtEngineSimulator(BackgroundServer):
     def _sso_token(self, body):
         form = dict(parse_qsl(body.decode('utf-8', 'replace')))
         if form.get('grant_type') != 'password':
-            return 400, JSON_TYPE, json.dumps({'error_code': 'invalid_grant',
-                                               'error': 'Unsupported grant type %s' % form.get('grant_type')})
+            return 400, JSON_TYPE, json.dumps({'error_code': 'invalid_grant', 'error': 'Unsupported grant type %s' % form.get('grant_type')})
         user, password = form.get('username', ''), form.get('password', '')
         with self._meta_lock:
             self.sso_logins.append(user)
         if not (self._valid_user(user) and secrets.compare_digest(password, self.password)):
-            return 400, JSON_TYPE, json.dumps({
-                'error': 'access_denied',
-                'error_description': "Cannot authenticate user '%s': The username or password is incorrect.." % user})
+            return (
+                400,
+                JSON_TYPE,
+                json.dumps({'error': 'access_denied', 'error_description': "Cannot authenticate user '%s': The username or password is incorrect.." % user}),
+            )
         token = self.issue_token()
-        return 200, JSON_TYPE, json.dumps({
-            'access_token': token, 'scope': form.get('scope', 'ovirt-app-api'),
-            'exp': str(int((time.time() + self.token_ttl) * 1000)), 'token_type': 'bearer'})
+        return (
+            200,
+            JSON_TYPE,
+            json.dumps(
+                {
+                    'access_token': token,
+                    'scope': form.get('scope', 'ovirt-app-api'),
+                    'exp': str(int((time.time() + self.token_ttl) * 1000)),
+                    'token_type': 'bearer',
+                }
+            ),
+        )
 
     def _sso_logout(self, body):
         form = dict(parse_qsl(body.decode('utf-8', 'replace')))
@@ -287,7 +304,7 @@ class OvirtEngineSimulator(BackgroundServer):
 
     def _answer(self, method, path, query, headers, body):
         is_api = path == API or path.startswith(API + '/')
-        rest = path[len(API):].strip('/') if is_api else ''
+        rest = path[len(API) :].strip('/') if is_api else ''
         parts = rest.split('/') if rest else []
         try:
             injected = self._injected(method, path, parts)

@@ -17,14 +17,13 @@ from ovirtsdk4 import types
 from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.model import BLANK_TEMPLATE_ID
 from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
 
-GIB = 1024 ** 3
-MIB = 1024 ** 2
+GIB = 1024**3
+MIB = 1024**2
 
 
 @pytest.fixture
 def connection(ovirt_engine):
-    conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username, password=ovirt_engine.password,
-                          ca_file=ovirt_engine.cafile, insecure=False)
+    conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username, password=ovirt_engine.password, ca_file=ovirt_engine.cafile, insecure=False)
     yield conn
     conn.close()
 
@@ -44,8 +43,9 @@ def wait_for(vm_service, status, timeout=5.0):
 
 
 def create_vm(connection, name, template='rhel9-tpl', cluster='Default', **query):
-    return connection.system_service().vms_service().add(
-        types.Vm(name=name, cluster=types.Cluster(name=cluster), template=types.Template(name=template)), **query)
+    return (
+        connection.system_service().vms_service().add(types.Vm(name=name, cluster=types.Cluster(name=cluster), template=types.Template(name=template)), **query)
+    )
 
 
 # ---- login, API root, TLS --------------------------------------------------------------------------------------
@@ -63,8 +63,7 @@ def test_login_and_api_root(connection, ovirt_engine):
 
 
 def test_wrong_password_is_an_auth_error(ovirt_engine):
-    conn = sdk.Connection(url=ovirt_engine.url, username='admin@internal', password='wrong',
-                          ca_file=ovirt_engine.cafile)
+    conn = sdk.Connection(url=ovirt_engine.url, username='admin@internal', password='wrong', ca_file=ovirt_engine.cafile)
     with pytest.raises(sdk.AuthError, match='The username or password is incorrect'):
         conn.system_service().get()
     conn.close(logout=False)
@@ -74,8 +73,7 @@ def test_verification_rejects_an_unknown_ca(ovirt_engine, tmp_path):
     other = OvirtEngineSimulator(seed=None, cert_dir=str(tmp_path))
     other.start()
     try:
-        conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username,
-                              password=ovirt_engine.password, ca_file=other.cafile, insecure=False)
+        conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username, password=ovirt_engine.password, ca_file=other.cafile, insecure=False)
         with pytest.raises(sdk.Error, match=r'SSL|certificate'):
             conn.system_service().get()
     finally:
@@ -96,8 +94,7 @@ def test_expired_token_is_renewed_transparently(connection, ovirt_engine):
     ovirt_engine.expire_tokens()
     ovirt_engine.clear_requests()
     assert len(vms_service.list()) == 3
-    assert [(entry['path'].rsplit('/', 1)[-1], entry['status']) for entry in ovirt_engine.requests] == [
-        ('vms', 401), ('token', 200), ('vms', 200)]
+    assert [(entry['path'].rsplit('/', 1)[-1], entry['status']) for entry in ovirt_engine.requests] == [('vms', 401), ('token', 200), ('vms', 200)]
 
 
 @pytest.mark.ovirt_engine(token_ttl=0.2)
@@ -109,8 +106,7 @@ def test_token_lifetime(connection, ovirt_engine):
 
 
 def test_logout_revokes_the_token(ovirt_engine):
-    conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username, password=ovirt_engine.password,
-                          ca_file=ovirt_engine.cafile)
+    conn = sdk.Connection(url=ovirt_engine.url, username=ovirt_engine.username, password=ovirt_engine.password, ca_file=ovirt_engine.cafile)
     token = conn.authenticate()
     conn.close()
     other = sdk.Connection(url=ovirt_engine.url, token=token, ca_file=ovirt_engine.cafile)
@@ -122,18 +118,21 @@ def test_logout_revokes_the_token(ovirt_engine):
 # ---- listing and search -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize('search, case_sensitive, expected', [
-    ('name=web*', None, ['web01', 'web02']),
-    ('name="db01"', None, ['db01']),
-    ('name=WEB01', None, []),
-    ('name=WEB01', False, ['web01']),
-    ('status=up', None, ['db01', 'web01']),
-    ('cluster=Default and status=down', None, ['web02']),
-    ('datacenter=Default and name=db*', None, ['db01']),
-    ('Vms: tag=web and name!=web02', None, ['web01']),
-    ('datacenter=Elsewhere', None, []),
-    ('', None, ['db01', 'web01', 'web02']),
-])
+@pytest.mark.parametrize(
+    'search, case_sensitive, expected',
+    [
+        ('name=web*', None, ['web01', 'web02']),
+        ('name="db01"', None, ['db01']),
+        ('name=WEB01', None, []),
+        ('name=WEB01', False, ['web01']),
+        ('status=up', None, ['db01', 'web01']),
+        ('cluster=Default and status=down', None, ['web02']),
+        ('datacenter=Default and name=db*', None, ['db01']),
+        ('Vms: tag=web and name!=web02', None, ['web01']),
+        ('datacenter=Elsewhere', None, []),
+        ('', None, ['db01', 'web01', 'web02']),
+    ],
+)
 def test_vm_search(connection, search, case_sensitive, expected):
     vms = connection.system_service().vms_service().list(search=search, case_sensitive=case_sensitive)
     assert sorted(vm.name for vm in vms) == expected
@@ -190,8 +189,20 @@ def test_links_can_be_followed(connection):
     assert [nic.name for nic in nics] == ['nic1', 'nic2']
     profiles = {connection.follow_link(nic.vnic_profile).name for nic in nics}
     assert profiles == {'ovirtmgmt', 'vlan100'}
-    for rel in ('disk_attachments', 'numa_nodes', 'watchdogs', 'host_devices', 'statistics', 'tags', 'cdroms',
-                'graphics_consoles', 'snapshots', 'permissions', 'affinity_labels', 'katello_errata'):
+    for rel in (
+        'disk_attachments',
+        'numa_nodes',
+        'watchdogs',
+        'host_devices',
+        'statistics',
+        'tags',
+        'cdroms',
+        'graphics_consoles',
+        'snapshots',
+        'permissions',
+        'affinity_labels',
+        'katello_errata',
+    ):
         assert isinstance(connection.follow_link(getattr(vm, rel)), list), rel
     attachments = connection.follow_link(vm.disk_attachments)
     assert connection.follow_link(attachments[0].disk).provisioned_size == 30 * GIB
@@ -243,9 +254,20 @@ def test_create_by_template_id_and_overrides(connection):
     templates_service = connection.system_service().templates_service()
     base = next(tpl for tpl in templates_service.list(search='name=rhel9-tpl') if tpl.version.version_number == 1)
     cluster = connection.system_service().clusters_service().list(search='name=Default')[0]
-    vm = connection.system_service().vms_service().add(types.Vm(
-        name='custom01', cluster=types.Cluster(id=cluster.id), template=types.Template(id=base.id),
-        memory=3 * GIB, cpu=types.Cpu(topology=types.CpuTopology(cores=3)), description='custom'))
+    vm = (
+        connection.system_service()
+        .vms_service()
+        .add(
+            types.Vm(
+                name='custom01',
+                cluster=types.Cluster(id=cluster.id),
+                template=types.Template(id=base.id),
+                memory=3 * GIB,
+                cpu=types.Cpu(topology=types.CpuTopology(cores=3)),
+                description='custom',
+            )
+        )
+    )
     assert vm.memory == 3 * GIB and vm.memory_policy.max == 12 * GIB and vm.memory_policy.guaranteed == 3 * GIB
     assert vm.cpu.topology.cores == 3 and vm.cpu.topology.sockets == 1
     assert vm.description == 'custom' and vm.cluster.id == cluster.id and vm.template.id == base.id
@@ -264,8 +286,7 @@ def test_duplicate_name_is_a_conflict(connection):
         create_vm(connection, 'web01')
     assert error.value.code == 409
     assert error.value.fault.reason == 'Operation Failed'
-    assert error.value.fault.detail == ('[Cannot add VM. The VM name is already in use, please choose a unique name '
-                                        'and try again.]')
+    assert error.value.fault.detail == ('[Cannot add VM. The VM name is already in use, please choose a unique name and try again.]')
 
 
 def test_unknown_cluster_and_template_are_not_found(connection):
@@ -287,8 +308,7 @@ def test_unknown_id_and_path_are_not_found(connection, ovirt_engine):
     with pytest.raises(sdk.NotFoundError):
         connection.system_service().vms_service().vm_service('3b1a6e62-0000-4000-8000-000000000000').get()
     # The SDK refuses unknown paths itself: ask with plain HTTPS.
-    request = urllib.request.Request(ovirt_engine.url + '/nosuchcollection',
-                                     headers={'Authorization': 'Bearer ' + ovirt_engine.issue_token()})
+    request = urllib.request.Request(ovirt_engine.url + '/nosuchcollection', headers={'Authorization': 'Bearer ' + ovirt_engine.issue_token()})
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ovirt_engine.cafile), timeout=10)
     assert error.value.code == 404
@@ -299,8 +319,7 @@ def test_unknown_id_and_path_are_not_found(connection, ovirt_engine):
 
 @pytest.mark.ovirt_engine(delay=0.15)
 def test_power_actions_walk_through_states(connection):
-    vm_service = connection.system_service().vms_service().vm_service(
-        connection.system_service().vms_service().list(search='name=web02')[0].id)
+    vm_service = connection.system_service().vms_service().vm_service(connection.system_service().vms_service().list(search='name=web02')[0].id)
     vm_service.start()
     assert wait_for(vm_service, 'up') == ['wait_for_launch', 'powering_up', 'up']
     vm = vm_service.get()
@@ -331,10 +350,11 @@ def test_actions_on_a_locked_vm_are_conflicts(connection, ovirt_engine):
     ovirt_engine.set_delays(image_locked=30)
     vm = create_vm(connection, 'locked01')
     vm_service = connection.system_service().vms_service().vm_service(vm.id)
-    for call, detail in ((vm_service.start, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),
-                         (vm_service.remove, '[Cannot remove VM: VM is locked. Please try again in a few minutes.]'),
-                         (lambda: vm_service.update(types.Vm(description='x')),
-                          '[Cannot edit VM: VM is locked. Please try again in a few minutes.]')):
+    for call, detail in (
+        (vm_service.start, '[Cannot run VM: VM is locked. Please try again in a few minutes.]'),
+        (vm_service.remove, '[Cannot remove VM: VM is locked. Please try again in a few minutes.]'),
+        (lambda: vm_service.update(types.Vm(description='x')), '[Cannot edit VM: VM is locked. Please try again in a few minutes.]'),
+    ):
         with pytest.raises(sdk.Error) as error:
             call()
         assert error.value.code == 409
@@ -345,13 +365,18 @@ def test_actions_on_a_locked_vm_are_conflicts(connection, ovirt_engine):
 def test_update_vm(connection):
     vms_service = connection.system_service().vms_service()
     vm_service = vms_service.vm_service(vms_service.list(search='name=web02')[0].id)
-    updated = vm_service.update(types.Vm(
-        name='web02b', description='resized', memory=8 * GIB,
-        cpu=types.Cpu(topology=types.CpuTopology(cores=4)),
-        memory_policy=types.MemoryPolicy(guaranteed=2 * GIB, max=8 * GIB),
-        os=types.OperatingSystem(boot=types.Boot(devices=[types.BootDevice.NETWORK, types.BootDevice.HD])),
-        bios=types.Bios(type=types.BiosType.Q35_SEA_BIOS),
-        custom_properties=[types.CustomProperty(name='sndbuf', value='0')]))
+    updated = vm_service.update(
+        types.Vm(
+            name='web02b',
+            description='resized',
+            memory=8 * GIB,
+            cpu=types.Cpu(topology=types.CpuTopology(cores=4)),
+            memory_policy=types.MemoryPolicy(guaranteed=2 * GIB, max=8 * GIB),
+            os=types.OperatingSystem(boot=types.Boot(devices=[types.BootDevice.NETWORK, types.BootDevice.HD])),
+            bios=types.Bios(type=types.BiosType.Q35_SEA_BIOS),
+            custom_properties=[types.CustomProperty(name='sndbuf', value='0')],
+        )
+    )
     assert updated.name == 'web02b'
     vm = vm_service.get(all_content=True)
     assert (vm.name, vm.description, vm.memory) == ('web02b', 'resized', 8 * GIB)
@@ -369,8 +394,7 @@ def test_changes_to_a_running_vm_wait_for_its_next_start(connection):
     vms_service = connection.system_service().vms_service()
     vm_service = vms_service.vm_service(vms_service.list(search='name=web01')[0].id)
     # Memory raised without next_run is hot-plugged now (UpdateVmCommand); the CPU topology waits.
-    vm_service.update(types.Vm(description='live', memory=8 * GIB,
-                               cpu=types.Cpu(topology=types.CpuTopology(cores=4))))
+    vm_service.update(types.Vm(description='live', memory=8 * GIB, cpu=types.Cpu(topology=types.CpuTopology(cores=4))))
     now = vm_service.get()
     assert (now.description, now.memory, now.cpu.topology.cores) == ('live', 8 * GIB, 2)
     assert now.next_run_configuration_exists
@@ -393,10 +417,10 @@ def test_hot_plugged_memory_grows_in_steps_of_128_mib(connection):
     vm_service = vms_service.vm_service(vms_service.list(search='name=web01')[0].id)
     before = vm_service.get().memory
     with pytest.raises(sdk.Error) as raised:
-        vm_service.update(types.Vm(memory=before + 100 * 1024 ** 2))
+        vm_service.update(types.Vm(memory=before + 100 * 1024**2))
     assert raised.value.code == 400 and 'Amount of added memory (100MiB) is not dividable by 128MiB' in str(raised.value)
     assert vm_service.get().memory == before
-    vm_service.update(types.Vm(memory=before + 100 * 1024 ** 2), next_run=True)  # at the next start: any size
+    vm_service.update(types.Vm(memory=before + 100 * 1024**2), next_run=True)  # at the next start: any size
 
 
 def test_nics_add_update_remove(connection):
@@ -404,15 +428,14 @@ def test_nics_add_update_remove(connection):
     vm_service = vms_service.vm_service(vms_service.list(search='name=web02')[0].id)
     nics_service = vm_service.nics_service()
     profiles = {profile.name: profile.id for profile in connection.system_service().vnic_profiles_service().list()}
-    added = nics_service.add(types.Nic(name='nic3', interface=types.NicInterface.E1000,
-                                       vnic_profile=types.VnicProfile(id=profiles['vlan100'])))
+    added = nics_service.add(types.Nic(name='nic3', interface=types.NicInterface.E1000, vnic_profile=types.VnicProfile(id=profiles['vlan100'])))
     assert added.mac.address.startswith('56:6f:') and added.interface == types.NicInterface.E1000
     nic_service = nics_service.nic_service(added.id)
-    nic_service.update(types.Nic(interface=types.NicInterface.RTL8139, mac=types.Mac(address='56:6f:aa:bb:cc:dd'),
-                                 vnic_profile=types.VnicProfile(id=profiles['ovirtmgmt'])))
+    nic_service.update(
+        types.Nic(interface=types.NicInterface.RTL8139, mac=types.Mac(address='56:6f:aa:bb:cc:dd'), vnic_profile=types.VnicProfile(id=profiles['ovirtmgmt']))
+    )
     nic = nic_service.get()
-    assert (nic.interface, nic.mac.address, nic.vnic_profile.id) == (
-        types.NicInterface.RTL8139, '56:6f:aa:bb:cc:dd', profiles['ovirtmgmt'])
+    assert (nic.interface, nic.mac.address, nic.vnic_profile.id) == (types.NicInterface.RTL8139, '56:6f:aa:bb:cc:dd', profiles['ovirtmgmt'])
     taken = nics_service.list()[0].mac.address
     with pytest.raises(sdk.Error) as error:
         nics_service.add(types.Nic(name='nic4', mac=types.Mac(address=taken)))
@@ -467,8 +490,7 @@ def test_infrastructure_collections(connection):
     domain = system.storage_domains_service().list(search='name=data')[0]
     assert domain.available + domain.used == 2048 * GIB and domain.used > 120 * GIB
     profiles = system.vnic_profiles_service().list()
-    assert sorted((profile.name, connection.follow_link(profile.network).name) for profile in profiles) == [
-        ('ovirtmgmt', 'ovirtmgmt'), ('vlan100', 'vlan100')]
+    assert sorted((profile.name, connection.follow_link(profile.network).name) for profile in profiles) == [('ovirtmgmt', 'ovirtmgmt'), ('vlan100', 'vlan100')]
     assert system.jobs_service().list() == []
     assert cluster.affinity_groups is not None and connection.follow_link(cluster.affinity_groups) == []
 
@@ -501,10 +523,13 @@ def test_latency(connection):
 
 
 def test_json_seed(tmp_path):
-    seed = {'datacenters': [{'name': 'Lab'}], 'clusters': [{'name': 'lab1', 'datacenter': 'Lab'}],
-            'hosts': [{'name': 'lh1', 'cluster': 'lab1'}],
-            'templates': [{'name': 'tiny', 'cluster_or_dc': 'Lab', 'memory_mb': 512}],
-            'bulk_vms': [{'count': 3, 'clusters': ['lab1'], 'template': 'tiny', 'prefix': 'lab'}]}
+    seed = {
+        'datacenters': [{'name': 'Lab'}],
+        'clusters': [{'name': 'lab1', 'datacenter': 'Lab'}],
+        'hosts': [{'name': 'lh1', 'cluster': 'lab1'}],
+        'templates': [{'name': 'tiny', 'cluster_or_dc': 'Lab', 'memory_mb': 512}],
+        'bulk_vms': [{'count': 3, 'clusters': ['lab1'], 'template': 'tiny', 'prefix': 'lab'}],
+    }
     simulator = OvirtEngineSimulator(seed=seed, cert_dir=str(tmp_path))
     assert sorted(vm.name for vm in simulator.state.vms.values()) == ['lab00001', 'lab00002', 'lab00003']
     assert {vm.obj.memory for vm in simulator.state.vms.values()} == {512 * MIB}
@@ -515,9 +540,24 @@ def test_command_line(tmp_path):
     ready = tmp_path / 'ready'
     env = dict(os.environ)
     process = subprocess.Popen(
-        [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt', '--port', '0',
-         '--password', 'cli-secret', '--cafile-out', str(cafile), '--ready-file', str(ready)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            '-m',
+            'ansible_collections.pureboot.hypervisors.tests.simulators.ovirt',
+            '--port',
+            '0',
+            '--password',
+            'cli-secret',
+            '--cafile-out',
+            str(cafile),
+            '--ready-file',
+            str(ready),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = process.stdout.readline().strip()
         assert line.startswith('ovirt-sim listening on https://127.0.0.1:') and line.endswith('/ovirt-engine/api')
@@ -536,11 +576,15 @@ def test_request_log_format(connection, ovirt_engine):
     connection.system_service().vms_service().list(search='name=db01', follow='nics')
     entry = ovirt_engine.requests[-1]
     assert {key: entry[key] for key in ('method', 'path', 'query')} == {
-        'method': 'GET', 'path': '/ovirt-engine/api/vms', 'query': {'follow': 'nics', 'search': 'name=db01'}}
+        'method': 'GET',
+        'path': '/ovirt-engine/api/vms',
+        'query': {'follow': 'nics', 'search': 'name=db01'},
+    }
     json.dumps(ovirt_engine.requests)
 
 
 # ---- the engine's rules the driver could break (docs/doubles.md) ---------------------------------------------
+
 
 def _vm(connection, name):
     vms_service = connection.system_service().vms_service()
@@ -557,8 +601,7 @@ def test_a_plugged_nic_of_a_running_vm_keeps_its_model_and_mac(connection):
     nic_service = _vm(connection, 'web01').nics_service()
     nic = nic_service.list()[0]
     one = nic_service.nic_service(nic.id)
-    _refused(lambda: one.update(types.Nic(interface=types.NicInterface.E1000)), 409,
-             'not supported while the interface is plugged')
+    _refused(lambda: one.update(types.Nic(interface=types.NicInterface.E1000)), 409, 'not supported while the interface is plugged')
     _refused(lambda: one.update(types.Nic(mac=types.Mac(address='56:6f:00:00:99:99'))), 409, 'un-plug the interface')
     one.update(types.Nic(plugged=False))
     one.update(types.Nic(interface=types.NicInterface.E1000))
@@ -569,16 +612,18 @@ def test_a_vnic_profile_needs_its_network_in_the_vms_cluster(ovirt_engine, conne
     ovirt_engine.state.detach_network('vlan100', 'Default')
     profiles = {p.name: p.id for p in connection.system_service().vnic_profiles_service().list()}
     nics_service = _vm(connection, 'web02').nics_service()
-    _refused(lambda: nics_service.add(types.Nic(name='nic9', vnic_profile=types.VnicProfile(id=profiles['vlan100']))),
-             409, "The specified Logical Network doesn't exist in the current Cluster")
+    _refused(
+        lambda: nics_service.add(types.Nic(name='nic9', vnic_profile=types.VnicProfile(id=profiles['vlan100']))),
+        409,
+        "The specified Logical Network doesn't exist in the current Cluster",
+    )
 
 
 def test_lock_conflicts_carry_the_holders_message(ovirt_engine, connection):
     state = ovirt_engine.state
     vm = state.vm_by_name('web02')
     state.hold_lock(vm, reason='object')
-    _refused(lambda: _vm(connection, 'web02').update(types.Vm(description='x')), 409,
-             'Related operation is currently in progress')
+    _refused(lambda: _vm(connection, 'web02').update(types.Vm(description='x')), 409, 'Related operation is currently in progress')
     state.release_lock(vm)
     state.hold_lock(vm, reason='updating')
     _refused(lambda: _vm(connection, 'web02').start(), 409, 'VM is being updated')
@@ -586,27 +631,37 @@ def test_lock_conflicts_carry_the_holders_message(ovirt_engine, connection):
 
 def test_a_vm_booting_from_disk_only_needs_a_disk(ovirt_engine, connection):
     vms_service = connection.system_service().vms_service()
-    vms_service.add(types.Vm(name='blank-one', cluster=types.Cluster(name='Default'),
-                             template=types.Template(name='Blank'),
-                             os=types.OperatingSystem(boot=types.Boot(devices=[types.BootDevice.HD]))))
+    vms_service.add(
+        types.Vm(
+            name='blank-one',
+            cluster=types.Cluster(name='Default'),
+            template=types.Template(name='Blank'),
+            os=types.OperatingSystem(boot=types.Boot(devices=[types.BootDevice.HD])),
+        )
+    )
     ovirt_engine.state.advance_all()
     _refused(lambda: _vm(connection, 'blank-one').start(), 409, 'without at least one bootable disk')
 
 
-@pytest.mark.parametrize('description, code, text', [
-    ('x' * 256, 400, 'size must be between 0 and 255'),
-    ('web \N{EN DASH} lab', 400, 'The given description contains special characters'),
-])
+@pytest.mark.parametrize(
+    'description, code, text',
+    [
+        ('x' * 256, 400, 'size must be between 0 and 255'),
+        ('web \N{EN DASH} lab', 400, 'The given description contains special characters'),
+    ],
+)
 def test_descriptions_are_255_ascii_or_letters(connection, description, code, text):
     _refused(lambda: _vm(connection, 'web02').update(types.Vm(description=description)), code, text)
     _vm(connection, 'web02').update(types.Vm(description='Grüße, 東京: ' + 'x' * 200))
 
 
 def test_at_most_254_cores_per_socket(connection):
-    _refused(lambda: _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(
-        sockets=1, cores=255, threads=1)))), 409, 'Maximum number of CPUs per socket exceeded')
-    _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(sockets=2, cores=254,
-                                                                                      threads=1))))
+    _refused(
+        lambda: _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(sockets=1, cores=255, threads=1)))),
+        409,
+        'Maximum number of CPUs per socket exceeded',
+    )
+    _vm(connection, 'web02').update(types.Vm(cpu=types.Cpu(topology=types.CpuTopology(sockets=2, cores=254, threads=1))))
 
 
 def test_search_statuses_are_engine_names_without_underscores(ovirt_engine, connection):
@@ -636,17 +691,31 @@ def test_shutdown_semantics(ovirt_engine, connection):
 
 def _blank_vm(connection, name='blank01', bios=None, **fields):
     vms_service = connection.system_service().vms_service()
-    vm = vms_service.add(types.Vm(name=name, cluster=types.Cluster(name='Default'),
-                                  template=types.Template(id=BLANK_TEMPLATE_ID),
-                                  bios=types.Bios(type=bios) if bios else None, **fields))
+    vm = vms_service.add(
+        types.Vm(
+            name=name,
+            cluster=types.Cluster(name='Default'),
+            template=types.Template(id=BLANK_TEMPLATE_ID),
+            bios=types.Bios(type=bios) if bios else None,
+            **fields,
+        )
+    )
     return vms_service.vm_service(vm.id)
 
 
 def _new_disk(size_gb=10, interface=types.DiskInterface.VIRTIO, bootable=False, domain='data', sparse=True):
     return types.DiskAttachment(
-        bootable=bootable, interface=interface, active=True, pass_discard=False,
-        disk=types.Disk(provisioned_size=size_gb * GIB, format=types.DiskFormat.COW if sparse else types.DiskFormat.RAW,
-                        sparse=sparse, storage_domains=[types.StorageDomain(name=domain)] if domain else None))
+        bootable=bootable,
+        interface=interface,
+        active=True,
+        pass_discard=False,
+        disk=types.Disk(
+            provisioned_size=size_gb * GIB,
+            format=types.DiskFormat.COW if sparse else types.DiskFormat.RAW,
+            sparse=sparse,
+            storage_domains=[types.StorageDomain(name=domain)] if domain else None,
+        ),
+    )
 
 
 def _available(connection, name='data'):
@@ -654,9 +723,11 @@ def _available(connection, name='data'):
 
 
 def test_a_vm_from_blank_has_no_disks_and_keeps_host_passthrough(connection):
-    vm_service = _blank_vm(connection, cpu=types.Cpu(mode=types.CpuMode.HOST_PASSTHROUGH,
-                                                     topology=types.CpuTopology(sockets=2, cores=2, threads=1)),
-                           os=types.OperatingSystem(type='other_linux'))
+    vm_service = _blank_vm(
+        connection,
+        cpu=types.Cpu(mode=types.CpuMode.HOST_PASSTHROUGH, topology=types.CpuTopology(sockets=2, cores=2, threads=1)),
+        os=types.OperatingSystem(type='other_linux'),
+    )
     vm = vm_service.get()
     assert vm_service.disk_attachments_service().list() == []
     assert (vm.cpu.mode, vm.cpu.topology.sockets, vm.os.type) == (types.CpuMode.HOST_PASSTHROUGH, 2, 'other_linux')
@@ -674,18 +745,15 @@ def test_a_new_disk_is_locked_then_ok_and_its_vm_waits_for_it(ovirt_engine, conn
     assert (attachment.interface, attachment.bootable, attachment.active) == (types.DiskInterface.VIRTIO, True, True)
     disk_service = connection.system_service().disks_service().disk_service(attachment.disk.id)
     disk = disk_service.get()
-    assert (disk.status, disk.provisioned_size, disk.alias, disk.format) == (
-        types.DiskStatus.LOCKED, 10 * GIB, 'blank01_Disk1', types.DiskFormat.COW)
+    assert (disk.status, disk.provisioned_size, disk.alias, disk.format) == (types.DiskStatus.LOCKED, 10 * GIB, 'blank01_Disk1', types.DiskFormat.COW)
     # A thin image takes its qcow2 header at first, not its size.
     assert free - _available(connection) == MIB
     _refused(vm_service.start, 409, 'Cannot run VM: The following disks are locked: blank01_Disk1')
-    _refused(lambda: disk_service.update(types.Disk(provisioned_size=20 * GIB)), 409,
-             'The following disks are locked: blank01_Disk1')
+    _refused(lambda: disk_service.update(types.Disk(provisioned_size=20 * GIB)), 409, 'The following disks are locked: blank01_Disk1')
     time.sleep(0.35)
     assert disk_service.get().status == types.DiskStatus.OK
     followed = vm_service.get(follow='disk_attachments.disk').disk_attachments
-    assert [(a.disk.alias, a.disk.provisioned_size, a.disk.status) for a in followed] == [
-        ('blank01_Disk1', 10 * GIB, types.DiskStatus.OK)]
+    assert [(a.disk.alias, a.disk.provisioned_size, a.disk.status) for a in followed] == [('blank01_Disk1', 10 * GIB, types.DiskStatus.OK)]
     vm_service.start()
 
 
@@ -696,8 +764,7 @@ def test_disks_grow_never_shrink(ovirt_engine, connection):
     ovirt_engine.state.set_delays(disk_locked=0)
     attachment = vm_service.disk_attachments_service().add(_new_disk(size_gb=10))
     disk_service = connection.system_service().disks_service().disk_service(attachment.disk.id)
-    _refused(lambda: disk_service.update(types.Disk(provisioned_size=5 * GIB)), 400,
-             'New disk size must be larger than the current disk size')
+    _refused(lambda: disk_service.update(types.Disk(provisioned_size=5 * GIB)), 400, 'New disk size must be larger than the current disk size')
     disk_service.update(types.Disk(provisioned_size=10 * GIB))  # the same size is no resize
     ovirt_engine.state.set_delays(disk_locked=0.2)
     disk_service.update(types.Disk(provisioned_size=15 * GIB))
@@ -711,15 +778,13 @@ def test_disks_grow_never_shrink(ovirt_engine, connection):
 
 def test_disk_interfaces_follow_the_chipset(connection):
     q35 = _blank_vm(connection, 'q35vm', bios=types.BiosType.Q35_SEA_BIOS).disk_attachments_service()
-    _refused(lambda: q35.add(_new_disk(interface=types.DiskInterface.IDE)), 400,
-             'The disk interface is not supported by the VM OS: Other OS')
+    _refused(lambda: q35.add(_new_disk(interface=types.DiskInterface.IDE)), 400, 'The disk interface is not supported by the VM OS: Other OS')
     assert q35.add(_new_disk(interface=types.DiskInterface.SATA)).interface == types.DiskInterface.SATA
     i440fx = _blank_vm(connection, 'oldvm', bios=types.BiosType.I440FX_SEA_BIOS).disk_attachments_service()
     _refused(lambda: i440fx.add(_new_disk(interface=types.DiskInterface.SATA)), 400, 'not supported by the VM OS')
     assert i440fx.add(_new_disk(interface=types.DiskInterface.IDE)).interface == types.DiskInterface.IDE
     scsi_off = _blank_vm(connection, 'noscsi', virtio_scsi=types.VirtioScsi(enabled=False)).disk_attachments_service()
-    _refused(lambda: scsi_off.add(_new_disk(interface=types.DiskInterface.VIRTIO_SCSI)), 409,
-             'VirtIO-SCSI is disabled for the VM')
+    _refused(lambda: scsi_off.add(_new_disk(interface=types.DiskInterface.VIRTIO_SCSI)), 409, 'VirtIO-SCSI is disabled for the VM')
 
 
 def test_new_disk_storage_and_boot_rules(ovirt_engine, connection):
@@ -730,12 +795,16 @@ def test_new_disk_storage_and_boot_rules(ovirt_engine, connection):
     _refused(lambda: attachments.add(_new_disk(domain=None)), 400, "Storage Domain hasn't been specified")
     _refused(lambda: attachments.add(_new_disk(domain='nowhere')), 404, 'Entity not found: StorageDomain')
     _refused(lambda: attachments.add(_new_disk(domain='other-data')), 400, "Storage Domain doesn't exist")
-    _refused(lambda: attachments.add(types.DiskAttachment(interface=types.DiskInterface.VIRTIO, disk=types.Disk(
-        format=types.DiskFormat.COW, storage_domains=[types.StorageDomain(name='data')]))), 400,
-        'Disk [provisionedSize|size] required for add')
+    _refused(
+        lambda: attachments.add(
+            types.DiskAttachment(
+                interface=types.DiskInterface.VIRTIO, disk=types.Disk(format=types.DiskFormat.COW, storage_domains=[types.StorageDomain(name='data')])
+            )
+        ),
+        400,
+        'Disk [provisionedSize|size] required for add',
+    )
     # 30 GiB free: a preallocated 40 GiB image does not fit; a thin one does (it takes its header at first).
-    _refused(lambda: attachments.add(_new_disk(size_gb=40, domain='small', sparse=False)), 409,
-             'Low disk space on Storage Domain small')
+    _refused(lambda: attachments.add(_new_disk(size_gb=40, domain='small', sparse=False)), 409, 'Low disk space on Storage Domain small')
     attachments.add(_new_disk(size_gb=40, domain='small', bootable=True))
-    _refused(lambda: attachments.add(_new_disk(bootable=True)), 409,
-             'Disk blank01_Disk1 in VM blank01 is already marked as boot')
+    _refused(lambda: attachments.add(_new_disk(bootable=True)), 409, 'Disk blank01_Disk1 in VM blank01 is already marked as boot')

@@ -28,18 +28,29 @@ def parse_args(argv=None):
     parser.add_argument('--workflows-dir', help='directory of workflow files (<workflow_id>.yaml|.yml|.json)')
     parser.add_argument('--advertise-host', help='the address its iPXE scripts give (PUREBOOT_HOST); default: --host')
     parser.add_argument('--advertise-port', type=int, help='the port its iPXE scripts give (PORT); default: its own')
-    parser.add_argument('--install-timeout', type=int, default=60,
-                        help='minutes; any value but 0 makes /boot of an installing node answer 500, as the real server')
+    parser.add_argument(
+        '--install-timeout', type=int, default=60, help='minutes; any value but 0 makes /boot of an installing node answer 500, as the real server'
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Start the double, announce it, serve until a signal arrives."""
     args = parse_args(argv)
-    double = PureBootDouble(host=args.host, port=args.port, username=args.username, password=args.password,
-                            api_key=args.api_key, tls=not args.http, token_ttl=args.token_ttl, verbose=args.verbose,
-                            workflows_dir=args.workflows_dir, advertise_host=args.advertise_host,
-                            advertise_port=args.advertise_port, install_timeout=args.install_timeout)
+    double = PureBootDouble(
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        password=args.password,
+        api_key=args.api_key,
+        tls=not args.http,
+        token_ttl=args.token_ttl,
+        verbose=args.verbose,
+        workflows_dir=args.workflows_dir,
+        advertise_host=args.advertise_host,
+        advertise_port=args.advertise_port,
+        install_timeout=args.install_timeout,
+    )
     stop = threading.Event()
 
     def on_signal(signum, frame):

@@ -16,13 +16,13 @@ expire_tokens) are injected from the test.
 
 import base64
 import copy
-import os
 import hashlib
 import hmac
 import http
 import http.cookies
 import json
 import math
+import os
 import re
 import secrets
 import socket
@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
@@ -43,8 +43,20 @@ TAG_PATTERN = r'^[a-zA-Z0-9_-]+$'
 MASK = '***'
 MAX_INSTALL_ATTEMPTS = 3
 
-STATES = ('discovered', 'pending', 'installing', 'install_failed', 'installed', 'active', 'reprovision',
-          'deprovisioning', 'migrating', 'serving_source', 'cloning_target', 'retired')
+STATES = (
+    'discovered',
+    'pending',
+    'installing',
+    'install_failed',
+    'installed',
+    'active',
+    'reprovision',
+    'deprovisioning',
+    'migrating',
+    'serving_source',
+    'cloning_target',
+    'retired',
+)
 
 # Allowed moves; "retired" is reachable from every state but itself (added in can_transition).
 TRANSITIONS = {
@@ -62,22 +74,79 @@ TRANSITIONS = {
     'retired': (),
 }
 
-NODE_FIELDS = ('id', 'mac_address', 'hostname', 'ip_address', 'state', 'workflow_id', 'vendor', 'model',
-               'serial_number', 'system_uuid', 'arch', 'boot_mode', 'pi_model', 'group_id', 'tags',
-               'install_attempts', 'last_install_error', 'state_changed_at', 'created_at', 'updated_at',
-               'last_seen_at', 'health_status', 'health_score')
-HYPERVISOR_FIELDS = ('id', 'name', 'type', 'api_url', 'username', 'verify_ssl', 'status', 'last_error',
-                     'last_sync_at', 'vm_count', 'host_count', 'created_at', 'updated_at')
-GROUP_FIELDS = ('id', 'name', 'description', 'parent_id', 'path', 'depth', 'default_workflow_id',
-                'auto_provision', 'effective_workflow_id', 'effective_auto_provision', 'node_count',
-                'children_count', 'created_at', 'updated_at')
+NODE_FIELDS = (
+    'id',
+    'mac_address',
+    'hostname',
+    'ip_address',
+    'state',
+    'workflow_id',
+    'vendor',
+    'model',
+    'serial_number',
+    'system_uuid',
+    'arch',
+    'boot_mode',
+    'pi_model',
+    'group_id',
+    'tags',
+    'install_attempts',
+    'last_install_error',
+    'state_changed_at',
+    'created_at',
+    'updated_at',
+    'last_seen_at',
+    'health_status',
+    'health_score',
+)
+HYPERVISOR_FIELDS = (
+    'id',
+    'name',
+    'type',
+    'api_url',
+    'username',
+    'verify_ssl',
+    'status',
+    'last_error',
+    'last_sync_at',
+    'vm_count',
+    'host_count',
+    'created_at',
+    'updated_at',
+)
+GROUP_FIELDS = (
+    'id',
+    'name',
+    'description',
+    'parent_id',
+    'path',
+    'depth',
+    'default_workflow_id',
+    'auto_provision',
+    'effective_workflow_id',
+    'effective_auto_provision',
+    'node_count',
+    'children_count',
+    'created_at',
+    'updated_at',
+)
 
 # Paths the real server's auth middleware lets through without a token (everything else needs one, the web
 # UI's paths included). The boot endpoints must be public: an iPXE client booting a machine has no
 # credentials, and neither has a booted node reporting itself. So anyone on the provisioning network can
 # register a node, set its IP, hostname, vendor, model, serial and SMBIOS UUID.
-PUBLIC_PATHS = ('/', '/health', '/api/docs', '/api/redoc', '/api/openapi.json', API + '/auth/login',
-                API + '/auth/refresh', API + '/boot', API + '/ipxe', API + '/report')
+PUBLIC_PATHS = (
+    '/',
+    '/health',
+    '/api/docs',
+    '/api/redoc',
+    '/api/openapi.json',
+    API + '/auth/login',
+    API + '/auth/refresh',
+    API + '/boot',
+    API + '/ipxe',
+    API + '/report',
+)
 PUBLIC_PREFIXES = ('/assets', API + '/boot/', API + '/ipxe/')
 PUBLIC_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.gif', '.svg', '.ico', '.css', '.js', '.woff', '.woff2', '.ttf', '.eot')
 
@@ -95,10 +164,26 @@ STUB_TEST = {
     'proxmox': {'success': True, 'message': 'Connection successful (stub)', 'version': '8.1.3', 'vm_count': 8, 'host_count': 2},
 }
 STUB_VMS = [
-    {'id': 'vm-001', 'name': 'web-server-01', 'status': 'up', 'cpu_cores': 4, 'memory_mb': 8192,
-     'os_type': 'rhel_8x64', 'ip_addresses': ['192.168.1.10'], 'host': 'hypervisor-01'},
-    {'id': 'vm-002', 'name': 'db-server-01', 'status': 'up', 'cpu_cores': 8, 'memory_mb': 32768,
-     'os_type': 'rhel_9x64', 'ip_addresses': ['192.168.1.20'], 'host': 'hypervisor-02'},
+    {
+        'id': 'vm-001',
+        'name': 'web-server-01',
+        'status': 'up',
+        'cpu_cores': 4,
+        'memory_mb': 8192,
+        'os_type': 'rhel_8x64',
+        'ip_addresses': ['192.168.1.10'],
+        'host': 'hypervisor-01',
+    },
+    {
+        'id': 'vm-002',
+        'name': 'db-server-01',
+        'status': 'up',
+        'cpu_cores': 8,
+        'memory_mb': 32768,
+        'os_type': 'rhel_9x64',
+        'ip_addresses': ['192.168.1.20'],
+        'host': 'hypervisor-02',
+    },
 ]
 STUB_TEMPLATES = [
     {'id': 'tpl-001', 'name': 'rhel-9-template', 'os_type': 'rhel_9x64', 'cpu_cores': 2, 'memory_mb': 4096},
@@ -176,6 +261,7 @@ def mask_passwords(value):
 
 # ---------------------------------------------------------------- errors and validation
 
+
 class ApiError(Exception):
     """An HTTP error answered as {"detail": ...}."""
 
@@ -200,8 +286,7 @@ class Field:
     its ValueError, or None when the value is good. pydantic reports such an error as a `value_error`.
     """
 
-    def __init__(self, kind='str', required=False, default=_MISSING, nullable=False, min_length=None,
-                 max_length=None, check=None):
+    def __init__(self, kind='str', required=False, default=_MISSING, nullable=False, min_length=None, max_length=None, check=None):
         self.kind = kind
         self.required = required
         self.default = default
@@ -240,6 +325,7 @@ def _one_of(label, valid, shown):
         if value not in valid:
             return 'Invalid {0}: {1}. Must be one of {2}'.format(label, value, shown)
         return None
+
     return problem
 
 
@@ -265,11 +351,25 @@ def _check_str(field, value, loc):
     if not isinstance(value, str):
         return [_error('string_type', loc, 'Input should be a valid string', value)]
     if field.min_length is not None and len(value) < field.min_length:
-        return [_error('string_too_short', loc, 'String should have at least {0} {1}'.format(
-            field.min_length, _plural(field.min_length)), value, {'min_length': field.min_length})]
+        return [
+            _error(
+                'string_too_short',
+                loc,
+                'String should have at least {0} {1}'.format(field.min_length, _plural(field.min_length)),
+                value,
+                {'min_length': field.min_length},
+            )
+        ]
     if field.max_length is not None and len(value) > field.max_length:
-        return [_error('string_too_long', loc, 'String should have at most {0} {1}'.format(
-            field.max_length, _plural(field.max_length)), value, {'max_length': field.max_length})]
+        return [
+            _error(
+                'string_too_long',
+                loc,
+                'String should have at most {0} {1}'.format(field.max_length, _plural(field.max_length)),
+                value,
+                {'max_length': field.max_length},
+            )
+        ]
     return []
 
 
@@ -316,8 +416,7 @@ def validate(body, fields, where='body'):
     if body is _MISSING:
         raise ValidationFailed([_error('missing', (where,), 'Field required', None)])
     if not isinstance(body, dict):
-        raise ValidationFailed([_error('model_attributes_type', (where,),
-                                       'Input should be a valid dictionary or object to extract fields from', body)])
+        raise ValidationFailed([_error('model_attributes_type', (where,), 'Input should be a valid dictionary or object to extract fields from', body)])
     clean = {}
     errors = []
     for name, field in fields.items():
@@ -357,13 +456,13 @@ NODE_CREATE = {
     'system_uuid': _opt_str(default=None),
     'pi_model': _opt_str(default=None),
 }
-NODE_UPDATE = {name: _opt_str() for name in (
-    'hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')}
+NODE_UPDATE = {name: _opt_str() for name in ('hostname', 'workflow_id', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')}
 # What a booted node reports about itself (POST /report, no login): it creates or updates the node by MAC.
 NODE_REPORT_FIELDS = ('ip_address', 'hostname', 'vendor', 'model', 'serial_number', 'system_uuid')
 # An installer adds the event it reports (the install flow's events, below) and, with install_failed, a message.
-NODE_REPORT = dict([('mac_address', Field('str', required=True, check=_mac_problem))]
-                   + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS + ('event', 'message')])
+NODE_REPORT = dict(
+    [('mac_address', Field('str', required=True, check=_mac_problem))] + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS + ('event', 'message')]
+)
 STATE_CHANGE = {
     'state': Field('str', required=True, check=_state_problem),
     'comment': _opt_str(default=None),
@@ -401,6 +500,7 @@ GROUP_CREATE = {
 
 
 # ---------------------------------------------------------------- HTTP plumbing
+
 
 class Request:
     """What a route handler sees of one request."""
@@ -501,8 +601,7 @@ class _Handler(TLSHandler):
         except ValueError:
             length = 0
         raw = self.rfile.read(length) if length > 0 else b''
-        status, content_type, payload, extra_headers = self.server.double.handle(
-            self.command, self.path, self.headers, raw, self.client_address[0])
+        status, content_type, payload, extra_headers = self.server.double.handle(self.command, self.path, self.headers, raw, self.client_address[0])
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         for name, value in extra_headers:
@@ -521,6 +620,7 @@ class _Handler(TLSHandler):
 
 # ---------------------------------------------------------------- the double
 
+
 class PureBootDouble(BackgroundServer):
     """An in-memory PureBoot server on 127.0.0.1, over HTTPS by default.
 
@@ -537,15 +637,29 @@ class PureBootDouble(BackgroundServer):
     in minutes (any value but 0 makes /boot of an installing node answer 500, as on the real server).
     """
 
-    def __init__(self, host='127.0.0.1', port=0, username='admin', password='pureboot-admin', api_key=None,
-                 tls=True, token_ttl=900, lockout_seconds=900, max_failed_logins=None, verbose=False,
-                 workflows_dir=None, advertise_host=None, advertise_port=None, install_timeout=DEFAULT_INSTALL_TIMEOUT):
+    def __init__(
+        self,
+        host='127.0.0.1',
+        port=0,
+        username='admin',
+        password='pureboot-admin',
+        api_key=None,
+        tls=True,
+        token_ttl=900,
+        lockout_seconds=900,
+        max_failed_logins=None,
+        verbose=False,
+        workflows_dir=None,
+        advertise_host=None,
+        advertise_port=None,
+        install_timeout=DEFAULT_INSTALL_TIMEOUT,
+    ):
         super().__init__('pureboot', host, port, tls=tls)
         self.workflows_dir = workflows_dir
         self.advertise_host = advertise_host
         self.advertise_port = advertise_port
         self.install_timeout = install_timeout
-        self._events = []          # what installers reported: {'mac', 'event', 'from_state', 'to_state', 'message'}
+        self._events = []  # what installers reported: {'mac', 'event', 'from_state', 'to_state', 'message'}
         self.username = username
         self.password = password
         self.token_ttl = token_ttl
@@ -554,13 +668,13 @@ class PureBootDouble(BackgroundServer):
         self.verbose = verbose
         self._lock = threading.RLock()
         self._jwt_secret = secrets.token_bytes(32)
-        self._tokens = {}          # jti -> expiry (epoch seconds)
+        self._tokens = {}  # jti -> expiry (epoch seconds)
         self._refresh_tokens = {}  # refresh token (the login's cookie) -> (username, expiry)
-        self._users = {}           # username -> {'id', 'password', 'failures', 'locked_until'}
-        self._api_keys = {}        # prefix -> {'secret', 'active'}
-        self._nodes = {}           # id -> node dict (insertion order is the listing order)
-        self._hypervisors = {}     # id -> hypervisor dict, with 'password_encrypted'
-        self._groups = {}          # id -> group dict
+        self._users = {}  # username -> {'id', 'password', 'failures', 'locked_until'}
+        self._api_keys = {}  # prefix -> {'secret', 'active'}
+        self._nodes = {}  # id -> node dict (insertion order is the listing order)
+        self._hypervisors = {}  # id -> hypervisor dict, with 'password_encrypted'
+        self._groups = {}  # id -> group dict
         self._faults = []
         self._latency = 0.0
         self._log = deque()
@@ -680,8 +794,7 @@ class PureBootDouble(BackgroundServer):
     def add_hypervisor(self, name, type='proxmox', api_url='https://pve.example.com:8006', **fields):
         """Seed a registry entry; returns its public view."""
         with self._lock:
-            record = self._new_hypervisor(name, type, api_url, fields.pop('username', None),
-                                          fields.pop('password', None), fields.pop('verify_ssl', True))
+            record = self._new_hypervisor(name, type, api_url, fields.pop('username', None), fields.pop('password', None), fields.pop('verify_ssl', True))
             record.update(fields)
             self._hypervisors[record['id']] = record
             return self._hypervisor_view(record)
@@ -746,8 +859,16 @@ class PureBootDouble(BackgroundServer):
         text/plain "Internal Server Error" unless text is given, as the real server's crashes are.
         """
         with self._lock:
-            self._faults.append({'method': method.upper(), 'suffix': path_suffix, 'status': status,
-                                 'detail': detail or http.HTTPStatus(status).phrase, 'times': times, 'text': text})
+            self._faults.append(
+                {
+                    'method': method.upper(),
+                    'suffix': path_suffix,
+                    'status': status,
+                    'detail': detail or http.HTTPStatus(status).phrase,
+                    'times': times,
+                    'text': text,
+                }
+            )
 
     def clear_faults(self):
         """Forget every pending fault and any latency."""
@@ -784,16 +905,14 @@ class PureBootDouble(BackgroundServer):
         """Answer one HTTP request: returns (status, content type, body bytes, extra headers). Never raises."""
         split = urlsplit(target)
         path = unquote(split.path)
-        query = {name: values[-1] if len(values) == 1 else values
-                 for name, values in parse_qs(split.query, keep_blank_values=True).items()}
+        query = {name: values[-1] if len(values) == 1 else values for name, values in parse_qs(split.query, keep_blank_values=True).items()}
         body, json_error = _MISSING, None
         if raw.strip():
             try:
                 body = json.loads(raw.decode('utf-8'))
             except ValueError as exc:
                 json_error = exc
-        entry = {'method': method, 'path': path, 'query': query,
-                 'body': None if body is _MISSING else mask_passwords(body), 'status': None}
+        entry = {'method': method, 'path': path, 'query': query, 'body': None if body is _MISSING else mask_passwords(body), 'status': None}
         with self._lock:
             self._log.append(entry)
             latency = self._latency
@@ -907,7 +1026,7 @@ class PureBootDouble(BackgroundServer):
             raise ApiError(401, 'Not authenticated')
         if not header.startswith('Bearer '):
             raise ApiError(401, 'Invalid authentication scheme')
-        token = header[len('Bearer '):]
+        token = header[len('Bearer ') :]
         if token.startswith('pb_'):
             self._check_api_key(token)
         elif not self._check_jwt(token):
@@ -929,8 +1048,14 @@ class PureBootDouble(BackgroundServer):
     def _issue_jwt(self, username):
         now = time.time()
         jti = uuid.uuid4().hex
-        claims = {'sub': self._users[username]['id'], 'username': username, 'role': 'admin',
-                  'iat': int(now), 'exp': math.ceil(now + self.token_ttl), 'jti': jti}
+        claims = {
+            'sub': self._users[username]['id'],
+            'username': username,
+            'role': 'admin',
+            'iat': int(now),
+            'exp': math.ceil(now + self.token_ttl),
+            'jti': jti,
+        }
         self._tokens[jti] = now + self.token_ttl
         header = _b64url(json.dumps({'alg': 'HS256', 'typ': 'JWT'}, separators=(',', ':')).encode())
         payload = _b64url(json.dumps(claims, separators=(',', ':')).encode())
@@ -977,14 +1102,14 @@ class PureBootDouble(BackgroundServer):
 
     def _token_answer(self, username, message):
         token = self._issue_jwt(username)
-        return {'success': True, 'message': message,
-                'data': {'access_token': token, 'token_type': 'bearer', 'expires_in': int(self.token_ttl)}}
+        return {'success': True, 'message': message, 'data': {'access_token': token, 'token_type': 'bearer', 'expires_in': int(self.token_ttl)}}
 
     def _set_refresh_cookie(self, request, username):
         refresh_token = secrets.token_urlsafe(32)
         self._refresh_tokens[refresh_token] = (username, time.time() + REFRESH_TTL)
-        request.response_headers.append(('Set-Cookie', '{0}={1}; HttpOnly; Max-Age={2}; Path=/; SameSite=lax'.format(
-            REFRESH_COOKIE, refresh_token, REFRESH_TTL)))
+        request.response_headers.append(
+            ('Set-Cookie', '{0}={1}; HttpOnly; Max-Age={2}; Path=/; SameSite=lax'.format(REFRESH_COOKIE, refresh_token, REFRESH_TTL))
+        )
 
     def _refresh(self, request):
         # Public: the refresh token travels in the login's httpOnly cookie, not as a Bearer token.
@@ -1004,8 +1129,9 @@ class PureBootDouble(BackgroundServer):
     def _body(self, request, fields):
         if request.json_error is not None:
             exc = request.json_error
-            raise ValidationFailed([_error('json_invalid', ('body', getattr(exc, 'pos', 0)), 'JSON decode error', {},
-                                           {'error': getattr(exc, 'msg', str(exc))})])
+            raise ValidationFailed(
+                [_error('json_invalid', ('body', getattr(exc, 'pos', 0)), 'JSON decode error', {}, {'error': getattr(exc, 'msg', str(exc))})]
+            )
         return validate(request.body, fields)
 
     def _health(self, request):
@@ -1020,11 +1146,28 @@ class PureBootDouble(BackgroundServer):
     def _new_node(self, mac):
         now = utc_now()
         return {
-            'id': str(uuid.uuid4()), 'mac_address': mac, 'hostname': None, 'ip_address': None,
-            'state': 'discovered', 'workflow_id': None, 'vendor': None, 'model': None, 'serial_number': None,
-            'system_uuid': None, 'arch': 'x86_64', 'boot_mode': 'bios', 'pi_model': None, 'group_id': None,
-            'tags': [], 'install_attempts': 0, 'last_install_error': None, 'state_changed_at': None,
-            'created_at': now, 'updated_at': now, 'last_seen_at': None, 'health_status': 'unknown',
+            'id': str(uuid.uuid4()),
+            'mac_address': mac,
+            'hostname': None,
+            'ip_address': None,
+            'state': 'discovered',
+            'workflow_id': None,
+            'vendor': None,
+            'model': None,
+            'serial_number': None,
+            'system_uuid': None,
+            'arch': 'x86_64',
+            'boot_mode': 'bios',
+            'pi_model': None,
+            'group_id': None,
+            'tags': [],
+            'install_attempts': 0,
+            'last_install_error': None,
+            'state_changed_at': None,
+            'created_at': now,
+            'updated_at': now,
+            'last_seen_at': None,
+            'health_status': 'unknown',
             'health_score': 100,
         }
 
@@ -1099,10 +1242,8 @@ class PureBootDouble(BackgroundServer):
 
     def _transition(self, node, to_state, force=False, comment=None):
         from_state = node['state']
-        if (from_state == 'install_failed' and to_state == 'pending' and not force
-                and node['install_attempts'] >= MAX_INSTALL_ATTEMPTS):
-            raise ApiError(400, 'Max install attempts ({0}) exceeded. Use force=true to reset and retry.'.format(
-                MAX_INSTALL_ATTEMPTS))
+        if from_state == 'install_failed' and to_state == 'pending' and not force and node['install_attempts'] >= MAX_INSTALL_ATTEMPTS:
+            raise ApiError(400, 'Max install attempts ({0}) exceeded. Use force=true to reset and retry.'.format(MAX_INSTALL_ATTEMPTS))
         if not force and not can_transition(from_state, to_state):
             raise ApiError(400, "Invalid state transition from '{0}' to '{1}'".format(from_state, to_state))
         now = utc_now()
@@ -1267,8 +1408,7 @@ class PureBootDouble(BackgroundServer):
 
         Looked up by file name only, never by the id inside it (docs/pureboot-server.md, "The install flow"). A name that
         is not a plain file name (a path, a dot file) is no workflow: node fields come from anyone."""
-        if not self.workflows_dir or not workflow_id or os.path.basename(workflow_id) != workflow_id \
-                or workflow_id.startswith('.'):
+        if not self.workflows_dir or not workflow_id or os.path.basename(workflow_id) != workflow_id or workflow_id.startswith('.'):
             return None
         for extension in WORKFLOW_EXTENSIONS:
             path = os.path.join(self.workflows_dir, workflow_id + extension)
@@ -1294,8 +1434,7 @@ class PureBootDouble(BackgroundServer):
         method = workflow.get('install_method') or 'kernel'
         cmdline = _fill(workflow.get('cmdline') or '', values)
         boot_url = _fill(workflow.get('boot_url') or '', values)
-        header = '#!ipxe\n# PureBoot - Installing {0}\n# Node: {1}\n# Method: {2}\necho Starting installation...\n'.format(
-            node['workflow_id'], mac, method)
+        header = '#!ipxe\n# PureBoot - Installing {0}\n# Node: {1}\n# Method: {2}\necho Starting installation...\n'.format(node['workflow_id'], mac, method)
         if method not in INSTALL_METHODS:
             return _workflow_error_script(mac, 'Unknown install method: {0}'.format(method))
         if method in ('chain', 'sanboot'):
@@ -1306,20 +1445,31 @@ class PureBootDouble(BackgroundServer):
             files = self.server_url + API + '/files'
             kernel = files + '/' + str(workflow.get('kernel_path') or '').lstrip('/')
             initrd = files + '/' + str(workflow.get('initrd_path') or '').lstrip('/')
-            return header + 'kernel {0} || goto error\ninitrd {1} || goto error\nboot\n'.format(
-                ' '.join(part for part in (kernel, cmdline) if part), initrd) + _FAILED_TAIL
+            return (
+                header
+                + 'kernel {0} || goto error\ninitrd {1} || goto error\nboot\n'.format(' '.join(part for part in (kernel, cmdline) if part), initrd)
+                + _FAILED_TAIL
+            )
         # image and clone boot the server's own deploy environment, also from /api/v1/files (the page names these
         # methods only; their details are not this collection's concern).
         deploy = self.server_url + API + '/files/tftp/deploy'
-        return header + ('kernel {0}/vmlinuz-virt pureboot.server={1} pureboot.node_id={2} pureboot.mac={3} '
-                         'pureboot.mode={4} || goto error\ninitrd {0}/initramfs-virt || goto error\nboot\n').format(
-            deploy, self.server_url, node['id'], mac, method) + _FAILED_TAIL
+        return (
+            header
+            + (
+                'kernel {0}/vmlinuz-virt pureboot.server={1} pureboot.node_id={2} pureboot.mac={3} '
+                'pureboot.mode={4} || goto error\ninitrd {0}/initramfs-virt || goto error\nboot\n'
+            ).format(deploy, self.server_url, node['id'], mac, method)
+            + _FAILED_TAIL
+        )
 
     def _ipxe_chain(self, request):
         # What a PXE ROM chains to first: the boot endpoint at the advertised address, with what iPXE knows of the machine.
-        return _script(200, '#!ipxe\n# PureBoot - chain to the boot endpoint\n'
-                            'chain {0}/boot?mac=${{net0/mac}}&uuid=${{uuid}}&vendor=${{manufacturer:uristring}}'
-                            '&model=${{product:uristring}}&serial=${{serial:uristring}}\n'.format(self.server_url + API))
+        return _script(
+            200,
+            '#!ipxe\n# PureBoot - chain to the boot endpoint\n'
+            'chain {0}/boot?mac=${{net0/mac}}&uuid=${{uuid}}&vendor=${{manufacturer:uristring}}'
+            '&model=${{product:uristring}}&serial=${{serial:uristring}}\n'.format(self.server_url + API),
+        )
 
     def _report(self, request):
         # docs/pureboot-server.md, "Endpoints that need no login": a booted node reporting itself, without login, creates
@@ -1365,8 +1515,7 @@ class PureBootDouble(BackgroundServer):
                 message = 'Installation failed after {0} attempts'.format(node['install_attempts'])
             else:
                 message = 'Installation failed (attempt {0}), will retry'.format(node['install_attempts'])
-        self._events.append({'mac': node['mac_address'], 'event': event, 'from_state': from_state,
-                             'to_state': node['state'], 'message': text})
+        self._events.append({'mac': node['mac_address'], 'event': event, 'from_state': from_state, 'to_state': node['state'], 'message': text})
         return message
 
     def _installed_callback(self, request):
@@ -1385,9 +1534,19 @@ class PureBootDouble(BackgroundServer):
     def _new_hypervisor(self, name, kind, api_url, username, password, verify_ssl):
         now = utc_now()
         return {
-            'id': str(uuid.uuid4()), 'name': name, 'type': kind, 'api_url': api_url, 'username': username,
-            'verify_ssl': verify_ssl, 'status': 'unknown', 'last_error': None, 'last_sync_at': None,
-            'vm_count': 0, 'host_count': 0, 'created_at': now, 'updated_at': now,
+            'id': str(uuid.uuid4()),
+            'name': name,
+            'type': kind,
+            'api_url': api_url,
+            'username': username,
+            'verify_ssl': verify_ssl,
+            'status': 'unknown',
+            'last_error': None,
+            'last_sync_at': None,
+            'vm_count': 0,
+            'host_count': 0,
+            'created_at': now,
+            'updated_at': now,
             'password_encrypted': _encode_password(password),
         }
 
@@ -1416,8 +1575,7 @@ class PureBootDouble(BackgroundServer):
             raise ValidationFailed([_value_error(('body',), "Type must be 'ovirt' or 'proxmox'", request.body)])
         if self._name_taken(data['name']):
             raise ApiError(409, "Hypervisor with name '{0}' already exists".format(data['name']))
-        record = self._new_hypervisor(data['name'], data['type'], data['api_url'], data['username'],
-                                      data['password'], data['verify_ssl'])
+        record = self._new_hypervisor(data['name'], data['type'], data['api_url'], data['username'], data['password'], data['verify_ssl'])
         self._hypervisors[record['id']] = record
         return 201, _one(self._hypervisor_view(record), "Hypervisor '{0}' added successfully".format(data['name']))
 
@@ -1448,8 +1606,7 @@ class PureBootDouble(BackgroundServer):
     def _test_hypervisor(self, request):
         record = self._hypervisor_or_404(request)
         result = dict(STUB_TEST[record['type']])
-        record.update(status='online', last_error=None, last_sync_at=utc_now(),
-                      vm_count=result['vm_count'], host_count=result['host_count'])
+        record.update(status='online', last_error=None, last_sync_at=utc_now(), vm_count=result['vm_count'], host_count=result['host_count'])
         return 200, _one(result, 'Connection test completed')
 
     def _hypervisor_vms(self, request):
@@ -1466,10 +1623,16 @@ class PureBootDouble(BackgroundServer):
         parent = self._groups.get(parent_id) if parent_id else None
         now = utc_now()
         return {
-            'id': str(uuid.uuid4()), 'name': name, 'description': None, 'parent_id': parent_id,
+            'id': str(uuid.uuid4()),
+            'name': name,
+            'description': None,
+            'parent_id': parent_id,
             'path': '{0}/{1}'.format(parent['path'], name) if parent else '/' + name,
-            'depth': parent['depth'] + 1 if parent else 0, 'default_workflow_id': None,
-            'auto_provision': None, 'created_at': now, 'updated_at': now,
+            'depth': parent['depth'] + 1 if parent else 0,
+            'default_workflow_id': None,
+            'auto_provision': None,
+            'created_at': now,
+            'updated_at': now,
         }
 
     def _group_view(self, group):
@@ -1502,8 +1665,7 @@ class PureBootDouble(BackgroundServer):
         if data['parent_id'] and data['parent_id'] not in self._groups:
             raise ApiError(404, 'Parent group not found')
         group = self._new_group(data['name'], data['parent_id'])
-        group.update(description=data['description'], default_workflow_id=data['default_workflow_id'],
-                     auto_provision=data['auto_provision'])
+        group.update(description=data['description'], default_workflow_id=data['default_workflow_id'], auto_provision=data['auto_provision'])
         self._groups[group['id']] = group
         return 201, _one(self._group_view(group), 'Group created successfully')
 
@@ -1537,14 +1699,17 @@ _FAILED_TAIL = ':error\necho *** BOOT FAILED ***\nsleep 30 || shell\nexit\n'
 
 def _no_workflow_script(mac, server_url):
     # A pending node without a workflow waits and asks again (docs/pureboot-server.md, "Endpoints that need no login").
-    return ('#!ipxe\n# PureBoot - Pending (no workflow assigned)\n# Node: {0}\necho Awaiting workflow assignment\n'
-            'sleep 10\nchain {1}{2}/boot?mac={0}\n').format(mac, server_url, API)
+    return (
+        '#!ipxe\n# PureBoot - Pending (no workflow assigned)\n# Node: {0}\necho Awaiting workflow assignment\nsleep 10\nchain {1}{2}/boot?mac={0}\n'
+    ).format(mac, server_url, API)
 
 
 def _workflow_error_script(mac, error):
     # A workflow that cannot be used shows only at boot time, as this script (docs/pureboot-server.md, "The install flow").
-    return ('#!ipxe\n# PureBoot - Installation Error\n# MAC: {0}\n# Error: {1}\necho *** ERROR ***\necho Error: {1}\n'
-            'echo Booting from local disk in 30 seconds...\nsleep 30 || shell\nexit\n').format(mac, error)
+    return (
+        '#!ipxe\n# PureBoot - Installation Error\n# MAC: {0}\n# Error: {1}\necho *** ERROR ***\necho Error: {1}\n'
+        'echo Booting from local disk in 30 seconds...\nsleep 30 || shell\nexit\n'
+    ).format(mac, error)
 
 
 def _fill(text, values):

@@ -18,7 +18,7 @@ import time
 import requests
 
 
-class StandInInstaller(object):
+class StandInInstaller:
     """Reports install events for pending nodes from a thread of its own; `reported` lists (mac, event) in order.
 
     pause: seconds between one event of a node and its next. ready(node): called with the node (as GET /nodes lists
@@ -28,20 +28,21 @@ class StandInInstaller(object):
     install_complete, as the installed system does (the node becomes active).
     """
 
-    def __init__(self, url, api_key, cafile=None, macs=None, pause=0.5, interval=0.2, ready=None, fail=(),
-                 failure='installer: no disk found', first_boot=False):
+    def __init__(
+        self, url, api_key, cafile=None, macs=None, pause=0.5, interval=0.2, ready=None, fail=(), failure='installer: no disk found', first_boot=False
+    ):
         self.url = url.rstrip('/')
         self.api_key = api_key
         self.verify = cafile or True
-        self.macs = set(m.lower() for m in macs) if macs else None
+        self.macs = {m.lower() for m in macs} if macs else None
         self.pause = pause
         self.interval = interval
         self.ready = ready or (lambda node: True)
-        self.fail = fail if fail is True else set(m.lower() for m in fail)
+        self.fail = fail if fail is True else {m.lower() for m in fail}
         self.failure = failure
         self.first_boot = first_boot
         self.reported = []
-        self._next = {}        # mac -> (next event, not before this monotonic time)
+        self._next = {}  # mac -> (next event, not before this monotonic time)
         self._stop = threading.Event()
         self._thread = None
         self._session = requests.Session()
@@ -71,8 +72,7 @@ class StandInInstaller(object):
                 pass  # the server is going away, or busy: look again next time
 
     def _nodes(self):
-        answer = self._session.get(self.url + '/api/v1/nodes', headers={'Authorization': 'Bearer ' + self.api_key},
-                                   verify=self.verify, timeout=10)
+        answer = self._session.get(self.url + '/api/v1/nodes', headers={'Authorization': 'Bearer ' + self.api_key}, verify=self.verify, timeout=10)
         answer.raise_for_status()
         return answer.json()['data']
 

@@ -74,6 +74,7 @@ def _detail(response):
 
 # ---------------------------------------------------------------- auth
 
+
 def test_health_answers_without_auth(api, pureboot_cafile):
     assert pureboot_cafile == api.double.cafile and os.path.isfile(pureboot_cafile)
     response = api.get('/health', auth=False)
@@ -81,14 +82,17 @@ def test_health_answers_without_auth(api, pureboot_cafile):
     assert response.json()['status'] == 'healthy'
 
 
-@pytest.mark.parametrize('headers, detail', [
-    ({}, 'Not authenticated'),
-    ({'X-API-Key': 'KEY'}, 'Not authenticated'),
-    ({'Authorization': 'Basic YWRtaW46cHVyZWJvb3Q='}, 'Invalid authentication scheme'),
-    ({'Authorization': 'bearer KEY'}, 'Invalid authentication scheme'),
-    ({'Authorization': 'Bearer not-a-jwt'}, 'Invalid or expired token'),
-    ({'Authorization': 'Bearer pb_live_0000abcd_' + '0' * 48}, 'API key not found'),
-])
+@pytest.mark.parametrize(
+    'headers, detail',
+    [
+        ({}, 'Not authenticated'),
+        ({'X-API-Key': 'KEY'}, 'Not authenticated'),
+        ({'Authorization': 'Basic YWRtaW46cHVyZWJvb3Q='}, 'Invalid authentication scheme'),
+        ({'Authorization': 'bearer KEY'}, 'Invalid authentication scheme'),
+        ({'Authorization': 'Bearer not-a-jwt'}, 'Invalid or expired token'),
+        ({'Authorization': 'Bearer pb_live_0000abcd_' + '0' * 48}, 'API key not found'),
+    ],
+)
 def test_401_details(api, headers, detail):
     headers = {name: value.replace('KEY', api.double.api_key) for name, value in headers.items()}
     response = api.get('/nodes', headers=headers, auth=False)
@@ -165,11 +169,11 @@ def test_the_lockout_the_code_intends_can_be_turned_on(api):
 def test_login_body_validation(api):
     response = api.post('/auth/login', json={'username': 'admin'}, auth=False)
     assert response.status_code == 422
-    assert _detail(response) == [{'type': 'missing', 'loc': ['body', 'password'], 'msg': 'Field required',
-                                  'input': {'username': 'admin'}}]
+    assert _detail(response) == [{'type': 'missing', 'loc': ['body', 'password'], 'msg': 'Field required', 'input': {'username': 'admin'}}]
 
 
 # ---------------------------------------------------------------- nodes
+
 
 def test_create_node_normalises_mac_and_fills_defaults(api):
     response = api.post('/nodes', json={'mac_address': '52-54-00-AB-CD-EF', 'hostname': 'vm1'})
@@ -181,9 +185,20 @@ def test_create_node_normalises_mac_and_fills_defaults(api):
     assert (node['state'], node['arch'], node['boot_mode'], node['hostname']) == ('discovered', 'x86_64', 'bios', 'vm1')
     assert node['tags'] == [] and node['install_attempts'] == 0
     assert node['created_at'].endswith('Z') and 'T' in node['created_at']
-    assert set(node) >= {'id', 'ip_address', 'workflow_id', 'system_uuid', 'pi_model', 'group_id',
-                         'last_install_error', 'state_changed_at', 'updated_at', 'last_seen_at',
-                         'health_status', 'health_score'}
+    assert set(node) >= {
+        'id',
+        'ip_address',
+        'workflow_id',
+        'system_uuid',
+        'pi_model',
+        'group_id',
+        'last_install_error',
+        'state_changed_at',
+        'updated_at',
+        'last_seen_at',
+        'health_status',
+        'health_score',
+    }
     assert len(node['id']) == 36 and node['id'][14] == '4', 'a UUID4'
     fetched = api.get('/nodes/' + node['id']).json()
     assert fetched['data'] == node and fetched['message'] is None
@@ -202,15 +217,27 @@ def test_node_validation_errors_are_the_validators_value_errors(api):
     response = api.post('/nodes', json={'mac_address': '52:54:00:ab:cd', 'arch': 'sparc', 'boot_mode': 'efi'})
     assert response.status_code == 422
     assert _detail(response) == [
-        {'type': 'value_error', 'loc': ['body', 'mac_address'],
-         'msg': 'Value error, Invalid MAC address format: 52:54:00:ab:cd', 'input': '52:54:00:ab:cd',
-         'ctx': {'error': {}}},
-        {'type': 'value_error', 'loc': ['body', 'arch'],
-         'msg': "Value error, Invalid architecture: sparc. Must be one of {'x86_64', 'arm64', 'aarch64'}",
-         'input': 'sparc', 'ctx': {'error': {}}},
-        {'type': 'value_error', 'loc': ['body', 'boot_mode'],
-         'msg': "Value error, Invalid boot mode: efi. Must be one of {'bios', 'uefi', 'pi'}",
-         'input': 'efi', 'ctx': {'error': {}}},
+        {
+            'type': 'value_error',
+            'loc': ['body', 'mac_address'],
+            'msg': 'Value error, Invalid MAC address format: 52:54:00:ab:cd',
+            'input': '52:54:00:ab:cd',
+            'ctx': {'error': {}},
+        },
+        {
+            'type': 'value_error',
+            'loc': ['body', 'arch'],
+            'msg': "Value error, Invalid architecture: sparc. Must be one of {'x86_64', 'arm64', 'aarch64'}",
+            'input': 'sparc',
+            'ctx': {'error': {}},
+        },
+        {
+            'type': 'value_error',
+            'loc': ['body', 'boot_mode'],
+            'msg': "Value error, Invalid boot mode: efi. Must be one of {'bios', 'uefi', 'pi'}",
+            'input': 'efi',
+            'ctx': {'error': {}},
+        },
     ]
     missing = _detail(api.post('/nodes', json={'hostname': 'x'}))
     assert missing == [{'type': 'missing', 'loc': ['body', 'mac_address'], 'msg': 'Field required', 'input': {'hostname': 'x'}}]
@@ -234,6 +261,7 @@ def test_list_filters_and_quirks(api):
 
     def ids(**params):
         return [node['id'] for node in api.get('/nodes', params=params).json()['data']]
+
     assert ids(group_id=group['id']) == [first['id']]
     assert [node['mac_address'] for node in api.get('/nodes', params={'state': 'retired'}).json()['data']] == ['52:54:00:00:00:03']
     assert len(ids(tag='WEB')) == 1
@@ -247,9 +275,19 @@ def test_get_unknown_node_is_404(api):
 
 def test_patch_changes_listed_fields_and_ignores_others(api):
     node = api.create_node(hostname='old', vendor='QEMU')
-    response = api.patch('/nodes/' + node['id'], json={
-        'hostname': 'new', 'workflow_id': 'ubuntu-2404-server', 'vendor': None,
-        'mac_address': '52:54:00:99:99:99', 'arch': 'arm64', 'boot_mode': 'uefi', 'state': 'active', 'bogus': 1})
+    response = api.patch(
+        '/nodes/' + node['id'],
+        json={
+            'hostname': 'new',
+            'workflow_id': 'ubuntu-2404-server',
+            'vendor': None,
+            'mac_address': '52:54:00:99:99:99',
+            'arch': 'arm64',
+            'boot_mode': 'uefi',
+            'state': 'active',
+            'bogus': 1,
+        },
+    )
     assert response.status_code == 200
     data = response.json()['data']
     assert (data['hostname'], data['workflow_id'], data['vendor']) == ('new', 'ubuntu-2404-server', None)
@@ -263,8 +301,7 @@ def test_state_transitions_allowed_forbidden_and_forced(api):
     node = api.create_node()
     response = api.set_state(node['id'], 'active')
     assert response.status_code == 400
-    assert _detail(response) == ("Invalid state transition from 'discovered' to 'active'. "
-                                 "Valid transitions: ['pending', 'cloning_target', 'retired']")
+    assert _detail(response) == ("Invalid state transition from 'discovered' to 'active'. Valid transitions: ['pending', 'cloning_target', 'retired']")
     response = api.set_state(node['id'], 'pending', comment='go')
     assert response.status_code == 200
     assert response.json()['message'] == 'Node transitioned to pending'
@@ -322,13 +359,15 @@ def test_tags(api):
     assert response.status_code == 200 and response.json()['data']['tags'] == ['web_tier-1']
     duplicate = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': 'WEB_TIER-1'})
     assert duplicate.status_code == 409 and _detail(duplicate) == "Tag 'web_tier-1' already exists on node"
-    for bad, text in (('', 'Tag must be 1-50 characters'), ('a' * 51, 'Tag must be 1-50 characters'),
-                      ('has space', 'Tag can only contain letters, numbers, hyphens, underscores'),
-                      ('dot.ted', 'Tag can only contain letters, numbers, hyphens, underscores')):
+    for bad, text in (
+        ('', 'Tag must be 1-50 characters'),
+        ('a' * 51, 'Tag must be 1-50 characters'),
+        ('has space', 'Tag can only contain letters, numbers, hyphens, underscores'),
+        ('dot.ted', 'Tag can only contain letters, numbers, hyphens, underscores'),
+    ):
         invalid = api.post('/nodes/{0}/tags'.format(node_id), json={'tag': bad})
         assert invalid.status_code == 422, bad
-        assert _detail(invalid) == [{'type': 'value_error', 'loc': ['body', 'tag'], 'msg': 'Value error, ' + text,
-                                     'input': bad, 'ctx': {'error': {}}}]
+        assert _detail(invalid) == [{'type': 'value_error', 'loc': ['body', 'tag'], 'msg': 'Value error, ' + text, 'input': bad, 'ctx': {'error': {}}}]
     assert api.post('/nodes/nope/tags', json={'tag': 'x'}).status_code == 404
     removed = api.delete('/nodes/{0}/tags/WEB_TIER-1'.format(node_id))
     assert removed.status_code == 200 and removed.json()['data']['tags'] == []
@@ -402,21 +441,37 @@ def test_advance_walks_the_state_machine(pureboot_server):
 
 # ---------------------------------------------------------------- hypervisor registry, groups, workflows
 
+
 def test_hypervisor_registry_crud(api):
-    response = api.post('/hypervisors', json={'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve:8006',
-                                              'username': 'root@pam', 'password': 's3cret'})
+    response = api.post(
+        '/hypervisors', json={'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve:8006', 'username': 'root@pam', 'password': 's3cret'}
+    )
     assert response.status_code == 201
     record = response.json()['data']
     assert 'password' not in response.text and 's3cret' not in response.text
-    assert set(record) == {'id', 'name', 'type', 'api_url', 'username', 'verify_ssl', 'status', 'last_error',
-                           'last_sync_at', 'vm_count', 'host_count', 'created_at', 'updated_at'}
+    assert set(record) == {
+        'id',
+        'name',
+        'type',
+        'api_url',
+        'username',
+        'verify_ssl',
+        'status',
+        'last_error',
+        'last_sync_at',
+        'vm_count',
+        'host_count',
+        'created_at',
+        'updated_at',
+    }
     assert (record['verify_ssl'], record['status']) == (True, 'unknown')
     assert api.double.stored_password('pve-lab') == base64.b64encode(b's3cret').decode()
     assert api.post('/hypervisors', json={'name': 'pve-lab', 'type': 'ovirt', 'api_url': 'x'}).status_code == 409
     bad = api.post('/hypervisors', json={'name': 'p', 'type': 'vmware'})
     assert bad.status_code == 422
-    assert [(error['type'], error['loc'][-1]) for error in _detail(bad)] == [
-        ('string_too_short', 'name'), ('missing', 'api_url')], 'the type is checked only once the fields pass'
+    assert [(error['type'], error['loc'][-1]) for error in _detail(bad)] == [('string_too_short', 'name'), ('missing', 'api_url')], (
+        'the type is checked only once the fields pass'
+    )
     path = '/hypervisors/' + record['id']
     patched = api.patch(path, json={'type': 'ovirt', 'verify_ssl': False, 'password': 'n3w', 'api_url': 'https://pve2:8006'})
     assert patched.status_code == 200
@@ -433,8 +488,9 @@ def test_a_bad_hypervisor_type_echoes_the_whole_body_password_included(api):
     body = {'name': 'esx-lab', 'type': 'vmware', 'api_url': 'https://esx', 'password': 'Echoed-Secret-1'}
     response = api.post('/hypervisors', json=body)
     assert response.status_code == 422
-    assert _detail(response) == [{'type': 'value_error', 'loc': ['body'], 'msg': "Value error, Type must be 'ovirt' or 'proxmox'",
-                                  'input': body, 'ctx': {'error': {}}}]
+    assert _detail(response) == [
+        {'type': 'value_error', 'loc': ['body'], 'msg': "Value error, Type must be 'ovirt' or 'proxmox'", 'input': body, 'ctx': {'error': {}}}
+    ]
     assert 'Echoed-Secret-1' in response.text, 'the real server echoes it: clients must never show input'
     assert 'Echoed-Secret-1' not in repr(api.double.requests), 'the request log still masks it'
     assert api.double.hypervisors == []
@@ -458,8 +514,7 @@ def test_groups_and_workflows(api):
     child = api.post('/groups', json={'name': 'web-eu', 'parent_id': group['id']}).json()['data']
     assert (child['path'], child['depth']) == ('/web/web-eu', 1)
     assert (child['default_workflow_id'], child['effective_workflow_id']) == (None, 'debian-12'), 'inherited'
-    own = api.post('/groups', json={'name': 'web-us', 'parent_id': group['id'], 'default_workflow_id': 'rhel-9',
-                                    'auto_provision': True}).json()['data']
+    own = api.post('/groups', json={'name': 'web-us', 'parent_id': group['id'], 'default_workflow_id': 'rhel-9', 'auto_provision': True}).json()['data']
     assert (own['effective_workflow_id'], own['effective_auto_provision']) == ('rhel-9', True)
     duplicate = api.post('/groups', json={'name': 'web'})
     assert duplicate.status_code == 409 and _detail(duplicate) == "Group 'web' already exists"
@@ -488,8 +543,7 @@ def test_a_path_outside_the_api_reaches_the_web_uis_catch_all(api):
     assert api.session.get(url, verify=api.double.cafile, timeout=10).status_code == 401, 'the UI is behind auth too'
     root = api.session.get(api.double.url + '/', verify=api.double.cafile, timeout=10)
     assert root.status_code == 200 and root.json()['error'].startswith('Frontend not built'), '/ is public'
-    login = api.session.post(api.double.url + '/wrong/api/v1/auth/login', json={'username': 'admin', 'password': 'x'},
-                             verify=api.double.cafile, timeout=10)
+    login = api.session.post(api.double.url + '/wrong/api/v1/auth/login', json={'username': 'admin', 'password': 'x'}, verify=api.double.cafile, timeout=10)
     assert (login.status_code, login.json()) == (401, {'detail': 'Not authenticated'}), 'a wrong prefix is not public'
 
 
@@ -503,9 +557,11 @@ def test_tags_come_back_sorted(api):
 
 # ---------------------------------------------------------------- endpoints that need no login
 
+
 def test_report_needs_no_login_and_creates_or_updates_by_mac(api):
-    response = api.post('/report', auth=False, json={'mac_address': '52-54-00-AB-CD-EF', 'ip_address': '198.51.100.7',
-                                                     'hostname': 'planted', 'system_uuid': 'u-1'})
+    response = api.post(
+        '/report', auth=False, json={'mac_address': '52-54-00-AB-CD-EF', 'ip_address': '198.51.100.7', 'hostname': 'planted', 'system_uuid': 'u-1'}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body['success'] is True and body['message'] == 'Status reported successfully'
@@ -513,10 +569,8 @@ def test_report_needs_no_login_and_creates_or_updates_by_mac(api):
     assert body['data']['id'] == node['id'] and node['state'] == 'discovered'
     assert (node['ip_address'], node['hostname'], node['system_uuid']) == ('198.51.100.7', 'planted', 'u-1')
     assert node['last_seen_at']
-    again = api.post('/report', auth=False, json={'mac_address': MAC, 'ip_address': '198.51.100.8', 'vendor': 'QEMU',
-                                                  'hostname': ''}).json()['data']
-    assert (again['id'], again['ip_address'], again['vendor'], again['hostname']) == (node['id'], '198.51.100.8', 'QEMU',
-                                                                                      'planted')
+    again = api.post('/report', auth=False, json={'mac_address': MAC, 'ip_address': '198.51.100.8', 'vendor': 'QEMU', 'hostname': ''}).json()['data']
+    assert (again['id'], again['ip_address'], again['vendor'], again['hostname']) == (node['id'], '198.51.100.8', 'QEMU', 'planted')
     bad = api.post('/report', auth=False, json={'mac_address': 'nope'})
     assert bad.status_code == 422 and _detail(bad)[0]['msg'] == 'Value error, Invalid MAC address format: nope'
     assert len(api.double.nodes) == 1
@@ -543,6 +597,7 @@ def test_refresh_needs_no_bearer_token_but_the_login_cookie(api):
 
 
 # ---------------------------------------------------------------- faults and request log
+
 
 def test_fail_injection(api):
     api.double.fail('POST', '/nodes', status=503, detail='maintenance')
@@ -581,7 +636,11 @@ def test_request_log_masks_passwords(api):
     api.post('/hypervisors', json={'name': 'pve', 'type': 'proxmox', 'api_url': 'https://pve:8006', 'password': 'hunter2'})
     log = api.double.requests
     assert [(entry['method'], entry['path']) for entry in log] == [
-        ('POST', '/api/v1/auth/login'), ('POST', '/api/v1/nodes'), ('GET', '/api/v1/nodes'), ('POST', '/api/v1/hypervisors')]
+        ('POST', '/api/v1/auth/login'),
+        ('POST', '/api/v1/nodes'),
+        ('GET', '/api/v1/nodes'),
+        ('POST', '/api/v1/hypervisors'),
+    ]
     assert log[0]['body'] == {'username': 'admin', 'password': '***'}
     assert log[1]['body'] == {'hostname': 'vm1', 'mac_address': MAC} and log[1]['status'] == 201
     assert log[2]['query'] == {'state': 'discovered'} and log[2]['body'] is None
@@ -602,9 +661,24 @@ def test_command_line_serves_until_sigterm(tmp_path):
     cafile = str(tmp_path / 'ca.pem')
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get('PYTHONPATH')] + sys.path)))
     process = subprocess.Popen(
-        [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot',
-         '--host', '127.0.0.1', '--port', '0', '--password', 'demo', '--cafile-out', cafile],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            '-m',
+            'ansible_collections.pureboot.hypervisors.tests.simulators.pureboot',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            '0',
+            '--password',
+            'demo',
+            '--cafile-out',
+            cafile,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = process.stdout.readline().strip()
         assert line.startswith('pureboot-double listening on https://127.0.0.1:'), process.stderr.read()
@@ -629,12 +703,18 @@ def test_command_line_serves_until_sigterm(tmp_path):
 
 # "Transitions:" of section "Nodes", as the page lists them; every state but retired may also go to retired.
 PAGE_TRANSITIONS = {
-    'discovered': {'pending', 'cloning_target'}, 'pending': {'installing'},
-    'installing': {'installed', 'install_failed'}, 'install_failed': {'pending'},
+    'discovered': {'pending', 'cloning_target'},
+    'pending': {'installing'},
+    'installing': {'installed', 'install_failed'},
+    'install_failed': {'pending'},
     'installed': {'active', 'reprovision'},
     'active': {'reprovision', 'deprovisioning', 'migrating', 'serving_source', 'cloning_target'},
-    'reprovision': {'pending'}, 'deprovisioning': {'retired'}, 'migrating': {'active'}, 'serving_source': {'active'},
-    'cloning_target': {'installed'}, 'retired': set(),
+    'reprovision': {'pending'},
+    'deprovisioning': {'retired'},
+    'migrating': {'active'},
+    'serving_source': {'active'},
+    'cloning_target': {'installed'},
+    'retired': set(),
 }
 PAGE_STATES = sorted(PAGE_TRANSITIONS)
 
@@ -769,8 +849,7 @@ def test_boot_of_a_pending_node_without_workflow_answers_the_no_workflow_script(
 def test_boot_of_an_installing_node_answers_500_unless_the_install_timeout_is_0(api):
     api.double.add_node(MAC, state='installing')
     crashed = _boot(api)
-    assert (crashed.status_code, crashed.headers['Content-Type'].split(';')[0], crashed.text) == (
-        500, 'text/plain', 'Internal Server Error')
+    assert (crashed.status_code, crashed.headers['Content-Type'].split(';')[0], crashed.text) == (500, 'text/plain', 'Internal Server Error')
     api.double.install_timeout = 0
     answered = _boot(api)
     assert answered.status_code == 200 and answered.text.rstrip().endswith('exit')
@@ -789,16 +868,19 @@ def _pending_node(api, workflow_id):
 
 
 def test_boot_of_a_pending_node_answers_its_workflows_kernel_script_with_the_variables_filled(api, workflows):
-    api.double.write_workflow('debian-12', install_method='kernel', kernel_path='/debian/vmlinuz',
-                              initrd_path='/debian/initrd.gz',
-                              cmdline='pureboot=${server} node=${node_id} mac=${mac} ip=${ip} keep=${other}')
+    api.double.write_workflow(
+        'debian-12',
+        install_method='kernel',
+        kernel_path='/debian/vmlinuz',
+        initrd_path='/debian/initrd.gz',
+        cmdline='pureboot=${server} node=${node_id} mac=${mac} ip=${ip} keep=${other}',
+    )
     node = _pending_node(api, 'debian-12')
     text = _boot(api).text
     server = 'http://127.0.0.1:{0}'.format(api.double.port)
     assert text.startswith('#!ipxe')
     # The caller's address: /boot sets ip_address before it writes the script.
-    assert 'kernel {0}/api/v1/files/debian/vmlinuz pureboot={0} node={1} mac={2} ip=127.0.0.1 keep=${{other}}'.format(
-        server, node['id'], MAC) in text
+    assert 'kernel {0}/api/v1/files/debian/vmlinuz pureboot={0} node={1} mac={2} ip=127.0.0.1 keep=${{other}}'.format(server, node['id'], MAC) in text
     assert 'initrd {0}/api/v1/files/debian/initrd.gz'.format(server) in text
     assert api.double.node_by_mac(MAC)['state'] == 'pending'
 
@@ -880,17 +962,16 @@ def test_the_scripts_advertise_the_configured_address(api, workflows):
 def test_the_whole_install_flow_as_a_real_vm_went_through_it(api, workflows):
     """Section "The install flow", steps 1 to 5, in order."""
     api.double.write_workflow('tiny', install_method='chain', boot_url='http://192.0.2.1/install.ipxe')
-    answers = [_boot(api).text]                                               # 1. unknown MAC: discovered, exit
+    answers = [_boot(api).text]  # 1. unknown MAC: discovered, exit
     node = api.double.node_by_mac(MAC)
     assert node['state'] == 'discovered'
-    api.patch('/nodes/' + node['id'], json={'workflow_id': 'tiny'})           # 2. the admin queues the install
+    api.patch('/nodes/' + node['id'], json={'workflow_id': 'tiny'})  # 2. the admin queues the install
     assert api.set_state(node['id'], 'pending').status_code == 200
-    answers += [_boot(api).text, _boot(api).text]                             # 3. the install script, every boot
-    assert _report(api, 'install_started').json()['data']['state'] == 'installing'   # 4. the installer reports
+    answers += [_boot(api).text, _boot(api).text]  # 3. the install script, every boot
+    assert _report(api, 'install_started').json()['data']['state'] == 'installing'  # 4. the installer reports
     assert _report(api, 'install_complete').json()['data']['state'] == 'installed'
-    answers.append(_boot(api).text)                                           # 5. local disk
+    answers.append(_boot(api).text)  # 5. local disk
     assert _report(api, 'first_boot').json()['data']['state'] == 'active'
     answers.append(_boot(api).text)
-    kinds = ['chain' if 'chain http://192.0.2.1/install.ipxe' in text else 'exit' if text.rstrip().endswith('exit')
-             else text for text in answers]
+    kinds = ['chain' if 'chain http://192.0.2.1/install.ipxe' in text else 'exit' if text.rstrip().endswith('exit') else text for text in answers]
     assert kinds == ['exit', 'chain', 'chain', 'exit', 'exit']

@@ -12,11 +12,11 @@ from fakepve.server import error, params
 from .validator import schema
 
 
-class SchemaChecked(object):
+class SchemaChecked:
     """Mixin for a FakePve: requests checked against the trimmed PVE schema before fakepve answers them."""
 
     def __init__(self, *args, **kwargs):
-        super(SchemaChecked, self).__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
         # One dict per refused request: method, path, errors ({parameter: message}).
         self.schema_violations = []
 
@@ -28,7 +28,6 @@ class SchemaChecked(object):
         if values is not None:
             errors = schema().check(request.method, request.path, values)
             if errors:
-                self.schema_violations.append({'method': request.method, 'path': request.path,
-                                               'errors': dict(errors)})
+                self.schema_violations.append({'method': request.method, 'path': request.path, 'errors': dict(errors)})
                 return error(400, 'Parameter verification failed.', dict(errors))
-        return await super(SchemaChecked, self)._answer(request, handler, generic, path_node)
+        return await super()._answer(request, handler, generic, path_node)

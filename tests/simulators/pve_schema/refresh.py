@@ -66,7 +66,7 @@ def load_apidata(path):
     with open(path) as handle:
         text = handle.read()
     start, end = text.index('['), text.rindex(']')
-    return json.loads(text[start:end + 1])
+    return json.loads(text[start : end + 1])
 
 
 def flatten(tree):
@@ -88,7 +88,7 @@ def strip_prose(schema):
         if key in DROPPED:
             continue
         if key in ('properties', 'format') and isinstance(value, dict):
-            value = dict((name, strip_prose(sub)) for name, sub in value.items())
+            value = {name: strip_prose(sub) for name, sub in value.items()}
         elif key in ('items', 'additionalProperties', 'requires') and isinstance(value, dict):
             value = strip_prose(value)
         out[key] = value
@@ -104,8 +104,7 @@ def provenance(checkout):
     with open(os.path.join(checkout, 'debian', 'changelog')) as handle:
         version = re.match(r'\S+ \(([^)]+)\)', handle.readline()).group(1)
     try:
-        commit, date = git(checkout, 'log', '-1', '--format=%H %ad', '--date=short', '--',
-                           'api-viewer/apidata.js').split()
+        commit, date = git(checkout, 'log', '-1', '--format=%H %ad', '--date=short', '--', 'api-viewer/apidata.js').split()
     except (OSError, subprocess.CalledProcessError, ValueError):
         commit, date = None, None
     return version, commit, date
@@ -118,19 +117,23 @@ def trimmed(checkout):
         info = paths.get(template, {}).get(method)
         if info is None:
             raise SystemExit('{0} {1} is not in this pve-docs API schema'.format(method, template))
-        kept = dict((k, info[k]) for k in ('protected', 'allowtoken', 'proxyto') if k in info)
+        kept = {k: info[k] for k in ('protected', 'allowtoken', 'proxyto') if k in info}
         if 'parameters' in info:
             kept['parameters'] = strip_prose(info['parameters'])
         methods.setdefault(template, {})[method] = kept
     version, commit, date = provenance(checkout)
     return {
-        '_about': ("Trimmed copy of Proxmox VE's API schema (pve-docs api-viewer/apidata.js) for the test suite's "
-                   'request validator; made by tests/simulators/pve_schema/refresh.py (make pve-schema). '
-                   'Copyright Proxmox Server Solutions GmbH, AGPL-3.0-or-later: test data only, never part of the '
-                   'collection artifact (galaxy.yml build_ignore).'),
+        '_about': (
+            "Trimmed copy of Proxmox VE's API schema (pve-docs api-viewer/apidata.js) for the test suite's "
+            'request validator; made by tests/simulators/pve_schema/refresh.py (make pve-schema). '
+            'Copyright Proxmox Server Solutions GmbH, AGPL-3.0-or-later: test data only, never part of the '
+            'collection artifact (galaxy.yml build_ignore).'
+        ),
         'source': 'https://git.proxmox.com/?p=pve-docs.git (github.com/proxmox/pve-docs) api-viewer/apidata.js',
-        'pve_version': version, 'commit': commit, 'date': date,
-        'paths': dict((template, sorted(info)) for template, info in sorted(paths.items())),
+        'pve_version': version,
+        'commit': commit,
+        'date': date,
+        'paths': {template: sorted(info) for template, info in sorted(paths.items())},
         'methods': methods,
     }
 
@@ -143,8 +146,11 @@ def main(argv):
     with open(output, 'w') as handle:
         json.dump(data, handle, indent=1, sort_keys=True)
         handle.write('\n')
-    print('{0}: PVE {1} ({2}), {3} paths, {4} methods kept'.format(
-        output, data['pve_version'], data['date'], len(data['paths']), sum(len(m) for m in data['methods'].values())))
+    print(
+        '{0}: PVE {1} ({2}), {3} paths, {4} methods kept'.format(
+            output, data['pve_version'], data['date'], len(data['paths']), sum(len(m) for m in data['methods'].values())
+        )
+    )
 
 
 if __name__ == '__main__':

@@ -23,29 +23,41 @@ _IPV4OCTET = r'(?:25[0-5]|(?:2[0-4]|1[0-9]|[1-9])?[0-9])'
 IPV4RE = r'(?:(?:{0}\.){{3}}{0})'.format(_IPV4OCTET)
 _H16 = r'(?:[0-9a-fA-F]{1,4})'
 _LS32 = r'(?:(?:{0}|{1}:{1}))'.format(IPV4RE, _H16)
-IPV6RE = ('(?:'
-          '(?:(?:(?:H:){6})L)|'
-          '(?:(?:::(?:H:){5})L)|'
-          '(?:(?:(?:H)?::(?:H:){4})L)|'
-          '(?:(?:(?:(?:H:){0,1}H)?::(?:H:){3})L)|'
-          '(?:(?:(?:(?:H:){0,2}H)?::(?:H:){2})L)|'
-          '(?:(?:(?:(?:H:){0,3}H)?::(?:H:){1})L)|'
-          '(?:(?:(?:(?:H:){0,4}H)?::)L)|'
-          '(?:(?:(?:(?:H:){0,5}H)?::)H)|'
-          '(?:(?:(?:(?:H:){0,6}H)?::))'
-          ')').replace('H', _H16).replace('L', _LS32)
+IPV6RE = (
+    (
+        '(?:'
+        '(?:(?:(?:H:){6})L)|'
+        '(?:(?:::(?:H:){5})L)|'
+        '(?:(?:(?:H)?::(?:H:){4})L)|'
+        '(?:(?:(?:(?:H:){0,1}H)?::(?:H:){3})L)|'
+        '(?:(?:(?:(?:H:){0,2}H)?::(?:H:){2})L)|'
+        '(?:(?:(?:(?:H:){0,3}H)?::(?:H:){1})L)|'
+        '(?:(?:(?:(?:H:){0,4}H)?::)L)|'
+        '(?:(?:(?:(?:H:){0,5}H)?::)H)|'
+        '(?:(?:(?:(?:H:){0,6}H)?::))'
+        ')'
+    )
+    .replace('H', _H16)
+    .replace('L', _LS32)
+)
 CONFIGID_RE = r'[a-z][a-z0-9_-]+'  # PVE::JSONSchema $CONFIGID_RE (case-insensitive)
 TAG_RE = r'[a-z0-9_][a-z0-9_\-+.]*'  # PVE::JSONSchema $PVE_TAG_RE (case-insensitive)
 DNS_LABEL = r'([a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?)'
 
 # How many of each indexed parameter (`net[n]` in the schema) PVE has: qemu-server's constants.
 INDEXED = {
-    'net': 32, 'ipconfig': 32,  # PVE/QemuServer.pm $MAX_NETS
-    'ide': 4, 'scsi': 31, 'virtio': 16, 'sata': 6, 'unused': 256,  # PVE/QemuServer/Drive.pm $MAX_*_DISKS
+    'net': 32,
+    'ipconfig': 32,  # PVE/QemuServer.pm $MAX_NETS
+    'ide': 4,
+    'scsi': 31,
+    'virtio': 16,
+    'sata': 6,
+    'unused': 256,  # PVE/QemuServer/Drive.pm $MAX_*_DISKS
     'usb': 14,  # PVE/QemuServer/USB.pm $MAX_USB_DEVICES
     'hostpci': 16,  # PVE/QemuServer/PCI.pm $MAX_HOSTPCI_DEVICES
     'numa': 8,  # PVE/QemuServer/Memory.pm $MAX_NUMA
-    'serial': 4, 'parallel': 3,  # PVE/QemuServer.pm $MAX_SERIAL_PORTS, $MAX_PARALLEL_PORTS
+    'serial': 4,
+    'parallel': 3,  # PVE/QemuServer.pm $MAX_SERIAL_PORTS, $MAX_PARALLEL_PORTS
     'virtiofs': 10,  # PVE/QemuServer/Virtiofs.pm $MAX_VIRTIOFS
 }
 
@@ -80,6 +92,7 @@ def _regex_format(pattern, message, flags=0):
     def verify(value):
         if not _fullmatch(pattern, value, flags):
             raise FormatError(message.format(value))
+
     return verify
 
 
@@ -90,6 +103,7 @@ def _parse_id(kind):
             raise FormatError("{0} ID '{1}' cannot be shorter than 2 characters".format(kind, value))
         if not _fullmatch(r'[a-z][a-z0-9\-_.]*[a-z0-9]', value, re.I):
             raise FormatError("{0} ID '{1}' contains illegal characters".format(kind, value))
+
     return verify
 
 
@@ -100,6 +114,7 @@ def _cidr(version):
     def matches(value):
         found = re.fullmatch('(?:{0})/(\\d+)'.format(address), value)
         return bool(found) and 7 < int(found.group(1)) <= top
+
     return matches
 
 
@@ -164,8 +179,7 @@ def _verify_storage_content(value):
 def _verify_bootdev(value):
     # qemu-server PVE::QemuServer::verify_bootdev: a drive (not efidisk/tpmstate), netN, usbN or hostpciN.
     found = re.fullmatch(r'([a-z]+)(\d+)', value)
-    if found and found.group(1) in ('ide', 'sata', 'scsi', 'virtio', 'net', 'usb', 'hostpci') \
-            and int(found.group(2)) < INDEXED[found.group(1)]:
+    if found and found.group(1) in ('ide', 'sata', 'scsi', 'virtio', 'net', 'usb', 'hostpci') and int(found.group(2)) < INDEXED[found.group(1)]:
         return
     raise FormatError("invalid boot device '{0}'".format(value))
 
@@ -191,18 +205,69 @@ def _verify_startup_order(value):
 
 # qemu-server PVE/QemuServer/CPUConfig.pm: the built-in CPU models ($cpu_vendor_list, and the $builtin_models of
 # PVE 8+), the flags a VM may set itself (@supported_cpu_flags) and the format of a VM's `cpu` ($cpu_fmt).
-CPU_MODELS = frozenset((
-    '486', 'pentium', 'pentium2', 'pentium3', 'coreduo', 'core2duo', 'Conroe', 'Penryn', 'Nehalem', 'Nehalem-IBRS',
-    'Westmere', 'Westmere-IBRS', 'SandyBridge', 'SandyBridge-IBRS', 'IvyBridge', 'IvyBridge-IBRS', 'Haswell',
-    'Haswell-IBRS', 'Haswell-noTSX', 'Haswell-noTSX-IBRS', 'Broadwell', 'Broadwell-IBRS', 'Broadwell-noTSX',
-    'Broadwell-noTSX-IBRS', 'Skylake-Client', 'Skylake-Client-IBRS', 'Skylake-Client-noTSX-IBRS', 'Skylake-Server',
-    'Skylake-Server-IBRS', 'Skylake-Server-noTSX-IBRS', 'Cascadelake-Server', 'Cascadelake-Server-noTSX',
-    'KnightsMill', 'Icelake-Client', 'Icelake-Client-noTSX', 'Icelake-Server', 'Icelake-Server-noTSX', 'athlon',
-    'phenom', 'Opteron_G1', 'Opteron_G2', 'Opteron_G3', 'Opteron_G4', 'Opteron_G5', 'EPYC', 'EPYC-IBPB', 'EPYC-Rome',
-    'EPYC-Milan', 'host', 'kvm32', 'kvm64', 'qemu32', 'qemu64', 'max',
-    'x86-64-v2', 'x86-64-v2-AES', 'x86-64-v3', 'x86-64-v4'))
-VM_CPU_FLAGS = ('pcid', 'spec-ctrl', 'ibpb', 'ssbd', 'virt-ssbd', 'amd-ssbd', 'amd-no-ssb', 'pdpe1gb', 'md-clear',
-                'hv-tlbflush', 'hv-evmcs', 'aes')
+CPU_MODELS = frozenset(
+    (
+        '486',
+        'pentium',
+        'pentium2',
+        'pentium3',
+        'coreduo',
+        'core2duo',
+        'Conroe',
+        'Penryn',
+        'Nehalem',
+        'Nehalem-IBRS',
+        'Westmere',
+        'Westmere-IBRS',
+        'SandyBridge',
+        'SandyBridge-IBRS',
+        'IvyBridge',
+        'IvyBridge-IBRS',
+        'Haswell',
+        'Haswell-IBRS',
+        'Haswell-noTSX',
+        'Haswell-noTSX-IBRS',
+        'Broadwell',
+        'Broadwell-IBRS',
+        'Broadwell-noTSX',
+        'Broadwell-noTSX-IBRS',
+        'Skylake-Client',
+        'Skylake-Client-IBRS',
+        'Skylake-Client-noTSX-IBRS',
+        'Skylake-Server',
+        'Skylake-Server-IBRS',
+        'Skylake-Server-noTSX-IBRS',
+        'Cascadelake-Server',
+        'Cascadelake-Server-noTSX',
+        'KnightsMill',
+        'Icelake-Client',
+        'Icelake-Client-noTSX',
+        'Icelake-Server',
+        'Icelake-Server-noTSX',
+        'athlon',
+        'phenom',
+        'Opteron_G1',
+        'Opteron_G2',
+        'Opteron_G3',
+        'Opteron_G4',
+        'Opteron_G5',
+        'EPYC',
+        'EPYC-IBPB',
+        'EPYC-Rome',
+        'EPYC-Milan',
+        'host',
+        'kvm32',
+        'kvm64',
+        'qemu32',
+        'qemu64',
+        'max',
+        'x86-64-v2',
+        'x86-64-v2-AES',
+        'x86-64-v3',
+        'x86-64-v4',
+    )
+)
+VM_CPU_FLAGS = ('pcid', 'spec-ctrl', 'ibpb', 'ssbd', 'virt-ssbd', 'amd-ssbd', 'amd-no-ssb', 'pdpe1gb', 'md-clear', 'hv-tlbflush', 'hv-evmcs', 'aes')
 _CPU_FLAG = r'[+-][a-zA-Z0-9\-_\.]+'
 CPU_FMT = {
     'cputype': {'type': 'string', 'default_key': 1, 'optional': 1},
@@ -222,7 +287,7 @@ def _verify_vm_cpu_conf(value):
     if not cputype:
         raise FormatError('CPU is missing cputype')
     if cputype.startswith('custom-'):
-        raise FormatError("Custom cputype '{0}' not found".format(cputype[len('custom-'):]))
+        raise FormatError("Custom cputype '{0}' not found".format(cputype[len('custom-') :]))
     if cputype not in CPU_MODELS:
         raise FormatError("Built-in cputype '{0}' is not defined (missing 'custom-' prefix?)".format(cputype))
     flag = '[+-](?:{0})'.format('|'.join(re.escape(f) for f in VM_CPU_FLAGS))
@@ -254,8 +319,13 @@ HASH_FORMATS = {
     # qemu-server PVE/QemuServer.pm $smbios1_fmt
     'pve-qm-smbios1': {
         'uuid': {'type': 'string', 'pattern': '[a-fA-F0-9]{8}(?:-[a-fA-F0-9]{4}){3}-[a-fA-F0-9]{12}', 'optional': 1},
-        'version': _BASE64, 'serial': _BASE64, 'manufacturer': _BASE64, 'product': _BASE64, 'sku': _BASE64,
-        'family': _BASE64, 'base64': {'type': 'boolean', 'optional': 1},
+        'version': _BASE64,
+        'serial': _BASE64,
+        'manufacturer': _BASE64,
+        'product': _BASE64,
+        'sku': _BASE64,
+        'family': _BASE64,
+        'base64': {'type': 'boolean', 'optional': 1},
     },
 }
 
@@ -269,8 +339,7 @@ CODE_FORMATS = {
     'pve-vmid': _regex_format(r'[1-9][0-9]{2,8}', 'value does not look like a valid VM ID'),
     'pve-node': _regex_format(r'[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?', 'value does not look like a valid node name'),
     # The I/G bit must be clear: a unicast address.
-    'mac-addr': _regex_format(r'[a-f0-9][02468ace](?::[a-f0-9]{2}){5}',
-                              'value does not look like a valid unicast MAC address', re.I),
+    'mac-addr': _regex_format(r'[a-f0-9][02468ace](?::[a-f0-9]{2}){5}', 'value does not look like a valid unicast MAC address', re.I),
     'ipv4': _regex_format(IPV4RE, 'value does not look like a valid IPv4 address'),
     'ipv6': _regex_format(IPV6RE, 'value does not look like a valid IPv6 address'),
     'ip': _verify_ip,
@@ -308,8 +377,7 @@ def check_format(fmt, value, path, errors):
         return parse_property_string(HASH_FORMATS[name], value, path)
     verify = CODE_FORMATS.get(name)
     if verify is None:
-        raise FormatError("format '{0}' is not implemented by the test suite's validator "
-                          '(tests/simulators/pve_schema/validator.py): add it'.format(fmt))
+        raise FormatError("format '{0}' is not implemented by the test suite's validator (tests/simulators/pve_schema/validator.py): add it".format(fmt))
     if kind == 'list':
         for item in split_list(value):
             verify(item)
@@ -401,8 +469,7 @@ def check_type(path, kind, value, errors):
     """PVE::JSONSchema::check_type for the types the API uses."""
     if not kind or kind in ('any', 'string'):
         if kind == 'string' and isinstance(value, (list, dict)):
-            _add_error(errors, path, "type check ('string') failed - got {0}".format(
-                'ARRAY' if isinstance(value, list) else 'HASH'))
+            _add_error(errors, path, "type check ('string') failed - got {0}".format('ARRAY' if isinstance(value, list) else 'HASH'))
             return False
         return True
     if kind == 'array':
@@ -416,8 +483,7 @@ def check_type(path, kind, value, errors):
             return False
         return True
     if isinstance(value, (list, dict)):
-        _add_error(errors, path, "type check ('{0}') failed - got {1}".format(
-            kind, 'ARRAY' if isinstance(value, list) else 'HASH'))
+        _add_error(errors, path, "type check ('{0}') failed - got {1}".format(kind, 'ARRAY' if isinstance(value, list) else 'HASH'))
         return False
     text = _scalar(value)
     if kind == 'boolean' and text not in ('0', '1'):
@@ -475,8 +541,7 @@ def check_prop(value, schema, path, errors):
             _add_error(errors, path, 'value must have a minimum value of {0}'.format(schema['minimum']))
             return
     if schema.get('enum') and text not in [str(e) for e in schema['enum']]:
-        _add_error(errors, path, "value '{0}' does not have a value in the enumeration '{1}'".format(
-            text, ', '.join(str(e) for e in schema['enum'])))
+        _add_error(errors, path, "value '{0}' does not have a value in the enumeration '{1}'".format(text, ', '.join(str(e) for e in schema['enum'])))
 
 
 def check_object(path, properties, value, additional, errors):
@@ -485,8 +550,7 @@ def check_object(path, properties, value, additional, errors):
         alias = (properties.get(key) or {}).get('alias')
         if alias:
             if value.get(alias) is not None:
-                _add_error(errors, '{0}.{1}'.format(path, key) if path else key,
-                           "cannot set both '{0}' and its alias target '{1}'".format(key, alias))
+                _add_error(errors, '{0}.{1}'.format(path, key) if path else key, "cannot set both '{0}' and its alias target '{1}'".format(key, alias))
             else:
                 value[alias] = value.pop(key)
     for key, schema in properties.items():
@@ -497,12 +561,10 @@ def check_object(path, properties, value, additional, errors):
         if schema:
             requires = schema.get('requires')
             if isinstance(requires, str) and value.get(requires) is None:
-                _add_error(errors, '{0}.{1}'.format(path, requires) if path else requires,
-                           "missing property required by '{0}'".format(subpath))
+                _add_error(errors, '{0}.{1}'.format(path, requires) if path else requires, "missing property required by '{0}'".format(subpath))
             continue
         if additional is not None and not additional:
-            _add_error(errors, subpath, 'property is not defined in schema and the schema does not allow additional '
-                                        'properties')
+            _add_error(errors, subpath, 'property is not defined in schema and the schema does not allow additional properties')
         elif isinstance(additional, dict):
             check_prop(value[key], additional, subpath, errors)
 
@@ -516,14 +578,13 @@ def expand_indexed(properties):
             out[name] = schema
             continue
         if found.group(1) not in INDEXED:
-            raise KeyError('how many {0} parameters PVE has is not known to the validator: add it to INDEXED'
-                           .format(name))
+            raise KeyError('how many {0} parameters PVE has is not known to the validator: add it to INDEXED'.format(name))
         for index in range(INDEXED[found.group(1)]):
             out['{0}{1}'.format(found.group(1), index)] = schema
     return out
 
 
-class Schema(object):
+class Schema:
     """The trimmed schema, with its path templates matched against request paths."""
 
     def __init__(self, path=SCHEMA_FILE):
@@ -533,16 +594,19 @@ class Schema(object):
         self.paths = data['paths']
         self.methods = data['methods']
         self._templates = sorted(
-            ((template, re.compile('^' + re.sub(r'\\{[^}]+\\}', '([^/]+)', re.escape(template)) + '$'),
-              re.findall(r'{([^}]+)}', template)) for template in self.paths),
-            key=lambda entry: -entry[0].count('/') * 100 + entry[0].count('{'))
+            (
+                (template, re.compile('^' + re.sub(r'\\{[^}]+\\}', '([^/]+)', re.escape(template)) + '$'), re.findall(r'{([^}]+)}', template))
+                for template in self.paths
+            ),
+            key=lambda entry: -entry[0].count('/') * 100 + entry[0].count('{'),
+        )
         self._expanded = {}
 
     def match(self, path):
         """(template, {name: value}) of the API path, the most literal template first; None if PVE has none."""
         for prefix in API_PREFIXES:
             if path.startswith(prefix + '/'):
-                path = path[len(prefix):]
+                path = path[len(prefix) :]
                 break
         path = path.rstrip('/') or '/'
         for template, regex, names in self._templates:
@@ -565,11 +629,22 @@ class Schema(object):
             return [('_path', "no API path '{0}' in PVE {1}'s schema".format(path, self.version))]
         template, path_values = found
         if method not in self.paths[template]:
-            return [('_method', "Method '{0} {1}' not implemented (PVE {2} has {3} there)".format(
-                method, template, self.version, ', '.join(self.paths[template]) or 'nothing'))]
+            return [
+                (
+                    '_method',
+                    "Method '{0} {1}' not implemented (PVE {2} has {3} there)".format(
+                        method, template, self.version, ', '.join(self.paths[template]) or 'nothing'
+                    ),
+                )
+            ]
         if method not in self.methods.get(template, {}):
-            return [('_method', '{0} {1} is in PVE\'s API but not in the trimmed schema copy: add it to KEPT in '
-                                'tests/simulators/pve_schema/refresh.py and run make pve-schema'.format(method, template))]
+            return [
+                (
+                    '_method',
+                    "{0} {1} is in PVE's API but not in the trimmed schema copy: add it to KEPT in "
+                    'tests/simulators/pve_schema/refresh.py and run make pve-schema'.format(method, template),
+                )
+            ]
         properties, additional = self.parameters(template, method)
         merged = dict(values)
         merged.update(path_values)

@@ -27,8 +27,7 @@ def populate(source, data):
     BaseInventoryPlugin.parse(plugin, inventory, DataLoader(), source)
     plugin._read_config_data(source)  # pylint: disable=protected-access
     plugin._populate(data)  # pylint: disable=protected-access
-    return {name: {'vars': host.get_vars(), 'groups': sorted(g.name for g in host.get_groups() if g.name != 'all')}
-            for name, host in inventory.hosts.items()}
+    return {name: {'vars': host.get_vars(), 'groups': sorted(g.name for g in host.get_groups() if g.name != 'all')} for name, host in inventory.hosts.items()}
 
 
 def main():

@@ -33,8 +33,7 @@ def vm(name, hypervisor='pve-lab', mac='52:54:00:00:00:01', **fields):
 
 
 def node(mac='52:54:00:00:00:01', **fields):
-    return dict({'id': 'node-1', 'mac_address': mac, 'hostname': None, 'state': 'active', 'ip_address': None,
-                 'tags': ['pxe']}, **fields)
+    return dict({'id': 'node-1', 'mac_address': mac, 'hostname': None, 'state': 'active', 'ip_address': None, 'tags': ['pxe']}, **fields)
 
 
 def data(vms, nodes=None, skipped=(), warnings=()):
@@ -45,17 +44,17 @@ def data(vms, nodes=None, skipped=(), warnings=()):
 @pytest.fixture
 def populate(tmp_path):
     """populate(fetched, **source options) -> ({host: {'vars', 'groups'}}, the warnings shown, on one line)."""
+
     def run(fetched, **options):
         source = tmp_path / 'lab.pureboot.yml'
-        config = {'plugin': 'pureboot.hypervisors.pureboot',
-                  'hypervisors': [{'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://127.0.0.1:9'}]}
+        config = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [{'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://127.0.0.1:9'}]}
         config.update(options)
         source.write_text(yaml.safe_dump(config))
         request = {'collections_path': COLLECTIONS_PATH, 'source': str(source), 'data': fetched}
-        done = subprocess.run([sys.executable, POPULATE], input=json.dumps(request), capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = subprocess.run([sys.executable, POPULATE], input=json.dumps(request), capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout), ' '.join(done.stderr.split())
+
     return run
 
 
@@ -67,14 +66,15 @@ def test_a_vm_is_a_host_with_its_record_its_node_and_default_groups_named_safely
     assert variables['pureboot_vm'] == record and variables['ansible_host'] == '192.0.2.5'
     assert variables['pureboot_node']['id'] == 'node-1' and variables['pureboot_node']['workflow_id'] == 'ubuntu-2404'
     # 'pve-lab.example' is no group name Ansible takes as it is.
-    assert hosts['web']['groups'] == ['pureboot_hypervisor_pve_lab_example', 'pureboot_state_active',
-                                      'pureboot_status_running', 'pureboot_type_proxmox']
+    assert hosts['web']['groups'] == ['pureboot_hypervisor_pve_lab_example', 'pureboot_state_active', 'pureboot_status_running', 'pureboot_type_proxmox']
 
 
 def test_compose_overrides_ansible_host_and_keyed_groups_read_the_record(populate):
-    hosts, _stderr = populate(data([vm('web', ip_addresses=['192.0.2.5'], tags=['db', 'prod'])]),
-                              compose={'ansible_host': "'203.0.113.7'"},
-                              keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}])
+    hosts, _stderr = populate(
+        data([vm('web', ip_addresses=['192.0.2.5'], tags=['db', 'prod'])]),
+        compose={'ansible_host': "'203.0.113.7'"},
+        keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}],
+    )
     assert hosts['web']['vars']['ansible_host'] == '203.0.113.7'
     assert {'tag_db', 'tag_prod'} <= set(hosts['web']['groups'])
 
@@ -82,12 +82,15 @@ def test_compose_overrides_ansible_host_and_keyed_groups_read_the_record(populat
 def test_renamed_hosts_skipped_hypervisors_and_warnings_are_shown(populate):
     first = vm('web', hypervisor='pve-lab', id='100')
     second = vm('web', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f', mac='52:54:00:00:00:02')
-    hosts, stderr = populate(data([first, second],
-                                  skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
-                                  warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"]))
+    hosts, stderr = populate(
+        data(
+            [first, second],
+            skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
+            warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"],
+        )
+    )
     assert sorted(hosts) == ['pve-lab_web', 'rhv_web']
-    assert "pureboot inventory: 2 VMs are named 'web' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is " \
-        "'rhv_web'" in stderr
+    assert "pureboot inventory: 2 VMs are named 'web' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is 'rhv_web'" in stderr
     assert 'pureboot inventory: skipped gone: cannot reach https://127.0.0.1:9' in stderr
     assert "pureboot inventory: pve-lab: node 'pve2' is offline" in stderr
 
@@ -95,8 +98,10 @@ def test_renamed_hosts_skipped_hypervisors_and_warnings_are_shown(populate):
 def test_values_from_the_hypervisor_and_pureboot_are_never_templated(populate):
     # A template in a VM description or a node hostname (which anyone can set through PureBoot's /api/v1/report)
     # stays text, even where compose reads it.
-    hosts, _stderr = populate(data([vm('web', description='{{ 6 * 7 }}')], nodes=[node(hostname='{{ 7 * 6 }}')]),
-                              compose={'described': 'pureboot_vm.description', 'named': 'pureboot_node.hostname'})
+    hosts, _stderr = populate(
+        data([vm('web', description='{{ 6 * 7 }}')], nodes=[node(hostname='{{ 7 * 6 }}')]),
+        compose={'described': 'pureboot_vm.description', 'named': 'pureboot_node.hostname'},
+    )
     variables = hosts['web']['vars']
     assert (variables['described'], variables['named']) == ('{{ 6 * 7 }}', '{{ 7 * 6 }}')
 
@@ -156,24 +161,40 @@ json.dump(dict((str(name), dict((path, is_unsafe(text)) for key in ('pureboot_vm
 
 def test_every_string_holding_a_brace_is_marked_unsafe_in_the_hostvars_and_no_other(tmp_path):
     source = tmp_path / 'lab.pureboot.yml'
-    source.write_text(yaml.safe_dump({'plugin': 'pureboot.hypervisors.pureboot', 'trust_pureboot_ip': True,
-                                      'hypervisors': [{'name': 'pve-lab', 'type': 'proxmox',
-                                                       'api_url': 'https://127.0.0.1:9'}]}))
+    source.write_text(
+        yaml.safe_dump(
+            {
+                'plugin': 'pureboot.hypervisors.pureboot',
+                'trust_pureboot_ip': True,
+                'hypervisors': [{'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://127.0.0.1:9'}],
+            }
+        )
+    )
     # Braces at every depth a hypervisor or PureBoot fills in: a name, a description, a tag, a node's hostname and
     # tags (set by anyone through PureBoot's /api/v1/report), the address PureBoot reports, used as ansible_host.
     # (The host name itself is not looked at: ansible-core 2.19 and later take any trust off it in add_host.)
     record = vm('web-{{ 1 }}', description='{{ lookup("pipe", "id") }}', tags=['db', 'x}'], os_type='l26')
     node_of_record = node(hostname='{% if 1 %}h{% endif %}', tags=['pxe', '{#'], ip_address='10.0.0.{{ 9 }}')
-    request = {'collections_path': COLLECTIONS_PATH, 'populate_dir': str(pathlib.Path(POPULATE).parent),
-               'source': str(source), 'data': data([record], nodes=[node_of_record])}
-    done = subprocess.run([sys.executable, '-c', MARKING_SCRIPT], input=json.dumps(request), capture_output=True,
-                          text=True, timeout=120, check=False)
+    request = {
+        'collections_path': COLLECTIONS_PATH,
+        'populate_dir': str(pathlib.Path(POPULATE).parent),
+        'source': str(source),
+        'data': data([record], nodes=[node_of_record]),
+    }
+    done = subprocess.run([sys.executable, '-c', MARKING_SCRIPT], input=json.dumps(request), capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     marking = json.loads(done.stdout)
     assert list(marking) == ['web-{{ 1 }}']
     strings = marking['web-{{ 1 }}']
     unsafe = sorted(path for path, is_unsafe in strings.items() if is_unsafe)
-    assert unsafe == ['ansible_host', 'pureboot_node.hostname', 'pureboot_node.ip_address', 'pureboot_node.tags[1]',
-                      'pureboot_vm.description', 'pureboot_vm.name', 'pureboot_vm.tags[1]']
+    assert unsafe == [
+        'ansible_host',
+        'pureboot_node.hostname',
+        'pureboot_node.ip_address',
+        'pureboot_node.tags[1]',
+        'pureboot_vm.description',
+        'pureboot_vm.name',
+        'pureboot_vm.tags[1]',
+    ]
     # The others were looked at too: a string without a brace cannot be a template and is left as it is.
     assert {'pureboot_vm.os_type', 'pureboot_vm.tags[0]', 'pureboot_node.id', 'pureboot_vm.nics[0].mac'} <= set(strings)

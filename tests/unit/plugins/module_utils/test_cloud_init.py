@@ -7,12 +7,17 @@ import json
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import (
-    diff_cloud_init, empty_settings, key_fingerprint, merged, normalize_cloud_init, redacted)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
-    nocloud_files, nocloud_seed, nocloud_settings)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
+    diff_cloud_init,
+    empty_settings,
+    key_fingerprint,
+    merged,
+    normalize_cloud_init,
+    redacted,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_files, nocloud_seed, nocloud_settings
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import pve_free_drive_slot, pve_has_drive, pve_params, pve_settings
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import verify
 
 KEY_BLOB = b'\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20' + bytes(range(32))
 KEY = 'ssh-ed25519 ' + base64.b64encode(KEY_BLOB).decode() + ' alice@laptop'
@@ -20,10 +25,16 @@ KEY2 = 'ssh-ed25519 ' + base64.b64encode(KEY_BLOB[:-1] + b'\x01').decode() + ' b
 
 
 def full(**overrides):
-    options = dict(user='deploy', password='Tr1cky-pa55', ssh_keys=[KEY], update_password='on_create',
-                   ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}, {'address': 'DHCP'}],
-                   nameservers=['192.0.2.53'], search_domains=['Lab.Example.com.'],
-                   user_data='#cloud-config\npackages: [htop]')
+    options = dict(
+        user='deploy',
+        password='Tr1cky-pa55',
+        ssh_keys=[KEY],
+        update_password='on_create',
+        ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1'}, {'address': 'DHCP'}],
+        nameservers=['192.0.2.53'],
+        search_domains=['Lab.Example.com.'],
+        user_data='#cloud-config\npackages: [htop]',
+    )
     options.update(overrides)
     return normalize_cloud_init(options, 'pve1', "VM 'web'")
 
@@ -33,31 +44,35 @@ def test_normalize_gives_canonical_settings():
     assert settings['ssh_keys'] == [KEY]
     assert settings['ip_config'] == [
         {'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': None, 'gateway6': None},
-        {'address': 'dhcp', 'gateway': None, 'address6': None, 'gateway6': None}]
+        {'address': 'dhcp', 'gateway': None, 'address6': None, 'gateway6': None},
+    ]
     assert settings['search_domains'] == ['lab.example.com']
     assert settings['user_data'] == '#cloud-config\npackages: [htop]\n'
     assert normalize_cloud_init(None) is None and normalize_cloud_init({}) is None
 
 
-@pytest.mark.parametrize('overrides, message', [
-    ({'user': 'Root Admin'}, 'cloud_init: user must be 1-32 lowercase letters'),
-    ({'password': 'two\nlines'}, 'cloud_init: password must be one line'),
-    ({'ssh_keys': ['not a key']}, 'ssh_keys[0] is not an OpenSSH public key'),
-    ({'ssh_keys': ['ssh-rsa AAAA%%%']}, 'ssh_keys[0] is not an OpenSSH public key'),
-    ({'ssh_keys': [KEY + '\nssh-rsa AAAA']}, 'ssh_keys[0] is not an OpenSSH public key'),
-    ({'ip_config': [{'address': '192.0.2.10'}]}, "ip_config[0].address '192.0.2.10' needs a prefix length"),
-    ({'ip_config': [{'address': '2001:db8::1/64'}]}, "ip_config[0].address '2001:db8::1/64' is not an IPv4 address"),
-    ({'ip_config': [{'address6': '10.0.0.1/8'}]}, 'ip_config[0].address6 '),
-    ({'ip_config': [{'address': 'dhcp', 'gateway': '192.0.2.1'}]}, 'ip_config[0].gateway needs a static address'),
-    ({'ip_config': [{'address': '192.0.2.9/24', 'gateway': 'router'}]}, "ip_config[0].gateway 'router' is not an IP"),
-    ({'ip_config': [{}]}, 'ip_config[0] needs address or address6'),
-    ({'ip_config': [{'address': 'dhcp', 'mask': 1}]}, 'ip_config[0]: unknown key(s) mask'),
-    ({'nameservers': ['dns.example.com']}, "nameservers[0] 'dns.example.com' is not an IP address"),
-    ({'search_domains': ['bad_domain!']}, "search_domains[0] 'bad_domain!' is not a domain name"),
-    ({'user_data': 'packages: [htop]'}, "user_data must be a cloud-config document: its first line is '#cloud-config'"),
-    ({'user_data': '#cloud-config\n' + 'x' * 70000}, 'user_data is larger than 64 KiB'),
-    ({'update_password': 'sometimes'}, 'update_password must be one of on_create, always'),
-])
+@pytest.mark.parametrize(
+    'overrides, message',
+    [
+        ({'user': 'Root Admin'}, 'cloud_init: user must be 1-32 lowercase letters'),
+        ({'password': 'two\nlines'}, 'cloud_init: password must be one line'),
+        ({'ssh_keys': ['not a key']}, 'ssh_keys[0] is not an OpenSSH public key'),
+        ({'ssh_keys': ['ssh-rsa AAAA%%%']}, 'ssh_keys[0] is not an OpenSSH public key'),
+        ({'ssh_keys': [KEY + '\nssh-rsa AAAA']}, 'ssh_keys[0] is not an OpenSSH public key'),
+        ({'ip_config': [{'address': '192.0.2.10'}]}, "ip_config[0].address '192.0.2.10' needs a prefix length"),
+        ({'ip_config': [{'address': '2001:db8::1/64'}]}, "ip_config[0].address '2001:db8::1/64' is not an IPv4 address"),
+        ({'ip_config': [{'address6': '10.0.0.1/8'}]}, 'ip_config[0].address6 '),
+        ({'ip_config': [{'address': 'dhcp', 'gateway': '192.0.2.1'}]}, 'ip_config[0].gateway needs a static address'),
+        ({'ip_config': [{'address': '192.0.2.9/24', 'gateway': 'router'}]}, "ip_config[0].gateway 'router' is not an IP"),
+        ({'ip_config': [{}]}, 'ip_config[0] needs address or address6'),
+        ({'ip_config': [{'address': 'dhcp', 'mask': 1}]}, 'ip_config[0]: unknown key(s) mask'),
+        ({'nameservers': ['dns.example.com']}, "nameservers[0] 'dns.example.com' is not an IP address"),
+        ({'search_domains': ['bad_domain!']}, "search_domains[0] 'bad_domain!' is not a domain name"),
+        ({'user_data': 'packages: [htop]'}, "user_data must be a cloud-config document: its first line is '#cloud-config'"),
+        ({'user_data': '#cloud-config\n' + 'x' * 70000}, 'user_data is larger than 64 KiB'),
+        ({'update_password': 'sometimes'}, 'update_password must be one of on_create, always'),
+    ],
+)
 def test_bad_suboptions_fail_with_one_line_and_no_secret(overrides, message):
     with pytest.raises(InvalidInputError) as caught:
         full(**overrides)
@@ -101,15 +116,14 @@ def test_diff_compares_only_given_settings_and_password_by_rule():
 def test_user_data_compared_by_digest_when_only_that_is_read_back():
     desired = full()
     current = merged(empty_settings(), desired, {'password': True})
-    read_back = dict(current, user_data=None, user_data_digest=redacted(desired)['user_data'][len('sha256:'):])
+    read_back = dict(current, user_data=None, user_data_digest=redacted(desired)['user_data'][len('sha256:') :])
     assert diff_cloud_init(read_back, desired) == {}
     assert diff_cloud_init(read_back, full(user_data='#cloud-config\npackages: [vim]\n'))['keys'] == ['user_data']
 
 
 def test_pve_params_and_read_back_round_trip():
     desired = full(user_data=None)
-    config = {'net0': 'virtio=BC:24:11:00:00:01,bridge=vmbr0', 'net2': 'virtio=BC:24:11:00:00:02,bridge=vmbr1',
-              'ipconfig5': 'ip=dhcp'}
+    config = {'net0': 'virtio=BC:24:11:00:00:01,bridge=vmbr0', 'net2': 'virtio=BC:24:11:00:00:02,bridge=vmbr1', 'ipconfig5': 'ip=dhcp'}
     change = diff_cloud_init(empty_settings(), desired)
     params, delete = pve_params(desired, change, config, ['net0', 'net2'])
     assert params['ciuser'] == 'deploy' and params['cipassword'] == 'Tr1cky-pa55'
@@ -174,13 +188,20 @@ def test_an_empty_list_is_the_same_as_none_read_back():
 
 def test_ovirt_fields_round_trip_and_keep_what_was_not_given():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import ovirt_fields, ovirt_settings
-    desired = full(ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': '2001:db8::10/64'},
-                              {'address': 'dhcp'}])
+
+    desired = full(ip_config=[{'address': '192.0.2.10/24', 'gateway': '192.0.2.1', 'address6': '2001:db8::10/64'}, {'address': 'dhcp'}])
     fields = ovirt_fields(desired)
     assert fields['user_name'] == 'deploy' and fields['root_password'] == 'Tr1cky-pa55'
     assert fields['nic_configurations'][0] == {
-        'name': 'eth0', 'boot_protocol': 'static', 'address': '192.0.2.10', 'netmask': '255.255.255.0',
-        'gateway': '192.0.2.1', 'ipv6_boot_protocol': 'static', 'address6': '2001:db8::10', 'netmask6': '64'}
+        'name': 'eth0',
+        'boot_protocol': 'static',
+        'address': '192.0.2.10',
+        'netmask': '255.255.255.0',
+        'gateway': '192.0.2.1',
+        'ipv6_boot_protocol': 'static',
+        'address6': '2001:db8::10',
+        'netmask6': '64',
+    }
     assert fields['nic_configurations'][1]['boot_protocol'] == 'dhcp'
     # The engine answers without the password.
     read = ovirt_settings(dict(fields, root_password=None))
@@ -202,10 +223,13 @@ def new_seed(desired, macs=SEED_MACS):
 
 def test_nocloud_files_read_back_as_the_same_settings():
     macs = ['52:54:00:00:00:01', '52:54:00:00:00:02']
-    for desired in (full(), full(user_data=None, ip_config=None), full(user=None, password=None, user_data=None),
-                    full(user=None, user_data=None),
-                    full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64',
-                                     'gateway6': '2001:db8::1'}])):
+    for desired in (
+        full(),
+        full(user_data=None, ip_config=None),
+        full(user=None, password=None, user_data=None),
+        full(user=None, user_data=None),
+        full(ip_config=[{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64', 'gateway6': '2001:db8::1'}]),
+    ):
         read = nocloud_settings(new_seed(desired, macs))
         assert diff_cloud_init(read, dict(desired, update_password='on_create')) == {}, desired
         assert read['password_set'] is bool(desired['password'])
@@ -234,8 +258,7 @@ def test_the_password_is_compared_with_the_hash_the_seed_keeps():
     rewritten = nocloud_settings(nocloud_seed(read, other, change, 'web', SEED_MACS))
     assert verify('An0ther-pa55', rewritten['password_hash']) and not verify('Tr1cky-pa55', rewritten['password_hash'])
     # A change of something else keeps the password's hash as it is: no new salt, the same instance-id.
-    kept = nocloud_seed(read, full(nameservers=['192.0.2.54']), {'keys': ['nameservers'], 'password': False}, 'web',
-                        SEED_MACS)
+    kept = nocloud_seed(read, full(nameservers=['192.0.2.54']), {'keys': ['nameservers'], 'password': False}, 'web', SEED_MACS)
     assert nocloud_settings(kept)['password_hash'] == read['password_hash']
     assert nocloud_seed(read, full(), {}, 'web', SEED_MACS) == nocloud_seed(read, full(), {}, 'web', SEED_MACS)
     # What results show never holds the hash.
@@ -257,12 +280,13 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
     import pycdlib
 
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import iso9660, read_iso9660
+
     files = new_seed(full(), ['52:54:00:00:00:01'])
     image = iso9660(files)
     assert image == iso9660(files), 'the same settings give the same image'
     assert len(image) % 2048 == 0
     assert read_iso9660(image) == ('cidata', files)
-    assert read_iso9660(b'\0' * 40000) is None and read_iso9660(image[:16 * 2048 + 100]) is None
+    assert read_iso9660(b'\0' * 40000) is None and read_iso9660(image[: 16 * 2048 + 100]) is None
     # An independent reader: pycdlib finds the label and each file with its contents.
     iso = pycdlib.PyCdlib()
     iso.open_fp(io.BytesIO(image))
@@ -277,6 +301,7 @@ def test_iso9660_image_is_read_by_pycdlib_with_its_label(tmp_path):
 
 def test_ovirt_a_password_alone_still_counts_as_set_once_written():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import ovirt_fields, ovirt_settings
+
     desired = normalize_cloud_init({'password': 'Only-a-pa55word'})
     fields = ovirt_fields(desired, None, host_name='web')
     # What the engine answers: everything but the password.
@@ -297,23 +322,30 @@ def test_prefixes_from_8_are_taken(address):
     assert normalize_cloud_init({'ip_config': [{key: address}]})['ip_config'][0][key] == address
 
 
-@pytest.mark.parametrize('key', [
-    'ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5',
-    # an ed25519 blob under the ssh-rsa name; a key cut short; one with bytes left over
-    'ssh-rsa ' + KEY.split()[1],
-    'ssh-ed25519 ' + base64.b64encode(KEY_BLOB[:-1]).decode(),
-    'ssh-ed25519 ' + base64.b64encode(KEY_BLOB + b'\x00').decode()])
+@pytest.mark.parametrize(
+    'key',
+    [
+        'ssh-ed25519 AAAA',
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5',
+        # an ed25519 blob under the ssh-rsa name; a key cut short; one with bytes left over
+        'ssh-rsa ' + KEY.split()[1],
+        'ssh-ed25519 ' + base64.b64encode(KEY_BLOB[:-1]).decode(),
+        'ssh-ed25519 ' + base64.b64encode(KEY_BLOB + b'\x00').decode(),
+    ],
+)
 def test_ssh_keys_are_checked_for_structure(key):
     with pytest.raises(InvalidInputError, match=r'ssh_keys\[0\] is not an OpenSSH public key'):
         normalize_cloud_init({'ssh_keys': [key]})
 
 
 def test_a_proxmox_snippet_is_found_by_name_and_checked_by_size():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
-        check_snippet, snippet_storage)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import check_snippet, snippet_storage
+
     document = '#cloud-config\npackages: [htop]\n'
-    assert snippet_storage([{'storage': 'local', 'content': 'iso,snippets'}, {'storage': 'b', 'content': 'snippets'},
-                            {'storage': 'a', 'content': 'images'}]) == 'b'
+    assert (
+        snippet_storage([{'storage': 'local', 'content': 'iso,snippets'}, {'storage': 'b', 'content': 'snippets'}, {'storage': 'a', 'content': 'images'}])
+        == 'b'
+    )
     assert snippet_storage([{'storage': 'a', 'content': 'images'}]) is None
     assert check_snippet('pve1', None, [], document)[1][0] == 'missing'
     volid = 'b:snippets/pureboot-user-data-{0}.yaml'.format(hashlib.sha256(document.encode()).hexdigest()[:16])

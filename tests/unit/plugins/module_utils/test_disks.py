@@ -2,10 +2,8 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import (
-    MAX_DISK_GB, diff_disks, validate_cpu, validate_disks)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    Connection, HypervisorDriver, check_blank_spec, diff_hardware)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import MAX_DISK_GB, diff_disks, validate_cpu, validate_disks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, HypervisorDriver, check_blank_spec, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import disk_record, vm_record
 
@@ -13,23 +11,25 @@ ALL = ('virtio', 'scsi', 'sata', 'ide')
 
 
 def vm(**fields):
-    base = dict(id='7', name='web', disks=[disk_record('scsi0', 10, 'local-lvm', 'scsi'),
-                                           disk_record('scsi1', 20, 'fast', 'scsi')])
+    base = dict(id='7', name='web', disks=[disk_record('scsi0', 10, 'local-lvm', 'scsi'), disk_record('scsi1', 20, 'fast', 'scsi')])
     base.update(fields)
     return vm_record(**base)
 
 
-@pytest.mark.parametrize('disks, message', [
-    ([{'storage': 'x'}], 'disks[0].size_gb is required'),
-    ([{'size_gb': 0}], 'disks[0].size_gb must be a whole number of GiB between 1 and 65536, got 0'),
-    ([{'size_gb': 8}, {'size_gb': MAX_DISK_GB + 1}], 'disks[1].size_gb must be a whole number of GiB between 1'),
-    ([{'size_gb': '8'}], 'disks[0].size_gb must be a whole number'),
-    ([{'size_gb': True}], 'disks[0].size_gb must be a whole number'),
-    ([{'size_gb': 8, 'interface': 'nvme'}], "disks[0].interface must be one of virtio, scsi, sata, ide, got 'nvme'"),
-    ([{'size_gb': 8, 'colour': 'red'}], 'disks[0]: unknown key(s) colour; known: size_gb, storage, interface'),
-    ([{'size_gb': 8, 'storage': ' '}], 'disks[0].storage is empty'),
-    (['8G'], 'disks[0] must be a dict'),
-])
+@pytest.mark.parametrize(
+    'disks, message',
+    [
+        ([{'storage': 'x'}], 'disks[0].size_gb is required'),
+        ([{'size_gb': 0}], 'disks[0].size_gb must be a whole number of GiB between 1 and 65536, got 0'),
+        ([{'size_gb': 8}, {'size_gb': MAX_DISK_GB + 1}], 'disks[1].size_gb must be a whole number of GiB between 1'),
+        ([{'size_gb': '8'}], 'disks[0].size_gb must be a whole number'),
+        ([{'size_gb': True}], 'disks[0].size_gb must be a whole number'),
+        ([{'size_gb': 8, 'interface': 'nvme'}], "disks[0].interface must be one of virtio, scsi, sata, ide, got 'nvme'"),
+        ([{'size_gb': 8, 'colour': 'red'}], 'disks[0]: unknown key(s) colour; known: size_gb, storage, interface'),
+        ([{'size_gb': 8, 'storage': ' '}], 'disks[0].storage is empty'),
+        (['8G'], 'disks[0] must be a dict'),
+    ],
+)
 def test_bad_disks_are_one_line(disks, message):
     with pytest.raises(InvalidInputError) as caught:
         validate_disks(disks, ALL, 'pve', "VM 'web'")
@@ -45,10 +45,13 @@ def test_good_disks_pass():
     validate_disks([{'size_gb': 1, 'storage': None, 'interface': None}, {'size_gb': MAX_DISK_GB}], ALL, 'h', 'VM')
 
 
-@pytest.mark.parametrize('spec, message', [
-    ({'cpu_sockets': 0}, 'cpu_sockets must be between 1 and 64, got 0'),
-    ({'cpu_sockets': 2, 'cpu_cores': 3}, 'cpu_cores (3, the total of virtual CPUs) must be a multiple of cpu_sockets (2)'),
-])
+@pytest.mark.parametrize(
+    'spec, message',
+    [
+        ({'cpu_sockets': 0}, 'cpu_sockets must be between 1 and 64, got 0'),
+        ({'cpu_sockets': 2, 'cpu_cores': 3}, 'cpu_cores (3, the total of virtual CPUs) must be a multiple of cpu_sockets (2)'),
+    ],
+)
 def test_cpu_sockets_checks(spec, message):
     with pytest.raises(InvalidInputError, match=message.replace('(', r'\(').replace(')', r'\)')):
         validate_cpu(spec, 'h', 'VM')
@@ -69,14 +72,12 @@ def test_the_same_or_no_size_difference_is_no_change():
 def test_a_smaller_disk_is_refused_before_any_write():
     with pytest.raises(InvalidInputError) as caught:
         diff_disks(vm()['disks'], [{'size_gb': 10}, {'size_gb': 5}], {}, 'scsi', 'pve', "VM 'web'")
-    assert str(caught.value) == ("pve: VM 'web': disks[1].size_gb is 5, and disk 'scsi1' has 20 GiB: a disk is never "
-                                 "shrunk; give 20 or more")
+    assert str(caught.value) == ("pve: VM 'web': disks[1].size_gb is 5, and disk 'scsi1' has 20 GiB: a disk is never shrunk; give 20 or more")
 
 
 def test_a_disk_beyond_the_vm_s_is_added_with_the_storage_rule():
     # The disk's own storage, else the VM's `storage` option, else the storage of the VM's first disk.
-    disks = [{'size_gb': 10}, {'size_gb': 20}, {'size_gb': 1, 'storage': 'own', 'interface': 'sata'},
-             {'size_gb': 2}]
+    disks = [{'size_gb': 10}, {'size_gb': 20}, {'size_gb': 1, 'storage': 'own', 'interface': 'sata'}, {'size_gb': 2}]
     change = diff_disks(vm()['disks'], disks, {}, 'scsi', 'pve', 'VM')
     assert change['grow'] == []
     assert change['add'] == [disk_record(None, 1, 'own', 'sata'), disk_record(None, 2, 'local-lvm', 'scsi')]
@@ -90,8 +91,7 @@ def test_a_disk_beyond_the_vm_s_is_added_with_the_storage_rule():
 def test_check_blank_spec_wants_a_disk_and_a_nic():
     with pytest.raises(InvalidInputError) as caught:
         check_blank_spec({'name': 'web'}, 'pve')
-    assert str(caught.value) == ("pve: VM 'web': a VM without template is created blank and needs at least one disk "
-                                 "(disks) and one NIC (networks)")
+    assert str(caught.value) == ("pve: VM 'web': a VM without template is created blank and needs at least one disk (disks) and one NIC (networks)")
     with pytest.raises(InvalidInputError, match=r'needs at least one NIC \(networks\)$'):
         check_blank_spec({'name': 'web', 'disks': [{'size_gb': 1}], 'networks': []}, 'pve')
     check_blank_spec({'name': 'web', 'disks': [{'size_gb': 1}], 'networks': [{'network': 'n'}]}, 'pve')
@@ -103,8 +103,7 @@ class Typed(HypervisorDriver):
 
     TYPE = 'typed'
     LOGINS = (('token',),)
-    FOREIGN = {'connection': (), 'placement': (), 'hardware': ('start_on_boot',), 'vm_filters': (),
-               'template_filters': ()}
+    FOREIGN = {'connection': (), 'placement': (), 'hardware': ('start_on_boot',), 'vm_filters': (), 'template_filters': ()}
     DISK_INTERFACES = ('virtio', 'sata')
     DEFAULT_DISK_INTERFACE = 'sata'
 
@@ -147,4 +146,6 @@ def test_generic_hardware_keys_compare_as_values():
     current = vm(cpu_sockets=1, cpu_type='host', start_on_boot=False)
     assert diff_hardware(current, {'cpu_sockets': 1, 'cpu_type': 'host', 'start_on_boot': False}) == {}
     assert diff_hardware(current, {'cpu_sockets': 2, 'start_on_boot': True}) == {
-        'cpu_sockets': {'before': 1, 'after': 2}, 'start_on_boot': {'before': False, 'after': True}}
+        'cpu_sockets': {'before': 1, 'after': 2},
+        'start_on_boot': {'before': False, 'after': True},
+    }

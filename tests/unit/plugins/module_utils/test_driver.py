@@ -3,25 +3,41 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    Connection, apply_to_record, check_boot_order, check_named, connection_label, desired_nics, diff_hardware,
-    normalize_tags, parallel_map, validate_hardware, with_pxe_boot)
+    Connection,
+    apply_to_record,
+    check_boot_order,
+    check_named,
+    connection_label,
+    desired_nics,
+    diff_hardware,
+    normalize_tags,
+    parallel_map,
+    validate_hardware,
+    with_pxe_boot,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 
 def vm(**fields):
-    base = dict(id='7', name='web', cpu_cores=2, memory_mb=2048, boot_order=['disk', 'network'], firmware='bios',
-                description='', tags=['a', 'b'],
-                nics=[nic_record('net0', '52:54:00:00:00:01', 'vmbr0', 'virtio'),
-                      nic_record('net1', '52:54:00:00:00:02', 'vmbr1', 'e1000', 20)])
+    base = dict(
+        id='7',
+        name='web',
+        cpu_cores=2,
+        memory_mb=2048,
+        boot_order=['disk', 'network'],
+        firmware='bios',
+        description='',
+        tags=['a', 'b'],
+        nics=[nic_record('net0', '52:54:00:00:00:01', 'vmbr0', 'virtio'), nic_record('net1', '52:54:00:00:00:02', 'vmbr1', 'e1000', 20)],
+    )
     base.update(fields)
     return vm_record(**base)
 
 
 def test_connection_defaults_name_and_hides_secrets():
-    conn = Connection({'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006/', 'username': 'root@pam',
-                       'password': 's3cret-pass'})
+    conn = Connection({'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006/', 'username': 'root@pam', 'password': 's3cret-pass'})
     expected = ('pve1.example.com', 'pve1.example.com', 8006, 30, True)
     assert (conn.name, conn.host, conn.port, conn.timeout, conn.verify_ssl) == expected
     assert conn.tls_verify() is True
@@ -29,28 +45,38 @@ def test_connection_defaults_name_and_hides_secrets():
     assert conn.secrets == ['s3cret-pass']
 
 
-@pytest.mark.parametrize('options, message', [
-    ({'api_url': 'https://x'}, "option 'type' is required"),
-    ({'type': 'proxmox'}, "option 'api_url' is required"),
-    ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an https URL'),
-    ({'type': 'proxmox', 'api_url': 'http://pve.example.com:8006'}, 'uses plain http; hypervisor APIs are reached over https only'),
-    ({'type': 'ovirt', 'api_url': 'http://engine.example.com/ovirt-engine/api'}, 'uses plain http'),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'colour': 1}, 'unknown hypervisor option(s): colour'),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be between 1 and 3600 seconds, got 0"),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 10 ** 12}, "'timeout' must be between 1 and 3600 seconds"),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'ca_file': '/nonexistent/ca.pem'}, "ca_file '/nonexistent/ca.pem' does not exist"),
-    ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: libvirt, ovirt, proxmox"),
-    ({'type': 'ovirt', 'api_url': 'https://x', 'username': 'admin@internal'},
-     'missing credentials: give username + password or token'),
-    ({'type': 'ovirt', 'api_url': 'https://x', 'token': 'abcd', 'api_token_id': 'a@pve!b', 'api_token_secret': 'c'},
-     "option 'api_token_id' does not apply to ovirt hypervisors"),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'username': 'root@pam'}, 'missing credentials: give username + password'
-                                                                          ' or api_token_id + api_token_secret'),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'token': 'abcd', 'username': 'u', 'password': 'p'},
-     "option 'token' does not apply to proxmox hypervisors"),
-    ({'type': 'proxmox', 'api_url': 'https://x', 'api_token_id': 'root@pam', 'api_token_secret': 'abcd'},
-     "api_token_id must look like 'user@realm!tokenname'"),
-])
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'api_url': 'https://x'}, "option 'type' is required"),
+        ({'type': 'proxmox'}, "option 'api_url' is required"),
+        ({'type': 'proxmox', 'api_url': 'ftp://x'}, 'is not an https URL'),
+        ({'type': 'proxmox', 'api_url': 'http://pve.example.com:8006'}, 'uses plain http; hypervisor APIs are reached over https only'),
+        ({'type': 'ovirt', 'api_url': 'http://engine.example.com/ovirt-engine/api'}, 'uses plain http'),
+        ({'type': 'proxmox', 'api_url': 'https://x', 'colour': 1}, 'unknown hypervisor option(s): colour'),
+        ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 0}, "'timeout' must be between 1 and 3600 seconds, got 0"),
+        ({'type': 'proxmox', 'api_url': 'https://x', 'timeout': 10**12}, "'timeout' must be between 1 and 3600 seconds"),
+        ({'type': 'proxmox', 'api_url': 'https://x', 'ca_file': '/nonexistent/ca.pem'}, "ca_file '/nonexistent/ca.pem' does not exist"),
+        ({'type': 'vmware', 'api_url': 'https://x'}, "unknown hypervisor type 'vmware'; known: libvirt, ovirt, proxmox"),
+        ({'type': 'ovirt', 'api_url': 'https://x', 'username': 'admin@internal'}, 'missing credentials: give username + password or token'),
+        (
+            {'type': 'ovirt', 'api_url': 'https://x', 'token': 'abcd', 'api_token_id': 'a@pve!b', 'api_token_secret': 'c'},
+            "option 'api_token_id' does not apply to ovirt hypervisors",
+        ),
+        (
+            {'type': 'proxmox', 'api_url': 'https://x', 'username': 'root@pam'},
+            'missing credentials: give username + password or api_token_id + api_token_secret',
+        ),
+        (
+            {'type': 'proxmox', 'api_url': 'https://x', 'token': 'abcd', 'username': 'u', 'password': 'p'},
+            "option 'token' does not apply to proxmox hypervisors",
+        ),
+        (
+            {'type': 'proxmox', 'api_url': 'https://x', 'api_token_id': 'root@pam', 'api_token_secret': 'abcd'},
+            "api_token_id must look like 'user@realm!tokenname'",
+        ),
+    ],
+)
 def test_bad_connection_options_are_one_clear_line(options, message):
     with pytest.raises(InvalidInputError) as caught:
         driver_for(options)
@@ -58,19 +84,22 @@ def test_bad_connection_options_are_one_clear_line(options, message):
     assert '\n' not in str(caught.value)
 
 
-@pytest.mark.parametrize('spec, message', [
-    ({'cpu_cores': 0}, 'cpu_cores must be between 1 and 512, got 0'),
-    ({'memory_mb': 8}, 'memory_mb must be between 16'),
-    ({'firmware': 'coreboot'}, 'firmware must be one of bios, uefi'),
-    ({'boot_order': ['floppy']}, 'boot_order entries must be network, disk, cdrom'),
-    ({'networks': [{'mac': '52:54:00'}]}, "networks[0].mac '52:54:00' is not a MAC address"),
-    ({'networks': [{'vlan': 5000}]}, 'networks[0].vlan must be between 1 and 4094'),
-    ({'boot_order': ['disk', 'network', 'disk']}, 'boot_order names disk more than once; give each device once'),
-    ({'tags': ['a', 'B', 'has space']}, "got 'has space'"),
-    ({'tags': ['a;b']}, "tags must be 1-50 letters, digits, '_', '-' or '.', not starting with '-' or '.'; got 'a;b'"),
-    ({'tags': ['-lead']}, "got '-lead'"),
-    ({'tags': ['x' * 51]}, 'tags must be 1-50'),
-])
+@pytest.mark.parametrize(
+    'spec, message',
+    [
+        ({'cpu_cores': 0}, 'cpu_cores must be between 1 and 512, got 0'),
+        ({'memory_mb': 8}, 'memory_mb must be between 16'),
+        ({'firmware': 'coreboot'}, 'firmware must be one of bios, uefi'),
+        ({'boot_order': ['floppy']}, 'boot_order entries must be network, disk, cdrom'),
+        ({'networks': [{'mac': '52:54:00'}]}, "networks[0].mac '52:54:00' is not a MAC address"),
+        ({'networks': [{'vlan': 5000}]}, 'networks[0].vlan must be between 1 and 4094'),
+        ({'boot_order': ['disk', 'network', 'disk']}, 'boot_order names disk more than once; give each device once'),
+        ({'tags': ['a', 'B', 'has space']}, "got 'has space'"),
+        ({'tags': ['a;b']}, "tags must be 1-50 letters, digits, '_', '-' or '.', not starting with '-' or '.'; got 'a;b'"),
+        ({'tags': ['-lead']}, "got '-lead'"),
+        ({'tags': ['x' * 51]}, 'tags must be 1-50'),
+    ],
+)
 def test_hardware_checks(spec, message):
     with pytest.raises(InvalidInputError) as caught:
         validate_hardware(dict(spec, name='web'), 'hv1')
@@ -79,16 +108,26 @@ def test_hardware_checks(spec, message):
 
 
 def test_identical_desired_state_has_no_changes():
-    assert diff_hardware(vm(), {'cpu_cores': 2, 'memory_mb': '2048', 'tags': ['B', 'a'], 'description': None,
-                                'boot_order': ['disk', 'network'], 'firmware': 'bios',
-                                'networks': [{'network': 'vmbr0'}, {'network': 'vmbr1', 'vlan': '20',
-                                                                    'mac': '52-54-00-00-00-02'}]}) == {}
+    assert (
+        diff_hardware(
+            vm(),
+            {
+                'cpu_cores': 2,
+                'memory_mb': '2048',
+                'tags': ['B', 'a'],
+                'description': None,
+                'boot_order': ['disk', 'network'],
+                'firmware': 'bios',
+                'networks': [{'network': 'vmbr0'}, {'network': 'vmbr1', 'vlan': '20', 'mac': '52-54-00-00-00-02'}],
+            },
+        )
+        == {}
+    )
 
 
 def test_only_the_keys_that_differ_are_changes():
     changes = diff_hardware(vm(), {'cpu_cores': 4, 'memory_mb': 2048, 'description': 'new', 'tags': ['a']})
-    assert changes == {'cpu_cores': {'before': 2, 'after': 4}, 'description': {'before': '', 'after': 'new'},
-                       'tags': {'before': ['a', 'b'], 'after': ['a']}}
+    assert changes == {'cpu_cores': {'before': 2, 'after': 4}, 'description': {'before': '', 'after': 'new'}, 'tags': {'before': ['a', 'b'], 'after': ['a']}}
     after = apply_to_record(vm(), changes)
     assert (after['cpu_cores'], after['description'], after['tags']) == (4, 'new', ['a'])
 
@@ -105,7 +144,8 @@ def test_network_changes_keep_what_was_not_given():
 
 def test_desired_nics_for_a_vm_without_nics():
     assert desired_nics([], [{'network': 'ovirtmgmt', 'mac': 'AA:BB:CC:DD:EE:FF'}]) == [
-        {'name': None, 'mac': 'aa:bb:cc:dd:ee:ff', 'network': 'ovirtmgmt', 'model': None, 'vlan': None}]
+        {'name': None, 'mac': 'aa:bb:cc:dd:ee:ff', 'network': 'ovirtmgmt', 'model': None, 'vlan': None}
+    ]
 
 
 def test_pxe_boot_puts_network_first():
@@ -121,31 +161,47 @@ def test_parallel_map_keeps_order_and_raises_in_the_caller():
         if x == 3:
             raise ValueError('three')
         return x
+
     with pytest.raises(ValueError, match='three'):
         parallel_map(boom, range(5), 3)
 
 
-@pytest.mark.parametrize('options, label', [
-    ({'name': 'pve-lab', 'api_url': 'https://pve1.example.com:8006'}, 'pve-lab'),
-    ({'api_url': 'https://pve1.example.com:8006/'}, 'pve1.example.com'),
-    ({'api_url': 'https://[fd00::5]:8006'}, 'fd00::5'),
-    ({'api_url': 'https://[fd00::5:8006'}, 'https://[fd00::5:8006'),
-    ({}, 'hypervisor'),
-])
+@pytest.mark.parametrize(
+    'options, label',
+    [
+        ({'name': 'pve-lab', 'api_url': 'https://pve1.example.com:8006'}, 'pve-lab'),
+        ({'api_url': 'https://pve1.example.com:8006/'}, 'pve1.example.com'),
+        ({'api_url': 'https://[fd00::5]:8006'}, 'fd00::5'),
+        ({'api_url': 'https://[fd00::5:8006'}, 'https://[fd00::5:8006'),
+        ({}, 'hypervisor'),
+    ],
+)
 def test_one_way_to_name_a_connection(options, label):
     assert connection_label(options) == label
 
 
-@pytest.mark.parametrize('options, call, message', [
-    ({'type': 'proxmox', 'username': 'root@pam', 'password': 'x'}, lambda d: d.list_vms(cluster='Default'),
-     "pve: filter 'cluster' does not apply to proxmox hypervisors"),
-    ({'type': 'proxmox', 'username': 'root@pam', 'password': 'x'}, lambda d: d.list_templates(cluster='Default'),
-     "pve: filter 'cluster' does not apply to proxmox hypervisors"),
-    ({'type': 'ovirt', 'token': 'x'}, lambda d: d.list_templates(node='host1'),
-     "pve: filter 'node' does not apply to ovirt hypervisors"),
-    ({'type': 'ovirt', 'token': 'x'}, lambda d: d.validate_spec({'name': 'web', 'pool': 'lab'}),
-     "pve: VM 'web': option 'pool' does not apply to ovirt hypervisors"),
-], ids=['proxmox-vm-cluster', 'proxmox-template-cluster', 'ovirt-template-node', 'ovirt-pool'])
+@pytest.mark.parametrize(
+    'options, call, message',
+    [
+        (
+            {'type': 'proxmox', 'username': 'root@pam', 'password': 'x'},
+            lambda d: d.list_vms(cluster='Default'),
+            "pve: filter 'cluster' does not apply to proxmox hypervisors",
+        ),
+        (
+            {'type': 'proxmox', 'username': 'root@pam', 'password': 'x'},
+            lambda d: d.list_templates(cluster='Default'),
+            "pve: filter 'cluster' does not apply to proxmox hypervisors",
+        ),
+        ({'type': 'ovirt', 'token': 'x'}, lambda d: d.list_templates(node='host1'), "pve: filter 'node' does not apply to ovirt hypervisors"),
+        (
+            {'type': 'ovirt', 'token': 'x'},
+            lambda d: d.validate_spec({'name': 'web', 'pool': 'lab'}),
+            "pve: VM 'web': option 'pool' does not apply to ovirt hypervisors",
+        ),
+    ],
+    ids=['proxmox-vm-cluster', 'proxmox-template-cluster', 'ovirt-template-node', 'ovirt-pool'],
+)
 def test_what_a_type_does_not_have_fails_by_one_rule_before_any_request(options, call, message):
     # Port 9 of a loopback address: nothing answers there, so any request would fail otherwise.
     driver = driver_for(dict(options, name='pve', api_url='https://127.0.0.1:9'))
@@ -183,12 +239,14 @@ def test_check_named_lists_what_exists():
     assert str(caught.value) == "hv1: cluster 'c' not found; available: none"
 
 
-@pytest.mark.parametrize('spec, nics, devices, message', [
-    ({'boot_order': ['network', 'disk'], 'pxe_boot': True}, [], None,
-     'pxe_boot needs a NIC to boot from the network, and the VM has none; give networks'),
-    ({'boot_order': ['network', 'disk']}, [], None, 'boot_order names network, and the VM has no NIC; give networks'),
-    ({'boot_order': ['cdrom', 'disk']}, [{'name': 'net0'}], ['disk'], 'boot_order names cdrom, and the VM has no such device'),
-])
+@pytest.mark.parametrize(
+    'spec, nics, devices, message',
+    [
+        ({'boot_order': ['network', 'disk'], 'pxe_boot': True}, [], None, 'pxe_boot needs a NIC to boot from the network, and the VM has none; give networks'),
+        ({'boot_order': ['network', 'disk']}, [], None, 'boot_order names network, and the VM has no NIC; give networks'),
+        ({'boot_order': ['cdrom', 'disk']}, [{'name': 'net0'}], ['disk'], 'boot_order names cdrom, and the VM has no such device'),
+    ],
+)
 def test_the_boot_order_names_only_devices_the_vm_has(spec, nics, devices, message):
     with pytest.raises(InvalidInputError) as caught:
         check_boot_order(dict(spec, name='web'), nics, 'hv1', devices=devices)
@@ -204,6 +262,7 @@ def test_a_boot_order_the_vm_can_follow_passes():
 def test_a_multicast_mac_is_refused_on_every_type():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import validate_hardware
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+
     validate_hardware({'name': 'x', 'networks': [{'mac': '52:54:00:00:00:01'}]}, 'hv')
-    with pytest.raises(InvalidInputError, match="networks\\[0\\].mac '01:00:5E:00:00:01' is a multicast address"):
+    with pytest.raises(InvalidInputError, match=r"networks\[0\]\.mac '01:00:5E:00:00:01' is a multicast address"):
         validate_hardware({'name': 'x', 'networks': [{'mac': '01:00:5E:00:00:01'}]}, 'hv')

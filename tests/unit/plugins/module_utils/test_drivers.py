@@ -84,6 +84,7 @@ def choices_naming_types(spec, found):
 
 def test_the_doc_fragment_names_exactly_the_registered_types():
     from ansible_collections.pureboot.hypervisors.plugins.doc_fragments.hypervisor import ModuleDocFragment
+
     doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
     assert set(doc['options']['hypervisor']['suboptions']['type']['choices']) == set(HYPERVISOR_TYPES)
 
@@ -91,8 +92,11 @@ def test_the_doc_fragment_names_exactly_the_registered_types():
 @pytest.mark.parametrize('module', sorted(p.stem for p in (COLLECTION / 'plugins' / 'modules').glob('*.py')))
 def test_every_module_doc_names_exactly_the_registered_types(module):
     source = (COLLECTION / 'plugins' / 'modules' / (module + '.py')).read_text()
-    docs = [yaml.safe_load(ast.literal_eval(node.value)) for node in ast.parse(source).body
-            if isinstance(node, ast.Assign) and node.targets[0].id in ('DOCUMENTATION', 'RETURN')]
+    docs = [
+        yaml.safe_load(ast.literal_eval(node.value))
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and node.targets[0].id in ('DOCUMENTATION', 'RETURN')
+    ]
     for named in type_descriptions(docs, []):
         assert named == set(HYPERVISOR_TYPES), module
 

@@ -3,8 +3,7 @@ for: one rule (completed_for_its_system) for the hypervisors and PureBoot."""
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import (
-    pureboot_with_env_fallbacks, with_env_fallbacks)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks, with_env_fallbacks
 
 PVE_ENV = {
     'PUREBOOT_HV_TYPE': 'proxmox',
@@ -17,8 +16,13 @@ PVE_ENV = {
 
 def test_an_empty_connection_is_the_environments_connection():
     completed = with_env_fallbacks({}, PVE_ENV)
-    assert completed == {'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006', 'username': 'root@pam',
-                         'password': 'pve-secret', 'ca_file': '/etc/pki/pve-ca.pem'}
+    assert completed == {
+        'type': 'proxmox',
+        'api_url': 'https://pve1.example.com:8006',
+        'username': 'root@pam',
+        'password': 'pve-secret',
+        'ca_file': '/etc/pki/pve-ca.pem',
+    }
 
 
 def test_unset_values_given_as_none_or_empty_are_filled():
@@ -26,19 +30,22 @@ def test_unset_values_given_as_none_or_empty_are_filled():
     assert (completed['type'], completed['username'], completed['password']) == ('proxmox', 'root@pam', 'pve-secret')
 
 
-@pytest.mark.parametrize('connection', [
-    {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api', 'token': 'engine-token'},
-    {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api'},
-    {'type': 'proxmox', 'api_url': 'https://pve2.example.com:8006'},
-], ids=['other-type-with-token', 'other-type-without-credentials', 'same-type-other-url'])
+@pytest.mark.parametrize(
+    'connection',
+    [
+        {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api', 'token': 'engine-token'},
+        {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api'},
+        {'type': 'proxmox', 'api_url': 'https://pve2.example.com:8006'},
+    ],
+    ids=['other-type-with-token', 'other-type-without-credentials', 'same-type-other-url'],
+)
 def test_another_system_gets_none_of_the_environments_values(connection):
     completed = with_env_fallbacks(connection, PVE_ENV)
     assert completed == connection
 
 
 def test_a_connection_with_credentials_of_its_own_keeps_them_and_takes_only_the_ca_file():
-    connection = {'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006/', 'api_token_id': 'ci@pve!t',
-                  'api_token_secret': 'token-secret'}
+    connection = {'type': 'proxmox', 'api_url': 'https://pve1.example.com:8006/', 'api_token_id': 'ci@pve!t', 'api_token_secret': 'token-secret'}
     completed = with_env_fallbacks(connection, PVE_ENV)
     assert 'password' not in completed and 'username' not in completed
     assert completed['ca_file'] == '/etc/pki/pve-ca.pem'
@@ -66,8 +73,11 @@ PUREBOOT_ENV = {
 
 def test_an_empty_pureboot_option_is_the_environments_server():
     assert pureboot_with_env_fallbacks({'url': None, 'api_key': None, 'timeout': 30}, PUREBOOT_ENV) == {
-        'url': 'https://pureboot.example.com', 'api_key': 'pb_live_from_awx', 'ca_file': '/etc/pki/pureboot-ca.pem',
-        'timeout': 30}
+        'url': 'https://pureboot.example.com',
+        'api_key': 'pb_live_from_awx',
+        'ca_file': '/etc/pki/pureboot-ca.pem',
+        'timeout': 30,
+    }
 
 
 def test_the_same_server_in_another_spelling_takes_the_environments_key():
@@ -75,11 +85,15 @@ def test_the_same_server_in_another_spelling_takes_the_environments_key():
     assert completed['api_key'] == 'pb_live_from_awx'
 
 
-@pytest.mark.parametrize('options', [
-    {'url': 'https://evil.example.com'},
-    {'url': 'https://evil.example.com', 'api_key': None, 'ca_file': ''},
-    {'url': 'https://pureboot.example.com.evil.example.com'},
-], ids=['other-server', 'other-server-unset-values', 'other-server-same-prefix'])
+@pytest.mark.parametrize(
+    'options',
+    [
+        {'url': 'https://evil.example.com'},
+        {'url': 'https://evil.example.com', 'api_key': None, 'ca_file': ''},
+        {'url': 'https://pureboot.example.com.evil.example.com'},
+    ],
+    ids=['other-server', 'other-server-unset-values', 'other-server-same-prefix'],
+)
 def test_another_pureboot_server_gets_none_of_the_environments_values(options):
     completed = pureboot_with_env_fallbacks(options, PUREBOOT_ENV)
     assert 'pb_live_from_awx' not in completed.values() and '/etc/pki/pureboot-ca.pem' not in completed.values()
@@ -92,5 +106,5 @@ def test_a_pureboot_option_with_a_login_of_its_own_keeps_it_and_takes_only_the_c
 
 
 def test_without_pureboot_url_in_the_environment_its_key_fills_any_server_without_one():
-    env = dict((k, v) for k, v in PUREBOOT_ENV.items() if k != 'PUREBOOT_URL')
+    env = {k: v for k, v in PUREBOOT_ENV.items() if k != 'PUREBOOT_URL'}
     assert pureboot_with_env_fallbacks({'url': 'https://pb2.example.com'}, env)['api_key'] == 'pb_live_from_awx'

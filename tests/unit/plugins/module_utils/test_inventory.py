@@ -4,8 +4,7 @@ PureBoot node, default groups, warnings), and collect()'s refusal of filters it 
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import AUTH, INVALID_INPUT, HypervisorError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import (
-    FILTER_KEYS, collect, inventory_hosts, validate_filters)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import FILTER_KEYS, collect, inventory_hosts, validate_filters
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import NODE_VIEW_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
@@ -24,14 +23,15 @@ def vm(name, hypervisor='pve-lab', macs=(MAC,), **fields):
 
 def node(mac=MAC, **fields):
     """A node as PureBoot lists it, with a key the inventory must not show (node_view keeps NODE_VIEW_KEYS)."""
-    return dict({'id': 'node-1', 'mac_address': mac, 'hostname': None, 'state': 'active', 'ip_address': None,
-                 'tags': ['pxe'], 'created_at': '2026-01-01T00:00:00Z'}, **fields)
+    return dict(
+        {'id': 'node-1', 'mac_address': mac, 'hostname': None, 'state': 'active', 'ip_address': None, 'tags': ['pxe'], 'created_at': '2026-01-01T00:00:00Z'},
+        **fields,
+    )
 
 
 def fetched(vms, nodes=None, skipped=(), warnings=(), pureboot_error=None):
     """collect()'s data; nodes None: no PureBoot configured (or, with pureboot_error, not read)."""
-    return {'vms': list(vms), 'nodes': nodes, 'skipped': list(skipped), 'warnings': list(warnings),
-            'pureboot_error': pureboot_error}
+    return {'vms': list(vms), 'nodes': nodes, 'skipped': list(skipped), 'warnings': list(warnings), 'pureboot_error': pureboot_error}
 
 
 def one_host(data, trust_pureboot_ip=False):
@@ -41,6 +41,7 @@ def one_host(data, trust_pureboot_ip=False):
 
 
 # Host names
+
 
 def test_a_host_is_named_after_its_vm_and_a_vm_without_a_name_after_its_id():
     hosts, warnings = inventory_hosts(fetched([vm('web'), vm(None, id='7e2a')]))
@@ -52,39 +53,44 @@ def test_a_name_on_several_hypervisors_is_none_of_their_hosts_each_is_prefixed_w
     first = vm('db', hypervisor='pve-lab', id='100')
     second = vm('db', hypervisor='rhv', hypervisor_type='ovirt', id='5d1f')
     hosts, warnings = inventory_hosts(fetched([first, second]))
-    assert [(host.name, host.variables['pureboot_vm']['id']) for host in hosts] == [
-        ('pve-lab_db', '100'), ('rhv_db', '5d1f')]
-    assert warnings == ["2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is "
-                        "'pve-lab_db'",
-                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is 'rhv_db'"]
+    assert [(host.name, host.variables['pureboot_vm']['id']) for host in hosts] == [('pve-lab_db', '100'), ('rhv_db', '5d1f')]
+    assert warnings == [
+        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is 'pve-lab_db'",
+        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 5d1f is 'rhv_db'",
+    ]
 
 
 def test_the_hypervisors_that_were_skipped_and_their_warnings_come_before_the_renames():
-    data = fetched([vm('db'), vm('db', hypervisor='rhv', hypervisor_type='ovirt')],
-                   skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
-                   warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"])
+    data = fetched(
+        [vm('db'), vm('db', hypervisor='rhv', hypervisor_type='ovirt')],
+        skipped=[{'hypervisor': 'gone', 'error': 'gone: cannot reach https://127.0.0.1:9'}],
+        warnings=["pve-lab: node 'pve2' is offline; its VMs are listed without details"],
+    )
     _hosts, warnings = inventory_hosts(data)
-    assert warnings == ['skipped gone: cannot reach https://127.0.0.1:9',
-                        "pve-lab: node 'pve2' is offline; its VMs are listed without details",
-                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is "
-                        "'pve-lab_db'",
-                        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 100 is 'rhv_db'"]
+    assert warnings == [
+        'skipped gone: cannot reach https://127.0.0.1:9',
+        "pve-lab: node 'pve2' is offline; its VMs are listed without details",
+        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on pve-lab with id 100 is 'pve-lab_db'",
+        "2 VMs are named 'db' (on pve-lab, rhv); the host of the one on rhv with id 100 is 'rhv_db'",
+    ]
 
 
 # ansible_host
 
-@pytest.mark.parametrize('vm_addresses, node_address, trust_pureboot_ip, expected', [
-    (['192.0.2.5', '198.51.100.5'], '10.0.0.9', False, '192.0.2.5'),
-    (['192.0.2.5'], '10.0.0.9', True, '192.0.2.5'),
-    ([], '10.0.0.9', False, None),
-    ([], '10.0.0.9', True, '10.0.0.9'),
-    ([], None, True, None),
-], ids=['hypervisor-first', 'hypervisor-even-if-pureboot-trusted', 'pureboot-not-trusted', 'pureboot-trusted',
-        'nobody-knows'])
-def test_ansible_host_is_the_hypervisors_first_address_then_pureboots_only_when_trusted(
-        vm_addresses, node_address, trust_pureboot_ip, expected):
-    host = one_host(fetched([vm('web', ip_addresses=vm_addresses)], nodes=[node(ip_address=node_address)]),
-                    trust_pureboot_ip)
+
+@pytest.mark.parametrize(
+    'vm_addresses, node_address, trust_pureboot_ip, expected',
+    [
+        (['192.0.2.5', '198.51.100.5'], '10.0.0.9', False, '192.0.2.5'),
+        (['192.0.2.5'], '10.0.0.9', True, '192.0.2.5'),
+        ([], '10.0.0.9', False, None),
+        ([], '10.0.0.9', True, '10.0.0.9'),
+        ([], None, True, None),
+    ],
+    ids=['hypervisor-first', 'hypervisor-even-if-pureboot-trusted', 'pureboot-not-trusted', 'pureboot-trusted', 'nobody-knows'],
+)
+def test_ansible_host_is_the_hypervisors_first_address_then_pureboots_only_when_trusted(vm_addresses, node_address, trust_pureboot_ip, expected):
+    host = one_host(fetched([vm('web', ip_addresses=vm_addresses)], nodes=[node(ip_address=node_address)]), trust_pureboot_ip)
     assert host.variables.get('ansible_host') == expected
     assert ('ansible_host' in host.variables) == (expected is not None)
 
@@ -102,11 +108,11 @@ def test_without_pureboot_trusting_it_changes_nothing():
 
 # Default groups
 
+
 def test_the_default_groups_with_pureboot_name_the_hypervisor_type_status_and_node_state():
     host = one_host(fetched([vm('web', hypervisor='pve-lab', status='stopped')], nodes=[node(state='installing')]))
     # Raw names: the plugin turns them into Ansible's group names (pve-lab becomes pve_lab there).
-    assert host.groups == ['pureboot_hypervisor_pve-lab', 'pureboot_type_proxmox', 'pureboot_status_stopped',
-                           'pureboot_state_installing']
+    assert host.groups == ['pureboot_hypervisor_pve-lab', 'pureboot_type_proxmox', 'pureboot_status_stopped', 'pureboot_state_installing']
 
 
 def test_without_pureboot_there_is_no_node_variable_and_no_state_group():
@@ -115,8 +121,7 @@ def test_without_pureboot_there_is_no_node_variable_and_no_state_group():
     assert 'pureboot_node' not in host.variables
 
 
-@pytest.mark.parametrize('nodes', [[], [node('52:54:00:00:00:99')], [node(state=None)]],
-                         ids=['no-nodes', 'another-mac', 'node-without-state'])
+@pytest.mark.parametrize('nodes', [[], [node('52:54:00:00:00:99')], [node(state=None)]], ids=['no-nodes', 'another-mac', 'node-without-state'])
 def test_with_pureboot_a_vm_without_a_node_or_its_state_is_unregistered(nodes):
     host = one_host(fetched([vm('web')], nodes=nodes))
     assert host.groups[-1] == 'pureboot_unregistered'
@@ -125,9 +130,11 @@ def test_with_pureboot_a_vm_without_a_node_or_its_state_is_unregistered(nodes):
 
 # The PureBoot node: only by a NIC's MAC
 
+
 def test_the_node_is_the_one_with_the_mac_of_one_of_the_vms_nics_and_shows_only_the_node_view():
-    host = one_host(fetched([vm('web', macs=('52:54:00:00:00:0a', MAC))],
-                            nodes=[node('52:54:00:00:00:99', id='other'), node(MAC.upper(), workflow_id='ubuntu')]))
+    host = one_host(
+        fetched([vm('web', macs=('52:54:00:00:00:0a', MAC))], nodes=[node('52:54:00:00:00:99', id='other'), node(MAC.upper(), workflow_id='ubuntu')])
+    )
     assert host.variables['pureboot_node']['id'] == 'node-1'
     assert host.variables['pureboot_node']['workflow_id'] == 'ubuntu'
     assert set(host.variables['pureboot_node']) == set(NODE_VIEW_KEYS)
@@ -154,15 +161,25 @@ def test_the_vm_record_is_the_fetched_one():
 
 # collect(): filters
 
+
 def unreachable_proxmox():
     """A complete connection to a loopback port where nothing answers: any request fails as unreachable."""
-    return {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://127.0.0.1:9', 'username': 'root@pam',
-            'password': 'x', 'api_token_id': None, 'api_token_secret': None, 'token': None, 'verify_ssl': True,
-            'ca_file': None, 'timeout': 5}
+    return {
+        'name': 'pve-lab',
+        'type': 'proxmox',
+        'api_url': 'https://127.0.0.1:9',
+        'username': 'root@pam',
+        'password': 'x',
+        'api_token_id': None,
+        'api_token_secret': None,
+        'token': None,
+        'verify_ssl': True,
+        'ca_file': None,
+        'timeout': 5,
+    }
 
 
-@pytest.mark.parametrize('filters, unknown', [({'colour': 'red'}, 'colour'),
-                                              ({'name': 'web*', 'tag': ['db'], 'cluster': 'c1'}, 'cluster, tag')])
+@pytest.mark.parametrize('filters, unknown', [({'colour': 'red'}, 'colour'), ({'name': 'web*', 'tag': ['db'], 'cluster': 'c1'}, 'cluster, tag')])
 def test_unknown_filter_keys_fail_with_one_line_before_any_hypervisor_is_asked(filters, unknown):
     # strict: had a hypervisor been asked first, its unreachable error would be the one raised.
     with pytest.raises(HypervisorError) as caught:
@@ -177,12 +194,18 @@ def test_filters_left_empty_are_not_filters():
     assert validate_filters({'colour': None, 'name': None}) == {}
 
 
-@pytest.mark.parametrize('filters, message', [
-    ({'status': ['runing']}, 'value of status must be one or more of: running, stopped, paused, suspended, starting, '
-                             'stopping, locked, unknown. Got no match for: runing'),
-    ({'status': 'runing'}, 'Got no match for: runing'),
-    ({'tags': {'web': True}}, "tags"),
-], ids=['misspelt-status', 'misspelt-single-status', 'tags-not-a-list'])
+@pytest.mark.parametrize(
+    'filters, message',
+    [
+        (
+            {'status': ['runing']},
+            'value of status must be one or more of: running, stopped, paused, suspended, starting, stopping, locked, unknown. Got no match for: runing',
+        ),
+        ({'status': 'runing'}, 'Got no match for: runing'),
+        ({'tags': {'web': True}}, 'tags'),
+    ],
+    ids=['misspelt-status', 'misspelt-single-status', 'tags-not-a-list'],
+)
 def test_a_wrong_filter_value_fails_with_one_line_before_any_hypervisor_is_asked(filters, message):
     # The same spec as pureboot_vm_info's options: a typo fails instead of making an empty inventory.
     with pytest.raises(HypervisorError) as caught:
@@ -193,17 +216,21 @@ def test_a_wrong_filter_value_fails_with_one_line_before_any_hypervisor_is_asked
 
 
 def test_filter_values_are_normalised_as_the_modules_options_are():
-    assert validate_filters({'status': 'running', 'tags': ['web'], 'name': 'web-*'}) == {
-        'status': ['running'], 'tags': ['web'], 'name': 'web-*'}
+    assert validate_filters({'status': 'running', 'tags': ['web'], 'name': 'web-*'}) == {'status': ['running'], 'tags': ['web'], 'name': 'web-*'}
 
 
-@pytest.mark.parametrize('hypervisors, message', [
-    ([], "inventory: 'hypervisors' lists no connection; give at least one"),
-    (['pve-lab'], "inventory: every entry of 'hypervisors' must be a dictionary (a connection)"),
-    ([{'name': 'pve-lab', 'api_url': 'https://127.0.0.1:9'}],
-     "pve-lab: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the PUREBOOT_HV_TYPE "
-     "environment variable"),
-], ids=['none', 'not-a-dict', 'no-type'])
+@pytest.mark.parametrize(
+    'hypervisors, message',
+    [
+        ([], "inventory: 'hypervisors' lists no connection; give at least one"),
+        (['pve-lab'], "inventory: every entry of 'hypervisors' must be a dictionary (a connection)"),
+        (
+            [{'name': 'pve-lab', 'api_url': 'https://127.0.0.1:9'}],
+            "pve-lab: option 'type' is required (libvirt or ovirt or proxmox): set it in the connection or in the PUREBOOT_HV_TYPE environment variable",
+        ),
+    ],
+    ids=['none', 'not-a-dict', 'no-type'],
+)
 def test_a_source_that_can_list_nothing_fails_instead_of_giving_an_empty_inventory(hypervisors, message):
     with pytest.raises(HypervisorError) as caught:
         collect(hypervisors)
@@ -211,6 +238,7 @@ def test_a_source_that_can_list_nothing_fails_instead_of_giving_an_empty_invento
 
 
 # collect(): PureBoot failing
+
 
 def test_pureboot_failing_leaves_the_vms_without_node_data_unless_strict(pureboot_server):
     wrong_key = PureBootClient(pureboot_server.url, api_key='pb_live_' + 'x' * 32, ca_file=pureboot_server.cafile)
@@ -230,12 +258,15 @@ def test_pureboot_not_read_gives_no_node_variable_and_no_node_state_group_and_sa
     assert [host.name for host in hosts] == ['web']
     assert 'pureboot_node' not in hosts[0].variables
     assert hosts[0].groups == ['pureboot_hypervisor_pve-lab', 'pureboot_type_proxmox', 'pureboot_status_running']
-    assert warnings == ['PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
-                        'pureboot_unregistered group (strict_pureboot makes this fail): pureboot (127.0.0.1): '
-                        'authentication with the API key failed: x']
+    assert warnings == [
+        'PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
+        'pureboot_unregistered group (strict_pureboot makes this fail): pureboot (127.0.0.1): '
+        'authentication with the API key failed: x'
+    ]
 
 
 # Host names: no VM vanishes
+
 
 def dups(*ids, hypervisor='pve-lab'):
     return [vm('dup', hypervisor=hypervisor, id=vm_id) for vm_id in ids]
@@ -249,8 +280,10 @@ def names_of(vms, taken=(), controller=()):
 def test_same_named_vms_on_one_hypervisor_each_get_a_host_named_with_their_id_and_a_warning():
     hosts, warnings = names_of(dups('150', '151'))
     assert hosts == {'dup_150': '150', 'dup_151': '151'}
-    assert warnings == ["pve-lab has 2 VMs named 'dup'; the host of the one with id 150 is 'dup_150'",
-                        "pve-lab has 2 VMs named 'dup'; the host of the one with id 151 is 'dup_151'"]
+    assert warnings == [
+        "pve-lab has 2 VMs named 'dup'; the host of the one with id 150 is 'dup_150'",
+        "pve-lab has 2 VMs named 'dup'; the host of the one with id 151 is 'dup_151'",
+    ]
 
 
 def test_the_names_of_same_named_vms_are_stable_when_one_appears_or_goes():
@@ -281,14 +314,34 @@ def test_a_bare_name_never_moves_to_a_vm_of_another_hypervisor():
     assert names_of([newcomer])[0] == {'web01': '5d1f'}, 'once the other is gone, the name is plain again'
 
 
-@pytest.mark.parametrize('name', ['localhost', 'LOCALHOST', 'localhost.', 'localhost.localdomain', 'ip6-localhost',
-                                  '127.0.0.1', '127.0.0.53', '127.1', '2130706433', '0x7f000001',
-                                  '0.0.0.0', '::1', '[::1]', '::', '::ffff:127.0.0.1', 'ctl', 'CTL.example.com'])
+@pytest.mark.parametrize(
+    'name',
+    [
+        'localhost',
+        'LOCALHOST',
+        'localhost.',
+        'localhost.localdomain',
+        'ip6-localhost',
+        '127.0.0.1',
+        '127.0.0.53',
+        '127.1',
+        '2130706433',
+        '0x7f000001',
+        '0.0.0.0',
+        '::1',
+        '[::1]',
+        '::',
+        '::ffff:127.0.0.1',
+        'ctl',
+        'CTL.example.com',
+    ],
+)
 def test_a_vm_named_like_the_controller_is_qualified_and_warned_about(name):
     hosts, warnings = names_of([vm(name, id='100')], controller=['ctl.example.com', 'ctl'])
     assert hosts == {'pve-lab_' + name: '100'}
-    assert warnings == ["VM '{0}' (id 100) of pve-lab: '{0}' names the controller (localhost, a loopback address or "
-                        "its own name); its host is 'pve-lab_{0}'".format(name)]
+    assert warnings == [
+        "VM '{0}' (id 100) of pve-lab: '{0}' names the controller (localhost, a loopback address or its own name); its host is 'pve-lab_{0}'".format(name)
+    ]
 
 
 def test_a_qualified_name_that_still_means_loopback_gets_the_id_too():
@@ -304,18 +357,20 @@ def test_other_names_are_not_the_controllers(name):
 
 def test_the_controllers_own_names_are_read_from_the_system():
     import socket
+
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import controller_names
+
     names = controller_names()
     assert socket.gethostname().lower() in names and socket.gethostname().split('.')[0].lower() in names
     assert socket.getfqdn().lower() in names
 
 
 def test_a_host_or_group_of_an_earlier_source_keeps_its_name():
-    hosts, warnings = names_of([vm('db1', id='100'), vm('Web', id='101'), vm('all', id='102'), vm('app', id='103')],
-                               taken=['db1', 'web', 'all', 'ungrouped'])
+    hosts, warnings = names_of([vm('db1', id='100'), vm('Web', id='101'), vm('all', id='102'), vm('app', id='103')], taken=['db1', 'web', 'all', 'ungrouped'])
     assert hosts == {'pve-lab_db1': '100', 'pve-lab_Web': '101', 'pve-lab_all': '102', 'app': '103'}
-    assert warnings[0] == ("VM 'db1' (id 100) of pve-lab: 'db1' is already a host or group of an inventory source "
-                           "loaded before this one; its host is 'pve-lab_db1'")
+    assert warnings[0] == (
+        "VM 'db1' (id 100) of pve-lab: 'db1' is already a host or group of an inventory source loaded before this one; its host is 'pve-lab_db1'"
+    )
     # Its qualified name taken as well: the id is added, as for any taken name.
     hosts, _warnings = names_of([vm('db1', id='100')], taken=['db1', 'pve-lab_db1'])
     assert hosts == {'pve-lab_db1_100': '100'}
@@ -329,22 +384,23 @@ def test_a_vm_named_like_another_vms_host_still_gets_a_host_of_its_own():
 
 # cloud-init (use_cloud_init)
 
+
 def test_cloud_init_host_takes_the_user_and_the_first_static_address():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import cloud_init_host
-    settings = {'user': 'deploy', 'password_set': True,
-                'ip_config': [{'address': 'dhcp', 'address6': '2001:db8::10/64'}, {'address': '192.0.2.10/24'}]}
+
+    settings = {'user': 'deploy', 'password_set': True, 'ip_config': [{'address': 'dhcp', 'address6': '2001:db8::10/64'}, {'address': '192.0.2.10/24'}]}
     assert cloud_init_host(settings) == {'user': 'deploy', 'address': '2001:db8::10'}
-    assert cloud_init_host({'ip_config': [{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64'}]}) == {
-        'user': None, 'address': '192.0.2.10'}
+    assert cloud_init_host({'ip_config': [{'address': '192.0.2.10/24', 'address6': '2001:db8::10/64'}]}) == {'user': None, 'address': '192.0.2.10'}
     assert cloud_init_host(None) == {'user': None, 'address': None}
 
 
 def test_cloud_init_user_and_address_only_when_read_and_the_hypervisor_address_first():
     reported = vm('web', ip_addresses=['198.51.100.7'])
     silent = vm('db', id='101')
-    data = dict(fetched([reported, silent], nodes=[node(ip_address='203.0.113.9', mac='52:54:00:00:00:09')]),
-                cloud_init={'pve-lab 100': {'user': 'deploy', 'address': '192.0.2.10'},
-                            'pve-lab 101': {'user': None, 'address': '192.0.2.11'}})
+    data = dict(
+        fetched([reported, silent], nodes=[node(ip_address='203.0.113.9', mac='52:54:00:00:00:09')]),
+        cloud_init={'pve-lab 100': {'user': 'deploy', 'address': '192.0.2.10'}, 'pve-lab 101': {'user': None, 'address': '192.0.2.11'}},
+    )
     hosts, _warnings = inventory_hosts(data, trust_pureboot_ip=True)
     web, db = hosts
     assert (web.variables['ansible_user'], web.variables['ansible_host']) == ('deploy', '198.51.100.7')
@@ -356,13 +412,13 @@ def test_cloud_init_user_and_address_only_when_read_and_the_hypervisor_address_f
 
 def test_unknown_source_options_fail_naming_the_nearest_valid_one():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import validate_source_options
+
     known = ['plugin', 'hypervisors', 'filters', 'include_templates', 'strict_hypervisors', 'compose']
     validate_source_options({'plugin': 'x', 'filters': {}, 'compose': {}}, known)
     with pytest.raises(HypervisorError) as caught:
         validate_source_options({'plugin': 'x', 'filter': {'name': 'web*'}}, known)
     assert caught.value.category == 'invalid_input'
-    assert "unknown option 'filter' (did you mean 'filters'?) in the source; valid options: compose, filters" in \
-        str(caught.value)
+    assert "unknown option 'filter' (did you mean 'filters'?) in the source; valid options: compose, filters" in str(caught.value)
     with pytest.raises(HypervisorError) as caught:
         validate_source_options({'colour': 1, 'hypervisor': []}, known)
     assert "unknown options 'colour', 'hypervisor' (did you mean 'hypervisors'?)" in str(caught.value)

@@ -28,8 +28,7 @@ class Module:
         raise Finished('fail', result)
 
 
-HYPERVISOR = {'name': 'pve', 'type': 'proxmox', 'api_url': 'https://pve.example.com:8006', 'username': 'root@pam',
-              'password': 's3cret-pass'}
+HYPERVISOR = {'name': 'pve', 'type': 'proxmox', 'api_url': 'https://pve.example.com:8006', 'username': 'root@pam', 'password': 's3cret-pass'}
 
 
 def run(module, work, **kwargs):

@@ -3,14 +3,17 @@
 import os
 
 import pytest
-
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import CONNECTION_KEYS, SECRET_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import (
-    hypervisor_argument_spec, hypervisor_options, hypervisor_suboptions, require_where)
+    hypervisor_argument_spec,
+    hypervisor_options,
+    hypervisor_suboptions,
+    require_where,
+)
 
 
 class Module:
@@ -55,8 +58,7 @@ def test_secrets_taken_from_the_environment_are_masked_and_given_ones_are_not_ad
     clean_env.setenv('PUREBOOT_HV_PASSWORD', 'from-the-env')
     module = Module({'type': 'proxmox', 'password': None})
     completed = hypervisor_options(module)
-    assert (completed['api_url'], completed['username'], completed['password']) == (
-        'https://pve.example.com:8006', 'automation@pve', 'from-the-env')
+    assert (completed['api_url'], completed['username'], completed['password']) == ('https://pve.example.com:8006', 'automation@pve', 'from-the-env')
     assert module.params['hypervisor'] is completed
     assert module.no_log_values == {'from-the-env'}
 
@@ -70,17 +72,19 @@ def test_without_a_hypervisor_option_the_environment_makes_the_whole_connection(
     clean_env.setenv('PUREBOOT_HV_URL', 'https://engine.example.com/ovirt-engine/api')
     clean_env.setenv('PUREBOOT_HV_TOKEN', 'sso-token-from-awx')
     module = Module(None)
-    assert hypervisor_options(module) == {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api',
-                                          'token': 'sso-token-from-awx'}
+    assert hypervisor_options(module) == {'type': 'ovirt', 'api_url': 'https://engine.example.com/ovirt-engine/api', 'token': 'sso-token-from-awx'}
     assert module.no_log_values == {'sso-token-from-awx'}
 
 
-@pytest.mark.parametrize('options, missing, variable', [
-    ({}, "option 'type' is required (libvirt or ovirt or proxmox)", 'PUREBOOT_HV_TYPE'),
-    ({'type': 'proxmox', 'name': 'pve-lab'}, "option 'api_url' is required", 'PUREBOOT_HV_URL'),
-], ids=['nothing-given', 'no-url'])
-def test_a_connection_that_does_not_say_where_names_the_environment_variable_too(clean_env, options, missing,
-                                                                                 variable):
+@pytest.mark.parametrize(
+    'options, missing, variable',
+    [
+        ({}, "option 'type' is required (libvirt or ovirt or proxmox)", 'PUREBOOT_HV_TYPE'),
+        ({'type': 'proxmox', 'name': 'pve-lab'}, "option 'api_url' is required", 'PUREBOOT_HV_URL'),
+    ],
+    ids=['nothing-given', 'no-url'],
+)
+def test_a_connection_that_does_not_say_where_names_the_environment_variable_too(clean_env, options, missing, variable):
     # An ad-hoc run (ansible localhost -m ...) with no hypervisor option and no PUREBOOT_HV_*: the user must learn
     # that the environment can give it, as an AWX credential does.
     with pytest.raises(InvalidInputError) as caught:

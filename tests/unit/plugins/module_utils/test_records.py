@@ -3,20 +3,32 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
-    HOST_STATUSES, VM_KEYS, describe_vm, host_record, name_matches, nic_record, normalize_mac, vm_matches, vm_record)
+    HOST_STATUSES,
+    VM_KEYS,
+    describe_vm,
+    host_record,
+    name_matches,
+    nic_record,
+    normalize_mac,
+    vm_matches,
+    vm_record,
+)
 
 
-@pytest.mark.parametrize('given, expected', [
-    ('52:54:00:AB:CD:EF', '52:54:00:ab:cd:ef'),
-    ('52-54-00-ab-cd-ef', '52:54:00:ab:cd:ef'),
-    ('525400abcdef', '52:54:00:ab:cd:ef'),
-    (' 52:54:00:ab:cd:ef ', '52:54:00:ab:cd:ef'),
-    ('52:54:00:ab:cd', None),
-    ('52:54-00:ab:cd:ef', None),
-    ('zz:54:00:ab:cd:ef', None),
-    ('', None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    'given, expected',
+    [
+        ('52:54:00:AB:CD:EF', '52:54:00:ab:cd:ef'),
+        ('52-54-00-ab-cd-ef', '52:54:00:ab:cd:ef'),
+        ('525400abcdef', '52:54:00:ab:cd:ef'),
+        (' 52:54:00:ab:cd:ef ', '52:54:00:ab:cd:ef'),
+        ('52:54:00:ab:cd', None),
+        ('52:54-00:ab:cd:ef', None),
+        ('zz:54:00:ab:cd:ef', None),
+        ('', None),
+        (None, None),
+    ],
+)
 def test_normalize_mac(given, expected):
     assert normalize_mac(given) == expected
 
@@ -32,7 +44,12 @@ def test_vm_record_has_every_key_and_refuses_unknown_ones():
 
 def test_nic_record_normalises_mac_and_vlan():
     assert nic_record('net0', 'AA-BB-CC-DD-EE-FF', 'vmbr0', 'virtio', '12') == {
-        'name': 'net0', 'mac': 'aa:bb:cc:dd:ee:ff', 'network': 'vmbr0', 'model': 'virtio', 'vlan': 12}
+        'name': 'net0',
+        'mac': 'aa:bb:cc:dd:ee:ff',
+        'network': 'vmbr0',
+        'model': 'virtio',
+        'vlan': 12,
+    }
 
 
 def test_name_glob_and_exact():
@@ -55,9 +72,15 @@ def test_vm_filters():
     assert vm_matches(template, include_templates=True)
 
 
-@pytest.mark.parametrize('name, vm_id, text', [
-    ('web-1', '104', "VM 'web-1' (id 104)"), ('web-1', None, "VM 'web-1'"), (None, '104', 'VM 104'), (None, None, 'VM'),
-])
+@pytest.mark.parametrize(
+    'name, vm_id, text',
+    [
+        ('web-1', '104', "VM 'web-1' (id 104)"),
+        ('web-1', None, "VM 'web-1'"),
+        (None, '104', 'VM 104'),
+        (None, None, 'VM'),
+    ],
+)
 def test_one_way_to_name_a_vm(name, vm_id, text):
     assert describe_vm(name, vm_id) == text
 
@@ -66,9 +89,16 @@ def test_tags_are_returned_lowercase_sorted_and_once():
     assert vm_record(name='web', tags=['Web', 'lab', 'web']).get('tags') == ['lab', 'web']
 
 
-@pytest.mark.parametrize('status, expected', [
-    ('online', 'online'), ('offline', 'offline'), ('maintenance', 'maintenance'), ('up', 'unknown'), (None, 'unknown'),
-])
+@pytest.mark.parametrize(
+    'status, expected',
+    [
+        ('online', 'online'),
+        ('offline', 'offline'),
+        ('maintenance', 'maintenance'),
+        ('up', 'unknown'),
+        (None, 'unknown'),
+    ],
+)
 def test_host_status_is_one_of_the_common_words(status, expected):
     assert host_record('h1', status) == {'name': 'h1', 'status': expected}
     assert expected in HOST_STATUSES

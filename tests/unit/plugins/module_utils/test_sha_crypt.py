@@ -6,20 +6,29 @@ import warnings
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import (
-    is_sha512_crypt, sha512_crypt, verify)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt import is_sha512_crypt, sha512_crypt, verify
 
 # (password, salt, rounds, hash) from the specification's test vectors.
 VECTORS = [
-    ('Hello world!', 'saltstring', None,
-     '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'),
-    ('Hello world!', 'saltstringsaltstring', 10000,
-     '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.'),
-    ('This is just a test', 'toolongsaltstring', 5000,
-     '$6$rounds=5000$toolongsaltstrin$lQ8jolhgVRVhY4b5pZKaysCLi0QBxGoNeKQzQ3glMhwllF7oGDZxUhx1yxdYcz/e1JSbq3y6JMxxl8audkUEm0'),
-    ('a very much longer text to encrypt.  This one even stretches over morethan one line.', 'anotherlongsaltstring',
-     1400, '$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJ'
-           'EiDwGqd8p4ur1'),
+    ('Hello world!', 'saltstring', None, '$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'),
+    (
+        'Hello world!',
+        'saltstringsaltstring',
+        10000,
+        '$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.',
+    ),
+    (
+        'This is just a test',
+        'toolongsaltstring',
+        5000,
+        '$6$rounds=5000$toolongsaltstrin$lQ8jolhgVRVhY4b5pZKaysCLi0QBxGoNeKQzQ3glMhwllF7oGDZxUhx1yxdYcz/e1JSbq3y6JMxxl8audkUEm0',
+    ),
+    (
+        'a very much longer text to encrypt.  This one even stretches over morethan one line.',
+        'anotherlongsaltstring',
+        1400,
+        '$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1',
+    ),
 ]
 
 

@@ -8,39 +8,45 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import (
-    NO_NODE, checked_node_options, power_action, preview_node, vm_spec, with_node)
+    NO_NODE,
+    checked_node_options,
+    power_action,
+    preview_node,
+    vm_spec,
+    with_node,
+)
 
 
-@pytest.mark.parametrize('status, state, force, expected', [
-    ('running', 'running', False, ([], None)),
-    ('stopped', 'running', False, (['start'], None)),
-    ('starting', 'running', False, ([], 'running')),
-    ('paused', 'running', False, (['start'], None)),
-    ('stopped', 'stopped', False, ([], None)),
-    ('running', 'stopped', False, (['shutdown'], None)),
-    ('running', 'stopped', True, (['stop'], None)),
-    ('stopping', 'stopped', False, ([], 'stopped')),
-    ('stopping', 'stopped', True, (['stop'], None)),
-    ('running', 'restarted', False, (['reboot'], None)),
-    ('running', 'restarted', True, (['stop', 'start'], None)),
-    ('stopped', 'restarted', False, (['start'], None)),
-    ('stopped', 'present', False, ([], None)),
-    ('running', 'present', True, ([], None)),
-])
+@pytest.mark.parametrize(
+    'status, state, force, expected',
+    [
+        ('running', 'running', False, ([], None)),
+        ('stopped', 'running', False, (['start'], None)),
+        ('starting', 'running', False, ([], 'running')),
+        ('paused', 'running', False, (['start'], None)),
+        ('stopped', 'stopped', False, ([], None)),
+        ('running', 'stopped', False, (['shutdown'], None)),
+        ('running', 'stopped', True, (['stop'], None)),
+        ('stopping', 'stopped', False, ([], 'stopped')),
+        ('stopping', 'stopped', True, (['stop'], None)),
+        ('running', 'restarted', False, (['reboot'], None)),
+        ('running', 'restarted', True, (['stop', 'start'], None)),
+        ('stopped', 'restarted', False, (['start'], None)),
+        ('stopped', 'present', False, ([], None)),
+        ('running', 'present', True, ([], None)),
+    ],
+)
 def test_power_decisions(status, state, force, expected):
     assert power_action(status, state, force) == expected
 
 
 def test_the_node_step_joins_the_vm_result():
-    vm_result = {'changed': False, 'vm': {'name': 'web'}, 'warnings': ['vm warning'],
-                 'diff': {'before': {'name': 'web'}, 'after': {'name': 'web'}}}
-    link = {'changed': True, 'pureboot_node': {'id': 'n1'}, 'warnings': ['node warning'],
-            'diff': {'before': None, 'after': {'id': 'n1', 'state': 'pending'}}}
+    vm_result = {'changed': False, 'vm': {'name': 'web'}, 'warnings': ['vm warning'], 'diff': {'before': {'name': 'web'}, 'after': {'name': 'web'}}}
+    link = {'changed': True, 'pureboot_node': {'id': 'n1'}, 'warnings': ['node warning'], 'diff': {'before': None, 'after': {'id': 'n1', 'state': 'pending'}}}
     merged = with_node(vm_result, link)
     assert merged['changed'] is True and merged['pureboot_node'] == {'id': 'n1'}
     assert merged['warnings'] == ['vm warning', 'node warning']
-    assert merged['diff'] == {'before': {'name': 'web', 'pureboot_node': None},
-                              'after': {'name': 'web', 'pureboot_node': {'id': 'n1', 'state': 'pending'}}}
+    assert merged['diff'] == {'before': {'name': 'web', 'pureboot_node': None}, 'after': {'name': 'web', 'pureboot_node': {'id': 'n1', 'state': 'pending'}}}
     assert vm_result['diff']['before'] == {'name': 'web'}, 'the VM step result is not changed in place'
     assert with_node(vm_result, NO_NODE)['changed'] is False
 
@@ -87,18 +93,20 @@ def test_node_options_are_checked_with_reads_only(pureboot_server, client):
     group_id = next(g['id'] for g in pureboot_server.groups if g['name'] == 'lab-web')
     assert checked == {'group': None, 'group_id': group_id, 'workflow_id': 'w1'}
     assert checked_node_options(client, {}, "VM 'web'") == {}
-    assert checked_node_options(client, {'register': False, 'group': 'nope'}, "VM 'web'") == {'register': False,
-                                                                                              'group': 'nope'}
+    assert checked_node_options(client, {'register': False, 'group': 'nope'}, "VM 'web'") == {'register': False, 'group': 'nope'}
     assert pureboot_server.writes() == []
 
 
-@pytest.mark.parametrize('options, message', [
-    ({'group': 'lab-wbe'}, "group 'lab-wbe' not found; available: lab-web"),
-    ({'group': 'lab-web', 'group_id': 'x'}, 'give group or group_id, not both'),
-    ({'tags': ['has space']}, 'is not a valid PureBoot tag'),
-    ({'arch': 'mips'}, 'pureboot_node.arch must be one of'),
-    ({'colour': 'red'}, "unknown pureboot_node option 'colour'"),
-])
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'group': 'lab-wbe'}, "group 'lab-wbe' not found; available: lab-web"),
+        ({'group': 'lab-web', 'group_id': 'x'}, 'give group or group_id, not both'),
+        ({'tags': ['has space']}, 'is not a valid PureBoot tag'),
+        ({'arch': 'mips'}, 'pureboot_node.arch must be one of'),
+        ({'colour': 'red'}, "unknown pureboot_node option 'colour'"),
+    ],
+)
 def test_wrong_node_options_fail_before_anything_is_written(pureboot_server, client, options, message):
     with pytest.raises(HypervisorError) as caught:
         checked_node_options(client, options, "VM 'web'")
@@ -111,8 +119,7 @@ def test_the_node_of_a_vm_not_made_yet_is_previewed(client):
     preview = preview_node(client, vm, {'group': 'lab-web', 'tags': ['Web']})
     assert preview['changed'] is True
     node = preview['pureboot_node']
-    assert (node['mac_address'], node['hostname'], node['boot_mode'], node['state'], node['tags']) == (
-        None, 'web', 'uefi', 'discovered', ['web'])
+    assert (node['mac_address'], node['hostname'], node['boot_mode'], node['state'], node['tags']) == (None, 'web', 'uefi', 'discovered', ['web'])
     assert node['group_id'] and preview['diff']['after'] == node
     assert preview_node(client, vm_record(name='web', nics=[]), {})['pureboot_node'] is None
     assert preview_node(client, vm, {'register': False})['changed'] is False

@@ -2,8 +2,7 @@
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError, TaskFailedError, TimeoutError_)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, TaskFailedError, TimeoutError_
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
 
@@ -25,8 +24,7 @@ class FakeClock:
 def test_wait_for_returns_the_first_truthy_answer_with_growing_intervals():
     clock = FakeClock()
     answers = iter([None, False, None, None, {'done': True}])
-    assert wait_for(lambda: next(answers), 60, 'x', interval=0.25, max_interval=1, clock=clock, sleep=clock.sleep) == {
-        'done': True}
+    assert wait_for(lambda: next(answers), 60, 'x', interval=0.25, max_interval=1, clock=clock, sleep=clock.sleep) == {'done': True}
     assert clock.sleeps == [0.25, 0.5, 1, 1]
 
 
@@ -56,6 +54,7 @@ def test_wait_for_with_no_time_left_asks_once():
 def test_wait_for_lets_a_check_stop_early():
     def check():
         raise TaskFailedError('task failed')
+
     with pytest.raises(TaskFailedError):
         wait_for(check, 60, 'task')
 
@@ -73,6 +72,7 @@ def test_a_locked_refusal_is_asked_again_until_it_goes_through():
         if isinstance(answer, Exception):
             raise answer
         return answer
+
     assert retry_while_locked(action, deadline=30, clock=clock, sleep=clock.sleep) == 'done'
     assert clock.sleeps == [1.0, 1.0]
 
@@ -84,6 +84,7 @@ def test_a_lock_past_the_deadline_is_raised_saying_how_long():
     def action():
         attempts.append(clock.now)
         raise locked()
+
     with pytest.raises(ConflictError) as caught:
         retry_while_locked(action, deadline=3, clock=clock, sleep=clock.sleep)
     assert caught.value.message == 'still locked after 3s: VM is locked (backup)'
@@ -95,15 +96,20 @@ def test_the_pause_before_the_last_attempt_is_cut_to_the_deadline():
 
     def action():
         raise locked()
+
     with pytest.raises(ConflictError):
         retry_while_locked(action, deadline=1.5, clock=clock, sleep=clock.sleep)
     assert clock.sleeps == [1.0, 0.5]
 
 
-@pytest.mark.parametrize('error', [
-    ConflictError("name 'twin' is taken"),  # a conflict that no wait resolves
-    TaskFailedError('TASK ERROR: QEMU exited with code 1'),
-], ids=['conflict-not-locked', 'other-error'])
+@pytest.mark.parametrize(
+    'error',
+    [
+        ConflictError("name 'twin' is taken"),  # a conflict that no wait resolves
+        TaskFailedError('TASK ERROR: QEMU exited with code 1'),
+    ],
+    ids=['conflict-not-locked', 'other-error'],
+)
 def test_anything_but_a_locked_refusal_is_raised_at_once(error):
     clock = FakeClock()
     attempts = []
@@ -112,6 +118,7 @@ def test_anything_but_a_locked_refusal_is_raised_at_once(error):
     def action():
         attempts.append(1)
         raise error
+
     with pytest.raises(type(error)) as caught:
         retry_while_locked(action, deadline=30, clock=clock, sleep=clock.sleep)
     assert caught.value is error and caught.value.message == message

@@ -2,7 +2,6 @@
 at any depth; everything else is left as it is, with its type."""
 
 import pytest
-
 from ansible.utils.unsafe_proxy import AnsibleUnsafe
 
 from ansible_collections.pureboot.hypervisors.plugins.plugin_utils._unsafe import make_unsafe
@@ -31,8 +30,7 @@ def is_untouched(out, given):
     return out is given and type(out) is type(given)  # pylint: disable=unidiomatic-typecheck
 
 
-@pytest.mark.parametrize('text', ['{{ lookup("pipe", "id") }}', '{% if 1 %}x{% endif %}', 'open {', 'close }',
-                                  '{#', 'db-{{ 1 }}'])
+@pytest.mark.parametrize('text', ['{{ lookup("pipe", "id") }}', '{% if 1 %}x{% endif %}', 'open {', 'close }', '{#', 'db-{{ 1 }}'])
 def test_a_string_that_could_hold_a_template_is_unsafe(text):
     out = make_unsafe(trusted(text))
     assert is_unsafe(out)

@@ -12,14 +12,27 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 # pylint: disable=wrong-import-position
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import driver as _libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TLSError,
-    UnreachableError)
+    ApiError,
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    TLSError,
+    UnreachableError,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt import driver as _libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
-    TEMPLATE_MARKER, apply_hardware, clone_definition, parse_domain, to_xml, volume_xml)
+    TEMPLATE_MARKER,
+    apply_hardware,
+    clone_definition,
+    parse_domain,
+    to_xml,
+    volume_xml,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import PLACEHOLDER_CA, check_uri, client_pki_files, uri_transport
@@ -75,24 +88,37 @@ def libvirt_error(code, domain, message):
 
 
 # ------------------------------------------------------------------------------------------------- URIs
-@pytest.mark.parametrize('uri, transport', [
-    ('qemu:///system', ''),
-    ('qemu+unix:///system?socket=/run/x/libvirt-sock', 'unix'),
-    ('qemu+ssh://root@kvm1.example.com/system', 'ssh'),
-    ('qemu+libssh2://root@kvm1.example.com:2222/system?known_hosts=/k', 'libssh2'),
-    ('qemu+tls://kvm1.example.com/system', 'tls'),
-    ('qemu://kvm1.example.com/system', 'tls'),
-    ('qemu+tcp://127.0.0.1:16509/system', 'tcp'),
-    ('qemu+tcp://localhost/system', 'tcp'),
-    ('qemu+tcp://[::1]/system', 'tcp'),
-    ('test:///default', ''),
-])
+@pytest.mark.parametrize(
+    'uri, transport',
+    [
+        ('qemu:///system', ''),
+        ('qemu+unix:///system?socket=/run/x/libvirt-sock', 'unix'),
+        ('qemu+ssh://root@kvm1.example.com/system', 'ssh'),
+        ('qemu+libssh2://root@kvm1.example.com:2222/system?known_hosts=/k', 'libssh2'),
+        ('qemu+tls://kvm1.example.com/system', 'tls'),
+        ('qemu://kvm1.example.com/system', 'tls'),
+        ('qemu+tcp://127.0.0.1:16509/system', 'tcp'),
+        ('qemu+tcp://localhost/system', 'tcp'),
+        ('qemu+tcp://[::1]/system', 'tcp'),
+        ('test:///default', ''),
+    ],
+)
 def test_libvirt_uris_are_accepted(uri, transport):
     assert uri_transport(check_uri(uri, 'kvm1')) == transport
 
 
-@pytest.mark.parametrize('uri', ['https://kvm1.example.com', 'xen:///system', 'qemu+ext:///system?command=/bin/sh',
-                                 'lxc:///', 'qemu+ssh:///system', 'qemu+tls:///system', 'qemu+tcp://h:99999/system'])
+@pytest.mark.parametrize(
+    'uri',
+    [
+        'https://kvm1.example.com',
+        'xen:///system',
+        'qemu+ext:///system?command=/bin/sh',
+        'lxc:///',
+        'qemu+ssh:///system',
+        'qemu+tls:///system',
+        'qemu+tcp://h:99999/system',
+    ],
+)
 def test_other_uris_are_refused_in_one_line(uri):
     with pytest.raises(InvalidInputError) as caught:
         check_uri(uri, 'kvm1')
@@ -110,8 +136,7 @@ def test_qemu_tcp_to_another_host_is_refused_for_sending_cleartext(host):
 
 def test_ssh_uris_never_prompt_and_skip_host_keys_only_when_asked():
     assert LibvirtDriver(connection())._uri() == 'qemu+ssh://root@kvm1.example.com/system?no_tty=1'
-    assert LibvirtDriver(connection(verify_ssl=False))._uri() == \
-        'qemu+ssh://root@kvm1.example.com/system?no_tty=1&no_verify=1'
+    assert LibvirtDriver(connection(verify_ssl=False))._uri() == 'qemu+ssh://root@kvm1.example.com/system?no_tty=1&no_verify=1'
     given = 'qemu+ssh://root@kvm1.example.com/system?keyfile=/home/a/.ssh/id_kvm&no_tty=0'
     assert LibvirtDriver(connection(api_url=given))._uri() == given
 
@@ -132,8 +157,7 @@ def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
     assert open(os.path.join(folder, 'cacert.pem')).read() == 'CA'
     driver.close()
     assert not os.path.exists(folder)
-    assert client_pki_files(str(pki)) == {'clientcert.pem': str(pki / 'clientcert.pem'),
-                                          'clientkey.pem': str(pki / 'clientkey.pem')}
+    assert client_pki_files(str(pki)) == {'clientcert.pem': str(pki / 'clientcert.pem'), 'clientkey.pem': str(pki / 'clientkey.pem')}
     assert client_pki_files(euid=1000, home=str(tmp_path)) == {}
     # Not verifying: libvirt still loads a CA file, so it gets a placeholder that vouches for nothing.
     unverified = LibvirtDriver(connection(api_url=api_url, verify_ssl=False))
@@ -168,37 +192,54 @@ def test_a_missing_binding_fails_with_missing_required_lib(monkeypatch):
 # ------------------------------------------------------------------------------------------ domain XML
 def test_a_definition_is_read_into_the_record_fields():
     facts = parse_domain(DOMAIN)
-    assert (facts['name'], facts['uuid'], facts['vcpus'], facts['memory_kib']) == (
-        'web-1', '0f5a3c2e-1111-4222-8333-444455556666', 2, 2 * 1024 * 1024)
+    assert (facts['name'], facts['uuid'], facts['vcpus'], facts['memory_kib']) == ('web-1', '0f5a3c2e-1111-4222-8333-444455556666', 2, 2 * 1024 * 1024)
     assert facts['boot_order'] == ['network', 'disk']  # from the devices' <boot order>
     assert facts['firmware'] == 'uefi' and facts['agent'] and not facts['template']
     assert facts['tags'] == ['web', 'lab'] and facts['description'] == 'front end'
     assert facts['os_type'] == 'http://ubuntu.com/ubuntu/24.04'
     assert [(n['name'], n['mac'], n['network'], n['model']) for n in facts['nics']] == [
-        ('net0', '52:54:00:aa:bb:01', 'default', 'virtio'), ('net1', '52:54:00:aa:bb:02', 'bridge:br0', 'e1000')]
+        ('net0', '52:54:00:aa:bb:01', 'default', 'virtio'),
+        ('net1', '52:54:00:aa:bb:02', 'bridge:br0', 'e1000'),
+    ]
     assert [(d['device'], d['type'], d['pool'], d['volume'], d['path']) for d in facts['disks']] == [
-        ('disk', 'volume', 'vms', 'web-1-vda.qcow2', None), ('cdrom', 'file', None, None, '/isos/install.iso')]
+        ('disk', 'volume', 'vms', 'web-1-vda.qcow2', None),
+        ('cdrom', 'file', None, None, '/isos/install.iso'),
+    ]
 
 
 def test_the_template_marker_and_firmware_autoselection_are_recognised():
-    facts = parse_domain("<domain type='qemu'><name>t</name><metadata>{0}</metadata><os firmware='efi'><type>hvm</type>"
-                         "<boot dev='hd'/><boot dev='cdrom'/></os></domain>".format(TEMPLATE_MARKER))
+    facts = parse_domain(
+        "<domain type='qemu'><name>t</name><metadata>{0}</metadata><os firmware='efi'><type>hvm</type><boot dev='hd'/><boot dev='cdrom'/></os></domain>".format(
+            TEMPLATE_MARKER
+        )
+    )
     assert facts['template'] and facts['firmware'] == 'uefi' and facts['boot_order'] == ['disk', 'cdrom']
     assert facts['memory_kib'] is None and facts['nics'] == [] and facts['tags'] == []
 
 
 def record_of(xml_text):
     facts = parse_domain(xml_text)
-    return {'cpu_cores': facts['vcpus'], 'memory_mb': facts['memory_kib'] // 1024,
-            'nics': [dict(n, vlan=None) for n in facts['nics']], 'boot_order': facts['boot_order'],
-            'firmware': facts['firmware'], 'description': facts['description'], 'tags': facts['tags']}
+    return {
+        'cpu_cores': facts['vcpus'],
+        'memory_mb': facts['memory_kib'] // 1024,
+        'nics': [dict(n, vlan=None) for n in facts['nics']],
+        'boot_order': facts['boot_order'],
+        'firmware': facts['firmware'],
+        'description': facts['description'],
+        'tags': facts['tags'],
+    }
 
 
 def test_changes_are_written_so_that_reading_back_shows_no_difference():
-    wanted = {'cpu_cores': 4, 'memory_mb': 3072, 'boot_order': ['disk', 'network'], 'firmware': 'bios',
-              'description': 'rebuilt', 'tags': ['db'],
-              'networks': [{'network': 'bridge:br1'}, {'network': 'default', 'model': 'e1000'},
-                           {'network': 'isolated', 'mac': '52:54:00:CC:DD:03'}]}
+    wanted = {
+        'cpu_cores': 4,
+        'memory_mb': 3072,
+        'boot_order': ['disk', 'network'],
+        'firmware': 'bios',
+        'description': 'rebuilt',
+        'tags': ['db'],
+        'networks': [{'network': 'bridge:br1'}, {'network': 'default', 'model': 'e1000'}, {'network': 'isolated', 'mac': '52:54:00:CC:DD:03'}],
+    }
     before = record_of(DOMAIN)
     changes = diff_hardware(before, wanted)
     assert set(changes) == set(wanted)
@@ -224,14 +265,14 @@ def test_fewer_networks_remove_the_last_nics_and_uefi_asks_libvirt_for_its_firmw
     root = apply_hardware(ET.fromstring(DOMAIN), changes)
     assert [n['network'] for n in parse_domain(to_xml(root))['nics']] == ['default']
     assert root.find('os').get('firmware') == 'efi'
-    empty = apply_hardware(ET.fromstring(DOMAIN), {'description': {'before': 'front end', 'after': ''},
-                                                   'tags': {'before': ['web'], 'after': []}})
+    empty = apply_hardware(ET.fromstring(DOMAIN), {'description': {'before': 'front end', 'after': ''}, 'tags': {'before': ['web'], 'after': []}})
     assert empty.find('description') is None and parse_domain(to_xml(empty))['tags'] == []
 
 
 def test_a_clone_gets_new_identity_and_its_own_volumes():
-    template = DOMAIN.replace("<pbh:vm xmlns:pbh=\"https://pureboot.io/xmlns/hypervisors/1\"><pbh:tag>web</pbh:tag>"
-                              "<pbh:tag>lab</pbh:tag></pbh:vm>", TEMPLATE_MARKER)
+    template = DOMAIN.replace(
+        '<pbh:vm xmlns:pbh="https://pureboot.io/xmlns/hypervisors/1"><pbh:tag>web</pbh:tag><pbh:tag>lab</pbh:tag></pbh:vm>', TEMPLATE_MARKER
+    )
     assert parse_domain(template)['template']
     root = clone_definition(template, 'web-2', {'vda': ('fast', 'web-2-vda.qcow2')}, domain_type='qemu')
     facts = parse_domain(to_xml(root))
@@ -241,14 +282,16 @@ def test_a_clone_gets_new_identity_and_its_own_volumes():
     assert [n['mac'] for n in facts['nics']] == [None, None]  # libvirt makes new ones
     assert root.find('os/nvram') is None and root.find('devices/channel/source') is None
     assert [(d['pool'], d['volume'], d['path']) for d in facts['disks']] == [
-        ('fast', 'web-2-vda.qcow2', None), (None, None, '/isos/install.iso')]  # the ISO is shared
+        ('fast', 'web-2-vda.qcow2', None),
+        (None, None, '/isos/install.iso'),
+    ]  # the ISO is shared
 
 
 def test_volumes_are_overlays_or_copies():
-    overlay = ET.fromstring(volume_xml('a-vda.qcow2', 8 * 1024 ** 3, backing={'path': '/p/t.img', 'format': 'raw'}))
+    overlay = ET.fromstring(volume_xml('a-vda.qcow2', 8 * 1024**3, backing={'path': '/p/t.img', 'format': 'raw'}))
     assert overlay.findtext('backingStore/path') == '/p/t.img'
     assert overlay.find('backingStore/format').get('type') == 'raw'
-    assert overlay.find('target/format').get('type') == 'qcow2' and overlay.findtext('capacity') == str(8 * 1024 ** 3)
+    assert overlay.find('target/format').get('type') == 'qcow2' and overlay.findtext('capacity') == str(8 * 1024**3)
     assert ET.fromstring(volume_xml('b-vda.qcow2', 1024)).find('backingStore') is None
 
 
@@ -265,26 +308,24 @@ def test_states_and_addresses():
 
 
 # ---------------------------------------------------------------------------------------------- errors
-@pytest.mark.parametrize('code, domain, message, expected', [
-    (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_FROM_AUTH, 'authentication failed: SASL(-13): user not found', AuthError),
-    (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_FROM_ACCESS, "access denied: 'domain' 'write'", AuthError),
-    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
-     'Cannot recv data: root@kvm1: Permission denied (publickey,password).', AuthError),
-    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot recv data: Host key verification failed.', TLSError),
-    (libvirt.VIR_ERR_GNUTLS_ERROR, libvirt.VIR_FROM_RPC, 'The certificate is not trusted.', TLSError),
-    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot read CA certificate /etc/pki/CA/cacert.pem', TLSError),
-    (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_QEMU, "Domain not found: no domain with matching name 'x'",
-     NotFoundError),
-    (libvirt.VIR_ERR_OPERATION_TIMEOUT, libvirt.VIR_FROM_QEMU,
-     'Timed out during operation: cannot acquire state change lock', ConflictError),
-    (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_FROM_QEMU, 'Requested operation is not valid: domain is not running',
-     ConflictError),
-    (libvirt.VIR_ERR_XML_ERROR, libvirt.VIR_FROM_DOMAIN, 'XML error: bad MAC', InvalidInputError),
-    (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
-     "Failed to connect socket to '/run/libvirt/libvirt-sock': Connection refused", UnreachableError),
-    (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_RPC, 'client socket is closed', UnreachableError),
-    (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_QEMU, 'qemu unexpectedly closed the monitor', ApiError),
-])
+@pytest.mark.parametrize(
+    'code, domain, message, expected',
+    [
+        (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_FROM_AUTH, 'authentication failed: SASL(-13): user not found', AuthError),
+        (libvirt.VIR_ERR_ACCESS_DENIED, libvirt.VIR_FROM_ACCESS, "access denied: 'domain' 'write'", AuthError),
+        (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot recv data: root@kvm1: Permission denied (publickey,password).', AuthError),
+        (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot recv data: Host key verification failed.', TLSError),
+        (libvirt.VIR_ERR_GNUTLS_ERROR, libvirt.VIR_FROM_RPC, 'The certificate is not trusted.', TLSError),
+        (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot read CA certificate /etc/pki/CA/cacert.pem', TLSError),
+        (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_QEMU, "Domain not found: no domain with matching name 'x'", NotFoundError),
+        (libvirt.VIR_ERR_OPERATION_TIMEOUT, libvirt.VIR_FROM_QEMU, 'Timed out during operation: cannot acquire state change lock', ConflictError),
+        (libvirt.VIR_ERR_OPERATION_INVALID, libvirt.VIR_FROM_QEMU, 'Requested operation is not valid: domain is not running', ConflictError),
+        (libvirt.VIR_ERR_XML_ERROR, libvirt.VIR_FROM_DOMAIN, 'XML error: bad MAC', InvalidInputError),
+        (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, "Failed to connect socket to '/run/libvirt/libvirt-sock': Connection refused", UnreachableError),
+        (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_RPC, 'client socket is closed', UnreachableError),
+        (libvirt.VIR_ERR_INTERNAL_ERROR, libvirt.VIR_FROM_QEMU, 'qemu unexpectedly closed the monitor', ApiError),
+    ],
+)
 def test_libvirt_errors_become_typed_one_line_errors(code, domain, message, expected):
     driver = LibvirtDriver(connection(username='admin', password=SECRET))
     error = driver.translate_error(libvirt_error(code, domain, message + '\n' + SECRET), "VM 'web-1'")
@@ -294,10 +335,8 @@ def test_libvirt_errors_become_typed_one_line_errors(code, domain, message, expe
 
 
 def test_a_lost_connection_is_told_from_a_request_that_never_left():
-    assert _libvirt._connection_lost(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
-                                                   'Cannot write data: Broken pipe'))
-    assert _libvirt._not_sent(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC,
-                                            'Cannot write data: Broken pipe'))
+    assert _libvirt._connection_lost(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot write data: Broken pipe'))
+    assert _libvirt._not_sent(libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'Cannot write data: Broken pipe'))
     ended = libvirt_error(libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_FROM_RPC, 'End of file while reading data')
     assert _libvirt._connection_lost(ended) and not _libvirt._not_sent(ended)
     assert not _libvirt._connection_lost(libvirt_error(libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_FROM_QEMU, 'no domain'))
@@ -310,16 +349,17 @@ def test_host():
     conn = libvirt.open('test:///default')
     pool = conn.storagePoolLookupByName('default-pool')
     if 'tpl.qcow2' not in pool.listVolumes():
-        pool.createXML("<volume><name>tpl.qcow2</name><capacity>1048576</capacity>"
-                       "<target><format type='qcow2'/></target></volume>", 0)
+        pool.createXML("<volume><name>tpl.qcow2</name><capacity>1048576</capacity><target><format type='qcow2'/></target></volume>", 0)
     # The test driver's state lives as long as the process: the template of an earlier test is still there.
     if 'tpl' not in [dom.name() for dom in conn.listAllDomains(0)]:
-        conn.defineXML("""<domain type='test'><name>tpl</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
+        conn.defineXML(
+            """<domain type='test'><name>tpl</name><memory unit='MiB'>1024</memory><vcpu>1</vcpu>
           <metadata>{0}</metadata><os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
           <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
           <source pool='default-pool' volume='tpl.qcow2'/><target dev='vda' bus='virtio'/></disk>
           <interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
-          </domain>""".format(TEMPLATE_MARKER))
+          </domain>""".format(TEMPLATE_MARKER)
+        )
     yield conn
     for dom in conn.listAllDomains(0):
         if dom.name() not in ('test', 'tpl'):
@@ -334,8 +374,11 @@ def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefin
     with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
         assert driver.facts()['template_count'] == 1 and driver.facts()['host_count'] == 1
         assert [t['name'] for t in driver.list_templates()] == ['tpl']
-        vm = driver.create_vm('unit-1', {'template': 'tpl', 'cpu_cores': 2, 'tags': ['x'], 'clone_mode': 'linked',
-                                         'networks': [{'network': 'default'}, {'network': 'bridge:br0'}]}, 10)
+        vm = driver.create_vm(
+            'unit-1',
+            {'template': 'tpl', 'cpu_cores': 2, 'tags': ['x'], 'clone_mode': 'linked', 'networks': [{'network': 'default'}, {'network': 'bridge:br0'}]},
+            10,
+        )
         assert (vm['cpu_cores'], vm['tags'], vm['template'], vm['status']) == (2, ['x'], False, 'stopped')
         assert [n['network'] for n in vm['nics']] == ['default', 'bridge:br0'] and all(n['mac'] for n in vm['nics'])
         assert 'unit-1-vda.qcow2' in pool.listVolumes()
@@ -376,16 +419,22 @@ def test_a_kvm_template_runs_under_tcg_where_the_host_cannot_run_kvm():
 
 
 def test_check_mode_predicts_the_record_create_vm_returns(test_host):  # pylint: disable=redefined-outer-name
-    spec = {'template': 'tpl', 'name': 'unit-3', 'cpu_cores': 2, 'tags': ['Web'], 'firmware': 'uefi',
-            'networks': [{'network': 'default'}, {'network': 'bridge:br0', 'model': 'e1000'}],
-            'pxe_boot': True, 'boot_order': ['network', 'disk']}
+    spec = {
+        'template': 'tpl',
+        'name': 'unit-3',
+        'cpu_cores': 2,
+        'tags': ['Web'],
+        'firmware': 'uefi',
+        'networks': [{'network': 'default'}, {'network': 'bridge:br0', 'model': 'e1000'}],
+        'pxe_boot': True,
+        'boot_order': ['network', 'disk'],
+    }
     with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
         domains = len(test_host.listAllDomains(0))
         predicted = driver.predict_vm(spec, driver.preflight(spec))
         assert len(test_host.listAllDomains(0)) == domains, 'the prediction defined a domain'
         assert predicted['id'] is None and predicted['uuid'] is None
-        assert [(n['name'], n['mac'], n['model']) for n in predicted['nics']] == [('net0', None, 'virtio'),
-                                                                                  ('net1', None, 'e1000')]
+        assert [(n['name'], n['mac'], n['model']) for n in predicted['nics']] == [('net0', None, 'virtio'), ('net1', None, 'e1000')]
         real = driver.create_vm('unit-3', spec, 10)
         for key in set(real) - {'id', 'uuid', 'ip_addresses', 'nics'}:
             assert predicted[key] == real[key], key
@@ -394,12 +443,15 @@ def test_check_mode_predicts_the_record_create_vm_returns(test_host):  # pylint:
         assert driver.new_nic_name(['net0', 'net1']) == 'net2'
 
 
-@pytest.mark.parametrize('mistake, expected', [
-    ({'networks': [], 'pxe_boot': True, 'boot_order': ['network', 'disk']}, 'pxe_boot needs a NIC'),
-    ({'networks': [], 'boot_order': ['network']}, 'boot_order names network, and the VM has no NIC'),
-    ({'boot_order': ['cdrom', 'disk']}, 'boot_order names cdrom, and the VM has no such device'),
-    ({'node': 'elsewhere'}, "node 'elsewhere' not found; available: {host}"),
-])
+@pytest.mark.parametrize(
+    'mistake, expected',
+    [
+        ({'networks': [], 'pxe_boot': True, 'boot_order': ['network', 'disk']}, 'pxe_boot needs a NIC'),
+        ({'networks': [], 'boot_order': ['network']}, 'boot_order names network, and the VM has no NIC'),
+        ({'boot_order': ['cdrom', 'disk']}, 'boot_order names cdrom, and the VM has no such device'),
+        ({'node': 'elsewhere'}, "node 'elsewhere' not found; available: {host}"),
+    ],
+)
 def test_a_wrong_boot_order_or_node_fails_before_any_write(test_host, mistake, expected):  # pylint: disable=redefined-outer-name
     pool = test_host.storagePoolLookupByName('default-pool')
     expected = expected.format(host=test_host.getHostname())
@@ -419,13 +471,14 @@ def test_the_host_status_is_a_common_word(test_host):  # pylint: disable=redefin
 def test_the_seed_is_attached_once_as_a_read_only_cdrom_after_the_disks():
     import xml.etree.ElementTree as ET
 
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
-        attach_seed, is_seed_disk)
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import attach_seed, is_seed_disk
+
     root = ET.fromstring(
         "<domain type='kvm'><name>web</name><os><type machine='pc'>hvm</type></os><devices>"
         "<disk type='volume' device='disk'><source pool='p' volume='web-vda.qcow2'/><target dev='vda' bus='virtio'/>"
         "</disk><disk type='file' device='cdrom'><source file='/iso/x.iso'/><target dev='hdc' bus='ide'/></disk>"
-        "<interface type='network'><source network='default'/></interface></devices></domain>")
+        "<interface type='network'><source network='default'/></interface></devices></domain>"
+    )
     assert attach_seed(root, 'p', 'web-cidata.iso') is True
     assert attach_seed(root, 'p', 'web-cidata.iso') is False
     devices = [child.tag for child in root.find('devices')]

@@ -10,15 +10,28 @@ import warnings
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client as _pureboot
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, AuthError, ConflictError, InvalidInputError, MissingLibraryError, NotFoundError, TimeoutError_, TLSError,
-    UnreachableError)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
-    PUREBOOT_KEYS, PureBootClient, pureboot_argument_spec, pureboot_requested, validation_text)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    InvalidInputError,
+    MissingLibraryError,
+    NotFoundError,
+    TimeoutError_,
+    TLSError,
+    UnreachableError,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client as _pureboot
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
+    PUREBOOT_KEYS,
+    PureBootClient,
+    pureboot_argument_spec,
+    pureboot_requested,
+    validation_text,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 
 MAC = '52:54:00:ab:cd:ef'
 UUID = '4c4c4544-0042-3510-8053-b4c04f4d3332'
@@ -55,6 +68,7 @@ def free_port():
 
 
 # ------------------------------------------------------------------------- auth
+
 
 def test_api_key_is_sent_as_bearer_token(pureboot_server):
     client = key_client(pureboot_server)
@@ -160,19 +174,20 @@ def test_disabled_and_unknown_api_keys_say_which(pureboot_server):
 
 # ------------------------------------------------------------------------- errors
 
+
 def test_422_is_rendered_readably(pureboot_server):
     with pytest.raises(InvalidInputError) as caught:
         key_client(pureboot_server).create_node(mac_address='52:54:00:ab:cd', arch='sparc')
     assert caught.value.message == (
-        "the server refused the values: mac_address: Value error, Invalid MAC address format: 52:54:00:ab:cd; "
-        "arch: Value error, Invalid architecture: sparc. Must be one of {'x86_64', 'arm64', 'aarch64'}")
+        'the server refused the values: mac_address: Value error, Invalid MAC address format: 52:54:00:ab:cd; '
+        "arch: Value error, Invalid architecture: sparc. Must be one of {'x86_64', 'arm64', 'aarch64'}"
+    )
 
 
 def test_a_422_that_echoes_the_whole_body_never_shows_it(pureboot_server):
     client = key_client(pureboot_server)
     with pytest.raises(InvalidInputError) as caught:
-        client.create_hypervisor(name='esx-lab', type='vmware', api_url='https://esx', username='root',
-                                 password='Hv-Secret-Echoed')
+        client.create_hypervisor(name='esx-lab', type='vmware', api_url='https://esx', username='root', password='Hv-Secret-Echoed')
     assert caught.value.message == "the server refused the values: body: Value error, Type must be 'ovirt' or 'proxmox'"
     answered = [e for e in pureboot_server.requests if e['path'] == '/api/v1/hypervisors']
     assert answered[0]['status'] == 422, 'the double did echo it; the client left it out'
@@ -180,9 +195,10 @@ def test_a_422_that_echoes_the_whole_body_never_shows_it(pureboot_server):
 
 
 def test_validation_text_leaves_inputs_out_and_shows_list_positions():
-    detail = [{'type': 'string_type', 'loc': ['body', 'node_ids', 1], 'msg': 'Input should be a valid string',
-               'input': 'hunter22'},
-              {'type': 'missing', 'loc': ['body'], 'msg': 'Field required', 'input': None}]
+    detail = [
+        {'type': 'string_type', 'loc': ['body', 'node_ids', 1], 'msg': 'Input should be a valid string', 'input': 'hunter22'},
+        {'type': 'missing', 'loc': ['body'], 'msg': 'Field required', 'input': None},
+    ]
     assert validation_text(detail) == 'node_ids[1]: Input should be a valid string; body: Field required'
 
 
@@ -191,8 +207,7 @@ def test_duplicate_mac_is_a_conflict(pureboot_server):
     client.create_node(mac_address=MAC)
     with pytest.raises(ConflictError) as caught:
         client.create_node(mac_address=MAC.upper().replace(':', '-'))
-    assert str(caught.value) == ('pureboot (127.0.0.1): node 52:54:00:ab:cd:ef: Node with MAC 52:54:00:ab:cd:ef '
-                                 'already exists')
+    assert str(caught.value) == ('pureboot (127.0.0.1): node 52:54:00:ab:cd:ef: Node with MAC 52:54:00:ab:cd:ef already exists')
 
 
 def test_unknown_node_and_forbidden_transition(pureboot_server):
@@ -264,9 +279,11 @@ def test_tls_without_the_ca_file_fails_verification(pureboot_server):
 def test_verify_ssl_false_warns_once_in_its_own_words_and_leaves_the_process_warnings_alone(pureboot_server):
     filters_before = list(warnings.filters)
     client = PureBootClient(pureboot_server.url, api_key=pureboot_server.api_key, verify_ssl=False)
-    assert client.warnings == ['pureboot (127.0.0.1): the TLS certificate of {0} is not verified (verify_ssl: false): '
-                               'anyone on the way can read and change the traffic, credentials included; give ca_file '
-                               'instead'.format(pureboot_server.url)]
+    assert client.warnings == [
+        'pureboot (127.0.0.1): the TLS certificate of {0} is not verified (verify_ssl: false): '
+        'anyone on the way can read and change the traffic, credentials included; give ca_file '
+        'instead'.format(pureboot_server.url)
+    ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         assert client.list_nodes() == [] and client.list_hypervisors() == []
@@ -274,6 +291,7 @@ def test_verify_ssl_false_warns_once_in_its_own_words_and_leaves_the_process_war
     assert warnings.filters == filters_before, 'no process-wide filter was added (urllib3.disable_warnings adds one)'
     # Another client of the same process, without this one's adapter, still gets urllib3's warning: nothing global.
     import requests
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         requests.get(pureboot_server.url + '/health', verify=False, timeout=10)
@@ -298,8 +316,9 @@ def test_plain_http_to_another_machine_is_refused_without_the_opt_in():
         PureBootClient.from_options({'url': 'http://pureboot.example.com', 'api_key': 'pb_live_secret'})
     assert str(caught.value) == (
         "pureboot (pureboot.example.com): url 'http://pureboot.example.com' is plain http to another machine: the API "
-        "key or password and every answer would cross the network unencrypted; use https, or set allow_insecure_http: "
-        "true to accept that")
+        'key or password and every answer would cross the network unencrypted; use https, or set allow_insecure_http: '
+        'true to accept that'
+    )
     assert caught.value.category == 'invalid_input'
     with pytest.raises(InvalidInputError):
         PureBootClient('http://[2001:db8::1]:8080', api_key='k', allow_insecure_http=False)
@@ -311,11 +330,12 @@ def test_plain_http_to_another_machine_is_refused_without_the_opt_in():
 
 
 def test_plain_http_to_another_machine_with_the_opt_in_warns():
-    client = PureBootClient.from_options({'url': 'http://pureboot.example.com:8080', 'api_key': 'pb_live_secret',
-                                          'allow_insecure_http': 'yes'})
-    assert client.warnings == ['pureboot (pureboot.example.com): http://pureboot.example.com:8080 is plain http '
-                               '(allow_insecure_http): the API key or password and every answer cross the network '
-                               'unencrypted']
+    client = PureBootClient.from_options({'url': 'http://pureboot.example.com:8080', 'api_key': 'pb_live_secret', 'allow_insecure_http': 'yes'})
+    assert client.warnings == [
+        'pureboot (pureboot.example.com): http://pureboot.example.com:8080 is plain http '
+        '(allow_insecure_http): the API key or password and every answer cross the network '
+        'unencrypted'
+    ]
 
 
 def test_an_unreachable_port_is_unreachable():
@@ -336,6 +356,7 @@ def test_a_slow_server_times_out(pureboot_server):
 
 
 # ------------------------------------------------------------------------- nodes, tags, groups, registry
+
 
 def test_find_node_by_mac_in_any_notation_never_by_uuid_alone(pureboot_server):
     client = key_client(pureboot_server)
@@ -372,10 +393,11 @@ def test_the_uuid_only_confirms_one_of_the_vms_nics():
     index = NodeIndex([first, second])
     assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:02'))['id'] == 'second', 'confirmed by UUID'
     assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:02', uuid=None))['id'] == 'first', 'NIC order'
-    assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09')) is None, 'another machine\'s node'
+    assert index.for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09')) is None, "another machine's node"
     unclaimed = dict(first, system_uuid=None)
-    assert NodeIndex([unclaimed, second]).for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09'))['id'] == 'first', \
+    assert NodeIndex([unclaimed, second]).for_vm(vm_with('52:54:00:00:00:01', '52:54:00:00:00:09'))['id'] == 'first', (
         'a node that names no machine: still a MAC'
+    )
 
 
 def test_a_node_of_another_machine_on_the_vms_mac_is_never_its_node():
@@ -412,8 +434,7 @@ def test_tags_list_filters_and_groups(pureboot_server):
 
 def test_registry_methods(pureboot_server):
     client = key_client(pureboot_server)
-    record = client.create_hypervisor(name='pve1', type='proxmox', api_url='https://pve1:8006', username='root@pam',
-                                      password='pve-secret', verify_ssl=None)
+    record = client.create_hypervisor(name='pve1', type='proxmox', api_url='https://pve1:8006', username='root@pam', password='pve-secret', verify_ssl=None)
     assert record['verify_ssl'] is True and 'password' not in record
     assert client.find_hypervisor('pve1')['id'] == record['id']
     assert client.find_hypervisor('pve') is None
@@ -430,6 +451,7 @@ def test_registry_methods(pureboot_server):
 
 # ------------------------------------------------------------------------- a URL that is not PureBoot's API
 
+
 def wrong_url_error(client, call):
     with pytest.raises(ApiError) as caught:
         call(client)
@@ -438,20 +460,24 @@ def wrong_url_error(client, call):
     return str(error)
 
 
-@pytest.mark.parametrize('call, request_line', [
-    (lambda client: client.list_nodes(), 'GET /api/v1/nodes'),
-    (lambda client: client.find_node(MAC), 'GET /api/v1/nodes'),
-    (lambda client: client.list_hypervisors(), 'GET /api/v1/hypervisors'),
-    (lambda client: client.find_hypervisor('pve'), 'GET /api/v1/hypervisors'),
-    (lambda client: client.list_groups(), 'GET /api/v1/groups'),
-    (lambda client: client.get_node('some-id'), 'GET /api/v1/nodes/some-id'),
-])
+@pytest.mark.parametrize(
+    'call, request_line',
+    [
+        (lambda client: client.list_nodes(), 'GET /api/v1/nodes'),
+        (lambda client: client.find_node(MAC), 'GET /api/v1/nodes'),
+        (lambda client: client.list_hypervisors(), 'GET /api/v1/hypervisors'),
+        (lambda client: client.find_hypervisor('pve'), 'GET /api/v1/hypervisors'),
+        (lambda client: client.list_groups(), 'GET /api/v1/groups'),
+        (lambda client: client.get_node('some-id'), 'GET /api/v1/nodes/some-id'),
+    ],
+)
 def test_a_wrong_url_prefix_fails_with_one_line_naming_the_server(pureboot_server, call, request_line):
     client = PureBootClient(pureboot_server.url + '/wrong', api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
     text = wrong_url_error(client, call)
-    assert text == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ({1}: answered with an error: '
-                    'Frontend not built. Run \'npm run build\' in frontend directory.)'.format(
-                        pureboot_server.url, request_line))
+    assert text == (
+        'pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ({1}: answered with an error: '
+        "Frontend not built. Run 'npm run build' in frontend directory.)".format(pureboot_server.url, request_line)
+    )
     assert pureboot_server.writes() == []
 
 
@@ -462,38 +488,43 @@ def test_an_unknown_api_path_answering_200_is_not_taken_for_data(pureboot_server
 
 
 def test_a_wrong_url_with_a_login_says_so_not_bad_credentials(pureboot_server):
-    client = PureBootClient(pureboot_server.url + '/wrong', username='admin', password=pureboot_server.password,
-                            ca_file=pureboot_server.cafile)
+    client = PureBootClient(pureboot_server.url + '/wrong', username='admin', password=pureboot_server.password, ca_file=pureboot_server.cafile)
     text = wrong_url_error(client, lambda c: c.list_nodes())
-    assert text == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API (POST /api/v1/auth/login: '
-                    'HTTP 401 Not authenticated, where PureBoot needs no login)'.format(pureboot_server.url))
+    assert text == (
+        'pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API (POST /api/v1/auth/login: '
+        'HTTP 401 Not authenticated, where PureBoot needs no login)'.format(pureboot_server.url)
+    )
     assert pureboot_server.password not in text
 
 
-@pytest.mark.parametrize('status, body, said', [
-    (200, '<html><body><h1>Welcome to nginx!</h1></body></html>', 'HTTP 200, not JSON: Welcome to nginx!'),
-    (200, '', 'HTTP 200, not JSON: an empty body'),
-    (302, '', 'HTTP 302, redirected to nowhere; set url to where the API answers'),
-    (404, '<h1>Not Found</h1>', 'HTTP 404 Not Found'),
-    (405, 'Method Not Allowed', 'HTTP 405 Method Not Allowed'),
-])
+@pytest.mark.parametrize(
+    'status, body, said',
+    [
+        (200, '<html><body><h1>Welcome to nginx!</h1></body></html>', 'HTTP 200, not JSON: Welcome to nginx!'),
+        (200, '', 'HTTP 200, not JSON: an empty body'),
+        (302, '', 'HTTP 302, redirected to nowhere; set url to where the API answers'),
+        (404, '<h1>Not Found</h1>', 'HTTP 404 Not Found'),
+        (405, 'Method Not Allowed', 'HTTP 405 Method Not Allowed'),
+    ],
+)
 def test_another_web_server_is_not_taken_for_pureboot(pureboot_server, status, body, said):
     pureboot_server.fail('GET', '/api/v1/nodes', status=status, text=body, times=None)
     text = wrong_url_error(key_client(pureboot_server), lambda c: c.list_nodes())
-    assert text == 'pureboot (127.0.0.1): {0} does not answer as a PureBoot API (GET /api/v1/nodes: {1})'.format(
-        pureboot_server.url, said)
+    assert text == 'pureboot (127.0.0.1): {0} does not answer as a PureBoot API (GET /api/v1/nodes: {1})'.format(pureboot_server.url, said)
     assert len(calls(pureboot_server, 'GET', '/api/v1/nodes')) == 1, 'not retried'
 
 
-@pytest.mark.parametrize('data, said', [
-    ({'success': True, 'data': {'id': 'x'}, 'total': 1}, 'data is not a list: {"id": "x"}'),
-    ({'success': True, 'data': ['52:54:00:ab:cd:ef'], 'total': 1}, 'item 0 is not an object: "52:54:00:ab:cd:ef"'),
-    ({'success': True, 'data': [{'id': 'n1'}], 'total': 1}, 'item 0 has no mac_address'),
-    ({'success': True, 'data': [{'id': 'n1', 'mac_address': MAC, 'tags': 'web'}], 'total': 1},
-     'item 0 has a tags that is not a list'),
-    ({'data': [], 'total': 0}, "answered JSON without PureBoot's envelope (keys: data, total)"),
-    ([], "answered a JSON list, not PureBoot's envelope"),
-])
+@pytest.mark.parametrize(
+    'data, said',
+    [
+        ({'success': True, 'data': {'id': 'x'}, 'total': 1}, 'data is not a list: {"id": "x"}'),
+        ({'success': True, 'data': ['52:54:00:ab:cd:ef'], 'total': 1}, 'item 0 is not an object: "52:54:00:ab:cd:ef"'),
+        ({'success': True, 'data': [{'id': 'n1'}], 'total': 1}, 'item 0 has no mac_address'),
+        ({'success': True, 'data': [{'id': 'n1', 'mac_address': MAC, 'tags': 'web'}], 'total': 1}, 'item 0 has a tags that is not a list'),
+        ({'data': [], 'total': 0}, "answered JSON without PureBoot's envelope (keys: data, total)"),
+        ([], "answered a JSON list, not PureBoot's envelope"),
+    ],
+)
 def test_answers_without_the_fields_used_are_refused(pureboot_server, data, said):
     # What a server on the way could answer with a 200: served as text/plain by the double, it is still JSON.
     pureboot_server.fail('GET', '/api/v1/nodes', status=200, text=json.dumps(data), times=None)
@@ -503,8 +534,7 @@ def test_answers_without_the_fields_used_are_refused(pureboot_server, data, said
 
 def test_a_health_check_of_another_server_fails(pureboot_server):
     pureboot_server.fail('GET', '/health', status=200, text='{"ok": true}')
-    assert wrong_url_error(key_client(pureboot_server), lambda c: c.health()).endswith(
-        '(GET /health: the answer has no status)')
+    assert wrong_url_error(key_client(pureboot_server), lambda c: c.health()).endswith('(GET /health: the answer has no status)')
 
 
 def test_option_validation_names_pureboot():
@@ -525,8 +555,15 @@ def test_option_validation_names_pureboot():
 
 
 def test_from_options_takes_the_module_dict(pureboot_server):
-    options = {'url': pureboot_server.url + '/api/v1/', 'api_key': pureboot_server.api_key, 'username': None,
-               'password': None, 'verify_ssl': True, 'ca_file': pureboot_server.cafile, 'timeout': 10}
+    options = {
+        'url': pureboot_server.url + '/api/v1/',
+        'api_key': pureboot_server.api_key,
+        'username': None,
+        'password': None,
+        'verify_ssl': True,
+        'ca_file': pureboot_server.cafile,
+        'timeout': 10,
+    }
     client = PureBootClient.from_options(options, label='pb-lab')
     assert client.url == pureboot_server.url
     assert client.label == 'pb-lab (127.0.0.1)'
@@ -546,8 +583,7 @@ def test_argument_spec_and_environment_fallbacks():
     environ = {'PUREBOOT_URL': 'https://pb', 'PUREBOOT_USERNAME': 'admin', 'PUREBOOT_PASSWORD': 'secret'}
     completed = pureboot_with_env_fallbacks({'url': 'https://PB/', 'timeout': 5}, environ)
     assert completed == {'url': 'https://PB/', 'timeout': 5, 'username': 'admin', 'password': 'secret'}
-    assert pureboot_with_env_fallbacks({'url': 'https://mine', 'timeout': 5}, environ) == {
-        'url': 'https://mine', 'timeout': 5}
+    assert pureboot_with_env_fallbacks({'url': 'https://mine', 'timeout': 5}, environ) == {'url': 'https://mine', 'timeout': 5}
     assert not pureboot_requested({'verify_ssl': True, 'timeout': 30, 'url': None})
     assert pureboot_requested(completed)
 
@@ -560,39 +596,50 @@ def test_a_missing_requests_library_fails_at_construction(monkeypatch):
 
 
 def test_module_utils_import_without_requests():
-    code = ("import sys; sys.modules['requests'] = None\n"
-            "from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client, link\n"
-            "assert client.HAS_REQUESTS is False\n")
+    code = (
+        "import sys; sys.modules['requests'] = None\n"
+        'from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client, link\n'
+        'assert client.HAS_REQUESTS is False\n'
+    )
     subprocess.run([sys.executable, '-c', code], check=True, env=dict(os.environ))
 
 
 # ------------------------------------------------------------------------- through a real module run
 
+
 def run_module(module, args, tmp_path):
     """The module's JSON answer and its stderr, run as Ansible runs it (`python <module> <args file>`)."""
     args_file = tmp_path / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get('PYTHONPATH')] + sys.path)),
-               PYTHONWARNINGS='always')
-    done = subprocess.run([sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.plugins.modules.' + module,
-                           str(args_file)], capture_output=True, text=True, env=env, timeout=120, check=False)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get('PYTHONPATH')] + sys.path)), PYTHONWARNINGS='always')
+    done = subprocess.run(
+        [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.plugins.modules.' + module, str(args_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     return json.loads(done.stdout), done.stderr
 
 
-HYPERVISOR = {'type': 'proxmox', 'api_url': 'https://pve.example.invalid:8006', 'username': 'root@pam',
-              'password': 'pve-pass'}
+HYPERVISOR = {'type': 'proxmox', 'api_url': 'https://pve.example.invalid:8006', 'username': 'root@pam', 'password': 'pve-pass'}
 
 
 def test_a_module_warns_once_about_verify_ssl_false_and_urllib3_stays_quiet(pureboot_server, tmp_path):
     pureboot_server.add_hypervisor('pve.example.invalid')
     # state absent does not contact the hypervisor: only PureBoot, several requests.
-    result, stderr = run_module('pureboot_hypervisor', {
-        'hypervisor': HYPERVISOR, 'state': 'absent',
-        'pureboot': {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'verify_ssl': False}}, tmp_path)
+    result, stderr = run_module(
+        'pureboot_hypervisor',
+        {'hypervisor': HYPERVISOR, 'state': 'absent', 'pureboot': {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'verify_ssl': False}},
+        tmp_path,
+    )
     assert result.get('failed') is not True, result
     assert result['changed'] and pureboot_server.hypervisors == []
-    said = ('pureboot (127.0.0.1): the TLS certificate of {0} is not verified (verify_ssl: false): anyone on the way can '
-            'read and change the traffic, credentials included; give ca_file instead'.format(pureboot_server.url))
+    said = (
+        'pureboot (127.0.0.1): the TLS certificate of {0} is not verified (verify_ssl: false): anyone on the way can '
+        'read and change the traffic, credentials included; give ca_file instead'.format(pureboot_server.url)
+    )
     # ansible-core 2.19 returns each warning as a structured summary: count the text, not the shape.
     assert json.dumps(result['warnings']).count(json.dumps(said)[1:-1]) == 1
     assert len(result['warnings']) == 1
@@ -600,20 +647,29 @@ def test_a_module_warns_once_about_verify_ssl_false_and_urllib3_stays_quiet(pure
 
 
 def test_a_module_given_a_wrong_pureboot_url_fails_with_one_line_about_pureboot(pureboot_server, tmp_path):
-    result, _stderr = run_module('pureboot_hypervisor', {
-        'hypervisor': HYPERVISOR, 'state': 'absent',
-        'pureboot': {'url': pureboot_server.url + '/wrong', 'api_key': pureboot_server.api_key,
-                     'ca_file': pureboot_server.cafile}}, tmp_path)
+    result, _stderr = run_module(
+        'pureboot_hypervisor',
+        {
+            'hypervisor': HYPERVISOR,
+            'state': 'absent',
+            'pureboot': {'url': pureboot_server.url + '/wrong', 'api_key': pureboot_server.api_key, 'ca_file': pureboot_server.cafile},
+        },
+        tmp_path,
+    )
     assert result['failed'] and result['error_category'] == 'api'
-    assert result['msg'] == ('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API (GET '
-                             '/api/v1/hypervisors: answered with an error: Frontend not built. Run \'npm run build\' '
-                             'in frontend directory.)'.format(pureboot_server.url))
+    assert result['msg'] == (
+        'pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API (GET '
+        "/api/v1/hypervisors: answered with an error: Frontend not built. Run 'npm run build' "
+        'in frontend directory.)'.format(pureboot_server.url)
+    )
     assert pureboot_server.api_key not in json.dumps(result)
 
 
 def test_a_module_refuses_plain_http_to_another_machine(tmp_path):
-    result, _stderr = run_module('pureboot_hypervisor', {
-        'hypervisor': HYPERVISOR, 'state': 'absent',
-        'pureboot': {'url': 'http://pureboot.example.invalid', 'api_key': 'pb_live_00000000_' + '0' * 48}}, tmp_path)
+    result, _stderr = run_module(
+        'pureboot_hypervisor',
+        {'hypervisor': HYPERVISOR, 'state': 'absent', 'pureboot': {'url': 'http://pureboot.example.invalid', 'api_key': 'pb_live_00000000_' + '0' * 48}},
+        tmp_path,
+    )
     assert result['failed'] and result['error_category'] == 'invalid_input'
     assert 'is plain http to another machine' in result['msg'] and '\n' not in result['msg']

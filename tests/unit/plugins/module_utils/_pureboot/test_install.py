@@ -1,16 +1,21 @@
 """Queueing a node's install and waiting for it: the pure planning for every state, then the writes and the wait
 against the PureBoot double (its state machine is the server's, docs/provisioning.md)."""
 
+import itertools
+
 import pytest
 import requests
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    InvalidInputError, TaskFailedError, TimeoutError_)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, TaskFailedError, TimeoutError_
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import (
-    apply_install_plan, await_node_state, check_install_options, plan_install, predicted_node)
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
-    await_vm_node, ensure_vm_node, node_options_with_defaults)
+    apply_install_plan,
+    await_node_state,
+    check_install_options,
+    plan_install,
+    predicted_node,
+)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import await_vm_node, ensure_vm_node, node_options_with_defaults
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.server import STATES, can_transition
 
@@ -62,7 +67,7 @@ def test_plan_for_every_state(state, attempts, which):
     assert plan.from_state == state and plan.to_state == (expected[-1] if expected else state)
     # Each step is one the server's state machine allows (the double holds the server's table).
     path = (state,) + expected
-    assert all(can_transition(a, b) for a, b in zip(path, path[1:])), path
+    assert all(can_transition(a, b) for a, b in itertools.pairwise(path)), path
     assert predicted_node(node, plan)['state'] == plan.to_state
 
 
@@ -77,20 +82,24 @@ def test_three_failed_attempts_are_said_in_one_line_with_the_last_error():
     assert str(caught.value) == (
         "node 52:54:00:ab:cd:ef: install_failed (3 of 3 install attempts used, last error: 'mkfs: /dev/vda: no such "
         "device'); PureBoot refuses to queue it again after 3 attempts unless forced: fix the cause, then set "
-        "pureboot_node.force_install: true to reset its attempts and retry")
+        'pureboot_node.force_install: true to reset its attempts and retry'
+    )
     forced = plan_install(node, dict(INSTALL, force_install=True))
     assert forced.transitions == ('pending',) and forced.force is True and 'forced' in forced.why
 
 
-@pytest.mark.parametrize('options,state,message', [
-    ({'install': True}, 'running', 'pureboot_node.install needs pureboot_node.workflow_id'),
-    ({'reinstall': True, 'workflow_id': ''}, 'running', 'pureboot_node.reinstall needs pureboot_node.workflow_id'),
-    ({'install': True, 'workflow_id': 'wf', 'register': False}, 'running', 'needs pureboot_node.register: true'),
-    ({'force_install': True}, 'running', 'force_install only applies with'),
-    ({'wait_for': 'installed'}, 'present', 'wait_for needs state: running (or restarted): a VM left stopped'),
-    ({'wait_for': 'active'}, 'stopped', 'its node would never become active'),
-    ({'wait_for': 'installed', 'wait_timeout': 0}, 'running', 'wait_timeout must be between 1 and'),
-])
+@pytest.mark.parametrize(
+    'options,state,message',
+    [
+        ({'install': True}, 'running', 'pureboot_node.install needs pureboot_node.workflow_id'),
+        ({'reinstall': True, 'workflow_id': ''}, 'running', 'pureboot_node.reinstall needs pureboot_node.workflow_id'),
+        ({'install': True, 'workflow_id': 'wf', 'register': False}, 'running', 'needs pureboot_node.register: true'),
+        ({'force_install': True}, 'running', 'force_install only applies with'),
+        ({'wait_for': 'installed'}, 'present', 'wait_for needs state: running (or restarted): a VM left stopped'),
+        ({'wait_for': 'active'}, 'stopped', 'its node would never become active'),
+        ({'wait_for': 'installed', 'wait_timeout': 0}, 'running', 'wait_timeout must be between 1 and'),
+    ],
+)
 def test_install_options_checked_before_any_request(options, state, message):
     with pytest.raises(InvalidInputError) as caught:
         check_install_options(node_options_with_defaults(options), state, "VM 'web1'")
@@ -106,14 +115,23 @@ def test_good_install_options_pass():
 
 # ------------------------------------------------------------------------- against the double
 
+
 @pytest.fixture
 def client(pureboot_server):
     return PureBootClient(pureboot_server.url, api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
 
 
 def make_vm(status='running'):
-    return vm_record(id='101', name='web1', hypervisor='pve-lab', hypervisor_type='proxmox', status=status,
-                     nics=[nic_record('net0', mac=MAC, network='vmbr0', model='virtio')], uuid=None, firmware='bios')
+    return vm_record(
+        id='101',
+        name='web1',
+        hypervisor='pve-lab',
+        hypervisor_type='proxmox',
+        status=status,
+        nics=[nic_record('net0', mac=MAC, network='vmbr0', model='virtio')],
+        uuid=None,
+        firmware='bios',
+    )
 
 
 def report(double, event, message=None):
@@ -132,8 +150,13 @@ def state_writes(double):
 def test_install_is_queued_once(pureboot_server, client):
     result = ensure_vm_node(client, make_vm(), INSTALL)
     assert result['changed'] and result['pureboot_node']['state'] == 'pending'
-    assert result['pureboot_install'] == {'queued': True, 'from_state': 'discovered', 'transitions': ['pending'],
-                                          'forced': False, 'why': 'queued from discovered'}
+    assert result['pureboot_install'] == {
+        'queued': True,
+        'from_state': 'discovered',
+        'transitions': ['pending'],
+        'forced': False,
+        'why': 'queued from discovered',
+    }
     assert result['diff']['before'] == {} and result['diff']['after']['state'] == 'pending'
     assert [b['state'] for b in state_writes(pureboot_server)] == ['pending']
     pureboot_server.clear_requests()
@@ -175,11 +198,10 @@ def test_the_refusal_comes_before_any_write(pureboot_server, client):
     assert pureboot_server.writes() == [], 'not even the workflow_id'
     forced = ensure_vm_node(client, make_vm(), dict(INSTALL, force_install=True))
     assert forced['pureboot_node']['state'] == 'pending' and forced['pureboot_node']['workflow_id'] == 'wf'
-    assert state_writes(pureboot_server)[-1] == {'state': 'pending', 'force': True,
-                                                 'comment': 'install queued by pureboot.hypervisors'}
+    assert state_writes(pureboot_server)[-1] == {'state': 'pending', 'force': True, 'comment': 'install queued by pureboot.hypervisors'}
 
 
-class Installer(object):
+class Installer:
     """The wait's sleep: each pause, the next event an installer would report (a clock that only moves there)."""
 
     def __init__(self, double, events):
@@ -206,8 +228,7 @@ def pending_node(double):
 
 def test_the_wait_follows_the_node_to_installed(pureboot_server, client):
     installer = Installer(pureboot_server, [('install_started',), ('install_progress',), ('install_complete',)])
-    node, waited = await_node_state(client, pending_node(pureboot_server), 'installed', 3600, clock=installer.clock,
-                                    sleep=installer.sleep)
+    node, waited = await_node_state(client, pending_node(pureboot_server), 'installed', 3600, clock=installer.clock, sleep=installer.sleep)
     assert node['state'] == 'installed'
     assert waited == {'state': 'installed', 'states_seen': ['pending', 'installing', 'installed'], 'seconds': 7}
     assert installer.pauses == [1.0, 2.0, 4.0], 'a growing interval'
@@ -218,8 +239,7 @@ def test_a_node_that_has_got_there_is_not_awaited(pureboot_server, client):
     pureboot_server.advance(node['id'], 'active')
     pureboot_server.clear_requests()
     installer = Installer(pureboot_server, [])
-    found, waited = await_node_state(client, pureboot_server.node_by_mac(MAC), 'installed', 60, clock=installer.clock,
-                                     sleep=installer.sleep)
+    found, waited = await_node_state(client, pureboot_server.node_by_mac(MAC), 'installed', 60, clock=installer.clock, sleep=installer.sleep)
     assert waited == {'state': 'installed', 'states_seen': ['active'], 'seconds': 0} and found['state'] == 'active'
     assert installer.pauses == [] and pureboot_server.requests == []
 
@@ -228,20 +248,20 @@ def test_install_failed_on_the_way_is_one_line_with_the_attempts(pureboot_server
     events = [('install_started',)] + [('install_failed', 'grub-install: error: disk vda not found')] * 3
     installer = Installer(pureboot_server, events)
     with pytest.raises(TaskFailedError) as caught:
-        await_node_state(client, pending_node(pureboot_server), 'installed', 3600, clock=installer.clock,
-                         sleep=installer.sleep)
+        await_node_state(client, pending_node(pureboot_server), 'installed', 3600, clock=installer.clock, sleep=installer.sleep)
     message = str(caught.value)
-    assert message.endswith("node 52:54:00:ab:cd:ef: the install failed while waiting for installed (3 of 3 install "
-                            "attempts used, last error: 'grub-install: error: disk vda not found'); states seen: "
-                            "pending, installing, install_failed")
+    assert message.endswith(
+        'node 52:54:00:ab:cd:ef: the install failed while waiting for installed (3 of 3 install '
+        "attempts used, last error: 'grub-install: error: disk vda not found'); states seen: "
+        'pending, installing, install_failed'
+    )
     assert caught.value.details['pureboot_wait']['states_seen'] == ['pending', 'installing', 'install_failed']
 
 
 def test_the_timeout_lists_the_states_seen(pureboot_server, client):
     installer = Installer(pureboot_server, [('install_started',)])
     with pytest.raises(TimeoutError_) as caught:
-        await_node_state(client, pending_node(pureboot_server), 'active', 20, clock=installer.clock,
-                         sleep=installer.sleep)
+        await_node_state(client, pending_node(pureboot_server), 'active', 20, clock=installer.clock, sleep=installer.sleep)
     assert str(caught.value).endswith('node 52:54:00:ab:cd:ef: not active after 20s; states seen: pending, installing')
     assert installer.now == 20, 'the last pause ends at the deadline'
 

@@ -7,15 +7,27 @@ import pytest
 import requests
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ApiError, ConflictError, InvalidInputError, NotFoundError)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, ConflictError, InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
-    Applied, apply_node_plan, desired_node, ensure_vm_node, find_vm_node, plan_node, plan_retire, plan_vm_node,
-    retire_vm_node)
+    Applied,
+    apply_node_plan,
+    desired_node,
+    ensure_vm_node,
+    find_vm_node,
+    plan_node,
+    plan_retire,
+    plan_vm_node,
+    retire_vm_node,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import (
-    PASSWORD_WARNING, apply_registry_plan, ensure_registry, plan_registry, registry_desired)
+    PASSWORD_WARNING,
+    apply_registry_plan,
+    ensure_registry,
+    plan_registry,
+    registry_desired,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 MAC = '52:54:00:ab:cd:ef'
@@ -25,13 +37,22 @@ UUID_UPPER = UUID.upper()  # as some firmware reports it
 
 def make_vm(name='web1', mac='52:54:00:AB:CD:EF', uuid=UUID_UPPER, firmware='uefi'):
     nics = [nic_record('net0', mac=mac, network='vmbr0', model='virtio')] if mac else []
-    return vm_record(id='101', name=name, hypervisor='pve-lab', hypervisor_type='proxmox', status='stopped',
-                     nics=nics, uuid=uuid, firmware=firmware)
+    return vm_record(id='101', name=name, hypervisor='pve-lab', hypervisor_type='proxmox', status='stopped', nics=nics, uuid=uuid, firmware=firmware)
 
 
 def node(**fields):
-    base = {'id': 'n1', 'mac_address': MAC, 'hostname': 'web1', 'state': 'discovered', 'arch': 'x86_64',
-            'boot_mode': 'uefi', 'system_uuid': UUID, 'group_id': None, 'workflow_id': None, 'tags': []}
+    base = {
+        'id': 'n1',
+        'mac_address': MAC,
+        'hostname': 'web1',
+        'state': 'discovered',
+        'arch': 'x86_64',
+        'boot_mode': 'uefi',
+        'system_uuid': UUID,
+        'group_id': None,
+        'workflow_id': None,
+        'tags': [],
+    }
     base.update(fields)
     return base
 
@@ -43,14 +64,20 @@ def client(pureboot_server):
 
 # ------------------------------------------------------------------------- desired_node (pure)
 
+
 def test_desired_node_from_the_vm_record():
-    assert desired_node(make_vm(), {}) == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
-                                           'system_uuid': UUID}
-    options = {'hostname': 'web1.lab', 'arch': 'arm64', 'group_id': 'g1', 'workflow_id': 'ubuntu-2404-server',
-               'tags': ['Web', 'prod', 'web']}
+    assert desired_node(make_vm(), {}) == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi', 'system_uuid': UUID}
+    options = {'hostname': 'web1.lab', 'arch': 'arm64', 'group_id': 'g1', 'workflow_id': 'ubuntu-2404-server', 'tags': ['Web', 'prod', 'web']}
     desired = desired_node(make_vm(firmware=None, uuid=None), options)
-    assert desired == {'mac_address': MAC, 'hostname': 'web1.lab', 'arch': 'arm64', 'boot_mode': 'bios',
-                       'group_id': 'g1', 'workflow_id': 'ubuntu-2404-server', 'tags': ['web', 'prod']}
+    assert desired == {
+        'mac_address': MAC,
+        'hostname': 'web1.lab',
+        'arch': 'arm64',
+        'boot_mode': 'bios',
+        'group_id': 'g1',
+        'workflow_id': 'ubuntu-2404-server',
+        'tags': ['web', 'prod'],
+    }
     cleared = desired_node(make_vm(), {'group_id': '', 'workflow_id': ''})
     assert cleared['group_id'] is None and cleared['workflow_id'] is None
 
@@ -74,11 +101,11 @@ def test_desired_node_refuses_what_pureboot_would():
 
 # ------------------------------------------------------------------------- plan_node (pure)
 
+
 def test_plan_create_puts_workflow_and_tags_after_the_post():
     plan = plan_node(None, desired_node(make_vm(), {'workflow_id': 'w1', 'tags': ['a'], 'group_id': 'g1'}))
     assert plan.action == 'create' and plan.changed
-    assert plan.create == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi',
-                           'system_uuid': UUID, 'group_id': 'g1'}
+    assert plan.create == {'mac_address': MAC, 'hostname': 'web1', 'arch': 'x86_64', 'boot_mode': 'uefi', 'system_uuid': UUID, 'group_id': 'g1'}
     assert plan.patch == {'workflow_id': 'w1'} and plan.add_tags == ('a',)
     assert plan.before == {} and plan.after['state'] == 'discovered' and plan.after['tags'] == ['a']
 
@@ -132,12 +159,12 @@ def test_a_plan_is_not_changed_once_made():
 
 # ------------------------------------------------------------------------- applying against the double
 
+
 def test_create_then_nothing_to_do(pureboot_server, client):
     result = ensure_vm_node(client, make_vm(), {'workflow_id': 'ubuntu-2404-server', 'tags': ['web']})
     assert result['changed'] and result['action'] == 'create'
     created = pureboot_server.node_by_mac(MAC)
-    assert (created['hostname'], created['system_uuid'], created['boot_mode'], created['arch']) == (
-        'web1', UUID, 'uefi', 'x86_64')
+    assert (created['hostname'], created['system_uuid'], created['boot_mode'], created['arch']) == ('web1', UUID, 'uefi', 'x86_64')
     assert (created['workflow_id'], created['tags'], created['state']) == ('ubuntu-2404-server', ['web'], 'discovered')
     assert result['pureboot_node']['id'] == created['id']
     pureboot_server.clear_requests()
@@ -170,14 +197,15 @@ def test_an_unknown_group_lists_the_available_ones(pureboot_server, client):
 
 
 def test_a_node_registered_by_an_ipxe_boot_is_adopted(pureboot_server, client):
-    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': '52-54-00-AB-CD-EF'},
-                          verify=pureboot_server.cafile, timeout=10)
+    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': '52-54-00-AB-CD-EF'}, verify=pureboot_server.cafile, timeout=10)
     assert answer.status_code == 200
     pureboot_server.clear_requests()
     result = ensure_vm_node(client, make_vm(firmware='bios'), {'tags': ['web']})
     assert result['action'] == 'adopt' and result['changed'] and result['warnings'] == []
     assert [(w['method'], w['path'].rsplit('/', 1)[-1]) for w in pureboot_server.writes()] == [
-        ('PATCH', pureboot_server.node_by_mac(MAC)['id']), ('POST', 'tags')]
+        ('PATCH', pureboot_server.node_by_mac(MAC)['id']),
+        ('POST', 'tags'),
+    ]
     adopted = pureboot_server.node_by_mac(MAC)
     assert (adopted['hostname'], adopted['system_uuid'], adopted['tags']) == ('web1', UUID, ['web'])
     assert len(pureboot_server.nodes) == 1
@@ -187,7 +215,7 @@ def test_boot_mode_pureboot_cannot_change_is_a_warning_not_a_pretence(pureboot_s
     pureboot_server.add_node(MAC)  # registered as bios, as an iPXE boot does
     result = ensure_vm_node(client, make_vm(firmware='uefi'), {})
     assert result['action'] == 'adopt'
-    assert any('PureBoot\'s API cannot change the boot_mode' in warning for warning in result['warnings'])
+    assert any("PureBoot's API cannot change the boot_mode" in warning for warning in result['warnings'])
     assert result['pureboot_node']['boot_mode'] == 'bios'
     assert all('boot_mode' not in (w['body'] or {}) for w in pureboot_server.writes())
     pureboot_server.clear_requests()
@@ -200,12 +228,10 @@ def test_a_retired_node_is_revived_and_updated(pureboot_server, client):
     result = ensure_vm_node(client, make_vm(), {'workflow_id': 'w1'})
     assert result['action'] == 'revive' and result['changed']
     writes = pureboot_server.writes()
-    assert (writes[0]['path'], writes[0]['body']['state'], writes[0]['body']['force']) == (
-        '/api/v1/nodes/{0}/state'.format(old['id']), 'discovered', True)
+    assert (writes[0]['path'], writes[0]['body']['state'], writes[0]['body']['force']) == ('/api/v1/nodes/{0}/state'.format(old['id']), 'discovered', True)
     assert writes[1]['body'] == {'hostname': 'web1', 'workflow_id': 'w1', 'system_uuid': UUID}
     revived = pureboot_server.node_by_mac(MAC)
-    assert (revived['id'], revived['state'], revived['hostname'], revived['workflow_id']) == (
-        old['id'], 'discovered', 'web1', 'w1')
+    assert (revived['id'], revived['state'], revived['hostname'], revived['workflow_id']) == (old['id'], 'discovered', 'web1', 'w1')
 
 
 def test_a_create_racing_an_ipxe_registration_adopts_the_node(pureboot_server, client):
@@ -217,8 +243,9 @@ def test_a_create_racing_an_ipxe_registration_adopts_the_node(pureboot_server, c
     assert applied.plan.action == 'adopt', 'a second plan is made for the node found'
     assert plan.action == 'create', 'the first plan is left as it was'
     assert applied.plan.before['id'] == pureboot_server.node_by_mac(MAC)['id'] and applied.plan.after['hostname'] == 'web1'
-    assert [(w['method'], w['status']) for w in pureboot_server.writes()] == [
-        ('POST', 409), ('PATCH', 200), ('POST', 200)], 'one create, then the adopted node is brought in line'
+    assert [(w['method'], w['status']) for w in pureboot_server.writes()] == [('POST', 409), ('PATCH', 200), ('POST', 200)], (
+        'one create, then the adopted node is brought in line'
+    )
     assert (applied.record['hostname'], applied.record['tags']) == ('web1', ['web'])
     assert len(pureboot_server.nodes) == 1
 
@@ -236,8 +263,7 @@ def test_managed_tags_are_authoritative(pureboot_server, client):
     pureboot_server.add_node(MAC, hostname='web1', system_uuid=UUID, boot_mode='uefi', tags=['old', 'keep'])
     result = ensure_vm_node(client, make_vm(), {'tags': ['Keep', 'new']})
     assert result['action'] == 'update'
-    assert sorted((w['method'], w['path'].rsplit('/', 1)[-1]) for w in pureboot_server.writes()) == [
-        ('DELETE', 'old'), ('POST', 'tags')]
+    assert sorted((w['method'], w['path'].rsplit('/', 1)[-1]) for w in pureboot_server.writes()) == [('DELETE', 'old'), ('POST', 'tags')]
     assert pureboot_server.node_by_mac(MAC)['tags'] == ['keep', 'new']
 
 
@@ -303,7 +329,7 @@ def test_adopt_always_takes_another_machines_node_over(pureboot_server, client):
     assert result['changed'] and result['action'] == 'adopt' and result['pureboot_node']['id'] == other['id']
     assert result['pureboot_node']['system_uuid'] == UUID and result['pureboot_node']['hostname'] == 'web1'
     assert any('taken over' in w for w in result['warnings'])
-    assert not ensure_vm_node(client, make_vm(), {})['changed'], 'the VM\'s node now: adopt matching keeps it'
+    assert not ensure_vm_node(client, make_vm(), {})['changed'], "the VM's node now: adopt matching keeps it"
 
 
 def test_a_node_this_collection_retired_comes_back_for_a_vm_with_a_new_uuid(pureboot_server, client):
@@ -324,10 +350,10 @@ def test_a_node_retired_by_someone_else_stays_another_machines(pureboot_server, 
 
 # ------------------------------------------------------------------------- a node planted without login
 
+
 def plant(pureboot_server, mac, uuid=UUID):
     """What anyone on the provisioning network can do, without a login: register a node with any MAC and UUID."""
-    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': mac, 'uuid': uuid},
-                          verify=pureboot_server.cafile, timeout=10)
+    answer = requests.get(pureboot_server.api_url + '/boot', params={'mac': mac, 'uuid': uuid}, verify=pureboot_server.cafile, timeout=10)
     assert answer.status_code == 200
     return pureboot_server.node_by_mac(mac)
 
@@ -340,10 +366,9 @@ def test_a_node_planted_with_the_vms_uuid_is_never_attached_to_the_vm(pureboot_s
     assert reported['pureboot_node'] is None and not reported['changed']
     result = ensure_vm_node(client, make_vm(), {'workflow_id': 'w1', 'tags': ['web']})
     assert result['action'] == 'create' and result['pureboot_node']['mac_address'] == MAC
-    assert any('52:54:00:66:66:66, on none of its NICs: it is not this VM\'s node' in w for w in result['warnings'])
+    assert any("52:54:00:66:66:66, on none of its NICs: it is not this VM's node" in w for w in result['warnings'])
     untouched = pureboot_server.node_by_mac('52:54:00:66:66:66')
-    assert (untouched['hostname'], untouched['workflow_id'], untouched['tags'], untouched['state']) == (
-        None, None, [], 'discovered')
+    assert (untouched['hostname'], untouched['workflow_id'], untouched['tags'], untouched['state']) == (None, None, [], 'discovered')
     retired = retire_vm_node(client, make_vm(), {})
     assert retired['pureboot_node']['mac_address'] == MAC and retired['pureboot_node']['state'] == 'retired'
     assert pureboot_server.node_by_mac('52:54:00:66:66:66')['state'] == 'discovered', 'the planted node is not retired'
@@ -397,27 +422,30 @@ def test_with_no_node_on_any_nic_the_first_nics_mac_is_registered(pureboot_serve
 
 # ------------------------------------------------------------------------- a URL that is not PureBoot's API
 
-@pytest.mark.parametrize('work', [
-    lambda client: ensure_vm_node(client, make_vm(), {}),
-    lambda client: ensure_vm_node(client, make_vm(), {'register': False}),
-    lambda client: ensure_vm_node(client, make_vm(), {'group': 'web'}),
-    lambda client: retire_vm_node(client, make_vm(), {}),
-    lambda client: ensure_registry(client, DESIRED),
-    lambda client: NodeIndex(client.list_nodes()).for_vm(make_vm()),
-], ids=['pureboot_vm', 'register_false', 'group', 'absent', 'pureboot_hypervisor', 'pureboot_vm_info'])
+
+@pytest.mark.parametrize(
+    'work',
+    [
+        lambda client: ensure_vm_node(client, make_vm(), {}),
+        lambda client: ensure_vm_node(client, make_vm(), {'register': False}),
+        lambda client: ensure_vm_node(client, make_vm(), {'group': 'web'}),
+        lambda client: retire_vm_node(client, make_vm(), {}),
+        lambda client: ensure_registry(client, DESIRED),
+        lambda client: NodeIndex(client.list_nodes()).for_vm(make_vm()),
+    ],
+    ids=['pureboot_vm', 'register_false', 'group', 'absent', 'pureboot_hypervisor', 'pureboot_vm_info'],
+)
 def test_what_the_modules_do_with_a_wrong_url_is_one_api_error_not_an_attribute_error(pureboot_server, work):
     wrong = PureBootClient(pureboot_server.url + '/wrong', api_key=pureboot_server.api_key, ca_file=pureboot_server.cafile)
     with pytest.raises(ApiError) as caught:
         work(wrong)
-    assert str(caught.value).startswith('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ('.format(
-        pureboot_server.url))
+    assert str(caught.value).startswith('pureboot (127.0.0.1): {0}/wrong does not answer as a PureBoot API ('.format(pureboot_server.url))
     assert pureboot_server.writes() == []
 
 
 # ------------------------------------------------------------------------- registry
 
-DESIRED = {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam',
-           'verify_ssl': True}
+DESIRED = {'name': 'pve-lab', 'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam', 'verify_ssl': True}
 
 
 def test_plan_registry_pure():
@@ -427,8 +455,7 @@ def test_plan_registry_pure():
     assert plan_registry(current, DESIRED).action == 'none'
     on_create = plan_registry(current, dict(DESIRED, password='s3cret!'))
     assert on_create.action == 'none' and not on_create.sends_password, 'on_create by default'
-    update = plan_registry(current, dict(DESIRED, verify_ssl=False, username=None, password='s3cret!'),
-                           password_update='always')
+    update = plan_registry(current, dict(DESIRED, verify_ssl=False, username=None, password='s3cret!'), password_update='always')
     assert update.patch_fields() == {'verify_ssl': False, 'password': 's3cret!'} and update.warnings == (PASSWORD_WARNING,)
     only_password = plan_registry(current, dict(DESIRED, password='s3cret!'), password_update='always')
     assert only_password.action == 'update' and only_password.patch_fields() == {'password': 's3cret!'}
@@ -441,10 +468,8 @@ def test_plan_registry_pure():
 
 
 def test_registry_desired_from_a_connection():
-    connection = Connection({'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam',
-                             'password': 'pve-pass'})
-    assert registry_desired(connection) == {'name': 'pve1', 'type': 'proxmox', 'api_url': 'https://pve1:8006',
-                                            'username': 'root@pam', 'verify_ssl': True}
+    connection = Connection({'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam', 'password': 'pve-pass'})
+    assert registry_desired(connection) == {'name': 'pve1', 'type': 'proxmox', 'api_url': 'https://pve1:8006', 'username': 'root@pam', 'verify_ssl': True}
     assert registry_desired(connection, register_credentials=True)['password'] == 'pve-pass'
 
 
@@ -458,8 +483,7 @@ def test_registry_create_update_delete(pureboot_server, client):
     assert result['changed'] and result['diff']['after']['api_url'] == 'https://pve2:8006'
     assert [w['body'] for w in pureboot_server.writes()] == [{'api_url': 'https://pve2:8006'}]
     assert pureboot_server.stored_password('pve-lab') is None
-    result = ensure_registry(client, dict(DESIRED, api_url='https://pve2:8006', password='pve-pass'),
-                             password_update='always')
+    result = ensure_registry(client, dict(DESIRED, api_url='https://pve2:8006', password='pve-pass'), password_update='always')
     assert result['changed'] and result['warnings'] == [PASSWORD_WARNING]
     assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
     pureboot_server.clear_requests()
@@ -474,15 +498,15 @@ def test_registry_password_on_create_and_a_create_race(pureboot_server, client):
     result = ensure_registry(client, dict(DESIRED, password='pve-pass'))
     assert result['warnings'] == [PASSWORD_WARNING]
     assert pureboot_server.stored_password('pve-lab') == base64.b64encode(b'pve-pass').decode()
-    plan = plan_registry(None, dict(DESIRED, name='ovirt-lab', type='ovirt', api_url='https://engine/ovirt-engine/api',
-                                    password='engine-pass'))
+    plan = plan_registry(None, dict(DESIRED, name='ovirt-lab', type='ovirt', api_url='https://engine/ovirt-engine/api', password='engine-pass'))
     pureboot_server.add_hypervisor('ovirt-lab', type='ovirt', api_url='https://old-engine/ovirt-engine/api')
     pureboot_server.clear_requests()
     applied = apply_registry_plan(client, plan)
     assert plan.action == 'create', 'the first plan is left as it was'
     assert applied.plan.action == 'update' and applied.record['api_url'] == 'https://engine/ovirt-engine/api'
     assert [(w['method'], w['status'], w['body']) for w in pureboot_server.writes()][1:] == [
-        ('PATCH', 200, {'api_url': 'https://engine/ovirt-engine/api', 'username': 'root@pam'})], 'no password: on_create'
+        ('PATCH', 200, {'api_url': 'https://engine/ovirt-engine/api', 'username': 'root@pam'})
+    ], 'no password: on_create'
     assert pureboot_server.writes()[0]['status'] == 409
     assert pureboot_server.stored_password('ovirt-lab') is None, 'on_create: the entry was created by someone else'
     assert len(pureboot_server.hypervisors) == 2
@@ -505,11 +529,14 @@ def test_a_registry_create_refused_for_an_entry_that_cannot_be_found_is_not_trie
     assert pureboot_server.hypervisors == []
 
 
-@pytest.mark.parametrize('make_plan', [
-    lambda: plan_registry(None, dict(DESIRED, password='s3cret!')),
-    lambda: plan_registry(dict(DESIRED, id='h1'), dict(DESIRED, api_url='https://pve2:8006', password='s3cret!'),
-                          password_update='always'),
-], ids=['create', 'update'])
+@pytest.mark.parametrize(
+    'make_plan',
+    [
+        lambda: plan_registry(None, dict(DESIRED, password='s3cret!')),
+        lambda: plan_registry(dict(DESIRED, id='h1'), dict(DESIRED, api_url='https://pve2:8006', password='s3cret!'), password_update='always'),
+    ],
+    ids=['create', 'update'],
+)
 def test_a_registry_plan_never_shows_its_password(make_plan):
     plan = make_plan()
     assert plan.sends_password and plan.password == 's3cret!'
@@ -520,6 +547,7 @@ def test_a_registry_plan_never_shows_its_password(make_plan):
 
 def test_register_credentials_on_an_existing_entry_says_how_to_send_the_password():
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import PASSWORD_NOT_SENT
+
     current = dict(DESIRED, id='h1', status='online')
     later = plan_registry(current, dict(DESIRED, password='s3cret!'))
     assert later.action == 'none' and not later.sends_password and later.warnings == (PASSWORD_NOT_SENT,)
