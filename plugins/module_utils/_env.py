@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-# option -> environment variable (SPEC.md "Environment fallbacks").
+# option -> environment variable (docs/contract.md, "Connection options").
 HYPERVISOR_ENV = {
     'type': 'PUREBOOT_HV_TYPE',
     'api_url': 'PUREBOOT_HV_URL',
@@ -28,7 +28,7 @@ PUREBOOT_ENV = {
     'api_key': 'PUREBOOT_API_KEY',
     'username': 'PUREBOOT_USERNAME',
     'password': 'PUREBOOT_PASSWORD',
-    # Not in SPEC.md's list; the counterpart of PUREBOOT_HV_CA_FILE, so AWX can inject a CA for PureBoot too.
+    # Not in the contract's list; the counterpart of PUREBOOT_HV_CA_FILE, so AWX can inject a CA for PureBoot too.
     'ca_file': 'PUREBOOT_CA_FILE',
 }
 

@@ -379,7 +379,7 @@ def checked_node_options(client, node_options, subject, vm_state='present'):
     (the install ones against each other and the VM's state), the login works, and a group named by name exists
     (then given as its id, so it is not looked up twice).
 
-    PureBoot's GET /workflows is broken (pureboot-api.md), so a workflow_id cannot be checked: it is stored as given.
+    PureBoot's GET /workflows is broken (docs/pureboot-server.md), so a workflow_id cannot be checked: it is stored as given.
     """
     options = node_options_with_defaults(node_options)
     check_install_options(options, vm_state, subject)
