@@ -23,8 +23,7 @@ import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok
-from ansible_collections.pureboot.hypervisors.tests.integration.test_libvirt_install import (  # noqa: F401  # fixture
-    boots_of, save_evidence, tiny_installer)
+from ansible_collections.pureboot.hypervisors.tests.integration.test_libvirt_install import boots_of, save_evidence
 from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import MARKER
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import WORKFLOW, InstallLab
@@ -38,7 +37,7 @@ NEXT_BOOT_TIMEOUT = 300
 
 
 @pytest.fixture
-def install_lab(libvirt_host, tiny_installer):  # noqa: F811  # the imported fixture
+def install_lab(libvirt_host, tiny_installer):
     with InstallLab(libvirt_host, LIBVIRT_POOL, tiny_installer) as lab:
         yield lab
 
