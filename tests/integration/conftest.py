@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import InstallerBuildError, build_installer, default_cache_dir, why_unbuildable
+
 
 def target_vars(backend, tmp_path, **extra):
     """What every target gets: the connection, the scene's names, and where to write results."""
@@ -27,6 +29,22 @@ def target_vars(backend, tmp_path, **extra):
     variables.update(getattr(backend, 'target_vars', {}))
     variables.update(extra)
     return variables
+
+
+# ------------------------------------------------------------------ the install tests
+@pytest.fixture(scope='session')
+def tiny_installer():
+    """The tiny installer (tests/simulators/installer), built once and kept in its cache; skipped (failed on CI)
+    with one line where it cannot be built."""
+    problem = why_unbuildable()
+    if problem:
+        if os.environ.get('CI') == 'true':
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    try:
+        return build_installer(default_cache_dir())
+    except InstallerBuildError as exc:
+        pytest.fail('the tiny installer could not be built: {0}'.format(exc), pytrace=False)
 
 
 # ------------------------------------------------------------------ the security cases (test_security.py)

@@ -22,13 +22,7 @@ import time
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import (
-    MARKER,
-    InstallerBuildError,
-    build_installer,
-    default_cache_dir,
-    why_unbuildable,
-)
+from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import MARKER
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import INITRD_PATH, INSTALL_SCRIPT, KERNEL_PATH, WORKFLOW, InstallLab
 
@@ -37,19 +31,6 @@ VM_NAME = 'install-vm-01'
 # these machines; room for a busy one.
 INSTALL_TIMEOUT = 300
 BOOT_PATH = '/api/v1/boot'
-
-
-@pytest.fixture(scope='session')
-def tiny_installer():
-    problem = why_unbuildable()
-    if problem:
-        if os.environ.get('CI') == 'true':
-            pytest.fail(problem, pytrace=False)
-        pytest.skip(problem)
-    try:
-        return build_installer(default_cache_dir())
-    except InstallerBuildError as exc:
-        pytest.fail('the tiny installer could not be built: {0}'.format(exc), pytrace=False)
 
 
 @pytest.fixture

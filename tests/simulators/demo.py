@@ -71,12 +71,15 @@ def main():
         graph = subprocess.run([str(BIN / 'ansible-inventory'), '-i', str(source), '--graph'], env=env, cwd=str(directory), check=False)
         if graph.returncode != 0:
             raise SystemExit('ansible-inventory failed ({0})'.format(graph.returncode))
-        pxe_request = demo_pxe.run(directory / 'libvirt', env, BIN)
+        installed = demo_pxe.run(directory / 'libvirt', env, BIN)
         print(
-            '\nDemo done in {0:.0f}s: 2 simulated hypervisors tested and registered in PureBoot, 4 VMs created from '
-            'templates and registered as PureBoot nodes, the nodes with a workflow queued for install (the simulated '
-            'VMs run no OS: nothing PXE-booted there).{1}'.format(
-                time.monotonic() - started, ' On libvirt, a VM PXE-booted into PureBoot for real.' if pxe_request else ''
+            '\nDemo done in {0:.0f}s: 2 simulated hypervisors (Proxmox VE and oVirt) tested and registered in '
+            'PureBoot, 4 VMs created from templates and registered as PureBoot nodes, the nodes with a workflow '
+            'queued for install (pending). The simulated VMs run no OS: nothing boots or installs there.{1}'.format(
+                time.monotonic() - started,
+                ' On libvirt, a blank VM made by pureboot_vm PXE-booted and was installed by PureBoot for real (node state: {0}).'.format(installed['state'])
+                if installed
+                else ' The libvirt install step was skipped (above).',
             ),
             flush=True,
         )

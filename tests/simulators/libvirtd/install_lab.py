@@ -222,9 +222,13 @@ class InstallLab(PxeLab):
         """The MAC of a domain's first NIC (libvirt picked it when the domain was defined)."""
         return ET.fromstring(domain.XMLDesc()).find('devices/interface/mac').get('address')
 
-    @staticmethod
-    def disk_path(domain):
-        return ET.fromstring(domain.XMLDesc()).find('devices/disk/source').get('file')
+    def disk_path(self, domain):
+        """The image of a domain's first disk: a file, or a pool's volume (as pureboot_vm makes them)."""
+        source = ET.fromstring(domain.XMLDesc()).find('devices/disk/source')
+        if source.get('file'):
+            return source.get('file')
+        pool = self.host.connect().storagePoolLookupByName(source.get('pool'))
+        return pool.storageVolLookupByName(source.get('volume')).path()
 
     def disk_head(self, domain, count=512):
         """The first count bytes of a domain's first disk, read from its qcow2 image with qemu-img (stop it first)."""
