@@ -25,11 +25,7 @@ if TYPE_CHECKING:
 
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver
 
-DRIVERS: dict[str, type[HypervisorDriver]] = {
-    LibvirtDriver.TYPE: LibvirtDriver,
-    OvirtDriver.TYPE: OvirtDriver,
-    ProxmoxDriver.TYPE: ProxmoxDriver,
-}
+DRIVERS: dict[str, type[HypervisorDriver]] = {LibvirtDriver.TYPE: LibvirtDriver, OvirtDriver.TYPE: OvirtDriver, ProxmoxDriver.TYPE: ProxmoxDriver}
 HYPERVISOR_TYPES = tuple(sorted(DRIVERS))
 
 

@@ -28,11 +28,7 @@ from ansible_collections.pureboot.hypervisors.tests.integration.runner import BI
 AWX = COLLECTION / 'extensions' / 'awx'
 
 # What AWX sets for every inventory update (STANDARD_INVENTORY_UPDATE_ENV in awx/main/constants.py).
-STANDARD_INVENTORY_UPDATE_ENV = {
-    'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True',
-    'ANSIBLE_INVENTORY_EXPORT': 'True',
-    'ANSIBLE_VERBOSE_TO_STDERR': 'True',
-}
+STANDARD_INVENTORY_UPDATE_ENV = {'ANSIBLE_INVENTORY_UNPARSED_FAILED': 'True', 'ANSIBLE_INVENTORY_EXPORT': 'True', 'ANSIBLE_VERBOSE_TO_STDERR': 'True'}
 
 # AWX transmits through ansible-runner's Python interface (AWXReceptorJob.transmit). An inventory update has no
 # playbook, only the raw command in the private data directory's `args` file, which the `ansible-runner transmit`

@@ -62,10 +62,7 @@ REFUSED_VM_NAME = 'not_a_dns_name!'
 # Strings that are labels or free text, not names of something that must exist: no unknown_name case.
 FREE_TEXT = frozenset(('hypervisor.name', 'description', 'pureboot_node.hostname', 'pureboot_node.workflow_id', 'cloud_init.password'))
 # Filters of the info modules: a name that matches nothing is an empty answer, not an error.
-FILTERS = {
-    'pureboot_vm_info': frozenset(('name', 'node', 'cluster', 'tags')),
-    'pureboot_vm_template_info': frozenset(('name', 'node', 'cluster')),
-}
+FILTERS = {'pureboot_vm_info': frozenset(('name', 'node', 'cluster', 'tags')), 'pureboot_vm_template_info': frozenset(('name', 'node', 'cluster'))}
 # Large values that are legitimate (a long timeout is a choice, not a mistake).
 LARGE_IS_VALID = frozenset(('timeout', 'wait_timeout'))
 
@@ -182,15 +179,7 @@ class Case:
 
 def wrong_type_value(option_spec):
     kind = option_spec.get('type', 'str')
-    return {
-        'int': 'many',
-        'float': 'much',
-        'bool': 'perhaps',
-        'list': {'not': 'a list'},
-        'dict': 'not-a-dict',
-        'str': LIST_VALUE,
-        'path': LIST_VALUE,
-    }.get(kind)
+    return {'int': 'many', 'float': 'much', 'bool': 'perhaps', 'list': {'not': 'a list'}, 'dict': 'not-a-dict', 'str': LIST_VALUE, 'path': LIST_VALUE}.get(kind)
 
 
 def module_cases(module, spec):

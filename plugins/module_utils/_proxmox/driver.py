@@ -69,9 +69,10 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
     parse_net,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import hardware_fields
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import OS_WORDS, hardware_fields
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
     agent_enabled,
+    check_cpu_and_os,
     check_ip_config_fits,
     check_nic_count,
     check_vm_name,
@@ -531,6 +532,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
     def validate_spec(self, spec):
         super().validate_spec(spec)
         check_nic_count(spec.get('networks'), self.label, spec_subject(spec))
+        check_cpu_and_os(spec, OS_WORDS, self.label, spec_subject(spec))
 
     def preflight(self, spec):
         if not spec.get('template'):

@@ -90,3 +90,93 @@ def local_disks(config, shared_storages):
         if storage not in shared_storages:
             found.append((key, storage))
     return found
+
+
+# qemu-server PVE/QemuServer/CPUConfig.pm: the built-in CPU models a VM's `cpu` may name ($cpu_vendor_list and the
+# x86-64-v* models); any other needs the `custom-` prefix of a model defined in /etc/pve/virtual-guest/cpu-models.conf,
+# which the API cannot list to this collection, so such a name is passed on as given.
+CPU_MODELS = frozenset(
+    (
+        '486',
+        'Broadwell',
+        'Broadwell-IBRS',
+        'Broadwell-noTSX',
+        'Broadwell-noTSX-IBRS',
+        'Cascadelake-Server',
+        'Cascadelake-Server-noTSX',
+        'Conroe',
+        'EPYC',
+        'EPYC-IBPB',
+        'EPYC-Milan',
+        'EPYC-Rome',
+        'Haswell',
+        'Haswell-IBRS',
+        'Haswell-noTSX',
+        'Haswell-noTSX-IBRS',
+        'Icelake-Client',
+        'Icelake-Client-noTSX',
+        'Icelake-Server',
+        'Icelake-Server-noTSX',
+        'IvyBridge',
+        'IvyBridge-IBRS',
+        'KnightsMill',
+        'Nehalem',
+        'Nehalem-IBRS',
+        'Opteron_G1',
+        'Opteron_G2',
+        'Opteron_G3',
+        'Opteron_G4',
+        'Opteron_G5',
+        'Penryn',
+        'SandyBridge',
+        'SandyBridge-IBRS',
+        'Skylake-Client',
+        'Skylake-Client-IBRS',
+        'Skylake-Client-noTSX-IBRS',
+        'Skylake-Server',
+        'Skylake-Server-IBRS',
+        'Skylake-Server-noTSX-IBRS',
+        'Westmere',
+        'Westmere-IBRS',
+        'athlon',
+        'core2duo',
+        'coreduo',
+        'host',
+        'kvm32',
+        'kvm64',
+        'max',
+        'pentium',
+        'pentium2',
+        'pentium3',
+        'phenom',
+        'qemu32',
+        'qemu64',
+        'x86-64-v2',
+        'x86-64-v2-AES',
+        'x86-64-v3',
+        'x86-64-v4',
+    )
+)
+CUSTOM_CPU = re.compile(r'^custom-[A-Za-z0-9_.-]{1,64}$')
+# qemu-server's `ostype` enum (PVE/QemuServer.pm $confdesc).
+OS_TYPES = ('other', 'wxp', 'w2k', 'w2k3', 'w2k8', 'wvista', 'win7', 'win8', 'win10', 'win11', 'l24', 'l26', 'solaris')
+
+
+def check_cpu_and_os(spec, os_words, hypervisor, subject):
+    """cpu_type must be a CPU model PVE knows (or custom-<name>), os_type a family of os_words or PVE's own ostype:
+    refused in one line before any write (PVE would refuse the config write; a comma would add properties to it)."""
+    cpu_type = spec.get('cpu_type')
+    if cpu_type is not None and cpu_type not in CPU_MODELS and not CUSTOM_CPU.match(str(cpu_type)):
+        raise InvalidInputError(
+            "cpu_type '{0}' is no CPU model of Proxmox VE: give host, one of its built-in models (e.g. x86-64-v2-AES, "
+            'kvm64) or custom-<name> for a model defined on the cluster'.format(cpu_type),
+            hypervisor=hypervisor,
+            subject=subject,
+        )
+    os_type = spec.get('os_type')
+    if os_type is not None and os_type not in os_words and os_type not in OS_TYPES:
+        raise InvalidInputError(
+            "os_type '{0}' must be one of {1}, or Proxmox VE's own ostype: {2}".format(os_type, ', '.join(sorted(os_words)), ', '.join(OS_TYPES)),
+            hypervisor=hypervisor,
+            subject=subject,
+        )

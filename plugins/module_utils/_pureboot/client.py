@@ -75,13 +75,7 @@ TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_-]{1,50}$')
 
 # The text fields of each kind of record the collection reads, and its list fields (null or a list): an answer
 # whose records lack them is not PureBoot's. /health answers its record without the success envelope.
-RECORD_FIELDS = {
-    'node': ('id', 'mac_address'),
-    'hypervisor': ('id', 'name'),
-    'group': ('id', 'name'),
-    'token': ('access_token',),
-    'health': ('status',),
-}
+RECORD_FIELDS = {'node': ('id', 'mac_address'), 'hypervisor': ('id', 'name'), 'group': ('id', 'name'), 'token': ('access_token',), 'health': ('status',)}
 LIST_FIELDS = {'node': ('tags',)}
 BARE_RECORDS = ('health',)
 

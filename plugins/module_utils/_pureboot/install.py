@@ -86,6 +86,11 @@ def check_install_options(options, vm_state, subject):
         )
     if options['force_install'] and not queues:
         raise InvalidInputError('pureboot_node.force_install only applies with pureboot_node.install or pureboot_node.reinstall', subject=subject)
+    # Checked whether or not wait_for uses it: a value no run could take is a mistake either way.
+    if not 1 <= options['wait_timeout'] <= MAX_NODE_WAIT_TIMEOUT:
+        raise InvalidInputError(
+            'pureboot_node.wait_timeout must be between 1 and {0} seconds, got {1}'.format(MAX_NODE_WAIT_TIMEOUT, options['wait_timeout']), subject=subject
+        )
     if options['wait_for'] is not None:
         if options['wait_for'] not in WAIT_STATES:
             raise InvalidInputError('pureboot_node.wait_for must be one of {0}, got {1}'.format(', '.join(WAIT_STATES), options['wait_for']), subject=subject)
@@ -94,10 +99,6 @@ def check_install_options(options, vm_state, subject):
                 'pureboot_node.wait_for needs state: running (or restarted): a VM left {0} never boots into its '
                 'install, so its node would never become {1}'.format('stopped' if vm_state in ('present', 'stopped') else vm_state, options['wait_for']),
                 subject=subject,
-            )
-        if not 1 <= options['wait_timeout'] <= MAX_NODE_WAIT_TIMEOUT:
-            raise InvalidInputError(
-                'pureboot_node.wait_timeout must be between 1 and {0} seconds, got {1}'.format(MAX_NODE_WAIT_TIMEOUT, options['wait_timeout']), subject=subject
             )
 
 

@@ -166,11 +166,7 @@ def desired_node(vm, node_options, client=None, mac=None):
     if options['arch'] not in NODE_ARCHES:
         raise InvalidInputError('pureboot_node.arch must be one of {0}, got {1}'.format(', '.join(NODE_ARCHES), options['arch']), subject=subject)
     check_group_choice(options, subject)
-    desired = {
-        'mac_address': mac,
-        'arch': options['arch'],
-        'boot_mode': 'uefi' if vm.get('firmware') == 'uefi' else 'bios',
-    }
+    desired = {'mac_address': mac, 'arch': options['arch'], 'boot_mode': 'uefi' if vm.get('firmware') == 'uefi' else 'bios'}
     if options['hostname'] or vm.get('name'):
         desired['hostname'] = options['hostname'] or vm['name']
     if vm.get('uuid'):

@@ -16,10 +16,7 @@ EMPTY_QCOW_HEADER_SIZE = MIB
 # osinfo-defaults.properties, os.other.devices.diskInterfaces = i440fx/IDE, VirtIO_SCSI, VirtIO, q35/SATA: every x86
 # OS derives from `other` (the few old guests that drop VirtIO_SCSI are not modelled). IDE exists only on the i440fx
 # chipset and SATA only on q35 (VmValidationUtils.isDiskInterfaceSupportedByOs with the VM's BiosType chipset).
-CHIPSET_INTERFACES = {
-    'i440fx': ('ide', 'virtio_scsi', 'virtio'),
-    'q35': ('virtio_scsi', 'virtio', 'sata'),
-}
+CHIPSET_INTERFACES = {'i440fx': ('ide', 'virtio_scsi', 'virtio'), 'q35': ('virtio_scsi', 'virtio', 'sata')}
 # osinfo-defaults.properties os.<id>.name.value: the OS name DiskVmElementValidator puts in its message.
 OS_NAMES = {'other': 'Other OS', 'other_linux': 'Linux', 'rhel_9x64': 'Red Hat Enterprise Linux 9.x x64', 'windows_2022': 'Windows 2022'}
 

@@ -628,11 +628,9 @@ class EngineState:
 
     @staticmethod
     def _bios_type(bios):
-        return {
-            'bios': types.BiosType.Q35_SEA_BIOS,
-            'uefi': types.BiosType.Q35_OVMF,
-            'secure_boot': types.BiosType.Q35_SECURE_BOOT,
-        }.get(bios) or types.BiosType(bios)
+        return {'bios': types.BiosType.Q35_SEA_BIOS, 'uefi': types.BiosType.Q35_OVMF, 'secure_boot': types.BiosType.Q35_SECURE_BOOT}.get(
+            bios
+        ) or types.BiosType(bios)
 
     def _config(self, cpu_cores=2, memory_mb=2048, os_type='other_linux', bios='bios', description=None, cpu_sockets=1, cpu_threads=1):
         """Keyword arguments for a realistic types.Vm/types.Template configuration."""

@@ -645,10 +645,7 @@ def test_a_vm_booting_from_disk_only_needs_a_disk(ovirt_engine, connection):
 
 @pytest.mark.parametrize(
     'description, code, text',
-    [
-        ('x' * 256, 400, 'size must be between 0 and 255'),
-        ('web \N{EN DASH} lab', 400, 'The given description contains special characters'),
-    ],
+    [('x' * 256, 400, 'size must be between 0 and 255'), ('web \N{EN DASH} lab', 400, 'The given description contains special characters')],
 )
 def test_descriptions_are_255_ascii_or_letters(connection, description, code, text):
     _refused(lambda: _vm(connection, 'web02').update(types.Vm(description=description)), code, text)

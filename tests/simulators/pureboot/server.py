@@ -206,16 +206,8 @@ WORKFLOW_VARIABLES = ('server', 'node_id', 'mac', 'ip')
 DEFAULT_INSTALL_TIMEOUT = 60
 # What an installer reports on POST /report (section "The install flow", step 4): the state each event moves a
 # node from, and to. install_failed is handled on its own (the 3-attempt rule); the events without an entry only log.
-EVENT_TRANSITIONS = {
-    'install_started': ('pending', 'installing'),
-    'install_complete': ('installing', 'installed'),
-    'first_boot': ('installed', 'active'),
-}
-EVENT_MESSAGES = {
-    'install_started': 'Installation started',
-    'install_complete': 'Installation completed',
-    'first_boot': 'First boot - node now active',
-}
+EVENT_TRANSITIONS = {'install_started': ('pending', 'installing'), 'install_complete': ('installing', 'installed'), 'first_boot': ('installed', 'active')}
+EVENT_MESSAGES = {'install_started': 'Installation started', 'install_complete': 'Installation completed', 'first_boot': 'First boot - node now active'}
 # The events that only log (boot_started, install_progress, heartbeat, ...), and any event in the wrong state, are
 # answered 200 with this message and change nothing.
 EVENT_LOGGED = 'Event logged'
@@ -463,11 +455,7 @@ NODE_REPORT_FIELDS = ('ip_address', 'hostname', 'vendor', 'model', 'serial_numbe
 NODE_REPORT = dict(
     [('mac_address', Field('str', required=True, check=_mac_problem))] + [(name, _opt_str(default=None)) for name in NODE_REPORT_FIELDS + ('event', 'message')]
 )
-STATE_CHANGE = {
-    'state': Field('str', required=True, check=_state_problem),
-    'comment': _opt_str(default=None),
-    'force': Field('bool', default=False),
-}
+STATE_CHANGE = {'state': Field('str', required=True, check=_state_problem), 'comment': _opt_str(default=None), 'force': Field('bool', default=False)}
 TAG_CREATE = {'tag': TAG_FIELD}
 BULK_TAG = {'node_ids': Field('str_list', required=True), 'tag': TAG_FIELD}
 BULK_GROUP = {'node_ids': Field('str_list', required=True), 'group_id': _opt_str(default=None)}

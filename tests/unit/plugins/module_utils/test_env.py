@@ -64,11 +64,7 @@ def test_the_url_comparison_ignores_a_trailing_slash_and_case():
 
 # PureBoot: the same rule, PUREBOOT_URL saying where.
 
-PUREBOOT_ENV = {
-    'PUREBOOT_URL': 'https://pureboot.example.com',
-    'PUREBOOT_API_KEY': 'pb_live_from_awx',
-    'PUREBOOT_CA_FILE': '/etc/pki/pureboot-ca.pem',
-}
+PUREBOOT_ENV = {'PUREBOOT_URL': 'https://pureboot.example.com', 'PUREBOOT_API_KEY': 'pb_live_from_awx', 'PUREBOOT_CA_FILE': '/etc/pki/pureboot-ca.pem'}
 
 
 def test_an_empty_pureboot_option_is_the_environments_server():

@@ -73,13 +73,7 @@ def test_vm_filters():
 
 
 @pytest.mark.parametrize(
-    'name, vm_id, text',
-    [
-        ('web-1', '104', "VM 'web-1' (id 104)"),
-        ('web-1', None, "VM 'web-1'"),
-        (None, '104', 'VM 104'),
-        (None, None, 'VM'),
-    ],
+    'name, vm_id, text', [('web-1', '104', "VM 'web-1' (id 104)"), ('web-1', None, "VM 'web-1'"), (None, '104', 'VM 104'), (None, None, 'VM')]
 )
 def test_one_way_to_name_a_vm(name, vm_id, text):
     assert describe_vm(name, vm_id) == text
@@ -90,14 +84,7 @@ def test_tags_are_returned_lowercase_sorted_and_once():
 
 
 @pytest.mark.parametrize(
-    'status, expected',
-    [
-        ('online', 'online'),
-        ('offline', 'offline'),
-        ('maintenance', 'maintenance'),
-        ('up', 'unknown'),
-        (None, 'unknown'),
-    ],
+    'status, expected', [('online', 'online'), ('offline', 'offline'), ('maintenance', 'maintenance'), ('up', 'unknown'), (None, 'unknown')]
 )
 def test_host_status_is_one_of_the_common_words(status, expected):
     assert host_record('h1', status) == {'name': 'h1', 'status': expected}

@@ -21,11 +21,7 @@ def attachment(alias, size, interface='virtio_scsi', bootable=False, domain='sd-
 
 def test_disk_records_are_in_bus_order_with_the_boot_disk_first():
     found = disks.disk_records(
-        [
-            attachment('vm_Disk10', 2 * GIB),
-            attachment('vm_Disk2', GIB + 1, 'sata'),
-            attachment('vm_Disk1', 20 * GIB, 'virtio', bootable=True, domain='sd-2'),
-        ],
+        [attachment('vm_Disk10', 2 * GIB), attachment('vm_Disk2', GIB + 1, 'sata'), attachment('vm_Disk1', 20 * GIB, 'virtio', bootable=True, domain='sd-2')],
         {'sd-1': 'data', 'sd-2': 'fast'},
     )
     assert found == [
