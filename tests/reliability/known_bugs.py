@@ -11,9 +11,6 @@ connection; and the bridge of a Proxmox NIC that was not checked before the clon
 # The oVirt engine checks an OS type against its osinfo list and a custom CPU model against the cluster; the
 # collection passes both on unchecked (the list is GET /operatingsystems, which the simulator does not serve yet),
 # and the simulator, not knowing the engine's lists, accepts them.
-_OVIRT_NAMES = 'oVirt os_type/cpu_type not checked against the engine\'s OS list and CPU models before the write'
+_OVIRT_NAMES = "oVirt os_type/cpu_type not checked against the engine's OS list and CPU models before the write"
 
-KNOWN_BUGS = {
-    'input/ovirt/pureboot_vm/cpu_type/unknown_name': _OVIRT_NAMES,
-    'input/ovirt/pureboot_vm/os_type/unknown_name': _OVIRT_NAMES,
-}
+KNOWN_BUGS = {'input/ovirt/pureboot_vm/cpu_type/unknown_name': _OVIRT_NAMES, 'input/ovirt/pureboot_vm/os_type/unknown_name': _OVIRT_NAMES}
