@@ -42,24 +42,9 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.lin
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
-DIFF_KEYS = (
-    'name',
-    'status',
-    'node',
-    'cluster',
-    'cpu_cores',
-    'memory_mb',
-    'nics',
-    'disks',
-    'boot_order',
-    'firmware',
-    'description',
-    'tags',
-    'os_type',
-    'cpu_sockets',
-    'cpu_type',
-    'start_on_boot',
-)
+# What --diff shows: where the VM is and how it runs, then its hardware as the record names it (the record's NICs
+# are `nics` where the option says `networks`).
+DIFF_KEYS = ('name', 'status', 'node', 'cluster') + tuple('nics' if key == 'networks' else key for key in HARDWARE_KEYS)
 # Changes a running VM only takes at its next start (on Proxmox they stay pending until then). A disk grows at
 # once, and an added disk is plugged in at once where the bus allows it.
 COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
