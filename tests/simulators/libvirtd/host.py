@@ -332,6 +332,9 @@ class PrivateLibvirtd:
                     'dynamic_ownership = 0',
                     'security_driver = "none"',
                     'cgroup_controllers = [ ]',
+                    # No private /dev per guest: libvirt would move the mounts under /dev (the bound /dev/kvm, below)
+                    # into it and fails on a file bound there; the daemon's own mount namespace isolates enough.
+                    'namespaces = [ ]',
                     'stdio_handler = "logd"',
                     '',
                 )
@@ -357,9 +360,14 @@ class PrivateLibvirtd:
         if os.environ.get(KVM_ENV) != '1':
             # Guests run under TCG: nested KVM stalls guest firmware on these machines (docs/test-servers.md), and
             # the collection makes a blank VM <domain type='kvm'> wherever the daemon's capabilities offer KVM.
-            # /dev/null on /dev/kvm in the daemon's mount namespace: libvirt's probe finds no KVM, as on a host
-            # without it, and the collection falls back to 'qemu' as it does there.
-            lines.append('if [ -e /dev/kvm ]; then mount --bind /dev/null /dev/kvm; fi')
+            # An empty file bound read-only on /dev/kvm in the daemon's mount namespace: libvirt's probe finds no
+            # KVM, as on a host without it, and the collection falls back to 'qemu' as it does there. Read-only,
+            # and a regular file, because libvirt also asks access(/dev/kvm, W_OK) before it trusts its cached
+            # capabilities (qemu_capabilities.c, virQEMUCapsKVMUsable): a writable /dev/kvm (/dev/null, a device,
+            # passes even on a read-only mount) makes it throw the cache away and probe QEMU again (about 24 s) on
+            # every domain definition.
+            no_kvm = shlex.quote(os.path.join(base, 'no-kvm'))
+            lines.append('if [ -e /dev/kvm ]; then : > {0}; mount --bind {0} /dev/kvm; mount -o remount,bind,ro /dev/kvm; fi'.format(no_kvm))
         if self.sasl_login:
             lines.append('mkdir -p /etc/sasl2 && mount --bind {0} /etc/sasl2'.format(shlex.quote(self._write_sasl())))
         lines += [
