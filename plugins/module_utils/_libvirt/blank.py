@@ -34,12 +34,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disk
     size_gb,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import disk_volume_name, parse_domain, to_xml, volume_xml
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import disk_record
-
-try:
-    import libvirt
-except ImportError:
-    pass  # driver.py says so (MissingLibraryError) before this is used
 
 DEFAULT_POOL = 'default'
 

@@ -25,8 +25,6 @@ import time
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qsl
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     POWER_ACTIONS,
@@ -42,7 +40,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     AuthError,
     ConflictError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
     TaskFailedError,
     TimeoutError_,
@@ -74,6 +71,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.doma
     volume_xml,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
@@ -95,18 +93,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_record,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
-
-try:
-    import libvirt
-
-    HAS_LIBVIRT = True
-except ImportError:
-    HAS_LIBVIRT = False
-else:
-    # libvirt-python prints every error to stderr by default; here each one is raised and translated instead,
-    # and a module's output must be its JSON only.
-    libvirt.registerErrorHandler(lambda _context, _error: None, None)
-
 
 # A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
@@ -153,8 +139,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
                 'missing credentials: give username + password (SASL), or neither (SSH keys, TLS client certificates, the local socket)', hypervisor=self.label
             )
         self.parts = check_uri(connection.api_url, self.label)
-        if not HAS_LIBVIRT:
-            raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
+        libvirt.require(self.label)
         self.transport = uri_transport(self.parts)
         # The ACPI power button is QEMU's; libvirt's test driver knows only its default shutdown.
         self._shutdown_flags = 0 if self.parts.scheme == 'test' else libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN

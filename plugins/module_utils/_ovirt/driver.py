@@ -19,8 +19,6 @@ import re
 import threading
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS,
     POWER_ACTIONS,
@@ -34,7 +32,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     AuthError,
     ConflictError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
     TaskFailedError,
 )
@@ -57,6 +54,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes, sdk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
@@ -69,14 +67,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_record,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
-
-try:
-    import ovirtsdk4 as sdk
-    from ovirtsdk4 import types as otypes
-
-    HAS_OVIRTSDK4 = True
-except ImportError:
-    HAS_OVIRTSDK4 = False
 
 API_PATH = '/ovirt-engine/api'
 MIB = 1024**2
@@ -177,8 +167,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
 
     def __init__(self, connection):
         super().__init__(connection)
-        if not HAS_OVIRTSDK4:
-            raise MissingLibraryError(missing_required_lib('ovirt-engine-sdk-python'), hypervisor=self.label)
+        sdk.require(self.label)
         path = connection.path.rstrip('/')
         # The SDK needs the API's own URL; a bare engine address means its standard path.
         self.url = connection.api_url if path else connection.api_url + API_PATH

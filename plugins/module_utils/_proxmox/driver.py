@@ -20,8 +20,6 @@ import re
 import threading
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS,
@@ -37,7 +35,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ConflictError,
     HypervisorError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
     TaskFailedError,
     UnreachableError,
@@ -78,6 +75,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rule
     check_vm_name,
     local_disks,
 )
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.sdk import proxmoxer_core
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
@@ -92,11 +90,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import 
 
 try:
     import requests
-    from proxmoxer.core import ResourceException
-
-    HAS_PROXMOXER = True
 except ImportError:
-    HAS_PROXMOXER = False
+    pass  # proxmoxer needs it: __init__ says proxmoxer is missing (MissingLibraryError)
 
 ID_ATTEMPTS = 100
 # Seconds between two clones refused because the storage lock was held by another clone.
@@ -129,8 +124,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
 
     def __init__(self, connection):
         super().__init__(connection)
-        if not HAS_PROXMOXER:
-            raise MissingLibraryError(missing_required_lib('proxmoxer'), hypervisor=self.label)
+        proxmoxer_core.require(self.label)
         if connection.api_token_id and '!' not in connection.api_token_id:
             raise InvalidInputError("api_token_id must look like 'user@realm!tokenname'", hypervisor=self.label)
         self._api = None
@@ -172,7 +166,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             api = self._session()
             try:
                 return getattr(api(path), method.lower())(**params)
-            except ResourceException as exc:
+            except proxmoxer_core.ResourceException as exc:
                 # A 401 means the request was not carried out, so asking again after a new login is safe.
                 if exc.status_code == 401 and not renewed and self.conn.password and not self.conn.api_token_id:
                     renewed = True
