@@ -131,6 +131,8 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     }
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a libvirt network (or its portgroup) of the VLAN'
+    # A libvirt URI (qemu:///system, qemu+ssh://...), checked by uri.check_uri in __init__.
+    API_URL_IS_URI = True
 
     def __init__(self, connection):
         super().__init__(connection)
