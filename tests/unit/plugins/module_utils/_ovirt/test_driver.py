@@ -13,7 +13,8 @@ from ovirtsdk4 import types
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import MissingLibraryError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses, _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.changes import _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import sdk as lazy_sdk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
