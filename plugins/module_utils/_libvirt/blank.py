@@ -3,7 +3,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""Blank VMs, disks and the volumes the collection makes, on libvirt: a mixin of LibvirtDriver (driver.py), which
+"""Blank VMs, disks and the volumes the collection makes, on libvirt: a mixin of LibvirtDriver (driver.py, session.py), which
 holds the connection, the lookups and the reads and writes this uses.
 
 A blank VM is a new domain (blank_definition) with new qcow2 volumes `<vm>-<target>.qcow2` in its pools. Every
