@@ -16,24 +16,28 @@ it would read them from the module.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import MissingLibraryError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
 
 class LazySdk:
     """One SDK module (`module`, installed as the distribution `requirement`), imported on first use."""
 
-    def __init__(self, module: str, requirement: str, on_load: Any = None) -> None:
+    def __init__(self, module: str, requirement: str, on_load: Callable[[ModuleType], None] | None = None) -> None:
         self._name = module
         self._requirement = requirement
         # Called once with the module when it is imported (libvirt-python's error printer is replaced so).
         self._on_load = on_load
-        self._module: Any = None
+        self._module: ModuleType | None = None
 
-    def require(self, hypervisor: str | None = None) -> Any:
+    def require(self, hypervisor: str | None = None) -> ModuleType:
         """The module, imported now if it was not yet; MissingLibraryError naming the distribution when absent."""
         if self._module is None:
             try:

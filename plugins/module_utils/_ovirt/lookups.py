@@ -7,8 +7,8 @@
 
 Clusters, hosts, vNIC profiles and storage domains are read once per session (one request each) and looked up
 by name or id from there, read again once when a name or id is new to them (made since). The lookups and the
-messages that list what is available when a name is not found belong together; so does the one place that turns
-an SDK reference (a link with an id) into that id."""
+messages that list what is available when a name is not found belong together; so do the one place that turns
+an SDK reference (a link with an id) into that id, and the one that finds a VM's service by its id."""
 
 from __future__ import annotations
 
