@@ -379,6 +379,11 @@ class HypervisorDriver(abc.ABC):
     def power(self, vm: VmRecord, action: str, timeout: float, wait: bool = True) -> VmRecord | None:
         """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
 
+    def check_power_action(self, action: str, subject: str | None = None) -> None:
+        """Fail with one line, before any request, unless action is one of POWER_ACTIONS (what power() takes)."""
+        if action not in POWER_ACTIONS:
+            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+
     @abc.abstractmethod
     def delete_vm(self, vm: VmRecord, timeout: float, wait: bool = True) -> None:
         """Remove a stopped VM and its disks."""

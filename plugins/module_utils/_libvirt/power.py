@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import POWER_ACTIONS, vm_subject
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
 
 # Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
@@ -26,8 +26,7 @@ class LibvirtPower:
 
     def power(self, vm, action, timeout, wait=True):
         subject = vm_subject(vm)
-        if action not in POWER_ACTIONS:
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+        self.check_power_action(action, subject)
         deadline = time.monotonic() + timeout
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:

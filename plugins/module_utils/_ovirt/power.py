@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import POWER_ACTIONS, vm_subject
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError, TaskFailedError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import NotFoundError, TaskFailedError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import _vm_service
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
 
@@ -28,8 +28,7 @@ class OvirtPower:
 
     def power(self, vm, action, timeout, wait=True):
         subject = vm_subject(vm)
-        if action not in POWER_ACTIONS:
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
+        self.check_power_action(action, subject)
         deadline = time.monotonic() + timeout
 
         def under_way():

@@ -14,13 +14,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
-    ConflictError,
-    HypervisorError,
-    InvalidInputError,
-    NotFoundError,
-    TaskFailedError,
-)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, NotFoundError, TaskFailedError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path, _status
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
 
@@ -108,11 +102,10 @@ class ProxmoxTasks:
 
     def power(self, vm, action, timeout, wait=True):
         subject = vm_subject(vm)
+        self.check_power_action(action, subject)
         params = {}
         if action == 'shutdown':
             params = {'timeout': max(int(timeout), 1), 'forceStop': 0}
-        if action not in ('start', 'shutdown', 'stop', 'reboot'):
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
         node, vmid = vm['node'], vm['id']
 
         def read_back(sent_at):
