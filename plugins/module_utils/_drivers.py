@@ -6,8 +6,11 @@
 """The registry of drivers by `type`: adding a hypervisor type means its package (_<type>/) and one line here;
 docs/drivers.md ("Adding a type") lists the other files it touches.
 
-Imports are static because Ansible packs a module with the module_utils it imports by name; no driver
-imports its SDK before one of its type is made (_sdk.py), so a run loads only the SDK of the types it uses.
+Each type's driver is imported by a function of its own, when a run first asks for that type: a Proxmox VE task
+neither imports nor compiles the oVirt and libvirt code (a module's module_utils come in its AnsiballZ zip, which
+Python compiles anew on every task). The imports are still written out by name, because Ansible packs a module
+with the module_utils it finds in import statements, wherever they stand in the file. No driver imports its SDK
+before one of its type is made (_sdk.py), so a run loads only the SDK of the types it uses.
 """
 
 from __future__ import annotations
@@ -16,23 +19,49 @@ from typing import TYPE_CHECKING, Any
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import ProxmoxDriver
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver
 
-DRIVERS: dict[str, type[HypervisorDriver]] = {LibvirtDriver.TYPE: LibvirtDriver, OvirtDriver.TYPE: OvirtDriver, ProxmoxDriver.TYPE: ProxmoxDriver}
-HYPERVISOR_TYPES = tuple(sorted(DRIVERS))
+
+def _libvirt() -> type[HypervisorDriver]:
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
+
+    return LibvirtDriver
+
+
+def _ovirt() -> type[HypervisorDriver]:
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
+
+    return OvirtDriver
+
+
+def _proxmox() -> type[HypervisorDriver]:
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import ProxmoxDriver
+
+    return ProxmoxDriver
+
+
+# Each type, and the function that imports its driver class (whose TYPE is the key: test_drivers.py checks it).
+DRIVER_LOADERS: dict[str, Callable[[], type[HypervisorDriver]]] = {'libvirt': _libvirt, 'ovirt': _ovirt, 'proxmox': _proxmox}
+HYPERVISOR_TYPES = tuple(sorted(DRIVER_LOADERS))
+
+
+def driver_class(kind: str) -> type[HypervisorDriver]:
+    """The driver class of a registered type, imported now if it was not yet."""
+    return DRIVER_LOADERS[kind]()
+
+
+def driver_classes() -> dict[str, type[HypervisorDriver]]:
+    """Every registered type's driver class by type, for what needs every type's facts (it imports them all)."""
+    return {kind: driver_class(kind) for kind in HYPERVISOR_TYPES}
 
 
 def driver_for(options: Connection | Mapping[str, Any] | None) -> HypervisorDriver:
     """A driver for one `hypervisor` option (a dict); raises InvalidInputError on bad options."""
     connection = options if isinstance(options, Connection) else Connection(options)
-    driver_class = DRIVERS.get(connection.type)
-    if driver_class is None:
+    if connection.type not in DRIVER_LOADERS:
         raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
-    return driver_class(connection)
+    return driver_class(connection.type)(connection)

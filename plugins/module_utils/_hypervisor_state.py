@@ -11,15 +11,18 @@ import datetime
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, connection_label
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, HYPERVISOR_TYPES, driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_class, driver_classes, driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, MISSING_LIBRARY, HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import ensure_registry, registry_desired
 
 # Errors in the task itself, not in the hypervisor: they fail even with fail_on_error false.
 CONFIGURATION_ERRORS = (INVALID_INPUT, MISSING_LIBRARY)
-# The types PureBoot's hypervisor registry takes (each driver's PUREBOOT_REGISTRY).
-REGISTRY_TYPES = tuple(kind for kind in HYPERVISOR_TYPES if DRIVERS[kind].PUREBOOT_REGISTRY)
+
+
+def registry_types():
+    """The types PureBoot's hypervisor registry takes (each driver's PUREBOOT_REGISTRY), in order."""
+    return tuple(kind for kind, driver in driver_classes().items() if driver.PUREBOOT_REGISTRY)
 
 
 def _now():
@@ -95,14 +98,13 @@ def ensure_hypervisor(params, check_mode, client=None):
             report = empty_report(connection)
             report.update(status='error', error=str(exc), error_category=exc.category, last_sync_at=_now())
     result = {'changed': False, 'hypervisor': report}
-    unregistrable = params['state'] == 'present' and connection.type not in REGISTRY_TYPES
-    if client is not None and unregistrable:
+    if client is not None and params['state'] == 'present' and not driver_class(connection.type).PUREBOOT_REGISTRY:
         # Nothing to keep in line: PureBoot would refuse the entry, and the connection works without it.
         result.update(
             pureboot_registry=None,
             warnings=[
                 "{0}: PureBoot's hypervisor registry takes {1} connections only; this {2} connection is not registered there".format(
-                    connection.name, ' and '.join(REGISTRY_TYPES), connection.type
+                    connection.name, ' and '.join(registry_types()), connection.type
                 )
             ],
         )

@@ -1,9 +1,10 @@
-"""A run that uses one hypervisor type imports that type's SDK only.
+"""A run that uses one hypervisor type imports that type's code and SDK only.
 
-The registry imports every driver (Ansible packs a module with the module_utils it names), so a driver that
-imported its SDK at the top would make a Proxmox-only run load libvirt-python and the oVirt SDK too (about half
-a second each time). Python's own import log (`-X importtime`, PYTHONPROFILEIMPORTTIME) of a real
-ansible-inventory run and of a pureboot_vm module's imports plus a login shows what was loaded.
+The registry names every driver (Ansible packs a module with the module_utils it names); were those imports run
+at the registry's import, or a driver's SDK imported at the top of its file, a Proxmox-only run would load and
+compile the oVirt and libvirt code and SDKs too (about half a second on every task). Python's own import log
+(`-X importtime`, PYTHONPROFILEIMPORTTIME) of a real ansible-inventory run and of a pureboot_vm module's imports
+plus a login shows what was loaded.
 """
 
 import json
@@ -18,7 +19,7 @@ from ansible_collections.pureboot.hypervisors.tests.integration.runner import an
 # The top-level package of each type's SDK, as Python imports it.
 SDK_PACKAGES = {'proxmox': 'proxmoxer', 'ovirt': 'ovirtsdk4', 'libvirt': 'libvirt'}
 
-# What a pureboot_vm module run imports before its work: the module (and with it the registry of every driver),
+# What a pureboot_vm module run imports before its work: the module (and with it the registry),
 # then a driver for its one hypervisor, logged in and out.
 MODULE_IMPORTS = """
 import json, sys
@@ -29,35 +30,44 @@ with driver_for(json.loads(sys.argv[1])) as driver:
 """
 
 
-def imported_packages(import_log):
-    """The top-level packages an `-X importtime` log (stderr) names."""
+# Where each type's own code lives.
+TYPE_PACKAGE = 'ansible_collections.pureboot.hypervisors.plugins.module_utils._{0}'
+
+
+def imported_modules(import_log):
+    """The modules (dotted names) an `-X importtime` log (stderr) names."""
     found = set()
     for line in import_log.splitlines():
         if line.startswith('import time:') and line.count('|') == 2:
             name = line.rsplit('|', 1)[1].strip()
             if name != 'package':  # the header line
-                found.add(name.split('.', 1)[0])
+                found.add(name)
     return found
 
 
-def assert_only_its_own_sdk(kind, packages):
+def assert_only_its_own_type(kind, modules):
+    packages = {name.split('.', 1)[0] for name in modules}
     assert SDK_PACKAGES[kind] in packages, 'the import log does not show the {0} SDK: it was not read right'.format(kind)
+    assert TYPE_PACKAGE.format(kind) + '.driver' in modules, 'the import log does not show the {0} driver'.format(kind)
     foreign = sorted(package for other, package in SDK_PACKAGES.items() if other != kind and package in packages)
+    foreign += [
+        TYPE_PACKAGE.format(other) for other in sorted(SDK_PACKAGES) if other != kind and any(name.startswith(TYPE_PACKAGE.format(other)) for name in modules)
+    ]
     assert not foreign, 'a {0}-only run imported {1}'.format(kind, ', '.join(foreign))
 
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
-def test_an_inventory_of_one_type_imports_no_other_sdk(backend, tmp_path):
+def test_an_inventory_of_one_type_imports_no_other_types_code_or_sdk(backend, tmp_path):
     config = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [backend.connection()]}
     result = ansible_inventory(tmp_path, config, env={'PYTHONPROFILEIMPORTTIME': '1'})
     listing(result)
-    assert_only_its_own_sdk(backend.kind, imported_packages(result.stderr))
+    assert_only_its_own_type(backend.kind, imported_modules(result.stderr))
 
 
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
-def test_a_module_of_one_type_imports_no_other_sdk(backend):
+def test_a_module_of_one_type_imports_no_other_types_code_or_sdk(backend):
     result = subprocess.run(
         [sys.executable, '-X', 'importtime', '-c', MODULE_IMPORTS, json.dumps(backend.connection())], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert_only_its_own_sdk(backend.kind, imported_packages(result.stderr))
+    assert_only_its_own_type(backend.kind, imported_modules(result.stderr))

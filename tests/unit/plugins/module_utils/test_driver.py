@@ -18,7 +18,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     validate_hardware,
     with_pxe_boot,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_classes, driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
@@ -296,4 +296,4 @@ def test_the_https_rule_follows_the_type_s_api_url_is_uri_fact(api_url_is_uri, a
 
 
 def test_only_libvirt_says_its_api_url_is_a_uri():
-    assert {kind for kind, driver in DRIVERS.items() if driver.API_URL_IS_URI} == {'libvirt'}
+    assert {kind for kind, driver in driver_classes().items() if driver.API_URL_IS_URI} == {'libvirt'}

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection, HypervisorDriver
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, HYPERVISOR_TYPES, driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVER_LOADERS, HYPERVISOR_TYPES, driver_class, driver_classes, driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 
 # One working set of credentials per type; port 9 of a loopback address, where nothing answers, so any request
@@ -23,15 +23,15 @@ def options(kind, **extra):
 
 
 def test_every_registered_type_is_a_driver_of_that_type():
-    assert HYPERVISOR_TYPES == tuple(sorted(DRIVERS)) == tuple(sorted(LOGINS))
-    for kind, driver_class in DRIVERS.items():
-        assert issubclass(driver_class, HypervisorDriver) and driver_class.TYPE == kind
+    assert HYPERVISOR_TYPES == tuple(sorted(DRIVER_LOADERS)) == tuple(sorted(driver_classes())) == tuple(sorted(LOGINS))
+    for kind, registered in driver_classes().items():
+        assert issubclass(registered, HypervisorDriver) and registered.TYPE == kind
 
 
 @pytest.mark.parametrize('kind', sorted(LOGINS))
 def test_driver_for_builds_the_types_driver_without_a_request(kind):
     driver = driver_for(options(kind))
-    assert type(driver) is DRIVERS[kind]  # pylint: disable=unidiomatic-typecheck
+    assert type(driver) is driver_class(kind)  # pylint: disable=unidiomatic-typecheck
     assert driver.label == 'hv-' + kind and driver.conn.api_url == URLS.get(kind, 'https://127.0.0.1:9')
 
 
