@@ -488,7 +488,8 @@ class PrivateLibvirtd:
     def define_network(self, name, address=None, prefix=24, dhcp=True, tftp_root=None, bootp_file=None, bridge=None, forward=None):
         """A persistent, started libvirt network inside the namespace; returns it.
 
-        address: the bridge's IPv4 address (None: a bare bridge, no IP, no dnsmasq); dhcp: hand out
+        address: the bridge's IPv4 address (None: a bare bridge, no IP, no dnsmasq; with one, an IPv6 prefix too,
+        see below); dhcp: hand out
         .100-.200 of the /24; tftp_root and bootp_file: dnsmasq's TFTP root and the boot file DHCP names (what
         a PXE ROM fetches); forward: None for an isolated network, 'nat' to NAT (inside the namespace only).
         """
@@ -507,6 +508,11 @@ class PrivateLibvirtd:
                     parts.append('<bootp file={0}/>'.format(quoteattr(bootp_file)))
                 parts.append('</dhcp>')
             parts.append('</ip>')
+            # An IPv6 prefix too, so dnsmasq sends router advertisements: a guest's iPXE configures IPv6 alongside
+            # DHCPv4 and, on a network where no router answers, waits about 12 s for one on every network boot
+            # (measured: a PXE-first guest took 22.5 s to reach its disk without, 10 s with). Real provisioning
+            # networks have routers; the addresses stay in this daemon's namespace.
+            parts.append("<ip family='ipv6' address='fd00:0:0:{0}::1' prefix='64'/>".format(int(address.split('.')[2])))
         parts.append('</network>')
         network = self.connect().networkDefineXML(''.join(parts))
         network.create()
