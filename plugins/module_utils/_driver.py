@@ -57,8 +57,6 @@ E = TypeVar('E', bound=HypervisorError)
 # The keys of the `hypervisor` option (docs/connections.md).
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token', 'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
-# Hypervisor types whose api_url is not an https URL but a URI of their own, checked by their driver.
-URI_TYPES = ('libvirt',)
 
 # What a VM can be asked to look like; reconciled on every run.
 HARDWARE_KEYS = (
@@ -113,15 +111,6 @@ class Connection:
             raise InvalidInputError("option 'type' is required (proxmox, ovirt or libvirt)", hypervisor=self.name)
         if not self.api_url:
             raise InvalidInputError("option 'api_url' is required", hypervisor=self.name)
-        # A libvirt api_url is a libvirt URI (qemu:///system, qemu+ssh://...), which its driver checks.
-        if self.type not in URI_TYPES and parts.scheme == 'http':
-            # These APIs are served over TLS only; plain http would send the password in clear, or be
-            # quietly switched to https by an SDK while the http URL is registered in PureBoot.
-            raise InvalidInputError(
-                "api_url '{0}' uses plain http; hypervisor APIs are reached over https only: use https://".format(self.api_url), hypervisor=self.name
-            )
-        if self.type not in URI_TYPES and (parts.scheme != 'https' or not parts.hostname):
-            raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
         self.scheme: str = parts.scheme
         self.host: str | None = parts.hostname
         try:
@@ -153,6 +142,17 @@ class Connection:
     def secrets(self) -> list[str]:
         """Every secret value of this connection, for redaction."""
         return [v for v in (self.password, self.api_token_secret, self.token) if v]
+
+    def require_https(self) -> None:
+        """Fail with one line unless api_url is an https URL with a host (HypervisorDriver.API_URL_IS_URI says when)."""
+        if self.scheme == 'http':
+            # These APIs are served over TLS only; plain http would send the password in clear, or be
+            # quietly switched to https by an SDK while the http URL is registered in PureBoot.
+            raise InvalidInputError(
+                "api_url '{0}' uses plain http; hypervisor APIs are reached over https only: use https://".format(self.api_url), hypervisor=self.name
+            )
+        if self.scheme != 'https' or not self.host:
+            raise InvalidInputError("api_url '{0}' is not an https URL".format(self.api_url), hypervisor=self.name)
 
     def tls_verify(self) -> bool | str:
         """What HTTP clients take as `verify`: False, True, or the CA bundle's path."""
@@ -192,8 +192,13 @@ class HypervisorDriver(abc.ABC):
     VLAN_INSTEAD: ClassVar[str | None] = None
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
     DEFAULT_WORKERS: ClassVar[int] = 16
+    # Whether api_url is a URI of the type's own (libvirt's qemu+ssh://...), which its driver checks; False: the https
+    # URL of an HTTP API, checked here.
+    API_URL_IS_URI: ClassVar[bool] = False
 
     def __init__(self, connection: Connection) -> None:
+        if not self.API_URL_IS_URI:
+            connection.require_https()
         self.conn = connection
         self.label = connection.name
         # When a read is asked again (_http.py: one policy for every client).
@@ -373,6 +378,11 @@ class HypervisorDriver(abc.ABC):
     @abc.abstractmethod
     def power(self, vm: VmRecord, action: str, timeout: float, wait: bool = True) -> VmRecord | None:
         """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
+
+    def check_power_action(self, action: str, subject: str | None = None) -> None:
+        """Fail with one line, before any request, unless action is one of POWER_ACTIONS (what power() takes)."""
+        if action not in POWER_ACTIONS:
+            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
 
     @abc.abstractmethod
     def delete_vm(self, vm: VmRecord, timeout: float, wait: bool = True) -> None:

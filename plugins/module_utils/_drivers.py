@@ -6,8 +6,8 @@
 """The registry of drivers by `type`: adding a hypervisor type means its package (_<type>/) and one line here;
 docs/drivers.md ("Adding a type") lists the other files it touches.
 
-Imports are static because Ansible packs a module with the module_utils it imports by name; each
-driver guards its own SDK import, so this costs nothing when an SDK is missing.
+Imports are static because Ansible packs a module with the module_utils it imports by name; no driver
+imports its SDK before one of its type is made (_sdk.py), so a run loads only the SDK of the types it uses.
 """
 
 from __future__ import annotations

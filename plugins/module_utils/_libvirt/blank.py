@@ -3,7 +3,7 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""Blank VMs, disks and the volumes the collection makes, on libvirt: a mixin of LibvirtDriver (driver.py), which
+"""Blank VMs, disks and the volumes the collection makes, on libvirt: a mixin of LibvirtDriver (driver.py, session.py), which
 holds the connection, the lookups and the reads and writes this uses.
 
 A blank VM is a new domain (blank_definition) with new qcow2 volumes `<vm>-<target>.qcow2` in its pools. Every
@@ -34,12 +34,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disk
     size_gb,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import disk_volume_name, parse_domain, to_xml, volume_xml
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import disk_record
-
-try:
-    import libvirt
-except ImportError:
-    pass  # driver.py says so (MissingLibraryError) before this is used
 
 DEFAULT_POOL = 'default'
 

@@ -16,20 +16,12 @@ writes never are. libvirt's errors become the collection's typed errors in one p
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import threading
-import time
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qsl
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
-    POWER_ACTIONS,
     HypervisorDriver,
     check_boot_order,
     check_named,
@@ -42,24 +34,14 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     AuthError,
     ConflictError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
     TaskFailedError,
-    TimeoutError_,
     TLSError,
     UnreachableError,
     one_line,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.blank import LibvirtBlank
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
-    SEED_MAX_BYTES,
-    attach_seed,
-    is_seed_disk,
-    nocloud_seed,
-    nocloud_settings,
-    seed_volume_name,
-)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
     BRIDGE_PREFIX,
     GIB,
@@ -73,17 +55,13 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.doma
     to_xml,
     volume_xml,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.power import LibvirtPower
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.seed import LibvirtSeed
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.session import LibvirtSession
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import (
-    PLACEHOLDER_CA,
-    SSH_TRANSPORTS,
-    check_uri,
-    client_pki_files,
-    uri_transport,
-    uri_with_params,
-)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import check_uri, uri_transport
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
     host_record,
@@ -94,24 +72,9 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_matches,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
-
-try:
-    import libvirt
-
-    HAS_LIBVIRT = True
-except ImportError:
-    HAS_LIBVIRT = False
-else:
-    # libvirt-python prints every error to stderr by default; here each one is raised and translated instead,
-    # and a module's output must be its JSON only.
-    libvirt.registerErrorHandler(lambda _context, _error: None, None)
-
 
 # A libvirt network or bridge name, a volume name made from a VM name: no path separators, no XML surprises.
 SAFE_NAME = re.compile(r'^[A-Za-z0-9_.+-]+$')
-# Seconds between presses of the ACPI power button while a guest has not shut down (see LibvirtDriver._shutdown).
-PRESS_INTERVAL = 3.0
 
 
 def _connection_lost(exc):
@@ -129,7 +92,7 @@ def _not_sent(exc):
     return 'client socket is closed' in text or 'Cannot write data' in text
 
 
-class LibvirtDriver(LibvirtBlank, HypervisorDriver):
+class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, HypervisorDriver):
     TYPE = 'libvirt'
     PRODUCT = 'a libvirt daemon'
     # libvirt needs no credentials of the collection: SSH keys, TLS client certificates or the local socket's
@@ -145,6 +108,8 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
     }
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a libvirt network (or its portgroup) of the VLAN'
+    # A libvirt URI (qemu:///system, qemu+ssh://...), checked by uri.check_uri in __init__.
+    API_URL_IS_URI = True
 
     def __init__(self, connection):
         super().__init__(connection)
@@ -153,8 +118,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
                 'missing credentials: give username + password (SASL), or neither (SSH keys, TLS client certificates, the local socket)', hypervisor=self.label
             )
         self.parts = check_uri(connection.api_url, self.label)
-        if not HAS_LIBVIRT:
-            raise MissingLibraryError(missing_required_lib('libvirt-python'), hypervisor=self.label)
+        libvirt.require(self.label)
         self.transport = uri_transport(self.parts)
         # The ACPI power button is QEMU's; libvirt's test driver knows only its default shutdown.
         self._shutdown_flags = 0 if self.parts.scheme == 'test' else libvirt.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
@@ -172,96 +136,7 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         # The disk targets of each domain read (uuid -> [target]): check mode names added disks after them.
         self._seen_targets = {}
 
-    # --------------------------------------------------------------- session
-    def _uri(self):
-        """The URI libvirt is given: api_url plus what the connection options mean for its transport."""
-        extra = []
-        params = dict(parse_qsl(self.parts.query))
-        if self.transport in SSH_TRANSPORTS:
-            # Never wait for a password prompt: a module has no terminal. verify_ssl false skips the host key check.
-            extra.append(('no_tty', '1'))
-            if not self.conn.verify_ssl:
-                extra.append(('no_verify', '1'))
-        elif self.transport == 'tls':
-            if not self.conn.verify_ssl:
-                extra.append(('no_verify', '1'))
-            if 'pkipath' not in params and (self.conn.ca_file or not self.conn.verify_ssl):
-                extra.append(('pkipath', self._pki_path()))
-        return uri_with_params(self.parts, extra)
-
-    def _pki_path(self):
-        """A private folder holding ca_file (or, not verifying, PLACEHOLDER_CA) as cacert.pem beside the client
-        certificate and key libvirt would use: libvirt takes its CA, certificate and key from one folder only."""
-        if self._pki_dir is None:
-            self._pki_dir = tempfile.mkdtemp(prefix='pbh-libvirt-pki-')
-            cacert = os.path.join(self._pki_dir, 'cacert.pem')
-            if self.conn.ca_file and self.conn.verify_ssl:
-                shutil.copyfile(self.conn.ca_file, cacert)
-            else:
-                with open(cacert, 'w') as out:
-                    out.write(PLACEHOLDER_CA)
-            for name, path in client_pki_files().items():
-                os.symlink(os.path.abspath(path), os.path.join(self._pki_dir, name))
-        return self._pki_dir
-
-    def _auth_callback(self, credentials, _opaque):
-        for credential in credentials:
-            if credential[0] == libvirt.VIR_CRED_AUTHNAME:
-                credential[4] = self.conn.username
-            elif credential[0] == libvirt.VIR_CRED_PASSPHRASE:
-                credential[4] = self.conn.password
-            else:
-                return -1
-        return 0
-
-    def _open(self):
-        """A new libvirt connection, opened within the timeout; the SASL callback only when credentials are given."""
-        uri = self._uri()
-        outcome = {}
-
-        def open_connection():
-            try:
-                if self.conn.username:
-                    auth = [[libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE], self._auth_callback, None]
-                    outcome['conn'] = libvirt.openAuth(uri, auth, 0)
-                else:
-                    outcome['conn'] = libvirt.open(uri)
-            except libvirt.libvirtError as exc:
-                outcome['error'] = exc
-
-        # libvirt has no connect timeout of its own: an SSH or TLS handshake to a silent host would hang.
-        worker = threading.Thread(target=open_connection, name='libvirt-open', daemon=True)
-        worker.start()
-        worker.join(self.conn.timeout)
-        if worker.is_alive():
-            raise self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout))
-        if 'error' in outcome:
-            raise self.translate_error(outcome['error'], None, connecting=True)
-        return outcome['conn']
-
-    def _session(self, renew=False):
-        with self._lock:
-            if self._conn is not None and (renew or not self._alive(self._conn)):
-                self._drop()
-            if self._conn is None:
-                self._conn = self._open()
-            return self._conn
-
-    @staticmethod
-    def _alive(conn):
-        try:
-            return conn.isAlive() == 1
-        except libvirt.libvirtError:
-            return False
-
-    def _drop(self):
-        connection, self._conn = self._conn, None
-        if connection is not None:
-            try:
-                connection.close()
-            except libvirt.libvirtError:
-                pass  # the connection is gone already
-
+    # --------------------------------------------------------------- session (session.py opens it)
     def connect(self):
         if self._version is None:
             version = self._read(lambda conn: conn.getLibVersion())
@@ -747,146 +622,3 @@ class LibvirtDriver(LibvirtBlank, HypervisorDriver):
         self._apply_other(dom, root, changes, subject)
         self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
         return self.get_vm(vm_id=vm['id'])
-
-    def power(self, vm, action, timeout, wait=True):
-        subject = vm_subject(vm)
-        if action not in POWER_ACTIONS:
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
-        deadline = time.monotonic() + timeout
-        dom = self._lookup(vm_id=vm['id'])
-        if dom is None:
-            raise self.error(NotFoundError, 'the VM is gone', subject)
-        if action == 'reboot':
-            # A shutdown and a start, not libvirt's reboot: that one keeps the QEMU process, so a changed definition
-            # would wait for yet another start, and a press the guest ignored (still booting) would turn its next
-            # shutdown into a reboot.
-            self._shutdown(dom, vm, deadline, subject)
-            action = 'start'
-        elif action == 'shutdown':
-            if not wait:
-                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
-                return self.get_vm(vm_id=vm['id']) or vm
-            return self._shutdown(dom, vm, deadline, subject)
-        if action == 'start':
-            self._write(lambda _conn: dom.create(), subject)
-        else:
-            self._write(lambda _conn: dom.destroy(), subject)
-        if not wait:
-            return self.get_vm(vm_id=vm['id']) or vm
-        target = 'stopped' if action == 'stop' else 'running'
-        return wait_for(lambda: self._in_status(vm, target, subject), remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
-
-    def _in_status(self, vm, target, subject):
-        current = self.get_vm(vm_id=vm['id'])
-        if current is None:
-            raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
-        return current if current['status'] == target else None
-
-    def _shutdown(self, dom, vm, deadline, subject):
-        """Press the ACPI power button until the guest has shut down (or the deadline passed); returns the record.
-
-        A guest listens to the button only once its OS runs: a press while it boots is lost, so the button is
-        pressed again every PRESS_INTERVAL seconds, as a person at the console would.
-        """
-        pressed = [None]
-
-        def press():
-            try:
-                self._write(lambda _conn: dom.shutdownFlags(self._shutdown_flags), subject)
-            except ConflictError:
-                pass  # it went down meanwhile ("domain is not running")
-            pressed[0] = time.monotonic()
-
-        def stopped():
-            current = self._in_status(vm, 'stopped', subject)
-            if current is None and time.monotonic() - pressed[0] >= PRESS_INTERVAL:
-                press()
-            return current
-
-        press()
-        return wait_for(
-            stopped,
-            remaining(deadline),
-            'status stopped (a guest ignores the ACPI power button until its OS handles it; force: true stops it hard)',
-            hypervisor=self.label,
-            subject=subject,
-        )
-
-    # ------------------------------------------------------------ cloud-init
-    def check_cloud_init(self, settings, node=None, template=None, subject=None):
-        """Nothing to look up before the VM exists: its seed goes into the pool of its own disk."""
-
-    def _seed(self, vm, subject):
-        """(domain, definition text, facts, the seed's disk or None) of the VM."""
-        dom = self._lookup(vm_id=vm['id'])
-        if dom is None:
-            raise self.error(NotFoundError, 'the VM is gone', subject)
-        text, facts = self._definition(dom, subject, secure=True)
-        seed = next((disk for disk in facts['disks'] if is_seed_disk(disk, facts['name'])), None)
-        return dom, text, facts, seed
-
-    def _seed_files(self, seed, subject):
-        """The files of the seed volume, read through libvirt (no access to the host's files needed); {} when it is
-        not a NoCloud image."""
-        try:
-            volume = self._volume(seed, subject)
-        except NotFoundError:
-            return {}
-
-        def download(conn):
-            size = min(volume.info()[1], SEED_MAX_BYTES)
-            stream = conn.newStream(0)
-            volume.download(stream, 0, size, 0)
-            chunks, received = [], 0
-            while received < size:
-                chunk = stream.recv(65536)
-                if not chunk or not isinstance(chunk, bytes):
-                    break
-                chunks.append(chunk)
-                received += len(chunk)
-            stream.finish()
-            return b''.join(chunks)
-
-        found = read_iso9660(self._read(download, subject))
-        return found[1] if found and found[0] == SEED_LABEL else {}
-
-    def read_cloud_init(self, vm):
-        subject = vm_subject(vm)
-        _dom, _text, _facts, seed = self._seed(vm, subject)
-        return nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
-
-    def write_cloud_init(self, vm, settings, change, timeout):
-        # Every call answers when it is done: there is no task to wait for.
-        del timeout
-        subject = vm_subject(vm)
-        _dom, text, facts, seed = self._seed(vm, subject)
-        current = nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
-        files = nocloud_seed(current, settings, change, facts['name'], [nic['mac'] for nic in facts['nics']])
-        image = iso9660(files)
-        if len(image) > SEED_MAX_BYTES:
-            raise self.error(InvalidInputError, 'cloud_init makes a seed of {0} bytes; at most {1}'.format(len(image), SEED_MAX_BYTES), subject)
-        first_disk = next((disk for disk in facts['disks'] if disk['device'] == 'disk'), None)
-        if first_disk is None:
-            raise self.error(InvalidInputError, 'cloud_init needs a disk to put its seed beside; the VM has none', subject)
-        pool = self._read(lambda _conn: self._volume(first_disk, subject).storagePoolLookupByVolume(), subject)
-        pool_name = self._read(lambda _conn: pool.name(), subject)
-        name = seed_volume_name(facts['name'])
-
-        volume = self._read_unless_missing(lambda _conn: pool.storageVolLookupByName(name), (libvirt.VIR_ERR_NO_STORAGE_VOL,), subject)
-        if volume is None:
-            volume = self._write(lambda _conn: pool.createXML(volume_xml(name, SEED_MAX_BYTES, fmt='raw'), 0), subject)
-        data = image + b'\0' * (SEED_MAX_BYTES - len(image))
-
-        def upload(conn):
-            stream = conn.newStream(0)
-            volume.upload(stream, 0, len(data), 0)
-            offset = 0
-            while offset < len(data):
-                offset += stream.send(data[offset : offset + 65536])
-            stream.finish()
-
-        self._write(upload, subject)
-        root = ET.fromstring(text)
-        if attach_seed(root, pool_name, name):
-            self._write(lambda conn: conn.defineXML(to_xml(root)), subject)
-        return self.read_cloud_init(vm)

@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 
-try:
-    import libvirt
-
-    HAS_LIBVIRT = True
-except ImportError:
-    HAS_LIBVIRT = False
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 
 
 def domain_status(state, reason=None):
     """A libvirt domain state (and its reason) as a record status."""
-    if not HAS_LIBVIRT:
-        return 'unknown'
     if state == libvirt.VIR_DOMAIN_PAUSED and reason == libvirt.VIR_DOMAIN_PAUSED_STARTING_UP:
         return 'starting'
     return {

@@ -21,11 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
-
-try:
-    import libvirt
-except ImportError:  # the driver says so before anything here runs
-    libvirt = None
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 
 # Children of <domain> a template may have. Everything under <metadata> is opaque data; sysinfo, os, seclabel and
 # devices are checked further below.

@@ -11,11 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import IP_KEYS, empty_settings
-
-try:
-    from ovirtsdk4 import types as otypes
-except ImportError:
-    otypes = None  # the driver says that the SDK is missing (HAS_OVIRTSDK4)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
 
 
 def ovirt_fields(settings, current_fields=None, host_name=None):

@@ -27,12 +27,8 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
     name_new_disks,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import MIB, bios_type, boot_devices, cpu_body
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
-
-try:
-    from ovirtsdk4 import types as otypes
-except ImportError:
-    pass  # the driver reports the missing library before anything here runs
 
 BLANK = 'Blank'
 

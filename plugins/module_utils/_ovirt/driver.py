@@ -19,11 +19,8 @@ import re
 import threading
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS,
-    POWER_ACTIONS,
     HypervisorDriver,
     check_boot_order,
     spec_subject,
@@ -34,11 +31,11 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     AuthError,
     ConflictError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
     TaskFailedError,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.changes import OvirtChanges, _new_nic_name
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_init import (
     _initialization,
     _initialization_fields,
@@ -47,6 +44,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.create import OvirtDisks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
+    _natural,
     cpu_sockets,
     cpu_type,
     disk_records,
@@ -56,7 +54,10 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.power import OvirtPower
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes, sdk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
@@ -69,14 +70,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_record,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
-
-try:
-    import ovirtsdk4 as sdk
-    from ovirtsdk4 import types as otypes
-
-    HAS_OVIRTSDK4 = True
-except ImportError:
-    HAS_OVIRTSDK4 = False
 
 API_PATH = '/ovirt-engine/api'
 MIB = 1024**2
@@ -115,16 +108,8 @@ HOST_STATUS = {
     'reboot': 'offline',
 }
 TEMPLATE_STATUS = {'ok': 'stopped', 'locked': 'locked'}
-# The record statuses that show a power action was taken, for reading back one whose answer was lost (a reboot
-# shows only while the engine reports it).
-ACTION_STATUSES = {'start': ('starting', 'running'), 'stop': ('stopping', 'stopped'), 'shutdown': ('stopping', 'stopped'), 'reboot': ('starting',)}
 UEFI_BIOS_TYPES = ('q35_ovmf', 'q35_secure_boot')
 NIC_MODELS = ('virtio', 'e1000', 'e1000e', 'rtl8139', 'rtl8139_virtio', 'pci_passthrough', 'spapr_vlan')
-
-
-def _natural(name):
-    """'nic10' sorts after 'nic9'."""
-    return [int(part) if part.isdigit() else part for part in re.split(r'(\d+)', name or '')]
 
 
 def _bios_type(vm, cluster):
@@ -153,11 +138,7 @@ def _guest_ips(vm):
     return ips
 
 
-def _ref_id(ref):
-    return ref.id if ref is not None else None
-
-
-class OvirtDriver(OvirtDisks, HypervisorDriver):
+class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, HypervisorDriver):
     TYPE = 'ovirt'
     PUREBOOT_REGISTRY = True
     PRODUCT = 'an oVirt engine'
@@ -177,8 +158,7 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
 
     def __init__(self, connection):
         super().__init__(connection)
-        if not HAS_OVIRTSDK4:
-            raise MissingLibraryError(missing_required_lib('ovirt-engine-sdk-python'), hypervisor=self.label)
+        sdk.require(self.label)
         path = connection.path.rstrip('/')
         # The SDK needs the API's own URL; a bare engine address means its standard path.
         self.url = connection.api_url if path else connection.api_url + API_PATH
@@ -293,114 +273,6 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
         if code == 400:
             return self.error(InvalidInputError, 'the engine refused the request: {0}'.format(text), subject)
         return self.error(ApiError, 'the engine failed the request (HTTP {0}): {1}'.format(code, text), subject)
-
-    # --------------------------------------------------------------- lookups
-    def _lookup(self, kind, refresh=False):
-        """{id: {...}} of clusters, hosts, vNIC profiles or storage domains: one request each, kept for the session."""
-        with self._lock:
-            cached = None if refresh else self._lookups.get(kind)
-        if cached is not None:
-            return cached
-        if kind == 'clusters':
-            found = {
-                c.id: {
-                    'id': c.id,
-                    'name': c.name,
-                    'dc_id': _ref_id(c.data_center),
-                    'dc_name': c.data_center.name if c.data_center is not None else None,
-                    'bios_type': c.bios_type.value if c.bios_type is not None else None,
-                }
-                for c in self._read(lambda system: system.clusters_service().list(follow='data_center'))
-            }
-        elif kind == 'hosts':
-            found = {
-                h.id: {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None}
-                for h in self._read(lambda system: system.hosts_service().list())
-            }
-        elif kind == 'profiles':
-            found = {
-                p.id: {
-                    'id': p.id,
-                    'name': p.name,
-                    'network': p.network.name if p.network is not None else None,
-                    'dc_id': _ref_id(p.network.data_center) if p.network is not None else None,
-                }
-                for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network'))
-            }
-        elif kind == 'storage_domains':
-            found = {
-                s.id: {'id': s.id, 'name': s.name, 'dc_ids': [d.id for d in s.data_centers or ()]}
-                for s in self._read(lambda system: system.storage_domains_service().list())
-            }
-        else:
-            raise ValueError(kind)
-        with self._lock:
-            self._lookups[kind] = found
-        return found
-
-    def _lookup_ids(self, kind, ids):
-        """The lookup of kind, read again if one of ids is new to it (made since it was read).
-
-        At most once per session: an id that stays unknown (an object this user may not see) must not cost a
-        request per VM.
-        """
-        if all(i is None for i in ids):
-            # Nothing to name (a VM that runs on no host, has no NIC): no request.
-            return {}
-        table = self._lookup(kind)
-        if kind not in self._refreshed and any(i is not None and i not in table for i in ids):
-            self._refreshed.add(kind)
-            table = self._lookup(kind, refresh=True)
-        return table
-
-    def _matching(self, kind, wanted):
-        """(entries of a lookup for which wanted(entry) holds, every entry); read again once when none does."""
-        entries = list(self._lookup(kind).values())
-        found = [e for e in entries if wanted(e)]
-        if not found:
-            # Made since the lookup was read, perhaps.
-            entries = list(self._lookup(kind, refresh=True).values())
-            found = [e for e in entries if wanted(e)]
-        return found, entries
-
-    def _cluster(self, name, subject):
-        """The cluster called name, or NotFoundError listing the clusters."""
-        found, clusters = self._matching('clusters', lambda c: name in (c['name'], c['id']))
-        if not found:
-            raise self.error(
-                NotFoundError, "cluster '{0}' not found; available: {1}".format(name, ', '.join(sorted(c['name'] for c in clusters)) or 'none'), subject
-            )
-        return found[0]
-
-    def _profile(self, name, dc_id, subject):
-        """The vNIC profile called name in data center dc_id; NotFoundError lists the profiles there."""
-        found, profiles = self._matching('profiles', lambda p: p['name'] == name and p['dc_id'] == dc_id)
-        if not found:
-            raise self.error(
-                NotFoundError,
-                "vNIC profile '{0}' not found; available: {1}".format(name, ', '.join(sorted({p['name'] for p in profiles if p['dc_id'] == dc_id})) or 'none'),
-                subject,
-            )
-        if len(found) > 1:
-            raise self.error(
-                ConflictError,
-                "several vNIC profiles are named '{0}' (networks {1}); give each profile a unique name".format(
-                    name, ', '.join(sorted(p['network'] for p in found))
-                ),
-                subject,
-            )
-        return found[0]
-
-    def _storage_domain(self, name, dc_id, subject):
-        """The storage domain called name attached to data center dc_id; NotFoundError lists those there."""
-        found, domains = self._matching('storage_domains', lambda d: name in (d['name'], d['id']) and dc_id in d['dc_ids'])
-        if not found:
-            raise self.error(
-                NotFoundError,
-                "storage domain '{0}' not found; available: {1}".format(name, ', '.join(sorted(d['name'] for d in domains if dc_id in d['dc_ids'])) or 'none'),
-                subject,
-            )
-        return found[0]
 
     # ----------------------------------------------------------------- records
     def _vm_record(self, vm):
@@ -742,123 +614,6 @@ class OvirtDriver(OvirtDisks, HypervisorDriver):
             self._wait_disks_ok(vm['id'], deadline, subject)
         return self.get_vm(vm_id=vm['id'])
 
-    def _apply_nics(self, current, wanted, subject):
-        """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added."""
-
-        def nics_service(system):
-            return _vm_service(system, current.id).nics_service()
-
-        nics = sorted(self._read(lambda system: nics_service(system).list(), subject), key=lambda n: _natural(n.name))
-        dc_id = self._lookup('clusters').get(_ref_id(current.cluster), {}).get('dc_id')
-        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in nics])
-        for nic in nics[len(wanted) :]:
-            if nic.plugged and current.status is not None and current.status.value != 'down':
-                # The engine removes only an unplugged NIC from a running VM.
-                self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).update(otypes.Nic(plugged=False)), subject)
-            self._write(lambda system, nic_id=nic.id: nics_service(system).nic_service(nic_id).remove(), subject)
-        taken = [n.name for n in nics[: len(wanted)]]
-        for index, desired in enumerate(wanted):
-            profile = self._profile(desired['network'], dc_id, subject) if desired.get('network') else None
-            if index < len(nics):
-                nic = nics[index]
-                body = otypes.Nic()
-                touched = False
-                if profile is not None and (profiles.get(_ref_id(nic.vnic_profile)) or {}).get('id') != profile['id']:
-                    body.vnic_profile = otypes.VnicProfile(id=profile['id'])
-                    touched = True
-                if desired.get('model') and (nic.interface is None or nic.interface.value != desired['model']):
-                    body.interface = otypes.NicInterface(desired['model'])
-                    touched = True
-                if desired.get('mac') and (nic.mac is None or (nic.mac.address or '').lower() != desired['mac']):
-                    body.mac = otypes.Mac(address=desired['mac'])
-                    touched = True
-                if touched:
-                    self._write(lambda system, nic_id=nic.id, body=body: nics_service(system).nic_service(nic_id).update(body), subject)
-                continue
-            if profile is None:
-                raise self.error(InvalidInputError, 'networks[{0}].network (the vNIC profile) is required for a new NIC'.format(index), subject)
-            name = _new_nic_name(taken)
-            taken.append(name)
-            body = otypes.Nic(
-                name=name,
-                vnic_profile=otypes.VnicProfile(id=profile['id']),
-                interface=otypes.NicInterface(desired.get('model') or 'virtio'),
-                mac=otypes.Mac(address=desired['mac']) if desired.get('mac') else None,
-            )
-            self._write(lambda system, body=body: nics_service(system).add(body), subject)
-
-    def _apply_tags(self, current, wanted, subject):
-        """Give the VM exactly the wanted tags (by name, case-insensitive); tags that do not exist yet are made."""
-
-        def assigned_service(system):
-            return _vm_service(system, current.id).tags_service()
-
-        assigned = self._read(lambda system: assigned_service(system).list(), subject)
-        wanted_lower = [t.lower() for t in wanted]
-        for tag in assigned:
-            if tag.name.lower() not in wanted_lower:
-                self._write(lambda system, tag_id=tag.id: assigned_service(system).tag_service(tag_id).remove(), subject)
-        have = {t.name.lower() for t in assigned}
-        missing = [t for t in wanted if t.lower() not in have]
-        if not missing:
-            return
-        existing = {t.name.lower(): t for t in self._read(lambda system: system.tags_service().list(), subject)}
-        for name in missing:
-            tag = existing.get(name.lower())
-            if tag is None:
-                try:
-                    tag = self._write(lambda system, name=name: system.tags_service().add(otypes.Tag(name=name)), subject)
-                except ConflictError:
-                    # Made meanwhile by another run: use that one.
-                    tags = self._read(lambda system: system.tags_service().list(), subject)
-                    tag = next((t for t in tags if t.name.lower() == name.lower()), None)
-                    if tag is None:
-                        raise
-            self._write(lambda system, tag_id=tag.id: assigned_service(system).add(otypes.Tag(id=tag_id)), subject)
-
-    def power(self, vm, action, timeout, wait=True):
-        subject = vm_subject(vm)
-        if action not in POWER_ACTIONS:
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
-        deadline = time.monotonic() + timeout
-
-        def under_way():
-            # The engine changes the status before it answers: a VM on its way is the action's answer.
-            current = self.get_vm(vm_id=vm['id'])
-            return True if current is not None and current['status'] in ACTION_STATUSES.get(action, ()) else False
-
-        retry_while_locked(lambda: self._write(lambda system: getattr(_vm_service(system, vm['id']), action)(), subject, read_back=under_way), deadline)
-        if not wait:
-            return self.get_vm(vm_id=vm['id']) or vm
-        target = 'stopped' if action in ('shutdown', 'stop') else 'running'
-        seen = set()
-
-        def reached():
-            current = self.get_vm(vm_id=vm['id'])
-            if current is None:
-                raise self.error(NotFoundError, 'the VM disappeared while waiting for it to be {0}'.format(target), subject)
-            if current['status'] == target:
-                return current
-            if target == 'running' and current['status'] == 'stopped' and 'starting' in seen:
-                raise self.error(TaskFailedError, "the VM went down while starting; the engine's events say why", subject)
-            seen.add(current['status'])
-            return None
-
-        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
-
-    def delete_vm(self, vm, timeout, wait=True):
-        subject = vm_subject(vm)
-        deadline = time.monotonic() + timeout
-
-        def removed():
-            current = self._vm_by_id(vm['id'], subject)
-            return True if current is None or (current.status is not None and current.status.value == 'image_locked') else False
-
-        retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject, read_back=removed), deadline)
-        if wait:
-            # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline), 'the VM to be removed', hypervisor=self.label, subject=subject)
-
     # ------------------------------------------------------------ cloud-init
     # The VM's `initialization`, kept on the VM (as ovirt.ovirt's cloud_init_persist does): the engine hands it to
     # the guest at the VM's first start only (its "initial run").
@@ -894,10 +649,6 @@ def _names(domains):
     return {domain_id: entry['name'] for domain_id, entry in domains.items()}
 
 
-def _vm_service(system, vm_id):
-    return system.vms_service().vm_service(str(vm_id))
-
-
 def _engine_statuses(status):
     """The engine statuses behind record statuses (a name or a list), or None when there is no filter."""
     if not status:
@@ -916,10 +667,3 @@ def _version_text(version):
     if version.full_version:
         return version.full_version
     return '.'.join(str(part) for part in (version.major, version.minor, version.build) if part is not None)
-
-
-def _new_nic_name(taken):
-    """nicN after the highest N in use, so a new NIC sorts after the others."""
-    numbers = [int(found.group(1)) for found in (re.match(r'^nic(\d+)$', name or '') for name in taken) if found]
-    number = max(numbers + [len(taken)]) + 1
-    return 'nic{0}'.format(number)

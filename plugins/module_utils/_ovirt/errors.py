@@ -12,11 +12,7 @@ import re
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import one_line
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED, TIMEOUT, TLS
-
-try:
-    import ovirtsdk4 as sdk
-except ImportError:
-    sdk = None  # the driver says that the SDK is missing (HAS_OVIRTSDK4)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import sdk
 
 # libcurl error codes, as the SDK reports transport failures.
 CURL_UNREACHABLE = (6, 7, 52, 55, 56)

@@ -10,11 +10,7 @@ from __future__ import annotations
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import CPU_HOST, topology_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import sockets_and_cores
-
-try:
-    from ovirtsdk4 import types as otypes
-except ImportError:
-    pass  # the driver reports the missing library before anything here runs
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
 
 MIB = 1024**2
 BOOT_DEVICE = {'hd': 'disk', 'network': 'network', 'cdrom': 'cdrom'}

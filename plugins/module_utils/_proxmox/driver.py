@@ -15,12 +15,9 @@ login when the ticket expires; bounded retries for reads only; a write whose ans
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 import time
-
-from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
@@ -37,15 +34,14 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ConflictError,
     HypervisorError,
     InvalidInputError,
-    MissingLibraryError,
     NotFoundError,
-    TaskFailedError,
     UnreachableError,
     transport_reason,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import TLS, requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.blank import ProxmoxBlank
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.changes import config_params
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.clone import ProxmoxClone
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.cloud_init import (
     check_snippet,
     pve_free_drive_slot,
@@ -60,7 +56,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
     _is_cdrom,
     _memory_mb,
     _natural,
-    _node_of_path,
     _smbios_uuid,
     _status,
     _tags,
@@ -78,8 +73,9 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rule
     check_vm_name,
     local_disks,
 )
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.sdk import proxmoxer_core
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.session import ProxmoxSession
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.tasks import ProxmoxTasks, lost_answer
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
     host_record,
@@ -88,35 +84,18 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_matches,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked
 
 try:
     import requests
-    from proxmoxer.core import ResourceException
-
-    HAS_PROXMOXER = True
 except ImportError:
-    HAS_PROXMOXER = False
+    pass  # proxmoxer needs it: __init__ says proxmoxer is missing (MissingLibraryError)
 
-ID_ATTEMPTS = 100
-# Seconds between two clones refused because the storage lock was held by another clone.
-STORAGE_LOCK_PAUSE = 1.0
-# What the answer of a lost write is read back as: the task types of each write, as their UPIDs name them.
-POWER_TASKS = {'start': 'qmstart', 'stop': 'qmstop', 'shutdown': 'qmshutdown', 'reboot': 'qmreboot'}
-POWER_RESULTS = {'start': 'running', 'stop': 'stopped', 'shutdown': 'stopped'}
-# Seconds a node's clock may differ from ours when a task's start time is compared with when we sent its request.
-CLOCK_SLACK = 30
-TASK_LOG_LINES = 10
 # The interface types of GET /nodes/{node}/network a NIC can be attached to.
 BRIDGE_TYPES = ('bridge', 'OVSBridge')
 
 
-def lost_answer(exc):
-    """True when exc is a write whose connection failed or timed out before its answer: the server may have acted."""
-    return getattr(exc, 'unanswered', False)
-
-
-class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
+class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, HypervisorDriver):
     TYPE = 'proxmox'
     PUREBOOT_REGISTRY = True
     PRODUCT = 'a Proxmox VE'
@@ -129,8 +108,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
 
     def __init__(self, connection):
         super().__init__(connection)
-        if not HAS_PROXMOXER:
-            raise MissingLibraryError(missing_required_lib('proxmoxer'), hypervisor=self.label)
+        proxmoxer_core.require(self.label)
         if connection.api_token_id and '!' not in connection.api_token_id:
             raise InvalidInputError("api_token_id must look like 'user@realm!tokenname'", hypervisor=self.label)
         self._api = None
@@ -172,7 +150,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
             api = self._session()
             try:
                 return getattr(api(path), method.lower())(**params)
-            except ResourceException as exc:
+            except proxmoxer_core.ResourceException as exc:
                 # A 401 means the request was not carried out, so asking again after a new login is safe.
                 if exc.status_code == 401 and not renewed and self.conn.password and not self.conn.api_token_id:
                     renewed = True
@@ -367,73 +345,6 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
     def find_template(self, ref, node=None, cluster=None, subject=None):
         return self._template_record(self._template_resource(ref, subject))
 
-    # ----------------------------------------------------------------- tasks
-    def _wait_task(self, node, upid, timeout, subject):
-        """Wait for a task; raise TaskFailedError with its last log lines as soon as it ends in error."""
-        kind = upid.split(':')[5] if upid.count(':') > 5 else 'task'
-
-        def finished():
-            status = self._call('GET', 'nodes/{0}/tasks/{1}/status'.format(node, upid), subject) or {}
-            if status.get('status') != 'stopped':
-                return None
-            exit_status = status.get('exitstatus') or ''
-            if exit_status == 'OK' or exit_status.startswith('WARNINGS'):
-                return status
-            lines = self._task_log(node, upid, subject)
-            error_class = TaskFailedError
-            if 'is locked' in exit_status or "can't lock file" in exit_status:
-                error_class = ConflictError
-            raise self.error(
-                error_class,
-                'task {0} failed: {1}; last log lines: {2}'.format(kind, exit_status, ' | '.join(lines)),
-                subject,
-                details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError},
-            )
-
-        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1, hypervisor=self.label, subject=subject)
-
-    def _task_log(self, node, upid, subject):
-        try:
-            lines = self._call('GET', 'nodes/{0}/tasks/{1}/log'.format(node, upid), subject, limit=1000) or []
-        except HypervisorError:
-            return []
-        return [line.get('t', '') for line in lines][-TASK_LOG_LINES:]
-
-    def _run_task(self, method, path, subject, timeout, params=None, wait=True, read_back=None):
-        """Start a task (waiting out locks) and wait for it to end.
-
-        When the request went out and its answer was lost, read_back(sent_at) says what the server did: the
-        UPID of the task it started, None when the write's effect is there already, or False when it never
-        arrived (then, and only then, the request is sent again, once).
-        """
-        node = _node_of_path(path)
-        deadline = time.monotonic() + timeout
-
-        def attempt():
-            sent_at = time.time()
-            try:
-                upid = self._call(method, path, subject, **(params or {}))
-            except HypervisorError as exc:
-                if read_back is None or not lost_answer(exc):
-                    raise
-                upid = read_back(sent_at)
-                if upid is False:
-                    upid = self._call(method, path, subject, **(params or {}))
-            if wait and upid:
-                self._wait_task(node, upid, max(deadline - time.monotonic(), 1), subject)
-            return upid
-
-        return retry_while_locked(attempt, deadline)
-
-    def _task_of(self, node, vmid, kind, sent_at, subject):
-        """The UPID of the newest task of kind for VM vmid started since sent_at (less CLOCK_SLACK: the node's
-        clock is not ours), or None."""
-        # source=all: without it PVE lists finished tasks only, and a task still running is what is looked for.
-        tasks = self._call('GET', 'nodes/{0}/tasks'.format(node), subject, vmid=vmid, limit=20, source='all') or []
-        recent = [t for t in tasks if t.get('type') == kind and int(t.get('starttime') or 0) >= sent_at - CLOCK_SLACK]
-        recent.sort(key=lambda t: int(t.get('starttime') or 0))
-        return recent[-1]['upid'] if recent else None
-
     # ----------------------------------------------------------------- write
     def _check_node(self, node, subject):
         nodes = {n.get('node'): n.get('status') for n in self._nodes()}
@@ -615,91 +526,6 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         changes = self.diff_hardware(vm, spec)
         return self.apply_changes(vm, changes, timeout) if changes else vm
 
-    def _clone(self, node, template_id, params, subject, deadline):
-        """Clone the template to a free id and wait for the clone to end; returns the new VM's id.
-
-        /cluster/nextid reserves nothing: every fork of a play creating VMs at the same moment gets the same id
-        from it. So each VM starts at the place its name gives in the window of free ids from there on, and
-        after a collision (the clone refuses a taken id: the clone itself is the claim, never a VM found there)
-        tries another place at random. A clone whose answer was lost is read back, never sent again blindly;
-        one that failed because another clone held the storage lock is started again, until deadline.
-        """
-        name = params['name']
-        lowest = int(self._call('GET', 'cluster/nextid', subject))
-        taken = {int(r['vmid']) for r in self._recent_resources()}
-        candidate = free_vmid(lowest, taken, name_offset(name))
-        for _attempt in range(ID_ATTEMPTS):
-            outcome = self._clone_once(node, template_id, candidate, params, subject, deadline)
-            if outcome == 'done':
-                return candidate
-            if outcome == 'taken':
-                taken.add(candidate)
-                taken.update(int(r['vmid']) for r in self._made_meanwhile(name, subject))
-                candidate = free_vmid(lowest, taken, random.randrange(ID_WINDOW))
-        raise self.error(ConflictError, 'no free VM id found after {0} attempts'.format(ID_ATTEMPTS), subject)
-
-    def _clone_once(self, node, template_id, vmid, params, subject, deadline):
-        """One clone to vmid: 'done' once it ended well, 'taken' when the id was, 'again' when it must be sent again
-        (a lock held elsewhere, or a request that never arrived). Until the clone is made, messages name the VM
-        by its name only: the id is not its own yet. A blank VM (template_id None) is created instead."""
-        if template_id is None:
-            return self._create_once(node, vmid, params, subject, deadline)
-        try:
-            upid = self._call('POST', 'nodes/{0}/qemu/{1}/clone'.format(node, template_id), subject, newid=vmid, **params)
-        except ConflictError as exc:
-            if exc.details.get('id_taken'):
-                return 'taken'
-            # The source is locked (a clone of a VM that is no template locks it): wait as for any lock.
-            if exc.details.get('locked') and time.monotonic() + STORAGE_LOCK_PAUSE < deadline:
-                time.sleep(STORAGE_LOCK_PAUSE * (0.5 + random.random()))
-                return 'again'
-            raise
-        except HypervisorError as exc:
-            if not lost_answer(exc):
-                raise
-            return self._clone_read_back(vmid, params['name'], subject, deadline)
-        try:
-            self._wait_task(node, upid, max(deadline - time.monotonic(), 1), describe_vm(params['name'], vmid))
-        except ConflictError as exc:
-            # The clone task could not take a lock in time: on a storage that serialises allocations another
-            # full clone holds it ("can't lock file '/var/lock/pve-manager/pve-storage-...' - got timeout"). PVE
-            # removed the half-made VM; start the clone again once the other may be done.
-            if not exc.details.get('locked') or time.monotonic() + STORAGE_LOCK_PAUSE >= deadline:
-                raise
-            time.sleep(STORAGE_LOCK_PAUSE * (0.5 + random.random()))
-            return 'again'
-        return 'done'
-
-    def _clone_read_back(self, vmid, name, subject, deadline):
-        """After a clone request whose answer was lost. PVE writes the new VM's configuration, locked, before it
-        answers: a VM with this id and this name is the clone (wait until its lock is gone); one with another name
-        took the id first; none means the request never arrived, or the clone failed at once: send it again."""
-
-        def settled():
-            resource = self._find_resource(vm_id=vmid)
-            if resource is None:
-                return 'again'
-            if resource.get('name') != name or resource.get('template'):
-                return 'taken'
-            return None if resource.get('lock') else 'done'
-
-        return wait_for(settled, max(deadline - time.monotonic(), 1), 'the clone to VM id {0}'.format(vmid), hypervisor=self.label, subject=subject)
-
-    def _made_meanwhile(self, name, subject):
-        """The VM listing after a collision, to take from it; a VM of our name made meanwhile by another client
-        (another controller running the same play) is not made a second time."""
-        resources = self._find_resource_listing()
-        same = [r for r in resources if r.get('name') == name and not r.get('template')]
-        if same:
-            raise self.error(
-                ConflictError, 'VM {0!r} was made meanwhile by another client (id {1}); not making a second one'.format(name, same[0]['vmid']), subject
-            )
-        return resources
-
-    def _find_resource_listing(self):
-        self._listing = self._resources()
-        return self._listing
-
     def apply_changes(self, vm, changes, timeout):
         if not changes:
             return vm
@@ -729,51 +555,6 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxBlank, HypervisorDriver):
         if params:
             retry_while_locked(write, time.monotonic() + timeout)
         return self._vm_at(node, vmid)
-
-    def power(self, vm, action, timeout, wait=True):
-        subject = vm_subject(vm)
-        params = {}
-        if action == 'shutdown':
-            params = {'timeout': max(int(timeout), 1), 'forceStop': 0}
-        if action not in ('start', 'shutdown', 'stop', 'reboot'):
-            raise self.error(InvalidInputError, 'unknown power action {0!r}'.format(action), subject)
-        node, vmid = vm['node'], vm['id']
-
-        def read_back(sent_at):
-            upid = self._task_of(node, vmid, POWER_TASKS[action], sent_at, subject)
-            if upid:
-                return upid
-            status = self._current(node, vmid, subject).get('status')
-            return None if status == POWER_RESULTS.get(action) else False
-
-        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout, params, wait=wait, read_back=read_back)
-        # A power action changes the status only (pending changes that a start applies were read as the
-        # configuration already): read that, not the whole VM again.
-        try:
-            current = self._current(node, vmid, subject)
-        except NotFoundError:
-            return vm
-        ips = []
-        if current.get('status') == 'running' and current.get('agent'):
-            ips = self._guest_ips(node, vmid)
-        return dict(vm, status=_status(current.get('status'), current.get('lock'), current.get('qmpstatus')), ip_addresses=ips)
-
-    def _current(self, node, vmid, subject):
-        return self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
-
-    def delete_vm(self, vm, timeout, wait=True):
-        subject = vm_subject(vm)
-        node, vmid = vm['node'], vm['id']
-
-        def read_back(sent_at):
-            upid = self._task_of(node, vmid, 'qmdestroy', sent_at, subject)
-            if upid:
-                return upid
-            return None if self._find_resource(vm_id=vmid) is None else False
-
-        self._run_task(
-            'DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout, {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back
-        )
 
     # ------------------------------------------------------------ cloud-init
     # The VM's cloud-init drive and its ci* settings; user_data as a snippet (cicustom user=...) that must already be

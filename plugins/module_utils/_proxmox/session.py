@@ -15,13 +15,12 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, AuthError, transport_reason
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import requests_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import foreign_refusal
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.sdk import proxmoxer_core
 
 try:
-    import proxmoxer
     import requests
-    from proxmoxer.core import AuthenticationError as ProxmoxAuthenticationError
 except ImportError:
-    pass  # driver.py says so (MissingLibraryError) before a session is opened
+    pass  # driver.py says proxmoxer is missing (MissingLibraryError) before a session is opened
 
 DEFAULT_PORT = 8006
 # A login answered so comes from a server without the Proxmox VE API at that address.
@@ -44,8 +43,8 @@ class ProxmoxSession:
         while True:
             attempt += 1
             try:
-                return proxmoxer.ProxmoxAPI(**kwargs)
-            except ProxmoxAuthenticationError as exc:
+                return proxmoxer_core.ProxmoxAPI(**kwargs)
+            except proxmoxer_core.AuthenticationError as exc:
                 found = re.search(r'code: (\d+)', str(exc))
                 status = int(found.group(1)) if found else 401
                 if self.retry.again(attempt, status=status):

@@ -1,9 +1,12 @@
 """The shared parts of the driver contract: connection options, input checks and the desired-vs-current diff."""
 
+import re
+
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     Connection,
+    HypervisorDriver,
     apply_to_record,
     check_boot_order,
     check_named,
@@ -15,7 +18,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     validate_hardware,
     with_pxe_boot,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVERS, driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
@@ -211,8 +214,6 @@ def test_what_a_type_does_not_have_fails_by_one_rule_before_any_request(options,
 
 
 def test_a_type_that_leaves_out_part_of_the_contract_cannot_be_made():
-    from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver
-
     class Partial(HypervisorDriver):
         TYPE = 'partial'
 
@@ -266,3 +267,33 @@ def test_a_multicast_mac_is_refused_on_every_type():
     validate_hardware({'name': 'x', 'networks': [{'mac': '52:54:00:00:00:01'}]}, 'hv')
     with pytest.raises(InvalidInputError, match=r"networks\[0\]\.mac '01:00:5E:00:00:01' is a multicast address"):
         validate_hardware({'name': 'x', 'networks': [{'mac': '01:00:5E:00:00:01'}]}, 'hv')
+
+
+@pytest.mark.parametrize(
+    'api_url_is_uri, api_url, refused',
+    [
+        (False, 'https://hv.example.com', None),
+        (False, 'qemu+ssh://root@kvm1/system', "api_url 'qemu+ssh://root@kvm1/system' is not an https URL"),
+        (False, 'http://hv.example.com', "api_url 'http://hv.example.com' uses plain http"),
+        (True, 'qemu+ssh://root@kvm1/system', None),
+        (True, 'http://hv.example.com', None),  # a URI type checks its own URI (libvirt: uri.check_uri)
+    ],
+)
+def test_the_https_rule_follows_the_type_s_api_url_is_uri_fact(api_url_is_uri, api_url, refused):
+    class Minimal(HypervisorDriver):
+        TYPE = 'minimal'
+        API_URL_IS_URI = api_url_is_uri
+        LOGINS = ((),)
+        connect = close = facts = _list_vms = get_vm = _list_templates = find_template = None
+        preflight = create_vm = apply_changes = power = delete_vm = translate_error = None
+
+    connection = Connection({'type': 'minimal', 'api_url': api_url})
+    if refused is None:
+        assert Minimal(connection).conn is connection
+    else:
+        with pytest.raises(InvalidInputError, match=re.escape(refused)):
+            Minimal(connection)
+
+
+def test_only_libvirt_says_its_api_url_is_a_uri():
+    assert {kind for kind, driver in DRIVERS.items() if driver.API_URL_IS_URI} == {'libvirt'}

@@ -5,6 +5,7 @@ microseconds; the contract suite runs it on a real libvirtd with QEMU (tests/con
 """
 
 import os
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -34,6 +35,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.doma
     volume_xml,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.driver import LibvirtDriver
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt as libvirt_sdk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import PLACEHOLDER_CA, check_uri, client_pki_files, uri_transport
 
@@ -183,7 +185,9 @@ def test_foreign_connection_options_are_refused(option):
 
 
 def test_a_missing_binding_fails_with_missing_required_lib(monkeypatch):
-    monkeypatch.setattr(_libvirt, 'HAS_LIBVIRT', False)
+    # As if libvirt-python were not installed: Python refuses to import a module whose sys.modules entry is None.
+    monkeypatch.setitem(sys.modules, 'libvirt', None)
+    monkeypatch.setattr(libvirt_sdk, '_module', None)
     with pytest.raises(MissingLibraryError) as caught:
         LibvirtDriver(connection())
     assert 'libvirt-python' in str(caught.value)

@@ -4,6 +4,8 @@ The exceptions are made the way ovirtsdk4 makes them (its Service._raise_error f
 transport error texts for libcurl failures), so no server is needed to check every category.
 """
 
+import sys
+
 import ovirtsdk4 as sdk
 import pytest
 from ovirtsdk4 import types
@@ -11,8 +13,9 @@ from ovirtsdk4 import types
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import MissingLibraryError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt import driver as _ovirt
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses, _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.changes import _new_nic_name
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver, _engine_statuses
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import sdk as lazy_sdk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.search import _name_search, _search_value
 
 SECRET = 'S3cret-Pass-42'
@@ -37,7 +40,9 @@ def answered(code, detail=None, reason='Operation Failed', cls=sdk.Error):
 
 
 def test_a_missing_sdk_fails_with_missing_required_lib(monkeypatch):
-    monkeypatch.setattr(_ovirt, 'HAS_OVIRTSDK4', False)
+    # As if the SDK were not installed: Python refuses to import a module whose sys.modules entry is None.
+    monkeypatch.setitem(sys.modules, 'ovirtsdk4', None)
+    monkeypatch.setattr(lazy_sdk, '_module', None)
     with pytest.raises(MissingLibraryError) as caught:
         driver_for({'type': 'ovirt', 'name': 'rhv', 'api_url': 'https://engine.example.com', 'token': 'abcd'})
     assert 'ovirt-engine-sdk-python' in str(caught.value) and caught.value.category == 'missing_library'

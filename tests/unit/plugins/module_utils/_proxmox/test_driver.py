@@ -2,7 +2,7 @@
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import UnreachableError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import boot_devices, format_net, parse_boot_order, parse_net
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.driver import lost_answer
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.tasks import lost_answer
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.vmid import ID_WINDOW, free_vmid, name_offset
 
 

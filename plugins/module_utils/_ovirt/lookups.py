@@ -1,0 +1,134 @@
+# Copyright: (c) 2026, PureBoot contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Private to this collection (leading underscore): no stability promise to other collections.
+
+"""The oVirt engine's objects by name or id: a mixin of OvirtDriver (driver.py).
+
+Clusters, hosts, vNIC profiles and storage domains are read once per session (one request each) and looked up
+by name or id from there, read again once when a name or id is new to them (made since). The lookups and the
+messages that list what is available when a name is not found belong together; so do the one place that turns
+an SDK reference (a link with an id) into that id, and the one that finds a VM's service by its id."""
+
+from __future__ import annotations
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, NotFoundError
+
+
+def _ref_id(ref):
+    return ref.id if ref is not None else None
+
+
+def _vm_service(system, vm_id):
+    return system.vms_service().vm_service(str(vm_id))
+
+
+class OvirtLookups:
+    """The engine's clusters, hosts, vNIC profiles and storage domains of OvirtDriver, by name or id."""
+
+    def _lookup(self, kind, refresh=False):
+        """{id: {...}} of clusters, hosts, vNIC profiles or storage domains: one request each, kept for the session."""
+        with self._lock:
+            cached = None if refresh else self._lookups.get(kind)
+        if cached is not None:
+            return cached
+        if kind == 'clusters':
+            found = {
+                c.id: {
+                    'id': c.id,
+                    'name': c.name,
+                    'dc_id': _ref_id(c.data_center),
+                    'dc_name': c.data_center.name if c.data_center is not None else None,
+                    'bios_type': c.bios_type.value if c.bios_type is not None else None,
+                }
+                for c in self._read(lambda system: system.clusters_service().list(follow='data_center'))
+            }
+        elif kind == 'hosts':
+            found = {
+                h.id: {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None}
+                for h in self._read(lambda system: system.hosts_service().list())
+            }
+        elif kind == 'profiles':
+            found = {
+                p.id: {
+                    'id': p.id,
+                    'name': p.name,
+                    'network': p.network.name if p.network is not None else None,
+                    'dc_id': _ref_id(p.network.data_center) if p.network is not None else None,
+                }
+                for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network'))
+            }
+        elif kind == 'storage_domains':
+            found = {
+                s.id: {'id': s.id, 'name': s.name, 'dc_ids': [d.id for d in s.data_centers or ()]}
+                for s in self._read(lambda system: system.storage_domains_service().list())
+            }
+        else:
+            raise ValueError(kind)
+        with self._lock:
+            self._lookups[kind] = found
+        return found
+
+    def _lookup_ids(self, kind, ids):
+        """The lookup of kind, read again if one of ids is new to it (made since it was read).
+
+        At most once per session: an id that stays unknown (an object this user may not see) must not cost a
+        request per VM.
+        """
+        if all(i is None for i in ids):
+            # Nothing to name (a VM that runs on no host, has no NIC): no request.
+            return {}
+        table = self._lookup(kind)
+        if kind not in self._refreshed and any(i is not None and i not in table for i in ids):
+            self._refreshed.add(kind)
+            table = self._lookup(kind, refresh=True)
+        return table
+
+    def _matching(self, kind, wanted):
+        """(entries of a lookup for which wanted(entry) holds, every entry); read again once when none does."""
+        entries = list(self._lookup(kind).values())
+        found = [e for e in entries if wanted(e)]
+        if not found:
+            # Made since the lookup was read, perhaps.
+            entries = list(self._lookup(kind, refresh=True).values())
+            found = [e for e in entries if wanted(e)]
+        return found, entries
+
+    def _cluster(self, name, subject):
+        """The cluster called name, or NotFoundError listing the clusters."""
+        found, clusters = self._matching('clusters', lambda c: name in (c['name'], c['id']))
+        if not found:
+            raise self.error(
+                NotFoundError, "cluster '{0}' not found; available: {1}".format(name, ', '.join(sorted(c['name'] for c in clusters)) or 'none'), subject
+            )
+        return found[0]
+
+    def _profile(self, name, dc_id, subject):
+        """The vNIC profile called name in data center dc_id; NotFoundError lists the profiles there."""
+        found, profiles = self._matching('profiles', lambda p: p['name'] == name and p['dc_id'] == dc_id)
+        if not found:
+            raise self.error(
+                NotFoundError,
+                "vNIC profile '{0}' not found; available: {1}".format(name, ', '.join(sorted({p['name'] for p in profiles if p['dc_id'] == dc_id})) or 'none'),
+                subject,
+            )
+        if len(found) > 1:
+            raise self.error(
+                ConflictError,
+                "several vNIC profiles are named '{0}' (networks {1}); give each profile a unique name".format(
+                    name, ', '.join(sorted(p['network'] for p in found))
+                ),
+                subject,
+            )
+        return found[0]
+
+    def _storage_domain(self, name, dc_id, subject):
+        """The storage domain called name attached to data center dc_id; NotFoundError lists those there."""
+        found, domains = self._matching('storage_domains', lambda d: name in (d['name'], d['id']) and dc_id in d['dc_ids'])
+        if not found:
+            raise self.error(
+                NotFoundError,
+                "storage domain '{0}' not found; available: {1}".format(name, ', '.join(sorted(d['name'] for d in domains if dc_id in d['dc_ids'])) or 'none'),
+                subject,
+            )
+        return found[0]
