@@ -147,20 +147,28 @@ def run_inventory(workdir, name, config, env=None, verbose=False):
     return seconds, usage.ru_maxrss / 1024.0, hosts, float(found.group(1)) if found else None
 
 
-def measure(label, server, workdir, name, config, env=None, verbose=False):
-    before = server.request_count()
-    seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
+def measure(label, server, workdir, name, config, env=None, verbose=False, repeat=None):
+    """Run the source `repeat` times (--repeat; 1 for a run that changes what the next one sees): the median wall
+    time (and its run's plugin time), the highest peak memory, the requests of one run."""
+    runs = []
+    for _ in range(REPEAT if repeat is None else repeat):
+        before = server.request_count()
+        seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
+        runs.append((seconds, memory, hosts, plugin_seconds, server.request_count() - before))
+    seconds, _memory, hosts, plugin_seconds, requests = sorted(runs)[len(runs) // 2]
     row = {
         'plugin': label,
         'seconds': round(seconds, 2),
-        'peak_mib': round(memory, 1),
+        'peak_mib': round(max(run[1] for run in runs), 1),
         'hosts': hosts,
-        'requests': server.request_count() - before,
+        'requests': requests,
         'plugin_seconds': round(plugin_seconds, 3) if plugin_seconds is not None else None,
+        'runs': [round(run[0], 2) for run in runs],
     }
     print(
         '  {plugin:<38} {seconds:>8.2f} s {peak_mib:>8.1f} MiB {requests:>7} requests {hosts:>6} hosts'.format(**row)
-        + ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else ''),
+        + ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else '')
+        + ('   (runs: {0})'.format(', '.join('{0:.2f}'.format(r) for r in row['runs'])) if len(runs) > 1 else ''),
         flush=True,
     )
     return row
@@ -206,7 +214,7 @@ def bench_size(count, latency, workdir, backends, breakdown=False):
             ours, hypervisors=connections, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(workdir / 'cache'), cache_timeout=3600
         )
         both = _Both(pve, OvirtCounter(ovirt))
-        measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached)
+        measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached, repeat=1)
         rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached, verbose=True), n=count, backend='all'))
         # A point of comparison: ansible-core loading the same hosts, groups and hostvars from a static file.
         rows.append(
@@ -246,7 +254,7 @@ def bench_many(total, hypervisors, latency, workdir):
             for index, server in enumerate(servers)
         ]
         source = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': connections}
-        row = measure('pureboot ({0} Proxmox clusters)'.format(hypervisors), _Both(*servers), workdir, 'many.pureboot.yml', source, verbose=True)
+        row = measure('pureboot ({0} Proxmox clusters)'.format(hypervisors), _Both(*servers), workdir, 'many.pureboot.yml', source, verbose=True, repeat=1)
     finally:
         for server in servers:
             server.stop()
@@ -381,7 +389,9 @@ def table(rows, latency):
 
     load = '; '.join('N = {0}: {1:.2f} to {2:.2f}'.format(count, *LOAD[count]) for count in sorted(k for k in LOAD if isinstance(k, int)))
     lines = [
-        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}. Wall time is the whole'.format(latency * 1000, time.strftime('%Y-%m-%d')),
+        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}{2}. Wall time is the whole'.format(
+            latency * 1000, time.strftime('%Y-%m-%d'), ', the median of {0} runs each (the cache filled once)'.format(REPEAT) if REPEAT > 1 else ''
+        ),
         '`ansible-inventory --list` process; for the cached run, "plugin" is the time the plugin itself took (its `-vvv`',
         'line), the rest being ansible-inventory starting and writing its JSON.',
         '',
@@ -505,6 +515,7 @@ def write_doc(path, text, start=START, end=END):
 
 
 ANCHORS = []
+REPEAT = 1  # --repeat: runs of each measurement, the median reported
 BREAKDOWN = {}  # N -> {'plugin': phases, 'static': phases} of inventory_breakdown.py
 # The plugin's default max_workers (its documentation): the concurrency of the floor's requests.
 WORKERS = 16
@@ -522,8 +533,11 @@ def main():
     parser.add_argument('--breakdown', action='store_true', help='also time the phases of one Proxmox run and of its static file')
     parser.add_argument('--many', metavar='VMS:HYPERVISORS', help='also list VMS VMs spread over HYPERVISORS Proxmox clusters (e.g. 10000:10)')
     parser.add_argument('--only-many', action='store_true', help='run the --many scene alone (no --sizes)')
+    parser.add_argument('--repeat', type=int, default=1, help='runs of each measurement; the median is reported')
     args = parser.parse_args()
     ANCHORS.append(args.anchors)
+    global REPEAT
+    REPEAT = args.repeat
     rows, many = [], None
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-') as tmp:
         for count in [] if args.only_many else [int(n) for n in args.sizes.split(',')]:
