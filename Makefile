@@ -228,11 +228,14 @@ bench-inventory: venv build
 # Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
 # against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
 # inventory of 50 domains; prints a table and writes it into docs/performance.md.
+# BENCH_LIBVIRT_ARGS: e.g. --breakdown (the phases of one inventory run of each collection), --repeat 5.
 .PHONY: bench-libvirt
+BENCH_LIBVIRT_ARGS ?=
 bench-libvirt: venv build
 	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
+	  $(BENCH_LIBVIRT_ARGS)
 
 # The demo playbook against fakepve, the oVirt simulator and the PureBoot double, started and stopped here.
 demo: venv build
