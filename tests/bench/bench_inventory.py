@@ -151,7 +151,7 @@ def measure(label, server, workdir, name, config, env=None, verbose=False, repea
     """Run the source `repeat` times (--repeat; 1 for a run that changes what the next one sees): the median wall
     time (and its run's plugin time), the highest peak memory, the requests of one run."""
     runs = []
-    for _ in range(REPEAT if repeat is None else repeat):
+    for _run in range(REPEAT if repeat is None else repeat):
         before = server.request_count()
         seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
         runs.append((seconds, memory, hosts, plugin_seconds, server.request_count() - before))
