@@ -24,7 +24,7 @@ pins-key     = $(shell { cat $(1); echo '$(PYTHON_ID)'; } | sha256sum | cut -c1-
 # ovirt.ovirt (the fidelity test) and community.proxmox (make bench), taken out of one `ansible` wheel; see below.
 ANCHORS             := $(VENV)/anchor-collections
 ANCHORS_ANSIBLE      := 14.5.0
-BENCH_ARGS          ?= --sizes 100,1000,5000
+BENCH_ARGS          ?= --sizes 100,1000,5000 --breakdown --many 10000:10
 
 .PHONY: venv build sanity pytest test test-pytest quick lint typecheck bench stress demo lock clean
 
@@ -211,23 +211,31 @@ stress: venv build
 # five-task VM lifecycle against the anchors' modules, and N = 10 to 100 parallel creates on Proxmox
 # (tests/bench/bench_modules.py; MODULE_BENCH_ARGS narrows it, e.g. --parallel 10,20).
 MODULE_BENCH_ARGS ?=
-bench: venv build
-	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
-	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
-	  $(BENCH_ARGS)
+bench: bench-inventory
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_modules.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(MODULE_BENCH_ARGS)
 
+# The inventory section of make bench alone (docs/performance.md: the table, the floor, where the time goes with
+# --breakdown, the many-hypervisors scene with --many).
+.PHONY: bench-inventory
+bench-inventory: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
+	  $(BENCH_ARGS)
+
 # Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
 # against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
 # inventory of 50 domains; prints a table and writes it into docs/performance.md.
+# BENCH_LIBVIRT_ARGS: e.g. --breakdown (the phases of one inventory run of each collection), --repeat 5.
 .PHONY: bench-libvirt
+BENCH_LIBVIRT_ARGS ?=
 bench-libvirt: venv build
 	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_libvirt.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
+	  $(BENCH_LIBVIRT_ARGS)
 
 # The demo playbook against fakepve, the oVirt simulator and the PureBoot double, started and stopped here.
 demo: venv build

@@ -217,11 +217,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option('use_cloud_init'):
             # Only when on, so the cache keys of sources without the option stay what they were.
             settings['use_cloud_init'] = True
-        cache_key = '{0}_{1}'.format(self.get_cache_key(path), cache_fingerprint(hypervisors, pureboot, settings))
-
         started = time.monotonic()
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
+        # The key's slow hash only when there is a cache to look in or to fill.
+        cache_key = '{0}_{1}'.format(self.get_cache_key(path), cache_fingerprint(hypervisors, pureboot, settings)) if self.get_option('cache') else None
         data = None
         if use_cache:
             try:
@@ -287,6 +287,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for warning in warnings:
             self.display.warning('pureboot inventory: {0}'.format(warning))
         strict = self.get_option('strict')
+        compose, groups, keyed_groups = self.get_option('compose'), self.get_option('groups'), self.get_option('keyed_groups')
         for host in hosts:
             name = make_unsafe(host.name)
             self.inventory.add_host(name)
@@ -294,7 +295,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.set_variable(name, key, make_unsafe(value))
             for group in host.groups:
                 self.inventory.add_child(self._group(group), name)
+            if not (compose or groups or keyed_groups):
+                continue
+            # The host's variables gathered once, only for the constructed options that read them.
             variables = self.inventory.get_host(name).get_vars()
-            self._set_composite_vars(self.get_option('compose'), variables, name, strict=strict)
-            self._add_host_to_composed_groups(self.get_option('groups'), variables, name, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, name, strict=strict)
+            self._set_composite_vars(compose, variables, name, strict=strict)
+            self._add_host_to_composed_groups(groups, variables, name, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)

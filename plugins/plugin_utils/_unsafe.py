@@ -26,6 +26,15 @@ TEMPLATE_CHARACTERS = ('{', '}')
 
 def make_unsafe(value):
     """value with every string that could hold a template marked unsafe, in nested dicts, lists and sets too."""
+    # Plain strings and dicts first, by their exact type: nearly every value is one, and the abstract base
+    # classes' isinstance checks below cost more than the rest of the walk.
+    kind = type(value)
+    if kind is str:
+        return wrap_var(value) if '{' in value or '}' in value else value
+    if kind is dict:
+        return {make_unsafe(key): make_unsafe(item) for key, item in value.items()}
+    if value is None or kind in (bool, int, float):
+        return value
     if isinstance(value, Mapping):
         return {make_unsafe(key): make_unsafe(item) for key, item in value.items()}
     if isinstance(value, Set):

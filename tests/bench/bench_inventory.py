@@ -12,6 +12,7 @@ docs/performance.png.
 import argparse
 import asyncio
 import json
+import math
 import os
 import pathlib
 import platform
@@ -40,17 +41,17 @@ START, END = '<!-- bench:start -->', '<!-- bench:end -->'
 class ServedPve:
     """A FakePve on its own event loop thread, with N running VMs spread over PVE_NODES."""
 
-    def __init__(self, count, latency, workdir):
+    def __init__(self, count, latency, workdir, prefix='pve-vm', offset=0):
         self.certfile, self.keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
         self.pve = FakePve(user='root@pam', password='bench-secret', host='127.0.0.1', port=0)
         self.pve.max_requests = 10**8
         for node in PVE_NODES:
             self.pve.add_node(node)
-        for index in range(count):
+        for index in range(offset, offset + count):
             vmid = 1000 + index
             vm = self.pve.add_vm(
                 vmid,
-                'pve-vm{0:05d}'.format(index),
+                '{0}{1:05d}'.format(prefix, index),
                 node=PVE_NODES[index % len(PVE_NODES)],
                 status='running',
                 config={
@@ -64,6 +65,15 @@ class ServedPve:
                 },
             )
             vm.agent = {}
+        # Every client address (host, port) a request came from: one per connection.
+        self.peers = set()
+        record = self.pve._record
+
+        def recorded(request, body):
+            self.peers.add(request.transport.get_extra_info('peername') if request.transport else None)
+            return record(request, body)
+
+        self.pve._record = recorded
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -74,6 +84,10 @@ class ServedPve:
 
     def request_count(self):
         return len(self.pve.requests)
+
+    def connection_count(self):
+        """The TCP (and so TLS) connections clients opened so far."""
+        return len(self.peers)
 
     def stop(self):
         asyncio.run_coroutine_threadsafe(self.pve.stop(), self.loop).result(30)
@@ -91,10 +105,8 @@ def served_ovirt(count, latency):
     return sim
 
 
-def run_inventory(workdir, name, config, env=None, verbose=False):
-    """One ansible-inventory --list; returns (seconds, peak RSS in MiB, host count, the plugin's own seconds or None)."""
-    source = workdir / name
-    source.write_text(json.dumps(config) if name.endswith('.json') else yaml.safe_dump(config))
+def inventory_environment(workdir):
+    """The environment of every ansible-inventory run: this collection and the anchors, no user configuration."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith('ANSIBLE_')}
     environment.update(
         {
@@ -106,6 +118,14 @@ def run_inventory(workdir, name, config, env=None, verbose=False):
             'ANSIBLE_DEPRECATION_WARNINGS': '0',
         }
     )
+    return environment
+
+
+def run_inventory(workdir, name, config, env=None, verbose=False):
+    """One ansible-inventory --list; returns (seconds, peak RSS in MiB, host count, the plugin's own seconds or None)."""
+    source = workdir / name
+    source.write_text(json.dumps(config) if name.endswith('.json') else yaml.safe_dump(config))
+    environment = inventory_environment(workdir)
     environment.update(env or {})
     output = workdir / (name + '.json')
     started = time.monotonic()
@@ -127,20 +147,28 @@ def run_inventory(workdir, name, config, env=None, verbose=False):
     return seconds, usage.ru_maxrss / 1024.0, hosts, float(found.group(1)) if found else None
 
 
-def measure(label, server, workdir, name, config, env=None, verbose=False):
-    before = server.request_count()
-    seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
+def measure(label, server, workdir, name, config, env=None, verbose=False, repeat=None):
+    """Run the source `repeat` times (--repeat; 1 for a run that changes what the next one sees): the median wall
+    time (and its run's plugin time), the highest peak memory, the requests of one run."""
+    runs = []
+    for _run in range(REPEAT if repeat is None else repeat):
+        before = server.request_count()
+        seconds, memory, hosts, plugin_seconds = run_inventory(workdir, name, config, env, verbose)
+        runs.append((seconds, memory, hosts, plugin_seconds, server.request_count() - before))
+    seconds, _memory, hosts, plugin_seconds, requests = sorted(runs)[len(runs) // 2]
     row = {
         'plugin': label,
         'seconds': round(seconds, 2),
-        'peak_mib': round(memory, 1),
+        'peak_mib': round(max(run[1] for run in runs), 1),
         'hosts': hosts,
-        'requests': server.request_count() - before,
+        'requests': requests,
         'plugin_seconds': round(plugin_seconds, 3) if plugin_seconds is not None else None,
+        'runs': [round(run[0], 2) for run in runs],
     }
     print(
         '  {plugin:<38} {seconds:>8.2f} s {peak_mib:>8.1f} MiB {requests:>7} requests {hosts:>6} hosts'.format(**row)
-        + ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else ''),
+        + ('   (plugin: {0:.3f} s)'.format(plugin_seconds) if plugin_seconds is not None else '')
+        + ('   (runs: {0})'.format(', '.join('{0:.2f}'.format(r) for r in row['runs'])) if len(runs) > 1 else ''),
         flush=True,
     )
     return row
@@ -154,7 +182,7 @@ class OvirtCounter:
         return len(self.sim.requests)
 
 
-def bench_size(count, latency, workdir, backends):
+def bench_size(count, latency, workdir, backends, breakdown=False):
     rows = []
     LOAD[count] = [os.getloadavg()[0]]
     pve = ServedPve(count, latency, workdir)
@@ -178,7 +206,7 @@ def bench_size(count, latency, workdir, backends):
         }
         ours = {'plugin': 'pureboot.hypervisors.pureboot'}
         if 'proxmox' in backends:
-            rows.extend(bench_proxmox(count, pve, pve_connection, ours, workdir))
+            rows.extend(bench_proxmox(count, pve, pve_connection, ours, workdir, breakdown))
         if 'ovirt' in backends:
             rows.extend(bench_ovirt(count, OvirtCounter(ovirt), ovirt, ovirt_connection, ours, workdir))
         connections = [c for c, b in ((pve_connection, 'proxmox'), (ovirt_connection, 'ovirt')) if b in backends]
@@ -186,7 +214,7 @@ def bench_size(count, latency, workdir, backends):
             ours, hypervisors=connections, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(workdir / 'cache'), cache_timeout=3600
         )
         both = _Both(pve, OvirtCounter(ovirt))
-        measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached)
+        measure('pureboot (all, filling the cache)', both, workdir, 'cached.pureboot.yml', cached, repeat=1)
         rows.append(dict(measure('pureboot (all, cached)', both, workdir, 'cached.pureboot.yml', cached, verbose=True), n=count, backend='all'))
         # A point of comparison: ansible-core loading the same hosts, groups and hostvars from a static file.
         rows.append(
@@ -203,6 +231,52 @@ def bench_size(count, latency, workdir, backends):
     return rows
 
 
+def bench_many(total, hypervisors, latency, workdir):
+    """total VMs spread over `hypervisors` Proxmox clusters (a fakepve each), listed by one source: the wall time
+    and the peak memory of the ansible-inventory process."""
+    LOAD['many'] = [os.getloadavg()[0]]
+    each = total // hypervisors
+    servers = []
+    try:
+        for index in range(hypervisors):
+            folder = workdir / 'pve{0}'.format(index)
+            folder.mkdir()
+            servers.append(ServedPve(each, latency, folder, prefix='pve{0}-vm'.format(index), offset=index * each))
+        connections = [
+            {
+                'name': 'pve{0}'.format(index),
+                'type': 'proxmox',
+                'api_url': server.pve.url,
+                'username': 'root@pam',
+                'password': 'bench-secret',
+                'ca_file': server.certfile,
+            }
+            for index, server in enumerate(servers)
+        ]
+        source = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': connections}
+        row = measure('pureboot ({0} Proxmox clusters)'.format(hypervisors), _Both(*servers), workdir, 'many.pureboot.yml', source, verbose=True, repeat=1)
+    finally:
+        for server in servers:
+            server.stop()
+        LOAD['many'].append(os.getloadavg()[0])
+    return dict(row, n=total, hypervisors=hypervisors)
+
+
+def many_table(row, latency):
+    return '\n'.join(
+        [
+            'Latency per request: {0:.0f} ms. Measured by `make bench` (`--many {1}:{2}`) on {3}; load average (1 minute) {4:.2f} at '
+            'the start and {5:.2f} at the end.'.format(latency * 1000, row['n'], row['hypervisors'], time.strftime('%Y-%m-%d'), *LOAD['many']),
+            '',
+            '| VMs | hypervisors | wall time (s) | plugin (s) | peak memory (MiB) | requests | hosts |',
+            '|---:|---:|---:|---:|---:|---:|---:|',
+            '| {n} | {hypervisors} | {seconds:.2f} | {0} | {peak_mib:.1f} | {requests} | {hosts} |'.format(
+                '{0:.2f}'.format(row['plugin_seconds']) if row.get('plugin_seconds') else '–', **row
+            ),
+        ]
+    )
+
+
 def static_inventory(listing_path):
     """The hosts, groups and hostvars of an `ansible-inventory --list` output, as a static inventory file."""
     text = listing_path.read_text()
@@ -212,9 +286,15 @@ def static_inventory(listing_path):
     return {'all': {'hosts': hostvars, 'children': groups}}
 
 
-def bench_proxmox(count, pve, connection, ours, workdir):
-    return [
-        dict(measure('pureboot (proxmox)', pve, workdir, 'ours.pureboot.yml', dict(ours, hypervisors=[connection])), n=count, backend='proxmox'),
+def bench_proxmox(count, pve, connection, ours, workdir, breakdown=False):
+    source = dict(ours, hypervisors=[connection])
+    rows = [dict(measure('pureboot (proxmox)', pve, workdir, 'ours.pureboot.yml', source), n=count, backend='proxmox')]
+    # The floor's first part: ansible-core loading the same hosts, groups and hostvars from a static file.
+    static = static_inventory(workdir / 'ours.pureboot.yml.json')
+    rows.append(dict(measure(STATIC_PROXMOX, pve, workdir, 'static-proxmox.json', static), n=count, backend='proxmox'))
+    if breakdown:
+        BREAKDOWN[count] = {'plugin': run_breakdown(workdir, 'ours.pureboot.yml', pve), 'static': run_breakdown(workdir, 'static-proxmox.json', pve)}
+    return rows + [
         # want_facts makes community.proxmox read each VM's config (MACs) and its guest agent (IPs).
         dict(
             measure(
@@ -234,8 +314,32 @@ def bench_proxmox(count, pve, connection, ours, workdir):
             ),
             n=count,
             backend='proxmox',
-        ),
+        )
     ]
+
+
+def run_breakdown(workdir, name, server):
+    """The source already written as `name` once more, under inventory_breakdown.py: its phases (a dict)."""
+    report = workdir / (name + '.breakdown.json')
+    before, peers_before = server.request_count(), server.connection_count()
+    environment = inventory_environment(workdir)
+    LOAD.setdefault('breakdown', []).append(os.getloadavg()[0])
+    started = time.monotonic()
+    with open(workdir / (name + '.breakdown.out'), 'w') as stdout, open(workdir / (name + '.breakdown.err'), 'w') as stderr:
+        subprocess.run(
+            [sys.executable, str(HERE.parent / 'inventory_breakdown.py'), str(report), '-i', str(workdir / name), '--list'],
+            stdout=stdout,
+            stderr=stderr,
+            env=environment,
+            cwd=str(workdir),
+            check=True,
+        )
+    phases = json.loads(report.read_text())
+    phases['wall'] = time.monotonic() - started
+    phases['requests'] = server.request_count() - before
+    phases['connections'] = server.connection_count() - peers_before
+    print('  breakdown of {0}: {1}'.format(name, json.dumps(phases)), flush=True)
+    return phases
 
 
 def bench_ovirt(count, counter, ovirt, connection, ours, workdir):
@@ -283,9 +387,11 @@ def anchor_versions(roots=None):
 def table(rows, latency):
     from ansible.release import __version__ as ansible_core
 
-    load = '; '.join('N = {0}: {1:.2f} to {2:.2f}'.format(count, *LOAD[count]) for count in sorted(LOAD))
+    load = '; '.join('N = {0}: {1:.2f} to {2:.2f}'.format(count, *LOAD[count]) for count in sorted(k for k in LOAD if isinstance(k, int)))
     lines = [
-        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}. Wall time is the whole'.format(latency * 1000, time.strftime('%Y-%m-%d')),
+        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}{2}. Wall time is the whole'.format(
+            latency * 1000, time.strftime('%Y-%m-%d'), ', the median of {0} runs each (the cache filled once)'.format(REPEAT) if REPEAT > 1 else ''
+        ),
         '`ansible-inventory --list` process; for the cached run, "plugin" is the time the plugin itself took (its `-vvv`',
         'line), the rest being ansible-inventory starting and writing its JSON.',
         '',
@@ -305,6 +411,78 @@ def table(rows, latency):
             if ours in by and anchor in by:
                 speed.append('| {0} | {1} | {2:.1f}x |'.format(count, anchor, by[anchor]['seconds'] / by[ours]['seconds']))
     lines += ['', '| N | compared with | pureboot is faster by |', '|---:|---|---:|'] + speed
+    floors = floor_rows(rows, latency)
+    if floors:
+        lines += [
+            '',
+            'The floor of the Proxmox inventory: ansible-core loading the same hosts from a static file (its run in the',
+            'table above) plus the requests the plugin sent, {0} at a time (max_workers), each waiting {1:.0f} ms:'.format(WORKERS, latency * 1000),
+            '',
+            '| N | pureboot (proxmox) (s) | static file, same hosts (s) | requests | floor (s) | pureboot / floor |',
+            '|---:|---:|---:|---:|---:|---:|',
+        ] + floors
+    return '\n'.join(lines)
+
+
+def floor_rows(rows, latency):
+    """The floor of each N's Proxmox run and the plugin's distance to it, as table lines."""
+    lines = []
+    for count in sorted({r['n'] for r in rows}):
+        by = {r['plugin']: r for r in rows if r['n'] == count}
+        ours, static = by.get('pureboot (proxmox)'), by.get(STATIC_PROXMOX)
+        if ours and static:
+            floor = static['seconds'] + math.ceil(ours['requests'] / WORKERS) * latency
+            lines.append(
+                '| {0} | {1:.2f} | {2:.2f} | {3} | {4:.2f} | {5:.2f}x |'.format(
+                    count, ours['seconds'], static['seconds'], ours['requests'], floor, ours['seconds'] / floor
+                )
+            )
+    return lines
+
+
+def breakdown_table(latency):
+    """Where the time of one Proxmox inventory goes, phase by phase, against the static file of the same hosts."""
+    lines = [
+        'Latency per request: {0:.0f} ms. Measured by `make bench` ({1}) on {2}; one run of each under'.format(
+            latency * 1000, '--breakdown', time.strftime('%Y-%m-%d')
+        ),
+        "`tests/bench/inventory_breakdown.py`, after the table's runs; load average (1 minute) {0}.".format(
+            ', '.join('{0:.2f}'.format(v) for v in LOAD.get('breakdown', [])) or 'not recorded'
+        ),
+        '',
+    ]
+    phases = [
+        ('interpreter start', lambda r: r['started']),
+        ('ansible-core start (imports, config, plugin loaders)', lambda r: r['to_parse']),
+        ('parsing the source: finding and importing the plugin, reading its options', lambda r: r['parse'] - r.get('fetch', 0) - r.get('populate', 0)),
+        ('requests, in parallel (fetch)', lambda r: r.get('fetch', 0)),
+        ('hosts and variables into the inventory (populate)', lambda r: r.get('populate', 0)),
+        ('of which marking values unsafe', lambda r: r.get('unsafe', 0)),
+        ("--list: gathering every host's variables", lambda r: r['inventory_json']),
+        ('--list: encoding the JSON', lambda r: r['dump']),
+        ('exiting', lambda r: r['wall'] - r['total']),
+    ]
+    for count in sorted(BREAKDOWN):
+        plugin, static = BREAKDOWN[count]['plugin'], BREAKDOWN[count]['static']
+        lines += ['N = {0}:'.format(count), '', '| phase | pureboot (proxmox) (s) | static file, same hosts (s) |', '|---|---:|---:|']
+        for label, value in phases:
+            lines.append('| {0} | {1:.2f} | {2:.2f} |'.format(label, value(plugin), value(static)))
+        lines.append('| **wall time** | **{0:.2f}** | **{1:.2f}** |'.format(plugin['wall'], static['wall']))
+        cpu = plugin['worker_cpu_in']
+        requests = plugin['requests']
+        lines += [
+            '',
+            'CPU of the same run: the whole process {0:.2f} s (the static file {1:.2f} s); the request threads {2:.2f} s, '.format(
+                plugin['cpu'], static['cpu'], plugin['worker_cpu']
+            )
+            + '{0:.2f} ms per request over its {1} requests (TLS records {2:.2f} s, TLS handshakes {3:.3f} s for {4} new '.format(
+                plugin['worker_cpu'] / max(requests, 1) * 1000, requests, cpu['tls_io'], cpu['tls_handshake'], plugin['connections']
+            )
+            + "connections, JSON decoding {0:.2f} s, requests' look-up of proxy and CA settings in the environment {1:.3f} s).".format(
+                cpu['json_decode'], cpu['environment_lookup']
+            ),
+            '',
+        ]
     return '\n'.join(lines)
 
 
@@ -329,13 +507,19 @@ def plot(rows, path):
     figure.savefig(str(path), dpi=100)
 
 
-def write_doc(path, text):
+def write_doc(path, text, start=START, end=END):
+    """Replace what lies between the markers start and end in the file at path by text."""
     doc = path.read_text()
-    start, end = doc.index(START) + len(START), doc.index(END)
-    path.write_text(doc[:start] + '\n' + text + '\n' + doc[end:])
+    first, last = doc.index(start) + len(start), doc.index(end)
+    path.write_text(doc[:first] + '\n' + text + '\n' + doc[last:])
 
 
 ANCHORS = []
+REPEAT = 1  # --repeat: runs of each measurement, the median reported
+BREAKDOWN = {}  # N -> {'plugin': phases, 'static': phases} of inventory_breakdown.py
+# The plugin's default max_workers (its documentation): the concurrency of the floor's requests.
+WORKERS = 16
+STATIC_PROXMOX = 'static JSON file, Proxmox hosts (floor)'
 LOAD = {}  # N -> [load average when its measurements started, when they ended]
 
 
@@ -346,22 +530,45 @@ def main():
     parser.add_argument('--anchors', required=True, help='folder holding ansible_collections/{community,ovirt}')
     parser.add_argument('--backends', default='proxmox,ovirt')
     parser.add_argument('--docs', help='docs folder to write performance.md and performance.png into')
+    parser.add_argument('--breakdown', action='store_true', help='also time the phases of one Proxmox run and of its static file')
+    parser.add_argument('--many', metavar='VMS:HYPERVISORS', help='also list VMS VMs spread over HYPERVISORS Proxmox clusters (e.g. 10000:10)')
+    parser.add_argument('--only-many', action='store_true', help='run the --many scene alone (no --sizes)')
+    parser.add_argument('--repeat', type=int, default=1, help='runs of each measurement; the median is reported')
     args = parser.parse_args()
     ANCHORS.append(args.anchors)
-    rows = []
+    global REPEAT
+    REPEAT = args.repeat
+    rows, many = [], None
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-') as tmp:
-        for count in [int(n) for n in args.sizes.split(',')]:
+        for count in [] if args.only_many else [int(n) for n in args.sizes.split(',')]:
             print('N = {0}'.format(count), flush=True)
             workdir = pathlib.Path(tmp) / str(count)
             workdir.mkdir()
-            rows.extend(bench_size(count, args.latency, workdir, args.backends.split(',')))
-    text = table(rows, args.latency)
-    print(text)
-    if args.docs:
-        docs = pathlib.Path(args.docs)
-        (docs / 'performance.json').write_text(json.dumps(rows, indent=1) + '\n')
-        plot(rows, docs / 'performance.png')
-        write_doc(docs / 'performance.md', text)
+            rows.extend(bench_size(count, args.latency, workdir, args.backends.split(','), args.breakdown))
+        if args.many:
+            total, hypervisors = (int(n) for n in args.many.split(':'))
+            print('{0} VMs over {1} Proxmox clusters'.format(total, hypervisors), flush=True)
+            workdir = pathlib.Path(tmp) / 'many'
+            workdir.mkdir()
+            many = bench_many(total, hypervisors, args.latency, workdir)
+    docs = pathlib.Path(args.docs) if args.docs else None
+    if rows:
+        text = table(rows, args.latency)
+        print(text)
+        if docs:
+            (docs / 'performance.json').write_text(json.dumps(rows, indent=1) + '\n')
+            plot(rows, docs / 'performance.png')
+            write_doc(docs / 'performance.md', text)
+    if BREAKDOWN:
+        text = breakdown_table(args.latency)
+        print(text)
+        if docs:
+            write_doc(docs / 'performance.md', text, '<!-- bench-breakdown:start -->', '<!-- bench-breakdown:end -->')
+    if many:
+        text = many_table(many, args.latency)
+        print(text)
+        if docs:
+            write_doc(docs / 'performance.md', text, '<!-- bench-many:start -->', '<!-- bench-many:end -->')
 
 
 if __name__ == '__main__':

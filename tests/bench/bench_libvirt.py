@@ -249,6 +249,7 @@ def main():
     parser.add_argument('--domains', type=int, default=50, help='domains in the inventory scenario')
     parser.add_argument('--repeat', type=int, default=3, help='runs per scenario and collection (median reported)')
     parser.add_argument('--keep', action='store_true', help='keep the work folder (playbooks, outputs, daemon logs)')
+    parser.add_argument('--breakdown', action='store_true', help='also time the phases of one inventory run of each collection (inventory_breakdown.py)')
     args = parser.parse_args()
     problem = why_unusable()
     if problem:
@@ -277,6 +278,12 @@ def bench(workdir, env, args):
         print('private libvirtd {0} (namespace {1}); work in {2}'.format(host.uri, host.netns, workdir), flush=True)
         rows = lifecycle_rows(host, workdir, env, 'community.libvirt', template_disk, args.repeat)
         rows += inventory_rows(host, workdir, env, 'community.libvirt', args.domains, args.repeat)
+        if args.breakdown:
+            for name in ('bench.pureboot.yml', 'bench.libvirt.yml'):
+                report = workdir / (name + '.breakdown.json')
+                breakdown = pathlib.Path(__file__).resolve().parent / 'inventory_breakdown.py'
+                run([sys.executable, breakdown, report, '-i', workdir / name, '--list'], workdir, env, name + '-breakdown')
+                print('breakdown of {0}: {1}'.format(name, report.read_text().replace('\n', '')), flush=True)
     return rows
 
 

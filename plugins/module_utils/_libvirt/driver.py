@@ -348,6 +348,8 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         if status:
             wanted = [status] if isinstance(status, str) else list(status)
             candidates = [dom for dom in candidates if domain_status(*states.get(dom.UUIDString().lower(), (None, None))) in wanted]
+        # Every record names the host: read its name once here, not by each worker at once before one has kept it.
+        self._host_name()
         return parallel_map(lambda dom: self._detailed(dom, states.get(dom.UUIDString().lower())), candidates, self.max_workers)
 
     def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):

@@ -21,6 +21,12 @@ differently. StrictPve, a mixin for a FakePve, adds them:
    "SSH public key validation error" before anything is written (pve-common PVE/Tools.pm
    validate_ssh_public_keys, called by create_vm and update_vm_api). Without ssh-keygen on the machine the double
    checks the key's structure instead: a known type, then base64 whose first field names that same type.
+7. the guest agent's endpoints (GET/POST /nodes/{node}/qemu/{vmid}/agent/...) refuse, with 500 and PVE's words, in
+   PVE's order: a VM whose config has no ``agent`` key "No QEMU guest agent configured", a VM not running "VM <id>
+   is not running", and a running VM whose agent does not answer "QEMU guest agent is not running" — which is also
+   what a VM started with ``agent: 0`` gets, as PVE adds the agent's channel only when the agent is enabled
+   (qemu-server PVE/QemuServer/Agent.pm assert_agent_available, called by agent_cmd for every agent command;
+   fakepve answers the last message for all three).
 
 The other input rules PVE enforces (unicast MACs, IPv4/IPv6 prefixes above 7, net0..net31, VM names as DNS names)
 are schema rules: tests/simulators/pve_schema checks them on every request.
@@ -128,12 +134,36 @@ def check_ssh_keys(values):
             raise PveError(500, SSH_KEY_ERROR)
 
 
+def agent_enabled(value):
+    """Whether a config's ``agent`` value enables the agent (rule 7): its ``enabled`` key, which is the format's
+    default key (so given bare: ``1``, or ``enabled=1``, anywhere in the list), read as pve-common
+    PVE/JSONSchema.pm parse_boolean reads a boolean: 1, on, yes, true, any case."""
+    for part in str(value).split(','):
+        key, sep, item = part.partition('=')
+        if not sep:
+            key, item = 'enabled', part
+        if key.strip() == 'enabled':
+            return item.strip().lower() in ('1', 'on', 'yes', 'true')
+    return False
+
+
 class StrictPve:
     """Mixin for a FakePve: the rules above."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.storages[SHARED_STORAGE] = {'type': 'rbd', 'active': 1, 'content': 'images,rootdir', 'shared': 1, 'pool': 'vm', 'krbd': 0, 'files': set()}
+
+    # --------------------------------------------------------------- rule 7: the guest agent's preconditions
+    async def _agent_call(self, match, values):
+        vm = self.find(values['node'], values['vmid'])
+        if 'agent' not in vm.config:
+            raise PveError(500, 'No QEMU guest agent configured')
+        if vm.status != 'running':
+            raise PveError(500, 'VM {0} is not running'.format(vm.vmid))
+        if not agent_enabled(vm.config['agent']):
+            raise PveError(500, 'QEMU guest agent is not running')
+        return await super()._agent_call(match, values)
 
     # --------------------------------------------------------------- rule 1: clone target and shared storage
     def _storage_shared(self, sid):

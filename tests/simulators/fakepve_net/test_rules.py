@@ -88,3 +88,18 @@ def test_ssh_keys_are_validated(fakepve, api, monkeypatch, check):
     api.nodes('pve1').qemu(150).config.put(sshkeys=urllib.parse.quote(KEY + '\n', safe=''))
     for bad in ('ssh-ed25519 AAAA', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5', 'ssh-rsa ' + KEY.split()[1]):
         refused(lambda bad=bad: api.nodes('pve1').qemu(150).config.put(sshkeys=urllib.parse.quote(bad, safe='')), 500, rules.SSH_KEY_ERROR)
+
+
+def test_guest_agent_answers_only_when_configured_running_and_enabled(fakepve, api):
+    fakepve.add_vm(130, 'no-agent-key', status='running', config={'memory': 1024})
+    fakepve.add_vm(131, 'stopped', status='stopped', config={'memory': 1024, 'agent': '1'})
+    fakepve.add_vm(132, 'agent-off', status='running', config={'memory': 1024, 'agent': 'fstrim_cloned_disks=1,enabled=off'})
+    answering = fakepve.add_vm(133, 'agent-on', status='running', config={'memory': 1024, 'agent': 'enabled=yes'})
+    for vm in (130, 131, 132):
+        fakepve.vm(vm).agent = {}  # an agent in the guest: the config and the power state still decide
+    answering.agent = {}
+    interfaces = api.nodes('pve1').qemu
+    refused(lambda: interfaces(130).agent('network-get-interfaces').get(), 500, 'No QEMU guest agent configured')
+    refused(lambda: interfaces(131).agent('network-get-interfaces').get(), 500, 'VM 131 is not running')
+    refused(lambda: interfaces(132).agent('network-get-interfaces').get(), 500, 'QEMU guest agent is not running')
+    assert 'result' in interfaces(133).agent('network-get-interfaces').get()
