@@ -209,16 +209,23 @@ stress: venv build
 # Not part of make test: the inventory plugin against community.proxmox's and ovirt.ovirt's on N = 100, 1000 and
 # 5000 VMs at 10 ms per request; prints a table and writes docs/performance.{md,png,json}. Then the modules: the
 # five-task VM lifecycle against the anchors' modules, and N = 10 to 100 parallel creates on Proxmox
-# (tests/bench/bench_modules.py; MODULE_BENCH_ARGS narrows it, e.g. --parallel 10,20).
+# (tests/bench/bench_modules.py, the lifecycle with tasks ending at once and with tasks of 0.5 s; MODULE_BENCH_ARGS
+# narrows it, e.g. --parallel 10,20 or --scenes slow-tasks). make bench-modules runs that module part only.
 MODULE_BENCH_ARGS ?=
+RUN_MODULE_BENCH = cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(CURDIR)/$(BIN)/python tests/bench/bench_modules.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
+	  $(MODULE_BENCH_ARGS)
 bench: venv build
 	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
 	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_inventory.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(BENCH_ARGS)
-	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
-	  $(CURDIR)/$(BIN)/python tests/bench/bench_modules.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
-	  $(MODULE_BENCH_ARGS)
+	$(RUN_MODULE_BENCH)
+
+.PHONY: bench-modules
+bench-modules: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	$(RUN_MODULE_BENCH)
 
 # Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
 # against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
