@@ -34,7 +34,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     normalize_mac,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for_task
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -389,13 +389,14 @@ class HypervisorDriver(abc.ABC):
         """Remove a stopped VM and its disks."""
 
     def wait_for_status(self, vm: VmRecord, statuses: Collection[str], timeout: float) -> VmRecord:
-        """Poll until the VM's status is one of statuses; returns the record."""
+        """Poll until the VM's status is one of statuses; returns the record. Called on a VM just read on its way
+        there (starting, stopping), so the first look comes after a pause (wait_for_task)."""
 
         def reached() -> VmRecord | None:
             current = self.get_vm(vm_id=vm['id'])
             return current if current and current['status'] in statuses else None
 
-        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label, subject=vm_subject(vm))
+        return wait_for_task(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label, subject=vm_subject(vm))
 
     # ------------------------------------------------------------ cloud-init
     # When the guest reads changed cloud-init settings (the warning pureboot_vm gives): 'next_boot' (a new

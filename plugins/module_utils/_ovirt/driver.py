@@ -69,7 +69,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_matches,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for_task
 
 API_PATH = '/ovirt-engine/api'
 MIB = 1024**2
@@ -186,6 +186,14 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
                     headers={'Connection': 'close'},
                 )
             return self._sdk_connection
+
+    def open(self):
+        # A password login is the SSO token request, whose answer (a token) proves an oVirt engine already: the
+        # module's first read goes to its API next. A token the user gave sends nothing to log in: connect() checks.
+        if self.conn.token:
+            self.connect()
+        else:
+            self._read(lambda _system: self._session().authenticate())
 
     def connect(self):
         if self._api is None:
@@ -575,7 +583,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        return wait_for(
+        return wait_for_task(
             lambda: self._unlocked(created.id, subject), remaining(deadline), 'the new VM to leave image_locked', hypervisor=self.label, subject=subject
         )
 

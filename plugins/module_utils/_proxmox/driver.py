@@ -118,6 +118,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         self._listing = None
         # The last configuration read of each VM ((node, vmid) -> config): check mode names added disks from it.
         self._seen_configs = {}
+        # The nodes (with their status) of the last VM listing this run read: the node checks need no GET /nodes.
+        self._listed_nodes = None
 
     # --------------------------------------------------------------- session
     def connect(self):
@@ -176,15 +178,23 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     # ------------------------------------------------------------------ read
     def _resources(self):
-        return [r for r in self._call('GET', 'cluster/resources', type='vm') or [] if r.get('type') == 'qemu']
+        # Without type=vm the listing holds the nodes too: PVE lists every node there with the status GET /nodes
+        # gives (pve-manager PVE/API2/Cluster.pm resources and PVE/API2/Nodes.pm index both take it from
+        # PVE::API2Tools::extract_node_stats), so the node checks of the same run read no /nodes.
+        listing = self._call('GET', 'cluster/resources') or []
+        self._listed_nodes = [r for r in listing if r.get('type') == 'node']
+        return [r for r in listing if r.get('type') == 'qemu']
 
     def _nodes(self):
+        """The cluster's nodes with their status: those of the VM listing this run read, else GET /nodes."""
+        if self._listed_nodes is not None:
+            return self._listed_nodes
         return self._call('GET', 'nodes') or []
 
     def facts(self):
         version = self.connect()
-        nodes = self._nodes()
         resources = self._resources()
+        nodes = self._nodes()
         templates = sum(1 for r in resources if r.get('template'))
         return {
             'version': version.get('version'),

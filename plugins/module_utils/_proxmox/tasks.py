@@ -16,7 +16,7 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, NotFoundError, TaskFailedError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path, _status
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for_task
 
 # What the answer of a lost write is read back as: the task types of each write, as their UPIDs name them.
 POWER_TASKS = {'start': 'qmstart', 'stop': 'qmstop', 'shutdown': 'qmshutdown', 'reboot': 'qmreboot'}
@@ -56,7 +56,8 @@ class ProxmoxTasks:
                 details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError},
             )
 
-        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1, hypervisor=self.label, subject=subject)
+        # PVE answers a write with the task's UPID as soon as the task is forked: it is still running then.
+        return wait_for_task(finished, timeout, 'task {0} to finish'.format(kind), hypervisor=self.label, subject=subject)
 
     def _task_log(self, node, upid, subject):
         try:
