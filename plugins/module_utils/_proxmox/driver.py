@@ -120,6 +120,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         self._seen_configs = {}
         # The nodes (with their status) of the last VM listing this run read: the node checks need no GET /nodes.
         self._listed_nodes = None
+        # Ids of the VMs whose record holds the listing's status, not yet read afresh (fresh_status).
+        self._listed_status = set()
 
     # --------------------------------------------------------------- session
     def connect(self):
@@ -269,7 +271,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     def _detailed(self, resource):
         node, vmid = resource['node'], resource['vmid']
-        config = self._config(node, vmid)
+        config = self._config(node, vmid, describe_vm(resource.get('name'), vmid))
         ips = []
         if resource.get('status') == 'running' and agent_enabled(config.get('agent')):
             ips = self._guest_ips(node, vmid)
@@ -313,7 +315,26 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         resource = self._find_resource(vm_id=vm_id, name=name)
         if resource is None:
             return None
-        return self._vm_at(resource['node'], resource['vmid'], resource)
+        # The status as /cluster/resources has it: pvestatd's, up to ten seconds old on a real cluster. A power
+        # action or removal is sent on it (PVE refuses one that does not fit, and power() says status_changed);
+        # what rests on it being current reads it afresh, once (fresh_status).
+        self._listed_status.add(str(resource['vmid']))
+        return self._detailed(resource)
+
+    def fresh_status(self, vm):
+        if str(vm.get('id')) not in self._listed_status:
+            return vm
+        return self._with_current(vm, self._current(vm['node'], vm['id'], vm_subject(vm)))
+
+    def _with_current(self, vm, current):
+        """vm with the status of current (its status/current), the guest's addresses read when it runs (again only
+        when it did not run before)."""
+        self._listed_status.discard(str(vm['id']))
+        status = _status(current.get('status'), current.get('lock'), current.get('qmpstatus'))
+        ips = []
+        if current.get('status') == 'running' and current.get('agent'):
+            ips = vm.get('ip_addresses') if vm.get('status') == 'running' and vm.get('ip_addresses') else self._guest_ips(vm['node'], vm['id'])
+        return dict(vm, status=status, ip_addresses=ips)
 
     def _vm_at(self, node, vmid, resource=None):
         """The record of VM vmid on node from its current status and configuration. Without its /cluster/resources
