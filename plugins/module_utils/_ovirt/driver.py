@@ -54,7 +54,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service, cluster_entry, host_entry
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.power import OvirtPower
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes, sdk
@@ -76,6 +76,9 @@ MIB = 1024**2
 GIB = 1024**3
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
 VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
+# One VM (a module's lookup, a wait on it): with its cluster, host and vNIC profiles too, so that naming them needs
+# no lookup of every cluster, host and profile of the engine (three requests a module run).
+VM_FOLLOW_ONE = VM_FOLLOW + ',cluster,host,nics.vnic_profile'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -284,12 +287,12 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
 
     # ----------------------------------------------------------------- records
     def _vm_record(self, vm):
-        clusters = self._lookup_ids('clusters', [_ref_id(vm.cluster)])
-        hosts = self._lookup_ids('hosts', [_ref_id(vm.host)])
-        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in vm.nics or ()])
+        # One VM is read with its cluster, host and vNIC profiles followed (VM_FOLLOW_ONE): the lookups name only
+        # what came as a bare link (a listing of many VMs, read with VM_FOLLOW).
+        cluster = self._named('clusters', vm.cluster, cluster_entry)
+        host = self._named('hosts', vm.host, host_entry)
+        profiles = self._profile_names(vm.nics or ())
         domains = self._lookup_ids('storage_domains', domain_ids(vm.disk_attachments))
-        cluster = clusters.get(_ref_id(vm.cluster))
-        host = hosts.get(_ref_id(vm.host))
         nics = []
         for nic in sorted(vm.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
@@ -424,10 +427,10 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         if not re.match(r'^[0-9a-fA-F-]{36}$', str(vm_id)):
             return None  # not an oVirt id, so no such VM
         try:
-            vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW), subject)
+            vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW_ONE), subject)
             if vm.next_run_configuration_exists:
                 # Changes to a running VM that the engine keeps for its next start: compare against those.
-                vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW, next_run=True), subject)
+                vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW_ONE, next_run=True), subject)
         except NotFoundError:
             return None
         return vm
@@ -441,7 +444,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             return None  # a name the engine cannot hold
         found = [
             vm
-            for vm in self._read(lambda system: system.vms_service().list(search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW))
+            for vm in self._read(lambda system: system.vms_service().list(search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW_ONE))
             if vm.name == name
         ]
         if len(found) > 1:
