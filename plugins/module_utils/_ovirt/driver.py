@@ -76,9 +76,9 @@ MIB = 1024**2
 GIB = 1024**3
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
 VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
-# One VM (a module's lookup, a wait on it): with its cluster, host and vNIC profiles too, so that naming them needs
-# no lookup of every cluster, host and profile of the engine (three requests a module run).
-VM_FOLLOW_ONE = VM_FOLLOW + ',cluster,host,nics.vnic_profile'
+# One VM (a module's lookup, a wait on it, a listing by name): with its cluster, host, vNIC profiles and storage
+# domains too, so that naming them needs no lookup of every one of the engine (four requests a module run).
+VM_FOLLOW_ONE = VM_FOLLOW + ',cluster,host,nics.vnic_profile,disk_attachments.disk.storage_domains'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -287,12 +287,12 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
 
     # ----------------------------------------------------------------- records
     def _vm_record(self, vm):
-        # One VM is read with its cluster, host and vNIC profiles followed (VM_FOLLOW_ONE): the lookups name only
+        # One VM is read with its cluster, host, profiles and domains followed (VM_FOLLOW_ONE): the lookups name only
         # what came as a bare link (a listing of many VMs, read with VM_FOLLOW).
         cluster = self._named('clusters', vm.cluster, cluster_entry)
         host = self._named('hosts', vm.host, host_entry)
         profiles = self._profile_names(vm.nics or ())
-        domains = self._lookup_ids('storage_domains', domain_ids(vm.disk_attachments))
+        domains = self._domain_names(vm.disk_attachments or ())
         nics = []
         for nic in sorted(vm.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
@@ -415,7 +415,9 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         if engine_statuses is not None and len(engine_statuses) == 1:
             clauses.append('status={0}'.format(engine_statuses[0]))
         search = ' and '.join(c for c in clauses if c) or None
-        vms = self._read(lambda system: system.vms_service().list(search=search, case_sensitive=True, follow=VM_FOLLOW))
+        # A listing by name is a VM or a few: each with what names it (VM_FOLLOW_ONE); else the lookups do it.
+        follow = VM_FOLLOW_ONE if name else VM_FOLLOW
+        vms = self._read(lambda system: system.vms_service().list(search=search, case_sensitive=True, follow=follow))
         records = [self._vm_record(vm) for vm in vms]
         if include_templates:
             records.extend(self._template_vm_record(t) for t in self._latest_templates(self._templates()))

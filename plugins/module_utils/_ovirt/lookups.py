@@ -105,6 +105,16 @@ class OvirtLookups:
         profiles.update(followed)
         return profiles
 
+    def _domain_names(self, attachments):
+        """{storage domain id: {'name'}} of the disks' domains: from the disks when their domains were followed,
+        else from the storage domains lookup (read once per session, only for a domain that came as a bare link)."""
+        refs = [d for a in attachments if a.disk is not None for d in (a.disk.storage_domains or ())[:1]]
+        followed = {d.id: {'name': d.name} for d in refs if d.name is not None}
+        missing = [d.id for d in refs if d.id not in followed]
+        domains = dict(self._lookup_ids('storage_domains', missing)) if missing else {}
+        domains.update(followed)
+        return domains
+
     def _matching(self, kind, wanted):
         """(entries of a lookup for which wanted(entry) holds, every entry); read again once when none does."""
         entries = list(self._lookup(kind).values())
