@@ -22,6 +22,7 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS,
+    HARDWARE_KEYS,
     HypervisorDriver,
     check_boot_order,
     check_named,
@@ -493,21 +494,32 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         if spec.get('storage'):
             self._check_storage(target, spec['storage'], subject)
         self._check_bridges(target, spec.get('networks'), subject)
-        # What the clone will hold: the template's configuration; the boot order may name only its devices.
-        config = dict(self._config(template['node'], template['vmid'], subject))
-        config.pop('template', None)
-        if target != template['node']:
-            self._check_shared(template, config, target, spec.get('storage'), subject)
-        checked = {'template': template, 'target': target, 'full': full, 'config': config}
-        predicted = self.predict_vm(spec, checked)
-        devices = boot_devices(self._predicted_config(spec, checked))
-        check_boot_order(spec, predicted['nics'], self.label, devices=[kind for kind in devices if kind != 'network'])
+        checked = {'template': template, 'target': target, 'full': full, 'config': None}
+        # What the clone will hold is the template's configuration. It is read before the clone when something is
+        # checked against it: its disks for a clone to another node, the hardware and boot order asked for (the
+        # boot order may name only its devices). Else the run reads only the clone's own, after the clone: the
+        # template's would carry nothing more (check mode's prediction reads it, _template_config).
+        if target != template['node'] or any(spec.get(key) is not None for key in HARDWARE_KEYS):
+            if target != template['node']:
+                self._check_shared(template, self._template_config(checked, subject), target, spec.get('storage'), subject)
+            predicted = self.predict_vm(spec, checked)
+            devices = boot_devices(self._predicted_config(spec, checked))
+            check_boot_order(spec, predicted['nics'], self.label, devices=[kind for kind in devices if kind != 'network'])
         return checked
+
+    def _template_config(self, checked, subject):
+        """The configuration of checked's template as the clone gets it (read once)."""
+        if checked['config'] is None:
+            template = checked['template']
+            config = dict(self._config(template['node'], template['vmid'], subject))
+            config.pop('template', None)
+            checked['config'] = config
+        return checked['config']
 
     def _predicted_config(self, spec, checked):
         """The clone's configuration once create_vm() has written spec's changes: the template's, with the PUT
         /config parameters _config_changes() makes applied, as PVE applies them."""
-        config = dict(checked['config'])
+        config = dict(self._template_config(checked, spec_subject(spec)))
         clone = self._record(self._clone_resource(spec, checked), config)
         changes = self.diff_hardware(clone, spec)
         if not changes:
