@@ -20,6 +20,7 @@ import os
 import pathlib
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -442,7 +443,7 @@ def command_line():
             skip = True
         elif not arg.startswith(('--anchors=', '--docs=')):
             args.append(arg)
-    return "make bench-modules MODULE_BENCH_ARGS='{0}'".format(' '.join(args)) if args else 'make bench-modules'
+    return 'make bench-modules MODULE_BENCH_ARGS="{0}"'.format(shlex.join(args)) if args else 'make bench-modules'
 
 
 def anchor_of(rows, row):
