@@ -209,12 +209,19 @@ stress: venv build
 # Not part of make test: the inventory plugin against community.proxmox's and ovirt.ovirt's on N = 100, 1000 and
 # 5000 VMs at 10 ms per request; prints a table and writes docs/performance.{md,png,json}. Then the modules: the
 # five-task VM lifecycle against the anchors' modules, and N = 10 to 100 parallel creates on Proxmox
-# (tests/bench/bench_modules.py; MODULE_BENCH_ARGS narrows it, e.g. --parallel 10,20).
+# (tests/bench/bench_modules.py, the lifecycle with tasks ending at once and with tasks of 0.5 s; MODULE_BENCH_ARGS
+# narrows it, e.g. --parallel 10,20 or --scenes slow-tasks). make bench-modules runs that module part only.
 MODULE_BENCH_ARGS ?=
-bench: bench-inventory
-	cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
+RUN_MODULE_BENCH = cd $(COLLECTION) && PYTHONPATH=$(BUILD_ROOT) PATH=$(CURDIR)/$(BIN):$$PATH \
 	  $(CURDIR)/$(BIN)/python tests/bench/bench_modules.py --anchors $(CURDIR)/$(ANCHORS) --docs $(CURDIR)/docs \
 	  $(MODULE_BENCH_ARGS)
+bench: bench-inventory
+	$(RUN_MODULE_BENCH)
+
+.PHONY: bench-modules
+bench-modules: venv build
+	$(BIN)/python -m pip install --quiet -r tests/bench/requirements.txt
+	$(RUN_MODULE_BENCH)
 
 # The inventory section of make bench alone (docs/performance.md: the table, the floor, where the time goes with
 # --breakdown, the many-hypervisors scene with --many).

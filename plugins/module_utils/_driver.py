@@ -34,7 +34,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     normalize_mac,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import wait_for_task
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -377,7 +377,17 @@ class HypervisorDriver(abc.ABC):
 
     @abc.abstractmethod
     def power(self, vm: VmRecord, action: str, timeout: float, wait: bool = True) -> VmRecord | None:
-        """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state."""
+        """start, shutdown, stop or reboot; with wait, return once the VM reached the resulting state.
+
+        A type whose lookup takes the status from a listing that may lag (fresh_status) raises ConflictError with
+        details {'status_changed': True} when the hypervisor refuses the action because the VM is not in the status
+        the record says (a start of a VM already running): the caller reads the status and decides again."""
+
+    def fresh_status(self, vm: VmRecord) -> VmRecord:
+        """vm with the status the hypervisor reports now. A type whose get_vm() reads the status afresh returns
+        vm as it is (the default); one whose get_vm() takes it from a listing that may lag reads it here, once,
+        for the decisions that rest on it: that there is nothing to do, or a status to await."""
+        return vm
 
     def check_power_action(self, action: str, subject: str | None = None) -> None:
         """Fail with one line, before any request, unless action is one of POWER_ACTIONS (what power() takes)."""
@@ -386,16 +396,19 @@ class HypervisorDriver(abc.ABC):
 
     @abc.abstractmethod
     def delete_vm(self, vm: VmRecord, timeout: float, wait: bool = True) -> None:
-        """Remove a stopped VM and its disks."""
+        """Remove a stopped VM and its disks; a VM found running raises ConflictError with {'status_changed': True}
+        where its record's status may lag (see power())."""
 
     def wait_for_status(self, vm: VmRecord, statuses: Collection[str], timeout: float) -> VmRecord:
-        """Poll until the VM's status is one of statuses; returns the record."""
+        """Poll until the VM's status is one of statuses; returns the record. Called on a VM just read on its way
+        there (starting, stopping), so the first look comes after a pause (wait_for_task)."""
 
         def reached() -> VmRecord | None:
             current = self.get_vm(vm_id=vm['id'])
+            current = self.fresh_status(current) if current else None
             return current if current and current['status'] in statuses else None
 
-        return wait_for(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label, subject=vm_subject(vm))
+        return wait_for_task(reached, timeout, 'status {0}'.format(' or '.join(statuses)), hypervisor=self.label, subject=vm_subject(vm))
 
     # ------------------------------------------------------------ cloud-init
     # When the guest reads changed cloud-init settings (the warning pureboot_vm gives): 'next_boot' (a new

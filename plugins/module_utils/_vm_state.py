@@ -21,6 +21,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
     with_pxe_boot,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    ConflictError,
     HypervisorError,
     InvalidInputError,
     NotFoundError,
@@ -130,6 +131,9 @@ def ensure_vm(driver, params, check_mode, current, power=True):
         driver.validate_spec(spec)
         changes = driver.diff_hardware(current, spec)
         check_boot_order(spec, apply_to_record(current, changes)['nics'], driver.label)
+        if changes:
+            # Whether a change waits for the next start rests on the status: read it where the lookup's may lag.
+            current = driver.fresh_status(current)
         changed = bool(changes)
         if not changes:
             vm = current
@@ -228,9 +232,17 @@ def power_action(status, state, force):
     return [], None
 
 
-def ensure_power(driver, vm, params, check_mode):
-    """Send the power actions the state asks for; returns (record, changed)."""
+def ensure_power(driver, vm, params, check_mode, decided_again=False):
+    """Send the power actions the state asks for; returns (record, changed).
+
+    An action is sent on the status the lookup read; doing nothing, waiting, and check mode's prediction rest on
+    the status read afresh (driver.fresh_status, a request only where the lookup's may lag). An action the
+    hypervisor refuses because the VM is not in that status (status_changed) is decided again, once, on a fresh one.
+    """
     actions, settle = power_action(vm['status'], params['state'], params.get('force'))
+    if check_mode or settle or not actions:
+        vm = driver.fresh_status(vm)
+        actions, settle = power_action(vm['status'], params['state'], params.get('force'))
     if settle:
         if not check_mode and params['wait']:
             vm = driver.wait_for_status(vm, [settle], params['wait_timeout'])
@@ -242,7 +254,12 @@ def ensure_power(driver, vm, params, check_mode):
     for index, action in enumerate(actions):
         # Every action but the last must be over before the next one is sent.
         last = index == len(actions) - 1
-        vm = graceful_power(driver, vm, action, params['wait_timeout'], wait=params['wait'] if last else True)
+        try:
+            vm = graceful_power(driver, vm, action, params['wait_timeout'], wait=params['wait'] if last else True)
+        except ConflictError as exc:
+            if index or decided_again or not exc.details.get('status_changed'):
+                raise
+            return ensure_power(driver, driver.fresh_status(vm), params, check_mode, decided_again=True)
     return vm, True
 
 
@@ -277,12 +294,23 @@ def ensure_absent(driver, current, params, check_mode):
     if current is None:
         return {'changed': False, 'vm': {}, 'diff': {'before': {}, 'after': {}}, 'warnings': []}
     if not check_mode:
-        timeout = params['wait_timeout']
-        vm = current
-        if vm['status'] != 'stopped':
-            vm = graceful_power(driver, vm, 'stop' if params.get('force') else 'shutdown', timeout)
-        driver.delete_vm(vm, timeout, wait=params['wait'])
+        try:
+            # On the status the lookup read; one that lagged makes the hypervisor refuse (status_changed): then
+            # once more on a fresh one.
+            remove_vm(driver, current, params)
+        except ConflictError as exc:
+            if not exc.details.get('status_changed'):
+                raise
+            remove_vm(driver, driver.fresh_status(current), params)
     return {'changed': True, 'vm': current, 'diff': {'before': diff_view(current), 'after': {}}, 'warnings': []}
+
+
+def remove_vm(driver, vm, params):
+    """Stop the VM (gracefully unless force) unless it is stopped, and remove it."""
+    timeout = params['wait_timeout']
+    if vm['status'] != 'stopped':
+        vm = graceful_power(driver, vm, 'stop' if params.get('force') else 'shutdown', timeout)
+    driver.delete_vm(vm, timeout, wait=params['wait'])
 
 
 NO_NODE = {'changed': False, 'pureboot_node': None, 'diff': {'before': None, 'after': None}, 'warnings': []}

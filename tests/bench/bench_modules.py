@@ -5,7 +5,10 @@ module, stop it (gracefully), remove it; every task is run twice in a row, and t
 "no-op re-run" (nothing left to do). Each playbook runs as a real `ansible-playbook` process against fakepve or
 the oVirt simulator, every request answered after the same latency. We count the requests each task sent (the
 server's own log, split at the task starts a small callback writes down), the writes among them (logins and
-logouts excluded) and the wall time.
+logouts excluded), the requests of the lifecycle by kind (method and path, ids left out) and the wall time.
+
+Each collection runs in every scene of SCENES: tasks that end at once, and tasks that take half a second (a clone
+and a start on Ceph-backed storage), where what a module does while it waits shows.
 
     python tests/bench/bench_modules.py --anchors .venv/anchor-collections --latency 0.01
 """
@@ -16,6 +19,8 @@ import json
 import os
 import pathlib
 import platform
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -23,11 +28,11 @@ import threading
 import time
 
 import yaml
-from fakepve import FakePve
 from fakepve.certs import make_cert
 
 from ansible_collections.pureboot.hypervisors.tests.bench.bench_inventory import anchor_versions
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.fixtures import SuitePve
 from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
 
 HERE = pathlib.Path(__file__).resolve()
@@ -41,6 +46,9 @@ VM_NAME = 'bench-vm'
 PASSWORD = 'bench-secret'
 # Requests that open or close a session: never counted as writes.
 SESSION_PATHS = ('/access/ticket', '/sso/oauth/token', '/sso-logout')
+# The scenes, each with the seconds a clone and a start take on the server: at once (fakepve and the simulator as
+# the test suites run them), and half a second, as on Ceph-backed storage where both copy or map RBD images.
+SCENES = {'instant': 0.0, 'slow-tasks': 0.5}
 
 # Writes the task start times next to the playbook, so requests can be split per task.
 CALLBACK = """
@@ -72,12 +80,13 @@ class TimedLog(list):
 
 
 class ServedPve:
-    """fakepve on its own event loop, with the contract scene (two nodes, two templates)."""
+    """fakepve, as the test suites extend it, on its own event loop, with the contract scene (two nodes, two
+    templates); task_seconds: how long a clone and a start of a VM on the first template's disk take."""
 
-    def __init__(self, latency, workdir):
+    def __init__(self, latency, workdir, task_seconds=0.0):
         workdir.mkdir(parents=True, exist_ok=True)
         self.certfile, keyfile, _der = make_cert(str(workdir), name='fakepve', hosts=('127.0.0.1',))
-        self.pve = FakePve(user='root@pam', password=PASSWORD, host='127.0.0.1', port=0)
+        self.pve = SuitePve(user='root@pam', password=PASSWORD, host='127.0.0.1', port=0)
         self.pve.max_requests = 10**8
         self.pve.requests = TimedLog()
         self.backend = ProxmoxBackend(self.pve, self.certfile)
@@ -88,6 +97,13 @@ class ServedPve:
         # Latency is in PVE seconds, scaled by time_scale: at 1 tasks also take their PVE time (a start, a shutdown).
         self.pve.time_scale = 1.0
         self.pve.slow_network(latency)
+        if task_seconds:
+            # The first template's disk is on ceph-vm, an RBD storage (backends.py): fakepve's Ceph scenario makes
+            # every task working on an RBD-backed disk (the clone copying it, the start mapping it) take that long,
+            # and above time scale 0 fakepve runs a task as PVE does, after answering: the POST returns the task's
+            # UPID at once and GET /nodes/{node}/tasks/{upid}/status says "running" until it ends (pve-docs
+            # apidata.js). health stays HEALTH_OK: the storage is slow as storage is, not degraded.
+            self.pve.ceph_slow(task_seconds, health='HEALTH_OK')
 
     def log(self):
         """[(time, method, path)] of every request."""
@@ -99,9 +115,14 @@ class ServedPve:
 
 
 class ServedOvirt:
-    def __init__(self, latency):
+    """The oVirt simulator with its default seed; task_seconds: how long a clone from a template and a start take."""
+
+    def __init__(self, latency, task_seconds=0.0):
         self.engine = OvirtEngineSimulator(password=PASSWORD, seed='default', latency=latency)
         self.engine.requests = TimedLog()
+        # The engine keeps a VM made from a template image_locked while its disks are copied, and a started VM goes
+        # through wait_for_launch and powering_up before up (VMStatus of the oVirt API model).
+        self.engine.set_delays(image_locked=task_seconds, wait_for_launch=task_seconds / 2, powering_up=task_seconds / 2)
         self.engine.start()
         self.backend = OvirtBackend(self.engine)
 
@@ -219,56 +240,86 @@ def run_play(folder, label, tasks, env=None):
     return seconds, [(mark['task'], mark['time']) for mark in starts], ended
 
 
+def request_kind(method, path):
+    """A request as its kind: method and path without the query, the API prefix, and ids (numbers, UUIDs, UPIDs,
+    node names), so that every task-status poll, every VM configuration read... counts as one kind."""
+    path = path.split('?', 1)[0]
+    for prefix in ('/api2/json', '/ovirt-engine/api', '/ovirt-engine'):
+        if path.startswith(prefix + '/'):
+            path = path[len(prefix) :]
+            break
+    parts = path.strip('/').split('/')
+    for index, part in enumerate(parts):
+        if index and parts[index - 1] == 'nodes':
+            parts[index] = '{node}'
+        elif part.startswith('UPID:'):
+            parts[index] = '{upid}'
+        elif part.isdigit() or re.fullmatch(r'[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}', part):
+            parts[index] = '{id}'
+    return '{0} /{1}'.format(method, '/'.join(parts))
+
+
 def per_task(log, starts, ended):
-    """{task name: (requests, writes)}: requests that arrived between a task's start and the next one's."""
+    """{task name: (requests, writes, [request kinds], seconds)}: the requests that arrived between a task's start
+    and the next one's, and the time between the two."""
     bounds = [t for _name, t in starts[1:]] + [ended]
     counts = {}
     for (name, begin), end in zip(starts, bounds):
         hits = [(method, path) for t, method, path in log if begin <= t < end]
         writes = [1 for method, path in hits if method != 'GET' and not path.split('?', 1)[0].endswith(SESSION_PATHS)]
-        counts[name] = (len(hits), len(writes))
+        counts[name] = (len(hits), len(writes), [request_kind(m, p) for m, p in hits], end - begin)
         if SHOW_REQUESTS:
-            print('    {0}: {1}'.format(name, ', '.join('{0} {1}'.format(m, p) for m, p in hits)))
+            print('    {0} ({1:.2f} s): {2}'.format(name, end - begin, ', '.join('{0} {1}'.format(m, p) for m, p in hits)))
     return counts
 
 
-def measure(label, kind, served, workdir, tasks, env=None):
-    seconds, starts, ended = run_play(workdir / '{0}-{1}'.format(kind, label), label, tasks, env)
+def measure(label, kind, scene, served, workdir, tasks, env=None):
+    seconds, starts, ended = run_play(workdir / '{0}-{1}-{2}'.format(scene, kind, label), label, tasks, env)
     counts = per_task(served.log(), starts, ended)
-    row = {'collection': label, 'type': kind, 'seconds': round(seconds, 2), 'steps': {}}
+    row = {'collection': label, 'type': kind, 'scene': scene, 'seconds': round(seconds, 2), 'steps': {}}
     for step in STEPS:
-        row['steps'][step] = {'first': counts['{0} 1'.format(step)], 'again': counts['{0} 2'.format(step)]}
+        row['steps'][step] = {'first': counts['{0} 1'.format(step)][:2], 'again': counts['{0} 2'.format(step)][:2]}
     # The anchor's own log-in and log-out tasks (ovirt_auth) belong to its lifecycle.
     session = [counts[name] for name in ('log in', 'log out') if name in counts]
+    lifecycle = [counts['{0} 1'.format(step)] for step in STEPS] + session
     row['session_requests'] = sum(c[0] for c in session)
-    row['lifecycle_requests'] = sum(row['steps'][s]['first'][0] for s in STEPS) + row['session_requests']
+    row['lifecycle_requests'] = sum(c[0] for c in lifecycle)
     row['lifecycle_writes'] = sum(row['steps'][s]['first'][1] for s in STEPS)
+    # Task starts to the next task's start: the module's run and ansible-playbook's own work around it.
+    row['lifecycle_seconds'] = round(sum(c[3] for c in lifecycle), 2)
     row['noop_requests'] = sum(row['steps'][s]['again'][0] for s in STEPS)
     row['noop_writes'] = sum(row['steps'][s]['again'][1] for s in STEPS)
+    kinds = {}
+    for count in lifecycle:
+        for request in count[2]:
+            kinds[request] = kinds.get(request, 0) + 1
+    row['lifecycle_kinds'] = kinds
     print(
-        '  {collection:<26} {type:<8} lifecycle {lifecycle_requests:>4} requests ({lifecycle_writes} writes), '
-        'no-op re-run {noop_requests:>4} requests ({noop_writes} writes), {seconds:>6.2f} s'.format(**row),
+        '  {scene:<10} {collection:<26} {type:<8} lifecycle {lifecycle_requests:>4} requests ({lifecycle_writes} writes) '
+        '{lifecycle_seconds:>6.2f} s, no-op re-run {noop_requests:>4} requests ({noop_writes} writes), both {seconds:>6.2f} s'.format(**row),
         flush=True,
     )
     return row
 
 
-def bench(latency, workdir, backends):
+def bench(latency, workdir, backends, scenes):
     rows = []
-    if 'proxmox' in backends:
-        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)):
-            served = ServedPve(latency, workdir / ('pve-' + label))
-            try:
-                rows.append(measure(label, 'proxmox', served, workdir, make(served), env={'REQUESTS_CA_BUNDLE': served.certfile}))
-            finally:
-                served.stop()
-    if 'ovirt' in backends:
-        for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)):
-            served = ServedOvirt(latency)
-            try:
-                rows.append(measure(label, 'ovirt', served, workdir, make(served)))
-            finally:
-                served.stop()
+    for scene in scenes:
+        task_seconds = SCENES[scene]
+        if 'proxmox' in backends:
+            for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)):
+                served = ServedPve(latency, workdir / '{0}-pve-{1}'.format(scene, label), task_seconds)
+                try:
+                    rows.append(measure(label, 'proxmox', scene, served, workdir, make(served), env={'REQUESTS_CA_BUNDLE': served.certfile}))
+                finally:
+                    served.stop()
+        if 'ovirt' in backends:
+            for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)):
+                served = ServedOvirt(latency, task_seconds)
+                try:
+                    rows.append(measure(label, 'ovirt', scene, served, workdir, make(served)))
+                finally:
+                    served.stop()
     return rows
 
 
@@ -382,34 +433,113 @@ def parallel_table(rows, latency):
 
 
 # ----------------------------------------------------------------------------------------------- report
+def command_line():
+    """The command that produced the figures, as make runs it (the anchors' and docs' folders are make's own)."""
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ('--anchors', '--docs'):
+            skip = True
+        elif not arg.startswith(('--anchors=', '--docs=')):
+            args.append(arg)
+    return 'make bench-modules MODULE_BENCH_ARGS="{0}"'.format(shlex.join(args)) if args else 'make bench-modules'
+
+
+def anchor_of(rows, row):
+    """The anchor's row measured in the same scene on the same type as row (ours), or None."""
+    return next((r for r in rows if r['scene'] == row['scene'] and r['type'] == row['type'] and r['collection'] != row['collection']), None)
+
+
 def table(rows, latency, load):
     from ansible.release import __version__ as ansible_core
 
     lines = [
-        'Latency per request: {0:.0f} ms. Measured by `make bench` on {1}, against {2}, on ansible-core {3} '
-        'and Python {4} ({5} CPUs); load average (1 minute) {6:.2f} at the start and {7:.2f} at the end.'.format(
-            latency * 1000, time.strftime('%Y-%m-%d'), anchor_versions(ANCHORS), ansible_core, platform.python_version(), os.cpu_count(), load[0], load[1]
+        'Latency per request: {0:.0f} ms. Measured by `{1}` (part of `make bench`) on {2}, against {3}, on ansible-core {4} '
+        'and Python {5} ({6} CPUs); load average (1 minute) {7:.2f} at the start and {8:.2f} at the end. Scenes: '
+        '{9}.'.format(
+            latency * 1000,
+            command_line(),
+            time.strftime('%Y-%m-%d'),
+            anchor_versions(ANCHORS),
+            ansible_core,
+            platform.python_version(),
+            os.cpu_count(),
+            load[0],
+            load[1],
+            ', '.join(
+                '`{0}` (a clone and a start take {1:g} s)'.format(name, SCENES[name]) for name in sorted({r['scene'] for r in rows}, key=list(SCENES).index)
+            ),
         ),
         '',
-        '| type | collection | lifecycle requests | lifecycle writes | no-op re-run requests | no-op re-run writes | wall time, both runs (s) |',
-        '|---|---|---:|---:|---:|---:|---:|',
+        '| scene | type | collection | lifecycle requests | lifecycle writes | lifecycle wall time (s) '
+        '| no-op re-run requests | no-op re-run writes | wall time, both runs (s) |',
+        '|---|---|---|---:|---:|---:|---:|---:|---:|',
     ]
     for row in rows:
-        lines.append('| {type} | {collection} | {lifecycle_requests} | {lifecycle_writes} | {noop_requests} | {noop_writes} | {seconds:.2f} |'.format(**row))
+        lines.append(
+            '| {scene} | {type} | {collection} | {lifecycle_requests} | {lifecycle_writes} | {lifecycle_seconds:.2f} '
+            '| {noop_requests} | {noop_writes} | {seconds:.2f} |'.format(**row)
+        )
+    ours = [r for r in rows if r['collection'] == 'pureboot.hypervisors' and anchor_of(rows, r)]
+    if ours:
+        lines += [
+            '',
+            'Ours against the anchor, lifecycle (first runs):',
+            '',
+            '| scene | type | requests, ours / anchor | wall time, ours / anchor |',
+            '|---|---|---:|---:|',
+        ]
+        for row in ours:
+            anchor = anchor_of(rows, row)
+            lines.append(
+                '| {0} | {1} | {2} / {3} = {4:.2f} | {5:.2f} s / {6:.2f} s = {7:.2f} |'.format(
+                    row['scene'],
+                    row['type'],
+                    row['lifecycle_requests'],
+                    anchor['lifecycle_requests'],
+                    row['lifecycle_requests'] / float(anchor['lifecycle_requests']),
+                    row['lifecycle_seconds'],
+                    anchor['lifecycle_seconds'],
+                    row['lifecycle_seconds'] / anchor['lifecycle_seconds'],
+                )
+            )
     lines += [
         '',
         'Requests per task, first run / no-op re-run (writes in brackets):',
         '',
-        '| type | collection | ' + ' | '.join(STEPS) + ' | log in + out |',
-        '|---|---|' + '---:|' * (len(STEPS) + 1),
+        '| scene | type | collection | ' + ' | '.join(STEPS) + ' | log in + out |',
+        '|---|---|---|' + '---:|' * (len(STEPS) + 1),
     ]
     for row in rows:
         cells = [
             '{0} ({1}) / {2} ({3})'.format(row['steps'][s]['first'][0], row['steps'][s]['first'][1], row['steps'][s]['again'][0], row['steps'][s]['again'][1])
             for s in STEPS
         ]
-        lines.append('| {0} | {1} | {2} | {3} |'.format(row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
+        lines.append('| {0} | {1} | {2} | {3} | {4} |'.format(row['scene'], row['type'], row['collection'], ' | '.join(cells), row['session_requests'] or '–'))
+    lines += kinds_tables(rows)
     return '\n'.join(lines)
+
+
+def kinds_tables(rows):
+    """The lifecycle's requests by kind, ours and the anchor's side by side, one table per scene and type."""
+    lines = []
+    for scene in SCENES:
+        for kind in ('proxmox', 'ovirt'):
+            measured = [r for r in rows if r['scene'] == scene and r['type'] == kind]
+            if not measured:
+                continue
+            names = sorted({k for r in measured for k in r['lifecycle_kinds']}, key=lambda k: (-max(r['lifecycle_kinds'].get(k, 0) for r in measured), k))
+            lines += [
+                '',
+                'Lifecycle requests by kind, scene `{0}`, {1} (ids left out of the paths):'.format(scene, kind),
+                '',
+                '| request | ' + ' | '.join(r['collection'] for r in measured) + ' |',
+                '|---|' + '---:|' * len(measured),
+            ]
+            for name in names:
+                lines.append('| `{0}` | {1} |'.format(name, ' | '.join(str(r['lifecycle_kinds'].get(name, 0)) for r in measured)))
+    return lines
 
 
 def plot(rows, path):
@@ -418,8 +548,8 @@ def plot(rows, path):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    labels = ['{0}\n{1}'.format(r['type'], r['collection']) for r in rows]
+    figure, axes = plt.subplots(figsize=(4 + len(rows), 4.5))
+    labels = ['{0}\n{1}\n{2}'.format(r['scene'], r['type'], r['collection']) for r in rows]
     positions = range(len(rows))
     axes.bar([p - 0.2 for p in positions], [r['lifecycle_requests'] for r in rows], width=0.4, label='lifecycle')
     axes.bar([p + 0.2 for p in positions], [r['noop_requests'] for r in rows], width=0.4, label='no-op re-run')
@@ -448,6 +578,7 @@ def main():
     parser.add_argument('--latency', type=float, default=0.01)
     parser.add_argument('--anchors', required=True, help='folder holding ansible_collections/{community,ovirt}')
     parser.add_argument('--backends', default='proxmox,ovirt')
+    parser.add_argument('--scenes', default=','.join(SCENES), help='scenes of the lifecycle runs, of: ' + ', '.join(SCENES))
     parser.add_argument('--docs', help='docs folder to write performance.md and performance-modules.png into')
     parser.add_argument('--show-requests', action='store_true', help='print every request of every task')
     parser.add_argument('--parallel', default='10,20,50,100', help='N of the parallel-create runs (empty: none)')
@@ -460,7 +591,7 @@ def main():
     load = [os.getloadavg()[0]]
     sizes = [int(n) for n in args.parallel.split(',') if n]
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-modules-') as tmp:
-        rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','))
+        rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','), args.scenes.split(','))
         load.append(os.getloadavg()[0])
         parallel = bench_parallel(args.latency, pathlib.Path(tmp), sizes, [int(n) for n in args.controllers.split(',')]) if sizes else []
     docs = pathlib.Path(args.docs) if args.docs else None

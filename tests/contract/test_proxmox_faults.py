@@ -13,6 +13,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     UnreachableError,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import RetryPolicy
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import ensure_absent, ensure_power
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import GiB, ProxmoxBackend
 
 
@@ -182,3 +183,45 @@ def test_a_proxy_error_page_is_said_in_words_not_as_its_raw_body(pve, driver):
     with pytest.raises(ApiError) as caught:
         clone(pve, driver, 'fault-proxy', pool='lab')
     assert str(caught.value) == ("pve-test: VM 'fault-proxy': 502 Bad Gateway (not the API's answer: 502 Bad Gateway nginx)")
+
+
+# /cluster/resources lags on a real cluster (pvestatd, every ten seconds): pureboot_vm acts on the status it lists,
+# and a VM another client powered meanwhile makes PVE refuse the action; the run then reads the status and decides
+# again. Here the other client acts between the lookup and the action.
+def module_params(state, **more):
+    return dict({'state': state, 'force': False, 'wait': True, 'wait_timeout': 60}, **more)
+
+
+def test_a_start_sent_on_a_stale_status_ends_unchanged_when_the_vm_runs(pve, driver):
+    clone(pve, driver, 'stale-start')
+    looked_up = driver.get_vm(name='stale-start')
+    assert looked_up['status'] == 'stopped'
+    other = pve.driver()
+    other.power(other.get_vm(name='stale-start'), 'start', timeout=60)
+    vm, changed = ensure_power(driver, looked_up, module_params('running'), check_mode=False)
+    assert (vm['status'], changed) == ('running', False)
+    starts = [p for m, p, _b in pve.pve.requests if m == 'POST' and p.endswith('/status/start')]
+    assert len(starts) == 2, 'ours was sent once, refused by PVE in its task, and not sent again'
+
+
+def test_a_removal_sent_on_a_stale_status_shuts_the_vm_down_first(pve, driver):
+    clone(pve, driver, 'stale-remove')
+    looked_up = driver.get_vm(name='stale-remove')
+    other = pve.driver()
+    other.power(other.get_vm(name='stale-remove'), 'start', timeout=60)
+    result = ensure_absent(driver, looked_up, module_params('absent'), check_mode=False)
+    assert result['changed'] and pve.driver().get_vm(name='stale-remove') is None
+    assert any(m == 'POST' and p.endswith('/status/shutdown') for m, p, _b in pve.pve.requests)
+
+
+def test_nothing_to_do_is_decided_on_a_fresh_status(pve, driver):
+    vm = clone(pve, driver, 'stale-noop')
+    driver.power(vm, 'start', timeout=60)
+    ours = pve.driver()
+    looked_up = ours.get_vm(name='stale-noop')
+    assert looked_up['status'] == 'running'
+    other = pve.driver()
+    other.power(other.get_vm(name='stale-noop'), 'stop', timeout=60)
+    # The listing said running: state running is not taken as done on its word.
+    vm, changed = ensure_power(ours, looked_up, module_params('running'), check_mode=False)
+    assert (vm['status'], changed) == ('running', True)

@@ -196,3 +196,24 @@ def test_open_sends_only_the_login_and_an_api_token_reads_the_version(pve):
     with pve.driver(username=None, password=None, api_token_id='root@pam!ci', api_token_secret='token-secret') as driver:
         driver.open()
     assert [path for _method, path, _body in pve.pve.requests[start:]] == ['/api2/json/version']
+
+
+def template_config_reads(pve):
+    return [p for m, p, _b in pve.pve.requests if m == 'GET' and p.endswith('/qemu/9000/pending')]
+
+
+def test_a_clone_asking_nothing_of_the_template_reads_only_the_clones_config(pve):
+    """A clone on the template's node with no hardware asked for: the template's configuration carries nothing the
+    run uses (the clone's own is read after the clone), so it is not read; asking for hardware, or another node,
+    or check mode's prediction, reads it once."""
+    with pve.driver() as driver:
+        vm = driver.create_vm('plain-clone', {'template': pve.template}, timeout=60)
+    assert vm['nics'] and vm['nics'][0]['mac'], "the record is the clone's own, read after the clone"
+    assert template_config_reads(pve) == []
+    with pve.driver() as driver:
+        driver.create_vm('sized-clone', {'template': pve.template, 'cpu_cores': 2}, timeout=60)
+    assert len(template_config_reads(pve)) == 1
+    with pve.driver() as driver:
+        spec = {'template': pve.template, 'name': 'predicted-clone'}
+        predicted = driver.predict_vm(spec, driver.preflight(spec))
+    assert predicted['cpu_cores'] == 1 and len(template_config_reads(pve)) == 2

@@ -28,7 +28,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import MIB, bios_type, boot_devices, cpu_body
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, wait_for_task
 
 BLANK = 'Blank'
 
@@ -188,7 +188,7 @@ class OvirtDisks:
                 raise self.error(NotFoundError, "a disk of the VM is illegal after being made or grown; the engine's events say why", subject)
             return True if all(s == 'ok' for s in statuses) else None
 
-        wait_for(settled, remaining(deadline), 'the disks to be ok', hypervisor=self.label, subject=subject)
+        wait_for_task(settled, remaining(deadline), 'the disks to be ok', hypervisor=self.label, subject=subject)
 
 
 def _attachments_service(system, vm_id):

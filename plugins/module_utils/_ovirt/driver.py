@@ -54,7 +54,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service, cluster_entry, host_entry
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.power import OvirtPower
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes, sdk
@@ -69,13 +69,16 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._records impo
     vm_matches,
     vm_record,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for_task
 
 API_PATH = '/ovirt-engine/api'
 MIB = 1024**2
 GIB = 1024**3
 # Sub-collections embedded in every VM answer, so a listing needs no request per VM.
 VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
+# One VM (a module's lookup, a wait on it, a listing by name): with its cluster, host, vNIC profiles and storage
+# domains too, so that naming them needs no lookup of every one of the engine (four requests a module run).
+VM_FOLLOW_ONE = VM_FOLLOW + ',cluster,host,nics.vnic_profile,disk_attachments.disk.storage_domains'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
@@ -187,6 +190,14 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
                 )
             return self._sdk_connection
 
+    def open(self):
+        # A password login is the SSO token request, whose answer (a token) proves an oVirt engine already: the
+        # module's first read goes to its API next. A token the user gave sends nothing to log in: connect() checks.
+        if self.conn.token:
+            self.connect()
+        else:
+            self._read(lambda _system: self._session().authenticate())
+
     def connect(self):
         if self._api is None:
             try:
@@ -276,12 +287,12 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
 
     # ----------------------------------------------------------------- records
     def _vm_record(self, vm):
-        clusters = self._lookup_ids('clusters', [_ref_id(vm.cluster)])
-        hosts = self._lookup_ids('hosts', [_ref_id(vm.host)])
-        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in vm.nics or ()])
-        domains = self._lookup_ids('storage_domains', domain_ids(vm.disk_attachments))
-        cluster = clusters.get(_ref_id(vm.cluster))
-        host = hosts.get(_ref_id(vm.host))
+        # One VM is read with its cluster, host, profiles and domains followed (VM_FOLLOW_ONE): the lookups name only
+        # what came as a bare link (a listing of many VMs, read with VM_FOLLOW).
+        cluster = self._named('clusters', vm.cluster, cluster_entry)
+        host = self._named('hosts', vm.host, host_entry)
+        profiles = self._profile_names(vm.nics or ())
+        domains = self._domain_names(vm.disk_attachments or ())
         nics = []
         for nic in sorted(vm.nics or (), key=lambda n: _natural(n.name)):
             profile = profiles.get(_ref_id(nic.vnic_profile))
@@ -404,7 +415,9 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         if engine_statuses is not None and len(engine_statuses) == 1:
             clauses.append('status={0}'.format(engine_statuses[0]))
         search = ' and '.join(c for c in clauses if c) or None
-        vms = self._read(lambda system: system.vms_service().list(search=search, case_sensitive=True, follow=VM_FOLLOW))
+        # A listing by name is a VM or a few: each with what names it (VM_FOLLOW_ONE); else the lookups do it.
+        follow = VM_FOLLOW_ONE if name else VM_FOLLOW
+        vms = self._read(lambda system: system.vms_service().list(search=search, case_sensitive=True, follow=follow))
         records = [self._vm_record(vm) for vm in vms]
         if include_templates:
             records.extend(self._template_vm_record(t) for t in self._latest_templates(self._templates()))
@@ -416,10 +429,10 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         if not re.match(r'^[0-9a-fA-F-]{36}$', str(vm_id)):
             return None  # not an oVirt id, so no such VM
         try:
-            vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW), subject)
+            vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW_ONE), subject)
             if vm.next_run_configuration_exists:
                 # Changes to a running VM that the engine keeps for its next start: compare against those.
-                vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW, next_run=True), subject)
+                vm = self._read(lambda system: _vm_service(system, vm_id).get(follow=VM_FOLLOW_ONE, next_run=True), subject)
         except NotFoundError:
             return None
         return vm
@@ -433,7 +446,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             return None  # a name the engine cannot hold
         found = [
             vm
-            for vm in self._read(lambda system: system.vms_service().list(search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW))
+            for vm in self._read(lambda system: system.vms_service().list(search='name={0}'.format(value), case_sensitive=True, follow=VM_FOLLOW_ONE))
             if vm.name == name
         ]
         if len(found) > 1:
@@ -575,7 +588,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         created = self._write(lambda system: system.vms_service().add(body, clone=full), subject, read_back=made)
         subject = vm_subject({'name': name, 'id': created.id})
         # The engine answers at once and makes the disks while the VM is image_locked.
-        return wait_for(
+        return wait_for_task(
             lambda: self._unlocked(created.id, subject), remaining(deadline), 'the new VM to leave image_locked', hypervisor=self.label, subject=subject
         )
 

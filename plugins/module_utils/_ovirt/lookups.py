@@ -23,6 +23,21 @@ def _vm_service(system, vm_id):
     return system.vms_service().vm_service(str(vm_id))
 
 
+def cluster_entry(cluster):
+    """A clusters lookup entry of an SDK cluster (its data center's name when it was followed)."""
+    return {
+        'id': cluster.id,
+        'name': cluster.name,
+        'dc_id': _ref_id(cluster.data_center),
+        'dc_name': cluster.data_center.name if cluster.data_center is not None else None,
+        'bios_type': cluster.bios_type.value if cluster.bios_type is not None else None,
+    }
+
+
+def host_entry(host):
+    return {'id': host.id, 'name': host.name, 'status': host.status.value if host.status else None}
+
+
 class OvirtLookups:
     """The engine's clusters, hosts, vNIC profiles and storage domains of OvirtDriver, by name or id."""
 
@@ -33,21 +48,9 @@ class OvirtLookups:
         if cached is not None:
             return cached
         if kind == 'clusters':
-            found = {
-                c.id: {
-                    'id': c.id,
-                    'name': c.name,
-                    'dc_id': _ref_id(c.data_center),
-                    'dc_name': c.data_center.name if c.data_center is not None else None,
-                    'bios_type': c.bios_type.value if c.bios_type is not None else None,
-                }
-                for c in self._read(lambda system: system.clusters_service().list(follow='data_center'))
-            }
+            found = {c.id: cluster_entry(c) for c in self._read(lambda system: system.clusters_service().list(follow='data_center'))}
         elif kind == 'hosts':
-            found = {
-                h.id: {'id': h.id, 'name': h.name, 'status': h.status.value if h.status else None}
-                for h in self._read(lambda system: system.hosts_service().list())
-            }
+            found = {h.id: host_entry(h) for h in self._read(lambda system: system.hosts_service().list())}
         elif kind == 'profiles':
             found = {
                 p.id: {
@@ -83,6 +86,34 @@ class OvirtLookups:
             self._refreshed.add(kind)
             table = self._lookup(kind, refresh=True)
         return table
+
+    def _named(self, kind, ref, entry):
+        """The lookup entry of ref (a cluster or host of a VM): made from ref itself when the VM was read with it
+        followed (it has a name then), else from the lookup of kind (read once per session)."""
+        if ref is None:
+            return None
+        if ref.name is not None:
+            return entry(ref)
+        return self._lookup_ids(kind, [ref.id]).get(ref.id)
+
+    def _profile_names(self, nics):
+        """{vNIC profile id: {'name'}} of the NICs: from the NICs when their profiles were followed, else from the
+        profiles lookup (read once per session, and only when a profile came as a bare link)."""
+        followed = {n.vnic_profile.id: {'name': n.vnic_profile.name} for n in nics if n.vnic_profile is not None and n.vnic_profile.name is not None}
+        missing = [_ref_id(n.vnic_profile) for n in nics if _ref_id(n.vnic_profile) is not None and _ref_id(n.vnic_profile) not in followed]
+        profiles = dict(self._lookup_ids('profiles', missing)) if missing else {}
+        profiles.update(followed)
+        return profiles
+
+    def _domain_names(self, attachments):
+        """{storage domain id: {'name'}} of the disks' domains: from the disks when their domains were followed,
+        else from the storage domains lookup (read once per session, only for a domain that came as a bare link)."""
+        refs = [d for a in attachments if a.disk is not None for d in (a.disk.storage_domains or ())[:1]]
+        followed = {d.id: {'name': d.name} for d in refs if d.name is not None}
+        missing = [d.id for d in refs if d.id not in followed]
+        domains = dict(self._lookup_ids('storage_domains', missing)) if missing else {}
+        domains.update(followed)
+        return domains
 
     def _matching(self, kind, wanted):
         """(entries of a lookup for which wanted(entry) holds, every entry); read again once when none does."""

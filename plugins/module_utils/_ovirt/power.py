@@ -16,7 +16,7 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import NotFoundError, TaskFailedError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import _vm_service
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for_task
 
 # The record statuses that show a power action was taken, for reading back one whose answer was lost (a reboot
 # shows only while the engine reports it).
@@ -53,7 +53,8 @@ class OvirtPower:
             seen.add(current['status'])
             return None
 
-        return wait_for(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
+        # The engine answers once the action is under way (wait_for_launch, powering_down): hardly ever over yet.
+        return wait_for_task(reached, remaining(deadline), 'status {0}'.format(target), hypervisor=self.label, subject=subject)
 
     def delete_vm(self, vm, timeout, wait=True):
         subject = vm_subject(vm)
@@ -66,4 +67,6 @@ class OvirtPower:
         retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject, read_back=removed), deadline)
         if wait:
             # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for(lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline), 'the VM to be removed', hypervisor=self.label, subject=subject)
+            wait_for_task(
+                lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline), 'the VM to be removed', hypervisor=self.label, subject=subject
+            )

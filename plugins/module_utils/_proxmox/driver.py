@@ -22,6 +22,7 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import diff_cloud_init
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import (
     FOREIGN_ANSWER_ERRORS,
+    HARDWARE_KEYS,
     HypervisorDriver,
     check_boot_order,
     check_named,
@@ -118,6 +119,10 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         self._listing = None
         # The last configuration read of each VM ((node, vmid) -> config): check mode names added disks from it.
         self._seen_configs = {}
+        # The nodes (with their status) of the last VM listing this run read: the node checks need no GET /nodes.
+        self._listed_nodes = None
+        # Ids of the VMs whose record holds the listing's status, not yet read afresh (fresh_status).
+        self._listed_status = set()
 
     # --------------------------------------------------------------- session
     def connect(self):
@@ -176,15 +181,23 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     # ------------------------------------------------------------------ read
     def _resources(self):
-        return [r for r in self._call('GET', 'cluster/resources', type='vm') or [] if r.get('type') == 'qemu']
+        # Without type=vm the listing holds the nodes too: PVE lists every node there with the status GET /nodes
+        # gives (pve-manager PVE/API2/Cluster.pm resources and PVE/API2/Nodes.pm index both take it from
+        # PVE::API2Tools::extract_node_stats), so the node checks of the same run read no /nodes.
+        listing = self._call('GET', 'cluster/resources') or []
+        self._listed_nodes = [r for r in listing if r.get('type') == 'node']
+        return [r for r in listing if r.get('type') == 'qemu']
 
     def _nodes(self):
+        """The cluster's nodes with their status: those of the VM listing this run read, else GET /nodes."""
+        if self._listed_nodes is not None:
+            return self._listed_nodes
         return self._call('GET', 'nodes') or []
 
     def facts(self):
         version = self.connect()
-        nodes = self._nodes()
         resources = self._resources()
+        nodes = self._nodes()
         templates = sum(1 for r in resources if r.get('template'))
         return {
             'version': version.get('version'),
@@ -259,7 +272,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     def _detailed(self, resource):
         node, vmid = resource['node'], resource['vmid']
-        config = self._config(node, vmid)
+        config = self._config(node, vmid, describe_vm(resource.get('name'), vmid))
         ips = []
         if resource.get('status') == 'running' and agent_enabled(config.get('agent')):
             ips = self._guest_ips(node, vmid)
@@ -303,7 +316,26 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         resource = self._find_resource(vm_id=vm_id, name=name)
         if resource is None:
             return None
-        return self._vm_at(resource['node'], resource['vmid'], resource)
+        # The status as /cluster/resources has it: pvestatd's, up to ten seconds old on a real cluster. A power
+        # action or removal is sent on it (PVE refuses one that does not fit, and power() says status_changed);
+        # what rests on it being current reads it afresh, once (fresh_status).
+        self._listed_status.add(str(resource['vmid']))
+        return self._detailed(resource)
+
+    def fresh_status(self, vm):
+        if str(vm.get('id')) not in self._listed_status:
+            return vm
+        return self._with_current(vm, self._current(vm['node'], vm['id'], vm_subject(vm)))
+
+    def _with_current(self, vm, current):
+        """vm with the status of current (its status/current), the guest's addresses read when it runs (again only
+        when it did not run before)."""
+        self._listed_status.discard(str(vm['id']))
+        status = _status(current.get('status'), current.get('lock'), current.get('qmpstatus'))
+        ips = []
+        if current.get('status') == 'running' and current.get('agent'):
+            ips = vm.get('ip_addresses') if vm.get('status') == 'running' and vm.get('ip_addresses') else self._guest_ips(vm['node'], vm['id'])
+        return dict(vm, status=status, ip_addresses=ips)
 
     def _vm_at(self, node, vmid, resource=None):
         """The record of VM vmid on node from its current status and configuration. Without its /cluster/resources
@@ -462,21 +494,32 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         if spec.get('storage'):
             self._check_storage(target, spec['storage'], subject)
         self._check_bridges(target, spec.get('networks'), subject)
-        # What the clone will hold: the template's configuration; the boot order may name only its devices.
-        config = dict(self._config(template['node'], template['vmid'], subject))
-        config.pop('template', None)
-        if target != template['node']:
-            self._check_shared(template, config, target, spec.get('storage'), subject)
-        checked = {'template': template, 'target': target, 'full': full, 'config': config}
-        predicted = self.predict_vm(spec, checked)
-        devices = boot_devices(self._predicted_config(spec, checked))
-        check_boot_order(spec, predicted['nics'], self.label, devices=[kind for kind in devices if kind != 'network'])
+        checked = {'template': template, 'target': target, 'full': full, 'config': None}
+        # What the clone will hold is the template's configuration. It is read before the clone when something is
+        # checked against it: its disks for a clone to another node, the hardware and boot order asked for (the
+        # boot order may name only its devices). Else the run reads only the clone's own, after the clone: the
+        # template's would carry nothing more (check mode's prediction reads it, _template_config).
+        if target != template['node'] or any(spec.get(key) is not None for key in HARDWARE_KEYS):
+            if target != template['node']:
+                self._check_shared(template, self._template_config(checked, subject), target, spec.get('storage'), subject)
+            predicted = self.predict_vm(spec, checked)
+            devices = boot_devices(self._predicted_config(spec, checked))
+            check_boot_order(spec, predicted['nics'], self.label, devices=[kind for kind in devices if kind != 'network'])
         return checked
+
+    def _template_config(self, checked, subject):
+        """The configuration of checked's template as the clone gets it (read once)."""
+        if checked['config'] is None:
+            template = checked['template']
+            config = dict(self._config(template['node'], template['vmid'], subject))
+            config.pop('template', None)
+            checked['config'] = config
+        return checked['config']
 
     def _predicted_config(self, spec, checked):
         """The clone's configuration once create_vm() has written spec's changes: the template's, with the PUT
         /config parameters _config_changes() makes applied, as PVE applies them."""
-        config = dict(checked['config'])
+        config = dict(self._template_config(checked, spec_subject(spec)))
         clone = self._record(self._clone_resource(spec, checked), config)
         changes = self.diff_hardware(clone, spec)
         if not changes:

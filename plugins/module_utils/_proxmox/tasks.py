@@ -14,9 +14,9 @@ from __future__ import annotations
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, NotFoundError, TaskFailedError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path, _status
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, ConflictError, HypervisorError, NotFoundError, TaskFailedError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.config import _node_of_path
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for_task
 
 # What the answer of a lost write is read back as: the task types of each write, as their UPIDs name them.
 POWER_TASKS = {'start': 'qmstart', 'stop': 'qmstop', 'shutdown': 'qmshutdown', 'reboot': 'qmreboot'}
@@ -24,6 +24,20 @@ POWER_RESULTS = {'start': 'running', 'stop': 'stopped', 'shutdown': 'stopped'}
 # Seconds a node's clock may differ from ours when a task's start time is compared with when we sent its request.
 CLOCK_SLACK = 30
 TASK_LOG_LINES = 10
+
+
+# PVE's refusals of an action that does not fit the VM's status, by action: a start of a running VM fails in its task
+# ("VM 100 already running", qemu-server PVE/QemuServer.pm vm_start), a shutdown or reboot of a stopped one and the
+# removal of a running one are refused before any task ("VM 100 not running", "VM 100 is running - destroy failed",
+# PVE/API2/Qemu.pm). The lookup's status may lag (get_vm): the caller reads it afresh and decides again.
+STATUS_REFUSALS = {'start': 'already running', 'shutdown': 'not running', 'reboot': 'not running', 'delete': 'is running - destroy failed'}
+
+
+def _status_changed(exc, refusal):
+    """exc as a ConflictError marked status_changed when its message is PVE's refusal for the VM's status; else exc."""
+    if not refusal or refusal not in exc.message:
+        return exc
+    return ConflictError(exc.message, hypervisor=exc.hypervisor, subject=exc.subject, details=dict(exc.details, status_changed=True))
 
 
 def lost_answer(exc):
@@ -56,7 +70,8 @@ class ProxmoxTasks:
                 details={'task': upid, 'task_log': lines, 'locked': error_class is ConflictError},
             )
 
-        return wait_for(finished, timeout, 'task {0} to finish'.format(kind), interval=0.1, hypervisor=self.label, subject=subject)
+        # PVE answers a write with the task's UPID as soon as the task is forked: it is still running then.
+        return wait_for_task(finished, timeout, 'task {0} to finish'.format(kind), hypervisor=self.label, subject=subject)
 
     def _task_log(self, node, upid, subject):
         try:
@@ -115,17 +130,17 @@ class ProxmoxTasks:
             status = self._current(node, vmid, subject).get('status')
             return None if status == POWER_RESULTS.get(action) else False
 
-        self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout, params, wait=wait, read_back=read_back)
+        try:
+            self._run_task('POST', 'nodes/{0}/qemu/{1}/status/{2}'.format(node, vmid, action), subject, timeout, params, wait=wait, read_back=read_back)
+        except (ConflictError, TaskFailedError, ApiError) as exc:
+            raise _status_changed(exc, STATUS_REFUSALS.get(action)) from None
         # A power action changes the status only (pending changes that a start applies were read as the
-        # configuration already): read that, not the whole VM again.
+        # configuration already): read that, not the whole VM again. This is the one status read of the run.
         try:
             current = self._current(node, vmid, subject)
         except NotFoundError:
             return vm
-        ips = []
-        if current.get('status') == 'running' and current.get('agent'):
-            ips = self._guest_ips(node, vmid)
-        return dict(vm, status=_status(current.get('status'), current.get('lock'), current.get('qmpstatus')), ip_addresses=ips)
+        return self._with_current(dict(vm, ip_addresses=[]), current)
 
     def _current(self, node, vmid, subject):
         return self._call('GET', 'nodes/{0}/qemu/{1}/status/current'.format(node, vmid), subject) or {}
@@ -140,6 +155,15 @@ class ProxmoxTasks:
                 return upid
             return None if self._find_resource(vm_id=vmid) is None else False
 
-        self._run_task(
-            'DELETE', 'nodes/{0}/qemu/{1}'.format(node, vmid), subject, timeout, {'purge': 1, 'destroy-unreferenced-disks': 1}, wait=wait, read_back=read_back
-        )
+        try:
+            self._run_task(
+                'DELETE',
+                'nodes/{0}/qemu/{1}'.format(node, vmid),
+                subject,
+                timeout,
+                {'purge': 1, 'destroy-unreferenced-disks': 1},
+                wait=wait,
+                read_back=read_back,
+            )
+        except (ConflictError, ApiError) as exc:
+            raise _status_changed(exc, STATUS_REFUSALS['delete']) from None

@@ -346,7 +346,10 @@ class Renderer:
             elif isinstance(value, list):
                 items = []
                 for item in value:
-                    item = copy.copy(item)
+                    # A list of bare links (a disk's storage domains) is followed link by link: the engine inlines
+                    # "the objects referenced by these links" (ovirt-engine-api-model, the `follow` parameter).
+                    full = self.resolve_href(item.href) if isinstance(item, Struct) and item.href and getattr(item, 'name', None) is None else None
+                    item = copy.copy(full if full is not None else item)
                     self.expand(item, deeper)
                     items.append(item)
                 setattr(obj, attr, items)

@@ -180,6 +180,18 @@ def test_follow_embeds_nics_and_guest_ips_in_one_request(connection, ovirt_engin
     assert len(set(addresses)) == len(addresses)
 
 
+def test_follow_inlines_a_list_of_links_in_the_same_request(connection, ovirt_engine):
+    """follow through a list of links (a disk's storage domains), and single links, as the engine inlines them."""
+    vm = connection.system_service().vms_service().list(search='name=web01')[0]
+    ovirt_engine.clear_requests()
+    followed = connection.system_service().vms_service().vm_service(vm.id).get(follow='cluster,host,nics.vnic_profile,disk_attachments.disk.storage_domains')
+    assert len(ovirt_engine.requests) == 1
+    assert followed.cluster.name == 'Default' and followed.host.name in ('host1', 'host2')
+    assert all(nic.vnic_profile.name for nic in followed.nics)
+    domains = [d for a in followed.disk_attachments for d in a.disk.storage_domains]
+    assert domains and all(d.name for d in domains)
+
+
 def test_links_can_be_followed(connection):
     vm = connection.system_service().vms_service().list(search='name=web01')[0]
     assert connection.follow_link(vm.cluster).name == 'Default'

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, TaskFailedError, TimeoutError_
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import retry_while_locked, wait_for, wait_for_task
 
 
 class FakeClock:
@@ -123,3 +123,31 @@ def test_anything_but_a_locked_refusal_is_raised_at_once(error):
         retry_while_locked(action, deadline=30, clock=clock, sleep=clock.sleep)
     assert caught.value is error and caught.value.message == message
     assert attempts == [1] and clock.sleeps == []
+
+
+def test_wait_for_looks_first_after_first_delay():
+    clock = FakeClock()
+    answers = iter([None, 'done'])
+    assert wait_for(lambda: next(answers), 60, 'x', interval=0.4, first_delay=0.2, clock=clock, sleep=clock.sleep) == 'done'
+    assert clock.sleeps == [0.2, 0.4]
+
+
+def test_wait_for_task_sees_a_half_second_task_over_at_its_second_look():
+    """A task the server runs after answering: looks at 0.2 s and 0.6 s, so 0.5 s of work costs two."""
+    clock = FakeClock()
+    looks = []
+
+    def finished():
+        looks.append(clock.now)
+        return 'OK' if clock.now >= 0.5 else None
+
+    assert wait_for_task(finished, 60, 'task', clock=clock, sleep=clock.sleep) == 'OK'
+    assert looks == [pytest.approx(0.2), pytest.approx(0.6)]
+
+
+def test_wait_for_task_backs_off_to_two_seconds_and_keeps_its_deadline():
+    clock = FakeClock()
+    with pytest.raises(TimeoutError_):
+        wait_for_task(lambda: None, 10, 'task', clock=clock, sleep=clock.sleep)
+    assert clock.sleeps[:5] == [pytest.approx(0.2), pytest.approx(0.4), pytest.approx(0.8), pytest.approx(1.6), pytest.approx(2.0)]
+    assert clock.now == pytest.approx(10)
