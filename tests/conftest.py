@@ -65,8 +65,7 @@ LIBVIRT_DIRS = (os.path.join('simulators', 'libvirtd'),)
 # "Where the time goes"; measured under load, so refine it from make test's --durations on a quiet machine).
 SLOW = {
     'integration/test_libvirt_pxe.py',  # two PXE boots under TCG: 49 s
-    'integration/test_libvirt_install.py',  # a PXE install and a reboot under TCG
-    'integration/test_module_pxe_install.py',  # the same through pureboot_vm, and a second run
+    'integration/test_module_pxe_install.py',  # a PXE install and a reboot under TCG, and a second run
     'integration/test_molecule_and_demo.py',  # molecule's five stages per scenario; the demo (65 s)
     'integration/test_security.py::test_pureboot_node_values_are_never_templated',
     'integration/test_security.py::test_hypervisor_values_are_never_templated',

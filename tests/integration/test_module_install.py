@@ -1,7 +1,7 @@
 """pureboot_vm's pureboot_node.install / wait_for through real ansible-playbook runs against the PureBoot double.
 
 The installer's part (POST /api/v1/report, no login) is played by a thread of the test (StandInInstaller): the
-simulated hypervisors' VMs boot nothing. The real PXE install on libvirt is test_libvirt_install.py's.
+simulated hypervisors' VMs boot nothing. The real PXE install on libvirt is test_module_pxe_install.py's.
 """
 
 import pytest

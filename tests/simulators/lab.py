@@ -13,7 +13,8 @@ What is simulated, said plainly: fakepve's and the oVirt simulator's VMs do not 
 reaches PureBoot. The lab's stand-in installer (pureboot/standin.py) plays the installer's part for every node queued
 for install (pending with a workflow): it reports install_started, then install_complete, through the public
 /api/v1/report, as a real installer does. The libvirt VMs are real QEMU guests, but on a network of the daemon's own
-namespace without PureBoot's PXE service; a real PXE install runs in `make demo` and test_libvirt_install.py.
+namespace without PureBoot's PXE service; a real PXE install runs in `make demo` and
+tests/integration/test_module_pxe_install.py.
 """
 
 import argparse

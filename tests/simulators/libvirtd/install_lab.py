@@ -2,10 +2,9 @@
 
     installer = build_installer(default_cache_dir())          # tests/simulators/installer
     with InstallLab(host, pool='pbh-pool', installer=installer) as lab:
-        domain = lab.define_blank_vm('vm-01')                 # or let pureboot_vm make it on lab.network_name
-        node = lab.queue_install(lab.mac_of(domain))          # register, workflow_id, pending: as a client would
-        domain.create()
-        lab.wait_for_event(mac, 'install_complete', timeout)  # the installer reported through /api/v1/report
+        # pureboot_vm makes a blank VM on lab.network_name, registers its node with lab.workflow and queues the
+        # install (tests/integration/test_module_pxe_install.py); the installer reports through /api/v1/report.
+        lab.double.events                                     # what it reported
         lab.disk_head(domain)                                 # b'pureboot-installed <mac>\n...'
 
 It is the PXE lab (pxe.py: a libvirt network with DHCP and TFTP whose boot.ipxe chains to the PureBoot double's
@@ -25,13 +24,9 @@ import re
 import subprocess
 import tempfile
 import threading
-import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
-from xml.sax.saxutils import escape, quoteattr
-
-import requests
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.pxe import PxeLab
 from ansible_collections.pureboot.hypervisors.tests.simulators.tls import BackgroundServer, QuietServer
@@ -152,75 +147,7 @@ class InstallLab(PxeLab):
             os.rmdir(self.workflows_dir)
             self.workflows_dir = None
 
-    # ---- the PureBoot side, through the double's REST API as a client (the collection) uses it
-
-    def api(self, method, path, **kwargs):
-        """One request to the double's API (/api/v1 + path) with its API key, from inside the namespace."""
-        with self.host.inside():
-            response = requests.request(
-                method, self.pureboot_url + '/api/v1' + path, timeout=30, headers={'Authorization': 'Bearer ' + self.double.api_key}, **kwargs
-            )
-        if response.status_code >= 300:
-            raise AssertionError('{0} {1}: {2} {3}'.format(method, path, response.status_code, response.text))
-        return response.json()['data']
-
-    def queue_install(self, mac, hostname=None):
-        """Register the node of this MAC, give it the lab's workflow and move it to pending; returns the node."""
-        node = self.api('POST', '/nodes', json={'mac_address': mac, 'hostname': hostname})
-        self.api('PATCH', '/nodes/' + node['id'], json={'workflow_id': self.workflow})
-        return self.api('PATCH', '/nodes/{0}/state'.format(node['id']), json={'state': 'pending'})
-
-    def wait_for_event(self, mac, event, timeout):
-        """The double's record of this MAC's event once it came, or None after timeout seconds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [entry for entry in self.double.events if entry['mac'] == mac and entry['event'] == event]
-            if found:
-                return found[0]
-            time.sleep(0.5)
-        return None
-
-    # ---- the VM side
-
-    def console_log(self, name):
-        """Where a VM defined by define_blank_vm writes its serial console."""
-        return os.path.join(self.host.base_dir, 'log', 'console-{0}.log'.format(name))
-
-    def define_blank_vm(self, name, memory_mb=256, disk_mb=64):
-        """A shut-off, blank VM through libvirt-python: TCG, one new empty qcow2 volume (virtio) in the lab's pool,
-        one virtio NIC on the lab's network, boot order network then disk, its serial console in console_log(name).
-        Returns the virDomain."""
-        conn = self.host.connect()
-        pool = conn.storagePoolLookupByName(self.pool)
-        volume = pool.createXML(
-            "<volume><name>{0}</name><capacity unit='MiB'>{1}</capacity><target><format type='qcow2'/></target></volume>".format(
-                escape(name + '.qcow2'), int(disk_mb)
-            ),
-            0,
-        )
-        xml = (
-            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory}</memory><vcpu>1</vcpu>"
-            "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='network'/><boot dev='hd'/></os>"
-            '<features><acpi/></features><devices>'
-            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file={disk}/>"
-            "<target dev='vda' bus='virtio'/></disk>"
-            "<interface type='network'><source network={network}/><model type='virtio'/></interface>"
-            "<serial type='file'><source path={console} append='on'/><target port='0'/></serial>"
-            '</devices></domain>'
-        )
-        xml = xml.format(
-            name=escape(name),
-            memory=int(memory_mb),
-            disk=quoteattr(volume.path()),
-            network=quoteattr(self.network_name),
-            console=quoteattr(self.console_log(name)),
-        )
-        return conn.defineXML(xml)
-
-    @staticmethod
-    def mac_of(domain):
-        """The MAC of a domain's first NIC (libvirt picked it when the domain was defined)."""
-        return ET.fromstring(domain.XMLDesc()).find('devices/interface/mac').get('address')
+    # ---- the VM side (pureboot_vm makes it on lab.network_name)
 
     def disk_path(self, domain):
         """The image of a domain's first disk: a file, or a pool's volume (as pureboot_vm makes them)."""
