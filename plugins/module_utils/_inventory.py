@@ -24,8 +24,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, MISSING_LIBRARY, HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where, vm_filter_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import node_view
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_view
 
 FILTER_KEYS = ('name', 'status', 'tags')
 # Errors in the source file itself, not in a hypervisor or PureBoot: they fail the source even when not strict.

@@ -60,7 +60,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.seed import LibvirtSeed
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.session import LibvirtSession
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import check_uri, uri_transport
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
@@ -491,6 +490,9 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         subject = spec_subject(spec)
         self._check_node(spec.get('node'), subject)
         template_dom, template, template_xml = self._find_template(spec.get('template'), subject)
+        # Imported here: the template policy is needed only to create a VM, not to list them.
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
+
         template_xml = allowed_template_xml(self, template['name'], template_xml, subject)
         if self._read(lambda _conn: template_dom.isActive(), subject):
             raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(template['name']), subject)
