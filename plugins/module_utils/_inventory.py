@@ -13,7 +13,6 @@ the inventory from it (host names, variables, default groups, warnings); the plu
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import socket
 from collections import Counter, namedtuple
@@ -39,6 +38,8 @@ def validate_source_options(given, known):
     unknown = sorted(str(key) for key in given if key not in known)
     if not unknown:
         return
+    import difflib  # only to name the nearest option of a mistake: a source without one does not load it
+
     parts = []
     for key in unknown:
         nearest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
