@@ -257,7 +257,7 @@ bench-inventory: venv build
 	  $(BENCH_ARGS)
 
 # Not part of make test (needs root and bindep.txt's libvirt profile): the libvirt driver, its modules and inventory
-# against community.libvirt's on one private libvirtd: libvirt API calls and wall time for one VM lifecycle and an
+# against community.libvirt's on one private libvirtd: libvirt API calls, wall and CPU time for one VM lifecycle and an
 # inventory of 50 domains; prints a table and writes it into docs/performance.md.
 # BENCH_LIBVIRT_ARGS: e.g. --breakdown (the phases of one inventory run of each collection), --repeat 5.
 .PHONY: bench-libvirt

@@ -20,7 +20,6 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import diff_disks, validate_cpu, validate_disks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, HypervisorError, InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import MAX_REQUEST_TIMEOUT, READS, transport_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
@@ -451,6 +450,9 @@ class HypervisorDriver(abc.ABC):
         self.refuse_foreign('placement', spec, subject=subject)
         self.refuse_foreign('hardware', spec, subject=subject)
         validate_hardware(spec, self.label)
+        # _disks is imported where a spec is checked or compared: a listing (the inventory) need not load it.
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import validate_disks
+
         validate_disks(spec.get('disks'), self.DISK_INTERFACES, self.label, subject)
         for index, nic in enumerate(spec.get('networks') or ()):
             if nic.get('vlan') is not None and self.VLAN_INSTEAD:
@@ -544,6 +546,8 @@ def validate_hardware(spec: VmSpec, hypervisor: str | None) -> None:
         raise InvalidInputError(
             'boot_order names {0} more than once; give each device once'.format(', '.join(repeated)), hypervisor=hypervisor, subject=subject
         )
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import validate_cpu
+
     validate_cpu(spec, hypervisor, subject)
     bad_tags = [str(tag) for tag in spec.get('tags') or () if not VM_TAG.match(str(tag))]
     if bad_tags:
@@ -642,6 +646,8 @@ def diff_hardware(vm: VmRecord, spec: VmSpec, driver: HypervisorDriver | None = 
     `disks` differs as _disks.diff_disks() says (its change also holds `grow` and `add`); a disk smaller than the
     VM's is refused here, before any write.
     """
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._disks import diff_disks
+
     changes: HardwareChanges = {}
     for key in HARDWARE_KEYS:
         want = spec.get(key)

@@ -5,7 +5,7 @@
 
 """One HTTP policy for every client of the collection: Proxmox VE (proxmoxer), oVirt (the SDK's libcurl) and
 PureBoot (requests). Which faults a read may be asked again after, how often and after how long; and what a
-transport failure is called. No SDK is imported here.
+transport failure is called. No SDK, and not requests, is imported by importing this module.
 """
 
 from __future__ import annotations
@@ -15,13 +15,6 @@ import random
 import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import PLAIN_HTTP_REASON, PLAIN_HTTP_SIGNS, TimeoutError_, TLSError, UnreachableError
-
-try:
-    import requests
-
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
 
 # Seconds per request, at most; far larger values overflow the socket layer's timeout.
 MAX_REQUEST_TIMEOUT = 3600
@@ -84,6 +77,10 @@ READS = RetryPolicy()
 
 def requests_failure(exc):
     """The kind of failure (TLS, TIMEOUT or DROPPED) behind an exception of requests."""
+    # Imported here: exc comes from requests, so it is loaded already; a run without an HTTP client (a libvirt-only
+    # inventory) does not load it for this module.
+    import requests
+
     if isinstance(exc, requests.exceptions.SSLError):
         return TLS
     if isinstance(exc, requests.exceptions.Timeout):

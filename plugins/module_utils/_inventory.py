@@ -13,7 +13,6 @@ the inventory from it (host names, variables, default groups, warnings); the plu
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import socket
 from collections import Counter, namedtuple
@@ -24,8 +23,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import INVALID_INPUT, MISSING_LIBRARY, HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import require_where, vm_filter_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import node_view
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_view
 
 FILTER_KEYS = ('name', 'status', 'tags')
 # Errors in the source file itself, not in a hypervisor or PureBoot: they fail the source even when not strict.
@@ -40,6 +38,8 @@ def validate_source_options(given, known):
     unknown = sorted(str(key) for key in given if key not in known)
     if not unknown:
         return
+    import difflib  # only to name the nearest option of a mistake: a source without one does not load it
+
     parts = []
     for key in unknown:
         nearest = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)

@@ -131,8 +131,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec, vm_filter_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import node_view
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_view
 
 
 def list_vms(driver, client, params):

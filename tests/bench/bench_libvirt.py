@@ -13,7 +13,8 @@ ansible-inventory process, repeated (median reported):
   community.libvirt.libvirt.
 
 Requests are the libvirt API calls the daemon served (one per RPC a client made; counted from libvirtd's own
-log: PrivateLibvirtd.rpc_calls, a connection's open and close included), wall time is the whole process. Each run is checked: the lifecycle leaves no
+log: PrivateLibvirtd.rpc_calls, a connection's open and close included), wall time is the whole process, CPU its
+user and system time with its children's. Each run is checked: the lifecycle leaves no
 domain and no volume behind, the inventory lists every domain. Prints a table and, with --docs, writes it
 into docs/performance.md between <!-- bench-libvirt:start --> and <!-- bench-libvirt:end -->.
 """
@@ -25,6 +26,7 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,8 +110,14 @@ def anchor_lifecycle(uri, host, template_disk):
     ]
 
 
+def children_cpu():
+    """CPU seconds (user and system) of this process's children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(argv, workdir, env, name):
-    """One ansible-* process; returns its wall time in seconds. Fails with its output when it fails."""
+    """One ansible-* process; returns its wall time in seconds and its output. Fails with its output when it fails."""
     started = time.monotonic()
     result = subprocess.run([str(arg) for arg in argv], env=env, cwd=str(workdir), capture_output=True, text=True, check=False, timeout=900)
     seconds = time.monotonic() - started
@@ -124,20 +132,23 @@ def measure(host, label, scenario, repeat, once, check):
     runs = []
     for index in range(repeat):
         mark = host.log_mark()
+        cpu = children_cpu()
         seconds, output = once(index)
+        cpu = children_cpu() - cpu
         calls = host.rpc_calls(mark)
         check(output)
-        runs.append({'seconds': seconds, 'calls': calls})
+        runs.append({'seconds': seconds, 'cpu': cpu, 'calls': calls})
     row = {
         'scenario': scenario,
         'collection': label,
         'seconds': round(statistics.median(r['seconds'] for r in runs), 2),
+        'cpu': round(statistics.median(r['cpu'] for r in runs), 2),
         'requests': int(statistics.median(len(r['calls']) for r in runs)),
         'runs': repeat,
         'top_calls': collections.Counter(runs[-1]['calls']).most_common(5),
     }
     print(
-        '  {scenario:<10} {collection:<38} {seconds:>7.2f} s {requests:>6} RPCs   top: {0}'.format(
+        '  {scenario:<10} {collection:<38} {seconds:>7.2f} s {cpu:>6.2f} s CPU {requests:>6} RPCs   top: {0}'.format(
             ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row
         ),
         flush=True,
@@ -202,13 +213,15 @@ def collection_version(anchors, namespace, name):
     return json.loads(manifest.read_text())['collection_info']['version']
 
 
-def table(rows, count, repeat, versions):
+def table(rows, count, repeat, versions, loads):
     import ansible.release  # pylint: disable=import-outside-toplevel
     import libvirt  # pylint: disable=import-outside-toplevel
 
     lines = [
         'Measured by `make bench-libvirt` on {0}: {1}, libvirtd {2} (libvirt-python {3}), ansible-core {4}, '
-        'Python {5}, {6} CPUs; median of {7} runs each. QEMU runs guests under TCG.'.format(
+        'Python {5}, {6} CPUs; median of {7} runs each. CPU: user and system time of the ansible-* process and its '
+        "children (forks, modules), which the machine's load moves far less than the wall time; load average "
+        '(1 minute) {8} at the start and {9} at the end. QEMU runs guests under TCG.'.format(
             date.today().isoformat(),
             versions,
             _version(libvirt.getVersion()),
@@ -217,16 +230,23 @@ def table(rows, count, repeat, versions):
             platform.python_version(),
             os.cpu_count(),
             repeat,
+            loads[0],
+            loads[1],
         ),
         '',
-        '| scenario | collection | wall time (s) | RPCs to libvirtd | most frequent RPCs |',
-        '|---|---|---:|---:|---|',
+        '| scenario | collection | wall time (s) | CPU (s) | RPCs to libvirtd | most frequent RPCs |',
+        '|---|---|---:|---:|---:|---|',
     ]
     for row in rows:
         scenario = 'lifecycle' if row['scenario'] == 'lifecycle' else 'inventory of {0} domains'.format(count)
         lines.append(
-            '| {0} | {1} | {2:.2f} | {3} | {4} |'.format(
-                scenario, row['collection'], row['seconds'], row['requests'], ', '.join('`{0}` x{1}'.format(name, calls) for name, calls in row['top_calls'])
+            '| {0} | {1} | {2:.2f} | {3:.2f} | {4} | {5} |'.format(
+                scenario,
+                row['collection'],
+                row['seconds'],
+                row['cpu'],
+                row['requests'],
+                ', '.join('`{0}` x{1}'.format(name, calls) for name, calls in row['top_calls']),
             )
         )
     return '\n'.join(lines)
@@ -257,12 +277,14 @@ def main():
     versions = 'community.libvirt {0}'.format(collection_version(args.anchors, 'community', 'libvirt'))
     workdir = pathlib.Path(tempfile.mkdtemp(prefix='pbh-bench-libvirt-'))
     env = environment(workdir, args.anchors)
+    loads = [os.getloadavg()[0]]
     try:
         rows = bench(workdir, env, args)
+        loads.append(os.getloadavg()[0])
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = table(rows, args.domains, args.repeat, versions)
+    text = table(rows, args.domains, args.repeat, versions, ['{0:.2f}'.format(load) for load in loads])
     print('\n' + text)
     if args.docs:
         write_doc(pathlib.Path(args.docs) / 'performance.md', text)

@@ -71,3 +71,38 @@ def test_a_module_of_one_type_imports_no_other_types_code_or_sdk(backend):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert_only_its_own_type(backend.kind, imported_modules(result.stderr))
+
+
+# What only a PureBoot server or a write needs: requests (and with it urllib3), the PureBoot client and the node
+# planning of pureboot_vm, and the libvirt code that makes, seeds or removes a VM.
+NOT_FOR_A_LIBVIRT_LISTING = (
+    'requests',
+    'urllib3',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._sha_crypt',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._disks',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660',
+    'ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy',
+)
+
+
+@pytest.mark.parametrize('backend', ['libvirt'], indirect=True)
+def test_a_libvirt_inventory_without_pureboot_imports_no_http_client_and_no_write_code(backend, pureboot_server, tmp_path):
+    """A libvirt source reads a local or SSH daemon: nothing of it needs an HTTP client, unless a PureBoot server is
+    configured (then requests is loaded, which shows the import log is read right)."""
+    config = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [backend.connection()]}
+    result = ansible_inventory(tmp_path, config, env={'PYTHONPROFILEIMPORTTIME': '1'})
+    listing(result)
+    modules = imported_modules(result.stderr)
+    assert TYPE_PACKAGE.format('libvirt') + '.driver' in modules, 'the import log does not show the libvirt driver: it was not read right'
+    assert [name for name in NOT_FOR_A_LIBVIRT_LISTING if name in modules] == []
+
+    config['pureboot'] = {'url': pureboot_server.url, 'api_key': pureboot_server.api_key, 'ca_file': pureboot_server.cafile}
+    result = ansible_inventory(tmp_path, config, env={'PYTHONPROFILEIMPORTTIME': '1'})
+    listing(result)
+    modules = imported_modules(result.stderr)
+    assert {'requests', TYPE_PACKAGE.format('pureboot') + '.client'} <= modules

@@ -20,7 +20,6 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import apply_to_record, check_blank_spec, check_boot_order, spec_subject, vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, ConflictError, InvalidInputError, NotFoundError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import is_seed_disk
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disks import (
     GIB,
     add_disk,
@@ -245,6 +244,9 @@ class LibvirtBlank:
 
     # ------------------------------------------------------------ removal
     def delete_vm(self, vm, timeout, wait=True):
+        # Imported here, not at the top: cloud-init's code is loaded only when a VM is removed or its seed is used.
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import is_seed_disk
+
         subject = vm_subject(vm)
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:

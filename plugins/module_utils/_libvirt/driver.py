@@ -60,7 +60,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.seed import LibvirtSeed
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.session import LibvirtSession
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.states import domain_status, guest_addresses
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.uri import check_uri, uri_transport
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import (
     describe_vm,
@@ -322,10 +321,17 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
             ),
         )
 
-    def _detailed(self, dom, state):
+    def _detailed(self, dom, state, autostart=None):
+        """The record of dom; autostart: its flag when already known (None: asked of the domain)."""
         _text, facts = self._definition(dom)
         addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not facts['template'] else []
-        return self._record(facts, state, addresses, self._hardware_fields(dom, facts))
+        return self._record(facts, state, addresses, self._hardware_fields(dom, facts, autostart=autostart))
+
+    def _autostarting(self):
+        """The UUIDs of the domains whose autostart flag is set, in one request for every domain (instead of one
+        virDomainGetAutostart per domain)."""
+        domains = self._read(lambda conn: conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_AUTOSTART))
+        return {dom.UUIDString().lower() for dom in domains}
 
     def facts(self):
         version = self.connect()['version']
@@ -348,9 +354,17 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         if status:
             wanted = [status] if isinstance(status, str) else list(status)
             candidates = [dom for dom in candidates if domain_status(*states.get(dom.UUIDString().lower(), (None, None))) in wanted]
+        if not candidates:
+            return []
         # Every record names the host: read its name once here, not by each worker at once before one has kept it.
         self._host_name()
-        return parallel_map(lambda dom: self._detailed(dom, states.get(dom.UUIDString().lower())), candidates, self.max_workers)
+        autostarting = self._autostarting()
+
+        def detailed(dom):
+            uuid = dom.UUIDString().lower()
+            return self._detailed(dom, states.get(uuid), uuid in autostarting)
+
+        return parallel_map(detailed, candidates, self.max_workers)
 
     def _list_vms(self, name=None, status=None, node=None, cluster=None, tags=None, include_templates=False):
         if node and node != self._host_name():
@@ -491,6 +505,9 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         subject = spec_subject(spec)
         self._check_node(spec.get('node'), subject)
         template_dom, template, template_xml = self._find_template(spec.get('template'), subject)
+        # Imported here: the template policy is needed only to create a VM, not to list them.
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
+
         template_xml = allowed_template_xml(self, template['name'], template_xml, subject)
         if self._read(lambda _conn: template_dom.isActive(), subject):
             raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(template['name']), subject)

@@ -8,25 +8,16 @@
 The seed is a small ISO 9660 image (label cidata) in a volume beside the VM's first disk, attached as a CD-ROM;
 it is read and written through libvirt's volume streams, so no access to the host's files is needed. What goes
 into it, and how it is read back into settings, is cloud_init.py's (pure functions); this file is the part that
-talks to libvirt."""
+talks to libvirt. Those pure parts (cloud_init.py, iso9660.py, _cloud_init.py) are imported by the methods that
+use them: every LibvirtDriver inherits this mixin, and a listing (the inventory) need not load them."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
-    SEED_MAX_BYTES,
-    attach_seed,
-    is_seed_disk,
-    nocloud_seed,
-    nocloud_settings,
-    seed_volume_name,
-)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import to_xml, volume_xml
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, iso9660, read_iso9660
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.sdk import libvirt
 
 
@@ -38,6 +29,8 @@ class LibvirtSeed:
 
     def _seed(self, vm, subject):
         """(domain, definition text, facts, the seed's disk or None) of the VM."""
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import is_seed_disk
+
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:
             raise self.error(NotFoundError, 'the VM is gone', subject)
@@ -48,6 +41,9 @@ class LibvirtSeed:
     def _seed_files(self, seed, subject):
         """The files of the seed volume, read through libvirt (no access to the host's files needed); {} when it is
         not a NoCloud image."""
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import SEED_MAX_BYTES
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import SEED_LABEL, read_iso9660
+
         try:
             volume = self._volume(seed, subject)
         except NotFoundError:
@@ -71,11 +67,24 @@ class LibvirtSeed:
         return found[1] if found and found[0] == SEED_LABEL else {}
 
     def read_cloud_init(self, vm):
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import nocloud_settings
+
         subject = vm_subject(vm)
         _dom, _text, _facts, seed = self._seed(vm, subject)
         return nocloud_settings(self._seed_files(seed, subject)) if seed else empty_settings()
 
     def write_cloud_init(self, vm, settings, change, timeout):
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import empty_settings
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.cloud_init import (
+            SEED_MAX_BYTES,
+            attach_seed,
+            nocloud_seed,
+            nocloud_settings,
+            seed_volume_name,
+        )
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.iso9660 import iso9660
+
         # Every call answers when it is done: there is no task to wait for.
         del timeout
         subject = vm_subject(vm)

@@ -39,7 +39,14 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.ins
     plan_install,
     predicted_node,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_subject, of_another_machine, vm_macs
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import (
+    NODE_VIEW_KEYS,
+    NodeIndex,
+    node_subject,
+    node_view,
+    of_another_machine,
+    vm_macs,
+)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
@@ -64,8 +71,6 @@ ON_ABSENT = ('retire', 'keep')
 # adopt: matching = a node of another machine on the VM's MAC is a conflict; always = it is taken over.
 ADOPT = ('matching', 'always')
 
-# What results, --diff and the inventory show of a node.
-NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id', 'workflow_id', 'tags', 'ip_address')
 # Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
 LINK_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
 UNFIXABLE_FIELDS = ('arch', 'boot_mode')
@@ -182,15 +187,6 @@ def desired_node(vm, node_options, client=None, mac=None):
     if options['tags'] is not None:
         desired['tags'] = _desired_tags(options['tags'], subject)
     return desired
-
-
-def node_view(node):
-    """The part of a node results, --diff and the inventory show; {} for no node."""
-    if not node:
-        return {}
-    view = {key: node.get(key) for key in NODE_VIEW_KEYS}
-    view['tags'] = list(view['tags'] or [])
-    return view
 
 
 def _same(key, have, want):

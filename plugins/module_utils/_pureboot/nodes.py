@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
+# What results, --diff and the inventory show of a node.
+NODE_VIEW_KEYS = ('id', 'mac_address', 'hostname', 'state', 'arch', 'boot_mode', 'system_uuid', 'group_id', 'workflow_id', 'tags', 'ip_address')
+
 
 def node_subject(node=None, mac=None, node_id=None):
     """How messages name a node: by its MAC when known, else by id."""
@@ -95,6 +98,15 @@ def vm_macs(vm):
         if mac and mac not in macs:
             macs.append(mac)
     return macs
+
+
+def node_view(node):
+    """The part of a node results, --diff and the inventory show; {} for no node."""
+    if not node:
+        return {}
+    view = {key: node.get(key) for key in NODE_VIEW_KEYS}
+    view['tags'] = list(view['tags'] or [])
+    return view
 
 
 def match_node(nodes, mac=None, system_uuid=None):

@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import AUTH, INVALID_INPUT, HypervisorError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._inventory import FILTER_KEYS, collect, inventory_hosts, validate_filters
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import NODE_VIEW_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NODE_VIEW_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import nic_record, vm_record
 
 MAC = '52:54:00:00:00:01'

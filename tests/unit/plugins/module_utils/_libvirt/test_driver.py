@@ -413,6 +413,17 @@ def test_the_lifecycle_on_the_test_driver(test_host):  # pylint: disable=redefin
         assert driver.get_vm(vm_id='not-a-uuid') is None
 
 
+def test_a_listing_reads_every_autostart_flag_at_once_and_gets_what_a_lookup_gets(test_host):  # pylint: disable=redefined-outer-name
+    with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
+        made = [driver.create_vm('auto-{0}'.format(n), {'template': 'tpl', 'clone_mode': 'linked'}, 10) for n in (1, 2)]
+        test_host.lookupByName('auto-2').setAutostart(1)
+        listed = driver.list_vms(name='auto-*')
+        assert [(vm['name'], vm['start_on_boot']) for vm in listed] == [('auto-1', False), ('auto-2', True)]
+        assert listed == [driver.get_vm(vm_id=vm['id']) for vm in made]
+        for vm in made:
+            driver.delete_vm(vm, 10)
+
+
 def test_a_kvm_template_runs_under_tcg_where_the_host_cannot_run_kvm():
     # libvirt's test driver has no domain capabilities, as a host without a usable /dev/kvm has no KVM in them.
     with driver_for({'type': 'libvirt', 'name': 'tst', 'api_url': 'test:///default'}) as driver:
