@@ -241,14 +241,16 @@ def test_a_source_that_can_list_nothing_fails_instead_of_giving_an_empty_invento
 
 
 def test_pureboot_failing_leaves_the_vms_without_node_data_unless_strict(pureboot_server):
-    wrong_key = PureBootClient(pureboot_server.url, api_key='pb_live_' + 'x' * 32, ca_file=pureboot_server.cafile)
-    # The hypervisor is skipped (nothing listens there), as before; PureBoot refuses the key.
-    data = collect([unreachable_proxmox()], pureboot_client=wrong_key)
-    assert [skipped['hypervisor'] for skipped in data['skipped']] == ['pve-lab']
-    assert data['nodes'] is None and data['pureboot_error'].startswith('pureboot (127.0.0.1): ')
-    assert 'authentication with the API key failed' in data['pureboot_error']
-    with pytest.raises(HypervisorError) as caught:
-        collect([unreachable_proxmox()], pureboot_client=wrong_key, strict_pureboot=True)
+    # A context, as the plugin uses the client: its connections are closed at the end (an open one is a
+    # ResourceWarning from the socket's finaliser on Python 3.13).
+    with PureBootClient(pureboot_server.url, api_key='pb_live_' + 'x' * 32, ca_file=pureboot_server.cafile) as wrong_key:
+        # The hypervisor is skipped (nothing listens there), as before; PureBoot refuses the key.
+        data = collect([unreachable_proxmox()], pureboot_client=wrong_key)
+        assert [skipped['hypervisor'] for skipped in data['skipped']] == ['pve-lab']
+        assert data['nodes'] is None and data['pureboot_error'].startswith('pureboot (127.0.0.1): ')
+        assert 'authentication with the API key failed' in data['pureboot_error']
+        with pytest.raises(HypervisorError) as caught:
+            collect([unreachable_proxmox()], pureboot_client=wrong_key, strict_pureboot=True)
     assert caught.value.category == AUTH
 
 
