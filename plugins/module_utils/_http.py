@@ -16,13 +16,6 @@ import time
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import PLAIN_HTTP_REASON, PLAIN_HTTP_SIGNS, TimeoutError_, TLSError, UnreachableError
 
-try:
-    import requests
-
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
-
 # Seconds per request, at most; far larger values overflow the socket layer's timeout.
 MAX_REQUEST_TIMEOUT = 3600
 # Answers of a busy or restarting proxy or server: the request was not carried out.
@@ -84,6 +77,10 @@ READS = RetryPolicy()
 
 def requests_failure(exc):
     """The kind of failure (TLS, TIMEOUT or DROPPED) behind an exception of requests."""
+    # Imported here, not above: an oVirt or libvirt task does not load requests (about 0.1 s a task); whoever has
+    # an exception of requests has loaded it already.
+    import requests
+
     if isinstance(exc, requests.exceptions.SSLError):
         return TLS
     if isinstance(exc, requests.exceptions.Timeout):

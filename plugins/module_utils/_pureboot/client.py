@@ -20,6 +20,8 @@ of its NICs: anyone on the provisioning network can register a node with any MAC
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import re
@@ -46,14 +48,10 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
-try:
-    import requests
-    import requests.adapters
-    import urllib3.connectionpool
-
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
+# requests is imported when a client is made, not with this file: a module's argument spec and the node rules
+# come from here, and a task without PureBoot on oVirt or libvirt then loads no requests (about 0.1 s a task).
+# find_spec looks for the package without importing it.
+HAS_REQUESTS = importlib.util.find_spec('requests') is not None
 
 API_PREFIX = '/api/v1'
 DEFAULT_LABEL = 'pureboot'
@@ -201,7 +199,12 @@ def valid_tag(tag):
 
 # ------------------------------------------------------------------------- the client
 
-if HAS_REQUESTS:
+
+@functools.cache
+def _unverified_https_adapter_class():
+    """_UnverifiedHTTPSAdapter, defined on first use (its bases are requests' and urllib3's)."""
+    import requests.adapters
+    import urllib3.connectionpool
 
     class _UnverifiedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
         """An HTTPS pool that does not warn on every request that the certificate was not verified.
@@ -234,6 +237,8 @@ if HAS_REQUESTS:
 
         def proxy_manager_for(self, proxy, **proxy_kwargs):
             return self._quiet(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+    return _UnverifiedHTTPSAdapter
 
 
 class PureBootClient:
@@ -285,6 +290,8 @@ class PureBootClient:
             raise MissingLibraryError(missing_required_lib('requests'), hypervisor=self.label)
         # Passed on every request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
         self.verify = (ca_file or True) if verify_ssl else False
+        import requests
+
         self._session = requests.Session()
         # When a read is asked again (_http.py: one policy for every client).
         self.retry = READS
@@ -295,7 +302,7 @@ class PureBootClient:
                 'instead'.format(self.label, url)
             )
             # Said once above: urllib3's own warning on every request would only bury the output.
-            self._session.mount('https://', _UnverifiedHTTPSAdapter())
+            self._session.mount('https://', _unverified_https_adapter_class()())
         self._login_lock = threading.Lock()
         self._token = None
         self._renew_at = 0.0
@@ -383,6 +390,8 @@ class PureBootClient:
         Retries reads on transient faults; a refused JWT logs in once more. Redirects are not followed: a POST
         would come back as a GET, and the credentials would go where the redirect says.
         """
+        from requests.exceptions import RequestException
+
         url = self.url + path
         attempt, renewed = 0, False
         while True:
@@ -396,7 +405,7 @@ class PureBootClient:
                 response = self._session.request(
                     method, url, params=params, json=body, headers=headers, verify=self.verify, timeout=self.timeout, allow_redirects=False
                 )
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 failure = requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
