@@ -14,7 +14,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, redact
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options, require_where
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import client_from_module
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import client_from_module
 
 
 def hypervisor_label(module):

@@ -28,18 +28,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TaskFailedError,
     TimeoutError_,
 )
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import check_install_options
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
-    await_vm_node,
-    check_group_choice,
-    desired_node,
-    ensure_vm_node,
-    node_options_with_defaults,
-    plan_node,
-    predict_install,
-    resolve_group_id,
-    retire_vm_node,
-)
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm
 
 PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode')
@@ -325,6 +313,9 @@ def ensure_vm_and_node(driver, client, params, check_mode):
     current = locate_vm(driver, params)
     if client is None:
         return ensure_vm(driver, params, check_mode, current)
+    # The node code only with PureBoot: a task without it neither loads nor compiles it (_pureboot/options.py).
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import await_vm_node, ensure_vm_node, retire_vm_node
+
     node_options = params.get('pureboot_node') or {}
     if params['state'] != 'absent':
         # PureBoot's preconditions (it answers, the login works, the group exists) before the VM is touched.
@@ -394,6 +385,14 @@ def checked_node_options(client, node_options, subject, vm_state='present'):
 
     PureBoot's GET /workflows is broken (docs/pureboot-server.md), so a workflow_id cannot be checked: it is stored as given.
     """
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import check_install_options
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
+        check_group_choice,
+        desired_node,
+        node_options_with_defaults,
+        resolve_group_id,
+    )
+
     options = node_options_with_defaults(node_options)
     check_install_options(options, vm_state, subject)
     if not options['register']:
@@ -410,6 +409,13 @@ def checked_node_options(client, node_options, subject, vm_state='present'):
 
 def preview_node(client, vm, node_options):
     """Check mode for a VM not made yet: the node PureBoot would get, its MAC unknown (the hypervisor assigns it)."""
+    from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import (
+        desired_node,
+        node_options_with_defaults,
+        plan_node,
+        predict_install,
+    )
+
     options = node_options_with_defaults(node_options)
     if not options['register'] or not vm['nics']:
         return dict(NO_NODE, changed=bool(options['register'] and vm['nics']))

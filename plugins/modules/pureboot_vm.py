@@ -701,8 +701,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._cloud_init import cloud_init_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link import pureboot_node_suboptions
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import pureboot_argument_spec, pureboot_node_suboptions
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import BOOT_DEVICES, CLONE_MODES, DISK_INTERFACES, FIRMWARES
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import STATES, ensure_vm_and_node
 

@@ -130,8 +130,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec, vm_filter_suboptions
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import pureboot_argument_spec
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_view
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import pureboot_argument_spec
 
 
 def list_vms(driver, client, params):
@@ -144,6 +143,9 @@ def list_vms(driver, client, params):
         include_templates=params['include_templates'],
     )
     if client is not None:
+        # The node code only with PureBoot (_pureboot/options.py says why).
+        from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, node_view
+
         # One listing of the nodes, matched locally: PureBoot has no MAC filter.
         nodes = NodeIndex(client.list_nodes())
         for vm in vms:

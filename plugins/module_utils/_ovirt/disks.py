@@ -86,10 +86,6 @@ def disk_records(attachments, domain_names):
     return records
 
 
-def domain_ids(attachments):
-    return [d.id for a in attachments or () if a.disk is not None for d in (a.disk.storage_domains or ())[:1]]
-
-
 def attachment_alias(attachment):
     """The name of an attached disk (its alias)."""
     disk = attachment.disk

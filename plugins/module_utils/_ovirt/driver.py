@@ -48,7 +48,6 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
     cpu_sockets,
     cpu_type,
     disk_records,
-    domain_ids,
     os_type_matches,
     os_type_value,
 )
@@ -80,6 +79,10 @@ VM_FOLLOW = 'nics,reported_devices,tags,disk_attachments.disk'
 # domains too, so that naming them needs no lookup of every one of the engine (four requests a module run).
 VM_FOLLOW_ONE = VM_FOLLOW + ',cluster,host,nics.vnic_profile,disk_attachments.disk.storage_domains'
 TEMPLATE_FOLLOW = 'nics,disk_attachments.disk'
+# The templates a VM is made from (a create, find_template): with their NICs' vNIC profiles and disks' storage
+# domains too, so that the record the new VM starts as names them without a lookup of every profile and domain
+# of the engine (two requests a create).
+TEMPLATE_FOLLOW_ONE = TEMPLATE_FOLLOW + ',nics.vnic_profile,disk_attachments.disk.storage_domains'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 
 # Engine VM status -> record status (docs/modules.md). Anything else is 'unknown'.
@@ -333,8 +336,9 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         """A template as a VM record (template: true), for listings that include templates; with cluster (a lookup
         entry), as a VM made from it in that cluster starts out (firmware 'cluster default' is that cluster's)."""
         clusters = self._lookup_ids('clusters', [_ref_id(template.cluster)])
-        profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in template.nics or ()])
-        domains = self._lookup_ids('storage_domains', domain_ids(template.disk_attachments))
+        # Named from the template itself when it was read with them followed (TEMPLATE_FOLLOW_ONE), else looked up.
+        profiles = self._profile_names(template.nics or ())
+        domains = self._domain_names(template.disk_attachments or ())
         cluster = cluster or clusters.get(_ref_id(template.cluster))
         nics = []
         for nic in sorted(template.nics or (), key=lambda n: _natural(n.name)):
@@ -459,10 +463,10 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             return self._vm_record(self._vm_by_id(found[0].id))
         return self._vm_record(found[0])
 
-    def _templates(self, dc_name=None):
-        """Every template (of one data center), with NICs and disks; Blank is left out."""
+    def _templates(self, dc_name=None, follow=TEMPLATE_FOLLOW):
+        """Every template (of one data center), with NICs and disks (follow); Blank is left out."""
         search = 'datacenter={0}'.format(_search_value(dc_name)) if dc_name and _search_value(dc_name) else None
-        templates = self._read(lambda system: system.templates_service().list(search=search, follow=TEMPLATE_FOLLOW))
+        templates = self._read(lambda system: system.templates_service().list(search=search, follow=follow))
         return [t for t in templates if t.id != BLANK_TEMPLATE_ID]
 
     def _latest_templates(self, templates):
@@ -484,8 +488,8 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         dc_name = cluster['dc_name'] if cluster else None
         if str(ref) in ('Blank', BLANK_TEMPLATE_ID):
             # Blank belongs to every data center: a VM with no disk, made for installing over the network.
-            return self._read(lambda system: system.templates_service().template_service(BLANK_TEMPLATE_ID).get(follow=TEMPLATE_FOLLOW), subject)
-        templates = self._templates(dc_name)
+            return self._read(lambda system: system.templates_service().template_service(BLANK_TEMPLATE_ID).get(follow=TEMPLATE_FOLLOW_ONE), subject)
+        templates = self._templates(dc_name, follow=TEMPLATE_FOLLOW_ONE)
         by_id = [t for t in templates if t.id == str(ref)]
         if by_id:
             return by_id[0]

@@ -3,7 +3,8 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The REST client of the PureBoot server (its behaviour: docs/modules.md, docs/drivers.md), and its `pureboot` option.
+"""The REST client of the PureBoot server (its behaviour: docs/modules.md, docs/drivers.md); its `pureboot` option is
+in options.py.
 
 It speaks the server's contract as it is, quirks included: Bearer-only auth (an API key, or a JWT
 from /auth/login renewed before it expires and once more when refused), success envelopes unwrapped,
@@ -20,6 +21,8 @@ of its NICs: anyone on the provisioning network can register a node with any MAC
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import re
@@ -30,7 +33,6 @@ from urllib.parse import quote, urlsplit
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError,
     AuthError,
@@ -44,27 +46,19 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import MAX_REQUEST_TIMEOUT, READS, TLS, is_loopback, requests_failure, transport_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import match_node, node_subject
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import DEFAULT_TIMEOUT, PUREBOOT_KEYS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import normalize_mac
 
-try:
-    import requests
-    import requests.adapters
-    import urllib3.connectionpool
-
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
+# requests is imported when a client is made, not with this file: the node link (link.py) reads names of this file,
+# and the inventory of a type other than Proxmox VE without PureBoot then loads no requests (about 0.1 s).
+# find_spec looks for the package without importing it.
+HAS_REQUESTS = importlib.util.find_spec('requests') is not None
 
 API_PREFIX = '/api/v1'
 DEFAULT_LABEL = 'pureboot'
-DEFAULT_TIMEOUT = 30
 # Log in again this long before the token runs out (at most a tenth of its lifetime).
 RENEW_MARGIN_SECONDS = 60
 
-# The `pureboot` option (docs/connections.md); its environment variables are in _env.py.
-PUREBOOT_KEYS = ('url', 'api_key', 'username', 'password', 'verify_ssl', 'ca_file', 'timeout', 'allow_insecure_http')
-
-NODE_ARCHES = ('x86_64', 'arm64', 'aarch64')
 # What POST /nodes takes, and the only fields PATCH /nodes/{id} changes (it ignores any other with a 200).
 # (API_*: what the server's API takes; the link's own subsets are _pureboot/link.py's LINK_NODE_*.)
 API_NODE_CREATE_FIELDS = ('mac_address', 'hostname', 'arch', 'boot_mode', 'group_id', 'vendor', 'model', 'serial_number', 'system_uuid', 'pi_model')
@@ -90,59 +84,6 @@ AUTH_REASONS = {
     'Invalid API key': 'the API key is invalid',
     'Invalid API key format': 'the API key is malformed (expected pb_live_...)',
 }
-
-
-# ------------------------------------------------------------------------- the `pureboot` option
-
-
-def pureboot_suboptions():
-    """The suboptions of `pureboot`, as AnsibleModule takes them.
-
-    No env_fallback: the environment's credentials go only to the server PUREBOOT_URL names, which needs the whole
-    dict (client_from_module applies _env.pureboot_with_env_fallbacks), not one suboption at a time.
-    """
-    return {
-        'url': dict(type='str'),
-        'api_key': dict(type='str', no_log=True),
-        'username': dict(type='str'),
-        'password': dict(type='str', no_log=True),
-        'verify_ssl': dict(type='bool', default=True),
-        'ca_file': dict(type='path'),
-        'timeout': dict(type='int', default=DEFAULT_TIMEOUT),
-        'allow_insecure_http': dict(type='bool', default=False),
-    }
-
-
-def pureboot_argument_spec():
-    """{'pureboot': ...} to merge into a module's argument spec.
-
-    apply_defaults gives a task with no `pureboot` at all a dict that the environment then fills (AWX credentials,
-    client_from_module); pureboot_requested() then tells whether PureBoot is configured.
-    """
-    return {'pureboot': dict(type='dict', apply_defaults=True, options=pureboot_suboptions())}
-
-
-def client_from_module(module):
-    """The PureBoot client for a module's `pureboot` option, or None when PureBoot is not configured.
-
-    What the client warns about (plain http, no TLS verification) is said once, through module.warn.
-    """
-    given = module.params.get('pureboot') or {}
-    options = pureboot_with_env_fallbacks(given)
-    for key in ('api_key', 'password'):
-        if options.get(key) and not given.get(key):
-            module.no_log_values.add(options[key])
-    if not pureboot_requested(options):
-        return None
-    client = PureBootClient.from_options(options)
-    for warning in client.warnings:
-        module.warn(warning)
-    return client
-
-
-def pureboot_requested(options):
-    """True when the `pureboot` dict says to use PureBoot: a URL or a credential is set (defaults alone are not)."""
-    return any((options or {}).get(key) for key in ('url', 'api_key', 'username', 'password'))
 
 
 # ------------------------------------------------------------------------- helpers
@@ -201,7 +142,12 @@ def valid_tag(tag):
 
 # ------------------------------------------------------------------------- the client
 
-if HAS_REQUESTS:
+
+@functools.cache
+def _unverified_https_adapter_class():
+    """_UnverifiedHTTPSAdapter, defined on first use (its bases are requests' and urllib3's)."""
+    import requests.adapters
+    import urllib3.connectionpool
 
     class _UnverifiedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
         """An HTTPS pool that does not warn on every request that the certificate was not verified.
@@ -234,6 +180,8 @@ if HAS_REQUESTS:
 
         def proxy_manager_for(self, proxy, **proxy_kwargs):
             return self._quiet(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+    return _UnverifiedHTTPSAdapter
 
 
 class PureBootClient:
@@ -285,6 +233,8 @@ class PureBootClient:
             raise MissingLibraryError(missing_required_lib('requests'), hypervisor=self.label)
         # Passed on every request: REQUESTS_CA_BUNDLE in the environment would override Session.verify.
         self.verify = (ca_file or True) if verify_ssl else False
+        import requests
+
         self._session = requests.Session()
         # When a read is asked again (_http.py: one policy for every client).
         self.retry = READS
@@ -295,7 +245,7 @@ class PureBootClient:
                 'instead'.format(self.label, url)
             )
             # Said once above: urllib3's own warning on every request would only bury the output.
-            self._session.mount('https://', _UnverifiedHTTPSAdapter())
+            self._session.mount('https://', _unverified_https_adapter_class()())
         self._login_lock = threading.Lock()
         self._token = None
         self._renew_at = 0.0
@@ -383,6 +333,8 @@ class PureBootClient:
         Retries reads on transient faults; a refused JWT logs in once more. Redirects are not followed: a POST
         would come back as a GET, and the credentials would go where the redirect says.
         """
+        from requests.exceptions import RequestException
+
         url = self.url + path
         attempt, renewed = 0, False
         while True:
@@ -396,7 +348,7 @@ class PureBootClient:
                 response = self._session.request(
                     method, url, params=params, json=body, headers=headers, verify=self.verify, timeout=self.timeout, allow_redirects=False
                 )
-            except requests.exceptions.RequestException as exc:
+            except RequestException as exc:
                 failure = requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
@@ -665,16 +617,4 @@ def registry_subject(name=None, hypervisor_id=None):
     return 'registry entry {0}'.format(hypervisor_id)
 
 
-__all__ = [
-    'API_NODE_PATCH_FIELDS',
-    'HAS_REQUESTS',
-    'NODE_ARCHES',
-    'PureBootClient',
-    'is_loopback',
-    'pureboot_argument_spec',
-    'pureboot_requested',
-    'pureboot_suboptions',
-    'registry_subject',
-    'valid_tag',
-    'validation_text',
-]
+__all__ = ['API_NODE_PATCH_FIELDS', 'HAS_REQUESTS', 'PureBootClient', 'is_loopback', 'registry_subject', 'valid_tag', 'validation_text']

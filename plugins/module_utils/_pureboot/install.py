@@ -30,10 +30,8 @@ from dataclasses import dataclass
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, TaskFailedError, TimeoutError_, plain_line
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import node_subject
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import WAIT_STATES
 
-# The install suboptions of pureboot_vm's `pureboot_node`, and their defaults.
-INSTALL_OPTION_DEFAULTS = {'install': False, 'reinstall': False, 'wait_for': None, 'wait_timeout': 3600, 'force_install': False}
-WAIT_STATES = ('installed', 'active')
 MAX_NODE_WAIT_TIMEOUT = 7 * 24 * 3600
 # PureBoot refuses install_failed -> pending once a node has used this many install attempts, unless forced.
 MAX_INSTALL_ATTEMPTS = 3
@@ -54,17 +52,6 @@ POLL_INTERVAL = 1.0
 MAX_POLL_INTERVAL = 10.0
 # The installer's error text comes through /api/v1/report, which needs no login: shown cut, on one line.
 ERROR_TEXT_LIMIT = 200
-
-
-def install_suboptions():
-    """The install suboptions of pureboot_node, as AnsibleModule takes them."""
-    return {
-        'install': dict(type='bool', default=False),
-        'reinstall': dict(type='bool', default=False),
-        'force_install': dict(type='bool', default=False),
-        'wait_for': dict(type='str', choices=list(WAIT_STATES)),
-        'wait_timeout': dict(type='int', default=3600),
-    }
 
 
 def check_install_options(options, vm_state, subject):

@@ -30,15 +30,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, HypervisorError, InvalidInputError, NotFoundError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import NODE_ARCHES, valid_tag
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import (
-    INSTALL_OPTION_DEFAULTS,
-    apply_install_plan,
-    await_node_state,
-    install_suboptions,
-    plan_install,
-    predicted_node,
-)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import valid_tag
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.install import apply_install_plan, await_node_state, plan_install, predicted_node
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import (
     NODE_VIEW_KEYS,
     NodeIndex,
@@ -47,29 +40,11 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nod
     of_another_machine,
     vm_macs,
 )
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import NODE_ARCHES, NODE_OPTION_DEFAULTS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import describe_vm, normalize_mac
 
 if TYPE_CHECKING:  # for Applied.plan only: the registry imports Applied from here
     from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.registry import RegistryPlan
-
-# The `pureboot_node` suboptions of pureboot_vm and their defaults (the install ones: _pureboot/install.py).
-NODE_OPTION_DEFAULTS = dict(
-    {
-        'register': True,
-        'hostname': None,
-        'group': None,
-        'group_id': None,
-        'workflow_id': None,
-        'tags': None,
-        'arch': 'x86_64',
-        'on_absent': 'retire',
-        'adopt': 'matching',
-    },
-    **INSTALL_OPTION_DEFAULTS,
-)
-ON_ABSENT = ('retire', 'keep')
-# adopt: matching = a node of another machine on the VM's MAC is a conflict; always = it is taken over.
-ADOPT = ('matching', 'always')
 
 # Fields of a node this collection keeps in line through PATCH, and those PATCH silently ignores.
 LINK_NODE_PATCH_FIELDS = ('hostname', 'workflow_id', 'group_id', 'system_uuid')
@@ -81,24 +56,6 @@ REVIVE_STATE = 'discovered'
 RETIRED = 'retired'
 REVIVE_COMMENT = 'revived by pureboot.hypervisors: its VM exists again'
 RETIRE_COMMENT = 'retired by pureboot.hypervisors: its VM was removed'
-
-
-def pureboot_node_suboptions():
-    """The suboptions of pureboot_vm's `pureboot_node`, as AnsibleModule takes them."""
-    return dict(
-        {
-            'register': dict(type='bool', default=True),
-            'hostname': dict(type='str'),
-            'group': dict(type='str'),
-            'group_id': dict(type='str'),
-            'workflow_id': dict(type='str'),
-            'tags': dict(type='list', elements='str'),
-            'arch': dict(type='str', default='x86_64', choices=list(NODE_ARCHES)),
-            'on_absent': dict(type='str', default='retire', choices=list(ON_ABSENT)),
-            'adopt': dict(type='str', default='matching', choices=list(ADOPT)),
-        },
-        **install_suboptions(),
-    )
 
 
 def node_options_with_defaults(node_options):

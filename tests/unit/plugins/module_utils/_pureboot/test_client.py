@@ -10,7 +10,6 @@ import warnings
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import pureboot_with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
     ApiError,
     AuthError,
@@ -24,13 +23,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import READS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot import client as _pureboot
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import (
-    PUREBOOT_KEYS,
-    PureBootClient,
-    pureboot_argument_spec,
-    pureboot_requested,
-    validation_text,
-)
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client import PureBootClient, validation_text
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.nodes import NodeIndex, match_node
 
 MAC = '52:54:00:ab:cd:ef'
@@ -569,23 +562,6 @@ def test_from_options_takes_the_module_dict(pureboot_server):
     assert client.label == 'pb-lab (127.0.0.1)'
     assert client.verify == pureboot_server.cafile and client.timeout == 10
     assert client.list_nodes() == []
-
-
-def test_argument_spec_and_environment_fallbacks():
-    spec = pureboot_argument_spec()['pureboot']
-    assert spec['type'] == 'dict'
-    suboptions = spec['options']
-    assert sorted(suboptions) == sorted(PUREBOOT_KEYS)
-    assert suboptions['allow_insecure_http'] == {'type': 'bool', 'default': False}
-    assert suboptions['api_key']['no_log'] is True and suboptions['password']['no_log'] is True
-    # No suboption falls back on its own: the environment's credentials need the whole dict (test_env.py).
-    assert not any('fallback' in option for option in suboptions.values())
-    environ = {'PUREBOOT_URL': 'https://pb', 'PUREBOOT_USERNAME': 'admin', 'PUREBOOT_PASSWORD': 'secret'}
-    completed = pureboot_with_env_fallbacks({'url': 'https://PB/', 'timeout': 5}, environ)
-    assert completed == {'url': 'https://PB/', 'timeout': 5, 'username': 'admin', 'password': 'secret'}
-    assert pureboot_with_env_fallbacks({'url': 'https://mine', 'timeout': 5}, environ) == {'url': 'https://mine', 'timeout': 5}
-    assert not pureboot_requested({'verify_ssl': True, 'timeout': 30, 'url': None})
-    assert pureboot_requested(completed)
 
 
 def test_a_missing_requests_library_fails_at_construction(monkeypatch):
