@@ -184,3 +184,18 @@ def test_a_forbidden_read_is_an_auth_error(pve):
     with pytest.raises(AuthError) as caught:
         driver.list_vms()
     assert 'permission denied' in str(caught.value) and caught.value.details == {'forbidden': True}
+
+
+def test_an_idle_connection_found_closed_is_replaced_without_a_retry(pve):
+    driver = pve.driver()
+    listing(driver)
+    idle = list(driver._reads._idle)
+    assert idle
+    for connection in idle:
+        # What the client sees of a server that closed a kept-alive connection: its socket reads as ready (EOF).
+        connection.sock.shutdown(socket.SHUT_RD)
+    pauses = []
+    driver.retry = RetryPolicy(sleep=pauses.append)
+    assert driver._read('cluster/resources')
+    assert pauses == [], 'a connection closed while idle costs a new connection, not a retried read'
+    assert all(connection.sock is None for connection in idle), 'the closed connections are let go'
