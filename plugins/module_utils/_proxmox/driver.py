@@ -66,6 +66,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import OS_WORDS, hardware_fields
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.reads import ReadFailure, Redirected
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
     agent_enabled,
     check_cpu_and_os,
@@ -113,6 +114,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         if connection.api_token_id and '!' not in connection.api_token_id:
             raise InvalidInputError("api_token_id must look like 'user@realm!tokenname'", hypervisor=self.label)
         self._api = None
+        self._reads = None
         self._login_lock = threading.Lock()
         self._version = None
         # The VM listing of this run, until the next write: a lookup right after another reuses it.
@@ -142,18 +144,34 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
             self._session()
 
     def close(self):
-        self._api = None
+        if self._reads is not None:
+            self._reads.close()
+        self._api = self._reads = None
 
     # --------------------------------------------------------------- requests
     def _call(self, method, path, subject=None, **params):
         """One API request: a new login on an expired ticket, and bounded retries for reads only."""
+        return self._request(method, path, subject, params)
+
+    def _read(self, path, subject=None):
+        """A plain GET of the VM listing (no query): sent by the session's ListingReads (reads.py) when it has one,
+        else like any other request. The same retries, renewed login and errors as _call."""
+        return self._request('GET', path, subject, {}, listing=True)
+
+    def _request(self, method, path, subject, params, listing=False):
         attempt, renewed = 0, False
         if method != 'GET':
             self._listing = None
         while True:
             attempt += 1
             api = self._session()
+            reads = self._reads if listing else None
             try:
+                if reads is not None:
+                    try:
+                        return reads.get(path)
+                    except Redirected:
+                        pass  # proxmoxer's request follows it, as requests does
                 return getattr(api(path), method.lower())(**params)
             except proxmoxer_core.ResourceException as exc:
                 # A 401 means the request was not carried out, so asking again after a new login is safe.
@@ -166,8 +184,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
                 raise self.translate_error(exc, subject, path=path)
             except FOREIGN_ANSWER_ERRORS:
                 raise self.not_this_api('{0} {1}: the answer holds no data'.format(method, path), subject)
-            except requests.exceptions.RequestException as exc:
-                failure = requests_failure(exc)
+            except (ReadFailure, requests.exceptions.RequestException) as exc:
+                failure = exc.failure if isinstance(exc, ReadFailure) else requests_failure(exc)
                 if method == 'GET' and self.retry.again(attempt, failure=failure):
                     continue
                 error = self.transport_error(failure, transport_reason(exc), subject)
@@ -184,7 +202,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         # Without type=vm the listing holds the nodes too: PVE lists every node there with the status GET /nodes
         # gives (pve-manager PVE/API2/Cluster.pm resources and PVE/API2/Nodes.pm index both take it from
         # PVE::API2Tools::extract_node_stats), so the node checks of the same run read no /nodes.
-        listing = self._call('GET', 'cluster/resources') or []
+        listing = self._read('cluster/resources') or []
         self._listed_nodes = [r for r in listing if r.get('type') == 'node']
         return [r for r in listing if r.get('type') == 'qemu']
 
@@ -214,7 +232,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
     def _config(self, node, vmid, subject=None):
         """The configuration as it will be once pending changes apply (PVE keeps a running VM's changes pending)."""
         config = {}
-        for item in self._call('GET', 'nodes/{0}/qemu/{1}/pending'.format(node, vmid), subject) or []:
+        for item in self._read('nodes/{0}/qemu/{1}/pending'.format(node, vmid), subject) or []:
             if item.get('delete'):
                 continue
             config[item['key']] = item.get('pending', item.get('value'))
@@ -224,7 +242,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
     def _guest_ips(self, node, vmid):
         """Addresses the guest agent reports; none when the agent does not answer (best effort)."""
         try:
-            answer = self._call('GET', 'nodes/{0}/qemu/{1}/agent/network-get-interfaces'.format(node, vmid)) or {}
+            answer = self._read('nodes/{0}/qemu/{1}/agent/network-get-interfaces'.format(node, vmid)) or {}
         except HypervisorError:
             return []
         ips = []
