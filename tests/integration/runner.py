@@ -44,6 +44,17 @@ def ansible_env(tmp_path, extra=None):
     return env
 
 
+def save_evidence(tmp_path, name, environment_variable, evidence):
+    """Write what a real-VM test saw (evidence) as JSON to tmp_path/name, to the file $environment_variable names
+    when it is set, and print it (pytest shows it with the test's output)."""
+    text = json.dumps(evidence, indent=1, sort_keys=True)
+    (tmp_path / name).write_text(text)
+    if os.environ.get(environment_variable):
+        with open(os.environ[environment_variable], 'w') as out:
+            out.write(text)
+    print(text)
+
+
 def write_vars(tmp_path, variables, name='vars.json'):
     path = tmp_path / name
     path.write_text(json.dumps(variables))

@@ -12,14 +12,13 @@ $PUREBOOT_PXE_EVIDENCE when that is set.
 """
 
 import json
-import os
 import subprocess
 from datetime import UTC, datetime
 
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, write_vars
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, save_evidence, write_vars
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.pxe import PxeLab
 
@@ -45,15 +44,6 @@ def run_in_namespace(host, tmp_path, plays):
 
 def parse_time(text):
     return datetime.fromisoformat(text.replace('Z', '+00:00'))
-
-
-def save_evidence(tmp_path, evidence):
-    text = json.dumps(evidence, indent=1, sort_keys=True)
-    (tmp_path / 'pxe-evidence.json').write_text(text)
-    if os.environ.get('PUREBOOT_PXE_EVIDENCE'):
-        with open(os.environ['PUREBOOT_PXE_EVIDENCE'], 'w') as out:
-            out.write(text)
-    print(text)
 
 
 def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path):
@@ -132,6 +122,8 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
 
     save_evidence(
         tmp_path,
+        'pxe-evidence.json',
+        'PUREBOOT_PXE_EVIDENCE',
         {
             'vm': {'name': VM_NAME, 'uuid': domain.UUIDString(), 'mac': mac, 'address': node['ip_address'], 'boot_order': boot_devices},
             'boot.ipxe': pxe_lab.boot_script,

@@ -20,14 +20,13 @@ $PUREBOOT_INSTALL_EVIDENCE when that is set.
 """
 
 import json
-import os
 import subprocess
 import time
 
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, save_evidence
 from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import MARKER
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import INITRD_PATH, INSTALL_SCRIPT, KERNEL_PATH, WORKFLOW, InstallLab
@@ -49,15 +48,6 @@ def install_lab(libvirt_host, tiny_installer):
 
 def boots_of(double, mac):
     return [entry for entry in double.requests if entry['path'] == BOOT_PATH and entry['query'].get('mac', '').lower() == mac]
-
-
-def save_evidence(tmp_path, evidence):
-    text = json.dumps(evidence, indent=1, sort_keys=True)
-    (tmp_path / 'install-evidence.json').write_text(text)
-    if os.environ.get('PUREBOOT_INSTALL_EVIDENCE'):
-        with open(os.environ['PUREBOOT_INSTALL_EVIDENCE'], 'w') as out:
-            out.write(text)
-    print(text)
 
 
 def install_task(lab):
@@ -162,6 +152,8 @@ def test_pureboot_vm_installs_a_blank_vm_and_waits_until_installed(install_lab, 
 
     save_evidence(
         tmp_path,
+        'install-evidence.json',
+        'PUREBOOT_INSTALL_EVIDENCE',
         {
             'vm': {'name': VM_NAME, 'mac': mac, 'disk': install_lab.disk_path(domain)},
             'first_run': {'pureboot_node': node, 'pureboot_wait': wait, 'seconds': round(first_seconds, 1)},
