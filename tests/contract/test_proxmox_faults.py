@@ -192,12 +192,18 @@ def module_params(state, **more):
     return dict({'state': state, 'force': False, 'wait': True, 'wait_timeout': 60}, **more)
 
 
+def looked_up_before_another_client(pve, ours, name, action):
+    """The record ours looked up of VM name, which another client then changes with a power action."""
+    looked_up = ours.get_vm(name=name)
+    other = pve.driver()
+    other.power(other.get_vm(name=name), action, timeout=60)
+    return looked_up
+
+
 def test_a_start_sent_on_a_stale_status_ends_unchanged_when_the_vm_runs(pve, driver):
     clone(pve, driver, 'stale-start')
-    looked_up = driver.get_vm(name='stale-start')
+    looked_up = looked_up_before_another_client(pve, driver, 'stale-start', 'start')
     assert looked_up['status'] == 'stopped'
-    other = pve.driver()
-    other.power(other.get_vm(name='stale-start'), 'start', timeout=60)
     vm, changed = ensure_power(driver, looked_up, module_params('running'), check_mode=False)
     assert (vm['status'], changed) == ('running', False)
     starts = [p for m, p, _b in pve.pve.requests if m == 'POST' and p.endswith('/status/start')]
@@ -206,9 +212,7 @@ def test_a_start_sent_on_a_stale_status_ends_unchanged_when_the_vm_runs(pve, dri
 
 def test_a_removal_sent_on_a_stale_status_shuts_the_vm_down_first(pve, driver):
     clone(pve, driver, 'stale-remove')
-    looked_up = driver.get_vm(name='stale-remove')
-    other = pve.driver()
-    other.power(other.get_vm(name='stale-remove'), 'start', timeout=60)
+    looked_up = looked_up_before_another_client(pve, driver, 'stale-remove', 'start')
     result = ensure_absent(driver, looked_up, module_params('absent'), check_mode=False)
     assert result['changed'] and pve.driver().get_vm(name='stale-remove') is None
     assert any(m == 'POST' and p.endswith('/status/shutdown') for m, p, _b in pve.pve.requests)
@@ -218,10 +222,8 @@ def test_nothing_to_do_is_decided_on_a_fresh_status(pve, driver):
     vm = clone(pve, driver, 'stale-noop')
     driver.power(vm, 'start', timeout=60)
     ours = pve.driver()
-    looked_up = ours.get_vm(name='stale-noop')
+    looked_up = looked_up_before_another_client(pve, ours, 'stale-noop', 'stop')
     assert looked_up['status'] == 'running'
-    other = pve.driver()
-    other.power(other.get_vm(name='stale-noop'), 'stop', timeout=60)
     # The listing said running: state running is not taken as done on its word.
     vm, changed = ensure_power(ours, looked_up, module_params('running'), check_mode=False)
     assert (vm['status'], changed) == ('running', True)
