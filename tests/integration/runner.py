@@ -16,6 +16,8 @@ import yaml
 COLLECTION = pathlib.Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = COLLECTION.parents[2]
 TARGETS = COLLECTION / 'tests' / 'integration' / 'targets'
+# The tests' own actions (write_file: a play's results into a file on the controller, without running a module).
+TEST_ACTIONS = COLLECTION / 'tests' / 'integration' / 'action_plugins'
 BIN = pathlib.Path(sys.executable).parent
 
 
@@ -29,6 +31,7 @@ def ansible_env(tmp_path, extra=None):
         {
             'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
             'ANSIBLE_ROLES_PATH': str(TARGETS),
+            'ANSIBLE_ACTION_PLUGINS': str(TEST_ACTIONS),
             'ANSIBLE_CONFIG': str(tmp_path / 'no-ansible.cfg'),
             'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
             'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
@@ -61,17 +64,32 @@ def write_vars(tmp_path, variables, name='vars.json'):
     return path
 
 
-def role_play(role, tasks_from='main', check=False):
-    """A play on localhost running one target's task file."""
-    return [
-        {
-            'name': '{0} ({1})'.format(role, tasks_from),
-            'hosts': 'localhost',
-            'gather_facts': False,
-            'check_mode': check,
-            'tasks': [{'ansible.builtin.include_role': {'name': role, 'tasks_from': tasks_from}}],
-        }
-    ]
+# What the lifecycle target (module_pureboot_vm) registers, in its order: a test keeps them with role_play(keep=...).
+LIFECYCLE_RESULTS = (
+    'create_1',
+    'create_2',
+    'reconfigure_1',
+    'reconfigure_2',
+    'pxe',
+    'start_1',
+    'start_2',
+    'restart',
+    'stop_1',
+    'stop_2',
+    'remove_1',
+    'remove_2',
+)
+
+
+def role_play(role, tasks_from='main', check=False, keep=()):
+    """A play on localhost running one target's task file; then, when keep names some of the results it registered,
+    those as one JSON object {name: result} in the file the variable results_file names (read_results reads it)."""
+    tasks = [{'ansible.builtin.include_role': {'name': role, 'tasks_from': tasks_from}}]
+    if keep:
+        content = "{{ dict(names | zip(query('vars', *names))) | to_json }}"
+        write = {'content': content, 'dest': '{{ results_file }}'}
+        tasks.append({'name': 'keep the results', 'write_file': write, 'vars': {'names': list(keep)}, 'check_mode': False})
+    return [{'name': '{0} ({1})'.format(role, tasks_from), 'hosts': 'localhost', 'gather_facts': False, 'check_mode': check, 'tasks': tasks}]
 
 
 def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playbook.yml', timeout=600):

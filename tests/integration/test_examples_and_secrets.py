@@ -202,10 +202,9 @@ SECRETS_PLAY = """
           - no_ca is failed and no_ca.error_category == 'tls'
 
     - name: Dump every result where the test can read it
-      ansible.builtin.copy:
+      write_file:
         content: "{{ [by_password, by_token, wrong, wrong_token, health, no_ca] | to_nice_json }}"
         dest: results.json
-        mode: '0600'
 """ % {'token_id': TOKEN_ID, 'wrong': WRONG_PASSWORD}
 
 

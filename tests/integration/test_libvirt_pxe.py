@@ -60,7 +60,7 @@ def test_vm_created_by_the_collection_pxe_boots_into_pureboot(pxe_lab, tmp_path)
         },
         'register': 'created',
     }
-    dump = {'ansible.builtin.copy': {'content': '{{ created | to_json }}', 'dest': str(tmp_path / 'results.json'), 'mode': '0600'}}
+    dump = {'write_file': {'content': '{{ created | to_json }}', 'dest': str(tmp_path / 'results.json')}}
     started = datetime.now(UTC).replace(microsecond=0)
     assert_ok(run_in_namespace(host, tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}]))
     created = json.loads((tmp_path / 'results.json').read_text())

@@ -26,7 +26,7 @@ def outcomes(tmp_path, tasks):
                 'ansible.builtin.set_fact': {'outcomes': "{{ (outcomes | default({})) | combine({'" + name + "': 'failed' if outcome is failed else 'ok'}) }}"},
             }
         )
-    plays.append({'ansible.builtin.copy': {'dest': str(tmp_path / 'results.json'), 'mode': '0600', 'content': '{{ outcomes | to_json }}'}})
+    plays.append({'write_file': {'dest': str(tmp_path / 'results.json'), 'content': '{{ outcomes | to_json }}'}})
     assert_ok(run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}]))
     return read_results(tmp_path)
 

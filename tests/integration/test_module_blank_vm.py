@@ -22,7 +22,7 @@ def play(steps):
         tasks.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name, 'check_mode': check, 'ignore_errors': True})
     tasks.append({'name': 'info', 'pureboot.hypervisors.pureboot_vm_info': {'hypervisor': '{{ hv }}', 'name': 'blank-ci'}, 'register': 'info'})
     registered = ', '.join([name for name, _options, _check in steps] + ['info'])
-    tasks.append({'name': 'results', 'ansible.builtin.copy': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
+    tasks.append({'name': 'results', 'write_file': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
     return [{'name': 'blank', 'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]
 
 

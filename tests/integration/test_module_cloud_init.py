@@ -38,7 +38,7 @@ def play(tasks):
         module = dict({'hypervisor': '{{ hv }}', 'name': 'ci-vm', 'template': '{{ template }}'}, **options)
         steps.append({'name': name, 'pureboot.hypervisors.pureboot_vm': module, 'register': name, 'check_mode': check})
     registered = ', '.join(name for name, _options, _check in tasks)
-    steps.append({'name': 'results', 'ansible.builtin.copy': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
+    steps.append({'name': 'results', 'write_file': {'dest': '{{ results_file }}', 'content': '{{ [' + registered + '] | to_json }}'}})
     return [{'name': 'cloud_init', 'hosts': 'localhost', 'gather_facts': False, 'tasks': steps}]
 
 

@@ -4,13 +4,13 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, read_results, role_play, run_playbook
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import LIFECYCLE_RESULTS, assert_ok, read_results, role_play, run_playbook
 
 
 @pytest.mark.smoke
 @pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
 def test_lifecycle_every_task_twice(backend, tmp_path):
-    result = run_playbook(tmp_path, role_play('module_pureboot_vm'), target_vars(backend, tmp_path), args=['--diff'])
+    result = run_playbook(tmp_path, role_play('module_pureboot_vm', keep=LIFECYCLE_RESULTS), target_vars(backend, tmp_path), args=['--diff'])
     assert_ok(result)
     results = read_results(tmp_path)
     assert sorted(name for name, r in results.items() if r['changed']) == sorted(['create_1', 'reconfigure_1', 'start_1', 'restart', 'stop_1', 'remove_1'])

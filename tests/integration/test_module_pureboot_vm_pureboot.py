@@ -37,7 +37,7 @@ def vm_play(backend, double, pb, name='itest-pb', **options):
         ),
         'register': 'out',
     }
-    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': 'results.json', 'mode': '0600'}}
+    dump = {'write_file': {'content': '{{ out | to_json }}', 'dest': 'results.json'}}
     return [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [dict(task, ignore_errors=True), dump]}]
 
 
@@ -45,8 +45,9 @@ def vm_play(backend, double, pb, name='itest-pb', **options):
 def test_node_lifecycle(backend, pureboot_server, tmp_path):
     group = pureboot_server.add_group('lab-web')
     variables = target_vars(backend, tmp_path, pb=api_key_login(pureboot_server), group='lab-web')
-    assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_pureboot'), variables, args=['--diff']))
-    ids = read_results(tmp_path)
+    assert_ok(run_playbook(tmp_path, role_play('module_pureboot_vm_pureboot', keep=['register_1']), variables, args=['--diff']))
+    registered = read_results(tmp_path)['register_1']
+    ids = {'node_id': registered['pureboot_node']['id'], 'mac': registered['vm']['nics'][0]['mac']}
     writes = node_writes(pureboot_server)
     # Registration, then nothing on the re-run, then only the changed fields, retire, and the revival.
     assert [(m, p) for m, p, _body in writes] == [
@@ -134,7 +135,7 @@ def test_hypervisor_registry_sync(backend, pureboot_server, tmp_path):
                 'gather_facts': False,
                 'tasks': [
                     {'pureboot.hypervisors.pureboot_hypervisor': dict({'hypervisor': connection, 'pureboot': pb}, **options), 'register': 'out'},
-                    {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': 'results.json', 'mode': '0600'}},
+                    {'write_file': {'content': '{{ out | to_json }}', 'dest': 'results.json'}},
                 ],
             }
         ]

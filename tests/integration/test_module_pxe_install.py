@@ -73,7 +73,7 @@ def install_task(lab):
 def run_play(lab, tmp_path, name):
     """The install task through ansible-playbook inside the daemon's network namespace; (result, seconds)."""
     results = tmp_path / (name + '.json')
-    dump = {'ansible.builtin.copy': {'content': '{{ installed_vm | to_json }}', 'dest': str(results), 'mode': '0600'}}
+    dump = {'write_file': {'content': '{{ installed_vm | to_json }}', 'dest': str(results)}}
     playbook = tmp_path / (name + '.yml')
     playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [install_task(lab), dump]}], sort_keys=False))
     started = time.monotonic()

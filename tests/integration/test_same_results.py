@@ -13,7 +13,7 @@ import json
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
 from ansible_collections.pureboot.hypervisors.tests.integration.conftest import target_vars
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, read_results, role_play, run_playbook
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import LIFECYCLE_RESULTS, assert_ok, read_results, role_play, run_playbook
 
 # Keys of records (and of --diff views) whose values each hypervisor decides for itself.
 OWN_VALUES = {'id': '<id>', 'uuid': '<uuid>', 'hypervisor': '<hypervisor>', 'hypervisor_type': '<type>', 'os_type': '<os type>'}
@@ -58,7 +58,7 @@ def normalised(value):
 
 def lifecycle_results(backend, tmp_path):
     tmp_path.mkdir()
-    result = run_playbook(tmp_path, role_play('module_pureboot_vm'), target_vars(backend, tmp_path), args=['--diff'])
+    result = run_playbook(tmp_path, role_play('module_pureboot_vm', keep=LIFECYCLE_RESULTS), target_vars(backend, tmp_path), args=['--diff'])
     assert_ok(result)
     return read_results(tmp_path)
 

@@ -301,7 +301,7 @@ def play_reading(tmp_path, inventory_path, host, expressions, env=None):
     tasks = [
         {
             'name': 'read the host variables',
-            'ansible.builtin.copy': {'dest': str(out), 'mode': '0600', 'content': '{{ values | to_json }}'},
+            'write_file': {'dest': str(out), 'content': '{{ values | to_json }}'},
             'vars': {'values': {name: "{{{{ hostvars['{0}'].{1} }}}}".format(host, expression) for name, expression in expressions.items()}},
         }
     ]
@@ -506,9 +506,8 @@ def test_a_vm_named_localhost_the_controller_or_a_static_host_never_becomes_that
             'gather_facts': False,
             'tasks': [
                 {
-                    'ansible.builtin.copy': {
+                    'write_file': {
                         'dest': str(out),
-                        'mode': '0600',
                         'content': "{{ {'vm': pureboot_vm is defined, 'connection': ansible_connection | default(''), "
                         "'address': ansible_host | default('')} | to_json }}",
                     }

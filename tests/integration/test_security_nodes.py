@@ -41,7 +41,7 @@ def run_vm_task(tmp_path, pve, server, name, state='present', **options):
         'register': 'out',
         'ignore_errors': True,
     }
-    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'), 'mode': '0600'}}
+    dump = {'write_file': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json')}}
     run = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}])
     assert (tmp_path / 'out.json').exists(), run.stdout[-4000:]
     return json.loads((tmp_path / 'out.json').read_text()), run

@@ -27,7 +27,7 @@ def test_a_template_with_host_access_is_refused_in_check_mode_and_for_real(backe
         'register': 'out',
         'ignore_errors': True,
     }
-    dump = {'ansible.builtin.copy': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json'), 'mode': '0600'}, 'check_mode': False}
+    dump = {'write_file': {'content': '{{ out | to_json }}', 'dest': str(tmp_path / 'out.json')}, 'check_mode': False}
     for args in (['--check'], []):
         run = run_playbook(tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [task, dump]}], args=args)
         result = json.loads((tmp_path / 'out.json').read_text())

@@ -191,7 +191,7 @@ def test_a_playbook_shows_the_same_message(backend, pureboot_server, tmp_path):
         args = case.apply(base_args(module, backend, pureboot_server, 'same-{0:02d}'.format(index)))
         tasks.append({'name': case.case_id(backend.kind), 'pureboot.hypervisors.' + module: args, 'register': 'case_{0}'.format(index), 'ignore_errors': True})
     dump = '{{ [' + ', '.join('case_{0}'.format(i) for i in range(len(sample))) + '] | to_json }}'
-    tasks.append({'ansible.builtin.copy': {'content': dump, 'dest': str(tmp_path / 'played.json'), 'mode': '0600'}})
+    tasks.append({'write_file': {'content': dump, 'dest': str(tmp_path / 'played.json')}})
     result = run_playbook(tmp_path, yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}]), env=STABLE_HASHES)
     assert_ok(result)
     played = yaml.safe_load((tmp_path / 'played.json').read_text())
