@@ -140,7 +140,6 @@ def test_proxmox_user_data_as_a_snippet(backend, tmp_path):
     assert "is not on node 'pve1'; PVE's API cannot upload snippets" in result.stdout
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize('backend', ['proxmox'], indirect=True)
 @case('proxmox-snippet-checked')
 def test_proxmox_a_snippet_of_another_size_is_not_the_document(backend, tmp_path):
@@ -197,7 +196,6 @@ def test_ovirt_initialization_reaches_the_engine_and_the_first_boot(backend, tmp
     assert vm.obj.initialization.dns_search == 'other.example.com'
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize('backend', ['libvirt'], indirect=True)
 @case('user-data-and-seed-secrets')
 def test_libvirt_nocloud_seed_volume_attached_and_readable(backend, tmp_path):

@@ -16,7 +16,6 @@ from ansible_collections.pureboot.hypervisors.tests.integration.runner import ru
 from ansible_collections.pureboot.hypervisors.tests.integration.test_security import case
 
 
-@pytest.mark.smoke
 @pytest.mark.parametrize('backend', [LibvirtBackend.kind], indirect=True)
 @case('libvirt-template-allow-list')
 def test_a_template_with_host_access_is_refused_in_check_mode_and_for_real(backend, tmp_path):
