@@ -9,22 +9,17 @@ files the child's output goes to); one JSON line back per job ({"rc": exit code}
 import importlib
 import json
 import os
+import pkgutil
 import runpy
 import sys
 import traceback
 
 MODULE_PACKAGE = 'ansible_collections.pureboot.hypervisors.plugins.modules.'
-# What the modules import (not the modules themselves: run_module would warn that they are already loaded).
-PRELOAD = (
-    'ansible.module_utils.basic',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._module',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._options',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._hypervisor_state',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.link',
-    'ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.client',
-)
+MODULE_UTILS = 'ansible_collections.pureboot.hypervisors.plugins.module_utils'
+# What the modules import (not the modules themselves: run_module would warn that they are already loaded): every
+# module_util, each type's driver among them, and the SDKs the drivers import when they first connect
+# (module_utils/_sdk.py), which would otherwise be imported anew in every child.
+PRELOAD = ('ansible.module_utils.basic', 'requests', 'proxmoxer.core', 'proxmoxer.backends.https', 'ovirtsdk4', 'ovirtsdk4.types', 'libvirt')
 
 
 def child(job):
@@ -52,8 +47,14 @@ def child(job):
     os._exit(code)  # pylint: disable=protected-access
 
 
+def preloaded():
+    """PRELOAD, then every module under module_utils."""
+    package = importlib.import_module(MODULE_UTILS)
+    return list(PRELOAD) + [info.name for info in pkgutil.walk_packages(package.__path__, MODULE_UTILS + '.')]
+
+
 def main():
-    for name in PRELOAD:
+    for name in preloaded():
         try:
             importlib.import_module(name)
         except ImportError:
