@@ -15,10 +15,11 @@ COLLECTION  := $(BUILD_ROOT)/$(COLLECTION_DIR)
 STATIC_ROOT := $(CURDIR)/.build-static
 STATIC_COLLECTION := $(STATIC_ROOT)/$(COLLECTION_DIR)
 PYTEST_ARGS ?= tests
-# The virtualenvs of the tools (nox, the docs tools, the matrix cells, ansible-test's sanity virtualenvs) are kept on
-# this machine between clones, under TOOL_CACHE, each in a folder named after a hash of the pins it installs and of
-# the Python: changed pins make a new folder, so a kept virtualenv holds what its pins say (nox and ansible-test
-# also check theirs on every run). `make test TOOL_CACHE=` keeps them in the clone's .venv instead, made anew.
+# The virtualenvs of the tests and of the tools (bindep, nox, the docs tools, the matrix cells, ansible-test's sanity
+# virtualenvs) are kept on this machine between clones, under TOOL_CACHE, each in a folder named after a hash of the
+# pins it installs and of the Python: changed pins make a new folder, so a kept virtualenv holds what its pins say
+# (nox and ansible-test also check theirs on every run). `make test TOOL_CACHE=` keeps them in the clone's .venv
+# instead, made anew.
 TOOL_CACHE  ?= $(HOME)/.cache/pureboot-hypervisors
 TOOLS       := $(if $(TOOL_CACHE),$(TOOL_CACHE),$(CURDIR)/$(VENV))
 PYTHON_ID   := $(shell $(PYTHON) -c 'import sys; print(sys.version)' 2>/dev/null)
@@ -33,11 +34,29 @@ BENCH_ARGS          ?= --sizes 100,1000,5000 --breakdown --many 10000:10
 
 venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 
-$(VENV)/.installed: tests/requirements.txt requirements.txt | libvirt-deps
+# The test virtualenv, .venv. With TOOL_CACHE it is kept there as well, in venv-<hash of its pins and the Python>,
+# and .venv is a link to it: making it takes about 50 s of CPU before anything else of make test can start, and a
+# clean clone with the same pins needs none of it. Changed pins make a new folder (a link to the old one is dropped
+# when make reads this file). Without TOOL_CACHE, or where .venv is already a folder of the clone's own (made with
+# `TOOL_CACHE=`, or before the test virtualenv was kept; `make clean` removes it), .venv is that folder.
+VENV_PINS   := tests/requirements.txt requirements.txt
+VENV_OWN    := $(if $(TOOL_CACHE),$(shell [ -d $(VENV) ] && [ ! -L $(VENV) ] && echo yes),yes)
+ifeq ($(VENV_OWN),yes)
+$(VENV)/.installed: $(VENV_PINS) | libvirt-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
 	touch $@
+else
+VENV_HOME   := $(TOOL_CACHE)/venv-$(call pins-key,$(VENV_PINS))
+$(shell [ -L $(VENV) ] && [ "$$(readlink $(VENV))" != "$(VENV_HOME)" ] && rm -f $(VENV))
+
+$(VENV)/.installed: | libvirt-deps
+	test -f $(VENV_HOME)/.installed || { rm -rf $(VENV_HOME) && $(PYTHON) -m venv $(VENV_HOME) && \
+	  $(VENV_HOME)/bin/python -m pip install --quiet --upgrade pip && \
+	  $(VENV_HOME)/bin/python -m pip install --quiet -r tests/requirements.txt && touch $(VENV_HOME)/.installed; }
+	ln -sfn $(VENV_HOME) $(VENV)
+endif
 
 # The fidelity test runs the unmodified ovirt.ovirt collection against our oVirt simulator, and make bench
 # compares our inventory plugin with ovirt.ovirt's and community.proxmox's. The newest `ansible` release, 14.5.0,
@@ -64,7 +83,7 @@ $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt: $(VENV)/.installed
 # builds against, so checked before the virtualenv is filled, with a bindep of its own. As root with apt (as on CI)
 # the missing ones are installed; otherwise make stops with one line naming them.
 .PHONY: libvirt-deps
-BINDEP_VENV := $(VENV)/bindep
+BINDEP_VENV := $(TOOLS)/bindep-2.14.0-$(call pins-key,/dev/null)
 
 $(BINDEP_VENV)/.installed:
 	$(PYTHON) -m venv $(BINDEP_VENV)
