@@ -84,16 +84,16 @@ class ModuleRunner:
     are servers. test_bad_input checks on a sample that a playbook shows exactly the same messages.
     """
 
-    def __init__(self, tmp_path, servers=3, env=None):
+    def __init__(self, tmp_path, servers=3, env=None, sdks=False):
+        """servers fork servers; with sdks they import the hypervisor SDKs up front too (zygote.py --sdks)."""
         self.tmp_path = tmp_path
         environment = ansible_env(tmp_path, dict(STABLE_HASHES, **(env or {})))
         environment['PYTHONPATH'] = str(COLLECTIONS_PATH)
         self._idle = queue.Queue()
         self._processes = []
         for _index in range(servers):
-            process = subprocess.Popen(
-                [sys.executable, '-m', ZYGOTE], env=environment, cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-            )
+            command = [sys.executable, '-m', ZYGOTE] + (['--sdks'] if sdks else [])
+            process = subprocess.Popen(command, env=environment, cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
             self._processes.append(process)
             self._idle.put(process)
 

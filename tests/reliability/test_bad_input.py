@@ -111,7 +111,8 @@ def test_every_option_answers_bad_input_with_one_clear_line(backend, module, pur
     pureboot_server.add_group('lab-web')
     secrets = list(backend.secrets) + [pureboot_server.password, pureboot_server.api_key]
 
-    with ModuleRunner(tmp_path, WORKERS) as runner:
+    # Every case is a module run of this type: import its SDK once, not in every child.
+    with ModuleRunner(tmp_path, WORKERS, sdks=True) as runner:
 
         def run(numbered):
             index, case = numbered

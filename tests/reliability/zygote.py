@@ -1,4 +1,4 @@
-"""A fork server for running modules: import Ansible, the collection's module_utils and the SDKs once, then
+"""A fork server for running modules: import Ansible, the collection's module_utils (and the SDKs) once, then
 run each module in a fresh forked child, exactly as `python -m <module> <args file>` would (its own process,
 its own stdout and stderr, its exit code), without paying for the interpreter and the imports every time.
 
@@ -16,10 +16,12 @@ import traceback
 
 MODULE_PACKAGE = 'ansible_collections.pureboot.hypervisors.plugins.modules.'
 MODULE_UTILS = 'ansible_collections.pureboot.hypervisors.plugins.module_utils'
-# What the modules import (not the modules themselves: run_module would warn that they are already loaded): every
-# module_util, each type's driver among them, and the SDKs the drivers import when they first connect
-# (module_utils/_sdk.py), which would otherwise be imported anew in every child.
-PRELOAD = ('ansible.module_utils.basic', 'requests', 'proxmoxer.core', 'proxmoxer.backends.https', 'ovirtsdk4', 'ovirtsdk4.types', 'libvirt')
+# What the modules import (not the modules themselves: run_module would warn that they are already loaded):
+# ansible-core's module_utils, then every module_util of the collection, each type's driver among them.
+PRELOAD = ('ansible.module_utils.basic',)
+# With --sdks, also the SDKs the drivers import when they first connect (module_utils/_sdk.py), which every child
+# would otherwise import anew: worth it for a server that runs many modules (about 1.5 CPU-s for all of them).
+SDKS = ('requests', 'proxmoxer.core', 'proxmoxer.backends.https', 'ovirtsdk4', 'ovirtsdk4.types', 'libvirt')
 
 
 def child(job):
@@ -47,14 +49,15 @@ def child(job):
     os._exit(code)  # pylint: disable=protected-access
 
 
-def preloaded():
-    """PRELOAD, then every module under module_utils."""
+def preloaded(sdks=False):
+    """PRELOAD, every module under module_utils, and with sdks the SDKs."""
     package = importlib.import_module(MODULE_UTILS)
-    return list(PRELOAD) + [info.name for info in pkgutil.walk_packages(package.__path__, MODULE_UTILS + '.')]
+    ours = [info.name for info in pkgutil.walk_packages(package.__path__, MODULE_UTILS + '.')]
+    return list(PRELOAD) + ours + (list(SDKS) if sdks else [])
 
 
 def main():
-    for name in preloaded():
+    for name in preloaded(sdks='--sdks' in sys.argv[1:]):
         try:
             importlib.import_module(name)
         except ImportError:
