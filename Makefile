@@ -41,20 +41,20 @@ venv: $(VENV)/.installed $(ANCHORS)/.ansible-$(ANCHORS_ANSIBLE)-libvirt
 # `TOOL_CACHE=`, or before the test virtualenv was kept; `make clean` removes it), .venv is that folder.
 VENV_PINS   := tests/requirements.txt requirements.txt
 VENV_OWN    := $(if $(TOOL_CACHE),$(shell [ -d $(VENV) ] && [ ! -L $(VENV) ] && echo yes),yes)
+# $(call make-test-venv,folder): the test virtualenv made in folder, ending with its .installed stamp
+define make-test-venv
+$(PYTHON) -m venv $(1) && $(1)/bin/python -m pip install --quiet --upgrade pip && \
+  $(1)/bin/python -m pip install --quiet -r tests/requirements.txt && touch $(1)/.installed
+endef
 ifeq ($(VENV_OWN),yes)
 $(VENV)/.installed: $(VENV_PINS) | libvirt-deps
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r tests/requirements.txt
-	touch $@
+	$(call make-test-venv,$(VENV))
 else
 VENV_HOME   := $(TOOL_CACHE)/venv-$(call pins-key,$(VENV_PINS))
 $(shell [ -L $(VENV) ] && [ "$$(readlink $(VENV))" != "$(VENV_HOME)" ] && rm -f $(VENV))
 
 $(VENV)/.installed: | libvirt-deps
-	test -f $(VENV_HOME)/.installed || { rm -rf $(VENV_HOME) && $(PYTHON) -m venv $(VENV_HOME) && \
-	  $(VENV_HOME)/bin/python -m pip install --quiet --upgrade pip && \
-	  $(VENV_HOME)/bin/python -m pip install --quiet -r tests/requirements.txt && touch $(VENV_HOME)/.installed; }
+	test -f $(VENV_HOME)/.installed || { rm -rf $(VENV_HOME) && $(call make-test-venv,$(VENV_HOME)); }
 	ln -sfn $(VENV_HOME) $(VENV)
 endif
 
