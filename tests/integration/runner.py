@@ -92,14 +92,17 @@ def role_play(role, tasks_from='main', check=False, keep=()):
     return [{'name': '{0} ({1})'.format(role, tasks_from), 'hosts': 'localhost', 'gather_facts': False, 'check_mode': check, 'tasks': tasks}]
 
 
-def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playbook.yml', timeout=600):
-    """ansible-playbook on localhost; returns the CompletedProcess (text output)."""
+def run_playbook(tmp_path, plays, variables=None, args=(), env=None, name='playbook.yml', timeout=600, wrap=None):
+    """ansible-playbook on localhost; returns the CompletedProcess (text output). wrap, when given, turns the command
+    into the one to run (a private libvirtd's netns_command: the play inside the daemon's network namespace)."""
     playbook = tmp_path / name
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False) if not isinstance(plays, str) else plays)
     command = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', str(playbook)]
     if variables is not None:
         command += ['-e', '@{0}'.format(write_vars(tmp_path, variables, name + '.vars.json'))]
     command += list(args)
+    if wrap is not None:
+        command = wrap(command)
     return subprocess.run(command, env=ansible_env(tmp_path, env), capture_output=True, text=True, timeout=timeout, cwd=str(tmp_path), check=False)
 
 

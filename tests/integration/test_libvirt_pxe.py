@@ -12,13 +12,11 @@ $PUREBOOT_PXE_EVIDENCE when that is set.
 """
 
 import json
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
-import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, save_evidence, write_vars
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook, save_evidence
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.pxe import PxeLab
 
@@ -36,10 +34,7 @@ def pxe_lab(libvirt_host, tmp_path):
 
 def run_in_namespace(host, tmp_path, plays):
     """ansible-playbook on localhost, inside the daemon's network namespace."""
-    playbook = tmp_path / 'pxe.yml'
-    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    command = host.netns_command([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', playbook, '-e', '@{0}'.format(write_vars(tmp_path, {}))])
-    return subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
+    return run_playbook(tmp_path, plays, {}, name='pxe.yml', wrap=host.netns_command)
 
 
 def parse_time(text):

@@ -20,13 +20,11 @@ $PUREBOOT_INSTALL_EVIDENCE when that is set.
 """
 
 import json
-import subprocess
 import time
 
 import pytest
-import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, assert_ok, save_evidence
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import assert_ok, run_playbook, save_evidence
 from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import MARKER
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.fixtures import LIBVIRT_POOL
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.install_lab import INITRD_PATH, INSTALL_SCRIPT, KERNEL_PATH, WORKFLOW, InstallLab
@@ -74,18 +72,9 @@ def run_play(lab, tmp_path, name):
     """The install task through ansible-playbook inside the daemon's network namespace; (result, seconds)."""
     results = tmp_path / (name + '.json')
     dump = {'write_file': {'content': '{{ installed_vm | to_json }}', 'dest': str(results)}}
-    playbook = tmp_path / (name + '.yml')
-    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [install_task(lab), dump]}], sort_keys=False))
+    play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': [install_task(lab), dump]}]
     started = time.monotonic()
-    run = subprocess.run(
-        lab.host.netns_command([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', playbook]),
-        env=ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=PLAY_TIMEOUT,
-        cwd=str(tmp_path),
-        check=False,
-    )
+    run = run_playbook(tmp_path, play, name=name + '.yml', timeout=PLAY_TIMEOUT, wrap=lab.host.netns_command)
     seconds = time.monotonic() - started
     assert_ok(run)
     return json.loads(results.read_text()), seconds
