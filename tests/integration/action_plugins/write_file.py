@@ -16,7 +16,6 @@ import json
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 
@@ -35,7 +34,7 @@ class ActionModule(ActionBase):
         path = os.path.abspath(str(dest))
         descriptor = os.open(path + '.tmp', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, 'w') as out:
-            out.write(to_text(text))
+            out.write(text)
         os.replace(path + '.tmp', path)
         result.update(changed=True, dest=path)
         return result
