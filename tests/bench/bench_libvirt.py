@@ -3,7 +3,7 @@
 One private libvirtd (tests/simulators/libvirtd: its own namespace, config and state; QEMU under TCG) serves
 both collections, one after the other, with a dir pool, a bare bridge network and a template (a shut-off
 domain with the collection's marker and a 64 MiB qcow2 disk). Two scenarios, each a real ansible-playbook or
-ansible-inventory process, repeated (median reported):
+ansible-inventory process, repeated with the two collections taking turns (median reported):
 
 - lifecycle: a VM from the template with a linked (qcow2 overlay) disk, started, hard-stopped, removed with
   its disk. Ours: three pureboot_vm tasks (state running, stopped, absent). community.libvirt: what it takes
@@ -127,33 +127,40 @@ def run(argv, workdir, env, name):
     return seconds, result.stdout
 
 
-def measure(host, label, scenario, repeat, once, check):
-    """Run once() `repeat` times; each run's seconds and the API calls the daemon served during it."""
-    runs = []
+def measure(host, scenario, repeat, contenders):
+    """Run each contender's once() `repeat` times, interleaved (A B, B A, A B, ...) so that a change of the machine's
+    load falls on both collections alike; returns one row per contender: median seconds and CPU, the API calls the
+    daemon served. contenders: (label, once, check) tuples."""
+    runs = {label: [] for label, _once, _check in contenders}
     for index in range(repeat):
-        mark = host.log_mark()
-        cpu = children_cpu()
-        seconds, output = once(index)
-        cpu = children_cpu() - cpu
-        calls = host.rpc_calls(mark)
-        check(output)
-        runs.append({'seconds': seconds, 'cpu': cpu, 'calls': calls})
-    row = {
-        'scenario': scenario,
-        'collection': label,
-        'seconds': round(statistics.median(r['seconds'] for r in runs), 2),
-        'cpu': round(statistics.median(r['cpu'] for r in runs), 2),
-        'requests': int(statistics.median(len(r['calls']) for r in runs)),
-        'runs': repeat,
-        'top_calls': collections.Counter(runs[-1]['calls']).most_common(5),
-    }
-    print(
-        '  {scenario:<10} {collection:<38} {seconds:>7.2f} s {cpu:>6.2f} s CPU {requests:>6} RPCs   top: {0}'.format(
-            ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row
-        ),
-        flush=True,
-    )
-    return row
+        order = contenders if index % 2 == 0 else list(reversed(contenders))
+        for label, once, check in order:
+            mark = host.log_mark()
+            cpu = children_cpu()
+            seconds, output = once(index)
+            cpu = children_cpu() - cpu
+            calls = host.rpc_calls(mark)
+            check(output)
+            runs[label].append({'seconds': seconds, 'cpu': cpu, 'calls': calls})
+    rows = []
+    for label, _once, _check in contenders:
+        row = {
+            'scenario': scenario,
+            'collection': label,
+            'seconds': round(statistics.median(r['seconds'] for r in runs[label]), 2),
+            'cpu': round(statistics.median(r['cpu'] for r in runs[label]), 2),
+            'requests': int(statistics.median(len(r['calls']) for r in runs[label])),
+            'runs': repeat,
+            'top_calls': collections.Counter(runs[label][-1]['calls']).most_common(5),
+        }
+        print(
+            '  {scenario:<10} {collection:<38} {seconds:>7.2f} s {cpu:>6.2f} s CPU {requests:>6} RPCs   top: {0}'.format(
+                ', '.join('{0} x{1}'.format(name, count) for name, count in row['top_calls']), **row
+            ),
+            flush=True,
+        )
+        rows.append(row)
+    return rows
 
 
 def lifecycle_rows(host, workdir, env, anchors_label, template_disk, repeat):
@@ -172,17 +179,15 @@ def lifecycle_rows(host, workdir, env, anchors_label, template_disk, repeat):
         path.write_text(yaml.safe_dump(plays, sort_keys=False))
         return lambda index: run([BIN / 'ansible-playbook', '-i', 'localhost,', '-c', 'local', path], workdir, env, '{0}-{1}'.format(name, index))
 
-    return [
-        measure(host, 'pureboot.hypervisors.pureboot_vm', 'lifecycle', repeat, playbook(ours_lifecycle(host.uri), 'ours-lifecycle'), clean),
-        measure(
-            host,
-            anchors_label + ' virt, virt_volume',
-            'lifecycle',
-            repeat,
-            playbook(anchor_lifecycle(host.uri, host, template_disk), 'anchor-lifecycle'),
-            clean,
-        ),
-    ]
+    return measure(
+        host,
+        'lifecycle',
+        repeat,
+        [
+            ('pureboot.hypervisors.pureboot_vm', playbook(ours_lifecycle(host.uri), 'ours-lifecycle'), clean),
+            (anchors_label + ' virt, virt_volume', playbook(anchor_lifecycle(host.uri, host, template_disk), 'anchor-lifecycle'), clean),
+        ],
+    )
 
 
 def inventory_rows(host, workdir, env, anchors_label, count, repeat):
@@ -202,10 +207,15 @@ def inventory_rows(host, workdir, env, anchors_label, count, repeat):
 
     ours = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [{'type': 'libvirt', 'name': 'bench-kvm', 'api_url': host.uri}]}
     anchor = {'plugin': 'community.libvirt.libvirt', 'uri': host.uri}
-    return [
-        measure(host, 'pureboot.hypervisors.pureboot', 'inventory', repeat, inventory(ours, 'bench.pureboot.yml'), lists_all),
-        measure(host, anchors_label + ' libvirt (inventory)', 'inventory', repeat, inventory(anchor, 'bench.libvirt.yml'), lists_all),
-    ]
+    return measure(
+        host,
+        'inventory',
+        repeat,
+        [
+            ('pureboot.hypervisors.pureboot', inventory(ours, 'bench.pureboot.yml'), lists_all),
+            (anchors_label + ' libvirt (inventory)', inventory(anchor, 'bench.libvirt.yml'), lists_all),
+        ],
+    )
 
 
 def collection_version(anchors, namespace, name):
@@ -219,7 +229,7 @@ def table(rows, count, repeat, versions, loads):
 
     lines = [
         'Measured by `make bench-libvirt` on {0}: {1}, libvirtd {2} (libvirt-python {3}), ansible-core {4}, '
-        'Python {5}, {6} CPUs; median of {7} runs each. CPU: user and system time of the ansible-* process and its '
+        'Python {5}, {6} CPUs; median of {7} runs each, the collections taking turns. CPU: user and system time of the ansible-* process and its '
         "children (forks, modules), which the machine's load moves far less than the wall time; load average "
         '(1 minute) {8} at the start and {9} at the end. QEMU runs guests under TCG.'.format(
             date.today().isoformat(),
