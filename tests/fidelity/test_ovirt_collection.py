@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import unwrap
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import unwrap, zip_bytecode_env
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ovirt', 'vm_lifecycle.yml')
 MARKER = os.path.join('ansible_collections', 'ovirt', 'ovirt', 'MANIFEST.json')
@@ -57,7 +57,7 @@ def ansible_env(tmp_path):
             'ANSIBLE_INVENTORY_ENABLED': 'ovirt.ovirt.ovirt,host_list',
         }
     )
-    return env
+    return zip_bytecode_env(env)
 
 
 def run_ansible(tool, args, env, cwd):

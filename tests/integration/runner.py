@@ -19,6 +19,20 @@ TARGETS = COLLECTION / 'tests' / 'integration' / 'targets'
 # The tests' own actions (write_file: a play's results into a file on the controller, without running a module).
 TEST_ACTIONS = COLLECTION / 'tests' / 'integration' / 'action_plugins'
 BIN = pathlib.Path(sys.executable).parent
+# The modules' bytecode, compiled once for the whole run (zip_bytecode/sitecustomize.py says why): a folder beside the
+# built collection, which `make build` starts empty. PBH_TEST_ZIP_BYTECODE= (empty) runs the tests without it.
+ZIP_BYTECODE_HOOK = COLLECTION / 'tests' / 'integration' / 'zip_bytecode'
+ZIP_BYTECODE = os.environ.get('PBH_TEST_ZIP_BYTECODE', str(COLLECTIONS_PATH / 'zip-bytecode'))
+
+
+def zip_bytecode_env(env):
+    """env (changed in place and returned) with the modules' bytecode kept across the run's module tasks."""
+    if ZIP_BYTECODE:
+        env['PBH_TEST_ZIP_BYTECODE'] = ZIP_BYTECODE
+        env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(ZIP_BYTECODE_HOOK), env.get('PYTHONPATH')]))
+    else:
+        env.pop('PBH_TEST_ZIP_BYTECODE', None)
+    return env
 
 
 def ansible_env(tmp_path, extra=None):
@@ -44,7 +58,7 @@ def ansible_env(tmp_path, extra=None):
         }
     )
     env.update(extra or {})
-    return env
+    return zip_bytecode_env(env)
 
 
 def save_evidence(tmp_path, name, environment_variable, evidence):

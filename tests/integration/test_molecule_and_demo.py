@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, zip_bytecode_env
 from ansible_collections.pureboot.hypervisors.tests.integration.test_roles_and_playbooks import tool_env
 from ansible_collections.pureboot.hypervisors.tests.simulators.installer.build import why_unbuildable
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import why_unusable
@@ -27,7 +27,7 @@ def test_molecule_scenario(scenario, tmp_path):
 @pytest.mark.timeout(1000)  # the libvirt step installs a VM under TCG
 def test_demo_runs(tmp_path):
     """What `make demo` runs, end to end (the simulators are started and stopped by the demo itself)."""
-    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_PATH))
+    env = zip_bytecode_env(dict(os.environ, PYTHONPATH=str(COLLECTIONS_PATH)))
     result = subprocess.run(
         [sys.executable, '-m', 'ansible_collections.pureboot.hypervisors.tests.simulators.demo', '--dir', str(tmp_path / 'demo')],
         env=env,
