@@ -382,10 +382,11 @@ DEFAULT_BACKEND_PARAMS = [
 ]
 
 
-def smoke_on(kind):
-    """ALL_BACKENDS for @pytest.mark.parametrize('backend', ..., indirect=True), with only `kind` in the smoke suite.
+def smoke_on(kind, params=None):
+    """params (ALL_BACKENDS unless given, e.g. DEFAULT_BACKEND_PARAMS) for @pytest.mark.parametrize('backend', ...,
+    indirect=True), with only `kind` in the smoke suite.
 
     The matrix's cells run the smoke suite to show the collection works on each ansible-core: what differs between
     cores (templating, unsafe values, argument parsing) is the same code for every type, so a test whose point is
     that runs on one type there; the main suite still runs it on all of them."""
-    return [pytest.param(each, marks=pytest.mark.smoke) if each == kind else each for each in ALL_BACKENDS]
+    return [pytest.param(each, marks=pytest.mark.smoke) if each == kind else each for each in (ALL_BACKENDS if params is None else params)]

@@ -11,7 +11,7 @@ import ansible.release
 import pytest
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS, smoke_on
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import COLLECTION, ansible_inventory, listing, vault
 
 VAULT_PASSWORD = 'inventory-vault-pass'
@@ -134,8 +134,7 @@ def test_offline_proxmox_node_is_warned_about(fakepve, fakepve_cafile, tmp_path)
     assert "node 'pve2' is offline" in ' '.join(result.stderr.split())
 
 
-@pytest.mark.smoke
-@pytest.mark.parametrize('backend', ALL_BACKENDS, indirect=True)
+@pytest.mark.parametrize('backend', smoke_on('proxmox'), indirect=True)
 def test_pureboot_nodes_are_mapped(backend, scene, pureboot_server, tmp_path):
     web = scene['inv-web-1']
     # inv-web-1 PXE-booted (PureBoot knows its MAC and address); inv-db-1's UUID is on a node of another MAC,

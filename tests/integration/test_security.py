@@ -18,7 +18,7 @@ import pytest
 import requests
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import smoke_on
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import DEFAULT_BACKEND_PARAMS, smoke_on
 from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, ansible_env, ansible_inventory, assert_ok, listing, run_playbook
 
 # case id -> (what an attacker or a mistake does, what the collection answers)
@@ -386,7 +386,7 @@ def test_cloud_init_values_are_never_templated(fakepve, fakepve_cafile, tmp_path
 # ------------------------------------------------------------------------------- 2: who decides ansible_host
 
 
-@pytest.mark.smoke
+@pytest.mark.parametrize('backend', smoke_on('proxmox', DEFAULT_BACKEND_PARAMS), indirect=True)
 @case('pureboot-ip-not-ansible-host')
 def test_pureboot_reports_never_decide_ansible_host_unless_trusted(backend, pureboot_server, tmp_path):
     driver = backend.driver()
