@@ -97,13 +97,14 @@ libvirt-deps: $(BINDEP_VENV)/.installed
 	  else echo "bindep.txt (libvirt): missing system packages, install them as root:" $$missing; exit 1; fi; }
 
 # ansible-test and Ansible's imports need the tree at ansible_collections/<namespace>/<name>: copy what git
-# knows (committed and new, not ignored) there, as a git repo so ansible-test checks exactly those files.
+# knows (committed and new, not ignored) there, as a git repo so ansible-test checks exactly those files. A file
+# deleted but not yet committed is left out; a copy that fails stops the build.
 # $(call build-tree,root): that copy under root.
 define build-tree
 rm -rf $(1)
 mkdir -p $(1)/$(COLLECTION_DIR)
-git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(1)/$(COLLECTION_DIR)/ 2>/dev/null || \
-  (git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$$f" ] && cp --parents "$$f" $(1)/$(COLLECTION_DIR)/; done)
+git ls-files -z --cached --others --exclude-standard | \
+  xargs -0 sh -c 'for f do [ ! -e "$$f" ] || cp --parents "$$f" "$$0" || exit 255; done' $(1)/$(COLLECTION_DIR)/
 cd $(1)/$(COLLECTION_DIR) && git init -q && git add -A
 endef
 
