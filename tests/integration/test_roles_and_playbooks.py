@@ -2,14 +2,25 @@
 molecule scenarios is `make lint`'s, over the whole collection.)"""
 
 import json
+import os
+import pathlib
 import re
+import shutil
 import subprocess
 
 import pytest
 import requests
 import yaml
 
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import BIN, COLLECTION, COLLECTIONS_PATH, ansible_env, assert_ok, run_playbook
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import (
+    BIN,
+    COLLECTION,
+    COLLECTIONS_PATH,
+    ansible_env,
+    assert_ok,
+    run_playbook,
+    zip_bytecode_env,
+)
 from ansible_collections.pureboot.hypervisors.tests.simulators.lab import Lab
 
 
@@ -161,18 +172,29 @@ def test_decommission_takes_its_settings_from_the_inventory(backend, pureboot_se
     assert '"force": true' in result.stdout
 
 
+def newcomer_env(tmp_path, env_file):
+    """The environment of a shell that ran `source lab.env` (docs/getting-started.md), and nothing else of this
+    suite's: no virtualenv on PATH, no collections path, no interpreter; a home and Ansible folders of its own."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'PUREBOOT_', 'PYTHON', 'VIRTUAL_ENV'))}
+    base['PATH'] = os.pathsep.join(part for part in base.get('PATH', '').split(os.pathsep) if part and pathlib.Path(part) != BIN)
+    base.update(HOME=str(tmp_path / 'home'), ANSIBLE_LOCAL_TEMP=str(tmp_path / 'ansible-tmp'), ANSIBLE_HOME=str(tmp_path / 'ansible-home'))
+    shell = subprocess.run(['bash', '-c', 'source "$1" && env -0', 'bash', str(env_file)], env=base, capture_output=True, check=True)
+    env = dict(line.split('=', 1) for line in shell.stdout.decode().split('\0') if '=' in line)
+    return zip_bytecode_env(env)
+
+
 def test_the_documented_provision_example_runs_against_the_lab(tmp_path):
-    """docs/roles.md's vms.yml and command as written, with the lab's vars file for connections.yml (what
-    docs/getting-started.md tells a newcomer), against a lab started here (make lab's code, not its blocking
-    target)."""
+    """docs/roles.md's vms.yml and command as written, with the lab's vars file for connections.yml, in a shell that
+    sourced the lab's lab.env (what docs/getting-started.md tells a newcomer), against a lab started here (make lab's
+    code, not its blocking target)."""
     vms = tmp_path / 'vms.yml'
     vms.write_text(documented_block('docs/roles.md', '# vms.yml'))
     command = documented_block('docs/roles.md', 'ansible-playbook pureboot.hypervisors.provision -e @connections.yml -e @vms.yml --ask-vault-pass').split()
     with Lab(tmp_path / 'lab', libvirt=False) as lab:
-        command = [str(BIN / 'ansible-playbook')] + [
-            '@' + str(lab.vars_file) if arg == '@connections.yml' else arg for arg in command[1:] if arg != '--ask-vault-pass'
-        ]
-        result = subprocess.run(command, env=ansible_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
+        command = ['@' + str(lab.vars_file) if arg == '@connections.yml' else arg for arg in command if arg != '--ask-vault-pass']
+        env = newcomer_env(tmp_path, lab.env_file)
+        assert shutil.which('ansible-playbook', path=env['PATH']) == str(BIN / 'ansible-playbook'), 'lab.env does not give this ansible-playbook'
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
         pureboot = lab.variables['pureboot']
         nodes = requests.get(

@@ -5,8 +5,9 @@
 Starts fakepve (Proxmox VE), the oVirt engine simulator and the PureBoot double on 127.0.0.1 (launch.py), seeds the
 PureBoot groups the docs use, and, where the machine allows it (root, bindep.txt's libvirt packages), a private
 libvirtd with a storage pool, a network and a template. Writes DIR/lab-vars.json (to pass with `-e @`: the
-connection dicts the docs' examples name, `pve`, `rhv`, `kvm`, `pureboot`, ...) and DIR/lab.env (the CA files, for
-the examples that spell a connection out), prints how to use them, and waits for Ctrl-C (or SIGTERM), then stops
+connection dicts the docs' examples name, `pve`, `rhv`, `kvm`, `pureboot`, ...) and DIR/lab.env (to `source`: this
+clone's virtualenv and built collection for ansible-playbook, and the CA files for the examples that spell a
+connection out), prints how to use them, and waits for Ctrl-C (or SIGTERM), then stops
 everything it started.
 
 What is simulated, said plainly: fakepve's and the oVirt simulator's VMs do not run an OS, so nothing they boot ever
@@ -21,7 +22,9 @@ import argparse
 import json
 import os
 import pathlib
+import shlex
 import signal
+import sys
 import threading
 
 import requests
@@ -30,6 +33,8 @@ from ansible_collections.pureboot.hypervisors.tests.simulators import launch
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
 from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.standin import StandInInstaller
 
+COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
+BIN = pathlib.Path(sys.executable).parent
 # The PureBoot groups the docs' examples name.
 GROUPS = ('web', 'app', 'lab-web')
 LIBVIRT_POOL = 'lab-pool'
@@ -86,9 +91,7 @@ class Lab:
             self.variables = self._variables(kvm)
             self.vars_file.write_text(json.dumps(self.variables, indent=1))
             os.chmod(self.vars_file, 0o600)
-            self.env_file.write_text(
-                'export PUREBOOT_HV_CA_FILE={0}\nexport PUREBOOT_CA_FILE={1}\n'.format(self.servers['hypervisors']['pve-demo']['ca_file'], pureboot['ca_file'])
-            )
+            self.env_file.write_text(self._environment(pureboot))
         except BaseException:
             self.stop()
             raise
@@ -139,6 +142,20 @@ class Lab:
             launch.stop(self.directory)
             self.servers = None
 
+    def _environment(self, pureboot):
+        """lab.env: what a shell needs to run the docs' commands against the lab. This clone's virtualenv first on
+        PATH (its ansible-playbook), the collection as built here, that virtualenv's Python for the modules (it has
+        the SDKs; the interpreter Ansible would discover has not), and the simulators' CA files for the examples
+        that leave ca_file to the environment."""
+        exports = {
+            'PATH': '{0}:$PATH'.format(shlex.quote(str(BIN))),
+            'ANSIBLE_COLLECTIONS_PATH': shlex.quote(str(COLLECTIONS_PATH)),
+            'ANSIBLE_PYTHON_INTERPRETER': shlex.quote(sys.executable),
+            'PUREBOOT_HV_CA_FILE': shlex.quote(self.servers['hypervisors']['pve-demo']['ca_file']),
+            'PUREBOOT_CA_FILE': shlex.quote(pureboot['ca_file']),
+        }
+        return ''.join('export {0}={1}\n'.format(name, value) for name, value in exports.items())
+
     def describe(self):
         """What a person reads when the lab is up."""
         lines = ['The lab is up (Ctrl-C stops it):']
@@ -150,9 +167,9 @@ class Lab:
         lines += [
             '',
             "Variables for the docs' examples (pve, rhv, kvm, pureboot, pureboot_url, ...): {0}".format(self.vars_file),
-            'CA files for the examples that spell a connection out:  source {0}'.format(self.env_file),
+            "In another shell, this clone's ansible-playbook and collection, and the CA files:  source {0}".format(self.env_file),
             '',
-            '  ansible-playbook -i localhost, -c local my-playbook.yml -e @{0}'.format(self.vars_file),
+            '  ansible-playbook my-playbook.yml -e @{0}'.format(self.vars_file),
             '',
             'Simulated: Proxmox and oVirt VMs run no OS. A stand-in installer reports install_started and',
             'install_complete on /api/v1/report for every node queued for install, {0:.0f} s apart, as a PXE-booted'.format(INSTALL_PAUSE),
