@@ -1,6 +1,6 @@
-"""Render docs/security.md from the outcomes of tests/integration/test_security*.py, on one or more ansible-cores.
+"""Render docs/security.md from the outcomes of the security cases' tests, on one or more ansible-cores.
 
-    PUREBOOT_SECURITY_REPORT=$PWD/security-2.19.json make pytest PYTEST_ARGS=tests/integration/test_security*.py
+    PUREBOOT_SECURITY_REPORT=$PWD/security-2.19.json make pytest PYTEST_ARGS='tests/integration/test_security*.py tests/integration/test_module_cloud_init.py'
     (the same on other cores, e.g. through the matrix's smoke sessions)
     .venv/bin/python tests/integration/security_report.py security-*.json --doc docs/security.md
 
@@ -15,11 +15,13 @@ import pathlib
 
 HEADER = """# Security: threat model, untrusted data, connection targets, credentials
 
-<!-- Rendered by tests/integration/security_report.py from the outcomes of tests/integration/test_security*.py:
+<!-- Rendered by tests/integration/security_report.py from the outcomes of tests/integration/test_security*.py
+and test_module_cloud_init.py:
 do not edit by hand. -->
 
 Who can reach what (the threat model), and what an attacker on the provisioning network, a hostile hypervisor
-user or a mistake can do to the collection and what it answers, case by case, as measured by `tests/integration/test_security*.py` through real
+user or a mistake can do to the collection and what it answers, case by case, as measured by
+`tests/integration/test_security*.py` and `test_module_cloud_init.py` through real
 `ansible-inventory` and `ansible-playbook` runs against fakepve (Proxmox VE), the oVirt engine simulator and the
 PureBoot double (which, like the real server, lets anyone call `/api/v1/boot` and `/api/v1/report` without a
 login). A case passes only when every test of it passed on that run.
@@ -27,7 +29,7 @@ login). A case passes only when every test of it passed on that run.
 To measure again and re-render this page (`test_security.py` fails when a case is missing here):
 
 ```
-PUREBOOT_SECURITY_REPORT=$PWD/security.json make pytest PYTEST_ARGS=tests/integration/test_security*.py
+PUREBOOT_SECURITY_REPORT=$PWD/security.json make pytest PYTEST_ARGS='tests/integration/test_security*.py tests/integration/test_module_cloud_init.py'
 .venv/bin/python tests/integration/security_report.py security.json [more runs' .json ...] --doc docs/security.md
 ```
 
