@@ -8,7 +8,6 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 import time
 
 import yaml
@@ -16,18 +15,16 @@ import yaml
 from ansible_collections.pureboot.hypervisors.tests.simulators import launch
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd import demo_pxe
 
-COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
-BIN = pathlib.Path(sys.executable).parent
+BIN = launch.BIN
 
 
 def environment(directory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'PUREBOOT_'))}
+    env.update(launch.ansible_tool_variables())
     env.update(
         {
-            'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
             'ANSIBLE_HOME': str(directory / 'ansible-home'),
             'ANSIBLE_CONFIG': str(directory / 'no-ansible.cfg'),
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
             'ANSIBLE_DEPRECATION_WARNINGS': '0',
             'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot,host_list',
             'PATH': '{0}{1}{2}'.format(BIN, os.pathsep, env.get('PATH', '')),

@@ -24,7 +24,6 @@ import os
 import pathlib
 import shlex
 import signal
-import sys
 import threading
 
 import requests
@@ -33,8 +32,6 @@ from ansible_collections.pureboot.hypervisors.tests.simulators import launch
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
 from ansible_collections.pureboot.hypervisors.tests.simulators.pureboot.standin import StandInInstaller
 
-COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
-BIN = pathlib.Path(sys.executable).parent
 # The PureBoot groups the docs' examples name.
 GROUPS = ('web', 'app', 'lab-web')
 LIBVIRT_POOL = 'lab-pool'
@@ -147,14 +144,11 @@ class Lab:
         PATH (its ansible-playbook), the collection as built here, that virtualenv's Python for the modules (it has
         the SDKs; the interpreter Ansible would discover has not), and the simulators' CA files for the examples
         that leave ca_file to the environment."""
-        exports = {
-            'PATH': '{0}:$PATH'.format(shlex.quote(str(BIN))),
-            'ANSIBLE_COLLECTIONS_PATH': shlex.quote(str(COLLECTIONS_PATH)),
-            'ANSIBLE_PYTHON_INTERPRETER': shlex.quote(sys.executable),
-            'PUREBOOT_HV_CA_FILE': shlex.quote(self.servers['hypervisors']['pve-demo']['ca_file']),
-            'PUREBOOT_CA_FILE': shlex.quote(pureboot['ca_file']),
-        }
-        return ''.join('export {0}={1}\n'.format(name, value) for name, value in exports.items())
+        exports = dict(
+            launch.ansible_tool_variables(), PUREBOOT_HV_CA_FILE=self.servers['hypervisors']['pve-demo']['ca_file'], PUREBOOT_CA_FILE=pureboot['ca_file']
+        )
+        lines = ['export PATH={0}:"$PATH"\n'.format(shlex.quote(str(launch.BIN)))]
+        return ''.join(lines + ['export {0}={1}\n'.format(name, shlex.quote(value)) for name, value in exports.items()])
 
     def describe(self):
         """What a person reads when the lab is up."""

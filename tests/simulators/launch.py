@@ -24,6 +24,10 @@ OVIRT_PASSWORD = 'demo-ovirt-pass'
 PUREBOOT_PASSWORD = 'demo-pureboot-pass'
 GiB = 1024**3
 PACKAGE = 'ansible_collections.pureboot.hypervisors.tests.simulators'
+# The collection as built here (the folder above ansible_collections) and this virtualenv's bin: what the demo's and
+# the lab's ansible-* commands run.
+COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[5]
+BIN = pathlib.Path(sys.executable).parent
 START_TIMEOUT = 60
 
 
@@ -96,6 +100,12 @@ def spawn(name, command, directory, ready_text):
             raise SystemExit('{0} exited: {1}'.format(name, log.read_text()[-2000:]))
         time.sleep(0.1)
     raise SystemExit('{0} did not start within {1}s: {2}'.format(name, START_TIMEOUT, log.read_text()[-2000:]))
+
+
+def ansible_tool_variables():
+    """The variables that make ansible-* run this collection as built here, with this virtualenv's Python for the
+    modules (it has the SDKs; the one Ansible would discover may not). The caller puts BIN first on PATH."""
+    return {'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'ANSIBLE_PYTHON_INTERPRETER': sys.executable}
 
 
 def start(directory, delay):
