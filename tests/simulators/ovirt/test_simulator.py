@@ -28,18 +28,18 @@ def connection(ovirt_engine):
     conn.close()
 
 
-def wait_for(vm_service, status, timeout=5.0):
-    """Poll like a client does; returns the statuses seen on the way."""
+def wait_for(service, status, timeout=5.0):
+    """Poll a VM's or a disk's service like a client does; returns the statuses seen on the way."""
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        current = vm_service.get().status.value
+        current = service.get().status.value
         if not seen or seen[-1] != current:
             seen.append(current)
         if current == status:
             return seen
         time.sleep(0.02)
-    raise AssertionError('VM never reached %s; saw %s' % (status, seen))
+    raise AssertionError('never reached %s; saw %s' % (status, seen))
 
 
 def create_vm(connection, name, template='rhel9-tpl', cluster='Default', **query):
@@ -603,14 +603,6 @@ def _vm(connection, name):
     return vms_service.vm_service(vms_service.list(search='name=' + name)[0].id)
 
 
-def _until_ok(disk_service, timeout=10.0):
-    """Poll a locked disk until the engine says OK."""
-    deadline = time.monotonic() + timeout
-    while disk_service.get().status != types.DiskStatus.OK:
-        assert time.monotonic() < deadline, 'the disk stayed locked'
-        time.sleep(0.05)
-
-
 # How long the tests below keep a disk locked: the checks made while it is must all fit in it, even on a loaded
 # machine (with 0.3 s, a run of make test beside the matrix once saw the lock end before the VM's start was tried).
 DISK_LOCK_S = 3.0
@@ -773,7 +765,7 @@ def test_a_new_disk_is_locked_then_ok_and_its_vm_waits_for_it(ovirt_engine, conn
     assert free - _available(connection) == MIB
     _refused(vm_service.start, 409, 'Cannot run VM: The following disks are locked: blank01_Disk1')
     _refused(lambda: disk_service.update(types.Disk(provisioned_size=20 * GIB)), 409, 'The following disks are locked: blank01_Disk1')
-    _until_ok(disk_service)
+    wait_for(disk_service, 'ok', timeout=10.0)
     followed = vm_service.get(follow='disk_attachments.disk').disk_attachments
     assert [(a.disk.alias, a.disk.provisioned_size, a.disk.status) for a in followed] == [('blank01_Disk1', 10 * GIB, types.DiskStatus.OK)]
     vm_service.start()
@@ -791,7 +783,7 @@ def test_disks_grow_never_shrink(ovirt_engine, connection):
     ovirt_engine.state.set_delays(disk_locked=DISK_LOCK_S)
     disk_service.update(types.Disk(provisioned_size=15 * GIB))
     assert (disk_service.get().provisioned_size, disk_service.get().status) == (15 * GIB, types.DiskStatus.LOCKED)
-    _until_ok(disk_service)
+    wait_for(disk_service, 'ok', timeout=10.0)
     # The attachment's own update is the same command.
     one = vm_service.disk_attachments_service().attachment_service(attachment.id)
     one.update(types.DiskAttachment(disk=types.Disk(provisioned_size=16 * GIB)))
