@@ -17,7 +17,6 @@ writes never are. libvirt's errors become the collection's typed errors in one p
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 import xml.etree.ElementTree as ET
 
@@ -145,9 +144,7 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
     def close(self):
         with self._lock:
             self._drop()
-            pki_dir, self._pki_dir = self._pki_dir, None
-        if pki_dir:
-            shutil.rmtree(pki_dir, ignore_errors=True)
+        self._remove_pki()
 
     # --------------------------------------------------------------- requests
     def _read_unless_missing(self, request, missing, subject=None):

@@ -44,7 +44,8 @@ class LibvirtSession:
 
     def _pki_path(self):
         """A private folder holding ca_file (or, not verifying, PLACEHOLDER_CA) as cacert.pem beside the client
-        certificate and key libvirt would use: libvirt takes its CA, certificate and key from one folder only."""
+        certificate and key libvirt would use: libvirt takes its CA, certificate and key from one folder only.
+        It lives while a connection opens (_open removes it): libvirt reads the files when it opens one."""
         if self._pki_dir is None:
             self._pki_dir = tempfile.mkdtemp(prefix='pbh-libvirt-pki-')
             cacert = os.path.join(self._pki_dir, 'cacert.pem')
@@ -56,6 +57,12 @@ class LibvirtSession:
             for name, path in client_pki_files().items():
                 os.symlink(os.path.abspath(path), os.path.join(self._pki_dir, name))
         return self._pki_dir
+
+    def _remove_pki(self):
+        with self._lock:
+            pki_dir, self._pki_dir = self._pki_dir, None
+        if pki_dir:
+            shutil.rmtree(pki_dir, ignore_errors=True)
 
     def _auth_callback(self, credentials, _opaque):
         for credential in credentials:
@@ -86,6 +93,8 @@ class LibvirtSession:
         worker = threading.Thread(target=open_connection, name='libvirt-open', daemon=True)
         worker.start()
         worker.join(self.conn.timeout)
+        # The TLS files are loaded by now (or no longer wanted): a task killed later leaves no copy of the CA behind.
+        self._remove_pki()
         if worker.is_alive():
             raise self.error(TimeoutError_, 'no answer from {0} within {1}s'.format(self.conn.api_url, self.conn.timeout))
         if 'error' in outcome:

@@ -19,6 +19,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     ApiError,
     AuthError,
     ConflictError,
+    HypervisorError,
     InvalidInputError,
     MissingLibraryError,
     NotFoundError,
@@ -167,6 +168,20 @@ def test_tls_ca_file_goes_into_a_private_pki_folder_removed_on_close(tmp_path):
     assert uri.startswith(api_url + '?no_verify=1&pkipath=/')
     assert open(os.path.join(uri.split('pkipath=')[1], 'cacert.pem')).read() == PLACEHOLDER_CA
     unverified.close()
+
+
+def test_the_pki_folder_is_gone_once_a_connection_attempt_ends(tmp_path, unused_tcp_port):
+    # libvirt reads the folder while it opens a connection; after that a task killed mid-run leaves no CA copy.
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('CA')
+    driver = LibvirtDriver(connection(api_url='qemu+tls://127.0.0.1:{0}/system'.format(unused_tcp_port), ca_file=str(ca_file), timeout=10))
+    made = []
+    make_folder = driver._pki_path
+    driver._pki_path = lambda: made.append(make_folder()) or made[-1]
+    with pytest.raises(HypervisorError):
+        driver.connect()
+    assert len(made) == 1 and not os.path.exists(made[0])
+    driver.close()
 
 
 def test_username_without_password_is_missing_credentials():
