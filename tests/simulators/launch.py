@@ -109,6 +109,9 @@ def ansible_tool_variables():
 
 
 def start(directory, delay):
+    """Start the simulators with their state in directory, after stopping those a run left there (molecule's
+    create runs this without a destroy first)."""
+    stop(directory)
     directory.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     certfile, keyfile, _der = make_cert(str(directory), name='fakepve', hosts=('127.0.0.1',))
