@@ -239,9 +239,14 @@ def test_inventory_at_vvvv_with_failures_shows_no_secret(backend, pureboot_serve
     scene.create_vm()
     (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD + '\n')
 
+    encrypted = {}
+
     def vaulted(value, name):
-        text = vault(tmp_path, 'encrypt_string', '--stdin-name', name, stdin=value)
-        return '!vault |\n' + '\n'.join('      ' + line.strip() for line in text.split('!vault |', 1)[1].strip().splitlines())
+        # One ansible-vault run per distinct secret: the five sources share four.
+        if (value, name) not in encrypted:
+            text = vault(tmp_path, 'encrypt_string', '--stdin-name', name, stdin=value)
+            encrypted[value, name] = '!vault |\n' + '\n'.join('      ' + line.strip() for line in text.split('!vault |', 1)[1].strip().splitlines())
+        return encrypted[value, name]
 
     def source(hv_password, pb_secret, pb_key='password', strict=False, strict_pureboot=False):
         hv = dict(scene.hv, password='@HV@')
