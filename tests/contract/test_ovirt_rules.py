@@ -116,7 +116,6 @@ def test_more_than_254_cores_are_spread_over_sockets(ovirt, driver):
     assert vm['cpu_cores'] == 300 and topology.cores <= 254
 
 
-@pending('search status names')
 def test_listing_locked_vms_finds_them(ovirt, driver):
     """The search language's status names have no underscore (imagelocked); `status=image_locked` is a syntax
     error the engine answers with an empty list."""

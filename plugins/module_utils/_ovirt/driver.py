@@ -417,7 +417,9 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             clauses.append('cluster={0}'.format(_search_value(cluster)))
         engine_statuses = _engine_statuses(status)
         if engine_statuses is not None and len(engine_statuses) == 1:
-            clauses.append('status={0}'.format(engine_statuses[0]))
+            # The search language names a status without underscores (imagelocked); `image_locked` is a syntax
+            # error the engine answers with an empty list.
+            clauses.append('status={0}'.format(engine_statuses[0].replace('_', '')))
         search = ' and '.join(c for c in clauses if c) or None
         # A listing by name is a VM or a few: each with what names it (VM_FOLLOW_ONE); else the lookups do it.
         follow = VM_FOLLOW_ONE if name else VM_FOLLOW
