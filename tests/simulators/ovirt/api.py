@@ -393,9 +393,11 @@ class ApiRouter:
         del body, all_content
 
         def networks(cluster):
+            # The networks attached to the cluster, not every one of its data center (ovirt-engine-api-model
+            # ClusterNetworksService.list; ovirt-engine BackendClusterNetworksResource, GetAllNetworksByClusterId).
             found = []
             for network in self.state.networks.values():
-                if network.datacenter is cluster.datacenter:
+                if (cluster.id, network.id) in self.state.cluster_networks:
                     obj = copy.copy(network.obj)
                     obj.cluster = ref(types.Cluster, cluster)
                     found.append(obj)

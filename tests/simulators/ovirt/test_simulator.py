@@ -636,6 +636,14 @@ def test_a_vnic_profile_needs_its_network_in_the_vms_cluster(ovirt_engine, conne
     )
 
 
+def test_a_clusters_networks_are_those_attached_to_it(ovirt_engine, connection):
+    clusters = connection.system_service().clusters_service()
+    networks = clusters.cluster_service(clusters.list(search='name=Default')[0].id).networks_service()
+    assert 'vlan100' in {n.name for n in networks.list()}
+    ovirt_engine.state.detach_network('vlan100', 'Default')
+    assert 'vlan100' not in {n.name for n in networks.list()} and 'ovirtmgmt' in {n.name for n in networks.list()}
+
+
 def test_lock_conflicts_carry_the_holders_message(ovirt_engine, connection):
     state = ovirt_engine.state
     vm = state.vm_by_name('web02')
