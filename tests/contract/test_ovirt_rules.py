@@ -73,13 +73,20 @@ def test_a_nic_model_change_on_a_running_vm(ovirt, driver):
     assert [n['model'] for n in vm['nics']] == ['e1000']
 
 
-@pending('vNIC profile in the cluster')
 def test_a_network_not_attached_to_the_cluster_is_refused_before_the_vm_is_made(ovirt, driver):
-    """vlan100 is in the data center but detached from cluster Default: a NIC on it fails (409) after the VM
-    exists today; the preflight must say so first."""
+    """vlan100 is in the data center but detached from cluster Default: a NIC on it fails (409) once the VM
+    exists; the preflight says so first."""
     ovirt.engine.state.detach_network('vlan100', 'Default')
-    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'off-cluster', networks=[{'network': 'vlan100'}]), 'vlan100')
+    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'off-cluster', networks=[{'network': 'vlan100'}]), 'vlan100', 'Default')
     assert driver.get_vm(name='off-cluster') is None
+
+
+def test_a_nic_moved_to_a_network_not_attached_to_the_cluster_is_refused_before_any_write(ovirt, driver):
+    """The same rule when a VM's NICs change: nothing is written (not the description that comes first)."""
+    vm = create(ovirt, driver, 'moving')
+    ovirt.engine.state.detach_network('vlan100', 'Default')
+    wanted = {'description': 'moved', 'networks': [dict(n) for n in vm['nics']] + [{'network': 'vlan100'}]}
+    refused_before_writing(ovirt, lambda: driver.apply_changes(vm, diff_hardware(vm, wanted), timeout=30), 'vlan100', 'Default')
 
 
 @pytest.mark.parametrize('reason', ['object', 'updating'])

@@ -525,9 +525,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         self.validate_spec(spec)
         subject = spec_subject(spec)
         cluster = self._placement(spec.get('cluster'), subject)
-        for nic in spec.get('networks') or ():
-            if nic.get('network'):
-                self._profile(nic['network'], cluster['dc_id'], subject)
+        self._nic_profiles(spec.get('networks'), cluster, subject)
         if not spec.get('template'):
             checked = self._blank_preflight(spec, cluster, subject)
             check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
@@ -618,6 +616,10 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             if current is None:
                 raise self.error(NotFoundError, 'the VM is gone', subject)
             domains = self._new_disk_domains(current, changes, subject)  # reads only, before any write
+            cluster = self._named('clusters', current.cluster, cluster_entry) if 'networks' in changes else None
+            if cluster is not None:
+                # Reads only, before any write: the NICs it adds or moves are on networks of the VM's cluster.
+                self._nic_profiles(changes['networks']['after'], cluster, subject, changes['networks']['before'])
             update = vm_update(current, changes, self.label, subject)
             if update is not None:
                 self._write(lambda system: _vm_service(system, vm['id']).update(update), subject)

@@ -6,13 +6,14 @@
 """The oVirt engine's objects by name or id: a mixin of OvirtDriver (driver.py).
 
 Clusters, hosts, vNIC profiles and storage domains are read once per session (one request each) and looked up
-by name or id from there, read again once when a name or id is new to them (made since). The lookups and the
+by name or id from there, read again once when a name or id is new to them (made since). So are the networks
+attached to a cluster, one request per cluster, read only when a NIC is given a vNIC profile. The lookups and the
 messages that list what is available when a name is not found belong together; so do the one place that turns
 an SDK reference (a link with an id) into that id, and the one that finds a VM's service by its id."""
 
 from __future__ import annotations
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, InvalidInputError, NotFoundError
 
 
 def _ref_id(ref):
@@ -57,6 +58,7 @@ class OvirtLookups:
                     'id': p.id,
                     'name': p.name,
                     'network': p.network.name if p.network is not None else None,
+                    'network_id': _ref_id(p.network),
                     'dc_id': _ref_id(p.network.data_center) if p.network is not None else None,
                 }
                 for p in self._read(lambda system: system.vnic_profiles_service().list(follow='network'))
@@ -163,3 +165,46 @@ class OvirtLookups:
                 subject,
             )
         return found[0]
+
+    def _cluster_network_ids(self, cluster, subject):
+        """The ids of the networks attached to cluster (a lookup entry): GET /clusters/{id}/networks, once per
+        cluster a session. A network of the data center need not be attached to every cluster of it."""
+        key = ('cluster_networks', cluster['id'])
+        with self._lock:
+            cached = self._lookups.get(key)
+        if cached is not None:
+            return cached
+        found = frozenset(n.id for n in self._read(lambda system: system.clusters_service().cluster_service(cluster['id']).networks_service().list(), subject))
+        with self._lock:
+            self._lookups[key] = found
+        return found
+
+    def _nic_profiles(self, nics, cluster, subject, before=()):
+        """The vNIC profile entry of each NIC (nic records or spec entries) that names one, in cluster's data center
+        and on a network attached to cluster: the engine refuses a NIC on any other with 409 only after the VM is
+        made (VmNicValidator.networkExistsInCluster, NETWORK_NOT_EXISTS_IN_CURRENT_CLUSTER), so this refuses it
+        first, in one line. NICs whose network is the one before lists at their index are left alone: the engine
+        checks only a NIC it adds or whose profile it changes. Costs one request (the cluster's networks) the first
+        time a NIC needs the check, none otherwise."""
+        profiles = {}
+        for index, nic in enumerate(nics or ()):
+            if not nic.get('network'):
+                continue
+            if index < len(before) and before[index].get('network') == nic['network']:
+                continue
+            profiles[index] = self._profile(nic['network'], cluster['dc_id'], subject)
+        if not profiles or all(p['network_id'] is None for p in profiles.values()):
+            return profiles
+        attached = self._cluster_network_ids(cluster, subject)
+        for index, profile in sorted(profiles.items()):
+            if profile['network_id'] is not None and profile['network_id'] not in attached:
+                usable = sorted({p['name'] for p in self._lookup('profiles').values() if p['network_id'] in attached})
+                raise self.error(
+                    InvalidInputError,
+                    "networks[{0}].network: network '{1}' of vNIC profile '{2}' is not attached to cluster '{3}'; "
+                    'attach it to the cluster or use a profile of one that is: {4}'.format(
+                        index, profile['network'], profile['name'], cluster['name'], ', '.join(usable) or 'none'
+                    ),
+                    subject,
+                )
+        return profiles
