@@ -45,7 +45,6 @@ def refused_before_writing(ovirt, action, *words):
     assert ovirt.write_count() == before, 'refused after a write'
 
 
-@pending('memory hot-plug')
 def test_memory_raised_on_a_running_vm_by_a_step_the_engine_cannot_hot_plug(ovirt, driver):
     """Without next_run the engine hot-plugs a memory increase at once, in steps of 128 MiB on x86 (400 otherwise);
     1024 -> 1500 MiB must go to the next start (next_run) or be refused in one line first."""
@@ -59,7 +58,6 @@ def test_memory_raised_on_a_running_vm_by_a_step_the_engine_cannot_hot_plug(ovir
     assert ovirt.engine.vm('hot-mem').obj.memory == 1024 * MIB, 'the increase is for the next start'
 
 
-@pending('NIC update while plugged')
 def test_a_nic_model_change_on_a_running_vm(ovirt, driver):
     """The engine refuses a model or MAC change of a plugged NIC of a running VM (409); the collection must unplug,
     update and plug it back, or refuse before writing anything."""
@@ -87,6 +85,49 @@ def test_a_nic_moved_to_a_network_not_attached_to_the_cluster_is_refused_before_
     ovirt.engine.state.detach_network('vlan100', 'Default')
     wanted = {'description': 'moved', 'networks': [dict(n) for n in vm['nics']] + [{'network': 'vlan100'}]}
     refused_before_writing(ovirt, lambda: driver.apply_changes(vm, diff_hardware(vm, wanted), timeout=30), 'vlan100', 'Default')
+
+
+def test_a_memory_change_on_a_running_vm_waits_for_its_next_start_as_check_mode_says(ovirt, driver):
+    """Even a step the engine could hot-plug goes to the next start, as the module's warning says; check mode predicts
+    the record the run returns, and a second run finds nothing to do (the record reads the next-run configuration)."""
+    vm = driver.power(create(ovirt, driver, 'mem-next', description='before'), 'start', timeout=30)
+    changes = driver.diff_hardware(vm, {'memory_mb': 1024 + 128, 'description': 'after'})
+    predicted = driver.predict_changes(vm, changes)
+    after = driver.apply_changes(vm, changes, timeout=30)
+    assert {key: after[key] for key in ('memory_mb', 'description', 'status')} == {key: predicted[key] for key in ('memory_mb', 'description', 'status')}
+    assert after['memory_mb'] == 1024 + 128 and after['status'] == 'running'
+    engine_vm = ovirt.engine.vm('mem-next')
+    assert engine_vm.obj.memory == 1024 * MIB and engine_vm.obj.description == 'after', 'memory for the next start; the description now'
+    writes = ovirt.write_count()
+    assert driver.diff_hardware(driver.get_vm(vm_id=vm['id']), {'memory_mb': 1024 + 128, 'description': 'after'}) == {}
+    assert ovirt.write_count() == writes
+    driver.power(after, 'stop', timeout=30)
+    assert ovirt.engine.vm('mem-next').obj.memory == (1024 + 128) * MIB, 'the stop applies the next-run configuration'
+
+
+def test_a_nic_model_and_mac_change_on_a_running_vm_leaves_the_nic_plugged(ovirt, driver):
+    """Unplugged, updated, plugged back: check mode predicts the NICs the run returns, a second run changes nothing."""
+    vm = driver.power(create(ovirt, driver, 'nic-replug'), 'start', timeout=30)
+    wanted = {'networks': [{'network': 'ovirtmgmt', 'model': 'e1000', 'mac': '56:6f:00:00:00:42'}]}
+    changes = driver.diff_hardware(vm, wanted)
+    predicted = driver.predict_changes(vm, changes)
+    after = driver.apply_changes(vm, changes, timeout=30)
+    assert after['nics'] == predicted['nics'] and [(n['model'], n['mac']) for n in after['nics']] == [('e1000', '56:6f:00:00:00:42')]
+    assert [nic.obj.plugged for nic in ovirt.engine.vm('nic-replug').nics] == [True]
+    writes = ovirt.write_count()
+    assert driver.diff_hardware(driver.get_vm(vm_id=vm['id']), wanted) == {}
+    assert ovirt.write_count() == writes
+
+
+def test_a_refused_nic_update_on_a_running_vm_plugs_the_nic_back(ovirt, driver):
+    """A MAC another NIC holds is refused (409) while the NIC is unplugged: it is plugged back, as it was."""
+    taken = create(ovirt, driver, 'mac-holder')['nics'][0]['mac']
+    vm = driver.power(create(ovirt, driver, 'nic-refused'), 'start', timeout=30)
+    with pytest.raises(HypervisorError) as caught:
+        driver.apply_changes(vm, diff_hardware(vm, {'networks': [{'network': 'ovirtmgmt', 'mac': taken}]}), timeout=30)
+    assert 'already in use' in str(caught.value) and 'unplugged' not in str(caught.value), str(caught.value)
+    assert [nic.obj.plugged for nic in ovirt.engine.vm('nic-refused').nics] == [True]
+    assert driver.get_vm(vm_id=vm['id'])['nics'] == vm['nics']
 
 
 @pytest.mark.parametrize('reason', ['object', 'updating'])

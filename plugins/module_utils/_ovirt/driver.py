@@ -52,7 +52,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
     os_type_value,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.errors import _curl_error, _fault_text, _sdk_failure
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_update
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import BOOT_DEVICE, vm_updates
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import OvirtLookups, _ref_id, _vm_service, cluster_entry, host_entry
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.power import OvirtPower
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import check_description, is_lock_conflict
@@ -620,9 +620,8 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             if cluster is not None:
                 # Reads only, before any write: the NICs it adds or moves are on networks of the VM's cluster.
                 self._nic_profiles(changes['networks']['after'], cluster, subject, changes['networks']['before'])
-            update = vm_update(current, changes, self.label, subject)
-            if update is not None:
-                self._write(lambda system: _vm_service(system, vm['id']).update(update), subject)
+            for update, next_run in vm_updates(current, changes, self.label, subject):
+                self._write(lambda system, update=update, next_run=next_run: _vm_service(system, vm['id']).update(update, next_run=next_run), subject)
             if 'disks' in changes:
                 self._apply_disks(current, changes['disks'], domains, subject)
             if 'networks' in changes:

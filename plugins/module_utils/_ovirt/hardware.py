@@ -3,13 +3,13 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The VM's own fields of a hardware change, as the body of one `PUT /vms/{id}`; no request here."""
+"""The VM's own fields of a hardware change, as the bodies of `PUT /vms/{id}`; no request here."""
 
 from __future__ import annotations
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import CPU_HOST, topology_for
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import sockets_and_cores
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.rules import runs, sockets_and_cores
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
 
 MIB = 1024**2
@@ -86,6 +86,24 @@ def vm_update(current, changes, hypervisor=None, subject=None):
         update.description = changes['description']['after'] or ''
         touched = True
     return update if touched else None
+
+
+def vm_updates(current, changes, hypervisor=None, subject=None):
+    """The PUTs for the VM's own fields in changes, as (body, next_run) pairs, all made before any is sent (a refusal
+    comes before the first write); [] when there are none.
+
+    A running VM's memory goes in a PUT of its own with next_run: it takes the new size at its next start, as every
+    type's running VMs take their hardware changes (the module warns so). Without next_run the engine hot-plugs an
+    increase at once, and refuses one that is not a multiple of 128 MiB on x86 (UpdateVmCommand,
+    ArchitectureType.HOTPLUG_MEMORY_FACTOR_*: "Amount of added memory ... is not dividable"). The other fields keep
+    the PUT without next_run, which changes the description at once; the engine keeps the rest for the next start.
+    The driver reads the next-run configuration back, so a second run sees nothing to do."""
+    if 'memory_mb' not in changes or not runs(current):
+        update = vm_update(current, changes, hypervisor, subject)
+        return [(update, None)] if update is not None else []
+    others = vm_update(current, {key: change for key, change in changes.items() if key != 'memory_mb'}, hypervisor, subject)
+    memory = vm_update(current, {'memory_mb': changes['memory_mb']}, hypervisor, subject)
+    return ([(others, None)] if others is not None else []) + [(memory, True)]
 
 
 def bios_type(firmware):

@@ -19,6 +19,16 @@ MAX_CORES_PER_SOCKET = 254
 LOCK_WORDS = ('locked', 'related operation is currently in progress', 'is being updated')
 
 
+# VM statuses without a running guest: the engine's VMStatus.Down, and ImageLocked (a VM whose disks are being made,
+# never started). A suspended VM counts as running, as for RemoveVmCommand: its memory is kept for its resume.
+NOT_RUNNING = ('down', 'image_locked')
+
+
+def runs(vm):
+    """Whether the SDK VM has a running guest, whose changes wait for its next start or need a device unplugged."""
+    return vm.status is not None and vm.status.value not in NOT_RUNNING
+
+
 def is_lock_conflict(text):
     lowered = str(text).lower()
     return any(word in lowered for word in LOCK_WORDS)
