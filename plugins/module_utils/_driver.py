@@ -189,6 +189,9 @@ class HypervisorDriver(abc.ABC):
     DEFAULT_DISK_INTERFACE: ClassVar[str] = 'virtio'
     # Where the type has no per-NIC VLAN tag (networks[].vlan): what to use instead, for the message; None: it has.
     VLAN_INSTEAD: ClassVar[str | None] = None
+    # The hardware keys a running VM of this type takes only at its next start (the module warns when one changes).
+    # A disk grows at once, and an added disk is plugged in at once where the bus allows it.
+    COLD_KEYS: ClassVar[tuple[str, ...]] = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
     DEFAULT_WORKERS: ClassVar[int] = 16
     # Whether api_url is a URI of the type's own (libvirt's qemu+ssh://...), which its driver checks; False: the https

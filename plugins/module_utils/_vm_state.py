@@ -34,9 +34,6 @@ PLACEMENT_KEYS = ('template', 'node', 'cluster', 'storage', 'pool', 'clone_mode'
 # What --diff shows: where the VM is and how it runs, then its hardware as the record names it (the record's NICs
 # are `nics` where the option says `networks`).
 DIFF_KEYS = ('name', 'status', 'node', 'cluster') + tuple('nics' if key == 'networks' else key for key in HARDWARE_KEYS)
-# Changes a running VM only takes at its next start (on Proxmox they stay pending until then). A disk grows at
-# once, and an added disk is plugged in at once where the bus allows it.
-COLD_KEYS = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
 STATES = ('present', 'running', 'stopped', 'restarted', 'absent')
 MAX_WAIT_TIMEOUT = 7 * 24 * 3600
 
@@ -129,7 +126,7 @@ def ensure_vm(driver, params, check_mode, current, power=True):
             vm = driver.predict_changes(current, changes)
         else:
             vm = driver.apply_changes(current, changes, params['wait_timeout'])
-        cold = sorted(set(changes) & set(COLD_KEYS))
+        cold = sorted(set(changes) & set(driver.COLD_KEYS))
         if cold and current['status'] == 'running' and params['state'] != 'restarted':
             warnings.append(
                 '{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start (state: restarted applies it now)'.format(

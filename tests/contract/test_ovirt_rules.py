@@ -1,16 +1,17 @@
-"""oVirt engine rules the collection breaks today (issue 22), through the driver against the simulator, which
+"""oVirt engine rules the collection once broke (issue 22), through the driver against the simulator, which
 enforces them (tests/simulators/ovirt/model.py; docs/doubles.md lists them with their engine source).
 
-Each test is xfail(strict=True) until the driver is fixed; it passes once the collection either keeps the rule or
-refuses the request itself, in one line, before it writes.
+A rule the collection breaks is marked pending(): xfail(strict=True) until the driver is fixed. Each test passes
+once the collection either keeps the rule or refuses the request itself, in one line, before it writes.
 """
 
 import threading
 
 import pytest
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import diff_hardware
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
 MIB = 1024**2
@@ -117,6 +118,18 @@ def test_a_nic_model_and_mac_change_on_a_running_vm_leaves_the_nic_plugged(ovirt
     writes = ovirt.write_count()
     assert driver.diff_hardware(driver.get_vm(vm_id=vm['id']), wanted) == {}
     assert ovirt.write_count() == writes
+
+
+def test_the_module_warns_of_the_next_start_for_memory_not_for_nics(ovirt, driver):
+    """pureboot_vm's warning names the changes a running VM takes at its next start: memory, not a NIC (at once)."""
+    vm = driver.power(create(ovirt, driver, 'warned'), 'start', timeout=30)
+    nics = [{'network': 'ovirtmgmt', 'model': 'e1000', 'mac': None, 'vlan': None}]
+    # pureboot_vm's parameters as Ansible hands them over: every option present, None where not given.
+    params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='warned', state='present', memory_mb=1024 + 128, networks=nics)
+    params.update(cloud_init=None, pxe_boot=None, wait=True, wait_timeout=120, force=False)
+    result = ensure_vm(driver, params, False, vm, power=False)
+    assert result['changed']
+    assert len(result['warnings']) == 1 and ': memory_mb changed while the VM runs; ' in result['warnings'][0], result['warnings']
 
 
 def test_a_refused_nic_update_on_a_running_vm_plugs_the_nic_back(ovirt, driver):

@@ -161,6 +161,9 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
     }
     NIC_MODELS = NIC_MODELS
     VLAN_INSTEAD = 'use a vNIC profile of the VLAN network'
+    # The engine has no next-run configuration for NICs: a NIC is added, removed or changed (unplugged and plugged
+    # back) at once on a running VM.
+    COLD_KEYS = tuple(key for key in HypervisorDriver.COLD_KEYS if key != 'networks')
 
     def __init__(self, connection):
         super().__init__(connection)
