@@ -56,14 +56,15 @@ def unplugged_for(nic, body, running):
 class OvirtChanges:
     """The NIC and tag changes of OvirtDriver.apply_changes."""
 
-    def _apply_nics(self, current, wanted, subject):
-        """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added."""
+    def _apply_nics(self, current, wanted, cluster, subject):
+        """Make the VM's NICs the wanted list, in order: extra NICs removed, changed ones updated, new ones added
+        (cluster: the VM's clusters lookup entry, whose data center holds the vNIC profiles)."""
 
         def nics_service(system):
             return _vm_service(system, current.id).nics_service()
 
         nics = sorted(self._read(lambda system: nics_service(system).list(), subject), key=lambda n: _natural(n.name))
-        dc_id = self._lookup('clusters').get(_ref_id(current.cluster), {}).get('dc_id')
+        dc_id = (cluster or {}).get('dc_id')
         profiles = self._lookup_ids('profiles', [_ref_id(n.vnic_profile) for n in nics])
         running = runs(current)
         for nic in nics[len(wanted) :]:

@@ -628,7 +628,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             if 'disks' in changes:
                 self._apply_disks(current, changes['disks'], domains, subject)
             if 'networks' in changes:
-                self._apply_nics(current, changes['networks']['after'], subject)
+                self._apply_nics(current, changes['networks']['after'], cluster, subject)
             if 'tags' in changes:
                 self._apply_tags(current, changes['tags']['after'], subject)
 
