@@ -36,6 +36,8 @@ def test_the_copy_names_its_version(schema):
             'cicustom': 'user=local:snippets/pureboot-user-data-0123456789abcdef.yaml',
             'nameserver': '192.0.2.53 2001:db8::53',
         },
+        {'hotplug': 'network,disk,memory'},
+        {'hotplug': '0'},
     ],
 )
 def test_what_pve_accepts_passes(schema, values):
@@ -61,6 +63,7 @@ def test_what_pve_accepts_passes(schema, values):
         ({'cores': 'two'}, 'cores', "type check ('integer') failed"),
         ({'ostype': 'plan9'}, 'ostype', 'does not have a value in the enumeration'),
         ({'bogus': '1'}, 'bogus', 'property is not defined in schema'),
+        ({'hotplug': 'network,pci'}, 'hotplug', "invalid hotplug feature 'pci'"),
     ],
 )
 def test_what_pve_refuses_is_named(schema, values, parameter, text):

@@ -196,6 +196,16 @@ def _verify_volume_id_or_qm_path(value):
         _verify_volume_id_or_absolute_path(value)
 
 
+def _verify_hotplug_features(value):
+    # qemu-server PVE::QemuServer::pve_verify_hotplug_features, by parse_hotplug_features: '0', '1' or a list of the
+    # feature words (an unknown one dies first).
+    if value in ('0', '1'):
+        return
+    for feature in split_list(value):
+        if feature not in ('network', 'disk', 'cpu', 'memory', 'usb', 'cloudinit'):
+            raise FormatError("invalid hotplug feature '{0}'".format(feature))
+
+
 def _verify_startup_order(value):
     # PVE::JSONSchema::pve_parse_startup_order
     for part in value.split(','):
@@ -363,6 +373,7 @@ CODE_FORMATS = {
     'pve-volume-id-or-qm-path': _verify_volume_id_or_qm_path,
     'pve-volume-id-or-absolute-path': _verify_volume_id_or_absolute_path,
     'pve-vm-cpu-conf': _verify_vm_cpu_conf,
+    'pve-hotplug-features': _verify_hotplug_features,
 }
 
 
