@@ -1,6 +1,6 @@
 """The `fakepve` fixture, served as fakepve's own plugin serves it, but with NetworkedPve (networks.py), PVE's rules
-beyond its schema (rules.py) and every request checked against PVE's published API schema
-(tests/simulators/pve_schema).
+beyond its schema (rules.py), the hotplug of a running VM's changes (hotplug.py) and every request checked against
+PVE's published API schema (tests/simulators/pve_schema).
 
 Registered from tests/conftest.py after fakepve's entry-point plugin, so this definition is the one tests get;
 the marker, the CA (fakepve_cafile) and fakepve_url stay fakepve's.
@@ -15,6 +15,7 @@ import pytest
 from fakepve import pytest_plugin
 
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.disks import DiskPve
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.hotplug import HotplugPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.networks import NetworkedPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import StrictPve
 from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checked import SchemaChecked
@@ -22,10 +23,11 @@ from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checke
 EXPECTED_MARKER = 'pve_schema_violations_expected'
 
 
-class SuitePve(SchemaChecked, StrictPve, DiskPve, NetworkedPve):
+class SuitePve(SchemaChecked, StrictPve, HotplugPve, DiskPve, NetworkedPve):
     """The Proxmox VE double the suite talks to: requests checked against PVE's schema first (SchemaChecked), then
-    PVE's rules beyond the schema (StrictPve, rules.py), the disk writes fakepve does not model (DiskPve, disks.py),
-    then fakepve with per-node networks (NetworkedPve)."""
+    PVE's rules beyond the schema (StrictPve, rules.py), what a running VM takes at once once a config write is
+    stored (HotplugPve, hotplug.py), the disk writes fakepve does not model (DiskPve, disks.py), then fakepve with
+    per-node networks (NetworkedPve)."""
 
 
 def pytest_configure(config):
