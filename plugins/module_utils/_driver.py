@@ -189,8 +189,8 @@ class HypervisorDriver(abc.ABC):
     DEFAULT_DISK_INTERFACE: ClassVar[str] = 'virtio'
     # Where the type has no per-NIC VLAN tag (networks[].vlan): what to use instead, for the message; None: it has.
     VLAN_INSTEAD: ClassVar[str | None] = None
-    # The hardware keys a running VM of this type takes only at its next start (the module warns when one changes).
-    # A disk grows at once, and an added disk is plugged in at once where the bus allows it.
+    # The hardware keys a running VM of this type takes only at its next start, for cold_changes(): the module warns
+    # when one changes. A disk grows at once, and an added disk is plugged in at once where the bus allows it.
     COLD_KEYS: ClassVar[tuple[str, ...]] = ('cpu_cores', 'memory_mb', 'networks', 'boot_order', 'firmware', 'os_type', 'cpu_sockets', 'cpu_type')
     # Parallel requests for per-VM details (the inventory plugin's max_workers sets it).
     DEFAULT_WORKERS: ClassVar[int] = 16
@@ -384,6 +384,15 @@ class HypervisorDriver(abc.ABC):
         A type whose lookup takes the status from a listing that may lag (fresh_status) raises ConflictError with
         details {'status_changed': True} when the hypervisor refuses the action because the VM is not in the status
         the record says (a start of a VM already running): the caller reads the status and decides again."""
+
+    def cold_changes(self, vm: VmRecord, changes: HardwareChanges) -> list[str]:
+        """The keys of changes (diff_hardware() of vm, not yet written) that the VM takes only at its next start,
+        sorted; none unless it runs. Decided before the write, so check mode gives the same answer without one.
+        The default: the changed COLD_KEYS. A type whose hypervisor decides per VM or per change what a running VM
+        takes at once (Proxmox VE's hotplug features) overrides this."""
+        if vm.get('status') != 'running':
+            return []
+        return sorted(set(changes) & set(self.COLD_KEYS))
 
     def fresh_status(self, vm: VmRecord) -> VmRecord:
         """vm with the status the hypervisor reports now. A type whose get_vm() reads the status afresh returns

@@ -120,14 +120,15 @@ def ensure_vm(driver, params, check_mode, current, power=True):
             # Whether a change waits for the next start rests on the status: read it where the lookup's may lag.
             current = driver.fresh_status(current)
         changed = bool(changes)
+        # What waits for the next start is decided before the write, from the VM as it runs (check mode alike).
+        cold = driver.cold_changes(current, changes) if changes else []
         if not changes:
             vm = current
         elif check_mode:
             vm = driver.predict_changes(current, changes)
         else:
             vm = driver.apply_changes(current, changes, params['wait_timeout'])
-        cold = sorted(set(changes) & set(driver.COLD_KEYS))
-        if cold and current['status'] == 'running' and params['state'] != 'restarted':
+        if cold and params['state'] != 'restarted':
             warnings.append(
                 '{0}: {1}: {2} changed while the VM runs; the change takes effect at its next start (state: restarted applies it now)'.format(
                     driver.label, vm_subject(current), ', '.join(cold)

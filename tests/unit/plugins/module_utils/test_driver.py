@@ -297,3 +297,16 @@ def test_the_https_rule_follows_the_type_s_api_url_is_uri_fact(api_url_is_uri, a
 
 def test_only_libvirt_says_its_api_url_is_a_uri():
     assert {kind for kind, driver in driver_classes().items() if driver.API_URL_IS_URI} == {'libvirt'}
+
+
+def test_by_default_the_changed_cold_keys_of_a_running_vm_wait_for_its_next_start():
+    class Minimal(HypervisorDriver):
+        TYPE = 'minimal'
+        LOGINS = ((),)
+        connect = close = facts = _list_vms = get_vm = _list_templates = find_template = None
+        preflight = create_vm = apply_changes = power = delete_vm = translate_error = None
+
+    driver = Minimal(Connection({'type': 'minimal', 'api_url': 'https://hv.example.com'}))
+    changes = diff_hardware(vm(), {'memory_mb': 4096, 'cpu_cores': 4, 'description': 'new', 'networks': [{'network': 'vmbr2'}]})
+    assert driver.cold_changes(vm(status='running'), changes) == ['cpu_cores', 'memory_mb', 'networks']
+    assert driver.cold_changes(vm(status='stopped'), changes) == []
