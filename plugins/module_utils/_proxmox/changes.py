@@ -16,6 +16,13 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hard
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import MAX_NETS, stored_description
 
 
+def net_value(config, key, nic):
+    """The netN value written for nic (a NIC record) at key: its fields, then the options of config's key this
+    driver does not manage (firewall, queues, mtu ...); a new MAC when it has none."""
+    other = parse_net(key, config[key])[1] if key in config else []
+    return format_net(dict(nic, mac=nic.get('mac') or _new_mac()), other)
+
+
 def config_params(config, changes, hypervisor, subject):
     """The PUT /config parameters for changes, against config (the VM's, pending changes applied)."""
     params, delete = {}, []
@@ -43,11 +50,9 @@ def config_params(config, changes, hypervisor, subject):
                 raise InvalidInputError(
                     'networks: a VM has at most {0} NICs (net0 to net{1})'.format(MAX_NETS, MAX_NETS - 1), hypervisor=hypervisor, subject=subject
                 )
-            other = parse_net(key, config[key])[1] if key in config else []
             if not nic.get('network'):
                 raise InvalidInputError('networks[{0}].network (the bridge) is required for a new NIC'.format(index), hypervisor=hypervisor, subject=subject)
-            nic = dict(nic, mac=nic.get('mac') or _new_mac())
-            params[key] = new_config[key] = format_net(nic, other)
+            params[key] = new_config[key] = net_value(config, key, nic)
         for key in current[len(wanted) :]:
             delete.append(key)
             new_config.pop(key, None)

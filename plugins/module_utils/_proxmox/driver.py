@@ -66,6 +66,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import OS_WORDS, hardware_fields
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import waiting_changes
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.reads import ReadFailure, Redirected
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
     agent_enabled,
@@ -121,6 +122,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         self._listing = None
         # The last configuration read of each VM ((node, vmid) -> config): check mode names added disks from it.
         self._seen_configs = {}
+        # The same read without the pending changes, the configuration the VM runs with: hotplug decides from it.
+        self._running_configs = {}
         # The nodes (with their status) of the last VM listing this run read: the node checks need no GET /nodes.
         self._listed_nodes = None
         # Ids of the VMs whose record holds the listing's status, not yet read afresh (fresh_status).
@@ -231,12 +234,15 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     def _config(self, node, vmid, subject=None):
         """The configuration as it will be once pending changes apply (PVE keeps a running VM's changes pending)."""
-        config = {}
+        config, running = {}, {}
         for item in self._read('nodes/{0}/qemu/{1}/pending'.format(node, vmid), subject) or []:
+            if 'value' in item:
+                running[item['key']] = item['value']
             if item.get('delete'):
                 continue
             config[item['key']] = item.get('pending', item.get('value'))
         self._seen_configs[(node, str(vmid))] = config
+        self._running_configs[(node, str(vmid))] = running
         return config
 
     def _guest_ips(self, node, vmid):
@@ -339,6 +345,16 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         # what rests on it being current reads it afresh, once (fresh_status).
         self._listed_status.add(str(resource['vmid']))
         return self._detailed(resource)
+
+    def cold_changes(self, vm, changes):
+        """What PVE would not hotplug (_proxmox/hotplug.py), from the configuration this run read for the VM: the
+        one the VM runs with decides, as PVE's own check does, and the pending one is what the write is made from."""
+        if vm.get('status') != 'running':
+            return []
+        key = (vm['node'], str(vm['id']))
+        if key not in self._running_configs:
+            self._config(vm['node'], vm['id'], vm_subject(vm))
+        return waiting_changes(self._running_configs[key], self._seen_configs[key], changes, self.COLD_KEYS)
 
     def fresh_status(self, vm):
         if str(vm.get('id')) not in self._listed_status:

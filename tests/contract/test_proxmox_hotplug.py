@@ -1,0 +1,112 @@
+"""What pureboot_vm says of a running Proxmox VE VM's changes: the ones PVE hotplugs take effect at once and are not
+warned of; the ones it keeps pending for the next start are (_proxmox/hotplug.py). The double applies them as PVE
+does (tests/simulators/fakepve_net/hotplug.py), so the VM's running config shows which is which.
+"""
+
+import pytest
+
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
+
+
+@pytest.fixture
+def pve(fakepve, fakepve_cafile):
+    return ProxmoxBackend(fakepve, fakepve_cafile)
+
+
+@pytest.fixture
+def driver(pve):
+    driver = pve.driver()
+    yield driver
+    driver.close()
+
+
+def running_vm(pve, driver, name, **config):
+    """A clone of the template, its config seeded with config (as a user's `hotplug` setting would be), started."""
+    vm = driver.create_vm(name, {'template': pve.template, 'node': 'pve1'}, timeout=60)
+    pve.pve.vm(int(vm['id'])).config.update(config)
+    driver.power(vm, 'start', timeout=30)
+    return vm
+
+
+def run_module(pve, name, check_mode=False, **hardware):
+    """ensure_vm as pureboot_vm runs it: a fresh driver looks the VM up by name, then state: present."""
+    params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name=name, state='present', **hardware)
+    params.update(cloud_init=None, pxe_boot=None, wait=True, wait_timeout=120, force=False)
+    with pve.driver() as driver:
+        return ensure_vm(driver, params, check_mode, driver.get_vm(name=name), power=False)
+
+
+def next_start(result):
+    return [w for w in result['warnings'] if 'takes effect at its next start' in w]
+
+
+def test_a_nic_change_on_a_running_vm_is_live_and_not_warned(pve, driver):
+    vm = running_vm(pve, driver, 'hot-nic')
+    nics = [{'network': pve.second_network, 'model': 'e1000', 'vlan': 12}, {'network': pve.network}]
+    writes = pve.write_count()
+    predicted = run_module(pve, 'hot-nic', check_mode=True, networks=nics)
+    assert predicted['changed'] and next_start(predicted) == [] and pve.write_count() == writes
+    result = run_module(pve, 'hot-nic', networks=nics)
+    assert result['changed'] and next_start(result) == [], result['warnings']
+    fake = pve.pve.vm(int(vm['id']))
+    assert fake.pending == {}
+    assert fake.config['net0'].startswith('e1000=') and 'bridge=vmbr1' in fake.config['net0'] and 'tag=12' in fake.config['net0']
+    assert 'bridge=vmbr0' in fake.config['net1']
+
+
+def test_with_hotplug_off_a_nic_change_waits_and_is_warned(pve, driver):
+    vm = running_vm(pve, driver, 'cold-nic', hotplug='0')
+    nics = [{'network': pve.network, 'model': 'e1000'}]
+    predicted = run_module(pve, 'cold-nic', check_mode=True, networks=nics)
+    assert len(next_start(predicted)) == 1 and ': networks changed while the VM runs; ' in next_start(predicted)[0]
+    result = run_module(pve, 'cold-nic', networks=nics)
+    assert next_start(result) == next_start(predicted)
+    fake = pve.pve.vm(int(vm['id']))
+    assert fake.config['net0'].startswith('virtio=') and fake.pending['net0'].startswith('e1000=')
+    # The record shows the NIC as it will be, so a second run changes nothing and says nothing.
+    again = run_module(pve, 'cold-nic', networks=nics)
+    assert not again['changed'] and again['warnings'] == []
+
+
+def test_with_hotplug_off_a_bridge_and_vlan_change_is_still_live(pve, driver):
+    """PVE moves a NIC to another bridge or VLAN without unplugging it, so without the network feature too."""
+    vm = running_vm(pve, driver, 'cold-bridge', hotplug='0')
+    result = run_module(pve, 'cold-bridge', networks=[{'network': pve.second_network, 'vlan': 30}])
+    assert result['changed'] and next_start(result) == [], result['warnings']
+    fake = pve.pve.vm(int(vm['id']))
+    assert fake.pending == {} and 'bridge=vmbr1' in fake.config['net0'] and 'tag=30' in fake.config['net0']
+
+
+def test_memory_waits_unless_memory_hotplug_and_is_named_alone(pve, driver):
+    running_vm(pve, driver, 'hot-mem')
+    result = run_module(pve, 'hot-mem', memory_mb=2048, networks=[{'network': pve.second_network}])
+    assert len(next_start(result)) == 1 and ': memory_mb changed while the VM runs; ' in next_start(result)[0], result['warnings']
+    # With the memory feature (which PVE starts a VM with only when NUMA is on) it is plugged at once.
+    vm = running_vm(pve, driver, 'hot-dimm', hotplug='network,disk,memory', numa=1)
+    result = run_module(pve, 'hot-dimm', memory_mb=2048)
+    assert result['changed'] and next_start(result) == [], result['warnings']
+    assert str(pve.pve.vm(int(vm['id'])).config['memory']) == '2048'
+
+
+def test_a_disk_added_on_scsi_or_virtio_is_plugged_at_once(pve, driver):
+    """(A disk on ide or sata, which would wait, cannot follow the template's SCSI disk: the driver keeps bus order.)"""
+    vm = running_vm(pve, driver, 'hot-disk')
+    disk = {'size_gb': 8, 'storage': None, 'interface': None}
+    result = run_module(pve, 'hot-disk', disks=[disk, dict(disk, size_gb=1, interface='scsi')])
+    assert result['changed'] and next_start(result) == [], result['warnings']
+    result = run_module(pve, 'hot-disk', disks=[disk, dict(disk, size_gb=1, interface='scsi'), dict(disk, size_gb=1, interface='virtio')])
+    assert next_start(result) == []
+    fake = pve.pve.vm(int(vm['id']))
+    assert 'scsi1' in fake.config and 'virtio0' in fake.config
+    # The SCSI controller model the driver sets with a VM's first added SCSI disk is no hotplug: the disk runs on
+    # the controller the VM started with until its next start.
+    assert fake.pending == {'scsihw': 'virtio-scsi-single'}
+
+
+def test_the_cpu_always_waits(pve, driver):
+    vm = running_vm(pve, driver, 'hot-cpu', hotplug='network,disk,cpu,memory', numa=1)
+    result = run_module(pve, 'hot-cpu', cpu_cores=2)
+    assert len(next_start(result)) == 1 and ': cpu_cores changed while the VM runs; ' in next_start(result)[0]
+    assert pve.pve.vm(int(vm['id'])).pending == {'cores': '2'}
