@@ -402,10 +402,13 @@ attributes:
   diff_mode:
     support: full
 notes:
-  - Proxmox VE keeps hardware changes of a running VM pending until its next start; the module then warns, and
-    O(state=restarted) applies them at once. libvirt does the same, as the change goes into the domain's persistent
-    definition, which a running domain takes at its next start. So does oVirt, with its next-run configuration, but
-    for NICs, which it changes at once (a NIC whose model or MAC changes is unplugged and plugged back).
+  - Proxmox VE applies a running VM's hardware changes at once where the VM's C(hotplug) features allow it (by
+    default NIC changes and new SCSI or VirtIO disks; memory only with C(memory) in C(hotplug); a NIC's bridge or
+    VLAN even with C(hotplug) C(0)) and keeps the rest (cores, sockets, CPU model, firmware, boot order, OS type) pending
+    until its next start; the module warns of those, and O(state=restarted) applies them at once. On libvirt such a
+    change goes into the domain's persistent definition, which a running domain takes at its next start; the module
+    warns the same way. So does oVirt, with its next-run configuration, but for NICs, which it changes at once (a NIC
+    whose model or MAC changes is unplugged and plugged back).
   - Every read-only precondition is checked before the first write, in check mode too, namely the template, node,
     cluster, storage, pool, each NIC's bridge (or SDN vnet), vNIC profile or libvirt network and model, the boot devices,
     the tags, and with O(pureboot) the login and the group. PureBoot cannot list workflows, so
