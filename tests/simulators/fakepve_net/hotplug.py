@@ -8,6 +8,8 @@ PVE/QemuServer.pm for a running VM, vmconfig_apply_pending for a stopped one). H
 runs after fakepve's own config write (PUT and POST .../config) and, when the VM runs, moves into the config each
 pending change PVE would apply at once; what PVE skips stays pending until the next start:
 
+0. a pending change equal to the config, or a pending delete of a key the config lacks, is dropped: it changes
+   nothing (update_vm_api calls cleanup_pending before it hotplugs);
 1. the "fast plug" options go into the config at once, every pending one and not only this request's: description,
    hookscript, lock, migrate_downtime, migrate_speed, name, onboot, protection, shares, startup, tags,
    vmstatestorage and the cloud-init options (citype, ciuser, cipassword, ciupgrade, cicustom, searchdomain,
@@ -326,6 +328,10 @@ class HotplugPve:
                 vm.config['agent'] = before['agent']
             else:
                 vm.config.pop('agent')
+        # cleanup_pending: PVE compares the values as strings.
+        for key, value in list(vm.pending.items()):
+            if (value is None and key not in vm.config) or (value is not None and str(vm.config.get(key)) == str(value)):
+                del vm.pending[key]
         for key in [k for k, v in vm.pending.items() if k in FAST_PLUG and v is not None]:
             vm.config[key] = vm.pending.pop(key)
         features = hotplug_features(vm.config.get('hotplug'))

@@ -178,6 +178,12 @@ def test_only_the_keys_of_the_request_are_hotplugged(fakepve, api):
     assert pending(api) == {'net0': 'virtio={0},bridge=vmbr1'.format(MAC)} and live(api)['tags'] == 'old'
 
 
+def test_a_change_to_the_same_value_leaves_nothing_pending(fakepve, api):
+    running(fakepve, hotplug='0', agent='0')
+    api.nodes('pve1').qemu(100).config.put(cores=2, memory=2048, agent='0', net0=NET0)
+    assert pending(api) == {}
+
+
 def test_the_hotplug_key_itself(fakepve, api):
     running(fakepve)
     api.nodes('pve1').qemu(100).config.put(hotplug='network,disk')
