@@ -110,3 +110,13 @@ def test_the_cpu_always_waits(pve, driver):
     result = run_module(pve, 'hot-cpu', cpu_cores=2)
     assert len(next_start(result)) == 1 and ': cpu_cores changed while the VM runs; ' in next_start(result)[0]
     assert pve.pve.vm(int(vm['id'])).pending == {'cores': '2'}
+
+
+@pytest.mark.xfail(strict=True, reason='memory hotplug stores the DIMM total reached; the driver compares memory_mb as given: fix pending')
+def test_memory_off_the_dimm_steps_settles_with_memory_hotplug(pve, driver):
+    """With the memory feature PVE plugs 512 MiB DIMMs until the memory reaches the size asked for (3000: 3072), and
+    unplugs them until it is no more than it (3000 from 3072: 2560). The collection asks 3000 again on each run, so
+    the VM swings between 3072 and 2560; a second run should change nothing."""
+    running_vm(pve, driver, 'dimm-steps', hotplug='network,disk,memory', numa=1)
+    assert run_module(pve, 'dimm-steps', memory_mb=3000)['changed']
+    assert not run_module(pve, 'dimm-steps', memory_mb=3000)['changed']
