@@ -85,6 +85,8 @@ options:
   memory_mb:
     description:
       - Memory in MiB.
+      - On a Proxmox VE VM with C(memory) in its C(hotplug) setting, a size the VM's memory DIMMs reach (1024, then
+        steps of 512 MiB, of 1 GiB after 32 of them); another size is refused.
     type: int
   networks:
     description:

@@ -6,6 +6,7 @@ does (tests/simulators/fakepve_net/hotplug.py), so the VM's running config shows
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ProxmoxBackend
 
@@ -112,11 +113,17 @@ def test_the_cpu_always_waits(pve, driver):
     assert pve.pve.vm(int(vm['id'])).pending == {'cores': '2'}
 
 
-@pytest.mark.xfail(strict=True, reason='memory hotplug stores the DIMM total reached; the driver compares memory_mb as given: fix pending')
-def test_memory_off_the_dimm_steps_settles_with_memory_hotplug(pve, driver):
-    """With the memory feature PVE plugs 512 MiB DIMMs until the memory reaches the size asked for (3000: 3072), and
-    unplugs them until it is no more than it (3000 from 3072: 2560). The collection asks 3000 again on each run, so
-    the VM swings between 3072 and 2560; a second run should change nothing."""
+def test_memory_off_the_dimm_steps_is_refused_with_memory_hotplug(pve, driver):
+    """With the memory feature PVE plugs 512 MiB DIMMs until the memory reaches the size asked for (3000: 3072) and
+    unplugs them until it is no more than it (3000 from 3072: 2560), so a size off the steps would swing on every
+    run; PVE would not start the VM with it either. The module refuses it before any write, check mode alike, and a
+    size on the steps settles."""
     running_vm(pve, driver, 'dimm-steps', hotplug='network,disk,memory', numa=1)
-    assert run_module(pve, 'dimm-steps', memory_mb=3000)['changed']
-    assert not run_module(pve, 'dimm-steps', memory_mb=3000)['changed']
+    writes = pve.write_count()
+    for check_mode in (True, False):
+        with pytest.raises(InvalidInputError) as refused:
+            run_module(pve, 'dimm-steps', check_mode=check_mode, memory_mb=3000)
+        assert 'memory_mb 3000' in str(refused.value) and '2560 or 3072 MiB' in str(refused.value), str(refused.value)
+    assert pve.write_count() == writes
+    assert run_module(pve, 'dimm-steps', memory_mb=3072)['changed']
+    assert not run_module(pve, 'dimm-steps', memory_mb=3072)['changed']

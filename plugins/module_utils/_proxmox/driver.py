@@ -66,7 +66,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import OS_WORDS, hardware_fields
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import waiting_changes
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import memory_steps, waiting_changes
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.reads import ReadFailure, Redirected
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
     agent_enabled,
@@ -345,6 +345,32 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         # what rests on it being current reads it afresh, once (fresh_status).
         self._listed_status.add(str(resource['vmid']))
         return self._detailed(resource)
+
+    def diff_hardware(self, vm, spec):
+        changes = super().diff_hardware(vm, spec)
+        if 'memory_mb' in changes:
+            self._check_memory_steps(vm, changes['memory_mb']['after'])
+        return changes
+
+    def _check_memory_steps(self, vm, memory):
+        """Refuse a memory size the VM's DIMMs cannot reach where it has the memory hotplug feature
+        (_proxmox/hotplug.py memory_steps): PVE would store another size than asked, so a re-run would change it
+        again, and would not start the VM with it. Decided from the config the VM runs with and the one it will
+        start with (pending changes applied), before any write."""
+        key = (vm['node'], str(vm['id']))
+        if key not in self._seen_configs:
+            self._config(vm['node'], vm['id'], vm_subject(vm))
+        for config in (self._running_configs[key], self._seen_configs[key]):
+            steps = memory_steps(int(memory), config)
+            if steps is not None:
+                sizes = ' or '.join(str(size) for size in steps if size is not None)
+                raise self.error(
+                    InvalidInputError,
+                    'memory_mb {0}: the VM has memory hotplug (hotplug: {1}), where Proxmox VE adds memory in DIMM steps: {2} MiB, not {0}'.format(
+                        memory, config.get('hotplug'), sizes
+                    ),
+                    vm_subject(vm),
+                )
 
     def cold_changes(self, vm, changes):
         """What PVE would not hotplug (_proxmox/hotplug.py), from the configuration this run read for the VM: the

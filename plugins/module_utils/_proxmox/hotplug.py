@@ -20,6 +20,11 @@ the VM starts again. What it can depends on the VM's `hotplug` features, read fr
 - cpu_cores and cpu_sockets (cores, sockets), cpu_type (cpu), firmware (bios), boot_order (boot), os_type (ostype):
   never hotplugged, whatever the features (vmconfig_hotplug_pending's "skip" for any other key);
 - start_on_boot, description and tags (onboot, description, tags): at once ($fast_plug_option).
+
+With the `memory` feature a VM's memory is a fixed part plus DIMMs (PVE/QemuServer/Memory.pm foreach_dimm): PVE
+plugs DIMMs until the memory reaches the size asked for and stores the size reached, and starts such a VM only when
+the size is one the DIMMs reach exactly (Memory.pm config: "memory size (N) must be aligned to 512 for
+hotplugging"). memory_steps() gives the sizes around one that is not, which the driver refuses before any write.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ HOTPLUG_FEATURES = ('network', 'disk', 'cpu', 'memory', 'usb', 'cloudinit')
 DEFAULT_FEATURES = frozenset(('network', 'disk', 'usb'))
 # The record keys whose waiting depends on the features or on the change; the other cold keys always wait.
 DECIDED_HERE = ('networks', 'memory_mb', 'disks')
+# Memory.pm: $STATICMEM, the memory a VM with memory hotplug starts with before any DIMM; foreach_dimm's groups:
+# 8 groups of 32 DIMMs, the DIMM size doubling from one group to the next.
+STATIC_MEMORY = 1024
+DIMM_GROUPS, DIMMS_PER_GROUP = 8, 32
 
 
 def hotplug_features(value):
@@ -103,3 +112,26 @@ def waiting_changes(running, config, changes, cold_keys):
     if 'disks' in changes and disks_wait(changes['disks'], features):
         waiting.add('disks')
     return sorted(waiting)
+
+
+def memory_steps(memory, config):
+    """None when a VM with config can have memory MiB (no memory hotplug, or a size its DIMMs reach exactly); else
+    (lower, upper), the sizes either side it can have (lower None below the least). Memory.pm foreach_dimm: the
+    static part is 1024 MiB (times the sockets with 1 GiB hugepages) and the DIMMs 512 MiB (1024 with 1 GiB
+    hugepages), doubling after every 32."""
+    if 'memory' not in hotplug_features(config.get('hotplug')):
+        return None
+    gib_pages = str(config.get('hugepages')) == '1024'
+    size = STATIC_MEMORY * (int(config.get('sockets') or 1) if gib_pages else 1)
+    dimm = 1024 if gib_pages else 512
+    lower = None
+    for _group in range(DIMM_GROUPS):
+        for _index in range(DIMMS_PER_GROUP):
+            if size == memory:
+                return None
+            if size > memory:
+                return lower, size
+            lower = size
+            size += dimm
+        dimm *= 2
+    return None if size == memory else (lower, None)

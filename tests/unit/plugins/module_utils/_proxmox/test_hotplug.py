@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HypervisorDriver, diff_hardware
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import hotplug_features, nic_change_is_live, waiting_changes
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import hotplug_features, memory_steps, nic_change_is_live, waiting_changes
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import disk_record, nic_record
 
 COLD = HypervisorDriver.COLD_KEYS
@@ -118,3 +118,26 @@ def test_an_added_disk_waits_on_ide_or_sata_or_without_the_disk_feature():
     assert waiting(scsi, hotplug='network') == ['disks']
     # A disk grows at once, whatever the features.
     assert waiting({'disks': [{'size_gb': 8}]}, hotplug='0') == []
+
+
+@pytest.mark.parametrize(
+    'memory, config, steps',
+    [
+        # No memory hotplug: any size.
+        (3000, {}, None),
+        (3000, {'hotplug': 'network,disk'}, None),
+        # 1024 MiB, then 512 MiB DIMMs (Memory.pm foreach_dimm).
+        (1024, {'hotplug': 'memory'}, None),
+        (3072, {'hotplug': 'network,memory'}, None),
+        (3000, {'hotplug': 'network,memory'}, (2560, 3072)),
+        (512, {'hotplug': 'memory'}, (None, 1024)),
+        # After 32 DIMMs of 512 MiB (17408 MiB) the DIMMs are 1 GiB.
+        (17408, {'hotplug': 'memory'}, None),
+        (17920, {'hotplug': 'memory'}, (17408, 18432)),
+        # 1 GiB hugepages: 1 GiB DIMMs, and the static part per socket.
+        (2560, {'hotplug': 'memory', 'hugepages': '1024', 'sockets': '2'}, (2048, 3072)),
+        (3072, {'hotplug': 'memory', 'hugepages': '1024', 'sockets': '2'}, None),
+    ],
+)
+def test_memory_steps_are_the_sizes_dimms_reach(memory, config, steps):
+    assert memory_steps(memory, config) == steps
