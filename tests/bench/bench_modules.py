@@ -32,7 +32,7 @@ from fakepve.certs import make_cert
 
 from ansible_collections.pureboot.hypervisors.tests.bench.bench_inventory import anchor_versions
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, ProxmoxBackend
-from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.fixtures import SuitePve
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.suite import SuitePve
 from ansible_collections.pureboot.hypervisors.tests.simulators.ovirt.server import OvirtEngineSimulator
 
 HERE = pathlib.Path(__file__).resolve()

@@ -121,7 +121,9 @@ def start(directory, delay):
     pids['proxmox'], line = spawn(
         'fakepve',
         [
-            os.path.join(os.path.dirname(python), 'fakepve'),
+            python,
+            '-m',
+            PACKAGE + '.fakepve_net',
             str(guests),
             '--host',
             '127.0.0.1',

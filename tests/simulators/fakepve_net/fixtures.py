@@ -14,20 +14,9 @@ already. A test that sends such requests on purpose says which parameters PVE re
 import pytest
 from fakepve import pytest_plugin
 
-from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.disks import DiskPve
-from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.hotplug import HotplugPve
-from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.networks import NetworkedPve
-from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import StrictPve
-from ansible_collections.pureboot.hypervisors.tests.simulators.pve_schema.checked import SchemaChecked
+from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.suite import SuitePve
 
 EXPECTED_MARKER = 'pve_schema_violations_expected'
-
-
-class SuitePve(SchemaChecked, StrictPve, HotplugPve, DiskPve, NetworkedPve):
-    """The Proxmox VE double the suite talks to: requests checked against PVE's schema first (SchemaChecked), then
-    PVE's rules beyond the schema (StrictPve, rules.py), what a running VM takes at once once a config write is
-    stored (HotplugPve, hotplug.py), the disk writes fakepve does not model (DiskPve, disks.py), then fakepve with
-    per-node networks (NetworkedPve)."""
 
 
 def pytest_configure(config):
