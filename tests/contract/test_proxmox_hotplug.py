@@ -127,3 +127,15 @@ def test_memory_off_the_dimm_steps_is_refused_with_memory_hotplug(pve, driver):
     assert pve.write_count() == writes
     assert run_module(pve, 'dimm-steps', memory_mb=3072)['changed']
     assert not run_module(pve, 'dimm-steps', memory_mb=3072)['changed']
+
+
+def test_a_clone_of_a_template_with_memory_hotplug_is_held_to_the_dimm_steps(pve, driver):
+    """The clone starts with its template's hotplug features: a size off the steps is refused before the clone."""
+    template = next(t for t in driver.list_templates() if t['name'] == pve.template)
+    pve.pve.vm(int(template['id'])).config.update(hotplug='network,disk,memory', numa=1)
+    writes = pve.write_count()
+    for check_mode in (True, False):
+        with pytest.raises(InvalidInputError) as refused:
+            run_module(pve, 'dimm-clone', check_mode=check_mode, template=pve.template, node='pve1', memory_mb=3000)
+        assert '2560 or 3072 MiB' in str(refused.value), str(refused.value)
+    assert pve.write_count() == writes and driver.get_vm(name='dimm-clone') is None

@@ -348,19 +348,20 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     def diff_hardware(self, vm, spec):
         changes = super().diff_hardware(vm, spec)
-        if 'memory_mb' in changes:
-            self._check_memory_steps(vm, changes['memory_mb']['after'])
+        # A clone not made yet (no id) is checked against its template's configuration instead (_predicted_config).
+        if 'memory_mb' in changes and vm.get('id'):
+            key = (vm['node'], str(vm['id']))
+            if key not in self._seen_configs:
+                self._config(vm['node'], vm['id'], vm_subject(vm))
+            # The configuration the VM runs with decides a hotplug now, the one it will start with the next start.
+            self._check_memory_steps(changes['memory_mb']['after'], (self._running_configs[key], self._seen_configs[key]), vm_subject(vm))
         return changes
 
-    def _check_memory_steps(self, vm, memory):
-        """Refuse a memory size the VM's DIMMs cannot reach where it has the memory hotplug feature
-        (_proxmox/hotplug.py memory_steps): PVE would store another size than asked, so a re-run would change it
-        again, and would not start the VM with it. Decided from the config the VM runs with and the one it will
-        start with (pending changes applied), before any write."""
-        key = (vm['node'], str(vm['id']))
-        if key not in self._seen_configs:
-            self._config(vm['node'], vm['id'], vm_subject(vm))
-        for config in (self._running_configs[key], self._seen_configs[key]):
+    def _check_memory_steps(self, memory, configs, subject):
+        """Refuse a memory size the VM's DIMMs cannot reach where a configuration of configs has the memory hotplug
+        feature (_proxmox/hotplug.py memory_steps): PVE would store another size than asked, so a re-run would
+        change it again, and would not start the VM with it. Before any write, check mode alike."""
+        for config in configs:
             steps = memory_steps(int(memory), config)
             if steps is not None:
                 sizes = ' or '.join(str(size) for size in steps if size is not None)
@@ -369,7 +370,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
                     'memory_mb {0}: the VM has memory hotplug (hotplug: {1}), where Proxmox VE adds memory in DIMM steps: {2} MiB, not {0}'.format(
                         memory, config.get('hotplug'), sizes
                     ),
-                    vm_subject(vm),
+                    subject,
                 )
 
     def cold_changes(self, vm, changes):
@@ -585,6 +586,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         if not changes:
             return config
         subject = spec_subject(spec)
+        if 'memory_mb' in changes:
+            self._check_memory_steps(changes['memory_mb']['after'], (config,), subject)
         # The boot order is checked against the devices (check_boot_order), not here.
         params = config_params(config, {k: v for k, v in changes.items() if k != 'boot_order'}, self.label, subject)
         for key in (params.pop('delete', '') or '').split(','):
