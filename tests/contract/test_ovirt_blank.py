@@ -119,7 +119,7 @@ def test_a_clone_grows_and_gains_disks_and_never_shrinks(ovirt, driver):
 
 def test_os_type_families_and_cpu_type_on_a_clone(ovirt, driver):
     vm = driver.create_vm('clone02', dict(ovirt.placement, template=ovirt.template), timeout=60)
-    # The template's debian_12 already is a Linux guest.
+    # The template's debian_9 already is a Linux guest.
     assert driver.diff_hardware(vm, vm_spec({'os_type': 'linux'}, vm)) == {}
     # One virtual CPU does not spread over two sockets: refused before any write.
     writes = ovirt.write_count()
@@ -128,7 +128,7 @@ def test_os_type_families_and_cpu_type_on_a_clone(ovirt, driver):
     assert ovirt.write_count() == writes
     spec = vm_spec({'os_type': 'windows', 'cpu_type': 'host', 'cpu_sockets': 2, 'cpu_cores': 2}, vm)
     changes = driver.diff_hardware(vm, spec)
-    assert changes['os_type'] == {'before': 'debian_12', 'after': 'windows_2022'}
+    assert changes['os_type'] == {'before': 'debian_9', 'after': 'windows_2022'}
     after = driver.apply_changes(vm, changes, timeout=60)
     assert (after['os_type'], after['cpu_type'], after['cpu_sockets'], after['cpu_cores']) == ('windows_2022', 'host', 2, 2)
     assert driver.diff_hardware(after, spec) == {}

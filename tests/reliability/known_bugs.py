@@ -8,9 +8,9 @@ writes libcurl sent a second time on a dead reused connection, fixed by giving e
 connection; and the bridge of a Proxmox NIC that was not checked before the clone, fixed for issue 14.)
 """
 
-# The oVirt engine checks an OS type against its osinfo list and a custom CPU model against the cluster; the
-# collection passes both on unchecked (the list is GET /operatingsystems, which the simulator does not serve yet),
-# and the simulator, not knowing the engine's lists, accepts them.
+# The oVirt engine keeps an OS type it does not know as 'other' without a fault (so a second run writes it again),
+# and stores any custom CPU model, which fails only at the VM's start; the simulator does both as the engine does
+# (tests/simulators/ovirt/osinfo.py), and the collection passes both on unchecked.
 _OVIRT_NAMES = "oVirt os_type/cpu_type not checked against the engine's OS list and CPU models before the write"
 
 # libvirt defines a domain with any CPU model name and libosinfo id; an unknown CPU model fails only at its start

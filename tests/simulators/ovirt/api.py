@@ -11,7 +11,7 @@ from ovirtsdk4 import types
 from ovirtsdk4.reader import Reader
 
 from . import disks as disk_rules
-from . import render
+from . import osinfo, render
 from .model import CDROM_ID, DISK_SEARCH_FIELDS, HOST_SEARCH_FIELDS, NAMED_SEARCH_FIELDS, Device, Search, SimError, merge_struct, new_id, not_found, ref
 
 # Actions the engine offers on a VM; those the simulator does not model answer a 404 fault.
@@ -135,6 +135,7 @@ class ApiRouter:
             'vnicprofiles': self.vnic_profiles,
             'disks': self.disks,
             'tags': self.tags,
+            'operatingsystems': self.operating_systems,
         }.get(top)
         if handler is not None:
             return handler(method, rest, query, body, follow, all_content)
@@ -388,6 +389,22 @@ class ApiRouter:
         return 200, render.write(item)
 
     # ---- infrastructure -------------------------------------------------------------------------------------
+
+    def operating_systems(self, method, rest, query, body, follow, all_content):
+        """The engine's OS list (OperatingSystemsService.list, BackendOperatingSystemsResource: every OS of its
+        osinfo, in id order here; the engine does not promise an order), and one OS by id (404 for another id).
+        The list's element is <operation_systems>, the name the API model's XML gives it (ovirt-engine-api-metamodel
+        SchemaNames.TAG_NAME_EXCEPTIONS), which the SDK reads."""
+        del body, follow, all_content
+        if method != 'GET':
+            raise unsupported(method, 'operatingsystems')
+        if not rest:
+            found = [osinfo.os_info(number, render.API) for number in sorted(osinfo.BY_ID)]
+            limit = _int(query.get('max'))
+            return 200, render.write(found[:limit] if limit is not None else found, root='operation_systems')
+        if len(rest) == 1 and rest[0].isdigit() and int(rest[0]) in osinfo.BY_ID:
+            return 200, render.write(osinfo.os_info(int(rest[0]), render.API))
+        raise not_found()
 
     def clusters(self, method, rest, query, body, follow, all_content):
         del body, all_content

@@ -9,6 +9,7 @@ import time
 
 from ovirtsdk4 import types
 
+from . import osinfo
 from .model import GIB, MIB, SimError
 
 # StorageDomainValidator.EMPTY_QCOW_HEADER_SIZE: what a new thin (sparse) disk takes on a file domain at first.
@@ -17,8 +18,6 @@ EMPTY_QCOW_HEADER_SIZE = MIB
 # OS derives from `other` (the few old guests that drop VirtIO_SCSI are not modelled). IDE exists only on the i440fx
 # chipset and SATA only on q35 (VmValidationUtils.isDiskInterfaceSupportedByOs with the VM's BiosType chipset).
 CHIPSET_INTERFACES = {'i440fx': ('ide', 'virtio_scsi', 'virtio'), 'q35': ('virtio_scsi', 'virtio', 'sata')}
-# osinfo-defaults.properties os.<id>.name.value: the OS name DiskVmElementValidator puts in its message.
-OS_NAMES = {'other': 'Other OS', 'other_linux': 'Linux', 'rhel_9x64': 'Red Hat Enterprise Linux 9.x x64', 'windows_2022': 'Windows 2022'}
 
 
 def attachment_defaults(bootable, interface='virtio_scsi'):
@@ -101,7 +100,7 @@ def _check_interface(vm, interface, action):
         raise SimError(409, '[Cannot %s Virtual Disk. VirtIO-SCSI is disabled for the VM]' % action)
     if interface not in CHIPSET_INTERFACES[chipset(vm)]:
         os_type = vm.obj.os.type if vm.obj.os is not None and vm.obj.os.type else 'other'
-        raise SimError(400, '[Cannot %s Virtual Disk: The disk interface is not supported by the VM OS: %s.]' % (action, OS_NAMES.get(os_type, os_type)))
+        raise SimError(400, '[Cannot %s Virtual Disk: The disk interface is not supported by the VM OS: %s.]' % (action, osinfo.display_name(os_type)))
 
 
 def _check_one_boot_disk(vm, name, except_disk=None):

@@ -14,6 +14,8 @@ import uuid
 
 from ovirtsdk4 import Struct, types
 
+from . import osinfo
+
 API = '/ovirt-engine/api'
 BLANK_TEMPLATE_ID = '00000000-0000-0000-0000-000000000000'
 CDROM_ID = '00000000-0000-0000-0000-000000000000'
@@ -634,6 +636,9 @@ class EngineState:
 
     def _config(self, cpu_cores=2, memory_mb=2048, os_type='other_linux', bios='bios', description=None, cpu_sockets=1, cpu_threads=1):
         """Keyword arguments for a realistic types.Vm/types.Template configuration."""
+        if not osinfo.known(os_type):
+            # A seeded template must be what an engine could answer: an OS of its list (osinfo.py).
+            raise KeyError("OS type %r is not one of the engine's (osinfo.py)" % os_type)
         memory = int(memory_mb) * MIB
         return dict(
             description=description,
@@ -1011,6 +1016,8 @@ class EngineState:
                 body.cpu = types.Cpu(topology=types.CpuTopology(cores=int(cpu_cores)))
             if memory_mb:
                 body.memory = int(memory_mb) * MIB
+            if os_type and not osinfo.known(os_type):
+                raise KeyError("OS type %r is not one of the engine's (osinfo.py)" % os_type)
             if os_type or boot_devices:
                 body.os = types.OperatingSystem(
                     type=os_type, boot=types.Boot(devices=[types.BootDevice(dev) for dev in boot_devices]) if boot_devices else None
@@ -1086,7 +1093,7 @@ class EngineState:
                 description='RHEL 9 golden image, second NIC',
             )
             self.add_template(
-                'debian12-tpl', 'Default', cpu_cores=1, memory_mb=1024, disk_gb=10, os_type='debian_12', bios='bios', description='Debian 12 cloud image'
+                'debian12-tpl', 'Default', cpu_cores=1, memory_mb=1024, disk_gb=10, os_type='debian_9', bios='bios', description='Debian 12 cloud image'
             )
             self.add_vm('web01', 'Default', template='rhel9-tpl', status='up', tags=['web'])
             self.add_vm('web02', 'Default', template='rhel9-tpl', status='down', tags=['web'])
@@ -1242,6 +1249,7 @@ class EngineState:
             raise SimError(409, '[Cannot add VM. The VM name is already in use, please choose a unique name and try again.]')
         self._check_memory(body, 'add')
         self._check_vm_fields(body, 'add')
+        self._take_os_type(body, cluster, 'add')
         disk_domains = self._disk_domains(body, cluster, tpl, clone)
         delay = self.delays['image_locked']
         vm = self._build_vm(body, cluster, tpl, clone=clone, lock_for=delay, disk_domains=disk_domains)
@@ -1289,6 +1297,19 @@ class EngineState:
             raise conflict(action, 'Maximum number of CPUs per socket exceeded.')
 
     @staticmethod
+    def _take_os_type(body, cluster, action):
+        """The OS name of an add or update as the engine takes it (osinfo.py): a name it does not know becomes
+        ``other`` without a fault (VmMapper.mapOsType -> OsRepositoryImpl.getOsIdByUniqueName answers id 0), a
+        3.x name its OS's unique name; then an OS of another architecture than the cluster's is refused (409,
+        AddVmCommand/UpdateVmCommand.validate -> VmHandler.isOsTypeSupported). The body is changed in place."""
+        if body.os is None or body.os.type is None:
+            return
+        body.os.type = osinfo.stored_name(body.os.type)
+        cluster_arch = cluster.obj.cpu.architecture.value if cluster.obj.cpu is not None and cluster.obj.cpu.architecture is not None else None
+        if cluster_arch is not None and osinfo.architecture(body.os.type) != cluster_arch:
+            raise conflict(action, 'Selected operating system is not supported by the architecture.')
+
+    @staticmethod
     def _check_memory(body, action):
         policy = body.memory_policy
         if body.memory and policy is not None and policy.guaranteed and policy.guaranteed > body.memory:
@@ -1309,6 +1330,8 @@ class EngineState:
                 raise SimError(409, '[Cannot edit VM. The VM name is already in use, please choose a unique name and try again.]')
         self._check_memory(body, 'edit')
         self._check_vm_fields(body, 'edit')
+        moved = body.cluster is not None and (body.cluster.id or body.cluster.name)
+        self._take_os_type(body, self._resolve_cluster(body.cluster) if moved else vm.cluster, 'edit')
         hot_memory = self._memory_hot_plug(vm, body, next_run)
         self._take_initialization(vm, body)
         if body.cluster is not None and (body.cluster.id or body.cluster.name):

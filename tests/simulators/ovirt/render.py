@@ -473,7 +473,21 @@ class Renderer:
             effective_user=user,
         )
         head, tail = split_element(write(api))
-        rels = ('clusters', 'datacenters', 'disks', 'events', 'hosts', 'jobs', 'networks', 'storagedomains', 'tags', 'templates', 'vms', 'vnicprofiles')
+        rels = (
+            'clusters',
+            'datacenters',
+            'disks',
+            'events',
+            'hosts',
+            'jobs',
+            'networks',
+            'operatingsystems',
+            'storagedomains',
+            'tags',
+            'templates',
+            'vms',
+            'vnicprofiles',
+        )
         cursor = xml.XmlWriter(None, False)
         try:
             for rel in rels:

@@ -830,3 +830,59 @@ def test_new_disk_storage_and_boot_rules(ovirt_engine, connection):
     _refused(lambda: attachments.add(_new_disk(size_gb=40, domain='small', sparse=False)), 409, 'Low disk space on Storage Domain small')
     attachments.add(_new_disk(size_gb=40, domain='small', bootable=True))
     _refused(lambda: attachments.add(_new_disk(bootable=True)), 409, 'Disk blank01_Disk1 in VM blank01 is already marked as boot')
+
+
+# ---- operating systems ---------------------------------------------------------------------------------------------
+
+
+def test_the_os_list_is_the_engines_osinfo_in_the_api_models_shape(connection):
+    system = connection.system_service()
+    # The SDK reads the list only under the API model's element, <operation_systems>.
+    found = system.operating_systems_service().list()
+    by_name = {os.name: os for os in found}
+    assert len(found) == 61 and len(by_name) == 61
+    assert (by_name['other'].id, by_name['other'].description, by_name['other'].architecture) == ('0', 'Other OS', types.Architecture.X86_64)
+    assert (by_name['rhel_9_ppc64'].architecture, by_name['windows_11'].tpm_support) == (types.Architecture.PPC64, types.TpmSupport.REQUIRED)
+    assert system.operating_systems_service().operating_system_service('34').get().name == 'rhel_9x64'
+    _refused(lambda: system.operating_systems_service().operating_system_service('2').get(), 404, '404')
+    assert len(system.operating_systems_service().list(max=3)) == 3
+
+
+def test_an_unknown_os_name_is_stored_as_other_and_an_old_one_as_its_os(connection):
+    vms_service = connection.system_service().vms_service()
+
+    def add(name, os_type):
+        return vms_service.add(
+            types.Vm(name=name, cluster=types.Cluster(name='Default'), template=types.Template(name='Blank'), os=types.OperatingSystem(type=os_type))
+        )
+
+    # The engine takes the name without a fault (VmMapper.mapOsType: id 0 for a name it does not know).
+    assert add('os-unknown', 'no-such-os-type').os.type == 'other'
+    assert add('os-old', 'Windows8').os.type == 'windows_8'
+    assert add('os-case', 'RHEL_9x64').os.type == 'other'
+    vm_service = _vm(connection, 'web02')
+    assert vm_service.update(types.Vm(os=types.OperatingSystem(type='debian_9'))).os.type == 'debian_9'
+    vm_service.update(types.Vm(os=types.OperatingSystem(type='debian-12')))
+    assert vm_service.get().os.type == 'other'
+
+
+def test_an_os_of_another_architecture_than_the_clusters_is_refused(connection):
+    vms_service = connection.system_service().vms_service()
+    _refused(
+        lambda: vms_service.add(
+            types.Vm(name='os-ppc', cluster=types.Cluster(name='Default'), template=types.Template(name='Blank'), os=types.OperatingSystem(type='rhel_9_ppc64'))
+        ),
+        409,
+        '[Cannot add VM. Selected operating system is not supported by the architecture.]',
+    )
+    _refused(
+        lambda: _vm(connection, 'web02').update(types.Vm(os=types.OperatingSystem(type='other_s390x'))),
+        409,
+        '[Cannot edit VM. Selected operating system is not supported by the architecture.]',
+    )
+    assert not vms_service.list(search='name=os-ppc') and _vm(connection, 'web02').get().os.type == 'rhel_9x64'
+
+
+def test_a_seed_names_only_the_engines_os_types(ovirt_engine):
+    with pytest.raises(KeyError, match='debian_12'):
+        ovirt_engine.state.add_template('debian12-tpl2', 'Default', os_type='debian_12')
