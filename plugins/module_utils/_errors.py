@@ -12,6 +12,7 @@ object it is about, so the message always reads "<hypervisor>: <object>: <what h
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,13 @@ if TYPE_CHECKING:
 def one_line(text: object) -> str:
     """text (an exception, a server's message) on one line: every run of whitespace as one space."""
     return ' '.join(str(text or '').split())
+
+
+def some_names(wanted: str, names: Iterable[str], count: int = 5) -> str:
+    """A few of names for a one-line refusal of wanted, comma-separated: the closest to it (what a typo meant), else
+    the first in order; the whole list may be long (a hypervisor's OS types, its CPU models)."""
+    ordered = sorted(set(names))
+    return ', '.join(difflib.get_close_matches(wanted, ordered, n=count, cutoff=0.6) or ordered[:count])
 
 
 def plain_line(text: object, limit: int | None = None) -> str:

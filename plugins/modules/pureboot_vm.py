@@ -141,7 +141,8 @@ options:
   os_type:
     description:
       - Guest OS type. V(linux), V(windows) and V(other) are mapped to the type's own word (Proxmox VE V(l26),
-        V(win11), V(other)); any other value is the type's own (Proxmox VE V(l24), V(win10), ...; libvirt a libosinfo
+        V(win11), V(other)); any other value is the type's own (Proxmox VE V(l24), V(win10), ...; oVirt one of the
+        engine's OS types, V(rhel_9x64), checked against its list before anything is written; libvirt a libosinfo
         OS id such as V(http://debian.org/debian/12)).
       - A VM whose OS type is of the family asked for (V(linux) for V(l26)) is left as it is.
       - Defaults to V(linux) for a blank VM.

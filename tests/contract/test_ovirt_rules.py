@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm, vm_spec
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
 MIB = 1024**2
@@ -183,3 +183,39 @@ def test_listing_locked_vms_finds_them(ovirt, driver):
     vm = create(ovirt, driver, 'held')
     ovirt.engine.hold_lock(vm['id'])
     assert [found['name'] for found in driver.list_vms(status='locked')] == ['held']
+
+
+# An OS type the engine does not have: it keeps it as `other` without a fault (VmMapper.mapOsType ->
+# OsRepositoryImpl.getOsIdByUniqueName, id 0), so the VM never converges. The collection checks the name against
+# GET /operatingsystems before writing, in check mode too, and reads that list only in a run that writes an os_type.
+
+
+def os_list_reads(ovirt):
+    return ovirt.engine.count_requests('GET', '/operatingsystems')
+
+
+def test_an_unknown_os_type_is_refused_before_a_clone_or_a_blank_vm_is_made(ovirt, driver):
+    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'os-typo', os_type='rhel_9x65'), "os_type 'rhel_9x65'", 'e.g. rhel_9x64')
+    blank = vm_spec(dict(name='os-blank', cluster='Default', storage='data', networks=[{'network': 'ovirtmgmt'}], disks=[{'size_gb': 1}], os_type='Debian12'))
+    refused_before_writing(ovirt, lambda: driver.create_vm('os-blank', blank, timeout=60), "os_type 'Debian12'")
+    assert driver.get_vm(name='os-typo') is None and driver.get_vm(name='os-blank') is None
+
+
+def test_an_unknown_os_type_of_a_vm_is_refused_before_its_change_in_check_mode_too(ovirt, driver):
+    vm = create(ovirt, driver, 'os-change')
+    params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='os-change', state='present', os_type='no-such-os-type', description='changed')
+    params.update(cloud_init=None, pxe_boot=None, wait=True, wait_timeout=120, force=False)
+    for check_mode in (True, False):
+        refused_before_writing(ovirt, lambda check_mode=check_mode: ensure_vm(driver, params, check_mode, vm, power=False), "os_type 'no-such-os-type'")
+    assert ovirt.engine.vm('os-change').obj.os.type == 'debian_9' and ovirt.engine.vm('os-change').obj.description != 'changed'
+
+
+def test_the_os_list_is_read_only_by_a_run_that_writes_an_os_type(ovirt, driver):
+    vm = create(ovirt, driver, 'os-reads', description='no os_type')
+    # The template's debian_9 already is linux: nothing to write, nothing read.
+    assert driver.diff_hardware(vm, {'os_type': 'linux'}) == {}
+    assert os_list_reads(ovirt) == 0
+    vm = driver.apply_changes(vm, driver.diff_hardware(vm, {'os_type': 'rhel_9x64'}), timeout=30)
+    vm = driver.apply_changes(vm, driver.diff_hardware(vm, {'os_type': 'windows'}), timeout=30)
+    assert vm['os_type'] == 'windows_2022' and os_list_reads(ovirt) == 1, 'once a session'
+    assert driver.diff_hardware(driver.get_vm(vm_id=vm['id']), {'os_type': 'windows'}) == {}

@@ -531,21 +531,24 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         self._nic_profiles(spec.get('networks'), cluster, subject)
         if not spec.get('template'):
             checked = self._blank_preflight(spec, cluster, subject)
-            check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
-            return checked
-        template = self._find_template(spec.get('template'), cluster, subject)
-        domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
-        # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and firmware;
-        # no host until it runs, no tags, and no description (create_vm sends the given one or none).
-        clone = dict(self._template_vm_record(template, cluster), node=None, tags=[], description=spec.get('description') or None)
-        bios = self._effective_bios(spec, cluster, template.bios.type.value if template.bios and template.bios.type else None)
-        checked = {
-            'cluster': cluster,
-            'template': template,
-            'domain': domain,
-            'clone': clone,
-            'new_disks': self._new_disks_checked(spec, cluster, clone, bios, subject),
-        }
+        else:
+            template = self._find_template(spec.get('template'), cluster, subject)
+            domain = self._storage_domain(spec['storage'], cluster['dc_id'], subject) if spec.get('storage') else None
+            # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and
+            # firmware; no host until it runs, no tags, and no description (create_vm sends the given one or none).
+            clone = dict(self._template_vm_record(template, cluster), node=None, tags=[], description=spec.get('description') or None)
+            bios = self._effective_bios(spec, cluster, template.bios.type.value if template.bios and template.bios.type else None)
+            checked = {
+                'cluster': cluster,
+                'template': template,
+                'domain': domain,
+                'clone': clone,
+                'new_disks': self._new_disks_checked(spec, cluster, clone, bios, subject),
+            }
+        # An os_type given that the new VM would not have as it starts is one of the engine's (a blank VM's default,
+        # linux, is the engine's other_linux: not read for).
+        if spec.get('os_type') and not self.os_type_matches(checked['clone']['os_type'], spec['os_type']):
+            self._check_os_type(self.os_type_value(spec['os_type']), subject)
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
 
@@ -560,6 +563,13 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
 
     def predict_vm(self, spec, checked):
         return super().predict_vm(self._with_blank_defaults(spec), checked)
+
+    def predict_changes(self, vm, changes):
+        if vm.get('id') is not None and 'os_type' in changes:
+            # Check mode's change of a VM that exists: the os_type is checked as apply_changes checks it before its
+            # first write, so check mode refuses what the real run would (a new VM's is checked in preflight).
+            self._check_os_type(changes['os_type']['after'], vm_subject(vm))
+        return super().predict_changes(vm, changes)
 
     def create_vm(self, name, spec, timeout):
         deadline = time.monotonic() + timeout
@@ -619,6 +629,8 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             if current is None:
                 raise self.error(NotFoundError, 'the VM is gone', subject)
             domains = self._new_disk_domains(current, changes, subject)  # reads only, before any write
+            if 'os_type' in changes:
+                self._check_os_type(changes['os_type']['after'], subject)  # a read, before any write
             cluster = self._named('clusters', current.cluster, cluster_entry) if 'networks' in changes else None
             if cluster is not None:
                 # Reads only, before any write: the NICs it adds or moves are on networks of the VM's cluster.

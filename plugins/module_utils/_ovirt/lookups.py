@@ -7,13 +7,14 @@
 
 Clusters, hosts, vNIC profiles and storage domains are read once per session (one request each) and looked up
 by name or id from there, read again once when a name or id is new to them (made since). So are the networks
-attached to a cluster, one request per cluster, read only when a NIC is given a vNIC profile. The lookups and the
+attached to a cluster, one request per cluster, read only when a NIC is given a vNIC profile, and the engine's OS
+types, one request, read only when a run writes an os_type. The lookups and the
 messages that list what is available when a name is not found belong together; so do the one place that turns
 an SDK reference (a link with an id) into that id, and the one that finds a VM's service by its id."""
 
 from __future__ import annotations
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, InvalidInputError, NotFoundError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ConflictError, InvalidInputError, NotFoundError, some_names
 
 
 def _ref_id(ref):
@@ -178,6 +179,35 @@ class OvirtLookups:
         with self._lock:
             self._lookups[key] = found
         return found
+
+    def _os_types(self, subject):
+        """The names of the engine's operating systems (GET /operatingsystems, OperatingSystemInfo.name): one request,
+        the first time a session needs them, kept for it."""
+        with self._lock:
+            cached = self._lookups.get('operating_systems')
+        if cached is not None:
+            return cached
+        found = frozenset(o.name for o in self._read(lambda system: system.operating_systems_service().list(), subject) if o.name)
+        with self._lock:
+            self._lookups['operating_systems'] = found
+        return found
+
+    def _check_os_type(self, os_type, subject):
+        """os_type (the engine's word a write would send) is an OS of the engine's list. The engine takes any name
+        without a fault and keeps an unknown one as `other` (its REST layer maps the name to an OS id: VmMapper.mapOsType,
+        OsRepositoryImpl.getOsIdByUniqueName, 0 for a name it does not know), so the VM would never have the OS asked
+        for and every run would write it again: refused first, in one line, before any write. Called only for an
+        os_type a run writes, so only such a run reads the list."""
+        names = self._os_types(subject)
+        if os_type not in names:
+            raise self.error(
+                InvalidInputError,
+                "os_type '{0}' is not an operating system of the engine, which would store it as 'other'; "
+                'give linux, windows, other or one of its {1} OS types (GET /operatingsystems), e.g. {2}'.format(
+                    os_type, len(names), some_names(os_type, names)
+                ),
+                subject,
+            )
 
     def _nic_profiles(self, nics, cluster, subject, before=()):
         """The vNIC profile entry of each NIC (nic records or spec entries) that names one, in cluster's data center

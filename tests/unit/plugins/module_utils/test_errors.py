@@ -3,7 +3,15 @@
 import pytest
 import requests
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import CATEGORIES, REDACTED, ConflictError, HypervisorError, redact, transport_reason
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import (
+    CATEGORIES,
+    REDACTED,
+    ConflictError,
+    HypervisorError,
+    redact,
+    some_names,
+    transport_reason,
+)
 
 
 def test_error_text_and_result():
@@ -51,3 +59,10 @@ def test_secrets_are_redacted():
 )
 def test_transport_reason_is_what_the_wrapped_error_comes_down_to(error, reason):
     assert transport_reason(error) == reason
+
+
+def test_some_names_are_the_closest_to_the_refused_one_else_the_first():
+    names = ['Skylake-Client', 'Skylake-Server', 'Haswell', 'EPYC', 'qemu64', 'Haswell']
+    assert some_names('Skylake-Clinet', names, 2) == 'Skylake-Client, Skylake-Server'
+    assert some_names('no-such-cpu-type', names) == 'EPYC, Haswell, Skylake-Client, Skylake-Server, qemu64'
+    assert some_names('x', []) == ''

@@ -1,5 +1,6 @@
-"""The vNIC profile checks of the oVirt lookups (_ovirt/lookups.py): a profile whose network is in the data center
-but not attached to the VM's cluster is refused in one line, with as few requests as the check needs. The engine is
+"""The checks of the oVirt lookups (_ovirt/lookups.py): a profile whose network is in the data center but not
+attached to the VM's cluster, and an OS type the engine does not have, are refused in one line, with as few
+requests as the check needs. The engine is
 a stand-in answering the SDK calls the lookups make, counting them: no server needed."""
 
 from types import SimpleNamespace
@@ -36,6 +37,10 @@ class Engine:
             return SimpleNamespace(networks_service=lambda: SimpleNamespace(list=lambda: self._answer('networks of ' + cluster_id, networks)))
 
         return SimpleNamespace(cluster_service=cluster_service)
+
+    def operating_systems_service(self):
+        names = ('other', 'other_linux', 'rhel_8x64', 'rhel_9x64', 'windows_2022')
+        return SimpleNamespace(list=lambda: self._answer('operating systems', [types.OperatingSystemInfo(id=str(i), name=n) for i, n in enumerate(names)]))
 
     def _answer(self, what, answer):
         self.requests.append(what)
@@ -91,3 +96,23 @@ def test_an_unknown_profile_is_still_not_found_first(driver, engine):
         driver._nic_profiles([{'network': 'nope'}], CLUSTER, None)
     assert 'available: ovirtmgmt, vlan100' in str(caught.value)
     assert 'networks of c-1' not in engine.requests
+
+
+def test_an_os_type_the_engine_does_not_have_is_refused_in_one_line_naming_the_closest(driver, engine):
+    with pytest.raises(InvalidInputError) as caught:
+        driver._check_os_type('rhel_9x65', "VM 'web'")
+    text = str(caught.value)
+    assert '\n' not in text and text.startswith("rhv: VM 'web': os_type 'rhel_9x65' is not an operating system of the engine")
+    assert "which would store it as 'other'" in text and 'one of its 5 OS types (GET /operatingsystems), e.g. rhel_9x64, rhel_8x64' in text
+    with pytest.raises(InvalidInputError) as caught:
+        driver._check_os_type('no-such-os-type', None)
+    # Nothing close: the first names in order.
+    assert str(caught.value).endswith('e.g. other, other_linux, rhel_8x64, rhel_9x64, windows_2022')
+
+
+def test_the_os_list_is_read_once_a_session_and_names_compare_exactly(driver, engine):
+    driver._check_os_type('rhel_9x64', None)
+    driver._check_os_type('other_linux', None)
+    with pytest.raises(InvalidInputError):
+        driver._check_os_type('RHEL_9x64', None)
+    assert engine.requests == ['operating systems']
