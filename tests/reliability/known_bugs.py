@@ -6,7 +6,8 @@ bugs the suite found, a missing ca_file on Proxmox, unbounded timeouts, a negati
 ignored cluster filter of Proxmox templates, were fixed in e73cac9 and left this list; so did the oVirt
 writes libcurl sent a second time on a dead reused connection, fixed by giving every oVirt request its own
 connection; the bridge of a Proxmox NIC that was not checked before the clone, fixed for issue 14; and the oVirt
-os_type the engine would have kept as 'other', now checked against its OS list before the write.)
+os_type the engine would have kept as 'other', now checked against its OS list before the write; and the libvirt
+CPU model a domain was defined with although it could never start, now checked against libvirt's CPU models.)
 """
 
 # The oVirt engine stores any custom CPU model (AddVmCommand and UpdateVmCommand check none), which fails only at
@@ -14,12 +15,7 @@ os_type the engine would have kept as 'other', now checked against its OS list b
 # cluster CPU types, not the models): the simulator stores it as the engine does, and the collection passes it on.
 _OVIRT_CPU = 'oVirt cpu_type: the engine stores any custom CPU model and its API lists none to check it against'
 
-# libvirt defines a domain with any CPU model name and libosinfo id; an unknown CPU model fails only at its start
-# (virConnectGetCPUModelNames would tell before the write), an unknown OS id never.
-_LIBVIRT_NAMES = "libvirt os_type/cpu_type not checked against the host's CPU models and libosinfo before the write"
+# libvirt defines a domain with any libosinfo id and never reads it; an unknown OS id never fails.
+_LIBVIRT_OS = 'libvirt os_type not checked against libosinfo before the write'
 
-KNOWN_BUGS = {
-    'input/ovirt/pureboot_vm/cpu_type/unknown_name': _OVIRT_CPU,
-    'input/libvirt/pureboot_vm/cpu_type/unknown_name': _LIBVIRT_NAMES,
-    'input/libvirt/pureboot_vm/os_type/unknown_name': _LIBVIRT_NAMES,
-}
+KNOWN_BUGS = {'input/ovirt/pureboot_vm/cpu_type/unknown_name': _OVIRT_CPU, 'input/libvirt/pureboot_vm/os_type/unknown_name': _LIBVIRT_OS}

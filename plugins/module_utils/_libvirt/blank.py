@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import apply_to_record, check_blank_spec, check_boot_order, spec_subject, vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import ApiError, ConflictError, InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disks import (
+    BLANK_ARCH,
     GIB,
     add_disk,
     blank_definition,
@@ -167,7 +168,8 @@ class LibvirtBlank:
             taken.add(target)
             volumes.append((pool_name, disk_volume_name(name, target), disk['interface'], disk['size_gb'] * GIB))
         orphans = {pool_name: self._orphans(pool, pool_name, [v[1] for v in volumes if v[0] == pool_name], subject) for pool_name, pool in pools.items()}
-        root = blank_definition(name, spec, self._domain_type('kvm', 'x86_64', None), [(pool_name, volume, bus) for pool_name, volume, bus, _size in volumes])
+        self._check_cpu_model(spec.get('cpu_type'), BLANK_ARCH, subject)
+        root = blank_definition(name, spec, self._domain_type('kvm', BLANK_ARCH, None), [(pool_name, volume, bus) for pool_name, volume, bus, _size in volumes])
         check_boot_order(spec, spec['networks'], self.label, devices=['disk'])
         return {'blank': True, 'xml': to_xml(root), 'pools': pools, 'volumes': volumes, 'orphans': orphans}
 

@@ -31,6 +31,8 @@ DEFAULT_CPU_MODEL = 'qemu64'
 BUS_PREFIX = {'virtio': 'vd', 'scsi': 'sd', 'sata': 'sd', 'ide': 'hd'}
 # libosinfo's ids for the collection's OS families; 'other' is a domain without libosinfo metadata.
 OS_WORDS = {'linux': 'http://libosinfo.org/linux/2022', 'windows': 'http://microsoft.com/win/11', 'other': None}
+# The architecture of a blank VM's definition.
+BLANK_ARCH = 'x86_64'
 # Where the ids of each family live in osinfo-db (the vendor's domain in the id).
 LINUX_VENDORS = (
     'libosinfo.org/linux',
@@ -179,7 +181,7 @@ def blank_definition(name, spec, domain_type, disks):
     ET.SubElement(root, 'currentMemory', {'unit': 'KiB'}).text = str(memory)
     ET.SubElement(root, 'vcpu').text = str(int(spec.get('cpu_cores') or 1))
     os_element = ET.SubElement(root, 'os')
-    ET.SubElement(os_element, 'type', {'arch': 'x86_64'}).text = 'hvm'
+    ET.SubElement(os_element, 'type', {'arch': BLANK_ARCH}).text = 'hvm'
     features = ET.SubElement(root, 'features')
     ET.SubElement(features, 'acpi')
     ET.SubElement(features, 'apic')

@@ -113,6 +113,7 @@ def parse_domain(xml_text):
         'name': root.findtext('name'),
         'uuid': (root.findtext('uuid') or '').lower() or None,
         'type': root.get('type'),
+        'arch': root.find('os/type').get('arch') if root.find('os/type') is not None else None,
         'vcpus': _int(vcpu.text) if vcpu is not None else None,
         'memory_kib': memory_kib(root.find('memory')),
         'boot_order': boot,

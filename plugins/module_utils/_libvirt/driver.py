@@ -38,9 +38,11 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
     TLSError,
     UnreachableError,
     one_line,
+    some_names,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.blank import LibvirtBlank
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disks import cpu_type
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
     BRIDGE_PREFIX,
     GIB,
@@ -133,6 +135,10 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         self._kvm = {}
         # The disk targets of each domain read (uuid -> [target]): check mode names added disks after them.
         self._seen_targets = {}
+        # The architecture of each domain read (uuid -> arch): check mode checks a CPU model against its models.
+        self._seen_arches = {}
+        # The CPU models libvirt has for each architecture (arch -> names, or None where it cannot tell).
+        self._cpu_models = {}
 
     # --------------------------------------------------------------- session (session.py opens it)
     def connect(self):
@@ -321,6 +327,7 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
     def _detailed(self, dom, state, autostart=None):
         """The record of dom; autostart: its flag when already known (None: asked of the domain)."""
         _text, facts = self._definition(dom)
+        self._seen_arches[facts['uuid']] = facts['arch']
         addresses = self._addresses(dom, facts) if state and domain_status(*state) == 'running' and not facts['template'] else []
         return self._record(facts, state, addresses, self._hardware_fields(dom, facts, autostart=autostart))
 
@@ -495,6 +502,46 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
             # The name also names the VM's disk volumes (files in the pool): no path separators, no spaces.
             raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got {0!r}".format(spec['name']), subject)
 
+    def _check_cpu_model(self, model, arch, subject):
+        """A custom CPU model (cpu_type other than host and host-model) is one libvirt knows for the domain's
+        architecture, checked before the definition is written. libvirt defines a domain with any model and refuses it
+        only at its start ('Unknown CPU model', its CPU driver: cpu_x86.c x86ModelFromCPU over the CPU map), so an
+        unknown one would leave a VM that never starts. The models are virConnectGetCPUModelNames' (the same CPU map):
+        one call per architecture a session, made only for a model a run writes. Where libvirt names none for the
+        architecture (aarch64) or cannot tell, nothing is checked."""
+        if not model or model in ('host', 'host-model') or not arch:
+            return
+        if arch not in self._cpu_models:
+            try:
+                names = self._read(lambda conn: conn.getCPUModelNames(arch, 0), subject)
+            except (InvalidInputError, ApiError):
+                names = None  # an architecture libvirt has no CPU map for
+            self._cpu_models[arch] = frozenset(names) if names else None
+        names = self._cpu_models[arch]
+        if names is not None and model not in names:
+            raise self.error(
+                InvalidInputError,
+                "cpu_type '{0}' is not a CPU model libvirt knows for {1}: the domain would not start; give host or one of its {2} models "
+                '(virsh cpu-models {1}), e.g. {3}'.format(model, arch, len(names), some_names(model, names)),
+                subject,
+            )
+
+    def _domain_arch(self, vm, subject):
+        """The architecture of the domain of the record vm: as read with it, else from its definition."""
+        if vm['id'] not in self._seen_arches:
+            dom = self._lookup(vm_id=vm['id'])
+            if dom is None:
+                raise self.error(NotFoundError, 'the VM is gone', subject)
+            self._seen_arches[vm['id']] = self._definition(dom, subject)[1]['arch']
+        return self._seen_arches[vm['id']]
+
+    def predict_changes(self, vm, changes):
+        if vm.get('id') is not None and 'cpu_type' in changes:
+            # Check mode's change of a domain that exists: its CPU model is checked as apply_changes checks it before
+            # its write, so check mode refuses what the real run would (a new VM's is checked in preflight).
+            self._check_cpu_model(changes['cpu_type']['after'], self._domain_arch(vm, vm_subject(vm)), vm_subject(vm))
+        return super().predict_changes(vm, changes)
+
     def preflight(self, spec):
         if not spec.get('template'):
             return self._preflight_blank(spec)
@@ -506,6 +553,8 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.template_policy import allowed_template_xml
 
         template_xml = allowed_template_xml(self, template['name'], template_xml, subject)
+        if spec.get('cpu_type') and spec['cpu_type'] != cpu_type(template):
+            self._check_cpu_model(spec['cpu_type'], template['arch'], subject)
         if self._read(lambda _conn: template_dom.isActive(), subject):
             raise self.error(ConflictError, "template '{0}' is running; shut it off to clone its disks".format(template['name']), subject)
         disks = []
@@ -631,7 +680,9 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         dom = self._lookup(vm_id=vm['id'])
         if dom is None:
             raise self.error(NotFoundError, 'the VM is gone', subject)
-        text, _facts = self._definition(dom, subject, secure=True)
+        text, facts = self._definition(dom, subject, secure=True)
+        if 'cpu_type' in changes:
+            self._check_cpu_model(changes['cpu_type']['after'], facts['arch'], subject)  # a read, before any write
         root = apply_hardware(ET.fromstring(text), changes)
         if 'disks' in changes:
             self._apply_disks(dom, vm, changes['disks'], root, subject)

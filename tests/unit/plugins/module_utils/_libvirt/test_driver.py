@@ -215,7 +215,7 @@ def test_a_definition_is_read_into_the_record_fields():
     assert facts['boot_order'] == ['network', 'disk']  # from the devices' <boot order>
     assert facts['firmware'] == 'uefi' and facts['agent'] and not facts['template']
     assert facts['tags'] == ['web', 'lab'] and facts['description'] == 'front end'
-    assert facts['os_type'] == 'http://ubuntu.com/ubuntu/24.04'
+    assert facts['os_type'] == 'http://ubuntu.com/ubuntu/24.04' and facts['arch'] == 'x86_64'
     assert [(n['name'], n['mac'], n['network'], n['model']) for n in facts['nics']] == [
         ('net0', '52:54:00:aa:bb:01', 'default', 'virtio'),
         ('net1', '52:54:00:aa:bb:02', 'bridge:br0', 'e1000'),
@@ -480,6 +480,8 @@ def test_check_mode_predicts_the_record_create_vm_returns(test_host):  # pylint:
         ({'networks': [], 'boot_order': ['network']}, 'boot_order names network, and the VM has no NIC'),
         ({'boot_order': ['cdrom', 'disk']}, 'boot_order names cdrom, and the VM has no such device'),
         ({'node': 'elsewhere'}, "node 'elsewhere' not found; available: {host}"),
+        # libvirt would define the domain and fail at its start: its CPU models for the template's x86_64.
+        ({'cpu_type': 'no-such-cpu-type'}, "cpu_type 'no-such-cpu-type' is not a CPU model libvirt knows for x86_64"),
     ],
 )
 def test_a_wrong_boot_order_or_node_fails_before_any_write(test_host, mistake, expected):  # pylint: disable=redefined-outer-name
