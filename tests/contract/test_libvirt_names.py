@@ -1,9 +1,9 @@
-"""A libvirt CPU model the host would not know, on the private libvirtd (tests/simulators/libvirtd).
+"""A libvirt CPU model and OS type the host would not know, on the private libvirtd (tests/simulators/libvirtd).
 
 libvirt defines a domain with any CPU model and refuses an unknown one only at its start ("Unknown CPU model", its
 CPU driver); the driver checks a custom model against virConnectGetCPUModelNames for the domain's architecture before
-it defines or changes the domain, in check mode too. Refusals come before any write (libvirtd's own log of API calls
-shows none).
+it defines or changes the domain, in check mode too. An os_type is libosinfo metadata libvirt keeps as given: the
+driver checks its form only. Refusals come before any write (libvirtd's own log of API calls shows none).
 """
 
 import pytest
@@ -94,3 +94,19 @@ def test_a_known_cpu_model_is_written_and_starts_and_the_list_is_read_once_only_
         running = driver.power(vm, 'start', timeout=60)
         assert running['status'] == 'running'
         driver.power(running, 'stop', timeout=60)
+
+
+def test_an_os_type_that_is_no_libosinfo_id_is_refused_before_any_write(libvirt_backend):
+    """libvirt keeps the libosinfo metadata as given: only the id's form is checked, a short id such as debian12
+    included; a well-formed id is written as it is."""
+    backend = libvirt_backend
+    with backend.driver() as driver:
+        refused_before_writing(
+            backend,
+            lambda: driver.create_vm('os-short', {'template': backend.template, 'os_type': 'debian12'}, timeout=60),
+            "got 'debian12'",
+            'http://debian.org/debian/12',
+        )
+        vm = driver.create_vm('os-id', {'template': backend.template, 'os_type': 'http://debian.org/debian/12'}, timeout=60)
+        assert vm['os_type'] == 'http://debian.org/debian/12'
+        refused_before_writing(backend, lambda: ensure_vm(driver, params_for('os-id', os_type='l26'), True, vm, power=False), "got 'l26'")

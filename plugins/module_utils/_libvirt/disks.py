@@ -13,6 +13,7 @@ the `disks` option stays the domain's n-th disk.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
@@ -31,6 +32,9 @@ DEFAULT_CPU_MODEL = 'qemu64'
 BUS_PREFIX = {'virtio': 'vd', 'scsi': 'sd', 'sata': 'sd', 'ide': 'hd'}
 # libosinfo's ids for the collection's OS families; 'other' is a domain without libosinfo metadata.
 OS_WORDS = {'linux': 'http://libosinfo.org/linux/2022', 'windows': 'http://microsoft.com/win/11', 'other': None}
+# The form of a libosinfo OS id: a URI of the vendor's domain (osinfo-db: http://debian.org/debian/12), what
+# virt-install and virt-manager write into a domain's metadata; a short id (debian12) is not one.
+LIBOSINFO_ID = re.compile(r'^https?://[^/\s]+/\S+$')
 # The architecture of a blank VM's definition.
 BLANK_ARCH = 'x86_64'
 # Where the ids of each family live in osinfo-db (the vendor's domain in the id).

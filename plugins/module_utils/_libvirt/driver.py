@@ -42,7 +42,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors impor
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._http import DROPPED
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.blank import LibvirtBlank
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disks import cpu_type
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.disks import LIBOSINFO_ID, OS_WORDS, cpu_type
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._libvirt.domain_xml import (
     BRIDGE_PREFIX,
     GIB,
@@ -501,6 +501,16 @@ class LibvirtDriver(LibvirtSession, LibvirtPower, LibvirtSeed, LibvirtBlank, Hyp
         if spec.get('name') and not SAFE_NAME.match(str(spec['name'])):
             # The name also names the VM's disk volumes (files in the pool): no path separators, no spaces.
             raise self.error(InvalidInputError, "the name may hold letters, digits, '_', '-', '+' and '.', got {0!r}".format(spec['name']), subject)
+        os_type = spec.get('os_type')
+        if os_type and os_type not in OS_WORDS and not LIBOSINFO_ID.match(os_type):
+            # libvirt keeps the libosinfo metadata as given and never reads it, and has no list of OS ids to check one
+            # against: only the id's form can be checked (a short id such as debian12 is not stored by virt-install).
+            raise self.error(
+                InvalidInputError,
+                'os_type must be linux, windows, other or a libosinfo OS id such as http://debian.org/debian/12 '
+                "(the IDs osinfo-query os lists), got '{0}'".format(os_type),
+                subject,
+            )
 
     def _check_cpu_model(self, model, arch, subject):
         """A custom CPU model (cpu_type other than host and host-model) is one libvirt knows for the domain's

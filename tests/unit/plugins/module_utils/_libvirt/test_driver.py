@@ -482,6 +482,8 @@ def test_check_mode_predicts_the_record_create_vm_returns(test_host):  # pylint:
         ({'node': 'elsewhere'}, "node 'elsewhere' not found; available: {host}"),
         # libvirt would define the domain and fail at its start: its CPU models for the template's x86_64.
         ({'cpu_type': 'no-such-cpu-type'}, "cpu_type 'no-such-cpu-type' is not a CPU model libvirt knows for x86_64"),
+        # libvirt keeps any libosinfo id: only the form the module documents is checked.
+        ({'os_type': 'debian12'}, 'os_type must be linux, windows, other or a libosinfo OS id such as http://debian.org/debian/12'),
     ],
 )
 def test_a_wrong_boot_order_or_node_fails_before_any_write(test_host, mistake, expected):  # pylint: disable=redefined-outer-name
