@@ -156,6 +156,9 @@ options:
     description:
       - CPU model. V(host) passes the host's CPU through (Proxmox VE C(cpu=host), libvirt
         C(<cpu mode='host-passthrough'/>)); any other value is the type's own model name (V(x86-64-v2-AES)).
+      - On libvirt a model must be one libvirt knows for the domain's architecture (C(virsh cpu-models x86_64)),
+        checked before anything is written. On oVirt the engine's custom CPU model is passed on unchecked, since the
+        engine stores any model and its API lists none; an unknown one fails only when the VM starts.
     type: str
   start_on_boot:
     description:
