@@ -17,6 +17,7 @@ import tempfile
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.tests.simulators.fakepve_net.rules import SHARED_STORAGE
 
 GiB = 1024**3
@@ -390,3 +391,14 @@ def smoke_on(kind, params=None):
     cores (templating, unsafe values, argument parsing) is the same code for every type, so a test whose point is
     that runs on one type there; the main suite still runs it on all of them."""
     return [pytest.param(each, marks=pytest.mark.smoke) if each == kind else each for each in (ALL_BACKENDS if params is None else params)]
+
+
+def refused_before_writing(backend, action, *words):
+    """Run action, which must fail with one line holding each of words before it wrote anything; returns the line."""
+    before = backend.write_count()
+    with pytest.raises(InvalidInputError) as caught:
+        action()
+    text = str(caught.value)
+    assert '\n' not in text and all(word in text for word in words), text
+    assert backend.write_count() == before, 'refused after a write'
+    return text

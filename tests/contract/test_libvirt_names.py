@@ -9,24 +9,13 @@ driver checks its form only. Refusals come before any write (libvirtd's own log 
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm, vm_spec
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, LibvirtBackend
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import BACKEND_CLASSES, LibvirtBackend, refused_before_writing
 
 
 @pytest.fixture
 def libvirt_backend(request):
     return BACKEND_CLASSES[LibvirtBackend.kind].from_fixtures(request.getfixturevalue)
-
-
-def refused_before_writing(backend, action, *words):
-    before = backend.write_count()
-    with pytest.raises(InvalidInputError) as caught:
-        action()
-    text = str(caught.value)
-    assert '\n' not in text and all(word in text for word in words), text
-    assert backend.write_count() == before, 'refused after a write'
-    return text
 
 
 def model_lists(backend):

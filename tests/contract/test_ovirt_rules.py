@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HARDWARE_KEYS, diff_hardware
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._vm_state import PLACEMENT_KEYS, ensure_vm, vm_spec
-from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
+from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend, refused_before_writing
 
 MIB = 1024**2
 
@@ -35,15 +35,6 @@ def driver(ovirt):
 
 def create(ovirt, driver, name, **spec):
     return driver.create_vm(name, dict(dict(ovirt.placement, template=ovirt.template), **spec), timeout=60)
-
-
-def refused_before_writing(ovirt, action, *words):
-    before = ovirt.write_count()
-    with pytest.raises(InvalidInputError) as caught:
-        action()
-    text = str(caught.value)
-    assert '\n' not in text and all(word in text for word in words), text
-    assert ovirt.write_count() == before, 'refused after a write'
 
 
 def test_memory_raised_on_a_running_vm_by_a_step_the_engine_cannot_hot_plug(ovirt, driver):
