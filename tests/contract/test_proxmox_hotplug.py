@@ -139,3 +139,12 @@ def test_a_clone_of_a_template_with_memory_hotplug_is_held_to_the_dimm_steps(pve
             run_module(pve, 'dimm-clone', check_mode=check_mode, template=pve.template, node='pve1', memory_mb=3000)
         assert '2560 or 3072 MiB' in str(refused.value), str(refused.value)
     assert pve.write_count() == writes and driver.get_vm(name='dimm-clone') is None
+
+
+def test_a_paused_vm_is_warned_of_as_a_running_one(pve, driver):
+    """PVE hotplugs into a paused VM and keeps the rest pending, as for a running one (its QEMU process runs)."""
+    vm = running_vm(pve, driver, 'paused-cpu')
+    pve.pve.vm(int(vm['id'])).qmpstatus = 'paused'
+    result = run_module(pve, 'paused-cpu', cpu_cores=2, networks=[{'network': pve.second_network}])
+    assert len(next_start(result)) == 1 and ': cpu_cores changed while the VM runs; ' in next_start(result)[0], result['warnings']
+    assert pve.pve.vm(int(vm['id'])).pending == {'cores': '2'}

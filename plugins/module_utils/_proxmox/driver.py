@@ -375,8 +375,9 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
 
     def cold_changes(self, vm, changes):
         """What PVE would not hotplug (_proxmox/hotplug.py), from the configuration this run read for the VM: the
-        one the VM runs with decides, as PVE's own check does, and the pending one is what the write is made from."""
-        if vm.get('status') != 'running':
+        one the VM runs with decides, as PVE's own check does, and the pending one is what the write is made from.
+        A paused VM counts as running: its QEMU process runs, which is what PVE looks at (check_running)."""
+        if vm.get('status') not in ('running', 'paused'):
             return []
         key = (vm['node'], str(vm['id']))
         if key not in self._running_configs:
