@@ -77,6 +77,10 @@ def test_a_nic_moved_to_a_network_not_attached_to_the_cluster_is_refused_before_
     ovirt.engine.state.detach_network('vlan100', 'Default')
     wanted = {'description': 'moved', 'networks': [dict(n) for n in vm['nics']] + [{'network': 'vlan100'}]}
     refused_before_writing(ovirt, lambda: driver.apply_changes(vm, diff_hardware(vm, wanted), timeout=30), 'vlan100', 'Default')
+    # Check mode says so too, as the module runs it.
+    params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='moving', state='present', **wanted)
+    params.update(cloud_init=None, pxe_boot=None, wait=True, wait_timeout=120, force=False)
+    refused_before_writing(ovirt, lambda: ensure_vm(driver, params, True, vm, power=False), 'vlan100', 'Default')
 
 
 def test_a_memory_change_on_a_running_vm_waits_for_its_next_start_as_check_mode_says(ovirt, driver):

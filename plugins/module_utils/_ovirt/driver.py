@@ -565,10 +565,14 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         return super().predict_vm(self._with_blank_defaults(spec), checked)
 
     def predict_changes(self, vm, changes):
+        # Check mode's change of a VM that exists is checked as apply_changes checks it before its first write, so
+        # check mode refuses what the real run would (a new VM's is checked in preflight): its os_type, and the
+        # networks of the NICs it adds or moves, which must be attached to the VM's cluster.
         if vm.get('id') is not None and 'os_type' in changes:
-            # Check mode's change of a VM that exists: the os_type is checked as apply_changes checks it before its
-            # first write, so check mode refuses what the real run would (a new VM's is checked in preflight).
             self._check_os_type(changes['os_type']['after'], vm_subject(vm))
+        if vm.get('id') is not None and 'networks' in changes and vm.get('cluster'):
+            cluster = self._cluster(vm['cluster'], vm_subject(vm))
+            self._nic_profiles(changes['networks']['after'], cluster, vm_subject(vm), changes['networks']['before'])
         return super().predict_changes(vm, changes)
 
     def create_vm(self, name, spec, timeout):
