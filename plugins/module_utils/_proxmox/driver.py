@@ -350,12 +350,17 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         changes = super().diff_hardware(vm, spec)
         # A clone not made yet (no id) is checked against its template's configuration instead (_predicted_config).
         if 'memory_mb' in changes and vm.get('id'):
-            key = (vm['node'], str(vm['id']))
-            if key not in self._seen_configs:
-                self._config(vm['node'], vm['id'], vm_subject(vm))
             # The configuration the VM runs with decides a hotplug now, the one it will start with the next start.
-            self._check_memory_steps(changes['memory_mb']['after'], (self._running_configs[key], self._seen_configs[key]), vm_subject(vm))
+            self._check_memory_steps(changes['memory_mb']['after'], self._both_configs(vm), vm_subject(vm))
         return changes
+
+    def _both_configs(self, vm):
+        """(the configuration the VM runs with, the one with its pending changes applied), as this run read them
+        (_config), read now if it has not."""
+        key = (vm['node'], str(vm['id']))
+        if key not in self._running_configs:
+            self._config(vm['node'], vm['id'], vm_subject(vm))
+        return self._running_configs[key], self._seen_configs[key]
 
     def _check_memory_steps(self, memory, configs, subject):
         """Refuse a memory size the VM's DIMMs cannot reach where a configuration of configs has the memory hotplug
@@ -379,10 +384,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         A paused VM counts as running: its QEMU process runs, which is what PVE looks at (check_running)."""
         if vm.get('status') not in ('running', 'paused'):
             return []
-        key = (vm['node'], str(vm['id']))
-        if key not in self._running_configs:
-            self._config(vm['node'], vm['id'], vm_subject(vm))
-        return waiting_changes(self._running_configs[key], self._seen_configs[key], changes, self.COLD_KEYS)
+        running, config = self._both_configs(vm)
+        return waiting_changes(running, config, changes, self.COLD_KEYS)
 
     def fresh_status(self, vm):
         if str(vm.get('id')) not in self._listed_status:
