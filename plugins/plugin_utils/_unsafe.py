@@ -10,9 +10,12 @@ it; 2.19 and later do not template data an inventory plugin sets, but still hono
 description or a PureBoot node hostname (which anyone on the provisioning network can set through PureBoot's
 unauthenticated /api/v1/report) of '{{ lookup("pipe", ...) }}' would otherwise run on the controller.
 
-Only strings that could hold a template (a '{' or '}') are wrapped: the others cannot be templated, and on
-2.16-2.18 `ansible-inventory --list` prints a wrapped string as {"__ansible_unsafe": ...}, which tools reading
-that output (AWX's inventory import) should see as rarely as possible.
+Only strings that could hold a template are wrapped: those with a '{' or '}', and those that start with
+'#jinja2:', the header by which a template sets its own delimiters on 2.16-2.18 (a description of
+"#jinja2:variable_start_string:'[[',variable_end_string:']]'" and a newline, then "[[ lookup('pipe', ...) ]]",
+runs the command with no brace in it). Nothing else can be templated: delimiters that a play gives the
+template module or lookup apply to the template file only, and the variables it reads are templated with the
+default ones. Leaving the rest as they are keeps the values plain for the code that reads them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from collections.abc import Mapping, Set
 
 from ansible.utils.unsafe_proxy import wrap_var
 
-TEMPLATE_CHARACTERS = ('{', '}')
+# JINJA2_OVERRIDE of ansible-core (ansible.template up to 2.18, a private module since 2.19), spelt out.
+DELIMITERS_HEADER = '#jinja2:'
+
+
+def could_be_template(text):
+    """Whether ansible-core could template text: it holds a brace, or it sets its own delimiters."""
+    return '{' in text or '}' in text or text.startswith(DELIMITERS_HEADER)
 
 
 def make_unsafe(value):
@@ -30,7 +39,7 @@ def make_unsafe(value):
     # classes' isinstance checks below cost more than the rest of the walk.
     kind = type(value)
     if kind is str:
-        return wrap_var(value) if '{' in value or '}' in value else value
+        return wrap_var(value) if could_be_template(value) else value
     if kind is dict:
         return {make_unsafe(key): make_unsafe(item) for key, item in value.items()}
     if value is None or kind in (bool, int, float):
@@ -42,7 +51,7 @@ def make_unsafe(value):
     if isinstance(value, (list, tuple)):
         return type(value)(make_unsafe(item) for item in value)
     if isinstance(value, bytes):
-        return wrap_var(value) if any(char.encode() in value for char in TEMPLATE_CHARACTERS) else value
+        return wrap_var(value) if could_be_template(value.decode('utf-8', 'replace')) else value
     if isinstance(value, str):
-        return wrap_var(value) if any(char in value for char in TEMPLATE_CHARACTERS) else value
+        return wrap_var(value) if could_be_template(value) else value
     return value

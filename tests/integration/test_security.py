@@ -24,14 +24,17 @@ from ansible_collections.pureboot.hypervisors.tests.integration.runner import BI
 # case id -> (what an attacker or a mistake does, what the collection answers)
 CASES = {
     'unsafe-hypervisor-values': (
-        "A VM description on the hypervisor (Proxmox, oVirt or libvirt) is `{{ lookup('pipe', ...) }}`; a play reads "
-        'the host variable, and `compose`/`keyed_groups` use it, through `ansible-inventory --list`, `--host` and '
+        "A VM description on the hypervisor (Proxmox, oVirt or libvirt) is `{{ lookup('pipe', ...) }}`, or the same "
+        "with no brace in it: `#jinja2:` and its own delimiters on the first line, `[[ lookup('pipe', ...) ]]` below "
+        '(ansible-core 2.16 to 2.18 honour the header); a play reads the host variable, and `compose`/`keyed_groups` '
+        'use it, through `ansible-inventory --list`, `--host` and '
         "`ansible-playbook`. A Proxmox VM's cloud-init user is the same, read with `use_cloud_init: true` as "
         '`ansible_user`.',
         'The value is marked unsafe: shown as the literal text, never templated; no command runs on the controller.',
     ),
     'unsafe-pureboot-values': (
-        "Without login, `POST /api/v1/report` sets a VM's node hostname to `{{ lookup('pipe', ...) }}`; a play and `compose` read `pureboot_node.hostname`.",
+        "Without login, `POST /api/v1/report` sets a VM's node hostname to `{{ lookup('pipe', ...) }}`, or to the "
+        '`#jinja2:` header form; a play and `compose` read `pureboot_node.hostname`.',
         "The node fields are marked unsafe like the hypervisor's: the literal text, no command run.",
     ),
     'pureboot-ip-not-ansible-host': (
@@ -261,6 +264,8 @@ ACTORS = [
 ]
 
 PAYLOAD = '{{{{ lookup("pipe", "touch {0}") }}}}'
+# No brace at all: ansible-core 2.16 to 2.18 take the delimiters of a string that starts with this header from it.
+HEADER_PAYLOAD = "#jinja2:variable_start_string:'[[',variable_end_string:']]'\n[[ lookup('pipe', 'touch {0}') ]]"
 
 
 def case(case_id):
@@ -330,25 +335,28 @@ def assert_nothing_ran(marker_dir):
 @pytest.mark.parametrize('backend', smoke_on('libvirt'), indirect=True)
 @case('unsafe-hypervisor-values')
 def test_hypervisor_values_are_never_templated(backend, tmp_path, marker_dir):
-    hostile = PAYLOAD.format(marker_dir / 'description')
     driver = backend.driver()
-    driver.create_vm('hostile-desc', dict(backend.placement, template=backend.template, description=hostile), timeout=60)
+    hostile = {'hostile-desc': PAYLOAD.format(marker_dir / 'description'), 'hostile-header': HEADER_PAYLOAD.format(marker_dir / 'header')}
+    for name, description in hostile.items():
+        driver.create_vm(name, dict(backend.placement, template=backend.template, description=description), timeout=60)
     config = source([backend.connection()], compose={'shown': 'pureboot_vm.description'}, keyed_groups=[{'key': 'pureboot_vm.description', 'prefix': 'desc'}])
     inventory = listing(ansible_inventory(tmp_path, config))
-    assert inventory['_meta']['hostvars']['hostile-desc']['shown'] == hostile
-    host = listing(ansible_inventory(tmp_path, config, 'hostile-desc', action='--host'))
-    assert host['pureboot_vm']['description'] == hostile
-    read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', 'hostile-desc', {'description': 'pureboot_vm.description', 'shown': 'shown'})
-    assert read == {'description': hostile, 'shown': hostile}
+    assert {name: inventory['_meta']['hostvars'][name]['shown'] for name in hostile} == hostile
+    host = listing(ansible_inventory(tmp_path, config, 'hostile-header', action='--host'))
+    assert host['pureboot_vm']['description'] == hostile['hostile-header']
+    for name, description in hostile.items():
+        read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', name, {'description': 'pureboot_vm.description', 'shown': 'shown'})
+        assert read == {'description': description, 'shown': description}
     assert_nothing_ran(marker_dir)
 
 
 @pytest.mark.parametrize('backend', smoke_on('ovirt'), indirect=True)
 @case('unsafe-pureboot-values')
 def test_pureboot_node_values_are_never_templated(backend, pureboot_server, tmp_path, marker_dir):
-    vm = backend.driver().create_vm('hostile-node', dict(backend.placement, template=backend.template), timeout=60)
-    hostile = PAYLOAD.format(marker_dir / 'hostname')
-    report_node(pureboot_server, vm['nics'][0]['mac'], hostname=hostile, ip_address='198.51.100.7')
+    hostile = {'hostile-node': PAYLOAD.format(marker_dir / 'hostname'), 'hostile-header': HEADER_PAYLOAD.format(marker_dir / 'header')}
+    for number, (name, hostname) in enumerate(hostile.items()):
+        vm = backend.driver().create_vm(name, dict(backend.placement, template=backend.template), timeout=60)
+        report_node(pureboot_server, vm['nics'][0]['mac'], hostname=hostname, ip_address='198.51.100.{0}'.format(7 + number))
     config = source(
         [backend.connection()],
         pureboot=pureboot_options(pureboot_server),
@@ -356,12 +364,13 @@ def test_pureboot_node_values_are_never_templated(backend, pureboot_server, tmp_
         keyed_groups=[{'key': 'pureboot_node.hostname', 'prefix': 'node'}],
     )
     inventory = listing(ansible_inventory(tmp_path, config))
-    hostvars = inventory['_meta']['hostvars']['hostile-node']
-    assert hostvars['pureboot_node']['hostname'] == hostile
-    assert hostvars['node_name'] == hostile
-    listing(ansible_inventory(tmp_path, config, 'hostile-node', action='--host'))
-    read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', 'hostile-node', {'hostname': 'pureboot_node.hostname', 'node_name': 'node_name'})
-    assert read == {'hostname': hostile, 'node_name': hostile}
+    for name, hostname in hostile.items():
+        hostvars = inventory['_meta']['hostvars'][name]
+        assert (hostvars['pureboot_node']['hostname'], hostvars['node_name']) == (hostname, hostname)
+    listing(ansible_inventory(tmp_path, config, 'hostile-header', action='--host'))
+    for name, hostname in hostile.items():
+        read = play_reading(tmp_path, tmp_path / 'lab.pureboot.yml', name, {'hostname': 'pureboot_node.hostname', 'node_name': 'node_name'})
+        assert read == {'hostname': hostname, 'node_name': hostname}
     assert_nothing_ran(marker_dir)
 
 

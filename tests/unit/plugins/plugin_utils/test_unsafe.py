@@ -1,5 +1,5 @@
-"""make_unsafe: every string or bytes value that could hold a template is marked so Ansible never templates it,
-at any depth; everything else is left as it is, with its type."""
+"""make_unsafe: every string or bytes value that could hold a template (a brace, or the #jinja2: header) is
+marked so Ansible never templates it, at any depth; everything else is left as it is, with its type."""
 
 import pytest
 from ansible.utils.unsafe_proxy import AnsibleUnsafe
@@ -30,15 +30,18 @@ def is_untouched(out, given):
     return out is given and type(out) is type(given)  # pylint: disable=unidiomatic-typecheck
 
 
-@pytest.mark.parametrize('text', ['{{ lookup("pipe", "id") }}', '{% if 1 %}x{% endif %}', 'open {', 'close }', '{#', 'db-{{ 1 }}'])
+HEADER_TEMPLATE = "#jinja2:variable_start_string:'[[',variable_end_string:']]'\n[[ lookup('pipe', 'id') ]]"
+
+
+@pytest.mark.parametrize('text', ['{{ lookup("pipe", "id") }}', '{% if 1 %}x{% endif %}', 'open {', 'close }', '{#', 'db-{{ 1 }}', HEADER_TEMPLATE])
 def test_a_string_that_could_hold_a_template_is_unsafe(text):
     out = make_unsafe(trusted(text))
     assert is_unsafe(out)
     assert out == text and isinstance(out, str)
 
 
-@pytest.mark.parametrize('text', ['web-01', '', 'a (b) [c] $d %e', 'ünïcode', '192.0.2.10'])
-def test_a_string_without_braces_is_left_as_it_is(text):
+@pytest.mark.parametrize('text', ['web-01', '', 'a (b) [c] $d %e', 'ünïcode', '192.0.2.10', '[[ x ]]', 'see #jinja2: later'])
+def test_a_string_without_braces_or_a_delimiters_header_is_left_as_it_is(text):
     given = trusted(text)
     assert is_untouched(make_unsafe(given), given)
 
@@ -48,6 +51,8 @@ def test_bytes_with_braces_are_unsafe_and_without_are_left_as_they_are():
     assert is_unsafe(out) and out == b'{{ x }}' and isinstance(out, bytes)
     plain = b'plain'
     assert is_untouched(make_unsafe(plain), plain)
+    header = make_unsafe(HEADER_TEMPLATE.encode())
+    assert is_unsafe(header) and isinstance(header, bytes)
 
 
 @pytest.mark.parametrize('value', [None, 0, 42, -1.5, True, False], ids=repr)
