@@ -196,6 +196,18 @@ def test_an_unknown_os_type_is_refused_before_a_clone_or_a_blank_vm_is_made(ovir
     assert driver.get_vm(name='os-typo') is None and driver.get_vm(name='os-blank') is None
 
 
+def test_an_os_type_of_another_architecture_is_refused_before_a_clone_is_made(ovirt, driver):
+    # The engine takes the clone, then refuses its os update (409: the OS is not for the cluster's x86_64).
+    arch_words = ("os_type 'other_linux_ppc64' is an operating system for ppc64", "cluster 'Default' runs x86_64")
+    refused_before_writing(ovirt, lambda: create(ovirt, driver, 'os-arch', os_type='other_linux_ppc64'), *arch_words)
+    assert driver.get_vm(name='os-arch') is None
+    vm = create(ovirt, driver, 'os-arch')
+    changes = driver.diff_hardware(vm, {'os_type': 'other_linux_ppc64'})
+    refused_before_writing(ovirt, lambda: driver.predict_changes(vm, changes), 'for ppc64')  # check mode
+    refused_before_writing(ovirt, lambda: driver.apply_changes(vm, changes, timeout=30), 'for ppc64')
+    assert ovirt.engine.vm('os-arch').obj.os.type == 'debian_9'
+
+
 def test_an_unknown_os_type_of_a_vm_is_refused_before_its_change_in_check_mode_too(ovirt, driver):
     vm = create(ovirt, driver, 'os-change')
     params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='os-change', state='present', os_type='no-such-os-type', description='changed')

@@ -548,7 +548,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         # An os_type given that the new VM would not have as it starts is one of the engine's (a blank VM's default,
         # linux, is the engine's other_linux: not read for).
         if spec.get('os_type') and not self.os_type_matches(checked['clone']['os_type'], spec['os_type']):
-            self._check_os_type(self.os_type_value(spec['os_type']), subject)
+            self._check_os_type(self.os_type_value(spec['os_type']), subject, checked['cluster'])
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
 
@@ -568,10 +568,11 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         # Check mode's change of a VM that exists is checked as apply_changes checks it before its first write, so
         # check mode refuses what the real run would (a new VM's is checked in preflight): its os_type, and the
         # networks of the NICs it adds or moves, which must be attached to the VM's cluster.
+        checked = vm.get('id') is not None and ('os_type' in changes or 'networks' in changes)
+        cluster = self._cluster(vm['cluster'], vm_subject(vm)) if checked and vm.get('cluster') else None
         if vm.get('id') is not None and 'os_type' in changes:
-            self._check_os_type(changes['os_type']['after'], vm_subject(vm))
-        if vm.get('id') is not None and 'networks' in changes and vm.get('cluster'):
-            cluster = self._cluster(vm['cluster'], vm_subject(vm))
+            self._check_os_type(changes['os_type']['after'], vm_subject(vm), cluster)
+        if cluster is not None and 'networks' in changes:
             self._nic_profiles(changes['networks']['after'], cluster, vm_subject(vm), changes['networks']['before'])
         return super().predict_changes(vm, changes)
 
@@ -633,10 +634,10 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             if current is None:
                 raise self.error(NotFoundError, 'the VM is gone', subject)
             domains = self._new_disk_domains(current, changes, subject)  # reads only, before any write
+            cluster = self._named('clusters', current.cluster, cluster_entry) if 'networks' in changes or 'os_type' in changes else None
             if 'os_type' in changes:
-                self._check_os_type(changes['os_type']['after'], subject)  # a read, before any write
-            cluster = self._named('clusters', current.cluster, cluster_entry) if 'networks' in changes else None
-            if cluster is not None:
+                self._check_os_type(changes['os_type']['after'], subject, cluster)  # reads, before any write
+            if cluster is not None and 'networks' in changes:
                 # Reads only, before any write: the NICs it adds or moves are on networks of the VM's cluster.
                 self._nic_profiles(changes['networks']['after'], cluster, subject, changes['networks']['before'])
             for update, next_run in vm_updates(current, changes, self.label, subject):

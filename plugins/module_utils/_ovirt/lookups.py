@@ -33,6 +33,7 @@ def cluster_entry(cluster):
         'dc_id': _ref_id(cluster.data_center),
         'dc_name': cluster.data_center.name if cluster.data_center is not None else None,
         'bios_type': cluster.bios_type.value if cluster.bios_type is not None else None,
+        'architecture': cluster.cpu.architecture.value if cluster.cpu is not None and cluster.cpu.architecture is not None else None,
     }
 
 
@@ -181,31 +182,46 @@ class OvirtLookups:
         return found
 
     def _os_types(self, subject):
-        """The names of the engine's operating systems (GET /operatingsystems, OperatingSystemInfo.name): one request,
-        the first time a session needs them, kept for it."""
+        """{name: CPU architecture or None} of the engine's operating systems (GET /operatingsystems,
+        OperatingSystemInfo.name and .architecture): one request, the first time a session needs them, kept for it."""
         with self._lock:
             cached = self._lookups.get('operating_systems')
         if cached is not None:
             return cached
-        found = frozenset(o.name for o in self._read(lambda system: system.operating_systems_service().list(), subject) if o.name)
+        found = {
+            o.name: o.architecture.value if o.architecture is not None else None
+            for o in self._read(lambda system: system.operating_systems_service().list(), subject)
+            if o.name
+        }
         with self._lock:
             self._lookups['operating_systems'] = found
         return found
 
-    def _check_os_type(self, os_type, subject):
-        """os_type (the engine's word a write would send) is an OS of the engine's list. The engine takes any name
-        without a fault and keeps an unknown one as `other` (its REST layer maps the name to an OS id: VmMapper.mapOsType,
-        OsRepositoryImpl.getOsIdByUniqueName, 0 for a name it does not know), so the VM would never have the OS asked
-        for and every run would write it again: refused first, in one line, before any write. Called only for an
-        os_type a run writes, so only such a run reads the list."""
-        names = self._os_types(subject)
-        if os_type not in names:
+    def _check_os_type(self, os_type, subject, cluster=None):
+        """os_type (the engine's word a write would send) is an OS of the engine's list, for the CPU architecture of
+        cluster (a clusters entry) when given. The engine takes any name without a fault and keeps an unknown one as
+        `other` (its REST layer maps the name to an OS id: VmMapper.mapOsType, OsRepositoryImpl.getOsIdByUniqueName, 0
+        for a name it does not know), so the VM would never have the OS asked for and every run would write it again;
+        and it refuses an OS of another architecture than the cluster's only when it validates the VM's update
+        (VmValidationUtils.isOsTypeSupported, 409), after a clone was made. Both refused first, in one line, before any
+        write. Called only for an os_type a run writes, so only such a run reads the list."""
+        systems = self._os_types(subject)
+        if os_type not in systems:
             raise self.error(
                 InvalidInputError,
                 "os_type '{0}' is not an operating system of the engine, which would store it as 'other'; "
                 'give linux, windows, other or one of its {1} OS types (GET /operatingsystems), e.g. {2}'.format(
-                    os_type, len(names), some_names(os_type, names)
+                    os_type, len(systems), some_names(os_type, systems)
                 ),
+                subject,
+            )
+        wanted, runs = systems[os_type], (cluster or {}).get('architecture')
+        if wanted and runs and wanted != runs:
+            fitting = sorted(name for name, architecture in systems.items() if architecture == runs)
+            raise self.error(
+                InvalidInputError,
+                "os_type '{0}' is an operating system for {1}, and cluster '{2}' runs {3}, so the engine would refuse it; "
+                'give one of its {4} OS types for {3}, e.g. {5}'.format(os_type, wanted, cluster['name'], runs, len(fitting), some_names(os_type, fitting)),
                 subject,
             )
 

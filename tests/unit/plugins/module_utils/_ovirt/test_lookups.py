@@ -12,7 +12,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver impor
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError, NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.driver import OvirtDriver
 
-CLUSTER = {'id': 'c-1', 'name': 'Default', 'dc_id': 'dc-1', 'dc_name': 'Default', 'bios_type': None}
+CLUSTER = {'id': 'c-1', 'name': 'Default', 'dc_id': 'dc-1', 'dc_name': 'Default', 'bios_type': None, 'architecture': 'x86_64'}
 NETWORKS = {'n-mgmt': 'ovirtmgmt', 'n-100': 'vlan100'}
 
 
@@ -39,8 +39,12 @@ class Engine:
         return SimpleNamespace(cluster_service=cluster_service)
 
     def operating_systems_service(self):
-        names = ('other', 'other_linux', 'rhel_8x64', 'rhel_9x64', 'windows_2022')
-        return SimpleNamespace(list=lambda: self._answer('operating systems', [types.OperatingSystemInfo(id=str(i), name=n) for i, n in enumerate(names)]))
+        names = ('other', 'other_linux', 'rhel_8x64', 'rhel_9x64', 'windows_2022', 'other_linux_ppc64')
+        systems = [
+            types.OperatingSystemInfo(id=str(i), name=n, architecture=types.Architecture.PPC64 if n.endswith('ppc64') else types.Architecture.X86_64)
+            for i, n in enumerate(names)
+        ]
+        return SimpleNamespace(list=lambda: self._answer('operating systems', systems))
 
     def _answer(self, what, answer):
         self.requests.append(what)
@@ -103,11 +107,25 @@ def test_an_os_type_the_engine_does_not_have_is_refused_in_one_line_naming_the_c
         driver._check_os_type('rhel_9x65', "VM 'web'")
     text = str(caught.value)
     assert '\n' not in text and text.startswith("rhv: VM 'web': os_type 'rhel_9x65' is not an operating system of the engine")
-    assert "which would store it as 'other'" in text and 'one of its 5 OS types (GET /operatingsystems), e.g. rhel_9x64, rhel_8x64' in text
+    assert "which would store it as 'other'" in text and 'one of its 6 OS types (GET /operatingsystems), e.g. rhel_9x64, rhel_8x64' in text
     with pytest.raises(InvalidInputError) as caught:
         driver._check_os_type('no-such-os-type', None)
     # Nothing close: the first names in order.
-    assert str(caught.value).endswith('e.g. other, other_linux, rhel_8x64, rhel_9x64, windows_2022')
+    assert str(caught.value).endswith('e.g. other, other_linux, other_linux_ppc64, rhel_8x64, rhel_9x64')
+
+
+def test_an_os_type_of_another_architecture_than_the_clusters_is_refused_naming_both(driver, engine):
+    with pytest.raises(InvalidInputError) as caught:
+        driver._check_os_type('other_linux_ppc64', "VM 'web'", CLUSTER)
+    text = str(caught.value)
+    assert '\n' not in text and text.startswith("rhv: VM 'web': os_type 'other_linux_ppc64' is an operating system for ppc64")
+    assert "cluster 'Default' runs x86_64, so the engine would refuse it; give one of its 5 OS types for x86_64, e.g. other_linux" in text
+    driver._check_os_type('rhel_9x64', None, CLUSTER)
+    driver._check_os_type('other_linux_ppc64', None, dict(CLUSTER, architecture='ppc64'))
+    # An architecture neither side states leaves only the name to check.
+    driver._check_os_type('other_linux_ppc64', None, dict(CLUSTER, architecture=None))
+    driver._check_os_type('other_linux_ppc64', None)
+    assert engine.requests == ['operating systems']
 
 
 def test_the_os_list_is_read_once_a_session_and_names_compare_exactly(driver, engine):
