@@ -1555,7 +1555,10 @@ class EngineState:
         elif action == 'stop':
             if status not in RUNNING_STATES and status != 'suspended':
                 raise conflict(verb, 'VM is not running.')
-            self._schedule(vm, [('down', 0)])
+            # A running VM is destroyed on its host, and the engine then shows it powering_down until the host's
+            # monitoring reports it down (DestroyVmVDSCommand.changeStatus: VMStatus.PoweringDown); a suspended one
+            # runs on no host and is down at once.
+            self._schedule(vm, [('powering_down', delays['powering_down']), ('down', 0)] if status != 'suspended' else [('down', 0)])
         elif action == 'shutdown':
             # ShutdownVmCommand: a suspended VM is shut down too (its saved state is dropped); a VM that is not Up
             # (starting, migrating, ...) or has neither ACPI nor a guest agent is stopped at once instead, silently

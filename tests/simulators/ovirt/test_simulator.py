@@ -342,8 +342,9 @@ def test_power_actions_walk_through_states(connection):
     assert wait_for(vm_service, 'down') == ['powering_down', 'down']
     assert vm_service.get().host is None
     vm_service.start()
+    wait_for(vm_service, 'up')
     vm_service.stop()
-    assert vm_service.get().status == types.VmStatus.DOWN
+    assert wait_for(vm_service, 'down') == ['powering_down', 'down']
 
 
 def test_invalid_power_actions_are_conflicts(connection):
