@@ -15,7 +15,9 @@ Only strings that could hold a template are wrapped: those with a '{' or '}', an
 "#jinja2:variable_start_string:'[[',variable_end_string:']]'" and a newline, then "[[ lookup('pipe', ...) ]]",
 runs the command with no brace in it). Nothing else can be templated: delimiters that a play gives the
 template module or lookup apply to the template file only, and the variables it reads are templated with the
-default ones. Leaving the rest as they are keeps the values plain for the code that reads them.
+default ones. The rest are left as they are because on 2.16-2.18 `ansible-inventory --list` prints a wrapped
+string as {"__ansible_unsafe": ...}, which tools reading that output (AWX's inventory import) should see as rarely
+as possible.
 """
 
 from __future__ import annotations
