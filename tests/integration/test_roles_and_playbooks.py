@@ -196,6 +196,11 @@ def test_the_documented_provision_example_runs_against_the_lab(tmp_path):
         assert shutil.which('ansible-playbook', path=env['PATH']) == str(BIN / 'ansible-playbook'), 'lab.env does not give this ansible-playbook'
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=str(tmp_path), check=False)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        # The lab's inventory source, as the line make lab prints runs it.
+        command = ['ansible-inventory', '-i', str(lab.inventory_file), '--graph']
+        graph = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
+        assert graph.returncode == 0 and 'WARNING' not in graph.stderr, graph.stdout[-3000:] + graph.stderr[-3000:]
+        assert oct(lab.inventory_file.stat().st_mode & 0o777) == '0o600', 'the source holds the lab passwords'
         pureboot = lab.variables['pureboot']
         nodes = requests.get(
             pureboot['url'] + '/api/v1/nodes', verify=pureboot['ca_file'], timeout=10, headers={'Authorization': 'Bearer ' + pureboot['api_key']}
@@ -205,3 +210,5 @@ def test_the_documented_provision_example_runs_against_the_lab(tmp_path):
         ('web-01', 'installed', 'ubuntu-2404-server'),
     ]
     assert 'web-01' in result.stdout and 'app-01' in result.stdout
+    installed = graph.stdout[graph.stdout.index('@pureboot_state_installed:') :].split('\n  |--@')[0]
+    assert '|--web-01' in installed and '|--app-01' in installed, graph.stdout

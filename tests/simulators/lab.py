@@ -5,9 +5,10 @@
 Starts fakepve (Proxmox VE), the oVirt engine simulator and the PureBoot double on 127.0.0.1 (launch.py), seeds the
 PureBoot groups the docs use, and, where the machine allows it (root, bindep.txt's libvirt packages), a private
 libvirtd with a storage pool, a network and a template. Writes DIR/lab-vars.json (to pass with `-e @`: the
-connection dicts the docs' examples name, `pve`, `rhv`, `kvm`, `pureboot`, ...) and DIR/lab.env (to `source`: this
-clone's virtualenv and built collection for ansible-playbook, and the CA files for the examples that spell a
-connection out), prints how to use them, and waits for Ctrl-C (or SIGTERM), then stops
+connection dicts the docs' examples name, `pve`, `rhv`, `kvm`, `pureboot`, ...), DIR/lab.pureboot.yml (an inventory
+source of the lab's hypervisors and PureBoot: a source file is not templated, so it spells the connections out) and
+DIR/lab.env (to `source`: this clone's virtualenv and built collection for ansible-playbook, and the CA files for the
+examples that spell a connection out), prints how to use them, and waits for Ctrl-C (or SIGTERM), then stops
 everything it started.
 
 What is simulated, said plainly: fakepve's and the oVirt simulator's VMs do not run an OS, so nothing they boot ever
@@ -27,6 +28,7 @@ import signal
 import threading
 
 import requests
+import yaml
 
 from ansible_collections.pureboot.hypervisors.tests.simulators import launch
 from ansible_collections.pureboot.hypervisors.tests.simulators.libvirtd.host import PrivateLibvirtd, short_base_dir, why_unusable
@@ -64,6 +66,10 @@ class Lab:
     def env_file(self):
         return self.directory / 'lab.env'
 
+    @property
+    def inventory_file(self):
+        return self.directory / 'lab.pureboot.yml'
+
     def __enter__(self):
         return self.start()
 
@@ -86,8 +92,11 @@ class Lab:
             self.installer = StandInInstaller(pureboot['url'], pureboot['api_key'], cafile=pureboot['ca_file'], pause=INSTALL_PAUSE).start()
             kvm = self._start_libvirt() if self.want_libvirt else None
             self.variables = self._variables(kvm)
+            # Both hold the lab's passwords: readable by their owner only.
             self.vars_file.write_text(json.dumps(self.variables, indent=1))
             os.chmod(self.vars_file, 0o600)
+            self.inventory_file.write_text(self._inventory_source())
+            os.chmod(self.inventory_file, 0o600)
             self.env_file.write_text(self._environment(pureboot))
         except BaseException:
             self.stop()
@@ -128,6 +137,15 @@ class Lab:
             variables['hypervisors'][kvm['name']] = kvm
         return variables
 
+    def _inventory_source(self):
+        """lab.pureboot.yml: the inventory plugin's source for every hypervisor of the lab, with PureBoot."""
+        source = {
+            'plugin': 'pureboot.hypervisors.pureboot',
+            'hypervisors': [self.variables['hypervisors'][name] for name in sorted(self.variables['hypervisors'])],
+            'pureboot': self.variables['pureboot'],
+        }
+        return '# make lab: its hypervisors and PureBoot (docs/inventory.md has every option).\n' + yaml.safe_dump(source, sort_keys=False)
+
     def stop(self):
         if self.installer is not None:
             self.installer.stop()
@@ -164,6 +182,7 @@ class Lab:
             "In another shell, this clone's ansible-playbook and collection, and the CA files:  source {0}".format(self.env_file),
             '',
             '  ansible-playbook my-playbook.yml -e @{0}'.format(self.vars_file),
+            '  ansible-inventory -i {0} --graph'.format(self.inventory_file),
             '',
             'Simulated: Proxmox and oVirt VMs run no OS. A stand-in installer reports install_started and',
             'install_complete on /api/v1/report for every node queued for install, {0:.0f} s apart, as a PXE-booted'.format(INSTALL_PAUSE),
