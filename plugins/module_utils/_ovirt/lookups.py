@@ -215,8 +215,9 @@ class OvirtLookups:
                 ),
                 subject,
             )
+        # A cluster no host has joined yet has the architecture 'undefined': the engine places no VM there at all.
         wanted, runs = systems[os_type], (cluster or {}).get('architecture')
-        if wanted and runs and wanted != runs:
+        if wanted and runs not in (None, 'undefined') and wanted != runs:
             fitting = sorted(name for name, architecture in systems.items() if architecture == runs)
             raise self.error(
                 InvalidInputError,

@@ -124,6 +124,7 @@ def test_an_os_type_of_another_architecture_than_the_clusters_is_refused_naming_
     driver._check_os_type('other_linux_ppc64', None, dict(CLUSTER, architecture='ppc64'))
     # An architecture neither side states leaves only the name to check.
     driver._check_os_type('other_linux_ppc64', None, dict(CLUSTER, architecture=None))
+    driver._check_os_type('other_linux_ppc64', None, dict(CLUSTER, architecture='undefined'))
     driver._check_os_type('other_linux_ppc64', None)
     assert engine.requests == ['operating systems']
 
