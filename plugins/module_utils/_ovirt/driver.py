@@ -568,8 +568,8 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         # Check mode's change of a VM that exists is checked as apply_changes checks it before its first write, so
         # check mode refuses what the real run would (a new VM's is checked in preflight): its os_type, and the
         # networks of the NICs it adds or moves, which must be attached to the VM's cluster.
-        checked = vm.get('id') is not None and ('os_type' in changes or 'networks' in changes)
-        cluster = self._cluster(vm['cluster'], vm_subject(vm)) if checked and vm.get('cluster') else None
+        needs_cluster = vm.get('id') is not None and vm.get('cluster') and ('os_type' in changes or 'networks' in changes)
+        cluster = self._cluster(vm['cluster'], vm_subject(vm)) if needs_cluster else None
         if vm.get('id') is not None and 'os_type' in changes:
             self._check_os_type(changes['os_type']['after'], vm_subject(vm), cluster)
         if cluster is not None and 'networks' in changes:
