@@ -25,6 +25,8 @@ CHIPSET_INTERFACES = {'i440fx': ('virtio', 'scsi', 'ide'), 'q35': ('virtio', 'sc
 OS_TYPE_VALUES = {'linux': 'other_linux', 'windows': 'windows_2022', 'other': 'other'}
 # Engine OS ids of Linux guests (osinfo-defaults.properties): a VM of one of these already is `linux`.
 LINUX_OS = re.compile(r'^(other_linux|rhel|rhcos|sles|ubuntu|debian|centos|fedora|oracle|suse)')
+# Engine OS ids of the Other OS of each architecture (osinfo-defaults.properties: other, other_ppc64, other_s390x).
+OTHER_OS = re.compile(r'^other(_ppc64|_s390x)?$')
 CPU_HOST = 'host'
 HOST_PASSTHROUGH = 'host_passthrough'
 
@@ -40,6 +42,8 @@ def os_type_matches(current, wanted):
         return bool(current) and bool(LINUX_OS.match(current))
     if wanted == 'windows':
         return bool(current) and current.startswith('windows')
+    if wanted == 'other':
+        return bool(current) and bool(OTHER_OS.match(current))
     return current == os_type_value(wanted)
 
 
