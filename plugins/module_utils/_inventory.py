@@ -179,6 +179,10 @@ def hypervisor_address(vm, node, trust_pureboot_ip):
     return None
 
 
+# The names default_groups() makes begin so: no host of a VM may (host_names(), rule 4).
+GROUP_NAMESPACE = ('pureboot_hypervisor_', 'pureboot_type_', 'pureboot_status_', 'pureboot_state_', 'pureboot_unregistered')
+
+
 def default_groups(vm, node, with_pureboot):
     """The default groups of a VM's host: its hypervisor, type and status, and with PureBoot its node's state
     (pureboot_unregistered when no node has the MAC of one of its NICs, or the node has no state)."""
@@ -234,7 +238,11 @@ def host_names(vms, taken=(), controller=None):
     3. A name that means the controller (localhost, a loopback address, the controller's own host names, any
        case) or that is already a host or group of an inventory source loaded earlier (taken, any case) becomes
        '<hypervisor>_<name>', with a warning: the earlier host keeps its name and its variables.
-    4. Should the result still be taken (a VM literally named like another's host), '_<id>' is added to it.
+    4. A name in the namespace of this plugin's default groups (GROUP_NAMESPACE, any case: a VM named
+       'pureboot_status_running' or 'pureboot_state_installed') becomes '<hypervisor>_<name>' too, with a warning:
+       Ansible matches a host pattern against host names when no group has that name (no VM is running yet) and
+       whenever the pattern is a glob ('pureboot_state_*'), so such a VM would join plays aimed at the groups.
+    5. Should the result still be taken (a VM literally named like another's host), '_<id>' is added to it.
 
     controller: the controller's names (controller_names() when None).
     """
@@ -271,13 +279,14 @@ def host_names(vms, taken=(), controller=None):
                     vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name
                 )
             )
-        elif reserved(own):
+        elif reserved(own) or own.lower().startswith(GROUP_NAMESPACE):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
-            why = (
-                'is already a host or group of an inventory source loaded before this one'
-                if own.lower() in taken
-                else 'names the controller (localhost, a loopback address or its own name)'
-            )
+            if own.lower() in taken:
+                why = 'is already a host or group of an inventory source loaded before this one'
+            elif own.lower().startswith(GROUP_NAMESPACE):
+                why = "is in the namespace of this plugin's default groups"
+            else:
+                why = 'names the controller (localhost, a loopback address or its own name)'
             warnings.append("VM '{0}' (id {1}) of {2}: '{0}' {3}; its host is '{4}'".format(own, vm['id'], vm['hypervisor'], why, name))
         while name in owners or reserved(name):
             occupied, name = name, '{0}_{1}'.format(name, vm['id'])

@@ -88,10 +88,13 @@ CASES = {
     'vm-names-never-steer-hosts': (
         "A hypervisor user names a VM `localhost`, the controller's own host name, or `db1` (a host of a static "
         'inventory listed first: `-i static.ini -i lab.pureboot.yml`), and gives it an address of theirs '
-        '(cloud-init `ipconfig0`); or creates `web01` on a second hypervisor beside the existing `web01`.',
+        '(cloud-init `ipconfig0`); or creates `web01` on a second hypervisor beside the existing `web01`; or '
+        'names a stopped VM `pureboot_status_running`.',
         'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
         'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
-        'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`.',
+        'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`. A VM named like one of the '
+        "plugin's default groups (`pureboot_status_running`) is `<hypervisor>_<name>` too: `hosts: "
+        'pureboot_status_run*` does not reach it.',
     ),
     'never-another-machines-node': (
         "A hypervisor user gives their VM's NIC the MAC of a bare-metal server PureBoot knows (its node carries the "
@@ -545,6 +548,29 @@ def test_a_name_on_two_hypervisors_is_neither_vms_host(fakepve, fakepve_cafile, 
     assert hostvars['pve-test_web01']['pureboot_vm']['id'] == on_pve['id']
     assert hostvars['ovirt-test_web01']['pureboot_vm']['id'] == on_engine['id']
     assert unwrapped("2 VMs are named 'web01' (on ovirt-test, pve-test)") in unwrapped(result.stderr)
+
+
+@case('vm-names-never-steer-hosts')
+def test_a_vm_named_like_a_default_group_joins_no_play_aimed_at_the_groups(ovirt_engine, tmp_path):
+    # oVirt and libvirt allow '_' in VM names (Proxmox VE wants DNS names).
+    from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
+
+    engine = OvirtBackend(ovirt_engine)
+    squatter = engine.driver().create_vm('pureboot_status_running', dict(engine.placement, template=engine.template), timeout=60)
+    assert squatter['status'] == 'stopped'
+    result = ansible_inventory(tmp_path, source([engine.connection()]))
+    hostvars = listing(result)['_meta']['hostvars']
+    assert 'pureboot_status_running' not in hostvars
+    assert hostvars['ovirt-test_pureboot_status_running']['pureboot_vm']['id'] == squatter['id']
+    assert unwrapped("'pureboot_status_running' is in the namespace of this plugin's default groups") in unwrapped(result.stderr)
+    # ansible matches a glob against host names too, and a plain name when no group has it: neither reaches the VM.
+    env = ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'})
+    for pattern in ('pureboot_status_running', 'pureboot_status_run*'):
+        command = [str(BIN / 'ansible'), pattern, '-i', str(tmp_path / 'lab.pureboot.yml'), '--list-hosts']
+        listed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        hosts = [line.strip() for line in listed.stdout.splitlines()[1:]]
+        assert not [host for host in hosts if host.endswith('pureboot_status_running')], (pattern, hosts)
 
 
 # ------------------------------------------------------------------------------- 3: credentials stay home

@@ -95,6 +95,15 @@ def test_renamed_hosts_skipped_hypervisors_and_warnings_are_shown(populate):
     assert "pureboot inventory: pve-lab: node 'pve2' is offline" in stderr
 
 
+def test_a_vm_named_like_a_default_group_is_no_host_beside_it(populate):
+    squatter = vm('pureboot_status_running', id='100', status='stopped')
+    hosts, stderr = populate(data([squatter, vm('web', id='101', mac='52:54:00:00:00:02')]))
+    assert sorted(hosts) == ['pve-lab_pureboot_status_running', 'web']
+    assert hosts['pve-lab_pureboot_status_running']['groups'] == ['pureboot_hypervisor_pve_lab', 'pureboot_status_stopped', 'pureboot_type_proxmox']
+    assert "'pureboot_status_running' is in the namespace of this plugin's default groups" in stderr
+    assert 'Found both group and host' not in stderr
+
+
 def test_values_from_the_hypervisor_and_pureboot_are_never_templated(populate):
     # A template in a VM description or a node hostname (which anyone can set through PureBoot's /api/v1/report)
     # stays text, even where compose reads it.

@@ -346,6 +346,31 @@ def test_a_vm_named_like_the_controller_is_qualified_and_warned_about(name):
     ]
 
 
+@pytest.mark.parametrize(
+    'name', ['pureboot_status_running', 'PUREBOOT_STATE_installed', 'pureboot_unregistered', 'pureboot_hypervisor_pve_lab', 'pureboot_type_ovirt']
+)
+def test_a_vm_named_in_the_namespace_of_the_default_groups_is_qualified_and_warned_about(name):
+    """Ansible matches a pattern against host names when no group has that name, and always for a glob: a stopped
+    VM named 'pureboot_status_running' must join neither `hosts: pureboot_status_running` (no VM running yet) nor
+    `hosts: pureboot_status_*`, whether or not that group exists in this run."""
+    hosts, warnings = names_of([vm(name, id='100', status='stopped')])
+    assert hosts == {'pve-lab_' + name: '100'}
+    assert warnings == ["VM '{0}' (id 100) of pve-lab: '{0}' is in the namespace of this plugin's default groups; its host is 'pve-lab_{0}'".format(name)]
+
+
+@pytest.mark.parametrize('name', ['pureboot', 'pureboot_server', 'pureboot-status-running', 'pureboot_statuses'])
+def test_other_pureboot_names_stay_as_they_are(name):
+    # 'pureboot-status-running' is no pattern match for 'pureboot_status_*': Ansible compares names as they are.
+    assert names_of([vm(name, id='100')]) == ({name: '100'}, [])
+
+
+def test_a_hypervisor_label_in_the_namespace_still_gives_every_vm_one_host():
+    # The administrator's label, not a VM user's: the qualified name is kept rather than qualified again.
+    hosts, warnings = names_of([vm('pureboot_state_x', hypervisor='pureboot_state', id='100'), vm('web', hypervisor='pureboot_state', id='101')])
+    assert hosts == {'pureboot_state_pureboot_state_x': '100', 'web': '101'}
+    assert len(warnings) == 1
+
+
 def test_a_qualified_name_that_still_means_loopback_gets_the_id_too():
     # Any name under .localhost resolves to loopback (RFC 6761), 'pve-lab_x.localhost' too.
     hosts, _warnings = names_of([vm('x.localhost', id='100')])
