@@ -208,6 +208,26 @@ def test_an_os_type_of_another_architecture_is_refused_before_a_clone_is_made(ov
     assert ovirt.engine.vm('os-arch').obj.os.type == 'debian_9'
 
 
+@pytest.mark.parametrize('architecture', ['ppc64', 's390x'])
+def test_linux_and_other_are_the_generic_os_of_the_clusters_architecture(ovirt, driver, architecture):
+    # The engine's generic Linux and Other OS are other_linux and other on x86_64 only (osinfo-defaults.properties):
+    # on a ppc64 cluster they are other_linux_ppc64 and other_ppc64, and the x86_64 ones would be refused (409).
+    ovirt.engine.add_cluster('Power', 'Default', architecture=architecture)
+    blank = vm_spec(dict(name='os-family', cluster='Power', storage='data', networks=[{'network': 'ovirtmgmt'}], disks=[{'size_gb': 1}]))
+    predicted = driver.predict_vm(blank, driver.preflight(blank))  # what check mode shows
+    vm = driver.create_vm('os-family', blank, timeout=60)
+    assert vm['os_type'] == predicted['os_type'] == 'other_linux_' + architecture
+    changes = driver.diff_hardware(vm, {'os_type': 'other'})
+    assert changes['os_type'] == {'before': 'other_linux_' + architecture, 'after': 'other_' + architecture}
+    assert driver.predict_changes(vm, changes)['os_type'] == 'other_' + architecture
+    vm = driver.apply_changes(vm, changes, timeout=30)
+    assert ovirt.engine.vm('os-family').obj.os.type == vm['os_type'] == 'other_' + architecture
+    assert driver.diff_hardware(vm, {'os_type': 'other'}) == {}, 'a second run changes nothing'
+    assert driver.diff_hardware(vm, {'os_type': 'linux'})['os_type']['after'] == 'other_linux_' + architecture
+    # windows has no OS of that architecture: refused in one line, before any write.
+    refused_before_writing(ovirt, lambda: driver.apply_changes(vm, driver.diff_hardware(vm, {'os_type': 'windows'}), timeout=30), 'for x86_64')
+
+
 def test_an_unknown_os_type_of_a_vm_is_refused_before_its_change_in_check_mode_too(ovirt, driver):
     vm = create(ovirt, driver, 'os-change')
     params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='os-change', state='present', os_type='no-such-os-type', description='changed')

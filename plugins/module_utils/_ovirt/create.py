@@ -25,6 +25,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks 
     disk_records,
     interface_refusal,
     name_new_disks,
+    os_type_value,
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.hardware import MIB, bios_type, boot_devices, cpu_body
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.sdk import otypes
@@ -110,7 +111,8 @@ class OvirtDisks:
             template=otypes.Template(id=checked['template'].id),
             description=spec.get('description') or '',
             os=otypes.OperatingSystem(
-                type=self.os_type_value(spec['os_type']), boot=otypes.Boot(devices=boot_devices(spec['boot_order'])) if spec.get('boot_order') else None
+                type=os_type_value(spec['os_type'], cluster.get('architecture')),
+                boot=otypes.Boot(devices=boot_devices(spec['boot_order'])) if spec.get('boot_order') else None,
             ),
         )
         if spec.get('cpu_cores') or spec.get('cpu_sockets') or spec.get('cpu_type'):

@@ -21,8 +21,17 @@ INTERFACE_VALUES = {'virtio': 'virtio', 'scsi': 'virtio_scsi', 'sata': 'sata', '
 INTERFACE_WORDS = {'virtio': 'virtio', 'virtio_scsi': 'scsi', 'spapr_vscsi': 'scsi', 'sata': 'sata', 'ide': 'ide'}
 # The buses of each chipset (the engine's osinfo-defaults.properties: `i440fx/IDE, VirtIO_SCSI, VirtIO, q35/SATA`).
 CHIPSET_INTERFACES = {'i440fx': ('virtio', 'scsi', 'ide'), 'q35': ('virtio', 'scsi', 'sata')}
-# os_type's families in the engine's OS ids (osinfo-defaults.properties): generic Linux, the newest Windows, Other OS.
+# os_type's families in the engine's OS ids (osinfo-defaults.properties): generic Linux, the newest Windows, Other OS,
+# of x86_64 (the engine's default architecture)...
 OS_TYPE_VALUES = {'linux': 'other_linux', 'windows': 'windows_2022', 'other': 'other'}
+# ... and of the other architectures that have them (osinfo-defaults.properties: other_linux_ppc64, other_ppc64,
+# other_linux_s390x, other_s390x; no Windows runs there, so `windows` stays x86_64's and is refused by the check).
+OS_TYPE_VALUES_BY_ARCHITECTURE = {
+    'ppc64': {'linux': 'other_linux_ppc64', 'other': 'other_ppc64'},
+    's390x': {'linux': 'other_linux_s390x', 'other': 'other_s390x'},
+}
+# The words whose engine OS depends on the cluster's architecture.
+ARCHITECTURE_WORDS = frozenset(word for values in OS_TYPE_VALUES_BY_ARCHITECTURE.values() for word in values)
 # Engine OS ids of Linux guests (osinfo-defaults.properties): a VM of one of these already is `linux`.
 LINUX_OS = re.compile(r'^(other_linux|rhel|rhcos|sles|ubuntu|debian|centos|fedora|oracle|suse)')
 # Engine OS ids of the Other OS of each architecture (osinfo-defaults.properties: other, other_ppc64, other_s390x).
@@ -31,9 +40,10 @@ CPU_HOST = 'host'
 HOST_PASSTHROUGH = 'host_passthrough'
 
 
-def os_type_value(os_type):
-    """The engine's OS id for os_type: linux, windows and other mapped, anything else taken as the engine's own."""
-    return OS_TYPE_VALUES.get(os_type, os_type)
+def os_type_value(os_type, architecture=None):
+    """The engine's OS id for os_type on a cluster of that CPU architecture (None: x86_64's): linux, windows and other
+    mapped, anything else taken as the engine's own."""
+    return OS_TYPE_VALUES_BY_ARCHITECTURE.get(architecture, {}).get(os_type) or OS_TYPE_VALUES.get(os_type, os_type)
 
 
 def os_type_matches(current, wanted):

@@ -44,6 +44,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.cloud_
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.create import OvirtDisks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.disks import (
+    ARCHITECTURE_WORDS,
     _natural,
     cpu_sockets,
     cpu_type,
@@ -548,7 +549,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
         # An os_type given that the new VM would not have as it starts is one of the engine's (a blank VM's default,
         # linux, is the engine's other_linux: not read for).
         if spec.get('os_type') and not self.os_type_matches(checked['clone']['os_type'], spec['os_type']):
-            self._check_os_type(self.os_type_value(spec['os_type']), subject, checked['cluster'])
+            self._check_os_type(os_type_value(spec['os_type'], checked['cluster'].get('architecture')), subject, checked['cluster'])
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
 
@@ -563,6 +564,15 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
 
     def predict_vm(self, spec, checked):
         return super().predict_vm(self._with_blank_defaults(spec), checked)
+
+    def diff_hardware(self, vm, spec):
+        # linux and other are a different engine OS on each CPU architecture (other_linux_ppc64...): a change writes
+        # the one of the VM's cluster (a lookup the session has, or the one read a change of os_type needs anyway).
+        wanted = spec.get('os_type')
+        if wanted in ARCHITECTURE_WORDS and vm.get('cluster') and not self.os_type_matches(vm.get('os_type'), wanted):
+            cluster = self._cluster(vm['cluster'], vm_subject(vm))
+            spec = dict(spec, os_type=os_type_value(wanted, cluster.get('architecture')))
+        return super().diff_hardware(vm, spec)
 
     def predict_changes(self, vm, changes):
         # Check mode's change of a VM that exists is checked as apply_changes checks it before its first write, so

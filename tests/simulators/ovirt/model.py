@@ -146,6 +146,9 @@ READ_ONLY_VM_FIELDS = frozenset(
 # What the engine changes on a running VM at once; every other change waits for its next start.
 LIVE_VM_FIELDS = frozenset(('name', 'description', 'comment'))
 
+# One CPU type of each architecture, as the engine's ServerCPUList names them (packaging/dbscripts/upgrade/
+# pre_upgrade/0000_config.sql, cluster level 4.7: '<level>:<name>:<flags>:<model>:<architecture>').
+CLUSTER_CPU_TYPES = {'x86_64': 'Intel Nehalem Family', 'ppc64': 'IBM POWER9', 's390x': 'IBM z14'}
 VM_NAME_RE = re.compile(r'^[\w.-]+$')
 VM_NAME_MAX = 64
 # VmBase.description: @Size(max = BusinessEntitiesDefinitions.VM_DESCRIPTION_SIZE) and @ValidDescription, whose
@@ -762,14 +765,16 @@ class EngineState:
             self.add_network('ovirtmgmt', name, description='Management Network', management=True)
             return datacenter
 
-    def add_cluster(self, name, datacenter, description=None):
+    def add_cluster(self, name, datacenter, description=None, architecture='x86_64'):
         with self.lock:
             dc_entity = self.datacenter(datacenter)
             obj = types.Cluster(
                 name=name,
                 description=description,
                 data_center=ref(types.DataCenter, dc_entity),
-                cpu=types.Cpu(architecture=types.Architecture.X86_64, type='Intel Nehalem Family'),
+                # A cluster's CPU type decides its architecture (ServerCPUList of the engine's config: each CPU name
+                # with its architecture); one of each architecture's names here.
+                cpu=types.Cpu(architecture=types.Architecture(architecture), type=CLUSTER_CPU_TYPES[architecture]),
                 version=types.Version(major=4, minor=7),
                 bios_type=types.BiosType.Q35_OVMF,
                 memory_policy=types.MemoryPolicy(

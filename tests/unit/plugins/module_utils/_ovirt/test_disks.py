@@ -69,6 +69,19 @@ def test_os_type_words():
     assert [disks.os_type_value(w) for w in ('linux', 'windows', 'other', 'rhel_9x64')] == ['other_linux', 'windows_2022', 'other', 'rhel_9x64']
 
 
+@pytest.mark.parametrize(
+    'architecture, words',
+    [
+        ('x86_64', ['other_linux', 'windows_2022', 'other', 'rhel_9x64']),
+        ('ppc64', ['other_linux_ppc64', 'windows_2022', 'other_ppc64', 'rhel_9x64']),
+        ('s390x', ['other_linux_s390x', 'windows_2022', 'other_s390x', 'rhel_9x64']),
+        ('undefined', ['other_linux', 'windows_2022', 'other', 'rhel_9x64']),
+    ],
+)
+def test_os_type_words_by_architecture(architecture, words):
+    assert [disks.os_type_value(w, architecture) for w in ('linux', 'windows', 'other', 'rhel_9x64')] == words
+
+
 def test_interfaces_follow_the_chipset():
     assert disks.interface_refusal([{'interface': 'sata'}], 0, 'q35_ovmf') is None
     assert disks.interface_refusal([{'interface': 'ide'}], 2, 'q35_sea_bios') == (
