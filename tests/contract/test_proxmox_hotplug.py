@@ -101,9 +101,9 @@ def test_a_disk_added_on_scsi_or_virtio_is_plugged_at_once(pve, driver):
     assert next_start(result) == []
     fake = pve.pve.vm(int(vm['id']))
     assert 'scsi1' in fake.config and 'virtio0' in fake.config
-    # The SCSI controller model the driver sets with a VM's first added SCSI disk is no hotplug: the disk runs on
-    # the controller the VM started with until its next start.
-    assert fake.pending == {'scsihw': 'virtio-scsi-single'}
+    # The template's scsi0 runs on PVE's default controller (lsi, no scsihw): nothing moves it to another one at
+    # the next start, and nothing is left pending.
+    assert fake.pending == {} and 'scsihw' not in fake.config
 
 
 def test_the_cpu_always_waits(pve, driver):

@@ -81,9 +81,10 @@ class ProxmoxBlank:
                 subject,
             )
 
-    def _add_params(self, config, change, subject):
+    def _add_params(self, config, change, subject, running=False):
         """The config parameters of change['add'] (disks to add, in order) and the keys they get, checked: each
-        disk comes after the VM's in bus order, so the n-th listed disk stays the VM's n-th."""
+        disk comes after the VM's in bus order, so the n-th listed disk stays the VM's n-th. running: the VM's
+        QEMU process runs (add_disk_params leaves its SCSI controller model alone)."""
         late = out_of_bus_order(change['before'], change['add'])
         if late is not None:
             index = len(change['before']) + late[0]
@@ -95,7 +96,7 @@ class ProxmoxBlank:
                 subject,
             )
         try:
-            return add_disk_params(config, change['add'])
+            return add_disk_params(config, change['add'], running)
         except ValueError as exc:
             raise self.error(InvalidInputError, 'disks: {0}'.format(exc), subject)
 

@@ -644,7 +644,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         config = self._config(node, vmid, subject)
         params = config_params(config, changes, self.label, subject)
         if 'disks' in changes and changes['disks']['add']:
-            params.update(self._add_params(config, changes['disks'], subject)[0])
+            params.update(self._add_params(config, changes['disks'], subject, running=vm.get('status') in ('running', 'paused'))[0])
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
         if 'disks' in changes:
             # Before the config write, so a lost answer of that write is read back with the disks grown already.

@@ -139,10 +139,16 @@ def out_of_bus_order(current, added):
     return None
 
 
-def add_disk_params(config, added):
+def add_disk_params(config, added, running=False):
     """The config parameters that add the disks of added (disk_records, storage resolved), each at the first free
-    slot of its bus; and a scsihw when a SCSI disk joins a VM that has no SCSI controller model set. Returns
-    (params, keys in order) or raises ValueError naming a full bus."""
+    slot of its bus; and a scsihw when the first SCSI device of a stopped VM that has no controller model set is
+    added. Returns (params, keys in order) or raises ValueError naming a full bus.
+
+    A VM without scsihw runs its SCSI devices on PVE's default, lsi (the API schema's default): a scsihw written
+    for one with a SCSI disk already would move that disk, its boot disk perhaps, to another controller at its next
+    start, which a guest without that controller's driver does not boot from. On a running VM scsihw is no hotplug
+    (it waits for the next start) while a disk plugged now lands on the controller the VM runs with, so the new
+    disk would move at the next start: there the controller is left as PVE has it too."""
     params, keys = {}, []
     for disk in added:
         key = free_slot(config, disk['interface'], params)
@@ -151,7 +157,8 @@ def add_disk_params(config, added):
             raise ValueError('bus {0} has no free slot ({1} at most)'.format(bus, BUS_SLOTS[bus]))
         params[key] = new_disk_value(disk)
         keys.append(key)
-    if any(disk['interface'] == 'scsi' for disk in added) and not config.get('scsihw'):
+    first_scsi = not config.get('scsihw') and not any(DRIVE.match(key) and key.startswith('scsi') for key in config)
+    if any(disk['interface'] == 'scsi' for disk in added) and first_scsi and not running:
         params['scsihw'] = SCSI_CONTROLLER
     return params, keys
 

@@ -69,12 +69,22 @@ def test_cpu_params_keep_the_total_and_the_sockets():
         cpu_params(config, {'cpu_sockets': {'after': 3}})
 
 
-def test_added_disks_take_free_slots_and_a_scsi_controller():
+def test_added_disks_take_free_slots_and_keep_the_scsi_controller_of_the_disks_there():
     config = {'scsi0': 'local-lvm:vm-1-disk-0,size=8G', 'scsi1': 'local-lvm:vm-1-cloudinit,media=cdrom'}
     params, keys = add_disk_params(config, [disk_record(None, 4, 'local-lvm', 'scsi'), disk_record(None, 2, 'ceph-vm', 'virtio')])
     assert keys == ['scsi2', 'virtio0']
-    assert params == {'scsi2': 'local-lvm:4', 'virtio0': 'ceph-vm:2', 'scsihw': 'virtio-scsi-single'}
+    # scsi0 runs on PVE's default controller (lsi): a scsihw now would move it at the next start.
+    assert params == {'scsi2': 'local-lvm:4', 'virtio0': 'ceph-vm:2'}
     assert 'scsihw' not in add_disk_params(dict(config, scsihw='lsi'), [disk_record(None, 1, 's', 'scsi')])[0]
+
+
+def test_the_first_scsi_disk_of_a_stopped_vm_brings_a_controller_model():
+    config = {'virtio0': 'local-lvm:vm-1-disk-0,size=8G', 'ide2': 'none,media=cdrom'}
+    assert add_disk_params(config, [disk_record(None, 1, 's', 'scsi')])[0] == {'scsi0': 's:1', 'scsihw': 'virtio-scsi-single'}
+    assert add_disk_params({}, [disk_record(None, 1, 's', 'scsi')])[0] == {'scsi0': 's:1', 'scsihw': 'virtio-scsi-single'}, 'a blank VM'
+    # Running, the disk is plugged now on the controller the VM runs with; scsihw would wait and move it later.
+    assert add_disk_params(config, [disk_record(None, 1, 's', 'scsi')], running=True)[0] == {'scsi0': 's:1'}
+    assert 'scsihw' not in add_disk_params(config, [disk_record(None, 1, 's', 'virtio')])[0]
     full = {'ide{0}'.format(n): 's:vm-1-disk-{0},size=1G'.format(n) for n in range(4)}
     with pytest.raises(ValueError, match='bus ide has no free slot'):
         add_disk_params(full, [disk_record(None, 1, 's', 'ide')])
