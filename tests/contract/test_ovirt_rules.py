@@ -228,6 +228,30 @@ def test_linux_and_other_are_the_generic_os_of_the_clusters_architecture(ovirt, 
     refused_before_writing(ovirt, lambda: driver.apply_changes(vm, driver.diff_hardware(vm, {'os_type': 'windows'}), timeout=30), 'for x86_64')
 
 
+def test_a_template_nic_on_a_network_the_cluster_lacks_is_made_without_one_as_predicted(ovirt, driver):
+    # The engine copies a template's NICs into a VM of another cluster but drops the profile of each whose network
+    # that cluster does not have (AddVmCommand.updateProfileOnNic), without a fault: check mode must show it so.
+    ovirt.engine.add_cluster('Second', 'Default')
+    ovirt.engine.state.detach_network('vlan100', 'Second')
+    spec = vm_spec(dict(name='tpl-nics', cluster='Second', template='rhel9-tpl'))
+    predicted = driver.predict_vm(spec, driver.preflight(spec))  # what check mode shows
+    assert ovirt.write_count() == 0
+    vm = driver.create_vm('tpl-nics', spec, timeout=60)
+    assert [(n['name'], n['network']) for n in vm['nics']] == [(n['name'], n['network']) for n in predicted['nics']] == [('nic1', 'ovirtmgmt'), ('nic2', None)]
+    assert driver.warnings[-1].endswith(
+        "NIC nic2 of template 'rhel9-tpl' is on network 'vlan100', which cluster 'Second' does not have attached: "
+        'the engine makes that NIC without a network; give networks to choose one'
+    )
+    # In the template's own cluster nothing is read for it, and every NIC keeps its network.
+    same = vm_spec(dict(name='tpl-nics-2', cluster='Default', template='rhel9-tpl'))
+    fresh = ovirt.driver()
+    try:
+        assert [n['network'] for n in fresh.predict_vm(same, fresh.preflight(same))['nics']] == ['ovirtmgmt', 'vlan100']
+        assert ovirt.engine.count_requests('GET', '/networks') == 1, 'only the first run, for the other cluster'
+    finally:
+        fresh.close()
+
+
 def test_an_unknown_os_type_of_a_vm_is_refused_before_its_change_in_check_mode_too(ovirt, driver):
     vm = create(ovirt, driver, 'os-change')
     params = dict(dict.fromkeys(HARDWARE_KEYS + PLACEMENT_KEYS), name='os-change', state='present', os_type='no-such-os-type', description='changed')

@@ -538,6 +538,7 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             # The new VM starts as the template is, in the target cluster: its NICs (new MACs), boot order and
             # firmware; no host until it runs, no tags, and no description (create_vm sends the given one or none).
             clone = dict(self._template_vm_record(template, cluster), node=None, tags=[], description=spec.get('description') or None)
+            clone['nics'] = self._template_nics_in(template, clone['nics'], cluster, subject)
             bios = self._effective_bios(spec, cluster, template.bios.type.value if template.bios and template.bios.type else None)
             checked = {
                 'cluster': cluster,
@@ -552,6 +553,31 @@ class OvirtDriver(OvirtLookups, OvirtChanges, OvirtPower, OvirtDisks, Hypervisor
             self._check_os_type(os_type_value(spec['os_type'], checked['cluster'].get('architecture')), subject, checked['cluster'])
         check_boot_order(spec, self.predict_vm(spec, checked)['nics'], self.label)
         return checked
+
+    def _template_nics_in(self, template, nics, cluster, subject):
+        """The NICs (records) a VM made from template in cluster starts with. The engine copies the template's NICs
+        but leaves without a network, and without a fault, each whose network the cluster does not have attached
+        (AddVmCommand.addVmNetwork, updateProfileOnNic): such a NIC is predicted so, and warned of. A template's
+        own cluster has its NICs' networks (AddVmTemplateInterfaceCommand checked them), so only a template used
+        in another cluster costs the reads: the profiles and the cluster's networks, once a session each."""
+        profile_ids = {nic.name: _ref_id(nic.vnic_profile) for nic in template.nics or () if _ref_id(nic.vnic_profile)}
+        if not profile_ids or _ref_id(template.cluster) in (None, cluster['id']):
+            return nics
+        profiles = self._lookup_ids('profiles', list(profile_ids.values()))
+        attached = self._cluster_network_ids(cluster, subject)
+        kept = []
+        for nic in nics:
+            profile = profiles.get(profile_ids.get(nic['name'])) or {}
+            if profile.get('network_id') is not None and profile['network_id'] not in attached:
+                self.warnings.append(
+                    "{0}: {1}: NIC {2} of template '{3}' is on network '{4}', which cluster '{5}' does not have attached: "
+                    'the engine makes that NIC without a network; give networks to choose one'.format(
+                        self.label, subject, nic['name'], template.name, profile['network'], cluster['name']
+                    )
+                )
+                nic = dict(nic, network=None)
+            kept.append(nic)
+        return kept
 
     def new_nic_name(self, taken):
         return _new_nic_name(taken)

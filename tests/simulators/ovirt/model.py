@@ -1161,6 +1161,11 @@ class EngineState:
                 new.template = None
                 new.vm = vm_ref
                 new.mac = types.Mac(address=self._new_mac())
+                # AddVmCommand.addVmNetwork -> updateProfileOnNic: a NIC whose network the VM's cluster does not have
+                # attached is made without a profile (no network), without a fault.
+                profile = self.vnic_profiles.get(nic.obj.vnic_profile.id) if nic.obj.vnic_profile is not None else None
+                if profile is not None and (cluster.id, profile.network.id) not in self.cluster_networks:
+                    new.vnic_profile = None
                 vm.nics.append(Device(vm, 'nics', new))
         domain = self.default_storage(cluster.datacenter)
         for tpl_disk in tpl.disks:
