@@ -776,7 +776,9 @@ class EngineState:
                 # with its architecture); one of each architecture's names here.
                 cpu=types.Cpu(architecture=types.Architecture(architecture), type=CLUSTER_CPU_TYPES[architecture]),
                 version=types.Version(major=4, minor=7),
-                bios_type=types.BiosType.Q35_OVMF,
+                # ClusterOperationCommandBase.setDefaultBiosType: Q35 with OVMF for an x86_64 cluster above level
+                # 4.6, i440fx with SeaBIOS for the other architectures.
+                bios_type=types.BiosType.Q35_OVMF if architecture == 'x86_64' else types.BiosType.I440FX_SEA_BIOS,
                 memory_policy=types.MemoryPolicy(
                     over_commit=types.MemoryOverCommit(percent=100), transparent_huge_pages=types.TransparentHugePages(enabled=True)
                 ),
