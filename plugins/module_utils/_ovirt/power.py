@@ -16,7 +16,7 @@ import time
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import vm_subject
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import NotFoundError, TaskFailedError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._ovirt.lookups import _vm_service
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import remaining, retry_while_locked, wait_for_task
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._wait import TASK_INTERVAL, remaining, retry_while_locked, wait_for, wait_for_task
 
 # The record statuses that show a power action was taken, for reading back one whose answer was lost (a reboot
 # shows only while the engine reports it).
@@ -66,7 +66,15 @@ class OvirtPower:
 
         retry_while_locked(lambda: self._write(lambda system: _vm_service(system, vm['id']).remove(), subject, read_back=removed), deadline)
         if wait:
-            # The engine removes the disks after answering; the VM is gone once they are.
-            wait_for_task(
-                lambda: self._vm_by_id(vm['id'], subject) is None, remaining(deadline), 'the VM to be removed', hypervisor=self.label, subject=subject
+            # The engine answers a DELETE once RemoveVmCommand has run (the REST layer's performAction, without
+            # `async`), and that command takes the VM out of its database in the same run (removeVm ->
+            # removeVmFromDb) before its disks are removed in the background: the VM is gone at the answer, so the
+            # first look comes at once (then at the task pace, for an engine that answers earlier).
+            wait_for(
+                lambda: self._vm_by_id(vm['id'], subject) is None,
+                remaining(deadline),
+                'the VM to be removed',
+                interval=TASK_INTERVAL,
+                hypervisor=self.label,
+                subject=subject,
             )
