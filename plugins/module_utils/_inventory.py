@@ -252,6 +252,10 @@ def host_names(vms, taken=(), controller=None):
     def reserved(name):
         return means_loopback(name) or name.lower() in controller or name.lower() in taken
 
+    def in_group_namespace(name):
+        # Only a VM's own name: a qualified one keeps the administrator's hypervisor label in front.
+        return name.lower().startswith(GROUP_NAMESPACE)
+
     per_hypervisor = Counter((vm['hypervisor'], vm['name'] or vm['id']) for vm in vms)
     hypervisors_of = {}
     for vm in vms:
@@ -279,11 +283,11 @@ def host_names(vms, taken=(), controller=None):
                     vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name
                 )
             )
-        elif reserved(own) or own.lower().startswith(GROUP_NAMESPACE):
+        elif reserved(own) or in_group_namespace(own):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
             if own.lower() in taken:
                 why = 'is already a host or group of an inventory source loaded before this one'
-            elif own.lower().startswith(GROUP_NAMESPACE):
+            elif in_group_namespace(own):
                 why = "is in the namespace of this plugin's default groups"
             else:
                 why = 'names the controller (localhost, a loopback address or its own name)'
