@@ -196,3 +196,25 @@ def test_a_stopped_vm_takes_everything_at_once(fakepve, api):
     running(fakepve, hotplug='0').status = 'stopped'
     api.nodes('pve1').qemu(100).config.put(net0='e1000={0},bridge=vmbr0'.format(MAC), memory=4096, cores=4)
     assert pending(api) == {} and live(api)['cores'] == '4'
+
+
+def start_status(api):
+    """Start VM 100; (its task's exit status, the VM's status after)."""
+    upid = api.nodes('pve1').qemu(100).status.start.post()
+    task = api.nodes('pve1').tasks(upid).status.get()
+    return task.get('exitstatus'), api.nodes('pve1').qemu(100).status.current.get()['status']
+
+
+def test_a_vm_with_memory_hotplug_starts_only_with_numa(fakepve, api):
+    running(fakepve, hotplug='network,disk,memory').status = 'stopped'
+    assert start_status(api) == ('NUMA needs to be enabled for memory hotplug', 'stopped')
+    # vm_start applies the pending changes first: a pending numa counts, and a pending hotplug too.
+    fakepve.vm(100).pending['numa'] = '1'
+    assert start_status(api) == ('OK', 'running')
+    assert live(api)['numa'] == '1'
+
+
+def test_a_pending_memory_hotplug_is_checked_at_the_start_that_applies_it(fakepve, api):
+    running(fakepve).status = 'stopped'
+    fakepve.vm(100).pending['hotplug'] = 'network,disk,memory'
+    assert start_status(api) == ('NUMA needs to be enabled for memory hotplug', 'stopped')
