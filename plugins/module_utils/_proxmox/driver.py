@@ -66,7 +66,7 @@ from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.conf
 )
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.errors import resource_error
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hardware import OS_WORDS, hardware_fields
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import memory_steps, waiting_changes
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.hotplug import memory_steps, qemu_runs, waiting_changes
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.reads import ReadFailure, Redirected
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._proxmox.rules import (
     agent_enabled,
@@ -381,8 +381,8 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
     def cold_changes(self, vm, changes):
         """What PVE would not hotplug (_proxmox/hotplug.py), from the configuration this run read for the VM: the
         one the VM runs with decides, as PVE's own check does, and the pending one is what the write is made from.
-        A paused VM counts as running: its QEMU process runs, which is what PVE looks at (check_running)."""
-        if vm.get('status') not in ('running', 'paused'):
+        A paused VM counts as running (qemu_runs)."""
+        if not qemu_runs(vm):
             return []
         running, config = self._both_configs(vm)
         return waiting_changes(running, config, changes, self.COLD_KEYS)
@@ -644,7 +644,7 @@ class ProxmoxDriver(ProxmoxSession, ProxmoxClone, ProxmoxTasks, ProxmoxBlank, Hy
         config = self._config(node, vmid, subject)
         params = config_params(config, changes, self.label, subject)
         if 'disks' in changes and changes['disks']['add']:
-            params.update(self._add_params(config, changes['disks'], subject, running=vm.get('status') in ('running', 'paused'))[0])
+            params.update(self._add_params(config, changes['disks'], subject, running=qemu_runs(vm))[0])
         path = 'nodes/{0}/qemu/{1}/config'.format(node, vmid)
         if 'disks' in changes:
             # Before the config write, so a lost answer of that write is read back with the disks grown already.

@@ -99,6 +99,12 @@ def disks_wait(change, features):
     return any('disk' not in features or disk.get('interface') in ('ide', 'sata') for disk in change.get('add') or ())
 
 
+def qemu_runs(vm):
+    """Whether the VM (a record) has a QEMU process, which is what PVE looks at (check_running): a paused VM
+    counts as running."""
+    return vm.get('status') in ('running', 'paused')
+
+
 def waiting_changes(running, config, changes, cold_keys):
     """The keys of changes (diff_hardware's, not yet written) a running VM takes only at its next start, sorted.
     running: the config it runs with, without pending changes; config: with them, what the write is made from;
