@@ -56,6 +56,10 @@ E = TypeVar('E', bound=HypervisorError)
 # The keys of the `hypervisor` option (docs/connections.md).
 CONNECTION_KEYS = ('name', 'type', 'api_url', 'username', 'password', 'api_token_id', 'api_token_secret', 'token', 'verify_ssl', 'ca_file', 'timeout')
 SECRET_KEYS = ('password', 'api_token_secret', 'token')
+# Every hypervisor type, by the name its `type` option takes. The registry (_drivers.py) has a loader for each
+# (test_drivers.py checks it); the names stay here, apart from any driver, so that a module packed with one type's
+# code (plugins/modules/pureboot_vm_<type>.py) still takes and documents the same option as the others.
+HYPERVISOR_TYPES = ('libvirt', 'ovirt', 'proxmox')
 
 # What a VM can be asked to look like; reconciled on every run.
 HARDWARE_KEYS = (
@@ -512,6 +516,19 @@ def connection_label(options: Mapping[str, Any]) -> str:
     except ValueError:  # a malformed address, e.g. an unclosed IPv6 bracket: name it as given
         host = None
     return options.get('name') or host or api_url or 'hypervisor'
+
+
+def open_driver(options: Connection | Mapping[str, Any] | None, loaders: Mapping[str, Callable[[], type[HypervisorDriver]]]) -> HypervisorDriver:
+    """A driver for one `hypervisor` option (a dict), among the types of loaders ({type: function importing its
+    driver class}); raises InvalidInputError on bad options or a type the caller does not carry."""
+    connection = options if isinstance(options, Connection) else Connection(options)
+    if connection.type in loaders:
+        return loaders[connection.type]()(connection)
+    if connection.type in HYPERVISOR_TYPES:
+        # A module packed with some types' code only (pureboot_vm_<type>), run for another type.
+        message = "hypervisor type '{0}' is not in this module, which carries {1}: pureboot.hypervisors.pureboot_vm drives every type"
+        raise InvalidInputError(message.format(connection.type, ', '.join(sorted(loaders))), hypervisor=connection.name)
+    raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
 
 
 def check_named(kind: str, name: str, available: Iterable[str | None], hypervisor: str | None, subject: str | None = None) -> None:

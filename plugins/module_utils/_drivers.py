@@ -3,22 +3,25 @@
 #
 # Private to this collection (leading underscore): no stability promise to other collections.
 
-"""The registry of drivers by `type`: adding a hypervisor type means its package (_<type>/) and one line here;
-docs/drivers.md ("Adding a type") lists the other files it touches.
+"""The registry of drivers by `type`: adding a hypervisor type means its package (_<type>/), its name in
+_driver.HYPERVISOR_TYPES and one line here; docs/drivers.md ("Adding a type") lists the other files it touches.
 
 Each type's driver is imported by a function of its own, when a run first asks for that type: a Proxmox VE task
 neither imports nor compiles the oVirt and libvirt code (a module's module_utils come in its AnsiballZ zip, which
 Python compiles anew on every task). The imports are still written out by name, because Ansible packs a module
 with the module_utils it finds in import statements, wherever they stand in the file. No driver imports its SDK
 before one of its type is made (_sdk.py), so a run loads only the SDK of the types it uses.
+
+So a module that imports this registry is packed with every type's code. pureboot_vm and pureboot_vm_info have a
+twin per type (plugins/modules/pureboot_vm_<type>.py) that names its one driver instead, and their action plugins
+run the twin when the task names the type: docs/drivers.md, "One type's code per task".
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import Connection
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HYPERVISOR_TYPES, Connection, open_driver
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -44,9 +47,10 @@ def _proxmox() -> type[HypervisorDriver]:
     return ProxmoxDriver
 
 
-# Each type, and the function that imports its driver class (whose TYPE is the key: test_drivers.py checks it).
+# Each type of HYPERVISOR_TYPES, and the function that imports its driver class (whose TYPE is the key:
+# test_drivers.py checks both).
 DRIVER_LOADERS: dict[str, Callable[[], type[HypervisorDriver]]] = {'libvirt': _libvirt, 'ovirt': _ovirt, 'proxmox': _proxmox}
-HYPERVISOR_TYPES = tuple(sorted(DRIVER_LOADERS))
+__all__ = ['DRIVER_LOADERS', 'HYPERVISOR_TYPES', 'driver_class', 'driver_classes', 'driver_for']
 
 
 def driver_class(kind: str) -> type[HypervisorDriver]:
@@ -60,8 +64,5 @@ def driver_classes() -> dict[str, type[HypervisorDriver]]:
 
 
 def driver_for(options: Connection | Mapping[str, Any] | None) -> HypervisorDriver:
-    """A driver for one `hypervisor` option (a dict); raises InvalidInputError on bad options."""
-    connection = options if isinstance(options, Connection) else Connection(options)
-    if connection.type not in DRIVER_LOADERS:
-        raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
-    return driver_class(connection.type)(connection)
+    """A driver for one `hypervisor` option (a dict), of any type; raises InvalidInputError on bad options."""
+    return open_driver(options, DRIVER_LOADERS)

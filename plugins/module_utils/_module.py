@@ -10,8 +10,7 @@ from __future__ import annotations
 import contextlib
 import traceback
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import connection_label
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import driver_for
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import connection_label, open_driver
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import HypervisorError, redact
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_options, require_where
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import client_from_module
@@ -22,20 +21,24 @@ def hypervisor_label(module):
     return connection_label(module.params.get('hypervisor') or {})
 
 
-def run_module(module, work, driver=True, pureboot=True):
+def run_module(module, work, drivers=None, pureboot=True):
     """exit_json with the result of work(driver, client), or fail_json with one clear line; never a secret.
 
+    drivers: the types the module carries, {type: function importing its driver class}: the registry
+    (_drivers.DRIVER_LOADERS) for a module of every type, one entry for a module of one type (not importing the
+    registry keeps the other types' code out of its AnsiballZ zip); None for a module that opens no hypervisor.
+
     The runner owns the connections: it completes the `hypervisor` option from the environment, opens the driver
-    (unless driver=False: work then gets None) and the PureBoot client (None when `pureboot` is not configured,
+    (unless drivers is None: work then gets None) and the PureBoot client (None when `pureboot` is not configured,
     or pureboot=False: a module that accepts the option only so group defaults apply never contacts PureBoot),
     and closes both when work() is done or failed, so an oVirt SSO session is always logged out. An unexpected
     exception (a bug of ours, an SDK surprise) is still one line; its traceback goes to Ansible, shown at -vvv.
     """
     try:
         hypervisor_options(module)
-        if driver:
+        if drivers is not None:
             require_where(module.params['hypervisor'])
-        with driver_for(module.params['hypervisor']) if driver else contextlib.nullcontext() as opened:
+        with open_driver(module.params['hypervisor'], drivers) if drivers is not None else contextlib.nullcontext() as opened:
             with (client_from_module(module) if pureboot else None) or contextlib.nullcontext() as client:
                 result = work(opened, client)
                 # What the driver noticed on the way (a node it could not read, ...): said, not failed on.

@@ -11,8 +11,7 @@ Documented in plugins/doc_fragments/hypervisor.py; keep the two in step.
 
 from __future__ import annotations
 
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import SECRET_KEYS, connection_label
-from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import HYPERVISOR_TYPES
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HYPERVISOR_TYPES, SECRET_KEYS, connection_label
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._env import HYPERVISOR_ENV, WHERE_KEYS, with_env_fallbacks
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import InvalidInputError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._records import VM_STATUSES

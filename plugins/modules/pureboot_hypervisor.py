@@ -188,7 +188,7 @@ def main():
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     # The live test opens (and closes) its own driver: state=absent needs none.
-    run_module(module, lambda _driver, client: ensure_hypervisor(module.params, module.check_mode, client), driver=False)
+    run_module(module, lambda _driver, client: ensure_hypervisor(module.params, module.check_mode, client))
 
 
 if __name__ == '__main__':

@@ -101,6 +101,7 @@ templates:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVER_LOADERS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._options import hypervisor_argument_spec
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._pureboot.options import pureboot_argument_spec
@@ -116,7 +117,7 @@ def main():
     # Only so that group module_defaults with `pureboot` apply here too (see DOCUMENTATION); never used.
     argument_spec.update(pureboot_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, lambda driver, _client: list_templates(driver, module.params), pureboot=False)
+    run_module(module, lambda driver, _client: list_templates(driver, module.params), DRIVER_LOADERS, pureboot=False)
 
 
 if __name__ == '__main__':

@@ -7,14 +7,18 @@ compile the oVirt and libvirt code and SDKs too (about half a second on every ta
 plus a login shows what was loaded. Without PureBoot, only Proxmox VE's runs load requests (proxmoxer's own).
 """
 
+import base64
+import io
 import json
+import re
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
 from ansible_collections.pureboot.hypervisors.tests.contract.backends import ALL_BACKENDS
-from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, listing
+from ansible_collections.pureboot.hypervisors.tests.integration.runner import ansible_inventory, assert_ok, listing, run_playbook
 
 # The top-level package of each type's SDK, as Python imports it.
 SDK_PACKAGES = {'proxmox': 'proxmoxer', 'ovirt': 'ovirtsdk4', 'libvirt': 'libvirt'}
@@ -111,3 +115,37 @@ def test_a_libvirt_inventory_without_pureboot_imports_no_http_client_and_no_writ
     listing(result)
     modules = imported_modules(result.stderr)
     assert {'requests', TYPE_PACKAGE.format('pureboot') + '.client'} <= modules
+
+
+def shipped(remote_tmp):
+    """{module: [files of its zip]} of every AnsiballZ file a run kept (ANSIBLE_KEEP_REMOTE_FILES)."""
+    found = {}
+    for path in remote_tmp.glob('*/AnsiballZ_*.py'):
+        payload = max(re.findall(rb'[A-Za-z0-9+/=]{1000,}', path.read_bytes()), key=len)
+        found[path.stem[len('AnsiballZ_') :]] = zipfile.ZipFile(io.BytesIO(base64.b64decode(payload))).namelist()
+    return found
+
+
+@pytest.mark.parametrize('backend', ['ovirt'], indirect=True)
+def test_a_task_naming_its_type_ships_that_types_code_alone(backend, tmp_path):
+    """pureboot_vm_info's action runs pureboot_vm_info_ovirt for a task whose hypervisor says `type: ovirt`, and the
+    module of every type for one whose type comes from PUREBOOT_HV_TYPE (which only the module reads); both list
+    the same VMs (the simulator's templates). tests/unit/plugins/modules/test_one_type_modules.py checks what each twin packs."""
+    typed = backend.connection()
+    untyped = {key: value for key, value in typed.items() if key != 'type'}
+    module = 'pureboot.hypervisors.pureboot_vm_info'
+    tasks = [
+        {'name': 'typed', module: {'hypervisor': typed, 'include_templates': True}, 'register': 'typed'},
+        {'name': 'untyped', module: {'hypervisor': untyped, 'include_templates': True}, 'environment': {'PUREBOOT_HV_TYPE': 'ovirt'}, 'register': 'untyped'},
+        {'name': 'the same VMs', 'ansible.builtin.assert': {'that': ['typed.vms == untyped.vms', 'typed.vms | length > 0']}},
+    ]
+    remote_tmp = tmp_path / 'remote-tmp'
+    result = run_playbook(
+        tmp_path, [{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], env={'ANSIBLE_KEEP_REMOTE_FILES': '1', 'ANSIBLE_REMOTE_TMP': str(remote_tmp)}
+    )
+    assert_ok(result)
+    modules = shipped(remote_tmp)
+    assert sorted(modules) == ['pureboot_vm_info', 'pureboot_vm_info_ovirt']
+    for name, kinds in (('pureboot_vm_info_ovirt', ['ovirt']), ('pureboot_vm_info', sorted(SDK_PACKAGES))):
+        packed = [kind for kind in sorted(SDK_PACKAGES) if any(path.startswith(TYPE_PACKAGE.format(kind).replace('.', '/') + '/') for path in modules[name])]
+        assert packed == kinds, name

@@ -2,6 +2,7 @@
 
 import pytest
 
+from ansible_collections.pureboot.hypervisors.plugins.module_utils._drivers import DRIVER_LOADERS
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._errors import NotFoundError
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._module import run_module
 
@@ -32,8 +33,9 @@ HYPERVISOR = {'name': 'pve', 'type': 'proxmox', 'api_url': 'https://pve.example.
 
 
 def run(module, work, **kwargs):
+    """run_module with every type's drivers, unless kwargs names others (drivers=...)."""
     with pytest.raises(Finished) as finished:
-        run_module(module, work, **kwargs)
+        run_module(module, work, **dict({'drivers': DRIVER_LOADERS}, **kwargs))
     return finished.value.args
 
 
@@ -53,7 +55,7 @@ def test_work_gets_an_open_driver_that_is_closed_afterwards():
 
 
 def test_no_driver_when_the_module_needs_none():
-    kind, result = run(Module(dict(HYPERVISOR)), lambda driver, client: {'driver': driver}, driver=False)
+    kind, result = run(Module(dict(HYPERVISOR)), lambda driver, client: {'driver': driver}, drivers=None)
     assert (kind, result) == ('exit', {'driver': None})
 
 
@@ -79,3 +81,11 @@ def test_an_unexpected_error_is_one_line_with_its_traceback_for_vvv_and_no_secre
 def test_bad_options_fail_before_any_work():
     kind, result = run(Module({'type': 'proxmox', 'api_url': 'http://pve.example.com'}), lambda d, c: {})
     assert kind == 'fail' and 'uses plain http' in result['msg']
+
+
+def test_a_module_of_one_type_refuses_another_type_in_one_line():
+    """pureboot_vm_ovirt run with a Proxmox connection: nothing is opened, and the line names the module for it."""
+    opened = []
+    kind, result = run(Module(dict(HYPERVISOR)), lambda d, c: opened.append(d), drivers={'ovirt': DRIVER_LOADERS['ovirt']})
+    assert kind == 'fail' and not opened
+    assert result['msg'] == ("pve: hypervisor type 'proxmox' is not in this module, which carries ovirt: pureboot.hypervisors.pureboot_vm drives every type")
