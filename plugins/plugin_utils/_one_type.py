@@ -39,6 +39,12 @@ class OneTypeAction(ActionBase):
         twins = {known: '{0}_{1}'.format(self.MODULE, known) for known in HYPERVISOR_TYPES}
         return twins.get(kind, self.MODULE) if isinstance(kind, str) else self.MODULE
 
+    def _update_module_args(self, module_name, module_args, task_vars, *args, **kwargs):
+        """As Ansible sets them, but the module's name as the task gave it: Ansible's own messages ("Unsupported
+        parameters for (...) module") name the module the user wrote, not its twin."""
+        super()._update_module_args(module_name, module_args, task_vars, *args, **kwargs)
+        module_args['_ansible_module_name'] = self.MODULE
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         wrap_async = self._task.async_val and not self._connection.has_native_async

@@ -20,6 +20,9 @@ is in expectation(): the general rule by class, refined for the options whose me
 
 import copy
 import importlib
+import sys
+
+from ansible.module_utils.basic import AnsibleModule
 
 MODULES = ('pureboot_hypervisor', 'pureboot_vm', 'pureboot_vm_info', 'pureboot_vm_template_info')
 MODULE_PACKAGE = 'ansible_collections.pureboot.hypervisors.plugins.modules.'
@@ -80,14 +83,19 @@ def module_spec(name):
         captured.update(argument_spec=copy.deepcopy(argument_spec), kwargs=kwargs)
         raise _SpecCaptured()
 
-    original = module.AnsibleModule
-    module.AnsibleModule = capture
+    # Where main() finds AnsibleModule: the module itself, or the module_utils file that holds its code
+    # (_vm_module.py, shared by pureboot_vm and its twins).
+    ours = [held for name, held in sorted(sys.modules.items()) if name.startswith('ansible_collections.pureboot.hypervisors.plugins.module_utils.')]
+    holders = [held for held in [module] + ours if getattr(held, 'AnsibleModule', None) is AnsibleModule]
+    for holder in holders:
+        holder.AnsibleModule = capture
     try:
         module.main()
     except _SpecCaptured:
         pass
     finally:
-        module.AnsibleModule = original
+        for holder in holders:
+            holder.AnsibleModule = AnsibleModule
     if not captured:
         raise AssertionError('{0}.main() built no AnsibleModule'.format(name))
     return captured
