@@ -5,15 +5,15 @@ Packed by ansible-core's own packer (module_common.modify_module, as ansible-pla
 own so that its collection loader does not meet this one's imports."""
 
 import json
-import pathlib
 import subprocess
 import sys
 
 import pytest
 
 from ansible_collections.pureboot.hypervisors.plugins.module_utils._driver import HYPERVISOR_TYPES
+from ansible_collections.pureboot.hypervisors.tests.unit.plugins.modules.one_type_twins import COLLECTION, TYPES, twins
 
-COLLECTIONS_PATH = pathlib.Path(__file__).resolve().parents[6]
+COLLECTIONS_PATH = COLLECTION.parents[2]
 PACKAGE = 'ansible_collections/pureboot/hypervisors/plugins/module_utils/'
 
 # Prints {module: [file in its zip]} for each module named on the command line.
@@ -65,3 +65,10 @@ def test_a_twin_packs_its_own_type_and_no_other(packed, module):
 def test_the_module_of_every_type_packs_every_type(packed, module):
     assert types_in(packed[module]) == set(HYPERVISOR_TYPES)
     assert PACKAGE + '_drivers.py' in packed[module]
+
+
+def test_every_type_has_its_twins_and_each_reads_as_written_from_its_module():
+    """The twins' documentation is their module's (one_type_twins.py writes them); run it after changing those."""
+    assert set(TYPES) == set(HYPERVISOR_TYPES)
+    for path, text in twins().items():
+        assert path.read_text() == text, '{0} is not what one_type_twins.py writes: run it'.format(path.relative_to(COLLECTION))
