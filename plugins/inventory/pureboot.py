@@ -160,6 +160,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Mapping
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
@@ -192,6 +193,35 @@ def cache_fingerprint(hypervisors, pureboot, settings):
     """What the cached data depends on (the effective connections, secrets included), as a hash."""
     config = json.dumps([hypervisors, pureboot, settings], sort_keys=True, default=str).encode('utf-8')
     return hashlib.pbkdf2_hmac('sha256', config, CACHE_KEY_SALT, CACHE_KEY_ROUNDS).hex()[:32]
+
+
+def source_group_namespace(groups=None, keyed_groups=None, leading_separator=True):
+    """The names the source's own `groups` and `keyed_groups` give their groups, for host_names() (rule 4): (the
+    names of `groups` and of the keyed groups' static `parent_group`, the beginnings '<prefix><separator>' of the
+    keyed groups' names), lower-case, each also as Ansible's name sanitising (TRANSFORM_INVALID_GROUP_CHARS) writes it.
+
+    A keyed group without a prefix and with leading_separator false is named by its value alone, which can be
+    anything: no name can be kept from it (docs/inventory.md).
+    """
+    names, prefixes = set(), set()
+    for name in groups or {}:
+        names.add(str(name))
+    for keyed in keyed_groups or []:
+        if not isinstance(keyed, Mapping):
+            continue  # Ansible refuses it when it builds the groups
+        # As Constructable._add_host_to_keyed_groups names them: '<prefix><separator><value>', the separator
+        # left out only when there is no prefix and leading_separator is false.
+        prefix = keyed.get('prefix', '')
+        if prefix or leading_separator:
+            prefixes.add('{0}{1}'.format(prefix, keyed.get('separator', '_')))
+        parent = keyed.get('parent_group')
+        if parent and '{' not in str(parent):
+            names.add(str(parent))
+
+    def both_spellings(values):
+        return {spelling.lower() for value in values for spelling in (value, to_safe_group_name(value, replacer='_', force=True, silent=True))}
+
+    return both_spellings(names), tuple(sorted(prefix for prefix in both_spellings(prefixes) if prefix))
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -293,7 +323,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # The hosts and groups of the sources loaded before this one keep their names: a VM named like one of them
         # gets a qualified name instead (host_names()), so `-l db1` never reaches a hypervisor user's VM.
         taken = set(self.inventory.hosts) | set(self.inventory.groups)
-        hosts, warnings = inventory_hosts(data, self.get_option('trust_pureboot_ip'), taken)
+        source_groups = source_group_namespace(self.get_option('groups'), self.get_option('keyed_groups'), self.get_option('leading_separator'))
+        hosts, warnings = inventory_hosts(data, self.get_option('trust_pureboot_ip'), taken, source_groups=source_groups)
         for warning in warnings:
             self.display.warning('pureboot inventory: {0}'.format(warning))
         strict = self.get_option('strict')

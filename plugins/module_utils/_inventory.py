@@ -224,7 +224,7 @@ def means_loopback(name):
     return address.is_loopback or address.is_unspecified
 
 
-def host_names(vms, taken=(), controller=None):
+def host_names(vms, taken=(), controller=None, source_groups=((), ())):
     """The host name of each VM, in the order of vms, and the warnings about names that are not the VM's own.
 
     A hypervisor user chooses VM names, so no name of theirs may decide which host a play, `-l` or `delegate_to`
@@ -242,12 +242,15 @@ def host_names(vms, taken=(), controller=None):
        'pureboot_status_running' or 'pureboot_state_installed') becomes '<hypervisor>_<name>' too, with a warning:
        Ansible matches a host pattern against host names when no group has that name (no VM is running yet) and
        whenever the pattern is a glob ('pureboot_state_*'), so such a VM would join plays aimed at the groups.
+       So does a name among those the source's own `groups` and `keyed_groups` make (source_groups: the names and
+       the prefixes the plugin's source_group_namespace() gives).
     5. Should the result still be taken (a VM literally named like another's host), '_<id>' is added to it.
 
     controller: the controller's names (controller_names() when None).
     """
     controller = controller_names() if controller is None else {name.lower() for name in controller}
     taken = {name.lower() for name in taken}
+    source_names, source_prefixes = source_groups
 
     def reserved(name):
         return means_loopback(name) or name.lower() in controller or name.lower() in taken
@@ -255,6 +258,9 @@ def host_names(vms, taken=(), controller=None):
     def in_group_namespace(name):
         # Only a VM's own name: a qualified one keeps the administrator's hypervisor label in front.
         return name.lower().startswith(GROUP_NAMESPACE)
+
+    def in_source_groups(name):
+        return name.lower() in source_names or name.lower().startswith(tuple(source_prefixes))
 
     per_hypervisor = Counter((vm['hypervisor'], vm['name'] or vm['id']) for vm in vms)
     hypervisors_of = {}
@@ -283,12 +289,14 @@ def host_names(vms, taken=(), controller=None):
                     vm['hypervisor'], per_hypervisor[(vm['hypervisor'], own)], own, vm['id'], name
                 )
             )
-        elif reserved(own) or in_group_namespace(own):
+        elif reserved(own) or in_group_namespace(own) or in_source_groups(own):
             name = '{0}_{1}'.format(vm['hypervisor'], own)
             if own.lower() in taken:
                 why = 'is already a host or group of an inventory source loaded before this one'
             elif in_group_namespace(own):
                 why = "is in the namespace of this plugin's default groups"
+            elif in_source_groups(own):
+                why = "is in the namespace of this source's groups or keyed_groups"
             else:
                 why = 'names the controller (localhost, a loopback address or its own name)'
             warnings.append("VM '{0}' (id {1}) of {2}: '{0}' {3}; its host is '{4}'".format(own, vm['id'], vm['hypervisor'], why, name))
@@ -300,11 +308,12 @@ def host_names(vms, taken=(), controller=None):
     return names, warnings
 
 
-def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None):
+def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None, source_groups=((), ())):
     """The hosts collect()'s data makes, in the order of its VMs, and the warnings to show: ([InventoryHost], [str]).
 
     Host names: host_names(), taken being the hosts and groups the inventory has before this source adds its own
-    (decided at every run, from the cache too: another source may have been added since the data was cached).
+    (decided at every run, from the cache too: another source may have been added since the data was cached) and
+    source_groups the names this source's groups and keyed_groups make (the plugin's source_group_namespace()).
     With PureBoot read (data['nodes'] not None) every host has pureboot_node: its node, matched only by the MAC of
     one of its NICs (NodeIndex.for_vm), or None. When PureBoot was configured but could not be read
     (data['pureboot_error']), no host has pureboot_node and no node-state group is made: null and
@@ -317,7 +326,7 @@ def inventory_hosts(data, trust_pureboot_ip=False, taken=(), controller=None):
             'PureBoot could not be read, so the hosts have no pureboot_node and no pureboot_state_* or '
             'pureboot_unregistered group (strict_pureboot makes this fail): {0}'.format(data['pureboot_error'])
         )
-    names, naming_warnings = host_names(data['vms'], taken, controller)
+    names, naming_warnings = host_names(data['vms'], taken, controller, source_groups)
     warnings.extend(naming_warnings)
     with_pureboot = data['nodes'] is not None
     index = NodeIndex(data['nodes']) if with_pureboot else None

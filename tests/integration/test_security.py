@@ -89,12 +89,13 @@ CASES = {
         "A hypervisor user names a VM `localhost`, the controller's own host name, or `db1` (a host of a static "
         'inventory listed first: `-i static.ini -i lab.pureboot.yml`), and gives it an address of theirs '
         '(cloud-init `ipconfig0`); or creates `web01` on a second hypervisor beside the existing `web01`; or '
-        'names a stopped VM `pureboot_status_running`.',
+        'names a stopped VM `pureboot_status_running`, or `tag_prod` where the source has `keyed_groups` with the '
+        'prefix `tag` and no VM has the tag `prod` yet.',
         'None of those VMs gets that host name: each is `<hypervisor>_<name>`, with a warning (from the cache '
         'too). `hosts: localhost` runs on the controller, `db1` keeps its static `ansible_host`; the two `web01` '
         'are `pve-test_web01` and `ovirt-test_web01`, and no host is `web01`. A VM named like one of the '
-        "plugin's default groups (`pureboot_status_running`) is `<hypervisor>_<name>` too: `hosts: "
-        'pureboot_status_run*` does not reach it.',
+        "plugin's default groups (`pureboot_status_running`) or of the source's own `groups` and `keyed_groups` "
+        '(`tag_prod`) is `<hypervisor>_<name>` too: `hosts: pureboot_status_run*` and `hosts: tag_*` do not reach it.',
     ),
     'never-another-machines-node': (
         "A hypervisor user gives their VM's NIC the MAC of a bare-metal server PureBoot knows (its node carries the "
@@ -551,26 +552,32 @@ def test_a_name_on_two_hypervisors_is_neither_vms_host(fakepve, fakepve_cafile, 
 
 
 @case('vm-names-never-steer-hosts')
-def test_a_vm_named_like_a_default_group_joins_no_play_aimed_at_the_groups(ovirt_engine, tmp_path):
+def test_a_vm_named_like_a_group_joins_no_play_aimed_at_the_groups(ovirt_engine, tmp_path):
+    """A default group's name, and one of the groups the source's keyed_groups make (no VM has the tag yet)."""
     # oVirt and libvirt allow '_' in VM names (Proxmox VE wants DNS names).
     from ansible_collections.pureboot.hypervisors.tests.contract.backends import OvirtBackend
 
     engine = OvirtBackend(ovirt_engine)
-    squatter = engine.driver().create_vm('pureboot_status_running', dict(engine.placement, template=engine.template), timeout=60)
-    assert squatter['status'] == 'stopped'
-    result = ansible_inventory(tmp_path, source([engine.connection()]))
+    squatters = {
+        name: engine.driver().create_vm(name, dict(engine.placement, template=engine.template), timeout=60) for name in ('pureboot_status_running', 'tag_prod')
+    }
+    assert squatters['pureboot_status_running']['status'] == 'stopped'
+    result = ansible_inventory(tmp_path, source([engine.connection()], keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}]))
     hostvars = listing(result)['_meta']['hostvars']
-    assert 'pureboot_status_running' not in hostvars
-    assert hostvars['ovirt-test_pureboot_status_running']['pureboot_vm']['id'] == squatter['id']
+    for name, squatter in squatters.items():
+        assert name not in hostvars
+        assert hostvars['ovirt-test_' + name]['pureboot_vm']['id'] == squatter['id']
     assert unwrapped("'pureboot_status_running' is in the namespace of this plugin's default groups") in unwrapped(result.stderr)
-    # ansible matches a glob against host names too, and a plain name when no group has it: neither reaches the VM
-    # (one run, the two patterns joined: the union would hold the VM had either matched it).
+    assert unwrapped("'tag_prod' is in the namespace of this source's groups or keyed_groups") in unwrapped(result.stderr)
+    # ansible matches a glob against host names too, and a plain name when no group has it: neither reaches the VMs
+    # (one run, the patterns joined: the union would hold a VM had any matched it).
     env = ansible_env(tmp_path, {'ANSIBLE_INVENTORY_ENABLED': 'pureboot.hypervisors.pureboot'})
-    command = [str(BIN / 'ansible'), 'pureboot_status_running,pureboot_status_run*', '-i', str(tmp_path / 'lab.pureboot.yml'), '--list-hosts']
+    patterns = 'pureboot_status_running,pureboot_status_run*,tag_prod,tag_*'
+    command = [str(BIN / 'ansible'), patterns, '-i', str(tmp_path / 'lab.pureboot.yml'), '--list-hosts']
     listed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     hosts = [line.strip() for line in listed.stdout.splitlines()[1:]]
-    assert not [host for host in hosts if host.endswith('pureboot_status_running')], hosts
+    assert not [host for host in hosts if host.endswith(tuple(squatters))], hosts
 
 
 # ------------------------------------------------------------------------------- 3: credentials stay home

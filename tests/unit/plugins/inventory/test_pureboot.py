@@ -104,6 +104,18 @@ def test_a_vm_named_like_a_default_group_is_no_host_beside_it(populate):
     assert 'Found both group and host' not in stderr
 
 
+def test_a_vm_named_like_a_group_of_the_sources_own_options_is_no_host_beside_it(populate):
+    """A VM named 'tag_prod' while no VM carries the tag `prod`, and one named like a `groups` entry that no VM
+    joins: neither may answer for those groups (`hosts: tag_prod`, `hosts: tag_*`, `hosts: webservers`)."""
+    squatters = [vm('tag_prod', id='100'), vm('webservers', id='101', mac='52:54:00:00:00:02'), vm('prod-db', id='102', mac='52:54:00:00:00:03')]
+    hosts, stderr = populate(
+        data(squatters), keyed_groups=[{'key': 'pureboot_vm.tags', 'prefix': 'tag'}], groups={'webservers': "'web' in pureboot_vm.name and false"}
+    )
+    assert sorted(hosts) == ['prod-db', 'pve-lab_tag_prod', 'pve-lab_webservers']
+    assert "'tag_prod' is in the namespace of this source's groups or keyed_groups" in stderr
+    assert "'webservers' is in the namespace of this source's groups or keyed_groups" in stderr
+
+
 def test_values_from_the_hypervisor_and_pureboot_are_never_templated(populate):
     # A template in a VM description or a node hostname (which anyone can set through PureBoot's /api/v1/report)
     # stays text, even where compose reads it.

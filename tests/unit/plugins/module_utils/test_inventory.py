@@ -358,6 +358,18 @@ def test_a_vm_named_in_the_namespace_of_the_default_groups_is_qualified_and_warn
     assert warnings == ["VM '{0}' (id 100) of pve-lab: '{0}' is in the namespace of this plugin's default groups; its host is 'pve-lab_{0}'".format(name)]
 
 
+@pytest.mark.parametrize('name', ['tag_prod', 'TAG_x', 'os-linux_web', 'webservers', 'All_Tags'])
+def test_a_vm_named_in_the_namespace_of_the_sources_own_groups_is_qualified_and_warned_about(name):
+    """The same for the groups the source's `groups` and `keyed_groups` make: a VM named 'tag_prod' must not join
+    `hosts: tag_prod` while no VM carries the tag, nor `hosts: tag_*`."""
+    source_groups = ({'webservers', 'all_tags'}, ('os-linux_', 'os_linux_', 'tag_'))
+    hosts, warnings = inventory_hosts(fetched([vm(name, id='100')]), controller=(), source_groups=source_groups)
+    assert [host.name for host in hosts] == ['pve-lab_' + name]
+    assert warnings == [
+        "VM '{0}' (id 100) of pve-lab: '{0}' is in the namespace of this source's groups or keyed_groups; its host is 'pve-lab_{0}'".format(name)
+    ]
+
+
 @pytest.mark.parametrize('name', ['pureboot', 'pureboot_server', 'pureboot-status-running', 'pureboot_statuses'])
 def test_other_pureboot_names_stay_as_they_are(name):
     # 'pureboot-status-running' is no pattern match for 'pureboot_status_*': Ansible compares names as they are.
