@@ -526,7 +526,7 @@ def open_driver(options: Connection | Mapping[str, Any] | None, loaders: Mapping
         return loaders[connection.type]()(connection)
     if connection.type in HYPERVISOR_TYPES:
         # A module packed with some types' code only (pureboot_vm_<type>), run for another type.
-        message = "hypervisor type '{0}' is not in this module, which carries {1}: pureboot.hypervisors.pureboot_vm drives every type"
+        message = "hypervisor type '{0}' is not in this module, which carries {1} only: its name without the type is the module of every type"
         raise InvalidInputError(message.format(connection.type, ', '.join(sorted(loaders))), hypervisor=connection.name)
     raise InvalidInputError("unknown hypervisor type '{0}'; known: {1}".format(connection.type, ', '.join(HYPERVISOR_TYPES)), hypervisor=connection.name)
 

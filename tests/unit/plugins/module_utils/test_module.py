@@ -88,4 +88,6 @@ def test_a_module_of_one_type_refuses_another_type_in_one_line():
     opened = []
     kind, result = run(Module(dict(HYPERVISOR)), lambda d, c: opened.append(d), drivers={'ovirt': DRIVER_LOADERS['ovirt']})
     assert kind == 'fail' and not opened
-    assert result['msg'] == ("pve: hypervisor type 'proxmox' is not in this module, which carries ovirt: pureboot.hypervisors.pureboot_vm drives every type")
+    assert (
+        result['msg'] == "pve: hypervisor type 'proxmox' is not in this module, which carries ovirt only: its name without the type is the module of every type"
+    )
