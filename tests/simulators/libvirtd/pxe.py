@@ -111,12 +111,20 @@ class PxeLab:
             return None
         return self.boot_requests(mac)[0]
 
-    def lease_address(self, mac):
-        """The address the network's DHCP leased to this MAC, or None."""
-        for lease in self.network.DHCPLeases():
-            if lease['mac'].lower() == mac.lower():
-                return lease['ipaddr']
-        return None
+    def lease_address(self, mac, timeout=10):
+        """The address the network's DHCP leased to this MAC, or None after timeout seconds.
+
+        libvirt learns a lease from its leases helper, which dnsmasq runs as its --dhcp-script after the DHCP
+        exchange, queued and one at a time (dnsmasq(8)): the guest may be using its address, and have told
+        PureBoot, before the network lists the lease."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for lease in self.network.DHCPLeases():
+                if lease['mac'].lower() == mac.lower():
+                    return lease['ipaddr']
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.2)
 
     def boot_devices(self, name):
         """A domain's boot order, as its persistent definition lists it."""
