@@ -30,7 +30,7 @@ seealso:
 EXAMPLES = r"""
 - name: Running web VMs; pureboot.hypervisors.pureboot_vm_info runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_info_libvirt:
-    hypervisor: "{{ libvirt_connection }}"
+    hypervisor: "{{ kvm }}"
     name: "web-*"
     status: running
 """

@@ -30,7 +30,7 @@ seealso:
 EXAMPLES = r"""
 - name: Running web VMs; pureboot.hypervisors.pureboot_vm_info runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_info_ovirt:
-    hypervisor: "{{ ovirt_connection }}"
+    hypervisor: "{{ rhv }}"
     name: "web-*"
     status: running
 """

@@ -30,7 +30,7 @@ seealso:
 EXAMPLES = r"""
 - name: Running web VMs; pureboot.hypervisors.pureboot_vm_info runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_info_proxmox:
-    hypervisor: "{{ proxmox_connection }}"
+    hypervisor: "{{ pve }}"
     name: "web-*"
     status: running
 """

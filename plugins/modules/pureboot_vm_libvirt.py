@@ -29,9 +29,9 @@ seealso:
 EXAMPLES = r"""
 - name: A running VM; pureboot.hypervisors.pureboot_vm runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_libvirt:
-    hypervisor: "{{ libvirt_connection }}"
+    hypervisor: "{{ kvm }}"
     name: web-01
-    template: debian-12
+    template: ubuntu-2404-tpl
     state: running
 """
 

@@ -29,9 +29,9 @@ seealso:
 EXAMPLES = r"""
 - name: A running VM; pureboot.hypervisors.pureboot_vm runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_ovirt:
-    hypervisor: "{{ ovirt_connection }}"
+    hypervisor: "{{ rhv }}"
     name: web-01
-    template: debian-12
+    template: rhel9-tpl
     state: running
 """
 

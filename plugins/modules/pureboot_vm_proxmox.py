@@ -29,9 +29,9 @@ seealso:
 EXAMPLES = r"""
 - name: A running VM; pureboot.hypervisors.pureboot_vm runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_proxmox:
-    hypervisor: "{{ proxmox_connection }}"
+    hypervisor: "{{ pve }}"
     name: web-01
-    template: debian-12
+    template: ubuntu-2404-tpl
     state: running
 """
 

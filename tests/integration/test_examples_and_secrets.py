@@ -20,6 +20,9 @@ TOKEN_SECRET = '3b4f9a51-7d1e-4c2a-9e0f-vault0token42'
 VAULT_PASSWORD = 'vault-pass-8d2c'
 WRONG_PASSWORD = 'Wrong-Pa55word-0042'
 MODULES = ('pureboot_hypervisor', 'pureboot_vm_template_info', 'pureboot_vm', 'pureboot_vm_info')
+# The twins of one type whose EXAMPLES fakepve can run (those of oVirt and libvirt name `rhv` and `kvm`, as make lab
+# defines them; their documentation is the same but for the type: one_type_twins.py).
+PROXMOX_TWINS = ('pureboot_vm_proxmox', 'pureboot_vm_info_proxmox')
 
 
 def module_examples(module):
@@ -63,10 +66,10 @@ def example_variables(pve, pureboot_server, playbook_dir):
 
 
 @pytest.mark.fakepve(password=PVE_PASSWORD)
-@pytest.mark.parametrize('module', MODULES)
+@pytest.mark.parametrize('module', MODULES + PROXMOX_TWINS)
 def test_examples_run_as_written(pve, pureboot_server, tmp_path, module):
     variables = example_variables(pve, pureboot_server, tmp_path)
-    if module == 'pureboot_vm_info':
+    if module.startswith('pureboot_vm_info'):
         pve.driver().create_vm('web-01', {'template': pve.template, 'node': 'pve1'}, timeout=60)
         pve.driver().power(pve.driver().get_vm(name='web-01'), 'start', timeout=60)
     play = [{'hosts': 'localhost', 'gather_facts': False, 'tasks': module_examples(module)}]

@@ -15,12 +15,15 @@ import yaml
 COLLECTION = pathlib.Path(__file__).resolve().parents[4]
 MODULES = COLLECTION / 'plugins' / 'modules'
 
-# Each type: its product's name in docs, its package and its driver class.
+# Each type: its product's name in docs, its package and its driver class; then the connection and template the
+# docs' examples name for it (make lab defines them: docs/getting-started.md).
 TYPES = {
     'libvirt': ('libvirt/KVM', '_libvirt', 'LibvirtDriver'),
     'ovirt': ('oVirt/RHV', '_ovirt', 'OvirtDriver'),
     'proxmox': ('Proxmox VE', '_proxmox', 'ProxmoxDriver'),
 }
+
+EXAMPLE_CONNECTIONS = {'libvirt': ('kvm', 'ubuntu-2404-tpl'), 'ovirt': ('rhv', 'rhel9-tpl'), 'proxmox': ('pve', 'ubuntu-2404-tpl')}
 
 # Each module with a twin: where its code is (module_utils file, function), what it does, and an example task.
 TWINNED = {
@@ -30,9 +33,9 @@ TWINNED = {
         'Create, reconfigure, power and remove a VM',
         """- name: A running VM; pureboot.hypervisors.pureboot_vm runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_{kind}:
-    hypervisor: "{{{{ {kind}_connection }}}}"
+    hypervisor: "{{{{ {connection} }}}}"
     name: web-01
-    template: debian-12
+    template: {template}
     state: running
 """,
     ),
@@ -42,7 +45,7 @@ TWINNED = {
         'List the VMs',
         """- name: Running web VMs; pureboot.hypervisors.pureboot_vm_info runs this module for such a task by itself
   pureboot.hypervisors.pureboot_vm_info_{kind}:
-    hypervisor: "{{{{ {kind}_connection }}}}"
+    hypervisor: "{{{{ {connection} }}}}"
     name: "web-*"
     status: running
 """,
@@ -120,7 +123,15 @@ def render(module, kind):
         returns[key] = {'description': ['As M(pureboot.hypervisors.{0}) returns it.'.format(module)], 'returned': value['returned'], 'type': value['type']}
         if 'elements' in value:
             returns[key]['elements'] = value['elements']
-    return TEMPLATE.format(doc=_dump(doc), example=example.format(kind=kind), ret=_dump(returns), package=package, driver=driver, code=code, runner=runner)
+    return TEMPLATE.format(
+        doc=_dump(doc),
+        example=example.format(kind=kind, connection=EXAMPLE_CONNECTIONS[kind][0], template=EXAMPLE_CONNECTIONS[kind][1]),
+        ret=_dump(returns),
+        package=package,
+        driver=driver,
+        code=code,
+        runner=runner,
+    )
 
 
 def twins():
