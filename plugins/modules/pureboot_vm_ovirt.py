@@ -32,6 +32,7 @@ EXAMPLES = r"""
     hypervisor: "{{ rhv }}"
     name: web-01
     template: rhel9-tpl
+    cluster: Default
     state: running
 """
 

@@ -15,15 +15,20 @@ import yaml
 COLLECTION = pathlib.Path(__file__).resolve().parents[4]
 MODULES = COLLECTION / 'plugins' / 'modules'
 
-# Each type: its product's name in docs, its package and its driver class; then the connection and template the
-# docs' examples name for it (make lab defines them: docs/getting-started.md).
+# Each type: its product's name in docs, its package and its driver class.
 TYPES = {
     'libvirt': ('libvirt/KVM', '_libvirt', 'LibvirtDriver'),
     'ovirt': ('oVirt/RHV', '_ovirt', 'OvirtDriver'),
     'proxmox': ('Proxmox VE', '_proxmox', 'ProxmoxDriver'),
 }
 
-EXAMPLE_CONNECTIONS = {'libvirt': ('kvm', 'ubuntu-2404-tpl'), 'ovirt': ('rhv', 'rhel9-tpl'), 'proxmox': ('pve', 'ubuntu-2404-tpl')}
+# Each type: the connection, the template and the placement its examples name (make lab defines them:
+# docs/getting-started.md).
+EXAMPLE_CONNECTIONS = {
+    'libvirt': ('kvm', 'ubuntu-2404-tpl', ''),
+    'ovirt': ('rhv', 'rhel9-tpl', 'cluster: Default\n    '),
+    'proxmox': ('pve', 'ubuntu-2404-tpl', ''),
+}
 
 # Each module with a twin: where its code is (module_utils file, function), what it does, and an example task.
 TWINNED = {
@@ -36,7 +41,7 @@ TWINNED = {
     hypervisor: "{{{{ {connection} }}}}"
     name: web-01
     template: {template}
-    state: running
+    {placement}state: running
 """,
     ),
     'pureboot_vm_info': (
@@ -125,7 +130,9 @@ def render(module, kind):
             returns[key]['elements'] = value['elements']
     return TEMPLATE.format(
         doc=_dump(doc),
-        example=example.format(kind=kind, connection=EXAMPLE_CONNECTIONS[kind][0], template=EXAMPLE_CONNECTIONS[kind][1]),
+        example=example.format(
+            kind=kind, connection=EXAMPLE_CONNECTIONS[kind][0], template=EXAMPLE_CONNECTIONS[kind][1], placement=EXAMPLE_CONNECTIONS[kind][2]
+        ),
         ret=_dump(returns),
         package=package,
         driver=driver,
