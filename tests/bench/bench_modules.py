@@ -8,7 +8,9 @@ server's own log, split at the task starts a small callback writes down), the wr
 logouts excluded), the requests of the lifecycle by kind (method and path, ids left out) and the wall time.
 
 Each collection runs in every scene of SCENES: tasks that end at once, and tasks that take half a second (a clone
-and a start on Ceph-backed storage), where what a module does while it waits shows.
+and a start on Ceph-backed storage), where what a module does while it waits shows. Each lifecycle runs --repeat
+times (default 3), the two collections taking turns, each run on a fresh server; a table row is the run of median
+wall time, and the comparison table lists every run's.
 
     python tests/bench/bench_modules.py --anchors .venv/anchor-collections --latency 0.01
 """
@@ -273,8 +275,8 @@ def per_task(log, starts, ended):
     return counts
 
 
-def measure(label, kind, scene, served, workdir, tasks, env=None):
-    seconds, starts, ended = run_play(workdir / '{0}-{1}-{2}'.format(scene, kind, label), label, tasks, env)
+def measure(label, kind, scene, served, folder, tasks, env=None):
+    seconds, starts, ended = run_play(folder, label, tasks, env)
     counts = per_task(served.log(), starts, ended)
     row = {'collection': label, 'type': kind, 'scene': scene, 'seconds': round(seconds, 2), 'steps': {}}
     for step in STEPS:
@@ -302,25 +304,46 @@ def measure(label, kind, scene, served, workdir, tasks, env=None):
     return row
 
 
-def bench(latency, workdir, backends, scenes):
+def bench(latency, workdir, backends, scenes, repeat=1):
+    """Every scene on every type, each collection's lifecycle `repeat` times, the two taking turns (ours first, then
+    the anchor first, ...) so that a change of the machine's load falls on both alike; returns one row per
+    collection, scene and type: its run of median wall time (a single run's wall time moves by about 0.05 of the
+    ratio from one run to the next on a shared 2-CPU machine, more than the targets' margins)."""
     rows = []
     for scene in scenes:
         task_seconds = SCENES[scene]
+        contenders = []
         if 'proxmox' in backends:
-            for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)):
-                served = ServedPve(latency, workdir / '{0}-pve-{1}'.format(scene, label), task_seconds)
-                try:
-                    rows.append(measure(label, 'proxmox', scene, served, workdir, make(served), env={'REQUESTS_CA_BUNDLE': served.certfile}))
-                finally:
-                    served.stop()
+            contenders.append(('proxmox', ServedPve, [('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)]))
         if 'ovirt' in backends:
-            for label, make in (('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)):
-                served = ServedOvirt(latency, task_seconds)
-                try:
-                    rows.append(measure(label, 'ovirt', scene, served, workdir, make(served)))
-                finally:
-                    served.stop()
+            contenders.append(('ovirt', ServedOvirt, [('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)]))
+        for kind, served_by, collections in contenders:
+            runs = {label: [] for label, _make in collections}
+            for index in range(repeat):
+                for label, make in collections if index % 2 == 0 else list(reversed(collections)):
+                    folder = workdir / '{0}-{1}-{2}-{3}'.format(scene, kind, label, index)
+                    if kind == 'proxmox':
+                        served = served_by(latency, folder / 'pve', task_seconds)
+                        env = {'REQUESTS_CA_BUNDLE': served.certfile}
+                    else:
+                        served = served_by(latency, task_seconds)
+                        env = None
+                    try:
+                        runs[label].append(measure(label, kind, scene, served, folder, make(served), env=env))
+                    finally:
+                        served.stop()
+            for label, _make in collections:
+                rows.append(median_run(runs[label]))
     return rows
+
+
+def median_run(runs):
+    """The run of median lifecycle wall time (of an even count, the lower middle one), with every run's wall time."""
+    ordered = sorted(runs, key=lambda row: row['lifecycle_seconds'])
+    row = dict(ordered[(len(ordered) - 1) // 2])
+    row['runs'] = len(runs)
+    row['all_lifecycle_seconds'] = [r['lifecycle_seconds'] for r in runs]
+    return row
 
 
 # ----------------------------------------------------------------------------------------------- parallel creates
@@ -485,15 +508,16 @@ def table(rows, latency, load):
     if ours:
         lines += [
             '',
-            'Ours against the anchor, lifecycle (first runs):',
+            'Ours against the anchor, lifecycle (first runs; the median of {0} runs each, the collections taking '
+            'turns):'.format(ours[0].get('runs', 1)),
             '',
-            '| scene | type | requests, ours / anchor | wall time, ours / anchor |',
-            '|---|---|---:|---:|',
+            '| scene | type | requests, ours / anchor | wall time, ours / anchor | every run, ours / anchor (s) |',
+            '|---|---|---:|---:|---|',
         ]
         for row in ours:
             anchor = anchor_of(rows, row)
             lines.append(
-                '| {0} | {1} | {2} / {3} = {4:.2f} | {5:.2f} s / {6:.2f} s = {7:.2f} |'.format(
+                '| {0} | {1} | {2} / {3} = {4:.2f} | {5:.2f} s / {6:.2f} s = {7:.2f} | {8} |'.format(
                     row['scene'],
                     row['type'],
                     row['lifecycle_requests'],
@@ -502,6 +526,10 @@ def table(rows, latency, load):
                     row['lifecycle_seconds'],
                     anchor['lifecycle_seconds'],
                     row['lifecycle_seconds'] / anchor['lifecycle_seconds'],
+                    ', '.join(
+                        '{0:.2f} / {1:.2f}'.format(mine, theirs)
+                        for mine, theirs in zip(row.get('all_lifecycle_seconds', [row['lifecycle_seconds']]), anchor.get('all_lifecycle_seconds', [anchor['lifecycle_seconds']]))
+                    ),
                 )
             )
     lines += [
@@ -584,6 +612,7 @@ def main():
     parser.add_argument('--parallel', default='10,20,50,100', help='N of the parallel-create runs (empty: none)')
     parser.add_argument('--controllers', default='1,2', help='how many ansible-playbook processes share each N')
     parser.add_argument('--no-lifecycle', action='store_true', help='only the parallel creates')
+    parser.add_argument('--repeat', type=int, default=3, help='lifecycle runs per collection, scene and type (the median run is reported)')
     args = parser.parse_args()
     ANCHORS.append(args.anchors)
     if args.show_requests:
@@ -591,7 +620,7 @@ def main():
     load = [os.getloadavg()[0]]
     sizes = [int(n) for n in args.parallel.split(',') if n]
     with tempfile.TemporaryDirectory(prefix='pureboot-bench-modules-') as tmp:
-        rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','), args.scenes.split(','))
+        rows = [] if args.no_lifecycle else bench(args.latency, pathlib.Path(tmp), args.backends.split(','), args.scenes.split(','), args.repeat)
         load.append(os.getloadavg()[0])
         parallel = bench_parallel(args.latency, pathlib.Path(tmp), sizes, [int(n) for n in args.controllers.split(',')]) if sizes else []
     docs = pathlib.Path(args.docs) if args.docs else None
