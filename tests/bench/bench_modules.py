@@ -469,6 +469,10 @@ def command_line():
     return 'make bench-modules MODULE_BENCH_ARGS="{0}"'.format(shlex.join(args)) if args else 'make bench-modules'
 
 
+def every_run(row):
+    return row.get('all_lifecycle_seconds', [row['lifecycle_seconds']])
+
+
 def anchor_of(rows, row):
     """The anchor's row measured in the same scene on the same type as row (ours), or None."""
     return next((r for r in rows if r['scene'] == row['scene'] and r['type'] == row['type'] and r['collection'] != row['collection']), None)
@@ -508,8 +512,7 @@ def table(rows, latency, load):
     if ours:
         lines += [
             '',
-            'Ours against the anchor, lifecycle (first runs; the median of {0} runs each, the collections taking '
-            'turns):'.format(ours[0].get('runs', 1)),
+            'Ours against the anchor, lifecycle (first runs; the median of {0} runs each, the collections taking turns):'.format(ours[0].get('runs', 1)),
             '',
             '| scene | type | requests, ours / anchor | wall time, ours / anchor | every run, ours / anchor (s) |',
             '|---|---|---:|---:|---|',
@@ -526,10 +529,7 @@ def table(rows, latency, load):
                     row['lifecycle_seconds'],
                     anchor['lifecycle_seconds'],
                     row['lifecycle_seconds'] / anchor['lifecycle_seconds'],
-                    ', '.join(
-                        '{0:.2f} / {1:.2f}'.format(mine, theirs)
-                        for mine, theirs in zip(row.get('all_lifecycle_seconds', [row['lifecycle_seconds']]), anchor.get('all_lifecycle_seconds', [anchor['lifecycle_seconds']]))
-                    ),
+                    ', '.join('{0:.2f} / {1:.2f}'.format(mine, theirs) for mine, theirs in zip(every_run(row), every_run(anchor))),
                 )
             )
     lines += [
