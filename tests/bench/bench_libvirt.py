@@ -10,7 +10,8 @@ ansible-inventory process, repeated with the two collections taking turns (media
   there: virt_volume (the overlay), virt define (the domain XML), virt running, virt destroyed, virt undefine
   with delete_volumes.
 - inventory: N shut-off domains (default 50) listed by ansible-inventory --list: our plugin against
-  community.libvirt.libvirt.
+  community.libvirt.libvirt, through the daemon's own socket (no network at all), and again through a relay that
+  delays every byte by half of --round-trip-ms (default 1 ms) each way, as the network to a remote libvirtd does.
 
 Requests are the libvirt API calls the daemon served (one per RPC a client made; counted from libvirtd's own
 log: PrivateLibvirtd.rpc_calls, a connection's open and close included), wall time is the whole process, CPU its
@@ -26,12 +27,15 @@ import json
 import os
 import pathlib
 import platform
+import queue
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 
@@ -190,10 +194,14 @@ def lifecycle_rows(host, workdir, env, anchors_label, template_disk, repeat):
     )
 
 
-def inventory_rows(host, workdir, env, anchors_label, count, repeat):
+def define_inventory_domains(host, count):
     conn = host.connect()
     for index in range(count):
         conn.defineXML(host.domain_xml('{0}{1:03d}'.format(INVENTORY_PREFIX, index), networks=[NETWORK], boot=('network',)))
+
+
+def inventory_rows(host, uri, scenario, workdir, env, anchors_label, count, repeat):
+    """Both inventory plugins listing the count domains through uri (the daemon's socket, or a relay to it)."""
 
     def inventory(config, name):
         path = workdir / name
@@ -205,17 +213,71 @@ def inventory_rows(host, workdir, env, anchors_label, count, repeat):
         if len(hosts) != count:
             raise SystemExit('the inventory listed {0} of the {1} domains'.format(len(hosts), count))
 
-    ours = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [{'type': 'libvirt', 'name': 'bench-kvm', 'api_url': host.uri}]}
-    anchor = {'plugin': 'community.libvirt.libvirt', 'uri': host.uri}
+    ours = {'plugin': 'pureboot.hypervisors.pureboot', 'hypervisors': [{'type': 'libvirt', 'name': 'bench-kvm', 'api_url': uri}]}
+    anchor = {'plugin': 'community.libvirt.libvirt', 'uri': uri}
     return measure(
         host,
-        'inventory',
+        scenario,
         repeat,
         [
-            ('pureboot.hypervisors.pureboot', inventory(ours, 'bench.pureboot.yml'), lists_all),
-            (anchors_label + ' libvirt (inventory)', inventory(anchor, 'bench.libvirt.yml'), lists_all),
+            ('pureboot.hypervisors.pureboot', inventory(ours, '{0}.pureboot.yml'.format(scenario)), lists_all),
+            (anchors_label + ' libvirt (inventory)', inventory(anchor, '{0}.libvirt.yml'.format(scenario)), lists_all),
         ],
     )
+
+
+class DelayingRelay:
+    """A unix socket whose every connection is relayed to the daemon's socket, each chunk of bytes passed on
+    round_trip / 2 seconds after it arrived, in both directions: a network between the controller and a remote
+    libvirtd (qemu+ssh, qemu+tls) with that round-trip time and no bandwidth limit. An RPC then costs one round
+    trip, and RPCs in flight at once (libvirt's client multiplexes the calls of several threads over one
+    connection) share it, as on a network."""
+
+    def __init__(self, target, path, round_trip):
+        self.target, self.delay = target, round_trip / 2.0
+        self.listener = socket.socket(socket.AF_UNIX)
+        self.listener.bind(str(path))
+        self.listener.listen(64)
+        threading.Thread(target=self._accept, name='delaying-relay', daemon=True).start()
+
+    def close(self):
+        self.listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self.target)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pass_on, args=(source, sink), daemon=True).start()
+
+    def _pass_on(self, source, sink):
+        chunks = queue.Queue()
+
+        def send():
+            while True:
+                due, data = chunks.get()
+                time.sleep(max(0.0, due - time.monotonic()))
+                try:
+                    if not data:
+                        sink.shutdown(socket.SHUT_WR)
+                        return
+                    sink.sendall(data)
+                except OSError:
+                    return
+
+        threading.Thread(target=send, daemon=True).start()
+        while True:
+            try:
+                data = source.recv(65536)
+            except OSError:
+                data = b''
+            chunks.put((time.monotonic() + self.delay, data))
+            if not data:
+                return
 
 
 def collection_version(anchors, namespace, name):
@@ -223,7 +285,7 @@ def collection_version(anchors, namespace, name):
     return json.loads(manifest.read_text())['collection_info']['version']
 
 
-def table(rows, count, repeat, versions, loads):
+def table(rows, count, repeat, versions, loads, round_trip_ms):
     import ansible.release  # pylint: disable=import-outside-toplevel
     import libvirt  # pylint: disable=import-outside-toplevel
 
@@ -248,7 +310,11 @@ def table(rows, count, repeat, versions, loads):
         '|---|---|---:|---:|---:|---|',
     ]
     for row in rows:
-        scenario = 'lifecycle' if row['scenario'] == 'lifecycle' else 'inventory of {0} domains'.format(count)
+        scenario = {
+            'lifecycle': 'lifecycle',
+            'inventory': 'inventory of {0} domains'.format(count),
+            'inventory-delayed': 'inventory of {0} domains, {1:g} ms round trip'.format(count, round_trip_ms),
+        }[row['scenario']]
         lines.append(
             '| {0} | {1} | {2:.2f} | {3:.2f} | {4} | {5} |'.format(
                 scenario,
@@ -277,6 +343,9 @@ def main():
     parser.add_argument('--anchors', required=True, help='folder holding ansible_collections/community/libvirt')
     parser.add_argument('--docs', help='docs folder: write the table into performance.md')
     parser.add_argument('--domains', type=int, default=50, help='domains in the inventory scenario')
+    parser.add_argument(
+        '--round-trip-ms', type=float, default=1.0, help='also list the domains through a relay adding this round-trip time to every RPC (0: not)'
+    )
     parser.add_argument('--repeat', type=int, default=3, help='runs per scenario and collection (median reported)')
     parser.add_argument('--keep', action='store_true', help='keep the work folder (playbooks, outputs, daemon logs)')
     parser.add_argument('--breakdown', action='store_true', help='also time the phases of one inventory run of each collection (inventory_breakdown.py)')
@@ -294,7 +363,7 @@ def main():
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = table(rows, args.domains, args.repeat, versions, ['{0:.2f}'.format(load) for load in loads])
+    text = table(rows, args.domains, args.repeat, versions, ['{0:.2f}'.format(load) for load in loads], args.round_trip_ms)
     print('\n' + text)
     if args.docs:
         write_doc(pathlib.Path(args.docs) / 'performance.md', text)
@@ -309,9 +378,18 @@ def bench(workdir, env, args):
         template_disk = os.path.join(host.pool_path(POOL), TEMPLATE + '.qcow2')
         print('private libvirtd {0} (namespace {1}); work in {2}'.format(host.uri, host.netns, workdir), flush=True)
         rows = lifecycle_rows(host, workdir, env, 'community.libvirt', template_disk, args.repeat)
-        rows += inventory_rows(host, workdir, env, 'community.libvirt', args.domains, args.repeat)
+        define_inventory_domains(host, args.domains)
+        rows += inventory_rows(host, host.uri, 'inventory', workdir, env, 'community.libvirt', args.domains, args.repeat)
+        if args.round_trip_ms:
+            relay_path = workdir / 'delayed-sock'
+            relay = DelayingRelay(host.socket_path, relay_path, args.round_trip_ms / 1000.0)
+            try:
+                uri = 'qemu+unix:///system?socket={0}'.format(relay_path)
+                rows += inventory_rows(host, uri, 'inventory-delayed', workdir, env, 'community.libvirt', args.domains, args.repeat)
+            finally:
+                relay.close()
         if args.breakdown:
-            for name in ('bench.pureboot.yml', 'bench.libvirt.yml'):
+            for name in ('inventory.pureboot.yml', 'inventory.libvirt.yml'):
                 report = workdir / (name + '.breakdown.json')
                 breakdown = pathlib.Path(__file__).resolve().parent / 'inventory_breakdown.py'
                 run([sys.executable, breakdown, report, '-i', workdir / name, '--list'], workdir, env, name + '-breakdown')
