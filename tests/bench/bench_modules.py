@@ -312,24 +312,35 @@ def bench(latency, workdir, backends, scenes, repeat=1):
     rows = []
     for scene in scenes:
         task_seconds = SCENES[scene]
+        # Per type: how a fresh server is started in a run's folder, the environment the play needs for it, and
+        # the two collections' tasks.
         contenders = []
         if 'proxmox' in backends:
-            contenders.append(('proxmox', ServedPve, [('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)]))
+            contenders.append(
+                (
+                    'proxmox',
+                    lambda folder, seconds=task_seconds: ServedPve(latency, folder / 'pve', seconds),
+                    lambda served: {'REQUESTS_CA_BUNDLE': served.certfile},
+                    [('pureboot.hypervisors', lambda s: ours(s.backend)), ('community.proxmox', community_proxmox)],
+                )
+            )
         if 'ovirt' in backends:
-            contenders.append(('ovirt', ServedOvirt, [('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)]))
-        for kind, served_by, collections in contenders:
+            contenders.append(
+                (
+                    'ovirt',
+                    lambda _folder, seconds=task_seconds: ServedOvirt(latency, seconds),
+                    lambda _served: None,
+                    [('pureboot.hypervisors', lambda s: ours(s.backend)), ('ovirt.ovirt', ovirt_ovirt)],
+                )
+            )
+        for kind, serve, play_env, collections in contenders:
             runs = {label: [] for label, _make in collections}
             for index in range(repeat):
                 for label, make in collections if index % 2 == 0 else list(reversed(collections)):
                     folder = workdir / '{0}-{1}-{2}-{3}'.format(scene, kind, label, index)
-                    if kind == 'proxmox':
-                        served = served_by(latency, folder / 'pve', task_seconds)
-                        env = {'REQUESTS_CA_BUNDLE': served.certfile}
-                    else:
-                        served = served_by(latency, task_seconds)
-                        env = None
+                    served = serve(folder)
                     try:
-                        runs[label].append(measure(label, kind, scene, served, folder, make(served), env=env))
+                        runs[label].append(measure(label, kind, scene, served, folder, make(served), env=play_env(served)))
                     finally:
                         served.stop()
             for label, _make in collections:
